@@ -1,0 +1,1 @@
+"""Adapters: one package per outside system. No library exception escapes an adapter."""

@@ -1,0 +1,1 @@
+"""Domain types and rules. Imports only the standard library."""

@@ -1,0 +1,82 @@
+"""Named errors, each with a category that entry points map to HTTP and exit codes.
+
+Categories:
+- ``config``: the deployment is wrong (a missing or bad setting); fix and restart.
+- ``transient``: worth retrying later (timeouts, 429, 5xx, a database that is down).
+- ``permanent``: retrying will not help (4xx, invalid input, a GraphQL error).
+"""
+
+from __future__ import annotations
+
+
+class ConnectorError(Exception):
+    """Base of every error the connector raises on purpose."""
+
+    category = "permanent"
+
+
+class ConfigError(ConnectorError):
+    """A setting is missing or invalid. The message names the setting."""
+
+    category = "config"
+
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__(f"setting {key}: {problem}")
+        self.key = key
+        self.problem = problem
+
+
+class TransientError(ConnectorError):
+    """Temporary failure: the same call may succeed later."""
+
+    category = "transient"
+
+
+class PermanentError(ConnectorError):
+    """The call cannot succeed as made: do not retry."""
+
+    category = "permanent"
+
+
+class StorageUnavailable(TransientError):
+    """The database cannot be reached or is locked beyond the timeout."""
+
+
+class UnknownShop(PermanentError):
+    """No installed shop matches the given domain or store URL."""
+
+
+class DuplicateShop(PermanentError):
+    """A shop with this platform and domain is already installed."""
+
+
+class InvalidPayload(PermanentError):
+    """A platform payload lacks a field the connector needs or has a bad value."""
+
+
+class PlatformError(ConnectorError):
+    """Base for errors that come from a store platform's API."""
+
+
+class PlatformUnavailable(PlatformError, TransientError):
+    """The platform timed out, refused the connection or answered 5xx."""
+
+
+class PlatformThrottled(PlatformError, TransientError):
+    """The platform kept throttling past the retry budget."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class PlatformAuthError(PlatformError, PermanentError):
+    """The platform rejected the credentials (401/403)."""
+
+
+class PlatformRejected(PlatformError, PermanentError):
+    """The platform rejected the request (4xx, GraphQL errors or userErrors)."""
+
+
+class CredentialsError(PermanentError):
+    """Stored credentials cannot be decrypted with the configured secret key."""

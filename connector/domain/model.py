@@ -1,0 +1,140 @@
+"""Value objects for orders, stock and backorders, as the connector understands them.
+
+Adapters turn platform payloads into these types; services work only with them.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from connector.domain.errors import InvalidPayload
+
+
+class Platform(enum.StrEnum):
+    SHOPIFY = "shopify"
+    WOOCOMMERCE = "woocommerce"
+
+
+class BackorderStatus(enum.StrEnum):
+    OPEN = "open"
+    """Units short and waiting."""
+    CANCELLED = "cancelled"
+    """The order (or line) was cancelled while short."""
+    FULFILLED = "fulfilled"
+    """The units were shipped to the customer."""
+    WITHDRAWN = "withdrawn"
+    """Re-evaluation found the line is not short after all (another order took the shortage)."""
+
+
+def _require_aware(name: str, value: datetime) -> None:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidPayload(f"{name} must be timezone-aware, got {value!r}")
+
+
+@dataclass(frozen=True)
+class OrderLine:
+    """One line of a store order."""
+
+    line_id: str
+    quantity: int
+    sku: str | None = None
+    product_id: str | None = None
+    variant_id: str | None = None
+    """Shopify variant id; WooCommerce variation id (None for a simple product)."""
+    title: str = ""
+    backordered_meta: int | None = None
+    """WooCommerce only: units short as written by the store in the line's 'Backordered' meta."""
+
+    def __post_init__(self) -> None:
+        if not self.line_id:
+            raise InvalidPayload("order line without an id")
+        if self.quantity < 0:
+            raise InvalidPayload(f"line {self.line_id}: negative quantity {self.quantity}")
+        if self.backordered_meta is not None and self.backordered_meta < 0:
+            raise InvalidPayload(f"line {self.line_id}: negative backordered meta {self.backordered_meta}")
+
+    @property
+    def stock_key(self) -> str | None:
+        """The key that identifies the stock this line draws on (variant, else product)."""
+        return self.variant_id or self.product_id
+
+
+@dataclass(frozen=True)
+class OrderSnapshot:
+    """An order as the store last described it (webhook body or API read)."""
+
+    order_id: str
+    name: str
+    created_at: datetime
+    updated_at: datetime
+    lines: tuple[OrderLine, ...]
+    cancelled: bool = False
+    customer_email: str | None = None
+    financial_status: str | None = None
+    raw_status: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.order_id:
+            raise InvalidPayload("order without an id")
+        _require_aware("created_at", self.created_at)
+        _require_aware("updated_at", self.updated_at)
+
+
+@dataclass(frozen=True)
+class StockRef:
+    """What the store needs to look up one stock position."""
+
+    product_id: str | None
+    variant_id: str | None
+
+    @property
+    def key(self) -> str:
+        key = self.variant_id or self.product_id
+        if not key:
+            raise InvalidPayload("stock reference without product or variant id")
+        return key
+
+
+@dataclass(frozen=True)
+class StockLevel:
+    """A stock position as the store reports it right now."""
+
+    key: str
+    available: int | None
+    """Units available to sell; negative when oversold. None when the store does not track it."""
+    backorders_allowed: bool
+    tracked: bool = True
+    sku: str | None = None
+
+    @property
+    def shortage(self) -> int:
+        if not self.tracked or self.available is None or self.available >= 0:
+            return 0
+        return -self.available
+
+
+@dataclass(frozen=True)
+class BackorderMark:
+    """What the connector writes onto a store order about one backordered line."""
+
+    line_id: str
+    sku: str | None
+    quantity: int
+
+
+@dataclass(frozen=True)
+class ShopCredentials:
+    """Decrypted credentials of one shop. Never logged: repr hides the secrets."""
+
+    access_token: str | None = None
+    consumer_key: str | None = None
+    consumer_secret: str | None = None
+    webhook_secret: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        present = [name for name in ("access_token", "consumer_key", "consumer_secret", "webhook_secret")
+                   if getattr(self, name)]
+        return f"ShopCredentials(<redacted: {', '.join(present)}>)"

@@ -1,0 +1,52 @@
+"""Shared test set-up: third-party fixtures from ../shared, real services, the Shopify schema.
+
+Fixtures from ``../shared/fixtures`` are read in place, never copied into the project. Where that
+folder is absent the tests that need it skip with the reason; with CI=true they fail instead.
+The same rule holds for PostgreSQL and Redis.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_FIXTURES = Path(os.environ.get("CONNECTOR_SHARED_FIXTURES", ROOT.parent / "shared" / "fixtures"))
+IN_CI = os.environ.get("CI", "").lower() == "true"
+PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def unavailable(reason: str) -> None:
+    """Skip outside CI, fail in CI: a missing dependency must not turn CI green."""
+    if IN_CI:
+        pytest.fail(f"required in CI: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def shared_fixture(relative: str) -> Path:
+    path = SHARED_FIXTURES / relative
+    if not path.exists():
+        unavailable(f"third-party fixture {relative} not found under {SHARED_FIXTURES}")
+    return path
+
+
+def load_json_fixture(relative: str) -> Any:
+    return json.loads(shared_fixture(relative).read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def shopify_schema_sdl() -> str:
+    """Shopify's real Admin GraphQL schema (SDL), read once per session."""
+    return shared_fixture("schemas/shopify_admin_2026-04.graphql").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def shopify_schema(shopify_schema_sdl: str):  # type: ignore[no-untyped-def]
+    from graphql import build_schema
+
+    return build_schema(shopify_schema_sdl, assume_valid=True)
