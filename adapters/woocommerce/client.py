@@ -1,0 +1,213 @@
+"""WooCommerce REST API v3 client: auth, base URL, paging and batches over ``HttpTransport``.
+
+Every call goes through ``WooCommerceClient._request``. The shared transport adds the timeout,
+retries timeouts/429/5xx and maps WooCommerce's ``{code, message, data{status}}`` errors to
+connector errors (401/403 → PlatformAuthError, other 4xx → PlatformRejected). Credentials travel
+as HTTP Basic auth, or as ``consumer_key``/``consumer_secret`` query parameters when
+``query_string_auth=True`` (for servers that strip the Authorization header). They never appear in
+log lines or exception messages: the transport drops query strings from its messages, and this
+module never formats a URL with its parameters.
+
+The third-party ``woocommerce`` package is deliberately not used: over plain HTTP it forces
+OAuth 1.0a and it neither retries nor pages.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+from adapters.http import HttpTransport
+from connector.domain.errors import ConfigError, PlatformRejected
+
+log = logging.getLogger(__name__)
+
+API_PREFIX = "/wp-json/wc/v3"
+"""Where the WooCommerce REST API v3 lives below the WordPress site URL (pretty permalinks)."""
+
+PER_PAGE = 100
+"""WordPress's largest page size for REST collections."""
+
+BATCH_LIMIT = 100
+"""WooCommerce's default limit of create+update+delete items per batch request."""
+
+
+@dataclass(frozen=True)
+class WooResponse:
+    """A parsed 2xx answer: the JSON body and the response headers (case-insensitive)."""
+
+    body: Any
+    headers: Mapping[str, str]
+
+
+def api_root(store_url: str, api_base: str | None = None) -> str:
+    """The REST v3 root for a store, e.g. ``https://shop.example/blog/wp-json/wc/v3``.
+
+    ``api_base`` (an origin such as ``http://127.0.0.1:8081``) replaces only the store URL's
+    scheme, host and port; the store URL's path is kept, so a WordPress installed in a subfolder
+    (``https://example.com/shop``) is reached at ``{api_base}/shop/wp-json/wc/v3``. An ``api_base``
+    that carries a path of its own is refused rather than guessed at.
+    """
+    store = urlsplit(store_url.strip())
+    if store.scheme not in ("http", "https") or not store.netloc:
+        raise ConfigError("store_url", f"must be an absolute http(s) URL, got {store_url!r}")
+    origin = f"{store.scheme}://{store.netloc}"
+    if api_base:
+        base = urlsplit(api_base.strip())
+        if base.scheme not in ("http", "https") or not base.netloc:
+            raise ConfigError("api_base", f"must be an absolute http(s) URL, got {api_base!r}")
+        if base.path.strip("/") or base.query:
+            raise ConfigError("api_base", f"must be scheme://host[:port] only, got {api_base!r}")
+        origin = f"{base.scheme}://{base.netloc}"
+    return origin + store.path.rstrip("/") + API_PREFIX
+
+
+class WooCommerceClient:
+    """Talks to one store's ``/wp-json/wc/v3``. Returns parsed JSON; raises connector errors."""
+
+    def __init__(
+        self,
+        store_url: str,
+        consumer_key: str,
+        consumer_secret: str,
+        *,
+        api_base: str | None = None,
+        transport: HttpTransport | None = None,
+        query_string_auth: bool = False,
+    ) -> None:
+        if not consumer_key or not consumer_secret:
+            raise ConfigError("consumer_key", "WooCommerce consumer key and secret are both required")
+        self.store_url = store_url.rstrip("/")
+        self.base_url = api_root(store_url, api_base)
+        self.transport = transport or HttpTransport(name="woocommerce")
+        self.query_string_auth = query_string_auth
+        self._key = consumer_key
+        self._secret = consumer_secret
+
+    def __repr__(self) -> str:
+        return f"WooCommerceClient({self.base_url!r}, <credentials redacted>)"
+
+    # -- the one choke point ------------------------------------------------------------------
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+    ) -> WooResponse:
+        """Send one call below the API root; return the parsed JSON body and headers."""
+        query: dict[str, Any] = dict(params or {})
+        kwargs: dict[str, Any] = {"headers": {"Accept": "application/json"}}
+        if self.query_string_auth:
+            query["consumer_key"] = self._key
+            query["consumer_secret"] = self._secret
+        else:
+            kwargs["auth"] = (self._key, self._secret)
+        if query:
+            kwargs["params"] = query
+        if json is not None:
+            kwargs["json"] = json
+        url = f"{self.base_url}/{path.lstrip('/')}"
+        response = self.transport.request(method, url, **kwargs)
+        return WooResponse(body=_parse_json(response, method, path), headers=response.headers)
+
+    # -- conveniences -------------------------------------------------------------------------
+
+    def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
+        return self._request("GET", path, params=params).body
+
+    def post(self, path: str, json: Any) -> Any:
+        return self._request("POST", path, json=json).body
+
+    def put(self, path: str, json: Any) -> Any:
+        return self._request("PUT", path, json=json).body
+
+    def paginate(self, path: str, params: Mapping[str, Any] | None = None) -> Iterator[dict[str, Any]]:
+        """Yield every item of a collection, page by page (``per_page=100``).
+
+        Stops at ``X-WP-TotalPages``; without that header, continues while the ``Link`` header
+        has ``rel="next"``; without either, while pages come back full. The next page is always
+        requested by number on our own base URL, never by following a server-supplied URL.
+        """
+        page = 1
+        while True:
+            query = {**(params or {}), "per_page": PER_PAGE, "page": page}
+            response = self._request("GET", path, params=query)
+            items = response.body
+            if not isinstance(items, list):
+                raise PlatformRejected(f"woocommerce: GET {path} page {page}: expected a JSON list")
+            yield from items
+            if not items or not _has_next(response.headers, page, len(items)):
+                return
+            page += 1
+
+    def batch(
+        self,
+        path: str,
+        create: Sequence[Mapping[str, Any]] = (),
+        update: Sequence[Mapping[str, Any]] = (),
+        delete: Sequence[int | str] = (),
+    ) -> dict[str, list[Any]]:
+        """POST ``{path}/batch`` in calls of at most 100 items in all; return the merged results.
+
+        Every chunk is sent even if an earlier one had item errors (they are independent writes);
+        afterwards any per-item ``error`` raises PlatformRejected naming the failed items.
+        """
+        ops: list[tuple[str, Any]] = ([("create", c) for c in create] + [("update", u) for u in update]
+                                      + [("delete", d) for d in delete])
+        merged: dict[str, list[Any]] = {"create": [], "update": [], "delete": []}
+        failures: list[str] = []
+        endpoint = f"{path.rstrip('/')}/batch"
+        for start in range(0, len(ops), BATCH_LIMIT):
+            chunk = ops[start:start + BATCH_LIMIT]
+            payload: dict[str, list[Any]] = {}
+            for op, item in chunk:
+                payload.setdefault(op, []).append(item)
+            result = self.post(endpoint, payload)
+            if not isinstance(result, dict):
+                raise PlatformRejected(f"woocommerce: POST {endpoint}: expected a JSON object")
+            for op in ("create", "update", "delete"):
+                for index, item in enumerate(result.get(op) or []):
+                    merged[op].append(item)
+                    if isinstance(item, dict) and item.get("error"):
+                        error = item["error"]
+                        ident = item.get("id") or f"#{index}"
+                        code = error.get("code", "error") if isinstance(error, dict) else str(error)
+                        failures.append(f"{op} {ident}: {code}")
+        if failures:
+            raise PlatformRejected(f"woocommerce: POST {endpoint}: {len(failures)} item(s) failed: "
+                                   + "; ".join(failures[:20]))
+        return merged
+
+
+def _parse_json(response: requests.Response, method: str, path: str) -> Any:
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        # WordPress without pretty permalinks, or a security plugin, answers HTML here.
+        raise PlatformRejected(
+            f"woocommerce: {method} {path} answered {response.status_code} with a non-JSON body "
+            f"({response.headers.get('Content-Type', 'no content type')})"
+        ) from None
+
+
+def _has_next(headers: Mapping[str, str], page: int, count: int) -> bool:
+    total_pages = headers.get("X-WP-TotalPages")
+    if total_pages is not None:
+        try:
+            return page < int(total_pages)
+        except ValueError:
+            log.warning("woocommerce: ignoring bad X-WP-TotalPages header %r", total_pages)
+    link = headers.get("Link")
+    if link is not None:
+        return 'rel="next"' in link
+    return count >= PER_PAGE

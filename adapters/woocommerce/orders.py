@@ -1,0 +1,124 @@
+"""WooCommerce REST v3 order JSON (webhook body or API read) → ``OrderSnapshot``. Pure functions."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from connector.domain.errors import InvalidPayload
+from connector.domain.model import OrderLine, OrderSnapshot
+
+PAID_STATUSES = frozenset({"processing", "completed"})
+"""``wc_get_is_paid_statuses()`` in WooCommerce core."""
+
+DEFAULT_BACKORDERED_META_KEYS: tuple[str, ...] = ("Backordered",)
+"""The line meta key WooCommerce writes in an English store (``__('Backordered', 'woocommerce')``)."""
+
+
+def parse_wc_datetime(value: Any, field: str) -> datetime:
+    """A ``*_gmt`` value such as ``2017-03-22T19:28:02`` (no offset, UTC) → aware UTC datetime."""
+    if not isinstance(value, str) or not value:
+        raise InvalidPayload(f"woocommerce order: {field} missing or not a string: {value!r}")
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidPayload(f"woocommerce order: {field} is not an ISO 8601 date: {value!r}") from None
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def financial_status(payload: Mapping[str, Any]) -> str:
+    """A Shopify-like financial status derived from the WooCommerce order status and date_paid.
+
+    ``refunded`` → "refunded"; a paid status (processing, completed) or a set ``date_paid`` →
+    "paid"; anything else (pending, on-hold, failed, cancelled unpaid) → "pending".
+    """
+    status = payload.get("status")
+    if status == "refunded":
+        return "refunded"
+    if status in PAID_STATUSES or payload.get("date_paid_gmt") or payload.get("date_paid"):
+        return "paid"
+    return "pending"
+
+
+def _int(value: Any, field: str) -> int:
+    if isinstance(value, bool):
+        raise InvalidPayload(f"woocommerce order: {field} must be an integer, got {value!r}")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            pass
+    raise InvalidPayload(f"woocommerce order: {field} must be an integer, got {value!r}")
+
+
+def backordered_units(meta_data: Any, keys: Collection[str], line_id: str) -> int | None:
+    """Units short from the first line meta whose ``key`` or ``display_key`` is in ``keys``."""
+    if meta_data is None:
+        return None
+    if not isinstance(meta_data, list):
+        raise InvalidPayload(f"woocommerce order: line {line_id} meta_data is not a list")
+    for meta in meta_data:
+        if not isinstance(meta, Mapping):
+            continue
+        if meta.get("key") in keys or meta.get("display_key") in keys:
+            return _int(meta.get("value"), f"line {line_id} meta {meta.get('key')!r}")
+    return None
+
+
+def parse_line(item: Any, keys: Collection[str]) -> OrderLine:
+    if not isinstance(item, Mapping):
+        raise InvalidPayload(f"woocommerce order: line item is not an object: {item!r:.80}")
+    if item.get("id") in (None, "", 0):
+        raise InvalidPayload("woocommerce order: line item without an id")
+    line_id = str(item["id"])
+    if "quantity" not in item:
+        raise InvalidPayload(f"woocommerce order: line {line_id} has no quantity")
+    product_id = item.get("product_id")
+    variation_id = item.get("variation_id")
+    sku = item.get("sku")
+    return OrderLine(
+        line_id=line_id,
+        quantity=_int(item["quantity"], f"line {line_id} quantity"),
+        sku=str(sku) if sku else None,
+        product_id=str(_int(product_id, f"line {line_id} product_id")) if product_id else None,
+        variant_id=str(_int(variation_id, f"line {line_id} variation_id")) if variation_id else None,
+        title=str(item.get("name") or ""),
+        backordered_meta=backordered_units(item.get("meta_data"), keys, line_id),
+    )
+
+
+def parse_order(payload: Any, backordered_meta_keys: Collection[str] = DEFAULT_BACKORDERED_META_KEYS,
+                ) -> OrderSnapshot:
+    """Turn a REST v3 order object into a snapshot. Raises InvalidPayload naming the bad field."""
+    if not isinstance(payload, Mapping):
+        raise InvalidPayload(f"woocommerce order: expected a JSON object, got {type(payload).__name__}")
+    if payload.get("id") in (None, "", 0):
+        raise InvalidPayload("woocommerce order: missing id")
+    order_id = str(_int(payload["id"], "id"))
+    status = payload.get("status")
+    if not isinstance(status, str) or not status:
+        raise InvalidPayload(f"woocommerce order {order_id}: missing status")
+    items = payload.get("line_items")
+    if not isinstance(items, list):
+        raise InvalidPayload(f"woocommerce order {order_id}: line_items missing or not a list")
+    billing = payload.get("billing")
+    email = billing.get("email") if isinstance(billing, Mapping) else None
+    number = payload.get("number") or order_id
+    return OrderSnapshot(
+        order_id=order_id,
+        name=f"#{number}",
+        created_at=parse_wc_datetime(payload.get("date_created_gmt"), "date_created_gmt"),
+        updated_at=parse_wc_datetime(payload.get("date_modified_gmt"), "date_modified_gmt"),
+        lines=tuple(parse_line(item, backordered_meta_keys) for item in items),
+        cancelled=status == "cancelled",
+        customer_email=str(email) if email else None,
+        financial_status=financial_status(payload),
+        raw_status=status,
+    )

@@ -1,0 +1,186 @@
+"""``StorePlatform`` for WooCommerce REST v3: orders in, stock levels, backorder marks out."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from adapters.woocommerce.client import PER_PAGE, WooCommerceClient
+from adapters.woocommerce.orders import DEFAULT_BACKORDERED_META_KEYS, parse_order
+from connector.domain.errors import InvalidPayload, PlatformRejected
+from connector.domain.model import BackorderMark, OrderSnapshot, StockLevel, StockRef
+
+log = logging.getLogger(__name__)
+
+BACKORDER_META_KEY = "_backorder_lines"
+"""Order meta the connector owns: a JSON list of ``{line_id, sku, quantity}``. The leading
+underscore hides it from the order screen's custom fields box."""
+
+UNMARK_NOTE = "No longer backordered"
+
+
+class WooCommercePlatform:
+    """One WooCommerce store, seen through the connector's ``StorePlatform`` port."""
+
+    def __init__(self, client: WooCommerceClient, *,
+                 backordered_meta_keys: Collection[str] = DEFAULT_BACKORDERED_META_KEYS) -> None:
+        self.client = client
+        self.backordered_meta_keys = frozenset(backordered_meta_keys)
+
+    # -- orders in ----------------------------------------------------------------------------
+
+    def parse_order(self, payload: Mapping[str, Any]) -> OrderSnapshot:
+        return parse_order(payload, self.backordered_meta_keys)
+
+    def orders_updated_since(self, since: datetime) -> Iterator[OrderSnapshot]:
+        """Orders modified at or after ``since``, oldest modification first, across all pages.
+
+        ``modified_after`` is asked for one second early (WordPress compares whole seconds and
+        its "after" may be exclusive); orders before ``since`` are then dropped here.
+        """
+        if since.tzinfo is None:
+            raise ValueError("since must be timezone-aware")
+        since_utc = since.astimezone(UTC)
+        query_from = since_utc.replace(microsecond=0) - timedelta(seconds=1)
+        params = {
+            "modified_after": query_from.strftime("%Y-%m-%dT%H:%M:%S"),
+            "dates_are_gmt": "true",
+            "orderby": "modified",
+            "order": "asc",
+        }
+        for payload in self.client.paginate("orders", params):
+            snapshot = self.parse_order(payload)
+            if snapshot.updated_at >= since_utc.replace(microsecond=0):
+                yield snapshot
+
+    # -- stock --------------------------------------------------------------------------------
+
+    def stock_levels(self, refs: Sequence[StockRef]) -> dict[str, StockLevel]:
+        simple: set[str] = set()
+        variations: dict[str, set[str]] = defaultdict(set)
+        orphans: set[str] = set()
+        for ref in refs:
+            if ref.variant_id and ref.product_id:
+                variations[ref.product_id].add(ref.variant_id)
+            elif ref.variant_id:
+                orphans.add(ref.variant_id)
+            else:
+                simple.add(ref.key)
+        levels: dict[str, StockLevel] = {}
+        for chunk in _chunks(sorted(simple, key=_numeric)):
+            for product in self.client.paginate("products", {"include": ",".join(chunk)}):
+                level = _stock_level(product)
+                if level.key in simple:
+                    levels[level.key] = level
+        for product_id, wanted in sorted(variations.items()):
+            for chunk in _chunks(sorted(wanted, key=_numeric)):
+                for variation in self.client.paginate(f"products/{product_id}/variations",
+                                                      {"include": ",".join(chunk)}):
+                    level = _stock_level(variation)
+                    if level.key in wanted:
+                        levels[level.key] = level
+        for variation_id in sorted(orphans, key=_numeric):
+            # WooCommerce answers GET /products/{id} for a variation id too.
+            levels[variation_id] = _stock_level(self.client.get(f"products/{variation_id}"))
+        return levels
+
+    # -- marks out ----------------------------------------------------------------------------
+
+    def mark_backordered(self, order_id: str, marks: Sequence[BackorderMark]) -> None:
+        """Note the backordered lines on the order and store them in ``_backorder_lines``.
+
+        Idempotent: when the meta already holds the same lines nothing is written. The note is
+        added before the meta, so a failure in between repeats the note on the next run rather
+        than losing it.
+        """
+        if not marks:
+            self.unmark_backordered(order_id)
+            return
+        desired = [{"line_id": m.line_id, "sku": m.sku, "quantity": m.quantity} for m in marks]
+        meta_id, current = self._current_marks(order_id)
+        if current == desired:
+            log.debug("woocommerce: order %s already marked", order_id, extra={"order_id": order_id})
+            return
+        summary = ", ".join(f"{m.sku or 'line ' + m.line_id} ×{m.quantity}" for m in marks)
+        self._add_note(order_id, f"Backordered: {summary}")
+        self._write_marks(order_id, meta_id, desired)
+        log.info("woocommerce: marked order %s backordered", order_id,
+                 extra={"order_id": order_id, "lines": len(marks)})
+
+    def unmark_backordered(self, order_id: str) -> None:
+        meta_id, current = self._current_marks(order_id)
+        if not current:
+            return
+        self._add_note(order_id, UNMARK_NOTE)
+        self._write_marks(order_id, meta_id, [])
+        log.info("woocommerce: unmarked order %s", order_id, extra={"order_id": order_id})
+
+    def _current_marks(self, order_id: str) -> tuple[int | None, list[Any] | None]:
+        order = self.client.get(f"orders/{_order_path_id(order_id)}")
+        if not isinstance(order, Mapping):
+            raise PlatformRejected(f"woocommerce: order {order_id}: expected a JSON object")
+        for meta in order.get("meta_data") or []:
+            if isinstance(meta, Mapping) and meta.get("key") == BACKORDER_META_KEY:
+                return meta.get("id"), _decode_marks(meta.get("value"))
+        return None, None
+
+    def _add_note(self, order_id: str, note: str) -> None:
+        self.client.post(f"orders/{_order_path_id(order_id)}/notes", {"note": note, "customer_note": False})
+
+    def _write_marks(self, order_id: str, meta_id: int | None, marks: list[dict[str, Any]]) -> None:
+        meta: dict[str, Any] = {"key": BACKORDER_META_KEY, "value": json.dumps(marks, separators=(",", ":"))}
+        if meta_id is not None:
+            meta["id"] = meta_id
+        self.client.put(f"orders/{_order_path_id(order_id)}", {"meta_data": [meta]})
+
+
+def _stock_level(item: Any) -> StockLevel:
+    if not isinstance(item, Mapping) or item.get("id") in (None, ""):
+        raise PlatformRejected("woocommerce: product without an id in a stock answer")
+    manage = item.get("manage_stock")
+    # A variation answers manage_stock "parent" when the parent product manages its stock; the
+    # stock_quantity shown is then the parent's.
+    tracked = manage is True or manage == "parent"
+    quantity = item.get("stock_quantity")
+    allowed = bool(item.get("backorders_allowed")) or item.get("backorders") in ("notify", "yes")
+    sku = item.get("sku")
+    return StockLevel(
+        key=str(item["id"]),
+        available=int(quantity) if tracked and quantity is not None else None,
+        backorders_allowed=allowed,
+        tracked=tracked,
+        sku=str(sku) if sku else None,
+    )
+
+
+def _decode_marks(value: Any) -> list[Any] | None:
+    if isinstance(value, list):
+        return value
+    if isinstance(value, str):
+        try:
+            decoded = json.loads(value) if value.strip() else []
+        except ValueError:
+            decoded = None
+        if isinstance(decoded, list):
+            return decoded
+    # Present but unreadable: treat as "some other marking", so mark rewrites and unmark clears it.
+    return None if value is None else [{"unreadable": value}]
+
+
+def _order_path_id(order_id: str) -> str:
+    if not str(order_id).isdigit():
+        raise InvalidPayload(f"woocommerce order id must be numeric, got {order_id!r}")
+    return str(order_id)
+
+
+def _numeric(value: str) -> tuple[int, str]:
+    return (int(value), "") if value.isdigit() else (0, value)
+
+
+def _chunks(items: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(items), PER_PAGE):
+        yield items[start:start + PER_PAGE]
