@@ -1,0 +1,228 @@
+"""ShopifyPlatform: the StorePlatform port for one Shopify shop.
+
+Webhook bodies are REST Order JSON (numeric ids); API reads use GraphQL and are mapped to the same
+numeric ids (``legacyResourceId`` or the numeric tail of a gid) so both sources agree.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from adapters.shopify import queries
+from adapters.shopify.client import ShopifyGraphQL, raise_user_errors
+from connector.domain.errors import InvalidPayload, PlatformRejected
+from connector.domain.model import BackorderMark, OrderLine, OrderSnapshot, StockLevel, StockRef
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BACKORDER_TAG = "backorder"
+
+
+def gid(resource: str, numeric_id: str | int) -> str:
+    """``gid://shopify/<resource>/<id>`` for a numeric id."""
+    return f"gid://shopify/{resource}/{numeric_id}"
+
+
+def numeric_id(value: str | int | None) -> str | None:
+    """The numeric id of a gid or a plain id, as a string (None stays None)."""
+    if value is None:
+        return None
+    text = str(value)
+    tail = text.rsplit("/", 1)[-1].split("?", 1)[0]
+    return tail or None
+
+
+class ShopifyPlatform:
+    """StorePlatform over Shopify's GraphQL Admin API."""
+
+    def __init__(self, client: ShopifyGraphQL, *, backorder_tag: str = DEFAULT_BACKORDER_TAG) -> None:
+        if not backorder_tag:
+            raise ValueError("backorder_tag must not be empty")
+        self.client = client
+        self.backorder_tag = backorder_tag
+
+    # -- webhooks -------------------------------------------------------------------------------
+
+    def parse_order(self, payload: Mapping[str, Any]) -> OrderSnapshot:
+        """A REST Order JSON (orders/create|updated|cancelled webhook body) as a snapshot."""
+        if not isinstance(payload, Mapping):
+            raise InvalidPayload(f"shopify order: expected a JSON object, got {type(payload).__name__}")
+        if "order" in payload and "line_items" not in payload and isinstance(payload["order"], Mapping):
+            payload = payload["order"]
+        order_id = _required_id(payload, "id", "order")
+        where = f"shopify order {order_id}"
+        raw_lines = payload.get("line_items")
+        if not isinstance(raw_lines, list):
+            raise InvalidPayload(f"{where}: line_items missing or not a list")
+        return OrderSnapshot(
+            order_id=order_id,
+            name=str(payload.get("name") or f"#{payload.get('order_number', order_id)}"),
+            created_at=_datetime(payload, "created_at", where),
+            updated_at=_datetime(payload, "updated_at", where),
+            lines=tuple(_rest_line(line, where) for line in raw_lines),
+            cancelled=payload.get("cancelled_at") is not None,
+            customer_email=payload.get("email") or None,
+            financial_status=payload.get("financial_status"),
+        )
+
+    # -- stock ----------------------------------------------------------------------------------
+
+    def stock_levels(self, refs: Sequence[StockRef]) -> dict[str, StockLevel]:
+        keys = list(dict.fromkeys(ref.key for ref in refs))
+        levels: dict[str, StockLevel] = {}
+        for start in range(0, len(keys), queries.NODES_PER_QUERY):
+            chunk = keys[start:start + queries.NODES_PER_QUERY]
+            data = self.client.execute(queries.STOCK_LEVELS,
+                                       {"ids": [gid("ProductVariant", key) for key in chunk]})
+            for node in data.get("nodes") or []:
+                if not node or node.get("__typename", "ProductVariant") != "ProductVariant":
+                    continue
+                key = numeric_id(node.get("legacyResourceId") or node.get("id"))
+                if key is None:
+                    continue
+                levels[key] = StockLevel(
+                    key=key,
+                    available=node.get("inventoryQuantity"),
+                    backorders_allowed=node.get("inventoryPolicy") == "CONTINUE",
+                    tracked=bool((node.get("inventoryItem") or {}).get("tracked", True)),
+                    sku=node.get("sku") or None,
+                )
+        return levels
+
+    # -- marking --------------------------------------------------------------------------------
+
+    def mark_backordered(self, order_id: str, marks: Sequence[BackorderMark]) -> None:
+        """Tag the order (tagsAdd is idempotent on Shopify's side)."""
+        variables = {"id": gid("Order", order_id), "tags": [self.backorder_tag]}
+        data = self.client.execute(queries.TAGS_ADD, variables)
+        raise_user_errors(data.get("tagsAdd"), "tagsAdd")
+        log.info("shopify order tagged %s", self.backorder_tag,
+                 extra={"order_id": order_id, "lines": [m.line_id for m in marks]})
+
+    def unmark_backordered(self, order_id: str) -> None:
+        variables = {"id": gid("Order", order_id), "tags": [self.backorder_tag]}
+        data = self.client.execute(queries.TAGS_REMOVE, variables)
+        raise_user_errors(data.get("tagsRemove"), "tagsRemove")
+        log.info("shopify order untagged %s", self.backorder_tag, extra={"order_id": order_id})
+
+    # -- reconciliation -------------------------------------------------------------------------
+
+    def orders_updated_since(self, since: datetime) -> Iterator[OrderSnapshot]:
+        if since.tzinfo is None:
+            raise ValueError("since must be timezone-aware")
+        stamp = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        variables: dict[str, Any] = {
+            "first": queries.ORDERS_PAGE_SIZE,
+            "lines": queries.LINES_PER_ORDER_PAGE,
+            "query": f"updated_at:>='{stamp}'",
+            "after": None,
+        }
+        while True:
+            data = self.client.execute(queries.ORDERS_UPDATED_SINCE, variables)
+            connection = data.get("orders") or {}
+            for node in connection.get("nodes") or []:
+                yield self._graphql_order(node)
+            page = connection.get("pageInfo") or {}
+            if not page.get("hasNextPage"):
+                return
+            if not page.get("endCursor"):
+                raise PlatformRejected("shopify orders: hasNextPage without endCursor")
+            variables = {**variables, "after": page["endCursor"]}
+
+    def _graphql_order(self, node: Mapping[str, Any]) -> OrderSnapshot:
+        order_id = numeric_id(node.get("legacyResourceId") or node.get("id"))
+        if not order_id:
+            raise InvalidPayload("shopify GraphQL order without an id")
+        where = f"shopify order {order_id}"
+        line_nodes = list((node.get("lineItems") or {}).get("nodes") or [])
+        page = (node.get("lineItems") or {}).get("pageInfo") or {}
+        while page.get("hasNextPage"):
+            data = self.client.execute(queries.ORDER_LINE_ITEMS, {
+                "id": gid("Order", order_id), "first": queries.LINE_ITEMS_PAGE_SIZE,
+                "after": page.get("endCursor"),
+            })
+            more = ((data.get("order") or {}).get("lineItems")) or {}
+            line_nodes.extend(more.get("nodes") or [])
+            page = more.get("pageInfo") or {}
+        status = node.get("displayFinancialStatus")
+        return OrderSnapshot(
+            order_id=order_id,
+            name=str(node.get("name") or ""),
+            created_at=_datetime(node, "createdAt", where),
+            updated_at=_datetime(node, "updatedAt", where),
+            lines=tuple(_graphql_line(line, where) for line in line_nodes),
+            cancelled=node.get("cancelledAt") is not None,
+            customer_email=node.get("email") or None,
+            financial_status=status.lower() if isinstance(status, str) else None,
+        )
+
+
+def _required_id(payload: Mapping[str, Any], key: str, what: str) -> str:
+    value = payload.get(key)
+    if value is None or isinstance(value, bool) or not isinstance(value, int | str) or str(value) == "":
+        raise InvalidPayload(f"shopify {what}: missing or invalid {key!r}: {value!r}")
+    return str(value)
+
+
+def _optional_id(payload: Mapping[str, Any], key: str, where: str) -> str | None:
+    value = payload.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise InvalidPayload(f"{where}: invalid {key!r}: {value!r}")
+    return str(value)
+
+
+def _datetime(payload: Mapping[str, Any], key: str, where: str) -> datetime:
+    value = payload.get(key)
+    if not isinstance(value, str):
+        raise InvalidPayload(f"{where}: missing or invalid {key!r}: {value!r}")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidPayload(f"{where}: {key} is not an ISO-8601 timestamp: {value!r}") from None
+    if parsed.tzinfo is None:
+        raise InvalidPayload(f"{where}: {key} has no UTC offset: {value!r}")
+    return parsed
+
+
+def _quantity(value: Any, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidPayload(f"{where}: missing or invalid quantity: {value!r}")
+    if value < 0:
+        raise InvalidPayload(f"{where}: negative quantity {value}")
+    return value
+
+
+def _rest_line(line: Any, where: str) -> OrderLine:
+    if not isinstance(line, Mapping):
+        raise InvalidPayload(f"{where}: line item is not an object: {line!r}")
+    line_id = _required_id(line, "id", f"{where} line item")
+    line_where = f"{where} line {line_id}"
+    return OrderLine(
+        line_id=line_id,
+        quantity=_quantity(line.get("quantity"), line_where),
+        sku=line.get("sku") or None,
+        product_id=_optional_id(line, "product_id", line_where),
+        variant_id=_optional_id(line, "variant_id", line_where),
+        title=str(line.get("title") or line.get("name") or ""),
+    )
+
+
+def _graphql_line(line: Mapping[str, Any], where: str) -> OrderLine:
+    line_id = numeric_id(line.get("id"))
+    if not line_id:
+        raise InvalidPayload(f"{where}: line item without an id")
+    variant = line.get("variant") or {}
+    product = line.get("product") or {}
+    return OrderLine(
+        line_id=line_id,
+        quantity=_quantity(line.get("quantity"), f"{where} line {line_id}"),
+        sku=line.get("sku") or None,
+        product_id=numeric_id(product.get("legacyResourceId")),
+        variant_id=numeric_id(variant.get("legacyResourceId")),
+        title=str(line.get("title") or ""),
+    )

@@ -1,0 +1,120 @@
+"""ShopifyPlatform.parse_order on real Shopify REST Order payloads (the orders/* webhook body)."""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+
+from adapters.shopify import ShopifyGraphQL, ShopifyPlatform
+from connector.domain.errors import InvalidPayload
+from tests.conftest import load_json_fixture
+
+
+@pytest.fixture
+def platform() -> ShopifyPlatform:
+    return ShopifyPlatform(ShopifyGraphQL("example.myshopify.com", "shpat_unit"))
+
+
+def python_api_order() -> dict[str, Any]:
+    return load_json_fixture("shopify/rest/python_api__order.json")["order"]
+
+
+def test_python_api_order_becomes_a_snapshot_with_numeric_string_ids(platform: ShopifyPlatform) -> None:
+    snapshot = platform.parse_order(python_api_order())
+
+    assert snapshot.order_id == "450789469"
+    assert snapshot.name == "#1001"
+    assert snapshot.customer_email == "bob.norman@hostmail.com"
+    assert snapshot.financial_status == "authorized"
+    assert snapshot.cancelled is False
+    assert snapshot.created_at == datetime(2008, 1, 10, 11, 0, tzinfo=timezone(timedelta(hours=-5)))
+    assert snapshot.updated_at.tzinfo is not None
+    assert [line.sku for line in snapshot.lines] == ["IPOD2008GREEN", "IPOD2008RED", "IPOD2008BLACK"]
+    first = snapshot.lines[0]
+    assert (first.line_id, first.quantity, first.product_id, first.variant_id, first.title) == (
+        "466157049", 1, "632910392", "39072856", "IPod Nano - 8gb")
+
+
+def test_the_order_wrapper_object_is_accepted_as_well(platform: ShopifyPlatform) -> None:
+    wrapped = load_json_fixture("shopify/rest/python_api__order.json")
+    assert platform.parse_order(wrapped).order_id == "450789469"
+
+
+def test_every_order_of_the_2024_04_orders_list_parses(platform: ShopifyPlatform) -> None:
+    fixture = "shopify/rest/api_js_2024-04__orders_list_financial_status_authorized.json"
+    orders = load_json_fixture(fixture)["orders"]
+    snapshots = [platform.parse_order(order) for order in orders]
+
+    assert snapshots
+    for order, snapshot in zip(orders, snapshots, strict=True):
+        assert snapshot.order_id == str(order["id"])
+        assert snapshot.financial_status == "authorized"
+        assert len(snapshot.lines) == len(order["line_items"])
+        assert all(line.line_id.isdigit() for line in snapshot.lines)
+
+
+def test_a_pending_order_without_shipping_address_parses(platform: ShopifyPlatform) -> None:
+    order = load_json_fixture("shopify/rest/api_js_2024-04__order_create_pending.json")["order"]
+    snapshot = platform.parse_order(order)
+
+    assert snapshot.financial_status == "pending"
+    assert [(line.variant_id, line.sku) for line in snapshot.lines] == [("447654529", "IPOD2009BLACK")]
+
+
+def test_a_cancelled_order_is_marked_cancelled(platform: ShopifyPlatform) -> None:
+    order = python_api_order()
+    order["cancelled_at"] = "2008-01-11T09:00:00-05:00"
+    assert platform.parse_order(order).cancelled is True
+
+
+def test_a_custom_line_without_variant_has_no_variant_id(platform: ShopifyPlatform) -> None:
+    order = python_api_order()
+    order["line_items"][0]["variant_id"] = None
+    order["line_items"][0]["product_id"] = None
+    line = platform.parse_order(order).lines[0]
+    assert (line.variant_id, line.product_id, line.stock_key) == (None, None, None)
+
+
+def test_utc_z_timestamps_are_aware(platform: ShopifyPlatform) -> None:
+    order = python_api_order()
+    order["updated_at"] = "2024-03-01T10:00:00Z"
+    assert platform.parse_order(order).updated_at == datetime(2024, 3, 1, 10, 0, tzinfo=UTC)
+
+
+def _broken(mutate) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    order = copy.deepcopy(python_api_order())
+    mutate(order)
+    return order
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda o: o.pop("id"), "'id'"),
+        (lambda o: o.update(id=None), "'id'"),
+        (lambda o: o.pop("line_items"), "line_items"),
+        (lambda o: o.update(line_items="nope"), "line_items"),
+        (lambda o: o.pop("created_at"), "created_at"),
+        (lambda o: o.update(updated_at="yesterday"), "updated_at"),
+        (lambda o: o.update(created_at="2008-01-10T11:00:00"), "offset"),
+        (lambda o: o["line_items"][0].pop("id"), "line item"),
+        (lambda o: o["line_items"][1].update(quantity="2"), "quantity"),
+        (lambda o: o["line_items"][1].update(quantity=-1), "negative"),
+        (lambda o: o["line_items"][2].update(variant_id={"x": 1}), "variant_id"),
+        (lambda o: o["line_items"].append("junk"), "not an object"),
+    ],
+    ids=["no id", "null id", "no line_items", "line_items not a list", "no created_at", "bad updated_at",
+         "naive created_at", "line without id", "string quantity", "negative quantity", "bad variant_id",
+         "line not an object"],
+)
+def test_a_broken_payload_raises_invalid_payload_naming_the_problem(platform, mutate, message) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(InvalidPayload, match=message):
+        platform.parse_order(_broken(mutate))
+
+
+def test_a_non_object_payload_raises_invalid_payload(platform: ShopifyPlatform) -> None:
+    with pytest.raises(InvalidPayload):
+        platform.parse_order([])  # type: ignore[arg-type]
