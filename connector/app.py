@@ -1,0 +1,41 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException
+
+from connector.bootstrap import Container, bootstrap
+from connector.config import Settings
+
+log = logging.getLogger(__name__)
+
+
+def create_app(config: Settings | None = None, *, container: Container | None = None) -> Flask:
+    """Build the app around a container (built from ``config`` or the environment when not given)."""
+    if container is None:
+        container = bootstrap(config, start_workers=True)
+    app = Flask("connector")
+    app.extensions["connector"] = container
+
+    from connector.api import bp as api_bp
+    from webhooks.shopify import bp as shopify_bp
+    from webhooks.woocommerce import bp as woocommerce_bp
+
+    app.register_blueprint(shopify_bp)
+    app.register_blueprint(woocommerce_bp)
+    app.register_blueprint(api_bp)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> ResponseReturnValue:
+        return jsonify({"error": error.description}), error.code or 500
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> ResponseReturnValue:
+        log.exception("unhandled error")
+        return jsonify({"error": "internal error"}), 500
+
+    return app

@@ -1,0 +1,151 @@
+"""The one composition root: settings, database, queue and platform adapters, wired once.
+
+``create_app``, the CLI, the in-process workers and RQ workers all call ``bootstrap``. Nothing
+here runs at import time.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from connector.config import Settings, load_settings
+from connector.crypto import CredentialBox
+from connector.db.engine import ensure_schema, make_engine
+from connector.db.uow import ShopLocks, UnitOfWork
+from connector.domain.errors import UnknownShop
+from connector.domain.model import Platform, ShopCredentials
+from connector.ports import StorePlatform
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ShopAccess:
+    """What an adapter needs to reach one shop (credentials decrypted, in memory only)."""
+
+    shop_id: int
+    platform: Platform
+    domain: str
+    api_base: str | None
+    credentials: ShopCredentials
+
+
+PlatformFactory = Callable[[ShopAccess], StorePlatform]
+
+
+@dataclass
+class Container:
+    settings: Settings
+    engine: Engine
+    queue: Any
+    locks: ShopLocks = field(default_factory=ShopLocks)
+    platform_factory: PlatformFactory | None = None
+    scheduler: Any = None
+    _box: CredentialBox | None = None
+    _platforms: dict[int, StorePlatform] = field(default_factory=dict)
+    _platforms_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.engine, self.locks)
+
+    @property
+    def box(self) -> CredentialBox:
+        if self._box is None:
+            self._box = CredentialBox(self.settings.secret_key)
+        return self._box
+
+    def shop_access(self, shop_id: int) -> ShopAccess:
+        with self.uow() as uow:
+            shop = uow.shops.get(shop_id)
+            if shop is None:
+                raise UnknownShop(f"no shop with id {shop_id}")
+            return ShopAccess(shop.id, Platform(shop.platform), shop.domain, shop.api_base,
+                              self.box.open(shop.credentials))
+
+    def platform_for(self, shop_id: int) -> StorePlatform:
+        with self._platforms_lock:
+            cached = self._platforms.get(shop_id)
+        if cached is not None:
+            return cached
+        access = self.shop_access(shop_id)
+        factory = self.platform_factory or default_platform_factory(self.settings)
+        platform = factory(access)
+        with self._platforms_lock:
+            self._platforms[shop_id] = platform
+        return platform
+
+    def forget_platform(self, shop_id: int) -> None:
+        with self._platforms_lock:
+            self._platforms.pop(shop_id, None)
+
+    def close(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
+            self.scheduler = None
+        stop = getattr(self.queue, "stop", None)
+        if stop is not None:
+            stop()
+        from jobs import runtime
+
+        if runtime._container is self:
+            runtime.bind(None)
+        self.engine.dispose()
+
+
+def default_platform_factory(settings: Settings) -> PlatformFactory:
+    from adapters.http import HttpTransport, RetryPolicy
+
+    def transport(name: str) -> HttpTransport:
+        return HttpTransport(timeout=settings.http_timeout_seconds,
+                             retry=RetryPolicy(max_attempts=settings.http_max_attempts), name=name)
+
+    def build(access: ShopAccess) -> StorePlatform:
+        creds = access.credentials
+        if access.platform == Platform.SHOPIFY:
+            from adapters.shopify.client import ShopifyGraphQL
+            from adapters.shopify.platform import ShopifyPlatform
+
+            client = ShopifyGraphQL(access.domain, creds.access_token or "", api_base=access.api_base,
+                                    api_version=settings.shopify_api_version,
+                                    transport=transport(f"shopify:{access.domain}"))
+            return ShopifyPlatform(client, backorder_tag=settings.shopify_backorder_tag)
+        from adapters.woocommerce.client import WooCommerceClient
+        from adapters.woocommerce.platform import WooCommercePlatform
+
+        wc = WooCommerceClient(access.domain, creds.consumer_key or "", creds.consumer_secret or "",
+                               api_base=access.api_base, transport=transport(f"woocommerce:{access.domain}"))
+        return WooCommercePlatform(wc, backordered_meta_keys=settings.woocommerce_backordered_meta_keys)
+
+    return build
+
+
+def bootstrap(
+    settings: Settings | None = None,
+    *,
+    start_workers: bool = False,
+    queue: Any = None,
+    platform_factory: PlatformFactory | None = None,
+    auto_upgrade: bool = False,
+    bind_jobs: bool = True,
+) -> Container:
+    """Build the container. ``start_workers`` runs the in-process queue's threads."""
+    settings = settings or load_settings()
+    engine = make_engine(settings.database_url)
+    ensure_schema(engine, auto_upgrade=auto_upgrade)
+    if queue is None:
+        from adapters.queue.inline import InlineQueue, NoQueue
+
+        queue = InlineQueue(settings.worker_threads).start() \
+            if start_workers and settings.worker_threads > 0 else NoQueue()
+    container = Container(settings=settings, engine=engine, queue=queue, platform_factory=platform_factory)
+    if bind_jobs:
+        from jobs import runtime
+
+        runtime.bind(container)
+    return container

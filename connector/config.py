@@ -1,0 +1,211 @@
+"""One frozen, typed Settings, built once from a YAML file and the environment.
+
+Precedence: environment variables > the YAML file named by CONNECTOR_CONFIG (or ./config.yaml when
+present) > defaults. Every setting is documented in config.example.yaml. A missing or bad value
+raises ConfigError naming the setting, so start-up stops with a message that says what to fix.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+from cryptography.fernet import Fernet
+
+from connector.domain.errors import ConfigError
+
+ENV_OVERRIDES: dict[str, str] = {
+    "DATABASE_URL": "database_url",
+    "REDIS_URL": "redis_url",
+    "CONNECTOR_SECRET_KEY": "secret_key",
+    "SHOPIFY_API_KEY": "shopify_api_key",
+    "SHOPIFY_API_SECRET": "shopify_api_secret",
+    "SENTRY_DSN": "sentry_dsn",
+    "CONNECTOR_API_TOKEN": "api_token",
+}
+"""Environment variable -> Settings field."""
+
+YAML_KEYS: dict[str, str] = {
+    "database_url": "database_url",
+    "redis_url": "redis_url",
+    "secret_key": "secret_key",
+    "sentry_dsn": "sentry_dsn",
+    "log_level": "log_level",
+    "shopify.api_key": "shopify_api_key",
+    "shopify.api_secret": "shopify_api_secret",
+    "shopify.api_version": "shopify_api_version",
+    "shopify.backorder_tag": "shopify_backorder_tag",
+    "woocommerce.backordered_meta_keys": "woocommerce_backordered_meta_keys",
+    "api.token": "api_token",
+    "webhooks.max_body_bytes": "webhook_max_body_bytes",
+    "workers.threads": "worker_threads",
+    "workers.max_attempts": "job_max_attempts",
+    "reconcile.interval_minutes": "reconcile_interval_minutes",
+    "reconcile.overlap_minutes": "reconcile_overlap_minutes",
+    "reconcile.initial_lookback_hours": "reconcile_initial_lookback_hours",
+    "http.timeout_seconds": "http_timeout_seconds",
+    "http.max_attempts": "http_max_attempts",
+}
+"""Dotted YAML key -> Settings field. Every key here is documented in config.example.yaml."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite:///connector.db"
+    redis_url: str | None = None
+    secret_key: str | None = None
+    sentry_dsn: str | None = None
+    log_level: str = "INFO"
+    shopify_api_key: str | None = None
+    shopify_api_secret: str | None = None
+    shopify_api_version: str = "2026-04"
+    shopify_backorder_tag: str = "backorder"
+    woocommerce_backordered_meta_keys: tuple[str, ...] = ("Backordered",)
+    api_token: str | None = None
+    webhook_max_body_bytes: int = 1024 * 1024
+    worker_threads: int = 4
+    job_max_attempts: int = 8
+    reconcile_interval_minutes: float = 10.0
+    reconcile_overlap_minutes: float = 10.0
+    reconcile_initial_lookback_hours: float = 72.0
+    http_timeout_seconds: float = 10.0
+    http_max_attempts: int = 5
+    source: str = field(default="defaults", compare=False)
+
+    def __post_init__(self) -> None:
+        _validate(self)
+
+    def key_name(self, field_name: str) -> str:
+        """How a user names this setting: the environment variable if there is one, else the YAML key."""
+        for env, name in ENV_OVERRIDES.items():
+            if name == field_name:
+                return env
+        for key, name in YAML_KEYS.items():
+            if name == field_name:
+                return key
+        return field_name
+
+    def require(self, *field_names: str) -> Settings:
+        """Fail with ConfigError naming the first of these settings that is unset."""
+        for name in field_names:
+            if not getattr(self, name):
+                raise ConfigError(self.key_name(name), f"is required (see config.example.yaml; {self.source})")
+        return self
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+
+def load_settings(env: Mapping[str, str] | None = None, path: str | Path | None = None) -> Settings:
+    """Build Settings from the YAML file and the environment. Raises ConfigError."""
+    env = os.environ if env is None else env
+    values: dict[str, Any] = {}
+    source = "defaults"
+    config_path = Path(path) if path else _config_path(env)
+    if config_path is not None:
+        values.update(_read_yaml(config_path))
+        source = str(config_path)
+    for variable, name in ENV_OVERRIDES.items():
+        if env.get(variable):
+            values[name] = env[variable]
+    coerced = {name: _coerce(name, value) for name, value in values.items()}
+    return Settings(**coerced, source=source)
+
+
+def _config_path(env: Mapping[str, str]) -> Path | None:
+    explicit = env.get("CONNECTOR_CONFIG")
+    if explicit:
+        path = Path(explicit)
+        if not path.is_file():
+            raise ConfigError("CONNECTOR_CONFIG", f"file {explicit} does not exist")
+        return path
+    default = Path("config.yaml")
+    return default if default.is_file() else None
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError("CONNECTOR_CONFIG", f"cannot read {path}: {exc}") from None
+    if not isinstance(document, dict):
+        raise ConfigError("CONNECTOR_CONFIG", f"{path} must hold a mapping at the top level")
+    flat = _flatten(document)
+    unknown = sorted(set(flat) - set(YAML_KEYS))
+    if unknown:
+        raise ConfigError(unknown[0], f"unknown setting in {path}")
+    return {YAML_KEYS[key]: value for key, value in flat.items() if value is not None}
+
+
+def _flatten(document: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in document.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict) and dotted not in YAML_KEYS:
+            flat.update(_flatten(value, dotted + "."))
+        else:
+            flat[dotted] = value
+    return flat
+
+
+_FIELD_TYPES = {f.name: f.type for f in fields(Settings)}
+
+
+def _coerce(name: str, value: Any) -> Any:
+    kind = _FIELD_TYPES[name]
+    label = Settings().key_name(name) if name != "source" else name
+    try:
+        if kind == "int":
+            if isinstance(value, bool):
+                raise ValueError(value)
+            return int(value)
+        if kind == "float":
+            return float(value)
+        if kind.startswith("tuple"):
+            items = value.split(",") if isinstance(value, str) else list(value)
+            return tuple(str(item).strip() for item in items if str(item).strip())
+        return None if value is None else str(value)
+    except (TypeError, ValueError):
+        raise ConfigError(label, f"expected {kind}, got {value!r}") from None
+
+
+def _validate(settings: Settings) -> None:
+    def bad(name: str, problem: str) -> ConfigError:
+        return ConfigError(settings.key_name(name), problem)
+
+    if not settings.database_url.startswith(("sqlite", "postgresql")):
+        raise bad("database_url", "must be a sqlite:// or postgresql:// URL")
+    if settings.redis_url and not settings.redis_url.startswith(("redis://", "rediss://", "unix://")):
+        raise bad("redis_url", "must be a redis:// URL")
+    if settings.secret_key:
+        for key in settings.secret_key.split(","):
+            try:
+                Fernet(key.strip().encode())
+            except (ValueError, TypeError):
+                raise bad("secret_key", "must be a Fernet key (32 url-safe base64-encoded bytes); "
+                          "make one with `connector keygen`") from None
+    if settings.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise bad("log_level", f"must be DEBUG, INFO, WARNING or ERROR, got {settings.log_level!r}")
+    if settings.webhook_max_body_bytes < 1024:
+        raise bad("webhook_max_body_bytes", "must be at least 1024")
+    if settings.worker_threads < 0:
+        raise bad("worker_threads", "must not be negative")
+    if settings.job_max_attempts < 1 or settings.http_max_attempts < 1:
+        raise bad("job_max_attempts" if settings.job_max_attempts < 1 else "http_max_attempts",
+                  "must be at least 1")
+    for name in ("reconcile_interval_minutes", "http_timeout_seconds"):
+        if getattr(settings, name) <= 0:
+            raise bad(name, "must be greater than 0")
+    for name in ("reconcile_overlap_minutes", "reconcile_initial_lookback_hours"):
+        if getattr(settings, name) < 0:
+            raise bad(name, "must not be negative")
+    if not settings.woocommerce_backordered_meta_keys:
+        raise bad("woocommerce_backordered_meta_keys", "needs at least one name")
+    version = settings.shopify_api_version
+    if not (len(version) == 7 and version[4] == "-" and version.replace("-", "").isdigit()) \
+            and version != "unstable":
+        raise bad("shopify_api_version", f"must look like 2026-04, got {version!r}")

@@ -1,0 +1,120 @@
+"""The unit of work: one transaction, its repositories, and per-shop serialisation.
+
+Services use ``with uow:`` and call ``uow.commit()`` explicitly; leaving the block without a
+commit rolls back. Database failures surface as StorageUnavailable (transient), so the webhook
+answers 503 and a job is retried instead of crashing.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from connector.db.repositories import BackorderRepository, EventRepository, OrderRepository, ShopRepository
+from connector.domain.errors import StorageUnavailable
+
+
+ADVISORY_NAMESPACE = 0x42_4F  # "BO": keeps our advisory lock keys apart from other users'
+
+
+class ShopLocks:
+    """Serialises work on one shop: a lock per shop in this process, plus (on PostgreSQL) a
+    session-level advisory lock so that other processes wait too."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._locks: dict[int, threading.Lock] = {}
+
+    def for_shop(self, shop_id: int) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(shop_id, threading.Lock())
+
+    @contextmanager
+    def hold(self, engine: Engine, shop_id: int) -> Iterator[None]:
+        with self.for_shop(shop_id):
+            if engine.dialect.name != "postgresql":
+                yield
+                return
+            try:
+                connection = engine.connect()
+                connection.execute(text("SELECT pg_advisory_lock(:ns, :shop)"),
+                                   {"ns": ADVISORY_NAMESPACE, "shop": shop_id})
+                connection.commit()
+            except OperationalError as exc:
+                raise StorageUnavailable(f"cannot lock shop: {type(exc.orig).__name__}") from None
+            try:
+                yield
+            finally:
+                try:
+                    connection.execute(text("SELECT pg_advisory_unlock(:ns, :shop)"),
+                                       {"ns": ADVISORY_NAMESPACE, "shop": shop_id})
+                    connection.commit()
+                finally:
+                    connection.close()
+
+
+class UnitOfWork:
+    def __init__(self, engine: Engine, locks: ShopLocks | None = None) -> None:
+        self.engine = engine
+        self._factory = sessionmaker(bind=engine, expire_on_commit=False)
+        self._locks = locks or ShopLocks()
+        self.session: Session | None = None
+
+    def __enter__(self) -> UnitOfWork:
+        if self.session is not None:
+            raise RuntimeError("unit of work is already open")
+        session = self._factory()
+        self.session = session
+        self.shops = ShopRepository(session)
+        self.events = EventRepository(session)
+        self.orders = OrderRepository(session)
+        self.backorders = BackorderRepository(session)
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        session = self.session
+        self.session = None
+        if session is not None:
+            try:
+                session.rollback()
+            finally:
+                session.close()
+
+    def fresh(self) -> UnitOfWork:
+        """A new, unopened unit of work on the same database (for nested or parallel use)."""
+        return UnitOfWork(self.engine, self._locks)
+
+    def commit(self) -> None:
+        assert self.session is not None, "commit outside `with uow:`"
+        try:
+            self.session.commit()
+        except IntegrityError:
+            self.session.rollback()
+            raise
+        except OperationalError as exc:
+            self.session.rollback()
+            raise StorageUnavailable(f"commit failed: {type(exc.orig).__name__}") from None
+
+    def rollback(self) -> None:
+        assert self.session is not None
+        self.session.rollback()
+
+    def shop_lock(self, shop_id: int) -> AbstractContextManager[None]:
+        """Serialise work on one shop across threads and processes; may span transactions."""
+        return self._locks.hold(self.engine, shop_id)
+
+
+def check_database(engine: Engine) -> None:
+    """Raise StorageUnavailable unless a trivial query succeeds."""
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except SQLAlchemyError as exc:
+        raise StorageUnavailable(f"database unreachable: {type(exc).__name__}") from None

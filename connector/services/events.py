@@ -1,0 +1,112 @@
+"""Processing one stored webhook event: claim it, run its topic, record the outcome.
+
+Safe to run twice: the claim is atomic, finished events are skipped, and capture itself is
+idempotent. Transient failures are retried with bounded exponential backoff; permanent ones
+are recorded and not retried (saleor's rule: never retry what cannot succeed).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from connector.db.models import utcnow
+from connector.db.uow import UnitOfWork
+from connector.domain.errors import ConnectorError, InvalidPayload, TransientError
+from connector.ports import StorePlatform
+from connector.services.capture import capture_order
+from connector.services.marks import sync_marks
+
+log = logging.getLogger(__name__)
+
+ORDER_TOPICS: dict[str, frozenset[str]] = {
+    "shopify": frozenset({"orders/create", "orders/updated", "orders/cancelled"}),
+    "woocommerce": frozenset({"order.created", "order.updated"}),
+}
+"""Topics that carry an order to capture, per platform."""
+
+LEASE = timedelta(minutes=5)
+"""A 'processing' claim older than this is presumed dead (worker killed) and may be taken over."""
+
+
+@dataclass(frozen=True)
+class EventOutcome:
+    status: str
+    """done | ignored | retry | failed | skipped"""
+    retry_in: float | None = None
+    detail: str = ""
+
+
+def backoff_seconds(attempt: int, base: float = 2.0, cap: float = 600.0) -> float:
+    return min(cap, base * (2 ** max(0, attempt - 1)))
+
+
+def process_event(uow: UnitOfWork, platform_for: Callable[[int], StorePlatform], event_id: int,
+                  *, max_attempts: int = 8) -> EventOutcome:
+    with uow:
+        if not uow.events.claim(event_id, utcnow() - LEASE):
+            return EventOutcome("skipped", detail="already finished or being processed")
+        uow.commit()
+        event = uow.events.get(event_id)
+        assert event is not None
+        shop = uow.shops.get(event.shop_id)
+        assert shop is not None
+        shop_id, platform_name, topic, body, attempts = shop.id, shop.platform, event.topic, event.body, event.attempts
+        shop_active = shop.status == "active"
+
+    context = {"event_id": event_id, "shop_id": shop_id, "topic": topic, "attempt": attempts}
+    if not shop_active or topic not in ORDER_TOPICS.get(platform_name, frozenset()):
+        return _finish(uow, event_id, "ignored", None, context)
+    try:
+        payload = json.loads(body)
+        platform = platform_for(shop_id)
+        snapshot = platform.parse_order(payload)
+        result = capture_order(uow, platform, shop_id, snapshot)
+        sync_marks(uow, platform, shop_id)
+    except (InvalidPayload, ValueError) as exc:
+        return _finish(uow, event_id, "failed", f"invalid payload: {exc}", context)
+    except TransientError as exc:
+        if attempts >= max_attempts:
+            return _finish(uow, event_id, "failed", f"gave up after {attempts} attempts: {exc}", context)
+        return _retry(uow, event_id, attempts, str(exc), context)
+    except ConnectorError as exc:
+        return _finish(uow, event_id, "failed", f"{type(exc).__name__}: {exc}", context)
+    except Exception as exc:  # noqa: BLE001 - an unexpected bug must not lose the event
+        log.exception("event processing crashed", extra=context)
+        if attempts >= max_attempts:
+            return _finish(uow, event_id, "failed", f"{type(exc).__name__}: {exc}", context)
+        return _retry(uow, event_id, attempts, f"{type(exc).__name__}: {exc}", context)
+    return _finish(uow, event_id, "done", None, {**context, "outcome": result.outcome})
+
+
+def _retry(uow: UnitOfWork, event_id: int, attempts: int, error: str, context: dict[str, object]) -> EventOutcome:
+    delay = backoff_seconds(attempts)
+    with uow:
+        event = uow.events.get(event_id)
+        assert event is not None
+        event.status = "retry"
+        event.last_error = error[:2000]
+        event.next_attempt_at = utcnow() + timedelta(seconds=delay)
+        uow.commit()
+    log.warning("event will be retried", extra={**context, "error": error, "retry_in": delay})
+    return EventOutcome("retry", retry_in=delay, detail=error)
+
+
+def _finish(uow: UnitOfWork, event_id: int, status: str, error: str | None,
+            context: dict[str, object]) -> EventOutcome:
+    with uow:
+        event = uow.events.get(event_id)
+        assert event is not None
+        event.status = status
+        event.last_error = error[:2000] if error else None
+        event.processed_at = utcnow()
+        event.next_attempt_at = None
+        uow.commit()
+    if status == "failed":
+        log.error("event failed", extra={**context, "error": error})
+    else:
+        log.info("event %s", status, extra=context)
+    return EventOutcome(status, detail=error or "")

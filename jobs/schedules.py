@@ -1,0 +1,45 @@
+"""Every schedule, declared in one place. The jobs they start go through the queue."""
+
+from __future__ import annotations
+
+import logging
+import zlib
+from typing import TYPE_CHECKING
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from jobs.shops import RECONCILE, SYNC_MARKS
+from jobs.sweep import SWEEP
+
+if TYPE_CHECKING:
+    from connector.bootstrap import Container
+
+log = logging.getLogger(__name__)
+
+SWEEP_INTERVAL_SECONDS = 30
+
+
+def spread_seconds(shop_id: int, window: float) -> float:
+    """A stable offset per shop inside ``window``, so a thousand shops don't all start at once."""
+    return (zlib.crc32(str(shop_id).encode()) % 10_000) / 10_000 * window
+
+
+def enqueue_shop_jobs(container: Container) -> int:
+    """Queue reconciliation and mark sync for every active shop, spread over the interval."""
+    window = container.settings.reconcile_interval_minutes * 60 * 0.5
+    with container.uow() as uow:
+        shop_ids = [shop.id for shop in uow.shops.list(active_only=True)]
+    for shop_id in shop_ids:
+        delay = spread_seconds(shop_id, window)
+        container.queue.enqueue(RECONCILE, shop_id, delay_seconds=delay)
+        container.queue.enqueue(SYNC_MARKS, shop_id, delay_seconds=delay)
+    return len(shop_ids)
+
+
+def build_scheduler(container: Container) -> BackgroundScheduler:
+    scheduler = BackgroundScheduler(timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1})
+    scheduler.add_job(lambda: container.queue.enqueue(SWEEP), "interval", seconds=SWEEP_INTERVAL_SECONDS,
+                      id="sweep")
+    scheduler.add_job(enqueue_shop_jobs, "interval", args=[container],
+                      minutes=container.settings.reconcile_interval_minutes, id="shop-jobs")
+    return scheduler

@@ -1,0 +1,1 @@
+"""Flask blueprints for everything a store pushes to us. Verify, store, enqueue, answer."""

@@ -1,0 +1,78 @@
+"""What both webhook endpoints share: bounded body reading, rejections, storing and enqueueing."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from flask import current_app, jsonify, request
+from flask.typing import ResponseReturnValue
+from sqlalchemy.exc import SQLAlchemyError
+
+from connector.bootstrap import Container
+from connector.domain.errors import StorageUnavailable
+from connector.services.inbox import store_event
+from jobs.events import PROCESS_EVENT
+
+log = logging.getLogger(__name__)
+
+
+class Rejected(Exception):
+    def __init__(self, status: int, reason: str, **context: Any) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+        self.context = context
+
+
+def container() -> Container:
+    return current_app.extensions["connector"]  # type: ignore[no-any-return]
+
+
+def read_body(limit: int) -> bytes:
+    """The raw body, refusing anything over ``limit`` bytes without reading it all."""
+    declared = request.content_length
+    if declared is not None and declared > limit:
+        raise Rejected(413, f"body of {declared} bytes is over the {limit}-byte limit")
+    body = request.stream.read(limit + 1)
+    if len(body) > limit:
+        raise Rejected(413, f"body is over the {limit}-byte limit")
+    return body
+
+
+def parse_json_object(body: bytes) -> dict[str, Any]:
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Rejected(400, f"malformed JSON: {exc}") from None
+    if not isinstance(payload, dict):
+        raise Rejected(400, "JSON body must be an object")
+    return payload
+
+
+def reject(platform: str, error: Rejected) -> ResponseReturnValue:
+    log.warning("webhook rejected", extra={"platform": platform, "status": error.status,
+                                           "reason": error.reason, **error.context})
+    response = jsonify({"error": error.reason})
+    response.status_code = error.status
+    if error.status == 503:
+        response.headers["Retry-After"] = "30"
+    return response
+
+
+def store_and_enqueue(platform: str, shop_id: int, topic: str, dedupe_key: str, body: bytes) -> ResponseReturnValue:
+    c = container()
+    try:
+        stored = store_event(c.uow(), shop_id, topic, dedupe_key, dict(request.headers), body)
+    except (StorageUnavailable, SQLAlchemyError) as exc:
+        raise Rejected(503, f"storage unavailable: {type(exc).__name__}", shop_id=shop_id) from None
+    if stored.created:
+        try:
+            c.queue.enqueue(PROCESS_EVENT, stored.event_id)
+        except Exception:  # noqa: BLE001 - the event is committed; the sweeper will queue it
+            log.exception("enqueue failed; the sweeper will pick the event up",
+                          extra={"event_id": stored.event_id})
+    log.info("webhook accepted", extra={"platform": platform, "shop_id": shop_id, "topic": topic,
+                                        "event_id": stored.event_id, "duplicate": not stored.created})
+    return jsonify({"status": "stored" if stored.created else "duplicate", "event_id": stored.event_id}), 200

@@ -1,0 +1,52 @@
+"""POST /webhooks/shopify"""
+
+from __future__ import annotations
+
+from flask import Blueprint, request
+from flask.typing import ResponseReturnValue
+from sqlalchemy.exc import SQLAlchemyError
+
+from connector.domain.errors import StorageUnavailable
+from webhooks.common import Rejected, container, parse_json_object, read_body, reject, store_and_enqueue
+from webhooks.verify import SignatureError, verify_shopify
+
+bp = Blueprint("shopify_webhooks", __name__)
+
+
+@bp.post("/webhooks/shopify")
+def receive() -> ResponseReturnValue:
+    try:
+        return _receive()
+    except Rejected as error:
+        return reject("shopify", error)
+
+
+def _receive() -> ResponseReturnValue:
+    settings = container().settings
+    body = read_body(settings.webhook_max_body_bytes)
+    secrets = [s.strip() for s in (settings.shopify_api_secret or "").split(",") if s.strip()]
+    try:
+        verify_shopify(body, request.headers.get("X-Shopify-Hmac-Sha256"), secrets)
+    except SignatureError as exc:
+        raise Rejected(401, str(exc)) from None
+    topic = request.headers.get("X-Shopify-Topic", "").strip()
+    domain = request.headers.get("X-Shopify-Shop-Domain", "").strip().lower()
+    event_id = request.headers.get("X-Shopify-Event-Id", "").strip()
+    webhook_id = request.headers.get("X-Shopify-Webhook-Id", "").strip()
+    missing = [name for name, value in (("X-Shopify-Topic", topic), ("X-Shopify-Shop-Domain", domain))
+               if not value]
+    if not event_id and not webhook_id:
+        missing.append("X-Shopify-Event-Id or X-Shopify-Webhook-Id")
+    if missing:
+        raise Rejected(400, f"missing headers: {', '.join(missing)}")
+    parse_json_object(body)
+    try:
+        with container().uow() as uow:
+            shop = uow.shops.by_domain("shopify", domain)
+            shop_id = shop.id if shop is not None and shop.status == "active" else None
+    except (StorageUnavailable, SQLAlchemyError) as exc:
+        raise Rejected(503, f"storage unavailable: {type(exc).__name__}") from None
+    if shop_id is None:
+        raise Rejected(401, "unknown shop", shop=domain)
+    key = f"{topic}:event:{event_id}" if event_id else f"{topic}:webhook:{webhook_id}"
+    return store_and_enqueue("shopify", shop_id, topic, key, body)

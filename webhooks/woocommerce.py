@@ -1,0 +1,76 @@
+"""POST /webhooks/woocommerce"""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, jsonify, request
+from flask.typing import ResponseReturnValue
+from sqlalchemy.exc import SQLAlchemyError
+
+from connector.domain.errors import CredentialsError, InvalidPayload, StorageUnavailable
+from connector.services.shops import normalise_store_url
+from webhooks.common import Rejected, container, log, parse_json_object, read_body, reject, store_and_enqueue
+from webhooks.verify import SignatureError, verify_woocommerce
+
+bp = Blueprint("woocommerce_webhooks", __name__)
+
+PING = re.compile(rb"^webhook_id=\d+$")
+
+
+@bp.post("/webhooks/woocommerce")
+def receive() -> ResponseReturnValue:
+    try:
+        return _receive()
+    except Rejected as error:
+        return reject("woocommerce", error)
+
+
+def _receive() -> ResponseReturnValue:
+    settings = container().settings
+    body = read_body(settings.webhook_max_body_bytes)
+    signature = request.headers.get("X-WC-Webhook-Signature")
+    if signature is None and PING.match(body.strip()):
+        # WooCommerce pings a new webhook with an unsigned form body; it must get exactly 200.
+        log.info("woocommerce webhook ping", extra={"ping": body.strip().decode()})
+        return jsonify({"status": "pong"}), 200
+    if not signature:
+        raise Rejected(401, "missing X-WC-Webhook-Signature")
+    source = request.headers.get("X-WC-Webhook-Source", "").strip()
+    if not source:
+        raise Rejected(400, "missing headers: X-WC-Webhook-Source")
+    try:
+        store_url = normalise_store_url(source)
+    except InvalidPayload:
+        raise Rejected(400, "X-WC-Webhook-Source is not a URL") from None
+    c = container()
+    try:
+        with c.uow() as uow:
+            shop = uow.shops.by_domain("woocommerce", store_url)
+            found = (shop.id, shop.credentials) if shop is not None and shop.status == "active" else None
+    except (StorageUnavailable, SQLAlchemyError) as exc:
+        raise Rejected(503, f"storage unavailable: {type(exc).__name__}") from None
+    if found is None:
+        raise Rejected(401, "unknown shop", shop=store_url)
+    shop_id, sealed = found
+    try:
+        secret = c.box.open(sealed).webhook_secret or ""
+    except CredentialsError:
+        raise Rejected(401, "shop credentials unreadable", shop_id=shop_id) from None
+    try:
+        verify_woocommerce(body, signature, secret)
+    except SignatureError as exc:
+        raise Rejected(401, str(exc), shop_id=shop_id) from None
+    topic = request.headers.get("X-WC-Webhook-Topic", "").strip()
+    webhook_id = request.headers.get("X-WC-Webhook-ID", "").strip()
+    missing = [name for name, value in (("X-WC-Webhook-Topic", topic), ("X-WC-Webhook-ID", webhook_id))
+               if not value]
+    if missing:
+        raise Rejected(400, f"missing headers: {', '.join(missing)}", shop_id=shop_id)
+    payload = parse_json_object(body)
+    resource_id = payload.get("id")
+    modified = payload.get("date_modified_gmt") or payload.get("date_modified")
+    if resource_id in (None, "") or not modified:
+        raise Rejected(400, "payload lacks id or date_modified_gmt", shop_id=shop_id)
+    key = f"{webhook_id}:{resource_id}:{modified}"
+    return store_and_enqueue("woocommerce", shop_id, topic, key, body)
