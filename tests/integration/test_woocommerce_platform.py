@@ -1,0 +1,267 @@
+"""WooCommercePlatform and WooCommerceClient against the WooCommerce simulator over loopback HTTP."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from adapters.http import HttpTransport, RetryPolicy
+from adapters.woocommerce import WooCommerceClient, WooCommercePlatform
+from adapters.woocommerce.platform import BACKORDER_META_KEY
+from connector.domain.errors import PlatformAuthError, PlatformRejected, PlatformUnavailable
+from connector.domain.model import BackorderMark, StockRef
+from connector.sandbox.serve import ServerHandle, serve_in_thread
+from connector.sandbox.woocommerce_sim import WooCommerceSimulator
+
+STORE = "https://woo.example"
+KEY, SECRET = "ck_test_1234", "cs_test_5678"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 27, 10, 0, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+def seed(**store: Any) -> dict[str, Any]:
+    return {"stores": [{
+        "store_url": STORE, "consumer_key": KEY, "consumer_secret": SECRET,
+        "webhook_secret": "whsec", "webhook_id": 7, "utc_offset_hours": -3,
+        "products": [
+            {"name": "Tea tin", "sku": "TEA-1", "price": "8.00", "manage_stock": True,
+             "stock_quantity": 1, "backorders": "notify"},
+            {"name": "Mug", "sku": "MUG-1", "price": "12.00", "manage_stock": True,
+             "stock_quantity": 5, "backorders": "no"},
+            {"name": "Gift card", "sku": "GIFT", "price": "25.00"},
+            {"name": "Hoodie", "type": "variable", "variations": [
+                {"sku": "HOOD-M", "price": "40.00", "manage_stock": True, "stock_quantity": 0,
+                 "backorders": "yes", "attributes": [{"name": "Size", "option": "M"}]},
+                {"sku": "HOOD-L", "price": "40.00", "manage_stock": True, "stock_quantity": 3,
+                 "backorders": "no", "attributes": [{"name": "Size", "option": "L"}]},
+            ]},
+        ],
+        **store,
+    }]}
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def sim(clock: Clock) -> WooCommerceSimulator:
+    return WooCommerceSimulator(seed(), clock=clock)
+
+
+@pytest.fixture
+def server(sim: WooCommerceSimulator) -> Iterator[ServerHandle]:
+    handle = serve_in_thread(sim.app)
+    yield handle
+    handle.stop()
+
+
+@pytest.fixture
+def sleeps() -> list[float]:
+    return []
+
+
+def make_client(server: ServerHandle, sleeps: list[float], key: str = KEY, secret: str = SECRET,
+                **kwargs: Any) -> WooCommerceClient:
+    transport = HttpTransport(timeout=5, retry=RetryPolicy(max_attempts=3, base_delay=0.01),
+                              sleep=sleeps.append, name="woocommerce")
+    return WooCommerceClient(STORE, key, secret, api_base=server.url, transport=transport, **kwargs)
+
+
+@pytest.fixture
+def client(server: ServerHandle, sleeps: list[float]) -> WooCommerceClient:
+    return make_client(server, sleeps)
+
+
+@pytest.fixture
+def platform(client: WooCommerceClient) -> WooCommercePlatform:
+    return WooCommercePlatform(client)
+
+
+def test_paginate_walks_every_page_of_more_than_100_orders(sim: WooCommerceSimulator,
+                                                           client: WooCommerceClient) -> None:
+    sim.set_stock(STORE, "MUG-1", 1000)
+    created = {sim.create_order(STORE, [{"sku": "MUG-1", "quantity": 1}], deliver_webhook=False)["id"]
+               for _ in range(205)}
+    seen = [order["id"] for order in client.paginate("orders", {"orderby": "id", "order": "asc"})]
+    assert len(seen) == 205 and set(seen) == created
+    assert seen == sorted(seen)
+
+
+def test_paginate_follows_the_link_header_when_total_pages_is_missing(
+        sim: WooCommerceSimulator, server: ServerHandle, sleeps: list[float]) -> None:
+    @sim.app.after_request
+    def drop_total_pages(response: Any) -> Any:
+        response.headers.pop("X-WP-TotalPages", None)
+        return response
+
+    sim.set_stock(STORE, "MUG-1", 1000)
+    for _ in range(101):
+        sim.create_order(STORE, [{"sku": "MUG-1", "quantity": 1}], deliver_webhook=False)
+    assert len(list(make_client(server, sleeps).paginate("orders"))) == 101
+
+
+def test_query_string_auth_sends_the_keys_as_parameters(server: ServerHandle, sleeps: list[float]) -> None:
+    client = make_client(server, sleeps, query_string_auth=True)
+    assert {p["sku"] for p in client.paginate("products")} >= {"TEA-1", "MUG-1"}
+
+
+def test_a_store_in_a_subfolder_is_reached_under_its_path(server: ServerHandle) -> None:
+    client = WooCommerceClient("https://example.com/shop", KEY, SECRET, api_base=server.url)
+    assert client.base_url == f"{server.url}/shop/wp-json/wc/v3"
+    assert client.get("products", {"sku": "TEA-1"})[0]["sku"] == "TEA-1"
+
+
+@pytest.mark.parametrize(("key", "secret"), [("ck_wrong", SECRET), (KEY, "cs_wrong")])
+def test_bad_keys_raise_platform_auth_error_without_leaking_them(
+        server: ServerHandle, sleeps: list[float], key: str, secret: str) -> None:
+    for query_auth in (False, True):
+        client = make_client(server, sleeps, key=key, secret=secret, query_string_auth=query_auth)
+        with pytest.raises(PlatformAuthError) as caught:
+            client.get("orders")
+        assert "401" in str(caught.value)
+        assert key not in str(caught.value) and secret not in str(caught.value)
+
+
+def test_batch_splits_250_updates_into_calls_of_at_most_100(sim: WooCommerceSimulator,
+                                                            client: WooCommerceClient) -> None:
+    created = client.batch("products", create=[{"name": f"P{i}", "sku": f"P-{i}", "manage_stock": True,
+                                                "stock_quantity": i} for i in range(150)])
+    ids = [item["id"] for item in created["create"]]
+    assert len(ids) == 150
+    updates = [{"id": pid, "stock_quantity": 42} for pid in ids] + \
+        [{"id": pid, "stock_quantity": 42} for pid in ids[:100]]
+    result = client.batch("products", update=updates)
+    assert len(result["update"]) == 250
+    assert sim.product(STORE, "P-149")["stock_quantity"] == 42
+
+
+def test_the_simulator_refuses_a_batch_of_more_than_100_items_with_413(client: WooCommerceClient) -> None:
+    with pytest.raises(PlatformRejected, match="413"):
+        client.post("products/batch", {"update": [{"id": 1}] * 60, "delete": [2] * 41})
+
+
+def test_per_item_batch_errors_raise_platform_rejected_naming_the_items(client: WooCommerceClient) -> None:
+    with pytest.raises(PlatformRejected, match="update 999999: woocommerce_rest_product_invalid_id"):
+        client.batch("products", update=[{"id": 999999, "stock_quantity": 1}])
+
+
+def test_stock_levels_cover_simple_and_variable_products(sim: WooCommerceSimulator,
+                                                         platform: WooCommercePlatform) -> None:
+    tea, mug, gift = (sim.product(STORE, sku) for sku in ("TEA-1", "MUG-1", "GIFT"))
+    hood_m, hood_l = sim.product(STORE, "HOOD-M"), sim.product(STORE, "HOOD-L")
+    refs = [StockRef(str(tea["id"]), None), StockRef(str(mug["id"]), None), StockRef(str(gift["id"]), None),
+            StockRef(str(hood_m["parent_id"]), str(hood_m["id"])),
+            StockRef(str(hood_l["parent_id"]), str(hood_l["id"])),
+            StockRef(None, str(hood_m["id"])), StockRef("999999", None)]
+    levels = platform.stock_levels(refs)
+    assert set(levels) == {str(x["id"]) for x in (tea, mug, gift, hood_m, hood_l)}
+    assert (levels[str(tea["id"])].available, levels[str(tea["id"])].backorders_allowed) == (1, True)
+    assert (levels[str(mug["id"])].available, levels[str(mug["id"])].backorders_allowed) == (5, False)
+    assert levels[str(gift["id"])].tracked is False and levels[str(gift["id"])].available is None
+    assert (levels[str(hood_m["id"])].available, levels[str(hood_m["id"])].sku) == (0, "HOOD-M")
+    assert levels[str(hood_m["id"])].backorders_allowed is True
+    assert levels[str(hood_l["id"])].available == 3
+
+
+def test_stock_levels_show_the_shortage_after_an_oversale(sim: WooCommerceSimulator,
+                                                          platform: WooCommercePlatform) -> None:
+    sim.create_order(STORE, [{"sku": "TEA-1", "quantity": 3}], deliver_webhook=False)
+    tea = sim.product(STORE, "TEA-1")
+    level = platform.stock_levels([StockRef(str(tea["id"]), None)])[str(tea["id"])]
+    assert (level.available, level.shortage) == (-2, 2)
+
+
+def backorder_notes(sim: WooCommerceSimulator, order_id: int, text: str = "Backordered:") -> list[str]:
+    return [n["note"] for n in sim.order(STORE, order_id)["notes"] if n["note"].startswith(text)]
+
+
+def test_marking_twice_adds_exactly_one_note_and_one_meta(sim: WooCommerceSimulator,
+                                                          platform: WooCommercePlatform) -> None:
+    order = sim.create_order(STORE, [{"sku": "TEA-1", "quantity": 3}], deliver_webhook=False)
+    line_id = str(order["line_items"][0]["id"])
+    marks = [BackorderMark(line_id, "TEA-1", 2)]
+    platform.mark_backordered(str(order["id"]), marks)
+    platform.mark_backordered(str(order["id"]), marks)
+    assert backorder_notes(sim, order["id"]) == ["Backordered: TEA-1 ×2"]
+    meta = [m for m in sim.order(STORE, order["id"])["meta_data"] if m["key"] == BACKORDER_META_KEY]
+    assert len(meta) == 1
+    assert json.loads(meta[0]["value"]) == [{"line_id": line_id, "sku": "TEA-1", "quantity": 2}]
+
+
+def test_a_changed_marking_reuses_the_meta_entry(sim: WooCommerceSimulator,
+                                                 platform: WooCommercePlatform) -> None:
+    order = sim.create_order(STORE, [{"sku": "TEA-1", "quantity": 3}], deliver_webhook=False)
+    line_id = str(order["line_items"][0]["id"])
+    platform.mark_backordered(str(order["id"]), [BackorderMark(line_id, "TEA-1", 2)])
+    platform.mark_backordered(str(order["id"]), [BackorderMark(line_id, "TEA-1", 1)])
+    meta = [m for m in sim.order(STORE, order["id"])["meta_data"] if m["key"] == BACKORDER_META_KEY]
+    assert len(meta) == 1 and json.loads(meta[0]["value"])[0]["quantity"] == 1
+    assert len(backorder_notes(sim, order["id"])) == 2
+
+
+def test_unmarking_clears_the_meta_once_and_is_a_no_op_on_an_unmarked_order(
+        sim: WooCommerceSimulator, platform: WooCommercePlatform) -> None:
+    order = sim.create_order(STORE, [{"sku": "TEA-1", "quantity": 3}], deliver_webhook=False)
+    platform.unmark_backordered(str(order["id"]))
+    assert backorder_notes(sim, order["id"], "No longer") == []
+    line_id = str(order["line_items"][0]["id"])
+    platform.mark_backordered(str(order["id"]), [BackorderMark(line_id, "TEA-1", 2)])
+    platform.unmark_backordered(str(order["id"]))
+    platform.unmark_backordered(str(order["id"]))
+    assert backorder_notes(sim, order["id"], "No longer") == ["No longer backordered"]
+    meta = [m for m in sim.order(STORE, order["id"])["meta_data"] if m["key"] == BACKORDER_META_KEY]
+    assert meta[0]["value"] == "[]"
+
+
+def test_orders_updated_since_returns_later_changes_oldest_first(
+        sim: WooCommerceSimulator, platform: WooCommercePlatform, clock: Clock) -> None:
+    sim.set_stock(STORE, "MUG-1", 100)
+    old = sim.create_order(STORE, [{"sku": "MUG-1", "quantity": 1}], deliver_webhook=False)
+    clock.advance(60)
+    since = clock.now
+    first = sim.create_order(STORE, [{"sku": "MUG-1", "quantity": 1}], deliver_webhook=False)
+    clock.advance(60)
+    second = sim.create_order(STORE, [{"sku": "MUG-1", "quantity": 1}], deliver_webhook=False)
+    clock.advance(60)
+    sim.cancel_order(STORE, first["id"], deliver_webhook=False)
+    snapshots = list(platform.orders_updated_since(since))
+    assert [s.order_id for s in snapshots] == [str(second["id"]), str(first["id"])]
+    assert snapshots[1].cancelled and snapshots[1].updated_at == since + timedelta(seconds=120)
+    assert str(old["id"]) not in {s.order_id for s in snapshots}
+
+
+def test_injected_503s_are_retried_until_the_call_succeeds(sim: WooCommerceSimulator,
+                                                           client: WooCommerceClient,
+                                                           sleeps: list[float]) -> None:
+    sim.inject_failures(2, status=503)
+    assert client.get("products", {"sku": "TEA-1"})[0]["sku"] == "TEA-1"
+    assert len(sleeps) == 2
+
+
+def test_an_injected_429_waits_for_retry_after(sim: WooCommerceSimulator, client: WooCommerceClient,
+                                               sleeps: list[float]) -> None:
+    sim.inject_failures(1, status=429, retry_after=7)
+    assert client.get("orders") == []
+    assert sleeps == [7.0]
+
+
+def test_503s_beyond_the_retry_budget_raise_platform_unavailable(sim: WooCommerceSimulator,
+                                                                 client: WooCommerceClient) -> None:
+    sim.inject_failures(3, status=503)
+    with pytest.raises(PlatformUnavailable):
+        client.get("orders")
