@@ -1,0 +1,329 @@
+"""The simulated GraphQL Admin endpoint: validate, charge the bucket, execute against the schema."""
+
+from __future__ import annotations
+
+import base64
+import functools
+import json
+import logging
+import operator
+import re
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from importlib import resources
+from typing import Any
+
+from graphql import (
+    GraphQLError,
+    GraphQLSchema,
+    build_schema,
+    execute_sync,
+    parse,
+    validate,
+)
+
+from connector.sandbox.shopify_sim.cost import MAX_QUERY_COST, LeakyBucket, requested_cost
+from connector.sandbox.shopify_sim.store import (
+    Order,
+    Shop,
+    gid,
+    graphql_line,
+    graphql_time,
+    graphql_variant,
+)
+
+log = logging.getLogger(__name__)
+
+THROTTLED_ERROR = {
+    "message": "Throttled",
+    "extensions": {"code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/rate-limits"},
+}
+
+
+def subset_sdl() -> str:
+    """The hand-written schema subset shipped with the simulator."""
+    return resources.files(__package__).joinpath("subset.graphql").read_text(encoding="utf-8")
+
+
+@functools.lru_cache(maxsize=4)
+def build_cached_schema(sdl: str) -> GraphQLSchema:
+    """Build (once per SDL text) a schema; the real Admin schema takes seconds to build."""
+    return build_schema(sdl, assume_valid=True)
+
+
+def _error_code(message: str) -> str:
+    for pattern, code in (
+        ("Cannot query field", "undefinedField"),
+        ("Unknown argument", "argumentNotAccepted"),
+        ("is required, but it was not provided", "missingRequiredArguments"),
+        ("Unknown type", "undefinedType"),
+        ("Variable", "variableMismatch"),
+        ("Syntax Error", "parseError"),
+    ):
+        if pattern in message:
+            return code
+    return "validationError"
+
+
+def _shopify_error(error: GraphQLError) -> dict[str, Any]:
+    formatted: dict[str, Any] = {"message": error.message}
+    if error.locations:
+        formatted["locations"] = [{"line": loc.line, "column": loc.column} for loc in error.locations]
+    if error.path:
+        formatted["path"] = list(error.path)
+    formatted["extensions"] = {"code": (error.extensions or {}).get("code") or _error_code(error.message)}
+    return formatted
+
+
+def encode_cursor(value: str, numeric_id: int) -> str:
+    return base64.b64encode(json.dumps({"last_id": numeric_id, "last_value": value}).encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[str, int]:
+    try:
+        raw = json.loads(base64.b64decode(cursor.encode()))
+        return str(raw["last_value"]), int(raw["last_id"])
+    except (ValueError, KeyError, TypeError):
+        raise GraphQLError(f"Invalid cursor for current pagination sort: {cursor!r}") from None
+
+
+def connection(
+    items: Sequence[Any],
+    keys: Sequence[tuple[str, int]],
+    render: Callable[[Any], dict[str, Any]],
+    args: Mapping[str, Any],
+) -> dict[str, Any]:
+    """A Relay connection over ``items`` (already sorted by ``keys``), honouring first/after/last/before."""
+    first: int | None = args.get("first")
+    last: int | None = args.get("last")
+    if first is None and last is None:
+        raise GraphQLError("you must provide one of first or last")
+    indexed = list(zip(keys, items, strict=True))
+    reverse = bool(args.get("reverse"))
+    if reverse:
+        indexed.reverse()
+    start, end = 0, len(indexed)
+    if args.get("after"):
+        after = decode_cursor(args["after"])
+        start = sum(1 for key, _ in indexed if (key >= after if reverse else key <= after))
+    if args.get("before"):
+        before = decode_cursor(args["before"])
+        end = sum(1 for key, _ in indexed if (key > before if reverse else key < before))
+    window = indexed[start:end]
+    if first is not None:
+        has_next, window = len(window) > first, window[:first]
+        has_prev = start > 0
+    else:
+        last = last or 0
+        has_prev, window = len(window) > last, window[-last:] if last else []
+        has_next = end < len(indexed)
+    edges = [{"cursor": encode_cursor(*key), "node": render(item)} for key, item in window]
+    return {
+        "edges": edges,
+        "nodes": [e["node"] for e in edges],
+        "pageInfo": {
+            "hasNextPage": has_next,
+            "hasPreviousPage": has_prev,
+            "startCursor": edges[0]["cursor"] if edges else None,
+            "endCursor": edges[-1]["cursor"] if edges else None,
+        },
+    }
+
+
+_FILTER = re.compile(r"(updated_at|created_at):\s*(>=|<=|>|<)?\s*['\"]?([^'\"\s]+)['\"]?")
+
+
+_OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
+    ">=": operator.ge,
+    ">": operator.gt,
+    "<=": operator.le,
+    "<": operator.lt,
+    "": operator.eq,
+}
+
+
+def _compare(attribute: str, compare: Callable[[Any, Any], bool], bound: datetime, order: Order) -> bool:
+    return compare(getattr(order, attribute).replace(microsecond=0), bound)
+
+
+def _order_filter(query: str | None) -> Callable[[Order], bool]:
+    if not query:
+        return lambda order: True
+    tests: list[Callable[[Order], bool]] = []
+    for field_name, op, raw in _FILTER.findall(query):
+        try:
+            bound = datetime.fromisoformat(raw)
+        except ValueError:
+            continue
+        if bound.tzinfo is None:
+            bound = bound.replace(tzinfo=UTC)
+        compare = _OPERATORS[op]
+        tests.append(functools.partial(_compare, field_name, compare, bound))
+    return lambda order: all(test(order) for test in tests)
+
+
+class AdminGraphQL:
+    """Executes Admin API documents for one simulator; shop state lives in ``Shop`` objects."""
+
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        bucket_factory: Callable[[], LeakyBucket],
+        on_order_changed: Callable[[Shop, Order], None],
+    ) -> None:
+        self.schema = schema
+        self._bucket_factory = bucket_factory
+        self._buckets: dict[str, LeakyBucket] = {}
+        self._on_order_changed = on_order_changed
+        self.throttled_count = 0
+
+    def bucket(self, shop: Shop) -> LeakyBucket:
+        if shop.domain not in self._buckets:
+            self._buckets[shop.domain] = self._bucket_factory()
+        return self._buckets[shop.domain]
+
+    def handle(self, shop: Shop, body: Mapping[str, Any]) -> dict[str, Any]:
+        """One POST body in, one Shopify-shaped JSON response out (always HTTP 200)."""
+        query = body.get("query")
+        variables = body.get("variables") or {}
+        if not isinstance(query, str) or not query.strip():
+            return {
+                "errors": [{"message": "No query string was present", "extensions": {"code": "parseError"}}]
+            }
+        try:
+            document = parse(query)
+        except GraphQLError as error:
+            return {"errors": [_shopify_error(error)]}
+        errors = validate(self.schema, document)
+        if errors:
+            return {"errors": [_shopify_error(e) for e in errors]}
+        bucket = self.bucket(shop)
+        cost = requested_cost(self.schema, document, variables, body.get("operationName"))
+        limit = min(MAX_QUERY_COST, bucket.size)
+        if cost > limit:
+            return {
+                "errors": [
+                    {
+                        "message": f"Query cost is {cost}, which exceeds the single query max cost "
+                        f"limit ({int(limit)}).",
+                        "extensions": {"code": "MAX_COST_EXCEEDED", "cost": cost, "maxCost": int(limit)},
+                    }
+                ]
+            }
+        charge = bucket.charge(cost)
+        if not charge.allowed:
+            self.throttled_count += 1
+            return {
+                "errors": [THROTTLED_ERROR],
+                "extensions": {
+                    "cost": {
+                        "requestedQueryCost": cost,
+                        "actualQueryCost": None,
+                        "throttleStatus": bucket.status(charge.available),
+                    }
+                },
+            }
+        result = execute_sync(
+            self.schema,
+            document,
+            root_value=self._root(shop),
+            variable_values=variables,
+            operation_name=body.get("operationName"),
+        )
+        response: dict[str, Any] = {"data": result.data}
+        if result.errors:
+            response["errors"] = [_shopify_error(e) for e in result.errors]
+        response["extensions"] = {
+            "cost": {
+                "requestedQueryCost": cost,
+                "actualQueryCost": cost,
+                "throttleStatus": bucket.status(charge.available),
+            }
+        }
+        return response
+
+    # -- resolvers --------------------------------------------------------------------------------
+
+    def _root(self, shop: Shop) -> dict[str, Any]:
+        def nodes(info: Any, ids: list[str]) -> list[dict[str, Any] | None]:
+            return [self._node(shop, node_id) for node_id in ids]
+
+        def orders(info: Any, **args: Any) -> dict[str, Any]:
+            sort_key = args.get("sortKey", "PROCESSED_AT")
+            attribute = (
+                "updated_at" if sort_key == "UPDATED_AT" else "id" if sort_key == "ID" else "created_at"
+            )
+            matching = [o for o in shop.orders.values() if _order_filter(args.get("query"))(o)]
+            matching.sort(key=lambda o: (getattr(o, attribute), o.id))
+            keys = [(str(getattr(o, attribute)), o.id) for o in matching]
+            return connection(matching, keys, self._order, args)
+
+        def variants(info: Any, **args: Any) -> dict[str, Any]:
+            items = sorted(shop.variants.values(), key=lambda v: v.id)
+            return connection(items, [(str(v.id), v.id) for v in items], graphql_variant, args)
+
+        def tags_add(info: Any, id: str, tags: list[str]) -> dict[str, Any]:  # noqa: A002
+            return self._tags(shop, id, tags, add=True)
+
+        def tags_remove(info: Any, id: str, tags: list[str]) -> dict[str, Any]:  # noqa: A002
+            return self._tags(shop, id, tags, add=False)
+
+        return {
+            "nodes": nodes,
+            "node": lambda info, id: self._node(shop, id),
+            "order": lambda info, id: self._node(shop, id, "Order"),
+            "productVariant": lambda info, id: self._node(shop, id, "ProductVariant"),
+            "orders": orders,
+            "productVariants": variants,
+            "tagsAdd": tags_add,
+            "tagsRemove": tags_remove,
+        }
+
+    def _node(self, shop: Shop, node_id: str, only: str | None = None) -> dict[str, Any] | None:
+        match = re.fullmatch(r"gid://shopify/(\w+)/(\d+)", node_id)
+        if not match or (only and match.group(1) != only):
+            return None
+        resource, number = match.group(1), int(match.group(2))
+        if resource == "ProductVariant":
+            variant = shop.variant_by_id(number)
+            return graphql_variant(variant) if variant else None
+        if resource == "Order" and number in shop.orders:
+            return self._order(shop.orders[number])
+        return None
+
+    def _order(self, order: Order) -> dict[str, Any]:
+        def line_items(info: Any, **args: Any) -> dict[str, Any]:
+            return connection(
+                order.lines, [(str(line.id), line.id) for line in order.lines], graphql_line, args
+            )
+
+        return {
+            "__typename": "Order",
+            "id": gid("Order", order.id),
+            "legacyResourceId": str(order.id),
+            "name": order.name,
+            "email": order.email,
+            "createdAt": graphql_time(order.created_at),
+            "updatedAt": graphql_time(order.updated_at),
+            "cancelledAt": graphql_time(order.cancelled_at),
+            "closed": False,
+            "displayFinancialStatus": order.financial_status.upper(),
+            "displayFulfillmentStatus": "UNFULFILLED",
+            "tags": sorted(order.tags),
+            "lineItems": line_items,
+        }
+
+    def _tags(self, shop: Shop, node_id: str, tags: list[str], *, add: bool) -> dict[str, Any]:
+        match = re.fullmatch(r"gid://shopify/Order/(\d+)", node_id)
+        order = shop.orders.get(int(match.group(1))) if match else None
+        if order is None:
+            return {"node": None, "userErrors": [{"field": ["id"], "message": "Order does not exist"}]}
+        cleaned = [t.strip() for t in tags if t.strip()]
+        before = list(order.tags)
+        if add:
+            order.tags.extend(t for t in cleaned if t.lower() not in {x.lower() for x in order.tags})
+        else:
+            order.tags[:] = [t for t in order.tags if t.lower() not in {x.lower() for x in cleaned}]
+        if order.tags != before:
+            self._on_order_changed(shop, order)
+        return {"node": {"__typename": "Order", "id": gid("Order", order.id)}, "userErrors": []}

@@ -1,0 +1,256 @@
+"""The simulator's shop data: products, variants, orders, and their REST / GraphQL shapes."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+
+class SimulatorError(ValueError):
+    """A control call the simulator cannot carry out (unknown shop/sku/order, not enough stock)."""
+
+
+class NotFound(SimulatorError):
+    """The named shop, sku or order does not exist."""
+
+
+class IdSequence:
+    """Realistic, large numeric ids, one sequence per object type."""
+
+    _BASES = {
+        "Product": 8_412_345_000_000,
+        "ProductVariant": 45_123_456_000_000,
+        "InventoryItem": 47_234_567_000_000,
+        "Order": 5_901_234_000_000,
+        "LineItem": 14_123_456_000_000,
+        "Customer": 7_012_345_000_000,
+    }
+
+    def __init__(self) -> None:
+        self._counters = {name: itertools.count(base + 101, 7) for name, base in self._BASES.items()}
+        self._lock = threading.Lock()
+
+    def next(self, resource: str) -> int:
+        with self._lock:
+            return next(self._counters[resource])
+
+
+def gid(resource: str, numeric_id: int) -> str:
+    return f"gid://shopify/{resource}/{numeric_id}"
+
+
+def rest_time(value: datetime | None) -> str | None:
+    """REST timestamps: seconds precision with an offset, like ``2008-01-10T11:00:00-05:00``."""
+    return None if value is None else value.astimezone(UTC).replace(microsecond=0).isoformat()
+
+
+def graphql_time(value: datetime | None) -> str | None:
+    """GraphQL DateTime: UTC with a ``Z``."""
+    return None if value is None else value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class Variant:
+    id: int
+    product_id: int
+    inventory_item_id: int
+    product_title: str
+    title: str
+    sku: str
+    price: str
+    inventory_quantity: int
+    inventory_policy: str
+    tracked: bool = True
+
+
+@dataclass
+class Line:
+    id: int
+    variant: Variant
+    quantity: int
+
+
+@dataclass
+class Order:
+    id: int
+    number: int
+    email: str | None
+    created_at: datetime
+    updated_at: datetime
+    lines: list[Line]
+    cancelled_at: datetime | None = None
+    financial_status: str = "paid"
+    tags: list[str] = field(default_factory=list)
+    customer_id: int = 0
+
+    @property
+    def name(self) -> str:
+        return f"#{self.number}"
+
+
+@dataclass
+class Shop:
+    domain: str
+    access_token: str
+    variants: dict[str, Variant] = field(default_factory=dict)
+    """By sku."""
+    orders: dict[int, Order] = field(default_factory=dict)
+    next_number: int = 1001
+
+    def variant(self, sku: str) -> Variant:
+        try:
+            return self.variants[sku]
+        except KeyError:
+            raise NotFound(f"shop {self.domain}: no variant with sku {sku!r}") from None
+
+    def variant_by_id(self, variant_id: int) -> Variant | None:
+        return next((v for v in self.variants.values() if v.id == variant_id), None)
+
+    def order(self, order_id: int | str) -> Order:
+        try:
+            return self.orders[int(order_id)]
+        except (KeyError, ValueError):
+            raise NotFound(f"shop {self.domain}: no order {order_id}") from None
+
+
+def build_shop(seed: dict[str, Any], ids: IdSequence) -> Shop:
+    try:
+        shop = Shop(domain=seed["domain"], access_token=seed["access_token"])
+    except KeyError as exc:
+        raise SimulatorError(f"shop seed without {exc.args[0]!r}") from None
+    for product in seed.get("products", []):
+        product_id = ids.next("Product")
+        for raw in product.get("variants", []):
+            policy = str(raw.get("inventory_policy", "DENY")).upper()
+            if policy not in ("DENY", "CONTINUE"):
+                raise SimulatorError(f"sku {raw.get('sku')}: inventory_policy must be DENY or CONTINUE")
+            variant = Variant(
+                id=ids.next("ProductVariant"),
+                product_id=product_id,
+                inventory_item_id=ids.next("InventoryItem"),
+                product_title=product["title"],
+                title=raw.get("title", "Default Title"),
+                sku=raw["sku"],
+                price=str(raw.get("price", "0.00")),
+                inventory_quantity=int(raw.get("inventory_quantity", 0)),
+                inventory_policy=policy,
+                tracked=bool(raw.get("tracked", True)),
+            )
+            shop.variants[variant.sku] = variant
+    return shop
+
+
+def rest_order(shop: Shop, order: Order) -> dict[str, Any]:
+    """The REST Order JSON that orders/* webhooks carry (shape of python_api__order.json)."""
+    total = sum(float(line.variant.price) * line.quantity for line in order.lines)
+    address = {
+        "first_name": "Bob",
+        "last_name": "Norman",
+        "address1": "Chestnut Street 92",
+        "city": "Louisville",
+        "zip": "40202",
+        "province": "Kentucky",
+        "country": "United States",
+        "country_code": "US",
+        "province_code": "KY",
+        "phone": "+1(502)-459-2181",
+    }
+    return {
+        "id": order.id,
+        "admin_graphql_api_id": gid("Order", order.id),
+        "name": order.name,
+        "number": order.number - 1000,
+        "order_number": order.number,
+        "email": order.email,
+        "contact_email": order.email,
+        "created_at": rest_time(order.created_at),
+        "updated_at": rest_time(order.updated_at),
+        "processed_at": rest_time(order.created_at),
+        "cancelled_at": rest_time(order.cancelled_at),
+        "cancel_reason": "customer" if order.cancelled_at else None,
+        "closed_at": None,
+        "currency": "USD",
+        "financial_status": order.financial_status,
+        "fulfillment_status": None,
+        "tags": ", ".join(order.tags),
+        "test": False,
+        "total_price": f"{total:.2f}",
+        "subtotal_price": f"{total:.2f}",
+        "line_items": [
+            {
+                "id": line.id,
+                "admin_graphql_api_id": gid("LineItem", line.id),
+                "variant_id": line.variant.id,
+                "product_id": line.variant.product_id,
+                "sku": line.variant.sku,
+                "quantity": line.quantity,
+                "current_quantity": 0 if order.cancelled_at else line.quantity,
+                "fulfillable_quantity": 0 if order.cancelled_at else line.quantity,
+                "title": line.variant.product_title,
+                "variant_title": line.variant.title,
+                "name": f"{line.variant.product_title} - {line.variant.title}",
+                "price": line.variant.price,
+                "fulfillment_status": None,
+                "requires_shipping": True,
+                "product_exists": True,
+                "variant_inventory_management": "shopify" if line.variant.tracked else None,
+            }
+            for line in order.lines
+        ],
+        "customer": {
+            "id": order.customer_id,
+            "email": order.email,
+            "first_name": "Bob",
+            "last_name": "Norman",
+            "admin_graphql_api_id": gid("Customer", order.customer_id),
+        },
+        "shipping_address": {**address, "name": "Bob Norman"},
+    }
+
+
+def graphql_variant(variant: Variant) -> dict[str, Any]:
+    return {
+        "__typename": "ProductVariant",
+        "id": gid("ProductVariant", variant.id),
+        "legacyResourceId": str(variant.id),
+        "sku": variant.sku,
+        "title": variant.title,
+        "displayName": f"{variant.product_title} - {variant.title}",
+        "price": variant.price,
+        "inventoryPolicy": variant.inventory_policy,
+        "inventoryQuantity": variant.inventory_quantity,
+        "inventoryItem": {
+            "__typename": "InventoryItem",
+            "id": gid("InventoryItem", variant.inventory_item_id),
+            "legacyResourceId": str(variant.inventory_item_id),
+            "tracked": variant.tracked,
+            "sku": variant.sku,
+        },
+        "product": lambda info: graphql_product(variant),
+    }
+
+
+def graphql_product(variant: Variant) -> dict[str, Any]:
+    return {
+        "__typename": "Product",
+        "id": gid("Product", variant.product_id),
+        "legacyResourceId": str(variant.product_id),
+        "title": variant.product_title,
+    }
+
+
+def graphql_line(line: Line) -> dict[str, Any]:
+    return {
+        "__typename": "LineItem",
+        "id": gid("LineItem", line.id),
+        "quantity": line.quantity,
+        "currentQuantity": line.quantity,
+        "sku": line.variant.sku,
+        "title": line.variant.product_title,
+        "name": f"{line.variant.product_title} - {line.variant.title}",
+        "variant": graphql_variant(line.variant),
+        "product": graphql_product(line.variant),
+    }
