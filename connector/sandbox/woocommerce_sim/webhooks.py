@@ -65,7 +65,7 @@ class Dispatcher:
     def __init__(self, default_url: Callable[[], str | None]) -> None:
         self._default_url = default_url
         self._queue: queue.Queue[tuple[SimStore, Webhook, str, int]] = queue.Queue()
-        self._pending: set[tuple[str, int, int]] = set()
+        self._pending: set[tuple[str, int, str, int]] = set()
         self._lock = threading.Condition()
         self._busy = 0
         self.deliveries: list[Delivery] = []
@@ -83,10 +83,10 @@ class Dispatcher:
         for hook in store.webhooks:
             if topic not in hook.topics or hook.status != "active":
                 continue
-            key = (store.store_url, hook.id, order_id)
+            key = (store.store_url, hook.id, topic, order_id)
             with self._lock:
                 if key in self._pending:
-                    continue  # WooCommerce does not queue the same webhook+resource twice
+                    continue  # WooCommerce does not queue the same webhook+resource twice (one topic each)
                 self._pending.add(key)
                 self._busy += 1
             self._queue.put((store, hook, topic, order_id))
@@ -100,7 +100,7 @@ class Dispatcher:
         while True:
             store, hook, topic, order_id = self._queue.get()
             with self._lock:
-                self._pending.discard((store.store_url, hook.id, order_id))
+                self._pending.discard((store.store_url, hook.id, topic, order_id))
             try:
                 self._deliver(store, hook, topic, order_id)
             except Exception:  # the worker must survive anything a test throws at it
