@@ -16,8 +16,13 @@ log = logging.getLogger(__name__)
 
 def create_app(config: Settings | None = None, *, container: Container | None = None) -> Flask:
     """Build the app around a container (built from ``config`` or the environment when not given)."""
-    if container is None:
-        container = bootstrap(config, start_workers=True)
+    if container is None:  # gunicorn 'connector.app:create_app()': settings from the environment
+        from connector.config import load_settings
+        from connector.logs import configure
+
+        settings = (config or load_settings()).require("secret_key", "shopify_api_secret", "api_token")
+        configure(settings.log_level)
+        container = bootstrap(settings, start_workers=True)
     app = Flask("connector")
     app.extensions["connector"] = container
 

@@ -1,6 +1,7 @@
 """One frozen, typed Settings, built once from a YAML file and the environment.
 
-Precedence: environment variables > the YAML file named by CONNECTOR_CONFIG (or ./config.yaml when
+Precedence: environment variables (the named ones below, and CONNECTOR_<SETTING> for any
+setting, e.g. CONNECTOR_WORKER_THREADS) > the YAML file named by CONNECTOR_CONFIG (or ./config.yaml when
 present) > defaults. Every setting is documented in config.example.yaml. A missing or bad value
 raises ConfigError naming the setting, so start-up stops with a message that says what to fix.
 """
@@ -109,6 +110,10 @@ def load_settings(env: Mapping[str, str] | None = None, path: str | Path | None 
     if config_path is not None:
         values.update(_read_yaml(config_path))
         source = str(config_path)
+    for name in _FIELD_TYPES:
+        variable = f"CONNECTOR_{name.upper()}"
+        if name != "source" and env.get(variable):
+            values[name] = env[variable]
     for variable, name in ENV_OVERRIDES.items():
         if env.get(variable):
             values[name] = env[variable]

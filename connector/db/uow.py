@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from connector.db.repositories import BackorderRepository, EventRepository, OrderRepository, ShopRepository
 from connector.domain.errors import StorageUnavailable
 
-
 ADVISORY_NAMESPACE = 0x42_4F  # "BO": keeps our advisory lock keys apart from other users'
 
 

@@ -72,9 +72,22 @@ def _early_outcome(shop_id: int, snapshot: OrderSnapshot, existing: Order | None
     if snapshot.updated_at < existing.platform_updated_at:
         log.info("stale order update ignored", extra={"shop_id": shop_id, "order": snapshot.order_id})
         return CaptureResult(snapshot.order_id, "stale")
-    if snapshot.updated_at == existing.platform_updated_at:
+    if snapshot.updated_at == existing.platform_updated_at and not _differs(snapshot, existing):
         return CaptureResult(snapshot.order_id, "unchanged")
     return None
+
+
+def _differs(snapshot: OrderSnapshot, existing: Order) -> bool:
+    """Same updated_at (platforms keep whole seconds) but news we must not drop: a cancellation,
+    or different lines. A cancellation is final, so an open snapshot never reopens a cancelled order."""
+    if snapshot.cancelled and existing.status != "cancelled":
+        return True
+    if existing.status == "cancelled":
+        return False
+    stored = {(line.platform_line_id, line.quantity, line.backordered_meta) for line in existing.lines
+              if line.quantity > 0}
+    given = {(line.line_id, line.quantity, line.backordered_meta) for line in snapshot.lines if line.quantity > 0}
+    return stored != given
 
 
 def _upsert(uow: UnitOfWork, shop_id: int, snapshot: OrderSnapshot, order: Order | None) -> tuple[Order, str]:
@@ -91,7 +104,7 @@ def _upsert(uow: UnitOfWork, shop_id: int, snapshot: OrderSnapshot, order: Order
     order.financial_status = snapshot.financial_status
     order.platform_updated_at = snapshot.updated_at
     order.ordered_at = snapshot.created_at
-    if snapshot.cancelled:
+    if snapshot.cancelled or order.status == "cancelled":
         order.status = "cancelled"
         outcome = "cancelled"
 

@@ -7,9 +7,13 @@ from typing import Any
 
 from connector.db.uow import UnitOfWork
 
+VISIBLE_BY_DEFAULT = ("open", "cancelled", "fulfilled")
+"""'withdrawn' records (a line re-evaluation found not short after all) are shown only when asked for."""
+
 
 def list_backorders(uow: UnitOfWork, shop_id: int, statuses: Sequence[str] | None = None) -> list[dict[str, Any]]:
     """Backorders of one shop, oldest first, with platform ids as strings."""
+    statuses = statuses or VISIBLE_BY_DEFAULT
     with uow:
         rows = uow.backorders.list(shop_id, statuses)
         return [

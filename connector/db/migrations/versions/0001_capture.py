@@ -5,11 +5,10 @@ Revises:
 Create Date: 2026-11-27
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from connector.db.models import UTCDateTime
-
 
 revision = '0001'
 down_revision = None

@@ -1,0 +1,328 @@
+"""The `connector` command."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+import click
+
+from connector.domain.errors import ConfigError, ConnectorError
+
+
+def _fail_cleanly(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Map connector errors to a one-line message and an exit code (2 config, 1 otherwise)."""
+
+    @wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except ConfigError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+        except ConnectorError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
+
+    return wrapper
+
+
+def _settings(**overrides: Any):  # type: ignore[no-untyped-def]
+    from connector.config import load_settings
+    from connector.logs import configure
+
+    settings = load_settings()
+    if overrides:
+        settings = settings.with_overrides(**overrides)
+    configure(settings.log_level)
+    return settings
+
+
+def _container(**kwargs: Any):  # type: ignore[no-untyped-def]
+    from connector.bootstrap import bootstrap
+
+    return bootstrap(_settings(), **kwargs)
+
+
+@click.group()
+def main() -> None:
+    """Backorder connector for Shopify and WooCommerce."""
+
+
+@main.command()
+def keygen() -> None:
+    """Print a new CONNECTOR_SECRET_KEY (Fernet key)."""
+    from connector.crypto import generate_key
+
+    click.echo(generate_key())
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@_fail_cleanly
+def db_upgrade() -> None:
+    """Apply every migration (run on release)."""
+    from connector.db.engine import make_engine, upgrade
+
+    settings = _settings()
+    upgrade(make_engine(settings.database_url))
+    click.echo("database is up to date")
+
+
+@main.group()
+def shops() -> None:
+    """Installed shops."""
+
+
+@shops.group("add")
+def shops_add() -> None:
+    """Install a shop by hand (operators, tests, the demo)."""
+
+
+@shops_add.command("shopify")
+@click.argument("domain")
+@click.option("--access-token", required=True, help="Admin API access token.")
+@click.option("--api-base", default=None, help="Replace https://DOMAIN (scheme and host only).")
+@_fail_cleanly
+def shops_add_shopify(domain: str, access_token: str, api_base: str | None) -> None:
+    """Add a Shopify shop (DOMAIN is the *.myshopify.com domain)."""
+    from connector.domain.model import Platform, ShopCredentials
+    from connector.services.shops import add_shop
+
+    c = _container(auto_upgrade=True)
+    info = add_shop(c.uow(), c.box, Platform.SHOPIFY, domain, ShopCredentials(access_token=access_token), api_base)
+    click.echo(f"added shopify shop {info.domain} (id {info.id})")
+
+
+@shops_add.command("woocommerce")
+@click.argument("store_url")
+@click.option("--consumer-key", required=True)
+@click.option("--consumer-secret", required=True)
+@click.option("--webhook-secret", required=True, help="The secret set on the store's webhooks.")
+@click.option("--api-base", default=None, help="Replace the store URL's scheme and host.")
+@_fail_cleanly
+def shops_add_woocommerce(store_url: str, consumer_key: str, consumer_secret: str, webhook_secret: str,
+                          api_base: str | None) -> None:
+    """Add a WooCommerce store."""
+    from connector.domain.model import Platform, ShopCredentials
+    from connector.services.shops import add_shop
+
+    c = _container(auto_upgrade=True)
+    creds = ShopCredentials(consumer_key=consumer_key, consumer_secret=consumer_secret,
+                            webhook_secret=webhook_secret)
+    info = add_shop(c.uow(), c.box, Platform.WOOCOMMERCE, store_url, creds, api_base)
+    click.echo(f"added woocommerce store {info.domain} (id {info.id})")
+
+
+@shops.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@_fail_cleanly
+def shops_list(as_json: bool) -> None:
+    """List installed shops (never their credentials)."""
+    from connector.services.shops import list_shops
+
+    rows = list_shops(_container(auto_upgrade=True).uow())
+    if as_json:
+        click.echo(json.dumps([{"id": r.id, "platform": r.platform, "domain": r.domain, "api_base": r.api_base,
+                                "status": r.status} for r in rows], indent=2))
+        return
+    if not rows:
+        click.echo("no shops installed")
+    for r in rows:
+        click.echo(f"{r.id:>4}  {r.platform:<12} {r.domain:<40} {r.status:<10} {r.api_base or ''}")
+
+
+@main.command()
+@click.option("--shop", "shop_name", required=True, help="Shop domain or store URL as added.")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--status", default=None, help="Comma-separated: open,cancelled,fulfilled,withdrawn.")
+@_fail_cleanly
+def backorders(shop_name: str, as_json: bool, status: str | None) -> None:
+    """List a shop's backorders."""
+    from connector.services.reporting import list_backorders
+    from connector.services.shops import resolve_shop
+
+    c = _container(auto_upgrade=True)
+    info = resolve_shop(c.uow(), shop_name)
+    rows = list_backorders(c.uow(), info.id, status.split(",") if status else None)
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    click.echo(render_table(rows, ["order_name", "line_id", "sku", "quantity", "quantity_backordered",
+                                   "status", "created_at"]))
+
+
+@main.command()
+@click.option("--shop", "shop_name", required=True)
+@_fail_cleanly
+def report(shop_name: str) -> None:
+    """Counts of a shop's backorders by status."""
+    from connector.services.reporting import list_backorders
+    from connector.services.shops import resolve_shop
+
+    c = _container(auto_upgrade=True)
+    info = resolve_shop(c.uow(), shop_name)
+    rows = list_backorders(c.uow(), info.id)
+    counts: dict[str, int] = {}
+    units: dict[str, int] = {}
+    for row in rows:
+        counts[row["status"]] = counts.get(row["status"], 0) + 1
+        units[row["status"]] = units.get(row["status"], 0) + row["quantity_backordered"]
+    click.echo(f"{info.platform} {info.domain}")
+    for name in sorted(counts):
+        click.echo(f"  {name:<10} {counts[name]:>6} lines {units[name]:>7} units")
+
+
+@main.group()
+def jobs() -> None:
+    """Run a job by hand."""
+
+
+JOB_NAMES = ("reconcile", "sync-marks", "sweep")
+
+
+@jobs.command("run")
+@click.argument("name", type=click.Choice(JOB_NAMES))
+@click.option("--shop", "shop_name", default=None, help="Shop domain or store URL (per-shop jobs).")
+@_fail_cleanly
+def jobs_run(name: str, shop_name: str | None) -> None:
+    """Run NAME now, in this process."""
+    from connector.services.shops import resolve_shop
+
+    c = _container(auto_upgrade=True)
+    if name == "sweep":
+        from jobs.sweep import sweep
+
+        click.echo(f"re-enqueued {sweep(grace_seconds=0)} events")
+        return
+    if not shop_name:
+        raise click.UsageError(f"{name} needs --shop")
+    info = resolve_shop(c.uow(), shop_name)
+    if name == "sync-marks":
+        from jobs.shops import sync_marks
+
+        click.echo(f"marked {sync_marks(info.id)} orders")
+        return
+    from datetime import timedelta
+
+    from connector.services.reconcile import reconcile_shop
+
+    settings = c.settings
+    with click.progressbar(length=0, label=f"reconciling {info.domain}", show_pos=True) as bar:
+        report_ = reconcile_shop(
+            c.uow(), c.platform_for(info.id), info.id,
+            overlap=timedelta(minutes=settings.reconcile_overlap_minutes),
+            initial_lookback=timedelta(hours=settings.reconcile_initial_lookback_hours),
+            progress=lambda seen: bar.update(1),
+        )
+    click.echo(f"orders seen: {report_.seen}; outcomes: {report_.outcomes}; orders marked: {report_.marked}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@_fail_cleanly
+def serve(host: str, port: int) -> None:
+    """Run the web app with its in-process workers and scheduler (embedded default)."""
+    from werkzeug.serving import run_simple
+
+    from connector.app import create_app
+    from connector.bootstrap import bootstrap
+    from jobs.schedules import build_scheduler
+    from jobs.sweep import sweep
+
+    settings = _settings().require("secret_key", "shopify_api_secret", "api_token")
+    container = bootstrap(settings, start_workers=True)
+    app = create_app(container=container)
+    container.scheduler = build_scheduler(container)
+    container.scheduler.start()
+    sweep(grace_seconds=0)  # anything stored before a restart is queued again
+    click.echo(f"connector listening on http://{host}:{port} (workers: {settings.worker_threads})", err=True)
+    try:
+        run_simple(host, port, app, threaded=True, use_reloader=False)
+    finally:
+        container.close()
+
+
+@main.command()
+@click.option("--poll-seconds", default=5.0, show_default=True, type=float)
+@_fail_cleanly
+def worker(poll_seconds: float) -> None:
+    """Process stored events: picks up everything the web processes stored (embedded database queue)."""
+    import time
+
+    from connector.bootstrap import bootstrap
+    from jobs.sweep import sweep
+
+    settings = _settings().require("secret_key")
+    container = bootstrap(settings, start_workers=True)
+    click.echo("worker started", err=True)
+    try:
+        while True:
+            sweep(grace_seconds=0)
+            container.queue.wait_idle(timeout=60)
+            time.sleep(poll_seconds)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        container.close()
+
+
+@main.command()
+@click.option("--seed", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="JSON seed of shops, products and stock (default: the embedded demo seed).")
+@click.option("--webhook-url", default="http://127.0.0.1:8000", show_default=True,
+              help="Base URL of the connector that receives the simulators' webhooks.")
+@click.option("--shopify-port", default=8701, show_default=True, type=int)
+@click.option("--woocommerce-port", default=8702, show_default=True, type=int)
+@click.option("--shopify-schema", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Shopify Admin schema (SDL) to validate documents against; default: a built-in subset.")
+@_fail_cleanly
+def sandbox(seed: str | None, webhook_url: str, shopify_port: int, woocommerce_port: int,
+            shopify_schema: str | None) -> None:
+    """Run the Shopify and WooCommerce simulators on loopback until interrupted."""
+    import time
+
+    from connector.logs import configure
+    from connector.sandbox.runner import start_sandbox
+
+    configure("INFO")
+    running = start_sandbox(seed, webhook_url=webhook_url, shopify_port=shopify_port,
+                            woocommerce_port=woocommerce_port, shopify_schema=shopify_schema)
+    click.echo(f"shopify simulator:     {running.shopify_url}")
+    click.echo(f"woocommerce simulator: {running.woocommerce_url}")
+    click.echo(f"webhooks go to:        {webhook_url}")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        running.stop()
+
+
+@main.command()
+@_fail_cleanly
+def demo() -> None:
+    """The whole capture chain against the sandbox, on a throwaway embedded database."""
+    from connector.sandbox.demo import run_demo
+
+    sys.exit(run_demo(click.echo))
+
+
+def render_table(rows: list[dict[str, Any]], columns: list[str]) -> str:
+    if not rows:
+        return "(none)"
+    widths = {c: max(len(c), *(len(str(r.get(c, ""))) for r in rows)) for c in columns}
+    lines = ["  ".join(c.ljust(widths[c]) for c in columns), "  ".join("-" * widths[c] for c in columns)]
+    lines += ["  ".join(str(r.get(c, "")).ljust(widths[c]) for c in columns) for r in rows]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
