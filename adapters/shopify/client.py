@@ -138,8 +138,11 @@ class ShopifyGraphQL:
                         f"shopify {self.shop_domain}: still throttled after waiting {waited:.1f}s",
                         retry_after=delay,
                     )
-                log.info("shopify throttled; waiting %.2fs", delay,
-                         extra={"shop": self.shop_domain, "wait_seconds": delay})
+                log.info(
+                    "shopify throttled; waiting %.2fs",
+                    delay,
+                    extra={"shop": self.shop_domain, "wait_seconds": delay},
+                )
                 self.sleep(delay)
                 waited += delay
                 continue
@@ -180,8 +183,11 @@ class ShopifyGraphQL:
     def _log_deprecation(self, response: requests.Response) -> None:
         reason = response.headers.get("X-Shopify-API-Deprecated-Reason")
         if reason:
-            log.warning("shopify API deprecation: %s", reason,
-                        extra={"shop": self.shop_domain, "api_version": self.api_version})
+            log.warning(
+                "shopify API deprecation: %s",
+                reason,
+                extra={"shop": self.shop_domain, "api_version": self.api_version},
+            )
 
     def _record_cost(self, document: str, body: Mapping[str, Any]) -> None:
         cost = _cost_block(body)
@@ -208,8 +214,11 @@ class ShopifyGraphQL:
         if cost and isinstance(status, Mapping):
             requested = cost.get("requestedQueryCost")
             maximum = status.get("maximumAvailable")
-            if isinstance(requested, int | float) and isinstance(maximum, int | float) \
-                    and requested > maximum:
+            if (
+                isinstance(requested, int | float)
+                and isinstance(maximum, int | float)
+                and requested > maximum
+            ):
                 raise PlatformRejected(
                     f"shopify {self.shop_domain}: query cost {requested} exceeds the bucket size {maximum}"
                 )

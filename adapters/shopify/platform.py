@@ -74,9 +74,10 @@ class ShopifyPlatform:
         keys = list(dict.fromkeys(ref.key for ref in refs))
         levels: dict[str, StockLevel] = {}
         for start in range(0, len(keys), queries.NODES_PER_QUERY):
-            chunk = keys[start:start + queries.NODES_PER_QUERY]
-            data = self.client.execute(queries.STOCK_LEVELS,
-                                       {"ids": [gid("ProductVariant", key) for key in chunk]})
+            chunk = keys[start : start + queries.NODES_PER_QUERY]
+            data = self.client.execute(
+                queries.STOCK_LEVELS, {"ids": [gid("ProductVariant", key) for key in chunk]}
+            )
             for node in data.get("nodes") or []:
                 if not node or node.get("__typename", "ProductVariant") != "ProductVariant":
                     continue
@@ -99,8 +100,11 @@ class ShopifyPlatform:
         variables = {"id": gid("Order", order_id), "tags": [self.backorder_tag]}
         data = self.client.execute(queries.TAGS_ADD, variables)
         raise_user_errors(data.get("tagsAdd"), "tagsAdd")
-        log.info("shopify order tagged %s", self.backorder_tag,
-                 extra={"order_id": order_id, "lines": [m.line_id for m in marks]})
+        log.info(
+            "shopify order tagged %s",
+            self.backorder_tag,
+            extra={"order_id": order_id, "lines": [m.line_id for m in marks]},
+        )
 
     def unmark_backordered(self, order_id: str) -> None:
         variables = {"id": gid("Order", order_id), "tags": [self.backorder_tag]}
@@ -140,10 +144,14 @@ class ShopifyPlatform:
         line_nodes = list((node.get("lineItems") or {}).get("nodes") or [])
         page = (node.get("lineItems") or {}).get("pageInfo") or {}
         while page.get("hasNextPage"):
-            data = self.client.execute(queries.ORDER_LINE_ITEMS, {
-                "id": gid("Order", order_id), "first": queries.LINE_ITEMS_PAGE_SIZE,
-                "after": page.get("endCursor"),
-            })
+            data = self.client.execute(
+                queries.ORDER_LINE_ITEMS,
+                {
+                    "id": gid("Order", order_id),
+                    "first": queries.LINE_ITEMS_PAGE_SIZE,
+                    "after": page.get("endCursor"),
+                },
+            )
             more = ((data.get("order") or {}).get("lineItems")) or {}
             line_nodes.extend(more.get("nodes") or [])
             page = more.get("pageInfo") or {}

@@ -16,7 +16,11 @@ def test_each_document_validates_against_the_real_admin_schema(shopify_schema, d
 
 def test_all_documents_lists_every_document_constant_in_the_module() -> None:
     names = [name for name in vars(queries) if name.isupper()]
-    constants = {name for name in names if isinstance(getattr(queries, name), str)
-                 and getattr(queries, name).lstrip().startswith(("query", "mutation"))}
+    constants = {
+        name
+        for name in names
+        if isinstance(getattr(queries, name), str)
+        and getattr(queries, name).lstrip().startswith(("query", "mutation"))
+    }
     listed = {name for name in names if getattr(queries, name) in queries.ALL_DOCUMENTS}
     assert constants == listed

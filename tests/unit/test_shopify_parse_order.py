@@ -35,7 +35,12 @@ def test_python_api_order_becomes_a_snapshot_with_numeric_string_ids(platform: S
     assert [line.sku for line in snapshot.lines] == ["IPOD2008GREEN", "IPOD2008RED", "IPOD2008BLACK"]
     first = snapshot.lines[0]
     assert (first.line_id, first.quantity, first.product_id, first.variant_id, first.title) == (
-        "466157049", 1, "632910392", "39072856", "IPod Nano - 8gb")
+        "466157049",
+        1,
+        "632910392",
+        "39072856",
+        "IPod Nano - 8gb",
+    )
 
 
 def test_the_order_wrapper_object_is_accepted_as_well(platform: ShopifyPlatform) -> None:
@@ -106,9 +111,20 @@ def _broken(mutate) -> dict[str, Any]:  # type: ignore[no-untyped-def]
         (lambda o: o["line_items"][2].update(variant_id={"x": 1}), "variant_id"),
         (lambda o: o["line_items"].append("junk"), "not an object"),
     ],
-    ids=["no id", "null id", "no line_items", "line_items not a list", "no created_at", "bad updated_at",
-         "naive created_at", "line without id", "string quantity", "negative quantity", "bad variant_id",
-         "line not an object"],
+    ids=[
+        "no id",
+        "null id",
+        "no line_items",
+        "line_items not a list",
+        "no created_at",
+        "bad updated_at",
+        "naive created_at",
+        "line without id",
+        "string quantity",
+        "negative quantity",
+        "bad variant_id",
+        "line not an object",
+    ],
 )
 def test_a_broken_payload_raises_invalid_payload_naming_the_problem(platform, mutate, message) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(InvalidPayload, match=message):
