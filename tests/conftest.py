@@ -50,3 +50,47 @@ def shopify_schema(shopify_schema_sdl: str):  # type: ignore[no-untyped-def]
     from graphql import build_schema
 
     return build_schema(shopify_schema_sdl, assume_valid=True)
+
+
+def _postgres_reachable_or_unavailable() -> str:
+    """A fresh, empty database on the real PostgreSQL server; skip (fail in CI) when it is down."""
+    import uuid
+
+    import psycopg
+
+    admin = PG_URL.replace("postgresql+psycopg://", "postgresql://")
+    name = f"connector_test_{uuid.uuid4().hex[:10]}"
+    try:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as exc:
+        unavailable(f"PostgreSQL not reachable at {admin}: {exc}")
+    base, _, _ = admin.rpartition("/")
+    return f"{base}/{name}"
+
+
+def _drop_postgres(url: str) -> None:
+    import psycopg
+
+    admin = PG_URL.replace("postgresql+psycopg://", "postgresql://")
+    name = url.rpartition("/")[2]
+    with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def postgres_url():  # type: ignore[no-untyped-def]
+    url = _postgres_reachable_or_unavailable()
+    yield url
+    _drop_postgres(url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):  # type: ignore[no-untyped-def]
+    """Each storage test runs on SQLite and on the real PostgreSQL server."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/connector.db"
+        return
+    url = _postgres_reachable_or_unavailable()
+    yield url
+    _drop_postgres(url)

@@ -21,18 +21,24 @@ def receive() -> ResponseReturnValue:
         return reject("shopify", error)
 
 
+def header(name: str) -> str:
+    """A Shopify header in its legacy (X-Shopify-Topic) or newer (Shopify-Topic) spelling."""
+    value = request.headers.get(f"X-Shopify-{name}") or request.headers.get(f"Shopify-{name}") or ""
+    return value.strip()
+
+
 def _receive() -> ResponseReturnValue:
     settings = container().settings
     body = read_body(settings.webhook_max_body_bytes)
     secrets = [s.strip() for s in (settings.shopify_api_secret or "").split(",") if s.strip()]
     try:
-        verify_shopify(body, request.headers.get("X-Shopify-Hmac-Sha256"), secrets)
+        verify_shopify(body, header("Hmac-Sha256") or None, secrets)
     except SignatureError as exc:
         raise Rejected(401, str(exc)) from None
-    topic = request.headers.get("X-Shopify-Topic", "").strip()
-    domain = request.headers.get("X-Shopify-Shop-Domain", "").strip().lower()
-    event_id = request.headers.get("X-Shopify-Event-Id", "").strip()
-    webhook_id = request.headers.get("X-Shopify-Webhook-Id", "").strip()
+    topic = header("Topic")
+    domain = header("Shop-Domain").lower()
+    event_id = header("Event-Id")
+    webhook_id = header("Webhook-Id")
     missing = [name for name, value in (("X-Shopify-Topic", topic), ("X-Shopify-Shop-Domain", domain))
                if not value]
     if not event_id and not webhook_id:

@@ -53,4 +53,4 @@ def _keep(name: str) -> bool:
     lowered = name.lower()
     if "signature" in lowered or "hmac" in lowered:
         return False
-    return lowered.startswith(("x-shopify-", "x-wc-webhook-")) or lowered in KEPT_HEADERS
+    return lowered.startswith(("x-shopify-", "shopify-", "x-wc-webhook-")) or lowered in KEPT_HEADERS

@@ -125,3 +125,19 @@ def test_marks_are_written_once_and_retried_after_a_store_failure(uow, shop_id):
     assert sync_marks(uow, store, shop_id) == 1
     assert sync_marks(uow, store, shop_id) == 0
     assert [c for c in store.calls if c[0] == "mark"] == [("mark", "1")]
+
+
+def test_a_cancellation_in_the_same_second_as_the_order_still_cancels(uow, shop_id):
+    store = FakePlatform({"V1": -1})
+    capture_order(uow, store, shop_id, OrderBuilder("1", placed=0).line("V1", 2).build())
+    store.stock["V1"] = 1
+    result = capture_order(uow, store, shop_id, OrderBuilder("1", placed=0).line("V1", 2).cancel(0).build())
+    assert result.outcome == "cancelled"
+    assert backorders(uow, shop_id) == set()
+    assert backorders(uow, shop_id, "cancelled") == {("1", 1)}
+
+
+def test_an_open_snapshot_never_reopens_a_cancelled_order(uow, shop_id):
+    store = FakePlatform({"V1": -1})
+    capture_order(uow, store, shop_id, OrderBuilder("1").line("V1", 1).cancel(0).build())
+    assert capture_order(uow, store, shop_id, OrderBuilder("1").line("V1", 1).build()).outcome == "unchanged"

@@ -1,0 +1,200 @@
+"""The connector against the sandbox over real HTTP, on SQLite and on PostgreSQL.
+
+The Shopify simulator validates every document the connector sends against Shopify's real
+Admin schema (read from ../shared/fixtures).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import requests
+
+from connector.sandbox.shopify_sim import sign_webhook
+from connector.sandbox.stack import LocalStack, start_stack
+from jobs.shops import reconcile, sync_marks
+from tests.conftest import shared_fixture
+
+SHOP = "e2e-outdoors.myshopify.com"
+STORE = "https://e2e-tea.example"
+SEED = {
+    "shopify": {"api_secret": "e2e-secret", "api_version": "2026-04", "shops": [{
+        "domain": SHOP, "access_token": "shpat_e2e",
+        "products": [
+            {"title": "Mug", "variants": [{"sku": "MUG", "price": "10.00", "inventory_quantity": 3,
+                                           "inventory_policy": "CONTINUE"}]},
+            {"title": "Lamp", "variants": [{"sku": "LAMP", "price": "30.00", "inventory_quantity": 1,
+                                            "inventory_policy": "CONTINUE"}]},
+            {"title": "Tent", "variants": [{"sku": "TENT", "price": "200.00", "inventory_quantity": 2,
+                                            "inventory_policy": "DENY"}]},
+        ]}]},
+    "woocommerce": {"stores": [{
+        "store_url": STORE, "consumer_key": "ck_e2e", "consumer_secret": "cs_e2e",
+        "webhook_secret": "e2ewebhooksecret", "webhook_id": 11, "backordered_label": "Nachbestellt",
+        "products": [
+            {"name": "Sencha", "sku": "SENCHA", "price": "9.00", "manage_stock": True, "stock_quantity": 2,
+             "backorders": "notify"},
+            {"name": "Teapot", "sku": "TEAPOT", "price": "40.00", "manage_stock": True, "stock_quantity": 0,
+             "backorders": "yes"},
+            {"name": "Hoodie", "type": "variable", "variations": [
+                {"sku": "HOOD-M", "price": "40.00", "manage_stock": True, "stock_quantity": 1, "backorders": "yes",
+                 "attributes": [{"name": "Size", "option": "M"}]}]},
+        ]}]},
+}
+
+
+@pytest.fixture
+def stack(database_url):
+    schema = shared_fixture("schemas/shopify_admin_2026-04.graphql")
+    running = start_stack(database_url=database_url, seed=json.loads(json.dumps(SEED)), shopify_schema=schema,
+                          woocommerce_backordered_meta_keys=("Backordered", "Nachbestellt"))
+    yield running
+    running.stop()
+
+
+def api_backorders(stack: LocalStack, shop: str, status: str = "") -> list[dict]:
+    response = requests.get(f"{stack.url}/api/shops/{shop}/backorders", params={"status": status} if status else None,
+                            headers={"Authorization": f"Bearer {stack.container.settings.api_token}"}, timeout=10)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def short(stack: LocalStack, shop: str, status: str = "open") -> set[tuple[str, str, int]]:
+    return {(b["order_id"], b["sku"], b["quantity_backordered"]) for b in api_backorders(stack, shop, status)}
+
+
+def test_shopify_orders_short_of_stock_become_backorders_and_get_the_tag(stack):
+    sim = stack.sandbox.shopify
+    fine = sim.create_order(SHOP, [{"sku": "MUG", "quantity": 2}])
+    over = sim.create_order(SHOP, [{"sku": "MUG", "quantity": 3}, {"sku": "TENT", "quantity": 1}])
+    stack.wait_for_capture()
+    assert short(stack, SHOP) == {(str(over["id"]), "MUG", 2)}
+    assert "backorder" in sim.order(SHOP, over["id"])["tag_list"]
+    assert "backorder" not in sim.order(SHOP, fine["id"])["tag_list"]
+    [row] = api_backorders(stack, SHOP)
+    assert set(row) == {"order_id", "order_name", "line_id", "sku", "variant_id", "quantity",
+                        "quantity_backordered", "status", "created_at"}
+    line = next(item for item in over["line_items"] if item["sku"] == "MUG")
+    assert row == {**row, "order_name": over["name"], "line_id": str(line["id"]),
+                   "variant_id": str(line["variant_id"]), "quantity": 3, "status": "open"}
+
+
+def test_woocommerce_meta_and_stock_both_find_backorders_and_the_order_is_marked(stack):
+    sim = stack.sandbox.woocommerce
+    meta_order = sim.create_order(STORE, [{"sku": "SENCHA", "quantity": 3}])   # notify: translated meta
+    stock_order = sim.create_order(STORE, [{"sku": "TEAPOT", "quantity": 2}])  # yes: no meta, ask the store
+    variation = sim.create_order(STORE, [{"sku": "HOOD-M", "quantity": 1}])    # covered by stock
+    stack.wait_for_capture()
+    assert short(stack, STORE) == {(str(meta_order["id"]), "SENCHA", 1), (str(stock_order["id"]), "TEAPOT", 2)}
+    marked = sim.order(STORE, meta_order["id"])
+    meta = {m["key"]: m["value"] for m in marked["meta_data"]}
+    assert json.loads(meta["_backorder_lines"])[0]["quantity"] == 1
+    assert any("SENCHA" in note["note"] for note in marked["notes"])
+    assert "_backorder_lines" not in {m["key"] for m in sim.order(STORE, variation["id"])["meta_data"]}
+
+
+def test_out_of_order_webhooks_give_the_same_answer(stack):
+    sim = stack.sandbox.shopify
+    sim.webhook_url = None  # place both orders silently, then deliver the later one first
+    first = sim.create_order(SHOP, [{"sku": "LAMP", "quantity": 1}])
+    second = sim.create_order(SHOP, [{"sku": "LAMP", "quantity": 1}])
+    for order in (second, first):
+        deliver(stack, "orders/create", sim.order(SHOP, order["id"]))
+    stack.wait_for_capture()
+    orders_by_time = sorted((first, second), key=lambda o: (o["created_at"], o["id"]))
+    assert short(stack, SHOP) == {(str(orders_by_time[-1]["id"]), "LAMP", 1)}
+
+
+def test_reconciliation_captures_a_lost_webhook_and_never_doubles(stack):
+    sim = stack.sandbox.shopify
+    lost = sim.create_order(SHOP, [{"sku": "MUG", "quantity": 5}], deliver_webhook=False)
+    delivered = sim.create_order(SHOP, [{"sku": "LAMP", "quantity": 2}])
+    stack.wait_for_capture()
+    assert short(stack, SHOP) == {(str(delivered["id"]), "LAMP", 1)}
+    woo_lost = stack.sandbox.woocommerce.create_order(STORE, [{"sku": "TEAPOT", "quantity": 1}],
+                                                       deliver_webhook=False)
+    for info in stack.shops.values():
+        reconcile(info.id)
+        reconcile(info.id)  # twice: nothing doubles
+    stack.wait_for_capture()
+    assert short(stack, SHOP) == {(str(delivered["id"]), "LAMP", 1), (str(lost["id"]), "MUG", 2)}
+    assert short(stack, STORE) == {(str(woo_lost["id"]), "TEAPOT", 1)}
+    assert "backorder" in sim.order(SHOP, lost["id"])["tag_list"]
+
+
+def test_a_redelivered_webhook_is_stored_once(stack):
+    sim = stack.sandbox.shopify
+    order = sim.create_order(SHOP, [{"sku": "LAMP", "quantity": 3}])
+    stack.wait_for_capture()
+    sim.redeliver(sim.deliveries[-1].webhook_id)
+    stack.wait_for_capture()
+    with stack.container.uow() as uow:
+        assert sum(uow.events.count_by_status().values()) == 1
+    assert short(stack, SHOP) == {(str(order["id"]), "LAMP", 2)}
+
+
+def test_cancelling_an_order_cancels_its_backorders_on_both_platforms(stack):
+    shopify, woo = stack.sandbox.shopify, stack.sandbox.woocommerce
+    order = shopify.create_order(SHOP, [{"sku": "LAMP", "quantity": 2}])
+    woo_order = woo.create_order(STORE, [{"sku": "TEAPOT", "quantity": 1}])
+    stack.wait_for_capture()
+    shopify.cancel_order(SHOP, order["id"])
+    woo.cancel_order(STORE, woo_order["id"])
+    stack.wait_for_capture()
+    assert short(stack, SHOP) == set() and short(stack, STORE) == set()
+    assert short(stack, SHOP, "cancelled") == {(str(order["id"]), "LAMP", 1)}
+    assert short(stack, STORE, "cancelled") == {(str(woo_order["id"]), "TEAPOT", 1)}
+
+
+def test_a_stale_update_after_a_newer_one_changes_nothing(stack):
+    sim = stack.sandbox.shopify
+    order = sim.create_order(SHOP, [{"sku": "LAMP", "quantity": 2}])
+    stack.wait_for_capture()
+    newer = sim.order(SHOP, order["id"])
+    cancelled = {**newer, "cancelled_at": newer["updated_at"],
+                 "updated_at": _shift(newer["updated_at"], minutes=-10)}  # an old cancel arriving late
+    deliver(stack, "orders/updated", cancelled)
+    stack.wait_for_capture()
+    assert short(stack, SHOP) == {(str(order["id"]), "LAMP", 1)}
+
+
+def test_the_store_being_down_delays_capture_but_loses_nothing(stack):
+    sim = stack.sandbox.shopify
+    sim.inject_failures(30, status=503)
+    order = sim.create_order(SHOP, [{"sku": "LAMP", "quantity": 2}])
+    stack.wait_for_capture()
+    with stack.container.uow() as uow:
+        assert uow.events.count_by_status() == {"retry": 1}
+    sim.inject_failures(0)
+    sim._failures.clear()
+    from jobs.events import process_event
+
+    with stack.container.uow() as uow:
+        [event_id] = uow.events.due(datetime.now(UTC) + timedelta(hours=1), datetime.now(UTC), datetime.now(UTC))
+    assert process_event(event_id) == "done"
+    assert short(stack, SHOP) == {(str(order["id"]), "LAMP", 1)}
+
+
+def test_marks_left_pending_by_a_store_outage_are_written_by_the_next_sync(stack):
+    sim = stack.sandbox.shopify
+    order = sim.create_order(SHOP, [{"sku": "LAMP", "quantity": 2}])
+    stack.wait_for_capture()
+    shop_id = stack.shops[SHOP].id
+    assert sync_marks(shop_id) == 0  # already marked by the capture job
+    assert "backorder" in sim.order(SHOP, order["id"])["tag_list"]
+
+
+def deliver(stack: LocalStack, topic: str, order: dict) -> None:
+    body = json.dumps({k: v for k, v in order.items() if k != "tag_list"}).encode()
+    response = requests.post(f"{stack.url}/webhooks/shopify", data=body, timeout=10, headers={
+        "X-Shopify-Topic": topic, "X-Shopify-Shop-Domain": SHOP, "X-Shopify-Event-Id": str(uuid.uuid4()),
+        "X-Shopify-Webhook-Id": str(uuid.uuid4()), "X-Shopify-Hmac-Sha256": sign_webhook(body, "e2e-secret"),
+        "Content-Type": "application/json"})
+    assert response.status_code == 200
+
+
+def _shift(stamp: str, *, minutes: int) -> str:
+    return (datetime.fromisoformat(stamp) + timedelta(minutes=minutes)).isoformat()
