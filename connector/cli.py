@@ -276,6 +276,33 @@ def worker(poll_seconds: float) -> None:
 
 
 @main.command()
+@_fail_cleanly
+def clock() -> None:
+    """Run the schedules (reconciliation, mark sync, sweeper) with in-process workers.
+
+    One clock per deployment: on the embedded default it executes the jobs it schedules itself.
+    """
+    import time
+
+    from connector.bootstrap import bootstrap
+    from jobs.schedules import build_scheduler, enqueue_shop_jobs
+
+    settings = _settings().require("secret_key")
+    container = bootstrap(settings, start_workers=True)
+    container.scheduler = build_scheduler(container)
+    container.scheduler.start()
+    click.echo(f"clock started: shop jobs every {settings.reconcile_interval_minutes:g} min", err=True)
+    enqueue_shop_jobs(container)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        container.close()
+
+
+@main.command()
 @click.option("--seed", type=click.Path(exists=True, dir_okay=False), default=None,
               help="JSON seed of shops, products and stock (default: the embedded demo seed).")
 @click.option("--webhook-url", default="http://127.0.0.1:8000", show_default=True,
