@@ -32,11 +32,11 @@ def store_event(uow: UnitOfWork, shop_id: int, topic: str, dedupe_key: str,
         existing = uow.events.by_key(shop_id, dedupe_key)
         if existing is not None:
             return Stored(existing.id, created=False)
-        event = uow.events.add(WebhookEvent(
-            shop_id=shop_id, topic=topic, dedupe_key=dedupe_key, headers=json.dumps(kept), body=body,
-            status="pending", attempts=0, received_at=utcnow(),
-        ))
         try:
+            event = uow.events.add(WebhookEvent(
+                shop_id=shop_id, topic=topic, dedupe_key=dedupe_key, headers=json.dumps(kept), body=body,
+                status="pending", attempts=0, received_at=utcnow(),
+            ))
             uow.commit()
         except IntegrityError:
             # Another process stored the same delivery between our read and our insert.

@@ -63,9 +63,9 @@ def add_shop(uow: UnitOfWork, box: CredentialBox, platform: Platform, domain: st
     with uow:
         if uow.shops.by_domain(platform.value, domain) is not None:
             raise DuplicateShop(f"{platform.value} shop {domain} is already installed")
-        shop = uow.shops.add(Shop(platform=platform.value, domain=domain, api_base=normalise_api_base(api_base),
-                                  credentials=box.seal(credentials), status="active"))
         try:
+            shop = uow.shops.add(Shop(platform=platform.value, domain=domain, api_base=normalise_api_base(api_base),
+                                      credentials=box.seal(credentials), status="active"))
             uow.commit()
         except IntegrityError:
             raise DuplicateShop(f"{platform.value} shop {domain} is already installed") from None
@@ -79,12 +79,15 @@ def list_shops(uow: UnitOfWork) -> list[ShopInfo]:
 
 def resolve_shop(uow: UnitOfWork, name: str) -> ShopInfo:
     """A shop by its domain or store URL as added (normalised the same way)."""
-    candidates = [name.strip()]
-    for normalise in (normalise_shopify_domain, normalise_store_url):
-        try:
-            candidates.append(normalise(name))
-        except InvalidPayload:
-            pass
+    raw = name.strip()
+    candidates = [raw]
+    attempts = [raw] if "://" in raw else [raw, f"https://{raw}", f"http://{raw}"]
+    for value in attempts:
+        for normalise in (normalise_shopify_domain, normalise_store_url):
+            try:
+                candidates.append(normalise(value))
+            except InvalidPayload:
+                pass
     with uow:
         for candidate in candidates:
             shop = uow.shops.find(candidate)
