@@ -14,6 +14,7 @@ from connector.services.reporting import list_backorders
 from jobs.shops import reconcile, sync_marks
 
 Echo = Callable[[str], None]
+SOCKS = "shopify  1 x SOCKS-M (none in stock), cancelled later"
 
 
 def run_demo(echo: Echo) -> int:
@@ -44,20 +45,23 @@ def run_demo(echo: Echo) -> int:
 def _place_orders(stack: LocalStack, shop: str, store: str, echo: Echo) -> None:
     shopify, woo = stack.sandbox.shopify, stack.sandbox.woocommerce
     echo("Placing orders:")
+    def shopify_order(*lines: tuple[str, int], deliver: bool = True) -> Callable[[], Any]:
+        return lambda: shopify.create_order(shop, [{"sku": sku, "quantity": qty} for sku, qty in lines],
+                                            deliver_webhook=deliver)
+
+    def woo_order(*lines: tuple[str, int]) -> Callable[[], Any]:
+        return lambda: woo.create_order(store, [{"sku": sku, "quantity": qty} for sku, qty in lines])
+
     steps: list[tuple[str, Callable[[], Any]]] = [
-        ("shopify  2 x MUG-TRAIL (3 in stock)", lambda: shopify.create_order(shop, [{"sku": "MUG-TRAIL", "quantity": 2}])),
-        ("shopify  3 x MUG-TRAIL (1 left: 2 short)", lambda: shopify.create_order(shop, [{"sku": "MUG-TRAIL", "quantity": 3}])),
-        ("shopify  2 x LANTERN (1 in stock), webhook lost on the way",
-         lambda: shopify.create_order(shop, [{"sku": "LANTERN", "quantity": 2}], deliver_webhook=False)),
-        ("shopify  1 x SOCKS-M (none in stock), cancelled later", lambda: shopify.create_order(shop, [{"sku": "SOCKS-M", "quantity": 1}])),
-        ("shopify  1 x SOCKS-L + 1 x TENT-2P (in stock)",
-         lambda: shopify.create_order(shop, [{"sku": "SOCKS-L", "quantity": 1}, {"sku": "TENT-2P", "quantity": 1}])),
+        ("shopify  2 x MUG-TRAIL (3 in stock)", shopify_order(("MUG-TRAIL", 2))),
+        ("shopify  3 x MUG-TRAIL (1 left: 2 short)", shopify_order(("MUG-TRAIL", 3))),
+        ("shopify  2 x LANTERN (1 in stock), webhook lost on the way", shopify_order(("LANTERN", 2), deliver=False)),
+        (SOCKS, shopify_order(("SOCKS-M", 1))),
+        ("shopify  1 x SOCKS-L + 1 x TENT-2P (in stock)", shopify_order(("SOCKS-L", 1), ("TENT-2P", 1))),
         ("woo      3 x TEA-SENCHA (2 in stock, 'notify': store writes Backordered meta)",
-         lambda: woo.create_order(store, [{"sku": "TEA-SENCHA", "quantity": 3}])),
-        ("woo      2 x HOOD-M (none in stock, 'yes': no meta, connector asks for stock)",
-         lambda: woo.create_order(store, [{"sku": "HOOD-M", "quantity": 2}])),
-        ("woo      1 x KETTLE + 1 x TEAPOT (in stock)",
-         lambda: woo.create_order(store, [{"sku": "KETTLE", "quantity": 1}, {"sku": "TEAPOT", "quantity": 1}])),
+         woo_order(("TEA-SENCHA", 3))),
+        ("woo      2 x HOOD-M (none in stock, 'yes': no meta, connector asks for stock)", woo_order(("HOOD-M", 2))),
+        ("woo      1 x KETTLE + 1 x TEAPOT (in stock)", woo_order(("KETTLE", 1), ("TEAPOT", 1))),
     ]
     placed: dict[str, Any] = {}
     for label, action in steps:
@@ -65,7 +69,7 @@ def _place_orders(stack: LocalStack, shop: str, store: str, echo: Echo) -> None:
         placed[label] = order
         echo(f"  {order.get('name') or '#' + str(order.get('number'))}  {label}")
     stack.wait_for_capture()
-    socks = placed["shopify  1 x SOCKS-M (none in stock), cancelled later"]
+    socks = placed[SOCKS]
     shopify.cancel_order(shop, socks["id"])
     echo(f"  {socks['name']}  cancelled by the merchant")
     first = shopify.deliveries[1]
@@ -81,6 +85,7 @@ def _print_results(stack: LocalStack, shop: str, store: str, echo: Echo) -> None
         for row in list_backorders(stack.container.uow(), info.id):
             rows.append({"platform": info.platform, **row, "marked in store": _mark(stack, info.platform, domain,
                                                                                       row["order_id"])})
+    rows.sort(key=lambda row: (row["platform"], row["order_name"], row["line_id"]))
     echo("")
     echo("Backorders captured:")
     echo(render_table(rows, ["platform", "order_name", "sku", "quantity", "quantity_backordered", "status",
@@ -88,7 +93,8 @@ def _print_results(stack: LocalStack, shop: str, store: str, echo: Echo) -> None
     with stack.container.uow() as uow:
         counts = uow.events.count_by_status()
     echo("")
-    echo(f"Webhook inbox: {sum(counts.values())} events stored ({', '.join(f'{v} {k}' for k, v in sorted(counts.items()))});"
+    summary = ", ".join(f"{count} {status}" for status, count in sorted(counts.items()))
+    echo(f"Webhook inbox: {sum(counts.values())} events stored ({summary});"
          " the duplicate delivery was answered 200 and stored once.")
 
 

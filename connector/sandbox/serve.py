@@ -39,6 +39,7 @@ class ServerHandle:
 def serve_in_thread(app: Any, host: str = "127.0.0.1", port: int = 0) -> ServerHandle:
     """Start ``app`` on ``host:port`` (0 picks a free port), threaded; returns once listening."""
     server = make_server(host, port, app, threaded=True, request_handler=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, name=f"wsgi-{server.server_port}", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
+                              name=f"wsgi-{server.server_port}", daemon=True)
     thread.start()
     return ServerHandle(server=server, thread=thread)

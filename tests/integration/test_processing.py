@@ -111,7 +111,8 @@ def test_the_api_lists_backorders_by_shop_and_status(web):
     run(web, store(web, OrderBuilder("1").line("V1", 2).build()))
     auth = {"Authorization": f"Bearer {API_TOKEN}"}
     rows = web.client.get(f"/api/shops/{SHOP}/backorders", headers=auth).json
-    assert [(r["order_id"], r["quantity"], r["quantity_backordered"], r["status"]) for r in rows] == [("1", 2, 1, "open")]
+    got = [(r["order_id"], r["quantity"], r["quantity_backordered"], r["status"]) for r in rows]
+    assert got == [("1", 2, 1, "open")]
     assert web.client.get(f"/api/shops/{SHOP}/backorders?status=cancelled", headers=auth).json == []
     assert web.client.get(f"/api/shops/{SHOP}/backorders?status=bogus", headers=auth).status_code == 400
     assert web.client.get("/api/shops/nobody.myshopify.com/backorders", headers=auth).status_code == 404

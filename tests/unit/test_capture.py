@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from cryptography.fernet import Fernet
 
-from connector.config import Settings
+from connector.crypto import CredentialBox
 from connector.db.engine import make_engine, upgrade
 from connector.db.uow import UnitOfWork
-from connector.crypto import CredentialBox
+from connector.domain.errors import PlatformUnavailable
 from connector.domain.model import Platform, ShopCredentials
 from connector.services.capture import capture_order
 from connector.services.marks import sync_marks
@@ -120,7 +120,7 @@ def test_marks_are_written_once_and_retried_after_a_store_failure(uow, shop_id):
     store = FakePlatform({"V1": -1})
     capture_order(uow, store, shop_id, OrderBuilder("1").line("V1", 1).build())
     store.fail_marks = 1
-    with pytest.raises(Exception):
+    with pytest.raises(PlatformUnavailable):
         sync_marks(uow, store, shop_id)
     assert sync_marks(uow, store, shop_id) == 1
     assert sync_marks(uow, store, shop_id) == 0
