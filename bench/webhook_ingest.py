@@ -218,7 +218,7 @@ def generate_load(port: int, args: argparse.Namespace, secret: str, template: by
     try:
         barrier.wait(timeout=args.timeout)  # every client has warmed up
         cpu_before = server_cpu_seconds(server_pids)
-        collected = []
+        collected: list[dict[str, Any]] = []
         deadline = time.monotonic() + args.timeout
         while len(collected) < clients:
             remaining = deadline - time.monotonic()
@@ -429,7 +429,8 @@ class PostgresTarget:
         import psycopg
 
         with psycopg.connect(self.url, connect_timeout=5) as conn:
-            return int(conn.execute("SELECT count(*) FROM webhook_events").fetchone()[0])
+            row = conn.execute("SELECT count(*) FROM webhook_events").fetchone()
+            return int(row[0]) if row else 0
 
     def drop(self) -> None:
         if not self.created:
@@ -491,9 +492,9 @@ def format_table(rows: list[Row], bare_rps: float | None) -> tuple[str, bool]:
                       f"{max(r.latencies) * 1000:.1f}", str(r.non_200), "?" if lost is None else str(lost),
                       f"{ratio:.2f}" if ratio is not None else "-", cpu, verdict])
     widths = [max(len(h), *(len(line[i]) for line in table)) for i, h in enumerate(headers)]
-    out = ["  ".join(h.ljust(w) for h, w in zip(headers, widths)),
+    out = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)),
            "  ".join("-" * w for w in widths)]
-    out += ["  ".join(c.ljust(w) for c, w in zip(line, widths)) for line in table]
+    out += ["  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)) for line in table]
     return "\n".join(out), failed
 
 
