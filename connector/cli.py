@@ -351,5 +351,8 @@ def render_table(rows: list[dict[str, Any]], columns: list[str]) -> str:
     return "\n".join(lines)
 
 
+# Feature command groups register themselves on `main` (each module imports `main` from here).
+from connector import cli_features  # noqa: E402, F401
+
 if __name__ == "__main__":
     main()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -161,5 +162,15 @@ class Backorder(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    promised_date: Mapped[date | None] = mapped_column(Date)
+    """The in-stock date first told to the customer (or stated at checkout)."""
+    expected_date: Mapped[date | None] = mapped_column(Date)
+    """The current expected in-stock date."""
+    dates_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     line: Mapped[OrderLine] = relationship(back_populates="backorder")
+
+
+# Tables added by later features live in their own modules; importing them here registers them
+# on Base.metadata wherever the models are used.
+from connector.db import models_supply  # noqa: E402, F401

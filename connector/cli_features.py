@@ -1,0 +1,5 @@
+"""Imports every feature's CLI module so its commands register on `connector`.
+
+Each feature owns one module (connector/cli_<feature>.py) that does
+``from connector.cli import main`` and adds its commands or groups; add one import line here.
+"""
