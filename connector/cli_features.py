@@ -3,3 +3,5 @@
 Each feature owns one module (connector/cli_<feature>.py) that does
 ``from connector.cli import main`` and adds its commands or groups; add one import line here.
 """
+
+from connector import cli_shop_settings  # noqa: E402, F401

@@ -86,6 +86,9 @@ class AdminGraphQL:
         self._buckets: dict[str, LeakyBucket] = {}
         self._on_order_changed = on_order_changed
         self.throttled_count = 0
+        from connector.sandbox.shopify_sim.extensions import EXTENSIONS
+
+        self.extensions: list[Callable[[AdminGraphQL, Shop], dict[str, Any]]] = list(EXTENSIONS)
 
     def bucket(self, shop: Shop) -> LeakyBucket:
         if shop.domain not in self._buckets:
@@ -178,7 +181,7 @@ class AdminGraphQL:
         def tags_remove(info: Any, id: str, tags: list[str]) -> dict[str, Any]:  # noqa: A002
             return self._tags(shop, id, tags, add=False)
 
-        return {
+        roots: dict[str, Any] = {
             "nodes": nodes,
             "node": lambda info, id: self._node(shop, id),
             "order": lambda info, id: self._node(shop, id, "Order"),
@@ -188,6 +191,9 @@ class AdminGraphQL:
             "tagsAdd": tags_add,
             "tagsRemove": tags_remove,
         }
+        for extension in self.extensions:  # feature modules add root fields (see extensions.py)
+            roots.update(extension(self, shop))
+        return roots
 
     def _node(self, shop: Shop, node_id: str, only: str | None = None) -> dict[str, Any] | None:
         match = re.fullmatch(r"gid://shopify/(\w+)/(\d+)", node_id)

@@ -166,10 +166,20 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('promised_date', sa.Date(), nullable=True))
         batch_op.add_column(sa.Column('expected_date', sa.Date(), nullable=True))
         batch_op.add_column(sa.Column('dates_updated_at', UTCDateTime(), nullable=True))
-
+    op.create_table('shop_settings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('shop_id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=100), nullable=False),
+    sa.Column('value', sa.Text(), nullable=False),
+    sa.Column('updated_at', UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['shop_id'], ['shops.id'], name=op.f('fk_shop_settings_shop_id_shops'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_shop_settings')),
+    sa.UniqueConstraint('shop_id', 'key', name=op.f('uq_shop_settings_shop_id'))
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('shop_settings')
     with op.batch_alter_table('backorders', schema=None) as batch_op:
         batch_op.drop_column('dates_updated_at')
         batch_op.drop_column('expected_date')

@@ -1,0 +1,14 @@
+"""Root fields that feature modules add to the simulated Admin API.
+
+Each extension is ``fn(api: AdminGraphQL, shop: Shop) -> {rootFieldName: resolver}``; resolvers
+follow graphql-core's default resolver (dict keys, callables taking ``info, **args``). A feature
+adds its module (shopify_sim/ext_<feature>.py) and one entry below; its types go into
+subset.graphql as well, with the same names and types as Shopify's real schema.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+EXTENSIONS: list[Callable[[Any, Any], dict[str, Any]]] = []
