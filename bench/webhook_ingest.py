@@ -46,7 +46,7 @@ from typing import Any
 
 BENCH_DIR = Path(__file__).resolve().parent
 BIN_DIR = Path(sys.executable).parent
-FIXTURE = Path("/work/shared/fixtures/shopify/rest/python_api__order.json")
+FIXTURE = BENCH_DIR.parent.parent / "shared" / "fixtures" / "shopify" / "rest" / "python_api__order.json"
 SHOP_DOMAIN = "bench-shop.myshopify.com"
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 ORDER_ID_MARK = 987654321012345  # placeholder in the body template, replaced per request

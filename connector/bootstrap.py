@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,6 +39,19 @@ class ShopAccess:
 
 PlatformFactory = Callable[[ShopAccess], StorePlatform]
 
+SHOP_CACHE_SECONDS = 30.0
+"""How long a webhook's shop lookup is reused. Misses are never cached, so a new shop is seen at once;
+a shop uninstalled meanwhile gets its events stored and then ignored by processing."""
+
+
+@dataclass(frozen=True)
+class WebhookShop:
+    """What the webhook endpoints need about a shop, cached per process."""
+
+    shop_id: int
+    active: bool
+    webhook_secret: str | None
+
 
 @dataclass
 class Container:
@@ -50,6 +64,7 @@ class Container:
     _box: CredentialBox | None = None
     _platforms: dict[int, StorePlatform] = field(default_factory=dict)
     _platforms_lock: threading.Lock = field(default_factory=threading.Lock)
+    _webhook_shops: dict[tuple[str, str], tuple[float, WebhookShop]] = field(default_factory=dict)
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine, self.locks)
@@ -83,6 +98,26 @@ class Container:
     def forget_platform(self, shop_id: int) -> None:
         with self._platforms_lock:
             self._platforms.pop(shop_id, None)
+            self._webhook_shops.clear()
+
+    def webhook_shop(self, platform: str, domain: str) -> WebhookShop | None:
+        """The shop a webhook names, from a short-lived per-process cache (the webhook hot path)."""
+        key = (platform, domain)
+        now = time.monotonic()
+        with self._platforms_lock:
+            cached = self._webhook_shops.get(key)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        with self.uow() as uow:
+            shop = uow.shops.by_domain(platform, domain)
+            if shop is None:
+                return None
+            sealed, shop_id, active = shop.credentials, shop.id, shop.status == "active"
+        secret = self.box.open(sealed).webhook_secret if platform == Platform.WOOCOMMERCE.value else None
+        entry = WebhookShop(shop_id, active, secret)
+        with self._platforms_lock:
+            self._webhook_shops[key] = (now + SHOP_CACHE_SECONDS, entry)
+        return entry
 
     def close(self) -> None:
         if self.scheduler is not None:

@@ -47,12 +47,11 @@ def _receive() -> ResponseReturnValue:
         raise Rejected(400, f"missing headers: {', '.join(missing)}")
     parse_json_object(body)
     try:
-        with container().uow() as uow:
-            shop = uow.shops.by_domain("shopify", domain)
-            shop_id = shop.id if shop is not None and shop.status == "active" else None
+        shop = container().webhook_shop("shopify", domain)
     except (StorageUnavailable, SQLAlchemyError) as exc:
         raise Rejected(503, f"storage unavailable: {type(exc).__name__}") from None
-    if shop_id is None:
+    if shop is None or not shop.active:
         raise Rejected(401, "unknown shop", shop=domain)
+    shop_id = shop.shop_id
     key = f"{topic}:event:{event_id}" if event_id else f"{topic}:webhook:{webhook_id}"
     return store_and_enqueue("shopify", shop_id, topic, key, body)

@@ -44,20 +44,15 @@ def _receive() -> ResponseReturnValue:
         store_url = normalise_store_url(source)
     except InvalidPayload:
         raise Rejected(400, "X-WC-Webhook-Source is not a URL") from None
-    c = container()
     try:
-        with c.uow() as uow:
-            shop = uow.shops.by_domain("woocommerce", store_url)
-            found = (shop.id, shop.credentials) if shop is not None and shop.status == "active" else None
+        shop = container().webhook_shop("woocommerce", store_url)
     except (StorageUnavailable, SQLAlchemyError) as exc:
         raise Rejected(503, f"storage unavailable: {type(exc).__name__}") from None
-    if found is None:
-        raise Rejected(401, "unknown shop", shop=store_url)
-    shop_id, sealed = found
-    try:
-        secret = c.box.open(sealed).webhook_secret or ""
     except CredentialsError:
-        raise Rejected(401, "shop credentials unreadable", shop_id=shop_id) from None
+        raise Rejected(401, "shop credentials unreadable", shop=store_url) from None
+    if shop is None or not shop.active:
+        raise Rejected(401, "unknown shop", shop=store_url)
+    shop_id, secret = shop.shop_id, shop.webhook_secret or ""
     try:
         verify_woocommerce(body, signature, secret)
     except SignatureError as exc:

@@ -40,7 +40,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
+    # No pre-ping: it costs a round trip per checkout on the webhook hot path. A connection the
+    # server dropped fails once (the webhook answers 503, the platform retries) and SQLAlchemy
+    # then invalidates the pool; recycling bounds a connection's age.
+    kwargs.setdefault("pool_recycle", 300)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("connect_args", {"connect_timeout": 5})
     return create_engine(url, **kwargs)

@@ -8,6 +8,7 @@ answers 503 and a job is retried instead of crashing.
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
@@ -59,10 +60,23 @@ class ShopLocks:
                     connection.close()
 
 
+_factories: weakref.WeakKeyDictionary[Engine, sessionmaker[Session]] = weakref.WeakKeyDictionary()
+_factories_lock = threading.Lock()
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """One sessionmaker per engine: building one per unit of work costs more than the query."""
+    with _factories_lock:
+        factory = _factories.get(engine)
+        if factory is None:
+            factory = _factories[engine] = sessionmaker(bind=engine, expire_on_commit=False)
+        return factory
+
+
 class UnitOfWork:
     def __init__(self, engine: Engine, locks: ShopLocks | None = None) -> None:
         self.engine = engine
-        self._factory = sessionmaker(bind=engine, expire_on_commit=False)
+        self._factory = session_factory(engine)
         self._locks = locks or ShopLocks()
         self.session: Session | None = None
 
