@@ -19,6 +19,7 @@ import requests
 
 from connector.domain.errors import (
     PlatformAuthError,
+    PlatformNotFound,
     PlatformRejected,
     PlatformThrottled,
     PlatformUnavailable,
@@ -121,6 +122,8 @@ class HttpTransport:
             detail = _error_detail(response)
             if status in (401, 403):
                 raise PlatformAuthError(f"{self.name}: {method} {_path(url)} answered {status}: {detail}")
+            if status == 404:
+                raise PlatformNotFound(f"{self.name}: {method} {_path(url)} answered 404: {detail}")
             raise PlatformRejected(f"{self.name}: {method} {_path(url)} answered {status}: {detail}")
 
 

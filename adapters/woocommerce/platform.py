@@ -11,7 +11,7 @@ from typing import Any
 
 from adapters.woocommerce.client import PER_PAGE, WooCommerceClient
 from adapters.woocommerce.orders import DEFAULT_BACKORDERED_META_KEYS, parse_order
-from connector.domain.errors import InvalidPayload, PlatformRejected
+from connector.domain.errors import InvalidPayload, PlatformNotFound, PlatformRejected
 from connector.domain.model import BackorderMark, OrderSnapshot, StockLevel, StockRef
 
 log = logging.getLogger(__name__)
@@ -77,15 +77,23 @@ class WooCommercePlatform:
                 if level.key in simple:
                     levels[level.key] = level
         for product_id, wanted in sorted(variations.items()):
-            for chunk in _chunks(sorted(wanted, key=_numeric)):
-                for variation in self.client.paginate(f"products/{product_id}/variations",
-                                                      {"include": ",".join(chunk)}):
-                    level = _stock_level(variation)
-                    if level.key in wanted:
-                        levels[level.key] = level
+            try:
+                for chunk in _chunks(sorted(wanted, key=_numeric)):
+                    for variation in self.client.paginate(f"products/{product_id}/variations",
+                                                          {"include": ",".join(chunk)}):
+                        level = _stock_level(variation)
+                        if level.key in wanted:
+                            levels[level.key] = level
+            except PlatformNotFound:
+                # The product was deleted after the sale: its stock is unknown, the order still counts.
+                log.info("woocommerce: product %s no longer exists", product_id, extra={"product_id": product_id})
         for variation_id in sorted(orphans, key=_numeric):
             # WooCommerce answers GET /products/{id} for a variation id too.
-            levels[variation_id] = _stock_level(self.client.get(f"products/{variation_id}"))
+            try:
+                levels[variation_id] = _stock_level(self.client.get(f"products/{variation_id}"))
+            except PlatformNotFound:
+                log.info("woocommerce: variation %s no longer exists", variation_id,
+                         extra={"variation_id": variation_id})
         return levels
 
     # -- marks out ----------------------------------------------------------------------------

@@ -78,5 +78,33 @@ class PlatformRejected(PlatformError, PermanentError):
     """The platform rejected the request (4xx, GraphQL errors or userErrors)."""
 
 
+class PlatformNotFound(PlatformRejected):
+    """The platform answered 404: the resource does not exist (any more)."""
+
+
 class CredentialsError(PermanentError):
     """Stored credentials cannot be decrypted with the configured secret key."""
+
+
+class SupplierError(ConnectorError):
+    """Base for errors that come from a supplier's API or feed."""
+
+
+class SupplierUnavailable(SupplierError, TransientError):
+    """The supplier timed out, refused the connection or answered 5xx (after retries)."""
+
+
+class SupplierRejected(SupplierError, PermanentError):
+    """The supplier refused the request (4xx, bad credentials) or the source cannot be read."""
+
+
+class SupplierFeedInvalid(SupplierError, PermanentError):
+    """The feed as a whole cannot be trusted (missing columns, too many bad rows): nothing is applied."""
+
+
+class InstallRejected(PermanentError):
+    """An install, OAuth callback or connect request failed a check (signature, state, domain, replay)."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status

@@ -198,3 +198,36 @@ def deliver(stack: LocalStack, topic: str, order: dict) -> None:
 
 def _shift(stamp: str, *, minutes: int) -> str:
     return (datetime.fromisoformat(stamp) + timedelta(minutes=minutes)).isoformat()
+
+
+def test_shopifys_own_order_payload_is_captured_line_by_line(stack):
+    """python_api__order.json (Shopify's test fixture, the orders/create body shape) through the endpoint."""
+    from tests.conftest import load_json_fixture
+
+    order = load_json_fixture("shopify/rest/python_api__order.json")
+    order = order.get("order", order)
+    deliver(stack, "orders/create", order)
+    stack.wait_for_capture()
+    with stack.container.uow() as uow:
+        stored = uow.orders.get(stack.shops[SHOP].id, str(order["id"]))
+        assert stored is not None and stored.name == order["name"]
+        assert sorted(line.sku for line in stored.lines) == sorted(item["sku"] for item in order["line_items"])
+        assert uow.events.count_by_status() == {"done": 1}
+
+
+def test_woocommerces_documented_order_is_captured_from_a_signed_webhook(stack):
+    from tests.conftest import load_json_fixture
+    from webhooks.verify import hmac_sha256_base64
+
+    order = load_json_fixture("woocommerce/wc_v3_order_create_response.json")
+    body = json.dumps(order).encode()
+    response = requests.post(f"{stack.url}/webhooks/woocommerce", data=body, timeout=10, headers={
+        "X-WC-Webhook-Source": STORE + "/", "X-WC-Webhook-Topic": "order.created", "X-WC-Webhook-Resource": "order",
+        "X-WC-Webhook-Event": "created", "X-WC-Webhook-ID": "11", "X-WC-Webhook-Delivery-ID": "1",
+        "X-WC-Webhook-Signature": hmac_sha256_base64(body, "e2ewebhooksecret"), "Content-Type": "application/json"})
+    assert response.status_code == 200
+    stack.wait_for_capture()
+    with stack.container.uow() as uow:
+        stored = uow.orders.get(stack.shops[STORE].id, str(order["id"]))
+        assert stored is not None and len(stored.lines) == len(order["line_items"])
+        assert stored.customer_email == order["billing"]["email"]
