@@ -23,5 +23,5 @@ def configure(level: str = "INFO", stream: object = None) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("werkzeug", "apscheduler", "urllib3"):
+    for noisy in ("werkzeug", "apscheduler", "urllib3", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
