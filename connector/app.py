@@ -33,6 +33,9 @@ def create_app(config: Settings | None = None, *, container: Container | None = 
     app.register_blueprint(shopify_bp)
     app.register_blueprint(woocommerce_bp)
     app.register_blueprint(api_bp)
+    from webhooks.install import bp as install_bp
+
+    app.register_blueprint(install_bp)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> ResponseReturnValue:

@@ -50,6 +50,24 @@ YAML_KEYS: dict[str, str] = {
     "reconcile.initial_lookback_hours": "reconcile_initial_lookback_hours",
     "http.timeout_seconds": "http_timeout_seconds",
     "http.max_attempts": "http_max_attempts",
+    "app.url": "app_url",
+    "app.name": "app_name",
+    "shopify.scopes": "shopify_scopes",
+    "shopify.admin_base": "shopify_admin_base",
+    "woocommerce.api_base": "woocommerce_api_base",
+    "install.state_ttl_minutes": "install_state_ttl_minutes",
+    "install.token_refresh_margin_minutes": "token_refresh_margin_minutes",
+    "smtp.host": "smtp_host",
+    "smtp.port": "smtp_port",
+    "smtp.username": "smtp_username",
+    "smtp.password": "smtp_password",
+    "smtp.tls": "smtp_tls",
+    "smtp.timeout_seconds": "smtp_timeout_seconds",
+    "smtp.from": "smtp_from",
+    "notify.public_base_url": "notify_public_base_url",
+    "notify.link_secret": "notify_link_secret",
+    "email.smtp_url": "smtp_url",
+    "email.from": "email_from",
 }
 """Dotted YAML key -> Settings field. Every key here is documented in config.example.yaml."""
 
@@ -75,6 +93,24 @@ class Settings:
     reconcile_initial_lookback_hours: float = 72.0
     http_timeout_seconds: float = 10.0
     http_max_attempts: int = 5
+    app_url: str | None = None
+    app_name: str = "Backorder connector"
+    shopify_scopes: tuple[str, ...] = ("write_orders", "write_products", "read_inventory")
+    shopify_admin_base: str | None = None
+    woocommerce_api_base: str | None = None
+    install_state_ttl_minutes: float = 10.0
+    token_refresh_margin_minutes: float = 10.0
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_tls: str = "none"
+    smtp_timeout_seconds: float = 15.0
+    smtp_from: str = "backorders@localhost"
+    notify_public_base_url: str | None = None
+    notify_link_secret: str | None = None
+    smtp_url: str | None = None
+    email_from: str = "connector@localhost"
     source: str = field(default="defaults", compare=False)
 
     def __post_init__(self) -> None:
@@ -210,6 +246,27 @@ def _validate(settings: Settings) -> None:
             raise bad(name, "must not be negative")
     if not settings.woocommerce_backordered_meta_keys:
         raise bad("woocommerce_backordered_meta_keys", "needs at least one name")
+    for name in ("app_url", "shopify_admin_base", "woocommerce_api_base"):
+        value = getattr(settings, name)
+        if value and not value.startswith(("https://", "http://")):
+            raise bad(name, f"must be an http(s) URL, got {value!r}")
+    if settings.smtp_url and not settings.smtp_url.startswith(("smtp://", "smtps://")):
+        raise bad("smtp_url", "must be an smtp:// or smtps:// URL")
+    if not settings.shopify_scopes:
+        raise bad("shopify_scopes", "needs at least one scope")
+    for name in ("install_state_ttl_minutes", "token_refresh_margin_minutes"):
+        if getattr(settings, name) <= 0:
+            raise bad(name, "must be greater than 0")
+    if settings.smtp_tls not in {"none", "starttls", "ssl"}:
+        raise bad("smtp_tls", f"must be none, starttls or ssl, got {settings.smtp_tls!r}")
+    if not 0 < settings.smtp_port < 65536:
+        raise bad("smtp_port", f"must be a TCP port, got {settings.smtp_port}")
+    if settings.smtp_timeout_seconds <= 0:
+        raise bad("smtp_timeout_seconds", "must be greater than 0")
+    if "@" not in settings.smtp_from:
+        raise bad("smtp_from", f"must be an email address, got {settings.smtp_from!r}")
+    if settings.notify_public_base_url and not settings.notify_public_base_url.startswith(("https://", "http://")):
+        raise bad("notify_public_base_url", f"must be an http(s) URL, got {settings.notify_public_base_url!r}")
     version = settings.shopify_api_version
     if not (len(version) == 7 and version[4] == "-" and version.replace("-", "").isdigit()) \
             and version != "unstable":

@@ -7,6 +7,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import SQLAlchemyError
 
 from connector.domain.errors import StorageUnavailable
+from webhooks import compliance
 from webhooks.common import Rejected, container, parse_json_object, read_body, reject, store_and_enqueue
 from webhooks.verify import SignatureError, verify_shopify
 
@@ -45,7 +46,9 @@ def _receive() -> ResponseReturnValue:
         missing.append("X-Shopify-Event-Id or X-Shopify-Webhook-Id")
     if missing:
         raise Rejected(400, f"missing headers: {', '.join(missing)}")
-    parse_json_object(body)
+    payload = parse_json_object(body)
+    if topic in compliance.TOPICS:
+        return compliance.handle(topic, domain, payload)
     try:
         shop = container().webhook_shop("shopify", domain)
     except (StorageUnavailable, SQLAlchemyError) as exc:

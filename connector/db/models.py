@@ -73,6 +73,13 @@ class Shop(Base):
     status: Mapped[str] = mapped_column(String(20), default="active")
     reconciled_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # install (0004): lifecycle, contact and token expiry; see connector/db/models_install.py
+    uninstalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    contact_email: Mapped[str | None] = mapped_column(String(320))
+    scopes: Mapped[str | None] = mapped_column(Text)
+    token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    refresh_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    token_refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class WebhookEvent(Base):
@@ -174,3 +181,5 @@ class Backorder(Base):
 # Tables added by later features live in their own modules; importing them here registers them
 # on Base.metadata wherever the models are used.
 from connector.db import models_supply  # noqa: E402, F401
+from connector.db import models_notify  # noqa: E402, F401
+from connector.db import models_install  # noqa: E402, F401

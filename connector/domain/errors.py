@@ -108,3 +108,23 @@ class InstallRejected(PermanentError):
     def __init__(self, message: str, status: int = 400) -> None:
         super().__init__(message)
         self.status = status
+
+
+class DeliveryError(ConnectorError):
+    """Base for errors from sending a message (SMTP, Slack)."""
+
+
+class DeliveryUnavailable(DeliveryError, TransientError):
+    """The message certainly was not delivered (server down, refused before the data, 4xx): retry."""
+
+
+class DeliveryRejected(DeliveryError, PermanentError):
+    """The server refused the message (5xx, bad address): retrying will not help."""
+
+
+class DeliveryUncertain(DeliveryError, TransientError):
+    """The connection broke while the message was being handed over: it may have been delivered."""
+
+
+class LinkInvalid(PermanentError):
+    """A signed customer link is malformed, forged, expired or already used."""

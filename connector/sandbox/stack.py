@@ -71,6 +71,12 @@ def start_stack(*, database_url: str | None = None, seed: dict[str, Any] | str |
 
     server = serve_in_thread(create_app(container=container))
     sandbox.point_webhooks_at(server.url)
+    # Installs (OAuth, wc-auth) need the connector's own URL and send store traffic to the sandbox.
+    container.settings = container.settings.with_overrides(
+        app_url=container.settings.app_url or server.url,
+        shopify_api_key=container.settings.shopify_api_key or sandbox.shopify.oauth.api_key,
+        shopify_admin_base=container.settings.shopify_admin_base or sandbox.shopify_url,
+        woocommerce_api_base=container.settings.woocommerce_api_base or sandbox.woocommerce_url)
     stack = LocalStack(sandbox, container, server, _tmp=tmp)
     for shop in shopify_seed.get("shops", []):
         stack.shops[shop["domain"]] = add_shop(

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from graphql import parse, validate
 
-from adapters.shopify import queries
+from adapters.shopify import catalog, queries
 
 
-@pytest.mark.parametrize("document", queries.ALL_DOCUMENTS, ids=lambda d: d.split("(")[0].split()[-1])
+@pytest.mark.parametrize("document", queries.ALL_DOCUMENTS + catalog.DOCUMENTS, ids=lambda d: d.split("(")[0].split()[-1])
 def test_each_document_validates_against_the_real_admin_schema(shopify_schema, document: str) -> None:
     errors = validate(shopify_schema, parse(document))
     assert errors == [], [e.message for e in errors]
@@ -24,3 +24,10 @@ def test_all_documents_lists_every_document_constant_in_the_module() -> None:
     }
     listed = {name for name in names if getattr(queries, name) in queries.ALL_DOCUMENTS}
     assert constants == listed
+
+
+@pytest.mark.parametrize("document", __import__("adapters.shopify.subscriptions", fromlist=["DOCUMENTS"]).DOCUMENTS,
+                         ids=lambda d: d.split("(")[0].split()[-1])
+def test_each_subscription_document_validates_against_the_real_admin_schema(shopify_schema, document: str) -> None:
+    errors = validate(shopify_schema, parse(document))
+    assert errors == [], [e.message for e in errors]

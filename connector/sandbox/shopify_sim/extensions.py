@@ -11,4 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-EXTENSIONS: list[Callable[[Any, Any], dict[str, Any]]] = []
+from connector.sandbox.shopify_sim import ext_install
+
+EXTENSIONS: list[Callable[[Any, Any], dict[str, Any]]] = [ext_install.extension]
+
+from connector.sandbox.shopify_sim import ext_catalog  # noqa: E402  (supply: product-page dates)
+
+EXTENSIONS.append(ext_catalog.extension)

@@ -63,6 +63,9 @@ class ShopifySimulator:
         self.webhooks = WebhookSender(self.api_secret, self.api_version)
         self._failures: list[int] = []
         self.admin_calls = 0
+        from connector.sandbox.shopify_sim.oauth import OAuthServer
+
+        self.oauth = OAuthServer(self, str(config.get("api_key") or "sandbox-api-key"))
         self.app = self._create_app()
 
     # -- merchant actions -------------------------------------------------------------------------
@@ -215,6 +218,7 @@ class ShopifySimulator:
                 return jsonify({"errors": "Simulated failure"}), failure, headers
             token = request.headers.get("X-Shopify-Access-Token", "")
             shop = next((s for s in self.shops.values() if token and s.access_token == token), None)
+            shop = shop or self.oauth.shop_for_token(token)  # tokens issued by the OAuth flows
             if shop is None:
                 return jsonify(INVALID_TOKEN), 401
             body = request.get_json(silent=True)
@@ -222,6 +226,18 @@ class ShopifySimulator:
                 return jsonify({"errors": {"query": "Required parameter missing or invalid"}}), 400
             with self._lock:
                 return jsonify(self.graphql.handle(shop, body))
+
+        app.register_blueprint(self.oauth.blueprint())
+        from connector.sandbox.shopify_sim.ext_install import subscriptions_of
+
+        @app.get("/_sandbox/webhook_subscriptions")
+        def control_subscriptions() -> Response:
+            return jsonify(subscriptions_of(self.graphql).list(_shop_param(request.args)))
+
+        @app.delete("/_sandbox/webhook_subscriptions/<int:subscription_id>")
+        def control_remove_subscription(subscription_id: int) -> tuple[Response, int]:
+            removed = subscriptions_of(self.graphql).remove(_shop_param(request.args), subscription_id)
+            return jsonify({"removed": removed}), 200 if removed else 404
 
         @app.errorhandler(SimulatorError)
         def simulator_error(exc: SimulatorError) -> tuple[Response, int]:

@@ -38,7 +38,7 @@ def authenticate(sim: WooCommerceSimulator) -> SimStore:
     store = sim.store_by_key(key)
     if store is None:
         raise SimError(401, "woocommerce_rest_authentication_error", "Consumer key is invalid.")
-    if not hmac.compare_digest(secret.encode(), store.consumer_secret.encode()):
+    if not hmac.compare_digest(secret.encode(), (store.secret_for(key) or "").encode()):
         raise SimError(401, "woocommerce_rest_authentication_error", "Consumer secret is invalid.")
     return store
 
@@ -239,7 +239,39 @@ def create_blueprint(sim: WooCommerceSimulator) -> Blueprint:
         response.status_code = 201
         return response
 
+    @api.get("/webhooks")
+    def list_webhooks() -> Response:
+        store = authenticate(sim)
+        with store.lock:
+            return paged([_webhook_json(sim, hook) for hook in sorted(store.webhooks, key=lambda h: h.id)])
+
+    @api.route("/webhooks/<int:hook_id>", methods=["GET", "PUT"])
+    def one_webhook(hook_id: int) -> Response:
+        store = authenticate(sim)
+        with store.lock:
+            hook = next((h for h in store.webhooks if h.id == hook_id), None)
+            if hook is None:
+                raise SimError(404, "woocommerce_rest_webhook_invalid_id", "Invalid ID.")
+            if request.method == "PUT":
+                body = request.get_json(force=True) or {}
+                if body.get("status") in ("active", "paused", "disabled"):
+                    hook.status = str(body["status"])
+                    if hook.status == "active":
+                        hook.failure_count = 0
+                if body.get("secret"):
+                    hook.secret = str(body["secret"])
+                if body.get("delivery_url"):
+                    hook.delivery_url = str(body["delivery_url"])
+            return jsonify(_webhook_json(sim, hook))
+
     return api
+
+
+def _webhook_json(sim: WooCommerceSimulator, hook: Webhook) -> dict[str, Any]:
+    topic = sorted(hook.topics)[0]
+    return {"id": hook.id, "name": hook.name, "status": hook.status, "topic": topic,
+            "resource": topic.split(".")[0], "event": topic.split(".")[-1],
+            "delivery_url": sim.dispatcher.url_for(hook) or "", "failure_count": hook.failure_count}
 
 
 def run_batch(store: SimStore, parent_id: int | None, body: dict[str, Any]) -> dict[str, list[Any]]:

@@ -70,6 +70,11 @@ class WooCommerceSimulator:
         self.app = Flask("woocommerce_sim")
         self.app.register_blueprint(create_blueprint(self))
         self.app.register_blueprint(create_control_blueprint(self))
+        from connector.sandbox.woocommerce_sim.wc_auth import create_wc_auth_blueprint
+
+        self.auth_callbacks: list[tuple[str, dict[str, Any]]] = []
+        """Every wc-auth key delivery (callback URL, JSON body), for replay tests."""
+        self.app.register_blueprint(create_wc_auth_blueprint(self))
         self.app.wsgi_app = _SubfolderMiddleware(self.app.wsgi_app)  # type: ignore[method-assign]
 
     # -- lookup -------------------------------------------------------------------------------
@@ -82,9 +87,26 @@ class WooCommerceSimulator:
 
     def store_by_key(self, consumer_key: str) -> SimStore | None:
         for store in self.stores.values():
-            if store.consumer_key == consumer_key:
+            if store.secret_for(consumer_key) is not None:
                 return store
         return None
+
+    def revoke_keys(self, store_url: str) -> None:
+        """The merchant deletes every API key of the store (the seeded one included): REST answers 401."""
+        store = self.store(store_url)
+        with store.lock:
+            store.api_keys.clear()
+            store.consumer_key = store.consumer_secret = "revoked-" + str(id(store))
+
+    def webhook(self, store_url: str, hook_id: int) -> Webhook:
+        store = self.store(store_url)
+        with store.lock:
+            return next(h for h in store.webhooks if h.id == hook_id)
+
+    def delete_webhook(self, store_url: str, hook_id: int) -> None:
+        store = self.store(store_url)
+        with store.lock:
+            store.webhooks[:] = [h for h in store.webhooks if h.id != hook_id]
 
     # -- orders -------------------------------------------------------------------------------
 

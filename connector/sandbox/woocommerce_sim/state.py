@@ -57,6 +57,13 @@ class SimStore:
     webhooks: list[Webhook] = field(default_factory=list)
     lock: threading.RLock = field(default_factory=threading.RLock)
     ids: Any = field(default_factory=lambda: count(100))
+    api_keys: dict[str, str] = field(default_factory=dict)
+    """Key pairs issued by /wc-auth/v1/authorize (consumer key -> secret), besides the seeded one."""
+
+    def secret_for(self, consumer_key: str) -> str | None:
+        if consumer_key == self.consumer_key:
+            return self.consumer_secret
+        return self.api_keys.get(consumer_key)
 
     # -- dates --------------------------------------------------------------------------------
 
@@ -115,9 +122,23 @@ class SimStore:
                 item[name] = changes[name]
         if "stock_quantity" in changes and item["stock_quantity"] is not None:
             item["stock_quantity"] = int(item["stock_quantity"])
+        for meta in changes.get("meta_data") or []:
+            self.merge_meta(item, meta)
         _refresh_stock(item)
         self.stamp(item, "modified")
         return item
+
+    def merge_meta(self, item: dict[str, Any], meta: dict[str, Any]) -> None:
+        """WC_Data::update_meta_data by id, else by key; a null value deletes the meta (save_meta_data)."""
+        entries = item.setdefault("meta_data", [])
+        existing = [m for m in entries if ("id" in meta and m["id"] == meta["id"])
+                    or ("id" not in meta and m["key"] == meta.get("key"))]
+        if meta.get("value") is None:
+            item["meta_data"] = [m for m in entries if not any(m is e for e in existing)]
+        elif existing:
+            existing[0]["value"] = meta["value"]
+        else:
+            entries.append(self.meta(str(meta.get("key")), meta["value"]))
 
     def set_quantity(self, item: dict[str, Any], quantity: int) -> None:
         item["stock_quantity"] = quantity

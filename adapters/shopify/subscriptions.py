@@ -1,0 +1,90 @@
+"""Webhook subscriptions through the GraphQL Admin API: list, create, delete.
+
+Compliance topics (customers/data_request, customers/redact, shop/redact) cannot be subscribed
+through the API: they are set in the app's configuration (Partner Dashboard / shopify.app.toml).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from adapters.shopify.client import ShopifyGraphQL, raise_user_errors
+
+WEBHOOK_SUBSCRIPTIONS = """
+query WebhookSubscriptions($after: String) {
+  webhookSubscriptions(first: 100, after: $after) {
+    nodes { id topic uri }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+WEBHOOK_SUBSCRIPTION_CREATE = """
+mutation WebhookSubscriptionCreate($topic: WebhookSubscriptionTopic!, $subscription: WebhookSubscriptionInput!) {
+  webhookSubscriptionCreate(topic: $topic, webhookSubscription: $subscription) {
+    webhookSubscription { id topic uri }
+    userErrors { field message }
+  }
+}
+"""
+
+WEBHOOK_SUBSCRIPTION_DELETE = """
+mutation WebhookSubscriptionDelete($id: ID!) {
+  webhookSubscriptionDelete(id: $id) {
+    deletedWebhookSubscriptionId
+    userErrors { field message }
+  }
+}
+"""
+
+DOCUMENTS = (WEBHOOK_SUBSCRIPTIONS, WEBHOOK_SUBSCRIPTION_CREATE, WEBHOOK_SUBSCRIPTION_DELETE)
+
+CONNECTOR_TOPICS = ("orders/create", "orders/updated", "orders/cancelled", "app/uninstalled")
+"""Topics the connector subscribes to after install."""
+
+
+def topic_enum(topic: str) -> str:
+    """orders/create -> ORDERS_CREATE"""
+    return topic.replace("/", "_").upper()
+
+
+def topic_name(enum: str) -> str:
+    """ORDERS_CREATE -> orders/create; APP_UNINSTALLED -> app/uninstalled (first underscore splits)."""
+    resource, _, event = enum.lower().partition("_")
+    return f"{resource}/{event}"
+
+
+@dataclass(frozen=True)
+class Subscription:
+    id: str
+    topic: str
+    uri: str
+
+
+class ShopifySubscriptions:
+    def __init__(self, client: ShopifyGraphQL) -> None:
+        self.client = client
+
+    def list(self) -> list[Subscription]:
+        found: list[Subscription] = []
+        after: str | None = None
+        while True:
+            data = self.client.execute(WEBHOOK_SUBSCRIPTIONS, {"after": after} if after else None)
+            page: dict[str, Any] = data["webhookSubscriptions"]
+            found += [Subscription(n["id"], topic_name(n["topic"]), n["uri"]) for n in page["nodes"]]
+            if not page["pageInfo"]["hasNextPage"]:
+                return found
+            after = page["pageInfo"]["endCursor"]
+
+    def create(self, topic: str, uri: str) -> Subscription:
+        data = self.client.execute(WEBHOOK_SUBSCRIPTION_CREATE,
+                                   {"topic": topic_enum(topic), "subscription": {"uri": uri}})
+        payload = data.get("webhookSubscriptionCreate")
+        raise_user_errors(payload, "webhookSubscriptionCreate")
+        node = payload["webhookSubscription"]  # type: ignore[index]
+        return Subscription(node["id"], topic_name(node["topic"]), node["uri"])
+
+    def delete(self, subscription_id: str) -> None:
+        data = self.client.execute(WEBHOOK_SUBSCRIPTION_DELETE, {"id": subscription_id})
+        raise_user_errors(data.get("webhookSubscriptionDelete"), "webhookSubscriptionDelete")

@@ -1,0 +1,63 @@
+"""WooCommerce install: the wc-auth authorize URL, key verification and webhook management."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from adapters.woocommerce.client import WooCommerceClient
+from connector.domain.errors import PlatformRejected
+
+CONNECTOR_TOPICS = ("order.created", "order.updated")
+"""Topics the connector subscribes to after connecting."""
+
+
+def authorize_url(store_url: str, *, app_name: str, user_id: str, return_url: str, callback_url: str,
+                  api_base: str | None = None) -> str:
+    """``{store}/wc-auth/v1/authorize`` asking for read_write keys (``write`` alone cannot read)."""
+    parts = urlsplit(store_url)
+    origin = api_base.rstrip("/") if api_base else f"{parts.scheme}://{parts.netloc}"
+    query = {"app_name": app_name, "scope": "read_write", "user_id": user_id,
+             "return_url": return_url, "callback_url": callback_url}
+    if api_base:
+        query["store_url"] = store_url  # the sandbox serves several stores on one origin
+    return f"{origin}{parts.path.rstrip('/')}/wc-auth/v1/authorize?{urlencode(query)}"
+
+
+@dataclass(frozen=True)
+class Hook:
+    id: int
+    topic: str
+    delivery_url: str
+    status: str
+
+
+def _hook(raw: Any) -> Hook:
+    if not isinstance(raw, dict) or "id" not in raw:
+        raise PlatformRejected("woocommerce: webhook answer without an id")
+    return Hook(int(raw["id"]), str(raw.get("topic", "")), str(raw.get("delivery_url", "")),
+                str(raw.get("status", "")))
+
+
+class WooWebhooks:
+    def __init__(self, client: WooCommerceClient) -> None:
+        self.client = client
+
+    def verify_access(self) -> None:
+        """A real read with the keys (raises PlatformAuthError when they are refused)."""
+        self.client.get("orders", {"per_page": 1})
+
+    def list(self) -> list[Hook]:
+        return [_hook(item) for item in self.client.paginate("webhooks")]
+
+    def create(self, topic: str, delivery_url: str, secret: str, name: str) -> Hook:
+        return _hook(self.client.post("webhooks", {"name": name, "topic": topic, "delivery_url": delivery_url,
+                                                   "secret": secret, "status": "active"}))
+
+    def activate(self, hook_id: int, secret: str | None = None) -> Hook:
+        """Re-enable a webhook (WooCommerce disables one after repeated failures); optionally set its secret."""
+        body: dict[str, Any] = {"status": "active"}
+        if secret:
+            body["secret"] = secret
+        return _hook(self.client.put(f"webhooks/{hook_id}", body))

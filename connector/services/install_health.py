@@ -1,0 +1,146 @@
+"""Keeping installed shops healthy: wanted webhook subscriptions exist and are active.
+
+Shopify deletes API-created subscriptions after repeated delivery failures; WooCommerce disables a
+webhook after more than five consecutive failures and never retries. The health check compares
+what the store has with what the connector wants and repairs the difference; a WooCommerce key
+the store refuses (401/403) marks the shop disconnected and raises an alert, keeping its records.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from adapters.http import HttpTransport, RetryPolicy
+from adapters.shopify.client import ShopifyGraphQL
+from adapters.shopify.subscriptions import CONNECTOR_TOPICS as SHOPIFY_TOPICS
+from adapters.shopify.subscriptions import ShopifySubscriptions
+from adapters.woocommerce.client import WooCommerceClient
+from adapters.woocommerce.install import CONNECTOR_TOPICS as WOO_TOPICS
+from adapters.woocommerce.install import WooWebhooks
+from connector.db.models import utcnow
+from connector.db.models_install import WebhookSubscription
+from connector.domain.errors import PlatformAuthError
+
+if TYPE_CHECKING:
+    from connector.bootstrap import Container
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class HealthReport:
+    shop_id: int
+    ok: list[str] = field(default_factory=list)
+    created: list[str] = field(default_factory=list)
+    reactivated: list[str] = field(default_factory=list)
+    status: str = "active"
+
+
+def _transport(container: Container, name: str) -> HttpTransport:
+    s = container.settings
+    return HttpTransport(timeout=s.http_timeout_seconds, retry=RetryPolicy(max_attempts=s.http_max_attempts),
+                         name=name)
+
+
+def woo_webhooks(container: Container, store: str, api_base: str | None, key: str, secret: str) -> WooWebhooks:
+    return WooWebhooks(WooCommerceClient(store, key, secret, api_base=api_base,
+                                         transport=_transport(container, f"woocommerce:{store}")))
+
+
+def check_subscriptions(container: Container, shop_id: int, *, sync_secret: bool = False) -> HealthReport:
+    """Create missing subscriptions and re-enable disabled ones for one active shop."""
+    access = container.shop_access(shop_id)
+    report = HealthReport(shop_id)
+    with container.uow() as uow:
+        shop = uow.shops.get(shop_id)
+        if shop is None or shop.status != "active":
+            report.status = shop.status if shop is not None else "missing"
+            return report
+    base = (container.settings.app_url or "").rstrip("/")
+    if access.platform.value == "shopify":
+        _check_shopify(container, access, f"{base}/webhooks/shopify", report)
+    else:
+        try:
+            _check_woo(container, access, f"{base}/webhooks/woocommerce", report, sync_secret)
+        except PlatformAuthError:
+            mark_disconnected(container, shop_id, "WooCommerce refused the stored keys (401/403)")
+            report.status = "disconnected"
+    return report
+
+
+def _check_shopify(container: Container, access: object, uri: str, report: HealthReport) -> None:
+    from connector.bootstrap import ShopAccess
+
+    assert isinstance(access, ShopAccess)
+    client = ShopifyGraphQL(access.domain, access.credentials.access_token or "", api_base=access.api_base,
+                            api_version=container.settings.shopify_api_version,
+                            transport=_transport(container, f"shopify:{access.domain}"))
+    api = ShopifySubscriptions(client)
+    present = {(s.topic, s.uri): s for s in api.list()}
+    for topic in SHOPIFY_TOPICS:
+        found = present.get((topic, uri))
+        if found is None:
+            found = api.create(topic, uri)
+            report.created.append(topic)
+        else:
+            report.ok.append(topic)
+        _record(container, access.shop_id, topic, found.id, uri, "active", repaired=topic in report.created)
+
+
+def _check_woo(container: Container, access: object, url: str, report: HealthReport, sync_secret: bool) -> None:
+    from connector.bootstrap import ShopAccess
+
+    assert isinstance(access, ShopAccess)
+    creds = access.credentials
+    api = woo_webhooks(container, access.domain, access.api_base, creds.consumer_key or "",
+                       creds.consumer_secret or "")
+    hooks = api.list()
+    for topic in WOO_TOPICS:
+        mine = [h for h in hooks if h.topic == topic and h.delivery_url == url]
+        if not mine:
+            hook = api.create(topic, url, creds.webhook_secret or "", container.settings.app_name)
+            report.created.append(topic)
+        elif sync_secret or mine[0].status != "active":
+            hook = api.activate(mine[0].id, creds.webhook_secret if sync_secret else None)
+            if mine[0].status != "active":
+                report.reactivated.append(topic)
+            else:
+                report.ok.append(topic)
+        else:
+            hook = mine[0]
+            report.ok.append(topic)
+        _record(container, access.shop_id, topic, str(hook.id), url, "active",
+                repaired=topic in report.created or topic in report.reactivated)
+
+
+def _record(container: Container, shop_id: int, topic: str, remote_id: str, address: str, status: str,
+            *, repaired: bool) -> None:
+    with container.uow() as uow:
+        session = uow.session
+        assert session is not None
+        row = session.scalar(select(WebhookSubscription).where(WebhookSubscription.shop_id == shop_id,
+                                                               WebhookSubscription.topic == topic))
+        if row is None:
+            session.add(WebhookSubscription(shop_id=shop_id, topic=topic, remote_id=remote_id, address=address,
+                                            status=status, checked_at=utcnow(), repairs=0))
+        else:
+            if repaired:
+                row.repairs += 1
+            row.remote_id, row.address, row.status, row.checked_at = remote_id, address, status, utcnow()
+        uow.commit()
+
+
+def mark_disconnected(container: Container, shop_id: int, reason: str) -> None:
+    """The store refuses our keys: stop work for the shop and alert; orders and backorders stay."""
+    with container.uow() as uow:
+        shop = uow.shops.get(shop_id)
+        if shop is None or shop.status == "disconnected":
+            return
+        shop.status = "disconnected"
+        uow.commit()
+    container.forget_platform(shop_id)
+    log.error("shop disconnected: %s", reason, extra={"shop_id": shop_id, "alert": True})

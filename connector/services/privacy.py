@@ -1,0 +1,295 @@
+"""Privacy requests: export, redact a customer, delete a shop; uninstall.
+
+Which columns hold customer personal data is declared once, in PERSONAL_DATA; redaction and
+export both walk that registry, so a table added later is covered by adding one entry (and
+tests/integration/test_privacy_completeness.py fails until every personal-looking column of every
+table is either registered here or listed as reviewed in NOT_PERSONAL). Columns named like an
+e-mail address are covered automatically in any table that has ``shop_id``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Table, delete, func, select, update
+
+from connector.db.models import Base, Order, Shop, WebhookEvent, utcnow
+from connector.db.models_install import DataExport
+from connector.domain.model import ShopCredentials
+from connector.services.install import digest
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from connector.bootstrap import Container
+
+log = logging.getLogger(__name__)
+
+REDACTED = "[redacted]"
+EXPORT_DAYS = 30
+EMAIL_COLUMN = re.compile(r"(^|_)e?mail($|_)|email")
+
+
+@dataclass(frozen=True)
+class PersonalData:
+    """Where one table keeps customer personal data and how to find one customer's rows."""
+
+    table: str
+    columns: dict[str, Any]
+    """Column -> value written on redaction (None: NULL)."""
+    match_email: str | None = None
+    """Column holding the customer's e-mail address."""
+    match_order_id: str | None = None
+    """Column referencing orders.id."""
+    match_platform_order: str | None = None
+    """Column holding the store's order id."""
+
+
+PERSONAL_DATA: list[PersonalData] = [
+    PersonalData("orders", {"customer_email": None}, match_email="customer_email",
+                 match_platform_order="platform_order_id"),
+    PersonalData("data_exports", {"content": json.dumps({"redacted": True})}),
+]
+"""Every table with customer personal data. Feature modules add theirs with ``register``."""
+
+NOT_PERSONAL: set[str] = {
+    "orders.name", "order_lines.title", "suppliers.name", "shops.contact_email",
+    "purchase_orders.supplier_name", "purchase_order_lines.title", "store_skus.title",
+    "catalogue_items.title", "oauth_states.shop_domain", "webhook_subscriptions.address",
+    "data_exports.emailed_to",
+}
+"""Columns reviewed as holding no customer personal data (product/order names, merchant data)."""
+
+RAW_PAYLOAD_TABLES = {"webhook_events": "body"}
+"""Raw store payloads: searched by content, replaced whole when they concern the customer."""
+
+
+def register(entry: PersonalData) -> None:
+    PERSONAL_DATA[:] = [e for e in PERSONAL_DATA if e.table != entry.table] + [entry]
+
+
+@dataclass(frozen=True)
+class Customer:
+    email: str | None
+    order_ids: tuple[str, ...]
+    customer_id: str
+
+    @staticmethod
+    def from_payload(payload: dict[str, Any]) -> Customer:
+        customer = payload.get("customer") or {}
+        orders = payload.get("orders_to_redact") or payload.get("orders_requested") or []
+        email = customer.get("email")
+        return Customer(email.strip().lower() if isinstance(email, str) and email.strip() else None,
+                        tuple(str(o) for o in orders), str(customer.get("id") or ""))
+
+
+@dataclass
+class RedactionReport:
+    rows: dict[str, int] = field(default_factory=dict)
+
+
+def _entries() -> list[PersonalData]:
+    """The registry plus automatic entries for e-mail-like columns of unregistered tables."""
+    entries = list(PERSONAL_DATA)
+    known = {e.table for e in entries}
+    for table in Base.metadata.sorted_tables:
+        if table.name in known or "shop_id" not in table.c:
+            continue
+        emails = [c.name for c in table.c if EMAIL_COLUMN.search(c.name) and f"{table.name}.{c.name}" not in NOT_PERSONAL]
+        if emails:
+            entries.append(PersonalData(table.name, {c: None if table.c[c].nullable else REDACTED for c in emails},
+                                        match_email=emails[0]))
+    return entries
+
+
+def _order_pks(session: Session, shop_id: int, customer: Customer) -> list[int]:
+    conditions = []
+    if customer.order_ids:
+        conditions.append(Order.platform_order_id.in_(customer.order_ids))
+    if customer.email:
+        conditions.append(func.lower(Order.customer_email) == customer.email)
+    if not conditions:
+        return []
+    from sqlalchemy import or_
+
+    return list(session.scalars(select(Order.id).where(Order.shop_id == shop_id, or_(*conditions))))
+
+
+def _matching(table: Table, entry: PersonalData, shop_id: int, customer: Customer, order_pks: Sequence[int]) -> Any:
+    from sqlalchemy import false, or_
+
+    conditions = []
+    if entry.match_email and customer.email:
+        conditions.append(func.lower(table.c[entry.match_email]) == customer.email)
+    if entry.match_platform_order and customer.order_ids:
+        conditions.append(table.c[entry.match_platform_order].in_(customer.order_ids))
+    if entry.match_order_id and order_pks:
+        conditions.append(table.c[entry.match_order_id].in_(order_pks))
+    if entry.table == "data_exports" and customer.customer_id:
+        conditions.append(table.c.customer_ref == customer.customer_id)
+    return (table.c.shop_id == shop_id) & (or_(*conditions) if conditions else false())
+
+
+def _payload_concerns(body: bytes, customer: Customer) -> bool:
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return False
+    if not isinstance(payload, dict):
+        return False
+    if str(payload.get("id", "")) in customer.order_ids:
+        return True
+    if customer.email:
+        billing = payload.get("billing") if isinstance(payload.get("billing"), dict) else {}
+        emails = {payload.get("email"), payload.get("contact_email"), billing.get("email")}  # type: ignore[union-attr]
+        return customer.email in {e.strip().lower() for e in emails if isinstance(e, str)}
+    return False
+
+
+def _raw_events(session: Session, shop_id: int, customer: Customer) -> list[WebhookEvent]:
+    return [event for event in session.scalars(select(WebhookEvent).where(WebhookEvent.shop_id == shop_id))
+            if _payload_concerns(event.body, customer)]
+
+
+def redact_customer(container: Container, shop_id: int, customer: Customer) -> RedactionReport:
+    """customers/redact: erase the customer's personal data in every table of this shop."""
+    report = RedactionReport()
+    with container.uow() as uow:
+        session = uow.session
+        assert session is not None
+        order_pks = _order_pks(session, shop_id, customer)
+        for entry in _entries():
+            table = Base.metadata.tables.get(entry.table)
+            if table is None:
+                continue
+            result = session.execute(update(table).where(_matching(table, entry, shop_id, customer, order_pks))
+                                     .values(**entry.columns))
+            report.rows[entry.table] = int(result.rowcount or 0)  # type: ignore[attr-defined]
+        events = _raw_events(session, shop_id, customer)
+        for event in events:
+            event.body = json.dumps({"redacted": True, "id": None}).encode()
+            event.headers = json.dumps({"redacted": True})
+        report.rows["webhook_events"] = len(events)
+        uow.commit()
+    log.info("customer redacted", extra={"shop_id": shop_id, "rows": report.rows})
+    return report
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return value
+
+
+def new_download_token(container: Container, export_id: int) -> str:
+    """A fresh download token for an export (only its digest is stored; older links stop working)."""
+    token = secrets.token_urlsafe(24)
+    with container.uow() as uow:
+        uow.session.execute(update(DataExport).where(DataExport.id == export_id)  # type: ignore[union-attr]
+                            .values(download_token_hash=digest(token)))
+        uow.commit()
+    return token
+
+
+def export_customer(container: Container, shop_id: int, customer: Customer, request_id: str) -> int:
+    """customers/data_request: store a JSON export of the customer's data (idempotent per request id)."""
+    with container.uow() as uow:
+        session = uow.session
+        assert session is not None
+        existing = session.scalar(select(DataExport).where(DataExport.shop_id == shop_id,
+                                                           DataExport.request_id == request_id))
+        if existing is not None:
+            return existing.id
+        order_pks = _order_pks(session, shop_id, customer)
+        content: dict[str, Any] = {"customer_id": customer.customer_id, "request_id": request_id,
+                                   "generated_at": utcnow().isoformat(), "tables": {}}
+        for entry in _entries():
+            table = Base.metadata.tables.get(entry.table)
+            if table is None or entry.table == "data_exports":
+                continue
+            rows = session.execute(select(table).where(_matching(table, entry, shop_id, customer, order_pks)))
+            content["tables"][entry.table] = [{k: _jsonable(v) for k, v in row._mapping.items()} for row in rows]
+        lines = Base.metadata.tables["order_lines"]
+        content["tables"]["order_lines"] = [
+            {k: _jsonable(v) for k, v in row._mapping.items()}
+            for row in session.execute(select(lines).where(lines.c.shop_id == shop_id, lines.c.order_id.in_(order_pks)))]
+        content["tables"]["webhook_events"] = [
+            {"topic": e.topic, "received_at": _jsonable(e.received_at), "payload": json.loads(e.body)}
+            for e in _raw_events(session, shop_id, customer)]
+        shop = session.get(Shop, shop_id)
+        export = DataExport(shop_id=shop_id, request_id=request_id, customer_ref=customer.customer_id,
+                            content=json.dumps(content, sort_keys=True), download_token_hash="",
+                            emailed_to=shop.contact_email if shop else None, created_at=utcnow(),
+                            expires_at=utcnow() + timedelta(days=EXPORT_DAYS))
+        session.add(export)
+        uow.commit()
+        log.info("customer data exported", extra={"shop_id": shop_id, "export_id": export.id})
+        return export.id
+
+
+def download_export(container: Container, shop_id: int, export_id: int, token: str) -> str | None:
+    """The export JSON when ``token`` matches this shop's export and it has not expired."""
+    with container.uow() as uow:
+        row = uow.session.scalar(select(DataExport).where(  # type: ignore[union-attr]
+            DataExport.id == export_id, DataExport.shop_id == shop_id))
+        if row is None or row.expires_at <= utcnow():
+            return None
+        import hmac
+
+        valid = bool(token) and bool(row.download_token_hash)
+        return row.content if valid and hmac.compare_digest(row.download_token_hash, digest(token)) else None
+
+
+def redact_shop(container: Container, shop_id: int) -> None:
+    """shop/redact: delete the shop and everything it owns (every table cascades on shop_id)."""
+    with container.uow() as uow:
+        session = uow.session
+        assert session is not None
+        for table in reversed(Base.metadata.sorted_tables):
+            if "shop_id" in table.c:
+                session.execute(delete(table).where(table.c.shop_id == shop_id))
+        session.execute(delete(Shop).where(Shop.id == shop_id))
+        uow.commit()
+    container.forget_platform(shop_id)
+    log.info("shop redacted", extra={"shop_id": shop_id})
+
+
+def uninstall(container: Container, shop_id: int) -> None:
+    """app/uninstalled: stop the shop's work and discard its tokens; its records stay until shop/redact."""
+    from connector.db.models_install import WebhookSubscription
+
+    with container.uow() as uow:
+        shop = uow.shops.get(shop_id)
+        if shop is None:
+            return
+        shop.status, shop.uninstalled_at = "uninstalled", utcnow()
+        shop.credentials = container.box.seal(ShopCredentials())
+        shop.token_expires_at = shop.refresh_expires_at = None
+        session = uow.session
+        assert session is not None
+        session.execute(delete(WebhookSubscription).where(WebhookSubscription.shop_id == shop_id))
+        session.execute(update(WebhookEvent).where(WebhookEvent.shop_id == shop_id,
+                                                   WebhookEvent.status.in_(("pending", "retry")))
+                        .values(status="ignored", last_error="shop uninstalled"))
+        uow.commit()
+    container.forget_platform(shop_id)
+    log.info("shop uninstalled", extra={"shop_id": shop_id})
+
+
+def personal_columns() -> set[str]:
+    """table.column of every column redaction covers (for the completeness test)."""
+    return {f"{e.table}.{c}" for e in _entries() for c in e.columns} | {
+        f"{t}.{c}" for t, c in RAW_PAYLOAD_TABLES.items()} | {"webhook_events.headers"}
+
+
+def iter_tables() -> Iterable[Table]:
+    return Base.metadata.sorted_tables

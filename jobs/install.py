@@ -1,0 +1,103 @@
+"""Install upkeep: subscription health checks, token refresh, privacy export e-mails."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from datetime import timedelta
+from email.message import EmailMessage
+from urllib.parse import unquote, urlsplit
+
+from sqlalchemy import select
+
+from connector.db.models import Shop
+from connector.db.models_install import DataExport
+from connector.services import install_health, privacy, tokens
+from connector.services.install import token_client
+from jobs import runtime
+
+log = logging.getLogger(__name__)
+
+CHECK_SHOP = "jobs.install.check_shop"
+HEALTH_CHECK = "jobs.install.health_check"
+REFRESH_TOKEN = "jobs.install.refresh_token"
+REFRESH_DUE_TOKENS = "jobs.install.refresh_due_tokens"
+EMAIL_EXPORT = "jobs.install.email_export"
+
+HEALTH_INTERVAL_MINUTES = 30
+TOKEN_SWEEP_MINUTES = 5
+
+
+def check_shop(shop_id: int) -> install_health.HealthReport:
+    """Compare one shop's webhook subscriptions with the wanted set and repair the difference."""
+    report = install_health.check_subscriptions(runtime.container(), shop_id)
+    if report.created or report.reactivated:
+        log.warning("webhook subscriptions repaired", extra={"shop_id": shop_id, "created": report.created,
+                                                             "reactivated": report.reactivated})
+    return report
+
+
+def health_check() -> int:
+    """Queue check_shop for every active shop."""
+    c = runtime.container()
+    with c.uow() as uow:
+        shop_ids = [shop.id for shop in uow.shops.list(active_only=True)]
+    for shop_id in shop_ids:
+        c.queue.enqueue(CHECK_SHOP, shop_id)
+    return len(shop_ids)
+
+
+def refresh_token(shop_id: int) -> bool:
+    c = runtime.container()
+    return tokens.refresh_if_due(c.uow(), c.box, token_client(c), shop_id,
+                                 margin=timedelta(minutes=c.settings.token_refresh_margin_minutes))
+
+
+def refresh_due_tokens() -> int:
+    """Queue a refresh for every shop whose token expires within the margin."""
+    c = runtime.container()
+    due = tokens.shops_due(c.uow(), timedelta(minutes=c.settings.token_refresh_margin_minutes))
+    for shop_id in due:
+        c.queue.enqueue(REFRESH_TOKEN, shop_id)
+    return len(due)
+
+
+def email_export(export_id: int) -> bool:
+    """E-mail a customer data export to the shop's contact. False when there is nowhere to send it."""
+    c = runtime.container()
+    with c.uow() as uow:
+        session = uow.session
+        assert session is not None
+        row = session.scalar(select(DataExport).where(DataExport.id == export_id))
+        if row is None:
+            return False
+        shop = session.get(Shop, row.shop_id)
+        to = shop.contact_email if shop else None
+        content, request_id, shop_domain = row.content, row.request_id, shop.domain if shop else ""
+    if not to or not c.settings.smtp_url:
+        log.warning("data export kept for download only (no contact e-mail or SMTP configured)",
+                    extra={"export_id": export_id})
+        return False
+    token = privacy.new_download_token(c, export_id)
+    message = EmailMessage()
+    message["From"], message["To"] = c.settings.email_from, to
+    message["Subject"] = f"Customer data request {request_id} for {shop_domain}"
+    base = (c.settings.app_url or "").rstrip("/")
+    message.set_content(f"The data the backorder connector holds about the customer is attached.\n"
+                        f"It can also be downloaded for 30 days from the app: "
+                        f"{base}/privacy/exports/{export_id}?token={token}\n")
+    message.add_attachment(content.encode(), maintype="application", subtype="json",
+                           filename=f"data-request-{request_id}.json")
+    _send(c.settings.smtp_url, message)
+    log.info("data export e-mailed", extra={"export_id": export_id})
+    return True
+
+
+def _send(smtp_url: str, message: EmailMessage) -> None:
+    parts = urlsplit(smtp_url)
+    host, port = parts.hostname or "localhost", parts.port or (465 if parts.scheme == "smtps" else 25)
+    smtp_class = smtplib.SMTP_SSL if parts.scheme == "smtps" else smtplib.SMTP
+    with smtp_class(host, port, timeout=10) as smtp:
+        if parts.username:
+            smtp.login(unquote(parts.username), unquote(parts.password or ""))
+        smtp.send_message(message)
