@@ -42,4 +42,13 @@ def build_scheduler(container: Container) -> BackgroundScheduler:
                       id="sweep")
     scheduler.add_job(enqueue_shop_jobs, "interval", args=[container],
                       minutes=container.settings.reconcile_interval_minutes, id="shop-jobs")
+    from jobs.supply import add_supply_schedules
+
+    add_supply_schedules(scheduler, container)  # per-supplier polling (interval or cron), catalogue sync
+    from jobs import install
+
+    scheduler.add_job(lambda: container.queue.enqueue(install.HEALTH_CHECK), "interval",
+                      minutes=install.HEALTH_INTERVAL_MINUTES, id="install-health")
+    scheduler.add_job(lambda: container.queue.enqueue(install.REFRESH_DUE_TOKENS), "interval",
+                      minutes=install.TOKEN_SWEEP_MINUTES, id="token-refresh")
     return scheduler

@@ -1,0 +1,65 @@
+"""Drive the install flows over real HTTP against the sandbox, the way a browser would."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+
+from connector.sandbox.shopify_sim.oauth import session_token, signed_query
+from connector.sandbox.stack import LocalStack
+
+
+def install_query(stack: LocalStack, shop: str, *, secret: str | None = None, timestamp: float | None = None,
+                  **extra: str) -> dict[str, str]:
+    """The signed query Shopify puts on the app's install URL."""
+    sim = stack.sandbox.shopify
+    params = {"shop": shop, "timestamp": str(int(time.time() if timestamp is None else timestamp)), **extra}
+    return signed_query(params, secret or sim.api_secret)
+
+
+def start_shopify_install(stack: LocalStack, shop: str) -> requests.Response:
+    return requests.get(f"{stack.url}/shopify/install", params=install_query(stack, shop), allow_redirects=False,
+                        timeout=10)
+
+
+def approve(location: str) -> str:
+    """Follow the authorize page (auto-approve on) and return the callback URL Shopify redirects to."""
+    answer = requests.get(location, allow_redirects=False, timeout=10)
+    assert answer.status_code == 302, answer.text
+    return answer.headers["Location"]
+
+
+def install_shopify(stack: LocalStack, shop: str) -> requests.Response:
+    """The whole authorization-code install; returns the connector's answer to the callback."""
+    stack.sandbox.shopify.oauth.auto_approve = True
+    started = start_shopify_install(stack, shop)
+    assert started.status_code == 302, started.text
+    return requests.get(approve(started.headers["Location"]), allow_redirects=False, timeout=10)
+
+
+def callback_params(url: str) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+
+
+def connect_woocommerce(stack: LocalStack, store_url: str) -> requests.Response:
+    """The whole wc-auth connect; returns wc-auth's redirect to return_url (success=1|0)."""
+    started = requests.get(f"{stack.url}/woocommerce/connect", params={"store_url": store_url},
+                           allow_redirects=False, timeout=10)
+    assert started.status_code == 302, started.text
+    return requests.get(started.headers["Location"], allow_redirects=False, timeout=70)
+
+
+def embedded_token(stack: LocalStack, shop: str, **overrides: Any) -> str:
+    sim = stack.sandbox.shopify
+    return session_token(shop, sim.oauth.api_key, sim.api_secret, **overrides)
+
+
+def shop_row(stack: LocalStack, platform: str, domain: str) -> Any:
+    with stack.container.uow() as uow:
+        shop = uow.shops.by_domain(platform, domain)
+        if shop is not None:
+            uow.session.expunge(shop)  # type: ignore[union-attr]
+        return shop
