@@ -34,6 +34,16 @@ class CredentialBox:
             raise CredentialsError("stored credentials do not decrypt with CONNECTOR_SECRET_KEY") from None
         return ShopCredentials(**data)
 
+    def seal_json(self, value: object) -> str:
+        """Encrypt any JSON-serialisable value (supplier secrets)."""
+        return self._fernet.encrypt(json.dumps(value).encode()).decode()
+
+    def open_json(self, token: str) -> object:
+        try:
+            return json.loads(self._fernet.decrypt(token.encode()))
+        except InvalidToken:
+            raise CredentialsError("stored secret does not decrypt with CONNECTOR_SECRET_KEY") from None
+
     def rotate(self, token: str) -> str:
         """Re-encrypt with the first (newest) key."""
         return self._fernet.rotate(token.encode()).decode()

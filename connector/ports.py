@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, Protocol
 
 from connector.domain.model import BackorderMark, OrderSnapshot, StockLevel, StockRef
+from connector.domain.supply import BackorderSwitch, CatalogItem, PageDate, SupplierFetch, Validators
 
 
 class StorePlatform(Protocol):
@@ -33,8 +35,62 @@ class StorePlatform(Protocol):
         ...
 
 
+class SupplierClient(Protocol):
+    """One supplier's stock and restock dates per SKU (HTTP JSON API or feed file)."""
+
+    def fetch(self, validators: Validators | None = None,
+              page_state: Mapping[str, Any] | None = None) -> AbstractContextManager[SupplierFetch]:
+        """Open one poll: ``unchanged`` (cache validators matched) or a stream of rows, read inside
+        the ``with`` block. Raises SupplierUnavailable (after retries), SupplierRejected or
+        SupplierFeedInvalid, possibly while the rows are being read."""
+        ...
+
+
+class StoreCatalog(Protocol):
+    """One shop's catalogue: read SKUs and stock; write in-stock dates and backorder settings."""
+
+    date_batch_size: int
+    """Page dates per write call (Shopify metafieldsSet: 25; WooCommerce batch: 100)."""
+
+    def items(self) -> Iterator[CatalogItem]:
+        """Every SKU in the store, across all pages."""
+        ...
+
+    def write_dates(self, dates: Sequence[PageDate]) -> None:
+        """Set or remove (``day`` None) the in-stock date of at most ``date_batch_size`` SKUs."""
+        ...
+
+    def switch_backorders(self, switches: Sequence[BackorderSwitch]) -> None:
+        """Allow or stop selling these SKUs when out of stock."""
+        ...
+
+
 class JobQueue(Protocol):
     """Carries job references (a dotted function name and ids), never payloads."""
 
     def enqueue(self, job: str, *args: Any, delay_seconds: float = 0.0) -> None:
+        ...
+
+
+class Mailer(Protocol):
+    """Sends one email (adapters/notify/smtp.py). Raises DeliveryUnavailable (certainly not
+    delivered, retry later), DeliveryRejected (refused, do not retry) or DeliveryUncertain."""
+
+    def send(self, message: Any) -> str:
+        """Send an ``email.message.EmailMessage``; return its Message-ID."""
+        ...
+
+
+class OrderAdmin(Protocol):
+    """Store-side order operations for customer messages: cancel or refund backordered items and
+    create consolation discount codes (adapters/<platform>/orders_admin.py)."""
+
+    def cancel_items(self, order_id: str, items: Sequence[tuple[str, int]], *, reason: str,
+                     idempotency_key: str) -> str:
+        """Cancel (and refund) ``quantity`` units of each (line id, quantity); return a reference."""
+        ...
+
+    def create_discount(self, code: str, *, kind: str, amount: float | None, customer_email: str,
+                        title: str, ends_at: datetime | None, idempotency_key: str) -> str:
+        """Create a single-use code for one customer; return the store's id for it."""
         ...

@@ -6,6 +6,7 @@ from connector.services import events
 from jobs import runtime
 
 PROCESS_EVENT = "jobs.events.process_event"
+REFRESH_DATES = "jobs.supply.refresh_dates"
 
 
 def process_event(event_id: int) -> str:
@@ -14,4 +15,10 @@ def process_event(event_id: int) -> str:
     outcome = events.process_event(c.uow(), c.platform_for, event_id, max_attempts=c.settings.job_max_attempts)
     if outcome.retry_in is not None:
         c.queue.enqueue(PROCESS_EVENT, event_id, delay_seconds=outcome.retry_in)
+    if outcome.status == "done":  # a capture may have opened backorders: give them their dates
+        with c.uow() as uow:
+            event = uow.events.get(event_id)
+            shop_id = event.shop_id if event is not None else None
+        if shop_id is not None:
+            c.queue.enqueue(REFRESH_DATES, shop_id)
     return outcome.status

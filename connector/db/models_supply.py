@@ -34,6 +34,8 @@ class Supplier(Base):
     status: Mapped[str] = mapped_column(String(20), default="active")
     etag: Mapped[str | None] = mapped_column(String(255))
     last_modified: Mapped[str | None] = mapped_column(String(255))
+    page_state: Mapped[str | None] = mapped_column(Text)
+    """JSON kept by the adapter between polls (each page's validators and where it led)."""
     last_polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
@@ -155,6 +157,9 @@ class SkuEta(Base):
     source: Mapped[str] = mapped_column(String(40), default="none")
     """store_stock | supplier_stock | supplier_restock | lead_time | purchase_order | none"""
     supplier_id: Mapped[int | None] = mapped_column(ForeignKey("suppliers.id", ondelete="SET NULL"))
+    page_date: Mapped[date | None] = mapped_column(Date)
+    """The date the product page should show: the expected date while the store has no stock of its own
+    and a supplier or purchase order gives one; None otherwise (nothing shown, backorders may be switched off)."""
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_date: Mapped[date | None] = mapped_column(Date)
     """The date now on the product page (None: nothing published)."""

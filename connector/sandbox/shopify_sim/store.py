@@ -64,6 +64,8 @@ class Variant:
     inventory_quantity: int
     inventory_policy: str
     tracked: bool = True
+    metafields: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
+    """(namespace, key) -> {type, value}; the app's ``$app`` namespace is stored as ``app--sim``."""
 
 
 @dataclass
@@ -230,7 +232,24 @@ def graphql_variant(variant: Variant) -> dict[str, Any]:
             "sku": variant.sku,
         },
         "product": lambda info: graphql_product(variant),
+        "metafield": lambda info, key, namespace=None: variant_metafield(variant, namespace, key),
     }
+
+
+APP_NAMESPACE = "app--sim"
+
+
+def app_namespace(namespace: str | None) -> str:
+    """Shopify resolves ``$app`` (and an omitted namespace) to the calling app's reserved namespace."""
+    return APP_NAMESPACE if namespace in (None, "$app") else str(namespace)
+
+
+def variant_metafield(variant: Variant, namespace: str | None, key: str) -> dict[str, Any] | None:
+    found = variant.metafields.get((app_namespace(namespace), key))
+    if found is None:
+        return None
+    return {"__typename": "Metafield", "id": f"gid://shopify/Metafield/{abs(hash((variant.id, key))) % 10**12}",
+            "key": key, "namespace": app_namespace(namespace), **found}
 
 
 def graphql_product(variant: Variant) -> dict[str, Any]:

@@ -1,0 +1,124 @@
+"""Field mapping and value parsing shared by the supplier adapters.
+
+A mapping names where each field is in a supplier's record: ``sku`` (required), ``quantity``,
+``restock_date``, ``lead_time_days``. For JSON records a name may be a dotted path
+(``stock.available``). Dates are read with the configured ``date_formats`` (strptime patterns)
+and, always, ISO 8601 dates and date-times (``2016-10-27``, ``2016-10-27T14:36:04.487Z``,
+``2016-12-25T13:00-0800``). A date-time counts as the calendar date it names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from connector.domain.errors import ConfigError, InvalidPayload
+from connector.domain.supply import SupplierRow
+
+FIELDS = ("sku", "quantity", "restock_date", "lead_time_days")
+EMPTY = frozenset({"", "null", "none", "n/a", "-"})
+
+
+@dataclass(frozen=True)
+class FieldMapping:
+    sku: str = "sku"
+    quantity: str | None = "quantity"
+    restock_date: str | None = "restock_date"
+    lead_time_days: str | None = "lead_time_days"
+    date_formats: tuple[str, ...] = ()
+    extra_empty: frozenset[str] = field(default_factory=frozenset)
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any]) -> FieldMapping:
+        raw = settings.get("mapping") or {}
+        if not isinstance(raw, Mapping):
+            raise ConfigError("mapping", "must be an object of field: column")
+        unknown = set(raw) - set(FIELDS)
+        if unknown:
+            raise ConfigError("mapping", f"unknown field(s) {sorted(unknown)}; known: {list(FIELDS)}")
+        if "sku" in raw and not raw["sku"]:
+            raise ConfigError("mapping.sku", "must name the SKU column")
+        formats = settings.get("date_formats") or ()
+        if isinstance(formats, str):
+            formats = (formats,)
+        return cls(
+            sku=str(raw.get("sku", "sku")),
+            quantity=raw.get("quantity", "quantity"),
+            restock_date=raw.get("restock_date", "restock_date"),
+            lead_time_days=raw.get("lead_time_days", "lead_time_days"),
+            date_formats=tuple(str(f) for f in formats),
+        )
+
+
+def parse_int(value: Any, what: str) -> int | None:
+    if value is None or isinstance(value, bool):
+        if isinstance(value, bool):
+            raise InvalidPayload(f"{what}: not a number: {value!r}")
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise InvalidPayload(f"{what}: not a whole number: {value!r}")
+        return int(value)
+    text = str(value).strip()
+    if text.lower() in EMPTY:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        try:
+            number = float(text)
+        except ValueError:
+            raise InvalidPayload(f"{what}: not a number: {text[:40]!r}") from None
+        if not number.is_integer():
+            raise InvalidPayload(f"{what}: not a whole number: {text[:40]!r}") from None
+        return int(number)
+
+
+def parse_date(value: Any, formats: Sequence[str] = ()) -> date | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    if text.lower() in EMPTY:
+        return None
+    for pattern in formats:
+        try:
+            return datetime.strptime(text, pattern).date()  # noqa: DTZ007 - only the calendar date is kept
+        except ValueError:
+            continue
+    try:
+        if len(text) == 10:
+            return date.fromisoformat(text)
+        return datetime.fromisoformat(text.replace("z", "Z")).date()
+    except ValueError:
+        raise InvalidPayload(f"restock date: unrecognised date {text[:40]!r}") from None
+
+
+def lookup(record: Mapping[str, Any], path: str | None) -> Any:
+    if not path:
+        return None
+    if path in record:
+        return record[path]
+    value: Any = record
+    for part in path.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
+def to_row(record: Mapping[str, Any], mapping: FieldMapping, line: int) -> SupplierRow:
+    """One record (CSV row as a dict, or a JSON object) as a SupplierRow; raises InvalidPayload."""
+    sku = lookup(record, mapping.sku)
+    if sku is None or not str(sku).strip():
+        raise InvalidPayload(f"missing SKU (column {mapping.sku!r})")
+    return SupplierRow(
+        sku=str(sku).strip(),
+        quantity=parse_int(lookup(record, mapping.quantity), "quantity"),
+        restock_date=parse_date(lookup(record, mapping.restock_date), mapping.date_formats),
+        lead_time_days=parse_int(lookup(record, mapping.lead_time_days), "lead time"),
+        line=line,
+    )

@@ -1,0 +1,136 @@
+"""Supply jobs: poll a supplier, refresh a shop's dates, publish them, mirror the catalogue.
+
+The chain: poll_supplier (changes stored) -> refresh_dates (SKU and backorder dates) ->
+publish_dates (product pages) and, when the notify feature is installed,
+jobs.notify.evaluate_backorders. sync_catalog -> refresh_dates. Every job takes ids and is safe
+to run twice: each step writes only what differs from what is stored.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import threading
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from connector.services import catalog as catalog_service
+from connector.services import dates as dates_service
+from connector.services import publish as publish_service
+from connector.services import suppliers as supplier_service
+from jobs import runtime
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.base import BaseScheduler
+
+    from connector.bootstrap import Container
+
+log = logging.getLogger(__name__)
+
+POLL_SUPPLIER = "jobs.supply.poll_supplier"
+REFRESH_DATES = "jobs.supply.refresh_dates"
+PUBLISH_DATES = "jobs.supply.publish_dates"
+SYNC_CATALOG = "jobs.supply.sync_catalog"
+NOTIFY_EVALUATE = "jobs.notify.evaluate_backorders"
+"""The notify feature's job, enqueued after dates change (only when jobs/notify.py exists)."""
+
+CATALOG_SYNC_MINUTES = 30
+"""How often every active shop's catalogue (SKUs, stock, backorder setting, page dates) is re-read."""
+SCHEDULE_RELOAD_SECONDS = 60
+"""How often the scheduler picks up added, changed or removed supplier schedules."""
+
+_publish_locks: dict[int, threading.Lock] = {}
+_publish_guard = threading.Lock()
+
+
+def poll_supplier(supplier_id: int) -> str:
+    c = runtime.container()
+    report = supplier_service.poll_supplier(c.uow(), c.box, supplier_id)
+    if report.status == "ok" and report.rows_changed:
+        c.queue.enqueue(REFRESH_DATES, report.shop_id)
+    return report.status
+
+
+def refresh_dates(shop_id: int) -> int:
+    """Recompute the shop's dates; returns how many SKU dates changed."""
+    c = runtime.container()
+    uow = c.uow()
+    with uow.shop_lock(shop_id):
+        report = dates_service.refresh_dates(uow, shop_id)
+    if report.changed_skus:
+        c.queue.enqueue(PUBLISH_DATES, shop_id)
+    if (report.changed_skus or report.backorders_changed) and notify_available():
+        c.queue.enqueue(NOTIFY_EVALUATE, shop_id)
+    return len(report.changed_skus)
+
+
+def notify_available() -> bool:
+    try:
+        return importlib.util.find_spec("jobs.notify") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def publish_dates(shop_id: int) -> int:
+    """Write changed dates to the product pages; returns how many pages were written or cleared."""
+    from adapters.store_catalog import catalog_for
+
+    c = runtime.container()
+    with _publish_guard:
+        lock = _publish_locks.setdefault(shop_id, threading.Lock())
+    with lock:  # one publisher per shop in this process; a second run then finds only what is left
+        report = publish_service.publish_dates(c.uow(), catalog_for(c.platform_for(shop_id)), shop_id)
+    return report.written + report.removed
+
+
+def sync_catalog(shop_id: int) -> int:
+    from adapters.store_catalog import catalog_for
+
+    c = runtime.container()
+    report = catalog_service.sync_catalog(c.uow(), catalog_for(c.platform_for(shop_id)), shop_id)
+    c.queue.enqueue(REFRESH_DATES, shop_id)
+    return report.skus
+
+
+# -- schedules ------------------------------------------------------------------------------------
+
+def trigger_for(schedule: Mapping[str, Any]) -> Any:
+    from apscheduler.triggers.cron import CronTrigger
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    if schedule.get("cron"):
+        return CronTrigger.from_crontab(str(schedule["cron"]), timezone="UTC")
+    return IntervalTrigger(seconds=max(1.0, float(schedule["interval_minutes"]) * 60), timezone="UTC")
+
+
+def sync_supplier_schedules(scheduler: BaseScheduler, container: Container) -> int:
+    """Make the scheduler's ``supplier-<id>`` jobs match the suppliers' schedules; returns how many."""
+    wanted = {f"supplier-{sid}": (sid, schedule)
+              for sid, _, schedule in supplier_service.supplier_schedules(container.uow())}
+    for job in scheduler.get_jobs():
+        if job.id.startswith("supplier-") and job.id not in wanted:
+            job.remove()
+    for job_id, (supplier_id, schedule) in wanted.items():
+        existing = scheduler.get_job(job_id)
+        signature = repr(sorted(schedule.items()))
+        if existing is not None and existing.name == signature:
+            continue
+        scheduler.add_job(container.queue.enqueue, trigger_for(schedule), args=[POLL_SUPPLIER, supplier_id],
+                          id=job_id, name=signature, replace_existing=True)
+    return len(wanted)
+
+
+def enqueue_catalog_syncs(container: Container) -> int:
+    with container.uow() as uow:
+        shop_ids = [shop.id for shop in uow.shops.list(active_only=True)]
+    for shop_id in shop_ids:
+        container.queue.enqueue(SYNC_CATALOG, shop_id)
+    return len(shop_ids)
+
+
+def add_supply_schedules(scheduler: BaseScheduler, container: Container) -> None:
+    sync_supplier_schedules(scheduler, container)
+    scheduler.add_job(sync_supplier_schedules, "interval", args=[scheduler, container],
+                      seconds=SCHEDULE_RELOAD_SECONDS, id="supplier-schedules")
+    scheduler.add_job(enqueue_catalog_syncs, "interval", args=[container], minutes=CATALOG_SYNC_MINUTES,
+                      id="catalog-sync")
