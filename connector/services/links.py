@@ -1,0 +1,64 @@
+"""Signed customer links for delay notices: /orders/<token>/cancel and /orders/<token>/wait.
+
+A token is ``<nonce>.<expires>.<signature>``: the decision row's random nonce, the last valid day
+(days since 1970-01-01, UTC) and a truncated HMAC-SHA256 over both, keyed by the link key (the
+``notify.link_secret`` setting, else a key derived from CONNECTOR_SECRET_KEY). Checked in constant
+time; expiry and single use are enforced here and by the decision row.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from connector.domain.errors import ConfigError, LinkInvalid
+
+EPOCH = date(1970, 1, 1)
+SIGNATURE_BYTES = 16
+
+
+def derive_key(secret: str) -> bytes:
+    return hmac.new(secret.encode(), b"backorder-connector/customer-links/v1", hashlib.sha256).digest()
+
+
+@dataclass(frozen=True)
+class SignedLink:
+    nonce: str
+    expires: date
+
+
+class LinkSigner:
+    def __init__(self, secret: str | None, base_url: str | None) -> None:
+        if not secret:
+            raise ConfigError("notify.link_secret", "or CONNECTOR_SECRET_KEY is required to sign customer links")
+        self._key = derive_key(secret)
+        self.base_url = (base_url or "").rstrip("/")
+
+    def _sign(self, payload: str) -> str:
+        digest = hmac.new(self._key, payload.encode(), hashlib.sha256).digest()[:SIGNATURE_BYTES]
+        return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+    def token(self, nonce: str, expires: date) -> str:
+        payload = f"{nonce}.{(expires - EPOCH).days}"
+        return f"{payload}.{self._sign(payload)}"
+
+    def url(self, nonce: str, expires: date, action: str) -> str:
+        if not self.base_url:
+            raise ConfigError("notify.public_base_url", "is required to put signed links in delay notices")
+        return f"{self.base_url}/orders/{self.token(nonce, expires)}/{action}"
+
+    def verify(self, token: str, today: date) -> SignedLink:
+        """The link's nonce and expiry, or LinkInvalid (malformed, forged or expired)."""
+        parts = token.split(".")
+        if len(parts) != 3 or not parts[0] or not parts[1].isdigit() or len(token) > 200:
+            raise LinkInvalid("malformed link")
+        payload = f"{parts[0]}.{parts[1]}"
+        if not hmac.compare_digest(self._sign(payload).encode(), parts[2].encode()):
+            raise LinkInvalid("bad signature")
+        expires = EPOCH + timedelta(days=int(parts[1]))
+        if today > expires:
+            raise LinkInvalid(f"link expired on {expires.isoformat()}")
+        return SignedLink(parts[0], expires)

@@ -1,0 +1,78 @@
+"""Customer messages and pile-up alerts for one shop.
+
+Contract with the know-when side: after it changes backorders.expected_date (and
+dates_updated_at) it enqueues ``jobs.notify.evaluate_backorders`` with the shop id. The job is
+idempotent: it sends only what is due and not yet sent (see connector/services/notify.py).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from jobs import runtime
+
+if TYPE_CHECKING:
+    from connector.services.alerts import AlertReport
+
+    from connector.bootstrap import Container
+    from connector.services.notify import EvaluationReport, Notifier
+
+EVALUATE_BACKORDERS = "jobs.notify.evaluate_backorders"
+CHECK_PILEUPS = "jobs.notify.check_pileups"
+
+
+def build_notifier(c: Container) -> Notifier:
+    from adapters.notify.smtp import SmtpMailer
+    from connector.services.links import LinkSigner
+    from connector.services.notify import Notifier
+
+    settings = c.settings
+    return Notifier(
+        uow=c.uow,
+        mailer=SmtpMailer.from_settings(settings),
+        links=LinkSigner(settings.notify_link_secret or settings.secret_key,
+                         settings.notify_public_base_url or settings.app_url),
+        order_admin=lambda shop_id: order_admin_for(c, shop_id),
+        default_sender=settings.smtp_from,
+    )
+
+
+def order_admin_for(c: Container, shop_id: int):  # type: ignore[no-untyped-def]
+    from adapters.http import HttpTransport, RetryPolicy
+    from connector.domain.model import Platform
+
+    access = c.shop_access(shop_id)
+    settings = c.settings
+    transport = HttpTransport(timeout=settings.http_timeout_seconds,
+                              retry=RetryPolicy(max_attempts=settings.http_max_attempts),
+                              name=f"{access.platform.value}:{access.domain}")
+    creds = access.credentials
+    if access.platform == Platform.SHOPIFY:
+        from adapters.shopify.orders_admin import ShopifyOrdersAdmin
+
+        from adapters.shopify.client import ShopifyGraphQL
+
+        return ShopifyOrdersAdmin(ShopifyGraphQL(access.domain, creds.access_token or "", api_base=access.api_base,
+                                                 api_version=settings.shopify_api_version, transport=transport))
+    from adapters.woocommerce.orders_admin import WooCommerceOrdersAdmin
+
+    from adapters.woocommerce.client import WooCommerceClient
+
+    return WooCommerceOrdersAdmin(WooCommerceClient(access.domain, creds.consumer_key or "",
+                                                    creds.consumer_secret or "", api_base=access.api_base,
+                                                    transport=transport))
+
+
+def evaluate_backorders(shop_id: int) -> EvaluationReport:
+    """Evaluate every open backorder of the shop against the rules and send what is due."""
+    from connector.services.notify import evaluate_backorders as evaluate
+
+    return evaluate(build_notifier(runtime.container()), shop_id)
+
+
+def check_pileups(shop_id: int) -> AlertReport:
+    """Alert the support team once per threshold crossing of any SKU's open backorders."""
+    from connector.services.alerts import check_pileups as check
+
+    c = runtime.container()
+    return check(build_notifier(c), shop_id, slack_timeout=c.settings.http_timeout_seconds)
