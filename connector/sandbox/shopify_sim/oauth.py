@@ -74,6 +74,8 @@ class OAuthServer:
         self.grants: list[str] = []
         """Grant types served, in order (tests count refreshes)."""
         self.refused: list[str] = []
+        self.delay = 0.0
+        """Seconds the token endpoint takes to answer (tests widen race windows with it)."""
 
     def shop_for_token(self, token: str) -> Shop | None:
         with self._lock:
@@ -121,6 +123,8 @@ class OAuthServer:
         return answer
 
     def token(self, form: dict[str, str]) -> tuple[dict[str, Any], int]:
+        if self.delay:
+            time.sleep(self.delay)
         if form.get("client_id") != self.api_key or not hmac.compare_digest(
                 str(form.get("client_secret", "")).encode(), self.sim.api_secret.encode()):
             self.refused.append("invalid_client")
