@@ -75,7 +75,8 @@ def deliver_one(notifier: Notifier, shop_id: int, shop: ShopNotifySettings, mess
             return "skipped"
         if _waits_for_code(uow, message):
             return "waiting"
-        email = _compose(uow, notifier, shop, message)
+        email, code_shown = _compose(uow, notifier, shop, message)
+        kind, key = message.kind, message.date_key
     if not _claim(notifier, message_id):
         return "skipped"  # another worker claimed it first
     status, error, provider_id = "sent", None, None
@@ -94,11 +95,12 @@ def deliver_one(notifier: Notifier, shop_id: int, shop: ShopNotifySettings, mess
         if status == "pending" and row.attempts >= MAX_ATTEMPTS:
             status = "failed"
         row.status, row.error, row.subject = status, error, str(email["Subject"])
+        row.discount_code = code_shown
         if status == "sent":
             row.sent_at, row.provider_message_id = utcnow(), provider_id
         uow.commit()
-    log.info("message %s", status, extra={"shop_id": shop_id, "message_id": message_id, "kind": message.kind,
-                                           "date_key": message.date_key, "error": error})
+    log.info("message %s", status, extra={"shop_id": shop_id, "message_id": message_id, "kind": kind,
+                                           "date_key": key, "error": error})
     return status
 
 
@@ -109,7 +111,7 @@ def _waits_for_code(uow: Any, message: Message) -> bool:
             and message.kind in ("apology", "delay_notice"))
 
 
-def _compose(uow: Any, notifier: Notifier, shop: ShopNotifySettings, message: Message) -> Any:
+def _compose(uow: Any, notifier: Notifier, shop: ShopNotifySettings, message: Message) -> tuple[Any, str | None]:
     session = uow.session
     backorder = session.get(Backorder, message.backorder_id)
     order = session.get(Order, message.order_id)
@@ -134,16 +136,16 @@ def _compose(uow: Any, notifier: Notifier, shop: ShopNotifySettings, message: Me
         context["code_text"] = (f"{float(code.amount):g}% off" if code.kind == "percentage" else "free shipping")
         ends = code.created_at.date() + timedelta(days=shop.consolation_valid_days)
         context["code_ends"] = notify_email.long_date(ends)
-        message.discount_code = code.code
     if message.decision_id is not None:
         decision = session.get(DelayDecision, message.decision_id)
         context.update(_decision_context(notifier, shop, decision))
         state = session.scalar(select(NotifyState).where(NotifyState.backorder_id == backorder.id))
         context["promise_text"] = notify_email.long_date(state.shipping_promise if state else None)
     recipient = message.recipient or ""
-    return notify_email.build(message.kind, context, sender_name=shop.sender_name or shop_row.domain,
-                              sender_email=shop.sender_email or notifier.default_sender, recipient=recipient,
-                              reply_to=shop.support_email or None, message_key=f"msg-{message.id}")
+    email = notify_email.build(message.kind, context, sender_name=shop.sender_name or shop_row.domain,
+                               sender_email=shop.sender_email or notifier.default_sender, recipient=recipient,
+                               reply_to=shop.support_email or None, message_key=f"msg-{message.id}")
+    return email, context["code"]
 
 
 def _decision_context(notifier: Notifier, shop: ShopNotifySettings, decision: DelayDecision) -> dict[str, Any]:

@@ -1,0 +1,122 @@
+"""Test harness for customer messages: a real database, a real SMTP server (aiosmtpd) on loopback,
+a frozen 'today', and a recording store admin (the real adapters are tested against the simulators)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from adapters.notify.smtp import SmtpMailer
+from connector.bootstrap import Container, bootstrap
+from connector.config import Settings
+from connector.crypto import generate_key
+from connector.db.models import Backorder, Order, OrderLine
+from connector.domain.errors import PlatformRejected, PlatformUnavailable
+from connector.domain.model import Platform, ShopCredentials
+from connector.sandbox.smtp_sink import SmtpSink
+from connector.services.links import LinkSigner
+from connector.services.notify import Notifier
+from connector.services.shop_settings import set_setting
+from connector.services.shops import add_shop
+
+TODAY = date(2026, 12, 1)
+BASE_URL = "https://connector.example"
+
+
+@dataclass
+class RecordingOrderAdmin:
+    cancels: list[tuple[str, list[tuple[str, int]], str]] = field(default_factory=list)
+    discounts: list[dict[str, Any]] = field(default_factory=list)
+    fail_cancel: Exception | None = None
+    fail_discount: Exception | None = None
+
+    def cancel_items(self, order_id: str, items: Any, *, reason: str, idempotency_key: str) -> str:
+        if self.fail_cancel is not None:
+            raise self.fail_cancel
+        self.cancels.append((order_id, list(items), idempotency_key))
+        return f"refund-{len(self.cancels)}"
+
+    def create_discount(self, code: str, **kwargs: Any) -> str:
+        if self.fail_discount is not None:
+            raise self.fail_discount
+        self.discounts.append({"code": code, **kwargs})
+        return f"gid://shopify/DiscountCodeNode/{len(self.discounts)}"
+
+
+class Harness:
+    def __init__(self, database_url: str, sink: SmtpSink) -> None:
+        self.sink = sink
+        self.secret = generate_key()
+        settings = Settings(database_url=database_url, secret_key=self.secret, worker_threads=0,
+                            smtp_host=sink.host, smtp_port=sink.port, smtp_from="orders@tea.example",
+                            notify_public_base_url=BASE_URL)
+        self.container: Container = bootstrap(settings, auto_upgrade=True, bind_jobs=False)
+        shop = add_shop(self.container.uow(), self.container.box, Platform.SHOPIFY, "tea-shop.myshopify.com",
+                        ShopCredentials(access_token="t"))
+        self.shop_id = shop.id
+        self.today = TODAY
+        self.admin = RecordingOrderAdmin()
+        self.mailer = SmtpMailer(sink.host, sink.port, timeout=5, envelope_from="orders@tea.example",
+                                 sleep=lambda s: None)
+        self.links = LinkSigner(self.secret, BASE_URL)
+        self.notifier = Notifier(uow=self.container.uow, mailer=self.mailer, links=self.links,
+                                 order_admin=lambda shop_id: self.admin, default_sender="orders@tea.example",
+                                 today=lambda: self.today)
+        self._orders = 0
+
+    def set(self, key: str, value: Any) -> None:
+        set_setting(self.container.uow(), self.shop_id, key, value)
+
+    def backorder(self, *, expected: date | None, ordered: date = TODAY, email: str | None = "ada@example.com",
+                  sku: str = "TEA-1", quantity: int = 2, promised: date | None = None,
+                  title: str = "Darjeeling 100 g") -> int:
+        self._orders += 1
+        number = self._orders
+        placed = datetime.combine(ordered, time(10), tzinfo=UTC)
+        with self.container.uow() as uow:
+            order = Order(shop_id=self.shop_id, platform_order_id=str(1000 + number), name=f"#{1000 + number}",
+                          customer_email=email, ordered_at=placed, platform_updated_at=placed)
+            line = OrderLine(shop_id=self.shop_id, platform_line_id=f"L{number}", sku=sku, variant_id=f"V{number}",
+                             stock_key=f"V{number}", title=title, quantity=quantity)
+            order.lines.append(line)
+            uow.session.add(order)
+            uow.session.flush()
+            backorder = Backorder(shop_id=self.shop_id, order_line_id=line.id, sku=sku, stock_key=line.stock_key,
+                                  quantity_backordered=quantity, status="open", expected_date=expected,
+                                  promised_date=promised, created_at=placed, updated_at=placed)
+            uow.session.add(backorder)
+            uow.commit()
+            return backorder.id
+
+    def move(self, backorder_id: int, expected: date | None) -> None:
+        with self.container.uow() as uow:
+            row = uow.session.get(Backorder, backorder_id)
+            row.expected_date = expected
+            uow.commit()
+
+    def get(self, model: Any, row_id: int) -> Any:
+        with self.container.uow() as uow:
+            row = uow.session.get(model, row_id)
+            uow.session.expunge_all()
+            return row
+
+    def rows(self, model: Any, **where: Any) -> list[Any]:
+        from sqlalchemy import select
+
+        with self.container.uow() as uow:
+            query = select(model).where(*(getattr(model, k) == v for k, v in where.items())).order_by(model.id)
+            found = list(uow.session.scalars(query))
+            uow.session.expunge_all()
+            return found
+
+    def evaluate(self) -> Any:
+        from connector.services.notify import evaluate_backorders
+
+        return evaluate_backorders(self.notifier, self.shop_id)
+
+    def close(self) -> None:
+        self.container.close()
+
+
+__all__ = ["Harness", "RecordingOrderAdmin", "TODAY", "PlatformRejected", "PlatformUnavailable"]
