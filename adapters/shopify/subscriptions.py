@@ -38,7 +38,13 @@ mutation WebhookSubscriptionDelete($id: ID!) {
 }
 """
 
-DOCUMENTS = (WEBHOOK_SUBSCRIPTIONS, WEBHOOK_SUBSCRIPTION_CREATE, WEBHOOK_SUBSCRIPTION_DELETE)
+SHOP_CONTACT = """
+query ShopContact {
+  shop { contactEmail email }
+}
+"""
+
+DOCUMENTS = (WEBHOOK_SUBSCRIPTIONS, WEBHOOK_SUBSCRIPTION_CREATE, WEBHOOK_SUBSCRIPTION_DELETE, SHOP_CONTACT)
 
 CONNECTOR_TOPICS = ("orders/create", "orders/updated", "orders/cancelled", "app/uninstalled")
 """Topics the connector subscribes to after install."""
@@ -84,6 +90,11 @@ class ShopifySubscriptions:
         raise_user_errors(payload, "webhookSubscriptionCreate")
         node = payload["webhookSubscription"]  # type: ignore[index]
         return Subscription(node["id"], topic_name(node["topic"]), node["uri"])
+
+    def contact_email(self) -> str | None:
+        """Where the shop wants app e-mail (privacy exports): contactEmail, else the owner's email."""
+        shop = self.client.execute(SHOP_CONTACT).get("shop") or {}
+        return shop.get("contactEmail") or shop.get("email") or None
 
     def delete(self, subscription_id: str) -> None:
         data = self.client.execute(WEBHOOK_SUBSCRIPTION_DELETE, {"id": subscription_id})

@@ -80,6 +80,12 @@ def _check_shopify(container: Container, access: object, uri: str, report: Healt
                             api_version=container.settings.shopify_api_version,
                             transport=_transport(container, f"shopify:{access.domain}"))
     api = ShopifySubscriptions(client)
+    contact = api.contact_email()
+    with container.uow() as uow:
+        shop = uow.shops.get(access.shop_id)
+        if shop is not None and contact and shop.contact_email != contact:
+            shop.contact_email = contact
+            uow.commit()
     present = {(s.topic, s.uri): s for s in api.list()}
     for topic in SHOPIFY_TOPICS:
         found = present.get((topic, uri))

@@ -8,6 +8,7 @@ subscription after repeated delivery failures.
 from __future__ import annotations
 
 import threading
+import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -77,5 +78,8 @@ def extension(api: Any, shop: Any) -> dict[str, Any]:
                     "userErrors": [{"field": ["id"], "message": "Webhook subscription does not exist"}]}
         return {"deletedWebhookSubscriptionId": id, "userErrors": []}
 
-    return {"webhookSubscriptions": list_subscriptions, "webhookSubscriptionCreate": create,
+    name = shop.domain.removesuffix(".myshopify.com")
+    shop_fields = {"id": gid("Shop", zlib.crc32(shop.domain.encode())), "name": name, "myshopifyDomain": shop.domain,
+                   "email": f"owner@{name}.example", "contactEmail": f"contact@{name}.example"}
+    return {"shop": shop_fields, "webhookSubscriptions": list_subscriptions, "webhookSubscriptionCreate": create,
             "webhookSubscriptionDelete": delete}
