@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Table, delete, func, select, update
 
-from connector.db.models import Base, Order, Shop, WebhookEvent, utcnow
+from connector.db.models import Backorder, Base, Order, OrderLine, Shop, WebhookEvent, utcnow
 from connector.db.models_install import DataExport
 from connector.domain.model import ShopCredentials
 from connector.services.install import digest
@@ -50,12 +50,17 @@ class PersonalData:
     """Column referencing orders.id."""
     match_platform_order: str | None = None
     """Column holding the store's order id."""
+    match_backorder_id: str | None = None
+    """Column referencing backorders.id (a backorder of one of the customer's orders)."""
 
 
 PERSONAL_DATA: list[PersonalData] = [
     PersonalData("orders", {"customer_email": None}, match_email="customer_email",
                  match_platform_order="platform_order_id"),
-    PersonalData("data_exports", {"content": json.dumps({"redacted": True})}),
+    PersonalData("data_exports", {"content": json.dumps({"redacted": True}), "customer_ref": "redacted"}),
+    # notify feature (connector/db/models_notify.py): messages to waiting customers
+    PersonalData("notify_messages", {"recipient": None, "subject": None, "outcome": None, "error": None},
+                 match_email="recipient", match_order_id="order_id", match_backorder_id="backorder_id"),
 ]
 """Every table with customer personal data. Feature modules add theirs with ``register``."""
 
@@ -63,7 +68,8 @@ NOT_PERSONAL: set[str] = {
     "orders.name", "order_lines.title", "suppliers.name", "shops.contact_email",
     "purchase_orders.supplier_name", "purchase_order_lines.title", "store_skus.title",
     "catalogue_items.title", "oauth_states.shop_domain", "webhook_subscriptions.address",
-    "data_exports.emailed_to",
+    "data_exports.emailed_to", "notify_messages.provider_message_id", "discount_codes.code",
+    "delay_decisions.answer", "webhook_events.headers",
 }
 """Columns reviewed as holding no customer personal data (product/order names, merchant data)."""
 
@@ -95,6 +101,13 @@ class RedactionReport:
     rows: dict[str, int] = field(default_factory=dict)
 
 
+def _present(session: Session) -> set[str]:
+    """Tables that exist in this database (a model may be ahead of the migrations applied)."""
+    from sqlalchemy import inspect
+
+    return set(inspect(session.connection()).get_table_names())
+
+
 def _entries() -> list[PersonalData]:
     """The registry plus automatic entries for e-mail-like columns of unregistered tables."""
     entries = list(PERSONAL_DATA)
@@ -122,10 +135,20 @@ def _order_pks(session: Session, shop_id: int, customer: Customer) -> list[int]:
     return list(session.scalars(select(Order.id).where(Order.shop_id == shop_id, or_(*conditions))))
 
 
-def _matching(table: Table, entry: PersonalData, shop_id: int, customer: Customer, order_pks: Sequence[int]) -> Any:
+def _backorder_pks(session: Session, shop_id: int, order_pks: Sequence[int]) -> list[int]:
+    if not order_pks:
+        return []
+    return list(session.scalars(select(Backorder.id).join(OrderLine, Backorder.order_line_id == OrderLine.id)
+                                .where(OrderLine.shop_id == shop_id, OrderLine.order_id.in_(order_pks))))
+
+
+def _matching(table: Table, entry: PersonalData, shop_id: int, customer: Customer, order_pks: Sequence[int],
+              backorder_pks: Sequence[int] = ()) -> Any:
     from sqlalchemy import false, or_
 
     conditions = []
+    if entry.match_backorder_id and backorder_pks:
+        conditions.append(table.c[entry.match_backorder_id].in_(backorder_pks))
     if entry.match_email and customer.email:
         conditions.append(func.lower(table.c[entry.match_email]) == customer.email)
     if entry.match_platform_order and customer.order_ids:
@@ -165,11 +188,14 @@ def redact_customer(container: Container, shop_id: int, customer: Customer) -> R
         session = uow.session
         assert session is not None
         order_pks = _order_pks(session, shop_id, customer)
+        backorder_pks = _backorder_pks(session, shop_id, order_pks)
+        present = _present(session)
         for entry in _entries():
             table = Base.metadata.tables.get(entry.table)
-            if table is None:
+            if table is None or entry.table not in present:
                 continue
-            result = session.execute(update(table).where(_matching(table, entry, shop_id, customer, order_pks))
+            matching = _matching(table, entry, shop_id, customer, order_pks, backorder_pks)
+            result = session.execute(update(table).where(matching)
                                      .values(**entry.columns))
             report.rows[entry.table] = int(result.rowcount or 0)  # type: ignore[attr-defined]
         events = _raw_events(session, shop_id, customer)
@@ -210,13 +236,16 @@ def export_customer(container: Container, shop_id: int, customer: Customer, requ
         if existing is not None:
             return existing.id
         order_pks = _order_pks(session, shop_id, customer)
+        backorder_pks = _backorder_pks(session, shop_id, order_pks)
         content: dict[str, Any] = {"customer_id": customer.customer_id, "request_id": request_id,
                                    "generated_at": utcnow().isoformat(), "tables": {}}
+        present = _present(session)
         for entry in _entries():
             table = Base.metadata.tables.get(entry.table)
-            if table is None or entry.table == "data_exports":
+            if table is None or entry.table == "data_exports" or entry.table not in present:
                 continue
-            rows = session.execute(select(table).where(_matching(table, entry, shop_id, customer, order_pks)))
+            rows = session.execute(select(table).where(
+                _matching(table, entry, shop_id, customer, order_pks, backorder_pks)))
             content["tables"][entry.table] = [{k: _jsonable(v) for k, v in row._mapping.items()} for row in rows]
         lines = Base.metadata.tables["order_lines"]
         content["tables"]["order_lines"] = [
@@ -254,8 +283,9 @@ def redact_shop(container: Container, shop_id: int) -> None:
     with container.uow() as uow:
         session = uow.session
         assert session is not None
+        present = _present(session)
         for table in reversed(Base.metadata.sorted_tables):
-            if "shop_id" in table.c:
+            if "shop_id" in table.c and table.name in present:
                 session.execute(delete(table).where(table.c.shop_id == shop_id))
         session.execute(delete(Shop).where(Shop.id == shop_id))
         uow.commit()
@@ -288,7 +318,7 @@ def uninstall(container: Container, shop_id: int) -> None:
 def personal_columns() -> set[str]:
     """table.column of every column redaction covers (for the completeness test)."""
     return {f"{e.table}.{c}" for e in _entries() for c in e.columns} | {
-        f"{t}.{c}" for t, c in RAW_PAYLOAD_TABLES.items()} | {"webhook_events.headers"}
+        f"{t}.{c}" for t, c in RAW_PAYLOAD_TABLES.items()}
 
 
 def iter_tables() -> Iterable[Table]:

@@ -102,6 +102,27 @@ def rows_mentioning(stack: LocalStack, shop_id: int, needle: str) -> list[str]:
     return found
 
 
+def message_to_john(stack: LocalStack, shop_id: int) -> None:
+    """A customer message about John's backordered line, as the notify feature stores it."""
+    from connector.db.models import Backorder, OrderLine
+
+    messages = Base.metadata.tables["notify_messages"]
+    with stack.container.uow() as uow:
+        session = uow.session
+        assert session is not None
+        order = session.scalar(select(Order).where(Order.shop_id == shop_id, Order.platform_order_id == str(
+            stack.orders[1]["id"])))  # type: ignore[attr-defined]
+        assert order is not None
+        backorder_id = session.scalar(select(Backorder.id).join(OrderLine, Backorder.order_line_id == OrderLine.id)
+                                      .where(OrderLine.order_id == order.id))
+        assert backorder_id is not None, "SOCKS-M has no stock: John's second order is a backorder"
+        session.execute(messages.insert().values(
+            shop_id=shop_id, backorder_id=backorder_id, order_id=order.id, kind="privacy-test", date_key="unknown",
+            recipient=JOHN, subject="John, your socks are on their way", status="sent", attempts=1,
+            outcome=f"sent to {JOHN}", created_at=order.captured_at))
+        uow.commit()
+
+
 def john_ids(stack: LocalStack) -> list[int]:
     return [o["id"] for o in stack.orders[:2]]  # type: ignore[attr-defined]
 
@@ -109,7 +130,9 @@ def john_ids(stack: LocalStack) -> list[int]:
 def test_customers_redact_erases_the_customer_everywhere_and_leaves_others_alone(stack: LocalStack) -> None:
     shop_id = shop_row(stack, "shopify", SHOP).id
     store_id = shop_row(stack, "woocommerce", STORE).id
-    assert set(rows_mentioning(stack, shop_id, JOHN)) >= {"orders.customer_email", "webhook_events.body"}
+    message_to_john(stack, shop_id)
+    assert set(rows_mentioning(stack, shop_id, JOHN)) >= {"orders.customer_email", "webhook_events.body",
+                                                          "notify_messages.recipient"}
     answer = post(stack, "customers/redact", payload("customers_redact", stack, orders_to_redact=john_ids(stack),
                                                      customer={"id": 191167, "email": JOHN, "phone": "555"}))
     assert answer.status_code == 200, answer.text
