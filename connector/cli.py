@@ -246,7 +246,9 @@ def serve(host: str, port: int) -> None:
     sweep(grace_seconds=0)  # anything stored before a restart is queued again
     click.echo(f"connector listening on http://{host}:{port} (workers: {settings.worker_threads})", err=True)
     try:
-        run_simple(host, port, app, threaded=True, use_reloader=False)
+        from connector.sandbox.serve import PathOnlyRequestLog
+
+        run_simple(host, port, app, threaded=True, use_reloader=False, request_handler=PathOnlyRequestLog)
     finally:
         container.close()
 
@@ -325,6 +327,7 @@ def sandbox(seed: str | None, webhook_url: str, shopify_port: int, woocommerce_p
                             woocommerce_port=woocommerce_port, shopify_schema=shopify_schema)
     click.echo(f"shopify simulator:     {running.shopify_url}")
     click.echo(f"woocommerce simulator: {running.woocommerce_url}")
+    click.echo(f"supplier simulator:    {running.supplier_url}  (/api/pages, /feed.csv; /control/stock)")
     click.echo(f"webhooks go to:        {webhook_url}")
     try:
         while True:

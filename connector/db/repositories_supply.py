@@ -116,7 +116,8 @@ class SupplyRepository:
         for sku, quantity in self.session.execute(
                 select(Backorder.sku, Backorder.quantity_backordered)
                 .where(Backorder.shop_id == shop_id, Backorder.status == "open", Backorder.sku.is_not(None))):
-            units[sku] = units.get(sku, 0) + quantity
+            if sku is not None:
+                units[sku] = units.get(sku, 0) + quantity
         return units
 
     # -- sku dates -------------------------------------------------------------------------------

@@ -38,6 +38,9 @@ def run_demo(echo: Echo) -> int:
             echo(f"  {info.domain}: {report.seen} orders read, outcomes {report.outcomes}")
         stack.wait_for_capture()
         _print_results(stack, shop, store, echo)
+        from connector.sandbox import demo_supply
+
+        demo_supply.run(stack, echo)  # supplier dates -> SKU dates -> both stores' product pages
         echo(f"Done in {time.monotonic() - started:.1f}s.")
     return 0
 

@@ -18,6 +18,8 @@ from typing import Any
 from connector.domain.errors import ConfigError
 from connector.sandbox.serve import ServerHandle, serve_in_thread
 from connector.sandbox.shopify_sim import ShopifySimulator
+from connector.sandbox.supplier_sim import SupplierSimulator
+from connector.sandbox.supplier_sim.seed import supplier_config
 from connector.sandbox.woocommerce_sim import WooCommerceSimulator
 
 
@@ -42,6 +44,13 @@ class RunningSandbox:
     woocommerce: WooCommerceSimulator
     shopify_server: ServerHandle
     woocommerce_server: ServerHandle
+    supplier: SupplierSimulator | None = None
+    supplier_server: ServerHandle | None = None
+
+    @property
+    def supplier_url(self) -> str:
+        assert self.supplier_server is not None, "sandbox started without a supplier"
+        return self.supplier_server.url
 
     @property
     def shopify_url(self) -> str:
@@ -58,11 +67,14 @@ class RunningSandbox:
     def stop(self) -> None:
         self.shopify_server.stop()
         self.woocommerce_server.stop()
+        if self.supplier_server is not None:
+            self.supplier_server.stop()
 
 
 def start_sandbox(seed: str | Path | dict[str, Any] | None = None, *, webhook_url: str | None = None,
                   shopify_port: int = 0, woocommerce_port: int = 0,
-                  shopify_schema: str | Path | None = None, **shopify_options: Any) -> RunningSandbox:
+                  shopify_schema: str | Path | None = None, supplier_port: int = 0,
+                  **shopify_options: Any) -> RunningSandbox:
     data = seed if isinstance(seed, dict) else load_seed(seed)
     sdl = Path(shopify_schema).read_text(encoding="utf-8") if shopify_schema else None
     shopify = ShopifySimulator(data.get("shopify", {}), webhook_url=webhook_url, schema_sdl=sdl, **shopify_options)
@@ -76,4 +88,11 @@ def start_sandbox(seed: str | Path | dict[str, Any] | None = None, *, webhook_ur
     except OSError as exc:
         shopify_server.stop()
         raise ConfigError("--woocommerce-port", f"cannot listen on {woocommerce_port}: {exc}") from None
-    return RunningSandbox(data, shopify, woocommerce, shopify_server, woocommerce_server)
+    running = RunningSandbox(data, shopify, woocommerce, shopify_server, woocommerce_server)
+    try:  # the sandbox supplier: JSON API and CSV feed for every seeded SKU (see supplier_sim)
+        running.supplier = SupplierSimulator(supplier_config(data))
+        running.supplier_server = serve_in_thread(running.supplier.app, port=supplier_port)
+    except OSError as exc:
+        running.stop()
+        raise ConfigError("--supplier-port", f"cannot listen on {supplier_port}: {exc}") from None
+    return running

@@ -87,16 +87,16 @@ def publish_dates(uow: UnitOfWork, catalog: StoreCatalog, shop_id: int) -> Publi
                     for sku, product_id, variant_id, allowed, page, source in state
                     if source != "store_stock" and (page is not None) != allowed]
         for start in range(0, len(switches), 100):
-            batch = switches[start:start + 100]
-            catalog.switch_backorders(batch)
+            chunk = switches[start:start + 100]
+            catalog.switch_backorders(chunk)
             with uow:
                 assert uow.session is not None
                 uow.session.connection().execute(
                     update(StoreSku).where(StoreSku.shop_id == shop_id, StoreSku.sku == bindparam("b_sku"))
                     .values(backorders_allowed=bindparam("b_allowed")),
-                    [{"b_sku": s.sku, "b_allowed": s.allowed} for s in batch])
+                    [{"b_sku": s.sku, "b_allowed": s.allowed} for s in chunk])
                 uow.commit()
-            report.switched += len(batch)
+            report.switched += len(chunk)
     if report.batches or report.switched:
         log.info("product pages updated", extra={"shop_id": shop_id, "written": report.written,
                                                  "removed": report.removed, "failed": report.failed,

@@ -201,7 +201,8 @@ class SupplierSimulator:
         @app.post("/control/stock")
         def control_stock() -> Response:
             payload = request.get_json(force=True) or {}
-            items = payload.get("items") if isinstance(payload, dict) and "items" in payload else [payload]
+            items: list[Any] = payload.get("items") or [] if isinstance(payload, dict) and "items" in payload \
+                else [payload]
             if not all(isinstance(i, dict) and i.get("sku") for i in items):
                 return Response(json.dumps({"error": "each item needs a sku"}), status=400,
                                 mimetype="application/json")
