@@ -12,9 +12,16 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 log = logging.getLogger(__name__)
 
 
+class PathOnlyRequestLog(WSGIRequestHandler):
+    """Request log lines without the query string: OAuth callbacks carry codes, states and HMACs there."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        self.log("info", '"%s %s" %s %s', self.command, self.path.split("?", 1)[0], code, size)
+
+
 class _QuietHandler(WSGIRequestHandler):
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        log.debug("%s %s %s", self.command, self.path, code)
+        log.debug("%s %s %s", self.command, self.path.split("?", 1)[0], code)
 
 
 @dataclass
