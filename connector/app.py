@@ -27,12 +27,14 @@ def create_app(config: Settings | None = None, *, container: Container | None = 
     app.extensions["connector"] = container
 
     from connector.api import bp as api_bp
+    from webhooks.customer import bp as customer_bp
     from webhooks.shopify import bp as shopify_bp
     from webhooks.woocommerce import bp as woocommerce_bp
 
     app.register_blueprint(shopify_bp)
     app.register_blueprint(woocommerce_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(customer_bp)
     from webhooks.install import bp as install_bp
 
     app.register_blueprint(install_bp)

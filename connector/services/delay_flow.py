@@ -113,7 +113,7 @@ def answer(uow: UnitOfWork, links: LinkSigner, token: str, choice: str, today: d
     return view(uow, links, token, today)
 
 
-def run_pending_cancellations(notifier: Notifier, shop_id: int) -> int:
+def run_pending_cancellations(notifier: Notifier, shop_id: int, shop: ShopNotifySettings) -> int:
     """Cancel and refund, through the store, every backorder whose decision says ``cancelling``."""
     from connector.services.notify import reserve_message
 
@@ -153,9 +153,6 @@ def run_pending_cancellations(notifier: Notifier, shop_id: int) -> int:
                                 decision_id=decision_id)
                 done += 1
             else:
-                from connector.services import notify_settings
-
-                shop = notify_settings.load(uow.fresh(), shop_id)
                 reserve_message(uow, shop_id, backorder, Kind.MERCHANT_DECISION, date_key(decision.notified_date),
                                 f"store refused the cancellation: {error}", recipient=shop.support_email or None,
                                 decision_id=decision_id)

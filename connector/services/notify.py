@@ -70,7 +70,7 @@ def evaluate_backorders(notifier: Notifier, shop_id: int) -> EvaluationReport:
             _reserve_due(uow, shop_id, shop, today, report)
             uow.commit()
         consolation.create_reserved_codes(notifier, shop_id, shop)
-        report.cancelled = delay_flow.run_pending_cancellations(notifier, shop_id)
+        report.cancelled = delay_flow.run_pending_cancellations(notifier, shop_id, shop)
         sent, failed = notify_delivery.deliver_pending(notifier, shop_id, shop)
     report.sent, report.failed = sent, failed
     log.info("backorders evaluated", extra={"shop_id": shop_id, "reserved": report.reserved,
@@ -130,7 +130,7 @@ def _apply(uow: UnitOfWork, shop_id: int, shop: notify_settings.ShopNotifySettin
 
         lapse(uow, shop_id, shop, backorder, prior[-1], report)
         return
-    if kind in (rules.Kind.CAPTURE_NOTICE, rules.Kind.CAPTURE_SILENCE):
+    if kind in (rules.Kind.CAPTURE_NOTICE, rules.Kind.CAPTURE_SILENCE, rules.Kind.DELAY_NOTICE):
         state.initial_decided = True
         if backorder.promised_date is None:
             backorder.promised_date = decision.date

@@ -1,0 +1,94 @@
+"""Customer links from delay notices: /orders/<token>/cancel and /orders/<token>/wait.
+
+GET shows a confirmation page (link scanners that prefetch emails change nothing); POST records
+the answer once. The token is signed (constant-time check), expires, and is single use; see
+connector/services/links.py and connector/services/delay_flow.py. A cancellation itself goes
+through the store in jobs.notify.evaluate_backorders, queued here.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+
+from flask import Blueprint, current_app, request
+from flask.typing import ResponseReturnValue
+from jinja2 import Environment, FileSystemLoader, Template, select_autoescape
+
+from connector.bootstrap import Container
+from connector.db.models import utcnow
+from connector.domain.errors import LinkInvalid, StorageUnavailable
+from connector.services import delay_flow
+from connector.services.links import LinkSigner
+from connector.services.notify_email import TEMPLATES, long_date
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("customer", __name__)
+
+COPY = {
+    "cancel": ("Cancel these items?", "Yes, cancel them for a full refund",
+               "We will cancel the items below and refund them in full to the way you paid."),
+    "wait": ("Keep waiting?", "Yes, I will wait",
+             "We will keep the items below on order and ship them as soon as they arrive."),
+}
+
+
+@lru_cache(maxsize=1)
+def _page() -> Template:
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES.parent / "customer")),
+                      autoescape=select_autoescape(["html"]))
+    return env.get_template("page.html")
+
+
+def _container() -> Container:
+    container: Container = current_app.extensions["connector"]
+    return container
+
+
+def _signer(container: Container) -> LinkSigner:
+    settings = container.settings
+    return LinkSigner(settings.notify_link_secret or settings.secret_key,
+                      settings.notify_public_base_url or settings.app_url)
+
+
+def _render(status: int, title: str, paragraphs: list[str], view: object = None, action: str | None = None,
+            button: str = "") -> ResponseReturnValue:
+    html = _page().render(title=title, paragraphs=paragraphs, view=view, action=action, button=button)
+    return html, status, {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store",
+                          "Referrer-Policy": "no-referrer"}
+
+
+@bp.route("/orders/<token>/<choice>", methods=["GET", "POST"])
+def customer_link(token: str, choice: str) -> ResponseReturnValue:
+    if choice not in COPY:
+        return _render(404, "Page not found", ["This link is not valid."])
+    container = _container()
+    today = utcnow().date()
+    title, button, explanation = COPY[choice]
+    try:
+        signer = _signer(container)
+        if request.method == "GET":
+            view = delay_flow.view(container.uow(), signer, token, today)
+            if view.answer is not None or view.outcome not in (None, "escalated"):
+                return _render(409, "Already answered",
+                               [f"We already have your answer for this delay ({view.answer or view.outcome})."], view)
+            if not view.open:
+                return _render(409, "Nothing to decide", ["These items are no longer waiting."], view)
+            when = long_date(view.notified_date) if view.notified_date else "not known yet"
+            return _render(200, title, [explanation, f"The new expected date is {when}."], view, choice, button)
+        view = delay_flow.answer(container.uow(), signer, token, choice, today)
+    except LinkInvalid as exc:
+        log.info("customer link refused", extra={"reason": str(exc)})
+        return _render(410 if "expired" in str(exc) else 400 if "signature" in str(exc) or "malformed" in str(exc)
+                       else 409, "This link cannot be used", [str(exc).capitalize() + "."])
+    except StorageUnavailable:
+        return _render(503, "Please try again", ["We could not record your answer just now. Please try again."])
+    from jobs.notify import EVALUATE_BACKORDERS
+
+    container.queue.enqueue(EVALUATE_BACKORDERS, view.shop_id)
+    if choice == "cancel":
+        return _render(200, "Cancellation requested",
+                       ["Thank you. We are cancelling these items now; you will get an email when the refund "
+                        "is on its way."], view)
+    return _render(200, "Thank you for waiting", ["We will ship these items as soon as they arrive."], view)
