@@ -65,7 +65,7 @@ def _claim(notifier: Notifier, message_id: int) -> bool:
             update(Message).where(Message.id == message_id, Message.status == "pending")
             .values(status="sending", attempts=Message.attempts + 1, claimed_at=utcnow()))
         uow.commit()
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(result.rowcount)  # type: ignore[union-attr]
 
 
 def deliver_one(notifier: Notifier, shop_id: int, shop: ShopNotifySettings, message_id: int) -> str:
@@ -131,7 +131,10 @@ def _compose(uow: Any, notifier: Notifier, shop: ShopNotifySettings, message: Me
     }
     code = session.scalar(select(DiscountCode).where(DiscountCode.order_id == order.id,
                                                      DiscountCode.status == "created"))
-    if code is not None and code.backorder_id == backorder.id and message.kind in ("apology", "delay_notice"):
+    shown_before = code is not None and session.scalar(select(Message.id).where(
+        Message.order_id == order.id, Message.discount_code == code.code, Message.id != message.id)) is not None
+    if code is not None and code.backorder_id == backorder.id and message.kind in ("apology", "delay_notice") \
+            and not shown_before:
         context["code"] = code.code
         context["code_text"] = (f"{float(code.amount):g}% off" if code.kind == "percentage" else "free shipping")
         ends = code.created_at.date() + timedelta(days=shop.consolation_valid_days)
