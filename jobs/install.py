@@ -32,8 +32,8 @@ def check_shop(shop_id: int) -> install_health.HealthReport:
     """Compare one shop's webhook subscriptions with the wanted set and repair the difference."""
     report = install_health.check_subscriptions(runtime.container(), shop_id)
     if report.created or report.reactivated:
-        log.warning("webhook subscriptions repaired", extra={"shop_id": shop_id, "created": report.created,
-                                                             "reactivated": report.reactivated})
+        log.warning("webhook subscriptions repaired", extra={"shop_id": shop_id, "topics_created": report.created,
+                                                             "topics_reactivated": report.reactivated})
     return report
 
 

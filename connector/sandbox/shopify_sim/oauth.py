@@ -91,6 +91,26 @@ class OAuthServer:
                 if record.shop == shop:
                     record.expires_at = self.clock() - 1
 
+    def uninstall(self, shop: str) -> None:
+        """The merchant removes the app: every token of the shop is revoked, app/uninstalled is sent,
+        and the app's subscriptions are gone."""
+        import json
+
+        from connector.sandbox.shopify_sim.ext_install import subscriptions_of
+
+        with self._lock:
+            for token in [t for t, r in self._tokens.items() if r.shop == shop]:
+                del self._tokens[token]
+            for refresh in [t for t, r in self._refresh.items() if r[0] == shop]:
+                del self._refresh[refresh]
+        with subscriptions_of(self.sim.graphql).lock:
+            subscriptions_of(self.sim.graphql).by_shop.pop(shop, None)
+        target = self.sim.shop(shop)
+        if target.access_token:
+            target.access_token = "revoked-" + secrets.token_hex(4)
+        body = {"id": 1, "name": shop.split(".")[0], "domain": shop, "myshopify_domain": shop}
+        self.sim._send(target, "app/uninstalled", json.loads(json.dumps(body)))
+
     def tokens_of(self, shop: str) -> list[str]:
         with self._lock:
             return [t for t, r in self._tokens.items() if r.shop == shop]
