@@ -115,6 +115,8 @@ def sync_supplier_schedules(scheduler: BaseScheduler, container: Container) -> i
         signature = repr(sorted(schedule.items()))
         if existing is not None and existing.name == signature:
             continue
+        if existing is not None:
+            existing.remove()
         scheduler.add_job(container.queue.enqueue, trigger_for(schedule), args=[POLL_SUPPLIER, supplier_id],
                           id=job_id, name=signature, replace_existing=True)
     return len(wanted)
