@@ -41,6 +41,9 @@ def run_demo(echo: Echo) -> int:
         from connector.sandbox import demo_supply
 
         demo_supply.run(stack, echo)  # supplier dates -> SKU dates -> both stores' product pages
+        from connector.sandbox import demo_install
+
+        demo_install.run(stack, echo)  # a merchant installs on each platform
         echo(f"Done in {time.monotonic() - started:.1f}s.")
     return 0
 
