@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
+from connector.sandbox.shopify_sim.ext_install import subscriptions_of
 from connector.sandbox.shopify_sim.oauth import signed_query
 from connector.sandbox.shopify_sim.store import build_shop
 from connector.sandbox.stack import LocalStack
@@ -47,7 +48,7 @@ def _run(stack: LocalStack, echo: Callable[[str], None]) -> None:
         shop = uow.shops.by_domain("shopify", SHOP)
         assert shop is not None
         expires = shop.token_expires_at
-    topics = sorted(s["topic"] for s in sim.graphql.webhook_subscriptions.list(SHOP))
+    topics = sorted(s["topic"] for s in subscriptions_of(sim.graphql).list(SHOP))
     echo(f"  offline token stored encrypted, expires {expires:%H:%M} UTC (refreshed before then)")
     echo(f"  subscribed: {', '.join(topics)}")
     echo("Connecting a new WooCommerce store (wc-auth app keys)...")

@@ -78,8 +78,8 @@ def begin_shopify_install(container: Container, params: Mapping[str, Any]) -> st
     state = secrets.token_urlsafe(32)
     now = utcnow()
     with container.uow() as uow:
-        uow.session.add(OAuthState(platform="shopify", shop_domain=shop, state_hash=digest(state),  # type: ignore[union-attr]
-                                   created_at=now,
+        assert uow.session is not None
+        uow.session.add(OAuthState(platform="shopify", shop_domain=shop, state_hash=digest(state), created_at=now,
                                    expires_at=now + timedelta(minutes=settings.install_state_ttl_minutes)))
         uow.commit()
     log.info("shopify install started", extra={"shop": shop})
@@ -194,9 +194,11 @@ def begin_woo_connect(container: Container, store_url: str) -> str:
     base = app_url(container)
     user_id = secrets.token_urlsafe(32)
     now = utcnow()
+    ttl = timedelta(minutes=container.settings.install_state_ttl_minutes)
     with container.uow() as uow:
-        uow.session.add(PendingConnect(store_url=store, user_id_hash=digest(user_id), created_at=now,  # type: ignore[union-attr]
-                                       expires_at=now + timedelta(minutes=container.settings.install_state_ttl_minutes)))
+        assert uow.session is not None
+        uow.session.add(PendingConnect(store_url=store, user_id_hash=digest(user_id), created_at=now,
+                                       expires_at=now + ttl))
         uow.commit()
     log.info("woocommerce connect started", extra={"store": store})
     return woo_install.authorize_url(store, app_name=container.settings.app_name, user_id=user_id,

@@ -115,7 +115,8 @@ def _entries() -> list[PersonalData]:
     for table in Base.metadata.sorted_tables:
         if table.name in known or "shop_id" not in table.c:
             continue
-        emails = [c.name for c in table.c if EMAIL_COLUMN.search(c.name) and f"{table.name}.{c.name}" not in NOT_PERSONAL]
+        emails = [c.name for c in table.c
+                  if EMAIL_COLUMN.search(c.name) and f"{table.name}.{c.name}" not in NOT_PERSONAL]
         if emails:
             entries.append(PersonalData(table.name, {c: None if table.c[c].nullable else REDACTED for c in emails},
                                         match_email=emails[0]))
@@ -123,7 +124,7 @@ def _entries() -> list[PersonalData]:
 
 
 def _order_pks(session: Session, shop_id: int, customer: Customer) -> list[int]:
-    conditions = []
+    conditions: list[Any] = []
     if customer.order_ids:
         conditions.append(Order.platform_order_id.in_(customer.order_ids))
     if customer.email:
@@ -146,7 +147,7 @@ def _matching(table: Table, entry: PersonalData, shop_id: int, customer: Custome
               backorder_pks: Sequence[int] = ()) -> Any:
     from sqlalchemy import false, or_
 
-    conditions = []
+    conditions: list[Any] = []
     if entry.match_backorder_id and backorder_pks:
         conditions.append(table.c[entry.match_backorder_id].in_(backorder_pks))
     if entry.match_email and customer.email:
@@ -250,7 +251,8 @@ def export_customer(container: Container, shop_id: int, customer: Customer, requ
         lines = Base.metadata.tables["order_lines"]
         content["tables"]["order_lines"] = [
             {k: _jsonable(v) for k, v in row._mapping.items()}
-            for row in session.execute(select(lines).where(lines.c.shop_id == shop_id, lines.c.order_id.in_(order_pks)))]
+            for row in session.execute(select(lines).where(lines.c.shop_id == shop_id,
+                                                           lines.c.order_id.in_(order_pks)))]
         content["tables"]["webhook_events"] = [
             {"topic": e.topic, "received_at": _jsonable(e.received_at), "payload": json.loads(e.body)}
             for e in _raw_events(session, shop_id, customer)]

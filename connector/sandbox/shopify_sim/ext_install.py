@@ -66,9 +66,10 @@ def extension(api: Any, shop: Any) -> dict[str, Any]:
                 return {"webhookSubscription": None, "userErrors": [{"field": ["webhookSubscription", "uri"],
                                                                     "message": "Address for this topic has "
                                                                                "already been taken"}]}
-            sub = {"numeric_id": store.next_id, "topic": topic, "uri": uri, "created_at": datetime.now(UTC)}
+            numeric = store.next_id
+            sub: dict[str, Any] = {"numeric_id": numeric, "topic": topic, "uri": uri, "created_at": datetime.now(UTC)}
             store.next_id += 1
-            mine[sub["numeric_id"]] = sub
+            mine[numeric] = sub
         return {"webhookSubscription": _render(sub), "userErrors": []}
 
     def delete(info: Any, id: str) -> dict[str, Any]:  # noqa: A002
