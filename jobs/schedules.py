@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from jobs.notify import CHECK_PILEUPS, EVALUATE_BACKORDERS
 from jobs.shops import RECONCILE, SYNC_MARKS
 from jobs.sweep import SWEEP
 
@@ -33,6 +34,10 @@ def enqueue_shop_jobs(container: Container) -> int:
         delay = spread_seconds(shop_id, window)
         container.queue.enqueue(RECONCILE, shop_id, delay_seconds=delay)
         container.queue.enqueue(SYNC_MARKS, shop_id, delay_seconds=delay)
+        # time alone makes messages due (delay-notice deadlines, unknown dates near the promise) and
+        # ages backorders past pile-up thresholds, so these run on schedule too, not only on date changes
+        container.queue.enqueue(EVALUATE_BACKORDERS, shop_id, delay_seconds=delay)
+        container.queue.enqueue(CHECK_PILEUPS, shop_id, delay_seconds=delay)
     return len(shop_ids)
 
 

@@ -1,0 +1,138 @@
+"""Pile-up alerts through a real SMTP server and a real Slack-like HTTP endpoint on loopback."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import timedelta
+
+import pytest
+from flask import Flask, request
+
+from connector.db.models_notify import PileupAlert
+from connector.db.models_supply import StoreSku
+from connector.sandbox.serve import serve_in_thread
+from connector.sandbox.smtp_sink import SmtpSink
+from connector.services.alerts import check_pileups
+from tests.notify_support import TODAY, Harness
+
+
+class SlackLike:
+    """An incoming-webhook endpoint that records posts and can answer with an error."""
+
+    def __init__(self) -> None:
+        self.posts: list[dict] = []
+        self.fail_with: list[tuple[int, str]] = []
+        self.lock = threading.Lock()
+        app = Flask("slack-like")
+
+        @app.post("/services/T000/B000/secret")
+        def hook():
+            with self.lock:
+                if self.fail_with:
+                    status, body = self.fail_with.pop(0)
+                    return body, status
+                self.posts.append(json.loads(request.data))
+            return "ok"
+
+        self.server = serve_in_thread(app)
+        self.url = f"{self.server.url}/services/T000/B000/secret"
+
+
+@pytest.fixture
+def sink():
+    with SmtpSink() as running:
+        yield running
+
+
+@pytest.fixture
+def slack():
+    endpoint = SlackLike()
+    yield endpoint
+    endpoint.server.stop()
+
+
+@pytest.fixture
+def h(database_url, sink, slack):
+    harness = Harness(database_url, sink)
+    harness.set("alerts.email", "ops@tea.example")
+    harness.set("alerts.slack_webhook_url", slack.url)
+    yield harness
+    harness.close()
+
+
+def check(h):
+    return check_pileups(h.notifier, h.shop_id, slack_timeout=5)
+
+
+def test_crossing_the_count_threshold_alerts_once_by_email_and_slack(h, sink, slack):
+    h.set("alerts.thresholds", {"count": 3})
+    for _ in range(2):
+        h.backorder(expected=TODAY + timedelta(days=3), sku="TEA-1")
+    assert check(h).crossed == []
+    h.backorder(expected=TODAY + timedelta(days=3), sku="TEA-1")
+    assert check(h).crossed == [("TEA-1", "count")]
+    check(h)
+    check(h)
+    [mail] = sink.to("ops@tea.example")
+    assert "TEA-1" in mail.subject and "Open backorders: 3" in mail.part("plain")
+    assert len(slack.posts) == 1 and "TEA-1" in slack.posts[0]["text"]
+    [row] = h.rows(PileupAlert)
+    assert row.status == "sent" and row.channels == "email,slack"
+
+
+def test_falling_below_clears_and_the_next_crossing_alerts_again(h, sink, slack):
+    h.set("alerts.thresholds", {"count": 2})
+    first = h.backorder(expected=None, sku="TEA-1")
+    h.backorder(expected=None, sku="TEA-1")
+    check(h)
+    with h.container.uow() as uow:
+        from connector.db.models import Backorder
+
+        uow.session.get(Backorder, first).status = "fulfilled"
+        uow.commit()
+    assert check(h).cleared == [("TEA-1", "count")]
+    h.backorder(expected=None, sku="TEA-1")
+    assert check(h).crossed == [("TEA-1", "count")]
+    assert len(slack.posts) == 2 and len(h.rows(PileupAlert)) == 2
+
+
+def test_the_oldest_age_threshold(h, sink, slack):
+    h.set("alerts.thresholds", {"age_days": 10})
+    h.backorder(expected=None, sku="TEA-2", ordered=TODAY - timedelta(days=9))
+    assert check(h).crossed == []
+    h.today = TODAY + timedelta(days=1)
+    assert check(h).crossed == [("TEA-2", "age_days")]
+
+
+def test_the_value_threshold_uses_the_store_price(h, sink, slack):
+    h.set("alerts.thresholds", {"value": 100})
+    with h.container.uow() as uow:
+        uow.session.add(StoreSku(shop_id=h.shop_id, sku="TEA-3", price=12.5))
+        uow.commit()
+    h.backorder(expected=None, sku="TEA-3", quantity=4)
+    assert check(h).crossed == []
+    h.backorder(expected=None, sku="TEA-3", quantity=4)
+    assert check(h).crossed == [("TEA-3", "value")]
+    assert "100.00" in sink.messages[0].part("plain")
+
+
+def test_a_slack_outage_is_retried_later_without_emailing_twice(h, sink, slack):
+    h.set("alerts.thresholds", {"count": 1})
+    h.backorder(expected=None)
+    slack.fail_with = [(503, "down")] * 3
+    check(h)
+    [row] = h.rows(PileupAlert)
+    assert row.status == "pending" and row.channels == "email" and "503" in row.error
+    assert slack.url not in row.error
+    check(h)
+    assert len(slack.posts) == 1 and len(sink.messages) == 1 and h.rows(PileupAlert)[0].status == "sent"
+
+
+def test_a_revoked_slack_webhook_is_recorded_as_failed(h, sink, slack):
+    h.set("alerts.thresholds", {"count": 1})
+    h.backorder(expected=None)
+    slack.fail_with = [(404, "no_service")]
+    check(h)
+    [row] = h.rows(PileupAlert)
+    assert row.status == "failed" and "404" in row.error and row.channels == "email"
