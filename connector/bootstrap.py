@@ -39,6 +39,11 @@ class ShopAccess:
 
 PlatformFactory = Callable[[ShopAccess], StorePlatform]
 
+PLATFORM_CACHE_SECONDS = 300.0
+"""How long a shop's platform adapter (with its decrypted token) is reused. Shorter than the token refresh
+margin (install.token_refresh_margin_minutes), so every process picks up a refreshed Shopify token
+before the old one expires."""
+
 SHOP_CACHE_SECONDS = 30.0
 """How long a webhook's shop lookup is reused. Misses are never cached, so a new shop is seen at once;
 a shop uninstalled meanwhile gets its events stored and then ignored by processing."""
@@ -65,6 +70,7 @@ class Container:
     _platforms: dict[int, StorePlatform] = field(default_factory=dict)
     _platforms_lock: threading.Lock = field(default_factory=threading.Lock)
     _webhook_shops: dict[tuple[str, str], tuple[float, WebhookShop]] = field(default_factory=dict)
+    _platforms_loaded: dict[int, float] = field(default_factory=dict)
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine, self.locks)
@@ -84,15 +90,18 @@ class Container:
                               self.box.open(shop.credentials))
 
     def platform_for(self, shop_id: int) -> StorePlatform:
+        now = time.monotonic()
         with self._platforms_lock:
             cached = self._platforms.get(shop_id)
-        if cached is not None:
+            fresh = self._platforms_loaded.get(shop_id, 0.0) + PLATFORM_CACHE_SECONDS > now
+        if cached is not None and fresh:
             return cached
         access = self.shop_access(shop_id)
         factory = self.platform_factory or default_platform_factory(self.settings)
         platform = factory(access)
         with self._platforms_lock:
             self._platforms[shop_id] = platform
+            self._platforms_loaded[shop_id] = now
         return platform
 
     def forget_platform(self, shop_id: int) -> None:

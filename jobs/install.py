@@ -49,8 +49,11 @@ def health_check() -> int:
 
 def refresh_token(shop_id: int) -> bool:
     c = runtime.container()
-    return tokens.refresh_if_due(c.uow(), c.box, token_client(c), shop_id,
-                                 margin=timedelta(minutes=c.settings.token_refresh_margin_minutes))
+    refreshed = tokens.refresh_if_due(c.uow(), c.box, token_client(c), shop_id,
+                                      margin=timedelta(minutes=c.settings.token_refresh_margin_minutes))
+    if refreshed:
+        c.forget_platform(shop_id)  # other processes reload within PLATFORM_CACHE_SECONDS
+    return refreshed
 
 
 def refresh_due_tokens() -> int:
