@@ -147,3 +147,15 @@ def test_a_refused_refresh_token_raises_and_alerts(database_url: str, caplog: py
                                   shop_id, margin=MARGIN)
         assert any(getattr(r, "alert", False) for r in caplog.records)
         assert refresh_token not in caplog.text
+
+
+def test_a_cached_platform_is_rebuilt_after_the_cache_period_so_a_refreshed_token_is_used(
+        database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import connector.bootstrap as bootstrap_module
+
+    stack, shop_id = installed(database_url)
+    with stack:
+        first = stack.container.platform_for(shop_id)
+        assert stack.container.platform_for(shop_id) is first
+        monkeypatch.setattr(bootstrap_module, "PLATFORM_CACHE_SECONDS", 0.0)
+        assert stack.container.platform_for(shop_id) is not first
