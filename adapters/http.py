@@ -108,6 +108,10 @@ class HttpTransport:
             if status < 400:
                 return response
             if status in RETRYABLE_STATUS:
+                if status == 429:
+                    from connector.metrics import PLATFORM_THROTTLED, platform_of
+
+                    PLATFORM_THROTTLED.labels(platform=platform_of(self.name)).inc()
                 wait = retry_after_seconds(response.headers)
                 if attempt >= self.retry.max_attempts:
                     message = f"{self.name}: {method} {_path(url)} answered {status} after {attempt} attempts"

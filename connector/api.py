@@ -59,4 +59,20 @@ def readyz() -> ResponseReturnValue:
         check_database(c.engine)
     except StorageUnavailable as exc:
         return jsonify({"status": "unavailable", "database": str(exc)}), 503
+    ping = getattr(c.queue, "ping", None)
+    if ping is not None:  # RQ: Redis must answer
+        try:
+            ping()
+            depth = c.queue.depth()
+        except Exception as exc:  # noqa: BLE001 - any failure to reach the queue means not ready
+            return jsonify({"status": "unavailable", "database": "ok",
+                            "queue": f"queue unreachable: {type(exc).__name__}"}), 503
+        return jsonify({"status": "ready", "database": "ok", "queue": "ok", "queue_depth": depth})
     return jsonify({"status": "ready", "database": "ok", "queue_depth": c.queue.depth()})
+
+
+@bp.get("/metrics")
+def prometheus_metrics() -> ResponseReturnValue:
+    from connector import metrics
+
+    return metrics.render(_container().queue.depth), 200, {"Content-Type": metrics.CONTENT_TYPE}

@@ -21,7 +21,10 @@ def create_app(config: Settings | None = None, *, container: Container | None = 
         from connector.logs import configure
 
         settings = (config or load_settings()).require("secret_key", "shopify_api_secret", "api_token")
-        configure(settings.log_level)
+        configure(settings.log_level, fmt=settings.log_format)
+        from connector.observability import init_sentry
+
+        init_sentry(settings, component="web")
         container = bootstrap(settings, start_workers=True)
     app = Flask("connector")
     app.extensions["connector"] = container

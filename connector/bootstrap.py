@@ -182,6 +182,10 @@ def bootstrap(
     settings = settings or load_settings()
     engine = make_engine(settings.database_url)
     ensure_schema(engine, auto_upgrade=auto_upgrade)
+    if queue is None and settings.redis_url:  # scaled out: RQ workers run the jobs (`connector worker`)
+        from adapters.queue.rq_queue import RQQueue
+
+        queue = RQQueue(settings.redis_url)
     if queue is None:
         from adapters.queue.inline import InlineQueue, NoQueue
 

@@ -37,7 +37,7 @@ def _settings(**overrides: Any):  # type: ignore[no-untyped-def]
     settings = load_settings()
     if overrides:
         settings = settings.with_overrides(**overrides)
-    configure(settings.log_level)
+    configure(settings.log_level, fmt=settings.log_format)
     return settings
 
 
@@ -254,16 +254,36 @@ def serve(host: str, port: int) -> None:
 
 
 @main.command()
-@click.option("--poll-seconds", default=5.0, show_default=True, type=float)
+@click.option("--poll-seconds", default=5.0, show_default=True, type=float,
+              help="Without REDIS_URL: how often the database is swept for stored events.")
+@click.option("--burst", is_flag=True, help="With REDIS_URL: stop once the queue is empty.")
+@click.option("--metrics-port", type=int, default=None, envvar="CONNECTOR_WORKER_METRICS_PORT",
+              help="Serve this worker's Prometheus metrics on this port (when not in multiprocess mode).")
 @_fail_cleanly
-def worker(poll_seconds: float) -> None:
-    """Process stored events: picks up everything the web processes stored (embedded database queue)."""
+def worker(poll_seconds: float, burst: bool, metrics_port: int | None) -> None:
+    """Run jobs: RQ workers when REDIS_URL is set, else sweep the database for stored events."""
     import time
 
     from connector.bootstrap import bootstrap
+    from connector.observability import init_sentry
     from jobs.sweep import sweep
 
     settings = _settings().require("secret_key")
+    init_sentry(settings, component="worker")
+    if metrics_port:
+        from prometheus_client import start_http_server
+
+        start_http_server(metrics_port, addr="127.0.0.1")
+    if settings.redis_url:
+        from adapters.queue.rq_queue import run_worker
+
+        rq_container = bootstrap(settings)  # jobs find it through jobs.runtime; its queue is RQ
+        click.echo("worker started (RQ)", err=True)
+        try:
+            run_worker(settings.redis_url, burst=burst)
+        finally:
+            rq_container.close()
+        return
     container = bootstrap(settings, start_workers=True)
     click.echo("worker started", err=True)
     try:
@@ -280,24 +300,26 @@ def worker(poll_seconds: float) -> None:
 @main.command()
 @_fail_cleanly
 def clock() -> None:
-    """Run the schedules (reconciliation, mark sync, sweeper) with in-process workers.
+    """Run every schedule declared in jobs/schedules.py; only one clock acts at a time.
 
-    One clock per deployment: on the embedded default it executes the jobs it schedules itself.
+    With REDIS_URL the jobs go to the RQ workers; on the embedded default the clock runs them in
+    its own worker threads. Start a second clock for fail-over: it waits and takes over.
     """
-    import time
+    import signal
+    import threading
 
     from connector.bootstrap import bootstrap
-    from jobs.schedules import build_scheduler, enqueue_shop_jobs
+    from connector.clock import lease_for, run_clock
+    from connector.observability import init_sentry
 
     settings = _settings().require("secret_key")
+    init_sentry(settings, component="clock")
     container = bootstrap(settings, start_workers=True)
-    container.scheduler = build_scheduler(container)
-    container.scheduler.start()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     click.echo(f"clock started: shop jobs every {settings.reconcile_interval_minutes:g} min", err=True)
-    enqueue_shop_jobs(container)
     try:
-        while True:
-            time.sleep(3600)
+        run_clock(container, lease_for(container), stop)
     except KeyboardInterrupt:
         pass
     finally:

@@ -36,6 +36,7 @@ YAML_KEYS: dict[str, str] = {
     "secret_key": "secret_key",
     "sentry_dsn": "sentry_dsn",
     "log_level": "log_level",
+    "log_format": "log_format",
     "shopify.api_key": "shopify_api_key",
     "shopify.api_secret": "shopify_api_secret",
     "shopify.api_version": "shopify_api_version",
@@ -45,6 +46,7 @@ YAML_KEYS: dict[str, str] = {
     "webhooks.max_body_bytes": "webhook_max_body_bytes",
     "workers.threads": "worker_threads",
     "workers.max_attempts": "job_max_attempts",
+    "workers.event_lease_seconds": "event_lease_seconds",
     "reconcile.interval_minutes": "reconcile_interval_minutes",
     "reconcile.overlap_minutes": "reconcile_overlap_minutes",
     "reconcile.initial_lookback_hours": "reconcile_initial_lookback_hours",
@@ -79,6 +81,7 @@ class Settings:
     secret_key: str | None = None
     sentry_dsn: str | None = None
     log_level: str = "INFO"
+    log_format: str = "text"
     shopify_api_key: str | None = None
     shopify_api_secret: str | None = None
     shopify_api_version: str = "2026-04"
@@ -88,6 +91,7 @@ class Settings:
     webhook_max_body_bytes: int = 1024 * 1024
     worker_threads: int = 4
     job_max_attempts: int = 8
+    event_lease_seconds: float = 300.0
     reconcile_interval_minutes: float = 10.0
     reconcile_overlap_minutes: float = 10.0
     reconcile_initial_lookback_hours: float = 72.0
@@ -231,6 +235,10 @@ def _validate(settings: Settings) -> None:
                           "make one with `connector keygen`") from None
     if settings.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise bad("log_level", f"must be DEBUG, INFO, WARNING or ERROR, got {settings.log_level!r}")
+    if settings.log_format not in {"text", "json"}:
+        raise bad("log_format", f"must be text or json, got {settings.log_format!r}")
+    if settings.event_lease_seconds < 5:
+        raise bad("event_lease_seconds", "must be at least 5")
     if settings.webhook_max_body_bytes < 1024:
         raise bad("webhook_max_body_bytes", "must be at least 1024")
     if settings.worker_threads < 0:

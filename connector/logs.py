@@ -1,9 +1,12 @@
-"""Logging set-up: one line per record, with the ``extra=`` fields appended as key=value."""
+"""Logging set-up: one line per record, with the ``extra=`` fields appended as key=value, or (log_format
+json) one JSON object per line with the ``extra=`` fields as keys."""
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
+from datetime import UTC, datetime
 
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
 
@@ -17,9 +20,28 @@ class ExtraFormatter(logging.Formatter):
         return line
 
 
-def configure(level: str = "INFO", stream: object = None) -> None:
+class JsonFormatter(logging.Formatter):
+    """One JSON object per record: time, level, logger, message, the extras, and any traceback."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        document: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for key, value in record.__dict__.items():
+            if key not in _STANDARD and key not in document:
+                document[key] = value
+        if record.exc_info:
+            document["exception"] = self.formatException(record.exc_info)
+        return json.dumps(document, default=str, ensure_ascii=False)
+
+
+def configure(level: str = "INFO", stream: object = None, fmt: str = "text") -> None:
     handler = logging.StreamHandler(stream or sys.stderr)  # type: ignore[arg-type]
-    handler.setFormatter(ExtraFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(JsonFormatter() if fmt == "json"
+                         else ExtraFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from connector.services import events
 from jobs import runtime
 
@@ -12,7 +14,8 @@ REFRESH_DATES = "jobs.supply.refresh_dates"
 def process_event(event_id: int) -> str:
     """Capture what one stored webhook says; re-enqueues itself with backoff on transient failure."""
     c = runtime.container()
-    outcome = events.process_event(c.uow(), c.platform_for, event_id, max_attempts=c.settings.job_max_attempts)
+    outcome = events.process_event(c.uow(), c.platform_for, event_id, max_attempts=c.settings.job_max_attempts,
+                                   lease=timedelta(seconds=c.settings.event_lease_seconds))
     if outcome.retry_in is not None:
         c.queue.enqueue(PROCESS_EVENT, event_id, delay_seconds=outcome.retry_in)
     if outcome.status == "done":  # a capture may have opened backorders: give them their dates

@@ -6,7 +6,6 @@ import logging
 from datetime import timedelta
 
 from connector.db.models import utcnow
-from connector.services.events import LEASE
 from jobs import runtime
 from jobs.events import PROCESS_EVENT
 
@@ -23,7 +22,8 @@ def sweep(grace_seconds: float | None = None) -> int:
     now = utcnow()
     grace = GRACE if grace_seconds is None else timedelta(seconds=grace_seconds)
     with c.uow() as uow:
-        due = list(uow.events.due(now, received_before=now - grace, stuck_before=now - LEASE))
+        lease = timedelta(seconds=c.settings.event_lease_seconds)
+        due = list(uow.events.due(now, received_before=now - grace, stuck_before=now - lease))
     for event_id in due:
         c.queue.enqueue(PROCESS_EVENT, event_id)
     if due:

@@ -52,6 +52,9 @@ def parse_json_object(body: bytes) -> dict[str, Any]:
 
 
 def reject(platform: str, error: Rejected) -> ResponseReturnValue:
+    from connector.metrics import WEBHOOKS_REJECTED, reject_reason
+
+    WEBHOOKS_REJECTED.labels(platform=platform, reason=reject_reason(error.status)).inc()
     log.warning("webhook rejected", extra={"platform": platform, "status": error.status,
                                            "reason": error.reason, **error.context})
     response = jsonify({"error": error.reason})
@@ -73,6 +76,9 @@ def store_and_enqueue(platform: str, shop_id: int, topic: str, dedupe_key: str, 
         except Exception:  # noqa: BLE001 - the event is committed; the sweeper will queue it
             log.exception("enqueue failed; the sweeper will pick the event up",
                           extra={"event_id": stored.event_id})
+    from connector.metrics import WEBHOOKS_RECEIVED
+
+    WEBHOOKS_RECEIVED.labels(platform=platform, outcome="stored" if stored.created else "duplicate").inc()
     log.info("webhook accepted", extra={"platform": platform, "shop_id": shop_id, "topic": topic,
                                         "event_id": stored.event_id, "duplicate": not stored.created})
     return jsonify({"status": "stored" if stored.created else "duplicate", "event_id": stored.event_id}), 200

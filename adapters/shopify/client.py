@@ -132,6 +132,9 @@ class ShopifyGraphQL:
             self._record_cost(document, body)
             if is_throttled(body):
                 self.throttled_responses += 1
+                from connector.metrics import PLATFORM_THROTTLED
+
+                PLATFORM_THROTTLED.labels(platform="shopify").inc()
                 delay = self._throttle_delay(body)
                 if waited + delay > self.max_throttle_wait:
                     raise PlatformThrottled(

@@ -44,10 +44,15 @@ class ShopLocks:
                 return
             try:
                 connection = engine.connect()
+            except OperationalError as exc:
+                raise StorageUnavailable(f"cannot lock shop: {type(exc.orig).__name__}") from None
+            try:
                 connection.execute(text("SELECT pg_advisory_lock(:ns, :shop)"),
                                    {"ns": ADVISORY_NAMESPACE, "shop": shop_id})
                 connection.commit()
             except OperationalError as exc:
+                connection.invalidate()  # it may hold the lock after all: never hand it back to the pool
+                connection.close()
                 raise StorageUnavailable(f"cannot lock shop: {type(exc.orig).__name__}") from None
             try:
                 yield
@@ -56,6 +61,11 @@ class ShopLocks:
                     connection.execute(text("SELECT pg_advisory_unlock(:ns, :shop)"),
                                        {"ns": ADVISORY_NAMESPACE, "shop": shop_id})
                     connection.commit()
+                except SQLAlchemyError:
+                    # A pooled connection still holding the lock would let this process's next user of it
+                    # walk straight in (advisory locks are re-entrant per session) while blocking every
+                    # other process. Closing the session for good releases the lock on the server.
+                    connection.invalidate()
                 finally:
                     connection.close()
 

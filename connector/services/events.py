@@ -45,9 +45,9 @@ def backoff_seconds(attempt: int, base: float = 2.0, cap: float = 600.0) -> floa
 
 
 def process_event(uow: UnitOfWork, platform_for: Callable[[int], StorePlatform], event_id: int,
-                  *, max_attempts: int = 8) -> EventOutcome:
+                  *, max_attempts: int = 8, lease: timedelta = LEASE) -> EventOutcome:
     with uow:
-        if not uow.events.claim(event_id, utcnow() - LEASE):
+        if not uow.events.claim(event_id, utcnow() - lease):
             return EventOutcome("skipped", detail="already finished or being processed")
         uow.commit()
         event = uow.events.get(event_id)

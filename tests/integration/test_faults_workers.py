@@ -1,0 +1,109 @@
+"""Fault tests with real processes: RQ workers killed with SIGKILL mid-job, Redis restarted under load.
+
+Real PostgreSQL, real redis-server, `connector worker` subprocesses, the Shopify simulator as the
+store. After each fault every event is finished exactly once in effect and every order's
+backorder exists once with the right quantity. (There is no supplier order or payment capture in
+the connector yet, so there is nothing of that kind to double.)
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+
+import pytest
+from redis import Redis
+
+from tests.conftest import REDIS_URL
+from tests.integration.scale_support import SpareRedis, redis_or_unavailable, serve_web, start_deployment
+
+RQ_TEST_URL = REDIS_URL.rsplit("/", 1)[0] + "/14"
+
+
+@pytest.fixture
+def rq_redis():
+    redis_or_unavailable(RQ_TEST_URL)
+    Redis.from_url(RQ_TEST_URL).flushdb()
+    yield RQ_TEST_URL
+    Redis.from_url(RQ_TEST_URL).flushdb()
+
+
+@pytest.fixture
+def deployment_for(postgres_url, tmp_path):
+    made = []
+
+    def make(redis_url: str, shops: int = 2):
+        deployment = start_deployment(postgres_url, redis_url, tmp_path, shop_count=shops)
+        made.append(deployment)
+        return deployment
+
+    yield make
+    for deployment in made:
+        deployment.stop_all()
+        deployment.container.close()
+        deployment.sandbox.stop()
+
+
+def test_workers_killed_with_sigkill_at_random_points_lose_and_double_nothing(rq_redis, deployment_for):
+    rng = random.Random(6)
+    d = deployment_for(rq_redis)
+    d.place_orders(120, rng)
+    web = serve_web(d.container)
+    try:
+        for domain, order in d.orders:
+            assert d.post(web.url, domain, order) == 200
+    finally:
+        web.stop()
+    workers = [d.worker(f"w{i}") for i in range(2)]
+    kills = 0
+    interrupted_claims = 0
+    for round_ in range(10):
+        time.sleep(rng.uniform(0.3, 1.2))
+        victim = rng.randrange(len(workers))
+        interrupted_claims += d.event_statuses()["processing"]
+        d.kill9(workers[victim])
+        kills += 1
+        workers[victim] = d.worker(f"w{victim}-{round_}")
+    statuses = d.wait_processed(len(d.orders), timeout=90)
+    assert statuses == {"done": len(d.orders)}, statuses
+    assert kills == 10 and interrupted_claims > 0, "no kill landed while an event was being processed"
+    expected, actual = d.audit()
+    assert actual == expected
+    for domain, order in d.orders:
+        assert "backorder" in d.sandbox.shopify.order(domain, order["id"])["tag_list"]
+
+
+def test_redis_restarted_under_load_loses_no_event(postgres_url, tmp_path, deployment_for):
+    spare = SpareRedis(tmp_path)
+    spare.start()
+    try:
+        rng = random.Random(7)
+        d = deployment_for(spare.url)
+        d.place_orders(100, rng)
+        web = serve_web(d.container)
+        workers = [d.worker(f"w{i}") for i in range(2)]
+        answers: list[int] = []
+
+        def deliver() -> None:
+            for domain, order in d.orders:
+                answers.append(d.post(web.url, domain, order, attempts=5))
+                time.sleep(0.01)
+
+        sender = threading.Thread(target=deliver)
+        sender.start()
+        while len(answers) < 30:
+            time.sleep(0.05)
+        spare.kill()  # every queued job is gone with it (no persistence)
+        time.sleep(1.5)
+        spare.start()
+        sender.join(timeout=60)
+        web.stop()
+        assert answers == [200] * len(d.orders)  # the database took every event while Redis was down
+        statuses = d.wait_processed(len(d.orders), timeout=90)
+        assert statuses == {"done": len(d.orders)}, statuses
+        expected, actual = d.audit()
+        assert actual == expected
+        assert all(w.poll() is None for w in workers), "a worker died when Redis went away"
+    finally:
+        spare.kill()
