@@ -14,6 +14,7 @@ import io
 import logging
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager
+from datetime import date
 from typing import IO, Any
 
 from adapters.suppliers.mapping import FieldMapping, parse_date, parse_int
@@ -138,10 +139,32 @@ def _parse_text(text: io.TextIOWrapper, mapping: FieldMapping, bad: BadRows,
                 raise InvalidPayload("missing SKU")
             yield SupplierRow(
                 sku,
-                parse_int(record[i_qty], "quantity") if i_qty is not None else None,
-                parse_date(record[i_date], formats) if i_date is not None else None,
-                parse_int(record[i_lead], "lead time") if i_lead is not None else None,
+                _int(record[i_qty], "quantity") if i_qty is not None else None,
+                _date(record[i_date], formats) if i_date is not None else None,
+                _int(record[i_lead], "lead time") if i_lead is not None else None,
                 line,
             )
         except InvalidPayload as exc:
             bad.add(line, str(exc))
+
+
+def _int(text: str, what: str) -> int | None:
+    """parse_int with a fast path for the common case (a plain integer or an empty cell)."""
+    if not text:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        return parse_int(text, what)
+
+
+def _date(text: str, formats: tuple[str, ...]) -> date | None:
+    """parse_date with a fast path for ISO dates when no formats are configured."""
+    if not text:
+        return None
+    if not formats and len(text) == 10:
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
+    return parse_date(text, formats)

@@ -7,10 +7,10 @@ never load ORM objects per row, so memory stays flat however large the feed.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from connector.db.models import Backorder
@@ -20,7 +20,6 @@ from connector.db.models_supply import (
     SkuEta,
     StoreSku,
     Supplier,
-    SupplierChange,
     SupplierSnapshot,
     SupplierStock,
 )
@@ -57,27 +56,55 @@ class SupplyRepository:
 
     # -- supplier stock (bulk) -------------------------------------------------------------------
 
+    # Feed ingest runs at the driver level (exec_driver_sql with the dialect's own value formats): at a
+    # million rows, SQLAlchemy's per-parameter processing costs more than the database work itself.
+
+    def _marker(self) -> str:
+        return "?" if self.session.get_bind().dialect.paramstyle == "qmark" else "%s"
+
+    def db_value(self, value: date | datetime | None) -> Any:
+        """A date or UTC datetime as the driver stores it (SQLite: ISO text; PostgreSQL: the object)."""
+        if value is None or self.session.get_bind().dialect.name != "sqlite":
+            return value
+        if isinstance(value, datetime):
+            return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+        return value.isoformat()
+
     def stock_for(self, supplier_id: int, skus: Sequence[str]) -> dict[str, StockState]:
-        rows = self.session.execute(
-            select(SupplierStock.sku, SupplierStock.id, SupplierStock.quantity, SupplierStock.restock_date,
-                   SupplierStock.lead_time_days)
-            .where(SupplierStock.supplier_id == supplier_id, SupplierStock.sku.in_(list(skus))))
+        """Known stock per SKU, dates in the driver's format (compare with ``db_value``)."""
+        if not skus:
+            return {}
+        marks = ",".join([self._marker()] * len(skus))
+        rows = self.session.connection().exec_driver_sql(
+            "SELECT sku, id, quantity, restock_date, lead_time_days FROM supplier_stock "
+            f"WHERE supplier_id = {self._marker()} AND sku IN ({marks})", (supplier_id, *skus))
         return {sku: (row_id, qty, restock, lead) for sku, row_id, qty, restock, lead in rows}
 
-    def insert_stock(self, rows: Sequence[Mapping[str, Any]]) -> None:
+    def insert_stock(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        """(shop_id, supplier_id, sku, quantity, restock_date, lead_time_days, dropship, updated_at) tuples."""
         if rows:
-            self.session.execute(insert(SupplierStock), list(rows))
+            m = self._marker()
+            self.session.connection().exec_driver_sql(
+                "INSERT INTO supplier_stock (shop_id, supplier_id, sku, quantity, restock_date, lead_time_days, "
+                f"dropship, updated_at) VALUES ({m}, {m}, {m}, {m}, {m}, {m}, {m}, {m})", list(rows))
 
-    def update_stock(self, rows: Sequence[Mapping[str, Any]]) -> None:
+    def update_stock(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        """(quantity, restock_date, lead_time_days, updated_at, row id) tuples."""
         if rows:
-            statement = (update(SupplierStock).where(SupplierStock.id == bindparam("row_id"))
-                         .values(quantity=bindparam("quantity"), restock_date=bindparam("restock_date"),
-                                 lead_time_days=bindparam("lead_time_days"), updated_at=bindparam("updated_at")))
-            self.session.connection().execute(statement, list(rows))
+            m = self._marker()
+            self.session.connection().exec_driver_sql(
+                f"UPDATE supplier_stock SET quantity = {m}, restock_date = {m}, lead_time_days = {m}, "
+                f"updated_at = {m} WHERE id = {m}", list(rows))
 
-    def insert_changes(self, rows: Sequence[Mapping[str, Any]]) -> None:
+    def insert_changes(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        """(shop_id, supplier_id, snapshot_id, sku, quantity, restock_date, previous_quantity,
+        previous_restock_date, changed_at) tuples."""
         if rows:
-            self.session.execute(insert(SupplierChange), list(rows))
+            m = self._marker()
+            self.session.connection().exec_driver_sql(
+                "INSERT INTO supplier_changes (shop_id, supplier_id, snapshot_id, sku, quantity, restock_date, "
+                f"previous_quantity, previous_restock_date, changed_at) VALUES ({m}, {m}, {m}, {m}, {m}, {m}, "
+                f"{m}, {m}, {m})", list(rows))
 
     def snapshot(self, snapshot_id: int) -> SupplierSnapshot | None:
         return self.session.get(SupplierSnapshot, snapshot_id)

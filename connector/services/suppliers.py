@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
@@ -232,24 +232,22 @@ def _apply_chunk(repo: Any, shop_id: int, supplier_id: int, snapshot_id: int, ch
     for row in chunk:
         latest[row.sku] = row  # a SKU listed twice: the later line wins
     known = repo.stock_for(supplier_id, list(latest))
-    now = utcnow()
-    inserts: list[dict[str, Any]] = []
-    updates: list[dict[str, Any]] = []
-    changes: list[dict[str, Any]] = []
+    now = repo.db_value(utcnow())
+    db_date = repo.db_value
+    inserts: list[tuple[Any, ...]] = []
+    updates: list[tuple[Any, ...]] = []
+    changes: list[tuple[Any, ...]] = []
     for sku, row in latest.items():
         before = known.get(sku)
-        if before is not None and before[1:] == (row.quantity, row.restock_date, row.lead_time_days):
+        restock = db_date(row.restock_date)
+        if before is not None and before[1:] == (row.quantity, restock, row.lead_time_days):
             continue
-        values = {"quantity": row.quantity, "restock_date": row.restock_date,
-                  "lead_time_days": row.lead_time_days, "updated_at": now}
         if before is None:
-            inserts.append({"shop_id": shop_id, "supplier_id": supplier_id, "sku": sku, "dropship": False, **values})
+            inserts.append((shop_id, supplier_id, sku, row.quantity, restock, row.lead_time_days, False, now))
+            changes.append((shop_id, supplier_id, snapshot_id, sku, row.quantity, restock, None, None, now))
         else:
-            updates.append({"row_id": before[0], **values})
-        changes.append({"shop_id": shop_id, "supplier_id": supplier_id, "snapshot_id": snapshot_id, "sku": sku,
-                        "quantity": row.quantity, "restock_date": row.restock_date,
-                        "previous_quantity": before[1] if before else None,
-                        "previous_restock_date": before[2] if before else None, "changed_at": now})
+            updates.append((row.quantity, restock, row.lead_time_days, now, before[0]))
+            changes.append((shop_id, supplier_id, snapshot_id, sku, row.quantity, restock, before[1], before[2], now))
     repo.insert_stock(inserts)
     repo.update_stock(updates)
     repo.insert_changes(changes)
@@ -309,7 +307,3 @@ def _snapshot_dict(s: SupplierSnapshot) -> dict[str, Any]:
     return {"id": s.id, "status": s.status, "started_at": when(s.started_at), "finished_at": when(s.finished_at),
             "rows_total": s.rows_total, "rows_bad": s.rows_bad, "rows_changed": s.rows_changed,
             "bad_rows": json.loads(s.bad_rows) if s.bad_rows else [], "error": s.error}
-
-
-def iter_rows(rows: Iterable[SupplierRow]) -> Iterator[SupplierRow]:
-    return iter(rows)

@@ -1,0 +1,160 @@
+"""Feed ingest benchmark: a generated CSV feed parsed, diffed against stored stock, and stored.
+
+Generates an N-row (default 1,000,000) supplier feed (sku, quantity, restock_date, lead_time_days),
+then, each phase in a fresh child process so its peak memory (ru_maxrss) is its own:
+
+  1. bare read   - Python's csv module reading every row of the file, nothing else;
+  2. first poll  - the connector's poll (stream, parse, diff against the empty store, insert, snapshot
+                   and change history) on the embedded default (SQLite file) or PostgreSQL;
+  3. next poll   - the same feed with 1% of the rows changed (the steady state: diff everything,
+                   write only the changes).
+
+Prints rows/s, wall time, peak memory of each phase and the ratio to the bare read. Targets: whole
+ingest within 3x the bare read, under 200 MB peak.
+
+    .venv/bin/python bench/feed_ingest.py [--rows 1000000] [--backend sqlite|postgresql]
+
+This is a benchmark, not a test: it is not collected by pytest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import multiprocessing as mp
+import random
+import resource
+import sys
+import tempfile
+import time
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+TARGET_RATIO = 3.0
+TARGET_MB = 200.0
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def generate(path: Path, rows: int, changed_share: float = 0.0, seed: int = 7) -> None:
+    rng = random.Random(seed)
+    flip = random.Random(99)
+    start = date(2026, 12, 1)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        handle.write("sku,quantity,restock_date,lead_time_days\n")
+        for n in range(rows):
+            quantity = rng.randint(-2, 40)
+            restock = "" if quantity > 0 else (start + timedelta(days=rng.randint(0, 90))).isoformat()
+            lead = rng.randint(3, 30)
+            if changed_share and flip.random() < changed_share:
+                quantity += 1
+            handle.write(f"SKU-{n:07d},{quantity},{restock},{lead}\n")
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def bare_read(path: str, out: Any) -> None:
+    started = time.perf_counter()
+    count = 0
+    with open(path, encoding="utf-8", newline="") as handle:
+        for _ in csv.reader(handle):
+            count += 1
+    out.put({"seconds": time.perf_counter() - started, "rows": count - 1, "peak_mb": peak_mb()})
+
+
+def ingest(database_url: str, feed: str, first: bool, out: Any) -> None:
+    from connector.crypto import CredentialBox, generate_key
+    from connector.db.engine import make_engine, upgrade
+    from connector.db.uow import UnitOfWork
+    from connector.domain.model import Platform, ShopCredentials
+    from connector.services.shops import add_shop
+    from connector.services.suppliers import add_supplier, poll_supplier
+
+    engine = make_engine(database_url)
+    uow, box = UnitOfWork(engine), CredentialBox(Path(database_url.split("#")[0]).name and generate_key())
+    if first:
+        upgrade(engine)
+        shop = add_shop(uow, box, Platform.SHOPIFY, "bench.myshopify.com", ShopCredentials(access_token="t")).id
+        supplier_id = add_supplier(uow, box, shop, {"name": "feed", "kind": "feed", "settings": {"source": feed}})
+    else:
+        supplier_id = 1
+        with uow:
+            from connector.db.repositories_supply import supply
+
+            row = supply(uow).supplier(supplier_id)
+            row.etag = None  # the file was rewritten; make sure it is read
+            uow.commit()
+    base_mb = peak_mb()
+    started = time.perf_counter()
+    report = poll_supplier(uow, box, supplier_id)
+    seconds = time.perf_counter() - started
+    engine.dispose()
+    out.put({"seconds": seconds, "rows": report.rows_total, "changed": report.rows_changed,
+             "status": report.status, "error": report.error, "peak_mb": peak_mb(), "import_mb": base_mb})
+
+
+def run(target: Any, *args: Any) -> dict[str, Any]:
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    process = ctx.Process(target=target, args=(*args, queue))
+    process.start()
+    result = queue.get(timeout=3600)
+    process.join()
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="feed-bench-") as tmp:
+        feed = Path(tmp) / "feed.csv"
+        started = time.perf_counter()
+        generate(feed, args.rows)
+        print(f"generated {args.rows:,} rows ({feed.stat().st_size / 1e6:.0f} MB) in "
+              f"{time.perf_counter() - started:.1f}s")
+        database_url, drop = f"sqlite:///{tmp}/bench.db", None
+        if args.backend == "postgresql":
+            import psycopg
+
+            name = f"feed_bench_{uuid.uuid4().hex[:8]}"
+            with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+                conn.execute(f'CREATE DATABASE "{name}"')
+            database_url, drop = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}", name
+        try:
+            bare = run(bare_read, str(feed))
+            first = run(ingest, database_url, str(feed), True)
+            generate(feed, args.rows, changed_share=0.01)
+            second = run(ingest, database_url, str(feed), False)
+        finally:
+            if drop:
+                import psycopg
+
+                with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+                    conn.execute(f'DROP DATABASE IF EXISTS "{drop}" WITH (FORCE)')
+    print(f"\nbackend: {args.backend}")
+    print(f"{'phase':<26}{'seconds':>9}{'rows/s':>12}{'peak MB':>9}{'x bare':>8}  notes")
+    print(f"{'bare csv read':<26}{bare['seconds']:>9.2f}{bare['rows'] / bare['seconds']:>12,.0f}"
+          f"{bare['peak_mb']:>9.0f}{1:>8.2f}")
+    ok = True
+    for label, phase in (("first poll (all new)", first), ("next poll (1% changed)", second)):
+        ratio = phase["seconds"] / bare["seconds"]
+        note = f"{phase['status']}, {phase['changed']:,} changed"
+        if phase["error"]:
+            note += f" ERROR {phase['error']}"
+            ok = False
+        print(f"{label:<26}{phase['seconds']:>9.2f}{phase['rows'] / phase['seconds']:>12,.0f}"
+              f"{phase['peak_mb']:>9.0f}{ratio:>8.2f}  {note} (imports: {phase['import_mb']:.0f} MB)")
+        met = ratio <= TARGET_RATIO and phase["peak_mb"] <= TARGET_MB
+        print(f"{'':<26}target <= {TARGET_RATIO:.0f}x bare and <= {TARGET_MB:.0f} MB: {'met' if met else 'MISSED'}")
+    print(json.dumps({"bare": bare, "first": first, "next": second}))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
