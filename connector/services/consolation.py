@@ -49,19 +49,20 @@ def create_reserved_codes(notifier: Notifier, shop_id: int, shop: ShopNotifySett
     """Create every reserved code in the store; return how many were created now."""
     with notifier.uow() as uow:
         pending = [(c.id, c.code, c.kind, float(c.amount) if c.amount is not None else None, c.idempotency_key,
-                    c.created_at, o.customer_email, o.name)
+                    c.created_at, o.customer_email, o.name, o.platform_order_id)
                    for c, o in uow.session.execute(  # type: ignore[union-attr]
                        select(DiscountCode, Order).join(Order, Order.id == DiscountCode.order_id)
                        .where(DiscountCode.shop_id == shop_id, DiscountCode.status == "reserved"))]
     created = 0
-    for code_id, code, kind, amount, key, reserved_at, email, order_name in pending:
+    for code_id, code, kind, amount, key, reserved_at, email, order_name, order_id in pending:
         status, platform_id, error = "created", None, None
         try:
             if not email:
                 raise ConnectorError("the order has no customer email to restrict the code to")
             platform_id = notifier.order_admin(shop_id).create_discount(
                 code, kind=kind, amount=amount, customer_email=email, title=f"Backorder apology {order_name}",
-                ends_at=utcnow() + timedelta(days=shop.consolation_valid_days), idempotency_key=key)
+                ends_at=utcnow() + timedelta(days=shop.consolation_valid_days), idempotency_key=key,
+                order_id=order_id)
         except TransientError as exc:
             if utcnow() - reserved_at < GIVE_UP_AFTER:
                 log.warning("consolation code not created yet", extra={"shop_id": shop_id, "error": str(exc)})

@@ -31,3 +31,15 @@ def test_all_documents_lists_every_document_constant_in_the_module() -> None:
 def test_each_subscription_document_validates_against_the_real_admin_schema(shopify_schema, document: str) -> None:
     errors = validate(shopify_schema, parse(document))
     assert errors == [], [e.message for e in errors]
+
+
+@pytest.mark.parametrize("document", __import__("adapters.shopify.orders_admin", fromlist=["DOCUMENTS"]).DOCUMENTS,
+                         ids=lambda d: d.split("(")[0].split()[-1])
+def test_each_notify_document_validates_against_the_real_schema_and_the_simulator_subset(shopify_schema,
+                                                                                          document: str) -> None:
+    from graphql import build_schema
+
+    from connector.sandbox.shopify_sim.graphql_api import subset_sdl
+
+    assert [e.message for e in validate(shopify_schema, parse(document))] == []
+    assert [e.message for e in validate(build_schema(subset_sdl()), parse(document))] == []

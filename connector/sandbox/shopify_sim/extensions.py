@@ -18,3 +18,7 @@ EXTENSIONS: list[Callable[[Any, Any], dict[str, Any]]] = [ext_install.extension]
 from connector.sandbox.shopify_sim import ext_catalog  # noqa: E402  (supply: product-page dates)
 
 EXTENSIONS.append(ext_catalog.extension)
+
+from connector.sandbox.shopify_sim import ext_orders_admin  # noqa: E402  (notify: cancel, edit, discounts)
+
+EXTENSIONS.append(ext_orders_admin.extension)

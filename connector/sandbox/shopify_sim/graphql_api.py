@@ -219,6 +219,7 @@ class AdminGraphQL:
             "legacyResourceId": str(order.id),
             "name": order.name,
             "email": order.email,
+            "customer": {"id": gid("Customer", order.customer_id)} if order.customer_id else None,
             "createdAt": graphql_time(order.created_at),
             "updatedAt": graphql_time(order.updated_at),
             "cancelledAt": graphql_time(order.cancelled_at),

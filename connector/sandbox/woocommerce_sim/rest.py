@@ -126,6 +126,10 @@ def create_blueprint(sim: WooCommerceSimulator) -> Blueprint:
         response.status_code = exc.status
         return response
 
+    from connector.sandbox.woocommerce_sim.orders_admin import add_routes  # notify: refunds and coupons
+
+    add_routes(api, sim)
+
     @api.get("/products")
     def list_products() -> Response:
         store = authenticate(sim)

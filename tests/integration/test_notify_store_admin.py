@@ -1,0 +1,169 @@
+"""Store-side cancel/refund and discount codes against the simulators over loopback HTTP.
+
+Shopify runs on the simulator built from the REAL 2026-04 Admin schema, so every document is
+executed against Shopify's own types (context-based customer targeting included).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from adapters.http import HttpTransport, RetryPolicy
+from adapters.shopify.client import ShopifyGraphQL
+from adapters.shopify.orders_admin import ShopifyOrdersAdmin
+from adapters.woocommerce import WooCommerceClient
+from adapters.woocommerce.orders_admin import WooCommerceOrdersAdmin
+from connector.domain.errors import PlatformRejected
+from connector.sandbox.serve import ServerHandle, serve_in_thread
+from connector.sandbox.shopify_sim import ShopifySimulator
+from connector.sandbox.shopify_sim.ext_orders_admin import discounts
+from connector.sandbox.shopify_sim.graphql_api import build_cached_schema
+from connector.sandbox.woocommerce_sim import WooCommerceSimulator
+
+SHOP, TOKEN = "tea.myshopify.com", "shpat_notify"
+STORE, KEY, SECRET = "https://woo.example", "ck_notify", "cs_notify"
+LATER = datetime(2027, 3, 1, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def real_schema(shopify_schema_sdl: str):
+    return build_cached_schema(shopify_schema_sdl)
+
+
+@pytest.fixture
+def shopify(real_schema) -> Iterator[tuple[ShopifySimulator, ShopifyOrdersAdmin]]:
+    sim = ShopifySimulator({"api_secret": "s", "shops": [{"domain": SHOP, "access_token": TOKEN, "products": [
+        {"title": "Tea", "variants": [
+            {"sku": "TEA", "price": "8.00", "inventory_quantity": 0, "inventory_policy": "CONTINUE"},
+            {"sku": "MUG", "price": "12.00", "inventory_quantity": 5, "inventory_policy": "DENY"}]}]}]},
+        schema=real_schema, restore_rate=1000.0)
+    handle = serve_in_thread(sim.app)
+    yield sim, ShopifyOrdersAdmin(ShopifyGraphQL(SHOP, TOKEN, api_base=handle.url))
+    handle.stop()
+
+
+@pytest.fixture
+def woo() -> Iterator[tuple[WooCommerceSimulator, WooCommerceOrdersAdmin]]:
+    sim = WooCommerceSimulator({"stores": [{
+        "store_url": STORE, "consumer_key": KEY, "consumer_secret": SECRET, "webhook_secret": "w", "webhook_id": 7,
+        "products": [
+            {"name": "Tea tin", "sku": "TEA", "price": "8.00", "manage_stock": True, "stock_quantity": 0,
+             "backorders": "notify"},
+            {"name": "Mug", "sku": "MUG", "price": "12.00", "manage_stock": True, "stock_quantity": 5,
+             "backorders": "no"}]}]})
+    handle: ServerHandle = serve_in_thread(sim.app)
+    transport = HttpTransport(timeout=5, retry=RetryPolicy(max_attempts=2, base_delay=0.01), name="woocommerce")
+    yield sim, WooCommerceOrdersAdmin(WooCommerceClient(STORE, KEY, SECRET, api_base=handle.url,
+                                                        transport=transport))
+    handle.stop()
+
+
+def line_ids(order: dict[str, Any]) -> list[str]:
+    return [str(line["id"]) for line in order["line_items"]]
+
+
+# --- Shopify ------------------------------------------------------------------------------------
+
+def test_shopify_cancels_an_order_that_is_all_backordered_with_a_refund(shopify):
+    sim, admin = shopify
+    order = sim.create_order(SHOP, [{"sku": "TEA", "quantity": 2}], deliver_webhook=False)
+    admin.cancel_items(str(order["id"]), [(line_ids(order)[0], 2)], reason="delay", idempotency_key="k1")
+    after = sim.order(SHOP, order["id"])
+    assert after["cancelled_at"] is not None and after["financial_status"] == "refunded"
+    admin.cancel_items(str(order["id"]), [(line_ids(order)[0], 2)], reason="delay", idempotency_key="k1")
+
+
+def test_shopify_removes_only_the_backordered_units_by_order_edit(shopify):
+    sim, admin = shopify
+    order = sim.create_order(SHOP, [{"sku": "TEA", "quantity": 3}, {"sku": "MUG", "quantity": 1}],
+                             deliver_webhook=False)
+    tea, mug = line_ids(order)
+    admin.cancel_items(str(order["id"]), [(tea, 2)], reason="delay", idempotency_key="k2")
+    admin.cancel_items(str(order["id"]), [(tea, 2)], reason="delay", idempotency_key="k2")  # rerun: absolute
+    quantities = {str(line["id"]): line["quantity"] for line in sim.order(SHOP, order["id"])["line_items"]}
+    assert quantities[tea] == 1 and quantities[mug] == 1
+    assert sim.order(SHOP, order["id"])["cancelled_at"] is None
+
+
+def test_shopify_creates_a_percentage_code_for_the_orders_customer_only(shopify):
+    sim, admin = shopify
+    order = sim.create_order(SHOP, [{"sku": "TEA", "quantity": 1}], deliver_webhook=False)
+    node = admin.create_discount("SORRY-AAAA1111", kind="percentage", amount=15, customer_email="a@b.c",
+                                 title="Backorder apology #1001", ends_at=LATER, idempotency_key="c1",
+                                 order_id=str(order["id"]))
+    [created] = discounts(sim.graphql, SHOP)
+    assert created["id"] == node and created["percentage"] == 0.15 and created["usageLimit"] == 1
+    assert created["customers"] == [f"gid://shopify/Customer/{order['customer']['id']}"]
+
+
+def test_shopify_code_creation_rerun_after_a_crash_finds_the_existing_code(shopify):
+    sim, admin = shopify
+    order = sim.create_order(SHOP, [{"sku": "TEA", "quantity": 1}], deliver_webhook=False)
+    args = dict(kind="free_shipping", amount=None, customer_email="a@b.c", title="t", ends_at=None,
+                idempotency_key="c2", order_id=str(order["id"]))
+    first = admin.create_discount("SORRY-BBBB2222", **args)
+    assert admin.create_discount("SORRY-BBBB2222", **args) == first
+    assert len(discounts(sim.graphql, SHOP)) == 1 and discounts(sim.graphql, SHOP)[0]["kind"] == "free_shipping"
+
+
+def test_shopify_refuses_a_code_for_an_unknown_order(shopify):
+    _, admin = shopify
+    with pytest.raises(PlatformRejected, match="not found"):
+        admin.create_discount("SORRY-X", kind="percentage", amount=10, customer_email="a@b.c", title="t",
+                              ends_at=None, idempotency_key="c3", order_id="999999")
+
+
+# --- WooCommerce --------------------------------------------------------------------------------
+
+def test_woocommerce_refunds_the_backordered_units_once(woo):
+    sim, admin = woo
+    order = sim.create_order(STORE, [{"sku": "TEA", "quantity": 3}, {"sku": "MUG", "quantity": 1}],
+                             deliver_webhook=False)
+    tea = line_ids(order)[0]
+    first = admin.cancel_items(str(order["id"]), [(tea, 2)], reason="Backordered items cancelled",
+                               idempotency_key="delay-cancel-9")
+    again = admin.cancel_items(str(order["id"]), [(tea, 2)], reason="Backordered items cancelled",
+                               idempotency_key="delay-cancel-9")
+    assert first == again
+    refunds = admin.client.get(f"orders/{order['id']}/refunds")
+    assert len(refunds) == 1 and refunds[0]["amount"] == "16.00"
+    assert refunds[0]["line_items"][0]["quantity"] == -2 and "[delay-cancel-9]" in refunds[0]["reason"]
+    assert admin.client.get(f"orders/{order['id']}")["status"] == "processing"  # the mug still ships
+
+
+def test_woocommerce_refunding_everything_marks_the_order_refunded(woo):
+    sim, admin = woo
+    order = sim.create_order(STORE, [{"sku": "TEA", "quantity": 1}], deliver_webhook=False)
+    admin.cancel_items(str(order["id"]), [(line_ids(order)[0], 1)], reason="r", idempotency_key="k")
+    assert admin.client.get(f"orders/{order['id']}")["status"] == "refunded"
+
+
+def test_woocommerce_coupon_is_single_use_and_restricted_to_the_customer(woo):
+    sim, admin = woo
+    ident = admin.create_discount("SORRY-CCCC3333", kind="percentage", amount=15, customer_email="ada@example.com",
+                                  title="apology", ends_at=LATER, idempotency_key="c", order_id="1")
+    [coupon] = admin.client.get("coupons", {"code": "sorry-cccc3333"})
+    assert str(coupon["id"]) == ident and coupon["discount_type"] == "percent" and coupon["amount"] == "15.00"
+    assert coupon["email_restrictions"] == ["ada@example.com"] and coupon["usage_limit"] == 1
+    again = admin.create_discount("SORRY-CCCC3333", kind="percentage", amount=15, customer_email="ada@example.com",
+                                  title="apology", ends_at=LATER, idempotency_key="c", order_id="1")
+    assert again == ident
+
+
+def test_woocommerce_free_shipping_coupon(woo):
+    _, admin = woo
+    admin.create_discount("SORRY-DDDD", kind="free_shipping", amount=None, customer_email="a@b.c", title="t",
+                          ends_at=LATER - timedelta(days=1), idempotency_key="d", order_id="1")
+    [coupon] = admin.client.get("coupons", {"code": "sorry-dddd"})
+    assert coupon["free_shipping"] is True and coupon["amount"] == "0.00"
+
+
+def test_woocommerce_refuses_a_line_that_is_not_on_the_order(woo):
+    sim, admin = woo
+    order = sim.create_order(STORE, [{"sku": "TEA", "quantity": 1}], deliver_webhook=False)
+    with pytest.raises(PlatformRejected, match="no line"):
+        admin.cancel_items(str(order["id"]), [("424242", 1)], reason="r", idempotency_key="k")
