@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from connector.domain.model import BackorderMark, OrderSnapshot, StockLevel, StockRef
+from connector.domain.routing import DropshipRequest, StoreOrderFacts, SupplierOrderStatus, Tracking
 from connector.domain.supply import BackorderSwitch, CatalogItem, PageDate, SupplierFetch, Validators
 
 
@@ -62,6 +63,48 @@ class StoreCatalog(Protocol):
 
     def switch_backorders(self, switches: Sequence[BackorderSwitch]) -> None:
         """Allow or stop selling these SKUs when out of stock."""
+        ...
+
+
+class DropshipSupplier(Protocol):
+    """A supplier's drop-ship desk (adapters/suppliers/dropship.py): HTTP API or purchase sheet by email."""
+
+    can_find: bool
+    """Whether ``find`` can ask the supplier about a key (False for email: it cannot be asked)."""
+
+    def place(self, order: DropshipRequest, idempotency_key: str) -> SupplierOrderStatus:
+        """Place the order once per key (the same key again returns the same order). Raises
+        SupplierRejected (refused: out of stock, bad address) or SupplierUnavailable (after retries)."""
+        ...
+
+    def find(self, idempotency_key: str) -> SupplierOrderStatus | None:
+        """The order placed with this key, or None when the supplier never received it."""
+        ...
+
+    def shipments(self, supplier_reference: str) -> SupplierOrderStatus:
+        """The order's status and every parcel shipped so far, with tracking."""
+        ...
+
+
+class StoreFulfillment(Protocol):
+    """Store-side drop-ship operations (adapters/<platform>/fulfillment.py)."""
+
+    def order_facts(self, order_id: str) -> StoreOrderFacts:
+        """Payment, cancellation, flags, shipping address and per-line price and unfulfilled units."""
+        ...
+
+    def fulfill(self, order_id: str, line_id: str, quantity: int, tracking: Tracking, *,
+                notify_customer: bool, order_complete: bool, dedupe_key: str) -> str:
+        """Record ``quantity`` units of a line as shipped with tracking; return the store's reference.
+        Safe to call again with the same ``dedupe_key`` (an existing fulfillment is found, not repeated)."""
+        ...
+
+    def hold(self, order_id: str, line_id: str, quantity: int, external_id: str) -> tuple[str, str] | None:
+        """Hold a waiting line; return (fulfillment order id, hold id), None where the store has no holds."""
+        ...
+
+    def release_hold(self, fulfillment_order_id: str, hold_id: str) -> None:
+        """Release exactly this hold (never every hold on the fulfillment order)."""
         ...
 
 

@@ -183,3 +183,4 @@ class Backorder(Base):
 from connector.db import models_supply  # noqa: E402, F401
 from connector.db import models_notify  # noqa: E402, F401
 from connector.db import models_install  # noqa: E402, F401
+from connector.db import models_dropship  # noqa: E402, F401

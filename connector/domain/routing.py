@@ -255,3 +255,65 @@ class SupplierOrderStatus:
     """accepted | shipped | partially_shipped | rejected | cancelled"""
     shipments: tuple[Shipment, ...] = field(default_factory=tuple)
     reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Address:
+    """Where a drop-ship order goes, and whom the carrier may contact."""
+
+    name: str
+    address1: str | None
+    city: str | None
+    zip: str | None
+    country_code: str | None
+    address2: str | None = None
+    province: str | None = None
+    company: str | None = None
+    phone: str | None = None
+    email: str | None = None
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {k: getattr(self, k) for k in ("name", "company", "address1", "address2", "city", "province",
+                                              "zip", "country_code", "phone", "email")}
+
+
+@dataclass(frozen=True)
+class DropshipRequest:
+    """One drop-ship order as sent to a supplier."""
+
+    reference: str
+    """The connector's reference (store order name and line), shown on the supplier's order."""
+    lines: tuple[tuple[str, int], ...]
+    ship_to: Address
+
+    def __post_init__(self) -> None:
+        if not self.lines or any(quantity <= 0 for _, quantity in self.lines):
+            raise ValueError(f"{self.reference}: a drop-ship order needs lines with positive quantities")
+
+
+@dataclass(frozen=True)
+class Tracking:
+    carrier: str | None
+    number: str | None
+    url: str | None
+
+
+@dataclass(frozen=True)
+class StoreLine:
+    line_id: str
+    unit_price: Decimal | None
+    unfulfilled: int
+
+
+@dataclass(frozen=True)
+class StoreOrderFacts:
+    """What the store says about an order when it is routed (read fresh, not from the webhook)."""
+
+    payment: Payment
+    cancelled: bool
+    flagged: bool
+    ship_to: Address | None
+    lines: tuple[StoreLine, ...]
+
+    def line(self, line_id: str) -> StoreLine | None:
+        return next((line for line in self.lines if line.line_id == line_id), None)

@@ -47,6 +47,9 @@ class SupplierSimulator:
         for item in config.get("items", []):
             self._put(item)
         self.app = self._create_app()
+        from connector.sandbox.supplier_sim import dropship  # drop-ship orders (issue 4)
+
+        self.dropship = dropship.register(self, ship_delay=float(config.get("dropship_ship_delay", 2.0)))
 
     # -- state ------------------------------------------------------------------------------------
 
