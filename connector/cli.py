@@ -333,11 +333,13 @@ def clock() -> None:
               help="Base URL of the connector that receives the simulators' webhooks.")
 @click.option("--shopify-port", default=8701, show_default=True, type=int)
 @click.option("--woocommerce-port", default=8702, show_default=True, type=int)
+@click.option("--smtp-port", default=8725, show_default=True, type=int,
+              help="Port of the local SMTP sink that keeps every email (set smtp.port to it).")
 @click.option("--shopify-schema", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Shopify Admin schema (SDL) to validate documents against; default: a built-in subset.")
 @_fail_cleanly
 def sandbox(seed: str | None, webhook_url: str, shopify_port: int, woocommerce_port: int,
-            shopify_schema: str | None) -> None:
+            shopify_schema: str | None, smtp_port: int = 8725) -> None:
     """Run the Shopify and WooCommerce simulators on loopback until interrupted."""
     import time
 
@@ -346,10 +348,12 @@ def sandbox(seed: str | None, webhook_url: str, shopify_port: int, woocommerce_p
 
     configure("INFO")
     running = start_sandbox(seed, webhook_url=webhook_url, shopify_port=shopify_port,
-                            woocommerce_port=woocommerce_port, shopify_schema=shopify_schema)
+                            woocommerce_port=woocommerce_port, shopify_schema=shopify_schema,
+                            smtp_port=smtp_port)
     click.echo(f"shopify simulator:     {running.shopify_url}")
     click.echo(f"woocommerce simulator: {running.woocommerce_url}")
     click.echo(f"supplier simulator:    {running.supplier_url}  (/api/pages, /feed.csv; /control/stock)")
+    click.echo(f"smtp sink:             {running.smtp.host}:{running.smtp.port}  (keeps every email sent)")
     click.echo(f"webhooks go to:        {webhook_url}")
     try:
         while True:

@@ -7,3 +7,4 @@ Each feature owns one module (connector/cli_<feature>.py) that does
 from connector import cli_shop_settings  # noqa: E402, F401
 from connector import cli_install  # noqa: E402, F401
 from connector import cli_supply  # noqa: E402, F401
+from connector import cli_notify  # noqa: E402, F401

@@ -46,6 +46,8 @@ class RunningSandbox:
     woocommerce_server: ServerHandle
     supplier: SupplierSimulator | None = None
     supplier_server: ServerHandle | None = None
+    smtp: Any = None
+    """The SMTP sink (connector.sandbox.smtp_sink.SmtpSink) that receives every email the connector sends."""
 
     @property
     def supplier_url(self) -> str:
@@ -69,11 +71,13 @@ class RunningSandbox:
         self.woocommerce_server.stop()
         if self.supplier_server is not None:
             self.supplier_server.stop()
+        if self.smtp is not None:
+            self.smtp.stop()
 
 
 def start_sandbox(seed: str | Path | dict[str, Any] | None = None, *, webhook_url: str | None = None,
                   shopify_port: int = 0, woocommerce_port: int = 0,
-                  shopify_schema: str | Path | None = None, supplier_port: int = 0,
+                  shopify_schema: str | Path | None = None, supplier_port: int = 0, smtp_port: int = 0,
                   **shopify_options: Any) -> RunningSandbox:
     data = seed if isinstance(seed, dict) else load_seed(seed)
     sdl = Path(shopify_schema).read_text(encoding="utf-8") if shopify_schema else None
@@ -95,4 +99,11 @@ def start_sandbox(seed: str | Path | dict[str, Any] | None = None, *, webhook_ur
     except OSError as exc:
         running.stop()
         raise ConfigError("--supplier-port", f"cannot listen on {supplier_port}: {exc}") from None
+    try:  # the local SMTP sink: customer messages and alerts land here
+        from connector.sandbox.smtp_sink import SmtpSink
+
+        running.smtp = SmtpSink(port=smtp_port).start()
+    except (OSError, RuntimeError) as exc:
+        running.stop()
+        raise ConfigError("--smtp-port", f"cannot listen on {smtp_port}: {exc}") from None
     return running

@@ -96,11 +96,11 @@ def _reserve_due(uow: UnitOfWork, shop_id: int, shop: notify_settings.ShopNotify
         order = backorder.line.order
         state = states.get(backorder.id)
         if state is None:
-            ordered_on = order.ordered_at.date()
-            checkout = backorder.promised_date  # set before our first look only by a checkout promise
-            state = NotifyState(shop_id=shop_id, backorder_id=backorder.id, checkout_stated=checkout is not None,
-                                shipping_promise=rules.shipping_promise(ordered_on, checkout, shop.policy),
-                                initial_decided=False, last_told=checkout)
+            # Capture records no checkout-stated date yet, so the shipping promise is the order date plus
+            # shipping_promise_days; rules.shipping_promise takes a checkout date once capture stores one.
+            state = NotifyState(shop_id=shop_id, backorder_id=backorder.id, checkout_stated=False,
+                                shipping_promise=rules.shipping_promise(order.ordered_at.date(), None, shop.policy),
+                                initial_decided=False, last_told=backorder.promised_date)
             session.add(state)
         facts = rules.Facts(
             ordered_on=order.ordered_at.date(), expected=backorder.expected_date,

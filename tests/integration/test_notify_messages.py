@@ -212,11 +212,21 @@ def test_an_order_without_an_email_is_logged_not_sent(h, sink):
     assert row.status == "failed" and row.error == "no email address on the order"
 
 
-def test_a_checkout_promise_is_kept_and_is_the_shipping_promise_of_the_delay_rule(h, sink):
-    backorder = h.backorder(expected=days(12), promised=days(14))
+def test_a_promised_date_written_before_the_first_evaluation_is_kept_and_slips_count_from_it(h, sink):
+    backorder = h.backorder(expected=days(12), promised=days(14))  # the know-when side wrote both
     h.evaluate()
     assert h.get(Backorder, backorder).promised_date == days(14)
-    h.move(backorder, days(22))  # past the date stated at checkout: an FTC delay notice, not a mere apology
+    h.move(backorder, days(21))  # 7 days past the promise: within grace
+    h.evaluate()
+    h.move(backorder, days(22))
+    h.evaluate()
+    assert [m.kind for m in h.rows(Message)] == ["capture_notice", "apology"]
+
+
+def test_a_date_past_the_shipping_promise_is_a_delay_notice_even_after_a_capture_notice(h, sink):
+    backorder = h.backorder(expected=days(12))
+    h.evaluate()
+    h.move(backorder, days(31))  # ordered today: shipping was promised within 30 days
     h.evaluate()
     assert [m.kind for m in h.rows(Message)] == ["capture_notice", "delay_notice"]
 
