@@ -34,6 +34,7 @@ def init_sentry(settings: Any, *, component: str) -> bool:
         return False
     import sentry_sdk
     from sentry_sdk.integrations.logging import LoggingIntegration
+    from sentry_sdk.integrations.rq import RqIntegration
 
     sentry_sdk.init(
         dsn=settings.sentry_dsn,
@@ -43,6 +44,8 @@ def init_sentry(settings: Any, *, component: str) -> bool:
         before_breadcrumb=_scrub_breadcrumb,  # type: ignore[arg-type]
         integrations=[LoggingIntegration(level=logging.INFO, event_level=logging.ERROR)],
         traces_sample_rate=0.0,
+        # job_scope reports every failed run itself, tagged; RQ's integration would report the last one again
+        disabled_integrations=[RqIntegration()],
     )
     sentry_sdk.set_tag("component", component)
     _enabled = True
@@ -60,10 +63,18 @@ def job_scope(job: str, args: tuple[Any, ...]) -> Iterator[None]:
     with sentry_sdk.isolation_scope() as scope:
         scope.set_tag("job", job)
         scope.set_context("job", {"name": job, "args": [repr(a) for a in args]})
-        if job.endswith(("_shop", ".reconcile", ".sync_marks", ".refresh_dates", ".check_shop", ".refresh_token",
-                         ".evaluate_backorders", ".check_pileups", ".publish_dates", ".sync_catalog")) and args:
+        if job.endswith(SHOP_JOBS) and args:
             scope.set_tag("shop_id", str(args[0]))
-        yield
+        try:
+            yield
+        except Exception as exc:
+            sentry_sdk.capture_exception(exc)
+            raise
+
+
+SHOP_JOBS = (".reconcile", ".sync_marks", ".refresh_dates", ".check_shop", ".refresh_token",
+             ".evaluate_backorders", ".check_pileups", ".publish_dates", ".sync_catalog")
+"""Jobs whose first argument is a shop id (for the shop_id tag)."""
 
 
 def set_shop(shop_id: int | None, domain: str | None = None) -> None:

@@ -130,7 +130,21 @@ def run_worker(redis_url: str, *, burst: bool = False, name: str | None = None,
     A SimpleWorker runs jobs in this process, so the container (engine pool, platform clients) is
     built once, not forked per job. It also runs RQ's scheduler for delayed jobs and retries.
     """
-    redis = connect(redis_url)
-    worker = SimpleWorker([Queue(queue_name, connection=redis)], connection=redis, name=name)
-    return bool(worker.work(burst=burst, with_scheduler=True, max_jobs=max_jobs,
-                            logging_level=logging.getLevelName(logging.getLogger().level)))
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    wait = 0.5
+    while True:
+        redis = connect(redis_url)
+        try:
+            worker = SimpleWorker([Queue(queue_name, connection=redis)], connection=redis, name=name)
+            return bool(worker.work(burst=burst, with_scheduler=True, max_jobs=max_jobs,
+                                    logging_level=logging.getLevelName(logging.getLogger().level)))
+        except (RedisConnectionError, RedisTimeoutError) as exc:
+            # Redis restarting or not up yet: RQ rides out short losses while it waits for jobs, but not
+            # at start-up or during its own bookkeeping. Keep the process; build a fresh worker.
+            log.warning("redis unreachable; worker restarts in %.1fs", wait, extra={"error": str(exc)})
+            time.sleep(wait)
+            wait = min(wait * 2, 10.0)
+        finally:
+            redis.close()

@@ -236,6 +236,10 @@ class TcpProxy:
         """From now on connections are refused, and every open one is cut."""
         listener, self._listener = self._listener, None
         if listener is not None:
+            try:
+                listener.shutdown(socket.SHUT_RDWR)  # wakes the accept() blocked in the serving thread
+            except OSError:
+                pass
             listener.close()
         with self._guard:
             for sock in list(self._open):
