@@ -71,5 +71,5 @@ def notify_run(shop_name: str) -> None:
         pileups = check_pileups(info.id)
     finally:
         c.close()
-    click.echo(f"{info.domain}: reserved {report.reserved or 'nothing new'}; sent {report.sent}, "
+    click.echo(f"{info.domain}: decided {report.describe()}; sent {report.sent}, "
                f"failed {report.failed}, cancelled {report.cancelled}; pile-up alerts {len(pileups.crossed)}")

@@ -41,6 +41,9 @@ def run_demo(echo: Echo) -> int:
         from connector.sandbox import demo_supply
 
         demo_supply.run(stack, echo)  # supplier dates -> SKU dates -> both stores' product pages
+        from connector.sandbox import demo_notify
+
+        demo_notify.run(stack, echo)  # customer messages, a cancel through the store, pile-up alerts
         from connector.sandbox import demo_install
 
         demo_install.run(stack, echo)  # a merchant installs on each platform

@@ -54,7 +54,10 @@ class EvaluationReport:
     cancelled: int = 0
 
     def count(self, kind: str) -> None:
-        self.reserved[kind] = self.reserved.get(kind, 0) + 1
+        self.reserved[str(kind)] = self.reserved.get(str(kind), 0) + 1
+
+    def describe(self) -> str:
+        return ", ".join(f"{n} {kind}" for kind, n in sorted(self.reserved.items())) or "nothing new"
 
 
 def evaluate_backorders(notifier: Notifier, shop_id: int) -> EvaluationReport:
