@@ -73,6 +73,10 @@ def test_webhooks_answer_503_while_postgres_refuses_and_the_platforms_retry_then
 
         statuses = d.wait_processed(len(d.orders), timeout=60)
         assert statuses == {"done": 10}, statuses
+        metrics = requests.get(f"{web.url}/metrics", timeout=10).text
+        assert 'connector_webhooks_rejected_total{platform="shopify",reason="unavailable"} 5.0' in metrics
+        assert 'connector_webhooks_received_total{outcome="stored",platform="shopify"} 10.0' in metrics
+        assert "connector_queue_depth " in metrics
         expected, actual = d.audit()
         assert actual == expected
         assert worker.poll() is None
