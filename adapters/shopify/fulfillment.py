@@ -20,7 +20,7 @@ query DropshipOrderFacts($id: ID!) {
   order(id: $id) {
     id cancelledAt displayFinancialStatus tags email phone
     shippingAddress { name firstName lastName company address1 address2 city province zip countryCodeV2 phone }
-    lineItems(first: 250) {
+    lineItems(first: 100) {
       nodes { id unfulfilledQuantity discountedUnitPriceSet { shopMoney { amount } } }
     }
   }
@@ -31,13 +31,13 @@ FULFILLMENT_ORDERS = """
 query DropshipFulfillmentOrders($id: ID!) {
   order(id: $id) {
     id
-    fulfillments(first: 100) { id trackingInfo { number } }
-    fulfillmentOrders(first: 50) {
+    fulfillments(first: 20) { id trackingInfo { number } }
+    fulfillmentOrders(first: 5) {
       nodes {
         id status requestStatus
         assignedLocation { location { id } }
         fulfillmentHolds { id reason }
-        lineItems(first: 250) { nodes { id remainingQuantity lineItem { id } } }
+        lineItems(first: 25) { nodes { id remainingQuantity lineItem { id } } }
       }
     }
   }
@@ -66,7 +66,7 @@ mutation DropshipReleaseHold($id: ID!, $holdIds: [ID!]) {
 MOVE = """
 mutation DropshipMove($id: ID!, $locationId: ID!, $items: [FulfillmentOrderLineItemInput!]) {
   fulfillmentOrderMove(id: $id, newLocationId: $locationId, fulfillmentOrderLineItems: $items) {
-    movedFulfillmentOrder { id lineItems(first: 250) { nodes { id remainingQuantity lineItem { id } } } }
+    movedFulfillmentOrder { id lineItems(first: 25) { nodes { id remainingQuantity lineItem { id } } } }
     userErrors { field message }
   }
 }

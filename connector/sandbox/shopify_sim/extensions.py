@@ -22,3 +22,7 @@ EXTENSIONS.append(ext_catalog.extension)
 from connector.sandbox.shopify_sim import ext_orders_admin  # noqa: E402  (notify: cancel, edit, discounts)
 
 EXTENSIONS.append(ext_orders_admin.extension)
+
+from connector.sandbox.shopify_sim import ext_fulfillment  # noqa: E402  (drop-ship: fulfillment orders, holds)
+
+EXTENSIONS.append(ext_fulfillment.extension)

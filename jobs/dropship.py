@@ -1,0 +1,104 @@
+"""Drop-ship jobs: route a shop's backorders, place one drop-ship order, poll shipments and push
+tracking to the store. Each takes ids and is safe to run twice (see connector/services/dropship.py)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from connector.services import dropship as dropship_service
+from connector.services import fulfillment as fulfillment_service
+from connector.services import routing as routing_service
+from connector.services.shop_settings import get_setting
+from jobs import runtime
+
+log = logging.getLogger(__name__)
+
+ROUTE = "jobs.dropship.route_dropship"
+PLACE = "jobs.dropship.place_dropship_order"
+POLL = "jobs.dropship.poll_shipments"
+INTERVAL_MINUTES = 10
+"""How often every active shop is routed and its drop-ship shipments polled."""
+
+
+def store_for(shop_id: int) -> Any:
+    """The StoreFulfillment adapter of a shop, on the same client as its StorePlatform."""
+    c = runtime.container()
+    platform: Any = c.platform_for(shop_id)
+    if c.shop_access(shop_id).platform.value == "shopify":
+        from adapters.shopify.fulfillment import ShopifyFulfillment
+
+        return ShopifyFulfillment(platform.client,
+                                  location_id=get_setting(c.uow(), shop_id, "dropship.shopify_location_id"),
+                                  no_dropship_tag=get_setting(c.uow(), shop_id, "dropship.no_dropship_tag"))
+    from adapters.woocommerce.fulfillment import WooCommerceFulfillment
+
+    return WooCommerceFulfillment(platform.client)
+
+
+def _mailer() -> Any:
+    c = runtime.container()
+    if not getattr(c.settings, "smtp_host", None):
+        return None
+    from adapters.notify.smtp import SmtpMailer
+
+    return SmtpMailer.from_settings(c.settings)
+
+
+def _supplier(supplier_id: int) -> Any:
+    c = runtime.container()
+    return dropship_service.supplier_for(c.uow(), c.box, supplier_id, mailer=_mailer(),
+                                         sender=getattr(c.settings, "smtp_from", None) or "backorders@localhost")
+
+
+def route_dropship(shop_id: int) -> int:
+    """Decide every open backorder of the shop and queue the drop-ship orders; returns how many."""
+    c = runtime.container()
+    uow = c.uow()
+    with uow.shop_lock(shop_id):  # one router per shop: a line is never routed twice at once
+        report = routing_service.route_shop(uow, store_for(shop_id), shop_id)
+    for order_id in dropship_service.due_orders(c.uow(), shop_id):
+        c.queue.enqueue(PLACE, order_id)
+    return len(report.routed)
+
+
+def place_dropship_order(order_id: int) -> str:
+    c = runtime.container()
+    from connector.db.models_dropship import DropshipOrder
+
+    with c.uow() as uow:
+        row = uow.session.get(DropshipOrder, order_id)  # type: ignore[union-attr]
+        if row is None:
+            return "missing"
+        supplier_id = row.supplier_id
+    result = dropship_service.place_order(c.uow(), _supplier(supplier_id), order_id)
+    if result.retry_in is not None:  # supplier down: this order waits, the others go on
+        c.queue.enqueue(PLACE, order_id, delay_seconds=result.retry_in)
+    return result.status
+
+
+def poll_shipments(shop_id: int) -> int:
+    """Record new parcels from every supplier with placed orders and push them to the store."""
+    c = runtime.container()
+    from sqlalchemy import select
+
+    from connector.db.models_dropship import DropshipOrder
+
+    with c.uow() as uow:
+        supplier_ids = set(uow.session.scalars(select(DropshipOrder.supplier_id).where(  # type: ignore[union-attr]
+            DropshipOrder.shop_id == shop_id, DropshipOrder.status == "placed")))
+    report = fulfillment_service.ShipmentReport()
+    fulfillment_service.record_shipments(c.uow(), {sid: _supplier(sid) for sid in supplier_ids}, shop_id, report)
+    notify = bool(get_setting(c.uow(), shop_id, "dropship.notify_customer"))
+    fulfillment_service.push_fulfillments(c.uow(), store_for(shop_id), shop_id, notify_customer=notify,
+                                          report=report)
+    return report.pushed
+
+
+def enqueue_dropship_jobs(container: Any) -> int:
+    with container.uow() as uow:
+        shop_ids = [shop.id for shop in uow.shops.list(active_only=True)]
+    for shop_id in shop_ids:
+        container.queue.enqueue(ROUTE, shop_id)
+        container.queue.enqueue(POLL, shop_id)
+    return len(shop_ids)
