@@ -15,7 +15,7 @@ from connector.sandbox.supplier_sim.seed import SUPPLIER_TOKEN
 from connector.services.routing import latest_decisions
 from connector.services.shop_settings import set_setting
 from connector.services.suppliers import add_supplier
-from jobs.dropship import place_dropship_order, poll_shipments, route_dropship
+from jobs.dropship import poll_shipments, route_dropship
 from jobs.supply import poll_supplier
 
 

@@ -119,7 +119,7 @@ def extension(api: Any, shop: Shop) -> dict[str, Any]:
                 if fo.holds:
                     return {"userErrors": [{"field": ["fulfillmentHold"], "message": "Not splittable."}]}
                 rest = {}
-                for item_id, (line_id, total, left) in list(fo.items.items()):
+                for item_id, (line_id, _total, left) in list(fo.items.items()):
                     keep = min(wanted.get(item_id, 0), left)
                     if left - keep:
                         rest[next(_ids)] = [line_id, left - keep, left - keep]
