@@ -140,8 +140,9 @@ def test_the_sandbox_command_serves_both_simulators(env):
         assert created.status_code in (200, 201)
         response = requests.post(f"http://127.0.0.1:{shopify_port}/admin/api/2026-04/graphql.json", timeout=5,
                                  headers={"X-Shopify-Access-Token": "shpat_sandbox_outdoors"},
-                                 json={"query": "{ shop { name } }"})
-        assert response.status_code == 200 and "errors" in response.json()  # not in the subset: rejected
+                                 json={"query": "{ variantOfNothing { id } }"})
+        body = response.json()  # an invalid document: rejected the way Shopify does (200 with errors)
+        assert response.status_code == 200 and "errors" in body and "variantOfNothing" in body["errors"][0]["message"]
         unauthorised = requests.get(f"http://127.0.0.1:{woo_port}/wp-json/wc/v3/orders", timeout=5)
         assert unauthorised.status_code == 401
     finally:
