@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from connector.db.models import Backorder
+from connector.db.models import Backorder, Shop
 from connector.db.models_supply import (
     PurchaseOrder,
     PurchaseOrderLine,
@@ -45,8 +45,9 @@ class SupplyRepository:
         query = select(Supplier).order_by(Supplier.shop_id, Supplier.name)
         if shop_id is not None:
             query = query.where(Supplier.shop_id == shop_id)
-        if active_only:
-            query = query.where(Supplier.status == "active")
+        if active_only:  # an active supplier of an active (installed) shop
+            query = query.join(Shop, Shop.id == Supplier.shop_id).where(Supplier.status == "active",
+                                                                         Shop.status == "active")
         return self.session.scalars(query).all()
 
     def add(self, row: Any) -> Any:
