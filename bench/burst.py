@@ -1,0 +1,291 @@
+"""Burst benchmark: signed Shopify orders/create webhooks for many shops against the scaled-out stack.
+
+Starts, on loopback: the Shopify simulator (``connector sandbox``, the store every shop points at),
+a fresh PostgreSQL database, a redis-server of its own on a spare port, gunicorn with
+``connector.app:create_app()`` and RQ workers (``connector worker``). Places the orders in the
+simulated stores first (each order backorders one line), then fires every webhook at once from a
+few client processes and waits until the workers have processed them all (running the sweeper
+every 30 seconds, as the clock would).
+
+Prints accepted/s, p50/p99 latency, time until every event was processed, and lost/duplicated:
+lost = orders answered 200 whose backorder is missing or short; duplicated = orders with more
+backorder rows or units than ordered. Exit status 1 unless lost/duplicated is 0/0 and every
+webhook got a 200.
+
+    .venv/bin/python bench/burst.py [--requests 20000] [--shops 50] [--workers 2] [--web 2]
+
+A benchmark, not a test: pytest does not collect it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import hmac
+import http.client
+import json
+import multiprocessing as mp
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+BENCH_DIR = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH_DIR))
+sys.path.insert(0, str(BENCH_DIR.parent))
+
+from webhook_ingest import Gunicorn, free_port  # noqa: E402
+
+BIN = Path(sys.executable).parent
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+SECRET = "burst-app-secret"
+_PREPARED: list[tuple[bytes, dict[str, str]]] = []
+
+
+def seed(shops: int) -> dict[str, Any]:
+    return {"shopify": {"api_secret": SECRET, "api_version": "2026-04", "shops": [{
+        "domain": f"burst-{i}.myshopify.com", "access_token": f"shpat_burst{i}",
+        "products": [{"title": "Out", "variants": [{"sku": "OUT", "price": "5.00", "inventory_quantity": 0,
+                                                    "inventory_policy": "CONTINUE"}]},
+                     {"title": "Plenty", "variants": [{"sku": "PLENTY", "price": "1.00",
+                                                       "inventory_quantity": 10_000_000,
+                                                       "inventory_policy": "CONTINUE"}]}]}
+        for i in range(shops)]}}
+
+
+def spawn(args: list[str], env: dict[str, str], log: Path, cwd: Path) -> subprocess.Popen[bytes]:
+    with open(log, "ab") as out:
+        return subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=cwd, start_new_session=True)
+
+
+def wait_port(port: int, timeout: float = 30) -> None:
+    import socket
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"nothing listening on {port}")
+
+
+def place_orders(sim_port: int, shops: int, count: int) -> list[tuple[str, dict[str, Any]]]:
+    def one(n: int) -> tuple[str, dict[str, Any]]:
+        domain = f"burst-{n % shops}.myshopify.com"
+        lines = [{"sku": "OUT", "quantity": 1 + n % 3}] + ([{"sku": "PLENTY", "quantity": 1}] if n % 2 else [])
+        conn = http.client.HTTPConnection("127.0.0.1", sim_port, timeout=30)
+        conn.request("POST", "/_sandbox/orders", json.dumps({"shop": domain, "lines": lines,
+                                                             "deliver_webhook": False}),
+                     {"Content-Type": "application/json"})
+        response = conn.getresponse()
+        body = response.read()
+        conn.close()
+        if response.status != 201:
+            raise RuntimeError(f"simulator answered {response.status}: {body[:200]!r}")
+        return domain, json.loads(body)
+
+    with ThreadPoolExecutor(8) as pool:
+        return list(pool.map(one, range(count)))
+
+
+def signed(domain: str, order: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
+    body = json.dumps(order, separators=(",", ":")).encode()
+    return body, {"Content-Type": "application/json", "X-Shopify-Topic": "orders/create",
+                  "X-Shopify-Shop-Domain": domain, "X-Shopify-Event-Id": str(uuid.uuid4()),
+                  "X-Shopify-Webhook-Id": str(uuid.uuid4()), "X-Shopify-API-Version": "2026-04",
+                  "X-Shopify-Hmac-Sha256": base64.b64encode(hmac.new(SECRET.encode(), body,
+                                                                     hashlib.sha256).digest()).decode()}
+
+
+def _client(indexes: list[int], port: int, threads: int, results: Any) -> None:
+    latencies: list[float] = []
+    statuses: dict[str, int] = {}
+    lock = threading.Lock()
+
+    def run(mine: list[int]) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        lat, st = [], {}
+        for i in mine:
+            body, headers = _PREPARED[i]
+            started = time.perf_counter()
+            try:
+                conn.request("POST", "/webhooks/shopify", body, headers)
+                response = conn.getresponse()
+                response.read()
+                status = str(response.status)
+            except (OSError, http.client.HTTPException) as exc:
+                status = type(exc).__name__
+                conn.close()
+            lat.append(time.perf_counter() - started)
+            st[status] = st.get(status, 0) + 1
+        with lock:
+            latencies.extend(lat)
+            for k, v in st.items():
+                statuses[k] = statuses.get(k, 0) + v
+
+    pool = [threading.Thread(target=run, args=(indexes[t::threads],)) for t in range(threads)]
+    started = time.monotonic()
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    results.put({"latencies": latencies, "statuses": statuses, "start": started, "end": time.monotonic()})
+
+
+def fire(port: int, total: int, clients: int, threads: int) -> dict[str, Any]:
+    ctx = mp.get_context("fork")
+    results = ctx.Queue()
+    procs = [ctx.Process(target=_client, args=(list(range(c, total, clients)), port, threads, results))
+             for c in range(clients)]
+    for p in procs:
+        p.start()
+    collected = [results.get(timeout=3600) for _ in procs]
+    for p in procs:
+        p.join()
+    latencies = sorted(x for r in collected for x in r["latencies"])
+    statuses: dict[str, int] = {}
+    for r in collected:
+        for k, v in r["statuses"].items():
+            statuses[k] = statuses.get(k, 0) + v
+    return {"latencies": latencies, "statuses": statuses, "start": min(r["start"] for r in collected),
+            "end": max(r["end"] for r in collected)}
+
+
+def pct(ordered: list[float], p: float) -> float:
+    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000 if ordered else float("nan")
+
+
+def main() -> int:  # noqa: C901 - one linear script
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=20_000)
+    parser.add_argument("--shops", type=int, default=50)
+    parser.add_argument("--workers", type=int, default=2, help="RQ worker processes")
+    parser.add_argument("--web", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument("--clients", type=int, default=2)
+    parser.add_argument("--concurrency", type=int, default=16, help="connections in flight, all clients")
+    parser.add_argument("--timeout", type=float, default=3600, help="give up processing after this many s")
+    args = parser.parse_args()
+
+    import psycopg
+    from sqlalchemy import text
+
+    from connector.bootstrap import bootstrap
+    from connector.config import Settings
+    from connector.crypto import generate_key
+    from connector.db.engine import make_engine, upgrade
+    from connector.domain.model import Platform, ShopCredentials
+    from connector.services.shops import add_shop
+
+    work = Path(tempfile.mkdtemp(prefix="burst-"))
+    dbname = f"burst_{uuid.uuid4().hex[:8]}"
+    processes: list[subprocess.Popen[bytes]] = []
+    web: Gunicorn | None = None
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{dbname}"')
+    database_url = PG_ADMIN.rsplit("/", 1)[0] + "/" + dbname
+    try:
+        redis_port, sim_port = free_port(), free_port()
+        processes.append(spawn(["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
+                                "--appendonly", "no", "--dir", str(work)], dict(os.environ), work / "redis.log", work))
+        (work / "seed.json").write_text(json.dumps(seed(args.shops)))
+        processes.append(spawn([str(BIN / "connector"), "sandbox", "--seed", str(work / "seed.json"),
+                                "--shopify-port", str(sim_port), "--woocommerce-port", str(free_port()),
+                                "--webhook-url", "http://127.0.0.1:9"], dict(os.environ), work / "sandbox.log", work))
+        wait_port(redis_port)
+        wait_port(sim_port)
+        sim_url = f"http://127.0.0.1:{sim_port}"
+        redis_url = f"redis://127.0.0.1:{redis_port}/0"
+
+        settings = Settings(database_url=database_url, redis_url=redis_url, secret_key=generate_key(),
+                            shopify_api_secret=SECRET,
+                            api_token=secrets.token_urlsafe(16), log_level="WARNING")
+        engine = make_engine(database_url)
+        upgrade(engine)
+        engine.dispose()
+        container = bootstrap(settings)  # its queue is RQ: the sweeper below enqueues there
+        for i in range(args.shops):
+            add_shop(container.uow(), container.box, Platform.SHOPIFY, f"burst-{i}.myshopify.com",
+                     ShopCredentials(access_token=f"shpat_burst{i}"), api_base=sim_url)
+        print(f"placing {args.requests} orders in {args.shops} simulated shops ...", flush=True)
+        orders = place_orders(sim_port, args.shops, args.requests)
+        _PREPARED.extend(signed(domain, order) for domain, order in orders)
+
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("CONNECTOR_", "SENTRY", "PROMETHEUS"))}
+        env.update({"DATABASE_URL": database_url, "REDIS_URL": redis_url,
+                    "CONNECTOR_SECRET_KEY": settings.secret_key or "", "SHOPIFY_API_SECRET": SECRET,
+                    "CONNECTOR_API_TOKEN": settings.api_token or "", "CONNECTOR_LOG_LEVEL": "WARNING"})
+        web = Gunicorn("connector", "connector.app:create_app()", env, work, workers=args.web)
+        web.start()
+        for n in range(args.workers):
+            processes.append(spawn([str(BIN / "connector"), "worker"], env, work / f"worker-{n}.log", work))
+
+        print(f"firing {args.requests} webhooks ({args.concurrency} in flight) ...", flush=True)
+        clients = max(1, min(args.clients, args.concurrency))
+        load = fire(web.port, args.requests, clients, max(1, args.concurrency // clients))
+        accepted = load["statuses"].get("200", 0)
+        burst_s = load["end"] - load["start"]
+
+        from jobs.sweep import sweep
+
+        next_sweep = time.monotonic() + 30
+        deadline = time.monotonic() + args.timeout
+        while True:
+            with engine.connect() as c:
+                unfinished = c.execute(text("SELECT count(*) FROM webhook_events "
+                                            "WHERE status NOT IN ('done', 'failed', 'ignored')")).scalar_one()
+            if unfinished == 0 or time.monotonic() > deadline:
+                break
+            if time.monotonic() >= next_sweep:
+                sweep()
+                next_sweep = time.monotonic() + 30
+            time.sleep(0.5)
+        processed_s = time.monotonic() - load["start"]
+
+        expected = {(domain, str(order["id"])): sum(li["quantity"] for li in order["line_items"] if li["sku"] == "OUT")
+                    for domain, order in orders}
+        with engine.connect() as c:
+            rows = c.execute(text(
+                "SELECT s.domain, o.platform_order_id, count(b.id), coalesce(sum(b.quantity_backordered), 0) "
+                "FROM backorders b JOIN order_lines l ON l.id = b.order_line_id JOIN orders o ON o.id = l.order_id "
+                "JOIN shops s ON s.id = o.shop_id GROUP BY s.domain, o.platform_order_id")).all()
+            statuses = dict(c.execute(text("SELECT status, count(*) FROM webhook_events GROUP BY status")).all())
+        actual = {(d, str(o)): (n, units) for d, o, n, units in rows}
+        lost = sum(1 for key, units in expected.items() if actual.get(key, (0, 0))[1] < units)
+        duplicated = sum(1 for key, (n, units) in actual.items() if n > 1 or units > expected.get(key, 0))
+
+        lat = load["latencies"]
+        print(f"webhooks: {args.requests} for {args.shops} shops; answers {load['statuses']}")
+        print(f"accepted/s: {accepted / burst_s:.0f}  (burst took {burst_s:.1f} s; web x{args.web}, "
+              f"RQ workers x{args.workers})")
+        print(f"latency p50: {pct(lat, 50):.1f} ms  p99: {pct(lat, 99):.1f} ms")
+        print(f"all processed after: {processed_s:.1f} s from the first webhook  (events: {statuses})")
+        print(f"lost/duplicated: {lost}/{duplicated}")
+        return 0 if lost == 0 and duplicated == 0 and accepted == args.requests else 1
+    finally:
+        if web is not None:
+            web.stop()
+        for p in processes:
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGTERM)
+        for p in processes:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    sys.exit(main())
