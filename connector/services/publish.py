@@ -17,7 +17,7 @@ from datetime import date
 from sqlalchemy import bindparam, select, update
 
 from connector.db.models import utcnow
-from connector.db.models_supply import SkuEta, StoreSku
+from connector.db.models_supply import SkuEta, StoreSku, SupplierStock
 from connector.db.repositories_supply import supply
 from connector.db.uow import UnitOfWork
 from connector.domain.errors import PermanentError
@@ -29,8 +29,9 @@ log = logging.getLogger(__name__)
 
 shop_settings.register("publish.dates", True, "write each SKU's expected in-stock date on its product page: "
                        "true or false", lambda v: isinstance(v, bool))
-shop_settings.register("publish.toggle_backorders", False, "switch a SKU's backorder setting on when a supplier "
-                       "date exists and off when none does: true or false", lambda v: isinstance(v, bool))
+shop_settings.register("publish.toggle_backorders", False, "for SKUs a supplier lists, switch the backorder "
+                       "setting on when a supplier date exists and off when none does: true or false",
+                       lambda v: isinstance(v, bool))
 
 
 @dataclass
@@ -48,15 +49,18 @@ def _pending(uow: UnitOfWork, shop_id: int) -> tuple[list[PageDate], list[tuple[
     with uow:
         session = uow.session
         assert session is not None
+        supplied = (select(SupplierStock.id).where(SupplierStock.shop_id == SkuEta.shop_id,
+                                                   SupplierStock.sku == SkuEta.sku).exists())
         rows = session.execute(
             select(SkuEta.sku, SkuEta.page_date, SkuEta.published_date, SkuEta.source, StoreSku.product_id,
-                   StoreSku.variant_id, StoreSku.backorders_allowed)
+                   StoreSku.variant_id, StoreSku.backorders_allowed, supplied)
             .join(StoreSku, (StoreSku.shop_id == SkuEta.shop_id) & (StoreSku.sku == SkuEta.sku))
             .where(SkuEta.shop_id == shop_id).order_by(StoreSku.product_id, SkuEta.sku)).all()
-    dates = [PageDate(sku, product_id or "", variant_id, page) for sku, page, published, _, product_id, variant_id, _
-             in rows if page != published and product_id]
+    dates = [PageDate(sku, product_id or "", variant_id, page)
+             for sku, page, published, _, product_id, variant_id, _, _ in rows if page != published and product_id]
+    # Backorder switching only touches SKUs some supplier lists: a SKU no supplier knows is the merchant's.
     state = [(sku, product_id or "", variant_id, allowed, page, source)
-             for sku, page, _, source, product_id, variant_id, allowed in rows if product_id]
+             for sku, page, _, source, product_id, variant_id, allowed, known in rows if product_id and known]
     return dates, state
 
 
