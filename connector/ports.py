@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from connector.domain.model import BackorderMark, OrderSnapshot, StockLevel, StockRef
+from connector.domain.notify import CancelResult
 from connector.domain.routing import DropshipRequest, StoreOrderFacts, SupplierOrderStatus, Tracking
 from connector.domain.supply import BackorderSwitch, CatalogItem, PageDate, SupplierFetch, Validators
 
@@ -129,8 +130,8 @@ class OrderAdmin(Protocol):
     create consolation discount codes (adapters/<platform>/orders_admin.py)."""
 
     def cancel_items(self, order_id: str, items: Sequence[tuple[str, int]], *, reason: str,
-                     idempotency_key: str) -> str:
-        """Cancel (and refund) ``quantity`` units of each (line id, quantity); return a reference."""
+                     idempotency_key: str) -> CancelResult:
+        """Cancel (and refund) ``quantity`` units of each (line id, quantity)."""
         ...
 
     def create_discount(self, code: str, *, kind: str, amount: float | None, customer_email: str,

@@ -14,6 +14,7 @@ from connector.crypto import generate_key
 from connector.db.models import Backorder, Order, OrderLine
 from connector.domain.errors import PlatformRejected, PlatformUnavailable
 from connector.domain.model import Platform, ShopCredentials
+from connector.domain.notify import CancelResult
 from connector.sandbox.smtp_sink import SmtpSink
 from connector.services.links import LinkSigner
 from connector.services.notify import Notifier
@@ -30,12 +31,13 @@ class RecordingOrderAdmin:
     discounts: list[dict[str, Any]] = field(default_factory=list)
     fail_cancel: Exception | None = None
     fail_discount: Exception | None = None
+    refunds: bool = True
 
     def cancel_items(self, order_id: str, items: Any, *, reason: str, idempotency_key: str) -> str:
         if self.fail_cancel is not None:
             raise self.fail_cancel
         self.cancels.append((order_id, list(items), idempotency_key))
-        return f"refund-{len(self.cancels)}"
+        return CancelResult(f"refund-{len(self.cancels)}", refunded=self.refunds)
 
     def create_discount(self, code: str, **kwargs: Any) -> str:
         if self.fail_discount is not None:

@@ -23,6 +23,7 @@ from typing import Any
 from adapters.shopify.client import ShopifyGraphQL, raise_user_errors
 from adapters.shopify.platform import gid
 from connector.domain.errors import PlatformRejected
+from connector.domain.notify import CancelResult
 
 log = logging.getLogger(__name__)
 
@@ -174,12 +175,14 @@ class ShopifyOrdersAdmin:
         return dict(order)
 
     def cancel_items(self, order_id: str, items: Sequence[tuple[str, int]], *, reason: str,
-                     idempotency_key: str) -> str:
+                     idempotency_key: str) -> CancelResult:
         order = self._order(order_id)
         note = f"{reason} [{idempotency_key}]"
         marker = "backorder-" + idempotency_key
-        if order.get("cancelledAt") or marker in (order.get("tags") or []):
-            return str(order["id"])  # already done (a rerun, or the merchant cancelled it)
+        if order.get("cancelledAt"):
+            return CancelResult(str(order["id"]), refunded=True)  # a rerun, or the merchant cancelled it
+        if marker in (order.get("tags") or []):
+            return CancelResult(str(order["id"]), refunded=False)  # a rerun after the order edit
         remaining = {line["id"]: int(line["currentQuantity"]) for line in order["lineItems"]["nodes"]}
         removing = {gid("LineItem", line_id): quantity for line_id, quantity in items}
         if all(remaining.get(line, 0) <= removing.get(line, 0) for line in remaining):
@@ -188,11 +191,11 @@ class ShopifyOrdersAdmin:
             if errors:
                 raise PlatformRejected("shopify: orderCancel: " + "; ".join(e["message"] for e in errors))
             log.info("shopify order cancelled", extra={"order": order_id})
-            return str(order["id"])
+            return CancelResult(str(order["id"]), refunded=True)
         reference = self._edit(order["id"], remaining, removing, note)
         tagged = self.client.execute(ORDER_TAGS_ADD, {"id": order["id"], "tags": [marker]})["tagsAdd"]
         raise_user_errors(tagged, "tagsAdd")
-        return reference
+        return CancelResult(reference, refunded=False)
 
     def _edit(self, order_gid: str, remaining: dict[str, int], removing: dict[str, int], note: str) -> str:
         begun = self.client.execute(ORDER_EDIT_BEGIN, {"id": order_gid})["orderEditBegin"]

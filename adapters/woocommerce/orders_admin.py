@@ -18,6 +18,7 @@ from typing import Any
 
 from adapters.woocommerce.client import WooCommerceClient
 from connector.domain.errors import PlatformRejected
+from connector.domain.notify import CancelResult
 
 log = logging.getLogger(__name__)
 
@@ -29,12 +30,12 @@ class WooCommerceOrdersAdmin:
         self.client = client
 
     def cancel_items(self, order_id: str, items: Sequence[tuple[str, int]], *, reason: str,
-                     idempotency_key: str) -> str:
+                     idempotency_key: str) -> CancelResult:
         marker = f"[{idempotency_key}]"
         for refund in self.client.get(f"orders/{order_id}/refunds") or []:
             if marker in str(refund.get("reason") or ""):
                 log.info("woocommerce refund already made", extra={"order": order_id, "refund": refund.get("id")})
-                return str(refund["id"])
+                return CancelResult(str(refund["id"]), refunded=True)
         order = self.client.get(f"orders/{order_id}")
         lines = {str(line["id"]): line for line in order.get("line_items") or []}
         refund_lines: list[dict[str, Any]] = []
@@ -58,7 +59,7 @@ class WooCommerceOrdersAdmin:
             "amount": str(amount), "reason": f"{reason} {marker}", "line_items": refund_lines,
             "api_refund": True, "api_restock": False})
         log.info("woocommerce backordered items refunded", extra={"order": order_id, "amount": str(amount)})
-        return str(refund["id"])
+        return CancelResult(str(refund["id"]), refunded=True)
 
     def create_discount(self, code: str, *, kind: str, amount: float | None, customer_email: str, title: str,
                         ends_at: datetime | None, idempotency_key: str, order_id: str) -> str:

@@ -25,6 +25,8 @@ import enum
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+_Date = date  # Decision has a field named ``date``
+
 FTC_CONSENT_DAYS = 30
 """A delay beyond this many days past the original promise needs the customer's express consent."""
 
@@ -45,6 +47,16 @@ class DelayPolicy(enum.StrEnum):
 
 UNKNOWN = "unknown"
 """The date key of a message about an unknown date."""
+
+
+@dataclass(frozen=True)
+class CancelResult:
+    """What the store did when backordered items were cancelled."""
+
+    reference: str
+    refunded: bool
+    """True: the store refunded them. False: removed from the order, refund left to the merchant
+    (a Shopify order edit leaves the difference as "refund owed")."""
 
 
 def date_key(value: date | None) -> str:
@@ -99,9 +111,9 @@ class Decision:
     """One thing to do now. ``kind`` is a message kind, or "expire_delay" for a lapsed notice."""
 
     kind: str
-    date: date | None = None
+    date: _Date | None = None
     consent_required: bool = False
-    deadline: date | None = None
+    deadline: _Date | None = None
     with_consolation: bool = False
     reason: str = ""
 

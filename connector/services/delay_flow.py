@@ -129,9 +129,13 @@ def run_pending_cancellations(notifier: Notifier, shop_id: int, shop: ShopNotify
             target = (order.platform_order_id, [(line.platform_line_id, backorder.quantity_backordered)])
         outcome, error = "cancelled", None
         try:
-            notifier.order_admin(shop_id).cancel_items(
+            result = notifier.order_admin(shop_id).cancel_items(
                 target[0], target[1], reason="Backordered items cancelled under the delay notice",
                 idempotency_key=f"delay-cancel-{decision_id}")
+            if not result.refunded:
+                outcome = "cancelled_refund_owed"
+                log.warning("items cancelled; the store left the refund to the merchant",
+                            extra={"shop_id": shop_id, "decision_id": decision_id, "reference": result.reference})
         except TransientError as exc:
             log.warning("cancellation not done yet", extra={"shop_id": shop_id, "error": str(exc)})
             continue
@@ -147,7 +151,7 @@ def run_pending_cancellations(notifier: Notifier, shop_id: int, shop: ShopNotify
             decision.outcome, decision.outcome_error, decision.outcome_at = outcome, error, utcnow()
             reason = ("you asked us to" if decision.answer == "cancel"
                       else f"we did not hear from you by {long_date(decision.deadline)}")
-            if outcome == "cancelled":
+            if outcome.startswith("cancelled"):
                 backorder.status, backorder.closed_at = BackorderStatus.CANCELLED.value, utcnow()
                 reserve_message(uow, shop_id, backorder, Kind.CANCELLED, date_key(decision.notified_date), reason,
                                 decision_id=decision_id)

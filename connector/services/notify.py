@@ -22,7 +22,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from connector.db.models import Backorder, OrderLine, utcnow
+from connector.db.models import Backorder, utcnow
 from connector.db.models_notify import DelayDecision, DiscountCode, Message, NotifyState
 from connector.db.uow import UnitOfWork
 from connector.domain import notify as rules
@@ -175,12 +175,3 @@ def reserve_message(uow: UnitOfWork, shop_id: int, backorder: Backorder, kind: s
                                         "date_key": key, "status": status})
     return True
 
-
-def open_lines(uow: UnitOfWork, shop_id: int, order_id: int) -> list[OrderLine]:
-    """The order's lines that have an open backorder (what a cancellation covers)."""
-    session = uow.session
-    assert session is not None
-    rows = session.scalars(select(OrderLine).join(Backorder, Backorder.order_line_id == OrderLine.id).where(
-        OrderLine.shop_id == shop_id, OrderLine.order_id == order_id,
-        Backorder.status == BackorderStatus.OPEN.value))
-    return list(rows)

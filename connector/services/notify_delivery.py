@@ -117,9 +117,7 @@ def _compose(uow: Any, notifier: Notifier, shop: ShopNotifySettings, message: Me
     order = session.get(Order, message.order_id)
     shop_row = session.get(Shop, message.shop_id)
     when = None if message.date_key == UNKNOWN else _parse(message.date_key)
-    from connector.services.notify import open_lines
-
-    lines = open_lines(uow, message.shop_id, order.id) or [backorder.line]
+    lines = [backorder.line]  # one message per backorder: its own line and date
     items = [{"title": line.title or line.sku or "item", "sku": line.sku,
               "quantity": line.backorder.quantity_backordered if line.backorder else line.quantity}
              for line in lines]
@@ -156,6 +154,8 @@ def _decision_context(notifier: Notifier, shop: ShopNotifySettings, decision: De
         "consent_required": decision.consent_required,
         "deadline_text": notify_email.long_date(decision.deadline),
         "cancel_on_silence": shop.delay_policy == DelayPolicy.CANCEL_AND_REFUND,
+        "refund_owed": decision.outcome == "cancelled_refund_owed",
+        "cancel_tail": ", refund on its way" if decision.outcome == "cancelled_refund_owed" else " and refunded",
         "cancel_url": notifier.links.url(decision.nonce, decision.deadline, "cancel"),
         "wait_url": notifier.links.url(decision.nonce, decision.deadline, "wait"),
     }

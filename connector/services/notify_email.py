@@ -20,7 +20,7 @@ SUBJECTS = {
     "capture_notice": "Order {order_name}: expected in stock on {date_text}",
     "apology": "Order {order_name}: sorry, a new date: {date_text}",
     "delay_notice": "Order {order_name}: delayed, please choose: cancel or keep waiting",
-    "cancelled": "Order {order_name}: items cancelled and refunded",
+    "cancelled": "Order {order_name}: items cancelled{cancel_tail}",
     "merchant_decision": "Decision needed: order {order_name}, delay notice unanswered",
     "pileup_alert": "Backorders piling up: {sku} ({threshold_text} {observed})",
 }

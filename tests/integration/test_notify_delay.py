@@ -185,3 +185,15 @@ def test_every_notice_and_outcome_is_in_the_message_log(h, sink, client):
     client.post(links(sink.messages[0])["cancel"])
     h.evaluate()
     assert [(m.kind, m.status) for m in h.rows(Message)] == [("delay_notice", "sent"), ("cancelled", "sent")]
+
+
+def test_a_cancellation_the_store_did_not_refund_says_the_refund_is_being_issued(h, sink, client):
+    h.admin.refunds = False  # e.g. a Shopify order edit leaves "refund owed"
+    h.backorder(expected=days(45))
+    h.evaluate()
+    client.post(links(sink.messages[0])["cancel"])
+    h.evaluate()
+    last = sink.messages[-1]
+    assert last.subject == "Order #1001: items cancelled, refund on its way"
+    assert "Our team is issuing the full refund" in last.part("plain") and "refunded them" not in last.part("plain")
+    assert h.rows(DelayDecision)[0].outcome == "cancelled_refund_owed"
