@@ -1,0 +1,50 @@
+"""Supply jobs hand work on through the queue: poll -> refresh -> publish and the notify feature."""
+
+from __future__ import annotations
+
+import importlib.util
+
+from connector.db.models_supply import StoreSku
+from connector.services.suppliers import add_supplier
+from jobs import supply
+from tests.webapp import make_webapp
+
+
+def test_a_poll_that_changed_stock_queues_a_refresh_which_queues_publishing_and_notify(tmp_path):
+    web = make_webapp(f"sqlite:///{tmp_path}/j.db")
+    try:
+        c = web.container
+        feed = tmp_path / "feed.csv"
+        feed.write_text("sku,quantity,restock_date\nSKU-1,0,2030-01-10\n")
+        with c.uow() as uow:
+            uow.session.add(StoreSku(shop_id=web.shop_id, sku="SKU-1", product_id="1", variant_id="11", available=0))
+            uow.commit()
+        supplier_id = add_supplier(c.uow(), c.box, web.shop_id, {"name": "f", "kind": "feed",
+                                                                 "settings": {"source": str(feed)}})
+        assert supply.poll_supplier(supplier_id) == "ok"
+        assert [(job, args) for job, args, _ in web.queue.jobs] == [(supply.REFRESH_DATES, (web.shop_id,))]
+        web.queue.jobs.clear()
+        assert supply.refresh_dates(web.shop_id) == 1
+        queued = [job for job, _, _ in web.queue.jobs]
+        assert supply.PUBLISH_DATES in queued
+        assert (supply.NOTIFY_EVALUATE in queued) == (importlib.util.find_spec("jobs.notify") is not None)
+        web.queue.jobs.clear()
+        assert supply.poll_supplier(supplier_id) == "unchanged" and web.queue.jobs == []
+        assert supply.refresh_dates(web.shop_id) == 0 and web.queue.jobs == []
+    finally:
+        web.container.close()
+
+
+def test_without_the_notify_module_dates_still_publish_and_nothing_is_queued_for_it(tmp_path, monkeypatch):
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "jobs.notify" else real(name, *a))
+    web = make_webapp(f"sqlite:///{tmp_path}/j.db")
+    try:
+        with web.container.uow() as uow:
+            uow.session.add(StoreSku(shop_id=web.shop_id, sku="SKU-2", product_id="2", variant_id="22", available=3))
+            uow.commit()
+        assert supply.refresh_dates(web.shop_id) == 1
+        assert [job for job, _, _ in web.queue.jobs] == [supply.PUBLISH_DATES]
+    finally:
+        web.container.close()
