@@ -37,6 +37,8 @@ class HealthReport:
     ok: list[str] = field(default_factory=list)
     created: list[str] = field(default_factory=list)
     reactivated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    """Subscriptions of this app to a connector topic at another address (an old app.url): deleted."""
     status: str = "active"
 
 
@@ -86,7 +88,12 @@ def _check_shopify(container: Container, access: object, uri: str, report: Healt
         if shop is not None and contact and shop.contact_email != contact:
             shop.contact_email = contact
             uow.commit()
-    present = {(s.topic, s.uri): s for s in api.list()}
+    listed = api.list()
+    present = {(s.topic, s.uri): s for s in listed}
+    for stale in listed:
+        if stale.topic in SHOPIFY_TOPICS and stale.uri != uri:
+            api.delete(stale.id)  # API subscriptions belong to this app: one address per topic
+            report.removed.append(stale.topic)
     for topic in SHOPIFY_TOPICS:
         found = present.get((topic, uri))
         if found is None:

@@ -170,6 +170,9 @@ def _payload_concerns(body: bytes, customer: Customer) -> bool:
         return False
     if str(payload.get("id", "")) in customer.order_ids:
         return True
+    buyer = payload.get("customer") if isinstance(payload.get("customer"), dict) else {}
+    if customer.customer_id and str(buyer.get("id", "")) == customer.customer_id:  # type: ignore[union-attr]
+        return True
     if customer.email:
         billing = payload.get("billing") if isinstance(payload.get("billing"), dict) else {}
         emails = {payload.get("email"), payload.get("contact_email"), billing.get("email")}  # type: ignore[union-attr]

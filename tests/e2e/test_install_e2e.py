@@ -81,6 +81,20 @@ def test_the_health_check_recreates_shopify_subscriptions_shopify_deleted(stack:
     assert install_jobs.check_shop(shop_id).created == []  # healthy now: nothing to do
 
 
+def test_the_health_check_moves_subscriptions_off_an_old_app_address(stack: LocalStack) -> None:
+    from adapters.shopify.client import ShopifyGraphQL
+    from adapters.shopify.subscriptions import ShopifySubscriptions
+
+    install_shopify(stack, SHOP)
+    shop_id = shop_row(stack, "shopify", SHOP).id
+    access = stack.container.shop_access(shop_id)
+    api = ShopifySubscriptions(ShopifyGraphQL(SHOP, access.credentials.access_token or "", api_base=access.api_base))
+    api.create("orders/updated", "https://old-address.example/webhooks/shopify")
+    report = install_jobs.check_shop(shop_id)
+    assert report.removed == ["orders/updated"] and report.created == []
+    assert {s.uri for s in api.list()} == {f"{stack.url}/webhooks/shopify"}
+
+
 def test_the_health_check_re_enables_disabled_woocommerce_webhooks_and_recreates_missing_ones(
         stack: LocalStack) -> None:
     connect_woocommerce(stack, STORE)
