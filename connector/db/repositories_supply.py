@@ -75,11 +75,19 @@ class SupplyRepository:
         """Known stock per SKU, dates in the driver's format (compare with ``db_value``)."""
         if not skus:
             return {}
-        marks = ",".join([self._marker()] * len(skus))
-        rows = self.session.connection().exec_driver_sql(
-            "SELECT sku, id, quantity, restock_date, lead_time_days FROM supplier_stock "
-            f"WHERE supplier_id = {self._marker()} AND sku IN ({marks})", (supplier_id, *skus))
+        query = "SELECT sku, id, quantity, restock_date, lead_time_days FROM supplier_stock WHERE supplier_id = "
+        if self.session.get_bind().dialect.name == "postgresql":  # one array parameter: planned once, not per size
+            rows = self.session.connection().exec_driver_sql(query + "%s AND sku = ANY(%s)", (supplier_id, list(skus)))
+        else:
+            marks = ",".join("?" * len(skus))
+            rows = self.session.connection().exec_driver_sql(query + f"? AND sku IN ({marks})", (supplier_id, *skus))
         return {sku: (row_id, qty, restock, lead) for sku, row_id, qty, restock, lead in rows}
+
+    def refresh_statistics(self) -> None:
+        """After a bulk load, let PostgreSQL's planner see the new table size (else it may scan the table
+        for every chunk of the next poll until autovacuum gets round to it)."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            self.session.connection().exec_driver_sql("ANALYZE supplier_stock")
 
     def insert_stock(self, rows: Sequence[tuple[Any, ...]]) -> None:
         """(shop_id, supplier_id, sku, quantity, restock_date, lead_time_days, dropship, updated_at) tuples."""

@@ -35,6 +35,8 @@ CHUNK_ROWS = 2000
 MAX_BAD_RATIO = 0.5
 """A feed with more bad rows than this share (and more than MIN_BAD_TO_REFUSE) is refused whole."""
 MIN_BAD_TO_REFUSE = 10
+ANALYZE_AFTER_ROWS = 50_000
+"""A poll that changed this many rows refreshes the planner's statistics (PostgreSQL)."""
 ClientFactory = Callable[[str, Mapping[str, Any], Mapping[str, Any] | None, str], SupplierClient]
 Progress = Callable[[int], None]
 
@@ -184,9 +186,15 @@ def _ingest(uow: UnitOfWork, client: SupplierClient, shop_id: int, supplier_id: 
     total = changed = 0
     with uow, client.fetch(validators, page_state) as fetched:
         repo = supply(uow)
+        since_analyze = 0
         for chunk in _chunks(fetched.rows, CHUNK_ROWS):
             total += len(chunk)
-            changed += _apply_chunk(repo, shop_id, supplier_id, snapshot_id, chunk)
+            written = _apply_chunk(repo, shop_id, supplier_id, snapshot_id, chunk)
+            changed += written
+            since_analyze += written
+            if since_analyze >= ANALYZE_AFTER_ROWS:  # a first load grows the table under the planner's feet
+                repo.refresh_statistics()
+                since_analyze = 0
             if progress is not None:
                 progress(total)
         bad = fetched.bad
@@ -210,6 +218,10 @@ def _ingest(uow: UnitOfWork, client: SupplierClient, shop_id: int, supplier_id: 
         snapshot.rows_total, snapshot.rows_bad, snapshot.rows_changed = seen, bad.count, changed
         snapshot.bad_rows = json.dumps([{"line": b.line, "reason": b.reason} for b in bad.kept]) if bad.kept else None
         uow.commit()
+    if changed >= ANALYZE_AFTER_ROWS:
+        with uow:
+            supply(uow).refresh_statistics()
+            uow.commit()
     if bad.count:
         log.warning("supplier feed had bad rows (skipped)", extra={
             "supplier_id": supplier_id, "shop_id": shop_id, "rows_bad": bad.count,
