@@ -61,6 +61,8 @@ PERSONAL_DATA: list[PersonalData] = [
     # notify feature (connector/db/models_notify.py): messages to waiting customers
     PersonalData("notify_messages", {"recipient": None, "subject": None, "outcome": None, "error": None},
                  match_email="recipient", match_order_id="order_id", match_backorder_id="backorder_id"),
+    # drop-ship feature (connector/db/models_dropship.py): the address sent to the supplier
+    PersonalData("dropship_orders", {"ship_to": json.dumps({"redacted": True})}, match_backorder_id="backorder_id"),
 ]
 """Every table with customer personal data. Feature modules add theirs with ``register``."""
 
@@ -70,6 +72,7 @@ NOT_PERSONAL: set[str] = {
     "catalogue_items.title", "oauth_states.shop_domain", "webhook_subscriptions.address",
     "data_exports.emailed_to", "notify_messages.provider_message_id", "discount_codes.code",
     "delay_decisions.answer", "webhook_events.headers",
+    "dropship_alerts.message",  # merchant-facing alert text (supplier or store refusals), no customer key
 }
 """Columns reviewed as holding no customer personal data (product/order names, merchant data)."""
 

@@ -14,11 +14,12 @@ from connector.services import privacy
 
 PERSONAL_LOOKING = re.compile(
     r"e?mail|phone|recipient|address|first_name|last_name|full_name|customer|subject|body|content|note|"
-    r"message|^name$|title|headers|payload|ip_addr|birth|company")
+    r"message|^name$|title|headers|payload|ip_addr|birth|company|ship_to|shipping_addr|billing|contact|zip|postcode|city")
 
 EXPECTED_REDACTED = {
     "orders.customer_email", "webhook_events.body", "data_exports.content", "data_exports.customer_ref",
     "notify_messages.recipient", "notify_messages.subject", "notify_messages.outcome", "notify_messages.error",
+    "dropship_orders.ship_to",
 }
 """The personal data columns known today. A new one must be added here and to PERSONAL_DATA."""
 
