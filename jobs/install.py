@@ -44,6 +44,9 @@ def health_check() -> int:
         shop_ids = [shop.id for shop in uow.shops.list(active_only=True)]
     for shop_id in shop_ids:
         c.queue.enqueue(CHECK_SHOP, shop_id)
+    purged = install_health.purge_expired(c)
+    if any(purged.values()):
+        log.info("expired install records purged", extra={"purged": purged})
     return len(shop_ids)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -63,15 +64,38 @@ def check_subscriptions(container: Container, shop_id: int, *, sync_secret: bool
             report.status = shop.status if shop is not None else "missing"
             return report
     base = (container.settings.app_url or "").rstrip("/")
-    if access.platform.value == "shopify":
-        _check_shopify(container, access, f"{base}/webhooks/shopify", report)
-    else:
-        try:
+    try:
+        if access.platform.value == "shopify":
+            _check_shopify(container, access, f"{base}/webhooks/shopify", report)
+        else:
             _check_woo(container, access, f"{base}/webhooks/woocommerce", report, sync_secret)
-        except PlatformAuthError:
-            mark_disconnected(container, shop_id, "WooCommerce refused the stored keys (401/403)")
-            report.status = "disconnected"
+    except PlatformAuthError:
+        what = "access token" if access.platform.value == "shopify" else "keys"
+        mark_disconnected(container, shop_id, f"{access.platform.value} refused the stored {what} (401/403)")
+        report.status = "disconnected"
     return report
+
+
+def purge_expired(container: Container) -> dict[str, int]:
+    """Drop used or expired OAuth states and pending connects (after a day) and expired data exports."""
+    from sqlalchemy import delete, or_
+
+    from connector.db.models_install import DataExport, OAuthState, PendingConnect
+
+    now = utcnow()
+    day_ago = now - timedelta(days=1)
+    counts: dict[str, int] = {}
+    with container.uow() as uow:
+        session = uow.session
+        assert session is not None
+        for model in (OAuthState, PendingConnect):
+            result = session.execute(delete(model).where(
+                or_(model.expires_at < day_ago, model.used_at < day_ago)))
+            counts[model.__tablename__] = int(result.rowcount or 0)  # type: ignore[attr-defined]
+        result = session.execute(delete(DataExport).where(DataExport.expires_at < now))
+        counts["data_exports"] = int(result.rowcount or 0)  # type: ignore[attr-defined]
+        uow.commit()
+    return counts
 
 
 def _check_shopify(container: Container, access: object, uri: str, report: HealthReport) -> None:

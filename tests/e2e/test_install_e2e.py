@@ -134,6 +134,42 @@ def test_a_refused_woocommerce_key_disconnects_the_store_and_alerts_without_losi
     assert enqueue_shop_jobs(stack.container) == seeded  # the disconnected store gets no more jobs
 
 
+def test_a_revoked_shopify_token_disconnects_the_shop_and_reopening_the_app_reconnects_it(
+        stack: LocalStack) -> None:
+    install_shopify(stack, SHOP)
+    shop_id = shop_row(stack, "shopify", SHOP).id
+    oauth = stack.sandbox.shopify.oauth
+    oauth.expire_tokens(SHOP)  # e.g. refreshes failed for a long time: the token no longer works
+    assert install_jobs.check_shop(shop_id).status == "disconnected"
+    assert shop_row(stack, "shopify", SHOP).status == "disconnected"
+    reopened = requests.post(f"{stack.url}/shopify/session",
+                             headers={"Authorization": f"Bearer {embedded_token(stack, SHOP)}"})
+    assert reopened.json()["token_exchanged"] is True
+    assert shop_row(stack, "shopify", SHOP).status == "active"
+    assert install_jobs.check_shop(shop_id).status == "active"
+
+
+def test_the_health_check_purges_spent_states_and_expired_exports(stack: LocalStack) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from connector.db.models import utcnow
+    from connector.db.models_install import OAuthState, PendingConnect
+    from connector.services.install_health import purge_expired
+
+    install_shopify(stack, SHOP)
+    connect_woocommerce(stack, STORE)
+    requests.get(f"{stack.url}/woocommerce/connect", params={"store_url": STORE}, allow_redirects=False)
+    assert purge_expired(stack.container) == {"oauth_states": 0, "pending_connects": 0, "data_exports": 0}
+    with stack.container.uow() as uow:
+        old = utcnow() - timedelta(days=2)
+        uow.session.execute(update(OAuthState).values(used_at=old))  # type: ignore[union-attr]
+        uow.session.execute(update(PendingConnect).values(expires_at=old))  # type: ignore[union-attr]
+        uow.commit()
+    assert purge_expired(stack.container) == {"oauth_states": 1, "pending_connects": 2, "data_exports": 0}
+
+
 def test_uninstall_from_the_shopify_admin_stops_the_shop_and_a_reinstall_brings_it_back(stack: LocalStack) -> None:
     install_shopify(stack, SHOP)
     shop_id = shop_row(stack, "shopify", SHOP).id
