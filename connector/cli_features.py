@@ -8,3 +8,4 @@ from connector import cli_shop_settings  # noqa: E402, F401
 from connector import cli_install  # noqa: E402, F401
 from connector import cli_supply  # noqa: E402, F401
 from connector import cli_notify  # noqa: E402, F401
+from connector import cli_dropship  # noqa: E402, F401

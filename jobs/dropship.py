@@ -9,6 +9,7 @@ from typing import Any
 from connector.services import dropship as dropship_service
 from connector.services import fulfillment as fulfillment_service
 from connector.services import routing as routing_service
+from connector.services.holds import release_settled_holds
 from connector.services.shop_settings import get_setting
 from jobs import runtime
 
@@ -51,12 +52,23 @@ def _supplier(supplier_id: int) -> Any:
                                          sender=getattr(c.settings, "smtp_from", None) or "backorders@localhost")
 
 
+def deliver_alerts(shop_id: int) -> int:
+    """Send the shop's undelivered drop-ship alerts by its alert email and Slack webhook."""
+    from connector.services.dropship_alerts import deliver_alerts as deliver
+
+    c = runtime.container()
+    return deliver(c.uow, _mailer(), c.settings.smtp_from, shop_id)
+
+
 def route_dropship(shop_id: int) -> int:
-    """Decide every open backorder of the shop and queue the drop-ship orders; returns how many."""
+    """Decide every open backorder of the shop and queue the drop-ship orders; returns how many.
+    Holds of lines that no longer wait (allocated from restock) are released first."""
     c = runtime.container()
     uow = c.uow()
+    store = store_for(shop_id)
     with uow.shop_lock(shop_id):  # one router per shop: a line is never routed twice at once
-        report = routing_service.route_shop(uow, store_for(shop_id), shop_id)
+        release_settled_holds(uow, store, shop_id)
+        report = routing_service.route_shop(uow, store, shop_id)
     for order_id in dropship_service.due_orders(c.uow(), shop_id):
         c.queue.enqueue(PLACE, order_id)
     return len(report.routed)
@@ -71,9 +83,12 @@ def place_dropship_order(order_id: int) -> str:
         if row is None:
             return "missing"
         supplier_id = row.supplier_id
+        shop_id = row.shop_id
     result = dropship_service.place_order(c.uow(), _supplier(supplier_id), order_id)
     if result.retry_in is not None:  # supplier down: this order waits, the others go on
         c.queue.enqueue(PLACE, order_id, delay_seconds=result.retry_in)
+    if result.status in ("rejected", "failed"):
+        deliver_alerts(shop_id)
     return result.status
 
 
@@ -92,13 +107,21 @@ def poll_shipments(shop_id: int) -> int:
     notify = bool(get_setting(c.uow(), shop_id, "dropship.notify_customer"))
     fulfillment_service.push_fulfillments(c.uow(), store_for(shop_id), shop_id, notify_customer=notify,
                                           report=report)
+    deliver_alerts(shop_id)
     return report.pushed
 
 
 def enqueue_dropship_jobs(container: Any) -> int:
+    """Queue routing and shipment polling for every active shop with drop-shipping switched on,
+    spread over half the interval (jobs/schedules.py runs this every INTERVAL_MINUTES)."""
+    from jobs.schedules import spread_seconds
+
+    window = INTERVAL_MINUTES * 60 * 0.5
     with container.uow() as uow:
         shop_ids = [shop.id for shop in uow.shops.list(active_only=True)]
-    for shop_id in shop_ids:
-        container.queue.enqueue(ROUTE, shop_id)
-        container.queue.enqueue(POLL, shop_id)
-    return len(shop_ids)
+    enabled = [s for s in shop_ids if get_setting(container.uow(), s, "dropship.enabled")]
+    for shop_id in enabled:
+        delay = spread_seconds(shop_id, window)
+        container.queue.enqueue(ROUTE, shop_id, delay_seconds=delay)
+        container.queue.enqueue(POLL, shop_id, delay_seconds=delay)
+    return len(enabled)

@@ -56,4 +56,8 @@ def build_scheduler(container: Container) -> BackgroundScheduler:
                       minutes=install.HEALTH_INTERVAL_MINUTES, id="install-health")
     scheduler.add_job(lambda: container.queue.enqueue(install.REFRESH_DUE_TOKENS), "interval",
                       minutes=install.TOKEN_SWEEP_MINUTES, id="token-refresh")
+    from jobs import dropship
+
+    scheduler.add_job(dropship.enqueue_dropship_jobs, "interval", args=[container],
+                      minutes=dropship.INTERVAL_MINUTES, id="dropship")  # route + poll shipments per shop
     return scheduler

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -37,16 +36,13 @@ MAX_ATTEMPTS = 8
 BASE_BACKOFF_SECONDS = 30.0
 MAX_BACKOFF_SECONDS = 3600.0
 
-ALERT_HOOKS: list[Callable[[int, str, str], None]] = []
-"""Called with (shop_id, kind, message) for every new merchant alert (e.g. email or Slack)."""
-
-
 def backoff_seconds(attempt: int) -> float:
     return min(MAX_BACKOFF_SECONDS, BASE_BACKOFF_SECONDS * (2 ** max(0, attempt - 1)))
 
 
 def alert(uow: UnitOfWork, shop_id: int, kind: str, dedupe_key: str, message: str) -> bool:
-    """Record a merchant alert once per ``dedupe_key``; returns True when it is new."""
+    """Record a merchant alert once per ``dedupe_key``; returns True when it is new. The jobs deliver it
+    (``dropship_alerts.deliver_alerts``) by the shop's alert email and Slack webhook."""
     with uow:
         assert uow.session is not None
         uow.session.add(DropshipAlert(shop_id=shop_id, kind=kind, dedupe_key=dedupe_key, message=message))
@@ -55,12 +51,7 @@ def alert(uow: UnitOfWork, shop_id: int, kind: str, dedupe_key: str, message: st
         except IntegrityError:
             return False
     log.warning("merchant alert: %s", message, extra={"shop_id": shop_id, "kind": kind})
-    for hook in list(ALERT_HOOKS):
-        try:
-            hook(shop_id, kind, message)
-        except Exception:  # noqa: BLE001 - an alert channel failing must not fail the job
-            log.exception("alert hook failed", extra={"shop_id": shop_id})
-    return True
+    return True  # delivered by email / Slack: connector/services/dropship_alerts.py
 
 
 @dataclass(frozen=True)

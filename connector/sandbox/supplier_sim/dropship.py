@@ -42,6 +42,8 @@ class DropshipDesk:
         self.stall_seconds = 0.0
         self.reject_next: str | None = None
         self.orders: dict[str, dict[str, Any]] = {}
+        self.posts: list[str] = []
+        """The Idempotency-Key of every order POST received, in order (tests count them)."""
         self.by_key: dict[str, str] = {}
         self.accepted_at: dict[str, float] = {}
         self._ids = itertools.count(1001)
@@ -51,6 +53,7 @@ class DropshipDesk:
 
     def place(self, key: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         with self._lock:
+            self.posts.append(key)
             if key in self.by_key:
                 return 200, self.view(self.by_key[key])
             if self.reject_next:
