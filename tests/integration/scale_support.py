@@ -114,7 +114,8 @@ class Deployment:
                     os.killpg(process.pid, signal.SIGTERM)
                     process.wait(timeout=5)
                 except (ProcessLookupError, subprocess.TimeoutExpired):
-                    self.kill9(process)
+                    pass
+            self.kill9(process)  # and whatever it started (RQ's scheduler child) that outlived it
 
     def place_orders(self, count: int, rng: random.Random) -> None:
         """Orders in the simulated stores (webhooks not sent yet): each backorders one OUT line."""

@@ -9,24 +9,27 @@ the connector yet, so there is nothing of that kind to double.)
 from __future__ import annotations
 
 import random
+import shutil
 import threading
 import time
 
 import pytest
-from redis import Redis
 
-from tests.conftest import REDIS_URL
+from tests.conftest import unavailable
 from tests.integration.scale_support import SpareRedis, redis_or_unavailable, serve_web, start_deployment
-
-RQ_TEST_URL = REDIS_URL.rsplit("/", 1)[0] + "/14"
 
 
 @pytest.fixture
-def rq_redis():
-    redis_or_unavailable(RQ_TEST_URL)
-    Redis.from_url(RQ_TEST_URL).flushdb()
-    yield RQ_TEST_URL
-    Redis.from_url(RQ_TEST_URL).flushdb()
+def rq_redis(tmp_path):
+    """A redis-server of this test's own on a spare port: nothing a process of an earlier test left
+    behind can reach it, and the shared server on 6379 is never touched."""
+    if shutil.which("redis-server") is None:
+        unavailable("redis-server not installed")
+    spare = SpareRedis(tmp_path)
+    spare.start()
+    redis_or_unavailable(spare.url)
+    yield spare.url
+    spare.kill()
 
 
 @pytest.fixture
