@@ -161,7 +161,8 @@ class ShopifyFulfillment:
         for existing in order.get("fulfillments") or []:  # a crash after fulfillmentCreate: never twice
             if tracking.number and any(t.get("number") == tracking.number for t in existing.get("trackingInfo") or []):
                 return str(existing["id"])
-        targets = self._line_on_orders(order, line_id)
+        # units on a held FO wait for restock (a split line): ship from an open one
+        targets = sorted(self._line_on_orders(order, line_id), key=lambda pair: pair[0].get("status") == "ON_HOLD")
         if not targets:
             raise PlatformRejected(f"shopify order {order_id} line {line_id}: nothing left to fulfil")
         fo, item = targets[0]

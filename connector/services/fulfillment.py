@@ -128,6 +128,8 @@ def _push_one(uow: UnitOfWork, store: StoreFulfillment, fulfillment_id: int, not
         line_id = backorder.line.platform_line_id
         holds = [(h.id, h.fulfillment_order_id, h.hold_id) for h in session.scalars(select(FulfillmentHoldRecord)
                  .where(FulfillmentHoldRecord.backorder_id == backorder.id, FulfillmentHoldRecord.status == "held"))]
+        if _still_waiting(session, backorder):  # a split line: the held units still wait for restock
+            holds = []
         complete = _order_complete_after(session, backorder.line.order.id, row)
         row.status, row.attempts = "sending", row.attempts + 1
         tracking = Tracking(row.carrier, row.tracking_number, row.tracking_url)
@@ -168,6 +170,14 @@ def _push_one(uow: UnitOfWork, store: StoreFulfillment, fulfillment_id: int, not
     report.pushed += 1
     log.info("fulfillment created in the store", extra={"shop_id": shop_id, "order_id": platform_order_id,
                                                         "tracking_number": tracking.number})
+
+
+def _still_waiting(session: Any, backorder: Backorder) -> bool:
+    """Whether some units of the line are not covered by a live drop-ship order (they wait, held)."""
+    covered = sum(o.quantity for o in session.scalars(select(DropshipOrder).where(
+        DropshipOrder.backorder_id == backorder.id, DropshipOrder.status.in_(("pending", "sending", "retry",
+                                                                              "placed", "shipped")))))
+    return covered < backorder.quantity_backordered
 
 
 def _order_complete_after(session: Any, order_pk: int, parcel: DropshipFulfillment) -> bool:
