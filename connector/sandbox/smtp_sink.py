@@ -6,6 +6,7 @@ Fault injection for tests: ``refuse_next`` answers the next N messages with a 4x
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
@@ -51,6 +52,7 @@ class SmtpSink:
         self._controller = Controller(self._handler, hostname=host, port=port or _free_port(host))
 
     def start(self) -> SmtpSink:
+        logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every connection at INFO
         self._controller.start()
         return self
 

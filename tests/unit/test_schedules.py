@@ -11,8 +11,9 @@ def test_every_active_shop_gets_reconciliation_and_mark_sync_queued(tmp_path):
     try:
         assert enqueue_shop_jobs(web.container) == 2
         jobs = {(job, args[0]) for job, args, _ in web.queue.jobs}
-        assert jobs == {("jobs.shops.reconcile", web.shop_id), ("jobs.shops.sync_marks", web.shop_id),
-                        ("jobs.shops.reconcile", web.store_id), ("jobs.shops.sync_marks", web.store_id)}
+        per_shop = ("jobs.shops.reconcile", "jobs.shops.sync_marks",
+                    "jobs.notify.evaluate_backorders", "jobs.notify.check_pileups")  # notify: deadlines, ages
+        assert jobs == {(job, shop) for job in per_shop for shop in (web.shop_id, web.store_id)}
         assert all(0 <= delay <= 300 for _, _, delay in web.queue.jobs)
     finally:
         web.container.close()
