@@ -41,6 +41,9 @@ def create_app(config: Settings | None = None, *, container: Container | None = 
     from webhooks.install import bp as install_bp
 
     app.register_blueprint(install_bp)
+    from webhooks.fulfillment_service import bp as fulfillment_service_bp
+
+    app.register_blueprint(fulfillment_service_bp)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> ResponseReturnValue:

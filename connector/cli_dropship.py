@@ -10,6 +10,7 @@ import click
 
 from connector.cli import _container, _fail_cleanly, main, render_table
 from connector.domain.errors import InvalidPayload
+from connector.services import fulfillment_service as _service_settings  # noqa: F401  (dropship.fulfillment_*)
 from connector.services import routing as _routing_settings  # noqa: F401  (registers the dropship.* settings)
 
 
@@ -134,3 +135,35 @@ def terms(supplier_id: int, sku: str, offers: bool, cost: str | None) -> None:
     set_terms(c.uow(), supplier_id, sku, dropship=offers, unit_cost=unit_cost)
     click.echo(f"supplier {supplier_id} {sku}: drop-ship {'yes' if offers else 'no'}"
                + (f", unit cost {unit_cost}" if unit_cost is not None else ""))
+
+
+@dropship.group("service")
+def service() -> None:
+    """Shopify fulfillment-service mode: the connector as a fulfillment service with its own location."""
+
+
+@service.command("enable")
+@click.option("--shop", "shop_name", required=True, help="Shopify shop domain.")
+@_fail_cleanly
+def service_enable(shop_name: str) -> None:
+    """Register the fulfillment service (fulfillmentServiceCreate) and switch the mode on."""
+    from connector.services.shops import resolve_shop
+    from jobs.dropship_service import enable
+
+    c = _container()
+    info = resolve_shop(c.uow(), shop_name)
+    if info.platform != "shopify":
+        raise InvalidPayload("fulfillment-service mode exists on Shopify only")
+    click.echo(f"{info.domain}: fulfillment service location {enable(info.id)}")
+
+
+@service.command("answer")
+@click.option("--shop", "shop_name", required=True, help="Shopify shop domain.")
+@_fail_cleanly
+def service_answer(shop_name: str) -> None:
+    """Accept or reject the pending fulfillment and cancellation requests now."""
+    from connector.services.shops import resolve_shop
+    from jobs.dropship_service import process_requests
+
+    c = _container()
+    click.echo(f"answered {process_requests(resolve_shop(c.uow(), shop_name).id)} request(s)")

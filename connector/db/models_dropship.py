@@ -122,3 +122,17 @@ class DropshipAlert(Base):
     message: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class FulfillmentServiceNotification(Base):
+    """A ping Shopify sent to ``/shopify/fulfillment_order_notification`` (fulfillment-service mode)."""
+
+    __tablename__ = "fulfillment_service_notifications"
+    __table_args__ = (Index("ix_fulfillment_service_notifications_pending", "shop_id", "processed_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(40))
+    """FULFILLMENT_REQUEST | CANCELLATION_REQUEST (as Shopify sent it)"""
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -43,3 +43,16 @@ def test_each_notify_document_validates_against_the_real_schema_and_the_simulato
 
     assert [e.message for e in validate(shopify_schema, parse(document))] == []
     assert [e.message for e in validate(build_schema(subset_sdl()), parse(document))] == []
+
+
+@pytest.mark.parametrize("document", __import__("adapters.shopify.fulfillment_service",
+                                                fromlist=["DOCUMENTS"]).DOCUMENTS,
+                         ids=lambda d: d.split("(")[0].split()[-1])
+def test_each_fulfillment_service_document_validates_against_the_real_schema_and_the_simulator(
+        shopify_schema, document: str) -> None:
+    from graphql import build_schema
+
+    from connector.sandbox.shopify_sim.graphql_api import subset_sdl
+
+    assert [e.message for e in validate(shopify_schema, parse(document))] == []
+    assert [e.message for e in validate(build_schema(subset_sdl()), parse(document))] == []

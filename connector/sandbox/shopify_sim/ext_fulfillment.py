@@ -164,7 +164,7 @@ def extension(api: Any, shop: Shop) -> dict[str, Any]:
             plan = []
             for group in fulfillment["lineItemsByFulfillmentOrder"]:
                 fo = find(group["fulfillmentOrderId"])
-                if fo is None or fo.status != "OPEN":
+                if fo is None or fo.status not in ("OPEN", "IN_PROGRESS"):  # IN_PROGRESS: request accepted
                     status = fo.status if fo else "missing"
                     return {"fulfillment": None, "userErrors": [{"field": ["fulfillment"],
                             "message": f"Fulfillment order is not open ({status})."}]}
@@ -187,5 +187,8 @@ def extension(api: Any, shop: Shop) -> dict[str, Any]:
             _state(shop)["fulfillments"].setdefault(plan[0][0].order_id, []).append(record)
             return {"fulfillment": record, "userErrors": []}
 
+    from connector.sandbox.shopify_sim import ext_fulfillment_service
+
     return {"order": order, "fulfillmentOrderHold": hold, "fulfillmentOrderReleaseHold": release,
-            "fulfillmentOrderMove": move, "fulfillmentCreate": create}
+            "fulfillmentOrderMove": move, "fulfillmentCreate": create,
+            **ext_fulfillment_service.extension(api, shop)}

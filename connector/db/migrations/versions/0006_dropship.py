@@ -106,9 +106,17 @@ def upgrade() -> None:
         sa.UniqueConstraint("dedupe_key", name=op.f("uq_dropship_alerts_dedupe_key")),
     )
     op.create_index(op.f("ix_dropship_alerts_shop_id"), "dropship_alerts", ["shop_id"])
+    op.create_table(
+        "fulfillment_service_notifications", _id(), _shop(),
+        sa.Column("kind", sa.String(40), nullable=False),
+        sa.Column("received_at", UTCDateTime(), nullable=False),
+        sa.Column("processed_at", UTCDateTime(), nullable=True),
+    )
+    op.create_index("ix_fulfillment_service_notifications_pending", "fulfillment_service_notifications",
+                    ["shop_id", "processed_at"])
 
 
 def downgrade() -> None:
-    for table in ("dropship_alerts", "fulfillment_holds", "dropship_fulfillments", "dropship_orders",
+    for table in ("fulfillment_service_notifications", "dropship_alerts", "fulfillment_holds", "dropship_fulfillments", "dropship_orders",
                   "routing_decisions"):
         op.drop_table(table)

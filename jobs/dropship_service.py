@@ -1,0 +1,37 @@
+"""Shopify fulfillment-service mode: answer the fulfillment and cancellation requests assigned to
+the connector's service location (see connector/services/fulfillment_service.py). Idempotent: a
+request already answered is no longer assigned with that status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from connector.services import fulfillment_service
+from jobs import runtime
+
+PROCESS = "jobs.dropship_service.process_requests"
+
+
+def service_for(shop_id: int) -> Any:
+    from adapters.shopify.fulfillment_service import ShopifyFulfillmentService
+
+    platform: Any = runtime.container().platform_for(shop_id)
+    return ShopifyFulfillmentService(platform.client)
+
+
+def process_requests(shop_id: int) -> int:
+    """Answer every pending request; returns how many were answered."""
+    c = runtime.container()
+    report = fulfillment_service.process_requests(c.uow(), service_for(shop_id), shop_id)
+    from jobs.dropship import deliver_alerts
+
+    if report.rejected:
+        deliver_alerts(shop_id)
+    return len(report.accepted) + len(report.rejected) + len(report.cancellations_accepted) + \
+        len(report.cancellations_rejected)
+
+
+def enable(shop_id: int) -> str:
+    """Register the shop's fulfillment service; returns its location id."""
+    c = runtime.container()
+    return fulfillment_service.enable(c.uow(), service_for(shop_id), shop_id, c.settings.app_url or "")
