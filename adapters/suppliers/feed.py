@@ -17,7 +17,7 @@ from contextlib import AbstractContextManager
 from datetime import date
 from typing import IO, Any
 
-from adapters.suppliers.mapping import FieldMapping, parse_date, parse_int
+from adapters.suppliers.mapping import FieldMapping, parse_bool, parse_date, parse_decimal, parse_int
 from adapters.suppliers.sources import open_source
 from connector.domain.errors import ConfigError, InvalidPayload, SupplierFeedInvalid, SupplierUnavailable
 from connector.domain.supply import BadRows, SupplierFetch, SupplierRow, Validators
@@ -118,6 +118,8 @@ def _parse_text(text: io.TextIOWrapper, mapping: FieldMapping, bad: BadRows,
     i_qty = column(mapping.quantity, "quantity")
     i_date = column(mapping.restock_date, "restock date")
     i_lead = column(mapping.lead_time_days, "lead time")
+    i_drop = column(mapping.dropship, "dropship", required=True)  # mapped on purpose: must be there
+    i_cost = column(mapping.unit_cost, "unit cost", required=True)
     if i_qty is None and i_date is None and i_lead is None:
         raise SupplierFeedInvalid("feed has none of the quantity, restock date or lead time columns "
                                   f"(columns: {header[:20]}); check the supplier's mapping")
@@ -143,6 +145,8 @@ def _parse_text(text: io.TextIOWrapper, mapping: FieldMapping, bad: BadRows,
                 _date(record[i_date], formats) if i_date is not None else None,
                 _int(record[i_lead], "lead time") if i_lead is not None else None,
                 line,
+                parse_bool(record[i_drop], "dropship") if i_drop is not None else None,
+                parse_decimal(record[i_cost], "unit cost") if i_cost is not None else None,
             )
         except InvalidPayload as exc:
             bad.add(line, str(exc))

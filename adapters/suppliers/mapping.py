@@ -1,7 +1,8 @@
 """Field mapping and value parsing shared by the supplier adapters.
 
 A mapping names where each field is in a supplier's record: ``sku`` (required), ``quantity``,
-``restock_date``, ``lead_time_days``. For JSON records a name may be a dotted path
+``restock_date``, ``lead_time_days``, and for drop-ship ``dropship`` (yes/no, true/false, 1/0) and
+``unit_cost`` (a decimal number) — these two are read only when mapped. For JSON records a name may be a dotted path
 (``stock.available``). Dates are read with the configured ``date_formats`` (strptime patterns)
 and, always, ISO 8601 dates and date-times (``2016-10-27``, ``2016-10-27T14:36:04.487Z``,
 ``2016-12-25T13:00-0800``). A date-time counts as the calendar date it names.
@@ -12,12 +13,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from connector.domain.errors import ConfigError, InvalidPayload
 from connector.domain.supply import SupplierRow
 
-FIELDS = ("sku", "quantity", "restock_date", "lead_time_days")
+FIELDS = ("sku", "quantity", "restock_date", "lead_time_days", "dropship", "unit_cost")
 EMPTY = frozenset({"", "null", "none", "n/a", "-"})
 
 
@@ -27,6 +29,8 @@ class FieldMapping:
     quantity: str | None = "quantity"
     restock_date: str | None = "restock_date"
     lead_time_days: str | None = "lead_time_days"
+    dropship: str | None = None
+    unit_cost: str | None = None
     date_formats: tuple[str, ...] = ()
     extra_empty: frozenset[str] = field(default_factory=frozenset)
 
@@ -48,6 +52,8 @@ class FieldMapping:
             quantity=raw.get("quantity", "quantity"),
             restock_date=raw.get("restock_date", "restock_date"),
             lead_time_days=raw.get("lead_time_days", "lead_time_days"),
+            dropship=raw.get("dropship"),
+            unit_cost=raw.get("unit_cost"),
             date_formats=tuple(str(f) for f in formats),
         )
 
@@ -76,6 +82,38 @@ def parse_int(value: Any, what: str) -> int | None:
         if not number.is_integer():
             raise InvalidPayload(f"{what}: not a whole number: {text[:40]!r}") from None
         return int(number)
+
+
+TRUE = frozenset({"1", "true", "yes", "y", "x"})
+FALSE = frozenset({"0", "false", "no", "n"})
+
+
+def parse_bool(value: Any, what: str) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in EMPTY:
+        return None
+    if text in TRUE or text in FALSE:
+        return text in TRUE
+    raise InvalidPayload(f"{what}: not yes/no: {text[:40]!r}")
+
+
+def parse_decimal(value: Any, what: str) -> Decimal | None:
+    if value is None or isinstance(value, bool):
+        if isinstance(value, bool):
+            raise InvalidPayload(f"{what}: not a number: {value!r}")
+        return None
+    text = str(value).strip()
+    if text.lower() in EMPTY:
+        return None
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise InvalidPayload(f"{what}: not a number: {text[:40]!r}") from None
+    if not number.is_finite() or number < 0:
+        raise InvalidPayload(f"{what}: not a cost: {text[:40]!r}")
+    return number
 
 
 def parse_date(value: Any, formats: Sequence[str] = ()) -> date | None:
@@ -121,4 +159,6 @@ def to_row(record: Mapping[str, Any], mapping: FieldMapping, line: int) -> Suppl
         restock_date=parse_date(lookup(record, mapping.restock_date), mapping.date_formats),
         lead_time_days=parse_int(lookup(record, mapping.lead_time_days), "lead time"),
         line=line,
+        dropship=parse_bool(lookup(record, mapping.dropship), "dropship"),
+        unit_cost=parse_decimal(lookup(record, mapping.unit_cost), "unit cost"),
     )

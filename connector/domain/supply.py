@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 from connector.domain.errors import InvalidPayload
 
@@ -22,6 +23,10 @@ class SupplierRow:
     restock_date: date | None = None
     lead_time_days: int | None = None
     line: int = 0
+    dropship: bool | None = None
+    """Whether the supplier drop-ships this SKU (None: the feed does not say)."""
+    unit_cost: Decimal | None = None
+    """The supplier's unit cost (None: the feed does not say)."""
 
     def __post_init__(self) -> None:
         if not self.sku or not self.sku.strip():

@@ -6,14 +6,17 @@ that maps them (adapters/suppliers/mapping.py)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, select, update
 
 from connector.db.models import utcnow
 from connector.db.models_supply import Supplier, SupplierStock
 from connector.db.uow import UnitOfWork
 from connector.domain.errors import InvalidPayload
+from connector.domain.supply import SupplierRow
 
 log = logging.getLogger(__name__)
 
@@ -47,3 +50,19 @@ def set_terms(uow: UnitOfWork, supplier_id: int, sku: str, *, dropship: bool, un
     log.info("drop-ship terms set", extra={"supplier_id": supplier_id, "sku": sku, "dropship": dropship,
                                            "unit_cost": None if unit_cost is None else str(unit_cost)})
     return row_id
+
+
+def apply_feed_terms(session: Any, supplier_id: int, rows: Iterable[SupplierRow]) -> int:
+    """Store the drop-ship flag and unit cost a feed reports (only for rows that carry them, and only
+    where they differ); runs in the poll's transaction, after the stock rows exist."""
+    table = SupplierStock.__table__
+    where = and_(table.c.supplier_id == bindparam("s_id"), table.c.sku == bindparam("s_sku"))
+    rows = list(rows)
+    flags = [{"s_id": supplier_id, "s_sku": r.sku, "s_value": r.dropship} for r in rows if r.dropship is not None]
+    costs = [{"s_id": supplier_id, "s_sku": r.sku, "s_value": r.unit_cost} for r in rows if r.unit_cost is not None]
+    for column, params in ((table.c.dropship, flags), (table.c.unit_cost, costs)):
+        if params:
+            value = bindparam("s_value", type_=column.type)
+            session.connection().execute(update(table).where(where, column.is_distinct_from(value))
+                                         .values({column.name: value}), params)
+    return len(flags) + len(costs)

@@ -27,6 +27,7 @@ from connector.db.uow import UnitOfWork
 from connector.domain.errors import ConfigError, ConnectorError, InvalidPayload, SupplierFeedInvalid
 from connector.domain.supply import SupplierRow, Validators
 from connector.ports import SupplierClient
+from connector.services.supplier_terms import apply_feed_terms
 
 log = logging.getLogger(__name__)
 
@@ -263,6 +264,7 @@ def _apply_chunk(repo: Any, shop_id: int, supplier_id: int, snapshot_id: int, ch
     repo.insert_stock(inserts)
     repo.update_stock(updates)
     repo.insert_changes(changes)
+    apply_feed_terms(repo.session, supplier_id, latest.values())  # drop-ship terms, when the feed maps them
     return len(changes)
 
 

@@ -32,6 +32,8 @@ from typing import Any
 from flask import Flask, Response, jsonify, request
 
 FIELDS = ("sku", "quantity", "restock_date", "lead_time_days")
+TERMS = ("dropship", "unit_cost")
+"""Drop-ship terms: in the JSON answers of items that have them (not in the CSV feed)."""
 
 
 class SupplierSimulator:
@@ -59,7 +61,7 @@ class SupplierSimulator:
         if current is None:
             current = self.items[sku] = {"sku": sku, "quantity": 0, "restock_date": None, "lead_time_days": None}
             self._order = None
-        for name in FIELDS[1:]:
+        for name in (*FIELDS[1:], *TERMS):
             if name in item:
                 current[name] = item[name]
 
