@@ -44,6 +44,9 @@ def run_demo(echo: Echo) -> int:
         from connector.sandbox import demo_notify
 
         demo_notify.run(stack, echo)  # customer messages, a cancel through the store, pile-up alerts
+        from connector.sandbox import demo_dropship
+
+        demo_dropship.run(stack, echo)  # lines routed or not (why), ordered once, fulfilled with tracking
         from connector.sandbox import demo_install
 
         demo_install.run(stack, echo)  # a merchant installs on each platform
