@@ -56,7 +56,7 @@ def deliver_alerts(uow_factory: Callable[[], UnitOfWork], mailer: Mailer | None,
             claimed = uow.session.execute(update(DropshipAlert).where(  # type: ignore[union-attr]
                 DropshipAlert.id == alert_id, DropshipAlert.sent_at.is_(None)).values(sent_at=utcnow()))
             uow.commit()
-            if not claimed.rowcount:  # type: ignore[attr-defined]
+            if not claimed.rowcount:  # type: ignore[union-attr]
                 continue
         context = {"title": TITLES.get(kind, kind.replace("_", " ")), "message": message, "kind": kind,
                    "shop_name": shop.sender_name or domain, "order_name": "-", "support_email": ""}

@@ -55,7 +55,7 @@ def set_terms(uow: UnitOfWork, supplier_id: int, sku: str, *, dropship: bool, un
 def apply_feed_terms(session: Any, supplier_id: int, rows: Iterable[SupplierRow]) -> int:
     """Store the drop-ship flag and unit cost a feed reports (only for rows that carry them, and only
     where they differ); runs in the poll's transaction, after the stock rows exist."""
-    table = SupplierStock.__table__
+    table: Any = SupplierStock.__table__
     where = and_(table.c.supplier_id == bindparam("s_id"), table.c.sku == bindparam("s_sku"))
     rows = list(rows)
     flags = [{"s_id": supplier_id, "s_sku": r.sku, "s_value": r.dropship} for r in rows if r.dropship is not None]

@@ -76,7 +76,7 @@ def extension(api: Any, shop: Shop) -> dict[str, Any]:
         number = int(base["legacyResourceId"])
         sim_order = shop.order(number)
         fos = fulfillment_orders(shop, number)
-        unfulfilled = {}
+        unfulfilled: dict[int, int] = {}
         for fo in fos:
             for line_id, _, remaining in fo.items.values():
                 unfulfilled[line_id] = unfulfilled.get(line_id, 0) + (0 if fo.status == "CANCELLED" else remaining)
