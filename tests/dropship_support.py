@@ -14,6 +14,7 @@ from connector.db.models import Backorder
 from connector.db.models_dropship import DropshipOrder
 from connector.sandbox.stack import LocalStack
 from connector.sandbox.supplier_sim.seed import SUPPLIER_TOKEN
+from connector.services import routing as _routing_settings  # noqa: F401  (registers dropship.*)
 from connector.services.shop_settings import set_setting
 from connector.services.supplier_terms import set_terms
 from connector.services.suppliers import add_supplier
