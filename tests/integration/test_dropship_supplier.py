@@ -19,10 +19,11 @@ from sqlalchemy import select
 
 from connector.db.models import utcnow
 from connector.db.models_dropship import DropshipAlert
+from connector.sandbox.shopify_sim import ext_fulfillment as fo_ext
 from connector.sandbox.stack import start_stack
 from connector.services import dropship as dropship_service
 from connector.services.routing import latest_decisions, route_shop
-from jobs.dropship import place_dropship_order, store_for
+from jobs.dropship import place_dropship_order, poll_shipments, store_for
 from tests.dropship_support import (
     MERCHANT,
     add_dropship_supplier,
@@ -160,3 +161,18 @@ def test_a_supplier_without_an_api_gets_a_csv_purchase_sheet_by_email_once(stack
                       "email": "customer@example.com"}]
     assert place_dropship_order(order_id) == "placed" and len(sim.smtp.to("orders@supplier.example")) == 1
     assert sim.supplier.dropship.orders == {}  # nothing went to the supplier's API
+
+
+def test_tracking_a_supplier_without_an_api_emails_back_is_entered_by_hand_and_reaches_the_store(stack, tmp_path):
+    info, _, [order_id] = routed_order(stack, quantity=2, mode="email", email="orders@supplier.example")
+    assert place_dropship_order(order_id) == "placed"
+    entered = subprocess.run([str(BIN / "connector"), "dropship", "ship", str(order_id), "--quantity", "2",
+                              "--carrier", "DHL", "--number", "JD0146", "--url", "https://dhl.example/JD0146"],
+                             env=process_env(stack), capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert entered.returncode == 0 and "parcel JD0146 recorded" in entered.stdout, entered.stdout + entered.stderr
+    assert poll_shipments(info.id) == 1
+    [row] = dropship_orders(stack, info.id)
+    assert row.status == "shipped"
+    [made] = [f for fs in fo_ext._state(stack.sandbox.shopify.shop(info.domain))["fulfillments"].values()
+              for f in fs]
+    assert made["trackingInfo"] == [{"company": "DHL", "number": "JD0146", "url": "https://dhl.example/JD0146"}]
