@@ -149,8 +149,10 @@ def test_connector_sandbox_prints_the_supplier_url(env) -> None:  # noqa: F811
     process = subprocess.Popen([CONNECTOR, "sandbox", "--shopify-port", str(free_port()), "--woocommerce-port",
                                 str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        lines = [process.stdout.readline() for _ in range(3)]
-        assert lines[2].startswith("supplier simulator:    http://127.0.0.1:")
+        lines = []
+        while not any(line.startswith("supplier simulator:") for line in lines) and len(lines) < 30:
+            lines.append(process.stdout.readline())
+        assert lines[-1].startswith("supplier simulator:    http://127.0.0.1:"), lines
     finally:
         process.terminate()
         process.wait(timeout=10)
