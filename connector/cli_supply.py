@@ -110,7 +110,9 @@ def suppliers_poll(name: str, shop_name: str, publish: bool) -> None:
                f"{report.rows_changed} changed" + (f"; error: {report.error}" if report.error else ""))
     if report.status == "failed":
         sys.exit(1)
-    dates = refresh_dates(c.uow(), shop_id)
+    from jobs.supply import notify_available
+
+    dates = refresh_dates(c.uow(), shop_id, set_promised=not notify_available())
     click.echo(f"dates: {len(dates.changed_skus)} SKU dates changed, "
                f"{len(dates.backorders_changed)} backorders' dates changed")
     if publish and dates.changed_skus:
@@ -164,7 +166,9 @@ def dates(shop_name: str, refresh: bool, sync_catalog: bool, publish: bool, as_j
 
         sync(c.uow(), catalog, info.id)
     if refresh or sync_catalog:
-        refresh_dates(c.uow(), info.id)
+        from jobs.supply import notify_available
+
+        refresh_dates(c.uow(), info.id, set_promised=not notify_available())
     if publish:
         from connector.services.publish import publish_dates
 

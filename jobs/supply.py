@@ -56,7 +56,7 @@ def refresh_dates(shop_id: int) -> int:
     c = runtime.container()
     uow = c.uow()
     with uow.shop_lock(shop_id):
-        report = dates_service.refresh_dates(uow, shop_id)
+        report = dates_service.refresh_dates(uow, shop_id, set_promised=not notify_available())
     if report.changed_skus:
         c.queue.enqueue(PUBLISH_DATES, shop_id)
     if (report.changed_skus or report.backorders_changed) and notify_available():

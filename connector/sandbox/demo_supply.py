@@ -18,6 +18,7 @@ from connector.services.dates import refresh_dates
 from connector.services.publish import publish_dates
 from connector.services.reporting_supply import sku_dates
 from connector.services.suppliers import add_supplier, poll_supplier
+from jobs.supply import notify_available
 
 Echo = Callable[[str], None]
 SLIP_SKU = {"shopify": "LANTERN", "woocommerce": "TEA-SENCHA"}
@@ -44,7 +45,7 @@ def run(stack: LocalStack, echo: Echo) -> None:
         sync_catalog(c.uow(), catalog, info.id)
         report = poll_supplier(c.uow(), c.box, supplier_ids[info.id])
         echo(f"  {info.domain}: poll {report.status}, {report.rows_total} rows, {report.rows_changed} changed")
-        refresh_dates(c.uow(), info.id)
+        refresh_dates(c.uow(), info.id, set_promised=not notify_available())
         published = publish_dates(c.uow(), catalog, info.id)
         totals["written"] += published.written
         totals["switched"] += published.switched
@@ -61,7 +62,7 @@ def run(stack: LocalStack, echo: Echo) -> None:
     for info in stack.shops.values():
         catalog = catalog_for(c.platform_for(info.id))
         report = poll_supplier(c.uow(), c.box, supplier_ids[info.id])
-        dates = refresh_dates(c.uow(), info.id)
+        dates = refresh_dates(c.uow(), info.id, set_promised=not notify_available())
         published = publish_dates(c.uow(), catalog, info.id)
         echo(f"  {info.domain}: poll {report.status} ({report.rows_changed} changed rows); "
              f"{len(dates.changed_skus)} SKU date changed; {published.written} page written; "

@@ -1,9 +1,9 @@
 """Each SKU's expected in-stock date, and the current date of every open backorder.
 
 Reads the store's catalogue mirror, what suppliers last said, and open purchase orders; applies
-``connector.domain.eta``; writes ``sku_eta`` and the backorders' ``expected_date`` (and
-``promised_date`` the first time a date is known; the notify feature may set it when it tells the
-customer). Only rows whose date changed are written, so a rerun changes nothing.
+``connector.domain.eta``; writes ``sku_eta`` and the backorders' ``expected_date``
+(``promised_date`` is the notify feature's; see ``refresh_dates``). Only rows whose date changed
+are written, so a rerun changes nothing.
 """
 
 from __future__ import annotations
@@ -74,7 +74,13 @@ def shop_today(zone: str, now: datetime | None = None) -> date:
     return (now or datetime.now(UTC)).astimezone(ZoneInfo(zone)).date()
 
 
-def refresh_dates(uow: UnitOfWork, shop_id: int, *, today: date | None = None) -> DatesReport:
+def refresh_dates(uow: UnitOfWork, shop_id: int, *, today: date | None = None,
+                  set_promised: bool = False) -> DatesReport:
+    """Recompute every SKU date and open backorder date of the shop.
+
+    ``promised_date`` belongs to the notify feature (the date first given to the customer); only
+    where that feature is not installed (``set_promised``) is it set here, to the first date known.
+    """
     rules, zone = shop_rules(uow, shop_id)
     today = today or shop_today(zone)
     report = DatesReport(shop_id)
@@ -124,7 +130,7 @@ def refresh_dates(uow: UnitOfWork, shop_id: int, *, today: date | None = None) -
                 backorder.expected_date = new
                 backorder.dates_updated_at = now
                 report.backorders_changed.append(backorder.id)
-            if backorder.promised_date is None and new is not None:
+            if set_promised and backorder.promised_date is None and new is not None:
                 backorder.promised_date = new
         report.skus = len(skus)
         uow.commit()

@@ -192,7 +192,7 @@ def test_dates_follow_the_supplier_and_open_backorders_carry_them(uow, box, shop
         uow.commit()
     platform = FakePlatform({"A": -2})
     capture_order(uow, platform, shop_id, OrderBuilder("1").line("A", 2).build())
-    report = refresh_dates(uow, shop_id, today=FRIDAY)
+    report = refresh_dates(uow, shop_id, today=FRIDAY, set_promised=True)
     assert sorted(report.changed_skus) == ["SKU-A", "SKU-B", "SKU-C", "SKU-D"]
     with uow:
         etas = {r.sku: (r.expected_date, r.source, r.page_date) for r in uow.session.scalars(select(SkuEta))}
@@ -205,8 +205,21 @@ def test_dates_follow_the_supplier_and_open_backorders_carry_them(uow, box, shop
     assert refresh_dates(uow, shop_id, today=FRIDAY).changed_skus == []  # a rerun changes nothing
     sim.set_stock({"sku": "SKU-A", "restock_date": "2026-12-20"})
     suppliers.poll_supplier(uow, box, supplier_id)
-    slipped = refresh_dates(uow, shop_id, today=FRIDAY)
+    slipped = refresh_dates(uow, shop_id, today=FRIDAY, set_promised=True)
     assert slipped.changed_skus == ["SKU-A"] and len(slipped.backorders_changed) == 1
     with uow:
         backorder = suppliers.supply(uow).open_backorders(shop_id)[0]
         assert (backorder.expected_date, backorder.promised_date) == (date(2026, 12, 23), date(2026, 12, 13))
+
+
+def test_the_promised_date_is_left_to_the_notify_feature_unless_asked(uow, box, shop_id, sim) -> None:
+    supplier_id = add_api_supplier(uow, box, shop_id, sim)
+    suppliers.poll_supplier(uow, box, supplier_id)
+    with uow:
+        uow.session.add(StoreSku(shop_id=shop_id, sku="SKU-A", product_id="pA", variant_id="A", available=-1))
+        uow.commit()
+    capture_order(uow, FakePlatform({"A": -1}), shop_id, OrderBuilder("1").line("A", 1).build())
+    refresh_dates(uow, shop_id, today=FRIDAY)
+    with uow:
+        backorder = suppliers.supply(uow).open_backorders(shop_id)[0]
+        assert (backorder.expected_date, backorder.promised_date) == (date(2026, 12, 13), None)
