@@ -102,6 +102,7 @@ def _print_backorders(stack: LocalStack, echo: Echo, render_table: Callable[...,
                 rows.append({"platform": info.platform, "sku": b.sku, "short": b.quantity_backordered,
                              "promised": b.promised_date or "-", "expected now": b.expected_date or "-"})
     echo("")
-    echo("Open backorders carry the date first promised and the current date:")
+    echo("Open backorders now carry their current expected date (the promised date is set when the customer "
+         "is first told):")
     echo(render_table(sorted(rows, key=lambda r: (r["platform"], str(r["sku"]))),
                       ["platform", "sku", "short", "promised", "expected now"]))
