@@ -180,7 +180,9 @@ class Backorder(Base):
 
 # Tables added by later features live in their own modules; importing them here registers them
 # on Base.metadata wherever the models are used.
-from connector.db import models_supply  # noqa: E402, F401
-from connector.db import models_notify  # noqa: E402, F401
-from connector.db import models_install  # noqa: E402, F401
-from connector.db import models_dropship  # noqa: E402, F401
+from connector.db import (  # noqa: E402
+    models_dropship,  # noqa: F401
+    models_install,  # noqa: F401
+    models_notify,  # noqa: F401
+    models_supply,  # noqa: F401
+)

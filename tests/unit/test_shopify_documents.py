@@ -8,7 +8,8 @@ from graphql import parse, validate
 from adapters.shopify import catalog, fulfillment, queries
 
 
-@pytest.mark.parametrize("document", queries.ALL_DOCUMENTS + catalog.DOCUMENTS + fulfillment.DOCUMENTS, ids=lambda d: d.split("(")[0].split()[-1])
+@pytest.mark.parametrize("document", queries.ALL_DOCUMENTS + catalog.DOCUMENTS + fulfillment.DOCUMENTS,
+                         ids=lambda d: d.split("(")[0].split()[-1])
 def test_each_document_validates_against_the_real_admin_schema(shopify_schema, document: str) -> None:
     errors = validate(shopify_schema, parse(document))
     assert errors == [], [e.message for e in errors]
