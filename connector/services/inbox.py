@@ -70,8 +70,9 @@ def insert_event(engine: Engine, shop_id: int, topic: str, dedupe_key: str,
     received = now.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds") if dialect == "sqlite" else now
     try:
         connection = engine.raw_connection()
-    except OperationalError as exc:
-        raise StorageUnavailable(f"cannot store event: {type(exc.orig).__name__}") from None
+    except (OperationalError, engine.dialect.loaded_dbapi.Error) as exc:
+        # The pool hands out the driver's own error when it reconnects a discarded connection.
+        raise StorageUnavailable(f"cannot store event: {type(exc).__name__}") from None
     autocommit = dialect == "postgresql"
     try:
         if autocommit:
@@ -89,9 +90,7 @@ def insert_event(engine: Engine, shop_id: int, topic: str, dedupe_key: str,
             connection.commit()
         cursor.close()
     except engine.dialect.loaded_dbapi.Error as exc:
-        _rollback(connection)
-        if engine.dialect.is_disconnect(exc, connection, None):
-            connection.invalidate()
+        _discard_if_broken(engine, connection, exc)
         raise StorageUnavailable(f"cannot store event: {type(exc).__name__}") from None
     finally:
         if autocommit:
@@ -109,11 +108,18 @@ def _restore_transactions(connection: Any) -> None:
         connection.invalidate()
 
 
-def _rollback(connection: Any) -> None:
+def _discard_if_broken(engine: Engine, connection: Any, error: Any) -> None:
+    """Roll back; a connection the server dropped is invalidated so the pool does not hand it out again."""
     try:
         connection.rollback()
-    except Exception:  # noqa: BLE001 - the connection is already broken; the pool discards it
-        log.debug("rollback after a failed insert failed too")
+        broken = engine.dialect.is_disconnect(error, connection.dbapi_connection, None)
+    except Exception:  # noqa: BLE001 - rolling back a dead connection fails too: it is broken
+        broken = True
+    if broken:
+        try:
+            connection.invalidate()
+        except Exception:  # noqa: BLE001 - already gone
+            log.debug("invalidating a broken connection failed")
 
 
 def _keep(name: str) -> bool:
