@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,10 +31,22 @@ class LocalStack:
         return self.server.url
 
     def wait_for_capture(self, timeout: float = 20.0) -> None:
-        """Until both simulators have delivered every webhook and the workers are idle."""
-        self.sandbox.shopify.wait_for_deliveries(timeout)
-        self.sandbox.woocommerce.wait_for_deliveries(timeout)
-        self.container.queue.wait_idle(timeout)
+        """Until both simulators have delivered every webhook and the workers are idle, and stay so.
+
+        Work begets webhooks (marking a WooCommerce order sends order.updated) and webhooks beget
+        jobs, so this repeats until a round sees no new delivery.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            before = len(self.sandbox.shopify.deliveries) + len(self.sandbox.woocommerce.deliveries)
+            remaining = max(0.1, deadline - time.monotonic())
+            self.sandbox.shopify.wait_for_deliveries(remaining)
+            self.sandbox.woocommerce.wait_for_deliveries(remaining)
+            self.container.queue.wait_idle(remaining)
+            time.sleep(0.05)  # let a delivery triggered by the last job start
+            after = len(self.sandbox.shopify.deliveries) + len(self.sandbox.woocommerce.deliveries)
+            if after == before or time.monotonic() > deadline:
+                return
 
     def stop(self) -> None:
         self.server.stop()
