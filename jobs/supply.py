@@ -48,7 +48,31 @@ def poll_supplier(supplier_id: int) -> str:
     report = supplier_service.poll_supplier(c.uow(), c.box, supplier_id)
     if report.status == "ok" and report.rows_changed:
         c.queue.enqueue(REFRESH_DATES, report.shop_id)
+    if report.status == "failed":
+        alert_supplier_down(report)
     return report.status
+
+
+def alert_supplier_down(report: supplier_service.PollReport) -> bool:
+    """Tell the merchant once per outage (by the shop's alert email and Slack webhook) that a supplier
+    keeps failing and that its last good stock and dates stay in force."""
+    from connector.db.models_supply import Supplier
+    from connector.services.dropship import alert
+    from jobs.dropship import deliver_alerts
+
+    c = runtime.container()
+    with c.uow() as uow:
+        supplier = uow.session.get(Supplier, report.supplier_id)  # type: ignore[union-attr]
+        if supplier is None:
+            return False
+        name = supplier.name
+        since = supplier.last_success_at.isoformat() if supplier.last_success_at else "never"
+    message = (f"Supplier {name} could not be polled ({report.error}). Its last good stock and dates "
+               f"stay in force until it answers again.")
+    new = alert(c.uow(), report.shop_id, "supplier_unavailable",
+                f"supplier-down:{report.supplier_id}:{since}", message)
+    deliver_alerts(report.shop_id)
+    return new
 
 
 def refresh_dates(shop_id: int) -> int:
