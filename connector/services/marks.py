@@ -22,6 +22,9 @@ def sync_marks(uow: UnitOfWork, platform: StorePlatform, shop_id: int) -> int:
     written = 0
     with uow.shop_lock(shop_id):
         with uow:
+            shop = uow.shops.get(shop_id)
+            if shop is None or shop.status != "active":  # uninstalled or disconnected: leave the store alone
+                return 0
             pending = [
                 (order.platform_order_id, order.status, order.marked, _desired(order.lines))
                 for order in uow.orders.needing_mark(shop_id)

@@ -141,3 +141,13 @@ def test_an_open_snapshot_never_reopens_a_cancelled_order(uow, shop_id):
     store = FakePlatform({"V1": -1})
     capture_order(uow, store, shop_id, OrderBuilder("1").line("V1", 1).cancel(0).build())
     assert capture_order(uow, store, shop_id, OrderBuilder("1").line("V1", 1).build()).outcome == "unchanged"
+
+
+def test_an_uninstalled_shop_gets_no_store_writes(uow, shop_id):
+    store = FakePlatform({"V1": -1})
+    capture_order(uow, store, shop_id, OrderBuilder("1").line("V1", 1).build())
+    with uow:
+        uow.shops.get(shop_id).status = "uninstalled"
+        uow.commit()
+    assert sync_marks(uow, store, shop_id) == 0
+    assert [c for c in store.calls if c[0] == "mark"] == []
