@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from connector.bootstrap import Container
 from connector.domain.errors import StorageUnavailable
-from connector.services.inbox import store_event
+from connector.services.inbox import insert_event
 from jobs.events import PROCESS_EVENT
 
 log = logging.getLogger(__name__)
@@ -67,7 +67,7 @@ def reject(platform: str, error: Rejected) -> ResponseReturnValue:
 def store_and_enqueue(platform: str, shop_id: int, topic: str, dedupe_key: str, body: bytes) -> ResponseReturnValue:
     c = container()
     try:
-        stored = store_event(c.uow(), shop_id, topic, dedupe_key, dict(request.headers), body)
+        stored = insert_event(c.engine, shop_id, topic, dedupe_key, request.headers, body)
     except (StorageUnavailable, SQLAlchemyError) as exc:
         raise Rejected(503, f"storage unavailable: {type(exc).__name__}", shop_id=shop_id) from None
     if stored.created:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
@@ -56,8 +56,14 @@ _SQL = {
 }
 
 
+class HeaderItems(Protocol):
+    """A Mapping, or the web framework's headers object: anything with ``items()``."""
+
+    def items(self) -> Iterable[tuple[str, str]]: ...
+
+
 def insert_event(engine: Engine, shop_id: int, topic: str, dedupe_key: str,
-                 headers: Mapping[str, str], body: bytes) -> Stored:
+                 headers: HeaderItems, body: bytes) -> Stored:
     """One short transaction on a pooled DBAPI connection.
 
     This runs for every webhook, so it skips SQLAlchemy's statement layer (its per-execution
