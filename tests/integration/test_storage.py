@@ -119,15 +119,18 @@ def test_backorders_keep_aware_utc_times(uow, shop_id):
     assert datetime.fromisoformat(row["created_at"]).utcoffset() == timedelta(0)
 
 
-def test_on_postgresql_webhook_bodies_are_stored_inline_and_uncompressed(engine):
-    if engine.dialect.name != "postgresql":
-        pytest.skip("a PostgreSQL storage setting; SQLite has none")
+def test_on_postgresql_webhook_bodies_are_stored_inline_and_uncompressed(postgres_url):
     from sqlalchemy import text
 
-    with engine.connect() as connection:
-        storage = connection.execute(text(
-            "SELECT attstorage FROM pg_attribute WHERE attrelid = 'webhook_events'::regclass AND attname = 'body'"
-        )).scalar_one()
-        options = connection.execute(text(
-            "SELECT reloptions FROM pg_class WHERE oid = 'webhook_events'::regclass")).scalar_one()
+    engine = make_engine(postgres_url)
+    try:
+        upgrade(engine)
+        with engine.connect() as connection:
+            storage = connection.execute(text(
+                "SELECT attstorage FROM pg_attribute WHERE attrelid = 'webhook_events'::regclass AND attname = 'body'"
+            )).scalar_one()
+            options = connection.execute(text(
+                "SELECT reloptions FROM pg_class WHERE oid = 'webhook_events'::regclass")).scalar_one()
+    finally:
+        engine.dispose()
     assert storage == "e" and "toast_tuple_target=8160" in options
