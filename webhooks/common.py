@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from connector.bootstrap import Container
 from connector.domain.errors import StorageUnavailable
+from connector.metrics import WEBHOOKS_RECEIVED, WEBHOOKS_REJECTED, reject_reason
 from connector.services.inbox import insert_event
 from jobs.events import PROCESS_EVENT
 
@@ -52,8 +53,6 @@ def parse_json_object(body: bytes) -> dict[str, Any]:
 
 
 def reject(platform: str, error: Rejected) -> ResponseReturnValue:
-    from connector.metrics import WEBHOOKS_REJECTED, reject_reason
-
     WEBHOOKS_REJECTED.labels(platform=platform, reason=reject_reason(error.status)).inc()
     log.warning("webhook rejected", extra={"platform": platform, "status": error.status,
                                            "reason": error.reason, **error.context})
@@ -76,8 +75,6 @@ def store_and_enqueue(platform: str, shop_id: int, topic: str, dedupe_key: str, 
         except Exception:  # noqa: BLE001 - the event is committed; the sweeper will queue it
             log.exception("enqueue failed; the sweeper will pick the event up",
                           extra={"event_id": stored.event_id})
-    from connector.metrics import WEBHOOKS_RECEIVED
-
     WEBHOOKS_RECEIVED.labels(platform=platform, outcome="stored" if stored.created else "duplicate").inc()
     log.info("webhook accepted", extra={"platform": platform, "shop_id": shop_id, "topic": topic,
                                         "event_id": stored.event_id, "duplicate": not stored.created})

@@ -14,7 +14,7 @@ import threading
 import time
 from typing import Any
 
-from adapters.queue.resolve import resolve_job
+from adapters.queue.resolve import check_job, resolve_job
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ class InlineQueue:
         return self
 
     def enqueue(self, job: str, *args: Any, delay_seconds: float = 0.0) -> None:
-        resolve_job(job)  # fail fast on a bad reference, in the caller
+        check_job(job)  # fail fast on a bad reference, in the caller
         if delay_seconds > 0:
             with self._cond:
                 heapq.heappush(self._delayed, (time.monotonic() + delay_seconds, next(self._counter), job, args))
@@ -110,7 +110,7 @@ class NoQueue:
     """For web processes that only store events: a separate worker or the sweeper picks them up."""
 
     def enqueue(self, job: str, *args: Any, delay_seconds: float = 0.0) -> None:
-        resolve_job(job)
+        check_job(job)
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
         return True

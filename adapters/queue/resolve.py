@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 from connector.domain.errors import PermanentError
@@ -17,3 +18,10 @@ def resolve_job(name: str) -> Callable[..., Any]:
     if not callable(function):
         raise PermanentError(f"no job {name!r}")
     return function
+
+
+@cache
+def check_job(name: str) -> None:
+    """Fail fast on a bad reference at enqueue time. Cached: enqueue runs on every webhook, and a
+    reference that resolved once stays valid (workers still resolve it afresh when they run it)."""
+    resolve_job(name)

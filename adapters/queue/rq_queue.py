@@ -18,7 +18,7 @@ from typing import Any
 from redis import Redis
 from rq import Queue, Retry, SimpleWorker
 
-from adapters.queue.resolve import resolve_job
+from adapters.queue.resolve import check_job, resolve_job
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ class RQQueue:
         self.queue = Queue(name, connection=self.redis)
 
     def enqueue(self, job: str, *args: Any, delay_seconds: float = 0.0) -> None:
-        resolve_job(job)  # fail fast on a bad reference, in the caller
+        check_job(job)  # fail fast on a bad reference, in the caller
         policy = policy_for(job)
         options: dict[str, Any] = {"retry": policy.retry(), "job_timeout": policy.timeout,
                                    "result_ttl": RESULT_TTL, "failure_ttl": FAILURE_TTL,
