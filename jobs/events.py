@@ -22,6 +22,6 @@ def process_event(event_id: int) -> str:
         with c.uow() as uow:
             event = uow.events.get(event_id)
             shop_id = event.shop_id if event is not None else None
-        if shop_id is not None:
-            c.queue.enqueue(REFRESH_DATES, shop_id)
+        if shop_id is not None:  # recorded (job_runs) and coalesced: one waiting refresh per shop
+            runtime.enqueue_run(c, REFRESH_DATES, shop_id, shop_id=shop_id, coalesce=True)
     return outcome.status

@@ -46,8 +46,8 @@ _publish_guard = threading.Lock()
 def poll_supplier(supplier_id: int) -> str:
     c = runtime.container()
     report = supplier_service.poll_supplier(c.uow(), c.box, supplier_id)
-    if report.status == "ok" and report.rows_changed:
-        c.queue.enqueue(REFRESH_DATES, report.shop_id)
+    if report.status == "ok" and report.rows_changed:  # the next poll sees no change: record this one
+        runtime.enqueue_run(c, REFRESH_DATES, report.shop_id, shop_id=report.shop_id, coalesce=True)
     if report.status == "failed":
         alert_supplier_down(report)
     return report.status
@@ -81,10 +81,10 @@ def refresh_dates(shop_id: int) -> int:
     uow = c.uow()
     with uow.shop_lock(shop_id):
         report = dates_service.refresh_dates(uow, shop_id, set_promised=not notify_available())
-    if report.changed_skus:
-        c.queue.enqueue(PUBLISH_DATES, shop_id)
+    if report.changed_skus:  # recorded: the next refresh finds nothing changed and would not ask again
+        runtime.enqueue_run(c, PUBLISH_DATES, shop_id, shop_id=shop_id, coalesce=True)
     if (report.changed_skus or report.backorders_changed) and notify_available():
-        c.queue.enqueue(NOTIFY_EVALUATE, shop_id)
+        runtime.enqueue_run(c, NOTIFY_EVALUATE, shop_id, shop_id=shop_id, coalesce=True)
     return len(report.changed_skus)
 
 
@@ -112,7 +112,7 @@ def sync_catalog(shop_id: int) -> int:
 
     c = runtime.container()
     report = catalog_service.sync_catalog(c.uow(), catalog_for(c.platform_for(shop_id)), shop_id)
-    c.queue.enqueue(REFRESH_DATES, shop_id)
+    runtime.enqueue_run(c, REFRESH_DATES, shop_id, shop_id=shop_id, coalesce=True)
     return report.skus
 
 

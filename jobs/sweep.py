@@ -1,10 +1,17 @@
-"""The sweeper: the database is the truth, so anything stored but never finished is queued again."""
+"""The sweeper: the database is the truth, so anything stored but never finished is queued again.
+
+Two ledgers: the inbox (webhook events, jobs.events.process_event) and the job-run record of
+durable one-off jobs (job_runs, adapters/queue/runs.py). Scheduled work is in neither: the clock
+asks for it again on its next tick. The sweeper also prunes old finished runs.
+"""
 
 from __future__ import annotations
 
 import logging
 from datetime import timedelta
 
+from adapters.queue import runs
+from adapters.queue.policy import policy_for
 from connector.db.models import utcnow
 from jobs import runtime
 from jobs.events import PROCESS_EVENT
@@ -13,19 +20,33 @@ log = logging.getLogger(__name__)
 
 SWEEP = "jobs.sweep.sweep"
 GRACE = timedelta(seconds=30)
-"""A pending event younger than this is presumably still in the queue."""
+"""A pending event or run younger than this is presumably still in the queue."""
 
 
 def sweep(grace_seconds: float | None = None) -> int:
-    """Enqueue events that are pending past the grace period, due for retry, or stuck processing."""
+    """Enqueue events that are pending past the grace period, due for retry, or stuck processing, and
+    job runs pending past the grace period or whose worker stopped beating; returns how many."""
     c = runtime.container()
     now = utcnow()
     grace = GRACE if grace_seconds is None else timedelta(seconds=grace_seconds)
+    lease = timedelta(seconds=c.settings.event_lease_seconds)
     with c.uow() as uow:
-        lease = timedelta(seconds=c.settings.event_lease_seconds)
         due = list(uow.events.due(now, received_before=now - grace, stuck_before=now - lease))
     for event_id in due:
         c.queue.enqueue(PROCESS_EVENT, event_id)
     if due:
         log.info("sweeper re-enqueued events", extra={"count": len(due)})
-    return len(due)
+    report = sweep_runs(grace)
+    return len(due) + report.requeued
+
+
+def sweep_runs(grace: timedelta = GRACE) -> runs.SweepReport:
+    """Queue again lost job runs, give up those that keep losing their worker, prune old ones."""
+    c = runtime.container()
+    lease = timedelta(seconds=c.settings.event_lease_seconds)
+    report = runs.sweep_runs(c.engine, c.queue, grace=grace, lease=lease,
+                             max_starts=lambda job: policy_for(job).max_starts())
+    pruned = runs.prune(c.engine)
+    if pruned:
+        log.info("sweeper pruned old job runs", extra={"count": pruned})
+    return report

@@ -85,8 +85,12 @@ def customer_link(token: str, choice: str) -> ResponseReturnValue:
     except StorageUnavailable:
         return _render(503, "Please try again", ["We could not record your answer just now. Please try again."])
     from jobs.notify import EVALUATE_BACKORDERS
+    from jobs.runtime import enqueue_run
 
-    container.queue.enqueue(EVALUATE_BACKORDERS, view.shop_id)
+    try:  # recorded (job_runs): a lost queue does not leave the answer unacted until the next scheduled run
+        enqueue_run(container, EVALUATE_BACKORDERS, view.shop_id, shop_id=view.shop_id, coalesce=True)
+    except Exception:  # noqa: BLE001 - the answer is stored; the scheduled evaluation acts on it
+        log.exception("could not queue the evaluation of an answered delay", extra={"shop_id": view.shop_id})
     if choice == "cancel":
         return _render(200, "Cancellation requested",
                        ["Thank you. We are cancelling these items now; you will get an email when the refund "

@@ -57,9 +57,11 @@ def _notification() -> ResponseReturnValue:
         notification_id = record_notification(c.uow(), shop.shop_id, kind)
     except (StorageUnavailable, SQLAlchemyError) as exc:
         raise Rejected(503, f"storage unavailable: {type(exc).__name__}") from None
-    try:
-        c.queue.enqueue(PROCESS, shop.shop_id)
-    except Exception:  # noqa: BLE001 - stored: the next ping or the schedule answers it
+    try:  # recorded (job_runs): nothing scheduled answers requests, so a lost job must come back
+        from jobs.runtime import enqueue_run
+
+        enqueue_run(c, PROCESS, shop.shop_id, shop_id=shop.shop_id, coalesce=True)
+    except Exception:  # noqa: BLE001 - the ping is stored; the sweeper or the next ping answers it
         log.exception("could not queue fulfillment requests", extra={"shop_id": shop.shop_id})
     log.info("fulfillment service notification", extra={"shop_id": shop.shop_id, "kind": kind,
                                                         "notification_id": notification_id})

@@ -1,7 +1,8 @@
 """The embedded queue: worker threads in this process, with delayed jobs.
 
 Jobs carry only references, and everything a job needs is in the database, so losing this
-queue (a crash, a restart) loses no work: the sweeper queues unfinished events again.
+queue (a crash, a restart) loses no work: the sweeper queues unfinished events and recorded job
+runs (adapters/queue/runs.py) again. Recorded runs follow the same retry policies as on RQ.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ import logging
 import queue
 import threading
 import time
+from datetime import timedelta
 from typing import Any
 
+from adapters.queue.policy import policy_for
 from adapters.queue.resolve import check_job, resolve_job
 
 log = logging.getLogger(__name__)
@@ -24,7 +27,9 @@ _STOP = object()
 class InlineQueue:
     def __init__(self, threads: int = 4) -> None:
         self._ready: queue.Queue[Any] = queue.Queue()
-        self._delayed: list[tuple[float, int, str, tuple[Any, ...]]] = []
+        self._delayed: list[tuple[float, int, str, tuple[Any, ...], int | None]] = []
+        self._runs: set[int] = set()
+        """Recorded runs this queue holds (waiting, delayed or running): ``is_live`` for the sweeper."""
         self._counter = itertools.count()
         self._cond = threading.Condition()
         self._busy = 0
@@ -44,14 +49,29 @@ class InlineQueue:
 
     def enqueue(self, job: str, *args: Any, delay_seconds: float = 0.0) -> None:
         check_job(job)  # fail fast on a bad reference, in the caller
+        self._put(job, args, delay_seconds, None)
+
+    def push_run(self, run_id: int, job: str, args: tuple[Any, ...], delay_seconds: float = 0.0) -> None:
+        """Deliver a recorded run; the worker claims it and marks it running, done or failed."""
+        check_job(job)
+        with self._cond:
+            self._runs.add(run_id)
+        self._put(job, tuple(args), delay_seconds, run_id)
+
+    def is_live(self, run_id: int) -> bool:
+        with self._cond:
+            return run_id in self._runs
+
+    def _put(self, job: str, args: tuple[Any, ...], delay_seconds: float, run_id: int | None) -> None:
         if delay_seconds > 0:
             with self._cond:
-                heapq.heappush(self._delayed, (time.monotonic() + delay_seconds, next(self._counter), job, args))
+                heapq.heappush(self._delayed, (time.monotonic() + delay_seconds, next(self._counter), job, args,
+                                               run_id))
                 self._cond.notify_all()
             return
         with self._cond:
             self._busy += 1
-        self._ready.put((job, args))
+        self._ready.put((job, args, run_id))
 
     def _release_delayed(self) -> None:
         while True:
@@ -60,9 +80,9 @@ class InlineQueue:
                     return
                 now = time.monotonic()
                 while self._delayed and self._delayed[0][0] <= now:
-                    _, _, job, args = heapq.heappop(self._delayed)
+                    _, _, job, args, run_id = heapq.heappop(self._delayed)
                     self._busy += 1
-                    self._ready.put((job, args))
+                    self._ready.put((job, args, run_id))
                 wait = (self._delayed[0][0] - now) if self._delayed else 1.0
                 self._cond.wait(timeout=min(wait, 1.0))
 
@@ -71,15 +91,40 @@ class InlineQueue:
             item = self._ready.get()
             if item is _STOP:
                 return
-            job, args = item
+            job, args, run_id = item
+            retry: list[float] = []
             try:
-                resolve_job(job)(*args)
+                if run_id is None:
+                    resolve_job(job)(*args)
+                else:
+                    self._run_recorded(run_id, job, args, retry)
             except Exception:  # noqa: BLE001 - a failing job must not kill the worker
-                log.exception("job failed", extra={"job": job, "job_args": args})
+                log.exception("job failed", extra={"job": job, "job_args": args, "run_id": run_id})
             finally:
                 with self._cond:
                     self._busy -= 1
+                    if run_id is not None:
+                        self._runs.discard(run_id)
                     self._cond.notify_all()
+            if run_id is not None and retry and not self._stopping:
+                self.push_run(run_id, job, args, delay_seconds=retry[0])
+
+    @staticmethod
+    def _run_recorded(run_id: int, job: str, args: tuple[Any, ...], retry: list[float]) -> None:
+        from adapters.queue import runs
+        from jobs import runtime
+
+        container = runtime.container()
+        policy = policy_for(job)
+
+        def retry_in(starts: int) -> float | None:
+            delay = policy.retry_in(starts)
+            if delay is not None:
+                retry.append(delay)
+            return delay
+
+        runs.execute(container.engine, run_id, lambda: resolve_job(job)(*args),
+                     lease=timedelta(seconds=container.settings.event_lease_seconds), retry_in=retry_in)
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
         """Block until no job is queued or running (delayed jobs not counted); True if idle."""
@@ -111,6 +156,12 @@ class NoQueue:
 
     def enqueue(self, job: str, *args: Any, delay_seconds: float = 0.0) -> None:
         check_job(job)
+
+    def push_run(self, run_id: int, job: str, args: tuple[Any, ...], delay_seconds: float = 0.0) -> None:
+        check_job(job)  # recorded: a worker process's sweeper queues it
+
+    def is_live(self, run_id: int) -> bool:
+        return False
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
         return True

@@ -11,53 +11,27 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from redis import Redis
-from rq import Queue, Retry, SimpleWorker
+from rq import Queue, SimpleWorker
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
 
+from adapters.queue.policy import DEFAULT_POLICY, POLICIES, RetryPolicy, policy_for
 from adapters.queue.resolve import check_job, resolve_job
+
+__all__ = ["DEFAULT_POLICY", "POLICIES", "RetryPolicy", "RQQueue", "policy_for", "run_job", "run_recorded",
+           "run_worker"]
 
 log = logging.getLogger(__name__)
 
 QUEUE_NAME = "connector"
 RESULT_TTL = 300
 FAILURE_TTL = 7 * 24 * 3600
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How often RQ runs a job again after it raised, and after how long; how long it may run."""
-
-    retries: int = 3
-    intervals: tuple[int, ...] = (10, 60, 300)
-    timeout: int = 600
-
-    def retry(self) -> Retry | None:
-        return Retry(max=self.retries, interval=list(self.intervals)) if self.retries > 0 else None
-
-
-DEFAULT_POLICY = RetryPolicy()
-POLICIES: dict[str, RetryPolicy] = {
-    # process_event records its own retries (status 'retry', backoff) and re-enqueues itself; RQ retries
-    # only cover a crash before that bookkeeping (e.g. the database unreachable at claim time).
-    "jobs.events.process_event": RetryPolicy(retries=5, intervals=(5, 30, 120, 600, 1800), timeout=300),
-    # the sweeper runs every 30 seconds anyway
-    "jobs.sweep.sweep": RetryPolicy(retries=0, timeout=120),
-    "jobs.shops.reconcile": RetryPolicy(retries=3, intervals=(30, 120, 600), timeout=1800),
-    "jobs.shops.sync_marks": RetryPolicy(retries=3, intervals=(30, 120, 600), timeout=900),
-    "jobs.install.health_check": RetryPolicy(retries=1, intervals=(60,), timeout=300),
-    "jobs.install.check_shop": RetryPolicy(retries=2, intervals=(60, 300), timeout=300),
-    "jobs.install.refresh_token": RetryPolicy(retries=5, intervals=(5, 15, 60, 120, 300), timeout=120),
-    "jobs.install.email_export": RetryPolicy(retries=5, intervals=(60, 300, 900, 3600, 7200), timeout=120),
-}
-"""Per job; anything not listed gets DEFAULT_POLICY."""
-
-
-def policy_for(job: str) -> RetryPolicy:
-    return POLICIES.get(job, DEFAULT_POLICY)
+JOB_ID_PREFIX = "jobrun-"
+"""RQ job id of a recorded run: ``jobrun-<run id>``, so the sweeper can ask Redis whether it is still there."""
 
 
 def run_job(job: str, *args: Any) -> Any:
@@ -80,6 +54,26 @@ def run_job(job: str, *args: Any) -> Any:
                                         "seconds": round(elapsed, 4)})
 
 
+def run_recorded(run_id: int, job: str, *args: Any) -> Any:
+    """What RQ executes for a recorded run: ``run_job`` inside the run's claim (adapters/queue/runs.py).
+    A failure leaves the run pending while RQ still has retries for it, failed once they are spent."""
+    from rq import get_current_job
+
+    from adapters.queue import runs
+    from jobs import runtime
+
+    container = runtime.container()
+
+    def retry_in(_starts: int) -> float | None:
+        current = get_current_job()
+        if current is None or not current.retries_left:
+            return None
+        return float(current.get_retry_interval())
+
+    return runs.execute(container.engine, run_id, lambda: run_job(job, *args),
+                        lease=timedelta(seconds=container.settings.event_lease_seconds), retry_in=retry_in)
+
+
 def connect(redis_url: str) -> Redis:
     return Redis.from_url(redis_url, socket_connect_timeout=3, socket_timeout=10, health_check_interval=15)
 
@@ -94,14 +88,40 @@ class RQQueue:
 
     def enqueue(self, job: str, *args: Any, delay_seconds: float = 0.0) -> None:
         check_job(job)  # fail fast on a bad reference, in the caller
+        self._put(run_job, (job, *args), job, args, delay_seconds, {})
+
+    def push_run(self, run_id: int, job: str, args: tuple[Any, ...], delay_seconds: float = 0.0) -> None:
+        """Deliver a recorded run (adapters/queue/runs.py) under the RQ job id ``jobrun-<run_id>``."""
+        check_job(job)
+        self._put(run_recorded, (run_id, job, *args), job, args, delay_seconds,
+                  {"job_id": f"{JOB_ID_PREFIX}{run_id}"})
+
+    def _put(self, function: Any, call_args: tuple[Any, ...], job: str, args: tuple[Any, ...],
+             delay_seconds: float, extra: dict[str, Any]) -> None:
         policy = policy_for(job)
         options: dict[str, Any] = {"retry": policy.retry(), "job_timeout": policy.timeout,
                                    "result_ttl": RESULT_TTL, "failure_ttl": FAILURE_TTL,
-                                   "description": f"{job}{tuple(args)!r}"}
+                                   "description": f"{job}{tuple(args)!r}", **extra}
         if delay_seconds > 0:
-            self.queue.enqueue_in(timedelta(seconds=delay_seconds), run_job, job, *args, **options)
+            self.queue.enqueue_in(timedelta(seconds=delay_seconds), function, *call_args, **options)
         else:
-            self.queue.enqueue(run_job, job, *args, **options)
+            self.queue.enqueue(function, *call_args, **options)
+
+    def is_live(self, run_id: int) -> bool:
+        """Whether Redis still holds the run: waiting, scheduled (a retry) or started by a worker that
+        is still registered. False after FLUSHALL or a Redis restart without persistence."""
+        try:
+            job = Job.fetch(f"{JOB_ID_PREFIX}{run_id}", connection=self.redis)
+        except NoSuchJobError:
+            return False
+        status = job.get_status(refresh=False)
+        if status in (JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED):
+            return True
+        if status == JobStatus.STARTED and job.worker_name:
+            # the run's own heartbeat decides for claimed runs; this covers a worker that took the job
+            # but has not claimed the row yet
+            return bool(self.redis.exists(SimpleWorker.redis_worker_namespace_prefix + job.worker_name))
+        return False
 
     def ping(self) -> bool:
         return bool(self.redis.ping())

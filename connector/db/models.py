@@ -186,3 +186,4 @@ from connector.db import (  # noqa: E402
     models_notify,  # noqa: F401
     models_supply,  # noqa: F401
 )
+    models_jobs,  # noqa: F401

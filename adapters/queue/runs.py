@@ -1,0 +1,317 @@
+"""The job-run ledger: durable one-off jobs recorded in ``job_runs``, claimed, finished, swept.
+
+A durable enqueue stores a pending row (in the caller's transaction when one is given, else in a
+transaction of its own) and then hands the queue the run id. The worker wrapper (``execute``)
+claims the row, beats while the job runs and marks it done, pending again (a retry is coming) or
+failed (the retry policy is spent). The queue is only delivery: ``sweep_runs`` queues again rows
+that stayed pending past a grace period or whose worker stopped beating, unless the queue still
+holds them. Only the claim holder may finish a run, so a late duplicate delivery does nothing.
+
+Scheduled work (the clock's fan-outs) is not recorded: the next tick asks for it again.
+Webhook events are not recorded here either: the inbox (webhook_events) is their ledger.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, event, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from adapters.queue.resolve import check_job
+from connector.db.models import utcnow
+from connector.db.models_jobs import JobRun
+
+log = logging.getLogger(__name__)
+
+KEEP_DONE = timedelta(days=7)
+"""Finished runs are kept this long for the dashboard and CLI, then pruned by the sweeper."""
+KEEP_FAILED = timedelta(days=30)
+"""Failed runs are kept longer: someone may need to see why."""
+SWEEP_BATCH = 500
+_PUSH_LIST = "connector.job_runs.to_push"
+
+
+def dedupe_key_for(job: str, args: Sequence[Any]) -> str:
+    """One key per (job, arguments): a second request for the same not-yet-started work joins it."""
+    key = f"{job}:{json.dumps(list(args), separators=(',', ':'), sort_keys=True)}"
+    if len(key) > 400:
+        raise ValueError(f"dedupe key for {job} is over 400 characters; pass ids, not payloads")
+    return key
+
+
+def _push(queue: Any, run_id: int, job: str, args: Sequence[Any], delay_seconds: float) -> None:
+    push_run = getattr(queue, "push_run", None)
+    if push_run is not None:
+        push_run(run_id, job, tuple(args), delay_seconds=delay_seconds)
+    else:  # a queue that knows nothing of runs (a test's recording queue): deliver the job itself
+        queue.enqueue(job, *args, delay_seconds=delay_seconds)
+
+
+def _safe_push(queue: Any, run_id: int, job: str, args: Sequence[Any], delay_seconds: float) -> None:
+    try:
+        _push(queue, run_id, job, args, delay_seconds)
+    except Exception:  # noqa: BLE001 - the row is committed: the sweeper queues it after the grace period
+        log.exception("job run recorded but not queued; the sweeper will queue it", extra={"run_id": run_id,
+                                                                                           "job": job})
+
+
+def _insert(job: str, args: Sequence[Any], shop_id: int | None, dedupe_key: str | None, now: datetime,
+            delay_seconds: float, dialect: str) -> Any:
+    values = {"job": job, "args": list(args), "shop_id": shop_id, "dedupe_key": dedupe_key, "status": "pending",
+              "attempts": 0, "requeues": 0, "enqueued_at": now, "due_at": now + timedelta(seconds=delay_seconds)}
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(JobRun).values(**values)
+    if dedupe_key is not None:
+        statement = statement.on_conflict_do_nothing(index_elements=["dedupe_key"])
+    return statement.returning(JobRun.id)
+
+
+def enqueue_run(engine: Engine, queue: Any, job: str, args: Sequence[Any], *, shop_id: int | None = None,
+                coalesce: bool = False, delay_seconds: float = 0.0, session: Session | None = None) -> int | None:
+    """Record a pending run of ``job`` and queue it; returns the run id, or None when ``coalesce`` found
+    the same work (job and arguments) pending and not started yet, which then covers this request.
+
+    With ``session`` the row is written in the caller's open transaction and queued only once that
+    commits (a rollback leaves neither). Coalescing needs the caller's changes committed before the
+    check (else a run starting in between would miss them), so it is refused inside a transaction.
+    """
+    check_job(job)
+    try:
+        json.dumps(list(args))
+    except TypeError:
+        raise ValueError(f"arguments of {job} must be JSON values (ids), got {args!r}") from None
+    if coalesce and session is not None:
+        raise ValueError("coalesce=True needs the caller's changes committed: enqueue after the commit")
+    if delay_seconds < 0:
+        raise ValueError(f"delay_seconds must not be negative, got {delay_seconds}")
+    key = dedupe_key_for(job, args) if coalesce else None
+    statement = _insert(job, args, shop_id, key, utcnow(), delay_seconds, engine.dialect.name)
+    if session is not None:
+        run_id = int(session.execute(statement).scalar_one())
+        _push_after_commit(session, queue, run_id, job, args, delay_seconds)
+        return run_id
+    with engine.begin() as connection:
+        inserted = connection.execute(statement).scalar_one_or_none()
+    if inserted is None:
+        return None
+    _safe_push(queue, int(inserted), job, args, delay_seconds)
+    return int(inserted)
+
+
+def _push_after_commit(session: Session, queue: Any, run_id: int, job: str, args: Sequence[Any],
+                       delay_seconds: float) -> None:
+    waiting = session.info.get(_PUSH_LIST)
+    if waiting is None:
+        waiting = session.info[_PUSH_LIST] = []
+        event.listen(session, "after_commit", _push_waiting)
+        event.listen(session, "after_rollback", _drop_waiting)
+    waiting.append((queue, run_id, job, tuple(args), delay_seconds))
+
+
+def _push_waiting(session: Session) -> None:
+    waiting = session.info.get(_PUSH_LIST) or []
+    session.info[_PUSH_LIST] = []
+    for queue, run_id, job, args, delay in waiting:
+        _safe_push(queue, run_id, job, args, delay)
+
+
+def _drop_waiting(session: Session) -> None:
+    session.info[_PUSH_LIST] = []
+
+
+# -- the worker side ------------------------------------------------------------------------------
+
+def new_claim() -> str:
+    """Names one execution: host, process and a random token (two threads never share a claim)."""
+    return f"{socket.gethostname()[:100]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+
+
+def claim(engine: Engine, run_id: int, claim_id: str, lease: timedelta) -> int | None:
+    """Take the run for this execution; returns its start count, or None when it is finished or
+    another execution holds it and is still beating (a duplicate delivery: do nothing)."""
+    now = utcnow()
+    with engine.begin() as connection:
+        result = connection.execute(
+            update(JobRun)
+            .where(JobRun.id == run_id, or_(JobRun.status == "pending",
+                                            and_(JobRun.status == "running", JobRun.heartbeat_at < now - lease)))
+            .values(status="running", worker=claim_id, started_at=now, heartbeat_at=now, finished_at=None,
+                    attempts=JobRun.attempts + 1, dedupe_key=None)
+            .returning(JobRun.attempts))
+        attempts = result.scalar_one_or_none()
+    return None if attempts is None else int(attempts)
+
+
+def _settle(engine: Engine, run_id: int, claim_id: str, **values: Any) -> bool:
+    with engine.begin() as connection:
+        result = connection.execute(update(JobRun).where(JobRun.id == run_id, JobRun.worker == claim_id,
+                                                         JobRun.status == "running").values(**values))
+    return bool(result.rowcount)
+
+
+def heartbeat(engine: Engine, run_id: int, claim_id: str) -> bool:
+    return _settle(engine, run_id, claim_id, heartbeat_at=utcnow())
+
+
+@contextmanager
+def beating(engine: Engine, run_id: int, claim_id: str, every: float) -> Iterator[None]:
+    """Renew the run's heartbeat every ``every`` seconds while the block runs (a short job never writes)."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(every):
+            try:
+                heartbeat(engine, run_id, claim_id)
+            except SQLAlchemyError as exc:
+                log.warning("job run heartbeat failed", extra={"run_id": run_id, "error": type(exc).__name__})
+
+    thread = threading.Thread(target=beat, name=f"job-run-{run_id}-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+
+
+def error_text(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:2000]
+
+
+SKIPPED = "skipped"
+"""What ``execute`` returns for a delivery whose run is finished or held by a live execution."""
+
+
+def execute(engine: Engine, run_id: int, call: Callable[[], Any], *, lease: timedelta,
+            retry_in: Callable[[int], float | None]) -> Any:
+    """Run ``call`` as run ``run_id``: claim, beat, then done; on an exception the run goes back to
+    pending when ``retry_in(starts)`` gives a delay (the queue retries it), else failed; the exception
+    propagates. A finish that cannot be written leaves the run to the sweeper (jobs are idempotent)."""
+    claim_id = new_claim()
+    attempts = claim(engine, run_id, claim_id, lease)
+    if attempts is None:
+        log.info("job run already finished or running elsewhere; delivery skipped", extra={"run_id": run_id})
+        return SKIPPED
+    with beating(engine, run_id, claim_id, max(lease.total_seconds() / 3, 0.5)):
+        try:
+            result = call()
+        except Exception as exc:
+            delay = retry_in(attempts)
+            now = utcnow()
+            try:
+                if delay is not None:
+                    _settle(engine, run_id, claim_id, status="pending", due_at=now + timedelta(seconds=delay),
+                            worker=None, heartbeat_at=None, last_error=error_text(exc))
+                else:
+                    _settle(engine, run_id, claim_id, status="failed", finished_at=now, heartbeat_at=None,
+                            last_error=error_text(exc))
+            except SQLAlchemyError as db_exc:
+                log.warning("could not record the job run's failure", extra={"run_id": run_id,
+                                                                             "error": type(db_exc).__name__})
+            raise
+    try:
+        if not _settle(engine, run_id, claim_id, status="done", finished_at=utcnow(), heartbeat_at=None):
+            log.warning("job run finished after its claim was taken over", extra={"run_id": run_id})
+    except SQLAlchemyError as exc:
+        log.warning("job run done but not recorded; it may run again", extra={"run_id": run_id,
+                                                                               "error": type(exc).__name__})
+    return result
+
+
+# -- the sweeper side -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SweepReport:
+    requeued: int = 0
+    given_up: int = 0
+    live: int = 0
+
+
+def _is_live(queue: Any, run_id: int) -> bool:
+    is_live = getattr(queue, "is_live", None)
+    return bool(is_live(run_id)) if is_live is not None else False
+
+
+def sweep_runs(engine: Engine, queue: Any, *, grace: timedelta, lease: timedelta,
+               max_starts: Callable[[str], int]) -> SweepReport:
+    """Queue again runs pending past ``grace`` that the queue no longer holds, and runs whose worker has
+    not beaten for ``lease`` (the heartbeat is the truth for those: a killed worker can look alive in
+    Redis for minutes); give up runs started ``max_starts(job)`` times. The rows are claimed
+    with SELECT ... FOR UPDATE SKIP LOCKED (PostgreSQL; SQLite takes its write lock at BEGIN
+    IMMEDIATE) and stamped due now, so a second sweeper at the same time skips them."""
+    now = utcnow()
+    stale = or_(and_(JobRun.status == "pending", JobRun.due_at <= now - grace),
+                and_(JobRun.status == "running", JobRun.heartbeat_at < now - lease))
+    query = select(JobRun.id, JobRun.job, JobRun.args, JobRun.attempts, JobRun.status).where(stale) \
+        .order_by(JobRun.id).limit(SWEEP_BATCH)
+    if engine.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    requeue: list[tuple[int, str, list[Any]]] = []
+    given_up = live = 0
+    with engine.begin() as connection:
+        for run_id, job, args, attempts, status in connection.execute(query).all():
+            if status == "pending" and _is_live(queue, run_id):
+                live += 1
+            elif attempts >= max_starts(job):
+                _give_up(connection, run_id, attempts, now)
+                given_up += 1
+            else:
+                requeue.append((run_id, job, list(args)))
+        if requeue:
+            connection.execute(update(JobRun).where(JobRun.id.in_([r[0] for r in requeue])).values(
+                status="pending", due_at=now, worker=None, heartbeat_at=None, requeues=JobRun.requeues + 1))
+    for run_id, job, args in requeue:
+        _safe_push(queue, run_id, job, args, 0.0)
+    if requeue or given_up:
+        log.info("sweeper re-enqueued job runs", extra={"count": len(requeue), "given_up": given_up})
+    return SweepReport(len(requeue), given_up, live)
+
+
+def _give_up(connection: Connection, run_id: int, attempts: int, now: datetime) -> None:
+    connection.execute(update(JobRun).where(JobRun.id == run_id).values(
+        status="failed", finished_at=now, worker=None, heartbeat_at=None, dedupe_key=None,
+        last_error=func.coalesce(JobRun.last_error, "") + f" [given up: started {attempts} times without finishing]"))
+    log.warning("job run given up", extra={"run_id": run_id, "attempts": attempts})
+
+
+def prune(engine: Engine, *, keep_done: timedelta = KEEP_DONE, keep_failed: timedelta = KEEP_FAILED) -> int:
+    """Delete done runs older than ``keep_done`` and failed runs older than ``keep_failed``."""
+    now = utcnow()
+    with engine.begin() as connection:
+        result = connection.execute(delete(JobRun).where(or_(
+            and_(JobRun.status == "done", JobRun.finished_at < now - keep_done),
+            and_(JobRun.status == "failed", JobRun.finished_at < now - keep_failed))))
+    return int(result.rowcount or 0)
+
+
+def counts(engine: Engine) -> dict[str, int]:
+    """Runs per status (pending, running, done, failed), zero where there are none."""
+    with engine.connect() as connection:
+        rows = connection.execute(select(JobRun.status, func.count()).group_by(JobRun.status)).all()
+    found = {str(status): int(n) for status, n in rows}
+    return {status: found.get(status, 0) for status in ("pending", "running", "done", "failed")}
+
+
+def recent(engine: Engine, *, status: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+    """The newest runs (optionally of one status), newest first, as plain dicts."""
+    query = select(JobRun).order_by(JobRun.id.desc()).limit(limit)
+    if status is not None:
+        query = query.where(JobRun.status == status)
+    with Session(engine) as session:
+        return [{"id": r.id, "job": r.job, "args": r.args, "shop_id": r.shop_id, "status": r.status,
+                 "attempts": r.attempts, "requeues": r.requeues, "enqueued_at": r.enqueued_at,
+                 "started_at": r.started_at, "finished_at": r.finished_at, "last_error": r.last_error}
+                for r in session.scalars(query)]
