@@ -1,7 +1,7 @@
 """The sweeper: the database is the truth, so anything stored but never finished is queued again.
 
 Two ledgers: the inbox (webhook events, jobs.events.process_event) and the job-run record of
-durable one-off jobs (job_runs, adapters/queue/runs.py). Scheduled work is in neither: the clock
+durable one-off jobs (job_runs, adapters/queue/runs.py and run_sweep.py). Scheduled work is in neither: the clock
 asks for it again on its next tick. The sweeper also prunes old finished runs.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from adapters.queue import runs
+from adapters.queue import run_sweep
 from adapters.queue.policy import policy_for
 from connector.db.models import utcnow
 from jobs import runtime
@@ -40,13 +40,13 @@ def sweep(grace_seconds: float | None = None) -> int:
     return len(due) + report.requeued
 
 
-def sweep_runs(grace: timedelta = GRACE) -> runs.SweepReport:
+def sweep_runs(grace: timedelta = GRACE) -> run_sweep.SweepReport:
     """Queue again lost job runs, give up those that keep losing their worker, prune old ones."""
     c = runtime.container()
     lease = timedelta(seconds=c.settings.event_lease_seconds)
-    report = runs.sweep_runs(c.engine, c.queue, grace=grace, lease=lease,
+    report = run_sweep.sweep_runs(c.engine, c.queue, grace=grace, lease=lease,
                              max_starts=lambda job: policy_for(job).max_starts())
-    pruned = runs.prune(c.engine)
+    pruned = run_sweep.prune(c.engine)
     if pruned:
         log.info("sweeper pruned old job runs", extra={"count": pruned})
     return report

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from adapters.queue import runs
+from adapters.queue import run_sweep, runs
 from adapters.queue.inline import InlineQueue
 from adapters.queue.policy import POLICIES, RetryPolicy
 from connector.bootstrap import Container, bootstrap
@@ -135,10 +135,10 @@ def test_two_sweepers_at_once_queue_a_lost_run_once(database_url, containers):
         connection.execute(update(JobRun).values(due_at=utcnow() - timedelta(hours=1)))
     release = threading.Event()
     slow, fast = RecordingRunQueue(hold=release), RecordingRunQueue()
-    reports: dict[str, runs.SweepReport] = {}
+    reports: dict[str, run_sweep.SweepReport] = {}
 
     def sweeper(name: str, queue: RecordingRunQueue) -> None:
-        reports[name] = runs.sweep_runs(c.engine, queue, grace=timedelta(seconds=10), lease=timedelta(seconds=5),
+        reports[name] = run_sweep.sweep_runs(c.engine, queue, grace=timedelta(seconds=10), lease=timedelta(seconds=5),
                                         max_starts=lambda job: 5)
 
     first = threading.Thread(target=sweeper, args=("slow", slow))
@@ -164,7 +164,7 @@ def test_many_sweepers_together_queue_each_lost_run_exactly_once(database_url, c
 
     def sweeper(queue: RecordingRunQueue) -> None:
         barrier.wait()
-        runs.sweep_runs(c.engine, queue, grace=timedelta(seconds=10), lease=timedelta(seconds=5),
+        run_sweep.sweep_runs(c.engine, queue, grace=timedelta(seconds=10), lease=timedelta(seconds=5),
                         max_starts=lambda job: 5)
 
     threads = [threading.Thread(target=sweeper, args=(q,)) for q in queues]
@@ -184,16 +184,16 @@ def test_a_run_whose_worker_stopped_beating_is_queued_again_then_given_up_after_
     assert runs.claim(c.engine, run_id, "dead-worker", timedelta(seconds=5)) == 1
     sweep_now: dict[str, Any] = {"grace": timedelta(seconds=30), "lease": timedelta(seconds=5),
                                  "max_starts": lambda job: 2}
-    assert runs.sweep_runs(c.engine, queue, **sweep_now).requeued == 0  # still beating
+    assert run_sweep.sweep_runs(c.engine, queue, **sweep_now).requeued == 0  # still beating
     with c.engine.begin() as connection:
         connection.execute(update(JobRun).values(heartbeat_at=utcnow() - timedelta(seconds=6)))
-    assert runs.sweep_runs(c.engine, queue, **sweep_now).requeued == 1
+    assert run_sweep.sweep_runs(c.engine, queue, **sweep_now).requeued == 1
     assert run_row(c, run_id).status == "pending" and queue.pushed == [run_id, run_id]
     assert not runs.heartbeat(c.engine, run_id, "dead-worker")  # the old claim can no longer touch it
     assert runs.claim(c.engine, run_id, "second", timedelta(seconds=5)) == 2
     with c.engine.begin() as connection:
         connection.execute(update(JobRun).values(heartbeat_at=utcnow() - timedelta(seconds=6)))
-    report = runs.sweep_runs(c.engine, queue, **sweep_now)
+    report = run_sweep.sweep_runs(c.engine, queue, **sweep_now)
     row = run_row(c, run_id)
     assert (report.requeued, report.given_up, row.status) == (0, 1, "failed")
     assert "given up: started 2 times" in (row.last_error or "")
@@ -255,7 +255,7 @@ def test_old_finished_runs_are_pruned_done_after_seven_days_failed_after_thirty(
         uow.session.add(JobRun(job=EMAIL_EXPORT, args=[0], status="pending", attempts=0, requeues=0,
                                enqueued_at=now - timedelta(days=40), due_at=now - timedelta(days=40)))
         uow.commit()
-    assert runs.prune(c.engine) == 2
-    left = sorted((r["status"], r["args"][0]) for r in runs.recent(c.engine))
+    assert run_sweep.prune(c.engine) == 2
+    left = sorted((r["status"], r["args"][0]) for r in run_sweep.recent(c.engine))
     assert left == [("done", 1), ("failed", 8), ("pending", 0)]
-    assert runs.counts(c.engine) == {"pending": 1, "running": 0, "done": 1, "failed": 1}
+    assert run_sweep.counts(c.engine) == {"pending": 1, "running": 0, "done": 1, "failed": 1}
