@@ -7,6 +7,7 @@ Each feature owns one module (connector/cli_<feature>.py) that does
 from connector import (
     cli_dropship,  # noqa: E402, F401
     cli_install,  # noqa: E402, F401
+    cli_jobs,  # noqa: E402, F401
     cli_notify,  # noqa: E402, F401
     cli_shop_settings,  # noqa: E402, F401
     cli_supply,  # noqa: E402, F401

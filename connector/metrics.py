@@ -3,7 +3,8 @@
 With gunicorn's several processes set PROMETHEUS_MULTIPROC_DIR (an empty directory, wiped at
 start; the Procfile does this): every process then writes its samples there and /metrics adds
 them up. Without it each process reports only its own samples (fine for ``connector serve``).
-Queue depth is read from the queue when /metrics is scraped, so it is the same in every process.
+Queue depth (and, given a counter, the pending and running job runs of the job_runs table) is read
+when /metrics is scraped, so it is the same in every process.
 """
 
 from __future__ import annotations
@@ -53,8 +54,25 @@ class _QueueDepth:
         yield gauge
 
 
-def render(queue_depth: Callable[[], int]) -> bytes:
-    """The exposition text for this process (or every process, in multiprocess mode) plus queue depth."""
+class _JobRuns:
+    def __init__(self, counts: Callable[[], dict[str, int]]) -> None:
+        self._counts = counts
+
+    def collect(self) -> Any:
+        gauge = GaugeMetricFamily("connector_job_runs", "Recorded one-off job runs not finished yet, by status.",
+                                  labels=["status"])
+        try:
+            counts = self._counts()
+        except Exception:  # noqa: BLE001 - an unreachable database must not break the scrape
+            counts = {"pending": float("nan"), "running": float("nan")}  # type: ignore[dict-item]
+        for status in ("pending", "running"):
+            gauge.add_metric([status], float(counts.get(status, 0)))
+        yield gauge
+
+
+def render(queue_depth: Callable[[], int], job_runs: Callable[[], dict[str, int]] | None = None) -> bytes:
+    """The exposition text for this process (or every process, in multiprocess mode) plus queue depth
+    and, with ``job_runs``, the pending and running job runs."""
     registry = CollectorRegistry()
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess
@@ -67,6 +85,8 @@ def render(queue_depth: Callable[[], int]) -> bytes:
     text = generate_latest(registry)
     depth_registry = CollectorRegistry()
     depth_registry.register(_QueueDepth(queue_depth))  # type: ignore[arg-type]
+    if job_runs is not None:
+        depth_registry.register(_JobRuns(job_runs))  # type: ignore[arg-type]
     return text + generate_latest(depth_registry)
 
 

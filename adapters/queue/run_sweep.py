@@ -108,3 +108,12 @@ def recent(engine: Engine, *, status: str | None = None, limit: int = 50) -> lis
                  "attempts": r.attempts, "requeues": r.requeues, "enqueued_at": r.enqueued_at,
                  "started_at": r.started_at, "finished_at": r.finished_at, "last_error": r.last_error}
                 for r in session.scalars(query)]
+
+
+def open_counts(engine: Engine) -> dict[str, int]:
+    """Pending and running runs (the Prometheus gauge): only unfinished rows are counted."""
+    with engine.connect() as connection:
+        rows = connection.execute(select(JobRun.status, func.count()).where(
+            JobRun.status.in_(("pending", "running"))).group_by(JobRun.status)).all()
+    found = {str(status): int(n) for status, n in rows}
+    return {"pending": found.get("pending", 0), "running": found.get("running", 0)}
