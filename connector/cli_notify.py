@@ -7,6 +7,7 @@ import json
 import click
 
 import connector.services.notify_settings  # noqa: F401  (registers the notify.* and alerts.* shop settings)
+import connector.services.promise  # noqa: F401  (registers the promise.* shop settings: the checkout promise)
 from connector.cli import _container, _fail_cleanly, main, render_table
 
 

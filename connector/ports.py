@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from connector.domain.model import BackorderMark, OrderSnapshot, StockLevel, StockRef
 from connector.domain.notify import CancelResult
@@ -34,6 +34,16 @@ class StorePlatform(Protocol):
 
     def orders_updated_since(self, since: datetime) -> Iterator[OrderSnapshot]:
         """Every order updated at or after ``since``, oldest update first, across all pages."""
+        ...
+
+
+@runtime_checkable
+class DeliveryPromises(Protocol):
+    """A store that can say what delivery date it promised at checkout (Shopify's delivery method).
+    Optional: capture asks only platforms that implement it (connector/services/promise.py)."""
+
+    def delivery_promise(self, order_id: str) -> datetime | None:
+        """The latest delivery moment promised for the order, or None when none was stated."""
         ...
 
 

@@ -21,6 +21,14 @@ class OrderBuilder:
         self.lines: list[OrderLine] = []
         self.cancelled = False
         self.email: str | None = "customer@example.com"
+        self.attributes: list[tuple[str, str | int | float]] = []
+        self.attribute_kind = "note_attributes"
+
+    def attribute(self, name: str, value: str | int | float, *, kind: str = "note_attributes") -> OrderBuilder:
+        """An order attribute as a delivery-date app leaves it (Shopify note_attributes, WooCommerce meta_data)."""
+        self.attributes.append((name, value))
+        self.attribute_kind = kind
+        return self
 
     def line(self, variant: str, quantity: int, *, line_id: str | None = None,
              backordered_meta: int | None = None, product: str | None = None) -> OrderBuilder:
@@ -39,4 +47,5 @@ class OrderBuilder:
     def build(self) -> OrderSnapshot:
         return OrderSnapshot(order_id=self.order_id, name=f"#{self.order_id}", created_at=self.created,
                              updated_at=self.updated, lines=tuple(self.lines), cancelled=self.cancelled,
-                             customer_email=self.email)
+                             customer_email=self.email, attributes=tuple(self.attributes),
+                             attribute_kind=self.attribute_kind)

@@ -15,6 +15,7 @@ from adapters.shopify import queries
 from adapters.shopify.client import ShopifyGraphQL, raise_user_errors
 from connector.domain.errors import InvalidPayload, PlatformRejected
 from connector.domain.model import BackorderMark, OrderLine, OrderSnapshot, StockLevel, StockRef
+from connector.domain.promise import collect_attributes
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,8 @@ class ShopifyPlatform:
             cancelled=payload.get("cancelled_at") is not None,
             customer_email=payload.get("email") or None,
             financial_status=payload.get("financial_status"),
+            attributes=collect_attributes(payload.get("note_attributes"), "name", "value"),
+            attribute_kind="note_attributes",
         )
 
     # -- stock ----------------------------------------------------------------------------------
@@ -111,6 +114,29 @@ class ShopifyPlatform:
         data = self.client.execute(queries.TAGS_REMOVE, variables)
         raise_user_errors(data.get("tagsRemove"), "tagsRemove")
         log.info("shopify order untagged %s", self.backorder_tag, extra={"order_id": order_id})
+
+    # -- checkout promise -----------------------------------------------------------------------
+
+    def delivery_promise(self, order_id: str) -> datetime | None:
+        """The latest ``maxDeliveryDateTime`` over the order's fulfillment orders: the delivery date
+        Shopify promised at checkout. None when no delivery method states one (or the order is gone)."""
+        data = self.client.execute(queries.DELIVERY_PROMISE, {"id": gid("Order", order_id),
+                                                              "first": queries.FULFILLMENT_ORDERS_PER_PROMISE})
+        order = data.get("order") or {}
+        latest: datetime | None = None
+        for node in (order.get("fulfillmentOrders") or {}).get("nodes") or []:
+            value = ((node or {}).get("deliveryMethod") or {}).get("maxDeliveryDateTime")
+            if not isinstance(value, str):
+                continue
+            try:
+                moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError:
+                log.warning("shopify maxDeliveryDateTime unreadable", extra={"order_id": order_id})
+                continue
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=UTC)
+            latest = moment if latest is None or moment > latest else latest
+        return latest
 
     # -- reconciliation -------------------------------------------------------------------------
 
@@ -165,6 +191,8 @@ class ShopifyPlatform:
             cancelled=node.get("cancelledAt") is not None,
             customer_email=node.get("email") or None,
             financial_status=status.lower() if isinstance(status, str) else None,
+            attributes=collect_attributes(node.get("customAttributes"), "key", "value"),
+            attribute_kind="note_attributes",
         )
 
 

@@ -67,6 +67,10 @@ query ConnectorOrdersUpdatedSince($first: Int!, $after: String, $query: String!,
       updatedAt
       cancelledAt
       displayFinancialStatus
+      customAttributes {
+        key
+        value
+      }
       lineItems(first: $lines) {
         pageInfo {
           hasNextPage
@@ -128,4 +132,24 @@ mutation ConnectorTagsRemove($id: ID!, $tags: [String!]!) {
 }
 """
 
-ALL_DOCUMENTS: tuple[str, ...] = (STOCK_LEVELS, ORDERS_UPDATED_SINCE, ORDER_LINE_ITEMS, TAGS_ADD, TAGS_REMOVE)
+FULFILLMENT_ORDERS_PER_PROMISE = 20
+"""Fulfillment orders read for an order's delivery promise (one per location and split; rarely many)."""
+
+DELIVERY_PROMISE = """
+query ConnectorDeliveryPromise($id: ID!, $first: Int!) {
+  order(id: $id) {
+    id
+    fulfillmentOrders(first: $first) {
+      nodes {
+        deliveryMethod {
+          maxDeliveryDateTime
+        }
+      }
+    }
+  }
+}
+"""
+"""Shopify's own delivery promise: asked once per order that has backorders (services/promise.py)."""
+
+ALL_DOCUMENTS: tuple[str, ...] = (STOCK_LEVELS, ORDERS_UPDATED_SINCE, ORDER_LINE_ITEMS, TAGS_ADD, TAGS_REMOVE,
+                                  DELIVERY_PROMISE)

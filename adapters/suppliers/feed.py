@@ -14,12 +14,13 @@ import io
 import logging
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager
-from datetime import date
+from dataclasses import dataclass
 from typing import IO, Any
 
-from adapters.suppliers.mapping import FieldMapping, parse_bool, parse_date, parse_decimal, parse_int
+from adapters.suppliers.feed_scan import FeedLine, FeedScan
+from adapters.suppliers.mapping import FieldMapping
 from adapters.suppliers.sources import open_source
-from connector.domain.errors import ConfigError, InvalidPayload, SupplierFeedInvalid, SupplierUnavailable
+from connector.domain.errors import ConfigError, SupplierFeedInvalid, SupplierUnavailable
 from connector.domain.supply import BadRows, SupplierFetch, SupplierRow, Validators
 
 log = logging.getLogger(__name__)
@@ -51,43 +52,81 @@ class FeedClient:
 
     def fetch(self, validators: Validators | None = None,
               page_state: Mapping[str, Any] | None = None) -> AbstractContextManager[SupplierFetch]:
-        return _FeedFetch(self, validators)
+        return _FeedFetch(self, validators, None)
+
+    def fetch_lines(self, validators: Validators | None, known: set[int]) -> AbstractContextManager[LineFetch]:
+        """The poll's fast path: FeedLine tuples, lines whose fingerprint is in ``known`` skipped
+        (see feed_scan). ``known`` may be changed by the caller while the scan runs."""
+        return _FeedFetch(self, validators, known)
+
+
+@dataclass
+class LineFetch:
+    unchanged: bool
+    scan: FeedScan | None
+    bad: BadRows
+    validators: Validators
+
+    @property
+    def lines(self) -> Iterator[FeedLine | None]:
+        return _guarded(iter(self.scan) if self.scan is not None else iter(()), self.scan)
 
 
 class _FeedFetch:
-    def __init__(self, client: FeedClient, validators: Validators | None) -> None:
+    def __init__(self, client: FeedClient, validators: Validators | None, known: set[int] | None) -> None:
         self.client = client
         self.validators = validators
+        self.known = known
         self._close: Any = None
 
-    def __enter__(self) -> SupplierFetch:
+    def __enter__(self) -> Any:
         opened = open_source(self.client.settings, self.client.secret, self.validators, name=self.client.name)
         self._close = opened.close
+        try:
+            return self._start(opened)
+        except BaseException:
+            self.__exit__()
+            raise
+
+    def _start(self, opened: Any) -> SupplierFetch | LineFetch:
         bad = BadRows()
-        if opened.unchanged:
-            return SupplierFetch(True, iter(()), bad, opened.validators)
-        assert opened.stream is not None
-        rows = parse_feed(opened.stream, self.client.mapping, bad, encoding=self.client.encoding,
-                          delimiter=self.client.delimiter)
-        return SupplierFetch(False, rows, bad, opened.validators)
+        scan = None
+        if not opened.unchanged:
+            assert opened.stream is not None
+            text = io.TextIOWrapper(opened.stream, encoding=self.client.encoding, newline="")
+            scan = _guard(lambda: FeedScan(text, self.client.mapping, bad, self.client.delimiter,
+                                           self.known if self.known is not None else set()), self.client.encoding)
+        if self.known is not None:
+            return LineFetch(opened.unchanged, scan, bad, opened.validators)
+        rows = (_as_row(line) for line in LineFetch(False, scan, bad, opened.validators).lines if line is not None)
+        return SupplierFetch(opened.unchanged, rows, bad, opened.validators)
 
     def __exit__(self, *exc: Any) -> None:
         if self._close is not None:
             self._close()
+            self._close = None
 
 
-def _sniff_delimiter(header: str) -> str:
-    counts = {d: header.count(d) for d in (",", "\t", ";", "|")}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ","
+def _as_row(line: FeedLine) -> SupplierRow:
+    sku, quantity, restock, lead, at, dropship, cost, _ = line
+    return SupplierRow(sku, quantity, restock, lead, at, dropship, cost)
 
 
 def parse_feed(raw: IO[bytes], mapping: FieldMapping, bad: BadRows, *, encoding: str = "utf-8-sig",
                delimiter: str | None = None) -> Iterator[SupplierRow]:
     """Rows of a delimited feed, streamed; bad rows go to ``bad`` and are skipped."""
     text = io.TextIOWrapper(raw, encoding=encoding, newline="")  # type: ignore[arg-type]
+    scan = _guard(lambda: FeedScan(text, mapping, bad, delimiter, set()), encoding)
+    for line in _guarded(iter(scan), scan, encoding):
+        if line is not None:
+            yield _as_row(line)
+
+
+def _guarded(lines: Iterator[Any], scan: FeedScan | None, encoding: str | None = None) -> Iterator[Any]:
+    """Reading errors as the connector's errors, raised while the rows are read."""
+    encoding = encoding or (getattr(scan.text, "encoding", None) if scan is not None else None) or "utf-8"
     try:
-        yield from _parse_text(text, mapping, bad, delimiter)
+        yield from lines
     except UnicodeDecodeError as exc:
         raise SupplierFeedInvalid(f"feed is not valid {encoding} (byte {exc.start} of a chunk): "
                                   "set the supplier's encoding, e.g. latin-1") from None
@@ -97,78 +136,13 @@ def parse_feed(raw: IO[bytes], mapping: FieldMapping, bad: BadRows, *, encoding:
         raise SupplierUnavailable(f"feed transfer broke off: {type(exc).__name__}") from None
 
 
-def _parse_text(text: io.TextIOWrapper, mapping: FieldMapping, bad: BadRows,
-                delimiter: str | None) -> Iterator[SupplierRow]:
-    header_line = text.readline()
-    if not header_line.strip():
-        raise SupplierFeedInvalid("feed is empty (no header row)")
-    delimiter = delimiter or _sniff_delimiter(header_line)
-    header = next(csv.reader([header_line], delimiter=delimiter))
-    columns = {name.strip().lstrip("\ufeff").lower(): index for index, name in enumerate(header)}
-
-    def column(name: str | None, field: str, required: bool = False) -> int | None:
-        if not name:
-            return None
-        index = columns.get(name.strip().lower())
-        if index is None and required:
-            raise SupplierFeedInvalid(f"feed header has no {field} column {name!r} (columns: {header[:20]})")
-        return index
-
-    i_sku = column(mapping.sku, "sku", required=True)
-    i_qty = column(mapping.quantity, "quantity")
-    i_date = column(mapping.restock_date, "restock date")
-    i_lead = column(mapping.lead_time_days, "lead time")
-    i_drop = column(mapping.dropship, "dropship", required=True)  # mapped on purpose: must be there
-    i_cost = column(mapping.unit_cost, "unit cost", required=True)
-    if i_qty is None and i_date is None and i_lead is None:
-        raise SupplierFeedInvalid("feed has none of the quantity, restock date or lead time columns "
-                                  f"(columns: {header[:20]}); check the supplier's mapping")
-    assert i_sku is not None
-    width = len(header)
-    formats = mapping.date_formats
-    reader = csv.reader(text, delimiter=delimiter)
-    line = 1
-    for record in reader:
-        line = reader.line_num + 1  # the header was read separately
-        if not record or (len(record) == 1 and not record[0].strip()):
-            continue
-        if len(record) != width:
-            bad.add(line, f"expected {width} columns, got {len(record)}")
-            continue
-        try:
-            sku = record[i_sku].strip()
-            if not sku:
-                raise InvalidPayload("missing SKU")
-            yield SupplierRow(
-                sku,
-                _int(record[i_qty], "quantity") if i_qty is not None else None,
-                _date(record[i_date], formats) if i_date is not None else None,
-                _int(record[i_lead], "lead time") if i_lead is not None else None,
-                line,
-                parse_bool(record[i_drop], "dropship") if i_drop is not None else None,
-                parse_decimal(record[i_cost], "unit cost") if i_cost is not None else None,
-            )
-        except InvalidPayload as exc:
-            bad.add(line, str(exc))
-
-
-def _int(text: str, what: str) -> int | None:
-    """parse_int with a fast path for the common case (a plain integer or an empty cell)."""
-    if not text:
-        return None
+def _guard(step: Any, encoding: str) -> Any:
     try:
-        return int(text)
-    except ValueError:
-        return parse_int(text, what)
-
-
-def _date(text: str, formats: tuple[str, ...]) -> date | None:
-    """parse_date with a fast path for ISO dates when no formats are configured."""
-    if not text:
-        return None
-    if not formats and len(text) == 10:
-        try:
-            return date.fromisoformat(text)
-        except ValueError:
-            pass
-    return parse_date(text, formats)
+        return step()
+    except UnicodeDecodeError as exc:
+        raise SupplierFeedInvalid(f"feed is not valid {encoding} (byte {exc.start} of a chunk): "
+                                  "set the supplier's encoding, e.g. latin-1") from None
+    except csv.Error as exc:
+        raise SupplierFeedInvalid(f"feed is not readable as CSV: {exc}") from None
+    except OSError as exc:
+        raise SupplierUnavailable(f"feed transfer broke off: {type(exc).__name__}") from None

@@ -8,6 +8,7 @@ from typing import Any
 
 from connector.domain.errors import InvalidPayload
 from connector.domain.model import OrderLine, OrderSnapshot
+from connector.domain.promise import collect_attributes
 
 PAID_STATUSES = frozenset({"processing", "completed"})
 """``wc_get_is_paid_statuses()`` in WooCommerce core."""
@@ -121,4 +122,6 @@ def parse_order(payload: Any, backordered_meta_keys: Collection[str] = DEFAULT_B
         customer_email=str(email) if email else None,
         financial_status=financial_status(payload),
         raw_status=status,
+        attributes=collect_attributes(payload.get("meta_data"), "key", "value"),
+        attribute_kind="meta_data",
     )

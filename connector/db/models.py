@@ -126,6 +126,15 @@ class Order(Base):
     needs_mark: Mapped[bool] = mapped_column(Boolean, default=False)
     """Its backorders changed since the store was last told."""
     captured_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # checkout promise (0009); see connector/services/promise.py
+    promised_delivery_on: Mapped[date | None] = mapped_column(Date)
+    """The latest delivery date the store stated at checkout; the FTC shipping promise when set."""
+    promised_delivery_source: Mapped[str | None] = mapped_column(String(120))
+    """Where it was read: "shopify:deliveryMethod", "note_attributes:<name>", "meta_data:<key>"."""
+    store_promise_on: Mapped[date | None] = mapped_column(Date)
+    """Shopify's own delivery promise (latest maxDeliveryDateTime of the fulfillment orders)."""
+    store_promise_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When the store was asked for it (asked once per order)."""
 
     lines: Mapped[list[OrderLine]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.id"

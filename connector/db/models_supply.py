@@ -9,7 +9,19 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from connector.db.models import Base, UTCDateTime, utcnow
@@ -58,6 +70,21 @@ class SupplierStock(Base):
     lead_time_days: Mapped[int | None] = mapped_column(Integer)
     dropship: Mapped[bool] = mapped_column(Boolean, default=False)
     unit_cost: Mapped[float | None] = mapped_column(Numeric(12, 2))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    line_hash: Mapped[int | None] = mapped_column(BigInteger)
+    """Fingerprint of the feed line that set this row (None: not from a feed line); see feed_scan."""
+
+
+class SupplierFeedState(Base):
+    """Per feed supplier: the fingerprints of the lines behind its stored stock (``line_hash`` of its
+    rows), as one blob of 8-byte integers, so a poll loads them in one read and skips unchanged lines."""
+
+    __tablename__ = "supplier_feed_state"
+
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id", ondelete="CASCADE"), primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    line_hashes: Mapped[bytes] = mapped_column(LargeBinary)
+    lines: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

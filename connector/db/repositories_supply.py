@@ -6,27 +6,29 @@ never load ORM objects per row, so memory stays flat however large the feed.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
-from connector.db.models import Backorder, Shop
+from connector.db.models import Backorder, Shop, utcnow
 from connector.db.models_supply import (
     PurchaseOrder,
     PurchaseOrderLine,
     SkuEta,
     StoreSku,
     Supplier,
+    SupplierFeedState,
     SupplierSnapshot,
     SupplierStock,
 )
 from connector.db.uow import UnitOfWork
 
-StockState = tuple[int, int | None, date | None, int | None]
-"""(row id, quantity, restock date, lead time days)."""
+StockState = tuple[int, int | None, Any, int | None, int | None]
+"""(row id, quantity, restock date in the driver's format, lead time days, line hash)."""
 
 
 class SupplyRepository:
@@ -57,63 +59,143 @@ class SupplyRepository:
 
     # -- supplier stock (bulk) -------------------------------------------------------------------
 
-    # Feed ingest runs at the driver level (exec_driver_sql with the dialect's own value formats): at a
-    # million rows, SQLAlchemy's per-parameter processing costs more than the database work itself.
+    # Feed ingest runs at the driver level, values in the driver's own formats: at a million rows,
+    # SQLAlchemy's per-parameter processing costs more than the database work itself. SQLite gets
+    # executemany with the poll's constants written into the statement; PostgreSQL gets COPY.
 
-    def _marker(self) -> str:
-        return "?" if self.session.get_bind().dialect.paramstyle == "qmark" else "%s"
+    @property
+    def _pg(self) -> bool:
+        return self.session.get_bind().dialect.name == "postgresql"
+
+    @property
+    def chunk_rows(self) -> int:
+        """Rows compared and written per bulk read/write (PostgreSQL: fewer, larger round trips)."""
+        return 20_000 if self._pg else 5_000
 
     def db_value(self, value: date | datetime | None) -> Any:
         """A date or UTC datetime as the driver stores it (SQLite: ISO text; PostgreSQL: the object)."""
-        if value is None or self.session.get_bind().dialect.name != "sqlite":
+        if value is None or self._pg:
             return value
         if isinstance(value, datetime):
             return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
         return value.isoformat()
 
+    def _sql(self, statement: str, rows: Sequence[tuple[Any, ...]]) -> None:
+        self.session.connection().exec_driver_sql(statement, rows)  # type: ignore[arg-type]
+
+    def _copy(self, statement: str, rows: Iterable[tuple[Any, ...]]) -> None:
+        raw = self.session.connection().connection.driver_connection
+        with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+            write = copy.write_row
+            for row in rows:
+                write(row)
+
+    def _literal(self, value: datetime) -> str:
+        return f"'{self.db_value(value)}'"  # our own ISO timestamp: digits, '-', ':', '.', ' '
+
     def stock_for(self, supplier_id: int, skus: Sequence[str]) -> dict[str, StockState]:
         """Known stock per SKU, dates in the driver's format (compare with ``db_value``)."""
         if not skus:
             return {}
-        query = "SELECT sku, id, quantity, restock_date, lead_time_days FROM supplier_stock WHERE supplier_id = "
-        if self.session.get_bind().dialect.name == "postgresql":  # one array parameter: planned once, not per size
+        query = ("SELECT sku, id, quantity, restock_date, lead_time_days, line_hash FROM supplier_stock "
+                 "WHERE supplier_id = ")
+        if self._pg:  # one array parameter: planned once, not per size
             rows = self.session.connection().exec_driver_sql(query + "%s AND sku = ANY(%s)", (supplier_id, list(skus)))
         else:
             marks = ",".join("?" * len(skus))
             rows = self.session.connection().exec_driver_sql(query + f"? AND sku IN ({marks})", (supplier_id, *skus))
-        return {sku: (row_id, qty, restock, lead) for sku, row_id, qty, restock, lead in rows}
+        return {sku: (row_id, qty, restock, lead, fp) for sku, row_id, qty, restock, lead, fp in rows}
 
     def refresh_statistics(self) -> None:
         """After a bulk load, let PostgreSQL's planner see the new table size (else it may scan the table
         for every chunk of the next poll until autovacuum gets round to it)."""
-        if self.session.get_bind().dialect.name == "postgresql":
+        if self._pg:
             self.session.connection().exec_driver_sql("ANALYZE supplier_stock")
 
-    def insert_stock(self, rows: Sequence[tuple[Any, ...]]) -> None:
-        """(shop_id, supplier_id, sku, quantity, restock_date, lead_time_days, dropship, updated_at) tuples."""
-        if rows:
-            m = self._marker()
-            self.session.connection().exec_driver_sql(
-                "INSERT INTO supplier_stock (shop_id, supplier_id, sku, quantity, restock_date, lead_time_days, "
-                f"dropship, updated_at) VALUES ({m}, {m}, {m}, {m}, {m}, {m}, {m}, {m})", list(rows))
+    def insert_stock(self, shop_id: int, supplier_id: int, rows: Sequence[tuple[Any, ...]], now: datetime) -> None:
+        """(sku, quantity, restock_date, lead_time_days, line_hash) tuples, new to this supplier."""
+        if not rows:
+            return
+        columns = "shop_id, supplier_id, sku, quantity, restock_date, lead_time_days, dropship, updated_at, line_hash"
+        if self._pg:
+            self._copy(f"COPY supplier_stock ({columns}) FROM STDIN",
+                       ((shop_id, supplier_id, sku, q, d, lead, False, now, fp) for sku, q, d, lead, fp in rows))
+        else:
+            self._sql(f"INSERT INTO supplier_stock ({columns}) VALUES ({int(shop_id)}, {int(supplier_id)}, ?, ?, ?, ?, "
+                      f"0, {self._literal(now)}, ?)", rows)
 
-    def update_stock(self, rows: Sequence[tuple[Any, ...]]) -> None:
-        """(quantity, restock_date, lead_time_days, updated_at, row id) tuples."""
-        if rows:
-            m = self._marker()
+    def update_stock(self, rows: Sequence[tuple[Any, ...]], now: datetime) -> None:
+        """(row id, quantity, restock_date, lead_time_days, line_hash) tuples."""
+        if not rows:
+            return
+        if self._pg:
+            self._stage(rows)
             self.session.connection().exec_driver_sql(
-                f"UPDATE supplier_stock SET quantity = {m}, restock_date = {m}, lead_time_days = {m}, "
-                f"updated_at = {m} WHERE id = {m}", list(rows))
+                "UPDATE supplier_stock s SET quantity = u.quantity, restock_date = u.restock_date, "
+                "lead_time_days = u.lead_time_days, line_hash = u.line_hash, updated_at = %s "
+                "FROM feed_stock_stage u WHERE s.id = u.id", (now,))
+        else:
+            self._sql(f"UPDATE supplier_stock SET quantity = ?, restock_date = ?, lead_time_days = ?, line_hash = ?, "
+                      f"updated_at = {self._literal(now)} WHERE id = ?", [(*r[1:], r[0]) for r in rows])
 
-    def insert_changes(self, rows: Sequence[tuple[Any, ...]]) -> None:
-        """(shop_id, supplier_id, snapshot_id, sku, quantity, restock_date, previous_quantity,
-        previous_restock_date, changed_at) tuples."""
-        if rows:
-            m = self._marker()
+    def set_line_hashes(self, rows: Sequence[tuple[int, int | None]]) -> None:
+        """(row id, line_hash): rows whose values stayed while their feed line's text changed."""
+        if not rows:
+            return
+        if self._pg:
+            self._stage([(row_id, None, None, None, fp) for row_id, fp in rows])
             self.session.connection().exec_driver_sql(
-                "INSERT INTO supplier_changes (shop_id, supplier_id, snapshot_id, sku, quantity, restock_date, "
-                f"previous_quantity, previous_restock_date, changed_at) VALUES ({m}, {m}, {m}, {m}, {m}, {m}, "
-                f"{m}, {m}, {m})", list(rows))
+                "UPDATE supplier_stock s SET line_hash = u.line_hash FROM feed_stock_stage u WHERE s.id = u.id")
+        else:
+            self._sql("UPDATE supplier_stock SET line_hash = ? WHERE id = ?", [(fp, row_id) for row_id, fp in rows])
+
+    def _stage(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        """PostgreSQL: (id, quantity, restock_date, lead_time_days, line_hash) rows into a temporary table."""
+        self.session.connection().exec_driver_sql(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS feed_stock_stage (id integer, quantity integer, restock_date date, "
+            "lead_time_days integer, line_hash bigint) ON COMMIT DROP")
+        self.session.connection().exec_driver_sql("TRUNCATE feed_stock_stage")
+        self._copy("COPY feed_stock_stage FROM STDIN", rows)
+
+    def insert_changes(self, shop_id: int, supplier_id: int, snapshot_id: int, rows: Sequence[tuple[Any, ...]],
+                       now: datetime) -> None:
+        """(sku, quantity, restock_date, previous_quantity, previous_restock_date) tuples."""
+        if not rows:
+            return
+        columns = ("shop_id, supplier_id, snapshot_id, sku, quantity, restock_date, previous_quantity, "
+                   "previous_restock_date, changed_at")
+        if self._pg:
+            self._copy(f"COPY supplier_changes ({columns}) FROM STDIN",
+                       ((shop_id, supplier_id, snapshot_id, *r, now) for r in rows))
+        else:
+            self._sql(f"INSERT INTO supplier_changes ({columns}) VALUES ({int(shop_id)}, {int(supplier_id)}, "
+                      f"{int(snapshot_id)}, ?, ?, ?, ?, ?, {self._literal(now)})", rows)
+
+    # -- feed line fingerprints ------------------------------------------------------------------
+
+    def line_hashes(self, supplier_id: int) -> set[int]:
+        """The fingerprints of the feed lines behind a supplier's stored stock (one blob read; from the
+        stock rows themselves when there is no blob)."""
+        blob = self.session.scalar(select(SupplierFeedState.line_hashes)
+                                   .where(SupplierFeedState.supplier_id == supplier_id))
+        if blob is not None:
+            hashes = array("q")
+            hashes.frombytes(bytes(blob))
+            return set(hashes)
+        return set(self.session.scalars(select(SupplierStock.line_hash).where(
+            SupplierStock.supplier_id == supplier_id, SupplierStock.line_hash.is_not(None))))
+
+    def save_line_hashes(self, shop_id: int, supplier_id: int, hashes: Iterable[int]) -> None:
+        packed = array("q", hashes)
+        state = self.session.get(SupplierFeedState, supplier_id)
+        if state is None:
+            state = SupplierFeedState(supplier_id=supplier_id, shop_id=shop_id)
+            self.session.add(state)
+        state.line_hashes, state.lines, state.updated_at = packed.tobytes(), len(packed), utcnow()
+        self.session.flush()
+
+    def forget_line_hashes(self, supplier_id: int) -> None:
+        self.session.execute(delete(SupplierFeedState).where(SupplierFeedState.supplier_id == supplier_id))
 
     def snapshot(self, snapshot_id: int) -> SupplierSnapshot | None:
         return self.session.get(SupplierSnapshot, snapshot_id)

@@ -74,6 +74,12 @@ class OrderSnapshot:
     customer_email: str | None = None
     financial_status: str | None = None
     raw_status: str | None = None
+    attributes: tuple[tuple[str, str | int | float], ...] = ()
+    """Order-level (name, value) pairs where delivery-date apps write the date stated at checkout:
+    Shopify ``note_attributes`` (GraphQL ``customAttributes``), WooCommerce order ``meta_data``.
+    Scalar values only; which names count is the shop's setting (connector/services/promise.py)."""
+    attribute_kind: str = ""
+    """Where ``attributes`` came from: "note_attributes" or "meta_data"."""
 
     def __post_init__(self) -> None:
         if not self.order_id:

@@ -20,6 +20,7 @@ from connector.db.uow import UnitOfWork
 from connector.domain.allocation import Claim, assign_shortage
 from connector.domain.model import BackorderStatus, OrderSnapshot, StockLevel, StockRef
 from connector.ports import StorePlatform
+from connector.services import promise
 
 log = logging.getLogger(__name__)
 
@@ -50,13 +51,16 @@ def capture_order(uow: UnitOfWork, platform: StorePlatform, shop_id: int, snapsh
             refs.update({line.stock_key: StockRef(line.product_id, line.variant_id)
                          for line in snapshot.lines if line.stock_key})
             keys = sorted(refs)
+            store_asked = existing is not None and existing.store_promise_checked_at is not None
         levels = platform.stock_levels(list(refs.values())) if refs else {}
+        stated = promise.gather(uow, platform, shop_id, snapshot, levels, store_asked_before=store_asked)
         with uow:
             existing = uow.orders.get(shop_id, snapshot.order_id)
             early = _early_outcome(shop_id, snapshot, existing)
             if early is not None:
                 return early
             order, outcome = _upsert(uow, shop_id, snapshot, existing)
+            promise.record(uow, shop_id, order, stated)
             changed = _reevaluate(uow, shop_id, keys, levels)
             if order.status == "cancelled":
                 changed |= _cancel_backorders(order)

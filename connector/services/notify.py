@@ -99,12 +99,15 @@ def _reserve_due(uow: UnitOfWork, shop_id: int, shop: notify_settings.ShopNotify
         order = backorder.line.order
         state = states.get(backorder.id)
         if state is None:
-            # Capture records no checkout-stated date yet, so the shipping promise is the order date plus
-            # shipping_promise_days; rules.shipping_promise takes a checkout date once capture stores one.
-            state = NotifyState(shop_id=shop_id, backorder_id=backorder.id, checkout_stated=False,
-                                shipping_promise=rules.shipping_promise(order.ordered_at.date(), None, shop.policy),
+            # The shipping promise: the delivery date stated at checkout when capture recorded one
+            # (connector/services/promise.py), else the order date plus shipping_promise_days.
+            stated = order.promised_delivery_on
+            state = NotifyState(shop_id=shop_id, backorder_id=backorder.id, checkout_stated=stated is not None,
+                                shipping_promise=rules.shipping_promise(order.ordered_at.date(), stated, shop.policy),
                                 initial_decided=False, last_told=backorder.promised_date)
             session.add(state)
+        elif not state.initial_decided:
+            _restate_promise(state, order.ordered_at.date(), order.promised_delivery_on, shop.policy)
         facts = rules.Facts(
             ordered_on=order.ordered_at.date(), expected=backorder.expected_date,
             promised=backorder.promised_date, shipping_promise=state.shipping_promise,
@@ -120,6 +123,17 @@ def _reserve_due(uow: UnitOfWork, shop_id: int, shop: notify_settings.ShopNotify
 
                 reserve_code(uow, shop_id, backorder, shop)
                 coded.add(order.id)
+
+
+def _restate_promise(state: NotifyState, ordered_on: date, stated: date | None, policy: rules.Policy) -> None:
+    """Until the first decision about a backorder (notice sent or silence recorded) its promise
+    follows the date stated at checkout: the store or the customer may still correct it. After that
+    it is pinned; capture then leaves the order's stated date alone too. A settings change never
+    moves a promise that was not stated."""
+    if stated is None and not state.checkout_stated:
+        return
+    state.shipping_promise = rules.shipping_promise(ordered_on, stated, policy)
+    state.checkout_stated = stated is not None
 
 
 def _apply(uow: UnitOfWork, shop_id: int, shop: notify_settings.ShopNotifySettings, backorder: Backorder,

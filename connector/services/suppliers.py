@@ -16,8 +16,7 @@ import logging
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import islice
-from typing import Any
+from typing import Any, cast
 
 from connector.crypto import CredentialBox
 from connector.db.models import utcnow
@@ -25,14 +24,12 @@ from connector.db.models_supply import Supplier, SupplierSnapshot
 from connector.db.repositories_supply import supply
 from connector.db.uow import UnitOfWork
 from connector.domain.errors import ConfigError, ConnectorError, InvalidPayload, SupplierFeedInvalid
-from connector.domain.supply import SupplierRow, Validators
+from connector.domain.supply import Validators
 from connector.ports import SupplierClient
-from connector.services.supplier_terms import apply_feed_terms
+from connector.services.supplier_ingest import ChunkWriter, as_lines
 
 log = logging.getLogger(__name__)
 
-CHUNK_ROWS = 2000
-"""Rows compared and written per bulk read/write."""
 MAX_BAD_RATIO = 0.5
 """A feed with more bad rows than this share (and more than MIN_BAD_TO_REFUSE) is refused whole."""
 MIN_BAD_TO_REFUSE = 10
@@ -184,32 +181,40 @@ def poll_supplier(uow: UnitOfWork, box: CredentialBox, supplier_id: int, *,
 
 def _ingest(uow: UnitOfWork, client: SupplierClient, shop_id: int, supplier_id: int, snapshot_id: int,
             validators: Validators, page_state: Mapping[str, Any], progress: Progress | None) -> PollReport:
-    total = changed = 0
-    with uow, client.fetch(validators, page_state) as fetched:
+    with uow:
         repo = supply(uow)
-        since_analyze = 0
-        for chunk in _chunks(fetched.rows, CHUNK_ROWS):
-            total += len(chunk)
-            written = _apply_chunk(repo, shop_id, supplier_id, snapshot_id, chunk)
-            changed += written
-            since_analyze += written
-            if since_analyze >= ANALYZE_AFTER_ROWS:  # a first load grows the table under the planner's feet
-                repo.refresh_statistics()
-                since_analyze = 0
-            if progress is not None:
-                progress(total)
-        bad = fetched.bad
-        seen = total + bad.count
-        if bad.count > MIN_BAD_TO_REFUSE and bad.count > MAX_BAD_RATIO * seen:
-            first = "; ".join(f"line {b.line}: {b.reason}" for b in bad.kept[:5])
-            raise SupplierFeedInvalid(f"{bad.count} of {seen} rows are bad, feed refused ({first})")
-        status = "unchanged" if fetched.unchanged else "ok"
+        by_line = hasattr(client, "fetch_lines")  # a feed: unchanged lines are skipped by fingerprint
+        writer = ChunkWriter(repo, shop_id, supplier_id, snapshot_id, utcnow(),
+                             repo.line_hashes(supplier_id) if by_line else set())
+        feed: Any = client
+        opened = feed.fetch_lines(validators, writer.known) if by_line else client.fetch(validators, page_state)
+        with opened as fetched:
+            fetched = cast(Any, fetched)
+            if by_line:
+                scan = fetched.scan
+                total = _write(repo, writer, fetched.lines, scan.window if scan else {},
+                               scan.applied if scan else None, progress)
+                total += scan.skipped if scan else 0
+            else:
+                total = _write(repo, writer, as_lines(fetched.rows), {}, None, progress)
+            bad = fetched.bad
+            seen = total + bad.count
+            if bad.count > MIN_BAD_TO_REFUSE and bad.count > MAX_BAD_RATIO * seen:
+                first = "; ".join(f"line {b.line}: {b.reason}" for b in bad.kept[:5])
+                raise SupplierFeedInvalid(f"{bad.count} of {seen} rows are bad, feed refused ({first})")
+            status = "unchanged" if fetched.unchanged else "ok"
+            new_validators, new_state = fetched.validators, getattr(fetched, "page_state", None)
+        if by_line and writer.hashes_changed:
+            repo.save_line_hashes(shop_id, supplier_id, writer.known)
+        elif not by_line:
+            repo.forget_line_hashes(supplier_id)  # its rows' values may no longer match their lines
+        changed = writer.changed
         supplier = repo.supplier(supplier_id)
         assert supplier is not None
         now = utcnow()
-        supplier.etag, supplier.last_modified = fetched.validators.etag, fetched.validators.last_modified
-        if fetched.page_state:
-            supplier.page_state = json.dumps(fetched.page_state)
+        supplier.etag, supplier.last_modified = new_validators.etag, new_validators.last_modified
+        if new_state:
+            supplier.page_state = json.dumps(new_state)
         supplier.last_success_at = now
         supplier.consecutive_failures = 0
         supplier.last_error = None
@@ -232,40 +237,41 @@ def _ingest(uow: UnitOfWork, client: SupplierClient, shop_id: int, supplier_id: 
     return PollReport(supplier_id, shop_id, snapshot_id, status, seen, bad.count, changed)
 
 
-def _chunks(rows: Iterator[SupplierRow], size: int) -> Iterator[list[SupplierRow]]:
-    while True:
-        chunk = list(islice(rows, size))
-        if not chunk:
-            return
-        yield chunk
+def _write(repo: Any, writer: ChunkWriter, lines: Iterator[tuple[Any, ...] | None], window: Mapping[int, int],
+           applied: Callable[[], None] | None, progress: Progress | None) -> int:
+    """Write the rows chunk by chunk (None asks for the chunk in hand to be written); returns the count."""
+    total = since_analyze = 0
+    chunk: list[tuple[Any, ...]] = []
+    size = repo.chunk_rows
 
+    def flush() -> None:
+        nonlocal since_analyze
+        written = writer.apply(chunk, window)
+        chunk.clear()
+        if applied is not None:
+            applied()
+        since_analyze += written
+        if since_analyze >= ANALYZE_AFTER_ROWS:  # a first load grows the table under the planner's feet
+            repo.refresh_statistics()
+            since_analyze = 0
+        if progress is not None:
+            progress(total)
 
-def _apply_chunk(repo: Any, shop_id: int, supplier_id: int, snapshot_id: int, chunk: list[SupplierRow]) -> int:
-    latest: dict[str, SupplierRow] = {}
-    for row in chunk:
-        latest[row.sku] = row  # a SKU listed twice: the later line wins
-    known = repo.stock_for(supplier_id, list(latest))
-    now = repo.db_value(utcnow())
-    db_date = repo.db_value
-    inserts: list[tuple[Any, ...]] = []
-    updates: list[tuple[Any, ...]] = []
-    changes: list[tuple[Any, ...]] = []
-    for sku, row in latest.items():
-        before = known.get(sku)
-        restock = db_date(row.restock_date)
-        if before is not None and before[1:] == (row.quantity, restock, row.lead_time_days):
+    append = chunk.append
+    for line in lines:
+        if line is None:
+            if chunk:
+                flush()
+            elif applied is not None:
+                applied()
             continue
-        if before is None:
-            inserts.append((shop_id, supplier_id, sku, row.quantity, restock, row.lead_time_days, False, now))
-            changes.append((shop_id, supplier_id, snapshot_id, sku, row.quantity, restock, None, None, now))
-        else:
-            updates.append((row.quantity, restock, row.lead_time_days, now, before[0]))
-            changes.append((shop_id, supplier_id, snapshot_id, sku, row.quantity, restock, before[1], before[2], now))
-    repo.insert_stock(inserts)
-    repo.update_stock(updates)
-    repo.insert_changes(changes)
-    apply_feed_terms(repo.session, supplier_id, latest.values())  # drop-ship terms, when the feed maps them
-    return len(changes)
+        append(line)
+        total += 1
+        if len(chunk) >= size:
+            flush()
+    if chunk:
+        flush()
+    return total
 
 
 def _record_failure(uow: UnitOfWork, shop_id: int, supplier_id: int, name: str, snapshot_id: int,

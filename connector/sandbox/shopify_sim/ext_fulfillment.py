@@ -11,7 +11,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from connector.sandbox.shopify_sim.store import Shop, gid
+from connector.sandbox.shopify_sim.store import Shop, gid, graphql_time
 
 PRIMARY_LOCATION = "gid://shopify/Location/70001"
 _ids = itertools.count(900_001)
@@ -52,8 +52,12 @@ def fulfillments(shop: Shop, order_id: int) -> list[dict[str, Any]]:
     return list(_state(shop)["fulfillments"].get(order_id, []))
 
 
-def _fo_view(fo: SimFO) -> dict[str, Any]:
+def _fo_view(fo: SimFO, shop: Shop | None = None) -> dict[str, Any]:
+    order = shop.orders.get(fo.order_id) if shop is not None else None
+    promised = graphql_time(order.max_delivery_at) if order is not None else None
     return {"id": gid("FulfillmentOrder", fo.id), "status": fo.status, "requestStatus": fo.request_status,
+            "deliveryMethod": {"id": f"gid://shopify/DeliveryMethod/{fo.id}", "maxDeliveryDateTime": promised,
+                               "minDeliveryDateTime": None},
             "assignedLocation": {"name": "Primary", "location": {"id": fo.location, "name": "Primary"}},
             "fulfillmentHolds": [{"id": h["id"], "reason": h["reason"], "reasonNotes": h.get("reasonNotes")}
                                  for h in fo.holds],
@@ -98,7 +102,7 @@ def extension(api: Any, shop: Shop) -> dict[str, Any]:
                                     "province": "Kentucky", "zip": "40202", "countryCodeV2": "US",
                                     "phone": "+1(502)-459-2181"},
                 "fulfillmentOrders": lambda info, **a: {"pageInfo": {"hasNextPage": False, "hasPreviousPage": False},
-                                                        "nodes": [_fo_view(fo) for fo in fos]},
+                                                        "nodes": [_fo_view(fo, shop) for fo in fos]},
                 "fulfillments": lambda info, **a: fulfillments(shop, number)}
 
     def find(fo_gid: str) -> SimFO | None:

@@ -227,6 +227,7 @@ class AdminGraphQL:
             "displayFinancialStatus": order.financial_status.upper(),
             "displayFulfillmentStatus": "UNFULFILLED",
             "tags": sorted(order.tags),
+            "customAttributes": [{"key": a["name"], "value": a.get("value")} for a in order.note_attributes],
             "lineItems": line_items,
         }
 

@@ -84,8 +84,13 @@ class ShopifySimulator:
         deliver_webhook: bool = True,
         created_at: datetime | None = None,
         financial_status: str = "paid",
+        note_attributes: Sequence[dict[str, str]] = (),
+        max_delivery_at: datetime | None = None,
     ) -> dict[str, Any]:
-        """Place an order like a checkout would: stock goes down; orders/create is sent."""
+        """Place an order like a checkout would: stock goes down; orders/create is sent.
+
+        ``note_attributes`` are cart attributes ({name, value}) as delivery-date apps write them;
+        ``max_delivery_at`` is the delivery method's promise on the order's fulfillment orders."""
         if not lines:
             raise SimulatorError("an order needs at least one line")
         with self._lock:
@@ -120,6 +125,8 @@ class ShopifySimulator:
                 financial_status=financial_status,
                 customer_id=self._ids.next("Customer"),
                 lines=[Line(self._ids.next("LineItem"), v, q) for v, q in wanted],
+                note_attributes=[{"name": str(a["name"]), "value": str(a["value"])} for a in note_attributes],
+                max_delivery_at=max_delivery_at,
             )
             shop.next_number += 1
             shop.orders[order.id] = order
@@ -251,6 +258,8 @@ class ShopifySimulator:
                 data.get("lines") or [],
                 email=data.get("email", "customer@example.com"),
                 deliver_webhook=bool(data.get("deliver_webhook", True)),
+                note_attributes=data.get("note_attributes") or (),
+                max_delivery_at=_moment(data.get("max_delivery_at")),
             )
             return jsonify(order), 201
 
@@ -294,6 +303,18 @@ def _json() -> dict[str, Any]:
     if not isinstance(data, dict):
         raise SimulatorError("expected a JSON object body")
     return data
+
+
+def _moment(value: Any) -> datetime | None:
+    if value in (None, ""):
+        return None
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise SimulatorError(f"max_delivery_at is not an ISO 8601 datetime: {value!r}") from None
+    if moment.tzinfo is None:
+        raise SimulatorError("max_delivery_at needs a UTC offset")
+    return moment
 
 
 def _shop_param(data: Any) -> str:

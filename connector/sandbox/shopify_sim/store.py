@@ -87,6 +87,10 @@ class Order:
     financial_status: str = "paid"
     tags: list[str] = field(default_factory=list)
     customer_id: int = 0
+    note_attributes: list[dict[str, str]] = field(default_factory=list)
+    """Cart attributes from checkout ({name, value}), as delivery-date apps write them."""
+    max_delivery_at: datetime | None = None
+    """The delivery method's promise on the order's fulfillment orders (maxDeliveryDateTime)."""
 
     @property
     def name(self) -> str:
@@ -178,6 +182,7 @@ def rest_order(shop: Shop, order: Order) -> dict[str, Any]:
         "financial_status": order.financial_status,
         "fulfillment_status": None,
         "tags": ", ".join(order.tags),
+        "note_attributes": [dict(a) for a in order.note_attributes],
         "test": False,
         "total_price": f"{total:.2f}",
         "subtotal_price": f"{total:.2f}",

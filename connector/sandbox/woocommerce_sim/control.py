@@ -42,7 +42,8 @@ def create_control_blueprint(sim: WooCommerceSimulator) -> Blueprint:
         body = _body()
         order = sim.create_order(_store(body), list(body.get("lines") or []),
                                  email=str(body.get("email", "customer@example.com")),
-                                 deliver_webhook=bool(body.get("deliver_webhook", True)))
+                                 deliver_webhook=bool(body.get("deliver_webhook", True)),
+                                 meta_data=list(body.get("meta_data") or []))
         response = jsonify(order)
         response.status_code = 201
         return response

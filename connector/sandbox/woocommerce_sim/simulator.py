@@ -111,11 +111,13 @@ class WooCommerceSimulator:
     # -- orders -------------------------------------------------------------------------------
 
     def create_order(self, store_url: str, lines: list[dict[str, Any]], email: str = "customer@example.com",
-                     deliver_webhook: bool = True) -> dict[str, Any]:
-        """Place an order as the storefront checkout would; returns the order JSON (a copy)."""
+                     deliver_webhook: bool = True, meta_data: list[dict[str, Any]] | None = None,
+                     ) -> dict[str, Any]:
+        """Place an order as the storefront checkout would; returns the order JSON (a copy).
+        ``meta_data`` is order meta saved by checkout plugins (e.g. a delivery date)."""
         store = self.store(store_url)
         with store.lock:
-            order = store.create_order(lines, email)
+            order = store.create_order(lines, email, meta_data=meta_data)
             snapshot = copy.deepcopy(order)
         if deliver_webhook:
             self.dispatcher.enqueue(store, "order.created", order["id"])

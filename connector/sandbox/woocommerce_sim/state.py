@@ -148,8 +148,9 @@ class SimStore:
     # -- orders -------------------------------------------------------------------------------
 
     def create_order(self, lines: list[dict[str, Any]], email: str, status: str = "processing",
-                     ) -> dict[str, Any]:
-        """Place an order as checkout does: check stock, write backorder meta, reduce stock."""
+                     meta_data: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        """Place an order as checkout does: check stock, write backorder meta, reduce stock.
+        ``meta_data`` ({key, value}) is what checkout plugins (delivery dates) save on the order."""
         resolved = [(self.by_sku(str(line["sku"])), int(line.get("quantity", 1))) for line in lines]
         for item, quantity in resolved:
             if quantity < 1:
@@ -170,6 +171,10 @@ class SimStore:
             "meta_data": [], "line_items": [], "tax_lines": [], "shipping_lines": [], "fee_lines": [],
             "coupon_lines": [], "refunds": [],
         }
+        for meta in meta_data or []:
+            if not isinstance(meta, dict) or not meta.get("key"):
+                raise SimError(400, "woocommerce_rest_invalid_meta", "Each meta_data entry needs a 'key'.")
+            order["meta_data"].append(self.meta(str(meta["key"]), meta.get("value")))
         self.stamp(order, "created", "modified")
         if status in ("processing", "completed"):
             self.stamp(order, "paid")

@@ -1,9 +1,18 @@
-"""Snapshot storage for fast supplier ingest (reserved; filled in by the work that owns it).
+"""Feed storage for fast supplier ingest: a fingerprint per stock row and a per-supplier blob of them.
+
+``supplier_stock.line_hash`` is the fingerprint of the feed line that set the row;
+``supplier_feed_state`` holds all of a supplier's fingerprints in one blob, read once per poll,
+so unchanged feed lines are skipped without parsing or writing (adapters/suppliers/feed_scan.py).
 
 Revision ID: 0010
 Revises: 0009
 Create Date: 2026-11-27
 """
+
+import sqlalchemy as sa
+from alembic import op
+
+from connector.db.models import UTCDateTime
 
 revision = "0010"
 down_revision = "0009"
@@ -12,8 +21,24 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table("supplier_stock") as batch:
+        batch.add_column(sa.Column("line_hash", sa.BigInteger(), nullable=True))
+    op.create_table(
+        "supplier_feed_state",
+        sa.Column("supplier_id", sa.Integer(), nullable=False),
+        sa.Column("shop_id", sa.Integer(), nullable=False),
+        sa.Column("line_hashes", sa.LargeBinary(), nullable=False),
+        sa.Column("lines", sa.Integer(), nullable=False),
+        sa.Column("updated_at", UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["shop_id"], ["shops.id"], name=op.f("fk_supplier_feed_state_shop_id_shops"),
+                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["supplier_id"], ["suppliers.id"],
+                                name=op.f("fk_supplier_feed_state_supplier_id_suppliers"), ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("supplier_id", name=op.f("pk_supplier_feed_state")),
+    )
 
 
 def downgrade() -> None:
-    pass
+    op.drop_table("supplier_feed_state")
+    with op.batch_alter_table("supplier_stock") as batch:
+        batch.drop_column("line_hash")

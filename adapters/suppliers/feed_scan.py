@@ -1,0 +1,248 @@
+"""Streaming scan of a delimited feed, with a fingerprint per line so unchanged lines cost little.
+
+Each line gets a 60-bit fingerprint (two CRC-32s of its text, seeded with the header and the
+parse settings). A line whose fingerprint is in ``known`` (the fingerprints of the lines that made
+the stored stock) is byte-for-byte the line that produced a SKU's stored state: it is counted and
+skipped without parsing. Every other line is parsed and yielded as a ``FeedLine`` tuple; bad lines
+go to ``bad`` with their line number and reason. A plain tuple, not an object per row: at a
+million rows the object alone cost more than reading the file.
+
+"The later line wins" for a SKU listed twice: a skipped line may follow a parsed line of the same
+SKU before that parse is stored. So, once a row has been yielded, skipped lines are remembered in
+``window`` (fingerprint -> line) until the consumer calls ``applied()``; the consumer keeps a
+stored state whose line comes later. ``FLUSH`` (None) is yielded when the window grows large.
+
+Lines without a quote character (nearly all feed lines) are split on the delimiter, which is what
+the csv module would do; a block of lines holding a quote or a bare carriage return goes through
+the csv module (quoted fields may span lines there).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zlib
+from collections.abc import Generator, Iterator
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from adapters.suppliers.mapping import FieldMapping, parse_bool, parse_date, parse_decimal, parse_int
+from connector.domain.errors import InvalidPayload, SupplierFeedInvalid
+from connector.domain.supply import BadRows
+
+FeedLine = tuple[str, int | None, date | None, int | None, int, bool | None, Decimal | None, int]
+"""(sku, quantity, restock date, lead time days, line, dropship, unit cost, fingerprint)."""
+SKU, QUANTITY, RESTOCK, LEAD, LINE, DROPSHIP, COST, FINGERPRINT = range(8)
+FLUSH = None
+"""Yielded when the consumer should store what it holds and call ``applied()``."""
+
+BLOCK_CHARS = 1 << 20
+WINDOW_MAX = 100_000
+DATE_CACHE_MAX = 100_000
+MASK28 = (1 << 28) - 1
+_crc = zlib.crc32
+_REVERSE = slice(None, None, -1)
+_UNSEEN = object()
+
+
+def seeds(header: str, mapping: FieldMapping, delimiter: str) -> tuple[int, int]:
+    """Fingerprint seeds: a changed header or mapping makes every line new (parsed once again)."""
+    key = repr((header, mapping.sku, mapping.quantity, mapping.restock_date, mapping.lead_time_days,
+                mapping.dropship, mapping.unit_cost, mapping.date_formats, delimiter)).encode()
+    return _crc(key), _crc(key[::-1]) ^ 0x5BD1E995
+
+
+def fingerprint(text: str, seed: tuple[int, int]) -> int:
+    data = text.encode("utf-8", "surrogatepass")
+    return _crc(data, seed[0]) | (_crc(data[_REVERSE], seed[1]) & MASK28) << 32
+
+
+class FeedScan:
+    """Iterate for FeedLine tuples (and FLUSH); ``skipped`` counts unchanged lines."""
+
+    def __init__(self, text: io.TextIOBase, mapping: FieldMapping, bad: BadRows, delimiter: str | None,
+                 known: set[int]) -> None:
+        self.text, self.bad, self.known = text, bad, known
+        self.skipped = 0
+        self.window: dict[int, int] = {}
+        self._armed = False
+        header_line = text.readline()
+        if not header_line.strip():
+            raise SupplierFeedInvalid("feed is empty (no header row)")
+        self.delimiter = delimiter or _sniff_delimiter(header_line)
+        self._bare_cr = header_line.endswith("\r")  # classic Mac line ends: csv module throughout
+        header = next(csv.reader([header_line], delimiter=self.delimiter))
+        self.parser = LineParser(header, mapping, bad)
+        self.seed = seeds(header_line.rstrip("\r\n"), mapping, self.delimiter)
+
+    def applied(self) -> None:
+        """The consumer stored every row yielded so far."""
+        self.window.clear()
+        self._armed = False
+
+    def __iter__(self) -> Iterator[FeedLine | None]:
+        line = 1  # the header
+        blocks = self._blocks()
+        for block in blocks:
+            if self._bare_cr or '"' in block or block.count("\r") != block.count("\r\n"):
+                while block.count('"') % 2:  # a quoted field goes on in the next block
+                    more = next(blocks, None)
+                    if more is None:
+                        break
+                    block += more
+                line = yield from self._records(block, line)
+            else:
+                line = yield from self._lines(block, line)
+
+    def _blocks(self) -> Iterator[str]:
+        """Whole lines, about BLOCK_CHARS at a time."""
+        rest, read, end = "", self.text.read, "\r" if self._bare_cr else "\n"
+        while True:
+            data = read(BLOCK_CHARS)
+            if not data:
+                if rest:
+                    yield rest
+                return
+            data = rest + data
+            cut = data.rfind(end) + 1
+            rest = data[cut:]
+            if cut:
+                yield data[:cut]
+
+    def _lines(self, block: str, line: int) -> Generator[FeedLine | None, None, int]:
+        """Quote-free lines: split on the delimiter (what the csv module would return)."""
+        lines = block.split("\n")
+        encoded = block.encode("utf-8", "surrogatepass").split(b"\n")  # the same lines, as bytes
+        known, window, parse, delimiter = self.known, self.window, self.parser.parse, self.delimiter
+        seed0, seed1 = self.seed
+        armed, skipped = self._armed, 0
+        for text, data in zip(lines, encoded, strict=True):
+            line += 1
+            fp = _crc(data, seed0) | (_crc(data[::-1], seed1) & MASK28) << 32
+            if fp in known:
+                skipped += 1
+                if armed:
+                    window[fp] = line
+                continue
+            if text.endswith("\r"):
+                text = text[:-1]
+            if not text.strip():
+                continue
+            row = parse(text.split(delimiter), line, fp)
+            if row is not None:
+                self._armed = True
+                yield row
+                armed = self._armed  # False again once the consumer stored what it had
+        if not lines[-1]:
+            line -= 1  # the block ends with a line end: no line after it
+        self.skipped += skipped
+        if len(window) >= WINDOW_MAX:
+            yield FLUSH
+        return line
+
+    def _records(self, block: str, line: int) -> Generator[FeedLine | None, None, int]:
+        """Lines with quotes or bare carriage returns: the csv module reads them."""
+        reader = csv.reader(io.StringIO(block, newline=""), delimiter=self.delimiter)
+        known, window, parse = self.known, self.window, self.parser.parse
+        for record in reader:
+            at = line + reader.line_num
+            if not record or (len(record) == 1 and not record[0].strip()):
+                continue
+            fp = fingerprint("\x00" + "\x1f".join(record), self.seed)
+            if fp in known:
+                self.skipped += 1
+                if self._armed:
+                    window[fp] = at
+                    if len(window) >= WINDOW_MAX:
+                        yield FLUSH
+                continue
+            row = parse(record, at, fp)
+            if row is not None:
+                self._armed = True
+                yield row
+        return line + reader.line_num
+
+
+class LineParser:
+    """One record's fields as a FeedLine, or None after recording why it is bad."""
+
+    def __init__(self, header: list[str], mapping: FieldMapping, bad: BadRows) -> None:
+        columns = {name.strip().lstrip("\ufeff").lower(): index for index, name in enumerate(header)}
+
+        def column(name: str | None, field: str, required: bool = False) -> int | None:
+            if not name:
+                return None
+            index = columns.get(name.strip().lower())
+            if index is None and required:
+                raise SupplierFeedInvalid(f"feed header has no {field} column {name!r} (columns: {header[:20]})")
+            return index
+
+        self.sku = column(mapping.sku, "sku", required=True)
+        self.quantity = column(mapping.quantity, "quantity")
+        self.restock = column(mapping.restock_date, "restock date")
+        self.lead = column(mapping.lead_time_days, "lead time")
+        self.dropship = column(mapping.dropship, "dropship", required=True)  # mapped on purpose: must be there
+        self.cost = column(mapping.unit_cost, "unit cost", required=True)
+        if self.quantity is None and self.restock is None and self.lead is None:
+            raise SupplierFeedInvalid("feed has none of the quantity, restock date or lead time columns "
+                                      f"(columns: {header[:20]}); check the supplier's mapping")
+        self.width = len(header)
+        self.formats = mapping.date_formats
+        self.bad = bad
+        self._dates: dict[str, Any] = {}
+
+    def parse(self, fields: list[str], line: int, fp: int) -> FeedLine | None:
+        if len(fields) != self.width:
+            self.bad.add(line, f"expected {self.width} columns, got {len(fields)}")
+            return None
+        try:
+            sku = fields[self.sku].strip()  # type: ignore[index]
+            if not sku:
+                raise InvalidPayload("missing SKU")
+            lead = _int(fields[self.lead], "lead time") if self.lead is not None else None
+            if lead is not None and lead < 0:
+                raise InvalidPayload(f"negative lead time {lead}")
+            return (sku,
+                    _int(fields[self.quantity], "quantity") if self.quantity is not None else None,
+                    self._date(fields[self.restock]) if self.restock is not None else None,
+                    lead, line,
+                    parse_bool(fields[self.dropship], "dropship") if self.dropship is not None else None,
+                    parse_decimal(fields[self.cost], "unit cost") if self.cost is not None else None,
+                    fp)
+        except InvalidPayload as exc:
+            self.bad.add(line, str(exc))
+            return None
+
+    def _date(self, text: str) -> date | None:
+        """parse_date, remembered per distinct text (a feed repeats a few hundred dates)."""
+        if not text:
+            return None
+        found = self._dates.get(text, _UNSEEN)
+        if found is _UNSEEN:
+            if len(self._dates) >= DATE_CACHE_MAX:
+                self._dates.clear()
+            try:
+                found = parse_date(text, self.formats)
+            except InvalidPayload as exc:
+                found = str(exc)
+            self._dates[text] = found
+        if isinstance(found, str):
+            raise InvalidPayload(found)
+        return found
+
+
+def _int(text: str, what: str) -> int | None:
+    """parse_int with a fast path for the common case (a plain integer or an empty cell)."""
+    if not text:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        return parse_int(text, what)
+
+
+def _sniff_delimiter(header: str) -> str:
+    counts = {d: header.count(d) for d in (",", "\t", ";", "|")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","

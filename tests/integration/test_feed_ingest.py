@@ -1,0 +1,150 @@
+"""Feed polls that skip unchanged lines by fingerprint (SQLite and PostgreSQL): only changed lines are
+written, a SKU listed twice still ends with its later line, bad lines are reported on every poll,
+and migration 0010 upgrades and downgrades."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from alembic import command
+from sqlalchemy import func, inspect, select
+
+from adapters.suppliers import feed_scan
+from connector.crypto import CredentialBox, generate_key
+from connector.db.engine import alembic_config, make_engine, upgrade
+from connector.db.models_supply import SupplierChange, SupplierFeedState, SupplierStock
+from connector.db.uow import UnitOfWork
+from connector.domain.model import Platform, ShopCredentials
+from connector.services import suppliers
+from connector.services.shops import add_shop
+
+HEADER = "sku,quantity,restock_date,lead_time_days\n"
+
+
+@pytest.fixture
+def env(database_url, tmp_path):
+    engine = make_engine(database_url)
+    upgrade(engine)
+    uow, box = UnitOfWork(engine), CredentialBox(generate_key())
+    shop_id = add_shop(uow, box, Platform.SHOPIFY, "feed.myshopify.com", ShopCredentials(access_token="t")).id
+    feed = tmp_path / "feed.csv"
+    feed.write_text(HEADER)
+    supplier_id = suppliers.add_supplier(uow, box, shop_id, {"name": "f", "kind": "feed",
+                                                             "settings": {"source": str(feed)}})
+    yield uow, box, supplier_id, feed
+    engine.dispose()
+
+
+def poll(env, text: str) -> suppliers.PollReport:
+    uow, box, supplier_id, feed = env
+    feed.write_text(text)
+    with uow:  # the file may keep its size and mtime second: make sure it is read
+        suppliers.supply(uow).supplier(supplier_id).etag = None
+        uow.commit()
+    report = suppliers.poll_supplier(uow, box, supplier_id)
+    assert report.status == "ok", report.error
+    return report
+
+
+def stock(env) -> dict[str, tuple]:
+    uow, _, supplier_id, _ = env
+    with uow:
+        return {r.sku: (r.quantity, r.restock_date, r.lead_time_days) for r in uow.session.scalars(
+            select(SupplierStock).where(SupplierStock.supplier_id == supplier_id))}
+
+
+def changes(env) -> int:
+    with env[0] as uow:
+        return uow.session.scalar(select(func.count()).select_from(SupplierChange))
+
+
+def test_a_steady_poll_writes_only_the_changed_lines_and_counts_every_line(env) -> None:
+    lines = [f"S{n},{n},,{n % 9}\n" for n in range(50)]
+    first = poll(env, HEADER + "".join(lines))
+    assert (first.rows_total, first.rows_changed) == (50, 50)
+    lines[7] = "S7,70,2026-12-24,7\n"
+    second = poll(env, HEADER + "".join(lines) + "NEW,1,,\n")
+    assert (second.rows_total, second.rows_changed) == (51, 2)
+    assert stock(env)["S7"] == (70, date(2026, 12, 24), 7) and stock(env)["NEW"] == (1, None, None)
+    assert changes(env) == 52
+    assert poll(env, HEADER + "".join(lines) + "NEW,1,,\n").rows_changed == 0
+    with env[0] as uow:
+        state = uow.session.get(SupplierFeedState, env[2])
+        assert state is not None and state.lines == 51
+
+
+def test_a_sku_listed_twice_ends_with_its_later_line_even_when_that_line_is_unchanged(env) -> None:
+    poll(env, HEADER + "X,5,,\nY,1,,\n")
+    poll(env, HEADER + "X,6,,\nY,1,,\nX,5,,\n")  # the old line of X comes last: X stays 5
+    assert stock(env)["X"] == (5, None, None)
+    poll(env, HEADER + "X,5,,\nX,6,,\n")
+    assert stock(env)["X"] == (6, None, None)
+    poll(env, HEADER + "X,5,,\n")  # the winner left the feed: the remaining line counts
+    assert stock(env)["X"] == (5, None, None)
+
+
+def test_the_later_line_wins_across_flushes(env, monkeypatch) -> None:
+    monkeypatch.setattr(feed_scan, "BLOCK_CHARS", 16)
+    monkeypatch.setattr(feed_scan, "WINDOW_MAX", 2)
+    filler = "".join(f"F{n},1,,\n" for n in range(20))
+    poll(env, HEADER + "X,5,,\n" + filler)
+    poll(env, HEADER + "X,6,,\n" + filler + "X,5,,\n")
+    assert stock(env)["X"] == (5, None, None)
+    poll(env, HEADER + "X,5,,\n" + filler + "X,7,,\n")
+    assert stock(env)["X"] == (7, None, None)
+
+
+def test_bad_lines_are_reported_on_every_poll_and_good_ones_skipped(env) -> None:
+    text = HEADER + "A,1,,\nB,many,,\nC,3,,\n"
+    first = poll(env, text)
+    second = poll(env, text)
+    assert (first.rows_bad, second.rows_bad, second.rows_total, second.rows_changed) == (1, 1, 3, 0)
+    assert suppliers.last_snapshots(env[0], env[2])[0]["bad_rows"] == [
+        {"line": 3, "reason": "quantity: not a number: 'many'"}]
+
+
+def test_quoted_lines_and_a_new_header_are_read_again_without_writing_equal_values(env) -> None:
+    text = HEADER + '"Q,1",4,2026-12-01,\n"multi\nline",2,,\nP,3,,\n'
+    assert poll(env, text).rows_changed == 3
+    assert stock(env)["multi\nline"] == (2, None, None)
+    assert (poll(env, text).rows_changed, stock(env)["Q,1"]) == (0, (4, date(2026, 12, 1), None))
+    reordered = "quantity,sku,restock_date,lead_time_days\n4,\"Q,1\",2026-12-01,\n2,\"multi\nline\",,\n3,P,,\n"
+    again = poll(env, reordered)
+    assert (again.rows_total, again.rows_changed) == (3, 0)
+    assert poll(env, reordered.replace("3,P", "9,P")).rows_changed == 1
+
+
+def test_a_refused_feed_leaves_stock_and_fingerprints_as_they_were(env) -> None:
+    good = HEADER + "A,1,,\nB,2,,\n"
+    poll(env, good)
+    uow, box, supplier_id, feed = env
+    feed.write_text(HEADER + "A,9,,\n" + "".join(f"S{n},x,,\n" for n in range(30)))
+    assert suppliers.poll_supplier(uow, box, supplier_id).status == "failed"
+    assert stock(env) == {"A": (1, None, None), "B": (2, None, None)}
+    assert poll(env, good.replace("B,2", "B,3")).rows_changed == 1
+    assert stock(env) == {"A": (1, None, None), "B": (3, None, None)}
+
+
+def test_0010_adds_the_fingerprint_storage_and_removes_it_on_downgrade(database_url) -> None:
+    engine = make_engine(database_url)
+    try:
+        upgrade(engine)
+        assert "line_hash" in {c["name"] for c in inspect(engine).get_columns("supplier_stock")}
+        assert "supplier_feed_state" in inspect(engine).get_table_names()
+        command.downgrade(alembic_config(engine), "0009")
+        inspector = inspect(engine)
+        assert "line_hash" not in {c["name"] for c in inspector.get_columns("supplier_stock")}
+        assert "supplier_feed_state" not in inspector.get_table_names()
+        upgrade(engine)
+    finally:
+        engine.dispose()
+
+
+def test_fingerprints_change_with_the_line_and_the_header(tmp_path: Path) -> None:
+    mapping = feed_scan.FieldMapping()
+    seed = feed_scan.seeds("sku,quantity", mapping, ",")
+    assert feed_scan.fingerprint("A,1", seed) != feed_scan.fingerprint("A,2", seed)
+    assert feed_scan.fingerprint("A,1", seed) != feed_scan.fingerprint("A,1", feed_scan.seeds("sku,qty", mapping, ","))
+    assert feed_scan.fingerprint("A,1", seed) < 1 << 60
