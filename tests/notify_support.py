@@ -32,12 +32,15 @@ class RecordingOrderAdmin:
     fail_cancel: Exception | None = None
     fail_discount: Exception | None = None
     refunds: bool = True
+    charged: bool = True
+    """False: the order was only authorized, so nothing was charged for the cancelled items."""
 
-    def cancel_items(self, order_id: str, items: Any, *, reason: str, idempotency_key: str) -> str:
+    def cancel_items(self, order_id: str, items: Any, *, reason: str, idempotency_key: str) -> CancelResult:
         if self.fail_cancel is not None:
             raise self.fail_cancel
         self.cancels.append((order_id, list(items), idempotency_key))
-        return CancelResult(f"refund-{len(self.cancels)}", refunded=self.refunds)
+        return CancelResult(f"refund-{len(self.cancels)}", refunded=self.refunds, charged=self.charged,
+                            amount="16.00" if self.refunds and self.charged else None)
 
     def create_discount(self, code: str, **kwargs: Any) -> str:
         if self.fail_discount is not None:

@@ -1,12 +1,37 @@
-"""OrderAdmin for Shopify: cancel backordered items, create consolation discount codes.
+"""OrderAdmin for Shopify: cancel (and refund) backordered items, create consolation discount codes.
 
-Cancelling: when the backordered units are everything left on the order, ``orderCancel`` with a
-refund to the original payment methods (restock false: the units never left the warehouse).
-Otherwise an order edit (``orderEditBegin`` -> ``orderEditSetQuantity`` -> ``orderEditCommit``)
-removes just those units, and the order is tagged with the idempotency key (``tagsAdd``): a rerun
-finds the tag and does not remove units twice. (A crash between the commit and the tag is the one
-window left; the tag is written right after the commit.) The edit leaves the payment difference
-as "refund owed" on the order (Shopify's order-edit behaviour); the staff note says why.
+Cancelling all that is left on the order: ``orderCancel`` with a refund to the original payment
+methods; an authorization is voided by it in any case.
+
+Cancelling some units (a partial cancellation) is a refund of those line items: ``refundCreate``
+with ``refundLineItems``. Shopify's schema documents that this alone takes them off the order:
+``LineItem.currentQuantity`` and ``refundableQuantity`` exclude refunded units and
+``nonFulfillableQuantity`` counts them, so no order edit is needed (an order edit would leave the
+payment difference as "refund owed" for the merchant). The amount comes from ``suggestedRefund``
+(line subtotal and tax, capped at what can be refunded) and its suggested transactions give the
+parent SALE/CAPTURE and gateway of each REFUND transaction.
+
+Restocking: ``restockType: CANCEL`` ("use this when restocking unfulfilled line items"), and
+``restock: true`` on orderCancel ("restock the inventory committed to the order"). The units never
+left a warehouse, but Shopify committed them when the order was placed (a backorder takes the
+variant's available count below zero); not restocking would keep that count N too low for good, and
+the connector reads a negative count as N units short (services/capture.py), so other orders would
+inherit a shortage that no longer exists.
+
+Money, per ``suggestedRefund``: the order was charged (paid or captured) -> that amount is refunded
+(``CancelMoney.REFUNDED``); only authorized (this connector captures when goods ship) -> nothing was
+charged: the line items are refunded with no transaction and the units are off the order
+(``NOT_CHARGED``). Caution for the capture side: ``totalCapturableSet`` "isn't adjusted for
+returns", so capture must take the order's outstanding total, not the whole authorization, or the
+customer would be charged for the cancelled units after all. A customer who paid but for whom
+Shopify suggests no refund, a userError, or a refund transaction that fails is an error
+(PlatformRejected): the flow records cancel_failed and asks the merchant.
+
+Idempotency: refundCreate carries ``@idempotent(key:)`` (required from 2026-04), so a retried
+request refunds once; and the refund note carries ``[<idempotency key>]``, so a rerun after a crash
+finds its refund among the order's refunds, whatever the key's lifetime at Shopify. Orders edited
+by earlier versions of this adapter carry the tag ``backorder-<key>``; they are reported as
+``OWED`` (the refund was left to the merchant).
 
 Discounts: ``discountCodeBasicCreate`` (percentage) or ``discountCodeFreeShippingCreate``, single
 use, limited to the order's customer through ``context.customers`` (2026-04; ``customerSelection``
@@ -20,8 +45,10 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from adapters.shopify import refunds
 from adapters.shopify.client import ShopifyGraphQL, raise_user_errors
 from adapters.shopify.platform import gid
+from adapters.shopify.refunds import money_of, refund_result, refund_units
 from connector.domain.errors import PlatformRejected
 from connector.domain.notify import CancelResult
 
@@ -36,10 +63,39 @@ query ConnectorOrderForAdmin($id: ID!) {
     customer {
       id
     }
+    totalReceivedSet {
+      presentmentMoney {
+        amount
+        currencyCode
+      }
+    }
+    totalRefundedSet {
+      presentmentMoney {
+        amount
+        currencyCode
+      }
+    }
     lineItems(first: 250) {
       nodes {
         id
         currentQuantity
+      }
+    }
+    refunds(first: 100) {
+      id
+      note
+      totalRefundedSet {
+        presentmentMoney {
+          amount
+          currencyCode
+        }
+      }
+      transactions(first: 20) {
+        nodes {
+          id
+          kind
+          status
+        }
       }
     }
   }
@@ -48,62 +104,13 @@ query ConnectorOrderForAdmin($id: ID!) {
 
 ORDER_CANCEL = """
 mutation ConnectorOrderCancel($orderId: ID!, $staffNote: String) {
-  orderCancel(orderId: $orderId, reason: INVENTORY, restock: false, notifyCustomer: false,
+  orderCancel(orderId: $orderId, reason: INVENTORY, restock: true, notifyCustomer: false,
               refundMethod: {originalPaymentMethodsRefund: true}, staffNote: $staffNote) {
     job {
       id
     }
     orderCancelUserErrors {
       code
-      field
-      message
-    }
-  }
-}
-"""
-
-ORDER_EDIT_BEGIN = """
-mutation ConnectorOrderEditBegin($id: ID!) {
-  orderEditBegin(id: $id) {
-    calculatedOrder {
-      id
-      lineItems(first: 250) {
-        nodes {
-          id
-          quantity
-        }
-      }
-    }
-    userErrors {
-      field
-      message
-    }
-  }
-}
-"""
-
-ORDER_EDIT_SET_QUANTITY = """
-mutation ConnectorOrderEditSetQuantity($id: ID!, $lineItemId: ID!, $quantity: Int!) {
-  orderEditSetQuantity(id: $id, lineItemId: $lineItemId, quantity: $quantity, restock: false) {
-    calculatedLineItem {
-      id
-      quantity
-    }
-    userErrors {
-      field
-      message
-    }
-  }
-}
-"""
-
-ORDER_EDIT_COMMIT = """
-mutation ConnectorOrderEditCommit($id: ID!, $staffNote: String) {
-  orderEditCommit(id: $id, notifyCustomer: false, staffNote: $staffNote) {
-    order {
-      id
-    }
-    userErrors {
       field
       message
     }
@@ -141,17 +148,6 @@ mutation ConnectorDiscountFreeShippingCreate($input: DiscountCodeFreeShippingInp
 }
 """
 
-ORDER_TAGS_ADD = """
-mutation ConnectorOrderTagsAdd($id: ID!, $tags: [String!]!) {
-  tagsAdd(id: $id, tags: $tags) {
-    userErrors {
-      field
-      message
-    }
-  }
-}
-"""
-
 DISCOUNT_BY_CODE = """
 query ConnectorDiscountByCode($code: String!) {
   codeDiscountNodeByCode(code: $code) {
@@ -160,8 +156,8 @@ query ConnectorDiscountByCode($code: String!) {
 }
 """
 
-DOCUMENTS = [ORDER_FOR_ADMIN, ORDER_CANCEL, ORDER_EDIT_BEGIN, ORDER_EDIT_SET_QUANTITY, ORDER_EDIT_COMMIT,
-             ORDER_TAGS_ADD, DISCOUNT_BASIC_CREATE, DISCOUNT_FREE_SHIPPING_CREATE, DISCOUNT_BY_CODE]
+DOCUMENTS = [ORDER_FOR_ADMIN, ORDER_CANCEL, DISCOUNT_BASIC_CREATE, DISCOUNT_FREE_SHIPPING_CREATE, DISCOUNT_BY_CODE,
+             *refunds.DOCUMENTS]
 
 
 class ShopifyOrdersAdmin:
@@ -177,43 +173,30 @@ class ShopifyOrdersAdmin:
     def cancel_items(self, order_id: str, items: Sequence[tuple[str, int]], *, reason: str,
                      idempotency_key: str) -> CancelResult:
         order = self._order(order_id)
-        note = f"{reason} [{idempotency_key}]"
-        marker = "backorder-" + idempotency_key
-        if order.get("cancelledAt"):
-            return CancelResult(str(order["id"]), refunded=True)  # a rerun, or the merchant cancelled it
-        if marker in (order.get("tags") or []):
-            return CancelResult(str(order["id"]), refunded=False)  # a rerun after the order edit
+        marker = f"[{idempotency_key}]"
+        done = next((r for r in order.get("refunds") or [] if marker in str(r.get("note") or "")), None)
+        if done is not None:
+            log.info("shopify refund already made", extra={"order": order_id, "refund": done["id"]})
+            return refund_result(done)
+        charged = money_of(order.get("totalReceivedSet")) > money_of(order.get("totalRefundedSet"))
+        if order.get("cancelledAt"):  # a rerun, or the merchant cancelled it: was anything ever paid?
+            return CancelResult(str(order["id"]), refunded=True, charged=money_of(order.get("totalReceivedSet")) > 0)
+        if "backorder-" + idempotency_key in (order.get("tags") or []):
+            return CancelResult(str(order["id"]), refunded=False)  # edited by an earlier version: refund owed
         remaining = {line["id"]: int(line["currentQuantity"]) for line in order["lineItems"]["nodes"]}
         removing = {gid("LineItem", line_id): quantity for line_id, quantity in items}
         if all(remaining.get(line, 0) <= removing.get(line, 0) for line in remaining):
-            payload = self.client.execute(ORDER_CANCEL, {"orderId": order["id"], "staffNote": note})["orderCancel"]
-            errors = (payload or {}).get("orderCancelUserErrors") or []
-            if errors:
-                raise PlatformRejected("shopify: orderCancel: " + "; ".join(e["message"] for e in errors))
-            log.info("shopify order cancelled", extra={"order": order_id})
-            return CancelResult(str(order["id"]), refunded=True)
-        reference = self._edit(order["id"], remaining, removing, note)
-        tagged = self.client.execute(ORDER_TAGS_ADD, {"id": order["id"], "tags": [marker]})["tagsAdd"]
-        raise_user_errors(tagged, "tagsAdd")
-        return CancelResult(reference, refunded=False)
+            return self._cancel_order(order, f"{reason} {marker}", charged)
+        return refund_units(self.client, order, remaining, removing, note=f"{reason} {marker}",
+                            key="backorder-" + idempotency_key, charged=charged)
 
-    def _edit(self, order_gid: str, remaining: dict[str, int], removing: dict[str, int], note: str) -> str:
-        begun = self.client.execute(ORDER_EDIT_BEGIN, {"id": order_gid})["orderEditBegin"]
-        raise_user_errors(begun, "orderEditBegin")
-        calculated = begun["calculatedOrder"]
-        by_number = {node["id"].rsplit("/", 1)[-1]: node for node in calculated["lineItems"]["nodes"]}
-        for line_gid, quantity in removing.items():
-            node = by_number.get(line_gid.rsplit("/", 1)[-1])
-            if node is None:
-                raise PlatformRejected(f"shopify: line {line_gid} is not on the order any more")
-            target = max(0, remaining.get(line_gid, 0) - quantity)
-            changed = self.client.execute(ORDER_EDIT_SET_QUANTITY, {
-                "id": calculated["id"], "lineItemId": node["id"], "quantity": target})["orderEditSetQuantity"]
-            raise_user_errors(changed, "orderEditSetQuantity")
-        committed = self.client.execute(ORDER_EDIT_COMMIT, {"id": calculated["id"], "staffNote": note})
-        raise_user_errors(committed["orderEditCommit"], "orderEditCommit")
-        log.info("shopify order edited to remove backordered units", extra={"order": order_gid})
-        return str(calculated["id"])
+    def _cancel_order(self, order: dict[str, Any], note: str, charged: bool) -> CancelResult:
+        payload = self.client.execute(ORDER_CANCEL, {"orderId": order["id"], "staffNote": note})["orderCancel"]
+        errors = (payload or {}).get("orderCancelUserErrors") or []
+        if errors:
+            raise PlatformRejected("shopify: orderCancel: " + "; ".join(e["message"] for e in errors))
+        log.info("shopify order cancelled", extra={"order": order["id"], "charged": charged})
+        return CancelResult(str(order["id"]), refunded=True, charged=charged)
 
     def create_discount(self, code: str, *, kind: str, amount: float | None, customer_email: str, title: str,
                         ends_at: datetime | None, idempotency_key: str, order_id: str) -> str:
@@ -241,3 +224,4 @@ class ShopifyOrdersAdmin:
                 return str(existing["id"])
         raise_user_errors(payload, field)
         return str(payload["codeDiscountNode"]["id"])
+

@@ -49,14 +49,36 @@ UNKNOWN = "unknown"
 """The date key of a message about an unknown date."""
 
 
+class CancelMoney(enum.StrEnum):
+    """What happened to the customer's money for cancelled items."""
+
+    REFUNDED = "refunded"
+    """Money the customer paid for them went back (or is on its way back) through the store."""
+    NOT_CHARGED = "not_charged"
+    """Nothing had been charged for them (the payment was only authorized): nothing to refund, and
+    they are no longer on the order, so they are not charged when the rest is captured."""
+    OWED = "owed"
+    """Removed from the order, but the store left the refund to the merchant."""
+
+
 @dataclass(frozen=True)
 class CancelResult:
     """What the store did when backordered items were cancelled."""
 
     reference: str
     refunded: bool
-    """True: the store refunded them. False: removed from the order, refund left to the merchant
-    (a Shopify order edit leaves the difference as "refund owed")."""
+    """True: no money is owed to the customer for them any more (refunded, or never charged).
+    False: removed from the order, refund left to the merchant (a legacy Shopify order edit)."""
+    charged: bool = True
+    """False: nothing had been charged for them, so nothing was refunded (only with ``refunded``)."""
+    amount: str | None = None
+    """The amount refunded, in the order's currency, when the store says."""
+
+    @property
+    def money(self) -> CancelMoney:
+        if not self.refunded:
+            return CancelMoney.OWED
+        return CancelMoney.REFUNDED if self.charged else CancelMoney.NOT_CHARGED
 
 
 def date_key(value: date | None) -> str:

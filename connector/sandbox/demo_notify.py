@@ -135,7 +135,7 @@ def _customer_cancels(stack: LocalStack, echo: Echo) -> None:
     echo(f"  POST again -> {again.status_code} (links are single use)")
     with stack.container.uow() as uow:
         decided = uow.session.scalars(select(DelayDecision).where(  # type: ignore[union-attr]
-            DelayDecision.outcome == "cancelled"))
+            DelayDecision.outcome.startswith("cancelled")))
         for decision in decided:
             backorder = uow.session.get(Backorder, decision.backorder_id)  # type: ignore[union-attr]
             assert backorder is not None
@@ -143,11 +143,15 @@ def _customer_cancels(stack: LocalStack, echo: Echo) -> None:
             shop = uow.shops.get(order.shop_id)
             assert shop is not None
             if shop.platform == "shopify":
+                from connector.sandbox.shopify_sim.ext_payments import money
+
                 state = stack.sandbox.shopify.order(shop.domain, order.platform_order_id)
-                left = {str(item["id"]): item["quantity"] for item in state["line_items"]}
+                left = {str(item["id"]): item["current_quantity"] for item in state["line_items"]}
+                refunds = money(stack.sandbox.shopify, shop.domain, order.platform_order_id)["refunds"]
                 seen = (f"cancelled_at={state.get('cancelled_at')}; line {line.sku}: {line.quantity} ordered, "
-                        f"{left.get(line.platform_line_id)} left after the order edit")
+                        f"{left.get(line.platform_line_id)} left; refunds={[r['amount'] for r in refunds]}, "
+                        f"financial_status={state.get('financial_status')}")
             else:
                 state = stack.sandbox.woocommerce.order(shop.domain, int(order.platform_order_id))
                 seen = f"status={state.get('status')}, refunds={[r['total'] for r in state.get('refunds', [])]}"
-            echo(f"  store order {order.name} ({shop.platform}): {seen}")
+            echo(f"  store order {order.name} ({shop.platform}): {seen}; outcome {decision.outcome}")

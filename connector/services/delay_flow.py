@@ -2,9 +2,12 @@
 
 Decision outcomes: ``kept`` (the customer chose to wait), ``cancelling`` (a cancellation is due:
 the customer confirmed, or a consent-required notice lapsed under the cancel_and_refund policy),
-``cancelled``, ``cancel_failed`` (the store refused; the merchant is asked), ``escalated`` (lapsed
-under ask_merchant: the merchant got a decision email). Every answer and outcome is stored on the
-decision row; every email on the message log.
+``cancelled`` (cancelled and the money refunded), ``cancelled_not_charged`` (cancelled; the payment
+was only authorized, so nothing was charged for them and nothing is), ``cancelled_refund_owed``
+(cancelled, but the store left the refund to the merchant), ``cancel_failed`` (the store refused,
+or a refund failed; the merchant is asked), ``escalated`` (lapsed under ask_merchant: the merchant
+got a decision email). Every answer and outcome is stored on the decision row; every email on the
+message log.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from connector.db.models_notify import DelayDecision
 from connector.db.uow import UnitOfWork
 from connector.domain.errors import ConnectorError, LinkInvalid, TransientError
 from connector.domain.model import BackorderStatus
-from connector.domain.notify import DelayPolicy, Kind, date_key
+from connector.domain.notify import CancelMoney, DelayPolicy, Kind, date_key
 from connector.services.links import LinkSigner
 from connector.services.notify_email import long_date
 from connector.services.notify_settings import ShopNotifySettings
@@ -30,6 +33,10 @@ if TYPE_CHECKING:
     from connector.services.notify import EvaluationReport, Notifier
 
 log = logging.getLogger(__name__)
+
+CANCELLED_OUTCOMES = {CancelMoney.REFUNDED: "cancelled", CancelMoney.NOT_CHARGED: "cancelled_not_charged",
+                      CancelMoney.OWED: "cancelled_refund_owed"}
+"""The decision outcome for what the store did with the money (see the module docstring)."""
 
 
 def lapse(uow: UnitOfWork, shop_id: int, shop: ShopNotifySettings, backorder: Backorder, decision: DelayDecision,
@@ -114,7 +121,10 @@ def answer(uow: UnitOfWork, links: LinkSigner, token: str, choice: str, today: d
 
 
 def run_pending_cancellations(notifier: Notifier, shop_id: int, shop: ShopNotifySettings) -> int:
-    """Cancel and refund, through the store, every backorder whose decision says ``cancelling``."""
+    """Cancel and refund, through the store, every backorder whose decision says ``cancelling``.
+
+    The outcome says what happened to the money (CANCELLED_OUTCOMES) and the confirmation email
+    says the same; a store that refused or whose refund failed is ``cancel_failed``."""
     from connector.services.notify import reserve_message
 
     with notifier.uow() as uow:
@@ -127,13 +137,13 @@ def run_pending_cancellations(notifier: Notifier, shop_id: int, shop: ShopNotify
             assert backorder is not None
             line, order = backorder.line, backorder.line.order
             target = (order.platform_order_id, [(line.platform_line_id, backorder.quantity_backordered)])
-        outcome, error = "cancelled", None
+        outcome, error, amount = "cancelled", None, None
         try:
             result = notifier.order_admin(shop_id).cancel_items(
                 target[0], target[1], reason="Backordered items cancelled under the delay notice",
                 idempotency_key=f"delay-cancel-{decision_id}")
-            if not result.refunded:
-                outcome = "cancelled_refund_owed"
+            outcome, amount = CANCELLED_OUTCOMES[result.money], result.amount
+            if result.money == CancelMoney.OWED:
                 log.warning("items cancelled; the store left the refund to the merchant",
                             extra={"shop_id": shop_id, "decision_id": decision_id, "reference": result.reference})
         except TransientError as exc:
@@ -162,6 +172,6 @@ def run_pending_cancellations(notifier: Notifier, shop_id: int, shop: ShopNotify
                                 decision_id=decision_id)
             uow.commit()
         log.info("delay cancellation %s", outcome, extra={"shop_id": shop_id, "decision_id": decision_id,
-                                                          "error": error})
+                                                          "error": error, "amount": amount})
     return done
 

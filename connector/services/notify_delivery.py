@@ -28,6 +28,9 @@ SENDING_LEASE = timedelta(minutes=10)
 MAX_ATTEMPTS = 8
 """A message that keeps failing transiently is given up after this many evaluations."""
 
+CANCEL_TAILS = {"cancelled_refund_owed": ", refund on its way", "cancelled_not_charged": ", you will not be charged"}
+"""The end of the cancellation email's subject, by decision outcome; otherwise " and refunded"."""
+
 
 def deliver_pending(notifier: Notifier, shop_id: int, shop: ShopNotifySettings) -> tuple[int, int]:
     """Send every pending message of the shop; return (sent, failed)."""
@@ -155,7 +158,8 @@ def _decision_context(notifier: Notifier, shop: ShopNotifySettings, decision: De
         "deadline_text": notify_email.long_date(decision.deadline),
         "cancel_on_silence": shop.delay_policy == DelayPolicy.CANCEL_AND_REFUND,
         "refund_owed": decision.outcome == "cancelled_refund_owed",
-        "cancel_tail": ", refund on its way" if decision.outcome == "cancelled_refund_owed" else " and refunded",
+        "not_charged": decision.outcome == "cancelled_not_charged",
+        "cancel_tail": CANCEL_TAILS.get(decision.outcome or "", " and refunded"),
         "cancel_url": notifier.links.url(decision.nonce, decision.deadline, "cancel"),
         "wait_url": notifier.links.url(decision.nonce, decision.deadline, "wait"),
     }

@@ -107,3 +107,38 @@ def test_inside_the_grace_period_nothing_is_sent_and_the_silence_is_logged(stack
     assert stack.sandbox.smtp.to("cy@example.com") == []
     [row] = list_messages(stack.container.uow(), shop_id)
     assert row["status"] == "suppressed" and "grace" in row["outcome"]
+
+
+def follow_cancel_link(stack: LocalStack, notice) -> None:
+    cancel = re.search(r"(http://\S+/orders/\S+/cancel)", notice.part("plain")).group(1)
+    assert requests.post(cancel, timeout=5).status_code == 200
+    stack.container.queue.wait_idle(20)  # the answer queued jobs.notify.evaluate_backorders
+
+
+@pytest.mark.parametrize("financial_status", ["paid", "authorized"])
+def test_a_shopify_customer_cancels_backordered_units_of_a_partly_backordered_order(stack, financial_status):
+    from connector.sandbox.shopify_sim.ext_payments import money
+
+    shop_id = stack.shops[SHOP].id
+    stack.sandbox.shopify.set_stock(SHOP, "MUG", 5)  # the mug ships; the lamp waits
+    order = stack.sandbox.shopify.create_order(SHOP, [{"sku": "LAMP", "quantity": 1}, {"sku": "MUG", "quantity": 1}],
+                                               email="di@example.com", financial_status=financial_status)
+    stack.wait_for_capture()
+    set_expected(stack, shop_id, 50)
+    evaluate_backorders(shop_id)
+    [notice] = stack.sandbox.smtp.to("di@example.com")
+    follow_cancel_link(stack, notice)
+    after = stack.sandbox.shopify.order(SHOP, order["id"])
+    assert after["cancelled_at"] is None
+    assert [line["current_quantity"] for line in after["line_items"]] == [0, 1]  # the mug still ships
+    ledger = money(stack.sandbox.shopify, SHOP, order["id"])
+    assert len(ledger["refunds"]) == 1
+    confirmation = stack.sandbox.smtp.to("di@example.com")[-1]
+    if financial_status == "paid":
+        assert ledger["refunds"][0]["amount"] == "30.00"
+        assert confirmation.subject.endswith("items cancelled and refunded")
+    else:
+        assert ledger["refunds"][0]["amount"] == "0" and after["financial_status"] == "authorized"
+        assert confirmation.subject.endswith("items cancelled, you will not be charged")
+    kinds = [(m["kind"], m["status"]) for m in list_messages(stack.container.uow(), shop_id)]
+    assert kinds == [("delay_notice", "sent"), ("cancelled", "sent")]

@@ -188,7 +188,7 @@ def test_every_notice_and_outcome_is_in_the_message_log(h, sink, client):
 
 
 def test_a_cancellation_the_store_did_not_refund_says_the_refund_is_being_issued(h, sink, client):
-    h.admin.refunds = False  # e.g. a Shopify order edit leaves "refund owed"
+    h.admin.refunds = False  # e.g. a Shopify order edited by an earlier version leaves "refund owed"
     h.backorder(expected=days(45))
     h.evaluate()
     client.post(links(sink.messages[0])["cancel"])
@@ -197,3 +197,32 @@ def test_a_cancellation_the_store_did_not_refund_says_the_refund_is_being_issued
     assert last.subject == "Order #1001: items cancelled, refund on its way"
     assert "Our team is issuing the full refund" in last.part("plain") and "refunded them" not in last.part("plain")
     assert h.rows(DelayDecision)[0].outcome == "cancelled_refund_owed"
+
+
+def test_a_cancellation_of_items_never_charged_says_they_will_not_be_charged(h, sink, client, caplog):
+    h.admin.charged = False  # a Shopify order only authorized: capture happens when goods ship
+    h.backorder(expected=days(45))
+    h.evaluate()
+    client.post(links(sink.messages[0])["cancel"])
+    with caplog.at_level("WARNING"):
+        h.evaluate()
+    last = sink.messages[-1]
+    assert last.subject == "Order #1001: items cancelled, you will not be charged"
+    plain, html = last.part("plain"), last.part("html")
+    assert "You have not been charged for these items and you will not be" in plain and "refund" not in plain
+    assert "You have not been charged" in html and "refund" not in html.split("<body")[-1]
+    assert h.rows(DelayDecision)[0].outcome == "cancelled_not_charged"
+    assert h.get(Backorder, h.rows(DelayDecision)[0].backorder_id).status == "cancelled"
+    assert not [r for r in caplog.records if r.levelname == "WARNING"]
+
+
+def test_a_refunded_cancellation_logs_no_warning(h, sink, client, caplog):
+    h.backorder(expected=days(45))
+    h.evaluate()
+    client.post(links(sink.messages[0])["cancel"])
+    with caplog.at_level("WARNING"):
+        h.evaluate()
+    assert sink.messages[-1].subject == "Order #1001: items cancelled and refunded"
+    assert "refunded them in full" in sink.messages[-1].part("plain")
+    assert h.rows(DelayDecision)[0].outcome == "cancelled"
+    assert not [r for r in caplog.records if r.levelname == "WARNING"]

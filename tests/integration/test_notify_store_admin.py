@@ -18,9 +18,11 @@ from adapters.shopify.orders_admin import ShopifyOrdersAdmin
 from adapters.woocommerce import WooCommerceClient
 from adapters.woocommerce.orders_admin import WooCommerceOrdersAdmin
 from connector.domain.errors import PlatformRejected
+from connector.domain.notify import CancelMoney
 from connector.sandbox.serve import ServerHandle, serve_in_thread
 from connector.sandbox.shopify_sim import ShopifySimulator
 from connector.sandbox.shopify_sim.ext_orders_admin import discounts
+from connector.sandbox.shopify_sim.ext_payments import capture, decline_refunds, money
 from connector.sandbox.shopify_sim.graphql_api import build_cached_schema
 from connector.sandbox.woocommerce_sim import WooCommerceSimulator
 
@@ -36,7 +38,8 @@ def real_schema(shopify_schema_sdl: str):
 
 @pytest.fixture
 def shopify(real_schema) -> Iterator[tuple[ShopifySimulator, ShopifyOrdersAdmin]]:
-    sim = ShopifySimulator({"api_secret": "s", "shops": [{"domain": SHOP, "access_token": TOKEN, "products": [
+    sim = ShopifySimulator({"api_secret": "s", "shops": [{"domain": SHOP, "access_token": TOKEN, "tax_rate": "0.10",
+                                                          "products": [
         {"title": "Tea", "variants": [
             {"sku": "TEA", "price": "8.00", "inventory_quantity": 0, "inventory_policy": "CONTINUE"},
             {"sku": "MUG", "price": "12.00", "inventory_quantity": 5, "inventory_policy": "DENY"}]}]}]},
@@ -72,23 +75,121 @@ def test_shopify_cancels_an_order_that_is_all_backordered_with_a_refund(shopify)
     sim, admin = shopify
     order = sim.create_order(SHOP, [{"sku": "TEA", "quantity": 2}], deliver_webhook=False)
     result = admin.cancel_items(str(order["id"]), [(line_ids(order)[0], 2)], reason="delay", idempotency_key="k1")
-    assert result.refunded
+    assert result.money == CancelMoney.REFUNDED
     after = sim.order(SHOP, order["id"])
     assert after["cancelled_at"] is not None and after["financial_status"] == "refunded"
-    admin.cancel_items(str(order["id"]), [(line_ids(order)[0], 2)], reason="delay", idempotency_key="k1")
+    assert [(t["kind"], t["amount"]) for t in money(sim, SHOP, order["id"])["transactions"]] == [
+        ("SALE", "17.60"), ("REFUND", "17.60")]
+    assert sim.variant(SHOP, "TEA")["inventory_quantity"] == 0  # the committed units were released
+    again = admin.cancel_items(str(order["id"]), [(line_ids(order)[0], 2)], reason="delay", idempotency_key="k1")
+    assert again.money == CancelMoney.REFUNDED
 
 
-def test_shopify_removes_only_the_backordered_units_by_order_edit(shopify):
+def test_shopify_cancelling_a_whole_authorized_order_charges_nothing(shopify):
     sim, admin = shopify
+    order = sim.create_order(SHOP, [{"sku": "TEA", "quantity": 1}], deliver_webhook=False,
+                             financial_status="authorized")
+    result = admin.cancel_items(str(order["id"]), [(line_ids(order)[0], 1)], reason="delay", idempotency_key="k0")
+    assert result.refunded and result.money == CancelMoney.NOT_CHARGED
+    assert [t["kind"] for t in money(sim, SHOP, order["id"])["transactions"]] == ["AUTHORIZATION", "VOID"]
+    assert sim.order(SHOP, order["id"])["financial_status"] == "voided"
+
+
+def mixed_order(sim: ShopifySimulator, financial_status: str = "paid") -> tuple[dict[str, Any], str, str]:
+    """3 tea (8.00) backordered and a mug (12.00) in stock, 10% tax: 39.60 in all."""
     order = sim.create_order(SHOP, [{"sku": "TEA", "quantity": 3}, {"sku": "MUG", "quantity": 1}],
-                             deliver_webhook=False)
+                             deliver_webhook=False, financial_status=financial_status)
     tea, mug = line_ids(order)
+    return order, tea, mug
+
+
+def current(sim: ShopifySimulator, order: dict[str, Any]) -> dict[str, int]:
+    return {str(line["id"]): line["current_quantity"] for line in sim.order(SHOP, order["id"])["line_items"]}
+
+
+def test_shopify_partial_cancel_of_a_paid_order_refunds_the_units_with_tax(shopify):
+    sim, admin = shopify
+    order, tea, mug = mixed_order(sim)
     result = admin.cancel_items(str(order["id"]), [(tea, 2)], reason="delay", idempotency_key="k2")
-    admin.cancel_items(str(order["id"]), [(tea, 2)], reason="delay", idempotency_key="k2")  # rerun: tagged, skipped
-    assert not result.refunded  # an order edit leaves the refund owed to the merchant
-    quantities = {str(line["id"]): line["quantity"] for line in sim.order(SHOP, order["id"])["line_items"]}
-    assert quantities[tea] == 1 and quantities[mug] == 1
-    assert sim.order(SHOP, order["id"])["cancelled_at"] is None
+    assert result.money == CancelMoney.REFUNDED and result.amount == "17.60"  # 2 x 8.00 + 10% tax
+    ledger = money(sim, SHOP, order["id"])
+    [sale] = [t for t in ledger["transactions"] if t["kind"] == "SALE"]
+    [refund] = [t for t in ledger["transactions"] if t["kind"] == "REFUND"]
+    assert sale["amount"] == "39.60" and (refund["amount"], refund["parent"]) == ("17.60", sale["id"])
+    assert ledger["refunds"][0]["lines"] == [(int(tea), 2, "CANCEL")] and "[k2]" in ledger["refunds"][0]["note"]
+    assert current(sim, order) == {tea: 1, mug: 1}  # the refund alone took the units off; no order edit
+    after = sim.order(SHOP, order["id"])
+    assert after["cancelled_at"] is None and after["financial_status"] == "partially_refunded"
+    assert sim.variant(SHOP, "TEA")["inventory_quantity"] == -1  # -3 at checkout, 2 released
+
+
+def test_shopify_partial_cancel_rerun_with_the_same_key_refunds_once(shopify):
+    sim, admin = shopify
+    order, tea, mug = mixed_order(sim)
+    first = admin.cancel_items(str(order["id"]), [(tea, 2)], reason="delay", idempotency_key="k3")
+    again = admin.cancel_items(str(order["id"]), [(tea, 2)], reason="delay", idempotency_key="k3")
+    assert first == again
+    assert len(money(sim, SHOP, order["id"])["refunds"]) == 1 and current(sim, order) == {tea: 1, mug: 1}
+
+
+def test_shopify_partial_cancel_of_an_authorized_order_removes_the_units_without_a_transaction(shopify):
+    sim, admin = shopify
+    order, tea, mug = mixed_order(sim, "authorized")
+    result = admin.cancel_items(str(order["id"]), [(tea, 2)], reason="delay", idempotency_key="k4")
+    assert result.refunded and result.money == CancelMoney.NOT_CHARGED and result.amount is None
+    ledger = money(sim, SHOP, order["id"])
+    assert [t["kind"] for t in ledger["transactions"]] == ["AUTHORIZATION"] and len(ledger["refunds"]) == 1
+    assert current(sim, order) == {tea: 1, mug: 1}
+    assert sim.order(SHOP, order["id"])["financial_status"] == "authorized"
+
+
+def test_shopify_partial_cancel_of_a_partly_captured_order_refunds_what_shopify_suggests(shopify):
+    sim, admin = shopify
+    order, tea, _ = mixed_order(sim, "authorized")
+    capture(sim, SHOP, order["id"], "13.20")  # the mug shipped and was captured
+    result = admin.cancel_items(str(order["id"]), [(tea, 2)], reason="delay", idempotency_key="k5")
+    assert result.money == CancelMoney.REFUNDED and result.amount == "13.20"  # capped at what was captured
+    [capture_txn] = [t for t in money(sim, SHOP, order["id"])["transactions"] if t["kind"] == "CAPTURE"]
+    [refund] = [t for t in money(sim, SHOP, order["id"])["transactions"] if t["kind"] == "REFUND"]
+    assert refund["parent"] == capture_txn["id"]
+
+
+def test_shopify_refund_user_error_is_an_error(shopify):
+    from adapters.shopify.refunds import REFUND_CREATE
+
+    sim, admin = shopify
+    order, tea, _ = mixed_order(sim)
+    other = {"orderId": f"gid://shopify/Order/{order['id']}", "note": "someone else",
+             "refundLineItems": [{"lineItemId": f"gid://shopify/LineItem/{tea}", "quantity": 1}]}
+    admin.client.execute(REFUND_CREATE, {"input": other, "key": "backorder-k6"})  # the key used elsewhere first
+    with pytest.raises(PlatformRejected, match="idempotency key"):
+        admin.cancel_items(str(order["id"]), [(tea, 1)], reason="delay", idempotency_key="k6")
+
+
+def test_shopify_failed_refund_transaction_is_an_error_also_on_rerun(shopify):
+    sim, admin = shopify
+    order, tea, _ = mixed_order(sim)
+    decline_refunds(sim, SHOP)
+    with pytest.raises(PlatformRejected, match="FAILURE"):
+        admin.cancel_items(str(order["id"]), [(tea, 2)], reason="delay", idempotency_key="k7")
+    with pytest.raises(PlatformRejected, match="FAILURE"):
+        admin.cancel_items(str(order["id"]), [(tea, 2)], reason="delay", idempotency_key="k7")
+
+
+def test_shopify_order_edited_by_an_earlier_version_reports_the_refund_owed(shopify):
+    sim, admin = shopify
+    order, tea, _ = mixed_order(sim)
+    tag = 'mutation T($id: ID!) { tagsAdd(id: $id, tags: ["backorder-k8"]) { userErrors { message } } }'
+    admin.client.execute(tag, {"id": f"gid://shopify/Order/{order['id']}"})
+    result = admin.cancel_items(str(order["id"]), [(tea, 2)], reason="delay", idempotency_key="k8")
+    assert result.money == CancelMoney.OWED and money(sim, SHOP, order["id"])["refunds"] == []
+
+
+def test_shopify_refuses_units_no_longer_on_the_order(shopify):
+    sim, admin = shopify
+    order, tea, _ = mixed_order(sim)
+    with pytest.raises(PlatformRejected, match="no longer on it"):
+        admin.cancel_items(str(order["id"]), [("424242", 1)], reason="delay", idempotency_key="k9")
 
 
 def test_shopify_creates_a_percentage_code_for_the_orders_customer_only(shopify):

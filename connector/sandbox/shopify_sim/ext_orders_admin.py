@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from connector.sandbox.shopify_sim import ext_payments
 from connector.sandbox.shopify_sim.store import Order, Shop, gid
 
 ORDER_GID = re.compile(r"gid://shopify/Order/(\d+)")
@@ -76,8 +77,18 @@ def extension(api: Any, shop: Shop) -> dict[str, Any]:
             return {"job": None, "orderCancelUserErrors": [
                 _error("Cannot cancel an order that has already been canceled", ["orderId"], "INVALID")]}
         order.cancelled_at = datetime.now(UTC)
+        book = ext_payments.ledger(ext_payments.money_state(api, shop), order)
         if (refundMethod or {}).get("originalPaymentMethodsRefund"):
-            order.financial_status = "refunded"
+            for parent in ext_payments.paid_txns(book):  # refund what is left on each sale / capture
+                left = ext_payments.left_on(book, parent)
+                if left > 0:
+                    book.txns.append(ext_payments.Txn(next(ext_payments.next_ids), "REFUND", left, parent=parent.id))
+        for auth in [t for t in book.txns if t.kind == "AUTHORIZATION"]:  # voided regardless of refundMethod
+            book.txns.append(ext_payments.Txn(next(ext_payments.next_ids), "VOID", auth.amount, parent=auth.id))
+        if ext_payments.paid_txns(book):
+            order.financial_status = "refunded" if ext_payments.refundable(book) <= 0 else "partially_refunded"
+        elif order.financial_status == "authorized":
+            order.financial_status = "voided"
         if restock:
             for line in order.lines:
                 line.variant.inventory_quantity += line.quantity

@@ -26,3 +26,11 @@ EXTENSIONS.append(ext_orders_admin.extension)
 from connector.sandbox.shopify_sim import ext_fulfillment  # noqa: E402  (drop-ship: fulfillment orders, holds)
 
 EXTENSIONS.append(ext_fulfillment.extension)
+
+ORDER_FIELDS: list[Callable[[Any, Any], dict[str, Any]]] = []
+"""``fn(api, order) -> {fieldName: value or resolver}`` merged into every simulated Order."""
+
+from connector.sandbox.shopify_sim import ext_refunds  # noqa: E402  (notify: refunds, payments)
+
+EXTENSIONS.append(ext_refunds.extension)
+ORDER_FIELDS.append(ext_refunds.order_fields)

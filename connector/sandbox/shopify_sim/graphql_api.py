@@ -213,7 +213,7 @@ class AdminGraphQL:
                 order.lines, [(str(line.id), line.id) for line in order.lines], graphql_line, args
             )
 
-        return {
+        fields: dict[str, Any] = {
             "__typename": "Order",
             "id": gid("Order", order.id),
             "legacyResourceId": str(order.id),
@@ -230,6 +230,11 @@ class AdminGraphQL:
             "customAttributes": [{"key": a["name"], "value": a.get("value")} for a in order.note_attributes],
             "lineItems": line_items,
         }
+        from connector.sandbox.shopify_sim.extensions import ORDER_FIELDS
+
+        for extra in ORDER_FIELDS:  # feature modules add Order fields (see extensions.py)
+            fields.update(extra(self, order))
+        return fields
 
     def _tags(self, shop: Shop, node_id: str, tags: list[str], *, add: bool) -> dict[str, Any]:
         match = re.fullmatch(r"gid://shopify/Order/(\d+)", node_id)

@@ -73,6 +73,8 @@ class Line:
     id: int
     variant: Variant
     quantity: int
+    removed: int = 0
+    """Units refunded off the order (``quantity`` keeps them, ``currentQuantity`` does not)."""
 
 
 @dataclass
@@ -105,6 +107,8 @@ class Shop:
     """By sku."""
     orders: dict[int, Order] = field(default_factory=dict)
     next_number: int = 1001
+    tax_rate: str = "0"
+    """Tax added on top of line prices (taxesIncluded false), e.g. "0.10"; seed key ``tax_rate``."""
 
     def variant(self, sku: str) -> Variant:
         try:
@@ -124,7 +128,8 @@ class Shop:
 
 def build_shop(seed: dict[str, Any], ids: IdSequence) -> Shop:
     try:
-        shop = Shop(domain=seed["domain"], access_token=seed["access_token"])
+        shop = Shop(domain=seed["domain"], access_token=seed["access_token"],
+                    tax_rate=str(seed.get("tax_rate", "0")))
     except KeyError as exc:
         raise SimulatorError(f"shop seed without {exc.args[0]!r}") from None
     for product in seed.get("products", []):
@@ -194,8 +199,8 @@ def rest_order(shop: Shop, order: Order) -> dict[str, Any]:
                 "product_id": line.variant.product_id,
                 "sku": line.variant.sku,
                 "quantity": line.quantity,
-                "current_quantity": 0 if order.cancelled_at else line.quantity,
-                "fulfillable_quantity": 0 if order.cancelled_at else line.quantity,
+                "current_quantity": 0 if order.cancelled_at else line.quantity - line.removed,
+                "fulfillable_quantity": 0 if order.cancelled_at else line.quantity - line.removed,
                 "title": line.variant.product_title,
                 "variant_title": line.variant.title,
                 "name": f"{line.variant.product_title} - {line.variant.title}",
@@ -271,7 +276,7 @@ def graphql_line(line: Line) -> dict[str, Any]:
         "__typename": "LineItem",
         "id": gid("LineItem", line.id),
         "quantity": line.quantity,
-        "currentQuantity": line.quantity,
+        "currentQuantity": line.quantity - line.removed,
         "sku": line.variant.sku,
         "title": line.variant.product_title,
         "name": f"{line.variant.product_title} - {line.variant.title}",
