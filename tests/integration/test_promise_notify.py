@@ -51,7 +51,8 @@ def test_a_stated_date_before_the_expected_date_is_a_delay_notice_at_once_and_no
     [notice] = sink.to("ada@example.com")
     assert notice.subject == "Order #1001: delayed, please choose: cancel or keep waiting"
     assert "by Friday 11 December 2026, the date we promised" in notice.part("plain")
-    assert [m.subject for m in sink.to("bo@example.com")] == ["Order #1002: expected in stock on Monday 21 December 2026"]
+    assert [m.subject for m in sink.to("bo@example.com")] == [
+        "Order #1002: expected in stock on Monday 21 December 2026"]
     assert promise(h, stated) == (True, days(10))
     assert promise(h, plain) == (False, days(30))
 
