@@ -143,3 +143,26 @@ def test_a_refund_transaction_needs_a_sale_or_capture_of_the_order_as_parent(sim
     bogus = refund_input(order, line, "gid://shopify/OrderTransaction/1", "1.00")
     payload = post(REFUND, {"input": bogus, "key": "p"})["data"]["refundCreate"]
     assert payload["userErrors"][0]["field"] == ["transactions", "0", "parentId"]
+
+
+FULFILLMENT_ORDERS = """
+query F($id: ID!) {
+  order(id: $id) {
+    fulfillmentOrders(first: 5) { nodes { status lineItems(first: 5) { nodes { totalQuantity remainingQuantity } } } }
+  }
+}
+"""
+
+
+def test_refunded_units_leave_the_fulfillment_orders_and_a_fully_refunded_one_closes(sim):
+    simulator, post = sim
+    order, line = order_with_tea(simulator)
+    sale = sale_of(simulator, order)
+    before = post(FULFILLMENT_ORDERS, {"id": order})["data"]["order"]["fulfillmentOrders"]["nodes"]
+    assert before[0]["lineItems"]["nodes"] == [{"totalQuantity": 3, "remainingQuantity": 3}]
+    post(REFUND, {"input": refund_input(order, line, sale, "12.00", quantity=2), "key": "f1"})
+    [fo] = post(FULFILLMENT_ORDERS, {"id": order})["data"]["order"]["fulfillmentOrders"]["nodes"]
+    assert fo["status"] == "OPEN" and fo["lineItems"]["nodes"] == [{"totalQuantity": 1, "remainingQuantity": 1}]
+    post(REFUND, {"input": refund_input(order, line, sale, "6.00", quantity=1), "key": "f2"})
+    [fo] = post(FULFILLMENT_ORDERS, {"id": order})["data"]["order"]["fulfillmentOrders"]["nodes"]
+    assert fo["status"] == "CLOSED" and fo["lineItems"]["nodes"][0]["remainingQuantity"] == 0

@@ -42,7 +42,8 @@ def fulfillment_orders(shop: Shop, order_id: int) -> list[SimFO]:
         if not fos:
             order = shop.order(order_id)
             fo = SimFO(next(_ids), order_id, PRIMARY_LOCATION,
-                       {next(_ids): [line.id, line.quantity, line.quantity] for line in order.lines})
+                       {next(_ids): [line.id, line.quantity - line.removed, line.quantity - line.removed]
+                        for line in order.lines})
             state["fos"][fo.id] = fo
             fos = [fo]
         return fos

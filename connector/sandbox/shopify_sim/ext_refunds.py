@@ -194,6 +194,7 @@ def _create(api: Any, state: MoneyState, data: dict[str, Any]) -> dict[str, Any]
             state.declines -= 1
             txn.status = "FAILURE"
     for line, quantity, restock in wanted:
+        _take_off_fulfillment_orders(state.shop, order, line, quantity)
         line.removed += quantity
         if restock in ("CANCEL", "RETURN") and line.variant.tracked:
             line.variant.inventory_quantity += quantity
@@ -207,3 +208,15 @@ def _create(api: Any, state: MoneyState, data: dict[str, Any]) -> dict[str, Any]
     return {"refund": refund_view(state, book, refund), "order": api._order(order), "userErrors": []}
 
 
+def _take_off_fulfillment_orders(shop: Shop, order: Order, line: Line, quantity: int) -> None:
+    """Refunded units are no longer to be fulfilled: off the open fulfillment orders; an FO left with
+    nothing to fulfil is closed."""
+    from connector.sandbox.shopify_sim.ext_fulfillment import fulfillment_orders
+
+    for fo in fulfillment_orders(shop, order.id):
+        for item in fo.items.values():
+            if item[0] == line.id and quantity > 0 and fo.status not in ("CLOSED", "CANCELLED"):
+                taken = min(quantity, item[2])
+                item[1], item[2], quantity = item[1] - taken, item[2] - taken, quantity - taken
+        if fo.status not in ("CLOSED", "CANCELLED") and all(item[2] == 0 for item in fo.items.values()):
+            fo.status = "CLOSED"
