@@ -9,8 +9,9 @@ million rows the object alone cost more than reading the file.
 
 "The later line wins" for a SKU listed twice: a skipped line may follow a parsed line of the same
 SKU before that parse is stored. So, once a row has been yielded, skipped lines are remembered in
-``window`` (fingerprint -> line) until the consumer calls ``applied()``; the consumer keeps a
-stored state whose line comes later. ``FLUSH`` (None) is yielded when the window grows large.
+``hits`` and ``hit_lines`` (fingerprint, line: two lists, as a dict cost more than the rest of the
+scan) until the consumer calls ``applied()``; the consumer keeps a stored state whose line comes
+later. ``FLUSH`` (None) is yielded when the lists grow large.
 
 Lines without a quote character (nearly all feed lines) are split on the delimiter, which is what
 the csv module would do; a block of lines holding a quote or a bare carriage return goes through
@@ -65,7 +66,8 @@ class FeedScan:
                  known: set[int]) -> None:
         self.text, self.bad, self.known = text, bad, known
         self.skipped = 0
-        self.window: dict[int, int] = {}
+        self.hits: list[int] = []
+        self.hit_lines: list[int] = []
         self._armed = False
         header_line = text.readline()
         if not header_line.strip():
@@ -78,7 +80,8 @@ class FeedScan:
 
     def applied(self) -> None:
         """The consumer stored every row yielded so far."""
-        self.window.clear()
+        self.hits.clear()
+        self.hit_lines.clear()
         self._armed = False
 
     def __iter__(self) -> Iterator[FeedLine | None]:
@@ -114,7 +117,8 @@ class FeedScan:
         """Quote-free lines: split on the delimiter (what the csv module would return)."""
         lines = block.split("\n")
         encoded = block.encode("utf-8", "surrogatepass").split(b"\n")  # the same lines, as bytes
-        known, window, parse, delimiter = self.known, self.window, self.parser.parse, self.delimiter
+        known, parse, delimiter = self.known, self.parser.parse, self.delimiter
+        hit, hit_line = self.hits.append, self.hit_lines.append
         seed0, seed1 = self.seed
         armed, skipped = self._armed, 0
         for text, data in zip(lines, encoded, strict=True):
@@ -123,7 +127,8 @@ class FeedScan:
             if fp in known:
                 skipped += 1
                 if armed:
-                    window[fp] = line
+                    hit(fp)
+                    hit_line(line)
                 continue
             if text.endswith("\r"):
                 text = text[:-1]
@@ -137,14 +142,14 @@ class FeedScan:
         if not lines[-1]:
             line -= 1  # the block ends with a line end: no line after it
         self.skipped += skipped
-        if len(window) >= WINDOW_MAX:
+        if len(self.hits) >= WINDOW_MAX:
             yield FLUSH
         return line
 
     def _records(self, block: str, line: int) -> Generator[FeedLine | None, None, int]:
         """Lines with quotes or bare carriage returns: the csv module reads them."""
         reader = csv.reader(io.StringIO(block, newline=""), delimiter=self.delimiter)
-        known, window, parse = self.known, self.window, self.parser.parse
+        known, parse = self.known, self.parser.parse
         for record in reader:
             at = line + reader.line_num
             if not record or (len(record) == 1 and not record[0].strip()):
@@ -153,8 +158,9 @@ class FeedScan:
             if fp in known:
                 self.skipped += 1
                 if self._armed:
-                    window[fp] = at
-                    if len(window) >= WINDOW_MAX:
+                    self.hits.append(fp)
+                    self.hit_lines.append(at)
+                    if len(self.hits) >= WINDOW_MAX:
                         yield FLUSH
                 continue
             row = parse(record, at, fp)

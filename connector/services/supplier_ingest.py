@@ -6,12 +6,12 @@ fingerprint)`` (adapters/suppliers/feed_scan.FeedLine); a supplier that yields S
 behind the stored stock; the feed adapter skips lines found there, and each chunk written here
 swaps a SKU's old fingerprint for its new one, so at the end ``known`` is what to keep for the next
 poll. A SKU listed twice: the later line wins, also when the later line is one the adapter skipped
-(``window``: skipped fingerprint -> line, since the last chunk was stored).
+(``hits``/``hit_lines``: the fingerprints and lines skipped since the last chunk was stored).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -37,11 +37,12 @@ class ChunkWriter:
     hashes_changed: bool = False
     _db_dates: dict[date, Any] = field(default_factory=dict)
 
-    def apply(self, chunk: list[Line], window: Mapping[int, int]) -> int:
+    def apply(self, chunk: list[Line], hits: Sequence[int] = (), hit_lines: Sequence[int] = ()) -> int:
         latest: dict[str, Line] = {}
         for row in chunk:
             latest[row[SKU]] = row  # a SKU listed twice: the later line wins
         stored = self.repo.stock_for(self.supplier_id, list(latest))
+        kept = _stored_line_later(latest, stored, hits, hit_lines)
         inserts: list[Line] = []
         updates: list[Line] = []
         rehash: list[tuple[int, int | None]] = []
@@ -58,7 +59,7 @@ class ChunkWriter:
                     known.add(fp)
             else:
                 old_fp = before[4]
-                if old_fp is not None and window.get(old_fp, 0) > row[LINE]:
+                if old_fp in kept:
                     continue  # the SKU's stored line comes again later in the feed: it stays
                 if before[1:4] == (quantity, restock, lead):
                     if fp != old_fp:
@@ -89,6 +90,17 @@ class ChunkWriter:
         if found is None:
             found = self._db_dates[value] = self.repo.db_value(value)
         return found
+
+
+def _stored_line_later(latest: Mapping[str, Line], stored: Mapping[str, Any], hits: Sequence[int],
+                       hit_lines: Sequence[int]) -> set[int]:
+    """Stored fingerprints of SKUs in the chunk whose stored line was skipped after their new line."""
+    if not hits:
+        return set()
+    new_line = {before[4]: latest[sku][LINE] for sku, before in stored.items() if before[4] is not None}
+    if new_line.keys().isdisjoint(hits):  # the usual case, checked in C
+        return set()
+    return {fp for fp, at in zip(hits, hit_lines, strict=True) if fp in new_line and at > new_line[fp]}
 
 
 def _row(line: Line) -> SupplierRow:

@@ -192,11 +192,10 @@ def _ingest(uow: UnitOfWork, client: SupplierClient, shop_id: int, supplier_id: 
             fetched = cast(Any, fetched)
             if by_line:
                 scan = fetched.scan
-                total = _write(repo, writer, fetched.lines, scan.window if scan else {},
-                               scan.applied if scan else None, progress)
+                total = _write(repo, writer, fetched.lines, scan, progress)
                 total += scan.skipped if scan else 0
             else:
-                total = _write(repo, writer, as_lines(fetched.rows), {}, None, progress)
+                total = _write(repo, writer, as_lines(fetched.rows), None, progress)
             bad = fetched.bad
             seen = total + bad.count
             if bad.count > MIN_BAD_TO_REFUSE and bad.count > MAX_BAD_RATIO * seen:
@@ -237,19 +236,21 @@ def _ingest(uow: UnitOfWork, client: SupplierClient, shop_id: int, supplier_id: 
     return PollReport(supplier_id, shop_id, snapshot_id, status, seen, bad.count, changed)
 
 
-def _write(repo: Any, writer: ChunkWriter, lines: Iterator[tuple[Any, ...] | None], window: Mapping[int, int],
-           applied: Callable[[], None] | None, progress: Progress | None) -> int:
-    """Write the rows chunk by chunk (None asks for the chunk in hand to be written); returns the count."""
+def _write(repo: Any, writer: ChunkWriter, lines: Iterator[tuple[Any, ...] | None], scan: Any,
+           progress: Progress | None) -> int:
+    """Write the rows chunk by chunk (None asks for the chunk in hand to be written); returns the count.
+    ``scan`` (a feed's) has the lines it skipped since the last chunk (``hits``) and wants to know
+    when a chunk is stored (``applied``)."""
     total = since_analyze = 0
     chunk: list[tuple[Any, ...]] = []
     size = repo.chunk_rows
 
     def flush() -> None:
         nonlocal since_analyze
-        written = writer.apply(chunk, window)
+        written = writer.apply(chunk, scan.hits, scan.hit_lines) if scan is not None else writer.apply(chunk)
         chunk.clear()
-        if applied is not None:
-            applied()
+        if scan is not None:
+            scan.applied()
         since_analyze += written
         if since_analyze >= ANALYZE_AFTER_ROWS:  # a first load grows the table under the planner's feet
             repo.refresh_statistics()
@@ -262,8 +263,8 @@ def _write(repo: Any, writer: ChunkWriter, lines: Iterator[tuple[Any, ...] | Non
         if line is None:
             if chunk:
                 flush()
-            elif applied is not None:
-                applied()
+            elif scan is not None:
+                scan.applied()
             continue
         append(line)
         total += 1
