@@ -148,12 +148,15 @@ def gather(uow: UnitOfWork, platform: StorePlatform, shop_id: int, snapshot: Ord
     """Read the stated date of an order that may be backordered; None for every other order."""
     if not may_be_short(snapshot, levels):
         return None
+    store = platform if isinstance(platform, DeliveryPromises) and not store_asked_before else None
+    if not snapshot.attributes and store is None:
+        return Gathered(None)  # nothing to read: no settings query either
     settings = load(uow, shop_id)
     stated = stated_in_attributes(snapshot, settings, shop_id)
-    if not settings.store_promise or store_asked_before or not isinstance(platform, DeliveryPromises):
+    if not settings.store_promise or store is None:
         return Gathered(stated)
     try:
-        moment = platform.delivery_promise(snapshot.order_id)
+        moment = store.delivery_promise(snapshot.order_id)
     except ConnectorError as exc:  # the order still counts; the promise is asked again next capture
         log.warning("store delivery promise not read", extra={"shop_id": shop_id, "order": snapshot.order_id,
                                                               "error": f"{type(exc).__name__}: {exc}"})

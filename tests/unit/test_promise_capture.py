@@ -178,3 +178,15 @@ def test_the_store_promise_can_be_switched_off(uow, shop_id):
 def test_bad_promise_settings_are_refused_by_name(uow, shop_id, key, value):
     with pytest.raises(InvalidPayload, match=key):
         set_setting(uow, shop_id, key, value)
+
+
+def test_a_backordered_order_with_nothing_to_read_costs_no_settings_query(uow, shop_id):
+    statements: list[str] = []
+    listener = lambda conn, cursor, sql, *rest: statements.append(sql)  # noqa: E731
+    event.listen(uow.engine, "before_cursor_execute", listener)
+    try:
+        capture_order(uow, FakePlatform({"V1": -1}), shop_id, OrderBuilder("1001").line("V1", 1).build())
+    finally:
+        event.remove(uow.engine, "before_cursor_execute", listener)
+    assert not [sql for sql in statements if "shop_settings" in sql]
+    assert stored(uow) == (None, None)

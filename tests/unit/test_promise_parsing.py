@@ -116,3 +116,30 @@ def test_a_woocommerce_order_carries_its_scalar_order_meta():
     assert snapshot.attribute_kind == "meta_data"
     assert snapshot.attributes == (("_orddd_timestamp", "1796860800"),
                                    ("_wc_order_attribution_source_type", "typein"))
+
+
+class AnsweringClient:
+    """Stands in for ShopifyGraphQL: answers the delivery-promise query with fixed data."""
+
+    def __init__(self, data):
+        self.data, self.calls = data, []
+
+    def execute(self, document, variables=None):
+        self.calls.append((document, variables))
+        return self.data
+
+
+def test_shopifys_delivery_promise_is_the_latest_max_date_over_the_fulfillment_orders():
+    nodes = [{"deliveryMethod": {"maxDeliveryDateTime": "2026-12-10T18:00:00Z"}}, {"deliveryMethod": None},
+             {"deliveryMethod": {"maxDeliveryDateTime": "2026-12-12T04:00:00Z"}},
+             {"deliveryMethod": {"maxDeliveryDateTime": "soon"}}, None]
+    client = AnsweringClient({"order": {"id": "gid://shopify/Order/7", "fulfillmentOrders": {"nodes": nodes}}})
+    platform = ShopifyPlatform(client)  # type: ignore[arg-type]
+    assert platform.delivery_promise("7") == datetime(2026, 12, 12, 4, tzinfo=UTC)
+    assert client.calls[0][1] == {"id": "gid://shopify/Order/7", "first": 20}
+
+
+def test_no_delivery_method_date_or_no_order_is_no_promise():
+    assert ShopifyPlatform(AnsweringClient({"order": None})).delivery_promise("7") is None  # type: ignore[arg-type]
+    empty = {"order": {"fulfillmentOrders": {"nodes": [{"deliveryMethod": {"maxDeliveryDateTime": None}}]}}}
+    assert ShopifyPlatform(AnsweringClient(empty)).delivery_promise("7") is None  # type: ignore[arg-type]
