@@ -4,14 +4,16 @@ Vocabulary (all dates are calendar dates in UTC):
 
 - ``expected``: the backorder's current expected in-stock date (``backorders.expected_date``,
   written by the know-when side); ``None`` means unknown.
-- ``promised``: ``backorders.promised_date``, the in-stock date first given to the customer. It is
-  the date stated at checkout when the store stated one (then it is set before the first
-  evaluation); otherwise the first evaluation that knows a date sets it to that date, whether the
-  capture notice was sent (the date was told) or withheld inside the grace period (the customer was
-  told nothing and so expects the ordinary timing, which that date meets). It never moves after.
-- ``shipping_promise``: the date the FTC Mail Order Rule holds the merchant to: the checkout date
-  when one was stated, else the order date plus ``shipping_promise_days`` (30). Pinned at the first
-  evaluation so a later settings change does not move a promise already made.
+- ``promised``: ``backorders.promised_date``, the in-stock date first given to the customer. When it
+  is already set before the first evaluation it is kept; otherwise the first evaluation that knows a
+  date sets it to that date, whether the capture notice was sent (the date was told) or withheld
+  inside the grace period (the customer was told nothing and so expects the ordinary timing, which
+  that date meets). It never moves after.
+- ``shipping_promise``: the date the FTC Mail Order Rule holds the merchant to: the delivery date
+  stated at checkout when one was (``orders.promised_delivery_on``, read at capture by
+  connector/services/promise.py), else the order date plus ``shipping_promise_days`` (30). Set at
+  the first evaluation; until the first decision (a notice sent or a silence recorded) it follows a
+  corrected checkout date, then it is pinned. A settings change never moves it.
 - ``last_told``: the latest in-stock date the customer was told (capture notice, apology or delay
   notice); starts at ``promised``.
 
