@@ -192,7 +192,7 @@ class Backorder(Base):
 from connector.db import (  # noqa: E402
     models_dropship,  # noqa: F401
     models_install,  # noqa: F401
+    models_jobs,  # noqa: F401
     models_notify,  # noqa: F401
     models_supply,  # noqa: F401
 )
-    models_jobs,  # noqa: F401
