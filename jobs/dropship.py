@@ -69,8 +69,8 @@ def route_dropship(shop_id: int) -> int:
     with uow.shop_lock(shop_id):  # one router per shop: a line is never routed twice at once
         release_settled_holds(uow, store, shop_id)
         report = routing_service.route_shop(uow, store, shop_id)
-    for order_id in dropship_service.due_orders(c.uow(), shop_id):
-        c.queue.enqueue(PLACE, order_id)
+    for order_id in dropship_service.due_orders(c.uow(), shop_id):  # not recorded (job_runs): the order row
+        c.queue.enqueue(PLACE, order_id)  # is the ledger, and the next scheduled routing lists it again
     return len(report.routed)
 
 
@@ -85,8 +85,8 @@ def place_dropship_order(order_id: int) -> str:
         supplier_id = row.supplier_id
         shop_id = row.shop_id
     result = dropship_service.place_order(c.uow(), _supplier(supplier_id), order_id)
-    if result.retry_in is not None:  # supplier down: this order waits, the others go on
-        c.queue.enqueue(PLACE, order_id, delay_seconds=result.retry_in)
+    if result.retry_in is not None:  # supplier down: this order waits, the others go on (status 'retry'
+        c.queue.enqueue(PLACE, order_id, delay_seconds=result.retry_in)  # is listed by the next routing too)
     if result.status in ("rejected", "failed"):
         deliver_alerts(shop_id)
     return result.status

@@ -42,7 +42,7 @@ def health_check() -> int:
     c = runtime.container()
     with c.uow() as uow:
         shop_ids = [shop.id for shop in uow.shops.list(active_only=True)]
-    for shop_id in shop_ids:
+    for shop_id in shop_ids:  # not recorded (job_runs): the next scheduled health check asks again
         c.queue.enqueue(CHECK_SHOP, shop_id)
     purged = install_health.purge_expired(c)
     if any(purged.values()):
@@ -63,7 +63,7 @@ def refresh_due_tokens() -> int:
     """Queue a refresh for every shop whose token expires within the margin."""
     c = runtime.container()
     due = tokens.shops_due(c.uow(), timedelta(minutes=c.settings.token_refresh_margin_minutes))
-    for shop_id in due:
+    for shop_id in due:  # not recorded (job_runs): the token sweep every few minutes finds it due again
         c.queue.enqueue(REFRESH_TOKEN, shop_id)
     return len(due)
 

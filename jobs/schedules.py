@@ -1,4 +1,9 @@
-"""Every schedule, declared in one place. The jobs they start go through the queue."""
+"""Every schedule, declared in one place. The jobs they start go through the queue.
+
+They are queued with ``queue.enqueue`` and not recorded in job_runs (jobs.runtime.enqueue_run): if
+Redis is flushed or a worker dies, the next tick asks for the same work again, so a record would
+only cost a write per shop per tick. Follow-ups that nothing asks for again are recorded.
+"""
 
 from __future__ import annotations
 
