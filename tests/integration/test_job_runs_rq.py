@@ -142,3 +142,24 @@ def test_a_worker_killed_mid_job_is_swept_and_the_export_is_sent_once(deployment
         assert len(smtp.accepted) == 1
         time.sleep(LEASE_SECONDS + 1)
         assert sweep(grace_seconds=0) == 0 and len(smtp.accepted) == 1
+
+
+def test_on_rq_a_failing_run_waits_pending_for_its_retry_and_fails_when_the_retries_are_spent(
+        deployment, monkeypatch):
+    from adapters.queue.policy import POLICIES, RetryPolicy
+
+    monkeypatch.setitem(POLICIES, EMAIL_EXPORT, RetryPolicy(retries=1, intervals=(1,), timeout=30))
+    make, _ = deployment
+    c = make("smtp://127.0.0.1:9")  # nothing listens: every send is refused
+    shop_id, export_id = shop_with_export(c)
+    run_id = runtime.enqueue_run(c, EMAIL_EXPORT, export_id, shop_id=shop_id)
+    assert run_id is not None
+    run_worker(c.settings.redis_url or "", burst=True)
+    first = run_row(c, run_id)
+    assert (first.status, first.attempts) == ("pending", 1) and "ConnectionRefusedError" in (first.last_error or "")
+    assert c.queue.is_live(run_id) and sweep(grace_seconds=0) == 0  # RQ holds the retry: not queued twice
+    time.sleep(1.5)
+    run_worker(c.settings.redis_url or "", burst=True)  # its scheduler moves the due retry in, then runs it
+    last = run_row(c, run_id)
+    assert (last.status, last.attempts) == ("failed", 2) and last.finished_at is not None
+    assert sweep(grace_seconds=0) == 0
