@@ -108,7 +108,7 @@ class _FeedFetch:
 
 
 def _as_row(line: FeedLine) -> SupplierRow:
-    sku, quantity, restock, lead, at, dropship, cost, _ = line
+    sku, quantity, restock, lead, at, dropship, cost, _, _ = line
     return SupplierRow(sku, quantity, restock, lead, at, dropship, cost)
 
 

@@ -9,9 +9,10 @@ million rows the object alone cost more than reading the file.
 
 "The later line wins" for a SKU listed twice: a skipped line may follow a parsed line of the same
 SKU before that parse is stored. So, once a row has been yielded, skipped lines are remembered in
-``hits`` and ``hit_lines`` (fingerprint, line: two lists, as a dict cost more than the rest of the
-scan) until the consumer calls ``applied()``; the consumer keeps a stored state whose line comes
-later. ``FLUSH`` (None) is yielded when the lists grow large.
+``hits`` (their fingerprints, in order; each yielded row carries ``len(hits)`` when it was read, so
+"after" is an index comparison: a dict of lines cost more than the rest of the scan) until the
+consumer calls ``applied()``; the consumer keeps a stored state whose line comes later. ``FLUSH``
+(None) is yielded when the list grows large.
 
 Lines without a quote character (nearly all feed lines) are split on the delimiter, which is what
 the csv module would do; a block of lines holding a quote or a bare carriage return goes through
@@ -32,9 +33,9 @@ from adapters.suppliers.mapping import FieldMapping, parse_bool, parse_date, par
 from connector.domain.errors import InvalidPayload, SupplierFeedInvalid
 from connector.domain.supply import BadRows
 
-FeedLine = tuple[str, int | None, date | None, int | None, int, bool | None, Decimal | None, int]
-"""(sku, quantity, restock date, lead time days, line, dropship, unit cost, fingerprint)."""
-SKU, QUANTITY, RESTOCK, LEAD, LINE, DROPSHIP, COST, FINGERPRINT = range(8)
+FeedLine = tuple[str, int | None, date | None, int | None, int, bool | None, Decimal | None, int, int]
+"""(sku, quantity, restock date, lead time days, line, dropship, unit cost, fingerprint, position in hits)."""
+SKU, QUANTITY, RESTOCK, LEAD, LINE, DROPSHIP, COST, FINGERPRINT, POSITION = range(9)
 FLUSH = None
 """Yielded when the consumer should store what it holds and call ``applied()``."""
 
@@ -67,7 +68,6 @@ class FeedScan:
         self.text, self.bad, self.known = text, bad, known
         self.skipped = 0
         self.hits: list[int] = []
-        self.hit_lines: list[int] = []
         self._armed = False
         header_line = text.readline()
         if not header_line.strip():
@@ -81,7 +81,6 @@ class FeedScan:
     def applied(self) -> None:
         """The consumer stored every row yielded so far."""
         self.hits.clear()
-        self.hit_lines.clear()
         self._armed = False
 
     def __iter__(self) -> Iterator[FeedLine | None]:
@@ -118,7 +117,8 @@ class FeedScan:
         lines = block.split("\n")
         encoded = block.encode("utf-8", "surrogatepass").split(b"\n")  # the same lines, as bytes
         known, parse, delimiter = self.known, self.parser.parse, self.delimiter
-        hit, hit_line = self.hits.append, self.hit_lines.append
+        hits = self.hits
+        hit = hits.append
         seed0, seed1 = self.seed
         armed, skipped = self._armed, 0
         for text, data in zip(lines, encoded, strict=True):
@@ -128,13 +128,12 @@ class FeedScan:
                 skipped += 1
                 if armed:
                     hit(fp)
-                    hit_line(line)
                 continue
             if text.endswith("\r"):
                 text = text[:-1]
             if not text.strip():
                 continue
-            row = parse(text.split(delimiter), line, fp)
+            row = parse(text.split(delimiter), line, fp, len(hits))
             if row is not None:
                 self._armed = True
                 yield row
@@ -159,11 +158,10 @@ class FeedScan:
                 self.skipped += 1
                 if self._armed:
                     self.hits.append(fp)
-                    self.hit_lines.append(at)
                     if len(self.hits) >= WINDOW_MAX:
                         yield FLUSH
                 continue
-            row = parse(record, at, fp)
+            row = parse(record, at, fp, len(self.hits))
             if row is not None:
                 self._armed = True
                 yield row
@@ -198,7 +196,7 @@ class LineParser:
         self.bad = bad
         self._dates: dict[str, Any] = {}
 
-    def parse(self, fields: list[str], line: int, fp: int) -> FeedLine | None:
+    def parse(self, fields: list[str], line: int, fp: int, position: int) -> FeedLine | None:
         if len(fields) != self.width:
             self.bad.add(line, f"expected {self.width} columns, got {len(fields)}")
             return None
@@ -215,7 +213,7 @@ class LineParser:
                     lead, line,
                     parse_bool(fields[self.dropship], "dropship") if self.dropship is not None else None,
                     parse_decimal(fields[self.cost], "unit cost") if self.cost is not None else None,
-                    fp)
+                    fp, position)
         except InvalidPayload as exc:
             self.bad.add(line, str(exc))
             return None

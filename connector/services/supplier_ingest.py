@@ -1,12 +1,13 @@
 """One poll's rows into the database: diff against stored stock in chunks, write only what changed.
 
 Rows arrive as tuples ``(sku, quantity, restock date, lead time, line, dropship, unit cost,
-fingerprint)`` (adapters/suppliers/feed_scan.FeedLine); a supplier that yields SupplierRow objects
+fingerprint, position)`` (adapters/suppliers/feed_scan.FeedLine); a supplier that yields SupplierRow objects
 (the JSON API) gets ``None`` fingerprints. For a feed, ``known`` holds the fingerprints of the lines
 behind the stored stock; the feed adapter skips lines found there, and each chunk written here
 swaps a SKU's old fingerprint for its new one, so at the end ``known`` is what to keep for the next
 poll. A SKU listed twice: the later line wins, also when the later line is one the adapter skipped
-(``hits``/``hit_lines``: the fingerprints and lines skipped since the last chunk was stored).
+(``hits``: the fingerprints skipped since the last chunk was stored, in order; a row's ``position``
+is how many there were when it was read).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from connector.domain.supply import SupplierRow
 from connector.services.supplier_terms import apply_feed_terms
 
 Line = tuple[Any, ...]
-SKU, QUANTITY, RESTOCK, LEAD, LINE, DROPSHIP, COST, FINGERPRINT = range(8)
+SKU, QUANTITY, RESTOCK, LEAD, LINE, DROPSHIP, COST, FINGERPRINT, POSITION = range(9)
 
 
 @dataclass
@@ -37,12 +38,12 @@ class ChunkWriter:
     hashes_changed: bool = False
     _db_dates: dict[date, Any] = field(default_factory=dict)
 
-    def apply(self, chunk: list[Line], hits: Sequence[int] = (), hit_lines: Sequence[int] = ()) -> int:
+    def apply(self, chunk: list[Line], hits: Sequence[int] = ()) -> int:
         latest: dict[str, Line] = {}
         for row in chunk:
             latest[row[SKU]] = row  # a SKU listed twice: the later line wins
         stored = self.repo.stock_for(self.supplier_id, list(latest))
-        kept = _stored_line_later(latest, stored, hits, hit_lines)
+        kept = _stored_line_later(latest, stored, hits)
         inserts: list[Line] = []
         updates: list[Line] = []
         rehash: list[tuple[int, int | None]] = []
@@ -92,15 +93,14 @@ class ChunkWriter:
         return found
 
 
-def _stored_line_later(latest: Mapping[str, Line], stored: Mapping[str, Any], hits: Sequence[int],
-                       hit_lines: Sequence[int]) -> set[int]:
+def _stored_line_later(latest: Mapping[str, Line], stored: Mapping[str, Any], hits: Sequence[int]) -> set[int]:
     """Stored fingerprints of SKUs in the chunk whose stored line was skipped after their new line."""
     if not hits:
         return set()
-    new_line = {before[4]: latest[sku][LINE] for sku, before in stored.items() if before[4] is not None}
-    if new_line.keys().isdisjoint(hits):  # the usual case, checked in C
+    read_at = {before[4]: latest[sku][POSITION] for sku, before in stored.items() if before[4] is not None}
+    if read_at.keys().isdisjoint(hits):  # the usual case, checked in C
         return set()
-    return {fp for fp, at in zip(hits, hit_lines, strict=True) if fp in new_line and at > new_line[fp]}
+    return {fp for at, fp in enumerate(hits) if fp in read_at and at >= read_at[fp]}
 
 
 def _row(line: Line) -> SupplierRow:
@@ -110,4 +110,4 @@ def _row(line: Line) -> SupplierRow:
 def as_lines(rows: Iterable[SupplierRow]) -> Iterator[Line]:
     """A SupplierRow stream (no fingerprints) as the tuples the writer takes."""
     for r in rows:
-        yield (r.sku, r.quantity, r.restock_date, r.lead_time_days, r.line, r.dropship, r.unit_cost, None)
+        yield (r.sku, r.quantity, r.restock_date, r.lead_time_days, r.line, r.dropship, r.unit_cost, None, 0)

@@ -247,7 +247,7 @@ def _write(repo: Any, writer: ChunkWriter, lines: Iterator[tuple[Any, ...] | Non
 
     def flush() -> None:
         nonlocal since_analyze
-        written = writer.apply(chunk, scan.hits, scan.hit_lines) if scan is not None else writer.apply(chunk)
+        written = writer.apply(chunk, scan.hits) if scan is not None else writer.apply(chunk)
         chunk.clear()
         if scan is not None:
             scan.applied()
