@@ -118,10 +118,14 @@ class SupplyRepository:
         if self._pg:
             self.session.connection().exec_driver_sql("ANALYZE supplier_stock")
 
-    def insert_stock(self, shop_id: int, supplier_id: int, rows: Sequence[tuple[Any, ...]], now: datetime) -> None:
-        """(sku, quantity, restock_date, lead_time_days, line_hash) tuples, new to this supplier."""
+    def insert_stock(self, shop_id: int, supplier_id: int, snapshot_id: int, rows: Sequence[tuple[Any, ...]],
+                     now: datetime) -> None:
+        """(sku, quantity, restock_date, lead_time_days, line_hash) tuples, new to this supplier, with their
+        change rows (copied from the new rows in the database rather than sent a second time)."""
         if not rows:
             return
+        connection, m = self.session.connection(), self._marker()
+        last = connection.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM supplier_stock").scalar()
         columns = "shop_id, supplier_id, sku, quantity, restock_date, lead_time_days, dropship, updated_at, line_hash"
         if self._pg:
             head, tail = f"{int(shop_id)}\t{int(supplier_id)}\t", f"\tf\t{now.isoformat()}\t"
@@ -132,6 +136,13 @@ class SupplyRepository:
         else:
             self._sql(f"INSERT INTO supplier_stock ({columns}) VALUES ({int(shop_id)}, {int(supplier_id)}, ?, ?, ?, ?, "
                       f"0, {self._literal(now)}, ?)", rows)
+        # The ids after ``last`` with this supplier and this poll's timestamp are the rows just written
+        # (SQLite: the write lock is held; PostgreSQL: another writer's row would carry another time).
+        connection.exec_driver_sql(
+            "INSERT INTO supplier_changes (shop_id, supplier_id, snapshot_id, sku, quantity, restock_date, "
+            "previous_quantity, previous_restock_date, changed_at) SELECT shop_id, supplier_id, "
+            f"{int(snapshot_id)}, sku, quantity, restock_date, NULL, NULL, updated_at FROM supplier_stock "
+            f"WHERE id > {m} AND supplier_id = {m} AND updated_at = {m}", (last, supplier_id, self.db_value(now)))
 
     def update_stock(self, rows: Sequence[tuple[Any, ...]], now: datetime) -> None:
         """(row id, quantity, restock_date, lead_time_days, line_hash) tuples."""

@@ -54,8 +54,7 @@ class ChunkWriter:
             before = stored.get(sku)
             quantity, restock, lead, fp = row[QUANTITY], db_date(row[RESTOCK]), row[LEAD], row[FINGERPRINT]
             if before is None:
-                inserts.append((sku, quantity, restock, lead, fp))
-                changes.append((sku, quantity, restock, None, None))
+                inserts.append((sku, quantity, restock, lead, fp))  # its change row: see insert_stock
                 if fp is not None:
                     known.add(fp)
             else:
@@ -75,14 +74,14 @@ class ChunkWriter:
             if row[DROPSHIP] is not None or row[COST] is not None:
                 terms.append(row)
         self.hashes_changed = self.hashes_changed or bool(inserts or updates or rehash)
-        self.repo.insert_stock(self.shop_id, self.supplier_id, inserts, self.now)
+        self.repo.insert_stock(self.shop_id, self.supplier_id, self.snapshot_id, inserts, self.now)
         self.repo.update_stock(updates, self.now)
         self.repo.set_line_hashes(rehash)
         self.repo.insert_changes(self.shop_id, self.supplier_id, self.snapshot_id, changes, self.now)
         if terms:  # drop-ship terms, when the feed maps them
             apply_feed_terms(self.repo.session, self.supplier_id, (_row(t) for t in terms))
-        self.changed += len(changes)
-        return len(changes)
+        self.changed += len(inserts) + len(changes)
+        return len(inserts) + len(changes)
 
     def _db_date(self, value: date | None) -> Any:
         if value is None:
