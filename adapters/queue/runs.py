@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, event, or_, update
+from sqlalchemy import and_, event, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -94,12 +94,15 @@ def enqueue_run(engine: Engine, queue: Any, job: str, args: Sequence[Any], *, sh
     if delay_seconds < 0:
         raise ValueError(f"delay_seconds must not be negative, got {delay_seconds}")
     key = dedupe_key_for(job, args) if coalesce else None
-    statement = _insert(job, args, shop_id, key, utcnow(), delay_seconds, engine.dialect.name)
     if session is not None:
+        statement = _insert(job, args, shop_id, key, utcnow(), delay_seconds, engine.dialect.name)
         run_id = int(session.execute(statement).scalar_one())
         _push_after_commit(session, queue, run_id, job, args, delay_seconds)
         return run_id
     with engine.begin() as connection:
+        if key is not None and connection.execute(select(JobRun.id).where(JobRun.dedupe_key == key)).first():
+            return None  # joined without a write (a read-only commit waits for no WAL flush)
+        statement = _insert(job, args, shop_id, key, utcnow(), delay_seconds, engine.dialect.name)
         inserted = connection.execute(statement).scalar_one_or_none()
     if inserted is None:
         return None
