@@ -77,13 +77,18 @@ class SupplierStock(Base):
 
 class SupplierFeedState(Base):
     """Per feed supplier: the fingerprints of the lines behind its stored stock (``line_hash`` of its
-    rows), as one blob of 8-byte integers, so a poll loads them in one read and skips unchanged lines."""
+    rows), as blobs of 8-byte integers, so a poll loads them in one read and skips unchanged lines."""
 
     __tablename__ = "supplier_feed_state"
 
     supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id", ondelete="CASCADE"), primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
     line_hashes: Mapped[bytes] = mapped_column(LargeBinary)
+    """The base: every fingerprint at the last full write."""
+    added: Mapped[bytes | None] = mapped_column(LargeBinary)
+    removed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """Fingerprints added to and removed from the base since (a steady poll writes these small blobs,
+    not the whole set again)."""
     lines: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

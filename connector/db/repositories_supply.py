@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -196,25 +197,41 @@ class SupplyRepository:
 
     # -- feed line fingerprints ------------------------------------------------------------------
 
-    def line_hashes(self, supplier_id: int) -> set[int]:
-        """The fingerprints of the feed lines behind a supplier's stored stock (one blob read; from the
-        stock rows themselves when there is no blob). At a million lines the set is ~64 MB: the blob
-        goes straight into it (driver level, no copies)."""
+    def line_hashes(self, supplier_id: int) -> LineHashes:
+        """The fingerprints of the feed lines behind a supplier's stored stock: the base blob with what
+        was added and removed since (from the stock rows themselves when there is no blob). At a
+        million lines the set is ~64 MB: the blobs go straight into it (driver level, no copies)."""
         m = self._marker()
-        blob = self.session.connection().exec_driver_sql(
-            f"SELECT line_hashes FROM supplier_feed_state WHERE supplier_id = {m}", (supplier_id,)).scalar()
-        if blob is not None:
-            return set(memoryview(blob).cast("q"))
-        return set(self.session.scalars(select(SupplierStock.line_hash).where(
-            SupplierStock.supplier_id == supplier_id, SupplierStock.line_hash.is_not(None))))
+        found = self.session.connection().exec_driver_sql(
+            f"SELECT line_hashes, added, removed FROM supplier_feed_state WHERE supplier_id = {m}",
+            (supplier_id,)).first()
+        if found is None:
+            return LineHashes(set(self.session.scalars(select(SupplierStock.line_hash).where(
+                SupplierStock.supplier_id == supplier_id, SupplierStock.line_hash.is_not(None)))))
+        base, added, removed = found
+        known = set(memoryview(base).cast("q"))
+        hashes = LineHashes(known, len(base) // 8, set(memoryview(added).cast("q")) if added else set(),
+                            set(memoryview(removed).cast("q")) if removed else set())
+        known |= hashes.plus
+        known -= hashes.minus
+        return hashes
 
-    def save_line_hashes(self, shop_id: int, supplier_id: int, hashes: Iterable[int]) -> None:
-        packed = array("q", hashes)
+    def save_line_hashes(self, shop_id: int, supplier_id: int, hashes: LineHashes) -> None:
+        """Write what was added and removed since the base when that is small, else a new base."""
         m = self._marker()
+        if hashes.delta_is_small():
+            self.session.connection().exec_driver_sql(
+                f"UPDATE supplier_feed_state SET added = {m}, removed = {m}, lines = {m}, updated_at = {m} "
+                f"WHERE supplier_id = {m}",
+                (array("q", hashes.plus).tobytes(), array("q", hashes.minus).tobytes(), len(hashes.known),
+                 self.db_value(utcnow()), supplier_id))
+            return
+        packed = array("q", hashes.known)
         self.session.connection().exec_driver_sql(
-            "INSERT INTO supplier_feed_state (supplier_id, shop_id, line_hashes, lines, updated_at) "
-            f"VALUES ({m}, {m}, {m}, {m}, {m}) ON CONFLICT (supplier_id) DO UPDATE SET "
-            "line_hashes = excluded.line_hashes, lines = excluded.lines, updated_at = excluded.updated_at",
+            "INSERT INTO supplier_feed_state (supplier_id, shop_id, line_hashes, added, removed, lines, updated_at) "
+            f"VALUES ({m}, {m}, {m}, NULL, NULL, {m}, {m}) ON CONFLICT (supplier_id) DO UPDATE SET "
+            "line_hashes = excluded.line_hashes, added = NULL, removed = NULL, lines = excluded.lines, "
+            "updated_at = excluded.updated_at",
             (supplier_id, shop_id, memoryview(packed), len(packed), self.db_value(utcnow())))
 
     def forget_line_hashes(self, supplier_id: int) -> None:
@@ -290,6 +307,33 @@ class SupplyRepository:
         statement = (update(SkuEta).where(SkuEta.shop_id == shop_id, SkuEta.sku == bindparam("b_sku"))
                      .values(published_date=bindparam("b_date"), published_at=at, publish_error=None))
         self.session.connection().execute(statement, [{"b_sku": sku, "b_date": day} for sku, day in published.items()])
+
+
+@dataclass
+class LineHashes:
+    """A feed supplier's line fingerprints: ``known`` (what the poll uses and updates) and how it
+    differs from the stored base (``plus``/``minus``), kept in step by ``added``/``removed``."""
+
+    known: set[int]
+    base: int = 0
+    """Fingerprints in the stored base blob (0: none stored)."""
+    plus: set[int] = field(default_factory=set)
+    minus: set[int] = field(default_factory=set)
+
+    def added(self, fp: int) -> None:  # fp was not in known
+        if fp in self.minus:
+            self.minus.discard(fp)
+        else:
+            self.plus.add(fp)
+
+    def removed(self, fp: int) -> None:  # fp was in known
+        if fp in self.plus:
+            self.plus.discard(fp)
+        else:
+            self.minus.add(fp)
+
+    def delta_is_small(self) -> bool:
+        return self.base > 0 and len(self.plus) + len(self.minus) <= max(1000, self.base // 8)
 
 
 N = "\\N"

@@ -2,10 +2,10 @@
 
 Rows arrive as tuples ``(sku, quantity, restock date, lead time, line, dropship, unit cost,
 fingerprint, position)`` (adapters/suppliers/feed_scan.FeedLine); a supplier that yields SupplierRow objects
-(the JSON API) gets ``None`` fingerprints. For a feed, ``known`` holds the fingerprints of the lines
-behind the stored stock; the feed adapter skips lines found there, and each chunk written here
-swaps a SKU's old fingerprint for its new one, so at the end ``known`` is what to keep for the next
-poll. A SKU listed twice: the later line wins, also when the later line is one the adapter skipped
+(the JSON API) gets ``None`` fingerprints. For a feed, ``hashes.known`` holds the fingerprints of the
+lines behind the stored stock; the feed adapter skips lines found there, and each chunk written here
+swaps a SKU's old fingerprint for its new one, so at the end it is what to keep for the next poll.
+A SKU listed twice: the later line wins, also when the later line is one the adapter skipped
 (``hits``: the fingerprints skipped since the last chunk was stored, in order; a row's ``position``
 is how many there were when it was read).
 """
@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from connector.db.repositories_supply import LineHashes
 from connector.domain.supply import SupplierRow
 from connector.services.supplier_terms import apply_feed_terms
 
@@ -26,14 +27,14 @@ SKU, QUANTITY, RESTOCK, LEAD, LINE, DROPSHIP, COST, FINGERPRINT, POSITION = rang
 
 @dataclass
 class ChunkWriter:
-    """Writes one poll's chunks; counts what changed and keeps ``known`` in step with the rows."""
+    """Writes one poll's chunks; counts what changed and keeps ``hashes`` in step with the rows."""
 
     repo: Any
     shop_id: int
     supplier_id: int
     snapshot_id: int
     now: datetime
-    known: set[int] = field(default_factory=set)
+    hashes: LineHashes = field(default_factory=lambda: LineHashes(set()))
     changed: int = 0
     hashes_changed: bool = False
     _db_dates: dict[date, Any] = field(default_factory=dict)
@@ -49,7 +50,8 @@ class ChunkWriter:
         rehash: list[tuple[int, int | None]] = []
         changes: list[Line] = []
         terms: list[Line] = []
-        known, db_date = self.known, self._db_date
+        known, db_date, hashes = self.hashes.known, self._db_date, self.hashes
+        track = hashes.base > 0  # what changed against the stored base (a first load writes a new one)
         for sku, row in latest.items():
             before = stored.get(sku)
             quantity, restock, lead, fp = row[QUANTITY], db_date(row[RESTOCK]), row[LEAD], row[FINGERPRINT]
@@ -57,6 +59,8 @@ class ChunkWriter:
                 inserts.append((sku, quantity, restock, lead, fp))  # its change row: see insert_stock
                 if fp is not None:
                     known.add(fp)
+                    if track:
+                        hashes.added(fp)
             else:
                 old_fp = before[4]
                 if old_fp in kept:
@@ -68,9 +72,14 @@ class ChunkWriter:
                     updates.append((before[0], quantity, restock, lead, fp))
                     changes.append((sku, quantity, restock, before[1], before[2]))
                 if fp != old_fp:
-                    known.discard(old_fp)  # type: ignore[arg-type]
+                    if old_fp in known:
+                        known.discard(old_fp)
+                        if track:
+                            hashes.removed(old_fp)
                     if fp is not None:
                         known.add(fp)
+                        if track:
+                            hashes.added(fp)
             if row[DROPSHIP] is not None or row[COST] is not None:
                 terms.append(row)
         self.hashes_changed = self.hashes_changed or bool(inserts or updates or rehash)

@@ -21,7 +21,7 @@ from typing import Any, cast
 from connector.crypto import CredentialBox
 from connector.db.models import utcnow
 from connector.db.models_supply import Supplier, SupplierSnapshot
-from connector.db.repositories_supply import supply
+from connector.db.repositories_supply import LineHashes, supply
 from connector.db.uow import UnitOfWork
 from connector.domain.errors import ConfigError, ConnectorError, InvalidPayload, SupplierFeedInvalid
 from connector.domain.supply import Validators
@@ -185,9 +185,9 @@ def _ingest(uow: UnitOfWork, client: SupplierClient, shop_id: int, supplier_id: 
         repo = supply(uow)
         by_line = hasattr(client, "fetch_lines")  # a feed: unchanged lines are skipped by fingerprint
         writer = ChunkWriter(repo, shop_id, supplier_id, snapshot_id, utcnow(),
-                             repo.line_hashes(supplier_id) if by_line else set())
+                             repo.line_hashes(supplier_id) if by_line else LineHashes(set()))
         feed: Any = client
-        opened = feed.fetch_lines(validators, writer.known) if by_line else client.fetch(validators, page_state)
+        opened = feed.fetch_lines(validators, writer.hashes.known) if by_line else client.fetch(validators, page_state)
         with opened as fetched:
             fetched = cast(Any, fetched)
             if by_line:
@@ -204,7 +204,7 @@ def _ingest(uow: UnitOfWork, client: SupplierClient, shop_id: int, supplier_id: 
             status = "unchanged" if fetched.unchanged else "ok"
             new_validators, new_state = fetched.validators, getattr(fetched, "page_state", None)
         if by_line and writer.hashes_changed:
-            repo.save_line_hashes(shop_id, supplier_id, writer.known)
+            repo.save_line_hashes(shop_id, supplier_id, writer.hashes)
         elif not by_line:
             repo.forget_line_hashes(supplier_id)  # its rows' values may no longer match their lines
         changed = writer.changed

@@ -73,6 +73,17 @@ def test_a_steady_poll_writes_only_the_changed_lines_and_counts_every_line(env) 
     with env[0] as uow:
         state = uow.session.get(SupplierFeedState, env[2])
         assert state is not None and state.lines == 51
+        assert (len(state.line_hashes), len(state.added or b""), len(state.removed or b"")) == (50 * 8, 2 * 8, 8)
+
+
+def test_a_value_that_changes_back_is_written_back_through_the_stored_delta(env) -> None:
+    base = "".join(f"S{n},1,,\n" for n in range(20))
+    poll(env, HEADER + base + "X,5,,\n")
+    for quantity in (6, 5, 6, 5):
+        assert poll(env, HEADER + base + f"X,{quantity},,\n").rows_changed == 1
+        assert stock(env)["X"] == (quantity, None, None)
+    assert poll(env, HEADER + base + "X,5,,\n").rows_changed == 0
+    assert suppliers.poll_supplier(env[0], env[1], env[2]).status == "unchanged"  # file validators: not read
 
 
 def test_a_sku_listed_twice_ends_with_its_later_line_even_when_that_line_is_unchanged(env) -> None:

@@ -1,7 +1,8 @@
 """Feed storage for fast supplier ingest: a fingerprint per stock row and a per-supplier blob of them.
 
 ``supplier_stock.line_hash`` is the fingerprint of the feed line that set the row;
-``supplier_feed_state`` holds all of a supplier's fingerprints in one blob, read once per poll,
+``supplier_feed_state`` holds all of a supplier's fingerprints in a blob (plus small blobs of what
+was added and removed since it was written), read once per poll,
 so unchanged feed lines are skipped without parsing or writing (adapters/suppliers/feed_scan.py).
 
 Revision ID: 0010
@@ -28,6 +29,8 @@ def upgrade() -> None:
         sa.Column("supplier_id", sa.Integer(), nullable=False),
         sa.Column("shop_id", sa.Integer(), nullable=False),
         sa.Column("line_hashes", sa.LargeBinary(), nullable=False),
+        sa.Column("added", sa.LargeBinary(), nullable=True),
+        sa.Column("removed", sa.LargeBinary(), nullable=True),
         sa.Column("lines", sa.Integer(), nullable=False),
         sa.Column("updated_at", UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(["shop_id"], ["shops.id"], name=op.f("fk_supplier_feed_state_shop_id_shops"),
