@@ -43,7 +43,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR))
 sys.path.insert(0, str(BENCH_DIR.parent))
 
-from webhook_ingest import Gunicorn, free_port  # noqa: E402
+from webhook_ingest import Gunicorn, free_port, server_cpu_seconds  # noqa: E402
 
 BIN = Path(sys.executable).parent
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -135,12 +135,15 @@ def _client(indexes: list[int], port: int, threads: int, results: Any) -> None:
                 statuses[k] = statuses.get(k, 0) + v
 
     pool = [threading.Thread(target=run, args=(indexes[t::threads],)) for t in range(threads)]
+    cpu0 = os.times()
     started = time.monotonic()
     for t in pool:
         t.start()
     for t in pool:
         t.join()
-    results.put({"latencies": latencies, "statuses": statuses, "start": started, "end": time.monotonic()})
+    cpu1 = os.times()
+    results.put({"latencies": latencies, "statuses": statuses, "start": started, "end": time.monotonic(),
+                 "cpu": (cpu1.user - cpu0.user) + (cpu1.system - cpu0.system)})
 
 
 def fire(port: int, total: int, clients: int, threads: int) -> dict[str, Any]:
@@ -159,7 +162,84 @@ def fire(port: int, total: int, clients: int, threads: int) -> dict[str, Any]:
         for k, v in r["statuses"].items():
             statuses[k] = statuses.get(k, 0) + v
     return {"latencies": latencies, "statuses": statuses, "start": min(r["start"] for r in collected),
-            "end": max(r["end"] for r in collected)}
+            "end": max(r["end"] for r in collected), "cpu": sum(r["cpu"] for r in collected)}
+
+
+def proc_cpu(pid: int) -> float:
+    """user+system CPU seconds of one process (Linux /proc; 0 when it is gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        fields = stat[stat.rindex(")") + 2:].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+class Usage(threading.Thread):
+    """CPU seconds per part of the stack, so the report can say where the two cores went.
+
+    Process trees are read when asked; PostgreSQL backends of the bench database come and go with
+    the pools, so they are polled twice a second and each one's last reading is kept.
+    """
+
+    def __init__(self, trees: dict[str, list[int]], dbname: str) -> None:
+        super().__init__(daemon=True)
+        self.trees = trees
+        self.dbname = dbname
+        self.backends: dict[int, float] = {}
+        self.stopped = threading.Event()
+
+    def poll(self) -> None:
+        import psycopg
+
+        try:
+            with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+                pids = [r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s",
+                                                   (self.dbname,))]
+        except psycopg.Error:
+            return
+        for pid in pids:
+            self.backends[pid] = max(self.backends.get(pid, 0.0), proc_cpu(pid))
+
+    def run(self) -> None:
+        while not self.stopped.wait(0.5):
+            self.poll()
+
+    def totals(self) -> dict[str, float]:
+        self.poll()
+        out = {name: server_cpu_seconds(pids) for name, pids in self.trees.items()}
+        out["postgres"] = sum(self.backends.values())
+        return out
+
+
+def split(before: dict[str, float], after: dict[str, float], seconds: float) -> str:
+    """'web 41.0 s (1.31 cores), ...': CPU each part used between two readings."""
+    used = {name: after[name] - before.get(name, 0.0) for name in after}
+    return ", ".join(f"{name} {cpu:.1f} s ({cpu / seconds:.2f})" for name, cpu in used.items())
+
+
+class Profiler:
+    """py-spy on each Python part of the stack while it runs (``--profile DIR``): collapsed stacks,
+    one file per part, for flame graphs or a quick sort by frame."""
+
+    def __init__(self, directory: Path, targets: dict[str, int], idle: bool) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.procs = []
+        for name, pid in targets.items():
+            args = [str(BIN / "py-spy"), "record", "--nonblocking", "-r", "50", "-f", "raw", "-p", str(pid),
+                    "-o", str(directory / f"{name}.txt")]
+            args += ["--subprocesses"] if name == "web" else []
+            args += ["--idle"] if idle else []
+            self.procs.append(subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+
+    def stop(self) -> None:
+        for p in self.procs:
+            p.send_signal(signal.SIGINT)
+        for p in self.procs:
+            try:
+                p.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                p.kill()
 
 
 def pct(ordered: list[float], p: float) -> float:
@@ -172,9 +252,14 @@ def main() -> int:  # noqa: C901 - one linear script
     parser.add_argument("--shops", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2, help="RQ worker processes")
     parser.add_argument("--web", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument("--web-class", help="gunicorn worker class (default: connector/gunicorn_conf.py's)")
+    parser.add_argument("--threads", type=int, help="gunicorn threads per worker (default: the config's)")
     parser.add_argument("--clients", type=int, default=2)
     parser.add_argument("--concurrency", type=int, default=16, help="connections in flight, all clients")
     parser.add_argument("--timeout", type=float, default=3600, help="give up processing after this many s")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the bare endpoint (bench/bare_app.py)")
+    parser.add_argument("--profile", type=Path, help="py-spy every Python part into this directory")
+    parser.add_argument("--profile-idle", action="store_true", help="with --profile: wall time, not CPU")
     args = parser.parse_args()
 
     import psycopg
@@ -225,14 +310,42 @@ def main() -> int:  # noqa: C901 - one linear script
         env.update({"DATABASE_URL": database_url, "REDIS_URL": redis_url,
                     "CONNECTOR_SECRET_KEY": settings.secret_key or "", "SHOPIFY_API_SECRET": SECRET,
                     "CONNECTOR_API_TOKEN": settings.api_token or "", "CONNECTOR_LOG_LEVEL": "WARNING"})
-        web = Gunicorn("connector", "connector.app:create_app()", env, work, workers=args.web)
+        from connector import gunicorn_conf
+
+        web_class = args.web_class or gunicorn_conf.worker_class
+        threads = args.threads or gunicorn_conf.threads
+        clients = max(1, min(args.clients, args.concurrency))
+        bare_rps = None
+        if not args.no_baseline:  # the same requests at a Flask endpoint that only reads the body
+            bare = Gunicorn("bare", "bare_app:app", env, work, workers=args.web, worker_class=web_class,
+                            extra=["--chdir", str(BENCH_DIR), "--threads", str(threads)])
+            bare.start()
+            try:
+                print(f"baseline: firing {args.requests} webhooks at the bare endpoint ...", flush=True)
+                base = fire(bare.port, args.requests, clients, max(1, args.concurrency // clients))
+            finally:
+                bare.stop()
+            bare_rps = base["statuses"].get("200", 0) / (base["end"] - base["start"])
+
+        web = Gunicorn("connector", "connector.app:create_app()", env, work, workers=args.web, worker_class=web_class,
+                       extra=["--config", "python:connector.gunicorn_conf", "--threads", str(threads)])
         web.start()
-        for n in range(args.workers):
-            processes.append(spawn([str(BIN / "connector"), "worker"], env, work / f"worker-{n}.log", work))
+        workers = [spawn([str(BIN / "connector"), "worker"], env, work / f"worker-{n}.log", work)
+                   for n in range(args.workers)]
+        processes.extend(workers)
+        usage = Usage({"web": web.pids(), "rq-workers": [w.pid for w in workers], "simulator": [processes[1].pid],
+                       "redis": [processes[0].pid]}, dbname)
+        usage.start()
+        profiler = None
+        if args.profile:
+            targets = {"web": web.pids()[0], "simulator": processes[1].pid,
+                       **{f"worker-{n}": w.pid for n, w in enumerate(workers)}}
+            profiler = Profiler(args.profile, targets, args.profile_idle)
 
         print(f"firing {args.requests} webhooks ({args.concurrency} in flight) ...", flush=True)
-        clients = max(1, min(args.clients, args.concurrency))
+        cpu_start = usage.totals()
         load = fire(web.port, args.requests, clients, max(1, args.concurrency // clients))
+        cpu_burst = usage.totals()
         accepted = load["statuses"].get("200", 0)
         burst_s = load["end"] - load["start"]
 
@@ -251,6 +364,10 @@ def main() -> int:  # noqa: C901 - one linear script
                 next_sweep = time.monotonic() + 30
             time.sleep(0.5)
         processed_s = time.monotonic() - load["start"]
+        cpu_end = usage.totals()
+        usage.stopped.set()
+        if profiler is not None:
+            profiler.stop()
 
         expected = {(domain, str(order["id"])): sum(li["quantity"] for li in order["line_items"] if li["sku"] == "OUT")
                     for domain, order in orders}
@@ -266,10 +383,15 @@ def main() -> int:  # noqa: C901 - one linear script
 
         lat = load["latencies"]
         print(f"webhooks: {args.requests} for {args.shops} shops; answers {load['statuses']}")
-        print(f"accepted/s: {accepted / burst_s:.0f}  (burst took {burst_s:.1f} s; web x{args.web}, "
-              f"RQ workers x{args.workers})")
+        baseline = f"; bare endpoint {bare_rps:.0f}/s, ratio {accepted / burst_s / bare_rps:.2f}" if bare_rps else ""
+        print(f"accepted/s: {accepted / burst_s:.0f}  (burst took {burst_s:.1f} s; web {args.web} x {web_class} "
+              f"x{threads} threads, "
+              f"RQ workers x{args.workers}{baseline})")
         print(f"latency p50: {pct(lat, 50):.1f} ms  p99: {pct(lat, 99):.1f} ms")
         print(f"all processed after: {processed_s:.1f} s from the first webhook  (events: {statuses})")
+        cpu_burst["load clients"] = load["cpu"]
+        print(f"CPU during the burst ({burst_s:.1f} s; cores in brackets): {split(cpu_start, cpu_burst, burst_s)}")
+        print(f"CPU burst to all processed ({processed_s:.1f} s): {split(cpu_start, cpu_end, processed_s)}")
         print(f"lost/duplicated: {lost}/{duplicated}")
         return 0 if lost == 0 and duplicated == 0 and accepted == args.requests else 1
     finally:

@@ -19,9 +19,7 @@ def process_event(event_id: int) -> str:
     if outcome.retry_in is not None:
         c.queue.enqueue(PROCESS_EVENT, event_id, delay_seconds=outcome.retry_in)
     if outcome.status == "done":  # a capture may have opened backorders: give them their dates
-        with c.uow() as uow:
-            event = uow.events.get(event_id)
-            shop_id = event.shop_id if event is not None else None
+        shop_id = outcome.shop_id
         if shop_id is not None:  # recorded (job_runs) and coalesced: one waiting refresh per shop
             runtime.enqueue_run(c, REFRESH_DATES, shop_id, shop_id=shop_id, coalesce=True)
     return outcome.status

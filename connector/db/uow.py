@@ -43,7 +43,9 @@ class ShopLocks:
                 yield
                 return
             try:
-                connection = engine.connect()
+                # autocommit: lock and unlock are one round trip each, not BEGIN + SELECT + COMMIT
+                # (session-level advisory locks do not need a transaction)
+                connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
             except OperationalError as exc:
                 raise StorageUnavailable(f"cannot lock shop: {type(exc.orig).__name__}") from None
             try:

@@ -14,6 +14,10 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from connector.db.models import Backorder, Order, OrderLine, utcnow
 from connector.db.uow import UnitOfWork
@@ -61,7 +65,7 @@ def capture_order(uow: UnitOfWork, platform: StorePlatform, shop_id: int, snapsh
                 return early
             order, outcome = _upsert(uow, shop_id, snapshot, existing)
             promise.record(uow, shop_id, order, stated)
-            changed = _reevaluate(uow, shop_id, keys, levels)
+            changed = _reevaluate(uow, shop_id, keys, levels, order)
             if order.status == "cancelled":
                 changed |= _cancel_backorders(order)
             uow.commit()
@@ -97,11 +101,12 @@ def _differs(snapshot: OrderSnapshot, existing: Order) -> bool:
 def _upsert(uow: UnitOfWork, shop_id: int, snapshot: OrderSnapshot, order: Order | None) -> tuple[Order, str]:
     outcome = "updated"
     if order is None:
-        order = uow.orders.add(Order(
-            shop_id=shop_id, platform_order_id=snapshot.order_id, name=snapshot.name,
-            ordered_at=snapshot.created_at, platform_updated_at=snapshot.updated_at,
-            status="open", needs_mark=False,
-        ))
+        # complete before it is flushed: one INSERT, and an empty collection that is never loaded
+        order = Order(shop_id=shop_id, platform_order_id=snapshot.order_id, name=snapshot.name,
+                      ordered_at=snapshot.created_at, platform_updated_at=snapshot.updated_at,
+                      status="open", needs_mark=False, customer_email=snapshot.customer_email,
+                      financial_status=snapshot.financial_status, lines=[])
+        uow.session.add(order)  # type: ignore[union-attr]
         outcome = "created"
     order.name = snapshot.name
     order.customer_email = snapshot.customer_email
@@ -118,7 +123,7 @@ def _upsert(uow: UnitOfWork, shop_id: int, snapshot: OrderSnapshot, order: Order
         seen.add(snap.line_id)
         line = by_id.get(snap.line_id)
         if line is None:
-            line = OrderLine(shop_id=shop_id, platform_line_id=snap.line_id)
+            line = OrderLine(shop_id=shop_id, platform_line_id=snap.line_id, backorder=None)  # known: none yet
             order.lines.append(line)
         line.sku = snap.sku
         line.product_id = snap.product_id
@@ -135,12 +140,60 @@ def _upsert(uow: UnitOfWork, shop_id: int, snapshot: OrderSnapshot, order: Order
     return order, outcome
 
 
-def _reevaluate(uow: UnitOfWork, shop_id: int, keys: list[str], levels: dict[str, StockLevel]) -> set[str]:
-    """Recompute the backorders of every open line on these stock positions."""
-    changed: set[str] = set()
-    by_key: dict[str, list[OrderLine]] = defaultdict(list)
-    for line in uow.orders.open_lines_for(shop_id, keys):
-        by_key[line.stock_key or ""].append(line)
+@dataclass(frozen=True)
+class _OpenLine:
+    """One open line as re-evaluation reads it: plain columns, because a busy stock position has
+    hundreds of open lines and every capture on it reads them all (entities cost ~10x more)."""
+
+    id: int
+    stock_key: str
+    order_id: str
+    line_id: str
+    ordered_at: datetime
+    quantity: int
+    backordered_meta: int | None
+    backorder_status: str | None
+    backorder_quantity: int | None
+
+    def current(self) -> int | None:
+        """Units of its open backorder, None when it has none open."""
+        return self.backorder_quantity if self.backorder_status == BackorderStatus.OPEN else None
+
+    def changes_at(self, quantity: int) -> bool:
+        """Whether ``_apply(line, quantity)`` would change anything (the same rules, on columns)."""
+        if self.backorder_status is None:
+            return quantity > 0
+        if self.backorder_status == BackorderStatus.OPEN:
+            return quantity <= 0 or self.backorder_quantity != quantity
+        return self.backorder_status == BackorderStatus.WITHDRAWN and quantity > 0
+
+
+def _open_lines(uow: UnitOfWork, shop_id: int, keys: list[str]) -> list[_OpenLine]:
+    """Lines of open orders on these stock positions, with their backorder (same set as
+    ``OrderRepository.open_lines_for``), as columns in one query."""
+    if not keys:
+        return []
+    rows = uow.session.execute(  # type: ignore[union-attr]
+        select(OrderLine.id, OrderLine.stock_key, Order.platform_order_id, OrderLine.platform_line_id,
+               Order.ordered_at, OrderLine.quantity, OrderLine.backordered_meta, Backorder.status,
+               Backorder.quantity_backordered)
+        .join(Order, Order.id == OrderLine.order_id)
+        .outerjoin(Backorder, Backorder.order_line_id == OrderLine.id)
+        .where(OrderLine.shop_id == shop_id, OrderLine.stock_key.in_(keys), Order.status == "open"))
+    return [_OpenLine(*row) for row in rows]
+
+
+def _reevaluate(uow: UnitOfWork, shop_id: int, keys: list[str], levels: dict[str, StockLevel],
+                order: Order) -> set[str]:
+    """Recompute the backorders of every open line on these stock positions.
+
+    The shortage is computed on columns; only the lines whose backorder changes are written, as
+    entities: the captured ``order``'s own lines are in hand, others are loaded (usually none).
+    """
+    by_key: dict[str, list[_OpenLine]] = defaultdict(list)
+    for open_line in _open_lines(uow, shop_id, keys):
+        by_key[open_line.stock_key or ""].append(open_line)
+    targets: dict[int, int] = {}
     for key in keys:
         lines = by_key.get(key, [])
         wanted: dict[int, int] = {}
@@ -154,20 +207,30 @@ def _reevaluate(uow: UnitOfWork, shop_id: int, keys: list[str], levels: dict[str
         if level is None:
             # The store did not report this position now: keep pooled lines as they are.
             for line in pooled:
-                backorder = line.backorder
-                if backorder is not None and backorder.status == BackorderStatus.OPEN:
-                    wanted[line.id] = min(backorder.quantity_backordered, line.quantity)
+                current = line.current()
+                if current is not None:
+                    wanted[line.id] = min(current, line.quantity)
         else:
             shortage = max(0, level.shortage - sum(wanted.values()))
-            claims = [Claim(line.order.platform_order_id, line.platform_line_id, line.order.ordered_at,
-                            line.quantity) for line in pooled]
-            assigned = assign_shortage(shortage, claims)
+            assigned = assign_shortage(shortage, [Claim(line.order_id, line.line_id, line.ordered_at, line.quantity)
+                                                  for line in pooled])
             for line in pooled:
-                wanted[line.id] = assigned[(line.order.platform_order_id, line.platform_line_id)]
-        for line in lines:
-            if _apply(uow, shop_id, line, wanted.get(line.id, 0)):
-                line.order.needs_mark = True
-                changed.add(line.order.platform_order_id)
+                wanted[line.id] = assigned[(line.order_id, line.line_id)]
+        targets.update({line.id: wanted.get(line.id, 0) for line in lines
+                        if line.changes_at(wanted.get(line.id, 0))})
+    if not targets:
+        return set()
+    changed: set[str] = set()
+    entities = [line for line in order.lines if line.id in targets]
+    others = sorted(set(targets) - {line.id for line in entities})
+    if others:
+        entities += uow.session.scalars(  # type: ignore[union-attr]
+            select(OrderLine).where(OrderLine.id.in_(others))
+            .options(selectinload(OrderLine.backorder), selectinload(OrderLine.order))).all()
+    for entity in sorted(entities, key=lambda e: e.id):
+        if _apply(uow, shop_id, entity, targets[entity.id]):
+            entity.order.needs_mark = True
+            changed.add(entity.order.platform_order_id)
     return changed
 
 

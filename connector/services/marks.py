@@ -10,6 +10,9 @@ from __future__ import annotations
 import json
 import logging
 
+from sqlalchemy import update
+
+from connector.db.models import Order
 from connector.db.uow import UnitOfWork
 from connector.domain.model import BackorderMark, BackorderStatus
 from connector.ports import StorePlatform
@@ -40,13 +43,14 @@ def sync_marks(uow: UnitOfWork, platform: StorePlatform, shop_id: int) -> int:
                 written += 1
                 log.info("store order marked", extra={"shop_id": shop_id, "order": order_id,
                                                       "backordered_lines": len(desired)})
-            with uow:
-                order = uow.orders.get(shop_id, order_id)
-                if order is not None:
-                    order.needs_mark = False
-                    if status == "open":
-                        order.marked = json.dumps(wanted)
-                    uow.commit()
+            values: dict[str, object] = {"needs_mark": False}
+            if status == "open":
+                values["marked"] = json.dumps(wanted)
+            with uow:  # one UPDATE: reloading the order with its lines and backorders cost three queries
+                uow.session.execute(  # type: ignore[union-attr]
+                    update(Order).where(Order.shop_id == shop_id, Order.platform_order_id == order_id)
+                    .values(**values).execution_options(synchronize_session=False))
+                uow.commit()
     return written
 
 
