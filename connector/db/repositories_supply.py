@@ -139,11 +139,15 @@ class SupplyRepository:
                       f"0, {self._literal(now)}, ?)", rows)
         # The ids after ``last`` with this supplier and this poll's timestamp are the rows just written
         # (SQLite: the write lock is held; PostgreSQL: another writer's row would carry another time).
+        # Read by id range: on SQLite the unary + keeps the planner off the (supplier_id, sku) index,
+        # which would scan every row of the supplier for each chunk.
+        plus = "" if self._pg else "+"
         connection.exec_driver_sql(
             "INSERT INTO supplier_changes (shop_id, supplier_id, snapshot_id, sku, quantity, restock_date, "
             "previous_quantity, previous_restock_date, changed_at) SELECT shop_id, supplier_id, "
             f"{int(snapshot_id)}, sku, quantity, restock_date, NULL, NULL, updated_at FROM supplier_stock "
-            f"WHERE id > {m} AND supplier_id = {m} AND updated_at = {m}", (last, supplier_id, self.db_value(now)))
+            f"WHERE id > {m} AND {plus}supplier_id = {m} AND {plus}updated_at = {m}",
+            (last, supplier_id, self.db_value(now)))
 
     def update_stock(self, rows: Sequence[tuple[Any, ...]], now: datetime) -> None:
         """(row id, quantity, restock_date, lead_time_days, line_hash) tuples."""
