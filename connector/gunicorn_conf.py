@@ -1,8 +1,18 @@
-"""gunicorn settings for the Procfile's web process: Prometheus multiprocess clean-up on worker exit."""
+"""gunicorn settings for the Procfile's web process (and bench/burst.py).
+
+Threaded workers: a webhook spends most of its time waiting (the inbox commit, the queue push),
+not computing, so a few threads per process keep the CPU busy where sync workers would sit idle
+while a burst queues behind them. ``WEB_THREADS`` overrides the count; ``--workers`` stays in the
+Procfile (``WEB_CONCURRENCY``). Prometheus multiprocess clean-up on worker exit.
+"""
 
 from __future__ import annotations
 
+import os
 from typing import Any
+
+worker_class = "gthread"
+threads = int(os.environ.get("WEB_THREADS", "4"))
 
 
 def child_exit(server: Any, worker: Any) -> None:
