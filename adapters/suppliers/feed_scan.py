@@ -27,6 +27,8 @@ import zlib
 from collections.abc import Generator, Iterator
 from datetime import date
 from decimal import Decimal
+from itertools import compress, repeat
+from operator import and_, itemgetter, lshift, not_, or_
 from typing import Any
 
 from adapters.suppliers.mapping import FieldMapping, parse_bool, parse_date, parse_decimal, parse_int
@@ -44,7 +46,7 @@ WINDOW_MAX = 100_000
 DATE_CACHE_MAX = 100_000
 MASK28 = (1 << 28) - 1
 _crc = zlib.crc32
-_REVERSE = slice(None, None, -1)
+_reverse = itemgetter(slice(None, None, -1))
 _UNSEEN = object()
 
 
@@ -57,7 +59,7 @@ def seeds(header: str, mapping: FieldMapping, delimiter: str) -> tuple[int, int]
 
 def fingerprint(text: str, seed: tuple[int, int]) -> int:
     data = text.encode("utf-8", "surrogatepass")
-    return _crc(data, seed[0]) | (_crc(data[_REVERSE], seed[1]) & MASK28) << 32
+    return _crc(data, seed[0]) | (_crc(data[::-1], seed[1]) & MASK28) << 32
 
 
 class FeedScan:
@@ -113,37 +115,37 @@ class FeedScan:
                 yield data[:cut]
 
     def _lines(self, block: str, line: int) -> Generator[FeedLine | None, None, int]:
-        """Quote-free lines: split on the delimiter (what the csv module would return)."""
+        """Quote-free lines: split on the delimiter (what the csv module would return). Fingerprints and
+        lookups run a block at a time inside map() (C), not a Python statement per line."""
         lines = block.split("\n")
         encoded = block.encode("utf-8", "surrogatepass").split(b"\n")  # the same lines, as bytes
-        known, parse, delimiter = self.known, self.parser.parse, self.delimiter
-        hits = self.hits
-        hit = hits.append
+        n = len(encoded)
         seed0, seed1 = self.seed
-        armed, skipped = self._armed, 0
-        for text, data in zip(lines, encoded, strict=True):
-            line += 1
-            fp = _crc(data, seed0) | (_crc(data[::-1], seed1) & MASK28) << 32
-            if fp in known:
-                skipped += 1
-                if armed:
-                    hit(fp)
-                continue
+        fps = list(map(or_, map(_crc, encoded, repeat(seed0, n)),
+                       map(lshift, map(and_, map(_crc, map(_reverse, encoded), repeat(seed1, n)), repeat(MASK28, n)),
+                           repeat(32, n))))
+        found = list(map(self.known.__contains__, fps))
+        self.skipped += found.count(True)
+        hits, parse, delimiter = self.hits, self.parser.parse, self.delimiter
+        done = 0  # lines before this index are dealt with
+        for i in compress(range(n), map(not_, found)):
+            if self._armed and i > done:  # skipped lines after a row not yet stored
+                hits.extend(compress(fps[done:i], found[done:i]))
+            done = i + 1
+            text = lines[i]
             if text.endswith("\r"):
                 text = text[:-1]
             if not text.strip():
                 continue
-            row = parse(text.split(delimiter), line, fp, len(hits))
+            row = parse(text.split(delimiter), line + i + 1, fps[i], len(hits))
             if row is not None:
                 self._armed = True
                 yield row
-                armed = self._armed  # False again once the consumer stored what it had
-        if not lines[-1]:
-            line -= 1  # the block ends with a line end: no line after it
-        self.skipped += skipped
-        if len(self.hits) >= WINDOW_MAX:
+        if self._armed and done < n:
+            hits.extend(compress(fps[done:], found[done:]))
+        if len(hits) >= WINDOW_MAX:
             yield FLUSH
-        return line
+        return line + n - (0 if lines[-1] else 1)  # a block ending with a line end has no line after it
 
     def _records(self, block: str, line: int) -> Generator[FeedLine | None, None, int]:
         """Lines with quotes or bare carriage returns: the csv module reads them."""
