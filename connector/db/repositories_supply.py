@@ -210,8 +210,9 @@ class SupplyRepository:
             f"SELECT line_hashes, added, removed FROM supplier_feed_state WHERE supplier_id = {m}",
             (supplier_id,)).first()
         if found is None:
-            return LineHashes(set(self.session.scalars(select(SupplierStock.line_hash).where(
-                SupplierStock.supplier_id == supplier_id, SupplierStock.line_hash.is_not(None)))))
+            known: set[int] = set(self.session.scalars(select(SupplierStock.line_hash).where(  # type: ignore[arg-type]
+                SupplierStock.supplier_id == supplier_id, SupplierStock.line_hash.is_not(None))))
+            return LineHashes(known, order=None if known else array("q"))
         base, added, removed = found
         known = set(memoryview(base).cast("q"))
         hashes = LineHashes(known, len(base) // 8, set(memoryview(added).cast("q")) if added else set(),
@@ -230,7 +231,13 @@ class SupplyRepository:
                 (array("q", hashes.plus).tobytes(), array("q", hashes.minus).tobytes(), len(hashes.known),
                  self.db_value(utcnow()), supplier_id))
             return
-        packed = array("q", hashes.known)
+        order = hashes.order
+        if order is None:
+            packed = array("q", hashes.known)
+        elif len(order) == len(hashes.known):  # nothing was added twice or removed
+            packed = order
+        else:
+            packed = array("q", dict.fromkeys(fp for fp in order if fp in hashes.known))
         self.session.connection().exec_driver_sql(
             "INSERT INTO supplier_feed_state (supplier_id, shop_id, line_hashes, added, removed, lines, updated_at) "
             f"VALUES ({m}, {m}, {m}, NULL, NULL, {m}, {m}) ON CONFLICT (supplier_id) DO UPDATE SET "
@@ -323,6 +330,10 @@ class LineHashes:
     """Fingerprints in the stored base blob (0: none stored)."""
     plus: set[int] = field(default_factory=set)
     minus: set[int] = field(default_factory=set)
+    order: array[int] | None = None
+    """When ``known`` started empty: every fingerprint added, in feed order. A base written in feed order
+    loads into a set whose integers lie in memory in the order the next poll looks them up (measured:
+    half the lookup time of a base in set order)."""
 
     def added(self, fp: int) -> None:  # fp was not in known
         if fp in self.minus:

@@ -52,6 +52,7 @@ class ChunkWriter:
         terms: list[Line] = []
         known, db_date, hashes = self.hashes.known, self._db_date, self.hashes
         track = hashes.base > 0  # what changed against the stored base (a first load writes a new one)
+        order = hashes.order.append if hashes.order is not None else None
         for sku, row in latest.items():
             before = stored.get(sku)
             quantity, restock, lead, fp = row[QUANTITY], db_date(row[RESTOCK]), row[LEAD], row[FINGERPRINT]
@@ -61,6 +62,8 @@ class ChunkWriter:
                     known.add(fp)
                     if track:
                         hashes.added(fp)
+                    if order is not None:
+                        order(fp)
             else:
                 old_fp = before[4]
                 if old_fp in kept:
@@ -80,6 +83,8 @@ class ChunkWriter:
                         known.add(fp)
                         if track:
                             hashes.added(fp)
+                        if order is not None:
+                            order(fp)
             if row[DROPSHIP] is not None or row[COST] is not None:
                 terms.append(row)
         self.hashes_changed = self.hashes_changed or bool(inserts or updates or rehash)

@@ -64,6 +64,10 @@ def test_a_steady_poll_writes_only_the_changed_lines_and_counts_every_line(env) 
     lines = [f"S{n},{n},,{n % 9}\n" for n in range(50)]
     first = poll(env, HEADER + "".join(lines))
     assert (first.rows_total, first.rows_changed) == (50, 50)
+    seed = feed_scan.seeds(HEADER.strip(), feed_scan.FieldMapping(), ",")
+    with env[0] as uow:  # the first base is in feed order (the next poll's lookups run in that order)
+        base = uow.session.get(SupplierFeedState, env[2]).line_hashes
+        assert list(memoryview(base).cast("q")) == [feed_scan.fingerprint(line.strip(), seed) for line in lines]
     lines[7] = "S7,70,2026-12-24,7\n"
     second = poll(env, HEADER + "".join(lines) + "NEW,1,,\n")
     assert (second.rows_total, second.rows_changed) == (51, 2)
