@@ -3,6 +3,10 @@ are recorded, run once, retried by policy, swept after a lost queue or a restart
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from datetime import timedelta
@@ -259,3 +263,45 @@ def test_old_finished_runs_are_pruned_done_after_seven_days_failed_after_thirty(
     left = sorted((r["status"], r["args"][0]) for r in run_sweep.recent(c.engine))
     assert left == [("done", 1), ("failed", 8), ("pending", 0)]
     assert run_sweep.counts(c.engine) == {"pending": 1, "running": 0, "done": 1, "failed": 1}
+
+
+RESTARTED_PROCESS = """
+import sys, time
+from connector.bootstrap import bootstrap
+from connector.config import load_settings
+from jobs.runtime import enqueue_run
+c = bootstrap(load_settings(), start_workers=True)
+print(enqueue_run(c, sys.argv[1], int(sys.argv[2]), shop_id=int(sys.argv[3])), flush=True)
+time.sleep(120)
+"""
+
+
+def test_an_embedded_process_killed_mid_job_leaves_a_run_the_next_process_finishes_once(database_url, containers,
+                                                                                       tmp_path):
+    settings = settings_for(database_url)
+    with SmtpSink(stall_first=True) as smtp:
+        settings = settings.with_overrides(smtp_url=smtp.url)
+        c = containers(settings)
+        shop_id, export_id = shop_with_export(c)
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("CONNECTOR_", "REDIS", "DATABASE"))}
+        env.update({"DATABASE_URL": settings.database_url, "CONNECTOR_SECRET_KEY": settings.secret_key or "",
+                    "CONNECTOR_SMTP_URL": smtp.url, "CONNECTOR_EVENT_LEASE_SECONDS": "5",
+                    "CONNECTOR_WORKER_THREADS": "2", "CONNECTOR_LOG_LEVEL": "WARNING"})
+        process = subprocess.Popen([sys.executable, "-c", RESTARTED_PROCESS, EMAIL_EXPORT, str(export_id),
+                                    str(shop_id)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                   start_new_session=True, cwd=tmp_path)
+        try:
+            assert smtp.data_seen.wait(30), "the first process never reached the SMTP server"
+            run_id = int((process.stdout.readline() if process.stdout else b"").strip())
+            assert run_row(c, run_id).status == "running"
+        finally:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+        restarted = containers(settings, start_workers=True)
+        deadline = time.monotonic() + 20
+        while sweep(grace_seconds=0) == 0 and time.monotonic() < deadline:  # waits out the 5-second lease
+            time.sleep(0.5)
+        assert restarted.queue.wait_idle(20)
+        row = run_row(restarted, run_id)
+        assert (row.status, row.attempts, row.requeues) == ("done", 2, 1) and len(smtp.accepted) == 1
+        assert sweep(grace_seconds=0) == 0 and len(smtp.accepted) == 1
