@@ -6,8 +6,8 @@ then, each phase in a fresh child process so its peak memory (ru_maxrss) is its 
   1. bare read   - Python's csv module reading every row of the file, nothing else;
   2. first poll  - the connector's poll (stream, parse, diff against the empty store, insert, snapshot
                    and change history) on the embedded default (SQLite file) or PostgreSQL;
-  3. next poll   - the same feed with 1% of the rows changed (the steady state: diff everything,
-                   write only the changes).
+  3. next poll   - the same feed with 1% of the rows changed (the steady state: every line is
+                   fingerprinted and looked up, only the changed lines are parsed and written).
 
 Prints rows/s, wall time, peak memory of each phase and the ratio to the bare read. Targets: whole
 ingest within 3x the bare read, under 200 MB peak.

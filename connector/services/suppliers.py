@@ -241,20 +241,21 @@ def _write(repo: Any, writer: ChunkWriter, lines: Iterator[tuple[Any, ...] | Non
     """Write the rows chunk by chunk (None asks for the chunk in hand to be written); returns the count.
     ``scan`` (a feed's) has the lines it skipped since the last chunk (``hits``) and wants to know
     when a chunk is stored (``applied``)."""
-    total = since_analyze = 0
+    total = written_total = 0
+    analyze_at = ANALYZE_AFTER_ROWS
     chunk: list[tuple[Any, ...]] = []
     size = repo.chunk_rows
 
     def flush() -> None:
-        nonlocal since_analyze
+        nonlocal written_total, analyze_at
         written = writer.apply(chunk, scan.hits) if scan is not None else writer.apply(chunk)
         chunk.clear()
         if scan is not None:
             scan.applied()
-        since_analyze += written
-        if since_analyze >= ANALYZE_AFTER_ROWS:  # a first load grows the table under the planner's feet
+        written_total += written
+        if written_total >= analyze_at:  # a first load grows the table under the planner's feet
             repo.refresh_statistics()
-            since_analyze = 0
+            analyze_at = 2 * written_total  # at 50k, 100k, 200k...: each ANALYZE costs more as it grows
         if progress is not None:
             progress(total)
 
