@@ -86,6 +86,7 @@ def ingest(database_url: str, feed: str, first: bool, out: Any) -> None:
             from connector.db.repositories_supply import supply
 
             row = supply(uow).supplier(supplier_id)
+            assert row is not None
             row.etag = None  # the file was rewritten; make sure it is read
             uow.commit()
     base_mb = peak_mb()
