@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from redis import Redis
@@ -122,6 +122,22 @@ class RQQueue:
             # but has not claimed the row yet
             return bool(self.redis.exists(SimpleWorker.redis_worker_namespace_prefix + job.worker_name))
         return False
+
+    def oldest_waiting_at(self) -> datetime | None:
+        """When the job at the head of the queue was enqueued (UTC), or None if nothing waits.
+
+        The queue is first in, first out: whatever was enqueued after the head is still waiting too,
+        which lets the sweeper tell a backlog from a loss (jobs/sweep.py)."""
+        ids = self.queue.get_job_ids(0, 1)
+        if not ids:
+            return None
+        try:
+            enqueued = Job.fetch(ids[0], connection=self.redis).enqueued_at
+        except NoSuchJobError:
+            return None
+        if enqueued is None:
+            return None
+        return enqueued if enqueued.tzinfo else enqueued.replace(tzinfo=UTC)
 
     def ping(self) -> bool:
         return bool(self.redis.ping())

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from adapters.shopify import ShopifyGraphQL, ShopifyPlatform
+from adapters.shopify import ShopifyGraphQL, ShopifyPlatform, queries
 from adapters.woocommerce.orders import parse_order as parse_wc_order
 from connector.domain.promise import (
     DEFAULT_DATE_FORMATS,
@@ -136,7 +136,7 @@ def test_shopifys_delivery_promise_is_the_latest_max_date_over_the_fulfillment_o
     client = AnsweringClient({"order": {"id": "gid://shopify/Order/7", "fulfillmentOrders": {"nodes": nodes}}})
     platform = ShopifyPlatform(client)  # type: ignore[arg-type]
     assert platform.delivery_promise("7") == datetime(2026, 12, 12, 4, tzinfo=UTC)
-    assert client.calls[0][1] == {"id": "gid://shopify/Order/7", "first": 20}
+    assert client.calls[0][1] == {"id": "gid://shopify/Order/7", "first": queries.FULFILLMENT_ORDERS_PER_PROMISE}
 
 
 def test_no_delivery_method_date_or_no_order_is_no_promise():
