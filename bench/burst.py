@@ -19,19 +19,19 @@ webhook got a 200. ``--profile DIR`` writes py-spy stacks of every Python part (
 
     .venv/bin/python bench/burst.py [--requests 20000] [--shops 50] [--workers 4] [--web 2]
 
-Figures (2-core machine shared with other engineers' test runs; gunicorn 2 x gthread x 4 threads,
-4 RQ workers), 20,000 webhooks for 50 shops: 332 accepted/s beside the bare endpoint's 2,438/s
-(0.14), p50 41 ms, p99 141 ms, every event processed 568 s after the first webhook (35 events/s);
-the database holds 20,000 events, 20,000 orders and 20,000 backorders: lost/duplicated 0/0. CPU
-from the burst to the end: RQ workers 562 s (28 ms an event), the Shopify simulator 239 s (12 ms an
-event, 3 GraphQL calls: bench load, not the product), PostgreSQL 155 s, web 26 s, redis 17 s. The
-sweeper re-queued 7,926 events still waiting in redis (each costs a worker one refused claim). An
-earlier full run under heavier load: 347/s (bare 2,289/s), p99 146 ms, 728 s, 0/0.
+Figures, latest full run (2-core machine; gunicorn 2 x gthread x 4 threads, 4 RQ workers), 20,000 webhooks
+for 50 shops: 402 accepted/s beside the bare endpoint's 1,880/s (0.21), p50 28 ms, p99 118 ms, every
+event processed 642 s after the first webhook (31 events/s); the database holds 20,000 events, 20,000
+orders and 20,000 backorders: lost/duplicated 0/0; the sweeper re-queued nothing. CPU from the burst to
+the end: RQ workers 639 s (32 ms an event), the Shopify simulator 278 s (14 ms an event: bench load, not
+the product), PostgreSQL 176 s, web 28 s, redis 19 s. Earlier full runs with other engineers' tests on
+the machine: 332/s (bare 2,438/s), p99 141 ms, 568 s, 0/0, when the sweeper still re-queued 7,926 events
+waiting in redis (it now reads the queue's head, jobs/sweep.py); and 347/s, p99 146 ms, 728 s, 0/0.
 1,000 webhooks for 10 shops went from 76-95 accepted/s, p99 0.6-1.2 s, 111-115 s to process (sync
 gunicorn workers, 2 RQ workers, before the round-trip cuts in services/events.py, capture.py,
 marks.py and the shop lock) to 304 accepted/s, p99 156 ms, 51 s; at 10 shops processing is bounded
-by the simulated Shopify cost budget (100 points/s per shop, 55 points an event, 43 of them the
-checkout promise query), not by the connector.
+by the simulated Shopify cost budget (100 points/s per shop; the checkout promise query then cost 43
+points an event, now 13), not by the connector.
 
 A benchmark, not a test: pytest does not collect it.
 """
