@@ -75,13 +75,14 @@ class Harness:
 
     def backorder(self, *, expected: date | None, ordered: date = TODAY, email: str | None = "ada@example.com",
                   sku: str = "TEA-1", quantity: int = 2, promised: date | None = None,
-                  title: str = "Darjeeling 100 g") -> int:
+                  title: str = "Darjeeling 100 g", financial_status: str | None = None) -> int:
         self._orders += 1
         number = self._orders
         placed = datetime.combine(ordered, time(10), tzinfo=UTC)
         with self.container.uow() as uow:
             order = Order(shop_id=self.shop_id, platform_order_id=str(1000 + number), name=f"#{1000 + number}",
-                          customer_email=email, ordered_at=placed, platform_updated_at=placed)
+                          customer_email=email, ordered_at=placed, platform_updated_at=placed,
+                          financial_status=financial_status)
             line = OrderLine(shop_id=self.shop_id, platform_line_id=f"L{number}", sku=sku, variant_id=f"V{number}",
                              stock_key=f"V{number}", title=title, quantity=quantity)
             order.lines.append(line)

@@ -28,6 +28,9 @@ SENDING_LEASE = timedelta(minutes=10)
 MAX_ATTEMPTS = 8
 """A message that keeps failing transiently is given up after this many evaluations."""
 
+UNCHARGED_STATUSES = frozenset({"authorized", "pending"})
+"""Store financial statuses under which nothing has been charged yet (payment only reserved, or not
+taken): a delay notice offers cancellation without a charge rather than "a full refund"."""
 CANCEL_TAILS = {"cancelled_refund_owed": ", refund on its way", "cancelled_not_charged": ", you will not be charged"}
 """The end of the cancellation email's subject, by decision outcome; otherwise " and refunded"."""
 
@@ -143,6 +146,7 @@ def _compose(uow: Any, notifier: Notifier, shop: ShopNotifySettings, message: Me
     if message.decision_id is not None:
         decision = session.get(DelayDecision, message.decision_id)
         context.update(_decision_context(notifier, shop, decision))
+        context["uncharged"] = (order.financial_status or "").lower() in UNCHARGED_STATUSES
         state = session.scalar(select(NotifyState).where(NotifyState.backorder_id == backorder.id))
         context["promise_text"] = notify_email.long_date(state.shipping_promise if state else None)
     recipient = message.recipient or ""

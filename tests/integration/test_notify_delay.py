@@ -56,6 +56,26 @@ def test_a_date_beyond_the_shipping_promise_sends_a_delay_notice_with_signed_lin
     assert links(mail)["cancel"] in mail.part("html")
 
 
+def test_a_delay_notice_for_an_order_only_authorized_offers_cancelling_without_a_charge(h, sink):
+    h.backorder(expected=None, financial_status="authorized")  # payment reserved, captured at shipping
+    h.today = days(24)
+    h.evaluate()
+    [mail] = sink.messages
+    for part in (mail.part("plain"), mail.part("html")):
+        assert "full refund" not in part and "refund them in full" not in part
+        assert "(you will not be charged for them)" in part
+    assert links(mail)["cancel"] in mail.part("html")
+
+
+def test_a_delay_notice_for_a_paid_order_offers_a_full_refund(h, sink):
+    h.backorder(expected=None, financial_status="paid")
+    h.today = days(24)
+    h.evaluate()
+    [mail] = sink.messages
+    for part in (mail.part("plain"), mail.part("html")):
+        assert "Cancel these items for a full refund" in part and "not be charged" not in part
+
+
 def test_an_unknown_date_near_the_promise_says_unknown_and_asks_for_consent(h, sink):
     h.backorder(expected=None)
     h.today = days(24)
