@@ -13,7 +13,7 @@ import csv
 import io
 import logging
 from collections.abc import Iterator, Mapping
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -125,20 +125,20 @@ def parse_feed(raw: IO[bytes], mapping: FieldMapping, bad: BadRows, *, encoding:
 def _guarded(lines: Iterator[Any], scan: FeedScan | None, encoding: str | None = None) -> Iterator[Any]:
     """Reading errors as the connector's errors, raised while the rows are read."""
     encoding = encoding or (getattr(scan.text, "encoding", None) if scan is not None else None) or "utf-8"
-    try:
+    with _feed_errors(encoding):
         yield from lines
-    except UnicodeDecodeError as exc:
-        raise SupplierFeedInvalid(f"feed is not valid {encoding} (byte {exc.start} of a chunk): "
-                                  "set the supplier's encoding, e.g. latin-1") from None
-    except csv.Error as exc:
-        raise SupplierFeedInvalid(f"feed is not readable as CSV: {exc}") from None
-    except OSError as exc:
-        raise SupplierUnavailable(f"feed transfer broke off: {type(exc).__name__}") from None
 
 
 def _guard(step: Any, encoding: str) -> Any:
-    try:
+    with _feed_errors(encoding):
         return step()
+
+
+@contextmanager
+def _feed_errors(encoding: str) -> Iterator[None]:
+    """A feed that cannot be decoded or parsed is invalid; a transfer that broke off is unavailable."""
+    try:
+        yield
     except UnicodeDecodeError as exc:
         raise SupplierFeedInvalid(f"feed is not valid {encoding} (byte {exc.start} of a chunk): "
                                   "set the supplier's encoding, e.g. latin-1") from None
