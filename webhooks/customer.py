@@ -32,6 +32,19 @@ COPY = {
     "wait": ("Keep waiting?", "Yes, I will wait",
              "We will keep the items below on order and ship them as soon as they arrive."),
 }
+UNCHARGED_CANCEL = ("Cancel these items?", "Yes, cancel them (you will not be charged for them)",
+                    "We will cancel the items below. Your payment for them is only reserved, so you will not be "
+                    "charged for them.")
+"""The cancel page when the payment is only reserved (LinkView.uncharged, the delay notice's rule)."""
+CANCELLED = {False: "Thank you. We are cancelling these items now; you will get an email when the refund is on "
+                    "its way.",
+             True: "Thank you. We are cancelling these items now; you will not be charged for them. You will get "
+                   "an email when they are cancelled."}
+"""The page after a confirmed cancellation, by LinkView.uncharged."""
+
+
+def _copy(choice: str, view: delay_flow.LinkView) -> tuple[str, str, str]:
+    return UNCHARGED_CANCEL if choice == "cancel" and view.uncharged else COPY[choice]
 
 
 @lru_cache(maxsize=1)
@@ -65,7 +78,6 @@ def customer_link(token: str, choice: str) -> ResponseReturnValue:
         return _render(404, "Page not found", ["This link is not valid."])
     container = _container()
     today = utcnow().date()
-    title, button, explanation = COPY[choice]
     try:
         signer = _signer(container)
         if request.method == "GET":
@@ -76,6 +88,7 @@ def customer_link(token: str, choice: str) -> ResponseReturnValue:
             if not view.open:
                 return _render(409, "Nothing to decide", ["These items are no longer waiting."], view)
             when = long_date(view.notified_date) if view.notified_date else "not known yet"
+            title, button, explanation = _copy(choice, view)
             return _render(200, title, [explanation, f"The new expected date is {when}."], view, choice, button)
         view = delay_flow.answer(container.uow(), signer, token, choice, today)
     except LinkInvalid as exc:
@@ -92,7 +105,5 @@ def customer_link(token: str, choice: str) -> ResponseReturnValue:
     except Exception:  # noqa: BLE001 - the answer is stored; the scheduled evaluation acts on it
         log.exception("could not queue the evaluation of an answered delay", extra={"shop_id": view.shop_id})
     if choice == "cancel":
-        return _render(200, "Cancellation requested",
-                       ["Thank you. We are cancelling these items now; you will get an email when the refund "
-                        "is on its way."], view)
+        return _render(200, "Cancellation requested", [CANCELLED[view.uncharged]], view)
     return _render(200, "Thank you for waiting", ["We will ship these items as soon as they arrive."], view)

@@ -26,6 +26,7 @@ from connector.domain.errors import ConnectorError, LinkInvalid, TransientError
 from connector.domain.model import BackorderStatus
 from connector.domain.notify import CancelMoney, DelayPolicy, Kind, date_key
 from connector.services.links import LinkSigner
+from connector.services.notify_delivery import uncharged
 from connector.services.notify_email import long_date
 from connector.services.notify_settings import ShopNotifySettings
 
@@ -70,6 +71,8 @@ class LinkView:
     answer: str | None
     outcome: str | None
     open: bool
+    uncharged: bool
+    """The payment is only reserved or not taken: nothing to refund (the delay notice's own rule)."""
 
 
 def view(uow: UnitOfWork, links: LinkSigner, token: str, today: date) -> LinkView:
@@ -87,7 +90,7 @@ def view(uow: UnitOfWork, links: LinkSigner, token: str, today: date) -> LinkVie
                         [{"title": line.title or line.sku or "item", "sku": line.sku,
                           "quantity": backorder.quantity_backordered}],
                         decision.notified_date, decision.answer, decision.outcome,
-                        backorder.status == BackorderStatus.OPEN.value)
+                        backorder.status == BackorderStatus.OPEN.value, uncharged(line.order.financial_status))
 
 
 def answer(uow: UnitOfWork, links: LinkSigner, token: str, choice: str, today: date) -> LinkView:

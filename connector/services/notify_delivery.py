@@ -35,6 +35,12 @@ CANCEL_TAILS = {"cancelled_refund_owed": ", refund on its way", "cancelled_not_c
 """The end of the cancellation email's subject, by decision outcome; otherwise " and refunded"."""
 
 
+def uncharged(financial_status: str | None) -> bool:
+    """Whether an order's payment is only reserved or not taken (UNCHARGED_STATUSES): the delay notice
+    and its cancel link page then say "you will not be charged" instead of "a full refund"."""
+    return (financial_status or "").lower() in UNCHARGED_STATUSES
+
+
 def deliver_pending(notifier: Notifier, shop_id: int, shop: ShopNotifySettings) -> tuple[int, int]:
     """Send every pending message of the shop; return (sent, failed)."""
     _expire_stale_claims(notifier, shop_id)
@@ -146,7 +152,7 @@ def _compose(uow: Any, notifier: Notifier, shop: ShopNotifySettings, message: Me
     if message.decision_id is not None:
         decision = session.get(DelayDecision, message.decision_id)
         context.update(_decision_context(notifier, shop, decision))
-        context["uncharged"] = (order.financial_status or "").lower() in UNCHARGED_STATUSES
+        context["uncharged"] = uncharged(order.financial_status)
         state = session.scalar(select(NotifyState).where(NotifyState.backorder_id == backorder.id))
         context["promise_text"] = notify_email.long_date(state.shipping_promise if state else None)
     recipient = message.recipient or ""
