@@ -107,7 +107,9 @@ def suppliers_poll(name: str, shop_name: str, publish: bool) -> None:
     if sys.stderr.isatty():
         click.echo("", err=True)
     click.echo(f"{name}: {report.status}; {report.rows_total} rows, {report.rows_bad} bad, "
-               f"{report.rows_changed} changed" + (f"; error: {report.error}" if report.error else ""))
+               f"{report.rows_changed} changed"
+               + (f", {report.rows_not_sold} not sold by the shop (not stored)" if report.rows_not_sold else "")
+               + (f"; error: {report.error}" if report.error else ""))
     if report.status == "failed":
         sys.exit(1)
     from jobs.supply import notify_available

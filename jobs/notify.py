@@ -12,9 +12,8 @@ from typing import TYPE_CHECKING
 from jobs import runtime
 
 if TYPE_CHECKING:
-    from connector.services.alerts import AlertReport
-
     from connector.bootstrap import Container
+    from connector.services.alerts import AlertReport
     from connector.services.notify import EvaluationReport, Notifier
 
 EVALUATE_BACKORDERS = "jobs.notify.evaluate_backorders"
@@ -48,15 +47,13 @@ def order_admin_for(c: Container, shop_id: int):  # type: ignore[no-untyped-def]
                               name=f"{access.platform.value}:{access.domain}")
     creds = access.credentials
     if access.platform == Platform.SHOPIFY:
-        from adapters.shopify.orders_admin import ShopifyOrdersAdmin
-
         from adapters.shopify.client import ShopifyGraphQL
+        from adapters.shopify.orders_admin import ShopifyOrdersAdmin
 
         return ShopifyOrdersAdmin(ShopifyGraphQL(access.domain, creds.access_token or "", api_base=access.api_base,
                                                  api_version=settings.shopify_api_version, transport=transport))
-    from adapters.woocommerce.orders_admin import WooCommerceOrdersAdmin
-
     from adapters.woocommerce.client import WooCommerceClient
+    from adapters.woocommerce.orders_admin import WooCommerceOrdersAdmin
 
     return WooCommerceOrdersAdmin(WooCommerceClient(access.domain, creds.consumer_key or "",
                                                     creds.consumer_secret or "", api_base=access.api_base,

@@ -12,7 +12,7 @@ import codecs
 import csv
 import io
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Set
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import IO, Any
@@ -54,10 +54,12 @@ class FeedClient:
               page_state: Mapping[str, Any] | None = None) -> AbstractContextManager[SupplierFetch]:
         return _FeedFetch(self, validators, None)
 
-    def fetch_lines(self, validators: Validators | None, known: set[int]) -> AbstractContextManager[LineFetch]:
+    def fetch_lines(self, validators: Validators | None, known: set[int],
+                    tracked: Set[str] | None = None) -> AbstractContextManager[LineFetch]:
         """The poll's fast path: FeedLine tuples, lines whose fingerprint is in ``known`` skipped
-        (see feed_scan). ``known`` may be changed by the caller while the scan runs."""
-        return _FeedFetch(self, validators, known)
+        (see feed_scan), and lines of SKUs outside ``tracked`` (when given) counted, not parsed.
+        ``known`` may be changed by the caller while the scan runs."""
+        return _FeedFetch(self, validators, known, tracked)
 
 
 @dataclass
@@ -73,10 +75,12 @@ class LineFetch:
 
 
 class _FeedFetch:
-    def __init__(self, client: FeedClient, validators: Validators | None, known: set[int] | None) -> None:
+    def __init__(self, client: FeedClient, validators: Validators | None, known: set[int] | None,
+                 tracked: Set[str] | None = None) -> None:
         self.client = client
         self.validators = validators
         self.known = known
+        self.tracked = tracked
         self._close: Any = None
 
     def __enter__(self) -> Any:
@@ -95,7 +99,8 @@ class _FeedFetch:
             assert opened.stream is not None
             text = io.TextIOWrapper(opened.stream, encoding=self.client.encoding, newline="")
             scan = _guard(lambda: FeedScan(text, self.client.mapping, bad, self.client.delimiter,
-                                           self.known if self.known is not None else set()), self.client.encoding)
+                                           self.known if self.known is not None else set(), self.tracked),
+                          self.client.encoding)
         if self.known is not None:
             return LineFetch(opened.unchanged, scan, bad, opened.validators)
         rows = (_as_row(line) for line in LineFetch(False, scan, bad, opened.validators).lines if line is not None)

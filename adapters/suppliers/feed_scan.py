@@ -17,6 +17,12 @@ consumer calls ``applied()``; the consumer keeps a stored state whose line comes
 Lines without a quote character (nearly all feed lines) are split on the delimiter, which is what
 the csv module would do; a block of lines holding a quote or a bare carriage return goes through
 the csv module (quoted fields may span lines there).
+
+``tracked``: the SKUs the store sells (None: all). A supplier's feed usually lists its whole range,
+far more than one store sells; lines of other SKUs are counted (``untracked``) and neither
+fingerprinted nor parsed. The SKU cell of every line of a block is cut out in C (``str.partition``
+inside map() when the SKU is the first column), so a million-line feed of which a store sells a few
+thousand SKUs costs little more than reading it.
 """
 
 from __future__ import annotations
@@ -24,11 +30,11 @@ from __future__ import annotations
 import csv
 import io
 import zlib
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator, Set
 from datetime import date
 from decimal import Decimal
 from itertools import compress, repeat
-from operator import and_, itemgetter, lshift, not_, or_
+from operator import and_, itemgetter, lshift, methodcaller, not_, or_
 from typing import Any
 
 from adapters.suppliers.mapping import FieldMapping, parse_bool, parse_date, parse_decimal, parse_int
@@ -66,9 +72,11 @@ class FeedScan:
     """Iterate for FeedLine tuples (and FLUSH); ``skipped`` counts unchanged lines."""
 
     def __init__(self, text: io.TextIOBase, mapping: FieldMapping, bad: BadRows, delimiter: str | None,
-                 known: set[int]) -> None:
-        self.text, self.bad, self.known = text, bad, known
+                 known: set[int], tracked: Set[str] | None = None) -> None:
+        self.text, self.bad, self.known, self.tracked = text, bad, known, tracked
         self.skipped = 0
+        self.untracked = 0
+        """Lines of SKUs the store does not sell (not parsed)."""
         self.hits: list[int] = []
         self._armed = False
         header_line = text.readline()
@@ -79,6 +87,8 @@ class FeedScan:
         header = next(csv.reader([header_line], delimiter=self.delimiter))
         self.parser = LineParser(header, mapping, bad)
         self.seed = seeds(header_line.rstrip("\r\n"), mapping, self.delimiter)
+        assert self.parser.sku is not None  # a required column
+        self._skus = _sku_cells(self.parser.sku, self.delimiter)
 
     def applied(self) -> None:
         """The consumer stored every row yielded so far."""
@@ -115,10 +125,19 @@ class FeedScan:
                 yield data[:cut]
 
     def _lines(self, block: str, line: int) -> Generator[FeedLine | None, None, int]:
-        """Quote-free lines: split on the delimiter (what the csv module would return). Fingerprints and
-        lookups run a block at a time inside map() (C), not a Python statement per line."""
+        """Quote-free lines: split on the delimiter (what the csv module would return). SKU filter,
+        fingerprints and lookups run a block at a time inside map() (C), not a Python statement per line."""
         lines = block.split("\n")
-        encoded = block.encode("utf-8", "surrogatepass").split(b"\n")  # the same lines, as bytes
+        n = len(lines)
+        after = line + n - (0 if lines[-1] else 1)  # a block ending with a line end has no line after it
+        at: list[int] | None = None  # the block's line index of each line kept (None: all are)
+        if self.tracked is not None:
+            at = list(compress(range(n), map(self.tracked.__contains__, map(str.strip, self._skus(lines)))))
+            self.untracked += n - len(at) - lines.count("") - lines.count("\r")  # blank lines are not rows
+            lines = list(map(lines.__getitem__, at))
+            encoded = list(map(methodcaller("encode", "utf-8", "surrogatepass"), lines))
+        else:
+            encoded = block.encode("utf-8", "surrogatepass").split(b"\n")  # the same lines, as bytes
         n = len(encoded)
         seed0, seed1 = self.seed
         fps = list(map(or_, map(_crc, encoded, repeat(seed0, n)),
@@ -137,7 +156,7 @@ class FeedScan:
                 text = text[:-1]
             if not text.strip():
                 continue
-            row = parse(text.split(delimiter), line + i + 1, fps[i], len(hits))
+            row = parse(text.split(delimiter), line + (i if at is None else at[i]) + 1, fps[i], len(hits))
             if row is not None:
                 self._armed = True
                 yield row
@@ -145,15 +164,18 @@ class FeedScan:
             hits.extend(compress(fps[done:], found[done:]))
         if len(hits) >= WINDOW_MAX:
             yield FLUSH
-        return line + n - (0 if lines[-1] else 1)  # a block ending with a line end has no line after it
+        return after
 
     def _records(self, block: str, line: int) -> Generator[FeedLine | None, None, int]:
         """Lines with quotes or bare carriage returns: the csv module reads them."""
         reader = csv.reader(io.StringIO(block, newline=""), delimiter=self.delimiter)
-        known, parse = self.known, self.parser.parse
+        known, parse, tracked, sku = self.known, self.parser.parse, self.tracked, self.parser.sku or 0
         for record in reader:
             at = line + reader.line_num
             if not record or (len(record) == 1 and not record[0].strip()):
+                continue
+            if tracked is not None and (len(record) <= sku or record[sku].strip() not in tracked):
+                self.untracked += 1
                 continue
             fp = fingerprint("\x00" + "\x1f".join(record), self.seed)
             if fp in known:
@@ -236,6 +258,20 @@ class LineParser:
         if isinstance(found, str):
             raise InvalidPayload(found)
         return found
+
+
+def _sku_cells(column: int, delimiter: str) -> Callable[[list[str]], Iterable[str]]:
+    """The SKU cell of each line (unstripped; "" for a line without one)."""
+    if column == 0:  # the usual layout: str.partition inside map(), no Python call per line
+        first = itemgetter(0)
+        cut = methodcaller("partition", delimiter)
+        return lambda lines: map(first, map(cut, lines))
+
+    def cell(text: str) -> str:
+        cells = text.split(delimiter, column + 1)
+        return cells[column] if len(cells) > column else ""
+
+    return lambda lines: map(cell, lines)
 
 
 def _int(text: str, what: str) -> int | None:

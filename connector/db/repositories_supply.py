@@ -70,6 +70,17 @@ class SupplyRepository(FeedStockQueries):
                                     .where(StoreSku.shop_id == shop_id))
         return {sku: (available, allowed) for sku, available, allowed in rows}
 
+    def sold_skus(self, shop_id: int) -> frozenset[str] | None:
+        """The SKUs a supplier poll stores for this shop: the store's catalogue and the SKUs of open
+        backorders. None until the catalogue has been read (then every SKU of a feed is stored)."""
+        catalogue = set(self.session.scalars(select(StoreSku.sku).where(StoreSku.shop_id == shop_id)))
+        if not catalogue:
+            return None
+        catalogue.update(self.session.scalars(select(Backorder.sku).where(
+            Backorder.shop_id == shop_id, Backorder.status == "open", Backorder.sku.is_not(None))))
+        catalogue.discard("")
+        return frozenset(catalogue)
+
     def shop_offers(self, shop_id: int, skus: Sequence[str]) -> Iterable[tuple[Any, ...]]:
         """(sku, supplier id, quantity, restock date, row lead time, supplier lead time, handling, transit)."""
         return self.session.execute(

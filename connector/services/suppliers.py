@@ -3,17 +3,20 @@
 A poll is one transaction: rows are compared with the stored stock in chunks (one bulk read and
 bulk writes per chunk), so memory does not grow with the feed and a feed that breaks off half
 way, or has too many bad rows, changes nothing. SKUs missing from a feed keep their last known
-data: a truncated or empty feed never wipes known stock. A failed poll leaves the last good data
-in force, is recorded on the supplier (``last_error``, ``consecutive_failures``) and on its
-snapshot, logged at ERROR and passed to every hook in ``FAILURE_HOOKS`` (where merchant alerts
-by email or Slack plug in).
+data: a truncated or empty feed never wipes known stock. Only the SKUs the shop sells are stored
+(its catalogue mirror and open backorders; every SKU until the catalogue has been read): a
+supplier's feed lists its whole range, and the other lines are counted, not parsed. A SKU that
+joins the catalogue is picked up by the next poll, whose fingerprints only cover stored rows.
+A failed poll leaves the last good data in force, is recorded on the supplier (``last_error``,
+``consecutive_failures``) and on its snapshot, logged at ERROR and passed to every hook in
+``FAILURE_HOOKS`` (where merchant alerts by email or Slack plug in).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Set
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -24,7 +27,7 @@ from connector.db.models_supply import Supplier, SupplierSnapshot
 from connector.db.repositories_supply import LineHashes, supply
 from connector.db.uow import UnitOfWork
 from connector.domain.errors import ConfigError, ConnectorError, InvalidPayload, SupplierFeedInvalid
-from connector.domain.supply import Validators
+from connector.domain.supply import SupplierRow, Validators
 from connector.ports import SupplierClient
 from connector.services.supplier_ingest import ChunkWriter, as_lines
 
@@ -64,6 +67,8 @@ class PollReport:
     rows_bad: int = 0
     rows_changed: int = 0
     error: str | None = None
+    rows_not_sold: int = 0
+    """Rows of SKUs the shop does not sell: counted in rows_total, not stored."""
 
 
 def default_client_factory(kind: str, settings: Mapping[str, Any], secret: Mapping[str, Any] | None,
@@ -186,21 +191,27 @@ def _ingest(uow: UnitOfWork, client: SupplierClient, shop_id: int, supplier_id: 
         by_line = hasattr(client, "fetch_lines")  # a feed: unchanged lines are skipped by fingerprint
         writer = ChunkWriter(repo, shop_id, supplier_id, snapshot_id, utcnow(),
                              repo.line_hashes(supplier_id) if by_line else LineHashes(set()))
+        sold = repo.sold_skus(shop_id)
         feed: Any = client
-        opened = feed.fetch_lines(validators, writer.hashes.known) if by_line else client.fetch(validators, page_state)
+        opened = (feed.fetch_lines(validators, writer.hashes.known, sold) if by_line
+                  else client.fetch(validators, page_state))
         with opened as fetched:
             fetched = cast(Any, fetched)
             if by_line:
                 scan = fetched.scan
                 total = _write(repo, writer, fetched.lines, scan, progress)
                 total += scan.skipped if scan else 0
+                not_sold = scan.untracked if scan else 0
             else:
-                total = _write(repo, writer, as_lines(fetched.rows), None, progress)
+                rows = _SoldRows(fetched.rows, sold)
+                total = _write(repo, writer, as_lines(rows), None, progress)
+                not_sold = rows.skipped
             bad = fetched.bad
-            seen = total + bad.count
-            if bad.count > MIN_BAD_TO_REFUSE and bad.count > MAX_BAD_RATIO * seen:
+            seen = total + not_sold + bad.count
+            read = total + bad.count  # the rows parsed or skipped as unchanged: what the bad share is of
+            if bad.count > MIN_BAD_TO_REFUSE and bad.count > MAX_BAD_RATIO * read:
                 first = "; ".join(f"line {b.line}: {b.reason}" for b in bad.kept[:5])
-                raise SupplierFeedInvalid(f"{bad.count} of {seen} rows are bad, feed refused ({first})")
+                raise SupplierFeedInvalid(f"{bad.count} of {read} rows are bad, feed refused ({first})")
             status = "unchanged" if fetched.unchanged else "ok"
             new_validators, new_state = fetched.validators, getattr(fetched, "page_state", None)
         if by_line and writer.hashes_changed:
@@ -232,8 +243,23 @@ def _ingest(uow: UnitOfWork, client: SupplierClient, shop_id: int, supplier_id: 
             "supplier_id": supplier_id, "shop_id": shop_id, "rows_bad": bad.count,
             "first_bad": [f"line {b.line}: {b.reason}" for b in bad.kept[:3]]})
     log.info("supplier polled", extra={"supplier_id": supplier_id, "shop_id": shop_id, "status": status,
-                                       "rows": seen, "changed": changed})
-    return PollReport(supplier_id, shop_id, snapshot_id, status, seen, bad.count, changed)
+                                       "rows": seen, "changed": changed, "rows_not_sold": not_sold})
+    return PollReport(supplier_id, shop_id, snapshot_id, status, seen, bad.count, changed, rows_not_sold=not_sold)
+
+
+class _SoldRows:
+    """A supplier's rows, those of SKUs the shop does not sell counted (``skipped``) and left out."""
+
+    def __init__(self, rows: Iterable[SupplierRow], sold: Set[str] | None) -> None:
+        self.rows, self.sold, self.skipped = rows, sold, 0
+
+    def __iter__(self) -> Iterator[SupplierRow]:
+        sold = self.sold
+        for row in self.rows:
+            if sold is None or row.sku in sold:
+                yield row
+            else:
+                self.skipped += 1
 
 
 def _write(repo: Any, writer: ChunkWriter, lines: Iterator[tuple[Any, ...] | None], scan: Any,

@@ -123,7 +123,8 @@ secret: {{token: {SUPPLIER_TOKEN}}}
         assert [(s["name"], s["schedule"]) for s in listed] == [("acme", {"interval_minutes": 5})]
         connector(env, "dates", "--shop", domain, "--sync-catalog")
         polled = connector(env, "suppliers", "poll", "acme", "--shop", domain).stdout
-        assert "acme: ok; 10 rows, 0 bad, 10 changed" in polled
+        # the sandbox supplier lists 10 SKUs, the store sells 5 of them: only those are stored
+        assert "acme: ok; 10 rows, 0 bad, 5 changed, 5 not sold by the shop (not stored)" in polled
         assert "product pages:" in polled
         rows = {r["sku"]: r for r in json.loads(connector(env, "dates", "--shop", domain, "--json").stdout)}
         socks = rows["SOCKS-M"]

@@ -1,10 +1,11 @@
 """Feed polls that skip unchanged lines by fingerprint (SQLite and PostgreSQL): only changed lines are
 written, a SKU listed twice still ends with its later line, bad lines are reported on every poll,
-and migration 0010 upgrades and downgrades."""
+only the SKUs the shop sells are stored once its catalogue is known, and migration 0010 upgrades
+and downgrades."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,8 @@ from sqlalchemy import func, inspect, select
 from adapters.suppliers import feed_scan
 from connector.crypto import CredentialBox, generate_key
 from connector.db.engine import alembic_config, make_engine, upgrade
-from connector.db.models_supply import SupplierChange, SupplierFeedState, SupplierStock
+from connector.db.models import Backorder, Order, OrderLine
+from connector.db.models_supply import StoreSku, SupplierChange, SupplierFeedState, SupplierStock
 from connector.db.uow import UnitOfWork
 from connector.domain.model import Platform, ShopCredentials
 from connector.services import suppliers
@@ -163,3 +165,69 @@ def test_fingerprints_change_with_the_line_and_the_header(tmp_path: Path) -> Non
     assert feed_scan.fingerprint("A,1", seed) != feed_scan.fingerprint("A,2", seed)
     assert feed_scan.fingerprint("A,1", seed) != feed_scan.fingerprint("A,1", feed_scan.seeds("sku,qty", mapping, ","))
     assert feed_scan.fingerprint("A,1", seed) < 1 << 60
+
+
+def sell(env, *skus: str) -> None:
+    """Put SKUs in the shop's catalogue mirror (what sync_catalog writes)."""
+    uow, _, supplier_id, _ = env
+    with uow:
+        shop_id = suppliers.supply(uow).supplier(supplier_id).shop_id
+        for sku in skus:
+            uow.session.add(StoreSku(shop_id=shop_id, sku=sku, product_id="p-" + sku))
+        uow.commit()
+
+
+def test_once_the_catalogue_is_known_only_sold_skus_are_stored_and_a_newly_sold_one_is_picked_up(env) -> None:
+    lines = "".join(f"S{n},{n},,\n" for n in range(40))
+    sell(env, "S3", "S7")
+    first = poll(env, HEADER + lines)
+    assert (first.rows_total, first.rows_changed, first.rows_not_sold) == (40, 2, 38)
+    assert stock(env) == {"S3": (3, None, None), "S7": (7, None, None)}
+    assert changes(env) == 2
+    unchanged = poll(env, HEADER + lines.replace("S20,20", "S20,21"))  # an unsold SKU's line changed
+    assert (unchanged.rows_total, unchanged.rows_changed, unchanged.rows_not_sold) == (40, 0, 38)
+    sell(env, "S20", "S30")  # the merchant starts selling two more: their unchanged lines are read now
+    picked = poll(env, HEADER + lines.replace("S20,20", "S20,21"))
+    assert (picked.rows_changed, picked.rows_not_sold) == (2, 36)
+    assert stock(env)["S20"] == (21, None, None) and stock(env)["S30"] == (30, None, None)
+    again = poll(env, HEADER + lines.replace("S20,20", "S20,21") + "S3,9,,\n")  # listed twice: the later wins
+    assert (again.rows_changed, stock(env)["S3"]) == (1, (9, None, None))
+
+
+def test_an_open_backorder_sku_is_stored_though_the_catalogue_mirror_lacks_it(env) -> None:
+    uow, _, supplier_id, _ = env
+    sell(env, "A")
+    with uow:
+        shop_id = suppliers.supply(uow).supplier(supplier_id).shop_id
+        now = datetime(2026, 11, 27, tzinfo=UTC)
+        order = Order(shop_id=shop_id, platform_order_id="1001", name="#1001", ordered_at=now, platform_updated_at=now)
+        line = OrderLine(shop_id=shop_id, order=order, platform_line_id="l1", sku="NEW-ITEM", quantity=1)
+        waiting = Backorder(shop_id=shop_id, line=line, sku="NEW-ITEM", quantity_backordered=1)
+        uow.session.add_all([order, line, waiting])
+        uow.commit()
+    report = poll(env, HEADER + "A,1,,\nNEW-ITEM,0,2026-12-20,\nOTHER,5,,\n")
+    assert report.rows_not_sold == 1
+    assert set(stock(env)) == {"A", "NEW-ITEM"}
+
+
+def test_the_sku_filter_reads_quoted_lines_other_columns_and_reports_bad_lines_of_sold_skus_only(env) -> None:
+    sell(env, "Q,1", "B", "D")
+    text = HEADER + 'A,1,,\n"Q,1",4,2026-12-01,\nB,many,,\nC,lots,,\nD,2,,\n'
+    report = poll(env, text)
+    assert (report.rows_total, report.rows_bad, report.rows_changed, report.rows_not_sold) == (5, 1, 2, 2)
+    assert suppliers.last_snapshots(env[0], env[2])[0]["bad_rows"] == [
+        {"line": 4, "reason": "quantity: not a number: 'many'"}]
+    assert stock(env) == {"Q,1": (4, date(2026, 12, 1), None), "D": (2, None, None)}
+    plain = HEADER + "A,1,,\nB,many,,\nC,lots,,\nD,2,,\n"  # no quotes: the split path, same line numbers
+    assert poll(env, plain).rows_bad == 1
+    assert suppliers.last_snapshots(env[0], env[2])[0]["bad_rows"] == [
+        {"line": 3, "reason": "quantity: not a number: 'many'"}]
+    later = "quantity,restock_date,sku,lead_time_days\n1,,A,\n7,,D,\n3,,E,\n"  # SKU not the first column
+    moved = poll(env, later)
+    assert (moved.rows_changed, moved.rows_not_sold, stock(env)["D"]) == (1, 2, (7, None, None))
+
+
+def test_many_bad_lines_of_unsold_skus_do_not_refuse_the_feed(env) -> None:
+    sell(env, "A")
+    report = poll(env, HEADER + "A,1,,\n" + "".join(f"S{n},x,,\n" for n in range(30)))
+    assert (report.rows_bad, report.rows_not_sold, stock(env)) == (0, 30, {"A": (1, None, None)})
