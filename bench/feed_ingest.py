@@ -42,6 +42,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -114,15 +115,16 @@ def ingest(database_url: str, feed: str, first: bool, sold_every: int, out: Any)
 
 
 def sell(uow: Any, shop_id: int, feed: str, every: int) -> None:
-    """The shop's catalogue mirror (as sync_catalog writes it): every ``every``-th SKU of the feed."""
+    """The shop's catalogue mirror (as sync_catalog writes it): every ``every``-th SKU of the feed,
+    inserted a few thousand at a time (this process's peak memory is the poll's, not the set-up's)."""
     from connector.db.models_supply import StoreSku
 
-    with open(feed, encoding="utf-8") as handle:
-        skus = [line.partition(",")[0] for n, line in enumerate(handle) if n and (n - 1) % every == 0]
-    with uow:
-        uow.session.execute(StoreSku.__table__.insert(), [
-            {"shop_id": shop_id, "sku": sku, "product_id": f"p{n}", "variant_id": f"v{n}", "available": 0}
-            for n, sku in enumerate(skus)])
+    with open(feed, encoding="utf-8") as handle, uow:
+        skus = (line.partition(",")[0] for n, line in enumerate(handle) if n and (n - 1) % every == 0)
+        while batch := list(islice(skus, 5000)):
+            uow.session.execute(StoreSku.__table__.insert(), [
+                {"shop_id": shop_id, "sku": sku, "product_id": f"p-{sku}", "variant_id": f"v-{sku}", "available": 0}
+                for sku in batch])
         uow.commit()
 
 

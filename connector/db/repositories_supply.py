@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from connector.db.models import Backorder, Shop
@@ -28,6 +28,9 @@ from connector.db.repositories_feed import FeedStockQueries, LineHashes, StockSt
 from connector.db.uow import UnitOfWork
 
 __all__ = ["LineHashes", "StockState", "SupplyRepository", "supply"]
+
+PRUNE_SLACK = 1000
+"""Stored rows beyond the catalogue's size before a poll deletes the rows of unsold SKUs."""
 
 
 class SupplyRepository(FeedStockQueries):
@@ -80,6 +83,22 @@ class SupplyRepository(FeedStockQueries):
             Backorder.shop_id == shop_id, Backorder.status == "open", Backorder.sku.is_not(None))))
         catalogue.discard("")
         return frozenset(catalogue)
+
+    def prune_unsold(self, shop_id: int, supplier_id: int, sold: int) -> int:
+        """Delete a supplier's stock rows of SKUs the shop does not sell, once they clearly outnumber
+        the catalogue (``sold`` SKUs; e.g. the rows of a poll that ran before the catalogue was read).
+        Rows with drop-ship terms set by hand stay. Returns the rows deleted."""
+        stored = self.session.scalar(select(func.count()).select_from(SupplierStock)
+                                     .where(SupplierStock.supplier_id == supplier_id)) or 0
+        if stored <= sold + max(PRUNE_SLACK, sold // 4):
+            return 0
+        catalogue = select(StoreSku.sku).where(StoreSku.shop_id == shop_id)
+        waiting = select(Backorder.sku).where(Backorder.shop_id == shop_id, Backorder.status == "open",
+                                              Backorder.sku.is_not(None))
+        result = self.session.execute(delete(SupplierStock).where(
+            SupplierStock.supplier_id == supplier_id, SupplierStock.dropship.is_(False),
+            SupplierStock.unit_cost.is_(None), SupplierStock.sku.not_in(catalogue), SupplierStock.sku.not_in(waiting)))
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     def shop_offers(self, shop_id: int, skus: Sequence[str]) -> Iterable[tuple[Any, ...]]:
         """(sku, supplier id, quantity, restock date, row lead time, supplier lead time, handling, transit)."""

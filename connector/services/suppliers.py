@@ -214,10 +214,11 @@ def _ingest(uow: UnitOfWork, client: SupplierClient, shop_id: int, supplier_id: 
                 raise SupplierFeedInvalid(f"{bad.count} of {read} rows are bad, feed refused ({first})")
             status = "unchanged" if fetched.unchanged else "ok"
             new_validators, new_state = fetched.validators, getattr(fetched, "page_state", None)
-        if by_line and writer.hashes_changed:
+        pruned = repo.prune_unsold(shop_id, supplier_id, len(sold)) if sold is not None else 0
+        if pruned or not by_line:  # deleted rows' lines must be read again; an API's rows have no lines
+            repo.forget_line_hashes(supplier_id)  # the next feed poll rebuilds them from the stored rows
+        elif writer.hashes_changed:
             repo.save_line_hashes(shop_id, supplier_id, writer.hashes)
-        elif not by_line:
-            repo.forget_line_hashes(supplier_id)  # its rows' values may no longer match their lines
         changed = writer.changed
         supplier = repo.supplier(supplier_id)
         assert supplier is not None
@@ -238,6 +239,9 @@ def _ingest(uow: UnitOfWork, client: SupplierClient, shop_id: int, supplier_id: 
         with uow:
             supply(uow).refresh_statistics()
             uow.commit()
+    if pruned:
+        log.info("supplier stock of SKUs the shop does not sell deleted", extra={
+            "supplier_id": supplier_id, "shop_id": shop_id, "rows": pruned})
     if bad.count:
         log.warning("supplier feed had bad rows (skipped)", extra={
             "supplier_id": supplier_id, "shop_id": shop_id, "rows_bad": bad.count,

@@ -231,3 +231,23 @@ def test_many_bad_lines_of_unsold_skus_do_not_refuse_the_feed(env) -> None:
     sell(env, "A")
     report = poll(env, HEADER + "A,1,,\n" + "".join(f"S{n},x,,\n" for n in range(30)))
     assert (report.rows_bad, report.rows_not_sold, stock(env)) == (0, 30, {"A": (1, None, None)})
+
+
+def test_rows_stored_before_the_catalogue_was_read_are_deleted_once_it_is_and_come_back_when_sold(
+        env, monkeypatch) -> None:
+    from connector.db import repositories_supply
+    from connector.services.supplier_terms import set_terms
+
+    monkeypatch.setattr(repositories_supply, "PRUNE_SLACK", 2)
+    lines = "".join(f"S{n},{n},,\n" for n in range(12))
+    assert poll(env, HEADER + lines).rows_changed == 12  # no catalogue yet: every SKU is stored
+    set_terms(env[0], env[2], "S9", dropship=True, unit_cost=None)  # terms set by hand stay
+    sell(env, "S1", "S2")
+    assert poll(env, HEADER + lines).rows_changed == 0
+    assert set(stock(env)) == {"S1", "S2", "S9"}
+    with env[0] as uow:  # the fingerprints of deleted rows are gone with them
+        assert uow.session.get(SupplierFeedState, env[2]) is None
+    assert poll(env, HEADER + lines).rows_changed == 0
+    sell(env, "S5")  # its line did not change since its row was deleted: it is read and stored again
+    assert (poll(env, HEADER + lines).rows_changed, stock(env)["S5"]) == (1, (5, None, None))
+    assert set(stock(env)) == {"S1", "S2", "S5", "S9"}
