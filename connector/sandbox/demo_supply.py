@@ -44,7 +44,9 @@ def run(stack: LocalStack, echo: Echo) -> None:
         catalog = catalog_for(c.platform_for(info.id))
         sync_catalog(c.uow(), catalog, info.id)
         report = poll_supplier(c.uow(), c.box, supplier_ids[info.id])
-        echo(f"  {info.domain}: poll {report.status}, {report.rows_total} rows, {report.rows_changed} changed")
+        skipped = report.rows_not_sold
+        echo(f"  {info.domain}: poll {report.status}, {report.rows_total} rows, {report.rows_changed} changed"
+             + (f", {skipped} of SKUs this store does not sell (not stored)" if skipped else ""))
         refresh_dates(c.uow(), info.id, set_promised=not notify_available())
         published = publish_dates(c.uow(), catalog, info.id)
         totals["written"] += published.written
