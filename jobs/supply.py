@@ -48,6 +48,8 @@ def poll_supplier(supplier_id: int) -> str:
     report = supplier_service.poll_supplier(c.uow(), c.box, supplier_id)
     if report.status == "ok" and report.rows_changed:  # the next poll sees no change: record this one
         runtime.enqueue_run(c, REFRESH_DATES, report.shop_id, shop_id=report.shop_id, coalesce=True)
+    if report.status == "ok" and not report.catalogue_read:  # it stored every SKU: read what the shop sells
+        runtime.enqueue_run(c, SYNC_CATALOG, report.shop_id, shop_id=report.shop_id, coalesce=True)
     if report.status == "failed":
         alert_supplier_down(report)
     return report.status

@@ -69,6 +69,8 @@ class PollReport:
     error: str | None = None
     rows_not_sold: int = 0
     """Rows of SKUs the shop does not sell: counted in rows_total, not stored."""
+    catalogue_read: bool = True
+    """False: the shop's catalogue had not been read yet, so every SKU was stored."""
 
 
 def default_client_factory(kind: str, settings: Mapping[str, Any], secret: Mapping[str, Any] | None,
@@ -248,7 +250,8 @@ def _ingest(uow: UnitOfWork, client: SupplierClient, shop_id: int, supplier_id: 
             "first_bad": [f"line {b.line}: {b.reason}" for b in bad.kept[:3]]})
     log.info("supplier polled", extra={"supplier_id": supplier_id, "shop_id": shop_id, "status": status,
                                        "rows": seen, "changed": changed, "rows_not_sold": not_sold})
-    return PollReport(supplier_id, shop_id, snapshot_id, status, seen, bad.count, changed, rows_not_sold=not_sold)
+    return PollReport(supplier_id, shop_id, snapshot_id, status, seen, bad.count, changed, rows_not_sold=not_sold,
+                      catalogue_read=sold is not None)
 
 
 class _SoldRows:

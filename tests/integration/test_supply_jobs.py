@@ -35,6 +35,28 @@ def test_a_poll_that_changed_stock_queues_a_refresh_which_queues_publishing_and_
         web.container.close()
 
 
+def test_a_poll_before_the_catalogue_was_read_queues_a_catalogue_sync(tmp_path):
+    web = make_webapp(f"sqlite:///{tmp_path}/j.db")
+    try:
+        c = web.container
+        feed = tmp_path / "feed.csv"
+        feed.write_text("sku,quantity,restock_date\nSKU-1,0,2030-01-10\nSKU-2,4,\n")
+        supplier_id = add_supplier(c.uow(), c.box, web.shop_id, {"name": "f", "kind": "feed",
+                                                                 "settings": {"source": str(feed)}})
+        assert supply.poll_supplier(supplier_id) == "ok"  # every SKU stored, and the catalogue asked for
+        assert [(job, args) for job, args, _ in web.queue.jobs] == [
+            (supply.REFRESH_DATES, (web.shop_id,)), (supply.SYNC_CATALOG, (web.shop_id,))]
+        web.queue.jobs.clear()
+        with c.uow() as uow:
+            uow.session.add(StoreSku(shop_id=web.shop_id, sku="SKU-1", product_id="1", variant_id="11", available=0))
+            uow.commit()
+        feed.write_text("sku,quantity,restock_date\nSKU-1,0,2030-01-11\nSKU-2,5,\n")
+        assert supply.poll_supplier(supplier_id) == "ok"  # (its refresh joins the one still waiting)
+        assert supply.SYNC_CATALOG not in [job for job, _, _ in web.queue.jobs]
+    finally:
+        web.container.close()
+
+
 def test_without_the_notify_module_dates_still_publish_and_nothing_is_queued_for_it(tmp_path, monkeypatch):
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec",
