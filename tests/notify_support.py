@@ -4,7 +4,7 @@ a frozen 'today', and a recording store admin (the real adapters are tested agai
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from adapters.notify.smtp import SmtpMailer
@@ -22,6 +22,13 @@ from connector.services.shop_settings import set_setting
 from connector.services.shops import add_shop
 
 TODAY = date(2026, 12, 1)
+
+
+def days(n: int) -> date:
+    """The day ``n`` days after TODAY."""
+    return TODAY + timedelta(days=n)
+
+
 BASE_URL = "https://connector.example"
 
 

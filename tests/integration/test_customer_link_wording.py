@@ -9,21 +9,7 @@ from datetime import timedelta
 import pytest
 
 from connector.app import create_app
-from connector.sandbox.smtp_sink import SmtpSink
-from tests.notify_support import BASE_URL, TODAY, Harness
-
-
-@pytest.fixture
-def sink():
-    with SmtpSink() as running:
-        yield running
-
-
-@pytest.fixture
-def h(database_url, sink):
-    harness = Harness(database_url, sink)
-    yield harness
-    harness.close()
+from tests.notify_support import BASE_URL, TODAY
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from flask import Flask, request
 from connector.db.models_notify import PileupAlert
 from connector.db.models_supply import StoreSku
 from connector.sandbox.serve import serve_in_thread
-from connector.sandbox.smtp_sink import SmtpSink
 from connector.services.alerts import check_pileups
 from tests.notify_support import TODAY, Harness
 
@@ -37,12 +36,6 @@ class SlackLike:
 
         self.server = serve_in_thread(app)
         self.url = f"{self.server.url}/services/T000/B000/secret"
-
-
-@pytest.fixture
-def sink():
-    with SmtpSink() as running:
-        yield running
 
 
 @pytest.fixture

@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
 from connector.db.models_notify import DiscountCode, Message
 from connector.domain.errors import PlatformRejected, PlatformUnavailable
-from connector.sandbox.smtp_sink import SmtpSink
-from tests.notify_support import TODAY, Harness
-
-
-@pytest.fixture
-def sink():
-    with SmtpSink() as running:
-        yield running
+from tests.notify_support import Harness, days
 
 
 @pytest.fixture
@@ -24,10 +15,6 @@ def h(database_url, sink):
     harness.set("notify.consolation", {"min_slip_days": 10, "type": "percentage", "amount": 15, "valid_days": 60})
     yield harness
     harness.close()
-
-
-def days(n):
-    return TODAY + timedelta(days=n)
 
 
 def test_a_long_slip_creates_one_code_for_that_customer_and_shows_it_in_the_apology(h, sink):

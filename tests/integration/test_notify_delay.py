@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 
@@ -11,30 +11,12 @@ from connector.app import create_app
 from connector.db.models import Backorder
 from connector.db.models_notify import DelayDecision, Message
 from connector.domain.errors import PlatformRejected, PlatformUnavailable
-from connector.sandbox.smtp_sink import SmtpSink
-from tests.notify_support import BASE_URL, TODAY, Harness
-
-
-@pytest.fixture
-def sink():
-    with SmtpSink() as running:
-        yield running
-
-
-@pytest.fixture
-def h(database_url, sink):
-    harness = Harness(database_url, sink)
-    yield harness
-    harness.close()
+from tests.notify_support import BASE_URL, days
 
 
 @pytest.fixture
 def client(h):
     return create_app(container=h.container).test_client()
-
-
-def days(n):
-    return TODAY + timedelta(days=n)
 
 
 def links(mail):

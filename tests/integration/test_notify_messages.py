@@ -8,25 +8,7 @@ import pytest
 
 from connector.db.models import Backorder
 from connector.db.models_notify import Message
-from connector.sandbox.smtp_sink import SmtpSink
-from tests.notify_support import TODAY, Harness
-
-
-@pytest.fixture
-def sink():
-    with SmtpSink() as running:
-        yield running
-
-
-@pytest.fixture
-def h(database_url, sink):
-    harness = Harness(database_url, sink)
-    yield harness
-    harness.close()
-
-
-def days(n):
-    return TODAY + timedelta(days=n)
+from tests.notify_support import TODAY, days
 
 
 def test_a_far_date_is_emailed_at_capture_with_the_date_written_out(h, sink):

@@ -3,31 +3,9 @@ promise; it follows corrections until the first decision, then stays pinned."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-import pytest
-
 from connector.db.models import Backorder
 from connector.db.models_notify import NotifyState
-from connector.sandbox.smtp_sink import SmtpSink
-from tests.notify_support import TODAY, Harness
-
-
-@pytest.fixture
-def sink():
-    with SmtpSink() as running:
-        yield running
-
-
-@pytest.fixture
-def h(database_url, sink):
-    harness = Harness(database_url, sink)
-    yield harness
-    harness.close()
-
-
-def days(n):
-    return TODAY + timedelta(days=n)
+from tests.notify_support import days
 
 
 def state_stated(h, backorder_id, stated):
