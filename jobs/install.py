@@ -8,9 +8,9 @@ from datetime import timedelta
 from email.message import EmailMessage
 from urllib.parse import unquote, urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from connector.db.models import Shop
+from connector.db.models import Shop, utcnow
 from connector.db.models_install import DataExport
 from connector.services import install_health, privacy, tokens
 from connector.services.install import token_client
@@ -69,7 +69,16 @@ def refresh_due_tokens() -> int:
 
 
 def email_export(export_id: int) -> bool:
-    """E-mail a customer data export to the shop's contact. False when there is nowhere to send it."""
+    """E-mail a customer data export to the shop's contact, once. False when there is nowhere to send it.
+
+    Safe to run again (the sweeper re-queues a run whose worker died): an export whose ``emailed_at``
+    is set is not sent again, and the download token is derived, not minted, so every e-mail for an
+    export carries the same link. A worker that dies after the SMTP server accepted the message but
+    before ``emailed_at`` is committed leaves the run to be retried, and the retry sends a second
+    e-mail. That is the chosen outcome: the merchant may get the e-mail twice, with the same working
+    link, rather than never (marking first would lose the e-mail when the send fails) or with a link
+    that breaks the first e-mail's (a fresh token per attempt).
+    """
     c = runtime.container()
     with c.uow() as uow:
         session = uow.session
@@ -77,6 +86,10 @@ def email_export(export_id: int) -> bool:
         row = session.scalar(select(DataExport).where(DataExport.id == export_id))
         if row is None:
             return False
+        if row.emailed_at is not None:
+            log.info("data export already e-mailed; not sent again",
+                     extra={"export_id": export_id, "emailed_at": row.emailed_at.isoformat()})
+            return True
         shop = session.get(Shop, row.shop_id)
         to = shop.contact_email if shop else None
         content, request_id, shop_domain = row.content, row.request_id, shop.domain if shop else ""
@@ -84,7 +97,7 @@ def email_export(export_id: int) -> bool:
         log.warning("data export kept for download only (no contact e-mail or SMTP configured)",
                     extra={"export_id": export_id})
         return False
-    token = privacy.new_download_token(c, export_id)
+    token = privacy.download_token(c, export_id)  # its digest is committed before the link goes out
     message = EmailMessage()
     message["From"], message["To"] = c.settings.email_from, to
     message["Subject"] = f"Customer data request {request_id} for {shop_domain}"
@@ -95,6 +108,12 @@ def email_export(export_id: int) -> bool:
     message.add_attachment(content.encode(), maintype="application", subtype="json",
                            filename=f"data-request-{request_id}.json")
     _send(c.settings.smtp_url, message)
+    # Crash window: from here until the commit below, a dead worker means the e-mail goes again
+    # (same link, see the docstring).
+    with c.uow() as uow:
+        uow.session.execute(update(DataExport).where(DataExport.id == export_id)  # type: ignore[union-attr]
+                            .values(emailed_at=utcnow()))
+        uow.commit()
     log.info("data export e-mailed", extra={"export_id": export_id})
     return True
 

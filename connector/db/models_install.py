@@ -78,5 +78,7 @@ class DataExport(Base):
     """The export JSON. Personal data: erased by customers/redact and shop/redact."""
     download_token_hash: Mapped[str] = mapped_column(String(64))
     emailed_to: Mapped[str | None] = mapped_column(String(320))
+    emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When the SMTP server accepted the export's e-mail; set, the e-mail job sends nothing (0011)."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -128,3 +128,7 @@ class DeliveryUncertain(DeliveryError, TransientError):
 
 class LinkInvalid(PermanentError):
     """A signed customer link is malformed, forged, expired or already used."""
+
+
+class ExportNotFound(PermanentError):
+    """No customer data export has the given id (never made, or deleted with its shop)."""

@@ -9,10 +9,12 @@ e-mail address are covered automatically in any table that has ``shop_id``.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import logging
 import re
-import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -22,6 +24,7 @@ from sqlalchemy import Table, delete, func, select, update
 
 from connector.db.models import Backorder, Base, Order, OrderLine, Shop, WebhookEvent, utcnow
 from connector.db.models_install import DataExport
+from connector.domain.errors import ConfigError, ExportNotFound
 from connector.domain.model import ShopCredentials
 from connector.services.install import digest
 
@@ -35,6 +38,8 @@ log = logging.getLogger(__name__)
 REDACTED = "[redacted]"
 EXPORT_DAYS = 30
 EMAIL_COLUMN = re.compile(r"(^|_)e?mail($|_)|email")
+DOWNLOAD_TOKEN_CONTEXT = b"backorder-connector/data-export-downloads/v1"
+"""Separates the download-token key derived from CONNECTOR_SECRET_KEY from the key's other uses."""
 
 
 @dataclass(frozen=True)
@@ -70,7 +75,7 @@ NOT_PERSONAL: set[str] = {
     "orders.name", "order_lines.title", "suppliers.name", "shops.contact_email",
     "purchase_orders.supplier_name", "purchase_order_lines.title", "store_skus.title",
     "catalogue_items.title", "oauth_states.shop_domain", "webhook_subscriptions.address",
-    "data_exports.emailed_to", "notify_messages.provider_message_id", "discount_codes.code",
+    "data_exports.emailed_to", "data_exports.emailed_at", "notify_messages.provider_message_id", "discount_codes.code",
     "delay_decisions.answer", "webhook_events.headers",
     "dropship_alerts.message",  # merchant-facing alert text (supplier or store refusals), no customer key
 }
@@ -223,14 +228,38 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def new_download_token(container: Container, export_id: int) -> str:
-    """A fresh download token for an export (only its digest is stored; older links stop working)."""
-    token = secrets.token_urlsafe(24)
+def _derived_tokens(secret_key: str, export: DataExport) -> list[str]:
+    """The export's download token under each configured key, the primary key's first."""
+    message = f"{export.shop_id}.{export.id}.{export.request_id}".encode()
+    tokens = []
+    for key in (k.strip() for k in secret_key.split(",") if k.strip()):
+        link_key = hmac.new(key.encode(), DOWNLOAD_TOKEN_CONTEXT, hashlib.sha256).digest()
+        mac = hmac.new(link_key, message, hashlib.sha256).digest()
+        tokens.append(base64.urlsafe_b64encode(mac).decode().rstrip("="))
+    return tokens
+
+
+def download_token(container: Container, export_id: int) -> str:
+    """The export's download token: the same on every call, so an e-mail sent again carries the link
+    the first one did and both work. Derived (HMAC) from CONNECTOR_SECRET_KEY and the export, never
+    stored: only its digest is. A token an older key derived stays in use while that key is configured.
+    """
+    secret_key = container.settings.secret_key
+    if not secret_key:
+        raise ConfigError("CONNECTOR_SECRET_KEY", "is required to make data export download links")
     with container.uow() as uow:
-        uow.session.execute(update(DataExport).where(DataExport.id == export_id)  # type: ignore[union-attr]
-                            .values(download_token_hash=digest(token)))
+        session = uow.session
+        assert session is not None
+        export = session.get(DataExport, export_id)
+        if export is None:
+            raise ExportNotFound(export_id)
+        candidates = _derived_tokens(secret_key, export)
+        for token in candidates:
+            if hmac.compare_digest(export.download_token_hash, digest(token)):
+                return token
+        export.download_token_hash = digest(candidates[0])
         uow.commit()
-    return token
+    return candidates[0]
 
 
 def export_customer(container: Container, shop_id: int, customer: Customer, request_id: str) -> int:
@@ -280,8 +309,6 @@ def download_export(container: Container, shop_id: int, export_id: int, token: s
             DataExport.id == export_id, DataExport.shop_id == shop_id))
         if row is None or row.expires_at <= utcnow():
             return None
-        import hmac
-
         valid = bool(token) and bool(row.download_token_hash)
         return row.content if valid and hmac.compare_digest(row.download_token_hash, digest(token)) else None
 

@@ -20,6 +20,8 @@ from sqlalchemy import LargeBinary, String, Text, select
 from connector.db.models import Base, Order, WebhookEvent
 from connector.db.models_install import DataExport, WebhookSubscription
 from connector.sandbox.stack import LocalStack, start_stack
+from connector.services import privacy
+from jobs import install as install_jobs
 from tests.conftest import load_json_fixture
 from tests.install_flows import embedded_token, install_shopify, shop_row
 
@@ -182,6 +184,60 @@ def test_customers_data_request_exports_the_customer_emails_the_contact_and_keep
     assert post(stack, "customers/data_request", body).status_code == 200
     with stack.container.uow() as uow:
         assert len(list(uow.session.scalars(select(DataExport)))) == 1  # type: ignore[union-attr]
+
+
+def export_for_john(stack: LocalStack) -> int:
+    """A stored data export of John's orders, not yet e-mailed (what customers/data_request makes)."""
+    shop_id = shop_row(stack, "shopify", SHOP).id
+    return privacy.export_customer(stack.container, shop_id,
+                                   privacy.Customer(JOHN, tuple(map(str, john_ids(stack))), "191167"), "req-once")
+
+
+def links(inbox: Inbox) -> list[str]:
+    """The download link of every e-mail the SMTP server accepted, in order."""
+    texts = [next(p for p in m.walk() if p.get_content_type() == "text/plain").get_payload(decode=True).decode()
+             for m in inbox.messages]
+    return [re.search(r"(http\S+/privacy/exports/\d+\?token=\S+)", t).group(1)  # type: ignore[union-attr]
+            for t in texts]
+
+
+def emailed_at(stack: LocalStack, export_id: int) -> Any:
+    with stack.container.uow() as uow:
+        return uow.session.get(DataExport, export_id).emailed_at  # type: ignore[union-attr]
+
+
+def test_the_export_email_run_again_after_it_was_sent_sends_nothing(stack: LocalStack, smtp: Any) -> None:
+    inbox, _ = smtp
+    export_id = export_for_john(stack)
+    assert install_jobs.email_export(export_id) is True and len(inbox.messages) == 1
+    sent_at = emailed_at(stack, export_id)
+    assert sent_at is not None
+    assert install_jobs.email_export(export_id) is True  # the sweeper's rerun, or a duplicate queue entry
+    assert len(inbox.messages) == 1 and emailed_at(stack, export_id) == sent_at
+    mine = {"Authorization": "Bearer " + embedded_token(stack, SHOP)}
+    assert requests.get(links(inbox)[0], headers=mine).status_code == 200
+
+
+def test_a_worker_dying_after_the_send_makes_the_rerun_send_the_same_link_and_the_first_still_works(
+        stack: LocalStack, smtp: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    inbox, _ = smtp
+    export_id = export_for_john(stack)
+
+    def worker_dies() -> Any:
+        raise SystemExit("worker killed after the SMTP server accepted the message")
+
+    monkeypatch.setattr(install_jobs, "utcnow", worker_dies)  # emailed_at is never committed
+    with pytest.raises(SystemExit):
+        install_jobs.email_export(export_id)
+    assert len(inbox.messages) == 1 and emailed_at(stack, export_id) is None
+    monkeypatch.undo()
+    assert install_jobs.email_export(export_id) is True  # the rerun cannot know the first e-mail went out
+    first, second = links(inbox)
+    assert first == second and emailed_at(stack, export_id) is not None
+    mine = {"Authorization": "Bearer " + embedded_token(stack, SHOP)}
+    content = json.loads(requests.get(first, headers=mine).content)
+    assert content["request_id"] == "req-once"
+    assert install_jobs.email_export(export_id) is True and len(inbox.messages) == 2
 
 
 def test_shop_redact_deletes_every_row_of_the_shop_only(stack: LocalStack) -> None:

@@ -66,7 +66,7 @@ def test_shop_a_privacy_webhooks_cannot_touch_shop_b(stack: LocalStack) -> None:
 def test_shop_a_session_token_cannot_read_shop_b_export(stack: LocalStack) -> None:
     id_b = stack.shops[SHOP_B].id
     export_b = privacy.export_customer(stack.container, id_b, privacy.Customer(JOHN, (), "5"), "req-b")
-    token_b = privacy.new_download_token(stack.container, export_b)
+    token_b = privacy.download_token(stack.container, export_b)
     as_a = {"Authorization": "Bearer " + embedded_token(stack, SHOP_A)}
     as_b = {"Authorization": "Bearer " + embedded_token(stack, SHOP_B)}
     url = f"{stack.url}/privacy/exports/{export_b}?token={token_b}"
