@@ -9,27 +9,12 @@ the connector yet, so there is nothing of that kind to double.)
 from __future__ import annotations
 
 import random
-import shutil
 import threading
 import time
 
 import pytest
 
-from tests.conftest import unavailable
-from tests.integration.scale_support import SpareRedis, redis_or_unavailable, serve_web, start_deployment
-
-
-@pytest.fixture
-def rq_redis(tmp_path):
-    """A redis-server of this test's own on a spare port: nothing a process of an earlier test left
-    behind can reach it, and the shared server on 6379 is never touched."""
-    if shutil.which("redis-server") is None:
-        unavailable("redis-server not installed")
-    spare = SpareRedis(tmp_path)
-    spare.start()
-    redis_or_unavailable(spare.url)
-    yield spare.url
-    spare.kill()
+from tests.integration.scale_support import SpareRedis, serve_web, start_deployment
 
 
 @pytest.fixture
@@ -48,9 +33,9 @@ def deployment_for(postgres_url, tmp_path):
         deployment.sandbox.stop()
 
 
-def test_workers_killed_with_sigkill_at_random_points_lose_and_double_nothing(rq_redis, deployment_for):
+def test_workers_killed_with_sigkill_at_random_points_lose_and_double_nothing(spare_redis, deployment_for):
     rng = random.Random(6)
-    d = deployment_for(rq_redis)
+    d = deployment_for(spare_redis)
     d.place_orders(120, rng)
     web = serve_web(d.container)
     try:

@@ -5,7 +5,6 @@ own (FLUSHALL never reaches the shared server), real SMTP; the e-mail goes out o
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import time
@@ -22,22 +21,10 @@ from connector.crypto import generate_key
 from connector.db.models_jobs import JobRun
 from jobs import runtime
 from jobs.sweep import sweep
-from tests.conftest import unavailable
-from tests.integration.scale_support import BIN, SpareRedis, redis_or_unavailable
+from tests.integration.scale_support import BIN
 from tests.job_runs_support import EMAIL_EXPORT, SmtpSink, shop_with_export
 
 LEASE_SECONDS = 5
-
-
-@pytest.fixture
-def spare_redis(tmp_path):  # type: ignore[no-untyped-def]
-    if shutil.which("redis-server") is None:
-        unavailable("redis-server not installed")
-    spare = SpareRedis(tmp_path)
-    spare.start()
-    redis_or_unavailable(spare.url)
-    yield spare.url
-    spare.kill()
 
 
 @pytest.fixture

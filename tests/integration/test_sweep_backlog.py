@@ -6,7 +6,6 @@ Real PostgreSQL and a redis-server of the test's own; no worker runs, so the que
 
 from __future__ import annotations
 
-import shutil
 import time
 
 import pytest
@@ -22,23 +21,16 @@ from connector.services.shops import add_shop
 from jobs import runtime
 from jobs.events import PROCESS_EVENT
 from jobs.sweep import sweep
-from tests.conftest import unavailable
-from tests.integration.scale_support import SpareRedis, redis_or_unavailable
 
 
 @pytest.fixture
-def container(postgres_url, tmp_path):  # type: ignore[no-untyped-def]
-    if shutil.which("redis-server") is None:
-        unavailable("redis-server not installed")
-    spare = SpareRedis(tmp_path)
-    spare.start()
-    redis_or_unavailable(spare.url)
-    settings = Settings(database_url=postgres_url, redis_url=spare.url, secret_key=generate_key(), log_level="WARNING")
-    c = bootstrap(settings, queue=RQQueue(spare.url), auto_upgrade=True)
+def container(postgres_url, spare_redis):  # type: ignore[no-untyped-def]
+    settings = Settings(database_url=postgres_url, redis_url=spare_redis, secret_key=generate_key(),
+                        log_level="WARNING")
+    c = bootstrap(settings, queue=RQQueue(spare_redis), auto_upgrade=True)
     runtime.bind(c)
     yield c
     c.close()
-    spare.kill()
 
 
 def _store(c, shop_id: int, n: int, *, enqueue: bool) -> int:  # type: ignore[no-untyped-def]
