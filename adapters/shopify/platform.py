@@ -2,6 +2,10 @@
 
 Webhook bodies are REST Order JSON (numeric ids); API reads use GraphQL and are mapped to the same
 numeric ids (``legacyResourceId`` or the numeric tail of a gid) so both sources agree.
+
+A line's quantity is what is still on the order: ``current_quantity`` (GraphQL ``currentQuantity``),
+"the number of units ordered, excluding refunded and removed units". ``quantity`` keeps the units an
+order edit removed or a refund took off, so it is read only from payloads without the current one.
 """
 
 from __future__ import annotations
@@ -225,11 +229,15 @@ def _datetime(payload: Mapping[str, Any], key: str, where: str) -> datetime:
     return parsed
 
 
-def _quantity(value: Any, where: str) -> int:
+def _quantity(line: Mapping[str, Any], current_key: str, where: str) -> int:
+    """Units still on the line: ``current_key`` (current_quantity / currentQuantity) when the payload
+    carries it, else ``quantity`` (payloads older than the field)."""
+    key = current_key if line.get(current_key) is not None else "quantity"
+    value = line.get(key)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidPayload(f"{where}: missing or invalid quantity: {value!r}")
+        raise InvalidPayload(f"{where}: missing or invalid {key}: {value!r}")
     if value < 0:
-        raise InvalidPayload(f"{where}: negative quantity {value}")
+        raise InvalidPayload(f"{where}: negative {key} {value}")
     return value
 
 
@@ -240,7 +248,7 @@ def _rest_line(line: Any, where: str) -> OrderLine:
     line_where = f"{where} line {line_id}"
     return OrderLine(
         line_id=line_id,
-        quantity=_quantity(line.get("quantity"), line_where),
+        quantity=_quantity(line, "current_quantity", line_where),
         sku=line.get("sku") or None,
         product_id=_optional_id(line, "product_id", line_where),
         variant_id=_optional_id(line, "variant_id", line_where),
@@ -256,7 +264,7 @@ def _graphql_line(line: Mapping[str, Any], where: str) -> OrderLine:
     product = line.get("product") or {}
     return OrderLine(
         line_id=line_id,
-        quantity=_quantity(line.get("quantity"), f"{where} line {line_id}"),
+        quantity=_quantity(line, "currentQuantity", f"{where} line {line_id}"),
         sku=line.get("sku") or None,
         product_id=numeric_id(product.get("legacyResourceId")),
         variant_id=numeric_id(variant.get("legacyResourceId")),

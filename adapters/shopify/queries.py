@@ -40,6 +40,7 @@ query ConnectorStockLevels($ids: [ID!]!) {
 _LINE_ITEM_FIELDS = """
         id
         quantity
+        currentQuantity
         sku
         title
         variant {

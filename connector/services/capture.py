@@ -7,6 +7,11 @@ Which lines are short:
   Those units go to the lines of the orders placed last (``assign_shortage``), and every position
   an order touches is re-evaluated whenever an order for it is captured, so late, repeated and
   out-of-order deliveries all converge on the same records.
+
+A line's quantity is the units still on it (Shopify ``current_quantity``): an order edit or a refund
+that takes units off lowers its claim on the stock and so its backorder; a line taken down to 0 is
+treated like a removed line (its open backorder is withdrawn), and one that goes back up is assigned
+shortage again by the same re-evaluation.
 """
 
 from __future__ import annotations
@@ -123,14 +128,18 @@ def _upsert(uow: UnitOfWork, shop_id: int, snapshot: OrderSnapshot, order: Order
         seen.add(snap.line_id)
         line = by_id.get(snap.line_id)
         if line is None:
-            line = OrderLine(shop_id=shop_id, platform_line_id=snap.line_id, backorder=None)  # known: none yet
+            line = OrderLine(shop_id=shop_id, platform_line_id=snap.line_id, backorder=None,  # known: none yet
+                             quantity=snap.quantity)
             order.lines.append(line)
+        elif order.status != "cancelled":
+            # Shopify's current quantities drop to 0 when it cancels: the stored lines of a cancelled
+            # order keep the units that were cancelled (it claims no stock either way).
+            line.quantity = snap.quantity
         line.sku = snap.sku
         line.product_id = snap.product_id
         line.variant_id = snap.variant_id
         line.stock_key = snap.stock_key
         line.title = snap.title[:500]
-        line.quantity = snap.quantity
         line.backordered_meta = snap.backordered_meta
     for line_id, line in by_id.items():
         if line_id not in seen:  # removed by an order edit: keep the row for history, take nothing

@@ -125,6 +125,35 @@ def test_reconciliation_captures_a_lost_webhook_and_never_doubles(stack):
     assert "backorder" in sim.order(SHOP, lost["id"])["tag_list"]
 
 
+def test_an_order_edit_that_removes_units_shrinks_then_withdraws_the_backorder(stack):
+    sim = stack.sandbox.shopify
+    order = sim.create_order(SHOP, [{"sku": "LAMP", "quantity": 3}])
+    stack.wait_for_capture()
+    assert short(stack, SHOP) == {(str(order["id"]), "LAMP", 2)}
+    line_id = order["line_items"][0]["id"]
+    # not restocked: the store still reports LAMP at -2, but the line holds only 1 unit
+    sim.edit_order(SHOP, order["id"], {line_id: 1}, restock=False)  # orders/updated
+    stack.wait_for_capture()
+    assert short(stack, SHOP) == {(str(order["id"]), "LAMP", 1)}
+    sim.edit_order(SHOP, order["id"], {line_id: 0}, restock=False)
+    stack.wait_for_capture()
+    assert short(stack, SHOP) == set()
+    assert short(stack, SHOP, "withdrawn") == {(str(order["id"]), "LAMP", 1)}
+    assert "backorder" not in sim.order(SHOP, order["id"])["tag_list"]
+
+
+def test_reconciliation_reads_the_units_an_order_edit_left(stack):
+    sim = stack.sandbox.shopify
+    order = sim.create_order(SHOP, [{"sku": "MUG", "quantity": 5}])
+    stack.wait_for_capture()
+    assert short(stack, SHOP) == {(str(order["id"]), "MUG", 2)}
+    sim.edit_order(SHOP, order["id"], {order["line_items"][0]["id"]: 1}, restock=False,
+                   deliver_webhook=False)  # the orders/updated webhook is lost
+    reconcile(stack.shops[SHOP].id)
+    stack.wait_for_capture()
+    assert short(stack, SHOP) == {(str(order["id"]), "MUG", 1)}
+
+
 def test_a_redelivered_webhook_is_stored_once(stack):
     sim = stack.sandbox.shopify
     order = sim.create_order(SHOP, [{"sku": "LAMP", "quantity": 3}])
@@ -213,6 +242,21 @@ def test_shopifys_own_order_payload_is_captured_line_by_line(stack):
         assert stored is not None and stored.name == order["name"]
         assert sorted(line.sku for line in stored.lines) == sorted(item["sku"] for item in order["line_items"])
         assert uow.events.count_by_status() == {"done": 1}
+
+
+def test_shopifys_refunded_lines_are_stored_at_their_current_quantity(stack):
+    """Order 450789469 of the 2024-04 orders list (Shopify's REST reference example): two of its three
+    lines were refunded off the order (current_quantity 0); they claim no stock."""
+    from tests.conftest import load_json_fixture
+
+    order = load_json_fixture("shopify/rest/api_js_2024-04__orders_list_financial_status_authorized.json")["orders"][0]
+    deliver(stack, "orders/updated", order)
+    stack.wait_for_capture()
+    with stack.container.uow() as uow:
+        stored = uow.orders.get(stack.shops[SHOP].id, str(order["id"]))
+        assert stored is not None
+        assert {line.sku: line.quantity for line in stored.lines} == {
+            "IPOD2008GREEN": 0, "IPOD2008RED": 1, "IPOD2008BLACK": 0}
 
 
 def test_woocommerces_documented_order_is_captured_from_a_signed_webhook(stack):

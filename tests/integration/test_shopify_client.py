@@ -193,6 +193,21 @@ def test_orders_updated_since_pages_through_more_than_fifty_orders_oldest_first(
     assert first.financial_status == "paid" and first.cancelled is False
 
 
+def test_orders_updated_since_reads_the_units_left_after_an_order_edit(sim) -> None:  # type: ignore[no-untyped-def]
+    simulator, handle = sim
+    platform = ShopifyPlatform(client_for(handle))
+    order = simulator.create_order(
+        SHOP, [{"sku": "MUG-BLUE", "quantity": 5}, {"sku": "MUG-RED", "quantity": 2}], deliver_webhook=False
+    )
+    blue, red = (str(line["id"]) for line in order["line_items"])
+    edited = simulator.edit_order(SHOP, order["id"], {blue: 2, red: 0}, deliver_webhook=False)
+    assert [line["quantity"] for line in edited["line_items"]] == [5, 2]  # Shopify keeps the removed units
+
+    [snapshot] = list(platform.orders_updated_since(datetime.now(UTC) - timedelta(hours=1)))
+
+    assert [(line.line_id, line.quantity) for line in snapshot.lines] == [(blue, 2), (red, 0)]
+
+
 def test_a_tiny_bucket_makes_calls_wait_and_then_succeed(real_schema: GraphQLSchema) -> None:
     simulator, handle = start(real_schema, bucket_size=20, restore_rate=200)
     try:

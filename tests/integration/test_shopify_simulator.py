@@ -196,6 +196,49 @@ def test_cancel_restocks_and_sends_orders_cancelled(sim, receiver) -> None:  # t
     assert cancelled["cancelled_at"] is not None
 
 
+def test_an_order_edit_lowers_current_quantity_restocks_and_sends_orders_updated(sim, receiver) -> None:  # type: ignore[no-untyped-def]
+    simulator, rec = sim[0], receiver[0]
+    order = simulator.create_order(SHOP, [{"sku": "MUG-BLUE", "quantity": 3}])
+    line_id = order["line_items"][0]["id"]
+    simulator.edit_order(SHOP, order["id"], {line_id: 1})
+    simulator.wait_for_deliveries(5, count=2)
+
+    assert [d.topic for d in simulator.deliveries] == ["orders/create", "orders/updated"]
+    updated = json.loads(
+        next(r["body"] for r in rec.received if r["headers"]["X-Shopify-Topic"] == "orders/updated")
+    )
+    [line] = updated["line_items"]
+    assert (line["quantity"], line["current_quantity"], line["fulfillable_quantity"]) == (3, 1, 1)
+    assert simulator.variant(SHOP, "MUG-BLUE")["inventory_quantity"] == 1  # 2 - 3 + 2 restocked
+    simulator.edit_order(SHOP, order["id"], {line_id: 2}, deliver_webhook=False)  # one unit added back
+    [line] = simulator.order(SHOP, order["id"])["line_items"]
+    assert (line["quantity"], line["current_quantity"]) == (4, 2)
+    assert simulator.variant(SHOP, "MUG-BLUE")["inventory_quantity"] == 0
+    simulator.cancel_order(SHOP, order["id"], deliver_webhook=False)
+    assert simulator.variant(SHOP, "MUG-BLUE")["inventory_quantity"] == 2  # only the 2 left go back
+
+
+def test_an_admin_order_edit_keeps_quantity_and_lowers_current_quantity(sim) -> None:  # type: ignore[no-untyped-def]
+    simulator, handle = sim
+    order = simulator.create_order(SHOP, [{"sku": "MUG-BLUE", "quantity": 3}], deliver_webhook=False)
+    line_gid = order["line_items"][0]["admin_graphql_api_id"]
+    begin = post_graphql(handle.url, """mutation($id: ID!) { orderEditBegin(id: $id) {
+        calculatedOrder { id } userErrors { message } } }""", variables={"id": order["admin_graphql_api_id"]})
+    calculated = begin.json()["data"]["orderEditBegin"]["calculatedOrder"]["id"]
+    line = "gid://shopify/CalculatedLineItem/" + line_gid.rsplit("/", 1)[-1]
+    post_graphql(handle.url, """mutation($id: ID!, $line: ID!) {
+        orderEditSetQuantity(id: $id, lineItemId: $line, quantity: 0, restock: true) { userErrors { message } } }""",
+                 variables={"id": calculated, "line": line})
+    post_graphql(handle.url, """mutation($id: ID!) { orderEditCommit(id: $id) { userErrors { message } } }""",
+                 variables={"id": calculated})
+    read = post_graphql(handle.url, """query($id: ID!) { order(id: $id) {
+        lineItems(first: 5) { nodes { quantity currentQuantity } } } }""",
+                        variables={"id": order["admin_graphql_api_id"]})
+
+    assert read.json()["data"]["order"]["lineItems"]["nodes"] == [{"quantity": 3, "currentQuantity": 0}]
+    assert simulator.variant(SHOP, "MUG-BLUE")["inventory_quantity"] == 2
+
+
 def test_control_endpoints_drive_the_shop_from_another_process(sim) -> None:  # type: ignore[no-untyped-def]
     url = sim[1].url
     created = requests.post(

@@ -151,3 +151,53 @@ def test_an_uninstalled_shop_gets_no_store_writes(uow, shop_id):
         uow.commit()
     assert sync_marks(uow, store, shop_id) == 0
     assert [c for c in store.calls if c[0] == "mark"] == []
+
+
+def test_an_edit_that_takes_units_off_a_line_shrinks_its_backorder(uow, shop_id):
+    store = FakePlatform({"V1": -3})
+    capture_order(uow, store, shop_id, OrderBuilder("1").line("V1", 5).build())
+    assert backorders(uow, shop_id) == {("1", 3)}
+    # the merchant removes 3 of the 5 units without restocking them: the store still reports -3,
+    # but the line can only be short by the 2 units it still holds
+    result = capture_order(uow, store, shop_id, OrderBuilder("1", updated=10).line("V1", 2).build())
+    assert result.outcome == "updated" and result.changed_orders == {"1"}
+    assert backorders(uow, shop_id) == {("1", 2)}
+    [row] = list_backorders(uow, shop_id, ["open"])
+    assert row["quantity"] == 2
+
+
+def test_a_line_edited_down_to_nothing_has_its_backorder_withdrawn_and_unmarked(uow, shop_id):
+    store = FakePlatform({"V1": -3})
+    capture_order(uow, store, shop_id, OrderBuilder("1", placed=0).line("V1", 2).build())
+    capture_order(uow, store, shop_id, OrderBuilder("2", placed=5).line("V1", 3).build())
+    sync_marks(uow, store, shop_id)
+    assert backorders(uow, shop_id) == {("2", 3)} and set(store.marks) == {"2"}
+    store.stock["V1"] = 0  # the 3 removed units went back to stock
+    capture_order(uow, store, shop_id, OrderBuilder("2", placed=5, updated=10).line("V1", 0).build())
+    sync_marks(uow, store, shop_id)
+    assert backorders(uow, shop_id) == set()
+    assert ("2", 3) in backorders(uow, shop_id, "withdrawn")  # (order 1 was withdrawn when order 2 came)
+    assert backorders(uow, shop_id, "cancelled") == set()
+    assert store.marks == {}
+
+
+def test_a_line_edited_back_up_is_backordered_again(uow, shop_id):
+    store = FakePlatform({"V1": -3})
+    capture_order(uow, store, shop_id, OrderBuilder("1").line("V1", 3).build())
+    store.stock["V1"] = 0
+    capture_order(uow, store, shop_id, OrderBuilder("1", updated=10).line("V1", 0).build())
+    assert backorders(uow, shop_id, "withdrawn") == {("1", 3)}
+    store.stock["V1"] = -2  # two units put back on the order, committed from stock again
+    capture_order(uow, store, shop_id, OrderBuilder("1", updated=20).line("V1", 2).build())
+    assert backorders(uow, shop_id) == {("1", 2)}
+    assert backorders(uow, shop_id, "withdrawn") == set()
+
+
+def test_a_cancellation_keeps_the_units_the_lines_held_when_shopify_zeroes_them(uow, shop_id):
+    store = FakePlatform({"V1": -1})
+    capture_order(uow, store, shop_id, OrderBuilder("1").line("V1", 2).build())
+    store.stock["V1"] = 1
+    # Shopify's orders/cancelled body: every current_quantity is 0
+    capture_order(uow, store, shop_id, OrderBuilder("1").line("V1", 0).cancel(5).build())
+    [row] = list_backorders(uow, shop_id, ["cancelled"])
+    assert (row["quantity"], row["quantity_backordered"]) == (2, 1)

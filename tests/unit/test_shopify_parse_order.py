@@ -61,6 +61,32 @@ def test_every_order_of_the_2024_04_orders_list_parses(platform: ShopifyPlatform
         assert all(line.line_id.isdigit() for line in snapshot.lines)
 
 
+def test_a_line_is_captured_at_its_current_quantity_not_the_units_first_ordered(platform: ShopifyPlatform) -> None:
+    """Order 450789469 of the 2024-04 list: one unit of each of three lines, two refunded off the order
+    (current_quantity 0); the lines stay in the payload with ``quantity`` 1."""
+    fixture = "shopify/rest/api_js_2024-04__orders_list_financial_status_authorized.json"
+    order = load_json_fixture(fixture)["orders"][0]
+    assert [line["quantity"] for line in order["line_items"]] == [1, 1, 1]
+
+    snapshot = platform.parse_order(order)
+
+    assert [(line.sku, line.quantity) for line in snapshot.lines] == [
+        ("IPOD2008GREEN", 0), ("IPOD2008RED", 1), ("IPOD2008BLACK", 0)]
+
+
+def test_current_quantity_below_quantity_is_what_the_line_holds(platform: ShopifyPlatform) -> None:
+    order = load_json_fixture("shopify/rest/api_js_2024-04__order_create_pending.json")["order"]
+    order["line_items"][0].update(quantity=5, current_quantity=2)  # three units removed by an order edit
+    assert platform.parse_order(order).lines[0].quantity == 2
+
+
+def test_a_payload_without_current_quantity_falls_back_to_quantity(platform: ShopifyPlatform) -> None:
+    order = python_api_order()
+    assert all("current_quantity" not in line for line in order["line_items"])
+    order["line_items"][0]["quantity"] = 4
+    assert [line.quantity for line in platform.parse_order(order).lines] == [4, 1, 1]
+
+
 def test_a_pending_order_without_shipping_address_parses(platform: ShopifyPlatform) -> None:
     order = load_json_fixture("shopify/rest/api_js_2024-04__order_create_pending.json")["order"]
     snapshot = platform.parse_order(order)
@@ -108,6 +134,8 @@ def _broken(mutate) -> dict[str, Any]:  # type: ignore[no-untyped-def]
         (lambda o: o["line_items"][0].pop("id"), "line item"),
         (lambda o: o["line_items"][1].update(quantity="2"), "quantity"),
         (lambda o: o["line_items"][1].update(quantity=-1), "negative"),
+        (lambda o: o["line_items"][1].update(current_quantity="1"), "current_quantity"),
+        (lambda o: o["line_items"][1].update(current_quantity=-1), "negative current_quantity"),
         (lambda o: o["line_items"][2].update(variant_id={"x": 1}), "variant_id"),
         (lambda o: o["line_items"].append("junk"), "not an object"),
     ],
@@ -122,6 +150,8 @@ def _broken(mutate) -> dict[str, Any]:  # type: ignore[no-untyped-def]
         "line without id",
         "string quantity",
         "negative quantity",
+        "string current_quantity",
+        "negative current_quantity",
         "bad variant_id",
         "line not an object",
     ],

@@ -2,6 +2,10 @@
 (orderEditBegin / orderEditSetQuantity / orderEditCommit), discountCodeBasicCreate,
 discountCodeFreeShippingCreate and codeDiscountNodeByCode, with Shopify's userErrors shapes.
 
+An order edit sets a line's current quantity (``set_current_quantity``): ``LineItem.quantity`` keeps
+"refunded and removed units", ``currentQuantity`` excludes them, so units taken off are counted as
+removed (off the fulfillment orders, back in stock with ``restock``) and units added raise both.
+
 State per simulator and shop: discount codes (``discounts(api, domain)`` for tests and the demo)
 and open edit sessions.
 """
@@ -16,7 +20,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from connector.sandbox.shopify_sim import ext_payments
-from connector.sandbox.shopify_sim.store import Order, Shop, gid
+from connector.sandbox.shopify_sim.ext_fulfillment import fulfillment_orders
+from connector.sandbox.shopify_sim.ext_refunds import take_off_fulfillment_orders
+from connector.sandbox.shopify_sim.store import Line, Order, Shop, gid
 
 ORDER_GID = re.compile(r"gid://shopify/Order/(\d+)")
 CALCULATED_GID = re.compile(r"gid://shopify/CalculatedOrder/(\d+)")
@@ -26,8 +32,8 @@ CALCULATED_GID = re.compile(r"gid://shopify/CalculatedOrder/(\d+)")
 class _State:
     discounts: dict[str, dict[str, Any]] = field(default_factory=dict)
     """By code (case-insensitive, as Shopify)."""
-    edits: dict[int, dict[int, int]] = field(default_factory=dict)
-    """Open edit sessions: calculated order id -> {line id: new quantity}."""
+    edits: dict[int, dict[int, tuple[int, bool]]] = field(default_factory=dict)
+    """Open edit sessions: calculated order id -> {line id: (new current quantity, restock)}."""
     edit_orders: dict[int, int] = field(default_factory=dict)
     next_id: int = 9000
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -52,6 +58,25 @@ def discounts(api: Any, domain: str) -> list[dict[str, Any]]:
 def _order(shop: Shop, order_id: str) -> Order | None:
     match = ORDER_GID.fullmatch(order_id or "")
     return shop.orders.get(int(match.group(1))) if match else None
+
+
+def set_current_quantity(shop: Shop, order: Order, line: Line, quantity: int, *, restock: bool) -> None:
+    """Commit one line's edit to ``quantity`` units still on the order."""
+    current = line.quantity - line.removed
+    if quantity < current:
+        take_off_fulfillment_orders(shop, order, line, current - quantity)
+        if restock and line.variant.tracked:
+            line.variant.inventory_quantity += current - quantity
+        line.removed += current - quantity
+    elif quantity > current:
+        added = quantity - current
+        item = next((item for fo in fulfillment_orders(shop, order.id) if fo.status not in ("CLOSED", "CANCELLED")
+                     for item in fo.items.values() if item[0] == line.id), None)
+        if item is not None:
+            item[1], item[2] = item[1] + added, item[2] + added
+        if line.variant.tracked:
+            line.variant.inventory_quantity -= added
+        line.quantity += added
 
 
 def _error(message: str, field_path: list[str], code: str | None = None) -> dict[str, Any]:
@@ -91,7 +116,7 @@ def extension(api: Any, shop: Shop) -> dict[str, Any]:
             order.financial_status = "voided"
         if restock:
             for line in order.lines:
-                line.variant.inventory_quantity += line.quantity
+                line.variant.inventory_quantity += line.quantity - line.removed
         if staffNote:
             order.tags = sorted(set(order.tags) | {"cancelled-by-app"})
         touch(order)
@@ -102,7 +127,8 @@ def extension(api: Any, shop: Shop) -> dict[str, Any]:
 
     def calculated(order: Order, session_id: int) -> dict[str, Any]:
         quantities = state.edits[session_id]
-        nodes = [{"id": gid("CalculatedLineItem", line.id), "quantity": quantities.get(line.id, line.quantity)}
+        nodes = [{"id": gid("CalculatedLineItem", line.id),
+                  "quantity": quantities.get(line.id, (line.quantity - line.removed, False))[0]}
                  for line in order.lines]
         return {"id": gid("CalculatedOrder", session_id), "lineItems": lambda info, **args: {"nodes": nodes}}
 
@@ -136,7 +162,7 @@ def extension(api: Any, shop: Shop) -> dict[str, Any]:
         if line is None or quantity < 0:
             return {"calculatedLineItem": None, "calculatedOrder": None,
                     "userErrors": [_error("Line item does not exist or quantity is invalid", ["lineItemId"])]}
-        state.edits[number][line.id] = quantity
+        state.edits[number][line.id] = (quantity, bool(restock))
         return {"calculatedLineItem": {"id": gid("CalculatedLineItem", line.id), "quantity": quantity},
                 "calculatedOrder": calculated(order, number), "userErrors": []}
 
@@ -148,7 +174,8 @@ def extension(api: Any, shop: Shop) -> dict[str, Any]:
         number, order = found
         for line in order.lines:
             if line.id in state.edits[number]:
-                line.quantity = state.edits[number][line.id]
+                quantity, restock = state.edits[number][line.id]
+                set_current_quantity(shop, order, line, quantity, restock=restock)
         del state.edits[number]
         touch(order)
         return {"order": api._order(order), "userErrors": []}

@@ -194,7 +194,7 @@ def _create(api: Any, state: MoneyState, data: dict[str, Any]) -> dict[str, Any]
             state.declines -= 1
             txn.status = "FAILURE"
     for line, quantity, restock in wanted:
-        _take_off_fulfillment_orders(state.shop, order, line, quantity)
+        take_off_fulfillment_orders(state.shop, order, line, quantity)
         line.removed += quantity
         if restock in ("CANCEL", "RETURN") and line.variant.tracked:
             line.variant.inventory_quantity += quantity
@@ -208,7 +208,7 @@ def _create(api: Any, state: MoneyState, data: dict[str, Any]) -> dict[str, Any]
     return {"refund": refund_view(state, book, refund), "order": api._order(order), "userErrors": []}
 
 
-def _take_off_fulfillment_orders(shop: Shop, order: Order, line: Line, quantity: int) -> None:
+def take_off_fulfillment_orders(shop: Shop, order: Order, line: Line, quantity: int) -> None:
     """Refunded units are no longer to be fulfilled: off the open fulfillment orders; an FO left with
     nothing to fulfil is closed."""
     from connector.sandbox.shopify_sim.ext_fulfillment import fulfillment_orders

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
@@ -14,6 +14,7 @@ from flask import Flask, Response, jsonify, request
 from graphql import GraphQLSchema
 
 from connector.sandbox.shopify_sim.cost import LeakyBucket
+from connector.sandbox.shopify_sim.ext_orders_admin import set_current_quantity
 from connector.sandbox.shopify_sim.graphql_api import AdminGraphQL, build_cached_schema, subset_sdl
 from connector.sandbox.shopify_sim.store import (
     IdSequence,
@@ -148,10 +149,33 @@ class ShopifySimulator:
                 if restock:
                     for line in order.lines:
                         if line.variant.tracked:
-                            line.variant.inventory_quantity += line.quantity
+                            line.variant.inventory_quantity += line.quantity - line.removed
             body = rest_order(shop, order)
         if deliver_webhook:
             self._send(shop, "orders/cancelled", body)
+        return body
+
+    def edit_order(
+        self, shop_domain: str, order_id: int | str, quantities: Mapping[int | str, int], restock: bool = True,
+        deliver_webhook: bool = True,
+    ) -> dict[str, Any]:
+        """The merchant edits the order in the admin: each line id in ``quantities`` gets that many units
+        (``current_quantity``; ``quantity`` keeps the removed ones); orders/updated is sent."""
+        with self._lock:
+            shop = self.shop(shop_domain)
+            order = shop.order(order_id)
+            if order.cancelled_at is not None:
+                raise SimulatorError(f"order {order.name} is cancelled and cannot be edited")
+            lines = {str(line.id): line for line in order.lines}
+            for line_id, quantity in quantities.items():
+                if str(line_id) not in lines or int(quantity) < 0:
+                    raise SimulatorError(f"order {order.name}: no line {line_id} or bad quantity {quantity}")
+            for line_id, quantity in quantities.items():
+                set_current_quantity(shop, order, lines[str(line_id)], int(quantity), restock=restock)
+            order.updated_at = self._now_after(order)
+            body = rest_order(shop, order)
+        if deliver_webhook:
+            self._send(shop, "orders/updated", body)
         return body
 
     def set_stock(self, shop_domain: str, sku: str, quantity: int) -> dict[str, Any]:
