@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import json
 import logging
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Set
 from dataclasses import dataclass
 from datetime import datetime
+from operator import methodcaller
 from typing import Any, cast
 
 from connector.crypto import CredentialBox
@@ -194,6 +196,9 @@ def _ingest(uow: UnitOfWork, client: SupplierClient, shop_id: int, supplier_id: 
         writer = ChunkWriter(repo, shop_id, supplier_id, snapshot_id, utcnow(),
                              repo.line_hashes(supplier_id) if by_line else LineHashes(set()))
         sold = repo.sold_skus(shop_id)
+        sold_key = _sold_key(sold)
+        if page_state.get("sold") != sold_key:  # the shop sells other SKUs now: read everything once
+            validators, page_state = Validators(None, None), {}
         feed: Any = client
         opened = (feed.fetch_lines(validators, writer.hashes.known, sold) if by_line
                   else client.fetch(validators, page_state))
@@ -226,8 +231,7 @@ def _ingest(uow: UnitOfWork, client: SupplierClient, shop_id: int, supplier_id: 
         assert supplier is not None
         now = utcnow()
         supplier.etag, supplier.last_modified = new_validators.etag, new_validators.last_modified
-        if new_state:
-            supplier.page_state = json.dumps(new_state)
+        supplier.page_state = json.dumps({**(new_state or page_state), "sold": sold_key})
         supplier.last_success_at = now
         supplier.consecutive_failures = 0
         supplier.last_error = None
@@ -252,6 +256,14 @@ def _ingest(uow: UnitOfWork, client: SupplierClient, shop_id: int, supplier_id: 
                                        "rows": seen, "changed": changed, "rows_not_sold": not_sold})
     return PollReport(supplier_id, shop_id, snapshot_id, status, seen, bad.count, changed, rows_not_sold=not_sold,
                       catalogue_read=sold is not None)
+
+
+def _sold_key(sold: Set[str] | None) -> str:
+    """What the shop sold when its supplier was last read (a SKU it starts selling may sit on an
+    unchanged feed line or API page: a changed key makes the next poll skip the conditional request)."""
+    if sold is None:
+        return "all"
+    return f"{len(sold)}:{sum(map(zlib.crc32, map(methodcaller('encode', 'utf-8', 'surrogatepass'), sold)))}"
 
 
 class _SoldRows:

@@ -251,3 +251,14 @@ def test_rows_stored_before_the_catalogue_was_read_are_deleted_once_it_is_and_co
     sell(env, "S5")  # its line did not change since its row was deleted: it is read and stored again
     assert (poll(env, HEADER + lines).rows_changed, stock(env)["S5"]) == (1, (5, None, None))
     assert set(stock(env)) == {"S1", "S2", "S5", "S9"}
+
+
+def test_a_sku_the_shop_starts_selling_is_read_though_the_feed_file_did_not_change(env) -> None:
+    uow, box, supplier_id, feed = env
+    sell(env, "A")
+    poll(env, HEADER + "A,1,,\nB,2,,\n")
+    assert suppliers.poll_supplier(uow, box, supplier_id).status == "unchanged"  # same file: not read
+    sell(env, "B")
+    again = suppliers.poll_supplier(uow, box, supplier_id)  # the file is the same, what the shop sells is not
+    assert (again.status, again.rows_changed, stock(env)) == ("ok", 1, {"A": (1, None, None), "B": (2, None, None)})
+    assert suppliers.poll_supplier(uow, box, supplier_id).status == "unchanged"
