@@ -21,7 +21,7 @@ from rq import Queue
 from sqlalchemy.engine import make_url
 
 from tests.integration.scale_support import OUT, TcpProxy, free_port, serve_web, start_deployment
-from tests.integration.test_faults_workers import deployment_for, rq_redis  # noqa: F401 - fixtures
+from tests.integration.test_faults_workers import deployment_for  # noqa: F401 - fixture
 
 
 def wait_for(predicate, timeout: float, interval: float = 0.2) -> bool:  # type: ignore[no-untyped-def]
@@ -49,9 +49,9 @@ def proxied_postgres(postgres_url):
 
 
 def test_webhooks_answer_503_while_postgres_refuses_and_the_platforms_retry_then_succeeds(
-        rq_redis, proxied_postgres, tmp_path):  # noqa: F811
+        spare_redis, proxied_postgres, tmp_path):  # noqa: F811
     proxy, url = proxied_postgres
-    d = start_deployment(url, rq_redis, tmp_path, shop_count=1)
+    d = start_deployment(url, spare_redis, tmp_path, shop_count=1)
     web = serve_web(d.container)
     sim = d.sandbox.shopify
     d.sandbox.point_webhooks_at(web.url)
@@ -98,9 +98,9 @@ def test_webhooks_answer_503_while_postgres_refuses_and_the_platforms_retry_then
 
 
 def test_only_one_of_two_clocks_acts_and_the_second_takes_over_when_the_first_is_killed(
-        rq_redis, deployment_for):  # noqa: F811
-    d = deployment_for(rq_redis, 2)
-    queue = Queue("connector", connection=Redis.from_url(rq_redis))
+        spare_redis, deployment_for):  # noqa: F811
+    d = deployment_for(spare_redis, 2)
+    queue = Queue("connector", connection=Redis.from_url(spare_redis))
 
     def sweeps_queued() -> int:
         return sum(1 for job in queue.get_jobs() if "jobs.sweep.sweep" in (job.description or ""))
@@ -142,12 +142,12 @@ class _Recorder(http.server.BaseHTTPRequestHandler):
         return None
 
 
-def test_a_failing_job_reaches_sentry_with_job_and_shop_and_without_secrets(rq_redis, deployment_for):  # noqa: F811
+def test_a_failing_job_reaches_sentry_with_job_and_shop_and_without_secrets(spare_redis, deployment_for):  # noqa: F811
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
     _Recorder.received = []
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        d = deployment_for(rq_redis, 1)
+        d = deployment_for(spare_redis, 1)
         [shop_id] = d.shops.values()
         with d.container.uow() as uow:  # the store is gone: the job fails
             shop = uow.shops.get(shop_id)
