@@ -17,7 +17,11 @@ class StorePlatform(Protocol):
     """One installed shop's store API (Shopify GraphQL Admin or WooCommerce REST v3)."""
 
     def parse_order(self, payload: Mapping[str, Any]) -> OrderSnapshot:
-        """Turn an order webhook body into a snapshot. Raises InvalidPayload."""
+        """Turn an order webhook body into a snapshot. Raises InvalidPayload.
+
+        Each line's quantity is the units still on it. A store whose body does not say so reads it
+        (WooCommerce: the order's refunds), so this may also raise the platform's errors
+        (PlatformUnavailable / PlatformThrottled are transient: retry the event)."""
         ...
 
     def stock_levels(self, refs: Sequence[StockRef]) -> dict[str, StockLevel]:

@@ -1,8 +1,19 @@
-"""WooCommerce REST v3 order JSON (webhook body or API read) → ``OrderSnapshot``. Pure functions."""
+"""WooCommerce REST v3 order JSON (webhook body or API read) → ``OrderSnapshot``. Pure functions.
+
+Refunded units: WooCommerce keeps ``line_items[].quantity`` as ordered when units of a line are
+refunded; the order JSON only lists ``refunds: [{id, reason, total}]``. Each refund (GET
+``orders/<id>/refunds``) has ``line_items`` with a negative ``quantity`` and the order line's id in
+the meta ``_refunded_item_id`` (``wc_create_refund``; WooCommerce's own
+``WC_Order::get_qty_refunded_for_item`` adds them up the same way). ``refunded_units`` sums them
+per line and ``parse_order(..., refunded=...)`` takes them off: a line holds ``quantity`` minus its
+refunded units, and its 'Backordered' meta (units short at checkout) shrinks by them too, since the
+units refunded are the ones that were waiting before any in stock.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+import logging
+from collections.abc import Collection, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,6 +26,11 @@ PAID_STATUSES = frozenset({"processing", "completed"})
 
 DEFAULT_BACKORDERED_META_KEYS: tuple[str, ...] = ("Backordered",)
 """The line meta key WooCommerce writes in an English store (``__('Backordered', 'woocommerce')``)."""
+
+REFUNDED_ITEM_META = "_refunded_item_id"
+"""Meta of a refund's line item: the id of the order line it takes units off (a string in REST JSON)."""
+
+log = logging.getLogger(__name__)
 
 
 def parse_wc_datetime(value: Any, field: str) -> datetime:
@@ -73,7 +89,53 @@ def backordered_units(meta_data: Any, keys: Collection[str], line_id: str) -> in
     return None
 
 
-def parse_line(item: Any, keys: Collection[str]) -> OrderLine:
+def has_refunds(payload: Any) -> bool:
+    """Whether the order JSON lists any refund (``refunds`` non-empty): only then are its refunds read."""
+    return isinstance(payload, Mapping) and bool(payload.get("refunds"))
+
+
+def refunded_units(refunds: Iterable[Any]) -> dict[str, int]:
+    """Units refunded per order line id, from the refund objects of one order.
+
+    A refund line whose order line cannot be told (no readable ``_refunded_item_id``) or whose
+    quantity is not a number is logged and left out: its units keep counting, as they did before
+    the refund, rather than blocking the order's capture (and with it a reconciliation pass).
+    """
+    units: dict[str, int] = {}
+    for refund in refunds:
+        if not isinstance(refund, Mapping):
+            log.warning("woocommerce refund is not an object; ignored")
+            continue
+        for item in refund.get("line_items") or []:
+            if not isinstance(item, Mapping):
+                continue
+            line_id = _refunded_item_id(item.get("meta_data"))
+            quantity = _refund_quantity(item.get("quantity", 0))
+            if line_id is None or quantity is None:
+                log.warning("woocommerce refund line without a readable order line or quantity; its units "
+                            "still count", extra={"refund_id": refund.get("id"), "refund_line_id": item.get("id")})
+            elif quantity:
+                units[line_id] = units.get(line_id, 0) + quantity
+    return units
+
+
+def _refund_quantity(value: Any) -> int | None:
+    """Units a refund line takes off (WooCommerce writes them negative); None when unreadable."""
+    try:
+        return abs(_int(value, "refund line quantity"))
+    except InvalidPayload:
+        return None
+
+
+def _refunded_item_id(meta_data: Any) -> str | None:
+    for meta in meta_data if isinstance(meta_data, list) else []:
+        if isinstance(meta, Mapping) and meta.get("key") == REFUNDED_ITEM_META:
+            value = str(meta.get("value") or "").strip()
+            return value if value.isdigit() and value != "0" else None
+    return None
+
+
+def parse_line(item: Any, keys: Collection[str], refunded: Mapping[str, int] | None = None) -> OrderLine:
     if not isinstance(item, Mapping):
         raise InvalidPayload(f"woocommerce order: line item is not an object: {item!r:.80}")
     if item.get("id") in (None, "", 0):
@@ -84,20 +146,26 @@ def parse_line(item: Any, keys: Collection[str]) -> OrderLine:
     product_id = item.get("product_id")
     variation_id = item.get("variation_id")
     sku = item.get("sku")
+    taken = (refunded or {}).get(line_id, 0)
+    short = backordered_units(item.get("meta_data"), keys, line_id)
     return OrderLine(
         line_id=line_id,
-        quantity=_int(item["quantity"], f"line {line_id} quantity"),
+        quantity=max(0, _int(item["quantity"], f"line {line_id} quantity") - taken),
         sku=str(sku) if sku else None,
         product_id=str(_int(product_id, f"line {line_id} product_id")) if product_id else None,
         variant_id=str(_int(variation_id, f"line {line_id} variation_id")) if variation_id else None,
         title=str(item.get("name") or ""),
-        backordered_meta=backordered_units(item.get("meta_data"), keys, line_id),
+        backordered_meta=None if short is None else max(0, short - taken),
     )
 
 
 def parse_order(payload: Any, backordered_meta_keys: Collection[str] = DEFAULT_BACKORDERED_META_KEYS,
-                ) -> OrderSnapshot:
-    """Turn a REST v3 order object into a snapshot. Raises InvalidPayload naming the bad field."""
+                refunded: Mapping[str, int] | None = None) -> OrderSnapshot:
+    """Turn a REST v3 order object into a snapshot. Raises InvalidPayload naming the bad field.
+
+    ``refunded``: units refunded per line id (``refunded_units`` of the order's refunds), taken off
+    each line's quantity and 'Backordered' meta.
+    """
     if not isinstance(payload, Mapping):
         raise InvalidPayload(f"woocommerce order: expected a JSON object, got {type(payload).__name__}")
     if payload.get("id") in (None, "", 0):
@@ -117,7 +185,7 @@ def parse_order(payload: Any, backordered_meta_keys: Collection[str] = DEFAULT_B
         name=f"#{number}",
         created_at=parse_wc_datetime(payload.get("date_created_gmt"), "date_created_gmt"),
         updated_at=parse_wc_datetime(payload.get("date_modified_gmt"), "date_modified_gmt"),
-        lines=tuple(parse_line(item, backordered_meta_keys) for item in items),
+        lines=tuple(parse_line(item, backordered_meta_keys, refunded) for item in items),
         cancelled=status == "cancelled",
         customer_email=str(email) if email else None,
         financial_status=financial_status(payload),

@@ -1,11 +1,17 @@
 """OrderAdmin for WooCommerce: refund backordered items, create consolation coupons.
 
 Cancelling is a refund of those line items (POST /orders/{id}/refunds with ``api_refund`` so the
-payment gateway returns the money, ``api_restock`` false: the units were never in stock).
+payment gateway returns the money, and ``api_restock``). Restocking: WooCommerce reduced the stock
+by the whole line when the order was placed (a backorder takes it below zero; the line's
+``_reduced_stock``), so the refunded units go back (``wc_restock_refunded_items``), exactly as
+Shopify's ``restockType: CANCEL``. The connector reads a refund back as units off the line
+(adapters/woocommerce/orders.py) and a negative stock as units short (services/capture.py): not
+restocking would leave the position short of units nobody waits for any more, and other orders
+would inherit that shortage.
 WooCommerce has no idempotency keys, so the key is written into the refund's reason and the
-order's refunds are read first: a rerun after a crash finds its own refund and does not refund
-twice. Coupons: single use, ``email_restrictions`` to the customer; a code that already exists
-(a rerun) is looked up instead of failing.
+order's refunds are read first (every page): a rerun after a crash finds its own refund and does
+not refund twice. Coupons: single use, ``email_restrictions`` to the customer; a code that already
+exists (a rerun) is looked up instead of failing.
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ class WooCommerceOrdersAdmin:
     def cancel_items(self, order_id: str, items: Sequence[tuple[str, int]], *, reason: str,
                      idempotency_key: str) -> CancelResult:
         marker = f"[{idempotency_key}]"
-        for refund in self.client.get(f"orders/{order_id}/refunds") or []:
+        for refund in self.client.paginate(f"orders/{order_id}/refunds"):
             if marker in str(refund.get("reason") or ""):
                 log.info("woocommerce refund already made", extra={"order": order_id, "refund": refund.get("id")})
                 return CancelResult(str(refund["id"]), refunded=True)
@@ -57,7 +63,7 @@ class WooCommerceOrdersAdmin:
             raise PlatformRejected(f"woocommerce: nothing to refund on order {order_id}")
         refund = self.client.post(f"orders/{order_id}/refunds", {
             "amount": str(amount), "reason": f"{reason} {marker}", "line_items": refund_lines,
-            "api_refund": True, "api_restock": False})
+            "api_refund": True, "api_restock": True})
         log.info("woocommerce backordered items refunded", extra={"order": order_id, "amount": str(amount)})
         return CancelResult(str(refund["id"]), refunded=True)
 

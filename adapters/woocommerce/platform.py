@@ -1,4 +1,15 @@
-"""``StorePlatform`` for WooCommerce REST v3: orders in, stock levels, backorder marks out."""
+"""``StorePlatform`` for WooCommerce REST v3: orders in, stock levels, backorder marks out.
+
+Orders in: a line's quantity is what is still on the order. WooCommerce leaves
+``line_items[].quantity`` as ordered when units are refunded (the connector's own cancellations
+are such refunds), so an order whose JSON lists ``refunds`` has them read through the client
+(GET ``orders/<id>/refunds``, every page, with its retries) and the refunded units taken off
+(adapters/woocommerce/orders.py). An order without refunds costs no call. This happens where an
+order is read (``parse_order`` on the worker, for webhook events; ``orders_updated_since`` for
+reconciliation), outside any database transaction; a store that stays down raises
+PlatformUnavailable / PlatformThrottled, so the event is retried rather than captured with the
+units it no longer holds.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from adapters.woocommerce.client import PER_PAGE, WooCommerceClient
-from adapters.woocommerce.orders import DEFAULT_BACKORDERED_META_KEYS, parse_order
+from adapters.woocommerce.orders import DEFAULT_BACKORDERED_META_KEYS, has_refunds, parse_order, refunded_units
 from connector.domain.errors import InvalidPayload, PlatformNotFound, PlatformRejected
 from connector.domain.model import BackorderMark, OrderSnapshot, StockLevel, StockRef
 
@@ -34,7 +45,13 @@ class WooCommercePlatform:
     # -- orders in ----------------------------------------------------------------------------
 
     def parse_order(self, payload: Mapping[str, Any]) -> OrderSnapshot:
-        return parse_order(payload, self.backordered_meta_keys)
+        """The order's snapshot, refunded units taken off (their refunds are read when it has any).
+        Raises InvalidPayload, or the client's errors when the refunds cannot be read."""
+        snapshot = parse_order(payload, self.backordered_meta_keys)
+        if not has_refunds(payload):
+            return snapshot
+        refunds = self.client.paginate(f"orders/{_order_path_id(snapshot.order_id)}/refunds")
+        return parse_order(payload, self.backordered_meta_keys, refunded_units(refunds))
 
     def orders_updated_since(self, since: datetime) -> Iterator[OrderSnapshot]:
         """Orders modified at or after ``since``, oldest modification first, across all pages.

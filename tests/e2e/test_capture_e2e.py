@@ -7,6 +7,7 @@ Admin schema (read from ../shared/fixtures).
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -152,6 +153,96 @@ def test_reconciliation_reads_the_units_an_order_edit_left(stack):
     reconcile(stack.shops[SHOP].id)
     stack.wait_for_capture()
     assert short(stack, SHOP) == {(str(order["id"]), "MUG", 1)}
+
+
+def woo_refunds_calls(stack: LocalStack) -> list[str]:
+    return [call for call in stack.sandbox.woocommerce.api_calls if call.endswith("/refunds")]
+
+
+def test_a_woocommerce_refund_shrinks_the_backorder_then_a_full_refund_withdraws_it(stack):
+    woo = stack.sandbox.woocommerce
+    order = woo.create_order(STORE, [{"sku": "TEAPOT", "quantity": 3}, {"sku": "HOOD-M", "quantity": 1}])
+    stack.wait_for_capture()
+    assert short(stack, STORE) == {(str(order["id"]), "TEAPOT", 3)}
+    assert woo_refunds_calls(stack) == []  # the order lists no refunds: none are asked for
+    teapot = order["line_items"][0]["id"]
+    # not restocked: the store still reports TEAPOT at -3, but the line holds only 2 units
+    woo.refund_order(STORE, order["id"], {teapot: 1}, restock=False)  # order.updated
+    stack.wait_for_capture()
+    assert short(stack, STORE) == {(str(order["id"]), "TEAPOT", 2)}
+    woo.refund_order(STORE, order["id"], {teapot: 2}, restock=False)
+    stack.wait_for_capture()
+    assert short(stack, STORE) == set()
+    assert short(stack, STORE, "withdrawn") == {(str(order["id"]), "TEAPOT", 2)}
+    after = woo.order(STORE, order["id"])
+    assert after["status"] == "processing"  # the hoodie still ships
+    assert {m["key"]: m["value"] for m in after["meta_data"]}["_backorder_lines"] == "[]"
+    assert woo_refunds_calls(stack) and set(woo_refunds_calls(stack)) == {f"GET /orders/{order['id']}/refunds"}
+
+
+def test_reconciliation_reads_a_woocommerce_refund_whose_webhook_was_lost(stack):
+    woo = stack.sandbox.woocommerce
+    order = woo.create_order(STORE, [{"sku": "TEAPOT", "quantity": 3}])
+    plain = woo.create_order(STORE, [{"sku": "HOOD-M", "quantity": 1}])
+    stack.wait_for_capture()
+    woo.refund_order(STORE, order["id"], {order["line_items"][0]["id"]: 2}, deliver_webhook=False)
+    woo.api_calls.clear()
+    reconcile(stack.shops[STORE].id)
+    stack.wait_for_capture()
+    assert short(stack, STORE) == {(str(order["id"]), "TEAPOT", 1)}
+    assert set(woo_refunds_calls(stack)) == {f"GET /orders/{order['id']}/refunds"}  # not for the plain order
+    assert str(plain["id"]) not in " ".join(woo_refunds_calls(stack))
+
+
+def test_the_refunds_call_failing_retries_the_event_and_loses_nothing(stack):
+    from sqlalchemy import select
+
+    from connector.db.models import WebhookEvent
+
+    woo = stack.sandbox.woocommerce
+    order = woo.create_order(STORE, [{"sku": "TEAPOT", "quantity": 3}])
+    stack.wait_for_capture()
+    woo.inject_failures(100, status=429, retry_after=0)  # WooCommerce keeps throttling
+    woo.refund_order(STORE, order["id"], {order["line_items"][0]["id"]: 2})
+    stack.wait_for_capture()
+
+    def retrying() -> list[str | None]:
+        with stack.container.uow() as uow:
+            return list(uow.session.scalars(select(WebhookEvent.last_error).where(WebhookEvent.status == "retry")))
+
+    [error] = retrying()
+    assert "/refunds answered 429" in (error or "")
+    assert short(stack, STORE) == {(str(order["id"]), "TEAPOT", 3)}  # not captured with units it no longer holds
+    woo._failures.clear()
+    deadline = time.monotonic() + 20
+    while retrying() and time.monotonic() < deadline:  # the event's own retry (backoff 2 s) runs it again
+        time.sleep(0.1)
+    stack.wait_for_capture()
+    assert retrying() == []
+    assert short(stack, STORE) == {(str(order["id"]), "TEAPOT", 1)}
+
+
+def test_units_the_connector_cancelled_on_woocommerce_leave_no_shortage_to_other_orders(stack):
+    """The connector's cancellation is a refund with restock; capture reads it back as units off the
+    line. Neither the cancelled units nor the stock they held move onto the order placed before."""
+    from adapters.woocommerce import WooCommerceClient
+    from adapters.woocommerce.orders_admin import WooCommerceOrdersAdmin
+
+    woo = stack.sandbox.woocommerce
+    woo.set_stock(STORE, "TEAPOT", 1)
+    woo.create_order(STORE, [{"sku": "TEAPOT", "quantity": 1}])           # the unit in stock
+    middle = woo.create_order(STORE, [{"sku": "TEAPOT", "quantity": 1}])  # short 1
+    last = woo.create_order(STORE, [{"sku": "TEAPOT", "quantity": 2}])    # short 2
+    stack.wait_for_capture()
+    assert short(stack, STORE) == {(str(middle["id"]), "TEAPOT", 1), (str(last["id"]), "TEAPOT", 2)}
+    client = WooCommerceClient(STORE, "ck_e2e", "cs_e2e", api_base=stack.sandbox.woocommerce_url)
+    admin = WooCommerceOrdersAdmin(client)
+    admin.cancel_items(str(middle["id"]), [(str(middle["line_items"][0]["id"]), 1)], reason="cancelled",
+                       idempotency_key="e2e-cancel")
+    stack.wait_for_capture()
+    assert short(stack, STORE) == {(str(last["id"]), "TEAPOT", 2)}  # nothing moved onto the first order
+    assert (str(middle["id"]), "TEAPOT", 1) in short(stack, STORE, "withdrawn")  # its line holds nothing now
+    assert woo.product(STORE, "TEAPOT")["stock_quantity"] == -2  # the cancelled unit went back
 
 
 def test_a_redelivered_webhook_is_stored_once(stack):

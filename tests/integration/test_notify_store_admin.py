@@ -238,6 +238,20 @@ def test_woocommerce_refunds_the_backordered_units_once(woo):
     assert admin.client.get(f"orders/{order['id']}")["status"] == "processing"  # the mug still ships
 
 
+def test_woocommerce_cancelled_units_go_back_to_stock_and_are_read_back_off_the_line(woo):
+    """The refund restocks (WooCommerce took the whole line off the stock when the order was placed),
+    and capture reads it back as units off the line: the two together leave no shortage behind."""
+    from adapters.woocommerce import WooCommercePlatform
+
+    sim, admin = woo
+    order = sim.create_order(STORE, [{"sku": "TEA", "quantity": 3}], deliver_webhook=False)
+    assert sim.product(STORE, "TEA")["stock_quantity"] == -3
+    admin.cancel_items(str(order["id"]), [(line_ids(order)[0], 2)], reason="r", idempotency_key="k4")
+    assert sim.product(STORE, "TEA")["stock_quantity"] == -1
+    [line] = WooCommercePlatform(admin.client).parse_order(admin.client.get(f"orders/{order['id']}")).lines
+    assert (line.quantity, line.backordered_meta) == (1, 1)
+
+
 def test_woocommerce_refunding_everything_marks_the_order_refunded(woo):
     sim, admin = woo
     order = sim.create_order(STORE, [{"sku": "TEA", "quantity": 1}], deliver_webhook=False)

@@ -12,7 +12,7 @@ import pytest
 from adapters.http import HttpTransport, RetryPolicy
 from adapters.woocommerce import WooCommerceClient, WooCommercePlatform
 from adapters.woocommerce.platform import BACKORDER_META_KEY
-from connector.domain.errors import PlatformAuthError, PlatformRejected, PlatformUnavailable
+from connector.domain.errors import PlatformAuthError, PlatformRejected, PlatformThrottled, PlatformUnavailable
 from connector.domain.model import BackorderMark, StockRef
 from connector.sandbox.serve import ServerHandle, serve_in_thread
 from connector.sandbox.woocommerce_sim import WooCommerceSimulator
@@ -265,3 +265,73 @@ def test_503s_beyond_the_retry_budget_raise_platform_unavailable(sim: WooCommerc
     sim.inject_failures(3, status=503)
     with pytest.raises(PlatformUnavailable):
         client.get("orders")
+
+
+def refunds_calls(sim: WooCommerceSimulator) -> list[str]:
+    return [call for call in sim.api_calls if call.endswith("/refunds")]
+
+
+def test_an_order_with_refunds_is_read_at_the_units_still_on_it(sim: WooCommerceSimulator,
+                                                                 client: WooCommerceClient,
+                                                                 platform: WooCommercePlatform) -> None:
+    order = sim.create_order(STORE, [{"sku": "TEA-1", "quantity": 3}, {"sku": "MUG-1", "quantity": 1}],
+                             deliver_webhook=False)  # TEA-1: 1 in stock, 'Backordered' 2
+    tea, mug = (line["id"] for line in order["line_items"])
+    sim.refund_order(STORE, order["id"], {tea: 1}, restock=False, deliver_webhook=False)
+    sim.refund_order(STORE, order["id"], {tea: 1, mug: 1}, deliver_webhook=False)
+    payload = client.get(f"orders/{order['id']}")
+    assert [line["quantity"] for line in payload["line_items"]] == [3, 1]  # WooCommerce keeps them
+    sim.api_calls.clear()
+
+    snapshot = platform.parse_order(payload)
+
+    assert [(line.quantity, line.backordered_meta) for line in snapshot.lines] == [(1, 0), (0, None)]
+    assert list(sim.api_calls) == [f"GET /orders/{order['id']}/refunds"]
+
+
+def test_an_order_without_refunds_costs_no_refunds_call(sim: WooCommerceSimulator, client: WooCommerceClient,
+                                                        platform: WooCommercePlatform, clock: Clock) -> None:
+    order = sim.create_order(STORE, [{"sku": "TEA-1", "quantity": 3}], deliver_webhook=False)
+    assert platform.parse_order(client.get(f"orders/{order['id']}")).lines[0].quantity == 3
+    assert [s.lines[0].quantity for s in platform.orders_updated_since(clock.now - timedelta(hours=1))] == [3]
+    assert refunds_calls(sim) == []
+
+
+def test_every_page_of_an_orders_refunds_is_read(sim: WooCommerceSimulator, client: WooCommerceClient,
+                                                 platform: WooCommercePlatform) -> None:
+    sim.set_stock(STORE, "MUG-1", 100)
+    order = sim.create_order(STORE, [{"sku": "MUG-1", "quantity": 15}], deliver_webhook=False)
+    line_id = order["line_items"][0]["id"]
+    for _ in range(12):  # more than WordPress's default page of 10
+        sim.refund_order(STORE, order["id"], {line_id: 1}, deliver_webhook=False)
+    assert len(client.get(f"orders/{order['id']}/refunds")) == 10
+    assert platform.parse_order(client.get(f"orders/{order['id']}")).lines[0].quantity == 3
+
+
+def test_reconciliation_reads_orders_at_the_units_their_refunds_left(
+        sim: WooCommerceSimulator, platform: WooCommercePlatform, clock: Clock) -> None:
+    since = clock.now
+    refunded = sim.create_order(STORE, [{"sku": "TEA-1", "quantity": 3}], deliver_webhook=False)
+    plain = sim.create_order(STORE, [{"sku": "MUG-1", "quantity": 2}], deliver_webhook=False)
+    clock.advance(60)
+    sim.refund_order(STORE, refunded["id"], {refunded["line_items"][0]["id"]: 2}, deliver_webhook=False)
+    sim.api_calls.clear()
+
+    snapshots = {s.order_id: s.lines[0].quantity for s in platform.orders_updated_since(since)}
+
+    assert snapshots == {str(refunded["id"]): 1, str(plain["id"]): 2}
+    assert refunds_calls(sim) == [f"GET /orders/{refunded['id']}/refunds"]
+
+
+def test_refunds_that_cannot_be_read_raise_a_transient_error_not_a_snapshot(
+        sim: WooCommerceSimulator, client: WooCommerceClient, platform: WooCommercePlatform) -> None:
+    order = sim.create_order(STORE, [{"sku": "TEA-1", "quantity": 3}], deliver_webhook=False)
+    sim.refund_order(STORE, order["id"], {order["line_items"][0]["id"]: 1}, deliver_webhook=False)
+    payload = client.get(f"orders/{order['id']}")
+    sim.inject_failures(3, status=503)  # the client's whole retry budget
+    with pytest.raises(PlatformUnavailable, match="refunds"):
+        platform.parse_order(payload)
+    sim.inject_failures(3, status=429, retry_after=0)
+    with pytest.raises(PlatformThrottled):
+        platform.parse_order(payload)
+    assert platform.parse_order(payload).lines[0].quantity == 2

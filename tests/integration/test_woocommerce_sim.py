@@ -227,3 +227,73 @@ def test_control_endpoints_drive_the_simulator_from_another_process(
     assert requests.post(f"{base}/ping", json={"store": STORE}, timeout=5).json()["status_code"] == 200
     assert requests.post(f"{base}/orders", json={"store": "https://nope.example", "lines": []},
                          timeout=5).status_code == 404
+
+
+def refund_schema() -> dict[str, Any]:
+    """``shop_order_refund`` of WooCommerce's wc/v3 OpenAPI document (../shared/fixtures/schemas)."""
+    from tests.conftest import load_json_fixture
+
+    document = load_json_fixture("schemas/woocommerce_wc-v3_openapi-3.1.0_generated.json")
+    return document["components"]["schemas"]["shop_order_refund"]["properties"]
+
+
+def test_a_refund_over_rest_records_the_units_as_woocommerce_does(
+        sim: WooCommerceSimulator, server: ServerHandle, receiver: tuple[Receiver, ServerHandle]) -> None:
+    sim.set_stock(STORE, "MUG-1", 5)
+    order = sim.create_order(STORE, [{"sku": "TEA-1", "quantity": 3}, {"sku": "MUG-1", "quantity": 1}],
+                             deliver_webhook=False)
+    tea = order["line_items"][0]
+    created = api(server, "POST", f"/orders/{order['id']}/refunds", json={
+        "amount": "16.00", "reason": "two tins", "api_restock": False,
+        "line_items": [{"id": tea["id"], "quantity": 2, "refund_total": "16.00"}]})
+    assert created.status_code == 201
+    listed = api(server, "GET", f"/orders/{order['id']}/refunds")
+    assert listed.headers["X-WP-Total"] == "1"
+    [refund] = listed.json()
+    schema = refund_schema()
+    assert set(refund) <= set(schema) and refund == created.json()
+    [line] = refund["line_items"]
+    assert set(line) <= set(schema["line_items"]["items"]["properties"])
+    assert (line["quantity"], line["total"], line["sku"]) == (-2, "-16.00", "TEA-1") and line["id"] != tea["id"]
+    assert {"key": "_refunded_item_id", "value": str(tea["id"])}.items() <= line["meta_data"][-1].items()
+    assert [m["key"] for m in line["meta_data"]] == ["Backordered", "_refunded_item_id"]  # a copy of the line
+    after = api(server, "GET", f"/orders/{order['id']}").json()
+    assert after["refunds"] == [{"id": refund["id"], "reason": "two tins", "total": "-16.00"}]
+    assert [item["quantity"] for item in after["line_items"]] == [3, 1]  # the line keeps its quantity
+    assert after["status"] == "processing" and "refunds_full" not in after
+    assert sim.product(STORE, "TEA-1")["stock_quantity"] == -2  # api_restock false
+    sim.wait_for_deliveries(timeout=5)
+    assert [d.topic for d in sim.deliveries] == ["order.updated"]
+    assert json.loads(receiver[0].received[-1]["body"])["refunds"] == after["refunds"]
+
+
+def test_a_restocking_refund_gives_the_units_back_and_a_later_cancel_only_the_rest(
+        sim: WooCommerceSimulator) -> None:
+    order = sim.create_order(STORE, [{"sku": "TEA-1", "quantity": 3}], deliver_webhook=False)
+    line_id = order["line_items"][0]["id"]
+    sim.refund_order(STORE, order["id"], {line_id: 2}, deliver_webhook=False)  # restock, as by default
+    assert sim.product(STORE, "TEA-1")["stock_quantity"] == 0  # -2 + 2
+    sim.cancel_order(STORE, order["id"], deliver_webhook=False)
+    assert sim.product(STORE, "TEA-1")["stock_quantity"] == 1  # the one unit still held, not all three
+    notes = [n["note"] for n in sim.order(STORE, order["id"])["notes"]]
+    assert any(n.startswith(f"Item #{sim.product(STORE, 'TEA-1')['id']} stock increased from -2 to 0") for n in notes)
+
+
+def test_refunding_every_unit_marks_the_order_refunded_without_restocking_twice(
+        sim: WooCommerceSimulator) -> None:
+    order = sim.create_order(STORE, [{"sku": "TEA-1", "quantity": 2}], deliver_webhook=False)
+    sim.refund_order(STORE, order["id"], {order["line_items"][0]["id"]: 2}, deliver_webhook=False)
+    assert sim.order(STORE, order["id"])["status"] == "refunded"
+    assert sim.product(STORE, "TEA-1")["stock_quantity"] == 1  # back where it was: -1 + 2
+    with pytest.raises(SimError, match="Invalid refund quantity"):
+        sim.refund_order(STORE, order["id"], {order["line_items"][0]["id"]: 1}, deliver_webhook=False)
+
+
+def test_the_refund_control_endpoint_refunds_units_from_another_process(
+        sim: WooCommerceSimulator, server: ServerHandle) -> None:
+    order = sim.create_order(STORE, [{"sku": "TEA-1", "quantity": 3}], deliver_webhook=False)
+    line_id = order["line_items"][0]["id"]
+    response = requests.post(f"{server.url}/_sandbox/orders/{order['id']}/refund", timeout=5, json={
+        "store": STORE, "lines": {str(line_id): 1}, "restock": False, "deliver_webhook": False})
+    assert response.status_code == 201 and response.json()["line_items"][0]["quantity"] == -1
+    assert sim.product(STORE, "TEA-1")["stock_quantity"] == -2

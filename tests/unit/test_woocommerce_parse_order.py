@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from adapters.woocommerce.orders import parse_order
+from adapters.woocommerce.orders import has_refunds, parse_order, refunded_units
 from connector.domain.errors import InvalidPayload
 from tests.conftest import load_json_fixture
 
@@ -78,6 +78,71 @@ def test_cancelled_and_refunded_statuses_are_reflected() -> None:
     assert snapshot.cancelled and snapshot.financial_status == "pending"
     payload["status"] = "refunded"
     assert parse_order(payload).financial_status == "refunded"
+
+
+def order_723() -> dict[str, Any]:
+    """The documented list's completed order: lines 311 and 313 (one unit each) and two refunds."""
+    return load_json_fixture("woocommerce/wc_v3_orders_list_response.json")[1]
+
+
+def refund(refund_id: int, *lines: tuple[int | str, int], amount: str = "5.00") -> dict[str, Any]:
+    """A refund in the shape GET orders/<id>/refunds answers ("List all refunds" in
+    woocommerce-rest-api-docs _order-refunds.md; ``shop_order_refund`` in the wc/v3 OpenAPI schema
+    under ../shared/fixtures/schemas): each line a copy of the order line with a negative quantity
+    and the order line's id in the meta ``_refunded_item_id``, as a string. No such response is
+    among the shared fixtures, so it is built here; the values are made up."""
+    return {"id": refund_id, "date_created": "2017-03-21T16:00:00", "date_created_gmt": "2017-03-21T19:00:00",
+            "amount": amount, "reason": "", "refunded_by": 1, "refunded_payment": False, "meta_data": [],
+            "line_items": [{"id": 1000 + n, "name": "Refunded line", "product_id": 1, "variation_id": 0,
+                            "quantity": -units, "tax_class": "", "subtotal": "-5.00", "subtotal_tax": "0.00",
+                            "total": "-5.00", "total_tax": "0.00", "taxes": [],
+                            "meta_data": [{"id": 2000 + n, "key": "_refunded_item_id", "value": str(line_id)}],
+                            "sku": "", "price": -5}
+                           for n, (line_id, units) in enumerate(lines)]}
+
+
+def test_only_an_order_listing_refunds_has_them_read() -> None:
+    assert has_refunds(order_723())
+    assert [r["id"] for r in order_723()["refunds"]] == [726, 724]
+    assert not has_refunds(order_727())  # "refunds": []
+
+
+def test_the_documented_refunded_order_holds_only_the_units_not_refunded() -> None:
+    """Order 723 lists refunds 726 and 724; the docs' refunds list for it has 726 refunding money
+    only and 724 one unit of line 311."""
+    refunds = [refund(726, amount="10.00"), refund(724, (311, 1))]
+    assert refunded_units(refunds) == {"311": 1}
+    payload = order_723()
+    assert [line["quantity"] for line in payload["line_items"]] == [1, 1]  # WooCommerce keeps them
+
+    snapshot = parse_order(payload, refunded=refunded_units(refunds))
+
+    assert [(line.line_id, line.quantity) for line in snapshot.lines] == [("311", 0), ("313", 1)]
+
+
+def test_refunded_units_add_up_across_refunds_and_never_go_below_zero() -> None:
+    refunds = [refund(1, ("315", 1)), refund(2, ("315", 1), ("316", 1)), refund(3, ("315", 5))]
+    assert refunded_units(refunds) == {"315": 7, "316": 1}
+    assert [line.quantity for line in parse_order(order_727(), refunded=refunded_units(refunds)).lines] == [0, 0]
+
+
+def test_refunded_units_come_off_the_backordered_meta_first() -> None:
+    payload = order_727()
+    payload["line_items"][0].update(quantity=3, meta_data=[{"id": 1, "key": "Backordered", "value": "2"}])
+    one = parse_order(payload, refunded={"315": 1}).lines[0]
+    assert (one.quantity, one.backordered_meta) == (2, 1)  # 1 in stock, 1 still waiting
+    two = parse_order(payload, refunded={"315": 2}).lines[0]
+    assert (two.quantity, two.backordered_meta) == (1, 0)  # the unit in stock is all that is left
+
+
+def test_a_refund_line_naming_no_order_line_is_left_out() -> None:
+    unnamed = refund(5, ("315", 1))
+    unnamed["line_items"][0]["meta_data"] = []
+    odd = refund(6, ("316", 1))
+    odd["line_items"][0]["quantity"] = "one"
+    numeric = refund(7, ("315", 2))
+    numeric["line_items"][0]["meta_data"][0]["value"] = 315  # an int, as a freshly created refund holds it
+    assert refunded_units([unnamed, odd, numeric, "junk", {"id": 8, "line_items": []}]) == {"315": 2}
 
 
 def broken(mutate: Any) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """Control endpoints under ``/_sandbox/`` so another process (the demo, e2e tests) can drive the
-simulator: place and cancel orders, set stock, read an order with its notes, read the delivery log,
-send a ping. JSON in and out; the store is chosen by the ``store`` field or query parameter."""
+simulator: place, cancel and refund orders, set stock, read an order with its notes, read the
+delivery log, send a ping. JSON in and out; the store is chosen by the ``store`` field or query parameter."""
 
 from __future__ import annotations
 
@@ -53,6 +53,19 @@ def create_control_blueprint(sim: WooCommerceSimulator) -> Blueprint:
         body = _body()
         return jsonify(sim.cancel_order(_store(body), order_id,
                                         deliver_webhook=bool(body.get("deliver_webhook", True))))
+
+    @control.post("/orders/<int:order_id>/refund")
+    def refund_order(order_id: int) -> Response:
+        body = _body()
+        lines = body.get("lines")
+        if not isinstance(lines, dict) or not lines:
+            raise SimError(400, "sandbox_bad_request", "Need 'lines': {line id: units}.")
+        refund = sim.refund_order(_store(body), order_id, {str(k): int(v) for k, v in lines.items()},
+                                  restock=bool(body.get("restock", True)), reason=str(body.get("reason", "")),
+                                  deliver_webhook=bool(body.get("deliver_webhook", True)))
+        response = jsonify(refund)
+        response.status_code = 201
+        return response
 
     @control.post("/stock")
     def set_stock() -> Response:

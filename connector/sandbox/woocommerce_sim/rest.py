@@ -109,7 +109,7 @@ def create_blueprint(sim: WooCommerceSimulator) -> Blueprint:
 
     @api.before_request
     def _faults_and_auth() -> Any:
-        injected = sim.take_injected_failure()
+        injected = sim.take_injected_failure(f"{request.method} {request.path.removeprefix(api.url_prefix or '')}")
         if injected is not None:
             status, retry_after = injected
             response = jsonify({"code": "http_request_failed", "message": "Service unavailable (injected).",

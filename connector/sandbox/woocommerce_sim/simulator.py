@@ -6,7 +6,8 @@ import copy
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,6 +21,8 @@ from connector.sandbox.woocommerce_sim.webhooks import Delivery, Dispatcher
 log = logging.getLogger(__name__)
 
 API_MARKER = "/wp-json/"
+API_CALLS_KEPT = 10_000
+"""How many REST calls ``api_calls`` remembers (the demo and benchmarks run for long)."""
 
 
 class _SubfolderMiddleware:
@@ -66,6 +69,8 @@ class WooCommerceSimulator:
             self.stores[store.store_url] = store
         self._failures: list[tuple[int, int | None]] = []
         self._failures_lock = threading.Lock()
+        self.api_calls: deque[str] = deque(maxlen=API_CALLS_KEPT)
+        """The latest REST calls received, as ``"GET /orders/5/refunds"`` (below /wp-json/wc/v3), oldest first."""
         self.dispatcher = Dispatcher(lambda: self.webhook_url)
         self.app = Flask("woocommerce_sim")
         self.app.register_blueprint(create_blueprint(self))
@@ -137,6 +142,25 @@ class WooCommerceSimulator:
         """Cancel: restocks managed products and sends order.updated."""
         return self.update_order(store_url, order_id, {"status": "cancelled"}, deliver_webhook)
 
+    def refund_order(self, store_url: str, order_id: int, quantities: Mapping[int | str, int], *,
+                     restock: bool = True, reason: str = "", deliver_webhook: bool = True) -> dict[str, Any]:
+        """The merchant refunds units of lines in wp-admin (line id -> units, at the line's price);
+        the lines keep their quantity, the refund records the units. Returns the refund."""
+        from connector.sandbox.woocommerce_sim.orders_admin import create_refund
+
+        store = self.store(store_url)
+        with store.lock:
+            order = store.order(int(order_id))
+            prices = {str(line["id"]): float(line.get("price") or 0) for line in order["line_items"]}
+            lines = [{"id": int(line_id), "quantity": int(units),
+                      "refund_total": round(prices.get(str(line_id), 0.0) * int(units), 2)}
+                     for line_id, units in quantities.items()]
+            refund = copy.deepcopy(create_refund(store, int(order_id), {
+                "reason": reason, "line_items": lines, "api_refund": False, "api_restock": restock}))
+        if deliver_webhook:
+            self.dispatcher.enqueue(store, "order.updated", int(order_id))
+        return refund
+
     def order(self, store_url: str, order_id: int) -> dict[str, Any]:
         """The order JSON plus ``notes`` (oldest first), as a copy."""
         store = self.store(store_url)
@@ -191,6 +215,9 @@ class WooCommerceSimulator:
         with self._failures_lock:
             self._failures.extend([(status, retry_after)] * count)
 
-    def take_injected_failure(self) -> tuple[int, int | None] | None:
+    def take_injected_failure(self, call: str | None = None) -> tuple[int, int | None] | None:
+        """Log one REST call (``call``) and take the failure it is to answer, if one is queued."""
         with self._failures_lock:
+            if call is not None:
+                self.api_calls.append(call)
             return self._failures.pop(0) if self._failures else None

@@ -26,6 +26,11 @@ class SimError(Exception):
         return {"code": self.code, "message": self.message, "data": {"status": self.status}}
 
 
+RESTOCK_STATUSES = frozenset({"cancelled", "pending"})
+"""Statuses whose transition gives stock back (``wc_maybe_increase_stock_levels`` in core). A
+refunded order's units go back only through its refunds' restock (``api_restock``)."""
+
+
 def wc_date(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S")
 
@@ -54,6 +59,11 @@ class SimStore:
     variations: dict[int, dict[str, Any]] = field(default_factory=dict)
     orders: dict[int, dict[str, Any]] = field(default_factory=dict)
     notes: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    refunds: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    """Refund objects per order id, oldest first (the order JSON lists only ``{id, reason, total}``)."""
+    reduced: dict[int, int] = field(default_factory=dict)
+    """Units whose stock a line still holds reduced, by line id: the line meta ``_reduced_stock``.
+    Set when stock is reduced, lowered by a restocking refund, restored from on cancel."""
     webhooks: list[Webhook] = field(default_factory=list)
     lock: threading.RLock = field(default_factory=threading.RLock)
     ids: Any = field(default_factory=lambda: count(100))
@@ -186,6 +196,7 @@ class SimStore:
         order["total"] = f"{total:.2f}"
         self.orders[order_id] = order
         self.notes[order_id] = []
+        self.refunds[order_id] = []
         self._reduce_stock(order)
         return order
 
@@ -243,7 +254,7 @@ class SimStore:
         previous = order["status"]
         order["status"] = status
         self.add_note(order["id"], f"Order status changed from {previous} to {status}.", system=True)
-        if status in ("cancelled", "refunded", "failed") and previous not in ("cancelled", "refunded"):
+        if status in RESTOCK_STATUSES:
             self._restock(order)
         if status == "completed":
             self.stamp(order, "completed")
@@ -255,21 +266,38 @@ class SimStore:
             if item["manage_stock"]:
                 before = item["stock_quantity"] or 0
                 self.set_quantity(item, before - line["quantity"])
+                self.reduced[line["id"]] = line["quantity"]
                 changes.append(f"{line['name']} ({item['sku']}) {before}&rarr;{item['stock_quantity']}")
         if changes:
             self.add_note(order["id"], "Stock levels reduced: " + ", ".join(changes), system=True)
 
     def _restock(self, order: dict[str, Any]) -> None:
+        """``wc_increase_stock_levels``: each line gives back the units it still holds reduced."""
         changes = []
         for line in order["line_items"]:
-            item = (self.variations.get(line["variation_id"]) if line["variation_id"]
-                    else self.products.get(line["product_id"]))
-            if item and item["manage_stock"]:
+            item = self.line_product(line)
+            units = self.reduced.pop(line["id"], 0)
+            if item and item["manage_stock"] and units:
                 before = item["stock_quantity"] or 0
-                self.set_quantity(item, before + line["quantity"])
+                self.set_quantity(item, before + units)
                 changes.append(f"{line['name']} ({item['sku']}) {before}&rarr;{item['stock_quantity']}")
         if changes:
             self.add_note(order["id"], "Stock levels increased: " + ", ".join(changes), system=True)
+
+    def line_product(self, line: dict[str, Any]) -> dict[str, Any] | None:
+        """The product or variation an order line is of (None once deleted)."""
+        if line["variation_id"]:
+            return self.variations.get(line["variation_id"])
+        return self.products.get(line["product_id"])
+
+    def refunded_units(self, order_id: int) -> dict[int, int]:
+        """Units refunded per order line id (``WC_Order::get_qty_refunded_for_item``)."""
+        units: dict[int, int] = {}
+        for refund in self.refunds.get(order_id, []):
+            for item in refund["line_items"]:
+                line_id = int(next(m["value"] for m in item["meta_data"] if m["key"] == "_refunded_item_id"))
+                units[line_id] = units.get(line_id, 0) - item["quantity"]
+        return units
 
     def add_note(self, order_id: int, note: str, *, customer_note: bool = False,
                  system: bool = False) -> dict[str, Any]:
