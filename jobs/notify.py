@@ -7,7 +7,8 @@ idempotent: it sends only what is due and not yet sent (see connector/services/n
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from jobs import runtime
 
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 
 EVALUATE_BACKORDERS = "jobs.notify.evaluate_backorders"
 CHECK_PILEUPS = "jobs.notify.check_pileups"
+CONFIRM_CANCELLATION = "jobs.notify.confirm_cancellation"
 
 
 def build_notifier(c: Container) -> Notifier:
@@ -33,7 +35,19 @@ def build_notifier(c: Container) -> Notifier:
                          settings.notify_public_base_url or settings.app_url),
         order_admin=lambda shop_id: order_admin_for(c, shop_id),
         default_sender=settings.smtp_from,
+        schedule_check=check_scheduler(c),
     )
+
+
+def check_scheduler(c: Container) -> Callable[[list[Any], float, Any], None]:
+    """Notifier.schedule_check: a durable run of confirm_cancellation (job_runs), in the caller's
+    transaction when it passes its session; else on its own, joining the same check if it waits."""
+
+    def schedule(args: list[Any], delay_seconds: float, session: Any = None) -> None:
+        runtime.enqueue_run(c, CONFIRM_CANCELLATION, *args, shop_id=args[0], delay_seconds=delay_seconds,
+                            session=session, coalesce=session is None)
+
+    return schedule
 
 
 def order_admin_for(c: Container, shop_id: int):  # type: ignore[no-untyped-def]
@@ -65,6 +79,15 @@ def evaluate_backorders(shop_id: int) -> EvaluationReport:
     from connector.services.notify import evaluate_backorders as evaluate
 
     return evaluate(build_notifier(runtime.container()), shop_id)
+
+
+def confirm_cancellation(shop_id: int, decision_id: int, reference: str, expected: str | None,
+                         check: int) -> str | None:
+    """Check once more on a cancellation the store was still carrying out; record its outcome once
+    it is settled, else schedule the next check (connector/services/cancel_checks.py)."""
+    from connector.services.cancel_checks import confirm_cancellation as confirm
+
+    return confirm(build_notifier(runtime.container()), shop_id, decision_id, reference, expected, check)
 
 
 def check_pileups(shop_id: int) -> AlertReport:

@@ -1,7 +1,10 @@
 """OrderAdmin for Shopify: cancel (and refund) backordered items, create consolation discount codes.
 
 Cancelling all that is left on the order: ``orderCancel`` with a refund to the original payment
-methods; an authorization is voided by it in any case.
+methods; an authorization is voided by it in any case. Shopify runs it as a background job, so the
+outcome is confirmed from the order, or reported ``pending`` for a later ``confirm_cancel`` (see
+adapters/shopify/order_cancel.py). An order found already cancelled (a rerun, or the merchant
+cancelled it) is judged the same way: the money must have gone back.
 
 Cancelling some units (a partial cancellation) is a refund of those line items: ``refundCreate``
 with ``refundLineItems``. Shopify's schema documents that this alone takes them off the order:
@@ -41,11 +44,12 @@ is gone). A code that already exists (a rerun after a crash) is looked up instea
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from adapters.shopify import refunds
+from adapters.shopify import order_cancel, refunds
 from adapters.shopify.client import ShopifyGraphQL, raise_user_errors
 from adapters.shopify.platform import gid
 from adapters.shopify.refunds import money_of, refund_result, refund_units
@@ -102,22 +106,6 @@ query ConnectorOrderForAdmin($id: ID!) {
 }
 """
 
-ORDER_CANCEL = """
-mutation ConnectorOrderCancel($orderId: ID!, $staffNote: String) {
-  orderCancel(orderId: $orderId, reason: INVENTORY, restock: true, notifyCustomer: false,
-              refundMethod: {originalPaymentMethodsRefund: true}, staffNote: $staffNote) {
-    job {
-      id
-    }
-    orderCancelUserErrors {
-      code
-      field
-      message
-    }
-  }
-}
-"""
-
 DISCOUNT_BASIC_CREATE = """
 mutation ConnectorDiscountBasicCreate($input: DiscountCodeBasicInput!) {
   discountCodeBasicCreate(basicCodeDiscount: $input) {
@@ -156,13 +144,17 @@ query ConnectorDiscountByCode($code: String!) {
 }
 """
 
-DOCUMENTS = [ORDER_FOR_ADMIN, ORDER_CANCEL, DISCOUNT_BASIC_CREATE, DISCOUNT_FREE_SHIPPING_CREATE, DISCOUNT_BY_CODE,
-             *refunds.DOCUMENTS]
+DOCUMENTS = [ORDER_FOR_ADMIN, DISCOUNT_BASIC_CREATE, DISCOUNT_FREE_SHIPPING_CREATE, DISCOUNT_BY_CODE,
+             *refunds.DOCUMENTS, *order_cancel.DOCUMENTS]
 
 
 class ShopifyOrdersAdmin:
-    def __init__(self, client: ShopifyGraphQL) -> None:
+    def __init__(self, client: ShopifyGraphQL, *, poll_delays: Sequence[float] = order_cancel.POLL_DELAYS,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         self.client = client
+        self.poll_delays = tuple(poll_delays)
+        """Seconds between looks at an orderCancel job before answering pending."""
+        self._sleep = sleep
 
     def _order(self, order_id: str) -> dict[str, Any]:
         order = self.client.execute(ORDER_FOR_ADMIN, {"id": gid("Order", order_id)}).get("order")
@@ -179,24 +171,22 @@ class ShopifyOrdersAdmin:
             log.info("shopify refund already made", extra={"order": order_id, "refund": done["id"]})
             return refund_result(done)
         charged = money_of(order.get("totalReceivedSet")) > money_of(order.get("totalRefundedSet"))
-        if order.get("cancelledAt"):  # a rerun, or the merchant cancelled it: was anything ever paid?
-            return CancelResult(str(order["id"]), refunded=True, charged=money_of(order.get("totalReceivedSet")) > 0)
+        if order.get("cancelledAt"):  # a rerun, or the merchant cancelled it: did the money go back?
+            return order_cancel.outcome(self.client, str(order["id"]), None)
         if "backorder-" + idempotency_key in (order.get("tags") or []):
             return CancelResult(str(order["id"]), refunded=False)  # edited by an earlier version: refund owed
         remaining = {line["id"]: int(line["currentQuantity"]) for line in order["lineItems"]["nodes"]}
         removing = {gid("LineItem", line_id): quantity for line_id, quantity in items}
         if all(remaining.get(line, 0) <= removing.get(line, 0) for line in remaining):
-            return self._cancel_order(order, f"{reason} {marker}", charged)
+            return order_cancel.cancel_order(self.client, order, f"{reason} {marker}",
+                                             poll_delays=self.poll_delays, sleep=self._sleep)
         return refund_units(self.client, order, remaining, removing, note=f"{reason} {marker}",
                             key="backorder-" + idempotency_key, charged=charged)
 
-    def _cancel_order(self, order: dict[str, Any], note: str, charged: bool) -> CancelResult:
-        payload = self.client.execute(ORDER_CANCEL, {"orderId": order["id"], "staffNote": note})["orderCancel"]
-        errors = (payload or {}).get("orderCancelUserErrors") or []
-        if errors:
-            raise PlatformRejected("shopify: orderCancel: " + "; ".join(e["message"] for e in errors))
-        log.info("shopify order cancelled", extra={"order": order["id"], "charged": charged})
-        return CancelResult(str(order["id"]), refunded=True, charged=charged)
+    def confirm_cancel(self, order_id: str, reference: str, *, expected: str | None) -> CancelResult:
+        """What became of a whole-order cancellation ``cancel_items`` answered ``pending`` for
+        (``reference`` is its orderCancel job): pending again while the job runs, else its outcome."""
+        return order_cancel.confirm(self.client, gid("Order", order_id), reference, expected)
 
     def create_discount(self, code: str, *, kind: str, amount: float | None, customer_email: str, title: str,
                         ends_at: datetime | None, idempotency_key: str, order_id: str) -> str:

@@ -61,6 +61,9 @@ class CancelMoney(enum.StrEnum):
     they are no longer on the order, so they are not charged when the rest is captured."""
     OWED = "owed"
     """Removed from the order, but the store left the refund to the merchant."""
+    PENDING = "pending"
+    """The store accepted the cancellation and is still carrying it out (Shopify's ``orderCancel``
+    runs as a background job): nothing is confirmed yet; the outcome is read later."""
 
 
 @dataclass(frozen=True)
@@ -74,10 +77,15 @@ class CancelResult:
     charged: bool = True
     """False: nothing had been charged for them, so nothing was refunded (only with ``refunded``)."""
     amount: str | None = None
-    """The amount refunded, in the order's currency, when the store says."""
+    """The amount refunded, in the order's currency, when the store says; with ``pending``, the
+    amount the store is to refund (None: nothing to refund)."""
+    pending: bool = False
+    """The store has not finished: ``reference`` names what to check later (connector/services/cancel_checks.py)."""
 
     @property
     def money(self) -> CancelMoney:
+        if self.pending:
+            return CancelMoney.PENDING
         if not self.refunded:
             return CancelMoney.OWED
         return CancelMoney.REFUNDED if self.charged else CancelMoney.NOT_CHARGED

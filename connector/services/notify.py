@@ -19,6 +19,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -33,6 +34,9 @@ from connector.services.links import LinkSigner
 
 log = logging.getLogger(__name__)
 
+IN_FLIGHT = frozenset({"cancelling", "cancel_pending"})
+"""Decision outcomes of a cancellation under way (connector/services/delay_flow.py)."""
+
 
 @dataclass
 class Notifier:
@@ -44,6 +48,10 @@ class Notifier:
     order_admin: Callable[[int], OrderAdmin]
     default_sender: str
     today: Callable[[], date] = field(default=lambda: utcnow().date())
+    schedule_check: Callable[[list[Any], float, Any], None] | None = None
+    """Records a durable run of jobs.notify.confirm_cancellation(*args) due in that many seconds, in
+    the given open session's transaction (None: a transaction of its own); built by jobs/notify.py.
+    None: nothing can be scheduled (a cancellation the store is still carrying out stays pending)."""
 
 
 @dataclass
@@ -96,6 +104,8 @@ def _reserve_due(uow: UnitOfWork, shop_id: int, shop: notify_settings.ShopNotify
         decisions.setdefault(d.backorder_id, []).append(d)
     coded = set(session.scalars(select(DiscountCode.order_id).where(DiscountCode.shop_id == shop_id)))
     for backorder in backorders:
+        if any(d.outcome in IN_FLIGHT for d in decisions.get(backorder.id, [])):
+            continue  # being cancelled through the store: nothing more to tell until that is settled
         order = backorder.line.order
         state = states.get(backorder.id)
         if state is None:

@@ -1,6 +1,7 @@
-"""Simulated Admin API root fields for customer messages: orderCancel, the order-edit trio
+"""Simulated Admin API root fields for customer messages: the order-edit trio
 (orderEditBegin / orderEditSetQuantity / orderEditCommit), discountCodeBasicCreate,
 discountCodeFreeShippingCreate and codeDiscountNodeByCode, with Shopify's userErrors shapes.
+orderCancel (a background job) is in ext_order_cancel.py.
 
 An order edit sets a line's current quantity (``set_current_quantity``): ``LineItem.quantity`` keeps
 "refunded and removed units", ``currentQuantity`` excludes them, so units taken off are counted as
@@ -19,7 +20,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from connector.sandbox.shopify_sim import ext_payments
 from connector.sandbox.shopify_sim.ext_fulfillment import fulfillment_orders
 from connector.sandbox.shopify_sim.ext_refunds import take_off_fulfillment_orders
 from connector.sandbox.shopify_sim.store import Line, Order, Shop, gid
@@ -92,38 +92,6 @@ def extension(api: Any, shop: Shop) -> dict[str, Any]:
     def touch(order: Order) -> None:
         order.updated_at = max(datetime.now(UTC), order.updated_at)
         api._on_order_changed(shop, order)
-
-    def order_cancel(info: Any, orderId: str, restock: bool, reason: str, refundMethod: Any = None,  # noqa: N803
-                     notifyCustomer: bool = False, staffNote: str | None = None) -> dict[str, Any]:  # noqa: N803
-        order = _order(shop, orderId)
-        if order is None:
-            return {"job": None, "orderCancelUserErrors": [_error("Order not found", ["orderId"], "NOT_FOUND")]}
-        if order.cancelled_at is not None:
-            return {"job": None, "orderCancelUserErrors": [
-                _error("Cannot cancel an order that has already been canceled", ["orderId"], "INVALID")]}
-        order.cancelled_at = datetime.now(UTC)
-        book = ext_payments.ledger(ext_payments.money_state(api, shop), order)
-        if (refundMethod or {}).get("originalPaymentMethodsRefund"):
-            for parent in ext_payments.paid_txns(book):  # refund what is left on each sale / capture
-                left = ext_payments.left_on(book, parent)
-                if left > 0:
-                    book.txns.append(ext_payments.Txn(next(ext_payments.next_ids), "REFUND", left, parent=parent.id))
-        for auth in [t for t in book.txns if t.kind == "AUTHORIZATION"]:  # voided regardless of refundMethod
-            book.txns.append(ext_payments.Txn(next(ext_payments.next_ids), "VOID", auth.amount, parent=auth.id))
-        if ext_payments.paid_txns(book):
-            order.financial_status = "refunded" if ext_payments.refundable(book) <= 0 else "partially_refunded"
-        elif order.financial_status == "authorized":
-            order.financial_status = "voided"
-        if restock:
-            for line in order.lines:
-                line.variant.inventory_quantity += line.quantity - line.removed
-        if staffNote:
-            order.tags = sorted(set(order.tags) | {"cancelled-by-app"})
-        touch(order)
-        with state.lock:
-            state.next_id += 1
-            job = {"id": gid("Job", state.next_id), "done": False}
-        return {"job": job, "orderCancelUserErrors": []}
 
     def calculated(order: Order, session_id: int) -> dict[str, Any]:
         quantities = state.edits[session_id]
@@ -206,7 +174,6 @@ def extension(api: Any, shop: Shop) -> dict[str, Any]:
         return {"id": found["id"]} if found else None
 
     return {
-        "orderCancel": order_cancel,
         "orderEditBegin": edit_begin,
         "orderEditSetQuantity": edit_set_quantity,
         "orderEditCommit": edit_commit,

@@ -23,6 +23,10 @@ from connector.sandbox.shopify_sim import ext_orders_admin  # noqa: E402  (notif
 
 EXTENSIONS.append(ext_orders_admin.extension)
 
+from connector.sandbox.shopify_sim import ext_order_cancel  # noqa: E402  (notify: orderCancel as a job, job(id:))
+
+EXTENSIONS.append(ext_order_cancel.extension)
+
 from connector.sandbox.shopify_sim import ext_fulfillment  # noqa: E402  (drop-ship: fulfillment orders, holds)
 
 EXTENSIONS.append(ext_fulfillment.extension)
