@@ -170,6 +170,11 @@ def _decision_context(notifier: Notifier, shop: ShopNotifySettings, decision: De
         "refund_owed": decision.outcome == "cancelled_refund_owed",
         "not_charged": decision.outcome == "cancelled_not_charged",
         "cancel_tail": CANCEL_TAILS.get(decision.outcome or "", " and refunded"),
+        "cancel_failed": decision.outcome == "cancel_failed",
+        "customer_cancelled": decision.answer == "cancel",
+        "failure_text": decision.outcome_error or "",
+        "decision_subject": ("the store did not carry out a cancellation" if decision.outcome == "cancel_failed"
+                             else "delay notice unanswered"),
         "cancel_url": notifier.links.url(decision.nonce, decision.deadline, "cancel"),
         "wait_url": notifier.links.url(decision.nonce, decision.deadline, "wait"),
     }

@@ -21,7 +21,7 @@ SUBJECTS = {
     "apology": "Order {order_name}: sorry, a new date: {date_text}",
     "delay_notice": "Order {order_name}: delayed, please choose: cancel or keep waiting",
     "cancelled": "Order {order_name}: items cancelled{cancel_tail}",
-    "merchant_decision": "Decision needed: order {order_name}, delay notice unanswered",
+    "merchant_decision": "Decision needed: order {order_name}, {decision_subject}",
     "pileup_alert": "Backorders piling up: {sku} ({threshold_text} {observed})",
 }
 

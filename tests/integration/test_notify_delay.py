@@ -126,7 +126,8 @@ def test_an_unanswered_consent_notice_asks_the_merchant_under_that_policy(h, sin
     h.evaluate()
     assert h.admin.cancels == [] and h.get(Backorder, backorder).status == "open"
     [ask] = sink.to("owner@tea.example")
-    assert "Decision needed" in ask.subject and "ada@example.com" in ask.part("plain")
+    assert ask.subject.endswith("delay notice unanswered") and "ada@example.com" in ask.part("plain")
+    assert "did not answer a delay notice" in ask.part("plain") and "did not carry out" not in ask.part("plain")
     assert h.rows(DelayDecision)[0].outcome == "escalated"
 
 

@@ -173,7 +173,10 @@ def test_a_whole_cancel_shopify_did_not_carry_out_is_cancel_failed_and_the_merch
             "refund": "refund transaction FAILURE"}[failure] in error
     assert h.get(Backorder, backorder).status == "open"
     [ask] = sink.to("owner@tea.example")
-    assert "Decision needed" in ask.subject
+    assert ask.subject.endswith("the store did not carry out a cancellation")
+    text = " ".join(ask.part("plain").split())
+    assert "did not carry out the cancellation of backordered items the customer asked for" in text
+    assert f"What the store said: {error}" in text and "did not answer" not in text
     assert not [m for m in sink.to("ada@example.com") if "cancelled" in m.subject]
     assert (store.order(SHOP, order["id"])["cancelled_at"] is not None) == (failure == "refund")
 
