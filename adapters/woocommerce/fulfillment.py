@@ -1,16 +1,24 @@
 """StoreFulfillment for WooCommerce: order facts from REST v3; tracking as a customer note (the
 customer is emailed), tracking meta in the Shipment Tracking extension's format
 (``_wc_shipment_tracking_items``), and status ``completed`` once every line is shipped.
-WooCommerce has no fulfillment holds: ``hold`` returns None."""
+WooCommerce has no fulfillment holds: ``hold`` returns None.
+
+Units left to ship: WooCommerce keeps ``line_items[].quantity`` as ordered when units are refunded,
+so an order that lists refunds has them read (``read_refunded_units``, as capture does) and a line
+holds its quantity minus its refunded units; a completed order has none left. A refunds read that
+fails raises the client's error: routing records it and tries the order again on its next run,
+never with the units as ordered."""
 
 from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from adapters.woocommerce.client import WooCommerceClient
+from adapters.woocommerce.platform import read_refunded_units
 from connector.domain.routing import Address, Payment, StoreLine, StoreOrderFacts, Tracking
 
 log = logging.getLogger(__name__)
@@ -30,11 +38,18 @@ def _decimal(value: Any) -> Decimal | None:
         return None
 
 
+def _units_left(item: Any, refunded: Mapping[str, int]) -> int:
+    """A line's quantity less its refunded units (WooCommerce keeps the quantity as ordered)."""
+    return max(0, int(item.get("quantity") or 0) - refunded.get(str(item["id"]), 0))
+
+
 class WooCommerceFulfillment:
     def __init__(self, client: WooCommerceClient) -> None:
         self.client = client
 
     def order_facts(self, order_id: str) -> StoreOrderFacts:
+        """Payment, cancellation, ship-to and per line its price and units left to ship (refunded
+        units off). Raises the client's errors, also when the order's refunds cannot be read."""
         order = self.client.get(f"orders/{order_id}")
         status = str(order.get("status") or "")
         shipping = order.get("shipping") or {}
@@ -49,8 +64,9 @@ class WooCommerceFulfillment:
                 country_code=shipping.get("country") or None,
                 phone=shipping.get("phone") or billing.get("phone") or None, email=billing.get("email") or None)
         done = status == "completed"
+        refunded = {} if done else read_refunded_units(self.client, order_id, order)
         lines = tuple(StoreLine(str(item["id"]), _decimal(item.get("price")),
-                                0 if done else int(item.get("quantity") or 0))
+                                0 if done else _units_left(item, refunded))
                       for item in order.get("line_items") or [])
         return StoreOrderFacts(PAYMENT_BY_STATUS.get(status, Payment.UNKNOWN), status in ("cancelled", "trash"),
                                False, address, lines)

@@ -8,7 +8,8 @@ are such refunds), so an order whose JSON lists ``refunds`` has them read throug
 order is read (``parse_order`` on the worker, for webhook events; ``orders_updated_since`` for
 reconciliation), outside any database transaction; a store that stays down raises
 PlatformUnavailable / PlatformThrottled, so the event is retried rather than captured with the
-units it no longer holds.
+units it no longer holds. Drop-ship routing reads the units left to ship the same way
+(``read_refunded_units``, used by adapters/woocommerce/fulfillment.py).
 """
 
 from __future__ import annotations
@@ -48,10 +49,8 @@ class WooCommercePlatform:
         """The order's snapshot, refunded units taken off (their refunds are read when it has any).
         Raises InvalidPayload, or the client's errors when the refunds cannot be read."""
         snapshot = parse_order(payload, self.backordered_meta_keys)
-        if not has_refunds(payload):
-            return snapshot
-        refunds = self.client.paginate(f"orders/{_order_path_id(snapshot.order_id)}/refunds")
-        return parse_order(payload, self.backordered_meta_keys, refunded_units(refunds))
+        refunded = read_refunded_units(self.client, snapshot.order_id, payload)
+        return parse_order(payload, self.backordered_meta_keys, refunded) if refunded else snapshot
 
     def orders_updated_since(self, since: datetime) -> Iterator[OrderSnapshot]:
         """Orders modified at or after ``since``, oldest modification first, across all pages.
@@ -194,6 +193,18 @@ def _decode_marks(value: Any) -> list[Any] | None:
             return decoded
     # Present but unreadable: treat as "some other marking", so mark rewrites and unmark clears it.
     return None if value is None else [{"unreadable": value}]
+
+
+def read_refunded_units(client: WooCommerceClient, order_id: str, order: Mapping[str, Any]) -> dict[str, int]:
+    """Units refunded per line id of ``order`` (its JSON as read): when it lists refunds, GET
+    ``orders/<id>/refunds`` through ``client`` (every page, with its retries) and add them up
+    (``refunded_units``); an order without refunds costs no call. Shared by ``parse_order`` and the
+    drop-ship order facts (adapters/woocommerce/fulfillment.py). When the refunds cannot be read it
+    raises the client's error (PlatformUnavailable / PlatformThrottled are transient), so the
+    caller retries rather than taking the units as ordered."""
+    if not has_refunds(order):
+        return {}
+    return refunded_units(client.paginate(f"orders/{_order_path_id(order_id)}/refunds"))
 
 
 def _order_path_id(order_id: str) -> str:

@@ -1,6 +1,7 @@
 """Drop-ship on the store side, against the sandbox on SQLite and PostgreSQL: parcels become
 fulfillments one by one (Shopify) or tracking notes with completion at the end (WooCommerce);
-waiting lines get an INVENTORY_OUT_OF_STOCK hold whose id is kept, and only that hold is released."""
+waiting lines get an INVENTORY_OUT_OF_STOCK hold whose id is kept, and only that hold is released;
+units the merchant refunded in WooCommerce (the line keeps its quantity) are never sent to the supplier."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from connector.db.models_dropship import DropshipFulfillment, FulfillmentHoldRec
 from connector.sandbox.shopify_sim.ext_fulfillment import fulfillment_orders, fulfillments
 from connector.sandbox.shopify_sim.store import gid
 from connector.sandbox.stack import start_stack
+from connector.services.routing import latest_decisions
 from jobs.dropship import place_dropship_order, poll_shipments, route_dropship
 from tests.dropship_support import add_dropship_supplier, dropship_orders, enable, restock_in, shop, terms
 
@@ -51,6 +53,22 @@ def shopify_line(stack, sku: str, quantity: int, *, supplier_stock: int = 10, co
     return info, int(order["id"])
 
 
+def woocommerce_order(stack, lines: list[dict]):  # type: ignore[no-untyped-def]
+    """A captured WooCommerce order whose HOOD-M units are short, HOOD-M drop-shippable at 5.00."""
+    sim = stack.sandbox
+    info = shop(stack, "woocommerce")
+    sim.supplier.set_stock({"sku": "HOOD-M", "quantity": 10})
+    supplier_id = add_dropship_supplier(stack, info.id)
+    terms(stack, supplier_id, "HOOD-M", "5.00")
+    enable(stack, info.id)
+    order = sim.woocommerce.create_order(info.domain, lines)
+    sim.woocommerce.stores[info.domain].orders[int(order["id"])]["shipping"].update(
+        {"address_1": "1 Main St", "city": "Portland", "postcode": "97201", "state": "OR"})
+    stack.wait_for_capture()
+    restock_in(stack, info.id)
+    return info, order
+
+
 def test_two_parcels_become_two_shopify_fulfillments_each_with_its_tracking(stack):
     desk = stack.sandbox.supplier.dropship
     desk.ship_delay = -1  # ships only when told
@@ -83,16 +101,7 @@ def test_two_parcels_become_two_shopify_fulfillments_each_with_its_tracking(stac
 def test_woocommerce_gets_a_note_per_parcel_and_completes_only_after_the_last(stack):
     sim = stack.sandbox
     sim.supplier.dropship.ship_delay = -1
-    info = shop(stack, "woocommerce")
-    sim.supplier.set_stock({"sku": "HOOD-M", "quantity": 10})
-    supplier_id = add_dropship_supplier(stack, info.id)
-    terms(stack, supplier_id, "HOOD-M", "5.00")
-    enable(stack, info.id)
-    order = sim.woocommerce.create_order(info.domain, [{"sku": "HOOD-M", "quantity": 2}])
-    sim.woocommerce.stores[info.domain].orders[int(order["id"])]["shipping"].update(
-        {"address_1": "1 Main St", "city": "Portland", "postcode": "97201", "state": "OR"})
-    stack.wait_for_capture()
-    restock_in(stack, info.id)
+    info, order = woocommerce_order(stack, [{"sku": "HOOD-M", "quantity": 2}])
     assert route_dropship(info.id) == 1
     stack.container.queue.wait_idle(10)
     [row] = dropship_orders(stack, info.id)
@@ -108,6 +117,42 @@ def test_woocommerce_gets_a_note_per_parcel_and_completes_only_after_the_last(st
     assert [i["quantity"] for i in items] == [1, 1] and len({i["tracking_number"] for i in items}) == 2
     notes = [n for n in sim.woocommerce.stores[info.domain].notes[int(order["id"])] if "tracking number" in n["note"]]
     assert len(notes) == 2 and all(n["customer_note"] for n in notes)
+    assert not [call for call in sim.woocommerce.api_calls if call.endswith("/refunds")]  # no refunds: no call
+
+
+def test_a_woocommerce_line_partly_refunded_sends_the_supplier_only_the_units_left(stack):
+    sim = stack.sandbox
+    info, order = woocommerce_order(stack, [{"sku": "HOOD-M", "quantity": 3}])
+    # The merchant refunds one unit in wp-admin; its order.updated has not reached the connector:
+    sim.woocommerce.refund_order(info.domain, int(order["id"]), {order["line_items"][0]["id"]: 1},
+                                 deliver_webhook=False)
+    assert backorder_of(stack, info.id).quantity_backordered == 3
+    assert sim.woocommerce.order(info.domain, int(order["id"]))["line_items"][0]["quantity"] == 3
+
+    assert route_dropship(info.id) == 1
+    stack.container.queue.wait_idle(10)
+
+    [row] = dropship_orders(stack, info.id)
+    assert row.quantity == 2 and row.status == "placed"
+    [placed] = sim.supplier.dropship.orders.values()
+    assert [(line["sku"], int(line["quantity"])) for line in placed["lines"]] == [("HOOD-M", 2)]
+    assert f"GET /orders/{order['id']}/refunds" in sim.woocommerce.api_calls
+
+
+def test_a_woocommerce_line_refunded_in_full_is_not_sent_to_the_supplier(stack):
+    sim = stack.sandbox
+    info, order = woocommerce_order(stack, [{"sku": "HOOD-M", "quantity": 2}, {"sku": "KETTLE", "quantity": 1}])
+    sim.woocommerce.refund_order(info.domain, int(order["id"]), {order["line_items"][0]["id"]: 2},
+                                 deliver_webhook=False)
+    assert sim.woocommerce.order(info.domain, int(order["id"]))["status"] == "processing"  # the kettle is still on it
+    assert backorder_of(stack, info.id).quantity_backordered == 2  # the connector has not seen the refund
+
+    assert route_dropship(info.id) == 0
+    stack.container.queue.wait_idle(10)
+
+    assert dropship_orders(stack, info.id) == [] and sim.supplier.dropship.orders == {}
+    decision = latest_decisions(stack.container.uow(), info.id)[-1]
+    assert decision["action"] == "wait" and decision["quantity_dropship"] == 0
 
 
 def test_a_waiting_line_is_held_out_of_stock_and_only_that_hold_is_released_when_restock_allocates_it(stack):

@@ -11,9 +11,11 @@ import pytest
 
 from adapters.http import HttpTransport, RetryPolicy
 from adapters.woocommerce import WooCommerceClient, WooCommercePlatform
+from adapters.woocommerce.fulfillment import WooCommerceFulfillment
 from adapters.woocommerce.platform import BACKORDER_META_KEY
 from connector.domain.errors import PlatformAuthError, PlatformRejected, PlatformThrottled, PlatformUnavailable
 from connector.domain.model import BackorderMark, StockRef
+from connector.domain.routing import Payment
 from connector.sandbox.serve import ServerHandle, serve_in_thread
 from connector.sandbox.woocommerce_sim import WooCommerceSimulator
 
@@ -335,3 +337,44 @@ def test_refunds_that_cannot_be_read_raise_a_transient_error_not_a_snapshot(
     with pytest.raises(PlatformThrottled):
         platform.parse_order(payload)
     assert platform.parse_order(payload).lines[0].quantity == 2
+
+
+def test_drop_ship_order_facts_count_only_the_units_refunds_left_to_ship(sim: WooCommerceSimulator,
+                                                                        client: WooCommerceClient) -> None:
+    order = sim.create_order(STORE, [{"sku": "HOOD-M", "quantity": 3}, {"sku": "TEA-1", "quantity": 2}],
+                             deliver_webhook=False)
+    hood, tea = (line["id"] for line in order["line_items"])
+    sim.refund_order(STORE, order["id"], {hood: 1}, deliver_webhook=False)
+    sim.refund_order(STORE, order["id"], {tea: 2}, deliver_webhook=False)
+    sim.api_calls.clear()
+
+    facts = WooCommerceFulfillment(client).order_facts(str(order["id"]))
+
+    assert [(line.line_id, line.unfulfilled) for line in facts.lines] == [(str(hood), 2), (str(tea), 0)]
+    assert facts.payment is Payment.PAID and not facts.cancelled  # partly refunded: still 'processing'
+    assert refunds_calls(sim) == [f"GET /orders/{order['id']}/refunds"]
+
+
+def test_drop_ship_order_facts_of_an_order_without_refunds_cost_no_refunds_call(
+        sim: WooCommerceSimulator, client: WooCommerceClient) -> None:
+    order = sim.create_order(STORE, [{"sku": "HOOD-M", "quantity": 2}], deliver_webhook=False)
+    assert [line.unfulfilled for line in WooCommerceFulfillment(client).order_facts(str(order["id"])).lines] == [2]
+    assert refunds_calls(sim) == []
+
+
+def test_drop_ship_order_facts_raise_when_the_refunds_cannot_be_read(
+        sim: WooCommerceSimulator, client: WooCommerceClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    order = sim.create_order(STORE, [{"sku": "HOOD-M", "quantity": 3}], deliver_webhook=False)
+    sim.refund_order(STORE, order["id"], {order["line_items"][0]["id"]: 1}, deliver_webhook=False)
+    paginate = client.paginate
+
+    def refunds_down(path: str, params: Any = None) -> Any:
+        if path.endswith("/refunds"):
+            sim.inject_failures(3, status=503)  # the client's whole retry budget, on the refunds read
+        return paginate(path, params)
+
+    monkeypatch.setattr(client, "paginate", refunds_down)
+    with pytest.raises(PlatformUnavailable, match="refunds"):
+        WooCommerceFulfillment(client).order_facts(str(order["id"]))
+    monkeypatch.undo()
+    assert [line.unfulfilled for line in WooCommerceFulfillment(client).order_facts(str(order["id"])).lines] == [2]
