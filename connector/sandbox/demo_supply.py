@@ -46,7 +46,7 @@ def run(stack: LocalStack, echo: Echo) -> None:
         report = poll_supplier(c.uow(), c.box, supplier_ids[info.id])
         skipped = report.rows_not_sold
         echo(f"  {info.domain}: poll {report.status}, {report.rows_total} rows, {report.rows_changed} changed"
-             + (f", {skipped} of SKUs this store does not sell (not stored)" if skipped else ""))
+             + (f", {skipped} rows for SKUs this store does not sell (not stored)" if skipped else ""))
         refresh_dates(c.uow(), info.id, set_promised=not notify_available())
         published = publish_dates(c.uow(), catalog, info.id)
         totals["written"] += published.written
