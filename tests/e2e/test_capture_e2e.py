@@ -15,9 +15,8 @@ import pytest
 import requests
 
 from connector.sandbox.shopify_sim import sign_webhook
-from connector.sandbox.stack import LocalStack, start_stack
+from connector.sandbox.stack import LocalStack
 from jobs.shops import reconcile, sync_marks
-from tests.conftest import shared_fixture
 
 SHOP = "e2e-outdoors.myshopify.com"
 STORE = "https://e2e-tea.example"
@@ -48,12 +47,8 @@ SEED = {
 
 
 @pytest.fixture
-def stack(database_url):
-    schema = shared_fixture("schemas/shopify_admin_2026-04.graphql")
-    running = start_stack(database_url=database_url, seed=json.loads(json.dumps(SEED)), shopify_schema=schema,
-                          woocommerce_backordered_meta_keys=("Backordered", "Nachbestellt"))
-    yield running
-    running.stop()
+def stack(seeded_stack):
+    return seeded_stack(SEED, woocommerce_backordered_meta_keys=("Backordered", "Nachbestellt"))
 
 
 def api_backorders(stack: LocalStack, shop: str, status: str = "") -> list[dict]:

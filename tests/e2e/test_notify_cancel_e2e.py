@@ -7,7 +7,6 @@ run it, records the refund once Shopify has made it. The simulator runs Shopify'
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -20,10 +19,8 @@ from connector.db.models_jobs import JobRun
 from connector.db.models_notify import DelayDecision
 from connector.sandbox.shopify_sim.ext_order_cancel import cancel_jobs, run_cancel_jobs
 from connector.sandbox.shopify_sim.ext_payments import money
-from connector.sandbox.stack import start_stack
 from connector.services.notify_log import list_messages
 from jobs.notify import CONFIRM_CANCELLATION, confirm_cancellation, evaluate_backorders
-from tests.conftest import shared_fixture
 
 SHOP = "whole-outdoors.myshopify.com"
 SEED = {"shopify": {"api_secret": "whole-secret", "api_version": "2026-04", "shops": [{
@@ -33,11 +30,8 @@ SEED = {"shopify": {"api_secret": "whole-secret", "api_version": "2026-04", "sho
 
 
 @pytest.fixture
-def stack(database_url):
-    schema = shared_fixture("schemas/shopify_admin_2026-04.graphql")
-    running = start_stack(database_url=database_url, seed=json.loads(json.dumps(SEED)), shopify_schema=schema)
-    yield running
-    running.stop()
+def stack(seeded_stack):
+    return seeded_stack(SEED)
 
 
 def test_a_whole_order_cancel_still_running_is_settled_by_the_recorded_later_check(stack):

@@ -7,7 +7,6 @@ here (the contract: the know-when side writes backorders.expected_date, then enq
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -17,11 +16,10 @@ from sqlalchemy import select
 
 from connector.db.models import Backorder
 from connector.sandbox.shopify_sim.ext_orders_admin import discounts
-from connector.sandbox.stack import LocalStack, start_stack
+from connector.sandbox.stack import LocalStack
 from connector.services.notify_log import list_messages
 from connector.services.shop_settings import set_setting
 from jobs.notify import evaluate_backorders
-from tests.conftest import shared_fixture
 
 SHOP = "tell-outdoors.myshopify.com"
 STORE = "https://tell-tea.example"
@@ -44,11 +42,8 @@ TODAY = datetime.now(UTC).date()
 
 
 @pytest.fixture
-def stack(database_url):
-    schema = shared_fixture("schemas/shopify_admin_2026-04.graphql")
-    running = start_stack(database_url=database_url, seed=json.loads(json.dumps(SEED)), shopify_schema=schema)
-    yield running
-    running.stop()
+def stack(seeded_stack):
+    return seeded_stack(SEED)
 
 
 def set_expected(stack: LocalStack, shop_id: int, days: int) -> None:

@@ -9,7 +9,6 @@ in test_notify_e2e.py (the know-when side's contract: it writes backorders.expec
 
 from __future__ import annotations
 
-import json
 import time as time_module
 from datetime import UTC, datetime, time, timedelta
 
@@ -18,11 +17,10 @@ from sqlalchemy import select
 
 from connector.db.models import Backorder, Order, OrderLine
 from connector.db.models_notify import NotifyState
-from connector.sandbox.stack import LocalStack, start_stack
+from connector.sandbox.stack import LocalStack
 from connector.services.notify_email import long_date
 from jobs.notify import evaluate_backorders
 from jobs.shops import reconcile
-from tests.conftest import shared_fixture
 
 SHOP = "promise-outdoors.myshopify.com"
 STORE = "https://promise-tea.example"
@@ -47,11 +45,8 @@ DATED = "expected in stock on"
 
 
 @pytest.fixture
-def stack(database_url):
-    schema = shared_fixture("schemas/shopify_admin_2026-04.graphql")
-    running = start_stack(database_url=database_url, seed=json.loads(json.dumps(SEED)), shopify_schema=schema)
-    yield running
-    running.stop()
+def stack(seeded_stack):
+    return seeded_stack(SEED)
 
 
 def day(days: int):
