@@ -88,7 +88,8 @@ class FeedScan:
         self.parser = LineParser(header, mapping, bad)
         self.seed = seeds(header_line.rstrip("\r\n"), mapping, self.delimiter)
         assert self.parser.sku is not None  # a required column
-        self._skus = _sku_cells(self.parser.sku, self.delimiter)
+        self._sku_column = self.parser.sku
+        self._skus = _sku_cells(self._sku_column, self.delimiter)
 
     def applied(self) -> None:
         """The consumer stored every row yielded so far."""
@@ -169,7 +170,7 @@ class FeedScan:
     def _records(self, block: str, line: int) -> Generator[FeedLine | None, None, int]:
         """Lines with quotes or bare carriage returns: the csv module reads them."""
         reader = csv.reader(io.StringIO(block, newline=""), delimiter=self.delimiter)
-        known, parse, tracked, sku = self.known, self.parser.parse, self.tracked, self.parser.sku or 0
+        known, parse, tracked, sku = self.known, self.parser.parse, self.tracked, self._sku_column
         for record in reader:
             at = line + reader.line_num
             if not record or (len(record) == 1 and not record[0].strip()):
