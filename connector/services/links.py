@@ -4,6 +4,10 @@ A token is ``<nonce>.<expires>.<signature>``: the decision row's random nonce, t
 (days since 1970-01-01, UTC) and a truncated HMAC-SHA256 over both, keyed by the link key (the
 ``notify.link_secret`` setting, else a key derived from CONNECTOR_SECRET_KEY). Checked in constant
 time; expiry and single use are enforced here and by the decision row.
+
+Either setting may hold several comma-separated keys, newest first (the key-rotation format of
+CONNECTOR_SECRET_KEY): links are signed with the first key and accepted under any of them, so a
+link sent before a rotation keeps working until the old key is dropped.
 """
 
 from __future__ import annotations
@@ -34,12 +38,25 @@ class LinkSigner:
     def __init__(self, secret: str | None, base_url: str | None) -> None:
         if not secret:
             raise ConfigError("notify.link_secret", "or CONNECTOR_SECRET_KEY is required to sign customer links")
-        self._key = derive_key(secret)
+        keys = [derive_key(key) for key in (part.strip() for part in secret.split(",")) if key]
+        if not keys:
+            raise ConfigError("notify.link_secret", "or CONNECTOR_SECRET_KEY is required to sign customer links")
+        self._keys = keys
+        """Newest first: the first signs, every one verifies."""
         self.base_url = (base_url or "").rstrip("/")
 
-    def _sign(self, payload: str) -> str:
-        digest = hmac.new(self._key, payload.encode(), hashlib.sha256).digest()[:SIGNATURE_BYTES]
+    @staticmethod
+    def _mac(key: bytes, payload: str) -> str:
+        digest = hmac.new(key, payload.encode(), hashlib.sha256).digest()[:SIGNATURE_BYTES]
         return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+    def _sign(self, payload: str) -> str:
+        return self._mac(self._keys[0], payload)
+
+    def _signed_by_any_key(self, payload: str, signature: str) -> bool:
+        """Constant time per key, and every key is tried (no early exit on the first match)."""
+        matches = [hmac.compare_digest(self._mac(key, payload).encode(), signature.encode()) for key in self._keys]
+        return any(matches)
 
     def token(self, nonce: str, expires: date) -> str:
         payload = f"{nonce}.{(expires - EPOCH).days}"
@@ -56,7 +73,7 @@ class LinkSigner:
         if len(parts) != 3 or not parts[0] or not parts[1].isdigit() or len(token) > 200:
             raise LinkInvalid("malformed link")
         payload = f"{parts[0]}.{parts[1]}"
-        if not hmac.compare_digest(self._sign(payload).encode(), parts[2].encode()):
+        if not self._signed_by_any_key(payload, parts[2]):
             raise LinkInvalid("bad signature")
         expires = EPOCH + timedelta(days=int(parts[1]))
         if today > expires:

@@ -54,3 +54,27 @@ def test_links_need_a_key_and_a_public_url():
         LinkSigner(None, "https://x.example")
     with pytest.raises(ConfigError, match="public_base_url"):
         LinkSigner("k", None).url("n", EXPIRES, "wait")
+
+
+def test_a_link_sent_before_a_key_rotation_still_verifies_after_it():
+    sent_before = LinkSigner("old-key", "https://connector.example").token("abc123", EXPIRES)
+    rotated = LinkSigner("new-key,old-key", "https://connector.example")
+    assert rotated.verify(sent_before, TODAY).nonce == "abc123"
+
+
+def test_after_a_rotation_new_links_are_signed_with_the_new_key_alone():
+    token = LinkSigner("new-key, old-key", "https://connector.example").token("abc123", EXPIRES)
+    assert LinkSigner("new-key", "https://connector.example").verify(token, TODAY).nonce == "abc123"
+    with pytest.raises(LinkInvalid, match="bad signature"):
+        LinkSigner("old-key", "https://connector.example").verify(token, TODAY)
+
+
+def test_a_link_signed_with_a_key_not_in_the_rotation_list_is_refused():
+    stranger = LinkSigner("retired-key", "https://connector.example").token("abc123", EXPIRES)
+    with pytest.raises(LinkInvalid, match="bad signature"):
+        LinkSigner("new-key,old-key", "https://connector.example").verify(stranger, TODAY)
+
+
+def test_a_key_list_of_only_commas_is_no_key():
+    with pytest.raises(ConfigError, match="link_secret"):
+        LinkSigner(" , ", "https://x.example")

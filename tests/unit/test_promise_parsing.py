@@ -89,9 +89,23 @@ def test_only_scalar_named_attributes_are_collected():
     assert collect_attributes({"name": "x"}, "name", "value") == ()
 
 
-def test_default_formats_are_valid_strptime_formats():
-    for fmt in DEFAULT_DATE_FORMATS:
-        datetime(2026, 12, 10).strftime(fmt)  # noqa: DTZ001
+def _round_trips(fmt: str, day: date) -> bool:
+    """A date written with ``fmt`` reads back with strptime as the same date."""
+    try:
+        return datetime.strptime(day.strftime(fmt), fmt).date() == day  # noqa: DTZ007 - a date, no zone
+    except ValueError:
+        return False
+
+
+@pytest.mark.parametrize("fmt", DEFAULT_DATE_FORMATS)
+@pytest.mark.parametrize("day", [date(2026, 12, 10), date(2027, 3, 5), date(2028, 2, 29)])
+def test_default_formats_are_valid_strptime_formats(fmt, day):
+    assert _round_trips(fmt, day), f"{fmt!r} does not read back {day} through strptime"
+
+
+@pytest.mark.parametrize("broken", ["%Y-%m-%", "%B %Y", "%d %Q %Y"])
+def test_the_round_trip_catches_a_broken_format(broken):
+    assert not _round_trips(broken, date(2026, 12, 10))
 
 
 def test_a_shopify_webhook_order_carries_its_note_attributes():
