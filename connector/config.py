@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 from cryptography.fernet import Fernet
 
+from connector.domain import shopify_access
 from connector.domain.errors import ConfigError
 
 ENV_OVERRIDES: dict[str, str] = {
@@ -84,7 +85,7 @@ class Settings:
     log_format: str = "text"
     shopify_api_key: str | None = None
     shopify_api_secret: str | None = None
-    shopify_api_version: str = "2026-04"
+    shopify_api_version: str = shopify_access.DEFAULT_API_VERSION
     shopify_backorder_tag: str = "backorder"
     woocommerce_backordered_meta_keys: tuple[str, ...] = ("Backordered",)
     api_token: str | None = None
@@ -99,7 +100,7 @@ class Settings:
     http_max_attempts: int = 5
     app_url: str | None = None
     app_name: str = "Backorder connector"
-    shopify_scopes: tuple[str, ...] = ("write_orders", "write_products", "read_inventory")
+    shopify_scopes: tuple[str, ...] = shopify_access.DEFAULT_SCOPES
     shopify_admin_base: str | None = None
     woocommerce_api_base: str | None = None
     install_state_ttl_minutes: float = 10.0
@@ -260,8 +261,7 @@ def _validate(settings: Settings) -> None:
             raise bad(name, f"must be an http(s) URL, got {value!r}")
     if settings.smtp_url and not settings.smtp_url.startswith(("smtp://", "smtps://")):
         raise bad("smtp_url", "must be an smtp:// or smtps:// URL")
-    if not settings.shopify_scopes:
-        raise bad("shopify_scopes", "needs at least one scope")
+    _validate_shopify_scopes(settings.shopify_scopes, bad)
     for name in ("install_state_ttl_minutes", "token_refresh_margin_minutes"):
         if getattr(settings, name) <= 0:
             raise bad(name, "must be greater than 0")
@@ -275,7 +275,20 @@ def _validate(settings: Settings) -> None:
         raise bad("smtp_from", f"must be an email address, got {settings.smtp_from!r}")
     if settings.notify_public_base_url and not settings.notify_public_base_url.startswith(("https://", "http://")):
         raise bad("notify_public_base_url", f"must be an http(s) URL, got {settings.notify_public_base_url!r}")
-    version = settings.shopify_api_version
-    if not (len(version) == 7 and version[4] == "-" and version.replace("-", "").isdigit()) \
-            and version != "unstable":
-        raise bad("shopify_api_version", f"must look like 2026-04, got {version!r}")
+    if settings.shopify_api_version not in shopify_access.API_VERSIONS:
+        raise bad("shopify_api_version", f"must be one of {', '.join(shopify_access.API_VERSIONS)} (the Admin API "
+                  f"versions every GraphQL document the connector sends is validated against), "
+                  f"got {settings.shopify_api_version!r}")
+
+
+def _validate_shopify_scopes(scopes: tuple[str, ...], bad: Any) -> None:
+    """Access scope handles only, covering what the always-on features call (capture, notify)."""
+    if not scopes:
+        raise bad("shopify_scopes", "needs at least one scope")
+    for scope in scopes:
+        if not shopify_access.SCOPE_PATTERN.match(scope):
+            raise bad("shopify_scopes", f"{scope!r} is not an access scope (like write_orders)")
+    for feature in shopify_access.ALWAYS_ON:
+        lacking = shopify_access.missing(scopes, feature.scopes)
+        if lacking:
+            raise bad("shopify_scopes", f"lacks {', '.join(lacking)}, needed by {feature.name} ({feature.summary})")
