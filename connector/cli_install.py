@@ -27,6 +27,8 @@ def keys_rotate() -> None:
     report = rotate_all(c.uow(), c.box)
     for name, count in sorted(report.rotated.items()):
         click.echo(f"re-encrypted {count:>5}  {name}")
+    if report.sealed:
+        click.echo(f"sealed       {report.sealed:>5}  shop settings stored in plain text before sealing")
     if report.unreadable:
         click.echo(f"{len(report.unreadable)} value(s) no configured key decrypts: "
                    + ", ".join(report.unreadable[:20]), err=True)

@@ -13,14 +13,17 @@ from connector.cli import _container, _fail_cleanly, shops
 @click.argument("shop_name")
 @_fail_cleanly
 def shops_settings(shop_name: str) -> None:
-    """Show a shop's settings (its own values and the defaults)."""
-    from connector.services.shop_settings import SETTINGS, all_settings
+    """Show a shop's settings (its own values and the defaults); secret ones redacted."""
+    from connector.services.shop_settings import SETTINGS, SealedSetting, all_settings, shown
     from connector.services.shops import resolve_shop
 
     c = _container(auto_upgrade=True)
     info = resolve_shop(c.uow(), shop_name)
+    box = c.box if c.settings.secret_key else None
     for key, value in all_settings(c.uow(), info.id).items():
-        click.echo(f"{key:<40} {json.dumps(value):<20} {SETTINGS[key].help}")
+        note = " (stored in plain text: `connector keys rotate` seals it)" \
+            if isinstance(value, SealedSetting) and value.legacy else ""
+        click.echo(f"{key:<40} {json.dumps(shown(value, box), ensure_ascii=False):<20} {SETTINGS[key].help}{note}")
 
 
 @shops.command("set")
@@ -29,8 +32,8 @@ def shops_settings(shop_name: str) -> None:
 @click.argument("value")
 @_fail_cleanly
 def shops_set(shop_name: str, key: str, value: str) -> None:
-    """Set one of a shop's settings; VALUE is JSON (true, 7, "text", {"a": 1})."""
-    from connector.services.shop_settings import set_setting
+    """Set one of a shop's settings; VALUE is JSON (true, 7, "text", {"a": 1}). Secret ones are sealed."""
+    from connector.services.shop_settings import SETTINGS, redact_url, set_setting
     from connector.services.shops import resolve_shop
 
     try:
@@ -39,5 +42,7 @@ def shops_set(shop_name: str, key: str, value: str) -> None:
         parsed = value  # a bare word is a string
     c = _container(auto_upgrade=True)
     info = resolve_shop(c.uow(), shop_name)
-    set_setting(c.uow(), info.id, key, parsed)
-    click.echo(f"{info.domain}: {key} = {json.dumps(parsed)}")
+    secret = key in SETTINGS and SETTINGS[key].secret and parsed != ""
+    set_setting(c.uow(), info.id, key, parsed, box=c.box if secret else None)
+    echoed = redact_url(str(parsed)) if secret else parsed
+    click.echo(f"{info.domain}: {key} = {json.dumps(echoed, ensure_ascii=False)}")

@@ -10,6 +10,9 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from connector.domain.errors import ConfigError, CredentialsError
 from connector.domain.model import ShopCredentials
 
+FERNET_PREFIX = "gAAAAA"
+"""Every Fernet token starts with the base64 of version byte 0x80 and a timestamp's zero high bytes."""
+
 
 class CredentialBox:
     """Encrypts and decrypts ShopCredentials with CONNECTOR_SECRET_KEY.

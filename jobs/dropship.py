@@ -57,7 +57,8 @@ def deliver_alerts(shop_id: int) -> int:
     from connector.services.dropship_alerts import deliver_alerts as deliver
 
     c = runtime.container()
-    return deliver(c.uow, _mailer(), c.settings.smtp_from, shop_id)
+    return deliver(c.uow, _mailer(), c.settings.smtp_from, shop_id,
+                   box=c.box if c.settings.secret_key else None)
 
 
 def route_dropship(shop_id: int) -> int:

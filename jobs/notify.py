@@ -36,6 +36,7 @@ def build_notifier(c: Container) -> Notifier:
         order_admin=lambda shop_id: order_admin_for(c, shop_id),
         default_sender=settings.smtp_from,
         schedule_check=check_scheduler(c),
+        box=c.box if settings.secret_key else None,
     )
 
 

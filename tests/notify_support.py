@@ -74,11 +74,11 @@ class Harness:
         self.links = LinkSigner(self.secret, BASE_URL)
         self.notifier = Notifier(uow=self.container.uow, mailer=self.mailer, links=self.links,
                                  order_admin=lambda shop_id: self.admin, default_sender="orders@tea.example",
-                                 today=lambda: self.today)
+                                 today=lambda: self.today, box=self.container.box)
         self._orders = 0
 
     def set(self, key: str, value: Any) -> None:
-        set_setting(self.container.uow(), self.shop_id, key, value)
+        set_setting(self.container.uow(), self.shop_id, key, value, box=self.container.box)
 
     def backorder(self, *, expected: date | None, ordered: date = TODAY, email: str | None = "ada@example.com",
                   sku: str = "TEA-1", quantity: int = 2, promised: date | None = None,

@@ -158,6 +158,6 @@ def _send(notifier: Notifier, channel: str, shop: notify_settings.ShopNotifySett
         return
     from adapters.notify.slack import SlackWebhook
 
-    SlackWebhook(shop.slack_webhook_url, timeout=slack_timeout).post(
+    SlackWebhook(notify_settings.open_slack_url(shop, notifier.box), timeout=slack_timeout).post(
         f":warning: {subject}", fields={LABELS[k]: str(context[v]) for k, v in
                                         (("count", "count"), ("age_days", "oldest_days"), ("value", "value"))})

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from connector.crypto import CredentialBox
 from connector.db.models import Shop, utcnow
 from connector.db.models_dropship import DropshipAlert
 from connector.db.uow import UnitOfWork
@@ -36,8 +37,9 @@ TITLES = {"supplier_rejected": "a supplier refused a drop-ship order",
 
 
 def deliver_alerts(uow_factory: Callable[[], UnitOfWork], mailer: Mailer | None, default_sender: str,
-                   shop_id: int, *, slack_timeout: float = 10.0) -> int:
-    """Send every undelivered drop-ship alert of the shop; returns how many went out."""
+                   shop_id: int, *, slack_timeout: float = 10.0, box: CredentialBox | None = None) -> int:
+    """Send every undelivered drop-ship alert of the shop; returns how many went out. ``box`` unseals
+    the shop's Slack webhook URL (needed when one is stored)."""
     shop = notify_settings.load(uow_factory(), shop_id)
     wanted = [name for name, on in (("email", shop.alert_email and mailer is not None),
                                     ("slack", shop.slack_webhook_url)) if on]
@@ -63,7 +65,7 @@ def deliver_alerts(uow_factory: Callable[[], UnitOfWork], mailer: Mailer | None,
         retry = False
         for channel in wanted:
             try:
-                _send(channel, mailer, shop, context, alert_id, default_sender, slack_timeout)
+                _send(channel, mailer, shop, context, alert_id, default_sender, slack_timeout, box)
             except DeliveryUnavailable as exc:
                 retry = True
                 log.warning("drop-ship alert not delivered yet", extra={"shop_id": shop_id, "alert_id": alert_id,
@@ -83,7 +85,7 @@ def deliver_alerts(uow_factory: Callable[[], UnitOfWork], mailer: Mailer | None,
 
 
 def _send(channel: str, mailer: Mailer | None, shop: notify_settings.ShopNotifySettings, context: dict[str, Any],
-          alert_id: int, default_sender: str, slack_timeout: float) -> None:
+          alert_id: int, default_sender: str, slack_timeout: float, box: CredentialBox | None) -> None:
     if channel == "email":
         assert mailer is not None
         email = notify_email.build(KIND, context, sender_name=context["shop_name"],
@@ -94,8 +96,8 @@ def _send(channel: str, mailer: Mailer | None, shop: notify_settings.ShopNotifyS
     from adapters.notify.slack import SlackWebhook
 
     subject = notify_email.SUBJECTS[KIND].format(**context)
-    SlackWebhook(shop.slack_webhook_url, timeout=slack_timeout).post(f":warning: {subject}",
-                                                                     fields={"What happened": context["message"]})
+    SlackWebhook(notify_settings.open_slack_url(shop, box), timeout=slack_timeout).post(
+        f":warning: {subject}", fields={"What happened": context["message"]})
 
 
 def list_alerts(uow: UnitOfWork, shop_id: int) -> list[dict[str, Any]]:

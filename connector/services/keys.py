@@ -14,14 +14,13 @@ from dataclasses import dataclass, field
 from cryptography.fernet import InvalidToken
 from sqlalchemy import String, Text, select, update
 
-from connector.crypto import CredentialBox
+from connector.crypto import FERNET_PREFIX, CredentialBox
 from connector.db.models import Base
 from connector.db.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-FERNET_PREFIX = "gAAAAA"
-"""Every Fernet token starts with the base64 of version byte 0x80 and a timestamp's zero high bytes."""
+__all__ = ["FERNET_PREFIX", "RotationReport", "rotate_all"]
 
 
 @dataclass
@@ -29,6 +28,8 @@ class RotationReport:
     rotated: dict[str, int] = field(default_factory=dict)
     unreadable: list[str] = field(default_factory=list)
     """table.column#id of tokens no configured key decrypts (left as they were)."""
+    sealed: int = 0
+    """Secret shop settings found in plain text (stored before sealing existed) and sealed now."""
 
 
 def rotate_all(uow: UnitOfWork, box: CredentialBox) -> RotationReport:
@@ -55,5 +56,10 @@ def rotate_all(uow: UnitOfWork, box: CredentialBox) -> RotationReport:
                     name = f"{table.name}.{column.name}"
                     report.rotated[name] = report.rotated.get(name, 0) + 1
         uow.commit()
-    log.info("secrets re-encrypted", extra={"rotated": report.rotated, "unreadable": len(report.unreadable)})
+    import connector.services.notify_settings  # noqa: F401 - registers the secret shop settings
+    from connector.services.shop_settings import seal_plaintext_secrets
+
+    report.sealed = seal_plaintext_secrets(uow, box)
+    log.info("secrets re-encrypted", extra={"rotated": report.rotated, "unreadable": len(report.unreadable),
+                                            "sealed": report.sealed})
     return report

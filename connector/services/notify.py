@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from connector.crypto import CredentialBox
 from connector.db.models import Backorder, utcnow
 from connector.db.models_notify import DelayDecision, DiscountCode, Message, NotifyState
 from connector.db.uow import UnitOfWork
@@ -52,6 +53,8 @@ class Notifier:
     """Records a durable run of jobs.notify.confirm_cancellation(*args) due in that many seconds, in
     the given open session's transaction (None: a transaction of its own); built by jobs/notify.py.
     None: nothing can be scheduled (a cancellation the store is still carrying out stays pending)."""
+    box: CredentialBox | None = None
+    """Unseals the shop's Slack webhook URL where the Slack adapter is built (None: no secret key)."""
 
 
 @dataclass

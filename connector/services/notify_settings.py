@@ -10,9 +10,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from connector.crypto import CredentialBox
 from connector.db.uow import UnitOfWork
+from connector.domain.errors import ConfigError, CredentialsError, DeliveryRejected
 from connector.domain.notify import DelayPolicy, Policy
-from connector.services.shop_settings import all_settings, register
+from connector.services.shop_settings import SealedSetting, all_settings, register
 
 EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 
@@ -65,8 +67,8 @@ register("alerts.thresholds", {"count": None, "age_days": None, "value": None},
          'pile-up alert per SKU: {"count": N, "age_days": N, "value": N} (null: off)', _thresholds)
 register("alerts.email", "", "where pile-up alerts are emailed (default: notify.support_email)",
          _email_or_empty)
-register("alerts.slack_webhook_url", "", "Slack incoming webhook URL for pile-up alerts",
-         lambda v: v == "" or (isinstance(v, str) and v.startswith(("https://", "http://"))))
+register("alerts.slack_webhook_url", "", "Slack incoming webhook URL for pile-up alerts (sealed at rest)",
+         lambda v: v == "" or (isinstance(v, str) and v.startswith(("https://", "http://"))), secret=True)
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,8 @@ class ShopNotifySettings:
     consolation_valid_days: int
     alert_thresholds: dict[str, float]
     alert_email: str
-    slack_webhook_url: str
+    slack_webhook_url: SealedSetting | None
+    """Sealed; opened (SealedSetting.open) only where the Slack adapter is built. None: no Slack."""
 
 
 def load(uow: UnitOfWork, shop_id: int) -> ShopNotifySettings:
@@ -102,5 +105,15 @@ def load(uow: UnitOfWork, shop_id: int) -> ShopNotifySettings:
         consolation_valid_days=int(consolation.get("valid_days", 90)),
         alert_thresholds={k: float(v) for k, v in values["alerts.thresholds"].items() if v is not None},
         alert_email=values["alerts.email"] or values["notify.support_email"],
-        slack_webhook_url=values["alerts.slack_webhook_url"],
+        slack_webhook_url=values["alerts.slack_webhook_url"] or None,
     )
+
+
+def open_slack_url(settings: ShopNotifySettings, box: CredentialBox | None) -> str:
+    """The shop's Slack webhook URL, unsealed: only for building the Slack adapter, never to show."""
+    if settings.slack_webhook_url is None:
+        raise DeliveryRejected("slack: no alerts.slack_webhook_url configured")
+    try:
+        return settings.slack_webhook_url.open(box)
+    except (ConfigError, CredentialsError) as exc:
+        raise DeliveryRejected(f"slack: the stored webhook URL cannot be unsealed ({exc})") from None

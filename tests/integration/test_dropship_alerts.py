@@ -39,14 +39,14 @@ def deliver(stack, shop_id: int) -> int:  # type: ignore[no-untyped-def]
     from adapters.notify.smtp import SmtpMailer
 
     c = stack.container
-    return deliver_alerts(c.uow, SmtpMailer.from_settings(c.settings), c.settings.smtp_from, shop_id)
+    return deliver_alerts(c.uow, SmtpMailer.from_settings(c.settings), c.settings.smtp_from, shop_id, box=c.box)
 
 
 def test_an_alert_goes_by_email_and_slack_once(stack, slack):
     url, received = slack
     info = shop(stack, "shopify")
     set_setting(stack.container.uow(), info.id, "alerts.email", MERCHANT)
-    set_setting(stack.container.uow(), info.id, "alerts.slack_webhook_url", url)
+    set_setting(stack.container.uow(), info.id, "alerts.slack_webhook_url", url, box=stack.container.box)
     assert alert(stack.container.uow(), info.id, "store_refused_fulfillment", "k-1", "Order #1001 refused: closed.")
     assert not alert(stack.container.uow(), info.id, "store_refused_fulfillment", "k-1", "again")  # recorded once
 
