@@ -9,6 +9,7 @@ from connector import (
     cli_install,  # noqa: E402, F401
     cli_jobs,  # noqa: E402, F401
     cli_notify,  # noqa: E402, F401
+    cli_scopes,  # noqa: E402, F401
     cli_shop_settings,  # noqa: E402, F401
     cli_supply,  # noqa: E402, F401
 )

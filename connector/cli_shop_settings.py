@@ -42,6 +42,10 @@ def shops_set(shop_name: str, key: str, value: str) -> None:
         parsed = value  # a bare word is a string
     c = _container(auto_upgrade=True)
     info = resolve_shop(c.uow(), shop_name)
+    from connector.services.scopes import check_before_setting
+
+    for warning in check_before_setting(c, info.id, key, parsed):  # MissingScopes: names them, gives the link
+        click.echo(warning, err=True)
     secret = key in SETTINGS and SETTINGS[key].secret and parsed != ""
     set_setting(c.uow(), info.id, key, parsed, box=c.box if secret else None)
     echoed = redact_url(str(parsed)) if secret else parsed

@@ -1,6 +1,9 @@
 """One choke point for Shopify's GraphQL Admin API: auth, cost-based throttling, error mapping.
 
-Transport failures (timeouts, 5xx, 429 with Retry-After) are retried by ``adapters.http``.
+Transport failures (timeouts, 5xx, 429 with Retry-After) are retried by ``adapters.http`` for
+queries. A mutation is resent after a timeout or 5xx only when it carries ``@idempotent(key:)``
+(Shopify applies a keyed mutation once); any other mutation that may have landed raises
+OutcomeUncertain after one attempt, and the job that sent it reads back before trying again.
 On top of that this client reads ``extensions.cost.throttleStatus`` from every response, waits
 out THROTTLED answers (a throttled call waits, it does not fail a sync) and turns a 200 that
 carries ``errors`` into ``PlatformRejected``. The access token never reaches a log or an error.
@@ -9,6 +12,7 @@ carries ``errors`` into ``PlatformRejected``. The access token never reaches a l
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -17,17 +21,28 @@ from typing import Any
 import requests
 
 from adapters.http import HttpTransport
+from connector.domain import shopify_access
 from connector.domain.errors import ConfigError, PlatformRejected, PlatformThrottled
+from connector.domain.shopify_access import AccessDenied
 
 log = logging.getLogger(__name__)
 
-DEFAULT_API_VERSION = "2026-04"
+DEFAULT_API_VERSION = shopify_access.DEFAULT_API_VERSION
 DEFAULT_MAX_THROTTLE_WAIT = 300.0
 """Seconds one call may spend waiting on THROTTLED answers before it gives up."""
 MAX_THROTTLE_RETRIES = 100
 FALLBACK_THROTTLE_WAIT = 1.0
 """Seconds to wait on a THROTTLED answer that carries no cost block."""
 MIN_THROTTLE_WAIT = 0.05
+
+_MUTATION = re.compile(r"\A(?:\s|#[^\n]*)*mutation\b")
+_IDEMPOTENT = re.compile(r"@idempotent\s*\(\s*key\s*:")
+
+
+def resend_safe(document: str) -> bool:
+    """Whether ``document`` may be sent again after a timeout or 5xx: a query (a read), or a
+    mutation that carries Shopify's ``@idempotent(key:)`` directive."""
+    return not _MUTATION.match(document) or bool(_IDEMPOTENT.search(document))
 
 
 @dataclass(frozen=True)
@@ -150,6 +165,9 @@ class ShopifyGraphQL:
                 waited += delay
                 continue
             errors = body.get("errors")
+            denied = access_denied(self.shop_domain, errors)
+            if denied is not None:
+                raise denied
             if errors:
                 raise PlatformRejected(
                     f"shopify {self.shop_domain}: GraphQL errors: {_error_messages(errors)}"
@@ -169,6 +187,7 @@ class ShopifyGraphQL:
         response = self.transport.request(
             "POST",
             self.endpoint,
+            resend_safe=resend_safe(document),
             json=payload,
             headers={"X-Shopify-Access-Token": self._access_token, "Accept": "application/json"},
         )
@@ -184,6 +203,13 @@ class ShopifyGraphQL:
         return body
 
     def _log_deprecation(self, response: requests.Response) -> None:
+        served = response.headers.get("X-Shopify-API-Version")
+        if served and served != self.api_version:
+            log.warning(
+                "shopify served API version %s instead of %s (the requested one is no longer supported)",
+                served, self.api_version,
+                extra={"shop": self.shop_domain, "api_version": self.api_version, "served_version": served},
+            )
         reason = response.headers.get("X-Shopify-API-Deprecated-Reason")
         if reason:
             log.warning(
@@ -249,6 +275,23 @@ def _cost_block(body: Mapping[str, Any]) -> Mapping[str, Any] | None:
         return None
     cost = extensions.get("cost")
     return cost if isinstance(cost, Mapping) else None
+
+
+def access_denied(shop_domain: str, errors: Any) -> AccessDenied | None:
+    """Shopify's ``ACCESS_DENIED`` errors (a scope the app was not granted) as one AccessDenied, else None."""
+    if not isinstance(errors, list):
+        return None
+    denied = [e for e in errors if isinstance(e, Mapping) and isinstance(e.get("extensions"), Mapping)
+              and e["extensions"].get("code") == "ACCESS_DENIED"]
+    if not denied:
+        return None
+    fields = tuple(str((e.get("path") or ["?"])[0]) for e in denied)
+    required = tuple(sorted({scope for e in denied
+                             for scope in re.findall(r"`([a-z_]+)`", str(e["extensions"].get("requiredAccess", "")))}))
+    needs = f"; needs {' or '.join(required)}" if required else ""
+    return AccessDenied(f"shopify {shop_domain}: access denied for {', '.join(fields)}{needs} "
+                        f"(a scope the shop has not granted: re-authorise the app): {_error_messages(denied)}",
+                        fields=fields, required=required)
 
 
 def _error_messages(errors: Any) -> str:

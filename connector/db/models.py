@@ -80,6 +80,9 @@ class Shop(Base):
     token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     refresh_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     token_refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    scopes_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When ``scopes`` was last read from Shopify (currentAppInstallation.accessScopes); None: only the
+    token grant's ``scope`` is known (0014). See connector/domain/shopify_access.py."""
 
 
 class WebhookEvent(Base):

@@ -20,6 +20,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from connector.domain.errors import PermanentError, PlatformAuthError
+
 API_VERSIONS: tuple[str, ...] = ("2026-04",)
 """Admin API versions every document is validated against, newest last."""
 
@@ -96,7 +98,7 @@ FEATURES: tuple[Feature, ...] = (
     Feature("notify", "cancel and refund orders the customer gave up on (orderCancel, refundCreate)",
             ("write_orders",), (), _always),
     Feature("promise", "read the delivery promise on the order's fulfillment orders",
-            ("read_merchant_managed_fulfillment_orders",), ("promise.shopify_delivery_method",),
+            ("read_orders", "read_merchant_managed_fulfillment_orders"), ("promise.shopify_delivery_method",),
             _on("promise.shopify_delivery_method")),
     Feature("publish_dates", "write the in-stock date on product pages (metafieldsSet, metafieldsDelete)",
             ("write_products",), ("publish.dates",), _on("publish.dates")),
@@ -104,12 +106,13 @@ FEATURES: tuple[Feature, ...] = (
             ("write_products",), ("publish.toggle_backorders",), _on("publish.toggle_backorders")),
     Feature("consolation", "consolation discount codes for long slips (discountCodeBasicCreate, "
             "discountCodeFreeShippingCreate, codeDiscountNodeByCode)",
-            ("write_discounts",), ("notify.consolation",), _consolation_on),
+            ("read_orders", "write_discounts"), ("notify.consolation",), _consolation_on),
     Feature("dropship", "drop-ship lines: fulfillment orders, move, fulfillmentCreate with tracking",
             ("write_orders", "write_merchant_managed_fulfillment_orders"), ("dropship.enabled",),
             _on("dropship.enabled")),
     Feature("holds", "hold waiting lines (fulfillmentOrderHold, fulfillmentOrderReleaseHold)",
-            ("write_merchant_managed_fulfillment_orders",), ("dropship.enabled", "dropship.hold_waiting_lines"),
+            ("read_orders", "write_merchant_managed_fulfillment_orders"),
+            ("dropship.enabled", "dropship.hold_waiting_lines"),
             _holds_on),
     Feature("fulfillment_service", "run as a fulfillment service (fulfillmentServiceCreate, "
             "assignedFulfillmentOrders, accept/reject requests, fulfillmentCreate)",
@@ -148,3 +151,31 @@ def gaps(values: Mapping[str, Any], granted: Iterable[str]) -> list[ScopeGap]:
             if lacking:
                 found.append(ScopeGap(feature, lacking))
     return found
+
+
+class AccessDenied(PlatformAuthError):
+    """Shopify refused a call for want of an access scope (GraphQL ``ACCESS_DENIED``).
+
+    ``required`` is Shopify's ``requiredAccess`` text (which scopes would do), ``fields`` the refused
+    fields. Retrying cannot help: the merchant must grant the scope (re-authorise the app)."""
+
+    def __init__(self, message: str, *, fields: tuple[str, ...] = (), required: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.fields = fields
+        self.required = required
+
+
+class MissingScopes(PermanentError):
+    """A feature was turned on for a shop that did not grant the scopes it calls for."""
+
+    def __init__(self, shop: str, gaps: list[ScopeGap], reauthorize_url: str | None) -> None:
+        lacking = minimal(s for g in gaps for s in g.missing)
+        features = ", ".join(g.feature.name for g in gaps)
+        where = f"; re-authorise the app to grant them: {reauthorize_url}" if reauthorize_url else \
+            "; re-authorise the app (open it from the shop's admin) to grant them"
+        super().__init__(f"shop {shop}: {features} needs access scopes the shop has not granted: "
+                         f"{', '.join(lacking)}{where}")
+        self.shop = shop
+        self.missing = lacking
+        self.gaps = gaps
+        self.reauthorize_url = reauthorize_url

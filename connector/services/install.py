@@ -122,8 +122,16 @@ def complete_shopify_install(container: Container, params: Mapping[str, Any]) ->
         raise InstallRejected(f"Shopify refused the authorization code: {type(exc).__name__}", 400) from None
     shop_id = _store_shopify_grant(container, shop, grant)
     log.info("shopify shop installed", extra={"shop": shop, "shop_id": shop_id, "scopes": grant.scope})
+    record_after_install(container, shop_id)
     _subscribe_after_install(container, shop_id)
     return shop_id
+
+
+def record_after_install(container: Container, shop_id: int) -> None:
+    """Read the scopes the merchant actually granted (currentAppInstallation) onto the shop."""
+    from connector.services.scopes import record_after_install as record
+
+    record(container, shop_id)
 
 
 def _store_shopify_grant(container: Container, domain: str, grant: oauth.TokenGrant) -> int:
@@ -180,6 +188,7 @@ def embedded_session(container: Container, token: str) -> EmbeddedSession:
         raise InstallRejected(f"token exchange refused: {type(exc).__name__}", 401) from None
     shop_id = _store_shopify_grant(container, shop, grant)
     log.info("shopify shop installed by token exchange", extra={"shop": shop, "shop_id": shop_id})
+    record_after_install(container, shop_id)
     _subscribe_after_install(container, shop_id)
     return EmbeddedSession(shop_id, shop, str(claims.get("sub", "")), exchanged=True)
 

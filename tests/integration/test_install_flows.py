@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 
 from connector.db.models import utcnow
 from connector.db.models_install import OAuthState, PendingConnect
+from connector.domain.shopify_access import DEFAULT_SCOPES
 from connector.sandbox.stack import LocalStack, start_stack
 from tests.install_flows import (
     approve,
@@ -48,7 +49,8 @@ def test_a_shopify_install_stores_an_expiring_offline_token_and_subscribes_the_c
     creds = stack.container.box.open(shop.credentials)
     assert creds.access_token in stack.sandbox.shopify.oauth.tokens_of(NEW_SHOP)
     assert creds.extra["refresh_token"].startswith("shprt_")
-    assert shop.token_expires_at is not None and shop.scopes == "write_orders,write_products,read_inventory"
+    assert shop.token_expires_at is not None and shop.scopes == ",".join(DEFAULT_SCOPES)
+    assert shop.scopes_checked_at is not None  # read back from currentAppInstallation
     subscribed = {(s["topic"], s["uri"]) for s in stack.sandbox.shopify.graphql.webhook_subscriptions.list(NEW_SHOP)}
     assert subscribed == {(t, f"{stack.url}/webhooks/shopify")
                           for t in ("ORDERS_CREATE", "ORDERS_UPDATED", "ORDERS_CANCELLED", "APP_UNINSTALLED")}

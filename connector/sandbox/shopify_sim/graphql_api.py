@@ -18,6 +18,7 @@ from graphql import (
     validate,
 )
 
+from connector.sandbox.shopify_sim.access import APP_SCOPES, denied_fields
 from connector.sandbox.shopify_sim.cost import MAX_QUERY_COST, LeakyBucket, requested_cost
 from connector.sandbox.shopify_sim.pagination import connection, order_filter
 from connector.sandbox.shopify_sim.store import (
@@ -95,8 +96,14 @@ class AdminGraphQL:
             self._buckets[shop.domain] = self._bucket_factory()
         return self._buckets[shop.domain]
 
-    def handle(self, shop: Shop, body: Mapping[str, Any]) -> dict[str, Any]:
-        """One POST body in, one Shopify-shaped JSON response out (always HTTP 200)."""
+    def handle(self, shop: Shop, body: Mapping[str, Any], *, granted: frozenset[str] | None = None,
+               schema: GraphQLSchema | None = None) -> dict[str, Any]:
+        """One POST body in, one Shopify-shaped JSON response out (always HTTP 200).
+
+        ``schema`` is the schema of the API version asked for (default: the simulator's own);
+        ``granted`` the access scopes of the token (None: every scope): a root field outside them is
+        refused with ACCESS_DENIED, as Shopify does, and nothing of the operation runs."""
+        schema = schema or self.schema
         query = body.get("query")
         variables = body.get("variables") or {}
         if not isinstance(query, str) or not query.strip():
@@ -107,11 +114,14 @@ class AdminGraphQL:
             document = parse(query)
         except GraphQLError as error:
             return {"errors": [_shopify_error(error)]}
-        errors = validate(self.schema, document)
+        errors = validate(schema, document)
         if errors:
             return {"errors": [_shopify_error(e) for e in errors]}
+        denied = denied_fields(document, body.get("operationName"), granted)
+        if denied:
+            return {"data": {error["path"][0]: None for error in denied}, "errors": denied}
         bucket = self.bucket(shop)
-        cost = requested_cost(self.schema, document, variables, body.get("operationName"))
+        cost = requested_cost(schema, document, variables, body.get("operationName"))
         limit = min(MAX_QUERY_COST, bucket.size)
         if cost > limit:
             return {
@@ -137,9 +147,10 @@ class AdminGraphQL:
                 },
             }
         result = execute_sync(
-            self.schema,
+            schema,
             document,
             root_value=self._root(shop),
+            context_value={"granted": granted},
             variable_values=variables,
             operation_name=body.get("operationName"),
         )
@@ -181,7 +192,14 @@ class AdminGraphQL:
         def tags_remove(info: Any, id: str, tags: list[str]) -> dict[str, Any]:  # noqa: A002
             return self._tags(shop, id, tags, add=False)
 
+        def current_installation(info: Any) -> dict[str, Any]:
+            granted = (info.context or {}).get("granted")
+            handles = sorted(granted) if granted is not None else list(APP_SCOPES)
+            return {"id": "gid://shopify/AppInstallation/1",
+                    "accessScopes": [{"handle": h, "description": h.replace("_", " ")} for h in handles]}
+
         roots: dict[str, Any] = {
+            "currentAppInstallation": current_installation,
             "nodes": nodes,
             "node": lambda info, id: self._node(shop, id),
             "order": lambda info, id: self._node(shop, id, "Order"),

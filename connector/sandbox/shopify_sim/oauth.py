@@ -60,9 +60,12 @@ def session_token(shop: str, api_key: str, secret: str, *, now: float | None = N
 
 class OAuthServer:
     def __init__(self, sim: ShopifySimulator, api_key: str, *, clock: Callable[[], float] = time.time,
-                 access_ttl: float = 3600.0, refresh_ttl: float = 90 * 86400.0) -> None:
+                 access_ttl: float = 3600.0, refresh_ttl: float = 90 * 86400.0,
+                 app_scopes: str = "write_orders,write_products,read_inventory") -> None:
         self.sim = sim
         self.api_key = api_key
+        self.app_scopes = app_scopes
+        """What a token exchange grants: the scopes of the app's configuration (managed install)."""
         self.clock = clock
         self.access_ttl = access_ttl
         self.refresh_ttl = refresh_ttl
@@ -83,6 +86,14 @@ class OAuthServer:
         if record is None or (record.expires_at is not None and record.expires_at <= self.clock()):
             return None
         return self.sim.shops.get(record.shop)
+
+    def scopes_for_token(self, token: str) -> frozenset[str] | None:
+        """The scopes granted with a token this server issued (what the authorize page approved)."""
+        from connector.sandbox.shopify_sim.access import parse_scopes
+
+        with self._lock:
+            record = self._tokens.get(token)
+        return parse_scopes(record.scope) if record is not None else frozenset()
 
     def expire_tokens(self, shop: str) -> None:
         """Every access token of the shop expires now (the refresh token stays valid)."""
@@ -179,7 +190,7 @@ class OAuthServer:
             shop = str(claims["dest"]).removeprefix("https://").rstrip("/")
             self._ensure_shop(shop)
             self.grants.append(grant)
-            return self._grant(shop, "write_orders,write_products,read_inventory", expiring), 200
+            return self._grant(shop, self.app_scopes, expiring), 200
         self.refused.append(grant)
         return {"error": "unsupported_grant_type"}, 400
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict
@@ -13,6 +14,7 @@ from typing import Any
 from flask import Flask, Response, jsonify, request
 from graphql import GraphQLSchema
 
+from connector.sandbox.shopify_sim.access import APP_SCOPES, parse_scopes
 from connector.sandbox.shopify_sim.cost import LeakyBucket
 from connector.sandbox.shopify_sim.ext_orders_admin import set_current_quantity
 from connector.sandbox.shopify_sim.graphql_api import AdminGraphQL, build_cached_schema, subset_sdl
@@ -46,27 +48,39 @@ class ShopifySimulator:
         restore_rate: float = 100.0,
         bucket_size: float = 1000.0,
         schema: GraphQLSchema | None = None,
+        versions: Mapping[str, GraphQLSchema | str] | None = None,
     ) -> None:
+        """``versions`` maps each Admin API version the simulator serves to its schema (or SDL);
+        default: ``config["api_version"]`` with ``schema`` / ``schema_sdl`` / the subset. A seeded
+        shop's ``scopes`` (list or comma string) are its token's granted scopes (default: all);
+        ``config["app_scopes"]`` what a token exchange (managed install) grants."""
         self.api_secret = str(config.get("api_secret") or "")
         self.api_version = str(config.get("api_version") or "2026-04")
         self.webhook_url = webhook_url
         self._ids = IdSequence()
         self._lock = threading.RLock()
         self.shops: dict[str, Shop] = {}
+        self.granted: dict[str, frozenset[str] | None] = {}
+        """Seeded shops' granted scopes (None: every scope)."""
         for seed in config.get("shops", []):
             shop = build_shop(seed, self._ids)
             self.shops[shop.domain] = shop
+            self.granted[shop.domain] = parse_scopes(seed.get("scopes"))
         self.graphql = AdminGraphQL(
             schema or build_cached_schema(schema_sdl or subset_sdl()),
             lambda: LeakyBucket(bucket_size, restore_rate),
             on_order_changed=self._touch,
         )
+        self.versions: dict[str, GraphQLSchema] = {
+            version: build_cached_schema(sdl) if isinstance(sdl, str) else sdl
+            for version, sdl in (versions or {self.api_version: self.graphql.schema}).items()}
         self.webhooks = WebhookSender(self.api_secret, self.api_version)
         self._failures: list[int] = []
         self.admin_calls = 0
         from connector.sandbox.shopify_sim.oauth import OAuthServer
 
-        self.oauth = OAuthServer(self, str(config.get("api_key") or "sandbox-api-key"))
+        self.oauth = OAuthServer(self, str(config.get("api_key") or "sandbox-api-key"),
+                                 app_scopes=",".join(sorted(parse_scopes(config.get("app_scopes")) or APP_SCOPES)))
         self.app = self._create_app()
 
     # -- merchant actions -------------------------------------------------------------------------
@@ -215,6 +229,23 @@ class ShopifySimulator:
         with self._lock:
             self._failures.extend([status] * count)
 
+    def set_scopes(self, shop_domain: str, scopes: Sequence[str] | None) -> None:
+        """The merchant changes a seeded shop's grant (None: every scope); tokens from OAuth keep theirs."""
+        with self._lock:
+            self.shop(shop_domain)
+            self.granted[shop_domain] = parse_scopes(scopes)
+
+    def schema_for(self, version: str) -> tuple[str, GraphQLSchema] | None:
+        """The version that answers a request for ``version`` and its schema: the version itself when
+        served; a retired quarterly version falls forward to the oldest one served (as Shopify does);
+        anything else (malformed, not released) has none (404)."""
+        if version in self.versions:
+            return version, self.versions[version]
+        oldest = min(self.versions)
+        if re.fullmatch(r"20\d\d-(01|04|07|10)", version) and version < oldest:
+            return oldest, self.versions[oldest]
+        return None
+
     @property
     def throttled_count(self) -> int:
         return self.graphql.throttled_count
@@ -247,16 +278,23 @@ class ShopifySimulator:
             if failure is not None:
                 headers = {"Retry-After": "0.01"} if failure == 429 else {}
                 return jsonify({"errors": "Simulated failure"}), failure, headers
+            served = self.schema_for(version)
+            if served is None:
+                return jsonify({"errors": "Not Found"}), 404
             token = request.headers.get("X-Shopify-Access-Token", "")
             shop = next((s for s in self.shops.values() if token and s.access_token == token), None)
-            shop = shop or self.oauth.shop_for_token(token)  # tokens issued by the OAuth flows
+            granted = self.granted.get(shop.domain) if shop is not None else None
+            if shop is None:  # tokens issued by the OAuth flows carry the scopes granted with them
+                shop = self.oauth.shop_for_token(token)
+                granted = self.oauth.scopes_for_token(token)
             if shop is None:
                 return jsonify(INVALID_TOKEN), 401
             body = request.get_json(silent=True)
             if not isinstance(body, dict):
                 return jsonify({"errors": {"query": "Required parameter missing or invalid"}}), 400
             with self._lock:
-                return jsonify(self.graphql.handle(shop, body))
+                answer = self.graphql.handle(shop, body, granted=granted, schema=served[1])
+            return jsonify(answer), 200, {"X-Shopify-API-Version": served[0]}
 
         app.register_blueprint(self.oauth.blueprint())
         from connector.sandbox.shopify_sim.ext_install import subscriptions_of
@@ -312,6 +350,13 @@ class ShopifySimulator:
         @app.post("/_sandbox/redeliver")
         def control_redeliver() -> tuple[Response, int]:
             return jsonify(_delivery_json(self.redeliver(str(_json().get("webhook_id"))))), 202
+
+        @app.post("/_sandbox/scopes")
+        def control_scopes() -> Response:
+            data = _json()
+            self.set_scopes(_shop_param(data), data.get("scopes"))
+            granted = self.granted[_shop_param(data)]
+            return jsonify({"scopes": sorted(granted) if granted is not None else None})
 
         @app.post("/_sandbox/failures")
         def control_failures() -> Response:
