@@ -222,7 +222,12 @@ def jobs_run(name: str, shop_name: str | None) -> None:
             initial_lookback=timedelta(hours=settings.reconcile_initial_lookback_hours),
             progress=lambda seen: bar.update(1),
         )
-    click.echo(f"orders seen: {report_.seen}; outcomes: {report_.outcomes}; orders marked: {report_.marked}")
+    if report_.alerted:  # the store refused to mark some orders: tell the merchant (once per order)
+        from jobs.dropship import deliver_alerts
+
+        deliver_alerts(info.id)
+    click.echo(f"orders seen: {report_.seen}; outcomes: {report_.outcomes}; orders marked: {report_.marked}"
+               + (f"; refused by the store: {len(report_.refused)}" if report_.refused else ""))
 
 
 @main.command()
@@ -362,6 +367,8 @@ def sandbox(seed: str | None, webhook_url: str, shopify_port: int, woocommerce_p
         running.stop()
 
 
+    click.echo("run the connector against these in development mode (they are on loopback, over http): "
+               "CONNECTOR_ALLOW_PRIVATE_TARGETS=true")
 @main.command()
 @_fail_cleanly
 def demo() -> None:

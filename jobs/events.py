@@ -18,6 +18,10 @@ def process_event(event_id: int) -> str:
                                    lease=timedelta(seconds=c.settings.event_lease_seconds))
     if outcome.retry_in is not None:
         c.queue.enqueue(PROCESS_EVENT, event_id, delay_seconds=outcome.retry_in)
+    if outcome.alerts and outcome.shop_id is not None:  # the store refused to mark an order: tell the merchant
+        from jobs.dropship import deliver_alerts
+
+        deliver_alerts(outcome.shop_id)
     if outcome.status == "done":  # a capture may have opened backorders: give them their dates
         shop_id = outcome.shop_id
         if shop_id is not None:  # recorded (job_runs) and coalesced: one waiting refresh per shop

@@ -16,14 +16,28 @@ def reconcile(shop_id: int) -> reconciliation.ReconcileReport:
     """Capture every order the store changed since the last watermark (with an overlap)."""
     c = runtime.container()
     settings = c.settings
-    return reconciliation.reconcile_shop(
+    report = reconciliation.reconcile_shop(
         c.uow(), c.platform_for(shop_id), shop_id,
         overlap=timedelta(minutes=settings.reconcile_overlap_minutes),
         initial_lookback=timedelta(hours=settings.reconcile_initial_lookback_hours),
     )
+    if report.alerted:
+        _deliver_alerts(shop_id)
+    return report
 
 
 def sync_marks(shop_id: int) -> int:
-    """Write backorder marks the store has not been told about yet."""
+    """Write backorder marks the store has not been told about yet; returns how many were written.
+    An order the store refuses is recorded on the order and the merchant alerted once."""
     c = runtime.container()
-    return marks.sync_marks(c.uow(), c.platform_for(shop_id), shop_id)
+    report = marks.write_marks(c.uow(), c.platform_for(shop_id), shop_id)
+    if report.alerted:
+        _deliver_alerts(shop_id)
+    return report.written
+
+
+def _deliver_alerts(shop_id: int) -> None:
+    """Send the new alerts by the shop's alert email and Slack webhook (jobs/dropship.py)."""
+    from jobs.dropship import deliver_alerts
+
+    deliver_alerts(shop_id)

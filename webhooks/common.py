@@ -42,9 +42,59 @@ def read_body(limit: int) -> bytes:
     return body
 
 
+MAX_JSON_DEPTH = 64
+"""Deepest nesting of objects and arrays accepted in a body (store payloads nest fewer than ten)."""
+MAX_JSON_INTEGER = 2**63 - 1
+"""Largest integer (in magnitude) accepted in a body: store ids and counts are 64-bit at most."""
+
+
+class AbsurdJSON(ValueError):
+    """Signed JSON that no store sends: nested too deep, or a number out of any sane range."""
+
+
+def _json_int(text: str) -> int:
+    value = int(text)
+    if len(text) > 18 and abs(value) > MAX_JSON_INTEGER:
+        raise AbsurdJSON(f"integer {text[:24]}{'...' if len(text) > 24 else ''} is out of range "
+                         f"(at most {MAX_JSON_INTEGER} in magnitude)")
+    return value
+
+
+def _json_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise AbsurdJSON(f"number {text[:24]} is out of range")
+    return value
+
+
+def _json_constant(name: str) -> float:
+    raise AbsurdJSON(f"{name} is not a JSON number")
+
+
+def _check_depth(payload: object) -> None:
+    """Raise AbsurdJSON when objects and arrays nest deeper than MAX_JSON_DEPTH (iteratively: a
+    deep document must not exhaust the stack here either)."""
+    stack: list[tuple[object, int]] = [(payload, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise AbsurdJSON(f"nested deeper than {MAX_JSON_DEPTH} levels")
+        children = node.values() if isinstance(node, dict) else node
+        for child in children:  # type: ignore[attr-defined]
+            if isinstance(child, dict | list):
+                stack.append((child, depth + 1))
+
+
 def parse_json_object(body: bytes) -> dict[str, Any]:
+    """The body as a JSON object. Malformed JSON, nesting deeper than MAX_JSON_DEPTH, integers past
+    MAX_JSON_INTEGER, NaN/Infinity and numbers that overflow a float are refused with 400."""
     try:
-        payload = json.loads(body)
+        payload = json.loads(body, parse_int=_json_int, parse_float=_json_float, parse_constant=_json_constant)
+        _check_depth(payload)
+    except AbsurdJSON as exc:
+        raise Rejected(400, f"absurd JSON: {exc}") from None
+    except RecursionError:  # the parser itself gave up: far deeper than any store payload
+        raise Rejected(400, f"absurd JSON: nested deeper than {MAX_JSON_DEPTH} levels") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise Rejected(400, f"malformed JSON: {exc}") from None
     if not isinstance(payload, dict):

@@ -45,6 +45,7 @@ class SmtpMailer:
 
     def send(self, message: EmailMessage) -> str:
         """Deliver the message; return its Message-ID. Raises a DeliveryError."""
+        _refuse_header_breaks(message)
         attempt = 0
         while True:
             attempt += 1
@@ -100,6 +101,14 @@ class SmtpMailer:
                 client.close()
         if refused:
             log.warning("smtp: some recipients refused", extra={"refused": sorted(refused)})
+
+
+def _refuse_header_breaks(message: EmailMessage) -> None:
+    """The last line of defence against header injection: a header value holding CR or LF (text from a
+    store that was not passed through connector/services/notify_email.header_text) is never sent."""
+    for name, value in message.items():
+        if "\r" in str(value) or "\n" in str(value):
+            raise DeliveryRejected(f"smtp: header {name} contains a line break; message not sent")
 
 
 def _by_code(code: int, message: str) -> DeliveryUnavailable | DeliveryRejected:

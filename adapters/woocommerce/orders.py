@@ -12,6 +12,7 @@ units refunded are the ones that were waiting before any in stock.
 
 from __future__ import annotations
 
+import html
 import logging
 from collections.abc import Collection, Iterable, Mapping
 from datetime import UTC, datetime
@@ -154,7 +155,7 @@ def parse_line(item: Any, keys: Collection[str], refunded: Mapping[str, int] | N
         sku=str(sku) if sku else None,
         product_id=str(_int(product_id, f"line {line_id} product_id")) if product_id else None,
         variant_id=str(_int(variation_id, f"line {line_id} variation_id")) if variation_id else None,
-        title=str(item.get("name") or ""),
+        title=html.unescape(str(item.get("name") or "")),  # WooCommerce sends "Tee &ndash; Blue"
         backordered_meta=None if short is None else max(0, short - taken),
     )
 

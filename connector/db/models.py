@@ -128,6 +128,10 @@ class Order(Base):
     """JSON of the backorder marks last written to the store; None when never marked."""
     needs_mark: Mapped[bool] = mapped_column(Boolean, default=False)
     """Its backorders changed since the store was last told."""
+    mark_error: Mapped[str | None] = mapped_column(Text)
+    """Why the store refused to mark it (deleted order, permission, user error); None once marked (0013)."""
+    mark_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When that refusal was recorded (0013)."""
     captured_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # checkout promise (0009); see connector/services/promise.py
     promised_delivery_on: Mapped[date | None] = mapped_column(Date)

@@ -33,6 +33,32 @@ def _require_aware(name: str, value: datetime) -> None:
         raise InvalidPayload(f"{name} must be timezone-aware, got {value!r}")
 
 
+MAX_QUANTITY = 2**31 - 1
+"""The most units one order line may hold (stored as a 32-bit integer); more is an absurd input."""
+MAX_ID = 2**63 - 1
+"""The largest numeric id (Shopify's and WooCommerce's ids are 64-bit integers)."""
+MAX_ID_LENGTH = 64
+"""The longest order, line, product or variant id (its storage column)."""
+MAX_NAME_LENGTH = 100
+"""Longer order names are cut to this (their storage column); they are for display only."""
+MAX_TITLE_LENGTH = 500
+"""Longer line titles are cut to this (their storage column)."""
+
+
+def _require_id(name: str, value: str | None) -> None:
+    if value is None:
+        return
+    if len(value) > MAX_ID_LENGTH:
+        raise InvalidPayload(f"{name} is {len(value)} characters long (at most {MAX_ID_LENGTH}): {value[:24]!r}...")
+    if value.isascii() and value.isdigit() and int(value) > MAX_ID:
+        raise InvalidPayload(f"{name} {value} is out of range (at most {MAX_ID})")
+
+
+def _require_units(name: str, value: int | None) -> None:
+    if value is not None and value > MAX_QUANTITY:
+        raise InvalidPayload(f"{name} {value} is out of range (at most {MAX_QUANTITY})")
+
+
 @dataclass(frozen=True)
 class OrderLine:
     """One line of a store order."""
@@ -54,6 +80,13 @@ class OrderLine:
             raise InvalidPayload(f"line {self.line_id}: negative quantity {self.quantity}")
         if self.backordered_meta is not None and self.backordered_meta < 0:
             raise InvalidPayload(f"line {self.line_id}: negative backordered meta {self.backordered_meta}")
+        _require_id("line id", self.line_id)
+        _require_id(f"line {self.line_id[:24]}: product id", self.product_id)
+        _require_id(f"line {self.line_id[:24]}: variant id", self.variant_id)
+        _require_units(f"line {self.line_id}: quantity", self.quantity)
+        _require_units(f"line {self.line_id}: backordered meta", self.backordered_meta)
+        if len(self.title) > MAX_TITLE_LENGTH:
+            object.__setattr__(self, "title", self.title[:MAX_TITLE_LENGTH])
 
     @property
     def stock_key(self) -> str | None:
@@ -84,6 +117,9 @@ class OrderSnapshot:
     def __post_init__(self) -> None:
         if not self.order_id:
             raise InvalidPayload("order without an id")
+        _require_id("order id", self.order_id)
+        if len(self.name) > MAX_NAME_LENGTH:
+            object.__setattr__(self, "name", self.name[:MAX_NAME_LENGTH])
         _require_aware("created_at", self.created_at)
         _require_aware("updated_at", self.updated_at)
 

@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import DataError
 
 from connector.db.models import Shop, WebhookEvent, utcnow
 from connector.db.uow import UnitOfWork
 from connector.domain.errors import ConnectorError, InvalidPayload, TransientError
 from connector.ports import StorePlatform
 from connector.services.capture import capture_order
-from connector.services.marks import sync_marks
+from connector.services.marks import write_marks
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,8 @@ class EventOutcome:
     detail: str = ""
     shop_id: int | None = None
     """The event's shop (None when skipped), so callers need not read the event again."""
+    alerts: int = 0
+    """New merchant alerts recorded while processing (a store that refused to mark an order)."""
 
 
 def backoff_seconds(attempt: int, base: float = 2.0, cap: float = 600.0) -> float:
@@ -71,9 +74,15 @@ def process_event(uow: UnitOfWork, platform_for: Callable[[int], StorePlatform],
         platform = platform_for(shop_id)
         snapshot = platform.parse_order(payload)
         result = capture_order(uow, platform, shop_id, snapshot)
-        sync_marks(uow, platform, shop_id)
+        marks = write_marks(uow, platform, shop_id)
     except (InvalidPayload, ValueError) as exc:
         return _finish(uow, event_id, "failed", f"invalid payload: {exc}", context)
+    except RecursionError:  # stored before the webhook bounded nesting: it will never parse
+        return _finish(uow, event_id, "failed", "invalid payload: JSON nested too deep", context)
+    except (DataError, OverflowError) as exc:  # a value the database cannot hold: no retry will help
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:300]
+        return _finish(uow, event_id, "failed", f"invalid payload: a value the database cannot store: {reason}",
+                       context)
     except TransientError as exc:
         if attempts >= max_attempts:
             return _finish(uow, event_id, "failed", f"gave up after {attempts} attempts: {exc}", context)
@@ -85,7 +94,8 @@ def process_event(uow: UnitOfWork, platform_for: Callable[[int], StorePlatform],
         if attempts >= max_attempts:
             return _finish(uow, event_id, "failed", f"{type(exc).__name__}: {exc}", context)
         return _retry(uow, event_id, attempts, f"{type(exc).__name__}: {exc}", context)
-    return _finish(uow, event_id, "done", None, {**context, "outcome": result.outcome})
+    outcome = _finish(uow, event_id, "done", None, {**context, "outcome": result.outcome})
+    return EventOutcome(outcome.status, detail=outcome.detail, shop_id=outcome.shop_id, alerts=marks.alerted)
 
 
 def _retry(uow: UnitOfWork, event_id: int, attempts: int, error: str, context: dict[str, object]) -> EventOutcome:

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 
 from connector.db.models import Backorder, Order, Shop, utcnow
 from connector.db.models_notify import DelayDecision, DiscountCode, Message, NotifyState
-from connector.domain.errors import DeliveryRejected, DeliveryUnavailable, DeliveryUncertain
+from connector.domain.errors import DeliveryRejected, DeliveryUnavailable, DeliveryUncertain, TransientError
 from connector.domain.notify import UNKNOWN, DelayPolicy
 from connector.services import notify_email
 from connector.services.notify_settings import ShopNotifySettings
@@ -48,8 +48,14 @@ def deliver_pending(notifier: Notifier, shop_id: int, shop: ShopNotifySettings) 
         ids = list(uow.session.scalars(select(Message.id).where(  # type: ignore[union-attr]
             Message.shop_id == shop_id, Message.status == "pending").order_by(Message.id)))
     sent = failed = 0
-    for message_id in ids:
-        outcome = deliver_one(notifier, shop_id, shop, message_id)
+    for message_id in ids:  # one message that cannot be built or sent never stops the others
+        try:
+            outcome = deliver_one(notifier, shop_id, shop, message_id)
+        except TransientError:
+            raise  # the database is down: every message would fail the same way; the next run resumes
+        except Exception as exc:  # noqa: BLE001 - a bug or bad data in one message: record it, go on
+            log.exception("message could not be delivered", extra={"shop_id": shop_id, "message_id": message_id})
+            outcome = _give_up(notifier, message_id, f"{type(exc).__name__}: {exc}")
         sent += outcome == "sent"
         failed += outcome in ("failed", "uncertain")
     return sent, failed
@@ -87,8 +93,17 @@ def deliver_one(notifier: Notifier, shop_id: int, shop: ShopNotifySettings, mess
             return "skipped"
         if _waits_for_code(uow, message):
             return "waiting"
-        email, code_shown = _compose(uow, notifier, shop, message)
         kind, key = message.kind, message.date_key
+        try:
+            email, code_shown = _compose(uow, notifier, shop, message)
+        except (ValueError, KeyError) as exc:  # an unsafe address, a header that cannot be written
+            composed: str | None = f"cannot build the message: {exc}"
+        else:
+            composed = None
+    if composed is not None:
+        log.warning("message failed", extra={"shop_id": shop_id, "message_id": message_id, "kind": kind,
+                                                    "date_key": key, "error": composed})
+        return _give_up(notifier, message_id, composed)
     if not _claim(notifier, message_id):
         return "skipped"  # another worker claimed it first
     status, error, provider_id = "sent", None, None
@@ -114,6 +129,17 @@ def deliver_one(notifier: Notifier, shop_id: int, shop: ShopNotifySettings, mess
     log.info("message %s", status, extra={"shop_id": shop_id, "message_id": message_id, "kind": kind,
                                            "date_key": key, "error": error})
     return status
+
+
+def _give_up(notifier: Notifier, message_id: int, error: str) -> str:
+    """Record a message that can never be sent as failed, with its reason; it is not retried."""
+    uow = notifier.uow()
+    with uow:
+        uow.session.execute(  # type: ignore[union-attr]
+            update(Message).where(Message.id == message_id, Message.status == "pending")
+            .values(status="failed", error=error[:2000]))  # a claimed one ("sending") is left to its lease
+        uow.commit()
+    return "failed"
 
 
 def _waits_for_code(uow: Any, message: Message) -> bool:

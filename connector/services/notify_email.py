@@ -5,6 +5,7 @@ HTML is autoescaped; dates are always written out ("Tuesday 15 December 2026"), 
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
@@ -24,6 +25,32 @@ SUBJECTS = {
     "merchant_decision": "Decision needed: order {order_name}, {decision_subject}",
     "pileup_alert": "Backorders piling up: {sku} ({threshold_text} {observed})",
 }
+
+
+LINE_BREAKS = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
+"""Control characters, CR/LF among them, and Unicode line separators: never allowed in a header."""
+
+MAX_HEADER_TEXT = 200
+"""A subject or display name is cut to this many characters."""
+
+
+class UnsafeAddress(ValueError):
+    """An e-mail address with a line break or a space in it: it could inject a header, so nothing is sent."""
+
+
+def header_text(value: str) -> str:
+    """A header value safe to send: every run of control characters (CR, LF, tab, NUL...) becomes one
+    space, so text from a store (an order name like ``#1001\r\nBcc: x@evil``) cannot start a header."""
+    return LINE_BREAKS.sub(" ", value).strip()[:MAX_HEADER_TEXT]
+
+
+def header_address(value: str) -> str:
+    """An address for From/To/Reply-To. One carrying a line break or a space is refused (UnsafeAddress)
+    rather than rewritten: any rewrite could still name a recipient the store never gave."""
+    address = value.strip()
+    if LINE_BREAKS.search(address) or " " in address:
+        raise UnsafeAddress(f"unsafe e-mail address {address[:60]!r}: contains a line break or a space")
+    return address
 
 
 @lru_cache(maxsize=1)
@@ -49,14 +76,19 @@ def render(kind: str, context: dict[str, Any]) -> tuple[str, str, str]:
 
 def build(kind: str, context: dict[str, Any], *, sender_name: str, sender_email: str, recipient: str,
           reply_to: str | None, message_key: str) -> EmailMessage:
-    """A multipart/alternative email with a Message-ID that names the message row (replays keep it)."""
+    """A multipart/alternative email with a Message-ID that names the message row (replays keep it).
+
+    Every header value passes through ``header_text`` / ``header_address`` here, the one place the
+    connector's e-mails are built: store text in a subject or display name cannot add a header."""
     subject, text, html = render(kind, context)
+    sender_email = header_address(sender_email)
+    sender_name = header_text(sender_name)
     message = EmailMessage()
-    message["Subject"] = subject
+    message["Subject"] = header_text(subject)
     message["From"] = formataddr((sender_name, sender_email)) if sender_name else sender_email
-    message["To"] = recipient
+    message["To"] = header_address(recipient)
     if reply_to:
-        message["Reply-To"] = reply_to
+        message["Reply-To"] = header_address(reply_to)
     domain = sender_email.rpartition("@")[2] or "localhost"
     message["Message-ID"] = make_msgid(idstring=message_key, domain=domain)
     message["X-Backorder-Message"] = message_key

@@ -164,3 +164,30 @@ def test_a_broken_payload_raises_invalid_payload_naming_the_problem(platform, mu
 def test_a_non_object_payload_raises_invalid_payload(platform: ShopifyPlatform) -> None:
     with pytest.raises(InvalidPayload):
         platform.parse_order([])  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda p: p["line_items"][0].update(quantity=10**30, current_quantity=None), "quantity .* out of range"),
+        (lambda p: p["line_items"][0].update(current_quantity=10**30), "quantity .* out of range"),
+        (lambda p: p.update(id=10**30), "order id .* out of range"),
+        (lambda p: p["line_items"][0].update(id=10**30), "line id .* out of range"),
+        (lambda p: p["line_items"][0].update(variant_id=10**30), "variant id .* out of range"),
+        (lambda p: p.update(id="9" * 70), "order id is 70 characters long"),
+    ],
+    ids=["quantity", "current-quantity", "order-id", "line-id", "variant-id", "long-id"],
+)
+def test_quantities_and_ids_that_overflow_storage_are_invalid_payloads(
+    platform: ShopifyPlatform, mutate: Any, message: str
+) -> None:
+    order = copy.deepcopy(python_api_order())
+    mutate(order)
+    with pytest.raises(InvalidPayload, match=message) as raised:
+        platform.parse_order(order)
+    assert raised.value.category == "permanent"
+
+
+def test_an_order_name_with_line_breaks_is_kept_as_the_store_sent_it(platform: ShopifyPlatform) -> None:
+    order = {**copy.deepcopy(python_api_order()), "name": "#1001\r\nBcc: x@evil.example"}
+    assert platform.parse_order(order).name == "#1001\r\nBcc: x@evil.example"  # e-mail headers are made safe

@@ -172,3 +172,33 @@ def broken(mutate: Any) -> dict[str, Any]:
 def test_a_bad_payload_raises_invalid_payload_naming_the_problem(payload: Any, message: str) -> None:
     with pytest.raises(InvalidPayload, match=message):
         parse_order(payload)
+
+
+def test_line_titles_come_without_the_html_entities_woocommerce_escapes_them_with() -> None:
+    snapshot = parse_order(order_727())  # the documented response: "Ship Your Idea &ndash; Color: Black, ..."
+    titles = [line.title for line in snapshot.lines]
+    assert "Ship Your Idea \u2013 Color: Black, Size: M Test" in titles
+    assert not any("&" in title and ";" in title for title in titles)
+    tee = broken(lambda p: p["line_items"][0].update(name="Tee &ndash; Blue &amp; White &#8220;XL&#8221;"))
+    assert parse_order(tee).lines[0].title == "Tee \u2013 Blue & White \u201cXL\u201d"
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda p: p["line_items"][0].update(quantity=10**30), "quantity .* out of range"),
+        (lambda p: p["line_items"][0].update(quantity="1000000000000000000000000000000"), "quantity .* out of range"),
+        (lambda p: p["line_items"][0].update(quantity=2**31), "quantity .* out of range"),
+        (lambda p: p.update(id=10**30), "order id .* out of range"),
+        (lambda p: p["line_items"][0].update(id=10**30), "line id .* out of range"),
+        (lambda p: p["line_items"][0].update(product_id=10**30), "product id .* out of range"),
+        (lambda p: p["line_items"][0].update(meta_data=[{"key": "Backordered", "value": 10**30}]),
+         "backordered meta .* out of range"),
+    ],
+    ids=["quantity-10e30", "quantity-string-10e30", "quantity-2e31", "order-id", "line-id", "product-id",
+         "backordered-meta"],
+)
+def test_quantities_and_ids_that_overflow_storage_are_invalid_payloads(mutate: Any, message: str) -> None:
+    with pytest.raises(InvalidPayload, match=message) as raised:
+        parse_order(broken(mutate))
+    assert raised.value.category == "permanent"
