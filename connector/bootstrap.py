@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
 
@@ -22,6 +22,9 @@ from connector.db.uow import ShopLocks, UnitOfWork
 from connector.domain.errors import UnknownShop
 from connector.domain.model import Platform, ShopCredentials
 from connector.ports import StorePlatform
+
+if TYPE_CHECKING:
+    from adapters.http import HttpRetry, HttpTransport
 
 log = logging.getLogger(__name__)
 
@@ -142,12 +145,34 @@ class Container:
         self.engine.dispose()
 
 
-def default_platform_factory(settings: Settings) -> PlatformFactory:
-    from adapters.http import HttpTransport, RetryPolicy
+HTTP_ADAPTERS = ("shopify", "woocommerce", "shopify-oauth")
+"""The HTTP adapters built here, each with its own retry policy (``http_retry``). Suppliers take
+theirs from the supplier's settings (adapters/suppliers/transport.py), Slack its own (adapters/notify/slack.py)."""
 
+
+def http_retry(settings: Settings, adapter: str) -> HttpRetry:
+    """The retry policy of one HTTP adapter: ``http.max_attempts`` for the
+    store APIs; two attempts for the OAuth token exchange (a merchant waits on it). Every adapter
+    sleeps on Retry-After only up to ``http.max_retry_after_seconds``; past it the job is rescheduled."""
+    from adapters.http import HttpRetry
+
+    if adapter not in HTTP_ADAPTERS:
+        raise ValueError(f"unknown HTTP adapter {adapter!r}; one of {HTTP_ADAPTERS}")
+    attempts = 2 if adapter == "shopify-oauth" else settings.http_max_attempts
+    return HttpRetry(max_attempts=attempts, max_retry_after=settings.http_max_retry_after_seconds)
+
+
+def http_transport(settings: Settings, adapter: str, name: str) -> HttpTransport:
+    """The transport of one adapter instance, e.g. ``woocommerce:<store>``."""
+    from adapters.http import HttpTransport
+
+    return HttpTransport(timeout=settings.http_timeout_seconds, retry=http_retry(settings, adapter), name=name)
+
+
+def default_platform_factory(settings: Settings) -> PlatformFactory:
     def transport(name: str) -> HttpTransport:
-        return HttpTransport(timeout=settings.http_timeout_seconds,
-                             retry=RetryPolicy(max_attempts=settings.http_max_attempts), name=name)
+        adapter = name.split(":", 1)[0]
+        return http_transport(settings, adapter, name)
 
     def build(access: ShopAccess) -> StorePlatform:
         creds = access.credentials

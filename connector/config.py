@@ -53,6 +53,7 @@ YAML_KEYS: dict[str, str] = {
     "reconcile.initial_lookback_hours": "reconcile_initial_lookback_hours",
     "http.timeout_seconds": "http_timeout_seconds",
     "http.max_attempts": "http_max_attempts",
+    "http.max_retry_after_seconds": "http_max_retry_after_seconds",
     "app.url": "app_url",
     "app.name": "app_name",
     "shopify.scopes": "shopify_scopes",
@@ -105,6 +106,7 @@ class Settings:
     woocommerce_api_base: str | None = None
     install_state_ttl_minutes: float = 10.0
     token_refresh_margin_minutes: float = 10.0
+    http_max_retry_after_seconds: float = 60.0
     smtp_host: str = "localhost"
     smtp_port: int = 25
     smtp_username: str | None = None
@@ -250,7 +252,7 @@ def _validate(settings: Settings) -> None:
     for name in ("reconcile_interval_minutes", "http_timeout_seconds"):
         if getattr(settings, name) <= 0:
             raise bad(name, "must be greater than 0")
-    for name in ("reconcile_overlap_minutes", "reconcile_initial_lookback_hours"):
+    for name in ("reconcile_overlap_minutes", "reconcile_initial_lookback_hours", "http_max_retry_after_seconds"):
         if getattr(settings, name) < 0:
             raise bad(name, "must not be negative")
     if not settings.woocommerce_backordered_meta_keys:

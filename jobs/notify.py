@@ -52,14 +52,12 @@ def check_scheduler(c: Container) -> Callable[[list[Any], float, Any], None]:
 
 
 def order_admin_for(c: Container, shop_id: int):  # type: ignore[no-untyped-def]
-    from adapters.http import HttpTransport, RetryPolicy
+    from connector.bootstrap import http_transport
     from connector.domain.model import Platform
 
     access = c.shop_access(shop_id)
     settings = c.settings
-    transport = HttpTransport(timeout=settings.http_timeout_seconds,
-                              retry=RetryPolicy(max_attempts=settings.http_max_attempts),
-                              name=f"{access.platform.value}:{access.domain}")
+    transport = http_transport(settings, access.platform.value, f"{access.platform.value}:{access.domain}")
     creds = access.credentials
     if access.platform == Platform.SHOPIFY:
         from adapters.shopify.client import ShopifyGraphQL

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from email.message import EmailMessage
 from typing import TYPE_CHECKING
 
-from adapters.http import RetryPolicy
+from adapters.http import HttpRetry
 from connector.domain.errors import DeliveryRejected, DeliveryUnavailable, DeliveryUncertain
 
 if TYPE_CHECKING:
@@ -28,13 +28,13 @@ log = logging.getLogger(__name__)
 class SmtpMailer:
     def __init__(self, host: str, port: int, *, username: str | None = None, password: str | None = None,
                  tls: str = "none", timeout: float = 15.0, envelope_from: str = "backorders@localhost",
-                 retry: RetryPolicy | None = None, sleep: Callable[[float], None] = time.sleep) -> None:
+                 retry: HttpRetry | None = None, sleep: Callable[[float], None] = time.sleep) -> None:
         self.host, self.port = host, port
         self.username, self.password = username, password
         self.tls = tls
         self.timeout = timeout
         self.envelope_from = envelope_from
-        self.retry = retry or RetryPolicy(max_attempts=3, base_delay=0.5, max_delay=5.0)
+        self.retry = retry or HttpRetry(max_attempts=3, base_delay=0.5, max_delay=5.0)
         self.sleep = sleep
 
     @classmethod

@@ -18,6 +18,7 @@ from typing import Any
 
 from adapters.queue.policy import policy_for
 from adapters.queue.resolve import check_job, resolve_job
+from adapters.queue.runs import Rescheduled
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +99,9 @@ class InlineQueue:
                     resolve_job(job)(*args)
                 else:
                     self._run_recorded(run_id, job, args, retry)
+            except Rescheduled as exc:  # throttled: delivered again after the store's wait, no worker sleeps
+                retry.append(exc.delay)
+                log.info("job rescheduled", extra={"job": job, "run_id": run_id, "retry_in": exc.delay})
             except Exception:  # noqa: BLE001 - a failing job must not kill the worker
                 log.exception("job failed", extra={"job": job, "job_args": args, "run_id": run_id})
             finally:

@@ -70,8 +70,26 @@ def run_recorded(run_id: int, job: str, *args: Any) -> Any:
             return None
         return float(current.get_retry_interval())
 
-    return runs.execute(container.engine, run_id, lambda: run_job(job, *args),
-                        lease=timedelta(seconds=container.settings.event_lease_seconds), retry_in=retry_in)
+    try:
+        return runs.execute(container.engine, run_id, lambda: run_job(job, *args),
+                            lease=timedelta(seconds=container.settings.event_lease_seconds), retry_in=retry_in)
+    except runs.Rescheduled as exc:
+        # not an RQ failure (RQ would retry on its own schedule): deliver the run again after the wait
+        # under a job id of its own (this job's id is still in use until it returns)
+        current = get_current_job()
+        queue = Queue(current.origin, connection=current.connection) if current is not None else None
+        if queue is not None:
+            policy = policy_for(job)
+            queue.enqueue_in(timedelta(seconds=exc.delay), run_recorded, run_id, job, *args,
+                             job_id=f"{JOB_ID_PREFIX}{run_id}-at{int(time.time() + exc.delay)}",
+                             retry=policy.retry(), job_timeout=policy.timeout, result_ttl=RESULT_TTL,
+                             failure_ttl=FAILURE_TTL, description=f"{job}{tuple(args)!r} (after Retry-After)")
+        # without a queue the sweeper delivers it once due (the run row is pending, due after the wait)
+        return RESCHEDULED
+
+
+RESCHEDULED = "rescheduled"
+"""What a recorded run returns to RQ when it was throttled and scheduled again (runs.Rescheduled)."""
 
 
 def connect(redis_url: str) -> Redis:

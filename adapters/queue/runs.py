@@ -193,11 +193,35 @@ SKIPPED = "skipped"
 """What ``execute`` returns for a delivery whose run is finished or held by a live execution."""
 
 
+class Rescheduled(Exception):  # noqa: N818 - a signal to the queue, not an error
+    """The job was throttled (a store or supplier answered Retry-After past the transport's cap):
+    the run is pending again, due ``delay`` seconds later, and the queue must deliver it then (not
+    retry it now, and not sleep in a worker). The throttled start does not count as an attempt."""
+
+    def __init__(self, run_id: int, delay: float, cause: BaseException) -> None:
+        super().__init__(f"run {run_id} throttled; rescheduled in {delay:.0f}s: {error_text(cause)}")
+        self.run_id = run_id
+        self.delay = delay
+
+
+def throttled_for(exc: BaseException) -> float | None:
+    """Seconds a throttled platform or supplier asked to wait (``retry_after`` of PlatformThrottled or
+    SupplierThrottled), or None when ``exc`` is no throttle with a wait."""
+    from connector.domain.errors import TransientError
+
+    wait = getattr(exc, "retry_after", None)
+    if isinstance(exc, TransientError) and isinstance(wait, int | float) and wait > 0:
+        return float(wait)
+    return None
+
+
 def execute(engine: Engine, run_id: int, call: Callable[[], Any], *, lease: timedelta,
             retry_in: Callable[[int], float | None]) -> Any:
     """Run ``call`` as run ``run_id``: claim, beat, then done; on an exception the run goes back to
     pending when ``retry_in(starts)`` gives a delay (the queue retries it), else failed; the exception
-    propagates. A finish that cannot be written leaves the run to the sweeper (jobs are idempotent)."""
+    propagates. A throttle with a wait (``throttled_for``) puts the run back to pending, due after that
+    wait, without counting the start, and raises ``Rescheduled`` for the queue to deliver it then.
+    A finish that cannot be written leaves the run to the sweeper (jobs are idempotent)."""
     claim_id = new_claim()
     attempts = claim(engine, run_id, claim_id, lease)
     if attempts is None:
@@ -207,8 +231,19 @@ def execute(engine: Engine, run_id: int, call: Callable[[], Any], *, lease: time
         try:
             result = call()
         except Exception as exc:
-            delay = retry_in(attempts)
             now = utcnow()
+            wait = throttled_for(exc)
+            if wait is not None:
+                try:
+                    _settle(engine, run_id, claim_id, status="pending", due_at=now + timedelta(seconds=wait),
+                            worker=None, heartbeat_at=None, attempts=JobRun.attempts - 1,
+                            last_error=error_text(exc))
+                except SQLAlchemyError as db_exc:
+                    log.warning("could not record the job run's reschedule", extra={
+                        "run_id": run_id, "error": type(db_exc).__name__})
+                log.warning("job run throttled; rescheduled", extra={"run_id": run_id, "retry_in": wait})
+                raise Rescheduled(run_id, wait, exc) from exc
+            delay = retry_in(attempts)
             try:
                 if delay is not None:
                     _settle(engine, run_id, claim_id, status="pending", due_at=now + timedelta(seconds=delay),

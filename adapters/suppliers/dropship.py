@@ -28,7 +28,9 @@ from connector.domain.errors import (
     DeliveryError,
     DeliveryRejected,
     PlatformError,
+    PlatformThrottled,
     PlatformNotFound,
+    SupplierThrottled,
     SupplierRejected,
     SupplierUnavailable,
     TransientError,
@@ -72,10 +74,13 @@ class HttpDropshipClient:
         headers = dict(self.headers)
         if key is not None:
             headers["Idempotency-Key"] = key
-        try:
-            response = self.transport.request(method, self.url + path, headers=headers, **kwargs)
+        try:  # the supplier honours Idempotency-Key: a keyed write may be resent after a timeout or 5xx
+            response = self.transport.request(method, self.url + path, headers=headers,
+                                              resend_safe=True if key is not None else None, **kwargs)
         except PlatformNotFound:
             return None
+        except PlatformThrottled as exc:
+            raise SupplierThrottled(str(exc), retry_after=exc.retry_after) from None
         except PlatformError as exc:
             if isinstance(exc, TransientError):
                 raise SupplierUnavailable(str(exc)) from None

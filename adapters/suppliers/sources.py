@@ -20,7 +20,7 @@ from urllib.parse import unquote, urlsplit
 
 import requests
 
-from adapters.http import RetryPolicy
+from adapters.http import HttpRetry
 from adapters.suppliers.transport import auth_headers, conditional_headers, make_transport, supplier_request
 from connector.domain.errors import ConfigError, SupplierRejected, SupplierUnavailable
 from connector.domain.supply import Validators
@@ -123,7 +123,7 @@ def _open_sftp(url: str, settings: Mapping[str, Any], secret: Mapping[str, Any],
     path = unquote(parts.path)
     if not host or not path or not username:
         raise ConfigError("source", "sftp source must be sftp://user@host[:port]/path")
-    policy = RetryPolicy(max_attempts=int(settings.get("max_attempts", 4)),
+    policy = HttpRetry(max_attempts=int(settings.get("max_attempts", 4)),
                          base_delay=float(settings.get("retry_base_delay", 1.0)), max_delay=30.0)
     timeout = float(settings.get("timeout_seconds", 30.0))
     pkey = None

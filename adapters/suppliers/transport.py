@@ -1,6 +1,7 @@
 """Auth and the one request choke point shared by the supplier adapters (HTTP JSON and HTTPS feeds).
 
-Retries (timeouts, connection errors, 429, 5xx; with backoff) come from ``adapters.http``; this
+Retries (timeouts, connection errors, 429, 5xx; with backoff; Retry-After up to the supplier's
+``max_retry_after_seconds``, default 60) come from ``adapters.http``; this
 module maps the result to supplier errors and never lets a secret reach a message.
 """
 
@@ -12,12 +13,14 @@ from typing import Any
 
 import requests
 
-from adapters.http import HttpTransport, RetryPolicy
+from adapters.http import DEFAULT_MAX_RETRY_AFTER, HttpRetry, HttpTransport
 from connector.domain.errors import (
     ConfigError,
     PlatformError,
+    PlatformThrottled,
     PlatformUnavailable,
     SupplierRejected,
+    SupplierThrottled,
     SupplierUnavailable,
     TransientError,
 )
@@ -67,8 +70,9 @@ def conditional_headers(validators: Validators | None) -> dict[str, str]:
 def make_transport(name: str, settings: Mapping[str, Any]) -> HttpTransport:
     return HttpTransport(
         timeout=float(settings.get("timeout_seconds", 30.0)),
-        retry=RetryPolicy(max_attempts=int(settings.get("max_attempts", 4)),
-                          base_delay=float(settings.get("retry_base_delay", 1.0)), max_delay=30.0),
+        retry=HttpRetry(max_attempts=int(settings.get("max_attempts", 4)),
+                        base_delay=float(settings.get("retry_base_delay", 1.0)), max_delay=30.0,
+                        max_retry_after=float(settings.get("max_retry_after_seconds", DEFAULT_MAX_RETRY_AFTER))),
         name=name,
     )
 
@@ -77,6 +81,8 @@ def supplier_request(transport: HttpTransport, method: str, url: str, **kwargs: 
     """The request choke point: transport retries, then supplier errors (no URL query, no secrets)."""
     try:
         return transport.request(method, url, **kwargs)
+    except PlatformThrottled as exc:
+        raise SupplierThrottled(str(exc), retry_after=exc.retry_after) from None
     except PlatformUnavailable as exc:
         raise SupplierUnavailable(str(exc)) from None
     except PlatformError as exc:

@@ -2,7 +2,12 @@
 
 Every call goes through ``WooCommerceClient._request``. The shared transport adds the timeout,
 retries timeouts/429/5xx and maps WooCommerce's ``{code, message, data{status}}`` errors to
-connector errors (401/403 → PlatformAuthError, other 4xx → PlatformRejected). Credentials travel
+connector errors (401/403 → PlatformAuthError, other 4xx → PlatformRejected). WooCommerce has no
+idempotency keys: a POST that times out or answers 5xx may have been applied, so it is never sent
+again blindly. ``post(..., landed=...)`` reads the resource back (a refund's reason, a note's
+text, a coupon's code) and sends again only when the first attempt is not there; a POST without a
+read-back raises OutcomeUncertain after one attempt, and the job that made it reads back first on
+its next run. GET and PUT (idempotent) are retried as usual. Credentials travel
 as HTTP Basic auth, or as ``consumer_key``/``consumer_secret`` query parameters when
 ``query_string_auth=True`` (for servers that strip the Authorization header). They never appear in
 log lines or exception messages: the transport drops query strings from its messages, and this
@@ -15,7 +20,7 @@ OAuth 1.0a and it neither retries nor pages.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -101,6 +106,7 @@ class WooCommerceClient:
         *,
         params: Mapping[str, Any] | None = None,
         json: Any = None,
+        resend_safe: bool | None = None,
     ) -> WooResponse:
         """Send one call below the API root; return the parsed JSON body and headers."""
         query: dict[str, Any] = dict(params or {})
@@ -115,7 +121,7 @@ class WooCommerceClient:
         if json is not None:
             kwargs["json"] = json
         url = f"{self.base_url}/{path.lstrip('/')}"
-        response = self.transport.request(method, url, **kwargs)
+        response = self.transport.request(method, url, resend_safe=resend_safe, **kwargs)
         return WooResponse(body=_parse_json(response, method, path), headers=response.headers)
 
     # -- conveniences -------------------------------------------------------------------------
@@ -123,8 +129,28 @@ class WooCommerceClient:
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         return self._request("GET", path, params=params).body
 
-    def post(self, path: str, json: Any) -> Any:
-        return self._request("POST", path, json=json).body
+    def post(self, path: str, json: Any, *, landed: Callable[[], Any] | None = None,
+             resend_safe: bool | None = None) -> Any:
+        """POST once. ``landed`` reads back whether an uncertain attempt was applied (returns the
+        resource or None): then the write is sent again only when it is not there. Without it an
+        uncertain outcome raises OutcomeUncertain. ``resend_safe=True`` only where a repeat changes
+        nothing (a batch of updates)."""
+        if landed is None:
+            return self._request("POST", path, json=json, resend_safe=resend_safe).body
+        return self.transport.write_once(lambda: self._request("POST", path, json=json).body, landed,
+                                         what=f"POST {path}")
+
+    def add_order_note(self, order_path_id: str, note: str, *, customer_note: bool = False) -> Any:
+        """POST an order note. WooCommerce lists an order's notes newest first, so after an uncertain
+        attempt the note is sent again only when the newest note is not this very text."""
+        path = f"orders/{order_path_id}/notes"
+
+        def landed() -> Any:
+            notes = self.get(path) or []
+            newest = notes[0] if isinstance(notes, list) and notes else None
+            return newest if isinstance(newest, Mapping) and newest.get("note") == note else None
+
+        return self.post(path, {"note": note, "customer_note": customer_note}, landed=landed)
 
     def put(self, path: str, json: Any) -> Any:
         return self._request("PUT", path, json=json).body
@@ -170,7 +196,8 @@ class WooCommerceClient:
             payload: dict[str, list[Any]] = {}
             for op, item in chunk:
                 payload.setdefault(op, []).append(item)
-            result = self.post(endpoint, payload)
+            # updates of given ids to given values end the same however often they are applied
+            result = self.post(endpoint, payload, resend_safe=set(payload) == {"update"})
             if not isinstance(result, dict):
                 raise PlatformRejected(f"woocommerce: POST {endpoint}: expected a JSON object")
             for op in ("create", "update", "delete"):

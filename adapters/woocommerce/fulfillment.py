@@ -86,7 +86,7 @@ class WooCommerceFulfillment:
                     f"{tracking.number or '-'}" + (f": {tracking.url}" if tracking.url else "") + ".")
             notes = self.client.get(f"orders/{order_id}/notes")
             if not any(dedupe_key in json.dumps(n.get("note", "")) or n.get("note") == note for n in notes or []):
-                self.client.post(f"orders/{order_id}/notes", {"note": note, "customer_note": notify_customer})
+                self.client.add_order_note(order_id, note, customer_note=notify_customer)
         changes: dict[str, Any] = {"meta_data": [{"key": TRACKING_META, "value": items}]}
         if order_complete and order.get("status") != "completed":
             changes["status"] = "completed"

@@ -10,8 +10,12 @@ restocking would leave the position short of units nobody waits for any more, an
 would inherit that shortage.
 WooCommerce has no idempotency keys, so the key is written into the refund's reason and the
 order's refunds are read first (every page): a rerun after a crash finds its own refund and does
-not refund twice. Coupons: single use, ``email_restrictions`` to the customer; a code that already
-exists (a rerun) is looked up instead of failing.
+not refund twice. The same read-back guards the POST itself: when it times out or answers 5xx
+(WooCommerce may have refunded all the same), the refunds are listed again and the POST is resent
+only when no refund carries the key; a read-back that fails raises OutcomeUncertain and the job's
+next run reads back first. Coupons: single use, ``email_restrictions`` to the customer; the code is
+unique, so an uncertain create is looked up by code, and a code that already exists (a rerun) is
+looked up instead of failing.
 """
 
 from __future__ import annotations
@@ -38,10 +42,10 @@ class WooCommerceOrdersAdmin:
     def cancel_items(self, order_id: str, items: Sequence[tuple[str, int]], *, reason: str,
                      idempotency_key: str) -> CancelResult:
         marker = f"[{idempotency_key}]"
-        for refund in self.client.paginate(f"orders/{order_id}/refunds"):
-            if marker in str(refund.get("reason") or ""):
-                log.info("woocommerce refund already made", extra={"order": order_id, "refund": refund.get("id")})
-                return CancelResult(str(refund["id"]), refunded=True)
+        existing = self._refund_with(order_id, marker)
+        if existing is not None:
+            log.info("woocommerce refund already made", extra={"order": order_id, "refund": existing.get("id")})
+            return CancelResult(str(existing["id"]), refunded=True)
         order = self.client.get(f"orders/{order_id}")
         lines = {str(line["id"]): line for line in order.get("line_items") or []}
         refund_lines: list[dict[str, Any]] = []
@@ -63,9 +67,23 @@ class WooCommerceOrdersAdmin:
             raise PlatformRejected(f"woocommerce: nothing to refund on order {order_id}")
         refund = self.client.post(f"orders/{order_id}/refunds", {
             "amount": str(amount), "reason": f"{reason} {marker}", "line_items": refund_lines,
-            "api_refund": True, "api_restock": True})
+            "api_refund": True, "api_restock": True}, landed=lambda: self._refund_with(order_id, marker))
         log.info("woocommerce backordered items refunded", extra={"order": order_id, "amount": str(amount)})
         return CancelResult(str(refund["id"]), refunded=True)
+
+    def _refund_with(self, order_id: str, marker: str) -> dict[str, Any] | None:
+        """The order's refund whose reason carries ``marker`` (the connector's key), if any."""
+        for refund in self.client.paginate(f"orders/{order_id}/refunds"):
+            if marker in str(refund.get("reason") or ""):
+                return dict(refund)
+        return None
+
+    def _coupon(self, code: str) -> dict[str, Any] | None:
+        """The coupon with this code (WooCommerce codes are unique and lower-cased), if any."""
+        for coupon in self.client.get("coupons", {"code": code}) or []:
+            if str(coupon.get("code") or "").lower() == code.lower():
+                return dict(coupon)
+        return None
 
     def create_discount(self, code: str, *, kind: str, amount: float | None, customer_email: str, title: str,
                         ends_at: datetime | None, idempotency_key: str, order_id: str) -> str:
@@ -80,12 +98,12 @@ class WooCommerceOrdersAdmin:
         if ends_at is not None:
             body["date_expires"] = ends_at.strftime("%Y-%m-%dT%H:%M:%S")
         try:
-            created = self.client.post("coupons", body)
+            created = self.client.post("coupons", body, landed=lambda: self._coupon(code))
         except PlatformRejected as exc:
             if "already exists" not in str(exc):
                 raise
-            existing = self.client.get("coupons", {"code": code}) or []
-            if not existing:
+            found = self._coupon(code)
+            if found is None:
                 raise
-            return str(existing[0]["id"])
+            return str(found["id"])
         return str(created["id"])

@@ -153,7 +153,7 @@ class WooCommercePlatform:
         return None, None
 
     def _add_note(self, order_id: str, note: str) -> None:
-        self.client.post(f"orders/{_order_path_id(order_id)}/notes", {"note": note, "customer_note": False})
+        self.client.add_order_note(_order_path_id(order_id), note)  # read back, never resent blindly
 
     def _write_marks(self, order_id: str, meta_id: int | None, marks: list[dict[str, Any]]) -> None:
         meta: dict[str, Any] = {"key": BACKORDER_META_KEY, "value": json.dumps(marks, separators=(",", ":"))}

@@ -70,6 +70,15 @@ class PlatformThrottled(PlatformError, TransientError):
         self.retry_after = retry_after
 
 
+class OutcomeUncertain(PlatformError, TransientError):
+    """A write that is not safe to resend (no idempotency key the server honours, no read-back)
+    may or may not have landed: it timed out, the connection broke after it was sent, or it
+    answered 5xx. It is never resent blindly: the job that made it runs again later and reads the
+    resource back (its key in a refund reason, a note, a coupon code) before any new attempt."""
+
+    resend_safe = False
+
+
 class PlatformAuthError(PlatformError, PermanentError):
     """The platform rejected the credentials (401/403)."""
 
@@ -92,6 +101,15 @@ class SupplierError(ConnectorError):
 
 class SupplierUnavailable(SupplierError, TransientError):
     """The supplier timed out, refused the connection or answered 5xx (after retries)."""
+
+
+class SupplierThrottled(SupplierUnavailable):
+    """The supplier asked to wait (429/503 with Retry-After) longer than a worker sleeps: the job is
+    rescheduled ``retry_after`` seconds later."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class SupplierRejected(SupplierError, PermanentError):

@@ -86,7 +86,7 @@ def process_event(uow: UnitOfWork, platform_for: Callable[[int], StorePlatform],
     except TransientError as exc:
         if attempts >= max_attempts:
             return _finish(uow, event_id, "failed", f"gave up after {attempts} attempts: {exc}", context)
-        return _retry(uow, event_id, attempts, str(exc), context)
+        return _retry(uow, event_id, attempts, str(exc), context, at_least=_retry_after(exc))
     except ConnectorError as exc:
         return _finish(uow, event_id, "failed", f"{type(exc).__name__}: {exc}", context)
     except Exception as exc:  # noqa: BLE001 - an unexpected bug must not lose the event
@@ -98,8 +98,17 @@ def process_event(uow: UnitOfWork, platform_for: Callable[[int], StorePlatform],
     return EventOutcome(outcome.status, detail=outcome.detail, shop_id=outcome.shop_id, alerts=marks.alerted)
 
 
-def _retry(uow: UnitOfWork, event_id: int, attempts: int, error: str, context: dict[str, object]) -> EventOutcome:
-    delay = backoff_seconds(attempts)
+def _retry_after(exc: BaseException) -> float:
+    """The wait a throttled platform or supplier asked for (PlatformThrottled/SupplierThrottled), else 0."""
+    wait = getattr(exc, "retry_after", None)
+    return float(wait) if isinstance(wait, int | float) and wait > 0 else 0.0
+
+
+def _retry(uow: UnitOfWork, event_id: int, attempts: int, error: str, context: dict[str, object],
+           *, at_least: float = 0.0) -> EventOutcome:
+    """Retry later: after the backoff, or after the store's Retry-After when it asked for longer
+    (the transport does not sleep past its cap in a worker; the event waits here instead)."""
+    delay = max(backoff_seconds(attempts), at_least)
     _set(uow, event_id, status="retry", last_error=error[:2000], next_attempt_at=utcnow() + timedelta(seconds=delay))
     log.warning("event will be retried", extra={**context, "error": error, "retry_in": delay})
     return EventOutcome("retry", retry_in=delay, detail=error, shop_id=_shop_of(context))

@@ -49,12 +49,11 @@ def app_url(container: Container) -> str:
 
 def token_client(container: Container) -> oauth.ShopifyTokenClient:
     s = container.settings
-    from adapters.http import HttpTransport, RetryPolicy
+    from connector.bootstrap import http_transport
 
     return oauth.ShopifyTokenClient(
         s.shopify_api_key or "", shopify_secrets(container)[0] if shopify_secrets(container) else "",
-        transport=HttpTransport(timeout=s.http_timeout_seconds, retry=RetryPolicy(max_attempts=2),
-                                name="shopify-oauth"),
+        transport=http_transport(s, "shopify-oauth", "shopify-oauth"),
         admin_base=s.shopify_admin_base)
 
 

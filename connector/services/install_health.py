@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from adapters.http import HttpTransport, RetryPolicy
+from adapters.http import HttpTransport
 from adapters.shopify.client import ShopifyGraphQL
 from adapters.shopify.subscriptions import CONNECTOR_TOPICS as SHOPIFY_TOPICS
 from adapters.shopify.subscriptions import ShopifySubscriptions
@@ -45,8 +45,9 @@ class HealthReport:
 
 def _transport(container: Container, name: str) -> HttpTransport:
     s = container.settings
-    return HttpTransport(timeout=s.http_timeout_seconds, retry=RetryPolicy(max_attempts=s.http_max_attempts),
-                         name=name)
+    from connector.bootstrap import http_transport
+
+    return http_transport(s, name.split(":", 1)[0], name)
 
 
 def woo_webhooks(container: Container, store: str, api_base: str | None, key: str, secret: str) -> WooWebhooks:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from adapters.http import HttpTransport, RetryPolicy
+from adapters.http import HttpRetry, HttpTransport
 from adapters.shopify.client import ShopifyGraphQL
 from adapters.shopify.orders_admin import ShopifyOrdersAdmin
 from adapters.woocommerce import WooCommerceClient
@@ -59,7 +59,7 @@ def woo() -> Iterator[tuple[WooCommerceSimulator, WooCommerceOrdersAdmin]]:
             {"name": "Mug", "sku": "MUG", "price": "12.00", "manage_stock": True, "stock_quantity": 5,
              "backorders": "no"}]}]})
     handle: ServerHandle = serve_in_thread(sim.app)
-    transport = HttpTransport(timeout=5, retry=RetryPolicy(max_attempts=2, base_delay=0.01), name="woocommerce")
+    transport = HttpTransport(timeout=5, retry=HttpRetry(max_attempts=2, base_delay=0.01), name="woocommerce")
     yield sim, WooCommerceOrdersAdmin(WooCommerceClient(STORE, KEY, SECRET, api_base=handle.url,
                                                         transport=transport))
     handle.stop()

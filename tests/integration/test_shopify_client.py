@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from graphql import GraphQLSchema
 
-from adapters.http import HttpTransport, RetryPolicy
+from adapters.http import HttpRetry, HttpTransport
 from adapters.shopify import ShopifyGraphQL, ShopifyPlatform
 from connector.domain.errors import PlatformAuthError, PlatformRejected
 from connector.domain.model import BackorderMark, StockRef
@@ -96,7 +96,7 @@ class RecordingSleep:
 
 def client_for(handle: ServerHandle, token: str = TOKEN, **kwargs: Any) -> ShopifyGraphQL:
     kwargs.setdefault(
-        "transport", HttpTransport(retry=RetryPolicy(max_attempts=4, base_delay=0.01), name="t")
+        "transport", HttpTransport(retry=HttpRetry(max_attempts=4, base_delay=0.01), name="t")
     )
     return ShopifyGraphQL(SHOP, token, api_base=handle.url + "/", **kwargs)
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from adapters.http import HttpTransport, RetryPolicy
+from adapters.http import HttpRetry, HttpTransport
 from adapters.woocommerce import WooCommerceClient, WooCommercePlatform
 from adapters.woocommerce.fulfillment import WooCommerceFulfillment
 from adapters.woocommerce.platform import BACKORDER_META_KEY
@@ -79,7 +79,7 @@ def sleeps() -> list[float]:
 
 def make_client(server: ServerHandle, sleeps: list[float], key: str = KEY, secret: str = SECRET,
                 **kwargs: Any) -> WooCommerceClient:
-    transport = HttpTransport(timeout=5, retry=RetryPolicy(max_attempts=3, base_delay=0.01),
+    transport = HttpTransport(timeout=5, retry=HttpRetry(max_attempts=3, base_delay=0.01),
                               sleep=sleeps.append, name="woocommerce")
     return WooCommerceClient(STORE, key, secret, api_base=server.url, transport=transport, **kwargs)
 

@@ -8,7 +8,7 @@ import logging
 import pytest
 import responses
 
-from adapters.http import HttpTransport, RetryPolicy
+from adapters.http import HttpRetry, HttpTransport
 from adapters.shopify import ShopifyGraphQL, raise_user_errors
 from adapters.shopify.client import is_throttled, throttle_wait_seconds
 from connector.domain.errors import PlatformRejected, PlatformThrottled
@@ -24,7 +24,7 @@ THROTTLED_FIXTURES = [
 
 
 def make_client(sleeps: list[float], **kwargs) -> ShopifyGraphQL:  # type: ignore[no-untyped-def]
-    transport = HttpTransport(retry=RetryPolicy(max_attempts=2, base_delay=0), sleep=sleeps.append)
+    transport = HttpTransport(retry=HttpRetry(max_attempts=2, base_delay=0), sleep=sleeps.append)
     return ShopifyGraphQL(
         "mugs.myshopify.com",
         TOKEN,

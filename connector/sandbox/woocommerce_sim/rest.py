@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import math
+import time
 from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -109,7 +110,11 @@ def create_blueprint(sim: WooCommerceSimulator) -> Blueprint:
 
     @api.before_request
     def _faults_and_auth() -> Any:
-        injected = sim.take_injected_failure(f"{request.method} {request.path.removeprefix(api.url_prefix or '')}")
+        call = f"{request.method} {request.path.removeprefix(api.url_prefix or '')}"
+        injected = sim.take_injected_failure(call)
+        unapplied = sim.take_applied_failure(call, applied=False)
+        if injected is None and unapplied is not None:
+            injected = (unapplied[0], None)
         if injected is not None:
             status, retry_after = injected
             response = jsonify({"code": "http_request_failed", "message": "Service unavailable (injected).",
@@ -119,6 +124,21 @@ def create_blueprint(sim: WooCommerceSimulator) -> Blueprint:
                 response.headers["Retry-After"] = str(retry_after)
             return response
         return None
+
+    @api.after_request
+    def _applied_then_failed(response: Response) -> Response:
+        if response.status_code >= 300:
+            return response
+        fault = sim.take_applied_failure(f"{request.method} {request.path.removeprefix(api.url_prefix or '')}")
+        if fault is None:
+            return response
+        status, hang = fault
+        if hang:
+            time.sleep(hang)  # the write is applied; the client gives up waiting for the answer
+        failed = jsonify({"code": "http_request_failed", "message": "Gateway timeout (injected, write applied).",
+                          "data": {"status": status}})
+        failed.status_code = status
+        return failed
 
     @api.errorhandler(SimError)
     def _error(exc: SimError) -> Response:

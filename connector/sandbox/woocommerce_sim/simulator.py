@@ -68,6 +68,7 @@ class WooCommerceSimulator:
                 store.add_product(product)
             self.stores[store.store_url] = store
         self._failures: list[tuple[int, int | None]] = []
+        self._applied_failures: list[tuple[str, int, float, bool]] = []
         self._failures_lock = threading.Lock()
         self.api_calls: deque[str] = deque(maxlen=API_CALLS_KEPT)
         """The latest REST calls received, as ``"GET /orders/5/refunds"`` (below /wp-json/wc/v3), oldest first."""
@@ -214,6 +215,25 @@ class WooCommerceSimulator:
             retry_after = 1
         with self._failures_lock:
             self._failures.extend([(status, retry_after)] * count)
+
+    def inject_applied_failures(self, count: int, call: str = "POST ", *, status: int = 504,
+                                hang_seconds: float = 0.0, applied: bool = True) -> None:
+        """The next ``count`` REST calls starting with ``call`` (e.g. ``"POST /orders/5/refunds"``) are
+        APPLIED and then fail: after waiting ``hang_seconds`` (longer than the client's timeout makes it
+        a timeout), the answer is ``status`` (a gateway's 504) instead of the real one; what a client
+        cannot tell apart from a write that never happened. ``applied=False`` fails them before they
+        are applied (the other case the client cannot tell apart)."""
+        with self._failures_lock:
+            self._applied_failures.extend([(call, status, hang_seconds, applied)] * count)
+
+    def take_applied_failure(self, call: str, *, applied: bool = True) -> tuple[int, float] | None:
+        """The failed answer ``call`` is to get after (``applied``) or instead of being applied, if queued."""
+        with self._failures_lock:
+            for index, (prefix, status, hang, when) in enumerate(self._applied_failures):
+                if when == applied and call.startswith(prefix):
+                    del self._applied_failures[index]
+                    return status, hang
+        return None
 
     def take_injected_failure(self, call: str | None = None) -> tuple[int, int | None] | None:
         """Log one REST call (``call``) and take the failure it is to answer, if one is queued."""
