@@ -158,7 +158,13 @@ class ShopifyPlatform:
             data = self.client.execute(queries.ORDERS_UPDATED_SINCE, variables)
             connection = data.get("orders") or {}
             for node in connection.get("nodes") or []:
-                yield self._graphql_order(node)
+                try:
+                    snapshot = self._graphql_order(node)
+                except InvalidPayload as exc:  # one order that cannot be read must not stop reconciliation
+                    log.error("shopify order skipped by reconciliation: %s", exc,
+                              extra={"order": (node or {}).get("legacyResourceId")})
+                    continue
+                yield snapshot
             page = connection.get("pageInfo") or {}
             if not page.get("hasNextPage"):
                 return

@@ -69,7 +69,12 @@ class WooCommercePlatform:
             "order": "asc",
         }
         for payload in self.client.paginate("orders", params):
-            snapshot = self.parse_order(payload)
+            try:
+                snapshot = self.parse_order(payload)
+            except InvalidPayload as exc:  # one order that cannot be read must not stop reconciliation
+                log.error("woocommerce order skipped by reconciliation: %s", exc,
+                          extra={"order": payload.get("id") if isinstance(payload, Mapping) else None})
+                continue
             if snapshot.updated_at >= since_utc.replace(microsecond=0):
                 yield snapshot
 

@@ -173,3 +173,18 @@ def test_woocommerce_orders_the_store_does_not_have_never_stop_the_next_real_ord
     stack.wait_for_capture()
     assert sync_marks(stack.shops[STORE].id) == 0
     assert_each_bad_order_shows_the_reason_and_was_alerted_once(stack, STORE, "PlatformNotFound")
+
+
+def test_reconciliation_passes_an_order_it_cannot_read_and_still_advances(stack):
+    woo = stack.sandbox.woocommerce
+    absurd = woo.create_order(STORE, [{"sku": "TEAPOT", "quantity": 2**40}], deliver_webhook=False)
+    lost = woo.create_order(STORE, [{"sku": "TEAPOT", "quantity": 1}], deliver_webhook=False)
+    before = watermark(stack, STORE)
+
+    report = reconcile(stack.shops[STORE].id)
+
+    stored = orders(stack, STORE)
+    assert str(lost["id"]) in stored and str(absurd["id"]) not in stored
+    assert report.seen >= 1
+    after = watermark(stack, STORE)
+    assert after is not None and (before is None or after > before)
