@@ -72,6 +72,7 @@ YAML_KEYS: dict[str, str] = {
     "notify.link_secret": "notify_link_secret",
     "email.smtp_url": "smtp_url",
     "email.from": "email_from",
+    "privacy.export_link_days": "privacy_export_link_days",
 }
 """Dotted YAML key -> Settings field. Every key here is documented in config.example.yaml."""
 
@@ -118,6 +119,7 @@ class Settings:
     notify_link_secret: str | None = None
     smtp_url: str | None = None
     email_from: str = "connector@localhost"
+    privacy_export_link_days: float = 7.0
     source: str = field(default="defaults", compare=False)
 
     def __post_init__(self) -> None:
@@ -255,6 +257,8 @@ def _validate(settings: Settings) -> None:
     for name in ("reconcile_overlap_minutes", "reconcile_initial_lookback_hours", "http_max_retry_after_seconds"):
         if getattr(settings, name) < 0:
             raise bad(name, "must not be negative")
+    if not 0 < settings.privacy_export_link_days <= 30:
+        raise bad("privacy_export_link_days", "must be more than 0 and at most 30 (exports are kept 30 days)")
     if not settings.woocommerce_backordered_meta_keys:
         raise bad("woocommerce_backordered_meta_keys", "needs at least one name")
     for name in ("app_url", "shopify_admin_base", "woocommerce_api_base"):

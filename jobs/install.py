@@ -97,14 +97,16 @@ def email_export(export_id: int) -> bool:
         log.warning("data export kept for download only (no contact e-mail or SMTP configured)",
                     extra={"export_id": export_id})
         return False
-    token = privacy.download_token(c, export_id)  # its digest is committed before the link goes out
+    link = privacy.download_link(c, export_id)  # its digest and expiry are committed before it goes out
     message = EmailMessage()
     message["From"], message["To"] = c.settings.email_from, to
     message["Subject"] = f"Customer data request {request_id} for {shop_domain}"
     base = (c.settings.app_url or "").rstrip("/")
+    until = link.expires_at.strftime("%Y-%m-%d %H:%M UTC")
     message.set_content(f"The data the backorder connector holds about the customer is attached.\n"
-                        f"It can also be downloaded for 30 days from the app: "
-                        f"{base}/privacy/exports/{export_id}?token={token}\n")
+                        f"It can also be downloaded until {until} from this link, which opens this "
+                        f"export only; keep it private:\n"
+                        f"{base}/privacy/exports/{export_id}?token={link.token}\n")
     message.add_attachment(content.encode(), maintype="application", subtype="json",
                            filename=f"data-request-{request_id}.json")
     _send(c.settings.smtp_url, message)

@@ -16,7 +16,7 @@ from flask import Blueprint, Response, jsonify, redirect, request
 from flask.typing import ResponseReturnValue
 
 from adapters.shopify.oauth import query_params
-from connector.domain.errors import InstallRejected, PlatformError, StorageUnavailable
+from connector.domain.errors import ExportLinkExpired, InstallRejected, PlatformError, StorageUnavailable
 from connector.services import install, privacy
 from webhooks.common import Rejected, container, parse_json_object, read_body
 
@@ -86,13 +86,24 @@ def shopify_session() -> ResponseReturnValue:
 
 @bp.get("/privacy/exports/<int:export_id>")
 def download_export(export_id: int) -> ResponseReturnValue:
-    """A customer data export, for the shop whose session token is presented, with the download token."""
+    """A customer data export with its download token: the link from the export e-mail opens on its
+    own until it expires (privacy.export_link_days); with the app's session token (Authorization:
+    Bearer) it opens for that shop's exports only. Anything else is the same 404."""
     def run() -> ResponseReturnValue:
-        session = install.embedded_session(container(), _bearer())
-        content = privacy.download_export(container(), session.shop_id, export_id, request.args.get("token", ""))
+        token = request.args.get("token", "")
+        shop_id = install.embedded_session(container(), _bearer()).shop_id \
+            if "Authorization" in request.headers else None
+        try:
+            content = privacy.download_export(container(), shop_id, export_id, token)
+        except ExportLinkExpired as exc:
+            page = _page("Download link expired", str(exc))
+            page.status_code, page.headers["Cache-Control"] = 410, "no-store"
+            return page
         if content is None:
             return jsonify({"error": "no such export"}), 404
-        return Response(content, mimetype="application/json")
+        return Response(content, mimetype="application/json", headers={
+            "Content-Disposition": f'attachment; filename="data-export-{export_id}.json"',
+            "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
     return _answer("privacy_export", run)()
 
 

@@ -80,5 +80,7 @@ class DataExport(Base):
     emailed_to: Mapped[str | None] = mapped_column(String(320))
     emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     """When the SMTP server accepted the export's e-mail; set, the e-mail job sends nothing (0011)."""
+    link_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When the e-mailed download link stops opening; fixed when the link is first made (0015)."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -150,3 +150,12 @@ class LinkInvalid(PermanentError):
 
 class ExportNotFound(PermanentError):
     """No customer data export has the given id (never made, or deleted with its shop)."""
+
+
+class ExportLinkExpired(PermanentError):
+    """A data export's e-mailed download link is genuine but past its expiry (privacy.export_link_days)."""
+
+    def __init__(self, expired_at: str) -> None:
+        super().__init__(f"this download link expired on {expired_at}; open the export from the app in "
+                         "the store admin instead")
+        self.expired_at = expired_at

@@ -17,14 +17,14 @@ import logging
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Table, delete, func, select, update
 
 from connector.db.models import Backorder, Base, Order, OrderLine, Shop, WebhookEvent, utcnow
 from connector.db.models_install import DataExport
-from connector.domain.errors import ConfigError, ExportNotFound
+from connector.domain.errors import ConfigError, ExportLinkExpired, ExportNotFound
 from connector.domain.model import ShopCredentials
 from connector.services.install import digest
 
@@ -38,8 +38,9 @@ log = logging.getLogger(__name__)
 REDACTED = "[redacted]"
 EXPORT_DAYS = 30
 EMAIL_COLUMN = re.compile(r"(^|_)e?mail($|_)|email")
-DOWNLOAD_TOKEN_CONTEXT = b"backorder-connector/data-export-downloads/v1"
-"""Separates the download-token key derived from CONNECTOR_SECRET_KEY from the key's other uses."""
+DOWNLOAD_TOKEN_CONTEXT = b"backorder-connector/data-export-downloads/v2"
+"""Separates the download-token key derived from CONNECTOR_SECRET_KEY from the key's other uses
+(v2: the token covers the link's expiry)."""
 
 
 @dataclass(frozen=True)
@@ -228,21 +229,36 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _derived_tokens(secret_key: str, export: DataExport) -> list[str]:
-    """The export's download token under each configured key, the primary key's first."""
-    message = f"{export.shop_id}.{export.id}.{export.request_id}".encode()
+@dataclass(frozen=True)
+class DownloadLink:
+    """What the export e-mail carries: ``/privacy/exports/<id>?token=<token>``, open until ``expires_at``."""
+
+    export_id: int
+    token: str
+    expires_at: datetime
+
+
+def _derived_tokens(secret_key: str, export: DataExport, expires: int) -> list[str]:
+    """The export's download token ``<expires>.<mac>`` under each configured key, the primary key's first.
+
+    The MAC covers the shop, the export, its request and the expiry (Unix seconds): single-purpose
+    (this export of this shop only) and expiring (a changed expiry breaks it).
+    """
+    message = f"{export.shop_id}.{export.id}.{export.request_id}.{expires}".encode()
     tokens = []
     for key in (k.strip() for k in secret_key.split(",") if k.strip()):
         link_key = hmac.new(key.encode(), DOWNLOAD_TOKEN_CONTEXT, hashlib.sha256).digest()
         mac = hmac.new(link_key, message, hashlib.sha256).digest()
-        tokens.append(base64.urlsafe_b64encode(mac).decode().rstrip("="))
+        tokens.append(f"{expires}." + base64.urlsafe_b64encode(mac).decode().rstrip("="))
     return tokens
 
 
-def download_token(container: Container, export_id: int) -> str:
-    """The export's download token: the same on every call, so an e-mail sent again carries the link
-    the first one did and both work. Derived (HMAC) from CONNECTOR_SECRET_KEY and the export, never
-    stored: only its digest is. A token an older key derived stays in use while that key is configured.
+def download_link(container: Container, export_id: int) -> DownloadLink:
+    """The export's e-mailed download link: the same on every call, so an e-mail sent again carries
+    the link the first one did and both work. Its expiry is fixed on the first call
+    (``privacy.export_link_days`` ahead, never past the export's own expiry); its token is derived
+    (HMAC) from CONNECTOR_SECRET_KEY, the export and that expiry, never stored: only its digest is.
+    A token an older key derived stays in use while that key is configured.
     """
     secret_key = container.settings.secret_key
     if not secret_key:
@@ -253,13 +269,22 @@ def download_token(container: Container, export_id: int) -> str:
         export = session.get(DataExport, export_id)
         if export is None:
             raise ExportNotFound(export_id)
-        candidates = _derived_tokens(secret_key, export)
-        for token in candidates:
-            if hmac.compare_digest(export.download_token_hash, digest(token)):
-                return token
-        export.download_token_hash = digest(candidates[0])
+        if export.link_expires_at is None:
+            ahead = utcnow() + timedelta(days=container.settings.privacy_export_link_days)
+            export.link_expires_at = min(ahead, export.expires_at).replace(microsecond=0)
+        expires_at = export.link_expires_at
+        candidates = _derived_tokens(secret_key, export, int(expires_at.timestamp()))
+        token = next((t for t in candidates if hmac.compare_digest(export.download_token_hash, digest(t))), None)
+        if token is None:
+            token = candidates[0]
+            export.download_token_hash = digest(token)
         uow.commit()
-    return candidates[0]
+    return DownloadLink(export_id, token, expires_at)
+
+
+def download_token(container: Container, export_id: int) -> str:
+    """The token of ``download_link``."""
+    return download_link(container, export_id).token
 
 
 def export_customer(container: Container, shop_id: int, customer: Customer, request_id: str) -> int:
@@ -302,15 +327,39 @@ def export_customer(container: Container, shop_id: int, customer: Customer, requ
         return export.id
 
 
-def download_export(container: Container, shop_id: int, export_id: int, token: str) -> str | None:
-    """The export JSON when ``token`` matches this shop's export and it has not expired."""
+def download_export(container: Container, shop_id: int | None, export_id: int, token: str) -> str | None:
+    """The export JSON when ``token`` is this export's download token and the export has not expired.
+
+    ``shop_id``: the shop of the app's session token (the embedded app); the link's own expiry is not
+    applied, the shop is. None: the link alone, as opened from the e-mail; then the link's expiry
+    applies (ExportLinkExpired, only once the token has proved genuine). None when the export does
+    not exist, belongs to another shop, has expired, or the token is not its token.
+    """
+    now = utcnow()
     with container.uow() as uow:
-        row = uow.session.scalar(select(DataExport).where(  # type: ignore[union-attr]
-            DataExport.id == export_id, DataExport.shop_id == shop_id))
-        if row is None or row.expires_at <= utcnow():
+        query = select(DataExport).where(DataExport.id == export_id)
+        if shop_id is not None:
+            query = query.where(DataExport.shop_id == shop_id)
+        row = uow.session.scalar(query)  # type: ignore[union-attr]
+        if row is None or row.expires_at <= now or not token or len(token) > 200 or not row.download_token_hash:
             return None
-        valid = bool(token) and bool(row.download_token_hash)
-        return row.content if valid and hmac.compare_digest(row.download_token_hash, digest(token)) else None
+        if not hmac.compare_digest(row.download_token_hash, digest(token)):
+            return None
+        if shop_id is None:
+            link_expires = _link_expiry(container, row, token)
+            if link_expires <= now:
+                raise ExportLinkExpired(link_expires.strftime("%Y-%m-%d %H:%M UTC"))
+        return row.content
+
+
+def _link_expiry(container: Container, row: DataExport, token: str) -> datetime:
+    """The expiry a genuine token carries; a token e-mailed before links expired (no ``<expires>.``
+    part) runs ``privacy.export_link_days`` from when it was e-mailed."""
+    expires, dot, _ = token.partition(".")
+    if dot and expires.isdigit():
+        return datetime.fromtimestamp(int(expires), tz=UTC)
+    sent = row.emailed_at or row.created_at
+    return sent + timedelta(days=container.settings.privacy_export_link_days)
 
 
 def redact_shop(container: Container, shop_id: int) -> None:
