@@ -41,6 +41,9 @@ def create_app(config: Settings | None = None, *, container: Container | None = 
     from webhooks.install import bp as install_bp
 
     app.register_blueprint(install_bp)
+    from webhooks.ratelimit import limit_install_endpoints
+
+    limit_install_endpoints(app, container.settings)  # the @rate_limited install and connect views
     from webhooks.fulfillment_service import bp as fulfillment_service_bp
 
     app.register_blueprint(fulfillment_service_bp)

@@ -185,7 +185,7 @@ def jobs() -> None:
     """Run a job by hand."""
 
 
-JOB_NAMES = ("reconcile", "sync-marks", "sweep")
+JOB_NAMES = ("reconcile", "sync-marks", "sweep", "prune")
 
 
 @jobs.command("run")
@@ -201,6 +201,13 @@ def jobs_run(name: str, shop_name: str | None) -> None:
         from jobs.sweep import sweep
 
         click.echo(f"re-enqueued {sweep(grace_seconds=0)} events")
+        return
+    if name == "prune":  # retention: finished webhook events, spent OAuth states and pending connects
+        from connector.services import retention
+
+        pruned = retention.prune(c.engine, retention.RetentionPolicy.from_settings(c.settings),
+                                 max_batches=1_000_000)  # by hand: until nothing is left
+        click.echo("deleted " + ", ".join(f"{table}: {n}" for table, n in pruned.deleted.items()))
         return
     if not shop_name:
         raise click.UsageError(f"{name} needs --shop")

@@ -61,6 +61,10 @@ YAML_KEYS: dict[str, str] = {
     "woocommerce.api_base": "woocommerce_api_base",
     "install.state_ttl_minutes": "install_state_ttl_minutes",
     "install.token_refresh_margin_minutes": "token_refresh_margin_minutes",
+    "install.rate_limit": "install_rate_limit",
+    "install.trusted_proxies": "install_trusted_proxies",
+    "retention.webhook_events_days": "retention_webhook_events_days",
+    "retention.install_grace_minutes": "retention_install_grace_minutes",
     "smtp.host": "smtp_host",
     "smtp.port": "smtp_port",
     "smtp.username": "smtp_username",
@@ -107,6 +111,10 @@ class Settings:
     woocommerce_api_base: str | None = None
     install_state_ttl_minutes: float = 10.0
     token_refresh_margin_minutes: float = 10.0
+    install_rate_limit: str = "20/minute;200/hour"
+    install_trusted_proxies: int = 0
+    retention_webhook_events_days: float = 30.0
+    retention_install_grace_minutes: float = 60.0
     http_max_retry_after_seconds: float = 60.0
     smtp_host: str = "localhost"
     smtp_port: int = 25
@@ -271,6 +279,7 @@ def _validate(settings: Settings) -> None:
     for name in ("install_state_ttl_minutes", "token_refresh_margin_minutes"):
         if getattr(settings, name) <= 0:
             raise bad(name, "must be greater than 0")
+    _validate_limits(settings, bad)
     if settings.smtp_tls not in {"none", "starttls", "ssl"}:
         raise bad("smtp_tls", f"must be none, starttls or ssl, got {settings.smtp_tls!r}")
     if not 0 < settings.smtp_port < 65536:
@@ -298,3 +307,21 @@ def _validate_shopify_scopes(scopes: tuple[str, ...], bad: Any) -> None:
         lacking = shopify_access.missing(scopes, feature.scopes)
         if lacking:
             raise bad("shopify_scopes", f"lacks {', '.join(lacking)}, needed by {feature.name} ({feature.summary})")
+
+
+def _validate_limits(settings: Settings, bad: Any) -> None:
+    """Rate limits of the install endpoints and retention periods (webhooks/ratelimit.py, services/retention.py)."""
+    if settings.install_rate_limit.strip():
+        from limits import parse_many
+
+        try:
+            parse_many(settings.install_rate_limit)
+        except ValueError:
+            raise bad("install_rate_limit", f"must look like 20/minute;200/hour, got {settings.install_rate_limit!r}"
+                      ) from None
+    if settings.install_trusted_proxies < 0:
+        raise bad("install_trusted_proxies", "must not be negative")
+    if settings.retention_webhook_events_days < 0:
+        raise bad("retention_webhook_events_days", "must not be negative (0 keeps events forever)")
+    if settings.retention_install_grace_minutes < 0:
+        raise bad("retention_install_grace_minutes", "must not be negative")

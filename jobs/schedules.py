@@ -65,4 +65,8 @@ def build_scheduler(container: Container) -> BackgroundScheduler:
 
     scheduler.add_job(dropship.enqueue_dropship_jobs, "interval", args=[container],
                       minutes=dropship.INTERVAL_MINUTES, id="dropship")  # route + poll shipments per shop
+    from jobs import retention
+
+    scheduler.add_job(lambda: container.queue.enqueue(retention.PRUNE), "interval",
+                      minutes=retention.INTERVAL_MINUTES, id="retention")  # finished events, spent install records
     return scheduler

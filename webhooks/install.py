@@ -19,6 +19,7 @@ from adapters.shopify.oauth import query_params
 from connector.domain.errors import ExportLinkExpired, InstallRejected, PlatformError, StorageUnavailable
 from connector.services import install, privacy
 from webhooks.common import Rejected, container, parse_json_object, read_body
+from webhooks.ratelimit import rate_limited
 
 log = logging.getLogger(__name__)
 
@@ -52,12 +53,14 @@ def _page(title: str, text: str) -> Response:
 
 
 @bp.get("/shopify/install")
+@rate_limited  # install.rate_limit per client address (webhooks/ratelimit.py)
 def shopify_install() -> ResponseReturnValue:
     return _answer("shopify_install", lambda: redirect(
         install.begin_shopify_install(container(), query_params(request.args)), 302))()
 
 
 @bp.get("/shopify/callback")
+@rate_limited  # install.rate_limit per client address (webhooks/ratelimit.py)
 def shopify_callback() -> ResponseReturnValue:
     def run() -> ResponseReturnValue:
         shop_id = install.complete_shopify_install(container(), query_params(request.args))
@@ -108,12 +111,14 @@ def download_export(export_id: int) -> ResponseReturnValue:
 
 
 @bp.get("/woocommerce/connect")
+@rate_limited  # install.rate_limit per client address (webhooks/ratelimit.py)
 def woocommerce_connect() -> ResponseReturnValue:
     return _answer("woocommerce_connect", lambda: redirect(
         install.begin_woo_connect(container(), request.args.get("store_url", "")), 302))()
 
 
 @bp.post("/woocommerce/callback")
+@rate_limited  # install.rate_limit per client address (webhooks/ratelimit.py)
 def woocommerce_callback() -> ResponseReturnValue:
     def run() -> ResponseReturnValue:
         payload = parse_json_object(read_body(CALLBACK_MAX_BYTES))

@@ -78,21 +78,21 @@ def check_subscriptions(container: Container, shop_id: int, *, sync_secret: bool
 
 
 def purge_expired(container: Container) -> dict[str, int]:
-    """Drop used or expired OAuth states and pending connects (after a day) and expired data exports."""
-    from sqlalchemy import delete, or_
+    """Drop used or expired OAuth states and pending connects (retention.install_grace_minutes after,
+    in batches: connector/services/retention.py; the hourly retention job does the same) and expired
+    data exports."""
+    from sqlalchemy import delete
 
-    from connector.db.models_install import DataExport, OAuthState, PendingConnect
+    from connector.db.models_install import DataExport
+    from connector.services.retention import prune_install_records
 
     now = utcnow()
-    day_ago = now - timedelta(days=1)
-    counts: dict[str, int] = {}
+    grace = timedelta(minutes=container.settings.retention_install_grace_minutes)
+    counts = {table: deleted for table, (deleted, _) in
+              prune_install_records(container.engine, now - grace).items()}
     with container.uow() as uow:
         session = uow.session
         assert session is not None
-        for model in (OAuthState, PendingConnect):
-            result = session.execute(delete(model).where(
-                or_(model.expires_at < day_ago, model.used_at < day_ago)))
-            counts[model.__tablename__] = int(result.rowcount or 0)  # type: ignore[attr-defined]
         result = session.execute(delete(DataExport).where(DataExport.expires_at < now))
         counts["data_exports"] = int(result.rowcount or 0)  # type: ignore[attr-defined]
         uow.commit()
