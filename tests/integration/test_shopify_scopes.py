@@ -59,7 +59,8 @@ def client_for(handle: ServerHandle, version: str = "2026-04") -> ShopifyGraphQL
 
 def post(handle: ServerHandle, version: str, query: str, variables: dict[str, Any] | None = None
          ) -> requests.Response:
-    return requests.post(f"{handle.url}/admin/api/{version}/graphql.json", json={"query": query, "variables": variables},
+    return requests.post(f"{handle.url}/admin/api/{version}/graphql.json",
+                         json={"query": query, "variables": variables},
                          headers={"X-Shopify-Access-Token": TOKEN}, timeout=10)
 
 
@@ -195,3 +196,27 @@ def test_fulfillment_service_mode_needs_the_fulfillment_scopes(stack: LocalStack
     with pytest.raises(MissingScopes) as caught:
         check_before_setting(stack.container, stack.shops[SHOP].id, "dropship.fulfillment_service", True)
     assert caught.value.missing == ("write_assigned_fulfillment_orders", "write_fulfillments")
+
+
+def cli_env(stack: LocalStack) -> dict[str, str]:
+    s = stack.container.settings
+    return {"DATABASE_URL": s.database_url, "CONNECTOR_SECRET_KEY": s.secret_key or "", "CONNECTOR_CONFIG": "",
+            "SHOPIFY_API_KEY": s.shopify_api_key or "", "SHOPIFY_API_SECRET": s.shopify_api_secret or "",
+            "CONNECTOR_APP_URL": s.app_url or "", "CONNECTOR_SHOPIFY_ADMIN_BASE": s.shopify_admin_base or ""}
+
+
+def test_shops_set_refuses_the_feature_naming_the_scopes_and_shops_scopes_lists_them(stack: LocalStack) -> None:
+    from click.testing import CliRunner
+
+    from connector.cli import main
+
+    runner = CliRunner()
+    refused = runner.invoke(main, ["shops", "set", SHOP, "dropship.enabled", "true"], env=cli_env(stack))
+    assert refused.exit_code == 1, refused.output
+    assert "write_merchant_managed_fulfillment_orders" in refused.output and "/admin/oauth/authorize" in refused.output
+    listed = runner.invoke(main, ["shops", "scopes", SHOP], env=cli_env(stack))
+    assert listed.exit_code == 0, listed.output
+    assert "granted read_inventory, write_orders, write_products" in listed.output
+    assert "MISSING write_discounts" in listed.output
+    fine = runner.invoke(main, ["shops", "set", SHOP, "dropship.max_wait_days", "3"], env=cli_env(stack))
+    assert fine.exit_code == 0, fine.output
