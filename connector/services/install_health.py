@@ -25,6 +25,7 @@ from adapters.woocommerce.install import WooWebhooks
 from connector.db.models import utcnow
 from connector.db.models_install import WebhookSubscription
 from connector.domain.errors import PlatformAuthError
+from connector.domain.shopify_access import AccessDenied
 
 if TYPE_CHECKING:
     from connector.bootstrap import Container
@@ -70,6 +71,10 @@ def check_subscriptions(container: Container, shop_id: int, *, sync_secret: bool
             _check_shopify(container, access, f"{base}/webhooks/shopify", report)
         else:
             _check_woo(container, access, f"{base}/webhooks/woocommerce", report, sync_secret)
+    except AccessDenied as exc:  # a scope the shop did not grant: the token itself still works
+        log.error("shopify refused a subscription call for a missing access scope; re-authorise the app",
+                  extra={"shop_id": shop_id, "alert": True, "scopes": ",".join(exc.required)})
+        report.status = "missing_scopes"
     except PlatformAuthError:
         what = "access token" if access.platform.value == "shopify" else "keys"
         mark_disconnected(container, shop_id, f"{access.platform.value} refused the stored {what} (401/403)")
