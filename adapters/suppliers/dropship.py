@@ -12,7 +12,6 @@ Supplier settings, key ``dropship``:
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import logging
@@ -28,14 +27,15 @@ from connector.domain.errors import (
     DeliveryError,
     DeliveryRejected,
     PlatformError,
-    PlatformThrottled,
     PlatformNotFound,
-    SupplierThrottled,
+    PlatformThrottled,
     SupplierRejected,
+    SupplierThrottled,
     SupplierUnavailable,
     TransientError,
 )
 from connector.domain.routing import DropshipRequest, Shipment, SupplierOrderStatus
+from connector.domain.spreadsheet import write_sheet
 from connector.ports import Mailer
 
 log = logging.getLogger(__name__)
@@ -141,7 +141,8 @@ class EmailDropshipSupplier:
             "tracking number once shipped. If you receive this order twice, it is the same order\n"
             f"(reference {order.reference}): ship it once.\n")
         message.add_attachment(purchase_sheet(order).encode("utf-8"), maintype="text", subtype="csv",
-                               filename=f"purchase-order-{order.reference.replace('#', '')}.csv")
+                               filename=f"purchase-order-{order.reference.replace('#', '')}.csv",
+                               params={"charset": "utf-8"})  # bytes, base64: a CR inside a cell stays
         return message
 
     def place(self, order: DropshipRequest, idempotency_key: str) -> SupplierOrderStatus:
@@ -161,15 +162,14 @@ class EmailDropshipSupplier:
 
 
 def purchase_sheet(order: DropshipRequest) -> str:
-    """The CSV purchase sheet: one row per line, with the ship-to address on every row."""
+    """The CSV purchase sheet: one row per line, with the ship-to address on every row; cells that
+    begin like a formula are prefixed with ``'`` and every cell is quoted (connector/domain/spreadsheet.py)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
     columns = ["reference", "sku", "quantity", "name", "company", "address1", "address2", "city", "province",
                "zip", "country_code", "phone", "email"]
-    writer.writerow(columns)
     address = order.ship_to.as_dict()
-    for sku, quantity in order.lines:
-        writer.writerow([order.reference, sku, quantity, *(address[c] or "" for c in columns[3:])])
+    write_sheet(out, [columns, *([order.reference, sku, quantity, *(address[c] for c in columns[3:])]
+                                for sku, quantity in order.lines)])
     return out.getvalue()
 
 

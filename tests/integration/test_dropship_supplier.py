@@ -157,7 +157,7 @@ def test_a_supplier_without_an_api_gets_a_csv_purchase_sheet_by_email_once(stack
     sheet = list(csv.DictReader(io.StringIO(attachment.get_content())))
     assert sheet == [{"reference": row.reference, "sku": "SOCKS-M", "quantity": "3", "name": "Bob Norman",
                       "company": "", "address1": "Chestnut Street 92", "address2": "", "city": "Louisville",
-                      "province": "Kentucky", "zip": "40202", "country_code": "US", "phone": "+1(502)-459-2181",
+                      "province": "Kentucky", "zip": "40202", "country_code": "US", "phone": "'+1(502)-459-2181",
                       "email": "customer@example.com"}]
     assert place_dropship_order(order_id) == "placed" and len(sim.smtp.to("orders@supplier.example")) == 1
     assert sim.supplier.dropship.orders == {}  # nothing went to the supplier's API
