@@ -140,6 +140,13 @@ def test_a_retired_version_falls_forward_and_an_unknown_one_is_not_found(two_ver
         client_for(two_versions, "2099-01").execute("{ shop { email } }")
 
 
+def test_the_client_warns_when_shopify_serves_another_version_than_asked(two_versions: ServerHandle,
+                                                                          caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level("WARNING", logger="adapters.shopify.client"):
+        assert client_for(two_versions, "2024-10").execute("{ shop { email } }")["shop"]["email"]
+    assert any("served API version 2025-07 instead of 2024-10" in r.getMessage() for r in caplog.records)
+
+
 # -- install and turning features on, on SQLite and PostgreSQL ---------------------------------------
 
 @pytest.fixture
