@@ -1,4 +1,4 @@
-"""`connector suppliers add|list|poll|history` and `connector dates`."""
+"""`connector suppliers add|list|poll|history|trust-host-key` and `connector dates`."""
 
 from __future__ import annotations
 
@@ -142,6 +142,24 @@ def suppliers_history(name: str, shop_name: str, limit: int) -> None:
     for snapshot in snapshots:
         for bad in snapshot["bad_rows"][:10]:
             click.echo(f"  poll {snapshot['id']}: line {bad['line']}: {bad['reason']}")
+
+
+@suppliers.command("trust-host-key")
+@click.argument("name")
+@click.option("--shop", "shop_name", required=True)
+@click.option("--fingerprint", help="Trust the SFTP server key with this fingerprint (SHA256:..., as the refusal "
+                                    "and `ssh-keyscan HOST | ssh-keygen -lf -` show it). Without it, the stored "
+                                    "key is cleared and the next connection's key is trusted.")
+@_fail_cleanly
+def suppliers_trust_host_key(name: str, shop_name: str, fingerprint: str | None) -> None:
+    """Trust a supplier's new SFTP host key, after checking with the supplier that it really changed."""
+    from connector.services.supplier_host_keys import trust_host_key
+
+    c = _container(auto_upgrade=True)
+    supplier_id, _ = _supplier_id(c, shop_name, name)
+    change = trust_host_key(c.uow(), supplier_id, fingerprint)
+    click.echo(f"{name}: host key {change.previous or '(none stored)'} -> "
+               + (change.now or "cleared: the next connection's key is trusted"))
 
 
 @main.command("dates")

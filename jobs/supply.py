@@ -57,7 +57,8 @@ def poll_supplier(supplier_id: int) -> str:
 
 def alert_supplier_down(report: supplier_service.PollReport) -> bool:
     """Tell the merchant once per outage (by the shop's alert email and Slack webhook) that a supplier
-    keeps failing and that its last good stock and dates stay in force."""
+    keeps failing and that its last good stock and dates stay in force; an SFTP server whose host key
+    changed gets its own alert, naming both keys and how to trust the new one."""
     from connector.db.models_supply import Supplier
     from connector.services.dropship import alert
     from jobs.dropship import deliver_alerts
@@ -69,10 +70,17 @@ def alert_supplier_down(report: supplier_service.PollReport) -> bool:
             return False
         name = supplier.name
         since = supplier.last_success_at.isoformat() if supplier.last_success_at else "never"
-    message = (f"Supplier {name} could not be polled ({report.error}). Its last good stock and dates "
-               f"stay in force until it answers again.")
-    new = alert(c.uow(), report.shop_id, "supplier_unavailable",
-                f"supplier-down:{report.supplier_id}:{since}", message)
+    if report.error_type == "HostKeyChanged":  # once per outage too: not on every refused poll
+        kind, dedupe = "supplier_host_key_changed", f"host-key-changed:{report.supplier_id}:{since}"
+        message = (f"Supplier {name}'s SFTP server presented a different host key, so the connector did not "
+                   f"log in or read its feed ({report.error}). Someone may be impersonating the server, or the "
+                   f"supplier replaced its key: check with the supplier before trusting the new key. Its last "
+                   f"good stock and dates stay in force meanwhile.")
+    else:
+        kind, dedupe = "supplier_unavailable", f"supplier-down:{report.supplier_id}:{since}"
+        message = (f"Supplier {name} could not be polled ({report.error}). Its last good stock and dates "
+                   f"stay in force until it answers again.")
+    new = alert(c.uow(), report.shop_id, kind, dedupe, message)
     deliver_alerts(report.shop_id)
     return new
 

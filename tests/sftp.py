@@ -1,6 +1,8 @@
 """A real SFTP server on loopback for tests: paramiko's server side serving one directory.
 
 Password auth (user/password given), read-only access to ``root``. ``stop()`` closes everything.
+``port`` and ``host_key`` let a test restart "the same server" with a new key; ``auth_attempts``
+counts the logins tried (a client that refuses the host key must try none).
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ from paramiko.sftp import SFTP_NO_SUCH_FILE, SFTP_OK, SFTP_PERMISSION_DENIED
 
 
 class _Server(paramiko.ServerInterface):
-    def __init__(self, username: str, password: str) -> None:
+    def __init__(self, username: str, password: str, attempts: list[str]) -> None:
         self.username, self.password = username, password
+        self.attempts = attempts
 
     def check_auth_password(self, username: str, password: str) -> int:
+        self.attempts.append(username)
         ok = username == self.username and password == self.password
         return paramiko.AUTH_SUCCESSFUL if ok else paramiko.AUTH_FAILED
 
@@ -81,12 +85,14 @@ def _sftp_interface(root: Path) -> type[SFTPServerInterface]:
 
 
 class SftpServer:
-    def __init__(self, root: Path, username: str = "feeds", password: str = "s3cret") -> None:
+    def __init__(self, root: Path, username: str = "feeds", password: str = "s3cret", *, port: int = 0,
+                 host_key: paramiko.PKey | None = None) -> None:
         self.root, self.username, self.password = root, username, password
-        self.host_key = paramiko.RSAKey.generate(2048)
+        self.host_key = host_key or paramiko.RSAKey.generate(2048)
+        self.auth_attempts: list[str] = []
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
+        self.sock.bind(("127.0.0.1", port))
         self.sock.listen(8)
         self.port = self.sock.getsockname()[1]
         self._transports: list[paramiko.Transport] = []
@@ -112,12 +118,16 @@ class SftpServer:
             transport.set_subsystem_handler("sftp", SFTPServer, _sftp_interface(self.root))
             self._transports.append(transport)
             try:
-                transport.start_server(server=_Server(self.username, self.password))
+                transport.start_server(server=_Server(self.username, self.password, self.auth_attempts))
             except (paramiko.SSHException, EOFError, OSError):
                 continue
 
     def stop(self) -> None:
         self._stopped.set()
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)  # wakes the accept() (close alone leaves the port bound)
+        except OSError:
+            pass
         self.sock.close()
         for transport in self._transports:
             transport.close()

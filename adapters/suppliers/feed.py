@@ -18,9 +18,11 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from adapters.suppliers.feed_scan import FeedLine, FeedScan
+from adapters.suppliers.host_keys import configured_host_key
 from adapters.suppliers.mapping import FieldMapping
 from adapters.suppliers.sources import open_source
 from connector.domain.errors import ConfigError, SupplierFeedInvalid, SupplierUnavailable
+from connector.domain.host_key import HostKeyTrust
 from connector.domain.supply import BadRows, SupplierFetch, SupplierRow, Validators
 
 log = logging.getLogger(__name__)
@@ -39,6 +41,10 @@ class FeedClient:
         self.settings = dict(settings)
         self.secret = dict(secret or {})
         self.name = name
+        if str(settings["source"]).lower().startswith("sftp:"):
+            configured_host_key(settings)  # a host_key that cannot be read fails when the supplier is added
+        self.host_key_trust = HostKeyTrust()
+        """An SFTP server's host key trusted on first use: the poll sets ``pinned`` and stores ``seen``."""
         self.mapping = FieldMapping.from_settings(settings)
         self.encoding = str(settings.get("encoding") or "utf-8-sig")
         try:
@@ -84,7 +90,8 @@ class _FeedFetch:
         self._close: Any = None
 
     def __enter__(self) -> Any:
-        opened = open_source(self.client.settings, self.client.secret, self.validators, name=self.client.name)
+        opened = open_source(self.client.settings, self.client.secret, self.validators, name=self.client.name,
+                             trust=self.client.host_key_trust)
         self._close = opened.close
         try:
             return self._start(opened)

@@ -21,8 +21,10 @@ from urllib.parse import unquote, urlsplit
 import requests
 
 from adapters.http import HttpRetry
+from adapters.suppliers.host_keys import connect_verified
 from adapters.suppliers.transport import auth_headers, conditional_headers, make_transport, supplier_request
-from connector.domain.errors import ConfigError, SupplierRejected, SupplierUnavailable
+from connector.domain.errors import ConfigError, HostKeyChanged, SupplierRejected, SupplierUnavailable
+from connector.domain.host_key import HostKeyTrust
 from connector.domain.supply import Validators
 
 log = logging.getLogger(__name__)
@@ -67,13 +69,14 @@ def _noop() -> None:
 
 
 def open_source(settings: Mapping[str, Any], secret: Mapping[str, Any], validators: Validators | None,
-                *, name: str = "feed") -> Opened:
+                *, name: str = "feed", trust: HostKeyTrust | None = None) -> Opened:
+    """``trust``: an SFTP server's host key trusted on first use (see adapters/suppliers/host_keys.py)."""
     source = str(settings["source"])
     scheme = urlsplit(source).scheme.lower()
     if scheme in ("http", "https"):
         return _open_http(source, settings, secret, validators, name)
     if scheme == "sftp":
-        return _open_sftp(source, settings, secret, validators)
+        return _open_sftp(source, settings, secret, validators, trust, name)
     if scheme in ("", "file"):
         return _open_local(unquote(urlsplit(source).path) if scheme == "file" else source, validators)
     raise ConfigError("source", f"unsupported feed scheme {scheme!r}: use a path, https:// or sftp://")
@@ -114,7 +117,7 @@ def _open_http(url: str, settings: Mapping[str, Any], secret: Mapping[str, Any],
 
 
 def _open_sftp(url: str, settings: Mapping[str, Any], secret: Mapping[str, Any],
-               validators: Validators | None) -> Opened:
+               validators: Validators | None, trust: HostKeyTrust | None = None, name: str = "feed") -> Opened:
     import paramiko
 
     parts = urlsplit(url)
@@ -141,8 +144,9 @@ def _open_sftp(url: str, settings: Mapping[str, Any], secret: Mapping[str, Any],
             sock = socket.create_connection((host, port), timeout=timeout)
             transport = paramiko.Transport(sock)
             transport.banner_timeout = timeout
-            transport.connect(username=username, password=secret.get("password"), pkey=pkey,
-                              hostkey=_host_key(settings))
+            connect_verified(transport, settings=settings, trust=trust, username=username,
+                             password=secret.get("password"), pkey=pkey, timeout=timeout, where=f"{host}:{port}",
+                             name=name)  # the host key is checked before any credential is sent
             sftp = paramiko.SFTPClient.from_transport(transport)
             assert sftp is not None
             sftp.get_channel().settimeout(timeout)  # type: ignore[union-attr]
@@ -161,6 +165,10 @@ def _open_sftp(url: str, settings: Mapping[str, Any], secret: Mapping[str, Any],
                     transport.close()
 
             return Opened(False, handle, current, close)  # type: ignore[arg-type]
+        except HostKeyChanged:  # not retried: a person checks with the supplier
+            if transport is not None:
+                transport.close()
+            raise
         except paramiko.AuthenticationException:
             if transport is not None:
                 transport.close()
@@ -178,14 +186,3 @@ def _open_sftp(url: str, settings: Mapping[str, Any], secret: Mapping[str, Any],
             delay = policy.backoff(attempt)
             log.warning("sftp %s:%s: %s; retrying in %.2fs", host, port, type(exc).__name__, delay)
             time.sleep(delay)
-
-
-def _host_key(settings: Mapping[str, Any]) -> Any:
-    """The server's expected public key (``host_key``: "ssh-ed25519 AAAA..."), verified when given."""
-    value = settings.get("host_key")
-    if not value:
-        return None
-    import paramiko
-
-    kind, _, data = str(value).strip().partition(" ")
-    return paramiko.PKey.from_type_string(kind, __import__("base64").b64decode(data.split()[0]))

@@ -53,6 +53,13 @@ class Supplier(Base):
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    host_key_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    """An SFTP source's host key trusted on first use: its SHA256 fingerprint ("SHA256:..."); every later
+    connection must present the same key (None: the next connection is the first). Cleared or replaced
+    by ``connector suppliers trust-host-key``."""
+    host_key_type: Mapped[str | None] = mapped_column(String(64))
+    """That key's type ("ssh-ed25519", "ssh-rsa", ...)."""
+    host_key_trusted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class SupplierStock(Base):

@@ -120,6 +120,16 @@ class SupplierFeedInvalid(SupplierError, PermanentError):
     """The feed as a whole cannot be trusted (missing columns, too many bad rows): nothing is applied."""
 
 
+class HostKeyChanged(SupplierRejected):
+    """A supplier's SFTP server presented a host key other than the one pinned by ``host_key`` or
+    trusted on first use. Refused before any credential is sent; never retried: a person checks with
+    the supplier, then trusts the new key (``connector suppliers trust-host-key``)."""
+
+    def __init__(self, message: str, expected: str, got: str) -> None:
+        super().__init__(message)
+        self.expected, self.got = expected, got
+
+
 class InstallRejected(PermanentError):
     """An install, OAuth callback or connect request failed a check (signature, state, domain, replay)."""
 

@@ -32,6 +32,7 @@ notify_email.SUBJECTS.setdefault(KIND, "Drop-ship needs your attention: {title}"
 
 TITLES = {"supplier_rejected": "a supplier refused a drop-ship order",
           "supplier_unavailable": "a supplier could not be reached",
+          "supplier_host_key_changed": "a supplier's SFTP server key changed",
           "store_refused_fulfillment": "the store refused a fulfillment",
           "fulfillment_request_rejected": "a fulfillment request was rejected"}
 

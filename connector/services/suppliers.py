@@ -29,8 +29,10 @@ from connector.db.models_supply import Supplier, SupplierSnapshot
 from connector.db.repositories_supply import LineHashes, supply
 from connector.db.uow import UnitOfWork
 from connector.domain.errors import ConfigError, ConnectorError, InvalidPayload, SupplierFeedInvalid
+from connector.domain.host_key import HostKeyTrust
 from connector.domain.supply import SupplierRow, Validators
 from connector.ports import SupplierClient
+from connector.services import supplier_host_keys
 from connector.services.supplier_ingest import ChunkWriter, as_lines
 
 log = logging.getLogger(__name__)
@@ -73,6 +75,8 @@ class PollReport:
     """Rows of SKUs the shop does not sell: counted in rows_total, not stored."""
     catalogue_read: bool = True
     """False: the shop's catalogue had not been read yet, so every SKU was stored."""
+    error_type: str | None = None
+    """The failure's error class (``HostKeyChanged``, ``SupplierUnavailable``, ...)."""
 
 
 def default_client_factory(kind: str, settings: Mapping[str, Any], secret: Mapping[str, Any] | None,
@@ -109,6 +113,8 @@ def add_supplier(uow: UnitOfWork, box: CredentialBox, shop_id: int, spec: Mappin
         row = repo.supplier_by_name(shop_id, name)
         if row is None:
             row = repo.add(Supplier(shop_id=shop_id, name=name, kind=kind, settings="{}"))
+        supplier_host_keys.forget_on_new_server(row, json.loads(row.settings or "{}").get("source"),
+                                                settings.get("source"))
         row.kind = kind
         row.settings = json.dumps(settings)
         if secret is not None:
@@ -176,6 +182,7 @@ def poll_supplier(uow: UnitOfWork, box: CredentialBox, supplier_id: int, *,
         sealed = supplier.secret
         validators = Validators(supplier.etag, supplier.last_modified)
         page_state = json.loads(supplier.page_state) if supplier.page_state else {}
+        trust = HostKeyTrust(pinned=supplier_host_keys.stored_key(supplier))
         snapshot = repo.add(SupplierSnapshot(shop_id=shop_id, supplier_id=supplier_id, status="running"))
         snapshot_id = snapshot.id
         supplier.last_polled_at = utcnow()
@@ -183,9 +190,14 @@ def poll_supplier(uow: UnitOfWork, box: CredentialBox, supplier_id: int, *,
     try:
         secret = box.open_json(sealed) if sealed else None
         client = client_factory(kind, settings, secret if isinstance(secret, Mapping) else None, name)
+        own = getattr(client, "host_key_trust", None)  # an SFTP feed: the key it must see, and the key it saw
+        if isinstance(own, HostKeyTrust):
+            own.pinned, trust = trust.pinned, own
         return _ingest(uow, client, shop_id, supplier_id, snapshot_id, validators, page_state, progress)
     except ConnectorError as exc:
         return _record_failure(uow, shop_id, supplier_id, name, snapshot_id, exc)
+    finally:  # a first connection's key is trusted even when the poll then failed
+        supplier_host_keys.remember(uow, supplier_id, trust)
 
 
 def _ingest(uow: UnitOfWork, client: SupplierClient, shop_id: int, supplier_id: int, snapshot_id: int,
@@ -340,7 +352,7 @@ def _record_failure(uow: UnitOfWork, shop_id: int, supplier_id: int, name: str, 
         "supplier_id": supplier_id, "supplier": name, "shop_id": shop_id, "error": message,
         "category": exc.category, "consecutive_failures": failures})
     _alert(SupplierFailure(shop_id, supplier_id, name, message, failures))
-    return PollReport(supplier_id, shop_id, snapshot_id, "failed", error=message)
+    return PollReport(supplier_id, shop_id, snapshot_id, "failed", error=message, error_type=type(exc).__name__)
 
 
 def _alert(failure: SupplierFailure) -> None:
