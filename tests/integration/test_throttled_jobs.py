@@ -152,3 +152,31 @@ def test_a_webhook_event_throttled_for_a_day_is_retried_a_day_later(database_url
         assert outcome.status == "retry" and outcome.retry_in == DAY
     finally:
         web.container.close()
+
+
+def test_on_rq_a_throttled_run_is_scheduled_a_day_later_not_retried_now(
+        postgres_url: str, spare_redis: str, sim: WooCommerceSimulator, client: WooCommerceClient,
+        sleeps: list[float], monkeypatch: pytest.MonkeyPatch) -> None:
+    import adapters.queue.rq_queue as rq_queue
+    from adapters.queue.rq_queue import RQQueue, run_worker
+
+    c = bootstrap(Settings(database_url=postgres_url, redis_url=spare_redis, secret_key=generate_key(),
+                           log_level="WARNING", event_lease_seconds=5), queue=RQQueue(spare_redis), auto_upgrade=True)
+    try:
+        monkeypatch.setattr(rq_queue, "run_job", lambda job, *args: client.get("orders"))  # the job's one call
+        sim.inject_failures(1, status=429, retry_after=DAY)
+        run_id = runs.enqueue_run(c.engine, c.queue, EMAIL_EXPORT, [1])
+        assert run_id is not None
+
+        run_worker(spare_redis, burst=True)
+
+        row = run_row(c, run_id)
+        assert (row.status, row.attempts) == ("pending", 0) and sleeps == []
+        registry = c.queue.queue.scheduled_job_registry
+        [scheduled] = registry.get_job_ids()
+        assert scheduled.startswith(f"jobrun-{run_id}-")
+        due_in = registry.get_scheduled_time(scheduled).timestamp() - time.time()
+        assert DAY - 60 < due_in <= DAY
+        assert not c.queue.queue.failed_job_registry.get_job_ids()  # not an RQ failure: no early retry
+    finally:
+        c.close()
