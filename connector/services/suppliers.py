@@ -163,6 +163,7 @@ def list_suppliers(uow: UnitOfWork, shop_id: int | None = None) -> list[dict[str
             "schedule": json.loads(s.settings).get("schedule"),
             "last_success_at": s.last_success_at.isoformat(timespec="seconds") if s.last_success_at else None,
             "consecutive_failures": s.consecutive_failures, "last_error": s.last_error,
+            "host_key": str(key) if (key := supplier_host_keys.stored_key(s)) else None,
         } for s in supply(uow).suppliers(shop_id)]
 
 

@@ -173,6 +173,7 @@ def test_the_first_poll_stores_the_servers_key_and_later_polls_with_that_key_pas
 
     assert suppliers.poll_supplier(uow, box, supplier_id).status == "ok"
     assert stored(uow, supplier_id) == (feed.key.fingerprint, "ssh-rsa", True)
+    assert suppliers.list_suppliers(uow, shop_id)[0]["host_key"] == f"ssh-rsa {feed.key.fingerprint}"
 
     feed.write("A,17")  # another size: SFTP gives whole-second mtimes
     assert suppliers.poll_supplier(uow, box, supplier_id).status == "ok"
