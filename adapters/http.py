@@ -30,6 +30,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_aft
 from tenacity.wait import wait_base, wait_exponential, wait_random_exponential
 from urllib3.exceptions import ConnectTimeoutError
 
+from adapters.outbound import guarded_session
 from connector.domain.errors import (
     ConnectorError,
     OutcomeUncertain,
@@ -135,7 +136,7 @@ class HttpTransport:
         self.show_path = show_path
         """False when the URL path is itself a secret (a Slack webhook): messages name only the method."""
         self.retry = retry or HttpRetry()
-        self.session = session or requests.Session()
+        self.session = session or guarded_session()  # the outbound address guard: adapters/outbound.py
         self.sleep = sleep
         self.name = name
 

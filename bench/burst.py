@@ -316,7 +316,8 @@ def main() -> int:  # noqa: C901 - one linear script
 
         settings = Settings(database_url=database_url, redis_url=redis_url, secret_key=generate_key(),
                             shopify_api_secret=SECRET,
-                            api_token=secrets.token_urlsafe(16), log_level="WARNING")
+                            api_token=secrets.token_urlsafe(16), log_level="WARNING",
+                            allow_private_targets=True)  # development: the sandbox is on loopback
         engine = make_engine(database_url)
         upgrade(engine)
         engine.dispose()
@@ -331,7 +332,8 @@ def main() -> int:  # noqa: C901 - one linear script
         env = {k: v for k, v in os.environ.items() if not k.startswith(("CONNECTOR_", "SENTRY", "PROMETHEUS"))}
         env.update({"DATABASE_URL": database_url, "REDIS_URL": redis_url,
                     "CONNECTOR_SECRET_KEY": settings.secret_key or "", "SHOPIFY_API_SECRET": SECRET,
-                    "CONNECTOR_API_TOKEN": settings.api_token or "", "CONNECTOR_LOG_LEVEL": "WARNING"})
+                    "CONNECTOR_API_TOKEN": settings.api_token or "", "CONNECTOR_LOG_LEVEL": "WARNING",
+                    "CONNECTOR_ALLOW_PRIVATE_TARGETS": "true"})
         from connector import gunicorn_conf
 
         web_class = args.web_class or gunicorn_conf.worker_class

@@ -369,6 +369,7 @@ def app_env(database_url: str, secret: str) -> dict[str, str]:
         "CONNECTOR_API_TOKEN": uuid.uuid4().hex,
         "CONNECTOR_WORKER_THREADS": "0",
         "CONNECTOR_LOG_LEVEL": "WARNING",
+        "CONNECTOR_ALLOW_PRIVATE_TARGETS": "true",  # development: the sandbox is on loopback
     })
     return env
 

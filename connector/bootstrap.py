@@ -205,6 +205,10 @@ def bootstrap(
 ) -> Container:
     """Build the container. ``start_workers`` runs the in-process queue's threads."""
     settings = settings or load_settings()
+    from adapters import outbound
+
+    outbound.configure(outbound.OutboundPolicy(allow_private_targets=settings.allow_private_targets,
+                                               allow_local_files=settings.allow_local_files))
     engine = make_engine(settings.database_url)
     ensure_schema(engine, auto_upgrade=auto_upgrade)
     if queue is None and settings.redis_url:  # scaled out: RQ workers run the jobs (`connector worker`)

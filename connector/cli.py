@@ -367,6 +367,8 @@ def sandbox(seed: str | None, webhook_url: str, shopify_port: int, woocommerce_p
     click.echo(f"supplier simulator:    {running.supplier_url}  (/api/pages, /feed.csv; /control/stock)")
     click.echo(f"smtp sink:             {running.smtp.host}:{running.smtp.port}  (keeps every email sent)")
     click.echo(f"webhooks go to:        {webhook_url}")
+    click.echo("run the connector against these in development mode (they are on loopback, over http): "
+               "CONNECTOR_ALLOW_PRIVATE_TARGETS=true")
     try:
         while True:
             time.sleep(3600)
@@ -374,8 +376,6 @@ def sandbox(seed: str | None, webhook_url: str, shopify_port: int, woocommerce_p
         running.stop()
 
 
-    click.echo("run the connector against these in development mode (they are on loopback, over http): "
-               "CONNECTOR_ALLOW_PRIVATE_TARGETS=true")
 @main.command()
 @_fail_cleanly
 def demo() -> None:

@@ -55,6 +55,8 @@ YAML_KEYS: dict[str, str] = {
     "http.max_attempts": "http_max_attempts",
     "http.max_retry_after_seconds": "http_max_retry_after_seconds",
     "app.url": "app_url",
+    "network.allow_private_targets": "allow_private_targets",
+    "suppliers.allow_local_files": "allow_local_files",
     "app.name": "app_name",
     "shopify.scopes": "shopify_scopes",
     "shopify.admin_base": "shopify_admin_base",
@@ -104,7 +106,13 @@ class Settings:
     reconcile_initial_lookback_hours: float = 72.0
     http_timeout_seconds: float = 10.0
     http_max_attempts: int = 5
+    http_max_retry_after_seconds: float = 60.0
     app_url: str | None = None
+    allow_private_targets: bool = False
+    """Development only: outbound calls may go to loopback/private addresses and plain http (adapters/outbound.py),
+    app.url and the API bases may be http, and supplier feeds may be local files."""
+    allow_local_files: bool = False
+    """Supplier feeds may be read from this machine's files (a path or file:// source)."""
     app_name: str = "Backorder connector"
     shopify_scopes: tuple[str, ...] = shopify_access.DEFAULT_SCOPES
     shopify_admin_base: str | None = None
@@ -115,7 +123,6 @@ class Settings:
     install_trusted_proxies: int = 0
     retention_webhook_events_days: float = 30.0
     retention_install_grace_minutes: float = 60.0
-    http_max_retry_after_seconds: float = 60.0
     smtp_host: str = "localhost"
     smtp_port: int = 25
     smtp_username: str | None = None
@@ -223,12 +230,25 @@ def _coerce(name: str, value: Any) -> Any:
             return int(value)
         if kind == "float":
             return float(value)
+        if kind == "bool":
+            return _boolean(value)
         if kind.startswith("tuple"):
             items = value.split(",") if isinstance(value, str) else list(value)
             return tuple(str(item).strip() for item in items if str(item).strip())
         return None if value is None else str(value)
     except (TypeError, ValueError):
         raise ConfigError(label, f"expected {kind}, got {value!r}") from None
+
+
+def _boolean(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in {"1", "true", "yes", "on"}:
+        return True
+    if text in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(value)
 
 
 def _validate(settings: Settings) -> None:
@@ -273,6 +293,10 @@ def _validate(settings: Settings) -> None:
         value = getattr(settings, name)
         if value and not value.startswith(("https://", "http://")):
             raise bad(name, f"must be an http(s) URL, got {value!r}")
+        if value and value.startswith("http://") and not settings.allow_private_targets:
+            # Shopify and WooCommerce refuse http callback and webhook addresses; say so now, not at install.
+            raise bad(name, f"must be an https:// URL, got {value!r} (plain http only in development: "
+                            "network.allow_private_targets / CONNECTOR_ALLOW_PRIVATE_TARGETS)")
     if settings.smtp_url and not settings.smtp_url.startswith(("smtp://", "smtps://")):
         raise bad("smtp_url", "must be an smtp:// or smtps:// URL")
     _validate_shopify_scopes(settings.shopify_scopes, bad)

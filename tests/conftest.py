@@ -20,6 +20,20 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
+# Development mode (network.allow_private_targets) for every test and every `connector` process a test starts
+# without its own environment: the simulators listen on loopback, over plain http. Tests of the outbound guard
+# turn it off for themselves (tests/outbound_support.py).
+os.environ.setdefault("CONNECTOR_ALLOW_PRIVATE_TARGETS", "true")
+
+
+@pytest.fixture(autouse=True)
+def development_outbound_policy():  # type: ignore[no-untyped-def]
+    """Each test starts with the development policy, whatever a container built before it set."""
+    from adapters import outbound
+
+    outbound.configure(outbound.OutboundPolicy(allow_private_targets=True))
+    yield
+
 
 def unavailable(reason: str) -> None:
     """Skip outside CI, fail in CI: a missing dependency must not turn CI green."""

@@ -77,5 +77,6 @@ def process_env(stack: LocalStack) -> dict[str, str]:
     env.update({"DATABASE_URL": s.database_url, "CONNECTOR_SECRET_KEY": s.secret_key or "",
                 "SHOPIFY_API_SECRET": s.shopify_api_secret or "", "CONNECTOR_API_TOKEN": s.api_token or "",
                 "CONNECTOR_SMTP_HOST": s.smtp_host, "CONNECTOR_SMTP_PORT": str(s.smtp_port),
-                "CONNECTOR_SMTP_FROM": s.smtp_from, "CONNECTOR_LOG_LEVEL": "INFO", "PYTHONUNBUFFERED": "1"})
+                "CONNECTOR_SMTP_FROM": s.smtp_from, "CONNECTOR_LOG_LEVEL": "INFO", "PYTHONUNBUFFERED": "1",
+                "CONNECTOR_ALLOW_PRIVATE_TARGETS": "true"})
     return env

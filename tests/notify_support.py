@@ -62,7 +62,7 @@ class Harness:
         self.secret = generate_key()
         settings = Settings(database_url=database_url, secret_key=self.secret, worker_threads=0,
                             smtp_host=sink.host, smtp_port=sink.port, smtp_from="orders@tea.example",
-                            notify_public_base_url=BASE_URL)
+                            notify_public_base_url=BASE_URL, allow_private_targets=True)
         self.container: Container = bootstrap(settings, auto_upgrade=True, bind_jobs=False)
         shop = add_shop(self.container.uow(), self.container.box, Platform.SHOPIFY, "tea-shop.myshopify.com",
                         ShopCredentials(access_token="t"))

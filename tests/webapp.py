@@ -83,7 +83,8 @@ class WebApp:
 
 def make_webapp(database_url: str, **overrides: Any) -> WebApp:
     settings = Settings(database_url=database_url, secret_key=generate_key(), shopify_api_secret=SHOPIFY_SECRET,
-                        api_token=API_TOKEN, worker_threads=0, log_level="DEBUG").with_overrides(**overrides)
+                        api_token=API_TOKEN, worker_threads=0, log_level="DEBUG",
+                        allow_private_targets=True).with_overrides(**overrides)
     queue = RecordingQueue()
     platform = FakePlatform()
     container = bootstrap(settings, queue=queue, platform_factory=lambda access: platform, auto_upgrade=True)

@@ -204,7 +204,8 @@ class LineParser:
                 return None
             index = columns.get(name.strip().lower())
             if index is None and required:
-                raise SupplierFeedInvalid(f"feed header has no {field} column {name!r} (columns: {header[:20]})")
+                raise SupplierFeedInvalid(f"feed header has no {field} column {name!r} "
+                                          f"(it has {len(header)} columns; their names are not shown)")
             return index
 
         self.sku = column(mapping.sku, "sku", required=True)
@@ -215,7 +216,7 @@ class LineParser:
         self.cost = column(mapping.unit_cost, "unit cost", required=True)
         if self.quantity is None and self.restock is None and self.lead is None:
             raise SupplierFeedInvalid("feed has none of the quantity, restock date or lead time columns "
-                                      f"(columns: {header[:20]}); check the supplier's mapping")
+                                      f"(it has {len(header)} columns); check the supplier's mapping")
         self.width = len(header)
         self.formats = mapping.date_formats
         self.bad = bad

@@ -1,4 +1,9 @@
-"""Where a feed's bytes come from: a local path, HTTPS (or HTTP on loopback), or SFTP (paramiko).
+"""Where a feed's bytes come from: HTTPS, SFTP (paramiko), or a local path.
+
+Network sources go through the outbound guard (adapters/outbound.py): https to public addresses only,
+plain http and private addresses only in development (network.allow_private_targets). Local paths and
+file:// URLs are read only when the operator allows local files (suppliers.allow_local_files, or
+development); errors about a local file name the file, never its contents.
 
 Each source answers "unchanged" when the file is the same as last time (HTTP ETag /
 Last-Modified with a 304; size and modification time for a local or SFTP file) so an unchanged
@@ -20,6 +25,7 @@ from urllib.parse import unquote, urlsplit
 
 import requests
 
+from adapters import outbound
 from adapters.http import HttpRetry
 from adapters.suppliers.host_keys import connect_verified
 from adapters.suppliers.transport import auth_headers, conditional_headers, make_transport, supplier_request
@@ -74,6 +80,9 @@ def open_source(settings: Mapping[str, Any], secret: Mapping[str, Any], validato
     source = str(settings["source"])
     scheme = urlsplit(source).scheme.lower()
     if scheme in ("http", "https"):
+        if scheme == "http" and not outbound.current_policy().allow_private_targets:
+            raise SupplierRejected(f"supplier {name}: feed URLs must be https:// (plain http only in development: "
+                                   "network.allow_private_targets)")
         return _open_http(source, settings, secret, validators, name)
     if scheme == "sftp":
         return _open_sftp(source, settings, secret, validators, trust, name)
@@ -87,6 +96,10 @@ def _file_validators(size: int, mtime: float) -> Validators:
 
 
 def _open_local(path: str, validators: Validators | None) -> Opened:
+    try:
+        outbound.require_local_files()
+    except outbound.OutboundRefused as exc:
+        raise SupplierRejected(f"feed source is a local file: {exc}") from None
     file = Path(path)
     try:
         stat = file.stat()
@@ -141,7 +154,7 @@ def _open_sftp(url: str, settings: Mapping[str, Any], secret: Mapping[str, Any],
         attempt += 1
         transport = None
         try:
-            sock = socket.create_connection((host, port), timeout=timeout)
+            sock = socket.create_connection((_sftp_address(host, port), port), timeout=timeout)
             transport = paramiko.Transport(sock)
             transport.banner_timeout = timeout
             connect_verified(transport, settings=settings, trust=trust, username=username,
@@ -186,3 +199,11 @@ def _open_sftp(url: str, settings: Mapping[str, Any], secret: Mapping[str, Any],
             delay = policy.backoff(attempt)
             log.warning("sftp %s:%s: %s; retrying in %.2fs", host, port, type(exc).__name__, delay)
             time.sleep(delay)
+
+
+def _sftp_address(host: str, port: int) -> str:
+    """The checked address to connect to (outbound guard: public addresses only outside development)."""
+    try:
+        return outbound.check_host(host, port)
+    except outbound.OutboundRefused as exc:
+        raise SupplierRejected(f"sftp {host}:{port}: address refused: {exc}") from None

@@ -45,8 +45,11 @@ class WooWebhooks:
         self.client = client
 
     def verify_access(self) -> None:
-        """A real read with the keys (raises PlatformAuthError when they are refused)."""
-        self.client.get("orders", {"per_page": 1})
+        """A real read with the keys: PlatformAuthError when they are refused, PlatformRejected when the
+        answer is not WooCommerce's (a list of orders): a listener that answers 200 to anything is no store."""
+        orders = self.client.get("orders", {"per_page": 1})
+        if not isinstance(orders, list):
+            raise PlatformRejected("woocommerce: the orders read with the delivered keys did not answer a list")
 
     def list(self) -> list[Hook]:
         return [_hook(item) for item in self.client.paginate("webhooks")]

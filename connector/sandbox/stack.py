@@ -79,6 +79,7 @@ def start_stack(*, database_url: str | None = None, seed: dict[str, Any] | str |
         api_token=secrets.token_urlsafe(24), worker_threads=worker_threads,
         http_timeout_seconds=5.0, log_level="WARNING",
         smtp_host=sandbox.smtp.host, smtp_port=sandbox.smtp.port, smtp_from="backorders@sandbox.example",
+        allow_private_targets=True,  # development: the simulators listen on loopback, over http
     ).with_overrides(**settings_overrides)
     container = bootstrap(settings, start_workers=True, auto_upgrade=True)
     from connector.app import create_app

@@ -194,11 +194,27 @@ def embedded_session(container: Container, token: str) -> EmbeddedSession:
 
 # -- WooCommerce: app keys ------------------------------------------------------------------------------
 
+def _check_store_address(container: Container, store: str) -> None:
+    """The outbound guard's pre-flight on what the connector will call for this store (its URL, or the
+    operator's woocommerce.api_base): https and public addresses only outside development. The guarded
+    transport checks again on the address it connects to."""
+    from adapters import outbound
+
+    api_base = container.settings.woocommerce_api_base
+    try:
+        if not store.startswith("https://") and not outbound.current_policy().allow_private_targets:
+            raise outbound.OutboundRefused("must be an https:// URL (plain http only in development)")
+        outbound.check_url(api_base or store)
+    except outbound.OutboundRefused as exc:
+        raise InstallRejected(f"store_url refused: {exc}", 400) from None
+
+
 def begin_woo_connect(container: Container, store_url: str) -> str:
     try:
         store = normalise_store_url(store_url)
     except InvalidPayload:
-        raise InstallRejected("store_url must be an http(s) URL", 400) from None
+        raise InstallRejected("store_url must be an https:// URL", 400) from None
+    _check_store_address(container, store)
     base = app_url(container)
     user_id = secrets.token_urlsafe(32)
     now = utcnow()
@@ -248,8 +264,9 @@ def complete_woo_connect(container: Container, payload: Mapping[str, Any]) -> in
         raise InstallRejected("keys must have read_write permission", 400)
     from connector.services.install_health import woo_webhooks
 
+    _check_store_address(container, store)  # again: the name may point elsewhere since the connect began
     api_base = container.settings.woocommerce_api_base
-    try:
+    try:  # the keys must work before anything is stored or any webhook secret is sent
         woo_webhooks(container, store, api_base, key, secret).verify_access()
     except PlatformError as exc:
         raise InstallRejected(f"the delivered keys do not work: {type(exc).__name__}", 400) from None

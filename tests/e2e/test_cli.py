@@ -24,7 +24,7 @@ def env(tmp_path):
     values = {k: v for k, v in os.environ.items() if not k.startswith(("CONNECTOR_", "SHOPIFY_", "DATABASE_URL"))}
     values.update({"DATABASE_URL": f"sqlite:///{tmp_path}/cli.db", "CONNECTOR_SECRET_KEY": generate_key(),
                    "SHOPIFY_API_SECRET": "cli-secret", "CONNECTOR_API_TOKEN": "cli-token",
-                   "CONNECTOR_LOG_LEVEL": "WARNING"})
+                   "CONNECTOR_LOG_LEVEL": "WARNING", "CONNECTOR_ALLOW_PRIVATE_TARGETS": "true"})
     return values
 
 

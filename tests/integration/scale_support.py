@@ -79,7 +79,8 @@ class Deployment:
         env.update({"DATABASE_URL": s.database_url, "REDIS_URL": self.redis_url,
                     "CONNECTOR_SECRET_KEY": s.secret_key or "", "SHOPIFY_API_SECRET": API_SECRET,
                     "CONNECTOR_API_TOKEN": s.api_token or "", "CONNECTOR_EVENT_LEASE_SECONDS": "5",
-                    "CONNECTOR_HTTP_TIMEOUT_SECONDS": "5", "CONNECTOR_LOG_LEVEL": "INFO", "PYTHONUNBUFFERED": "1"})
+                    "CONNECTOR_HTTP_TIMEOUT_SECONDS": "5", "CONNECTOR_LOG_LEVEL": "INFO", "PYTHONUNBUFFERED": "1",
+                    "CONNECTOR_ALLOW_PRIVATE_TARGETS": "true"})
         env.update(extra)
         return env
 
@@ -196,7 +197,8 @@ def start_deployment(database_url: str, redis_url: str, tmp: Path, shop_count: i
     sandbox = start_sandbox(seed(shop_count))
     settings = Settings(database_url=database_url, redis_url=redis_url, secret_key=generate_key(),
                         shopify_api_secret=API_SECRET, api_token=secrets.token_urlsafe(16),
-                        log_level="WARNING", http_timeout_seconds=5.0, event_lease_seconds=5)
+                        log_level="WARNING", http_timeout_seconds=5.0, event_lease_seconds=5,
+                        allow_private_targets=True)
     container = bootstrap(settings, queue=RQQueue(redis_url), auto_upgrade=True)
     deployment = Deployment(database_url, redis_url, tmp, sandbox, container)
     for shop in sandbox.seed["shopify"]["shops"]:

@@ -19,7 +19,8 @@ def test_health_repairs_and_uninstall_stops_a_shop_from_the_command_line(tmp_pat
         install_shopify(stack, SHOP)
         settings = stack.container.settings
         env = {"DATABASE_URL": settings.database_url, "CONNECTOR_SECRET_KEY": settings.secret_key or "",
-               "CONNECTOR_APP_URL": settings.app_url or "", "CONNECTOR_CONFIG": ""}
+               "CONNECTOR_APP_URL": settings.app_url or "", "CONNECTOR_CONFIG": "",
+               "CONNECTOR_ALLOW_PRIVATE_TARGETS": "true"}
         subs = requests.get(f"{stack.sandbox.shopify_url}/_sandbox/webhook_subscriptions", params={"shop": SHOP}).json()
         requests.delete(f"{stack.sandbox.shopify_url}/_sandbox/webhook_subscriptions/{subs[0]['numeric_id']}",
                         params={"shop": SHOP})

@@ -30,7 +30,7 @@ from tests.job_runs_support import EMAIL_EXPORT, SmtpSink, shop_with_export
 
 def settings_for(database_url: str, smtp_url: str | None = None) -> Settings:
     return Settings(database_url=database_url, secret_key=generate_key(), smtp_url=smtp_url, worker_threads=2,
-                    log_level="WARNING", event_lease_seconds=5)
+                    log_level="WARNING", event_lease_seconds=5, allow_private_targets=True)
 
 
 @pytest.fixture
@@ -286,7 +286,8 @@ def test_an_embedded_process_killed_mid_job_leaves_a_run_the_next_process_finish
         env = {k: v for k, v in os.environ.items() if not k.startswith(("CONNECTOR_", "REDIS", "DATABASE"))}
         env.update({"DATABASE_URL": settings.database_url, "CONNECTOR_SECRET_KEY": settings.secret_key or "",
                     "CONNECTOR_SMTP_URL": smtp.url, "CONNECTOR_EVENT_LEASE_SECONDS": "5",
-                    "CONNECTOR_WORKER_THREADS": "2", "CONNECTOR_LOG_LEVEL": "WARNING"})
+                    "CONNECTOR_WORKER_THREADS": "2", "CONNECTOR_LOG_LEVEL": "WARNING",
+                    "CONNECTOR_ALLOW_PRIVATE_TARGETS": "true"})
         process = subprocess.Popen([sys.executable, "-c", RESTARTED_PROCESS, EMAIL_EXPORT, str(export_id),
                                     str(shop_id)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                    start_new_session=True, cwd=tmp_path)

@@ -33,7 +33,8 @@ def deployment(postgres_url, spare_redis, tmp_path):  # type: ignore[no-untyped-
 
     def make(smtp_url: str) -> Container:
         settings = Settings(database_url=postgres_url, redis_url=spare_redis, secret_key=generate_key(),
-                            smtp_url=smtp_url, log_level="WARNING", event_lease_seconds=LEASE_SECONDS)
+                            smtp_url=smtp_url, log_level="WARNING", event_lease_seconds=LEASE_SECONDS,
+                            allow_private_targets=True)
         container = bootstrap(settings, queue=RQQueue(spare_redis), auto_upgrade=True)
         made["container"] = container
         return container
@@ -60,7 +61,7 @@ def spawn_worker(c: Container, tmp: Path, name: str) -> subprocess.Popen[bytes]:
     env.update({"DATABASE_URL": s.database_url, "REDIS_URL": s.redis_url or "",
                 "CONNECTOR_SECRET_KEY": s.secret_key or "", "CONNECTOR_SMTP_URL": s.smtp_url or "",
                 "CONNECTOR_EVENT_LEASE_SECONDS": str(LEASE_SECONDS),
-                "CONNECTOR_LOG_LEVEL": "INFO", "PYTHONUNBUFFERED": "1"})
+                "CONNECTOR_LOG_LEVEL": "INFO", "PYTHONUNBUFFERED": "1", "CONNECTOR_ALLOW_PRIVATE_TARGETS": "true"})
     log = open(tmp / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
     process = subprocess.Popen([str(BIN / "connector"), "worker"], env=env, stdout=log, stderr=subprocess.STDOUT,
                                start_new_session=True, cwd=tmp)

@@ -44,7 +44,8 @@ def test_metrics_count_the_pending_and_running_job_runs(tmp_path):
 def test_jobs_runs_lists_recent_runs_with_counts_and_filters_by_status(tmp_path):
     url = f"sqlite:///{tmp_path}/cli.db"
     key = generate_key()
-    c = bootstrap(Settings(database_url=url, secret_key=key, worker_threads=0), auto_upgrade=True,
+    c = bootstrap(Settings(database_url=url, secret_key=key, worker_threads=0, allow_private_targets=True),
+                  auto_upgrade=True,
                   bind_jobs=False)
     try:
         first = runtime.enqueue_run(c, EMAIL_EXPORT, 11)

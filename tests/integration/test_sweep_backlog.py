@@ -26,7 +26,7 @@ from jobs.sweep import sweep
 @pytest.fixture
 def container(postgres_url, spare_redis):  # type: ignore[no-untyped-def]
     settings = Settings(database_url=postgres_url, redis_url=spare_redis, secret_key=generate_key(),
-                        log_level="WARNING")
+                        log_level="WARNING", allow_private_targets=True)
     c = bootstrap(settings, queue=RQQueue(spare_redis), auto_upgrade=True)
     runtime.bind(c)
     yield c

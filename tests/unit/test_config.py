@@ -81,3 +81,23 @@ def test_require_names_the_missing_setting():
 def test_a_malformed_api_version_is_refused():
     with pytest.raises(ConfigError, match="shopify.api_version"):
         Settings(shopify_api_version="latest")
+
+
+def test_app_url_must_be_https_outside_development_and_the_error_names_the_key():
+    with pytest.raises(ConfigError, match="setting app.url: must be an https:// URL"):
+        load_settings(env={"CONNECTOR_APP_URL": "http://connector.example"})
+    with pytest.raises(ConfigError, match="setting woocommerce.api_base: must be an https:// URL"):
+        Settings(woocommerce_api_base="http://127.0.0.1:8702")
+    assert load_settings(env={"CONNECTOR_APP_URL": "https://connector.example"}).app_url == "https://connector.example"
+
+
+def test_development_mode_allows_an_http_app_url_and_is_off_by_default(tmp_path):
+    assert Settings().allow_private_targets is False and Settings().allow_local_files is False
+    dev = load_settings(env={"CONNECTOR_ALLOW_PRIVATE_TARGETS": "true", "CONNECTOR_APP_URL": "http://127.0.0.1:8000"})
+    assert dev.allow_private_targets is True and dev.app_url == "http://127.0.0.1:8000"
+    path = tmp_path / "c.yaml"
+    path.write_text("network:\n  allow_private_targets: true\nsuppliers:\n  allow_local_files: yes\n")
+    from_file = load_settings(env={}, path=path)
+    assert from_file.allow_private_targets is True and from_file.allow_local_files is True
+    with pytest.raises(ConfigError, match="CONNECTOR_ALLOW_PRIVATE_TARGETS|network.allow_private_targets"):
+        load_settings(env={"CONNECTOR_ALLOW_PRIVATE_TARGETS": "maybe"})
