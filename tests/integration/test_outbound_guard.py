@@ -74,6 +74,14 @@ def test_a_supplier_feed_url_on_loopback_is_refused(guard_on, listener):
     assert not listener.reached
 
 
+def test_an_sftp_feed_host_on_loopback_is_refused_before_connecting(guard_on, listener):
+    client = FeedClient({"source": f"sftp://feeds@localhost:{listener.port}/stock.csv", **FAST}, {"password": "p"},
+                        name="sim")
+    with pytest.raises(SupplierRejected, match="address refused.*loopback"), client.fetch():
+        pass
+    assert not listener.reached
+
+
 def test_a_supplier_api_url_on_loopback_is_refused(guard_on, listener):
     client = HttpJsonClient({"url": listener.url("https", path="/api/items"), **FAST}, name="sim")
     with pytest.raises(SupplierRejected), client.fetch() as fetched:
