@@ -71,18 +71,22 @@ def _json_constant(name: str) -> float:
     raise AbsurdJSON(f"{name} is not a JSON number")
 
 
-def _check_depth(payload: object) -> None:
-    """Raise AbsurdJSON when objects and arrays nest deeper than MAX_JSON_DEPTH (iteratively: a
-    deep document must not exhaust the stack here either)."""
-    stack: list[tuple[object, int]] = [(payload, 1)]
-    while stack:
-        node, depth = stack.pop()
+def _check_depth(body: bytes, payload: object) -> None:
+    """Raise AbsurdJSON when objects and arrays nest deeper than MAX_JSON_DEPTH. A body with no more
+    opening brackets than that cannot (one bytes count, the usual case); otherwise the parsed value
+    is walked level by level, without recursion, so a deep document cannot exhaust the stack here."""
+    if not isinstance(payload, dict | list) or body.count(b"[") + body.count(b"{") <= MAX_JSON_DEPTH:
+        return
+    level: list[Any] = [payload]
+    depth = 1
+    while level:
         if depth > MAX_JSON_DEPTH:
             raise AbsurdJSON(f"nested deeper than {MAX_JSON_DEPTH} levels")
-        children = node.values() if isinstance(node, dict) else node
-        for child in children:  # type: ignore[attr-defined]
-            if isinstance(child, dict | list):
-                stack.append((child, depth + 1))
+        below: list[Any] = []
+        for node in level:
+            below.extend([child for child in (node.values() if type(node) is dict else node)
+                          if type(child) is dict or type(child) is list])
+        level, depth = below, depth + 1
 
 
 def parse_json_object(body: bytes) -> dict[str, Any]:
@@ -90,7 +94,7 @@ def parse_json_object(body: bytes) -> dict[str, Any]:
     MAX_JSON_INTEGER, NaN/Infinity and numbers that overflow a float are refused with 400."""
     try:
         payload = json.loads(body, parse_int=_json_int, parse_float=_json_float, parse_constant=_json_constant)
-        _check_depth(payload)
+        _check_depth(body, payload)
     except AbsurdJSON as exc:
         raise Rejected(400, f"absurd JSON: {exc}") from None
     except RecursionError:  # the parser itself gave up: far deeper than any store payload
