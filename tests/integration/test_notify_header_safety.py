@@ -54,3 +54,22 @@ def test_a_message_that_cannot_be_built_is_failed_with_its_reason_and_the_rest_g
     assert status == "failed" and "unsafe e-mail address" in error
     h.evaluate()  # not retried
     assert len(sink.messages) == 2
+
+
+def test_the_mailer_refuses_a_header_with_a_line_break_whoever_built_the_message(sink):
+    from email import policy
+    from email.message import EmailMessage
+
+    import pytest
+
+    from adapters.notify.smtp import SmtpMailer
+    from connector.domain.errors import DeliveryRejected
+
+    message = EmailMessage(policy=policy.compat32)  # a lax policy lets CR/LF into a header value
+    message["Subject"] = "Order #1001\r\nBcc: x@evil.example"
+    message["From"], message["To"] = "orders@tea.example", "ada@example.com"
+    message.set_payload("hello")
+    mailer = SmtpMailer(sink.host, sink.port, timeout=5, envelope_from="orders@tea.example", sleep=lambda s: None)
+    with pytest.raises(DeliveryRejected, match="header Subject contains a line break"):
+        mailer.send(message)
+    assert sink.messages == []
