@@ -34,6 +34,8 @@ def test_0013_adds_mark_error_keeps_existing_orders_and_removes_it_on_downgrade(
             conn.execute(text("INSERT INTO orders (shop_id, platform_order_id, name, status, ordered_at, "
                               "platform_updated_at, needs_mark, captured_at) "
                               "VALUES (1, '1001', '#1001', 'open', :t, :t, true, :t)"), {"t": placed})
+            conn.execute(text("INSERT INTO order_lines (shop_id, order_id, platform_line_id, title, quantity) "
+                              "VALUES (1, 1, 'L1', 'Lamp', 2)"))
         upgrade(engine, "0013")
         assert {"mark_error", "mark_error_at"} <= order_columns(engine) and order_indexes(engine) == indexes
         with engine.begin() as conn:
@@ -44,6 +46,8 @@ def test_0013_adds_mark_error_keeps_existing_orders_and_removes_it_on_downgrade(
         assert not {"mark_error", "mark_error_at"} & order_columns(engine) and order_indexes(engine) == indexes
         with engine.begin() as conn:
             assert conn.execute(text("SELECT name FROM orders")).scalar_one() == "#1001"
+            # the table rebuild (SQLite batch mode) must not cascade-delete the order's lines
+            assert conn.execute(text("SELECT platform_line_id FROM order_lines")).scalar_one() == "L1"
         upgrade(engine)
         assert is_current(engine) and {"mark_error", "mark_error_at"} <= order_columns(engine)
     finally:
