@@ -28,7 +28,7 @@ the product), PostgreSQL 176 s, web 28 s, redis 19 s. Earlier full runs with oth
 the machine: 332/s (bare 2,438/s), p99 141 ms, 568 s, 0/0, when the sweeper still re-queued 7,926 events
 waiting in redis (it now reads the queue's head, jobs/sweep.py); and 347/s, p99 146 ms, 728 s, 0/0.
 1,000 webhooks for 10 shops went from 76-95 accepted/s, p99 0.6-1.2 s, 111-115 s to process (sync
-gunicorn workers, 2 RQ workers, before the round-trip cuts in services/events.py, capture.py,
+gunicorn workers, 2 RQ workers, before the round-trip cuts in connector/events.py, capture.py,
 marks.py and the shop lock) to 304 accepted/s, p99 156 ms, 51 s; at 10 shops processing is bounded
 by the simulated Shopify cost budget (100 points/s per shop; the checkout promise query then cost 43
 points an event, now 13), not by the connector.
@@ -292,7 +292,7 @@ def main() -> int:  # noqa: C901 - one linear script
     from connector.crypto import generate_key
     from connector.db.engine import make_engine, upgrade
     from connector.domain.model import Platform, ShopCredentials
-    from connector.services.shops import add_shop
+    from connector.shops import add_shop
 
     work = Path(tempfile.mkdtemp(prefix="burst-"))
     dbname = f"burst_{uuid.uuid4().hex[:8]}"

@@ -84,8 +84,8 @@ def ingest(database_url: str, feed: str, first: bool, sold_every: int, out: Any)
     from connector.db.engine import make_engine, upgrade
     from connector.db.uow import UnitOfWork
     from connector.domain.model import Platform, ShopCredentials
-    from connector.services.shops import add_shop
-    from connector.services.suppliers import add_supplier, poll_supplier
+    from connector.shops import add_shop
+    from connector.supply.suppliers import add_supplier, poll_supplier
 
     engine = make_engine(database_url)
     uow, box = UnitOfWork(engine), CredentialBox(Path(database_url.split("#")[0]).name and generate_key())
@@ -98,7 +98,7 @@ def ingest(database_url: str, feed: str, first: bool, sold_every: int, out: Any)
     else:
         supplier_id = 1
         with uow:
-            from connector.db.repositories_supply import supply
+            from connector.supply.repository import supply
 
             row = supply(uow).supplier(supplier_id)
             assert row is not None
@@ -117,7 +117,7 @@ def ingest(database_url: str, feed: str, first: bool, sold_every: int, out: Any)
 def sell(uow: Any, shop_id: int, feed: str, every: int) -> None:
     """The shop's catalogue mirror (as sync_catalog writes it): every ``every``-th SKU of the feed,
     inserted a few thousand at a time (this process's peak memory is the poll's, not the set-up's)."""
-    from connector.db.models_supply import StoreSku
+    from connector.supply.models import StoreSku
 
     with open(feed, encoding="utf-8") as handle, uow:
         skus = (line.partition(",")[0] for n, line in enumerate(handle) if n and (n - 1) % every == 0)

@@ -79,13 +79,13 @@ def main() -> int:
     args = parser.parse_args()
 
     from adapters.woocommerce.catalog import META_KEY
-    from connector.db.models_supply import SupplierSnapshot
-    from connector.sandbox.shopify_sim.cost import LeakyBucket
-    from connector.sandbox.stack import start_stack
-    from connector.sandbox.supplier_sim.seed import SUPPLIER_TOKEN
-    from connector.services.suppliers import add_supplier
+    from connector.supply.models import SupplierSnapshot
+    from connector.supply.suppliers import add_supplier
     from jobs.schedules import build_scheduler
     from jobs.supply import POLL_SUPPLIER, SYNC_CATALOG
+    from sandbox.shopify_sim.cost import LeakyBucket
+    from sandbox.stack import start_stack
+    from sandbox.supplier_sim.seed import SUPPLIER_TOKEN
 
     started = time.perf_counter()
     stack = start_stack(seed=build_seed(args.skus), worker_threads=4)

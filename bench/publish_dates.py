@@ -38,13 +38,13 @@ def main() -> int:
     from adapters.shopify.client import ShopifyGraphQL
     from connector.crypto import CredentialBox, generate_key
     from connector.db.engine import make_engine, upgrade
-    from connector.db.models_supply import SkuEta, StoreSku
     from connector.db.uow import UnitOfWork
     from connector.domain.model import Platform, ShopCredentials
     from connector.logs import configure
-    from connector.sandbox.runner import start_sandbox
-    from connector.services.publish import publish_dates
-    from connector.services.shops import add_shop
+    from connector.shops import add_shop
+    from connector.supply.models import SkuEta, StoreSku
+    from connector.supply.publish import publish_dates
+    from sandbox.runner import start_sandbox
 
     configure("WARNING")
     domain, token = "bench-dates.myshopify.com", "shpat_bench"

@@ -8,10 +8,10 @@ from flask import Blueprint, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from connector.bootstrap import Container
+from connector.capture.reporting import list_backorders
 from connector.db.uow import check_database
 from connector.domain.errors import StorageUnavailable, UnknownShop
-from connector.services.reporting import list_backorders
-from connector.services.shops import resolve_shop
+from connector.shops import resolve_shop
 
 bp = Blueprint("api", __name__)
 

@@ -22,6 +22,7 @@ from connector.db.uow import ShopLocks, UnitOfWork
 from connector.domain.errors import UnknownShop
 from connector.domain.model import Platform, ShopCredentials
 from connector.ports import StorePlatform
+from connector.schema import metadata as _schema  # noqa: F401  (every mapper configured before first use)
 
 if TYPE_CHECKING:
     from adapters.http import HttpRetry, HttpTransport

@@ -5,46 +5,25 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 import click
 
-from connector.domain.errors import ConfigError, ConnectorError
+from connector.cli_support import _container, _fail_cleanly, _settings, render_table
 
 
-def _fail_cleanly(function: Callable[..., Any]) -> Callable[..., Any]:
-    """Map connector errors to a one-line message and an exit code (2 config, 1 otherwise)."""
+def _sandbox_entry(name: str) -> Callable[..., Any]:
+    """The sandbox's ``name`` entry point (group ``connector.sandbox`` in pyproject.toml).
 
-    @wraps(function)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return function(*args, **kwargs)
-        except ConfigError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(2)
-        except ConnectorError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(1)
+    The sandbox is its own package, never imported by the product: `connector demo` and
+    `connector sandbox` find it through its entry points, and say so when it is not installed.
+    """
+    from importlib.metadata import entry_points
 
-    return wrapper
-
-
-def _settings(**overrides: Any):  # type: ignore[no-untyped-def]
-    from connector.config import load_settings
-    from connector.logs import configure
-
-    settings = load_settings()
-    if overrides:
-        settings = settings.with_overrides(**overrides)
-    configure(settings.log_level, fmt=settings.log_format)
-    return settings
-
-
-def _container(**kwargs: Any):  # type: ignore[no-untyped-def]
-    from connector.bootstrap import bootstrap
-
-    return bootstrap(_settings(), **kwargs)
+    found = entry_points(group="connector.sandbox", name=name)
+    if not found:
+        raise click.ClickException("the sandbox is not installed (pip install -e . from the repository)")
+    return found[name].load()  # type: ignore[no-any-return]
 
 
 @click.group()
@@ -94,7 +73,7 @@ def shops_add() -> None:
 def shops_add_shopify(domain: str, access_token: str, api_base: str | None) -> None:
     """Add a Shopify shop (DOMAIN is the *.myshopify.com domain)."""
     from connector.domain.model import Platform, ShopCredentials
-    from connector.services.shops import add_shop
+    from connector.shops import add_shop
 
     c = _container(auto_upgrade=True)
     info = add_shop(c.uow(), c.box, Platform.SHOPIFY, domain, ShopCredentials(access_token=access_token), api_base)
@@ -112,7 +91,7 @@ def shops_add_woocommerce(store_url: str, consumer_key: str, consumer_secret: st
                           api_base: str | None) -> None:
     """Add a WooCommerce store."""
     from connector.domain.model import Platform, ShopCredentials
-    from connector.services.shops import add_shop
+    from connector.shops import add_shop
 
     c = _container(auto_upgrade=True)
     creds = ShopCredentials(consumer_key=consumer_key, consumer_secret=consumer_secret,
@@ -126,7 +105,7 @@ def shops_add_woocommerce(store_url: str, consumer_key: str, consumer_secret: st
 @_fail_cleanly
 def shops_list(as_json: bool) -> None:
     """List installed shops (never their credentials)."""
-    from connector.services.shops import list_shops
+    from connector.shops import list_shops
 
     rows = list_shops(_container(auto_upgrade=True).uow())
     if as_json:
@@ -146,8 +125,8 @@ def shops_list(as_json: bool) -> None:
 @_fail_cleanly
 def backorders(shop_name: str, as_json: bool, status: str | None) -> None:
     """List a shop's backorders."""
-    from connector.services.reporting import list_backorders
-    from connector.services.shops import resolve_shop
+    from connector.capture.reporting import list_backorders
+    from connector.shops import resolve_shop
 
     c = _container(auto_upgrade=True)
     info = resolve_shop(c.uow(), shop_name)
@@ -164,8 +143,8 @@ def backorders(shop_name: str, as_json: bool, status: str | None) -> None:
 @_fail_cleanly
 def report(shop_name: str) -> None:
     """Counts of a shop's backorders by status."""
-    from connector.services.reporting import list_backorders
-    from connector.services.shops import resolve_shop
+    from connector.capture.reporting import list_backorders
+    from connector.shops import resolve_shop
 
     c = _container(auto_upgrade=True)
     info = resolve_shop(c.uow(), shop_name)
@@ -194,7 +173,7 @@ JOB_NAMES = ("reconcile", "sync-marks", "sweep", "prune")
 @_fail_cleanly
 def jobs_run(name: str, shop_name: str | None) -> None:
     """Run NAME now, in this process."""
-    from connector.services.shops import resolve_shop
+    from connector.shops import resolve_shop
 
     c = _container(auto_upgrade=True)
     if name == "sweep":
@@ -203,7 +182,7 @@ def jobs_run(name: str, shop_name: str | None) -> None:
         click.echo(f"re-enqueued {sweep(grace_seconds=0)} events")
         return
     if name == "prune":  # retention: finished webhook events, spent OAuth states and pending connects
-        from connector.services import retention
+        from connector.privacy import retention
 
         pruned = retention.prune(c.engine, retention.RetentionPolicy.from_settings(c.settings),
                                  max_batches=1_000_000)  # by hand: until nothing is left
@@ -219,7 +198,7 @@ def jobs_run(name: str, shop_name: str | None) -> None:
         return
     from datetime import timedelta
 
-    from connector.services.reconcile import reconcile_shop
+    from connector.capture.reconcile import reconcile_shop
 
     settings = c.settings
     with click.progressbar(length=0, label=f"reconciling {info.domain}", show_pos=True) as bar:
@@ -258,7 +237,7 @@ def serve(host: str, port: int) -> None:
     sweep(grace_seconds=0)  # anything stored before a restart is queued again
     click.echo(f"connector listening on http://{host}:{port} (workers: {settings.worker_threads})", err=True)
     try:
-        from connector.sandbox.serve import PathOnlyRequestLog
+        from connector.logs import PathOnlyRequestLog
 
         run_simple(host, port, app, threaded=True, use_reloader=False, request_handler=PathOnlyRequestLog)
     finally:
@@ -356,7 +335,7 @@ def sandbox(seed: str | None, webhook_url: str, shopify_port: int, woocommerce_p
     import time
 
     from connector.logs import configure
-    from connector.sandbox.runner import start_sandbox
+    start_sandbox = _sandbox_entry("sandbox")
 
     configure("INFO")
     running = start_sandbox(seed, webhook_url=webhook_url, shopify_port=shopify_port,
@@ -380,22 +359,27 @@ def sandbox(seed: str | None, webhook_url: str, shopify_port: int, woocommerce_p
 @_fail_cleanly
 def demo() -> None:
     """The whole capture chain against the sandbox, on a throwaway embedded database."""
-    from connector.sandbox.demo import run_demo
+    run_demo = _sandbox_entry("demo")
 
     sys.exit(run_demo(click.echo))
 
 
-def render_table(rows: list[dict[str, Any]], columns: list[str]) -> str:
-    if not rows:
-        return "(none)"
-    widths = {c: max(len(c), *(len(str(r.get(c, ""))) for r in rows)) for c in columns}
-    lines = ["  ".join(c.ljust(widths[c]) for c in columns), "  ".join("-" * widths[c] for c in columns)]
-    lines += ["  ".join(str(r.get(c, "")).ljust(widths[c]) for c in columns) for r in rows]
-    return "\n".join(lines)
+# Each feature's commands, assembled here (the modules declare them; none registers itself).
+from connector.db import job_runs_cli  # noqa: E402
+from connector.dropship import cli as dropship_cli  # noqa: E402
+from connector.install import cli as install_cli  # noqa: E402
+from connector.install import scopes_cli, settings_cli  # noqa: E402
+from connector.notify import cli as notify_cli  # noqa: E402
+from connector.supply import cli as supply_cli  # noqa: E402
 
-
-# Feature command groups register themselves on `main` (each module imports `main` from here).
-from connector import cli_features  # noqa: E402, F401
+for _module in (dropship_cli, install_cli, notify_cli, supply_cli):
+    for _command in getattr(_module, "COMMANDS", ()):
+        main.add_command(_command)
+for _module in (install_cli, scopes_cli, settings_cli):
+    for _command in getattr(_module, "SHOPS_COMMANDS", ()):
+        shops.add_command(_command)
+for _command in job_runs_cli.JOBS_COMMANDS:
+    jobs.add_command(_command)
 
 if __name__ == "__main__":
     main()

@@ -334,7 +334,7 @@ def _validate_shopify_scopes(scopes: tuple[str, ...], bad: Any) -> None:
 
 
 def _validate_limits(settings: Settings, bad: Any) -> None:
-    """Rate limits of the install endpoints and retention periods (webhooks/ratelimit.py, services/retention.py)."""
+    """Rate limits of the install endpoints and retention periods (webhooks/ratelimit.py, privacy/retention.py)."""
     if settings.install_rate_limit.strip():
         from limits import parse_many
 

@@ -8,6 +8,8 @@ import logging
 import sys
 from datetime import UTC, datetime
 
+from werkzeug.serving import WSGIRequestHandler
+
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
 
 
@@ -47,3 +49,10 @@ def configure(level: str = "INFO", stream: object = None, fmt: str = "text") -> 
     root.setLevel(level.upper())
     for noisy in ("werkzeug", "apscheduler", "urllib3", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+class PathOnlyRequestLog(WSGIRequestHandler):
+    """Request log lines without the query string: OAuth callbacks carry codes, states and HMACs there."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        self.log("info", '"%s %s" %s %s', self.command, self.path.split("?", 1)[0], code, size)

@@ -44,7 +44,7 @@ class StorePlatform(Protocol):
 @runtime_checkable
 class DeliveryPromises(Protocol):
     """A store that can say what delivery date it promised at checkout (Shopify's delivery method).
-    Optional: capture asks only platforms that implement it (connector/services/promise.py)."""
+    Optional: capture asks only platforms that implement it (connector/capture/promise.py)."""
 
     def delivery_promise(self, order_id: str) -> datetime | None:
         """The latest delivery moment promised for the order, or None when none was stated."""

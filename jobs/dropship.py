@@ -1,16 +1,16 @@
 """Drop-ship jobs: route a shop's backorders, place one drop-ship order, poll shipments and push
-tracking to the store. Each takes ids and is safe to run twice (see connector/services/dropship.py)."""
+tracking to the store. Each takes ids and is safe to run twice (see connector/dropship/place.py)."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-from connector.services import dropship as dropship_service
-from connector.services import fulfillment as fulfillment_service
-from connector.services import routing as routing_service
-from connector.services.holds import release_settled_holds
-from connector.services.shop_settings import get_setting
+from connector.dropship import fulfillment as fulfillment_service
+from connector.dropship import place as dropship_service
+from connector.dropship import routing as routing_service
+from connector.dropship.holds import release_settled_holds
+from connector.shop_settings import get_setting
 from jobs import runtime
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ def _supplier(supplier_id: int) -> Any:
 
 def deliver_alerts(shop_id: int) -> int:
     """Send the shop's undelivered drop-ship alerts by its alert email and Slack webhook."""
-    from connector.services.dropship_alerts import deliver_alerts as deliver
+    from connector.dropship.alerts import deliver_alerts as deliver
 
     c = runtime.container()
     return deliver(c.uow, _mailer(), c.settings.smtp_from, shop_id,
@@ -77,7 +77,7 @@ def route_dropship(shop_id: int) -> int:
 
 def place_dropship_order(order_id: int) -> str:
     c = runtime.container()
-    from connector.db.models_dropship import DropshipOrder
+    from connector.dropship.models import DropshipOrder
 
     with c.uow() as uow:
         row = uow.session.get(DropshipOrder, order_id)  # type: ignore[union-attr]
@@ -98,7 +98,7 @@ def poll_shipments(shop_id: int) -> int:
     c = runtime.container()
     from sqlalchemy import select
 
-    from connector.db.models_dropship import DropshipOrder
+    from connector.dropship.models import DropshipOrder
 
     with c.uow() as uow:
         supplier_ids = set(uow.session.scalars(select(DropshipOrder.supplier_id).where(  # type: ignore[union-attr]

@@ -1,12 +1,12 @@
 """Shopify fulfillment-service mode: answer the fulfillment and cancellation requests assigned to
-the connector's service location (see connector/services/fulfillment_service.py). Idempotent: a
+the connector's service location (see connector/dropship/fulfillment_service.py). Idempotent: a
 request already answered is no longer assigned with that status."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from connector.services import fulfillment_service
+from connector.dropship import fulfillment_service
 from jobs import runtime
 
 PROCESS = "jobs.dropship_service.process_requests"

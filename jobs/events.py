@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from connector.services import events
+from connector import events
 from jobs import runtime
 
 PROCESS_EVENT = "jobs.events.process_event"

@@ -10,10 +10,13 @@ from urllib.parse import unquote, urlsplit
 
 from sqlalchemy import select, update
 
-from connector.db.models import Shop, utcnow
-from connector.db.models_install import DataExport
-from connector.services import install_health, privacy, tokens
-from connector.services.install import token_client
+from connector.db.models import Shop
+from connector.domain.clock import utcnow
+from connector.install import health as install_health
+from connector.install import tokens
+from connector.install.install import token_client
+from connector.install.models import DataExport
+from connector.privacy import privacy
 from jobs import runtime
 
 log = logging.getLogger(__name__)

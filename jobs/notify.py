@@ -2,7 +2,7 @@
 
 Contract with the know-when side: after it changes backorders.expected_date (and
 dates_updated_at) it enqueues ``jobs.notify.evaluate_backorders`` with the shop id. The job is
-idempotent: it sends only what is due and not yet sent (see connector/services/notify.py).
+idempotent: it sends only what is due and not yet sent (see connector/notify/evaluate.py).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from jobs import runtime
 
 if TYPE_CHECKING:
     from connector.bootstrap import Container
-    from connector.services.alerts import AlertReport
-    from connector.services.notify import EvaluationReport, Notifier
+    from connector.notify.alerts import AlertReport
+    from connector.notify.evaluate import EvaluationReport, Notifier
 
 EVALUATE_BACKORDERS = "jobs.notify.evaluate_backorders"
 CHECK_PILEUPS = "jobs.notify.check_pileups"
@@ -24,8 +24,8 @@ CONFIRM_CANCELLATION = "jobs.notify.confirm_cancellation"
 
 def build_notifier(c: Container) -> Notifier:
     from adapters.notify.smtp import SmtpMailer
-    from connector.services.links import LinkSigner
-    from connector.services.notify import Notifier
+    from connector.notify.evaluate import Notifier
+    from connector.notify.links import LinkSigner
 
     settings = c.settings
     return Notifier(
@@ -75,7 +75,7 @@ def order_admin_for(c: Container, shop_id: int):  # type: ignore[no-untyped-def]
 
 def evaluate_backorders(shop_id: int) -> EvaluationReport:
     """Evaluate every open backorder of the shop against the rules and send what is due."""
-    from connector.services.notify import evaluate_backorders as evaluate
+    from connector.notify.evaluate import evaluate_backorders as evaluate
 
     return evaluate(build_notifier(runtime.container()), shop_id)
 
@@ -83,15 +83,15 @@ def evaluate_backorders(shop_id: int) -> EvaluationReport:
 def confirm_cancellation(shop_id: int, decision_id: int, reference: str, expected: str | None,
                          check: int) -> str | None:
     """Check once more on a cancellation the store was still carrying out; record its outcome once
-    it is settled, else schedule the next check (connector/services/cancel_checks.py)."""
-    from connector.services.cancel_checks import confirm_cancellation as confirm
+    it is settled, else schedule the next check (connector/notify/cancel_checks.py)."""
+    from connector.notify.cancel_checks import confirm_cancellation as confirm
 
     return confirm(build_notifier(runtime.container()), shop_id, decision_id, reference, expected, check)
 
 
 def check_pileups(shop_id: int) -> AlertReport:
     """Alert the support team once per threshold crossing of any SKU's open backorders."""
-    from connector.services.alerts import check_pileups as check
+    from connector.notify.alerts import check_pileups as check
 
     c = runtime.container()
     return check(build_notifier(c), shop_id, slack_timeout=c.settings.http_timeout_seconds)

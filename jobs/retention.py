@@ -1,10 +1,10 @@
-"""Retention: prune finished webhook events and spent install records (connector/services/retention.py)."""
+"""Retention: prune finished webhook events and spent install records (connector/privacy/retention.py)."""
 
 from __future__ import annotations
 
 import logging
 
-from connector.services import retention
+from connector.privacy import retention
 from jobs import runtime
 
 log = logging.getLogger(__name__)

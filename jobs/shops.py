@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from connector.services import marks
-from connector.services import reconcile as reconciliation
+from connector.capture import marks
+from connector.capture import reconcile as reconciliation
 from jobs import runtime
 
 RECONCILE = "jobs.shops.reconcile"

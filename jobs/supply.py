@@ -14,10 +14,10 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from connector.services import catalog as catalog_service
-from connector.services import dates as dates_service
-from connector.services import publish as publish_service
-from connector.services import suppliers as supplier_service
+from connector.supply import catalog as catalog_service
+from connector.supply import dates as dates_service
+from connector.supply import publish as publish_service
+from connector.supply import suppliers as supplier_service
 from jobs import runtime
 
 if TYPE_CHECKING:
@@ -59,8 +59,8 @@ def alert_supplier_down(report: supplier_service.PollReport) -> bool:
     """Tell the merchant once per outage (by the shop's alert email and Slack webhook) that a supplier
     keeps failing and that its last good stock and dates stay in force; an SFTP server whose host key
     changed gets its own alert, naming both keys and how to trust the new one."""
-    from connector.db.models_supply import Supplier
-    from connector.services.dropship import alert
+    from connector.dropship.place import alert
+    from connector.supply.models import Supplier
     from jobs.dropship import deliver_alerts
 
     c = runtime.container()

@@ -13,7 +13,7 @@ from typing import Any, cast
 
 from adapters.queue import run_sweep
 from adapters.queue.policy import policy_for
-from connector.db.models import utcnow
+from connector.domain.clock import utcnow
 from jobs import runtime
 from jobs.events import PROCESS_EVENT
 

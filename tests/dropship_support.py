@@ -11,14 +11,14 @@ from typing import Any
 from sqlalchemy import select, update
 
 from connector.db.models import Backorder
-from connector.db.models_dropship import DropshipOrder
-from connector.sandbox.stack import LocalStack
-from connector.sandbox.supplier_sim.seed import SUPPLIER_TOKEN
-from connector.services import routing as _routing_settings  # noqa: F401  (registers dropship.*)
-from connector.services.shop_settings import set_setting
-from connector.services.supplier_terms import set_terms
-from connector.services.suppliers import add_supplier
+from connector.dropship import routing as _routing_settings  # noqa: F401  (registers dropship.*)
+from connector.dropship.models import DropshipOrder
+from connector.dropship.terms import set_terms
+from connector.shop_settings import set_setting
+from connector.supply.suppliers import add_supplier
 from jobs.supply import poll_supplier
+from sandbox.stack import LocalStack
+from sandbox.supplier_sim.seed import SUPPLIER_TOKEN
 
 MERCHANT = "owner@merchant.example"
 

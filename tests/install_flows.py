@@ -8,8 +8,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
-from connector.sandbox.shopify_sim.oauth import session_token, signed_query
-from connector.sandbox.stack import LocalStack
+from sandbox.shopify_sim.oauth import session_token, signed_query
+from sandbox.stack import LocalStack
 
 
 def install_query(stack: LocalStack, shop: str, *, secret: str | None = None, timestamp: float | None = None,

@@ -11,10 +11,11 @@ from typing import Any
 from aiosmtpd.controller import Controller
 
 from connector.bootstrap import Container
-from connector.db.models import Shop, utcnow
-from connector.db.models_install import DataExport
+from connector.db.models import Shop
+from connector.domain.clock import utcnow
 from connector.domain.model import Platform, ShopCredentials
-from connector.services.shops import add_shop
+from connector.install.models import DataExport
+from connector.shops import add_shop
 
 EMAIL_EXPORT = "jobs.install.email_export"
 

@@ -15,11 +15,11 @@ from connector.db.models import Backorder, Order, OrderLine
 from connector.domain.errors import PlatformRejected, PlatformUnavailable
 from connector.domain.model import Platform, ShopCredentials
 from connector.domain.notify import CancelResult
-from connector.sandbox.smtp_sink import SmtpSink
-from connector.services.links import LinkSigner
-from connector.services.notify import Notifier
-from connector.services.shop_settings import set_setting
-from connector.services.shops import add_shop
+from connector.notify.evaluate import Notifier
+from connector.notify.links import LinkSigner
+from connector.shop_settings import set_setting
+from connector.shops import add_shop
+from sandbox.smtp_sink import SmtpSink
 
 TODAY = date(2026, 12, 1)
 
@@ -124,7 +124,7 @@ class Harness:
             return found
 
     def evaluate(self) -> Any:
-        from connector.services.notify import evaluate_backorders
+        from connector.notify.evaluate import evaluate_backorders
 
         return evaluate_backorders(self.notifier, self.shop_id)
 

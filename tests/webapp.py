@@ -17,7 +17,7 @@ from connector.bootstrap import Container, bootstrap
 from connector.config import Settings
 from connector.crypto import generate_key
 from connector.domain.model import Platform, ShopCredentials
-from connector.services.shops import add_shop
+from connector.shops import add_shop
 from tests.unit.fakes import FakePlatform, RecordingQueue
 
 SHOPIFY_SECRET = "hush-shopify-app-secret"

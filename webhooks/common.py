@@ -11,9 +11,9 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import SQLAlchemyError
 
 from connector.bootstrap import Container
+from connector.db.inbox import insert_event
 from connector.domain.errors import StorageUnavailable
 from connector.metrics import WEBHOOKS_RECEIVED, WEBHOOKS_REJECTED, reject_reason
-from connector.services.inbox import insert_event
 from jobs.events import PROCESS_EVENT
 
 log = logging.getLogger(__name__)

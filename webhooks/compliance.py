@@ -16,7 +16,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import SQLAlchemyError
 
 from connector.domain.errors import StorageUnavailable
-from connector.services import privacy
+from connector.privacy import privacy
 from webhooks.common import Rejected, container
 
 log = logging.getLogger(__name__)

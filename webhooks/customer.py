@@ -2,7 +2,7 @@
 
 GET shows a confirmation page (link scanners that prefetch emails change nothing); POST records
 the answer once. The token is signed (constant-time check), expires, and is single use; see
-connector/services/links.py and connector/services/delay_flow.py. A cancellation itself goes
+connector/notify/links.py and connector/notify/delay_flow.py. A cancellation itself goes
 through the store in jobs.notify.evaluate_backorders, queued here.
 """
 
@@ -16,11 +16,11 @@ from flask.typing import ResponseReturnValue
 from jinja2 import Environment, FileSystemLoader, Template, select_autoescape
 
 from connector.bootstrap import Container
-from connector.db.models import utcnow
+from connector.domain.clock import utcnow
 from connector.domain.errors import LinkInvalid, StorageUnavailable
-from connector.services import delay_flow
-from connector.services.links import LinkSigner
-from connector.services.notify_email import TEMPLATES, long_date
+from connector.notify import delay_flow
+from connector.notify.email import TEMPLATES, long_date
+from connector.notify.links import LinkSigner
 
 log = logging.getLogger(__name__)
 

@@ -35,7 +35,7 @@ def notification() -> ResponseReturnValue:
 
 
 def _notification() -> ResponseReturnValue:
-    from connector.services.fulfillment_service import record_notification
+    from connector.dropship.fulfillment_service import record_notification
 
     c = container()
     body = read_body(c.settings.webhook_max_body_bytes)

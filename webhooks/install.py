@@ -1,6 +1,6 @@
 """Install endpoints: Shopify install/callback and embedded sessions, WooCommerce connect/callback.
 
-Verify, record, answer; the work is in connector/services/install.py. Query strings and bodies
+Verify, record, answer; the work is in connector/install/install.py. Query strings and bodies
 here carry codes, keys and tokens: they are never logged, and errors name only what failed.
 """
 
@@ -17,7 +17,8 @@ from flask.typing import ResponseReturnValue
 
 from adapters.shopify.oauth import query_params
 from connector.domain.errors import ExportLinkExpired, InstallRejected, PlatformError, StorageUnavailable
-from connector.services import install, privacy
+from connector.install import install
+from connector.privacy import privacy
 from webhooks.common import Rejected, container, parse_json_object, read_body
 from webhooks.ratelimit import rate_limited
 

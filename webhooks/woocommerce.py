@@ -11,7 +11,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import SQLAlchemyError
 
 from connector.domain.errors import CredentialsError, InvalidPayload, StorageUnavailable
-from connector.services.shops import normalise_store_url
+from connector.shops import normalise_store_url
 from webhooks.common import Rejected, container, log, parse_json_object, read_body, reject, store_and_enqueue
 from webhooks.verify import SignatureError, verify_woocommerce
 

@@ -14,8 +14,8 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from adapters.queue.runs import safe_push
-from connector.db.models import utcnow
 from connector.db.models_jobs import JobRun
+from connector.domain.clock import utcnow
 
 log = logging.getLogger(__name__)
 

@@ -32,8 +32,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from adapters.queue.resolve import check_job
-from connector.db.models import utcnow
 from connector.db.models_jobs import JobRun
+from connector.domain.clock import utcnow
 
 log = logging.getLogger(__name__)
 

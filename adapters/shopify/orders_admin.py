@@ -18,7 +18,7 @@ Restocking: ``restockType: CANCEL`` ("use this when restocking unfulfilled line 
 ``restock: true`` on orderCancel ("restock the inventory committed to the order"). The units never
 left a warehouse, but Shopify committed them when the order was placed (a backorder takes the
 variant's available count below zero); not restocking would keep that count N too low for good, and
-the connector reads a negative count as N units short (services/capture.py), so other orders would
+the connector reads a negative count as N units short (connector/capture/capture.py), so other orders would
 inherit a shortage that no longer exists.
 
 Money, per ``suggestedRefund``: the order was charged (paid or captured) -> that amount is refunded

@@ -151,7 +151,7 @@ query ConnectorDeliveryPromise($id: ID!, $first: Int!) {
   }
 }
 """
-"""Shopify's own delivery promise: asked once per order that has backorders (services/promise.py)."""
+"""Shopify's own delivery promise: asked once per order that has backorders (connector/capture/promise.py)."""
 
 ALL_DOCUMENTS: tuple[str, ...] = (STOCK_LEVELS, ORDERS_UPDATED_SINCE, ORDER_LINE_ITEMS, TAGS_ADD, TAGS_REMOVE,
                                   DELIVERY_PROMISE)

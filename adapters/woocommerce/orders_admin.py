@@ -5,7 +5,7 @@ payment gateway returns the money, and ``api_restock``). Restocking: WooCommerce
 by the whole line when the order was placed (a backorder takes it below zero; the line's
 ``_reduced_stock``), so the refunded units go back (``wc_restock_refunded_items``), exactly as
 Shopify's ``restockType: CANCEL``. The connector reads a refund back as units off the line
-(adapters/woocommerce/orders.py) and a negative stock as units short (services/capture.py): not
+(adapters/woocommerce/orders.py) and a negative stock as units short (connector/capture/capture.py): not
 restocking would leave the position short of units nobody waits for any more, and other orders
 would inherit that shortage.
 WooCommerce has no idempotency keys, so the key is written into the refund's reason and the

@@ -22,6 +22,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from connector.domain.clock import utcnow
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -51,8 +53,6 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class Base(DeclarativeBase):
@@ -73,7 +73,7 @@ class Shop(Base):
     status: Mapped[str] = mapped_column(String(20), default="active")
     reconciled_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # install (0004): lifecycle, contact and token expiry; see connector/db/models_install.py
+    # install (0004): lifecycle, contact and token expiry; see connector/install/models.py
     uninstalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     contact_email: Mapped[str | None] = mapped_column(String(320))
     scopes: Mapped[str | None] = mapped_column(Text)
@@ -133,7 +133,7 @@ class Order(Base):
     mark_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     """When that refusal was recorded (0013)."""
     captured_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # checkout promise (0009); see connector/services/promise.py
+    # checkout promise (0009); see connector/capture/promise.py
     promised_delivery_on: Mapped[date | None] = mapped_column(Date)
     """The latest delivery date the store stated at checkout; the FTC shipping promise when set."""
     promised_delivery_source: Mapped[str | None] = mapped_column(String(120))
@@ -192,14 +192,3 @@ class Backorder(Base):
     dates_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     line: Mapped[OrderLine] = relationship(back_populates="backorder")
-
-
-# Tables added by later features live in their own modules; importing them here registers them
-# on Base.metadata wherever the models are used.
-from connector.db import (  # noqa: E402
-    models_dropship,  # noqa: F401
-    models_install,  # noqa: F401
-    models_jobs,  # noqa: F401
-    models_notify,  # noqa: F401
-    models_supply,  # noqa: F401
-)

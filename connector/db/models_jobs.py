@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from connector.db.models import Base, UTCDateTime, utcnow
+from connector.db.models import Base, UTCDateTime
+from connector.domain.clock import utcnow
 
 RUN_STATUSES = ("pending", "running", "done", "failed")
 

@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from connector.db.models import Backorder, Order, OrderLine, Shop, WebhookEvent, utcnow
+from connector.db.models import Backorder, Order, OrderLine, Shop, WebhookEvent
+from connector.domain.clock import utcnow
 
 
 class ShopRepository:

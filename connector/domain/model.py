@@ -110,7 +110,7 @@ class OrderSnapshot:
     attributes: tuple[tuple[str, str | int | float], ...] = ()
     """Order-level (name, value) pairs where delivery-date apps write the date stated at checkout:
     Shopify ``note_attributes`` (GraphQL ``customAttributes``), WooCommerce order ``meta_data``.
-    Scalar values only; which names count is the shop's setting (connector/services/promise.py)."""
+    Scalar values only; which names count is the shop's setting (connector/capture/promise.py)."""
     attribute_kind: str = ""
     """Where ``attributes`` came from: "note_attributes" or "meta_data"."""
 

@@ -11,7 +11,7 @@ Vocabulary (all dates are calendar dates in UTC):
   that date meets). It never moves after.
 - ``shipping_promise``: the date the FTC Mail Order Rule holds the merchant to: the delivery date
   stated at checkout when one was (``orders.promised_delivery_on``, read at capture by
-  connector/services/promise.py), else the order date plus ``shipping_promise_days`` (30). Set at
+  connector/capture/promise.py), else the order date plus ``shipping_promise_days`` (30). Set at
   the first evaluation; until the first decision (a notice sent or a silence recorded) it follows a
   corrected checkout date, then it is pinned. A settings change never moves it.
 - ``last_told``: the latest in-stock date the customer was told (capture notice, apology or delay
@@ -80,7 +80,7 @@ class CancelResult:
     """The amount refunded, in the order's currency, when the store says; with ``pending``, the
     amount the store is to refund (None: nothing to refund)."""
     pending: bool = False
-    """The store has not finished: ``reference`` names what to check later (connector/services/cancel_checks.py)."""
+    """The store has not finished: ``reference`` names what to check later (connector/notify/cancel_checks.py)."""
 
     @property
     def money(self) -> CancelMoney:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from connector.sandbox.stack import LocalStack, start_stack
+from sandbox.stack import LocalStack, start_stack
 from tests.conftest import shared_fixture
 
 

@@ -14,9 +14,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from connector.sandbox.shopify_sim import sign_webhook
-from connector.sandbox.stack import LocalStack
 from jobs.shops import reconcile, sync_marks
+from sandbox.shopify_sim import sign_webhook
+from sandbox.stack import LocalStack
 
 SHOP = "e2e-outdoors.myshopify.com"
 STORE = "https://e2e-tea.example"

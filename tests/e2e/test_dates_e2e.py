@@ -11,12 +11,12 @@ import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from adapters.woocommerce.catalog import META_KEY
-from connector.db.repositories_supply import supply
-from connector.sandbox.runner import start_sandbox
-from connector.sandbox.stack import start_stack
-from connector.sandbox.supplier_sim.seed import SUPPLIER_TOKEN
-from connector.services.suppliers import add_supplier
+from connector.supply.repository import supply
+from connector.supply.suppliers import add_supplier
 from jobs.supply import POLL_SUPPLIER, SYNC_CATALOG, sync_supplier_schedules, trigger_for
+from sandbox.runner import start_sandbox
+from sandbox.stack import start_stack
+from sandbox.supplier_sim.seed import SUPPLIER_TOKEN
 from tests.e2e.test_cli import connector, env  # noqa: F401  (the CLI fixture and runner)
 
 

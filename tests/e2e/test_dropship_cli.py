@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from connector.sandbox.stack import start_stack
+from sandbox.stack import start_stack
 from tests.dropship_support import add_dropship_supplier, enable, process_env, restock_in, shop, terms
 
 BIN = Path(sys.executable).parent

@@ -9,14 +9,14 @@ import pytest
 from sqlalchemy import select, update
 
 from connector.db.models import Backorder
-from connector.db.models_supply import SupplierStock
-from connector.sandbox.stack import start_stack
-from connector.sandbox.supplier_sim.seed import SUPPLIER_TOKEN
-from connector.services.routing import latest_decisions
-from connector.services.shop_settings import set_setting
-from connector.services.suppliers import add_supplier
+from connector.dropship.routing import latest_decisions
+from connector.shop_settings import set_setting
+from connector.supply.models import SupplierStock
+from connector.supply.suppliers import add_supplier
 from jobs.dropship import poll_shipments, route_dropship
 from jobs.supply import poll_supplier
+from sandbox.stack import start_stack
+from sandbox.supplier_sim.seed import SUPPLIER_TOKEN
 
 
 @pytest.fixture
@@ -79,7 +79,7 @@ def test_a_shopify_backorder_is_drop_shipped_once_and_fulfilled_with_tracking(st
     assert route_dropship(info.id) == 0  # routed once: the second run adds nothing
     assert len(sim.supplier.dropship.orders) == 1
     run_until_fulfilled(stack, info.id)
-    from connector.sandbox.shopify_sim.ext_fulfillment import fulfillments
+    from sandbox.shopify_sim.ext_fulfillment import fulfillments
 
     made = fulfillments(sim.shopify.shop(info.domain), int(order["id"]))
     assert len(made) == 1 and made[0]["totalQuantity"] == 2

@@ -11,11 +11,11 @@ import requests
 from sqlalchemy import select
 
 from connector.db.models import Order
-from connector.db.models_install import WebhookSubscription
-from connector.sandbox.shopify_sim.store import build_shop
-from connector.sandbox.stack import LocalStack, start_stack
-from connector.sandbox.woocommerce_sim.wc_auth import store_for
+from connector.install.models import WebhookSubscription
 from jobs import install as install_jobs
+from sandbox.shopify_sim.store import build_shop
+from sandbox.stack import LocalStack, start_stack
+from sandbox.woocommerce_sim.wc_auth import store_for
 from tests.install_flows import connect_woocommerce, embedded_token, install_shopify, shop_row
 
 SHOP, STORE = "new-merchant.myshopify.com", "https://new-merchant-tea.example"
@@ -154,9 +154,9 @@ def test_the_health_check_purges_spent_states_and_expired_exports(stack: LocalSt
 
     from sqlalchemy import update
 
-    from connector.db.models import utcnow
-    from connector.db.models_install import OAuthState, PendingConnect
-    from connector.services.install_health import purge_expired
+    from connector.domain.clock import utcnow
+    from connector.install.health import purge_expired
+    from connector.install.models import OAuthState, PendingConnect
 
     install_shopify(stack, SHOP)
     connect_woocommerce(stack, STORE)

@@ -16,11 +16,11 @@ from sqlalchemy import select
 
 from connector.db.models import Backorder
 from connector.db.models_jobs import JobRun
-from connector.db.models_notify import DelayDecision
-from connector.sandbox.shopify_sim.ext_order_cancel import cancel_jobs, run_cancel_jobs
-from connector.sandbox.shopify_sim.ext_payments import money
-from connector.services.notify_log import list_messages
+from connector.notify.log import list_messages
+from connector.notify.models import DelayDecision
 from jobs.notify import CONFIRM_CANCELLATION, confirm_cancellation, evaluate_backorders
+from sandbox.shopify_sim.ext_order_cancel import cancel_jobs, run_cancel_jobs
+from sandbox.shopify_sim.ext_payments import money
 
 SHOP = "whole-outdoors.myshopify.com"
 SEED = {"shopify": {"api_secret": "whole-secret", "api_version": "2026-04", "shops": [{

@@ -15,11 +15,11 @@ import requests
 from sqlalchemy import select
 
 from connector.db.models import Backorder
-from connector.sandbox.shopify_sim.ext_orders_admin import discounts
-from connector.sandbox.stack import LocalStack
-from connector.services.notify_log import list_messages
-from connector.services.shop_settings import set_setting
+from connector.notify.log import list_messages
+from connector.shop_settings import set_setting
 from jobs.notify import evaluate_backorders
+from sandbox.shopify_sim.ext_orders_admin import discounts
+from sandbox.stack import LocalStack
 
 SHOP = "tell-outdoors.myshopify.com"
 STORE = "https://tell-tea.example"
@@ -112,7 +112,7 @@ def follow_cancel_link(stack: LocalStack, notice) -> None:
 
 @pytest.mark.parametrize("financial_status", ["paid", "authorized"])
 def test_a_shopify_customer_cancels_backordered_units_of_a_partly_backordered_order(stack, financial_status):
-    from connector.sandbox.shopify_sim.ext_payments import money
+    from sandbox.shopify_sim.ext_payments import money
 
     shop_id = stack.shops[SHOP].id
     stack.sandbox.shopify.set_stock(SHOP, "MUG", 5)  # the mug ships; the lamp waits

@@ -16,11 +16,11 @@ import pytest
 from sqlalchemy import select
 
 from connector.db.models import Backorder, Order, OrderLine
-from connector.db.models_notify import NotifyState
-from connector.sandbox.stack import LocalStack
-from connector.services.notify_email import long_date
+from connector.notify.email import long_date
+from connector.notify.models import NotifyState
 from jobs.notify import evaluate_backorders
 from jobs.shops import reconcile
+from sandbox.stack import LocalStack
 
 SHOP = "promise-outdoors.myshopify.com"
 STORE = "https://promise-tea.example"

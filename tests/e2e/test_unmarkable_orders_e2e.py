@@ -14,12 +14,12 @@ import requests
 from sqlalchemy import select
 
 from connector.db.models import Order, Shop, WebhookEvent
-from connector.sandbox.shopify_sim import sign_webhook
-from connector.sandbox.stack import LocalStack
-from connector.sandbox.woocommerce_sim.webhooks import signature as woo_signature
-from connector.services.dropship_alerts import list_alerts
-from connector.services.shop_settings import set_setting
+from connector.dropship.alerts import list_alerts
+from connector.shop_settings import set_setting
 from jobs.shops import reconcile, sync_marks
+from sandbox.shopify_sim import sign_webhook
+from sandbox.stack import LocalStack
+from sandbox.woocommerce_sim.webhooks import signature as woo_signature
 
 SHOP = "e2e-poison.myshopify.com"
 STORE = "https://e2e-poison-tea.example"

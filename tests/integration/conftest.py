@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from connector.sandbox.smtp_sink import SmtpSink
+from sandbox.smtp_sink import SmtpSink
 from tests.conftest import unavailable
 from tests.integration.scale_support import SpareRedis, redis_or_unavailable
 from tests.notify_support import Harness

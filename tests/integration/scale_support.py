@@ -26,9 +26,9 @@ from connector.config import Settings
 from connector.crypto import generate_key
 from connector.db.models import Backorder, OrderLine, WebhookEvent
 from connector.domain.model import Platform, ShopCredentials
-from connector.sandbox.runner import RunningSandbox, start_sandbox
-from connector.sandbox.shopify_sim import sign_webhook
-from connector.services.shops import add_shop
+from connector.shops import add_shop
+from sandbox.runner import RunningSandbox, start_sandbox
+from sandbox.shopify_sim import sign_webhook
 from tests.conftest import unavailable
 
 BIN = Path(sys.executable).parent
@@ -211,7 +211,7 @@ def start_deployment(database_url: str, redis_url: str, tmp: Path, shop_count: i
 def serve_web(container: Container) -> Any:
     """The connector's Flask app over real HTTP on loopback (its queue is the container's)."""
     from connector.app import create_app
-    from connector.sandbox.serve import serve_in_thread
+    from sandbox.serve import serve_in_thread
 
     return serve_in_thread(create_app(container=container))
 

@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import func, select
 
 from adapters.shopify import ShopifyGraphQL, ShopifyPlatform
+from connector.db.inbox import insert_event
 from connector.db.models import Order, WebhookEvent
-from connector.db.models_dropship import FulfillmentServiceNotification
-from connector.services.events import process_event
-from connector.services.inbox import insert_event
+from connector.dropship.models import FulfillmentServiceNotification
+from connector.events import process_event
 from tests.conftest import load_json_fixture
 from tests.webapp import SHOP, SHOPIFY_SECRET, make_webapp, sign
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from flask import Flask, request
 
-from connector.sandbox.serve import serve_in_thread
-from connector.sandbox.stack import start_stack
-from connector.services.dropship import alert
-from connector.services.dropship_alerts import deliver_alerts, list_alerts
-from connector.services.shop_settings import set_setting
+from connector.dropship.alerts import deliver_alerts, list_alerts
+from connector.dropship.place import alert
+from connector.shop_settings import set_setting
+from sandbox.serve import serve_in_thread
+from sandbox.stack import start_stack
 from tests.dropship_support import MERCHANT, shop
 
 

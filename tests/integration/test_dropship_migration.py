@@ -6,8 +6,8 @@ from __future__ import annotations
 from alembic import command
 from sqlalchemy import inspect
 
-from connector.db import models_dropship
 from connector.db.engine import alembic_config, make_engine, upgrade
+from connector.dropship import models as models_dropship
 
 MODELS = [models_dropship.RoutingDecision, models_dropship.DropshipOrder, models_dropship.DropshipFulfillment,
           models_dropship.FulfillmentHoldRecord, models_dropship.DropshipAlert,

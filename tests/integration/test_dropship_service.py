@@ -10,18 +10,18 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from connector.db.models_dropship import FulfillmentServiceNotification
-from connector.sandbox.shopify_sim import ext_fulfillment as fo_ext
-from connector.sandbox.shopify_sim.ext_fulfillment_service import (
+from connector.dropship.models import FulfillmentServiceNotification
+from connector.shop_settings import get_setting
+from jobs.dropship import route_dropship
+from jobs.dropship_service import enable
+from sandbox.shopify_sim import ext_fulfillment as fo_ext
+from sandbox.shopify_sim.ext_fulfillment_service import (
     request_cancellation,
     request_fulfillment,
     service_of,
 )
-from connector.sandbox.shopify_sim.webhooks import sign_webhook
-from connector.sandbox.stack import start_stack
-from connector.services.shop_settings import get_setting
-from jobs.dropship import route_dropship
-from jobs.dropship_service import enable
+from sandbox.shopify_sim.webhooks import sign_webhook
+from sandbox.stack import start_stack
 from tests.dropship_support import MERCHANT, add_dropship_supplier, dropship_orders, restock_in, shop, terms
 from tests.dropship_support import enable as enable_dropship
 

@@ -11,12 +11,12 @@ import pytest
 from sqlalchemy import select, update
 
 from connector.db.models import Backorder
-from connector.db.models_dropship import DropshipFulfillment, FulfillmentHoldRecord
-from connector.sandbox.shopify_sim.ext_fulfillment import fulfillment_orders, fulfillments
-from connector.sandbox.shopify_sim.store import gid
-from connector.sandbox.stack import start_stack
-from connector.services.routing import latest_decisions
+from connector.dropship.models import DropshipFulfillment, FulfillmentHoldRecord
+from connector.dropship.routing import latest_decisions
 from jobs.dropship import place_dropship_order, poll_shipments, route_dropship
+from sandbox.shopify_sim.ext_fulfillment import fulfillment_orders, fulfillments
+from sandbox.shopify_sim.store import gid
+from sandbox.stack import start_stack
 from tests.dropship_support import add_dropship_supplier, dropship_orders, enable, restock_in, shop, terms
 
 

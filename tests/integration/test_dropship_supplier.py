@@ -17,13 +17,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from connector.db.models import utcnow
-from connector.db.models_dropship import DropshipAlert
-from connector.sandbox.shopify_sim import ext_fulfillment as fo_ext
-from connector.sandbox.stack import start_stack
-from connector.services import dropship as dropship_service
-from connector.services.routing import latest_decisions, route_shop
+from connector.domain.clock import utcnow
+from connector.dropship import place as dropship_service
+from connector.dropship.models import DropshipAlert
+from connector.dropship.routing import latest_decisions, route_shop
 from jobs.dropship import place_dropship_order, poll_shipments, store_for
+from sandbox.shopify_sim import ext_fulfillment as fo_ext
+from sandbox.stack import start_stack
 from tests.dropship_support import (
     MERCHANT,
     add_dropship_supplier,

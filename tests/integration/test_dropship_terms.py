@@ -15,13 +15,13 @@ from sqlalchemy import select
 
 from connector.crypto import CredentialBox, generate_key
 from connector.db.engine import make_engine, upgrade
-from connector.db.models_supply import SupplierStock
 from connector.db.uow import UnitOfWork
 from connector.domain.model import Platform, ShopCredentials
-from connector.sandbox.serve import serve_in_thread
-from connector.sandbox.supplier_sim import SupplierSimulator
-from connector.services import suppliers
-from connector.services.shops import add_shop
+from connector.shops import add_shop
+from connector.supply import suppliers
+from connector.supply.models import SupplierStock
+from sandbox.serve import serve_in_thread
+from sandbox.supplier_sim import SupplierSimulator
 
 BIN = Path(sys.executable).parent
 

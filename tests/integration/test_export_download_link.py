@@ -14,12 +14,13 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from connector.db.models import Shop, utcnow
-from connector.db.models_install import DataExport
-from connector.sandbox.shopify_sim.oauth import session_token
-from connector.sandbox.smtp_sink import SmtpSink
-from connector.services import privacy
+from connector.db.models import Shop
+from connector.domain.clock import utcnow
+from connector.install.models import DataExport
+from connector.privacy import privacy
 from jobs import install as install_jobs
+from sandbox.shopify_sim.oauth import session_token
+from sandbox.smtp_sink import SmtpSink
 from tests.webapp import SHOP, SHOPIFY_SECRET, WebApp, make_webapp
 
 CONTACT = "owner@signed-shop.example"

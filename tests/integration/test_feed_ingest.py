@@ -16,11 +16,11 @@ from adapters.suppliers import feed_scan
 from connector.crypto import CredentialBox, generate_key
 from connector.db.engine import alembic_config, make_engine, upgrade
 from connector.db.models import Backorder, Order, OrderLine
-from connector.db.models_supply import StoreSku, SupplierChange, SupplierFeedState, SupplierStock
 from connector.db.uow import UnitOfWork
 from connector.domain.model import Platform, ShopCredentials
-from connector.services import suppliers
-from connector.services.shops import add_shop
+from connector.shops import add_shop
+from connector.supply import suppliers
+from connector.supply.models import StoreSku, SupplierChange, SupplierFeedState, SupplierStock
 
 HEADER = "sku,quantity,restock_date,lead_time_days\n"
 
@@ -235,8 +235,8 @@ def test_many_bad_lines_of_unsold_skus_do_not_refuse_the_feed(env) -> None:
 
 def test_rows_stored_before_the_catalogue_was_read_are_deleted_once_it_is_and_come_back_when_sold(
         env, monkeypatch) -> None:
-    from connector.db import repositories_supply
-    from connector.services.supplier_terms import set_terms
+    from connector.dropship.terms import set_terms
+    from connector.supply import repository as repositories_supply
 
     monkeypatch.setattr(repositories_supply, "PRUNE_SLACK", 2)
     lines = "".join(f"S{n},{n},,\n" for n in range(12))

@@ -8,7 +8,7 @@ import requests
 from click.testing import CliRunner
 
 from connector.cli import main
-from connector.sandbox.stack import start_stack
+from sandbox.stack import start_stack
 from tests.install_flows import install_shopify, shop_row
 
 SHOP = "fresh-shop.myshopify.com"

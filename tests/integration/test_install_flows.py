@@ -9,10 +9,10 @@ import pytest
 import requests
 from sqlalchemy import select, update
 
-from connector.db.models import utcnow
-from connector.db.models_install import OAuthState, PendingConnect
+from connector.domain.clock import utcnow
 from connector.domain.shopify_access import DEFAULT_SCOPES
-from connector.sandbox.stack import LocalStack, start_stack
+from connector.install.models import OAuthState, PendingConnect
+from sandbox.stack import LocalStack, start_stack
 from tests.install_flows import (
     approve,
     callback_params,

@@ -10,7 +10,7 @@ from connector.bootstrap import bootstrap
 from connector.cli import main
 from connector.crypto import CredentialBox, generate_key
 from connector.domain.errors import CredentialsError
-from connector.sandbox.stack import start_stack
+from sandbox.stack import start_stack
 from tests.install_flows import connect_woocommerce, install_shopify
 
 SHOP, STORE = "fresh-shop.myshopify.com", "https://new-store.example"

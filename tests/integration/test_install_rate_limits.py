@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from connector.app import create_app
-from connector.db.models_install import OAuthState, PendingConnect
+from connector.install.models import OAuthState, PendingConnect
 from tests.conftest import REDIS_URL, unavailable
 from tests.webapp import SHOP, WebApp, make_webapp
 

@@ -18,11 +18,12 @@ from sqlalchemy import update
 from adapters.shopify.client import ShopifyGraphQL
 from connector.bootstrap import bootstrap
 from connector.config import Settings
-from connector.db.models import Shop, utcnow
+from connector.db.models import Shop
+from connector.domain.clock import utcnow
 from connector.domain.errors import PlatformAuthError
-from connector.sandbox.stack import LocalStack, start_stack
-from connector.services import tokens
-from connector.services.install import token_client
+from connector.install import tokens
+from connector.install.install import token_client
+from sandbox.stack import LocalStack, start_stack
 from tests.install_flows import install_shopify, shop_row
 
 SHOP = "fresh-shop.myshopify.com"

@@ -21,8 +21,8 @@ from adapters.queue.policy import POLICIES, RetryPolicy
 from connector.bootstrap import Container, bootstrap
 from connector.config import Settings
 from connector.crypto import generate_key
-from connector.db.models import utcnow
 from connector.db.models_jobs import JobRun
+from connector.domain.clock import utcnow
 from jobs import runtime
 from jobs.sweep import sweep
 from tests.job_runs_support import EMAIL_EXPORT, SmtpSink, shop_with_export

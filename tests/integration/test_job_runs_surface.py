@@ -12,8 +12,8 @@ from sqlalchemy import update
 from connector.bootstrap import bootstrap
 from connector.config import Settings
 from connector.crypto import generate_key
-from connector.db.models import utcnow
 from connector.db.models_jobs import JobRun
+from connector.domain.clock import utcnow
 from jobs import runtime
 from tests.e2e.test_cli import CONNECTOR
 from tests.job_runs_support import EMAIL_EXPORT

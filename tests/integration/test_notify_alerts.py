@@ -9,10 +9,10 @@ from datetime import timedelta
 import pytest
 from flask import Flask, request
 
-from connector.db.models_notify import PileupAlert
-from connector.db.models_supply import StoreSku
-from connector.sandbox.serve import serve_in_thread
-from connector.services.alerts import check_pileups
+from connector.notify.alerts import check_pileups
+from connector.notify.models import PileupAlert
+from connector.supply.models import StoreSku
+from sandbox.serve import serve_in_thread
 from tests.notify_support import TODAY, Harness
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from connector.db.models_notify import DiscountCode, Message
 from connector.domain.errors import PlatformRejected, PlatformUnavailable
+from connector.notify.models import DiscountCode, Message
 from tests.notify_support import Harness, days
 
 

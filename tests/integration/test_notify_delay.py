@@ -9,8 +9,8 @@ import pytest
 
 from connector.app import create_app
 from connector.db.models import Backorder
-from connector.db.models_notify import DelayDecision, Message
 from connector.domain.errors import PlatformRejected, PlatformUnavailable
+from connector.notify.models import DelayDecision, Message
 from tests.notify_support import BASE_URL, days
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import update
 
 from connector.db.models import Backorder, Order, OrderLine
-from connector.db.models_notify import Message
+from connector.notify.models import Message
 from tests.notify_support import days
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from connector.db.models import Backorder
-from connector.db.models_notify import Message
+from connector.notify.models import Message
 from tests.notify_support import TODAY, days
 
 
@@ -114,7 +114,7 @@ def test_a_crash_after_reserving_but_before_sending_sends_on_the_rerun(h, sink):
     h.evaluate()
     assert sink.messages == []
     # ... until the lease runs out, when it is recorded as uncertain rather than sent twice
-    from connector.services import notify_delivery
+    from connector.notify import delivery as notify_delivery
 
     with h.container.uow() as uow:
         uow.session.get(Message, row.id).claimed_at -= notify_delivery.SENDING_LEASE + timedelta(seconds=1)
@@ -145,7 +145,7 @@ def test_a_crash_after_the_server_accepted_never_sends_twice(h, sink):
 
 
 def test_a_message_reserved_but_not_claimed_before_a_crash_is_sent_by_the_rerun(h, sink):
-    from connector.services import notify as service
+    from connector.notify import evaluate as service
 
     h.backorder(expected=days(20))
     original = service.evaluate_backorders

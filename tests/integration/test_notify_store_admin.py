@@ -19,12 +19,12 @@ from adapters.woocommerce import WooCommerceClient
 from adapters.woocommerce.orders_admin import WooCommerceOrdersAdmin
 from connector.domain.errors import PlatformRejected
 from connector.domain.notify import CancelMoney
-from connector.sandbox.serve import ServerHandle, serve_in_thread
-from connector.sandbox.shopify_sim import ShopifySimulator
-from connector.sandbox.shopify_sim.ext_orders_admin import discounts
-from connector.sandbox.shopify_sim.ext_payments import capture, decline_refunds, money
-from connector.sandbox.shopify_sim.graphql_api import build_cached_schema
-from connector.sandbox.woocommerce_sim import WooCommerceSimulator
+from sandbox.serve import ServerHandle, serve_in_thread
+from sandbox.shopify_sim import ShopifySimulator
+from sandbox.shopify_sim.ext_orders_admin import discounts
+from sandbox.shopify_sim.ext_payments import capture, decline_refunds, money
+from sandbox.shopify_sim.graphql_api import build_cached_schema
+from sandbox.woocommerce_sim import WooCommerceSimulator
 
 SHOP, TOKEN = "tea.myshopify.com", "shpat_notify"
 STORE, KEY, SECRET = "https://woo.example", "ck_notify", "cs_notify"

@@ -19,15 +19,15 @@ from adapters.shopify.orders_admin import ShopifyOrdersAdmin
 from connector.app import create_app
 from connector.db.models import Backorder
 from connector.db.models_jobs import JobRun
-from connector.db.models_notify import DelayDecision, Message
-from connector.sandbox.serve import serve_in_thread
-from connector.sandbox.shopify_sim import ShopifySimulator
-from connector.sandbox.shopify_sim.ext_order_cancel import cancel_job_list, cancel_jobs, fail_cancels, run_cancel_jobs
-from connector.sandbox.shopify_sim.ext_payments import decline_refunds, money
-from connector.sandbox.shopify_sim.graphql_api import build_cached_schema
-from connector.services.cancel_checks import confirm_cancellation
-from connector.services.delay_flow import CHECK_DELAYS
+from connector.notify.cancel_checks import confirm_cancellation
+from connector.notify.delay_flow import CHECK_DELAYS
+from connector.notify.models import DelayDecision, Message
 from jobs.notify import CONFIRM_CANCELLATION, check_scheduler
+from sandbox.serve import serve_in_thread
+from sandbox.shopify_sim import ShopifySimulator
+from sandbox.shopify_sim.ext_order_cancel import cancel_job_list, cancel_jobs, fail_cancels, run_cancel_jobs
+from sandbox.shopify_sim.ext_payments import decline_refunds, money
+from sandbox.shopify_sim.graphql_api import build_cached_schema
 from tests.notify_support import BASE_URL, days
 
 SHOP, TOKEN = "tea.myshopify.com", "shpat_whole"

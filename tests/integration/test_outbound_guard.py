@@ -21,9 +21,9 @@ from adapters.suppliers.feed import FeedClient
 from adapters.suppliers.http_json import HttpJsonClient
 from connector.crypto import CredentialBox, generate_key
 from connector.db.engine import make_engine, upgrade
-from connector.db.models import Shop, utcnow
-from connector.db.models_install import PendingConnect
+from connector.db.models import Shop
 from connector.db.uow import UnitOfWork
+from connector.domain.clock import utcnow
 from connector.domain.errors import (
     ConfigError,
     DeliveryRejected,
@@ -31,9 +31,10 @@ from connector.domain.errors import (
     SupplierRejected,
 )
 from connector.domain.model import Platform, ShopCredentials
-from connector.services import suppliers
-from connector.services.install import digest
-from connector.services.shops import add_shop
+from connector.install.install import digest
+from connector.install.models import PendingConnect
+from connector.shops import add_shop
+from connector.supply import suppliers
 from tests.outbound_support import Listener, guard_on, listener, public_resolver  # noqa: F401 - fixtures
 from tests.webapp import make_webapp
 

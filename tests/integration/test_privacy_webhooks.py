@@ -17,11 +17,12 @@ import requests
 from aiosmtpd.controller import Controller
 from sqlalchemy import LargeBinary, String, Text, select
 
-from connector.db.models import Base, Order, WebhookEvent
-from connector.db.models_install import DataExport, WebhookSubscription
-from connector.sandbox.stack import LocalStack, start_stack
-from connector.services import privacy
+from connector.db.models import Order, WebhookEvent
+from connector.install.models import DataExport, WebhookSubscription
+from connector.privacy import privacy
+from connector.schema import Base
 from jobs import install as install_jobs
+from sandbox.stack import LocalStack, start_stack
 from tests.conftest import load_json_fixture
 from tests.install_flows import embedded_token, install_shopify, shop_row
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from connector.domain.errors import PlatformRejected
-from connector.services.events import backoff_seconds, process_event
+from connector.events import backoff_seconds, process_event
 from jobs import runtime
 from jobs.sweep import sweep
 from tests.builders import OrderBuilder

@@ -9,7 +9,7 @@ from connector.crypto import CredentialBox, generate_key
 from connector.db.engine import make_engine, upgrade
 from connector.db.uow import UnitOfWork
 from connector.domain.model import Platform, ShopCredentials
-from connector.services.shops import add_shop
+from connector.shops import add_shop
 
 SHOP = "cli-promise.myshopify.com"
 

@@ -4,7 +4,7 @@ promise; it follows corrections until the first decision, then stays pinned."""
 from __future__ import annotations
 
 from connector.db.models import Backorder
-from connector.db.models_notify import NotifyState
+from connector.notify.models import NotifyState
 from tests.notify_support import days
 
 

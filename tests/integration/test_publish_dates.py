@@ -12,17 +12,18 @@ from adapters.shopify.catalog import ShopifyCatalog
 from adapters.shopify.client import ShopifyGraphQL
 from adapters.woocommerce.catalog import META_KEY, WooCommerceCatalog
 from adapters.woocommerce.client import WooCommerceClient
+from connector import shop_settings
 from connector.crypto import CredentialBox, generate_key
 from connector.db.engine import make_engine, upgrade
-from connector.db.models_supply import SkuEta, SupplierStock
 from connector.db.uow import UnitOfWork
 from connector.domain.model import Platform, ShopCredentials
-from connector.sandbox.runner import start_sandbox
-from connector.services import shop_settings, suppliers
-from connector.services.catalog import sync_catalog
-from connector.services.dates import refresh_dates
-from connector.services.publish import publish_dates
-from connector.services.shops import add_shop
+from connector.shops import add_shop
+from connector.supply import suppliers
+from connector.supply.catalog import sync_catalog
+from connector.supply.dates import refresh_dates
+from connector.supply.models import SkuEta, SupplierStock
+from connector.supply.publish import publish_dates
+from sandbox.runner import start_sandbox
 
 FRIDAY = date(2026, 11, 27)
 SHOP, TOKEN = "dates.myshopify.com", "shpat_dates"

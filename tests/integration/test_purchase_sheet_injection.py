@@ -10,7 +10,7 @@ import io
 from adapters.notify.smtp import SmtpMailer
 from adapters.suppliers.dropship import EmailDropshipSupplier
 from connector.domain.routing import Address, DropshipRequest
-from connector.sandbox.smtp_sink import SmtpSink
+from sandbox.smtp_sink import SmtpSink
 
 ATTACKS = ['=HYPERLINK("http://x")', "+1", "-2+3", "@SUM(1)", "\tx", "\rx"]
 SUPPLIER = "orders@supplier.example"

@@ -1,4 +1,4 @@
-"""Retention (connector/services/retention.py): finished webhook events and spent install records are
+"""Retention (connector/privacy/retention.py): finished webhook events and spent install records are
 pruned by the clock in bounded batches; unfinished events and live states are kept. SQLite and PostgreSQL.
 
 Before: nothing pruned webhook_events at all, and states and connects only a day after they expired.
@@ -13,9 +13,10 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from connector.db.models import WebhookEvent, utcnow
-from connector.db.models_install import OAuthState, PendingConnect
-from connector.services import retention
+from connector.db.models import WebhookEvent
+from connector.domain.clock import utcnow
+from connector.install.models import OAuthState, PendingConnect
+from connector.privacy import retention
 from jobs import runtime
 from tests.webapp import API_TOKEN, WebApp, make_webapp
 

@@ -18,18 +18,18 @@ from adapters.suppliers.feed import FeedClient
 from connector.cli import main
 from connector.crypto import CredentialBox, generate_key
 from connector.db.engine import make_engine, upgrade
-from connector.db.models_supply import Supplier, SupplierSnapshot, SupplierStock
 from connector.db.uow import UnitOfWork
 from connector.domain.errors import HostKeyChanged
 from connector.domain.host_key import HostKey, HostKeyTrust
 from connector.domain.model import Platform, ShopCredentials
-from connector.sandbox.stack import start_stack
-from connector.services import suppliers
-from connector.services.dropship_alerts import list_alerts
-from connector.services.shop_settings import set_setting
-from connector.services.shops import add_shop
-from connector.services.supplier_host_keys import trust_host_key
+from connector.dropship.alerts import list_alerts
+from connector.shop_settings import set_setting
+from connector.shops import add_shop
+from connector.supply import suppliers
+from connector.supply.host_keys import trust_host_key
+from connector.supply.models import Supplier, SupplierSnapshot, SupplierStock
 from jobs import supply
+from sandbox.stack import start_stack
 from tests.sftp import SftpServer
 
 FAST = {"retry_base_delay": 0.01, "max_attempts": 2, "timeout_seconds": 5}

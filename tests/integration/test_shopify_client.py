@@ -13,9 +13,9 @@ from adapters.http import HttpRetry, HttpTransport
 from adapters.shopify import ShopifyGraphQL, ShopifyPlatform
 from connector.domain.errors import PlatformAuthError, PlatformRejected
 from connector.domain.model import BackorderMark, StockRef
-from connector.sandbox.serve import ServerHandle, serve_in_thread
-from connector.sandbox.shopify_sim import ShopifySimulator
-from connector.sandbox.shopify_sim.graphql_api import build_cached_schema
+from sandbox.serve import ServerHandle, serve_in_thread
+from sandbox.shopify_sim import ShopifySimulator
+from sandbox.shopify_sim.graphql_api import build_cached_schema
 
 SHOP = "mugs.myshopify.com"
 TOKEN = "shpat_client_test_token"

@@ -20,9 +20,9 @@ from adapters.shopify.orders_admin import DISCOUNT_BASIC_CREATE
 from adapters.shopify.refunds import REFUND_CREATE
 from connector.domain.errors import PlatformAuthError, PlatformNotFound
 from connector.domain.shopify_access import DEFAULT_SCOPES, AccessDenied, MissingScopes
-from connector.sandbox.serve import ServerHandle, serve_in_thread
-from connector.sandbox.shopify_sim import ShopifySimulator
-from connector.sandbox.stack import LocalStack, start_stack
+from sandbox.serve import ServerHandle, serve_in_thread
+from sandbox.shopify_sim import ShopifySimulator
+from sandbox.stack import LocalStack, start_stack
 from tests.install_flows import approve, install_shopify, shop_row, start_shopify_install
 from tests.unit.test_shopify_documents import real_schema
 
@@ -168,8 +168,8 @@ def test_the_install_requests_every_feature_s_scopes_and_stores_what_was_granted
 
 def test_turning_on_a_feature_without_its_scope_names_the_scope_and_gives_the_reauthorisation_link(
         stack: LocalStack) -> None:
-    from connector.services.scopes import check_before_setting
-    from connector.services.shop_settings import get_setting, set_setting
+    from connector.install.scopes import check_before_setting
+    from connector.shop_settings import get_setting, set_setting
 
     shop_id = stack.shops[SHOP].id
     consolation = {"min_slip_days": 10, "type": "percentage", "amount": 10, "valid_days": 90}
@@ -198,7 +198,7 @@ def test_turning_on_a_feature_without_its_scope_names_the_scope_and_gives_the_re
 
 
 def test_fulfillment_service_mode_needs_the_fulfillment_scopes(stack: LocalStack) -> None:
-    from connector.services.scopes import check_before_setting
+    from connector.install.scopes import check_before_setting
 
     with pytest.raises(MissingScopes) as caught:
         check_before_setting(stack.container, stack.shops[SHOP].id, "dropship.fulfillment_service", True)

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 import requests
 
-from connector.sandbox.serve import serve_in_thread
-from connector.sandbox.shopify_sim import ShopifySimulator
-from connector.sandbox.shopify_sim.ext_payments import money
-from connector.sandbox.shopify_sim.graphql_api import build_cached_schema
+from sandbox.serve import serve_in_thread
+from sandbox.shopify_sim import ShopifySimulator
+from sandbox.shopify_sim.ext_payments import money
+from sandbox.shopify_sim.graphql_api import build_cached_schema
 
 SHOP, TOKEN = "money.myshopify.com", "shpat_money"
 

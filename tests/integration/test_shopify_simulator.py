@@ -14,8 +14,8 @@ import pytest
 import requests
 from flask import Flask, request
 
-from connector.sandbox.serve import ServerHandle, serve_in_thread
-from connector.sandbox.shopify_sim import ShopifySimulator, SimulatorError, sign_webhook
+from sandbox.serve import ServerHandle, serve_in_thread
+from sandbox.shopify_sim import ShopifySimulator, SimulatorError, sign_webhook
 from tests.conftest import load_json_fixture
 
 SHOP = "mugs.myshopify.com"

@@ -18,13 +18,13 @@ from connector.config import Settings
 from connector.crypto import CredentialBox, generate_key
 from connector.domain.errors import ConfigError
 from connector.domain.model import Platform, ShopCredentials
-from connector.sandbox.serve import serve_in_thread
-from connector.services import notify_settings
-from connector.services.dropship import alert
-from connector.services.dropship_alerts import deliver_alerts
-from connector.services.keys import rotate_all
-from connector.services.shop_settings import SealedSetting, all_settings, redact_url, set_setting
-from connector.services.shops import add_shop
+from connector.dropship.alerts import deliver_alerts
+from connector.dropship.place import alert
+from connector.install.keys import rotate_all
+from connector.notify import settings as notify_settings
+from connector.shop_settings import SealedSetting, all_settings, redact_url, set_setting
+from connector.shops import add_shop
+from sandbox.serve import serve_in_thread
 
 SHOP = "sealed-slack.myshopify.com"
 KEY = "alerts.slack_webhook_url"

@@ -10,15 +10,15 @@ import pytest
 from alembic import command
 from sqlalchemy import inspect
 
+from connector.capture.capture import capture_order
+from connector.capture.reporting import list_backorders
 from connector.crypto import CredentialBox, generate_key
 from connector.db.engine import alembic_config, is_current, make_engine, upgrade
+from connector.db.inbox import store_event
 from connector.db.uow import UnitOfWork
 from connector.domain.errors import DuplicateShop
 from connector.domain.model import Platform, ShopCredentials
-from connector.services.capture import capture_order
-from connector.services.inbox import store_event
-from connector.services.reporting import list_backorders
-from connector.services.shops import add_shop, list_shops, resolve_shop
+from connector.shops import add_shop, list_shops, resolve_shop
 from tests.builders import OrderBuilder
 from tests.unit.fakes import FakePlatform
 

@@ -14,8 +14,8 @@ from adapters.suppliers.feed import FeedClient
 from adapters.suppliers.http_json import HttpJsonClient
 from connector.domain.errors import ConfigError, SupplierFeedInvalid, SupplierRejected, SupplierUnavailable
 from connector.domain.supply import SupplierRow, Validators
-from connector.sandbox.serve import ServerHandle, serve_in_thread
-from connector.sandbox.supplier_sim import SupplierSimulator
+from sandbox.serve import ServerHandle, serve_in_thread
+from sandbox.supplier_sim import SupplierSimulator
 from tests.conftest import shared_fixture
 
 ITEMS = [{"sku": f"SKU-{n:03d}", "quantity": n % 4, "restock_date": "2026-12-0" + str(1 + n % 9),

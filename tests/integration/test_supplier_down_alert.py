@@ -6,12 +6,12 @@ import socket
 
 import pytest
 
-from connector.db.models_supply import Supplier
-from connector.sandbox.stack import start_stack
-from connector.services.dropship_alerts import list_alerts
-from connector.services.shop_settings import set_setting
-from connector.services.suppliers import add_supplier
+from connector.dropship.alerts import list_alerts
+from connector.shop_settings import set_setting
+from connector.supply.models import Supplier
+from connector.supply.suppliers import add_supplier
 from jobs import supply
+from sandbox.stack import start_stack
 
 MERCHANT = "merchant@sandbox.example"
 

@@ -10,18 +10,18 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from connector.capture.capture import capture_order
 from connector.crypto import CredentialBox, generate_key
 from connector.db.engine import make_engine, upgrade
-from connector.db.models_supply import SkuEta, StoreSku, SupplierChange, SupplierSnapshot, SupplierStock
 from connector.db.uow import UnitOfWork
 from connector.domain.errors import ConfigError, InvalidPayload
 from connector.domain.model import Platform, ShopCredentials
-from connector.sandbox.serve import serve_in_thread
-from connector.sandbox.supplier_sim import SupplierSimulator
-from connector.services import suppliers
-from connector.services.capture import capture_order
-from connector.services.dates import refresh_dates
-from connector.services.shops import add_shop
+from connector.shops import add_shop
+from connector.supply import suppliers
+from connector.supply.dates import refresh_dates
+from connector.supply.models import SkuEta, StoreSku, SupplierChange, SupplierSnapshot, SupplierStock
+from sandbox.serve import serve_in_thread
+from sandbox.supplier_sim import SupplierSimulator
 from tests.builders import OrderBuilder
 from tests.unit.fakes import FakePlatform
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import importlib.util
 
-from connector.db.models_supply import StoreSku
-from connector.services.suppliers import add_supplier
+from connector.supply.models import StoreSku
+from connector.supply.suppliers import add_supplier
 from jobs import supply
 from tests.webapp import make_webapp
 

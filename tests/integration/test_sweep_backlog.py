@@ -15,9 +15,9 @@ from adapters.queue.rq_queue import RQQueue
 from connector.bootstrap import bootstrap
 from connector.config import Settings
 from connector.crypto import generate_key
+from connector.db.inbox import insert_event
 from connector.domain.model import Platform, ShopCredentials
-from connector.services.inbox import insert_event
-from connector.services.shops import add_shop
+from connector.shops import add_shop
 from jobs import runtime
 from jobs.events import PROCESS_EVENT
 from jobs.sweep import sweep

@@ -12,10 +12,10 @@ import requests
 from sqlalchemy import select
 
 from connector.db.models import Order
-from connector.db.models_install import DataExport
-from connector.sandbox.runner import load_seed
-from connector.sandbox.stack import LocalStack, start_stack
-from connector.services import privacy
+from connector.install.models import DataExport
+from connector.privacy import privacy
+from sandbox.runner import load_seed
+from sandbox.stack import LocalStack, start_stack
 from tests.install_flows import connect_woocommerce, embedded_token, install_shopify, shop_row
 from tests.integration.test_privacy_webhooks import post
 from tests.webapp import sign
@@ -107,8 +107,8 @@ def test_no_secret_reaches_a_log_line_or_an_http_answer(stack: LocalStack, caplo
                                  ).text)
     from datetime import timedelta
 
-    from connector.services import tokens
-    from connector.services.install import token_client
+    from connector.install import tokens
+    from connector.install.install import token_client
 
     shop_id = shop_row(stack, "shopify", SHOP_A).id
     tokens.refresh_if_due(stack.container.uow(), stack.container.box, token_client(stack.container), shop_id,

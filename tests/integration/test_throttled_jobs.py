@@ -3,7 +3,7 @@
 The transport sleeps on Retry-After only up to its cap (60 s by default) and raises
 PlatformThrottled(retry_after=N) past it; the job machinery then reschedules the work N seconds
 later: a recorded job run (adapters/queue/runs.py, both queues) and a webhook event
-(connector/services/events.py). Runs on SQLite and PostgreSQL.
+(connector/events.py). Runs on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -23,12 +23,12 @@ from adapters.woocommerce import WooCommerceClient
 from connector.bootstrap import Container, bootstrap
 from connector.config import Settings
 from connector.crypto import generate_key
-from connector.db.models import utcnow
 from connector.db.models_jobs import JobRun
+from connector.domain.clock import utcnow
 from connector.domain.errors import PlatformThrottled
-from connector.sandbox.serve import ServerHandle, serve_in_thread
-from connector.sandbox.woocommerce_sim import WooCommerceSimulator
-from connector.services.events import process_event
+from connector.events import process_event
+from sandbox.serve import ServerHandle, serve_in_thread
+from sandbox.woocommerce_sim import WooCommerceSimulator
 from tests.builders import OrderBuilder
 from tests.job_runs_support import EMAIL_EXPORT
 from tests.webapp import make_webapp

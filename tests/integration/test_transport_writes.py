@@ -27,11 +27,11 @@ from connector.domain.errors import OutcomeUncertain, PlatformThrottled, Platfor
 from connector.domain.model import BackorderMark
 from connector.domain.notify import CancelMoney
 from connector.domain.routing import Tracking
-from connector.sandbox.serve import ServerHandle, serve_in_thread
-from connector.sandbox.shopify_sim import ShopifySimulator
-from connector.sandbox.shopify_sim.ext_payments import money
-from connector.sandbox.shopify_sim.graphql_api import build_cached_schema
-from connector.sandbox.woocommerce_sim import WooCommerceSimulator
+from sandbox.serve import ServerHandle, serve_in_thread
+from sandbox.shopify_sim import ShopifySimulator
+from sandbox.shopify_sim.ext_payments import money
+from sandbox.shopify_sim.graphql_api import build_cached_schema
+from sandbox.woocommerce_sim import WooCommerceSimulator
 
 STORE, KEY, SECRET = "https://woo.example", "ck_writes", "cs_writes"
 SHOP, TOKEN = "tea.myshopify.com", "shpat_writes"

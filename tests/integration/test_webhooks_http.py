@@ -124,7 +124,7 @@ def test_an_oversized_chunked_body_is_413_too(web):
 
     import requests
 
-    from connector.sandbox.serve import serve_in_thread
+    from sandbox.serve import serve_in_thread
 
     server = serve_in_thread(web.app)
     try:  # over real HTTP: no Content-Length, Transfer-Encoding: chunked
@@ -235,7 +235,7 @@ def test_an_oversized_woocommerce_body_is_413(web):
 def test_woocommerces_documented_delivery_verifies_with_its_secret(tmp_path):
     """The REST docs' delivery example, signed by WooCommerce with 'my-super-secret-private-key'."""
     from connector.domain.model import Platform, ShopCredentials
-    from connector.services.shops import add_shop
+    from connector.shops import add_shop
 
     vector = load_json_fixture("hmac/woocommerce_webhook_signature_vector.json")
     web = make_webapp(f"sqlite:///{tmp_path}/vec.db")

@@ -16,8 +16,8 @@ from adapters.woocommerce.platform import BACKORDER_META_KEY
 from connector.domain.errors import PlatformAuthError, PlatformRejected, PlatformThrottled, PlatformUnavailable
 from connector.domain.model import BackorderMark, StockRef
 from connector.domain.routing import Payment
-from connector.sandbox.serve import ServerHandle, serve_in_thread
-from connector.sandbox.woocommerce_sim import WooCommerceSimulator
+from sandbox.serve import ServerHandle, serve_in_thread
+from sandbox.woocommerce_sim import WooCommerceSimulator
 
 STORE = "https://woo.example"
 KEY, SECRET = "ck_test_1234", "cs_test_5678"

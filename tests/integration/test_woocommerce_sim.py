@@ -13,8 +13,8 @@ from flask import Flask, request
 
 from adapters.woocommerce.orders import parse_order
 from adapters.woocommerce.signature import is_valid
-from connector.sandbox.serve import ServerHandle, serve_in_thread
-from connector.sandbox.woocommerce_sim import SimError, WooCommerceSimulator
+from sandbox.serve import ServerHandle, serve_in_thread
+from sandbox.woocommerce_sim import SimError, WooCommerceSimulator
 
 STORE = "https://woo.example"
 KEY, SECRET, WEBHOOK_SECRET = "ck_sim", "cs_sim", "whsec_sim"

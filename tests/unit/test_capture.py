@@ -5,15 +5,15 @@ from __future__ import annotations
 import pytest
 from cryptography.fernet import Fernet
 
+from connector.capture.capture import capture_order
+from connector.capture.marks import sync_marks
+from connector.capture.reporting import list_backorders
 from connector.crypto import CredentialBox
 from connector.db.engine import make_engine, upgrade
 from connector.db.uow import UnitOfWork
 from connector.domain.errors import PlatformUnavailable
 from connector.domain.model import Platform, ShopCredentials
-from connector.services.capture import capture_order
-from connector.services.marks import sync_marks
-from connector.services.reporting import list_backorders
-from connector.services.shops import add_shop
+from connector.shops import add_shop
 from tests.builders import OrderBuilder
 from tests.unit.fakes import FakePlatform
 

@@ -17,7 +17,7 @@ from adapters.shopify.oauth import (
     verify_query_hmac,
     verify_session_token,
 )
-from connector.sandbox.shopify_sim.oauth import session_token, signed_query
+from sandbox.shopify_sim.oauth import session_token, signed_query
 from tests.conftest import load_json_fixture
 
 VECTORS = "hmac/shopify_oauth_query_hmac_vectors.json"

@@ -9,16 +9,16 @@ from datetime import timedelta
 import pytest
 from cryptography.fernet import Fernet
 
+from connector.capture.capture import capture_order
+from connector.capture.marks import sync_marks, write_marks
+from connector.capture.reconcile import reconcile_shop
 from connector.crypto import CredentialBox
 from connector.db.engine import make_engine, upgrade
 from connector.db.uow import UnitOfWork
 from connector.domain.errors import PlatformAuthError, PlatformNotFound, PlatformRejected, PlatformUnavailable
 from connector.domain.model import BackorderMark, Platform, ShopCredentials
-from connector.services.capture import capture_order
-from connector.services.dropship_alerts import list_alerts
-from connector.services.marks import sync_marks, write_marks
-from connector.services.reconcile import reconcile_shop
-from connector.services.shops import add_shop
+from connector.dropship.alerts import list_alerts
+from connector.shops import add_shop
 from tests.builders import OrderBuilder
 from tests.unit.fakes import FakePlatform
 

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from connector.domain.errors import ConfigError, LinkInvalid
-from connector.services.links import LinkSigner
+from connector.notify.links import LinkSigner
 
 TODAY = date(2026, 12, 1)
 EXPIRES = date(2026, 12, 31)

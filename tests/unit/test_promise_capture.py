@@ -9,16 +9,17 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import event, select
 
+from connector.capture.capture import capture_order
 from connector.crypto import CredentialBox
 from connector.db.engine import make_engine, upgrade
-from connector.db.models import Backorder, Order, utcnow
-from connector.db.models_notify import NotifyState
+from connector.db.models import Backorder, Order
 from connector.db.uow import UnitOfWork
+from connector.domain.clock import utcnow
 from connector.domain.errors import InvalidPayload, PlatformUnavailable
 from connector.domain.model import Platform, ShopCredentials
-from connector.services.capture import capture_order
-from connector.services.shop_settings import set_setting
-from connector.services.shops import add_shop
+from connector.notify.models import NotifyState
+from connector.shop_settings import set_setting
+from connector.shops import add_shop
 from tests.builders import OrderBuilder
 from tests.unit.fakes import FakePlatform
 
@@ -77,7 +78,7 @@ def test_shopifys_own_promise_is_asked_once_per_order_and_the_latest_stated_date
 
 
 def test_the_shops_time_zone_decides_the_day_of_a_stated_moment(uow, shop_id):
-    import connector.services.dates  # noqa: F401  (declares dates.timezone)
+    import connector.supply.dates  # noqa: F401  (declares dates.timezone)
 
     set_setting(uow, shop_id, "dates.timezone", "America/New_York")
     store = PromisingPlatform({"V1": -1}, promise=datetime(2026, 12, 20, 3, tzinfo=UTC))
@@ -101,7 +102,7 @@ def test_an_order_the_stock_covers_costs_no_settings_query_and_no_store_call(uow
 
 
 def test_an_unreadable_date_is_logged_without_its_value_and_capture_goes_on(uow, shop_id, caplog):
-    caplog.set_level(logging.INFO, logger="connector.services.promise")
+    caplog.set_level(logging.INFO, logger="connector.capture.promise")
     snapshot = OrderBuilder("1001").line("V1", 2).attribute("Delivery Date", "ring Ada on 555-0142").build()
     result = capture_order(uow, FakePlatform({"V1": -2}), shop_id, snapshot)
     assert result.outcome == "created"
@@ -148,7 +149,7 @@ def test_a_changed_date_moves_the_promise_until_notify_decides_then_it_stands(uo
     with uow:  # notify's first decision (a notice or a recorded silence) pins the promise
         uow.session.scalar(select(NotifyState)).initial_decided = True
         uow.commit()
-    caplog.set_level(logging.WARNING, logger="connector.services.promise")
+    caplog.set_level(logging.WARNING, logger="connector.capture.promise")
     capture_order(uow, store, shop_id, OrderBuilder("1001", updated=10).line("V1", 1)
                   .attribute("Delivery Date", "2026-12-29").build())
     assert stored(uow)[0] == date(2026, 12, 15)

@@ -10,7 +10,7 @@ from graphql import parse
 from connector.config import Settings, load_settings
 from connector.domain import shopify_access
 from connector.domain.errors import ConfigError
-from connector.sandbox.shopify_sim.access import ROOT_FIELD_ACCESS, denied_fields
+from sandbox.shopify_sim.access import ROOT_FIELD_ACCESS, denied_fields
 from tests.unit.test_shopify_documents import DOCUMENTS
 
 FEATURE_DOCUMENTS: dict[str, tuple[str, ...]] = {

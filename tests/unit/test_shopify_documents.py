@@ -121,6 +121,6 @@ def test_the_discount_context_input_is_what_2025_07_would_refuse() -> None:
 
 @pytest.mark.parametrize("name", sorted(DOCUMENTS))
 def test_the_simulator_subset_serves_every_document(name: str) -> None:
-    from connector.sandbox.shopify_sim.graphql_api import build_cached_schema, subset_sdl
+    from sandbox.shopify_sim.graphql_api import build_cached_schema, subset_sdl
 
     assert [e.message for e in validate(build_cached_schema(subset_sdl()), parse(DOCUMENTS[name]))] == []

@@ -13,7 +13,7 @@ from graphql import (
 )
 
 from adapters.shopify import queries
-from connector.sandbox.shopify_sim.graphql_api import subset_sdl
+from sandbox.shopify_sim.graphql_api import subset_sdl
 
 
 def subset() -> GraphQLSchema:

@@ -8,7 +8,7 @@ Alembic's batch documentation advises, and a foreign-key check runs before the c
 
 from alembic import context
 
-from connector.db.models import Base
+from connector.schema import Base
 
 config = context.config
 engine = config.attributes["engine"]

@@ -1,0 +1,284 @@
+"""Capture: an order snapshot becomes stored order lines and backorder records.
+
+Which lines are short:
+- WooCommerce lines that carry the store's 'Backordered' meta are short by that value.
+- Every other line draws on a stock position (Shopify variant, WooCommerce product or variation).
+  A position the store reports at -N is N units short, minus the units already explained by meta.
+  Those units go to the lines of the orders placed last (``assign_shortage``), and every position
+  an order touches is re-evaluated whenever an order for it is captured, so late, repeated and
+  out-of-order deliveries all converge on the same records.
+
+A line's quantity is the units still on it (Shopify ``current_quantity``): an order edit or a refund
+that takes units off lowers its claim on the stock and so its backorder; a line taken down to 0 is
+treated like a removed line (its open backorder is withdrawn), and one that goes back up is assigned
+shortage again by the same re-evaluation.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from connector.capture import promise
+from connector.db.models import Backorder, Order, OrderLine
+from connector.db.uow import UnitOfWork
+from connector.domain.allocation import Claim, assign_shortage
+from connector.domain.clock import utcnow
+from connector.domain.model import BackorderStatus, OrderSnapshot, StockLevel, StockRef
+from connector.ports import StorePlatform
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class CaptureResult:
+    order_id: str
+    outcome: str
+    """created | updated | cancelled | stale | unchanged"""
+    changed_orders: set[str] = field(default_factory=set)
+    """Platform ids of orders whose backorders changed (this one or others re-evaluated)."""
+
+
+def capture_order(uow: UnitOfWork, platform: StorePlatform, shop_id: int, snapshot: OrderSnapshot) -> CaptureResult:
+    """Store the snapshot and bring the backorders of every affected stock position up to date.
+
+    The store is asked for stock outside any transaction (no HTTP call holds a database lock);
+    the shop lock keeps the read, the stock query and the write of one shop in sequence.
+    """
+    with uow.shop_lock(shop_id):
+        with uow:
+            existing = uow.orders.get(shop_id, snapshot.order_id)
+            early = _early_outcome(shop_id, snapshot, existing)
+            if early is not None:
+                return early
+            refs = {line.stock_key: StockRef(line.product_id, line.variant_id)
+                    for line in (existing.lines if existing else []) if line.stock_key}
+            refs.update({line.stock_key: StockRef(line.product_id, line.variant_id)
+                         for line in snapshot.lines if line.stock_key})
+            keys = sorted(refs)
+            store_asked = existing is not None and existing.store_promise_checked_at is not None
+        levels = platform.stock_levels(list(refs.values())) if refs else {}
+        stated = promise.gather(uow, platform, shop_id, snapshot, levels, store_asked_before=store_asked)
+        with uow:
+            existing = uow.orders.get(shop_id, snapshot.order_id)
+            early = _early_outcome(shop_id, snapshot, existing)
+            if early is not None:
+                return early
+            order, outcome = _upsert(uow, shop_id, snapshot, existing)
+            promise.record(uow, shop_id, order, stated)
+            changed = _reevaluate(uow, shop_id, keys, levels, order)
+            if order.status == "cancelled":
+                changed |= _cancel_backorders(order)
+            uow.commit()
+    log.info("order captured", extra={"shop_id": shop_id, "order": snapshot.order_id, "outcome": outcome,
+                                      "changed_orders": len(changed)})
+    return CaptureResult(snapshot.order_id, outcome, changed)
+
+
+def _early_outcome(shop_id: int, snapshot: OrderSnapshot, existing: Order | None) -> CaptureResult | None:
+    if existing is None:
+        return None
+    if snapshot.updated_at < existing.platform_updated_at:
+        log.info("stale order update ignored", extra={"shop_id": shop_id, "order": snapshot.order_id})
+        return CaptureResult(snapshot.order_id, "stale")
+    if snapshot.updated_at == existing.platform_updated_at and not _differs(snapshot, existing):
+        return CaptureResult(snapshot.order_id, "unchanged")
+    return None
+
+
+def _differs(snapshot: OrderSnapshot, existing: Order) -> bool:
+    """Same updated_at (platforms keep whole seconds) but news we must not drop: a cancellation,
+    or different lines. A cancellation is final, so an open snapshot never reopens a cancelled order."""
+    if snapshot.cancelled and existing.status != "cancelled":
+        return True
+    if existing.status == "cancelled":
+        return False
+    stored = {(line.platform_line_id, line.quantity, line.backordered_meta) for line in existing.lines
+              if line.quantity > 0}
+    given = {(line.line_id, line.quantity, line.backordered_meta) for line in snapshot.lines if line.quantity > 0}
+    return stored != given
+
+
+def _upsert(uow: UnitOfWork, shop_id: int, snapshot: OrderSnapshot, order: Order | None) -> tuple[Order, str]:
+    outcome = "updated"
+    if order is None:
+        # complete before it is flushed: one INSERT, and an empty collection that is never loaded
+        order = Order(shop_id=shop_id, platform_order_id=snapshot.order_id, name=snapshot.name,
+                      ordered_at=snapshot.created_at, platform_updated_at=snapshot.updated_at,
+                      status="open", needs_mark=False, customer_email=snapshot.customer_email,
+                      financial_status=snapshot.financial_status, lines=[])
+        uow.session.add(order)  # type: ignore[union-attr]
+        outcome = "created"
+    order.name = snapshot.name
+    order.customer_email = snapshot.customer_email
+    order.financial_status = snapshot.financial_status
+    order.platform_updated_at = snapshot.updated_at
+    order.ordered_at = snapshot.created_at
+    if snapshot.cancelled or order.status == "cancelled":
+        order.status = "cancelled"
+        outcome = "cancelled"
+
+    by_id = {line.platform_line_id: line for line in order.lines}
+    seen = set()
+    for snap in snapshot.lines:
+        seen.add(snap.line_id)
+        line = by_id.get(snap.line_id)
+        if line is None:
+            line = OrderLine(shop_id=shop_id, platform_line_id=snap.line_id, backorder=None,  # known: none yet
+                             quantity=snap.quantity)
+            order.lines.append(line)
+        elif order.status != "cancelled":
+            # Shopify's current quantities drop to 0 when it cancels: the stored lines of a cancelled
+            # order keep the units that were cancelled (it claims no stock either way).
+            line.quantity = snap.quantity
+        line.sku = snap.sku
+        line.product_id = snap.product_id
+        line.variant_id = snap.variant_id
+        line.stock_key = snap.stock_key
+        line.title = snap.title[:500]
+        line.backordered_meta = snap.backordered_meta
+    for line_id, line in by_id.items():
+        if line_id not in seen:  # removed by an order edit: keep the row for history, take nothing
+            line.quantity = 0
+            line.backordered_meta = None
+    uow.session.flush()  # type: ignore[union-attr]
+    return order, outcome
+
+
+@dataclass(frozen=True)
+class _OpenLine:
+    """One open line as re-evaluation reads it: plain columns, because a busy stock position has
+    hundreds of open lines and every capture on it reads them all (entities cost ~10x more)."""
+
+    id: int
+    stock_key: str
+    order_id: str
+    line_id: str
+    ordered_at: datetime
+    quantity: int
+    backordered_meta: int | None
+    backorder_status: str | None
+    backorder_quantity: int | None
+
+    def current(self) -> int | None:
+        """Units of its open backorder, None when it has none open."""
+        return self.backorder_quantity if self.backorder_status == BackorderStatus.OPEN else None
+
+    def changes_at(self, quantity: int) -> bool:
+        """Whether ``_apply(line, quantity)`` would change anything (the same rules, on columns)."""
+        if self.backorder_status is None:
+            return quantity > 0
+        if self.backorder_status == BackorderStatus.OPEN:
+            return quantity <= 0 or self.backorder_quantity != quantity
+        return self.backorder_status == BackorderStatus.WITHDRAWN and quantity > 0
+
+
+def _open_lines(uow: UnitOfWork, shop_id: int, keys: list[str]) -> list[_OpenLine]:
+    """Lines of open orders on these stock positions, with their backorder (same set as
+    ``OrderRepository.open_lines_for``), as columns in one query."""
+    if not keys:
+        return []
+    rows = uow.session.execute(  # type: ignore[union-attr]
+        select(OrderLine.id, OrderLine.stock_key, Order.platform_order_id, OrderLine.platform_line_id,
+               Order.ordered_at, OrderLine.quantity, OrderLine.backordered_meta, Backorder.status,
+               Backorder.quantity_backordered)
+        .join(Order, Order.id == OrderLine.order_id)
+        .outerjoin(Backorder, Backorder.order_line_id == OrderLine.id)
+        .where(OrderLine.shop_id == shop_id, OrderLine.stock_key.in_(keys), Order.status == "open"))
+    return [_OpenLine(*row) for row in rows]
+
+
+def _reevaluate(uow: UnitOfWork, shop_id: int, keys: list[str], levels: dict[str, StockLevel],
+                order: Order) -> set[str]:
+    """Recompute the backorders of every open line on these stock positions.
+
+    The shortage is computed on columns; only the lines whose backorder changes are written, as
+    entities: the captured ``order``'s own lines are in hand, others are loaded (usually none).
+    """
+    by_key: dict[str, list[_OpenLine]] = defaultdict(list)
+    for open_line in _open_lines(uow, shop_id, keys):
+        by_key[open_line.stock_key or ""].append(open_line)
+    targets: dict[int, int] = {}
+    for key in keys:
+        lines = by_key.get(key, [])
+        wanted: dict[int, int] = {}
+        pooled = []
+        for line in lines:
+            if line.backordered_meta is not None:
+                wanted[line.id] = min(line.backordered_meta, line.quantity)
+            else:
+                pooled.append(line)
+        level = levels.get(key)
+        if level is None:
+            # The store did not report this position now: keep pooled lines as they are.
+            for line in pooled:
+                current = line.current()
+                if current is not None:
+                    wanted[line.id] = min(current, line.quantity)
+        else:
+            shortage = max(0, level.shortage - sum(wanted.values()))
+            assigned = assign_shortage(shortage, [Claim(line.order_id, line.line_id, line.ordered_at, line.quantity)
+                                                  for line in pooled])
+            for line in pooled:
+                wanted[line.id] = assigned[(line.order_id, line.line_id)]
+        targets.update({line.id: wanted.get(line.id, 0) for line in lines
+                        if line.changes_at(wanted.get(line.id, 0))})
+    if not targets:
+        return set()
+    changed: set[str] = set()
+    entities = [line for line in order.lines if line.id in targets]
+    others = sorted(set(targets) - {line.id for line in entities})
+    if others:
+        entities += uow.session.scalars(  # type: ignore[union-attr]
+            select(OrderLine).where(OrderLine.id.in_(others))
+            .options(selectinload(OrderLine.backorder), selectinload(OrderLine.order))).all()
+    for entity in sorted(entities, key=lambda e: e.id):
+        if _apply(uow, shop_id, entity, targets[entity.id]):
+            entity.order.needs_mark = True
+            changed.add(entity.order.platform_order_id)
+    return changed
+
+
+def _apply(uow: UnitOfWork, shop_id: int, line: OrderLine, quantity: int) -> bool:
+    """Bring one line's backorder to ``quantity`` units short; True when something changed."""
+    backorder = line.backorder
+    now = utcnow()
+    if backorder is None:
+        if quantity <= 0:
+            return False
+        line.backorder = uow.backorders.add(Backorder(
+            shop_id=shop_id, sku=line.sku, stock_key=line.stock_key, quantity_backordered=quantity,
+            status=BackorderStatus.OPEN.value, created_at=now, updated_at=now,
+        ))
+        return True
+    if backorder.status == BackorderStatus.OPEN:
+        if quantity <= 0:
+            backorder.status = BackorderStatus.WITHDRAWN.value
+            backorder.closed_at = now
+            return True
+        if backorder.quantity_backordered != quantity:
+            backorder.quantity_backordered = quantity
+            return True
+        return False
+    if backorder.status == BackorderStatus.WITHDRAWN and quantity > 0:
+        backorder.status = BackorderStatus.OPEN.value
+        backorder.quantity_backordered = quantity
+        backorder.closed_at = None
+        return True
+    return False
+
+
+def _cancel_backorders(order: Order) -> set[str]:
+    changed: set[str] = set()
+    for line in order.lines:
+        backorder = line.backorder
+        if backorder is not None and backorder.status == BackorderStatus.OPEN:
+            backorder.status = BackorderStatus.CANCELLED.value
+            backorder.closed_at = utcnow()
+            changed.add(order.platform_order_id)
+    return changed

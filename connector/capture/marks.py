@@ -1,0 +1,118 @@
+"""Tell the store which orders are backordered (Shopify tag, WooCommerce note and meta).
+
+The database records what was last written (``Order.marked``) and flags orders whose backorders
+changed (``needs_mark``); this service writes only the difference, after the capture committed.
+
+Each order stands alone. A transient failure (timeout, 429, 5xx) leaves the flag set and is
+raised, so the next run (a retry, or reconciliation) finishes it. A store refusal for one order
+(PlatformNotFound: the order was deleted or never existed; PlatformAuthError: a permission the app
+lacks; PlatformRejected: a user error) is recorded on that order (``mark_error``,
+``mark_error_at``), its flag cleared, and the merchant alerted once per order (a dedupe-keyed row
+in ``dropship_alerts``, delivered by the shop's alert email and Slack webhook); the other orders
+are marked as usual. A later change to the order sets the flag again and the mark is retried; a
+success clears the recorded refusal.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+
+from sqlalchemy import update
+
+from connector.db.models import Order
+from connector.db.uow import UnitOfWork
+from connector.domain.clock import utcnow
+from connector.domain.errors import PermanentError, PlatformError
+from connector.domain.model import BackorderMark, BackorderStatus
+from connector.dropship import alerts as dropship_alerts
+from connector.dropship.place import alert
+from connector.ports import StorePlatform
+
+log = logging.getLogger(__name__)
+
+ALERT_KIND = "store_refused_mark"
+"""The alert recorded when the store refuses to mark an order (one per order: ``store-mark:<shop>:<order>``)."""
+dropship_alerts.TITLES.setdefault(ALERT_KIND, "the store refused to mark an order as backordered")
+
+
+@dataclass
+class MarkReport:
+    written: int = 0
+    """Orders whose mark was written to the store."""
+    refused: list[str] = field(default_factory=list)
+    """Orders the store refused to mark in this run (their reason is stored on the order)."""
+    alerted: int = 0
+    """Refusals that recorded a new merchant alert (the first refusal of an order)."""
+
+
+def sync_marks(uow: UnitOfWork, platform: StorePlatform, shop_id: int) -> int:
+    """Write pending marks for one shop; returns how many orders were written to the store."""
+    return write_marks(uow, platform, shop_id).written
+
+
+def write_marks(uow: UnitOfWork, platform: StorePlatform, shop_id: int) -> MarkReport:
+    """Write pending marks for one shop, each order on its own (see the module docstring)."""
+    report = MarkReport()
+    with uow.shop_lock(shop_id):
+        with uow:
+            shop = uow.shops.get(shop_id)
+            if shop is None or shop.status != "active":  # uninstalled or disconnected: leave the store alone
+                return report
+            domain = shop.domain
+            pending = [
+                (order.platform_order_id, order.name, order.status, order.marked, _desired(order.lines))
+                for order in uow.orders.needing_mark(shop_id)
+            ]
+        for order_id, name, status, marked, desired in pending:
+            recorded = json.loads(marked) if marked else []
+            wanted = [mark.__dict__ for mark in desired]
+            values: dict[str, object] = {"needs_mark": False}
+            if status == "open" and wanted != recorded:
+                try:
+                    if desired:
+                        platform.mark_backordered(order_id, desired)
+                    else:
+                        platform.unmark_backordered(order_id)
+                except PlatformError as exc:
+                    if not isinstance(exc, PermanentError):
+                        raise  # transient: the flag stays set, the caller retries
+                    reason = f"{type(exc).__name__}: {exc}"[:2000]
+                    _record(uow, shop_id, order_id, {"needs_mark": False, "mark_error": reason,
+                                                     "mark_error_at": utcnow()})
+                    report.refused.append(order_id)
+                    report.alerted += _alert(uow, shop_id, domain, order_id, name, reason)
+                    continue
+                report.written += 1
+                log.info("store order marked", extra={"shop_id": shop_id, "order": order_id,
+                                                      "backordered_lines": len(desired)})
+            if status == "open":
+                values.update(marked=json.dumps(wanted), mark_error=None, mark_error_at=None)
+            _record(uow, shop_id, order_id, values)
+    return report
+
+
+def _record(uow: UnitOfWork, shop_id: int, order_id: str, values: dict[str, object]) -> None:
+    with uow:  # one UPDATE: reloading the order with its lines and backorders cost three queries
+        uow.session.execute(  # type: ignore[union-attr]
+            update(Order).where(Order.shop_id == shop_id, Order.platform_order_id == order_id)
+            .values(**values).execution_options(synchronize_session=False))
+        uow.commit()
+
+
+def _alert(uow: UnitOfWork, shop_id: int, domain: str, order_id: str, name: str, reason: str) -> bool:
+    log.warning("store refused to mark order", extra={"shop_id": shop_id, "order": order_id, "reason": reason})
+    message = (f"{domain} refused to mark order {name} (id {order_id}) as backordered: {reason}. "
+               f"The connector will not retry until the order changes; other orders are marked as usual.")
+    return alert(uow, shop_id, ALERT_KIND, f"store-mark:{shop_id}:{order_id}", message)
+
+
+def _desired(lines: list) -> list[BackorderMark]:  # type: ignore[type-arg]
+    marks = [
+        BackorderMark(line_id=line.platform_line_id, sku=line.sku,
+                      quantity=line.backorder.quantity_backordered)
+        for line in lines
+        if line.backorder is not None and line.backorder.status == BackorderStatus.OPEN
+    ]
+    return sorted(marks, key=lambda mark: mark.line_id)

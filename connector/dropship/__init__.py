@@ -1,0 +1,1 @@
+"""Filling by drop-ship: routing, supplier orders, tracking back, holds, fulfillment-service mode."""

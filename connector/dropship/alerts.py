@@ -1,0 +1,112 @@
+"""Deliver drop-ship merchant alerts (supplier refused, supplier unreachable, store refused a
+fulfillment) through the same channels as the pile-up alerts: the shop's ``alerts.email`` (default
+``notify.support_email``) over the deployment's SMTP mailer, and ``alerts.slack_webhook_url``.
+
+connector/dropship/place.py ``alert`` records each alert once (unique dedupe key). Delivery
+claims an undelivered row (``sent_at`` NULL -> now, committed) before sending, so two workers never
+send the same alert; a transient failure (SMTP 4xx / unreachable, Slack 5xx) puts the claim back
+and the next run retries; a refusal is logged and not retried.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import select, update
+
+from connector.crypto import CredentialBox
+from connector.db.models import Shop
+from connector.db.uow import UnitOfWork
+from connector.domain.clock import utcnow
+from connector.domain.errors import DeliveryError, DeliveryUnavailable
+from connector.dropship.models import DropshipAlert
+from connector.notify import email as notify_email
+from connector.notify import settings as notify_settings
+from connector.ports import Mailer
+
+log = logging.getLogger(__name__)
+
+KIND = "dropship_alert"
+notify_email.SUBJECTS.setdefault(KIND, "Drop-ship needs your attention: {title}")
+"""The subject of the drop-ship alert email (templates dropship_alert.txt / .html)."""
+
+TITLES = {"supplier_rejected": "a supplier refused a drop-ship order",
+          "supplier_unavailable": "a supplier could not be reached",
+          "supplier_host_key_changed": "a supplier's SFTP server key changed",
+          "store_refused_fulfillment": "the store refused a fulfillment",
+          "fulfillment_request_rejected": "a fulfillment request was rejected"}
+
+
+def deliver_alerts(uow_factory: Callable[[], UnitOfWork], mailer: Mailer | None, default_sender: str,
+                   shop_id: int, *, slack_timeout: float = 10.0, box: CredentialBox | None = None) -> int:
+    """Send every undelivered drop-ship alert of the shop; returns how many went out. ``box`` unseals
+    the shop's Slack webhook URL (needed when one is stored)."""
+    shop = notify_settings.load(uow_factory(), shop_id)
+    wanted = [name for name, on in (("email", shop.alert_email and mailer is not None),
+                                    ("slack", shop.slack_webhook_url)) if on]
+    with uow_factory() as uow:
+        due = [(a.id, a.kind, a.message) for a in uow.session.scalars(select(DropshipAlert).where(  # type: ignore[union-attr]
+            DropshipAlert.shop_id == shop_id, DropshipAlert.sent_at.is_(None)).order_by(DropshipAlert.id))]
+        domain = uow.session.get(Shop, shop_id).domain  # type: ignore[union-attr]
+    if not wanted:
+        if due:
+            log.warning("drop-ship alerts not delivered: no alerts.email or alerts.slack_webhook_url",
+                        extra={"shop_id": shop_id, "pending": len(due)})
+        return 0
+    sent = 0
+    for alert_id, kind, message in due:
+        with uow_factory() as uow:  # claim, so a concurrent run does not send it too
+            claimed = uow.session.execute(update(DropshipAlert).where(  # type: ignore[union-attr]
+                DropshipAlert.id == alert_id, DropshipAlert.sent_at.is_(None)).values(sent_at=utcnow()))
+            uow.commit()
+            if not claimed.rowcount:  # type: ignore[union-attr]
+                continue
+        context = {"title": TITLES.get(kind, kind.replace("_", " ")), "message": message, "kind": kind,
+                   "shop_name": shop.sender_name or domain, "order_name": "-", "support_email": ""}
+        retry = False
+        for channel in wanted:
+            try:
+                _send(channel, mailer, shop, context, alert_id, default_sender, slack_timeout, box)
+            except DeliveryUnavailable as exc:
+                retry = True
+                log.warning("drop-ship alert not delivered yet", extra={"shop_id": shop_id, "alert_id": alert_id,
+                                                                        "channel": channel, "error": str(exc)})
+            except DeliveryError as exc:
+                log.error("drop-ship alert refused", extra={"shop_id": shop_id, "alert_id": alert_id,
+                                                            "channel": channel, "error": str(exc)})
+        if retry:
+            with uow_factory() as uow:
+                uow.session.execute(update(DropshipAlert).where(  # type: ignore[union-attr]
+                    DropshipAlert.id == alert_id).values(sent_at=None))
+                uow.commit()
+            continue
+        sent += 1
+        log.info("drop-ship alert delivered", extra={"shop_id": shop_id, "alert_id": alert_id, "channels": wanted})
+    return sent
+
+
+def _send(channel: str, mailer: Mailer | None, shop: notify_settings.ShopNotifySettings, context: dict[str, Any],
+          alert_id: int, default_sender: str, slack_timeout: float, box: CredentialBox | None) -> None:
+    if channel == "email":
+        assert mailer is not None
+        email = notify_email.build(KIND, context, sender_name=context["shop_name"],
+                                   sender_email=shop.sender_email or default_sender, recipient=shop.alert_email,
+                                   reply_to=None, message_key=f"dropship-alert-{alert_id}")
+        mailer.send(email)
+        return
+    from adapters.notify.slack import SlackWebhook
+
+    subject = notify_email.SUBJECTS[KIND].format(**context)
+    SlackWebhook(notify_settings.open_slack_url(shop, box), timeout=slack_timeout).post(
+        f":warning: {subject}", fields={"What happened": context["message"]})
+
+
+def list_alerts(uow: UnitOfWork, shop_id: int) -> list[dict[str, Any]]:
+    with uow:
+        rows = uow.session.scalars(select(DropshipAlert).where(  # type: ignore[union-attr]
+            DropshipAlert.shop_id == shop_id).order_by(DropshipAlert.id)).all()
+        return [{"id": r.id, "kind": r.kind, "created": r.created_at.isoformat(timespec="seconds"),
+                 "sent": r.sent_at.isoformat(timespec="seconds") if r.sent_at else "", "message": r.message}
+                for r in rows]

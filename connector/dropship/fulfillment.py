@@ -1,0 +1,218 @@
+"""Bring tracking back: read each placed drop-ship order's shipments from the supplier, record every
+parcel once, push it to the store as a fulfillment with carrier, number and URL, and close the
+backorder (``fulfilled``, ``closed_at`` = when the last unit shipped) once every unit has shipped.
+
+Each parcel is a row (unique per supplier shipment id) stored before the store is called; the
+store adapter finds an existing fulfillment for the same tracking number instead of making a
+second one, so a crash between the store call and the commit never fulfils twice. The store
+refusing (4xx) or being down is retried with backoff; after ``MAX_ATTEMPTS`` the merchant is
+alerted. The line's Shopify hold, if any, is released (that hold only) before it is fulfilled.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from connector.db.models import Backorder, Order
+from connector.db.uow import UnitOfWork
+from connector.domain.clock import utcnow
+from connector.domain.errors import ConnectorError, SupplierError
+from connector.domain.routing import Tracking
+from connector.dropship.models import DropshipFulfillment, DropshipOrder, FulfillmentHoldRecord
+from connector.dropship.place import alert, backoff_seconds
+from connector.ports import DropshipSupplier, StoreFulfillment
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+
+
+@dataclass
+class ShipmentReport:
+    new_parcels: int = 0
+    pushed: int = 0
+    fulfilled_backorders: list[int] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def _when(text: str | None) -> datetime:
+    if text:
+        try:
+            value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            return value if value.tzinfo else value.replace(tzinfo=UTC)
+        except ValueError:
+            pass
+    return utcnow()
+
+
+def record_shipments(uow: UnitOfWork, suppliers: dict[int, DropshipSupplier], shop_id: int,
+                     report: ShipmentReport) -> None:
+    """Ask each supplier about the shop's placed orders; store parcels not seen before."""
+    with uow:
+        rows = uow.session.scalars(select(DropshipOrder).where(  # type: ignore[union-attr]
+            DropshipOrder.shop_id == shop_id, DropshipOrder.status == "placed")).all()
+        todo = [(r.id, r.supplier_id, r.supplier_reference) for r in rows]
+    for order_id, supplier_id, reference in todo:
+        supplier = suppliers.get(supplier_id)
+        if supplier is None or reference is None:
+            continue
+        try:
+            status = supplier.shipments(reference)
+        except SupplierError as exc:  # this supplier is down: the others still go on
+            report.errors.append(f"drop-ship order {order_id}: {exc}")
+            continue
+        for parcel in status.shipments:
+            add_parcel(uow, order_id, parcel.shipment_id, parcel.quantity,
+                       Tracking(parcel.carrier, parcel.tracking_number, parcel.tracking_url),
+                       _when(parcel.shipped_at), report)
+
+
+def add_parcel(uow: UnitOfWork, order_id: int, shipment_id: str, quantity: int, tracking: Tracking,
+               shipped_at: datetime, report: ShipmentReport | None = None) -> bool:
+    """Record one parcel of a drop-ship order once (also used for tracking a merchant enters)."""
+    with uow:
+        session = uow.session
+        assert session is not None
+        order = session.get(DropshipOrder, order_id)
+        assert order is not None
+        exists = session.scalar(select(DropshipFulfillment.id).where(
+            DropshipFulfillment.dropship_order_id == order_id, DropshipFulfillment.shipment_id == shipment_id))
+        if exists is not None:
+            return False
+        quantity = min(quantity, order.quantity - order.quantity_shipped)
+        if quantity <= 0:
+            return False
+        session.add(DropshipFulfillment(
+            shop_id=order.shop_id, dropship_order_id=order_id, shipment_id=shipment_id, quantity=quantity,
+            carrier=tracking.carrier, tracking_number=tracking.number, tracking_url=tracking.url,
+            shipped_at=shipped_at))
+        order.quantity_shipped += quantity
+        if order.quantity_shipped >= order.quantity:
+            order.status, order.shipped_at = "shipped", shipped_at
+        uow.commit()
+    if report is not None:
+        report.new_parcels += 1
+    return True
+
+
+def push_fulfillments(uow: UnitOfWork, store: StoreFulfillment, shop_id: int, *, notify_customer: bool,
+                      report: ShipmentReport) -> None:
+    """Create the store fulfillment of every recorded parcel not yet in the store."""
+    now = utcnow()
+    with uow:
+        rows = uow.session.scalars(select(DropshipFulfillment).where(  # type: ignore[union-attr]
+            DropshipFulfillment.shop_id == shop_id,
+            DropshipFulfillment.status.in_(("pending", "sending"))).order_by(DropshipFulfillment.id)).all()
+        due = [r.id for r in rows if r.next_attempt_at is None or r.next_attempt_at <= now]
+    for fulfillment_id in due:
+        _push_one(uow, store, fulfillment_id, notify_customer, report)
+    _close_backorders(uow, shop_id, report)
+
+
+def _push_one(uow: UnitOfWork, store: StoreFulfillment, fulfillment_id: int, notify_customer: bool,
+              report: ShipmentReport) -> None:
+    with uow:
+        session = uow.session
+        assert session is not None
+        row = session.get(DropshipFulfillment, fulfillment_id)
+        assert row is not None
+        order = session.get(DropshipOrder, row.dropship_order_id)
+        assert order is not None
+        backorder = session.get(Backorder, order.backorder_id)
+        assert backorder is not None
+        platform_order_id = backorder.line.order.platform_order_id
+        line_id = backorder.line.platform_line_id
+        holds = [(h.id, h.fulfillment_order_id, h.hold_id) for h in session.scalars(select(FulfillmentHoldRecord)
+                 .where(FulfillmentHoldRecord.backorder_id == backorder.id, FulfillmentHoldRecord.status == "held"))]
+        if _still_waiting(session, backorder):  # a split line: the held units still wait for restock
+            holds = []
+        complete = _order_complete_after(session, backorder.line.order.id, row)
+        row.status, row.attempts = "sending", row.attempts + 1
+        tracking = Tracking(row.carrier, row.tracking_number, row.tracking_url)
+        quantity, key, shop_id, attempts = row.quantity, f"dsf-{row.id}", row.shop_id, row.attempts
+        uow.commit()
+    try:
+        for hold_row_id, fo_id, hold_id in holds:
+            if hold_id:
+                store.release_hold(fo_id, hold_id)
+            with uow:
+                hold = uow.session.get(FulfillmentHoldRecord, hold_row_id)  # type: ignore[union-attr]
+                assert hold is not None
+                hold.status, hold.released_at = "released", utcnow()
+                uow.commit()
+        reference = store.fulfill(platform_order_id, line_id, quantity, tracking, notify_customer=notify_customer,
+                                  order_complete=complete, dedupe_key=key)
+    except ConnectorError as exc:
+        with uow:
+            row = uow.session.get(DropshipFulfillment, fulfillment_id)  # type: ignore[union-attr]
+            assert row is not None
+            row.last_error = str(exc)[:1000]
+            if attempts >= MAX_ATTEMPTS:
+                row.status = "failed"
+            else:
+                row.next_attempt_at = utcnow() + timedelta(seconds=backoff_seconds(attempts))
+            uow.commit()
+        report.errors.append(f"fulfillment {fulfillment_id}: {exc}")
+        if attempts >= MAX_ATTEMPTS:
+            alert(uow, shop_id, "store_refused_fulfillment", f"fulfillment-failed-{fulfillment_id}",
+                  f"The store refused the fulfillment of order {platform_order_id} line {line_id} "
+                  f"(tracking {tracking.number}) after {attempts} attempts: {exc}. Please fulfil it by hand.")
+        return
+    with uow:
+        row = uow.session.get(DropshipFulfillment, fulfillment_id)  # type: ignore[union-attr]
+        assert row is not None
+        row.status, row.store_reference, row.pushed_at, row.last_error = "done", reference, utcnow(), None
+        uow.commit()
+    report.pushed += 1
+    log.info("fulfillment created in the store", extra={"shop_id": shop_id, "order_id": platform_order_id,
+                                                        "tracking_number": tracking.number})
+
+
+def _still_waiting(session: Any, backorder: Backorder) -> bool:
+    """Whether some units of the line are not covered by a live drop-ship order (they wait, held)."""
+    covered = sum(o.quantity for o in session.scalars(select(DropshipOrder).where(
+        DropshipOrder.backorder_id == backorder.id, DropshipOrder.status.in_(("pending", "sending", "retry",
+                                                                              "placed", "shipped")))))
+    return covered < backorder.quantity_backordered
+
+
+def _order_complete_after(session: Any, order_pk: int, parcel: DropshipFulfillment) -> bool:
+    """Whether every unit of every line of the order is shipped by drop-ship once this parcel is in."""
+    order = session.get(Order, order_pk)
+    assert order is not None
+    for line in order.lines:
+        backorder = line.backorder
+        if backorder is None or backorder.quantity_backordered < line.quantity:
+            return False  # units from the store's own stock: the merchant ships those
+        shipped = 0
+        for dropship in session.scalars(select(DropshipOrder).where(DropshipOrder.backorder_id == backorder.id)):
+            for done in session.scalars(select(DropshipFulfillment).where(
+                    DropshipFulfillment.dropship_order_id == dropship.id)):
+                if done.status == "done" or done.id == parcel.id:
+                    shipped += done.quantity
+        if shipped < line.quantity:
+            return False
+    return True
+
+
+def _close_backorders(uow: UnitOfWork, shop_id: int, report: ShipmentReport) -> None:
+    """Backorders whose every unit shipped and reached the store become ``fulfilled``."""
+    with uow:
+        session = uow.session
+        assert session is not None
+        for backorder in session.scalars(select(Backorder).where(Backorder.shop_id == shop_id,
+                                                                  Backorder.status == "open")).all():
+            orders = session.scalars(select(DropshipOrder).where(DropshipOrder.backorder_id == backorder.id)).all()
+            parcels = [f for o in orders for f in session.scalars(select(DropshipFulfillment).where(
+                DropshipFulfillment.dropship_order_id == o.id))]
+            done = sum(f.quantity for f in parcels if f.status == "done")
+            if parcels and done >= backorder.quantity_backordered:
+                backorder.status = "fulfilled"
+                backorder.closed_at = max((f.shipped_at or utcnow()) for f in parcels)
+                report.fulfilled_backorders.append(backorder.id)
+        uow.commit()

@@ -1,0 +1,192 @@
+"""Place a drop-ship order with its supplier exactly once, and alert the merchant when one fails.
+
+The idempotency key is stored when the order row is created (connector/dropship/routing.py). Here:
+mark ``sending`` and commit, then call the supplier with that key, then store the answer. A crash
+between the call and the commit leaves ``sending``: the next run first asks the supplier for the
+key (``find``) and records what it finds; only when the supplier never received it is the order
+sent again, with the same key (which the supplier also deduplicates on).
+
+Supplier refuses → the order is ``rejected``, the line goes back to waiting (a new routing
+decision says why) and the merchant is alerted. Supplier down → ``retry`` with exponential
+backoff (``next_attempt_at``), each order on its own job so later lines are not blocked; after
+``MAX_ATTEMPTS`` the order is ``failed`` and the merchant alerted.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from connector.db.models import Backorder
+from connector.db.uow import UnitOfWork
+from connector.domain.clock import utcnow
+from connector.domain.errors import SupplierRejected, SupplierUnavailable
+from connector.domain.routing import Address, DropshipRequest, SupplierOrderStatus
+from connector.dropship.models import DropshipAlert, DropshipOrder, RoutingDecision
+from connector.ports import DropshipSupplier
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+BASE_BACKOFF_SECONDS = 30.0
+MAX_BACKOFF_SECONDS = 3600.0
+
+def backoff_seconds(attempt: int) -> float:
+    return min(MAX_BACKOFF_SECONDS, BASE_BACKOFF_SECONDS * (2 ** max(0, attempt - 1)))
+
+
+def alert(uow: UnitOfWork, shop_id: int, kind: str, dedupe_key: str, message: str) -> bool:
+    """Record a merchant alert once per ``dedupe_key``; returns True when it is new. The jobs deliver it
+    (``dropship_alerts.deliver_alerts``) by the shop's alert email and Slack webhook."""
+    with uow:
+        assert uow.session is not None
+        uow.session.add(DropshipAlert(shop_id=shop_id, kind=kind, dedupe_key=dedupe_key, message=message))
+        try:
+            uow.commit()
+        except IntegrityError:
+            return False
+    log.warning("merchant alert: %s", message, extra={"shop_id": shop_id, "kind": kind})
+    return True  # delivered by email / Slack: connector/dropship/alerts.py
+
+
+@dataclass(frozen=True)
+class PlaceResult:
+    status: str
+    retry_in: float | None = None
+
+
+def place_order(uow: UnitOfWork, supplier: DropshipSupplier, order_id: int) -> PlaceResult:
+    """Place one drop-ship order (idempotent: safe to run again at any point)."""
+    with uow:
+        row = uow.session.get(DropshipOrder, order_id)  # type: ignore[union-attr]
+        if row is None:
+            return PlaceResult("missing")
+        if row.status not in ("pending", "sending", "retry"):
+            return PlaceResult(row.status)
+        key, was_sending = row.idempotency_key, row.status == "sending"
+        request = DropshipRequest(row.reference, ((row.sku, row.quantity),), Address(**json.loads(row.ship_to)))
+        shop_id = row.shop_id
+    try:
+        found = supplier.find(key) if was_sending and supplier.can_find else None
+        if found is not None:
+            log.info("drop-ship order found at the supplier after an interrupted call",
+                     extra={"dropship_order_id": order_id, "supplier_reference": found.reference})
+            return _placed(uow, order_id, found)
+        with uow:
+            row = uow.session.get(DropshipOrder, order_id)  # type: ignore[union-attr]
+            assert row is not None
+            row.status, row.attempts = "sending", row.attempts + 1
+            uow.commit()
+        answer = supplier.place(request, key)
+    except SupplierRejected as exc:
+        return _rejected(uow, order_id, shop_id, str(exc))
+    except SupplierUnavailable as exc:
+        return _retry(uow, order_id, shop_id, str(exc))
+    return _placed(uow, order_id, answer)
+
+
+def _placed(uow: UnitOfWork, order_id: int, answer: SupplierOrderStatus) -> PlaceResult:
+    if answer.status in ("rejected", "cancelled"):
+        with uow:
+            row = uow.session.get(DropshipOrder, order_id)  # type: ignore[union-attr]
+            assert row is not None
+            shop_id = row.shop_id
+        return _rejected(uow, order_id, shop_id, answer.reason or f"supplier {answer.status} the order")
+    with uow:
+        row = uow.session.get(DropshipOrder, order_id)  # type: ignore[union-attr]
+        assert row is not None
+        row.status, row.supplier_reference = "placed", answer.reference
+        row.placed_at, row.last_error, row.next_attempt_at = utcnow(), None, None
+        uow.commit()
+    log.info("drop-ship order placed", extra={"dropship_order_id": order_id, "supplier_reference": answer.reference})
+    return PlaceResult("placed")
+
+
+def _rejected(uow: UnitOfWork, order_id: int, shop_id: int, reason: str) -> PlaceResult:
+    with uow:
+        row = uow.session.get(DropshipOrder, order_id)  # type: ignore[union-attr]
+        assert row is not None
+        row.status, row.last_error = "rejected", reason[:1000]
+        backorder = uow.session.get(Backorder, row.backorder_id)  # type: ignore[union-attr]
+        assert backorder is not None
+        reasons = json.dumps([{"code": "supplier_rejected", "text": f"supplier refused: {reason}", "passed": False}])
+        uow.session.add(RoutingDecision(  # type: ignore[union-attr]
+            shop_id=shop_id, backorder_id=row.backorder_id, action="wait", supplier_id=row.supplier_id,
+            quantity_dropship=0, quantity_wait=row.quantity, reasons=reasons,
+            summary=f"wait: supplier refused the drop-ship order ({reason})"))
+        label = f"{row.reference} ({row.quantity} x {row.sku})"
+        uow.commit()
+    alert(uow, shop_id, "supplier_rejected", f"dropship-rejected-{order_id}",
+          f"The supplier refused drop-ship order {label}: {reason}. The line waits for restock again.")
+    return PlaceResult("rejected")
+
+
+def _retry(uow: UnitOfWork, order_id: int, shop_id: int, error: str) -> PlaceResult:
+    with uow:
+        row = uow.session.get(DropshipOrder, order_id)  # type: ignore[union-attr]
+        assert row is not None
+        row.last_error = error[:1000]
+        if row.attempts >= MAX_ATTEMPTS:
+            row.status = "failed"
+            label = row.reference
+            uow.commit()
+            alert(uow, shop_id, "supplier_unavailable", f"dropship-failed-{order_id}",
+                  f"Drop-ship order {label} could not reach the supplier after {MAX_ATTEMPTS} attempts: {error}")
+            return PlaceResult("failed")
+        # "retry", not "sending": the supplier certainly has no order (it answered 5xx or never connected).
+        # A timeout after the request was sent stays ambiguous; the same key makes the resend safe.
+        row.status = "retry"
+        delay = backoff_seconds(row.attempts)
+        row.next_attempt_at = utcnow() + timedelta(seconds=delay)
+        uow.commit()
+    log.warning("supplier unavailable, drop-ship order retried later",
+                extra={"dropship_order_id": order_id, "retry_in": delay, "error": error})
+    return PlaceResult("retry", delay)
+
+
+def due_orders(uow: UnitOfWork, shop_id: int) -> list[int]:
+    """Orders to (re)place now: pending, interrupted, or retries whose backoff has passed."""
+    now = utcnow()
+    with uow:
+        rows = uow.session.scalars(select(DropshipOrder).where(  # type: ignore[union-attr]
+            DropshipOrder.shop_id == shop_id, DropshipOrder.status.in_(("pending", "sending", "retry")))).all()
+        return [r.id for r in rows if r.status != "retry" or r.next_attempt_at is None or r.next_attempt_at <= now]
+
+
+def list_orders(uow: UnitOfWork, shop_id: int) -> list[dict[str, Any]]:
+    with uow:
+        rows = uow.session.scalars(select(DropshipOrder).where(  # type: ignore[union-attr]
+            DropshipOrder.shop_id == shop_id).order_by(DropshipOrder.id)).all()
+        return [{"id": r.id, "reference": r.reference, "sku": r.sku, "quantity": r.quantity,
+                 "shipped": r.quantity_shipped, "status": r.status, "supplier_reference": r.supplier_reference,
+                 "attempts": r.attempts, "last_error": r.last_error} for r in rows]
+
+
+def supplier_for(uow: UnitOfWork, box: Any, supplier_id: int, *, mailer: Any = None,
+                 sender: str = "backorders@localhost", shop_name: str = "") -> DropshipSupplier:
+    """The DropshipSupplier adapter for a supplier row's ``dropship`` settings."""
+    from adapters.suppliers.dropship import EmailDropshipSupplier, HttpDropshipClient, dropship_mode
+    from connector.domain.errors import ConfigError
+    from connector.supply.models import Supplier
+
+    with uow:
+        supplier = uow.session.get(Supplier, supplier_id)  # type: ignore[union-attr]
+        assert supplier is not None
+        settings = json.loads(supplier.settings or "{}")
+        secret = box.open_json(supplier.secret) if supplier.secret else None
+        name = supplier.name
+    mode = dropship_mode(settings)
+    if mode == "email":
+        if mailer is None:
+            raise ConfigError("smtp", f"supplier {name} takes drop-ship orders by email; configure smtp")
+        return EmailDropshipSupplier(mailer, to=str(settings["dropship"].get("email", "")), sender=sender,
+                                     supplier_name=name, shop_name=shop_name)
+    if mode is None:
+        raise ConfigError("dropship", f"supplier {name} has no drop-ship settings")
+    return HttpDropshipClient(settings, secret, name=name)

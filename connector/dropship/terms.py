@@ -1,0 +1,68 @@
+"""A supplier's drop-ship terms per SKU (``supplier_stock.dropship`` and ``unit_cost``), set by hand
+(``connector dropship terms``) when the supplier's feed does not carry them. Polling updates only
+quantities and dates of an existing row, so terms set here stay until changed here or by a feed
+that maps them (adapters/suppliers/mapping.py)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, bindparam, select, update
+
+from connector.db.uow import UnitOfWork
+from connector.domain.clock import utcnow
+from connector.domain.errors import InvalidPayload
+from connector.domain.supply import SupplierRow
+from connector.supply.models import Supplier, SupplierStock
+
+log = logging.getLogger(__name__)
+
+
+def set_terms(uow: UnitOfWork, supplier_id: int, sku: str, *, dropship: bool, unit_cost: Decimal | None) -> int:
+    """Set drop-ship yes/no and (when given) the unit cost for one SKU; returns the stock row id."""
+    sku = sku.strip()
+    if not sku:
+        raise InvalidPayload("a SKU is required")
+    if unit_cost is not None and unit_cost < 0:
+        raise InvalidPayload(f"unit cost must not be negative, got {unit_cost}")
+    with uow:
+        session = uow.session
+        assert session is not None
+        supplier = session.get(Supplier, supplier_id)
+        if supplier is None:
+            raise InvalidPayload(f"no supplier with id {supplier_id}")
+        row = session.scalar(select(SupplierStock).where(SupplierStock.supplier_id == supplier_id,
+                                                         SupplierStock.sku == sku))
+        if row is None:  # the feed has not listed it yet: quantity unknown until it does
+            row = SupplierStock(shop_id=supplier.shop_id, supplier_id=supplier_id, sku=sku, quantity=None,
+                                dropship=dropship, unit_cost=unit_cost, updated_at=utcnow())
+            session.add(row)
+        else:
+            row.dropship = dropship
+            if unit_cost is not None:
+                row.unit_cost = unit_cost  # type: ignore[assignment]
+        session.flush()
+        row_id = row.id
+        uow.commit()
+    log.info("drop-ship terms set", extra={"supplier_id": supplier_id, "sku": sku, "dropship": dropship,
+                                           "unit_cost": None if unit_cost is None else str(unit_cost)})
+    return row_id
+
+
+def apply_feed_terms(session: Any, supplier_id: int, rows: Iterable[SupplierRow]) -> int:
+    """Store the drop-ship flag and unit cost a feed reports (only for rows that carry them, and only
+    where they differ); runs in the poll's transaction, after the stock rows exist."""
+    table: Any = SupplierStock.__table__
+    where = and_(table.c.supplier_id == bindparam("s_id"), table.c.sku == bindparam("s_sku"))
+    rows = list(rows)
+    flags = [{"s_id": supplier_id, "s_sku": r.sku, "s_value": r.dropship} for r in rows if r.dropship is not None]
+    costs = [{"s_id": supplier_id, "s_sku": r.sku, "s_value": r.unit_cost} for r in rows if r.unit_cost is not None]
+    for column, params in ((table.c.dropship, flags), (table.c.unit_cost, costs)):
+        if params:
+            value = bindparam("s_value", type_=column.type)
+            session.connection().execute(update(table).where(where, column.is_distinct_from(value))
+                                         .values({column.name: value}), params)
+    return len(flags) + len(costs)

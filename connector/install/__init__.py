@@ -1,0 +1,1 @@
+"""Installing shops: OAuth, token exchange, WooCommerce keys, tokens, scopes, health, key rotation."""

@@ -1,0 +1,189 @@
+"""Keeping installed shops healthy: wanted webhook subscriptions exist and are active.
+
+Shopify deletes API-created subscriptions after repeated delivery failures; WooCommerce disables a
+webhook after more than five consecutive failures and never retries. The health check compares
+what the store has with what the connector wants and repairs the difference; a WooCommerce key
+the store refuses (401/403) marks the shop disconnected and raises an alert, keeping its records.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from adapters.http import HttpTransport
+from adapters.shopify.client import ShopifyGraphQL
+from adapters.shopify.subscriptions import CONNECTOR_TOPICS as SHOPIFY_TOPICS
+from adapters.shopify.subscriptions import ShopifySubscriptions
+from adapters.woocommerce.client import WooCommerceClient
+from adapters.woocommerce.install import CONNECTOR_TOPICS as WOO_TOPICS
+from adapters.woocommerce.install import WooWebhooks
+from connector.domain.clock import utcnow
+from connector.domain.errors import PlatformAuthError
+from connector.domain.shopify_access import AccessDenied
+from connector.install.models import WebhookSubscription
+
+if TYPE_CHECKING:
+    from connector.bootstrap import Container
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class HealthReport:
+    shop_id: int
+    ok: list[str] = field(default_factory=list)
+    created: list[str] = field(default_factory=list)
+    reactivated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    """Subscriptions of this app to a connector topic at another address (an old app.url): deleted."""
+    status: str = "active"
+
+
+def _transport(container: Container, name: str) -> HttpTransport:
+    s = container.settings
+    from connector.bootstrap import http_transport
+
+    return http_transport(s, name.split(":", 1)[0], name)
+
+
+def woo_webhooks(container: Container, store: str, api_base: str | None, key: str, secret: str) -> WooWebhooks:
+    return WooWebhooks(WooCommerceClient(store, key, secret, api_base=api_base,
+                                         transport=_transport(container, f"woocommerce:{store}")))
+
+
+def check_subscriptions(container: Container, shop_id: int, *, sync_secret: bool = False) -> HealthReport:
+    """Create missing subscriptions and re-enable disabled ones for one active shop."""
+    access = container.shop_access(shop_id)
+    report = HealthReport(shop_id)
+    with container.uow() as uow:
+        shop = uow.shops.get(shop_id)
+        if shop is None or shop.status != "active":
+            report.status = shop.status if shop is not None else "missing"
+            return report
+    base = (container.settings.app_url or "").rstrip("/")
+    try:
+        if access.platform.value == "shopify":
+            _check_shopify(container, access, f"{base}/webhooks/shopify", report)
+        else:
+            _check_woo(container, access, f"{base}/webhooks/woocommerce", report, sync_secret)
+    except AccessDenied as exc:  # a scope the shop did not grant: the token itself still works
+        log.error("shopify refused a subscription call for a missing access scope; re-authorise the app",
+                  extra={"shop_id": shop_id, "alert": True, "scopes": ",".join(exc.required)})
+        report.status = "missing_scopes"
+    except PlatformAuthError:
+        what = "access token" if access.platform.value == "shopify" else "keys"
+        mark_disconnected(container, shop_id, f"{access.platform.value} refused the stored {what} (401/403)")
+        report.status = "disconnected"
+    return report
+
+
+def purge_expired(container: Container) -> dict[str, int]:
+    """Drop used or expired OAuth states and pending connects (retention.install_grace_minutes after,
+    in batches: connector/privacy/retention.py; the hourly retention job does the same) and expired
+    data exports."""
+    from sqlalchemy import delete
+
+    from connector.install.models import DataExport
+    from connector.privacy.retention import prune_install_records
+
+    now = utcnow()
+    grace = timedelta(minutes=container.settings.retention_install_grace_minutes)
+    counts = {table: deleted for table, (deleted, _) in
+              prune_install_records(container.engine, now - grace).items()}
+    with container.uow() as uow:
+        session = uow.session
+        assert session is not None
+        result = session.execute(delete(DataExport).where(DataExport.expires_at < now))
+        counts["data_exports"] = int(result.rowcount or 0)  # type: ignore[attr-defined]
+        uow.commit()
+    return counts
+
+
+def _check_shopify(container: Container, access: object, uri: str, report: HealthReport) -> None:
+    from connector.bootstrap import ShopAccess
+
+    assert isinstance(access, ShopAccess)
+    client = ShopifyGraphQL(access.domain, access.credentials.access_token or "", api_base=access.api_base,
+                            api_version=container.settings.shopify_api_version,
+                            transport=_transport(container, f"shopify:{access.domain}"))
+    api = ShopifySubscriptions(client)
+    contact = api.contact_email()
+    with container.uow() as uow:
+        shop = uow.shops.get(access.shop_id)
+        if shop is not None and contact and shop.contact_email != contact:
+            shop.contact_email = contact
+            uow.commit()
+    listed = api.list()
+    present = {(s.topic, s.uri): s for s in listed}
+    for stale in listed:
+        if stale.topic in SHOPIFY_TOPICS and stale.uri != uri:
+            api.delete(stale.id)  # API subscriptions belong to this app: one address per topic
+            report.removed.append(stale.topic)
+    for topic in SHOPIFY_TOPICS:
+        found = present.get((topic, uri))
+        if found is None:
+            found = api.create(topic, uri)
+            report.created.append(topic)
+        else:
+            report.ok.append(topic)
+        _record(container, access.shop_id, topic, found.id, uri, "active", repaired=topic in report.created)
+
+
+def _check_woo(container: Container, access: object, url: str, report: HealthReport, sync_secret: bool) -> None:
+    from connector.bootstrap import ShopAccess
+
+    assert isinstance(access, ShopAccess)
+    creds = access.credentials
+    api = woo_webhooks(container, access.domain, access.api_base, creds.consumer_key or "",
+                       creds.consumer_secret or "")
+    hooks = api.list()
+    for topic in WOO_TOPICS:
+        mine = [h for h in hooks if h.topic == topic and h.delivery_url == url]
+        if not mine:
+            hook = api.create(topic, url, creds.webhook_secret or "", container.settings.app_name)
+            report.created.append(topic)
+        elif sync_secret or mine[0].status != "active":
+            hook = api.activate(mine[0].id, creds.webhook_secret if sync_secret else None)
+            if mine[0].status != "active":
+                report.reactivated.append(topic)
+            else:
+                report.ok.append(topic)
+        else:
+            hook = mine[0]
+            report.ok.append(topic)
+        _record(container, access.shop_id, topic, str(hook.id), url, "active",
+                repaired=topic in report.created or topic in report.reactivated)
+
+
+def _record(container: Container, shop_id: int, topic: str, remote_id: str, address: str, status: str,
+            *, repaired: bool) -> None:
+    with container.uow() as uow:
+        session = uow.session
+        assert session is not None
+        row = session.scalar(select(WebhookSubscription).where(WebhookSubscription.shop_id == shop_id,
+                                                               WebhookSubscription.topic == topic))
+        if row is None:
+            session.add(WebhookSubscription(shop_id=shop_id, topic=topic, remote_id=remote_id, address=address,
+                                            status=status, checked_at=utcnow(), repairs=0))
+        else:
+            if repaired:
+                row.repairs += 1
+            row.remote_id, row.address, row.status, row.checked_at = remote_id, address, status, utcnow()
+        uow.commit()
+
+
+def mark_disconnected(container: Container, shop_id: int, reason: str) -> None:
+    """The store refuses our keys: stop work for the shop and alert; orders and backorders stay."""
+    with container.uow() as uow:
+        shop = uow.shops.get(shop_id)
+        if shop is None or shop.status == "disconnected":
+            return
+        shop.status = "disconnected"
+        uow.commit()
+    container.forget_platform(shop_id)
+    log.error("shop disconnected: %s", reason, extra={"shop_id": shop_id, "alert": True})

@@ -1,0 +1,54 @@
+"""`connector shops settings S` and `connector shops set S KEY VALUE`."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from connector.cli_support import _container, _fail_cleanly
+
+
+@click.command("settings")
+@click.argument("shop_name")
+@_fail_cleanly
+def shops_settings(shop_name: str) -> None:
+    """Show a shop's settings (its own values and the defaults); secret ones redacted."""
+    from connector.shop_settings import SETTINGS, SealedSetting, all_settings, shown
+    from connector.shops import resolve_shop
+
+    c = _container(auto_upgrade=True)
+    info = resolve_shop(c.uow(), shop_name)
+    box = c.box if c.settings.secret_key else None
+    for key, value in all_settings(c.uow(), info.id).items():
+        note = " (stored in plain text: `connector keys rotate` seals it)" \
+            if isinstance(value, SealedSetting) and value.legacy else ""
+        click.echo(f"{key:<40} {json.dumps(shown(value, box), ensure_ascii=False):<20} {SETTINGS[key].help}{note}")
+
+
+@click.command("set")
+@click.argument("shop_name")
+@click.argument("key")
+@click.argument("value")
+@_fail_cleanly
+def shops_set(shop_name: str, key: str, value: str) -> None:
+    """Set one of a shop's settings; VALUE is JSON (true, 7, "text", {"a": 1}). Secret ones are sealed."""
+    from connector.shop_settings import SETTINGS, redact_url, set_setting
+    from connector.shops import resolve_shop
+
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        parsed = value  # a bare word is a string
+    c = _container(auto_upgrade=True)
+    info = resolve_shop(c.uow(), shop_name)
+    from connector.install.scopes import check_before_setting
+
+    for warning in check_before_setting(c, info.id, key, parsed):  # MissingScopes: names them, gives the link
+        click.echo(warning, err=True)
+    secret = key in SETTINGS and SETTINGS[key].secret and parsed != ""
+    set_setting(c.uow(), info.id, key, parsed, box=c.box if secret else None)
+    echoed = redact_url(str(parsed)) if secret else parsed
+    click.echo(f"{info.domain}: {key} = {json.dumps(echoed, ensure_ascii=False)}")
+
+SHOPS_COMMANDS = (shops_settings, shops_set,)

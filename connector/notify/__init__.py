@@ -1,0 +1,1 @@
+"""Telling: customer messages, the delay flow, consolation codes, pile-up alerts."""

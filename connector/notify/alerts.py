@@ -1,0 +1,165 @@
+"""Pile-up alerts: one alert per crossing when a SKU's open backorders pass a threshold.
+
+Thresholds (per shop, ``alerts.thresholds``): ``count`` (open backorders of the SKU), ``age_days``
+(age of the oldest one) and ``value`` (units short times the store price). A crossing is a row in
+pileup_alerts; a partial unique index allows one uncleared row per (shop, SKU, threshold), so a
+rerun or a concurrent check cannot alert twice. When the figure falls back below the threshold the
+row is cleared, and the next crossing alerts again. The alert goes by email and/or Slack; each
+channel is delivered once, a transient failure is retried on the next check.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from connector.db.models import Shop
+from connector.domain.clock import utcnow
+from connector.domain.errors import DeliveryError, DeliveryUnavailable
+from connector.domain.model import BackorderStatus
+from connector.notify import email as notify_email
+from connector.notify import settings as notify_settings
+from connector.notify.models import PileupAlert
+from connector.supply.models import StoreSku
+
+if TYPE_CHECKING:
+    from connector.notify.evaluate import Notifier
+
+log = logging.getLogger(__name__)
+
+LABELS = {"count": "Open backorders", "age_days": "Oldest backorder (days)", "value": "Value waiting"}
+
+
+@dataclass(frozen=True)
+class SkuPile:
+    sku: str
+    count: int
+    units: int
+    oldest_days: int
+    value: float
+
+    def figure(self, threshold: str) -> float:
+        return {"count": float(self.count), "age_days": float(self.oldest_days), "value": self.value}[threshold]
+
+
+@dataclass
+class AlertReport:
+    crossed: list[tuple[str, str]] = field(default_factory=list)
+    cleared: list[tuple[str, str]] = field(default_factory=list)
+    sent: int = 0
+
+
+def piles(uow: Any, shop_id: int, today: date) -> list[SkuPile]:
+    backorders = uow.backorders.list(shop_id, [BackorderStatus.OPEN.value])
+    prices = {sku: float(price) for sku, price in uow.session.execute(
+        select(StoreSku.sku, StoreSku.price).where(StoreSku.shop_id == shop_id)) if price is not None}
+    by_sku: dict[str, list[Any]] = defaultdict(list)
+    for backorder in backorders:
+        by_sku[backorder.sku or backorder.stock_key or "?"].append(backorder)
+    return [SkuPile(sku, len(rows), sum(r.quantity_backordered for r in rows),
+                    max((today - r.created_at.date()).days for r in rows),
+                    round(sum(r.quantity_backordered for r in rows) * prices.get(sku, 0.0), 2))
+            for sku, rows in sorted(by_sku.items())]
+
+
+def check_pileups(notifier: Notifier, shop_id: int, *, slack_timeout: float = 10.0) -> AlertReport:
+    shop = notify_settings.load(notifier.uow(), shop_id)
+    report = AlertReport()
+    today = notifier.today()
+    uow = notifier.uow()
+    with uow.shop_lock(shop_id):
+        with uow:
+            current = {p.sku: p for p in piles(uow, shop_id, today)}
+            open_alerts = {(a.sku, a.threshold): a for a in uow.session.scalars(  # type: ignore[union-attr]
+                select(PileupAlert).where(PileupAlert.shop_id == shop_id, PileupAlert.cleared_at.is_(None)))}
+            for (sku, threshold), alert in open_alerts.items():
+                limit = shop.alert_thresholds.get(threshold)
+                pile = current.get(sku)
+                if limit is None or pile is None or pile.figure(threshold) < limit:
+                    alert.cleared_at = utcnow()
+                    report.cleared.append((sku, threshold))
+            for sku, pile in current.items():
+                for threshold, limit in shop.alert_thresholds.items():
+                    if pile.figure(threshold) >= limit and (sku, threshold) not in open_alerts:
+                        uow.session.add(PileupAlert(  # type: ignore[union-attr]
+                            shop_id=shop_id, sku=sku, threshold=threshold, limit_value=limit,
+                            observed=pile.figure(threshold), status="pending", channels=""))
+                        report.crossed.append((sku, threshold))
+            try:
+                uow.commit()
+            except IntegrityError:  # another process recorded the same crossing first
+                log.info("pile-up crossing already recorded", extra={"shop_id": shop_id})
+                report.crossed.clear()
+        report.sent = _deliver(notifier, shop_id, shop, current, slack_timeout)
+    log.info("pile-ups checked", extra={"shop_id": shop_id, "crossed": report.crossed, "cleared": report.cleared})
+    return report
+
+
+def _deliver(notifier: Notifier, shop_id: int, shop: notify_settings.ShopNotifySettings,
+             current: dict[str, SkuPile], slack_timeout: float) -> int:
+    wanted = [name for name, on in (("email", shop.alert_email), ("slack", shop.slack_webhook_url)) if on]
+    with notifier.uow() as uow:
+        due = [(a.id, a.sku, a.threshold, float(a.limit_value), float(a.observed), a.channels or "")
+               for a in uow.session.scalars(select(PileupAlert).where(  # type: ignore[union-attr]
+                   PileupAlert.shop_id == shop_id, PileupAlert.status == "pending"))]
+        domain = uow.session.get(Shop, shop_id).domain  # type: ignore[union-attr]
+    sent = 0
+    for alert_id, sku, threshold, limit, observed, done in due:
+        with notifier.uow() as uow:  # claim: pending -> sending, so a concurrent check does not send too
+            claimed = uow.session.execute(update(PileupAlert).where(  # type: ignore[union-attr]
+                PileupAlert.id == alert_id, PileupAlert.status == "pending").values(status="sending"))
+            uow.commit()
+            if not claimed.rowcount:  # type: ignore[union-attr]
+                continue
+        delivered = [c for c in done.split(",") if c]
+        pile = current.get(sku) or SkuPile(sku, 0, 0, 0, 0.0)
+        context = {"sku": sku, "shop_name": shop.sender_name or domain, "threshold_text": LABELS[threshold],
+                   "observed": f"{observed:g}", "limit": f"{limit:g}", "count": pile.count, "units": pile.units,
+                   "oldest_days": pile.oldest_days, "value": f"{pile.value:.2f}", "order_name": f"SKU {sku}",
+                   "support_email": ""}
+        status, error = "sent", None
+        for channel in wanted:
+            if channel in delivered:
+                continue
+            try:
+                _send(notifier, channel, shop, context, alert_id, slack_timeout)
+                delivered.append(channel)
+            except DeliveryUnavailable as exc:
+                status, error = "pending", str(exc)
+            except DeliveryError as exc:
+                status, error = ("failed" if status != "pending" else status), str(exc)
+        if not wanted:
+            status, error = "failed", "no alert email or Slack webhook configured"
+        with notifier.uow() as uow:
+            row = uow.session.get(PileupAlert, alert_id)  # type: ignore[union-attr]
+            assert row is not None
+            row.status, row.error, row.channels = status, error, ",".join(delivered)
+            if status == "sent":
+                row.sent_at = utcnow()
+            uow.commit()
+        sent += status == "sent"
+        log.info("pile-up alert %s", status, extra={"shop_id": shop_id, "sku": sku, "threshold": threshold,
+                                                    "channels": delivered, "error": error})
+    return sent
+
+
+def _send(notifier: Notifier, channel: str, shop: notify_settings.ShopNotifySettings, context: dict[str, Any],
+          alert_id: int, slack_timeout: float) -> None:
+    subject, text, _ = notify_email.render("pileup_alert", context)
+    if channel == "email":
+        email = notify_email.build("pileup_alert", context, sender_name=context["shop_name"],
+                                   sender_email=shop.sender_email or notifier.default_sender,
+                                   recipient=shop.alert_email, reply_to=None, message_key=f"alert-{alert_id}")
+        notifier.mailer.send(email)
+        return
+    from adapters.notify.slack import SlackWebhook
+
+    SlackWebhook(notify_settings.open_slack_url(shop, notifier.box), timeout=slack_timeout).post(
+        f":warning: {subject}", fields={LABELS[k]: str(context[v]) for k, v in
+                                        (("count", "count"), ("age_days", "oldest_days"), ("value", "value"))})

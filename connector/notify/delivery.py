@@ -1,0 +1,211 @@
+"""Delivering reserved messages: claim (pending -> sending), send, record the outcome.
+
+A message in ``sending`` older than SENDING_LEASE was claimed by a process that died during the
+SMTP call: it may have been delivered, so it is marked ``uncertain`` and never resent.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select, update
+
+from connector.db.models import Backorder, Order, Shop
+from connector.domain.clock import utcnow
+from connector.domain.errors import DeliveryRejected, DeliveryUnavailable, DeliveryUncertain, TransientError
+from connector.domain.notify import UNKNOWN, DelayPolicy
+from connector.notify import email as notify_email
+from connector.notify.models import DelayDecision, DiscountCode, Message, NotifyState
+from connector.notify.settings import ShopNotifySettings
+
+if TYPE_CHECKING:
+    from connector.notify.evaluate import Notifier
+
+log = logging.getLogger(__name__)
+
+SENDING_LEASE = timedelta(minutes=10)
+MAX_ATTEMPTS = 8
+"""A message that keeps failing transiently is given up after this many evaluations."""
+
+UNCHARGED_STATUSES = frozenset({"authorized", "pending"})
+"""Store financial statuses under which nothing has been charged yet (payment only reserved, or not
+taken): a delay notice offers cancellation without a charge rather than "a full refund"."""
+CANCEL_TAILS = {"cancelled_refund_owed": ", refund on its way", "cancelled_not_charged": ", you will not be charged"}
+"""The end of the cancellation email's subject, by decision outcome; otherwise " and refunded"."""
+
+
+def uncharged(financial_status: str | None) -> bool:
+    """Whether an order's payment is only reserved or not taken (UNCHARGED_STATUSES): the delay notice
+    and its cancel link page then say "you will not be charged" instead of "a full refund"."""
+    return (financial_status or "").lower() in UNCHARGED_STATUSES
+
+
+def deliver_pending(notifier: Notifier, shop_id: int, shop: ShopNotifySettings) -> tuple[int, int]:
+    """Send every pending message of the shop; return (sent, failed)."""
+    _expire_stale_claims(notifier, shop_id)
+    with notifier.uow() as uow:
+        ids = list(uow.session.scalars(select(Message.id).where(  # type: ignore[union-attr]
+            Message.shop_id == shop_id, Message.status == "pending").order_by(Message.id)))
+    sent = failed = 0
+    for message_id in ids:  # one message that cannot be built or sent never stops the others
+        try:
+            outcome = deliver_one(notifier, shop_id, shop, message_id)
+        except TransientError:
+            raise  # the database is down: every message would fail the same way; the next run resumes
+        except Exception as exc:  # noqa: BLE001 - a bug or bad data in one message: record it, go on
+            log.exception("message could not be delivered", extra={"shop_id": shop_id, "message_id": message_id})
+            outcome = _give_up(notifier, message_id, f"{type(exc).__name__}: {exc}")
+        sent += outcome == "sent"
+        failed += outcome in ("failed", "uncertain")
+    return sent, failed
+
+
+def _expire_stale_claims(notifier: Notifier, shop_id: int) -> None:
+    uow = notifier.uow()
+    with uow:
+        stale = uow.session.scalars(select(Message).where(  # type: ignore[union-attr]
+            Message.shop_id == shop_id, Message.status == "sending"))
+        now = utcnow()
+        for message in stale:
+            if message.claimed_at is not None and message.claimed_at < now - SENDING_LEASE:
+                message.status = "uncertain"
+                message.error = "the sender stopped during the SMTP call; not resent to avoid a duplicate"
+                log.warning("message left sending: marked uncertain", extra={"shop_id": shop_id,
+                                                                            "message_id": message.id})
+        uow.commit()
+
+
+def _claim(notifier: Notifier, message_id: int) -> bool:
+    uow = notifier.uow()
+    with uow:
+        result = uow.session.execute(  # type: ignore[union-attr]
+            update(Message).where(Message.id == message_id, Message.status == "pending")
+            .values(status="sending", attempts=Message.attempts + 1, claimed_at=utcnow()))
+        uow.commit()
+        return bool(result.rowcount)  # type: ignore[union-attr]
+
+
+def deliver_one(notifier: Notifier, shop_id: int, shop: ShopNotifySettings, message_id: int) -> str:
+    with notifier.uow() as uow:
+        message = uow.session.get(Message, message_id)  # type: ignore[union-attr]
+        if message is None or message.status != "pending" or message.shop_id != shop_id:
+            return "skipped"
+        if _waits_for_code(uow, message):
+            return "waiting"
+        kind, key = message.kind, message.date_key
+        try:
+            email, code_shown = _compose(uow, notifier, shop, message)
+        except (ValueError, KeyError) as exc:  # an unsafe address, a header that cannot be written
+            composed: str | None = f"cannot build the message: {exc}"
+        else:
+            composed = None
+    if composed is not None:
+        log.warning("message failed", extra={"shop_id": shop_id, "message_id": message_id, "kind": kind,
+                                                    "date_key": key, "error": composed})
+        return _give_up(notifier, message_id, composed)
+    if not _claim(notifier, message_id):
+        return "skipped"  # another worker claimed it first
+    status, error, provider_id = "sent", None, None
+    try:
+        provider_id = notifier.mailer.send(email)
+    except DeliveryUnavailable as exc:
+        status, error = "pending", str(exc)
+    except DeliveryRejected as exc:
+        status, error = "failed", str(exc)
+    except DeliveryUncertain as exc:
+        status, error = "uncertain", str(exc)
+    uow = notifier.uow()
+    with uow:
+        row = uow.session.get(Message, message_id)  # type: ignore[union-attr]
+        assert row is not None
+        if status == "pending" and row.attempts >= MAX_ATTEMPTS:
+            status = "failed"
+        row.status, row.error, row.subject = status, error, str(email["Subject"])
+        row.discount_code = code_shown
+        if status == "sent":
+            row.sent_at, row.provider_message_id = utcnow(), provider_id
+        uow.commit()
+    log.info("message %s", status, extra={"shop_id": shop_id, "message_id": message_id, "kind": kind,
+                                           "date_key": key, "error": error})
+    return status
+
+
+def _give_up(notifier: Notifier, message_id: int, error: str) -> str:
+    """Record a message that can never be sent as failed, with its reason; it is not retried."""
+    uow = notifier.uow()
+    with uow:
+        uow.session.execute(  # type: ignore[union-attr]
+            update(Message).where(Message.id == message_id, Message.status == "pending")
+            .values(status="failed", error=error[:2000]))  # a claimed one ("sending") is left to its lease
+        uow.commit()
+    return "failed"
+
+
+def _waits_for_code(uow: Any, message: Message) -> bool:
+    """A message that will show a consolation code waits while the code is still being created."""
+    code = uow.session.scalar(select(DiscountCode).where(DiscountCode.order_id == message.order_id))
+    return (code is not None and code.backorder_id == message.backorder_id and code.status == "reserved"
+            and message.kind in ("apology", "delay_notice"))
+
+
+def _compose(uow: Any, notifier: Notifier, shop: ShopNotifySettings, message: Message) -> tuple[Any, str | None]:
+    session = uow.session
+    backorder = session.get(Backorder, message.backorder_id)
+    order = session.get(Order, message.order_id)
+    shop_row = session.get(Shop, message.shop_id)
+    when = None if message.date_key == UNKNOWN else _parse(message.date_key)
+    lines = [backorder.line]  # one message per backorder: its own line and date
+    items = [{"title": line.title or line.sku or "item", "sku": line.sku,
+              "quantity": line.backorder.quantity_backordered if line.backorder else line.quantity}
+             for line in lines]
+    context: dict[str, Any] = {
+        "order_name": order.name, "shop_name": shop.sender_name or shop_row.domain, "items": items,
+        "support_email": shop.support_email, "date_text": notify_email.long_date(when),
+        "previous_text": notify_email.long_date(backorder.promised_date), "code": None, "code_text": "",
+        "code_ends": "", "customer_email": order.customer_email or "", "reason_text": message.outcome or "",
+    }
+    code = session.scalar(select(DiscountCode).where(DiscountCode.order_id == order.id,
+                                                     DiscountCode.status == "created"))
+    shown_before = code is not None and session.scalar(select(Message.id).where(
+        Message.order_id == order.id, Message.discount_code == code.code, Message.id != message.id)) is not None
+    if code is not None and code.backorder_id == backorder.id and message.kind in ("apology", "delay_notice") \
+            and not shown_before:
+        context["code"] = code.code
+        context["code_text"] = (f"{float(code.amount):g}% off" if code.kind == "percentage" else "free shipping")
+        ends = code.created_at.date() + timedelta(days=shop.consolation_valid_days)
+        context["code_ends"] = notify_email.long_date(ends)
+    if message.decision_id is not None:
+        decision = session.get(DelayDecision, message.decision_id)
+        context.update(_decision_context(notifier, shop, decision))
+        context["uncharged"] = uncharged(order.financial_status)
+        state = session.scalar(select(NotifyState).where(NotifyState.backorder_id == backorder.id))
+        context["promise_text"] = notify_email.long_date(state.shipping_promise if state else None)
+    recipient = message.recipient or ""
+    email = notify_email.build(message.kind, context, sender_name=shop.sender_name or shop_row.domain,
+                               sender_email=shop.sender_email or notifier.default_sender, recipient=recipient,
+                               reply_to=shop.support_email or None, message_key=f"msg-{message.id}")
+    return email, context["code"]
+
+
+def _decision_context(notifier: Notifier, shop: ShopNotifySettings, decision: DelayDecision) -> dict[str, Any]:
+    return {
+        "consent_required": decision.consent_required,
+        "deadline_text": notify_email.long_date(decision.deadline),
+        "cancel_on_silence": shop.delay_policy == DelayPolicy.CANCEL_AND_REFUND,
+        "refund_owed": decision.outcome == "cancelled_refund_owed",
+        "not_charged": decision.outcome == "cancelled_not_charged",
+        "cancel_tail": CANCEL_TAILS.get(decision.outcome or "", " and refunded"),
+        "cancel_failed": decision.outcome == "cancel_failed",
+        "customer_cancelled": decision.answer == "cancel",
+        "failure_text": decision.outcome_error or "",
+        "decision_subject": ("the store did not carry out a cancellation" if decision.outcome == "cancel_failed"
+                             else "delay notice unanswered"),
+        "cancel_url": notifier.links.url(decision.nonce, decision.deadline, "cancel"),
+        "wait_url": notifier.links.url(decision.nonce, decision.deadline, "wait"),
+    }
+
+
+def _parse(key: str) -> date:
+    return date.fromisoformat(key)

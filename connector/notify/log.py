@@ -1,0 +1,46 @@
+"""Reading the message log and the pile-up alerts (for the CLI, the demo and the API)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from connector.db.models import Order
+from connector.db.uow import UnitOfWork
+from connector.notify.models import DelayDecision, Message, PileupAlert
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat(timespec="seconds") if value is not None else None
+
+
+def list_messages(uow: UnitOfWork, shop_id: int, statuses: list[str] | None = None) -> list[dict[str, Any]]:
+    with uow:
+        query = (select(Message, Order.name, DelayDecision)
+                 .join(Order, Order.id == Message.order_id)
+                 .outerjoin(DelayDecision, DelayDecision.id == Message.decision_id)
+                 .where(Message.shop_id == shop_id).order_by(Message.id))
+        if statuses:
+            query = query.where(Message.status.in_(statuses))
+        rows = []
+        for message, order_name, decision in uow.session.execute(query):  # type: ignore[union-attr]
+            rows.append({
+                "id": message.id, "order_name": order_name, "backorder_id": message.backorder_id,
+                "kind": message.kind, "date": message.date_key, "recipient": message.recipient,
+                "status": message.status, "outcome": message.outcome, "error": message.error,
+                "discount_code": message.discount_code, "attempts": message.attempts,
+                "sent_at": _iso(message.sent_at), "created_at": _iso(message.created_at),
+                "answer": decision.answer if decision else None,
+                "decision_outcome": decision.outcome if decision else None,
+            })
+        return rows
+
+
+def list_alerts(uow: UnitOfWork, shop_id: int) -> list[dict[str, Any]]:
+    with uow:
+        alerts = uow.session.scalars(select(PileupAlert).where(  # type: ignore[union-attr]
+            PileupAlert.shop_id == shop_id).order_by(PileupAlert.id))
+        return [{"id": a.id, "sku": a.sku, "threshold": a.threshold, "limit": float(a.limit_value),
+                 "observed": float(a.observed), "crossed_at": _iso(a.crossed_at), "cleared_at": _iso(a.cleared_at),
+                 "status": a.status, "channels": a.channels, "error": a.error} for a in alerts]

@@ -1,0 +1,119 @@
+"""The merchant's per-shop choices for customer messages and pile-up alerts.
+
+Registered with connector/services/shop_settings at import, so `connector shops settings S` lists
+them and `connector shops set S KEY VALUE` validates them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from connector.crypto import CredentialBox
+from connector.db.uow import UnitOfWork
+from connector.domain.errors import ConfigError, CredentialsError, DeliveryRejected
+from connector.domain.notify import DelayPolicy, Policy
+from connector.shop_settings import SealedSetting, all_settings, register
+
+EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+
+
+def _email_or_empty(value: Any) -> bool:
+    return value == "" or (isinstance(value, str) and bool(EMAIL.match(value)))
+
+
+def _days(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 3650
+
+
+def _consolation(value: Any) -> bool:
+    if not isinstance(value, dict) or set(value) - {"min_slip_days", "type", "amount", "valid_days"}:
+        return False
+    slip = value.get("min_slip_days")
+    if slip is not None and not _days(slip):
+        return False
+    kind = value.get("type", "percentage")
+    amount = value.get("amount")
+    if kind == "percentage":
+        return isinstance(amount, int | float) and 0 < amount <= 100
+    return kind == "free_shipping" and _days(value.get("valid_days", 90))
+
+
+def _thresholds(value: Any) -> bool:
+    if not isinstance(value, dict) or set(value) - {"count", "age_days", "value"}:
+        return False
+    return all(v is None or (isinstance(v, int | float) and not isinstance(v, bool) and v > 0)
+               for v in value.values())
+
+
+register("notify.grace_days", 7, "days ahead within which an expected date is not worth a message", _days)
+register("notify.shipping_promise_days", 30,
+         "days after the order by which shipping was promised when checkout stated no date", _days)
+register("notify.delay_reply_days", 7, "days a customer has to answer a delay notice that needs consent", _days)
+register("notify.delay_policy", DelayPolicy.ASK_MERCHANT.value,
+         "when a delay needs consent and none came: cancel_and_refund | ask_merchant",
+         lambda v: v in {p.value for p in DelayPolicy})
+register("notify.sender_name", "", "name customer emails come from (default: the shop's domain)",
+         lambda v: isinstance(v, str) and len(v) <= 100 and "\n" not in v)
+register("notify.sender_email", "", "address customer emails come from (default: deployment smtp.from)",
+         _email_or_empty)
+register("notify.support_email", "", "where customers reply and the merchant is asked to decide",
+         _email_or_empty)
+register("notify.consolation", {"min_slip_days": None, "type": "percentage", "amount": 10, "valid_days": 90},
+         'discount for long slips: {"min_slip_days": N|null, "type": "percentage"|"free_shipping", '
+         '"amount": 1-100, "valid_days": N}', _consolation)
+register("alerts.thresholds", {"count": None, "age_days": None, "value": None},
+         'pile-up alert per SKU: {"count": N, "age_days": N, "value": N} (null: off)', _thresholds)
+register("alerts.email", "", "where pile-up alerts are emailed (default: notify.support_email)",
+         _email_or_empty)
+register("alerts.slack_webhook_url", "", "Slack incoming webhook URL for pile-up alerts (sealed at rest)",
+         lambda v: v == "" or (isinstance(v, str) and v.startswith(("https://", "http://"))), secret=True)
+
+
+@dataclass(frozen=True)
+class ShopNotifySettings:
+    policy: Policy
+    delay_policy: DelayPolicy
+    sender_name: str
+    sender_email: str
+    support_email: str
+    consolation_type: str
+    consolation_amount: float | None
+    consolation_valid_days: int
+    alert_thresholds: dict[str, float]
+    alert_email: str
+    slack_webhook_url: SealedSetting | None
+    """Sealed; opened (SealedSetting.open) only where the Slack adapter is built. None: no Slack."""
+
+
+def load(uow: UnitOfWork, shop_id: int) -> ShopNotifySettings:
+    values = all_settings(uow, shop_id)
+    consolation = values["notify.consolation"]
+    kind = consolation.get("type", "percentage")
+    return ShopNotifySettings(
+        policy=Policy(grace_days=values["notify.grace_days"],
+                      shipping_promise_days=values["notify.shipping_promise_days"],
+                      consolation_min_slip_days=consolation.get("min_slip_days"),
+                      delay_reply_days=values["notify.delay_reply_days"]),
+        delay_policy=DelayPolicy(values["notify.delay_policy"]),
+        sender_name=values["notify.sender_name"],
+        sender_email=values["notify.sender_email"],
+        support_email=values["notify.support_email"],
+        consolation_type=kind,
+        consolation_amount=float(consolation["amount"]) if kind == "percentage" else None,
+        consolation_valid_days=int(consolation.get("valid_days", 90)),
+        alert_thresholds={k: float(v) for k, v in values["alerts.thresholds"].items() if v is not None},
+        alert_email=values["alerts.email"] or values["notify.support_email"],
+        slack_webhook_url=values["alerts.slack_webhook_url"] or None,
+    )
+
+
+def open_slack_url(settings: ShopNotifySettings, box: CredentialBox | None) -> str:
+    """The shop's Slack webhook URL, unsealed: only for building the Slack adapter, never to show."""
+    if settings.slack_webhook_url is None:
+        raise DeliveryRejected("slack: no alerts.slack_webhook_url configured")
+    try:
+        return settings.slack_webhook_url.open(box)
+    except (ConfigError, CredentialsError) as exc:
+        raise DeliveryRejected(f"slack: the stored webhook URL cannot be unsealed ({exc})") from None

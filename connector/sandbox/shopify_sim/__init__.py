@@ -1,7 +1,0 @@
-"""A Shopify simulator for tests and the demo: Admin GraphQL API, cost throttling, signed webhooks."""
-
-from connector.sandbox.shopify_sim.simulator import ShopifySimulator
-from connector.sandbox.shopify_sim.store import NotFound, SimulatorError
-from connector.sandbox.shopify_sim.webhooks import Delivery, sign_webhook
-
-__all__ = ["Delivery", "NotFound", "ShopifySimulator", "SimulatorError", "sign_webhook"]

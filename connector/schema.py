@@ -1,0 +1,21 @@
+"""Every table of the connector: the storage core's and each feature's, on one ``Base.metadata``.
+
+Features keep their tables in their own ``models.py``; importing this module loads them all, for
+what must see the whole schema (migrations, key rotation, privacy erasure, tests). Nothing else
+needs it: a feature imports the models it uses.
+"""
+
+from __future__ import annotations
+
+from connector.db import models as core_models
+from connector.db import models_jobs
+from connector.dropship import models as dropship_models
+from connector.install import models as install_models
+from connector.notify import models as notify_models
+from connector.supply import models as supply_models
+
+Base = core_models.Base
+metadata = Base.metadata
+
+FEATURE_MODELS = (core_models, models_jobs, dropship_models, install_models, notify_models, supply_models)
+"""The modules whose tables make up the schema (kept referenced so none is pruned as unused)."""

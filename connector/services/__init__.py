@@ -1,1 +1,0 @@
-"""Use cases over the ports and the unit of work. No HTTP, no framework."""

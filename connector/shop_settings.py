@@ -1,0 +1,173 @@
+"""Per-shop settings: a merchant's choices that override the deployment defaults.
+
+Values are JSON. Each feature declares its keys with a default and a validator in SETTINGS, so
+`connector shops set` refuses unknown keys and bad values with a message that names them.
+
+A setting declared ``secret`` (the Slack webhook URL) is sealed at rest with CONNECTOR_SECRET_KEY:
+its row holds the Fernet token itself (so `connector keys rotate` re-seals it with the other
+secrets) and reading it gives a ``SealedSetting``, opened only where the value is used and shown
+redacted everywhere else. A value written in plain text before sealing existed is still read
+(``SealedSetting.legacy``) and is sealed by its next write or by `connector keys rotate`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+
+from connector.crypto import FERNET_PREFIX, CredentialBox
+from connector.db.uow import UnitOfWork
+from connector.domain.errors import ConfigError, CredentialsError, InvalidPayload
+from connector.supply.models import ShopSetting
+
+MASK = "•••"
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    default: Any
+    help: str
+    check: Callable[[Any], bool] = lambda value: True
+    secret: bool = False
+    """Sealed at rest, read as a SealedSetting, redacted when shown."""
+
+
+@dataclass(frozen=True, repr=False)
+class SealedSetting:
+    """A secret setting as stored: a Fernet token, or plain text stored before sealing existed."""
+
+    stored: str
+
+    @property
+    def legacy(self) -> bool:
+        """Stored in plain text (before secrets were sealed); sealed by the next write or key rotation."""
+        return not self.stored.startswith(FERNET_PREFIX)
+
+    def open(self, box: CredentialBox | None) -> str:
+        """The secret itself: call only where it is used (building the Slack adapter)."""
+        if self.legacy:
+            return self.stored
+        if box is None:
+            raise ConfigError("CONNECTOR_SECRET_KEY", "is required to read a sealed shop setting")
+        value = box.open_json(self.stored)
+        if not isinstance(value, str):
+            raise CredentialsError("a sealed shop setting is not text")
+        return value
+
+    def redacted(self, box: CredentialBox | None) -> str:
+        try:
+            return redact_url(self.open(box))
+        except (ConfigError, CredentialsError):
+            return f"(sealed) {MASK}"
+
+    def __repr__(self) -> str:
+        return f"SealedSetting({MASK})"
+
+    __str__ = __repr__
+
+
+def redact_url(url: str) -> str:
+    """Enough of a secret URL to recognise it: ``https://hooks.slack.com/services/T…/•••``."""
+    parts = urlsplit(url)
+    if not parts.scheme or not parts.hostname:
+        return MASK
+    segments = [s for s in parts.path.split("/") if s]
+    shown = f"/{segments[0]}" if len(segments) > 2 else ""
+    hint = f"/{segments[1][:1]}…" if len(segments) > 2 else ""
+    return f"{parts.scheme}://{parts.hostname}{shown}{hint}/{MASK}"
+
+
+def shown(value: Any, box: CredentialBox | None) -> Any:
+    """A setting's value fit to print or log: sealed secrets redacted."""
+    return value.redacted(box) if isinstance(value, SealedSetting) else value
+
+
+SETTINGS: dict[str, SettingSpec] = {}
+"""Every per-shop setting. Feature modules register theirs with ``register``."""
+
+
+def register(key: str, default: Any, help: str, check: Callable[[Any], bool] | None = None, *,
+             secret: bool = False) -> None:
+    SETTINGS[key] = SettingSpec(default, help, check or (lambda value: True), secret)
+
+
+def _read(spec: SettingSpec, stored: str) -> Any:
+    if spec.secret and stored.startswith(FERNET_PREFIX):
+        return SealedSetting(stored)
+    value = json.loads(stored)
+    if spec.secret and isinstance(value, str) and value:
+        return SealedSetting(value)  # plain text from before sealing
+    return value
+
+
+def _write(spec: SettingSpec, key: str, value: Any, box: CredentialBox | None) -> str:
+    if not spec.secret or value == "":
+        return json.dumps(value)
+    if box is None:
+        raise ConfigError("CONNECTOR_SECRET_KEY", f"is required to store the shop setting {key!r} sealed")
+    return box.seal_json(value)
+
+
+def _spec(key: str) -> SettingSpec:
+    if key not in SETTINGS:
+        raise InvalidPayload(f"unknown shop setting {key!r}; known: {', '.join(sorted(SETTINGS)) or 'none'}")
+    return SETTINGS[key]
+
+
+def get_setting(uow: UnitOfWork, shop_id: int, key: str) -> Any:
+    """The shop's value, or the declared default. Opens its own transaction."""
+    spec = _spec(key)
+    with uow:
+        row = uow.session.scalar(select(ShopSetting).where(  # type: ignore[union-attr]
+            ShopSetting.shop_id == shop_id, ShopSetting.key == key))
+        return _read(spec, row.value) if row is not None else spec.default
+
+
+def all_settings(uow: UnitOfWork, shop_id: int) -> dict[str, Any]:
+    """Every declared setting: the shop's value or the default; secret ones as SealedSetting."""
+    with uow:
+        rows = uow.session.scalars(select(ShopSetting).where(ShopSetting.shop_id == shop_id))  # type: ignore[union-attr]
+        stored = {row.key: row.value for row in rows}
+    return {key: _read(spec, stored[key]) if key in stored else spec.default
+            for key, spec in sorted(SETTINGS.items())}
+
+
+def set_setting(uow: UnitOfWork, shop_id: int, key: str, value: Any, box: CredentialBox | None = None) -> None:
+    """Validate and store one setting; a secret one is sealed with ``box`` (required for those)."""
+    spec = _spec(key)
+    if not spec.check(value):
+        shown_value = MASK if spec.secret else repr(value)
+        raise InvalidPayload(f"bad value {shown_value} for shop setting {key!r}: {spec.help}")
+    stored = _write(spec, key, value, box)
+    with uow:
+        session = uow.session
+        assert session is not None
+        row = session.scalar(select(ShopSetting).where(ShopSetting.shop_id == shop_id, ShopSetting.key == key))
+        if row is None:
+            session.add(ShopSetting(shop_id=shop_id, key=key, value=stored))
+        else:
+            row.value = stored
+        uow.commit()
+
+
+def seal_plaintext_secrets(uow: UnitOfWork, box: CredentialBox) -> int:
+    """Seal every secret setting still stored in plain text (run by `connector keys rotate`)."""
+    secret_keys = [key for key, spec in SETTINGS.items() if spec.secret]
+    if not secret_keys:
+        return 0
+    sealed = 0
+    with uow:
+        session = uow.session
+        assert session is not None
+        for row in session.scalars(select(ShopSetting).where(ShopSetting.key.in_(secret_keys))):
+            value = _read(SETTINGS[row.key], row.value)
+            if isinstance(value, SealedSetting) and value.legacy:
+                row.value = box.seal_json(value.stored)
+                sealed += 1
+        uow.commit()
+    return sealed

@@ -1,0 +1,126 @@
+"""One poll's rows into the database: diff against stored stock in chunks, write only what changed.
+
+Rows arrive as tuples ``(sku, quantity, restock date, lead time, line, dropship, unit cost,
+fingerprint, position)`` (adapters/suppliers/feed_scan.FeedLine); a supplier that yields SupplierRow objects
+(the JSON API) gets ``None`` fingerprints. For a feed, ``hashes.known`` holds the fingerprints of the
+lines behind the stored stock; the feed adapter skips lines found there, and each chunk written here
+swaps a SKU's old fingerprint for its new one, so at the end it is what to keep for the next poll.
+A SKU listed twice: the later line wins, also when the later line is one the adapter skipped
+(``hits``: the fingerprints skipped since the last chunk was stored, in order; a row's ``position``
+is how many there were when it was read).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from connector.domain.supply import SupplierRow
+from connector.dropship.terms import apply_feed_terms
+from connector.supply.repository import LineHashes
+
+Line = tuple[Any, ...]
+SKU, QUANTITY, RESTOCK, LEAD, LINE, DROPSHIP, COST, FINGERPRINT, POSITION = range(9)
+
+
+@dataclass
+class ChunkWriter:
+    """Writes one poll's chunks; counts what changed and keeps ``hashes`` in step with the rows."""
+
+    repo: Any
+    shop_id: int
+    supplier_id: int
+    snapshot_id: int
+    now: datetime
+    hashes: LineHashes = field(default_factory=lambda: LineHashes(set()))
+    changed: int = 0
+    hashes_changed: bool = False
+    _db_dates: dict[date, Any] = field(default_factory=dict)
+
+    def apply(self, chunk: list[Line], hits: Sequence[int] = ()) -> int:
+        latest: dict[str, Line] = {}
+        for row in chunk:
+            latest[row[SKU]] = row  # a SKU listed twice: the later line wins
+        stored = self.repo.stock_for(self.supplier_id, list(latest))
+        kept = _stored_line_later(latest, stored, hits)
+        inserts: list[Line] = []
+        updates: list[Line] = []
+        rehash: list[tuple[int, int | None]] = []
+        changes: list[Line] = []
+        terms: list[Line] = []
+        known, db_date, hashes = self.hashes.known, self._db_date, self.hashes
+        track = hashes.base > 0  # what changed against the stored base (a first load writes a new one)
+        order = hashes.order.append if hashes.order is not None else None
+        for sku, row in latest.items():
+            before = stored.get(sku)
+            quantity, restock, lead, fp = row[QUANTITY], db_date(row[RESTOCK]), row[LEAD], row[FINGERPRINT]
+            if before is None:
+                inserts.append((sku, quantity, restock, lead, fp))  # its change row: see insert_stock
+                if fp is not None:
+                    known.add(fp)
+                    if track:
+                        hashes.added(fp)
+                    if order is not None:
+                        order(fp)
+            else:
+                old_fp = before[4]
+                if old_fp in kept:
+                    continue  # the SKU's stored line comes again later in the feed: it stays
+                if before[1:4] == (quantity, restock, lead):
+                    if fp != old_fp:
+                        rehash.append((before[0], fp))
+                else:
+                    updates.append((before[0], quantity, restock, lead, fp))
+                    changes.append((sku, quantity, restock, before[1], before[2]))
+                if fp != old_fp:
+                    if old_fp in known:
+                        known.discard(old_fp)
+                        if track:
+                            hashes.removed(old_fp)
+                    if fp is not None:
+                        known.add(fp)
+                        if track:
+                            hashes.added(fp)
+                        if order is not None:
+                            order(fp)
+            if row[DROPSHIP] is not None or row[COST] is not None:
+                terms.append(row)
+        self.hashes_changed = self.hashes_changed or bool(inserts or updates or rehash)
+        self.repo.insert_stock(self.shop_id, self.supplier_id, self.snapshot_id, inserts, self.now)
+        self.repo.update_stock(updates, self.now)
+        self.repo.set_line_hashes(rehash)
+        self.repo.insert_changes(self.shop_id, self.supplier_id, self.snapshot_id, changes, self.now)
+        if terms:  # drop-ship terms, when the feed maps them
+            apply_feed_terms(self.repo.session, self.supplier_id, (_row(t) for t in terms))
+        self.changed += len(inserts) + len(changes)
+        return len(inserts) + len(changes)
+
+    def _db_date(self, value: date | None) -> Any:
+        if value is None:
+            return None
+        found = self._db_dates.get(value)
+        if found is None:
+            found = self._db_dates[value] = self.repo.db_value(value)
+        return found
+
+
+def _stored_line_later(latest: Mapping[str, Line], stored: Mapping[str, Any], hits: Sequence[int]) -> set[int]:
+    """Stored fingerprints of SKUs in the chunk whose stored line was skipped after their new line."""
+    if not hits:
+        return set()
+    read_at = {before[4]: latest[sku][POSITION] for sku, before in stored.items() if before[4] is not None}
+    if read_at.keys().isdisjoint(hits):  # the usual case, checked in C
+        return set()
+    return {fp for at, fp in enumerate(hits) if fp in read_at and at >= read_at[fp]}
+
+
+def _row(line: Line) -> SupplierRow:
+    return SupplierRow(*line[:FINGERPRINT])
+
+
+def as_lines(rows: Iterable[SupplierRow]) -> Iterator[Line]:
+    """A SupplierRow stream (no fingerprints) as the tuples the writer takes."""
+    for r in rows:
+        yield (r.sku, r.quantity, r.restock_date, r.lead_time_days, r.line, r.dropship, r.unit_cost, None, 0)

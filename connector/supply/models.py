@@ -1,0 +1,220 @@
+"""Tables for knowing when: suppliers, what they report, purchase orders, and each SKU's date.
+
+Shared contract between supplier polling (writes supplier_stock, snapshots, sku_eta and the
+backorders' dates), product-page publishing (reads sku_eta, writes its published_* columns) and
+customer messages (reads backorders.promised_date / expected_date).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from connector.db.models import Base, UTCDateTime
+from connector.domain.clock import utcnow
+
+
+class Supplier(Base):
+    __tablename__ = "suppliers"
+    __table_args__ = (UniqueConstraint("shop_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(20))
+    """http_json | feed"""
+    settings: Mapped[str] = mapped_column(Text, default="{}")
+    """JSON: URL, pagination, field mapping, formats, schedule. No secrets."""
+    secret: Mapped[str | None] = mapped_column(Text)
+    """Fernet token of the JSON auth secrets (bearer token, password, API key, SFTP key)."""
+    handling_days: Mapped[int] = mapped_column(Integer, default=0)
+    transit_days: Mapped[int] = mapped_column(Integer, default=0)
+    lead_time_days: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    etag: Mapped[str | None] = mapped_column(String(255))
+    last_modified: Mapped[str | None] = mapped_column(String(255))
+    page_state: Mapped[str | None] = mapped_column(Text)
+    """JSON kept by the adapter between polls (each page's validators and where it led)."""
+    last_polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    host_key_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    """An SFTP source's host key trusted on first use: its SHA256 fingerprint ("SHA256:..."); every later
+    connection must present the same key (None: the next connection is the first). Cleared or replaced
+    by ``connector suppliers trust-host-key``."""
+    host_key_type: Mapped[str | None] = mapped_column(String(64))
+    """That key's type ("ssh-ed25519", "ssh-rsa", ...)."""
+    host_key_trusted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SupplierStock(Base):
+    """What a supplier last said about one SKU (the last good data stays in force)."""
+
+    __tablename__ = "supplier_stock"
+    __table_args__ = (UniqueConstraint("supplier_id", "sku"), Index("ix_supplier_stock_shop_sku", "shop_id", "sku"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id", ondelete="CASCADE"))
+    sku: Mapped[str] = mapped_column(String(255))
+    quantity: Mapped[int | None] = mapped_column(Integer)
+    restock_date: Mapped[date | None] = mapped_column(Date)
+    lead_time_days: Mapped[int | None] = mapped_column(Integer)
+    dropship: Mapped[bool] = mapped_column(Boolean, default=False)
+    unit_cost: Mapped[float | None] = mapped_column(Numeric(12, 2))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    line_hash: Mapped[int | None] = mapped_column(BigInteger)
+    """Fingerprint of the feed line that set this row (None: not from a feed line); see feed_scan."""
+
+
+class SupplierFeedState(Base):
+    """Per feed supplier: the fingerprints of the lines behind its stored stock (``line_hash`` of its
+    rows), as blobs of 8-byte integers, so a poll loads them in one read and skips unchanged lines."""
+
+    __tablename__ = "supplier_feed_state"
+
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id", ondelete="CASCADE"), primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    line_hashes: Mapped[bytes] = mapped_column(LargeBinary)
+    """The base: every fingerprint at the last full write."""
+    added: Mapped[bytes | None] = mapped_column(LargeBinary)
+    removed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """Fingerprints added to and removed from the base since (a steady poll writes these small blobs,
+    not the whole set again)."""
+    lines: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SupplierSnapshot(Base):
+    """One poll of one supplier: its outcome and counts (history for date-accuracy reports)."""
+
+    __tablename__ = "supplier_snapshots"
+    __table_args__ = (Index("ix_supplier_snapshots_supplier", "supplier_id", "started_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id", ondelete="CASCADE"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(20), default="running")
+    """running | ok | unchanged | failed"""
+    rows_total: Mapped[int] = mapped_column(Integer, default=0)
+    rows_bad: Mapped[int] = mapped_column(Integer, default=0)
+    rows_changed: Mapped[int] = mapped_column(Integer, default=0)
+    bad_rows: Mapped[str | None] = mapped_column(Text)
+    """JSON list of the first bad rows: {line, reason}."""
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class SupplierChange(Base):
+    """What one poll changed for one SKU: the history of stock and dates."""
+
+    __tablename__ = "supplier_changes"
+    __table_args__ = (Index("ix_supplier_changes_shop_sku", "shop_id", "sku"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id", ondelete="CASCADE"))
+    snapshot_id: Mapped[int] = mapped_column(ForeignKey("supplier_snapshots.id", ondelete="CASCADE"), index=True)
+    sku: Mapped[str] = mapped_column(String(255))
+    quantity: Mapped[int | None] = mapped_column(Integer)
+    restock_date: Mapped[date | None] = mapped_column(Date)
+    previous_quantity: Mapped[int | None] = mapped_column(Integer)
+    previous_restock_date: Mapped[date | None] = mapped_column(Date)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PurchaseOrder(Base):
+    __tablename__ = "purchase_orders"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    """draft | placed | received | cancelled"""
+    idempotency_key: Mapped[str] = mapped_column(String(100), unique=True)
+    expected_date: Mapped[date | None] = mapped_column(Date)
+    supplier_reference: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    placed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PurchaseOrderLine(Base):
+    __tablename__ = "purchase_order_lines"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    purchase_order_id: Mapped[int] = mapped_column(ForeignKey("purchase_orders.id", ondelete="CASCADE"), index=True)
+    sku: Mapped[str] = mapped_column(String(255))
+    quantity: Mapped[int] = mapped_column(Integer)
+
+
+class StoreSku(Base):
+    """The store's catalogue as the connector last read it: where a SKU lives and its stock."""
+
+    __tablename__ = "store_skus"
+    __table_args__ = (UniqueConstraint("shop_id", "sku"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    sku: Mapped[str] = mapped_column(String(255))
+    product_id: Mapped[str | None] = mapped_column(String(64))
+    variant_id: Mapped[str | None] = mapped_column(String(64))
+    """Shopify variant id; WooCommerce variation id (None for a simple product)."""
+    inventory_item_id: Mapped[str | None] = mapped_column(String(64))
+    available: Mapped[int | None] = mapped_column(Integer)
+    backorders_allowed: Mapped[bool] = mapped_column(Boolean, default=False)
+    price: Mapped[float | None] = mapped_column(Numeric(12, 2))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SkuEta(Base):
+    """One SKU's expected in-stock date, and what is on its product page."""
+
+    __tablename__ = "sku_eta"
+    __table_args__ = (UniqueConstraint("shop_id", "sku"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    sku: Mapped[str] = mapped_column(String(255))
+    expected_date: Mapped[date | None] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(40), default="none")
+    """store_stock | supplier_stock | supplier_restock | lead_time | purchase_order | none"""
+    supplier_id: Mapped[int | None] = mapped_column(ForeignKey("suppliers.id", ondelete="SET NULL"))
+    page_date: Mapped[date | None] = mapped_column(Date)
+    """The date the product page should show: the expected date while the store has no stock of its own
+    and a supplier or purchase order gives one; None otherwise (nothing shown, backorders may be switched off)."""
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    published_date: Mapped[date | None] = mapped_column(Date)
+    """The date now on the product page (None: nothing published)."""
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    publish_error: Mapped[str | None] = mapped_column(Text)
+
+
+class ShopSetting(Base):
+    """A merchant's per-shop setting (JSON value) overriding the deployment default."""
+
+    __tablename__ = "shop_settings"
+    __table_args__ = (UniqueConstraint("shop_id", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(100))
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -1,0 +1,117 @@
+"""Put each SKU's date on its product page: only changed dates are written, removed dates are
+deleted, and (per shop, optional) backorders are switched on where a supplier date exists and
+off where none does.
+
+Each batch is recorded as published as soon as the store accepts it, so a crash or a rerun
+writes only what is still missing. A batch the store refuses is recorded on its SKUs
+(``publish_error``) and the rest continue; a transient failure stops the run and is raised so
+the job is retried.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import bindparam, select, update
+
+from connector import shop_settings
+from connector.db.uow import UnitOfWork
+from connector.domain.clock import utcnow
+from connector.domain.errors import PermanentError
+from connector.domain.supply import BackorderSwitch, PageDate
+from connector.ports import StoreCatalog
+from connector.supply.models import SkuEta, StoreSku, SupplierStock
+from connector.supply.repository import supply
+
+log = logging.getLogger(__name__)
+
+shop_settings.register("publish.dates", True, "write each SKU's expected in-stock date on its product page: "
+                       "true or false", lambda v: isinstance(v, bool))
+shop_settings.register("publish.toggle_backorders", False, "for SKUs a supplier lists, switch the backorder "
+                       "setting on when a supplier date exists and off when none does: true or false",
+                       lambda v: isinstance(v, bool))
+
+
+@dataclass
+class PublishReport:
+    shop_id: int
+    written: int = 0
+    removed: int = 0
+    failed: int = 0
+    switched: int = 0
+    batches: int = 0
+
+
+def _pending(uow: UnitOfWork, shop_id: int) -> tuple[list[PageDate], list[tuple[str, str, str | None, bool,
+                                                                                   date | None, str]]]:
+    with uow:
+        session = uow.session
+        assert session is not None
+        supplied = (select(SupplierStock.id).where(SupplierStock.shop_id == SkuEta.shop_id,
+                                                   SupplierStock.sku == SkuEta.sku).exists())
+        rows = session.execute(
+            select(SkuEta.sku, SkuEta.page_date, SkuEta.published_date, SkuEta.source, StoreSku.product_id,
+                   StoreSku.variant_id, StoreSku.backorders_allowed, supplied)
+            .join(StoreSku, (StoreSku.shop_id == SkuEta.shop_id) & (StoreSku.sku == SkuEta.sku))
+            .where(SkuEta.shop_id == shop_id).order_by(StoreSku.product_id, SkuEta.sku)).all()
+    dates = [PageDate(sku, product_id or "", variant_id, page)
+             for sku, page, published, _, product_id, variant_id, _, _ in rows if page != published and product_id]
+    # Backorder switching only touches SKUs some supplier lists: a SKU no supplier knows is the merchant's.
+    state = [(sku, product_id or "", variant_id, allowed, page, source)
+             for sku, page, _, source, product_id, variant_id, allowed, known in rows if product_id and known]
+    return dates, state
+
+
+def publish_dates(uow: UnitOfWork, catalog: StoreCatalog, shop_id: int) -> PublishReport:
+    settings = shop_settings.all_settings(uow, shop_id)
+    report = PublishReport(shop_id)
+    dates, state = _pending(uow, shop_id)
+    if settings["publish.dates"]:
+        size = catalog.date_batch_size
+        for start in range(0, len(dates), size):
+            batch = dates[start:start + size]
+            report.batches += 1
+            try:
+                catalog.write_dates(batch)
+            except PermanentError as exc:
+                report.failed += len(batch)
+                _record_error(uow, shop_id, [d.sku for d in batch], str(exc))
+                log.error("product page dates refused", extra={"shop_id": shop_id, "skus": len(batch),
+                                                                "error": str(exc)[:500]})
+                continue
+            with uow:
+                supply(uow).mark_published(shop_id, {d.sku: d.day for d in batch}, utcnow())
+                uow.commit()
+            report.written += sum(1 for d in batch if d.day is not None)
+            report.removed += sum(1 for d in batch if d.day is None)
+    if settings["publish.toggle_backorders"]:
+        switches = [BackorderSwitch(sku, product_id, variant_id, page is not None)
+                    for sku, product_id, variant_id, allowed, page, source in state
+                    if source != "store_stock" and (page is not None) != allowed]
+        for start in range(0, len(switches), 100):
+            chunk = switches[start:start + 100]
+            catalog.switch_backorders(chunk)
+            with uow:
+                assert uow.session is not None
+                uow.session.connection().execute(
+                    update(StoreSku).where(StoreSku.shop_id == shop_id, StoreSku.sku == bindparam("b_sku"))
+                    .values(backorders_allowed=bindparam("b_allowed")),
+                    [{"b_sku": s.sku, "b_allowed": s.allowed} for s in chunk])
+                uow.commit()
+            report.switched += len(chunk)
+    if report.batches or report.switched:
+        log.info("product pages updated", extra={"shop_id": shop_id, "written": report.written,
+                                                 "removed": report.removed, "failed": report.failed,
+                                                 "switched": report.switched})
+    return report
+
+
+def _record_error(uow: UnitOfWork, shop_id: int, skus: list[str], message: str) -> None:
+    with uow:
+        assert uow.session is not None
+        uow.session.connection().execute(
+            update(SkuEta).where(SkuEta.shop_id == shop_id, SkuEta.sku == bindparam("b_sku"))
+            .values(publish_error=message[:2000]), [{"b_sku": sku} for sku in skus])
+        uow.commit()

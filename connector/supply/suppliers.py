@@ -1,0 +1,389 @@
+"""Suppliers: add and list them, and poll one (stream, diff against what we know, store, snapshot).
+
+A poll is one transaction: rows are compared with the stored stock in chunks (one bulk read and
+bulk writes per chunk), so memory does not grow with the feed and a feed that breaks off half
+way, or has too many bad rows, changes nothing. SKUs missing from a feed keep their last known
+data: a truncated or empty feed never wipes known stock. Only the SKUs the shop sells are stored
+(its catalogue mirror and open backorders; every SKU until the catalogue has been read): a
+supplier's feed lists its whole range, and the other lines are counted, not parsed. A SKU that
+joins the catalogue is picked up by the next poll, whose fingerprints only cover stored rows.
+A failed poll leaves the last good data in force, is recorded on the supplier (``last_error``,
+``consecutive_failures``) and on its snapshot, logged at ERROR and passed to every hook in
+``FAILURE_HOOKS`` (where merchant alerts by email or Slack plug in).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping, Set
+from dataclasses import dataclass
+from datetime import datetime
+from operator import methodcaller
+from typing import Any, cast
+
+from connector.crypto import CredentialBox
+from connector.db.uow import UnitOfWork
+from connector.domain.clock import utcnow
+from connector.domain.errors import ConfigError, ConnectorError, InvalidPayload, SupplierFeedInvalid
+from connector.domain.host_key import HostKeyTrust
+from connector.domain.supply import SupplierRow, Validators
+from connector.ports import SupplierClient
+from connector.supply import host_keys as supplier_host_keys
+from connector.supply.ingest import ChunkWriter, as_lines
+from connector.supply.models import Supplier, SupplierSnapshot
+from connector.supply.repository import LineHashes, supply
+
+log = logging.getLogger(__name__)
+
+MAX_BAD_RATIO = 0.5
+"""A feed with more bad rows than this share (and more than MIN_BAD_TO_REFUSE) is refused whole."""
+MIN_BAD_TO_REFUSE = 10
+ANALYZE_AFTER_ROWS = 50_000
+"""A poll that changed this many rows refreshes the planner's statistics (PostgreSQL)."""
+ClientFactory = Callable[[str, Mapping[str, Any], Mapping[str, Any] | None, str], SupplierClient]
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class SupplierFailure:
+    shop_id: int
+    supplier_id: int
+    supplier_name: str
+    error: str
+    consecutive_failures: int
+
+
+FAILURE_HOOKS: list[Callable[[SupplierFailure], None]] = []
+"""Called after a failed poll is recorded (e.g. the notify feature's merchant alert). A hook that
+raises is logged and ignored."""
+
+
+@dataclass(frozen=True)
+class PollReport:
+    supplier_id: int
+    shop_id: int
+    snapshot_id: int
+    status: str
+    """ok | unchanged | failed"""
+    rows_total: int = 0
+    rows_bad: int = 0
+    rows_changed: int = 0
+    error: str | None = None
+    rows_not_sold: int = 0
+    """Rows of SKUs the shop does not sell: counted in rows_total, not stored."""
+    catalogue_read: bool = True
+    """False: the shop's catalogue had not been read yet, so every SKU was stored."""
+    error_type: str | None = None
+    """The failure's error class (``HostKeyChanged``, ``SupplierUnavailable``, ...)."""
+
+
+def default_client_factory(kind: str, settings: Mapping[str, Any], secret: Mapping[str, Any] | None,
+                           name: str) -> SupplierClient:
+    from adapters.suppliers.factory import build_supplier_client
+
+    return build_supplier_client(kind, settings, secret, name=name)
+
+
+# -- adding and listing ---------------------------------------------------------------------------
+
+SPEC_KEYS = {"name", "kind", "settings", "secret", "handling_days", "transit_days", "lead_time_days", "status"}
+
+
+def add_supplier(uow: UnitOfWork, box: CredentialBox, shop_id: int, spec: Mapping[str, Any],
+                 client_factory: ClientFactory = default_client_factory) -> int:
+    """Create or update (by name) a supplier from a spec; secrets are sealed. Returns its id."""
+    unknown = set(spec) - SPEC_KEYS
+    if unknown:
+        raise InvalidPayload(f"unknown supplier field(s) {sorted(unknown)}; known: {sorted(SPEC_KEYS)}")
+    name = str(spec.get("name") or "").strip()
+    if not name:
+        raise InvalidPayload("a supplier needs a name")
+    kind = str(spec.get("kind") or "")
+    settings = dict(spec.get("settings") or {})
+    secret = spec.get("secret")
+    if secret is not None and not isinstance(secret, Mapping):
+        raise InvalidPayload("secret must be an object (token, password, api_key, private_key)")
+    _check_schedule(settings.get("schedule"))
+    client_factory(kind, settings, secret, name)  # validates kind, URL, auth and mapping
+    days = {key: _days(spec, key) for key in ("handling_days", "transit_days", "lead_time_days")}
+    with uow:
+        repo = supply(uow)
+        row = repo.supplier_by_name(shop_id, name)
+        if row is None:
+            row = repo.add(Supplier(shop_id=shop_id, name=name, kind=kind, settings="{}"))
+        supplier_host_keys.forget_on_new_server(row, json.loads(row.settings or "{}").get("source"),
+                                                settings.get("source"))
+        row.kind = kind
+        row.settings = json.dumps(settings)
+        if secret is not None:
+            row.secret = box.seal_json(dict(secret))
+        row.handling_days = days["handling_days"] or 0
+        row.transit_days = days["transit_days"] or 0
+        row.lead_time_days = days["lead_time_days"]
+        row.status = str(spec.get("status", "active"))
+        row.etag = row.last_modified = row.page_state = None  # new settings: read everything once
+        supplier_id = row.id
+        uow.commit()
+    return supplier_id
+
+
+def _days(spec: Mapping[str, Any], key: str) -> int | None:
+    value = spec.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise InvalidPayload(f"{key} must be a whole number of days, at least 0; got {value!r}")
+    return value
+
+
+def _check_schedule(schedule: Any) -> None:
+    if schedule is None:
+        return
+    if not isinstance(schedule, Mapping) or not ({"interval_minutes", "cron"} & set(schedule)):
+        raise ConfigError("settings.schedule", "must be {interval_minutes: N} or {cron: '*/15 * * * *'}")
+    if "interval_minutes" in schedule:
+        minutes = schedule["interval_minutes"]
+        if not isinstance(minutes, int | float) or minutes <= 0:
+            raise ConfigError("settings.schedule.interval_minutes", f"must be positive, got {minutes!r}")
+    if "cron" in schedule:
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(str(schedule["cron"]))
+        except ValueError as exc:
+            raise ConfigError("settings.schedule.cron", str(exc)) from None
+
+
+def list_suppliers(uow: UnitOfWork, shop_id: int | None = None) -> list[dict[str, Any]]:
+    with uow:
+        return [{
+            "id": s.id, "shop_id": s.shop_id, "name": s.name, "kind": s.kind, "status": s.status,
+            "schedule": json.loads(s.settings).get("schedule"),
+            "last_success_at": s.last_success_at.isoformat(timespec="seconds") if s.last_success_at else None,
+            "consecutive_failures": s.consecutive_failures, "last_error": s.last_error,
+            "host_key": str(key) if (key := supplier_host_keys.stored_key(s)) else None,
+        } for s in supply(uow).suppliers(shop_id)]
+
+
+# -- polling --------------------------------------------------------------------------------------
+
+def poll_supplier(uow: UnitOfWork, box: CredentialBox, supplier_id: int, *,
+                  client_factory: ClientFactory = default_client_factory,
+                  progress: Progress | None = None) -> PollReport:
+    """Read one supplier and store what changed; never raises for a supplier's failure."""
+    with uow:
+        repo = supply(uow)
+        supplier = repo.supplier(supplier_id)
+        if supplier is None:
+            raise InvalidPayload(f"no supplier with id {supplier_id}")
+        shop_id, name, kind = supplier.shop_id, supplier.name, supplier.kind
+        settings = json.loads(supplier.settings or "{}")
+        sealed = supplier.secret
+        validators = Validators(supplier.etag, supplier.last_modified)
+        page_state = json.loads(supplier.page_state) if supplier.page_state else {}
+        trust = HostKeyTrust(pinned=supplier_host_keys.stored_key(supplier))
+        snapshot = repo.add(SupplierSnapshot(shop_id=shop_id, supplier_id=supplier_id, status="running"))
+        snapshot_id = snapshot.id
+        supplier.last_polled_at = utcnow()
+        uow.commit()
+    try:
+        secret = box.open_json(sealed) if sealed else None
+        client = client_factory(kind, settings, secret if isinstance(secret, Mapping) else None, name)
+        own = getattr(client, "host_key_trust", None)  # an SFTP feed: the key it must see, and the key it saw
+        if isinstance(own, HostKeyTrust):
+            own.pinned, trust = trust.pinned, own
+        return _ingest(uow, client, shop_id, supplier_id, snapshot_id, validators, page_state, progress)
+    except ConnectorError as exc:
+        return _record_failure(uow, shop_id, supplier_id, name, snapshot_id, exc)
+    finally:  # a first connection's key is trusted even when the poll then failed
+        supplier_host_keys.remember(uow, supplier_id, trust)
+
+
+def _ingest(uow: UnitOfWork, client: SupplierClient, shop_id: int, supplier_id: int, snapshot_id: int,
+            validators: Validators, page_state: Mapping[str, Any], progress: Progress | None) -> PollReport:
+    with uow:
+        repo = supply(uow)
+        by_line = hasattr(client, "fetch_lines")  # a feed: unchanged lines are skipped by fingerprint
+        writer = ChunkWriter(repo, shop_id, supplier_id, snapshot_id, utcnow(),
+                             repo.line_hashes(supplier_id) if by_line else LineHashes(set()))
+        sold = repo.sold_skus(shop_id)
+        sold_key = _sold_key(sold)
+        if page_state.get("sold") != sold_key:  # the shop sells other SKUs now: read everything once
+            validators, page_state = Validators(None, None), {}
+        feed: Any = client
+        opened = (feed.fetch_lines(validators, writer.hashes.known, sold) if by_line
+                  else client.fetch(validators, page_state))
+        with opened as fetched:
+            fetched = cast(Any, fetched)
+            if by_line:
+                scan = fetched.scan
+                total = _write(repo, writer, fetched.lines, scan, progress)
+                total += scan.skipped if scan else 0
+                not_sold = scan.untracked if scan else 0
+            else:
+                rows = _SoldRows(fetched.rows, sold)
+                total = _write(repo, writer, as_lines(rows), None, progress)
+                not_sold = rows.skipped
+            bad = fetched.bad
+            seen = total + not_sold + bad.count
+            read = total + bad.count  # the rows parsed or skipped as unchanged: what the bad share is of
+            if bad.count > MIN_BAD_TO_REFUSE and bad.count > MAX_BAD_RATIO * read:
+                first = "; ".join(f"line {b.line}: {b.reason}" for b in bad.kept[:5])
+                raise SupplierFeedInvalid(f"{bad.count} of {read} rows are bad, feed refused ({first})")
+            status = "unchanged" if fetched.unchanged else "ok"
+            new_validators, new_state = fetched.validators, getattr(fetched, "page_state", None)
+        pruned = repo.prune_unsold(shop_id, supplier_id, len(sold)) if sold is not None else 0
+        if pruned or not by_line:  # deleted rows' lines must be read again; an API's rows have no lines
+            repo.forget_line_hashes(supplier_id)  # the next feed poll rebuilds them from the stored rows
+        elif writer.hashes_changed:
+            repo.save_line_hashes(shop_id, supplier_id, writer.hashes)
+        changed = writer.changed
+        supplier = repo.supplier(supplier_id)
+        assert supplier is not None
+        now = utcnow()
+        supplier.etag, supplier.last_modified = new_validators.etag, new_validators.last_modified
+        supplier.page_state = json.dumps({**(new_state or page_state), "sold": sold_key})
+        supplier.last_success_at = now
+        supplier.consecutive_failures = 0
+        supplier.last_error = None
+        snapshot = repo.snapshot(snapshot_id)
+        assert snapshot is not None
+        snapshot.status, snapshot.finished_at = status, now
+        snapshot.rows_total, snapshot.rows_bad, snapshot.rows_changed = seen, bad.count, changed
+        snapshot.bad_rows = json.dumps([{"line": b.line, "reason": b.reason} for b in bad.kept]) if bad.kept else None
+        uow.commit()
+    if changed >= ANALYZE_AFTER_ROWS:
+        with uow:
+            supply(uow).refresh_statistics()
+            uow.commit()
+    if pruned:
+        log.info("supplier stock of SKUs the shop does not sell deleted", extra={
+            "supplier_id": supplier_id, "shop_id": shop_id, "rows": pruned})
+    if bad.count:
+        log.warning("supplier feed had bad rows (skipped)", extra={
+            "supplier_id": supplier_id, "shop_id": shop_id, "rows_bad": bad.count,
+            "first_bad": [f"line {b.line}: {b.reason}" for b in bad.kept[:3]]})
+    log.info("supplier polled", extra={"supplier_id": supplier_id, "shop_id": shop_id, "status": status,
+                                       "rows": seen, "changed": changed, "rows_not_sold": not_sold})
+    return PollReport(supplier_id, shop_id, snapshot_id, status, seen, bad.count, changed, rows_not_sold=not_sold,
+                      catalogue_read=sold is not None)
+
+
+def _sold_key(sold: Set[str] | None) -> str:
+    """What the shop sold when its supplier was last read (a SKU it starts selling may sit on an
+    unchanged feed line or API page: a changed key makes the next poll skip the conditional request)."""
+    if sold is None:
+        return "all"
+    return f"{len(sold)}:{sum(map(zlib.crc32, map(methodcaller('encode', 'utf-8', 'surrogatepass'), sold)))}"
+
+
+class _SoldRows:
+    """A supplier's rows, those of SKUs the shop does not sell counted (``skipped``) and left out."""
+
+    def __init__(self, rows: Iterable[SupplierRow], sold: Set[str] | None) -> None:
+        self.rows, self.sold, self.skipped = rows, sold, 0
+
+    def __iter__(self) -> Iterator[SupplierRow]:
+        sold = self.sold
+        for row in self.rows:
+            if sold is None or row.sku in sold:
+                yield row
+            else:
+                self.skipped += 1
+
+
+def _write(repo: Any, writer: ChunkWriter, lines: Iterator[tuple[Any, ...] | None], scan: Any,
+           progress: Progress | None) -> int:
+    """Write the rows chunk by chunk (None asks for the chunk in hand to be written); returns the count.
+    ``scan`` (a feed's) has the lines it skipped since the last chunk (``hits``) and wants to know
+    when a chunk is stored (``applied``)."""
+    total = written_total = 0
+    analyze_at = ANALYZE_AFTER_ROWS
+    chunk: list[tuple[Any, ...]] = []
+    size = repo.chunk_rows
+
+    def flush() -> None:
+        nonlocal written_total, analyze_at
+        written = writer.apply(chunk, scan.hits) if scan is not None else writer.apply(chunk)
+        chunk.clear()
+        if scan is not None:
+            scan.applied()
+        written_total += written
+        if written_total >= analyze_at:  # a first load grows the table under the planner's feet
+            repo.refresh_statistics()
+            analyze_at = 2 * written_total  # at 50k, 100k, 200k...: each ANALYZE costs more as it grows
+        if progress is not None:
+            progress(total)
+
+    append = chunk.append
+    for line in lines:
+        if line is None:
+            if chunk:
+                flush()
+            elif scan is not None:
+                scan.applied()
+            continue
+        append(line)
+        total += 1
+        if len(chunk) >= size:
+            flush()
+    if chunk:
+        flush()
+    return total
+
+
+def _record_failure(uow: UnitOfWork, shop_id: int, supplier_id: int, name: str, snapshot_id: int,
+                    exc: ConnectorError) -> PollReport:
+    message = f"{type(exc).__name__}: {exc}"[:2000]
+    with uow:
+        repo = supply(uow)
+        supplier = repo.supplier(supplier_id)
+        snapshot = repo.snapshot(snapshot_id)
+        failures = 1
+        if supplier is not None:
+            supplier.consecutive_failures = (supplier.consecutive_failures or 0) + 1
+            supplier.last_error = message
+            failures = supplier.consecutive_failures
+        if snapshot is not None:
+            snapshot.status, snapshot.finished_at, snapshot.error = "failed", utcnow(), message
+        uow.commit()
+    log.error("supplier poll failed; its last good data stays in force", extra={
+        "supplier_id": supplier_id, "supplier": name, "shop_id": shop_id, "error": message,
+        "category": exc.category, "consecutive_failures": failures})
+    _alert(SupplierFailure(shop_id, supplier_id, name, message, failures))
+    return PollReport(supplier_id, shop_id, snapshot_id, "failed", error=message, error_type=type(exc).__name__)
+
+
+def _alert(failure: SupplierFailure) -> None:
+    for hook in list(FAILURE_HOOKS):
+        try:
+            hook(failure)
+        except Exception:  # a broken alert channel must not turn a recorded failure into a crash
+            log.exception("supplier failure hook failed", extra={"supplier_id": failure.supplier_id})
+
+
+def supplier_schedules(uow: UnitOfWork) -> list[tuple[int, int, Mapping[str, Any]]]:
+    """(supplier id, shop id, schedule) of every active supplier that has a schedule."""
+    with uow:
+        found = []
+        for s in supply(uow).suppliers(active_only=True):
+            schedule = json.loads(s.settings or "{}").get("schedule")
+            if schedule:
+                found.append((s.id, s.shop_id, schedule))
+        return found
+
+
+def last_snapshots(uow: UnitOfWork, supplier_id: int, limit: int = 10) -> list[dict[str, Any]]:
+    with uow:
+        return [_snapshot_dict(s) for s in supply(uow).snapshots(supplier_id, limit)]
+
+
+def _snapshot_dict(s: SupplierSnapshot) -> dict[str, Any]:
+    def when(value: datetime | None) -> str | None:
+        return value.isoformat(timespec="seconds") if value else None
+
+    return {"id": s.id, "status": s.status, "started_at": when(s.started_at), "finished_at": when(s.finished_at),
+            "rows_total": s.rows_total, "rows_bad": s.rows_bad, "rows_changed": s.rows_changed,
+            "bad_rows": json.loads(s.bad_rows) if s.bad_rows else [], "error": s.error}

@@ -1,0 +1,40 @@
+"""Root fields that feature modules add to the simulated Admin API.
+
+Each extension is ``fn(api: AdminGraphQL, shop: Shop) -> {rootFieldName: resolver}``; resolvers
+follow graphql-core's default resolver (dict keys, callables taking ``info, **args``). A feature
+adds its module (shopify_sim/ext_<feature>.py) and one entry below; its types go into
+subset.graphql as well, with the same names and types as Shopify's real schema.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sandbox.shopify_sim import ext_install
+
+EXTENSIONS: list[Callable[[Any, Any], dict[str, Any]]] = [ext_install.extension]
+
+from sandbox.shopify_sim import ext_catalog  # noqa: E402  (supply: product-page dates)
+
+EXTENSIONS.append(ext_catalog.extension)
+
+from sandbox.shopify_sim import ext_orders_admin  # noqa: E402  (notify: cancel, edit, discounts)
+
+EXTENSIONS.append(ext_orders_admin.extension)
+
+from sandbox.shopify_sim import ext_order_cancel  # noqa: E402  (notify: orderCancel as a job, job(id:))
+
+EXTENSIONS.append(ext_order_cancel.extension)
+
+from sandbox.shopify_sim import ext_fulfillment  # noqa: E402  (drop-ship: fulfillment orders, holds)
+
+EXTENSIONS.append(ext_fulfillment.extension)
+
+ORDER_FIELDS: list[Callable[[Any, Any], dict[str, Any]]] = []
+"""``fn(api, order) -> {fieldName: value or resolver}`` merged into every simulated Order."""
+
+from sandbox.shopify_sim import ext_refunds  # noqa: E402  (notify: refunds, payments)
+
+EXTENSIONS.append(ext_refunds.extension)
+ORDER_FIELDS.append(ext_refunds.order_fields)
