@@ -21,9 +21,9 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 
 from connector.crypto import FERNET_PREFIX, CredentialBox
+from connector.db.models import ShopSetting
 from connector.db.uow import UnitOfWork
 from connector.domain.errors import ConfigError, CredentialsError, InvalidPayload
-from connector.supply.models import ShopSetting
 
 MASK = "•••"
 

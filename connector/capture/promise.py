@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 
-from connector.db.models import Backorder, Order, OrderLine
+from connector.db.models import Backorder, Order, OrderLine, ShopSetting
 from connector.db.uow import UnitOfWork
 from connector.domain.clock import utcnow
 from connector.domain.errors import ConnectorError
@@ -38,7 +38,6 @@ from connector.domain.promise import DEFAULT_DATE_FORMATS, StatedDate, Unreadabl
 from connector.notify.models import NotifyState
 from connector.ports import DeliveryPromises, StorePlatform
 from connector.shop_settings import SETTINGS, register
-from connector.supply.models import ShopSetting
 
 log = logging.getLogger(__name__)
 

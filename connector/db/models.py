@@ -192,3 +192,16 @@ class Backorder(Base):
     dates_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     line: Mapped[OrderLine] = relationship(back_populates="backorder")
+
+
+class ShopSetting(Base):
+    """A merchant's per-shop setting (JSON value) overriding the deployment default."""
+
+    __tablename__ = "shop_settings"
+    __table_args__ = (UniqueConstraint("shop_id", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(100))
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

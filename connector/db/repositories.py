@@ -12,9 +12,18 @@ from connector.db.models import Backorder, Order, OrderLine, Shop, WebhookEvent
 from connector.domain.clock import utcnow
 
 
-class ShopRepository:
+class Repository:
+    """Base of every repository: the queries of one feature over the unit of work's open session.
+
+    A feature keeps its repository in ``connector/<feature>/repository.py`` and reaches it with
+    ``uow.repo(ThatRepository)``; services call its methods and never touch the session.
+    """
+
     def __init__(self, session: Session) -> None:
         self.session = session
+
+
+class ShopRepository(Repository):
 
     def add(self, shop: Shop) -> Shop:
         self.session.add(shop)
@@ -38,9 +47,7 @@ class ShopRepository:
         return self.session.scalars(query).all()
 
 
-class EventRepository:
-    def __init__(self, session: Session) -> None:
-        self.session = session
+class EventRepository(Repository):
 
     def add(self, event: WebhookEvent) -> WebhookEvent:
         self.session.add(event)
@@ -90,9 +97,7 @@ class EventRepository:
         return {status: count for status, count in rows}
 
 
-class OrderRepository:
-    def __init__(self, session: Session) -> None:
-        self.session = session
+class OrderRepository(Repository):
 
     def add(self, order: Order) -> Order:
         self.session.add(order)
@@ -124,9 +129,7 @@ class OrderRepository:
         ).all()
 
 
-class BackorderRepository:
-    def __init__(self, session: Session) -> None:
-        self.session = session
+class BackorderRepository(Repository):
 
     def add(self, backorder: Backorder) -> Backorder:
         self.session.add(backorder)

@@ -11,15 +11,23 @@ import threading
 import weakref
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from connector.db.repositories import BackorderRepository, EventRepository, OrderRepository, ShopRepository
+from connector.db.repositories import (
+    BackorderRepository,
+    EventRepository,
+    OrderRepository,
+    Repository,
+    ShopRepository,
+)
 from connector.domain.errors import StorageUnavailable
+
+R = TypeVar("R", bound=Repository)
 
 ADVISORY_NAMESPACE = 0x42_4F  # "BO": keeps our advisory lock keys apart from other users'
 
@@ -91,6 +99,16 @@ class UnitOfWork:
         self._factory = session_factory(engine)
         self._locks = locks or ShopLocks()
         self.session: Session | None = None
+        self._repositories: dict[type[Repository], Repository] = {}
+
+    def repo(self, kind: type[R]) -> R:
+        """The open transaction's repository of ``kind`` (one per unit of work, made on first use)."""
+        if self.session is None:
+            raise RuntimeError("repository asked for outside `with uow:`")
+        found = self._repositories.get(kind)
+        if found is None:
+            found = self._repositories[kind] = kind(self.session)
+        return cast(R, found)
 
     def __enter__(self) -> UnitOfWork:
         if self.session is not None:
@@ -106,6 +124,7 @@ class UnitOfWork:
     def __exit__(self, *exc_info: Any) -> None:
         session = self.session
         self.session = None
+        self._repositories.clear()
         if session is not None:
             try:
                 session.rollback()

@@ -205,16 +205,3 @@ class SkuEta(Base):
     """The date now on the product page (None: nothing published)."""
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     publish_error: Mapped[str | None] = mapped_column(Text)
-
-
-class ShopSetting(Base):
-    """A merchant's per-shop setting (JSON value) overriding the deployment default."""
-
-    __tablename__ = "shop_settings"
-    __table_args__ = (UniqueConstraint("shop_id", "key"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
-    key: Mapped[str] = mapped_column(String(100))
-    value: Mapped[str] = mapped_column(Text)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
