@@ -13,12 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select, update
 from sqlalchemy.exc import DataError
 
 from connector.capture.capture import capture_order
 from connector.capture.marks import write_marks
-from connector.db.models import Shop, WebhookEvent
 from connector.db.uow import UnitOfWork
 from connector.domain.clock import utcnow
 from connector.domain.errors import ConnectorError, InvalidPayload, TransientError
@@ -58,13 +56,8 @@ def process_event(uow: UnitOfWork, platform_for: Callable[[int], StorePlatform],
         if not uow.events.claim(event_id, utcnow() - lease):
             return EventOutcome("skipped", detail="already finished or being processed")
         # what processing needs, read in the claiming transaction: one query, columns not entities
-        row = uow.session.execute(  # type: ignore[union-attr]
-            select(Shop.id, Shop.platform, Shop.status, WebhookEvent.topic, WebhookEvent.body,
-                   WebhookEvent.attempts)
-            .join(Shop, Shop.id == WebhookEvent.shop_id).where(WebhookEvent.id == event_id)
-        ).one()
+        shop_id, platform_name, shop_status, topic, body, attempts = uow.events.work_item(event_id)
         uow.commit()
-        shop_id, platform_name, shop_status, topic, body, attempts = row
         shop_active = shop_status == "active"
 
     context = {"event_id": event_id, "shop_id": shop_id, "topic": topic, "attempt": attempts}
@@ -129,9 +122,7 @@ def _finish(uow: UnitOfWork, event_id: int, status: str, error: str | None,
 def _set(uow: UnitOfWork, event_id: int, **values: object) -> None:
     """Record an outcome with one UPDATE (reading the row first would fetch its body again)."""
     with uow:
-        uow.session.execute(  # type: ignore[union-attr]
-            update(WebhookEvent).where(WebhookEvent.id == event_id).values(**values)
-            .execution_options(synchronize_session=False))
+        uow.events.record(event_id, **values)
         uow.commit()
 
 

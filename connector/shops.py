@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from sqlalchemy.exc import IntegrityError
-
 from connector.crypto import CredentialBox
 from connector.db.models import Shop
 from connector.db.uow import UnitOfWork
@@ -63,12 +61,9 @@ def add_shop(uow: UnitOfWork, box: CredentialBox, platform: Platform, domain: st
     with uow:
         if uow.shops.by_domain(platform.value, domain) is not None:
             raise DuplicateShop(f"{platform.value} shop {domain} is already installed")
-        try:
-            shop = uow.shops.add(Shop(platform=platform.value, domain=domain, api_base=normalise_api_base(api_base),
-                                      credentials=box.seal(credentials), status="active"))
-            uow.commit()
-        except IntegrityError:
-            raise DuplicateShop(f"{platform.value} shop {domain} is already installed") from None
+        shop = uow.shops.add_new(Shop(platform=platform.value, domain=domain, api_base=normalise_api_base(api_base),
+                                          credentials=box.seal(credentials), status="active"))
+        uow.commit()
         return _info(shop)
 
 

@@ -21,10 +21,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
-
 from connector.capture import promise
+from connector.capture.repository import CaptureRepository
 from connector.db.models import Backorder, Order, OrderLine
 from connector.db.uow import UnitOfWork
 from connector.domain.allocation import Claim, assign_shortage
@@ -112,7 +110,7 @@ def _upsert(uow: UnitOfWork, shop_id: int, snapshot: OrderSnapshot, order: Order
                       ordered_at=snapshot.created_at, platform_updated_at=snapshot.updated_at,
                       status="open", needs_mark=False, customer_email=snapshot.customer_email,
                       financial_status=snapshot.financial_status, lines=[])
-        uow.session.add(order)  # type: ignore[union-attr]
+        uow.orders.stage(order)
         outcome = "created"
     order.name = snapshot.name
     order.customer_email = snapshot.customer_email
@@ -146,7 +144,7 @@ def _upsert(uow: UnitOfWork, shop_id: int, snapshot: OrderSnapshot, order: Order
         if line_id not in seen:  # removed by an order edit: keep the row for history, take nothing
             line.quantity = 0
             line.backordered_meta = None
-    uow.session.flush()  # type: ignore[union-attr]
+    uow.orders.flush()
     return order, outcome
 
 
@@ -181,16 +179,7 @@ class _OpenLine:
 def _open_lines(uow: UnitOfWork, shop_id: int, keys: list[str]) -> list[_OpenLine]:
     """Lines of open orders on these stock positions, with their backorder (same set as
     ``OrderRepository.open_lines_for``), as columns in one query."""
-    if not keys:
-        return []
-    rows = uow.session.execute(  # type: ignore[union-attr]
-        select(OrderLine.id, OrderLine.stock_key, Order.platform_order_id, OrderLine.platform_line_id,
-               Order.ordered_at, OrderLine.quantity, OrderLine.backordered_meta, Backorder.status,
-               Backorder.quantity_backordered)
-        .join(Order, Order.id == OrderLine.order_id)
-        .outerjoin(Backorder, Backorder.order_line_id == OrderLine.id)
-        .where(OrderLine.shop_id == shop_id, OrderLine.stock_key.in_(keys), Order.status == "open"))
-    return [_OpenLine(*row) for row in rows]
+    return [_OpenLine(*row) for row in uow.repo(CaptureRepository).open_line_columns(shop_id, keys)]
 
 
 def _reevaluate(uow: UnitOfWork, shop_id: int, keys: list[str], levels: dict[str, StockLevel],
@@ -234,9 +223,7 @@ def _reevaluate(uow: UnitOfWork, shop_id: int, keys: list[str], levels: dict[str
     entities = [line for line in order.lines if line.id in targets]
     others = sorted(set(targets) - {line.id for line in entities})
     if others:
-        entities += uow.session.scalars(  # type: ignore[union-attr]
-            select(OrderLine).where(OrderLine.id.in_(others))
-            .options(selectinload(OrderLine.backorder), selectinload(OrderLine.order))).all()
+        entities += uow.orders.lines(others)
     for entity in sorted(entities, key=lambda e: e.id):
         if _apply(uow, shop_id, entity, targets[entity.id]):
             entity.order.needs_mark = True

@@ -19,9 +19,7 @@ import json
 import logging
 from dataclasses import dataclass, field
 
-from sqlalchemy import update
-
-from connector.db.models import Order
+from connector.db.models import OrderLine
 from connector.db.uow import UnitOfWork
 from connector.domain.clock import utcnow
 from connector.domain.errors import PermanentError, PlatformError
@@ -95,9 +93,7 @@ def write_marks(uow: UnitOfWork, platform: StorePlatform, shop_id: int) -> MarkR
 
 def _record(uow: UnitOfWork, shop_id: int, order_id: str, values: dict[str, object]) -> None:
     with uow:  # one UPDATE: reloading the order with its lines and backorders cost three queries
-        uow.session.execute(  # type: ignore[union-attr]
-            update(Order).where(Order.shop_id == shop_id, Order.platform_order_id == order_id)
-            .values(**values).execution_options(synchronize_session=False))
+        uow.orders.set_columns(shop_id, order_id, values)
         uow.commit()
 
 
@@ -108,7 +104,7 @@ def _alert(uow: UnitOfWork, shop_id: int, domain: str, order_id: str, name: str,
     return alert(uow, shop_id, ALERT_KIND, f"store-mark:{shop_id}:{order_id}", message)
 
 
-def _desired(lines: list) -> list[BackorderMark]:  # type: ignore[type-arg]
+def _desired(lines: list[OrderLine]) -> list[BackorderMark]:
     marks = [
         BackorderMark(line_id=line.platform_line_id, sku=line.sku,
                       quantity=line.backorder.quantity_backordered)

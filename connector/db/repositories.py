@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Select, delete, or_, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from connector.db.models import Backorder, Order, OrderLine, Shop, WebhookEvent
+from connector.db.models import Backorder, Order, OrderLine, Shop, ShopSetting, WebhookEvent
 from connector.domain.clock import utcnow
+from connector.domain.errors import DuplicateShop
+
+BATCH_ROWS = 1000
+"""Rows per DELETE statement of ``delete_in_batches``."""
+MAX_BATCHES = 50
+"""Statements per table per run of ``delete_in_batches``; a larger backlog is left to a follow-up run."""
 
 
 class Repository:
@@ -29,6 +38,13 @@ class ShopRepository(Repository):
         self.session.add(shop)
         self.session.flush()
         return shop
+
+    def add_new(self, shop: Shop) -> Shop:
+        """Add a shop no other row has taken (platform and domain): DuplicateShop otherwise."""
+        try:
+            return self.add(shop)
+        except IntegrityError:
+            raise DuplicateShop(f"{shop.platform} shop {shop.domain} is already installed") from None
 
     def get(self, shop_id: int) -> Shop | None:
         return self.session.get(Shop, shop_id)
@@ -60,6 +76,31 @@ class EventRepository(Repository):
 
     def get(self, event_id: int) -> WebhookEvent | None:
         return self.session.get(WebhookEvent, event_id)
+
+    def work_item(self, event_id: int) -> tuple[int, str, str, str, bytes, int]:
+        """What processing an event needs, as columns in one query: its shop's id, platform and
+        status, and the event's topic, body and attempts."""
+        row = self.session.execute(
+            select(Shop.id, Shop.platform, Shop.status, WebhookEvent.topic, WebhookEvent.body,
+                   WebhookEvent.attempts)
+            .join(Shop, Shop.id == WebhookEvent.shop_id).where(WebhookEvent.id == event_id)
+        ).one()
+        return row[0], row[1], row[2], row[3], row[4], row[5]
+
+    def record(self, event_id: int, **values: object) -> None:
+        """Set columns of one event with one UPDATE (reading the row first would fetch its body again)."""
+        self.session.execute(
+            update(WebhookEvent).where(WebhookEvent.id == event_id).values(**values)
+            .execution_options(synchronize_session=False))
+
+    def of_shop(self, shop_id: int) -> Sequence[WebhookEvent]:
+        return self.session.scalars(select(WebhookEvent).where(WebhookEvent.shop_id == shop_id)).all()
+
+    def ignore_unfinished(self, shop_id: int, reason: str) -> None:
+        """Events of the shop still waiting (pending or retry) will not be processed: ignored."""
+        self.session.execute(update(WebhookEvent).where(WebhookEvent.shop_id == shop_id,
+                                                        WebhookEvent.status.in_(("pending", "retry")))
+                             .values(status="ignored", last_error=reason))
 
     def claim(self, event_id: int, lease_expired_before: datetime) -> bool:
         """Atomically take an event for processing; False if another worker has it or it is finished."""
@@ -104,6 +145,14 @@ class OrderRepository(Repository):
         self.session.flush()
         return order
 
+    def stage(self, order: Order) -> Order:
+        """Add an order without writing it yet (complete it first: one INSERT at the next flush)."""
+        self.session.add(order)
+        return order
+
+    def flush(self) -> None:
+        self.session.flush()
+
     def get(self, shop_id: int, platform_order_id: str) -> Order | None:
         return self.session.scalar(
             select(Order).where(Order.shop_id == shop_id, Order.platform_order_id == platform_order_id)
@@ -120,6 +169,18 @@ class OrderRepository(Repository):
                    Order.status == "open")
             .options(selectinload(OrderLine.backorder), selectinload(OrderLine.order))
         ).all()
+
+    def lines(self, line_ids: Collection[int]) -> Sequence[OrderLine]:
+        """Order lines by id, with their backorder and order."""
+        return self.session.scalars(
+            select(OrderLine).where(OrderLine.id.in_(line_ids))
+            .options(selectinload(OrderLine.backorder), selectinload(OrderLine.order))).all()
+
+    def set_columns(self, shop_id: int, platform_order_id: str, values: dict[str, object]) -> None:
+        """Set columns of one order with one UPDATE (no reload of its lines and backorders)."""
+        self.session.execute(
+            update(Order).where(Order.shop_id == shop_id, Order.platform_order_id == platform_order_id)
+            .values(**values).execution_options(synchronize_session=False))
 
     def needing_mark(self, shop_id: int, limit: int = 200) -> Sequence[Order]:
         return self.session.scalars(
@@ -144,3 +205,49 @@ class BackorderRepository(Repository):
         if statuses:
             query = query.where(Backorder.status.in_(list(statuses)))
         return self.session.scalars(query).all()
+
+
+class ShopSettingRepository(Repository):
+    """Per-shop settings as stored: each value a JSON text (or a sealed secret)."""
+
+    def get(self, shop_id: int, key: str) -> ShopSetting | None:
+        return self.session.scalar(select(ShopSetting).where(ShopSetting.shop_id == shop_id,
+                                                             ShopSetting.key == key))
+
+    def stored(self, shop_id: int, keys: Collection[str] | None = None) -> dict[str, str]:
+        """The shop's stored values by key (of ``keys`` only, when given), in one query."""
+        query = select(ShopSetting).where(ShopSetting.shop_id == shop_id)
+        if keys is not None:
+            query = query.where(ShopSetting.key.in_(keys))
+        return {row.key: row.value for row in self.session.scalars(query)}
+
+    def put(self, shop_id: int, key: str, stored: str) -> None:
+        row = self.get(shop_id, key)
+        if row is None:
+            self.session.add(ShopSetting(shop_id=shop_id, key=key, value=stored))
+        else:
+            row.value = stored
+
+    def with_keys(self, keys: Collection[str]) -> Sequence[ShopSetting]:
+        """Every shop's rows of these keys."""
+        return self.session.scalars(select(ShopSetting).where(ShopSetting.key.in_(keys))).all()
+
+
+def delete_in_batches(engine: Engine, model: Any, ids: Select[Any], batch_rows: int = BATCH_ROWS,
+                      max_batches: int = MAX_BATCHES) -> tuple[int, bool]:
+    """Delete the rows of ``model`` whose ids ``ids`` selects (ordered), at most ``batch_rows`` per
+    statement, each in its own short transaction; PostgreSQL skips rows another transaction holds.
+    Returns (rows deleted, more left after ``max_batches`` statements)."""
+    chosen = ids.limit(batch_rows)
+    if engine.dialect.name == "postgresql":
+        chosen = chosen.with_for_update(skip_locked=True)
+    statement = delete(model).where(model.id.in_(chosen.scalar_subquery())) \
+        .execution_options(synchronize_session=False)
+    total = 0
+    for _ in range(max_batches):
+        with engine.begin() as connection:
+            deleted = int(connection.execute(statement).rowcount or 0)
+        total += deleted
+        if deleted < batch_rows:
+            return total, False
+    return total, True

@@ -1,0 +1,42 @@
+"""Capture's own queries: open lines of stock positions as columns, and whether notify pinned an
+order's shipping promise."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from typing import Any
+
+from sqlalchemy import select
+
+from connector.db.models import Backorder, Order, OrderLine
+from connector.db.repositories import Repository
+from connector.notify.models import NotifyState
+
+
+class CaptureRepository(Repository):
+
+    def open_line_columns(self, shop_id: int, keys: Collection[str]) -> Sequence[tuple[Any, ...]]:
+        """Lines of open orders on these stock positions, with their backorder (the set of
+        ``OrderRepository.open_lines_for``), as plain columns in one query: line id, stock key,
+        platform order id, platform line id, ordered at, quantity, backordered meta, backorder status
+        and backordered quantity (the last two None when the line has no backorder)."""
+        if not keys:
+            return []
+        rows = self.session.execute(
+            select(OrderLine.id, OrderLine.stock_key, Order.platform_order_id, OrderLine.platform_line_id,
+                   Order.ordered_at, OrderLine.quantity, OrderLine.backordered_meta, Backorder.status,
+                   Backorder.quantity_backordered)
+            .join(Order, Order.id == OrderLine.order_id)
+            .outerjoin(Backorder, Backorder.order_line_id == OrderLine.id)
+            .where(OrderLine.shop_id == shop_id, OrderLine.stock_key.in_(keys), Order.status == "open"))
+        return [tuple(row) for row in rows]
+
+    def promise_pinned(self, shop_id: int, order_pk: int) -> bool:
+        """Notify took its first decision (a notice sent or a silence recorded) about a backorder of
+        this order."""
+        found = self.session.scalar(
+            select(NotifyState.id).join(Backorder, NotifyState.backorder_id == Backorder.id)
+            .join(OrderLine, Backorder.order_line_id == OrderLine.id)
+            .where(OrderLine.order_id == order_pk, NotifyState.shop_id == shop_id,
+                   NotifyState.initial_decided.is_(True)).limit(1))
+        return found is not None
