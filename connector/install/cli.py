@@ -1,4 +1,4 @@
-"""`connector keys rotate`, `connector shops uninstall S`, `connector shops health S`."""
+"""`connector keys rotate`, `connector shops health S` (`connector shops uninstall S`: connector/privacy/cli.py)."""
 
 from __future__ import annotations
 
@@ -36,20 +36,6 @@ def keys_rotate() -> None:
     click.echo("done: every stored secret now uses the first key; the others can be removed")
 
 
-@click.command("uninstall")
-@click.argument("shop_name")
-@_fail_cleanly
-def shops_uninstall(shop_name: str) -> None:
-    """Mark a shop uninstalled: its jobs stop and its tokens are discarded; its records stay."""
-    from connector.privacy.privacy import uninstall
-    from connector.shops import resolve_shop
-
-    c = _container(auto_upgrade=True)
-    info = resolve_shop(c.uow(), shop_name)
-    uninstall(c, info.id)
-    click.echo(f"{info.domain}: uninstalled")
-
-
 @click.command("health")
 @click.argument("shop_name")
 @_fail_cleanly
@@ -66,4 +52,4 @@ def shops_health(shop_name: str) -> None:
 
 COMMANDS = (keys,)
 
-SHOPS_COMMANDS = (shops_uninstall, shops_health,)
+SHOPS_COMMANDS = (shops_health,)

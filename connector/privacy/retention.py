@@ -11,7 +11,8 @@ Every DELETE names at most ``BATCH_ROWS`` ids chosen by a subquery, each in its 
 transaction, so a large backlog never holds a long lock (SQLite's one writer, PostgreSQL's row
 locks); PostgreSQL skips rows another transaction holds. A run stops after ``MAX_BATCHES`` per table
 and says so (``more``), and the job queues a follow-up. Job runs (job_runs) are pruned by the sweeper
-(adapters/queue/run_sweep.py).
+(adapters/queue/run_sweep.py). The DELETEs themselves are storage: connector/privacy/repository.py
+(the inbox) and connector/install/records.py (install records).
 """
 
 from __future__ import annotations
@@ -19,23 +20,19 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Select, delete, func, or_, select
-from sqlalchemy.engine import Engine
-
-from connector.db.models import WebhookEvent
+from connector.db.repositories import BATCH_ROWS, MAX_BATCHES
 from connector.domain.clock import utcnow
-from connector.install.models import OAuthState, PendingConnect
+from connector.install.records import prune_install_records
+from connector.privacy.repository import FINISHED_EVENT_STATUSES, prune_finished_events
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+__all__ = ["BATCH_ROWS", "FINISHED_EVENT_STATUSES", "MAX_BATCHES", "PruneReport", "RetentionPolicy", "prune"]
 
 log = logging.getLogger(__name__)
-
-FINISHED_EVENT_STATUSES = ("done", "failed", "ignored", "parked")
-"""Inbox states nothing will process again. pending, retry and processing are never pruned."""
-BATCH_ROWS = 1000
-"""Rows per DELETE statement."""
-MAX_BATCHES = 50
-"""Statements per table per run; a larger backlog is left to a follow-up run."""
 
 
 @dataclass(frozen=True)
@@ -68,8 +65,8 @@ def prune(engine: Engine, policy: RetentionPolicy, *, now: datetime | None = Non
     batch_rows, max_batches = batch_rows or BATCH_ROWS, max_batches or MAX_BATCHES
     report = PruneReport()
     if policy.webhook_events_days > 0:
-        deleted, more = _prune_events(engine, now - timedelta(days=policy.webhook_events_days),
-                                      batch_rows, max_batches)
+        deleted, more = prune_finished_events(engine, now - timedelta(days=policy.webhook_events_days),
+                                              batch_rows, max_batches)
         report.deleted["webhook_events"] = deleted
         report.more |= more
     for table, (deleted, more) in prune_install_records(engine, now - policy.install_grace, batch_rows=batch_rows,
@@ -80,49 +77,3 @@ def prune(engine: Engine, policy: RetentionPolicy, *, now: datetime | None = Non
         log.info("retention pruned old rows", extra={"deleted": report.deleted, "more": report.more})
     return report
 
-
-def prune_install_records(engine: Engine, before: datetime, *, batch_rows: int | None = None,
-                          max_batches: int | None = None) -> dict[str, tuple[int, bool]]:
-    """Delete OAuth states and pending connects that expired or were used before ``before``:
-    {table: (rows deleted, more left)}."""
-    batch_rows, max_batches = batch_rows or BATCH_ROWS, max_batches or MAX_BATCHES
-    found: dict[str, tuple[int, bool]] = {}
-    for model in (OAuthState, PendingConnect):
-        condition = or_(model.expires_at < before, model.used_at < before)
-        ids = select(model.id).where(condition).order_by(model.id)
-        found[model.__tablename__] = _delete_in_batches(engine, model, ids, batch_rows, max_batches)
-    return found
-
-
-def _prune_events(engine: Engine, before: datetime, batch_rows: int, max_batches: int) -> tuple[int, bool]:
-    # Ids grow with received_at, and an event is processed after it is received: every prunable event
-    # lies below the first one received since ``before``. Bounding the batches by that id keeps each
-    # one from reading the recent part of the table (there is no index on processed_at).
-    with engine.connect() as connection:
-        boundary = connection.scalar(select(WebhookEvent.id).where(WebhookEvent.received_at >= before)
-                                     .order_by(WebhookEvent.id).limit(1))
-    conditions: list[ColumnElement[bool]] = [
-        WebhookEvent.status.in_(FINISHED_EVENT_STATUSES),
-        func.coalesce(WebhookEvent.processed_at, WebhookEvent.received_at) < before,
-    ]
-    if boundary is not None:
-        conditions.append(WebhookEvent.id < boundary)
-    ids = select(WebhookEvent.id).where(*conditions).order_by(WebhookEvent.id)
-    return _delete_in_batches(engine, WebhookEvent, ids, batch_rows, max_batches)
-
-
-def _delete_in_batches(engine: Engine, model: Any, ids: Select[Any], batch_rows: int,
-                       max_batches: int) -> tuple[int, bool]:
-    chosen = ids.limit(batch_rows)
-    if engine.dialect.name == "postgresql":
-        chosen = chosen.with_for_update(skip_locked=True)
-    statement = delete(model).where(model.id.in_(chosen.scalar_subquery())) \
-        .execution_options(synchronize_session=False)
-    total = 0
-    for _ in range(max_batches):
-        with engine.begin() as connection:
-            deleted = int(connection.execute(statement).rowcount or 0)
-        total += deleted
-        if deleted < batch_rows:
-            return total, False
-    return total, True
