@@ -73,8 +73,8 @@ def readyz() -> ResponseReturnValue:
 
 @bp.get("/metrics")
 def prometheus_metrics() -> ResponseReturnValue:
-    from adapters.queue.run_sweep import open_counts
     from connector import metrics
+    from connector.db.job_runs_sweep import open_counts
 
     c = _container()
     return metrics.render(c.queue.depth, lambda: open_counts(c.engine)), 200, {"Content-Type": metrics.CONTENT_TYPE}

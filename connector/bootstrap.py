@@ -11,7 +11,8 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from sqlalchemy.engine import Engine
 
@@ -21,10 +22,12 @@ from connector.db.engine import ensure_schema, make_engine
 from connector.db.uow import ShopLocks, UnitOfWork
 from connector.domain.errors import UnknownShop
 from connector.domain.model import Platform, ShopCredentials
-from connector.ports import StorePlatform
+from connector.ports import JobQueue, Mailer, RunExecutor, StorePlatform
 from connector.schema import metadata as _schema  # noqa: F401  (every mapper configured before first use)
 
 if TYPE_CHECKING:
+    from apscheduler.schedulers.base import BaseScheduler
+
     from adapters.http import HttpRetry, HttpTransport
 
 log = logging.getLogger(__name__)
@@ -66,10 +69,10 @@ class WebhookShop:
 class Container:
     settings: Settings
     engine: Engine
-    queue: Any
+    queue: JobQueue
     locks: ShopLocks = field(default_factory=ShopLocks)
     platform_factory: PlatformFactory | None = None
-    scheduler: Any = None
+    scheduler: BaseScheduler | None = None
     _box: CredentialBox | None = None
     _platforms: dict[int, StorePlatform] = field(default_factory=dict)
     _platforms_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -132,6 +135,23 @@ class Container:
             self._webhook_shops[key] = (now + SHOP_CACHE_SECONDS, entry)
         return entry
 
+    def export_mailer(self) -> Mailer | None:
+        """The mailer of privacy data exports, on ``email.smtp_url`` (``smtp[s]://user:password@host:port``),
+        or None when none is configured. One attempt per send: the export job's retry policy retries."""
+        if not self.settings.smtp_url:
+            return None
+        from urllib.parse import unquote, urlsplit
+
+        from adapters.http import HttpRetry
+        from adapters.notify.smtp import SmtpMailer
+
+        parts = urlsplit(self.settings.smtp_url)
+        ssl = parts.scheme == "smtps"
+        return SmtpMailer(parts.hostname or "localhost", parts.port or (465 if ssl else 25),
+                          username=unquote(parts.username) if parts.username else None,
+                          password=unquote(parts.password or ""), tls="ssl" if ssl else "none", timeout=10,
+                          envelope_from=self.settings.email_from, retry=HttpRetry(max_attempts=1))
+
     def close(self) -> None:
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
@@ -139,11 +159,42 @@ class Container:
         stop = getattr(self.queue, "stop", None)
         if stop is not None:
             stop()
-        from jobs import runtime
-
-        if runtime._container is self:
-            runtime.bind(None)
+        global _bound
+        with _bound_lock:
+            if _bound is self:
+                _bound = None
         self.engine.dispose()
+
+_bound: Container | None = None
+_bound_lock = threading.Lock()
+
+
+def bind(container: Container | None) -> None:
+    """Make ``container`` the one the job functions of this process use (``current``). ``bootstrap``
+    binds what it builds; an RQ worker builds its container once at start (``connector worker``)."""
+    global _bound
+    with _bound_lock:
+        _bound = container
+
+
+def current() -> Container:
+    """The container bound in this process. Never builds one: a process that runs jobs calls
+    ``bootstrap`` first (the app, the CLI and ``connector worker`` do)."""
+    with _bound_lock:
+        if _bound is None:
+            raise RuntimeError("no container bound in this process: call connector.bootstrap.bootstrap() first")
+        return _bound
+
+
+def ledger_executor(engine: Engine, lease: timedelta) -> RunExecutor:
+    """How the queues run a recorded run: inside its claim in the job-run ledger (connector/db/job_runs.py)."""
+    from connector.db import job_runs
+
+    def execute(run_id: int, call: Callable[[], Any], retry_in: Callable[[int], float | None]) -> Any:
+        return job_runs.execute(engine, run_id, call, lease=lease, retry_in=retry_in)
+
+    return execute
+
 
 
 HTTP_ADAPTERS = ("shopify", "woocommerce", "shopify-oauth")
@@ -195,11 +246,18 @@ def default_platform_factory(settings: Settings) -> PlatformFactory:
     return build
 
 
+@runtime_checkable
+class _ExecutorSlot(Protocol):
+    """A queue that runs recorded runs through a ``RunExecutor`` it is given (adapters/queue/inline.py)."""
+
+    run_recorded: RunExecutor | None
+
+
 def bootstrap(
     settings: Settings | None = None,
     *,
     start_workers: bool = False,
-    queue: Any = None,
+    queue: JobQueue | None = None,
     platform_factory: PlatformFactory | None = None,
     auto_upgrade: bool = False,
     bind_jobs: bool = True,
@@ -212,18 +270,19 @@ def bootstrap(
                                                allow_local_files=settings.allow_local_files))
     engine = make_engine(settings.database_url)
     ensure_schema(engine, auto_upgrade=auto_upgrade)
+    executor = ledger_executor(engine, timedelta(seconds=settings.event_lease_seconds))
     if queue is None and settings.redis_url:  # scaled out: RQ workers run the jobs (`connector worker`)
         from adapters.queue.rq_queue import RQQueue
 
-        queue = RQQueue(settings.redis_url)
+        queue = RQQueue(settings.redis_url, run_recorded=executor)
     if queue is None:
         from adapters.queue.inline import InlineQueue, NoQueue
 
-        queue = InlineQueue(settings.worker_threads).start() \
+        queue = InlineQueue(settings.worker_threads, run_recorded=executor).start() \
             if start_workers and settings.worker_threads > 0 else NoQueue()
+    elif isinstance(queue, _ExecutorSlot) and queue.run_recorded is None:  # a queue the caller built
+        queue.run_recorded = executor
     container = Container(settings=settings, engine=engine, queue=queue, platform_factory=platform_factory)
     if bind_jobs:
-        from jobs import runtime
-
-        runtime.bind(container)
+        bind(container)
     return container

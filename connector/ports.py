@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
@@ -124,10 +124,56 @@ class StoreFulfillment(Protocol):
 
 
 class JobQueue(Protocol):
-    """Carries job references (a dotted function name and ids), never payloads."""
+    """Carries job references (``connector.job_refs.job_ref``: a dotted function name) and ids, never
+    payloads (adapters/queue: in-process threads or RQ). Only delivery: the database is the truth."""
 
     def enqueue(self, job: str, *args: Any, delay_seconds: float = 0.0) -> None:
+        """Deliver a job that nothing records (scheduled work: the next tick asks again).
+        Raises PermanentError at once for a reference that names no job."""
         ...
+
+    def push_run(self, run_id: int, job: str, args: tuple[Any, ...], delay_seconds: float = 0.0) -> None:
+        """Deliver a run recorded in the job-run ledger (connector/db/job_runs.py); the worker runs it
+        through the ledger's claim (``RunExecutor``)."""
+        ...
+
+    def is_live(self, run_id: int) -> bool:
+        """Whether the queue still holds the recorded run (waiting, delayed or running): the sweeper
+        leaves those alone."""
+        ...
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        """Block until nothing waits or runs (delayed jobs not counted); True if idle."""
+        ...
+
+    def depth(self) -> int:
+        """Jobs waiting, running or delayed (readiness and metrics)."""
+        ...
+
+    def stop(self, timeout: float = 10.0) -> None:
+        ...
+
+
+class RunExecutor(Protocol):
+    """Runs one delivery of a recorded run inside the ledger's claim (built by bootstrap over
+    connector/db/job_runs.execute): claim, heartbeat, then done, pending again or failed. Returns
+    ``call()``'s result, or a marker when the run is finished or held elsewhere (nothing is run);
+    raises ``call()``'s exception, or ``RunRescheduled`` when the job was throttled."""
+
+    def __call__(self, run_id: int, call: Callable[[], Any], retry_in: Callable[[int], float | None]) -> Any:
+        ...
+
+
+class RunRescheduled(Exception):  # noqa: N818 - a signal to the queue, not an error
+    """The job was throttled (a store or supplier answered Retry-After past the transport's cap):
+    the run is pending again, due ``delay`` seconds later, and the queue must deliver it then (not
+    retry it now, and not sleep in a worker). The throttled start does not count as an attempt."""
+
+    def __init__(self, run_id: int, delay: float, cause: BaseException) -> None:
+        super().__init__(f"run {run_id} throttled; rescheduled in {delay:.0f}s: "
+                         f"{f'{type(cause).__name__}: {cause}'[:2000]}")
+        self.run_id = run_id
+        self.delay = delay
 
 
 class Mailer(Protocol):

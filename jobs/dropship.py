@@ -10,14 +10,12 @@ from connector.dropship import fulfillment as fulfillment_service
 from connector.dropship import place as dropship_service
 from connector.dropship import routing as routing_service
 from connector.dropship.holds import release_settled_holds
+from connector.job_refs import job_ref
 from connector.shop_settings import get_setting
 from jobs import runtime
 
 log = logging.getLogger(__name__)
 
-ROUTE = "jobs.dropship.route_dropship"
-PLACE = "jobs.dropship.place_dropship_order"
-POLL = "jobs.dropship.poll_shipments"
 INTERVAL_MINUTES = 10
 """How often every active shop is routed and its drop-ship shipments polled."""
 
@@ -70,8 +68,8 @@ def route_dropship(shop_id: int) -> int:
     with uow.shop_lock(shop_id):  # one router per shop: a line is never routed twice at once
         release_settled_holds(uow, store, shop_id)
         report = routing_service.route_shop(uow, store, shop_id)
-    for order_id in dropship_service.due_orders(c.uow(), shop_id):  # not recorded (job_runs): the order row
-        c.queue.enqueue(PLACE, order_id)  # is the ledger, and the next scheduled routing lists it again
+    for order_id in dropship_service.due_orders(c.uow(), shop_id):  # not recorded (job_runs): the order row is
+        runtime.enqueue(c, place_dropship_order, order_id)  # the ledger, and the next routing lists it again
     return len(report.routed)
 
 
@@ -86,8 +84,8 @@ def place_dropship_order(order_id: int) -> str:
         supplier_id = row.supplier_id
         shop_id = row.shop_id
     result = dropship_service.place_order(c.uow(), _supplier(supplier_id), order_id)
-    if result.retry_in is not None:  # supplier down: this order waits, the others go on (status 'retry'
-        c.queue.enqueue(PLACE, order_id, delay_seconds=result.retry_in)  # is listed by the next routing too)
+    if result.retry_in is not None:  # supplier down: this order waits, the others go on (status 'retry' is
+        runtime.enqueue(c, place_dropship_order, order_id, delay_seconds=result.retry_in)  # listed next routing too)
     if result.status in ("rejected", "failed"):
         deliver_alerts(shop_id)
     return result.status
@@ -123,6 +121,11 @@ def enqueue_dropship_jobs(container: Any) -> int:
     enabled = [s for s in shop_ids if get_setting(container.uow(), s, "dropship.enabled")]
     for shop_id in enabled:
         delay = spread_seconds(shop_id, window)
-        container.queue.enqueue(ROUTE, shop_id, delay_seconds=delay)
-        container.queue.enqueue(POLL, shop_id, delay_seconds=delay)
+        runtime.enqueue(container, route_dropship, shop_id, delay_seconds=delay)
+        runtime.enqueue(container, poll_shipments, shop_id, delay_seconds=delay)
     return len(enabled)
+
+
+ROUTE = job_ref(route_dropship)
+PLACE = job_ref(place_dropship_order)
+POLL = job_ref(poll_shipments)

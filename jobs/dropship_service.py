@@ -7,9 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from connector.dropship import fulfillment_service
+from connector.job_refs import job_ref
 from jobs import runtime
-
-PROCESS = "jobs.dropship_service.process_requests"
 
 
 def service_for(shop_id: int) -> Any:
@@ -35,3 +34,6 @@ def enable(shop_id: int) -> str:
     """Register the shop's fulfillment service; returns its location id."""
     c = runtime.container()
     return fulfillment_service.enable(c.uow(), service_for(shop_id), shop_id, c.settings.app_url or "")
+
+
+PROCESS = job_ref(process_requests)

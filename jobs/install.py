@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import logging
-import smtplib
 from datetime import timedelta
 from email.message import EmailMessage
-from urllib.parse import unquote, urlsplit
 
 from sqlalchemy import select, update
 
@@ -16,21 +14,17 @@ from connector.install import health as install_health
 from connector.install import tokens
 from connector.install.install import token_client
 from connector.install.models import DataExport
+from connector.job_refs import RetryPolicy, job_ref, retry_policy
 from connector.privacy import privacy
 from jobs import runtime
 
 log = logging.getLogger(__name__)
 
-CHECK_SHOP = "jobs.install.check_shop"
-HEALTH_CHECK = "jobs.install.health_check"
-REFRESH_TOKEN = "jobs.install.refresh_token"
-REFRESH_DUE_TOKENS = "jobs.install.refresh_due_tokens"
-EMAIL_EXPORT = "jobs.install.email_export"
-
 HEALTH_INTERVAL_MINUTES = 30
 TOKEN_SWEEP_MINUTES = 5
 
 
+@retry_policy(RetryPolicy(retries=2, intervals=(60, 300), timeout=300))
 def check_shop(shop_id: int) -> install_health.HealthReport:
     """Compare one shop's webhook subscriptions with the wanted set and repair the difference."""
     report = install_health.check_subscriptions(runtime.container(), shop_id)
@@ -40,19 +34,21 @@ def check_shop(shop_id: int) -> install_health.HealthReport:
     return report
 
 
+@retry_policy(RetryPolicy(retries=1, intervals=(60,), timeout=300))
 def health_check() -> int:
     """Queue check_shop for every active shop."""
     c = runtime.container()
     with c.uow() as uow:
         shop_ids = [shop.id for shop in uow.shops.list(active_only=True)]
     for shop_id in shop_ids:  # not recorded (job_runs): the next scheduled health check asks again
-        c.queue.enqueue(CHECK_SHOP, shop_id)
+        runtime.enqueue(c, check_shop, shop_id)
     purged = install_health.purge_expired(c)
     if any(purged.values()):
         log.info("expired install records purged", extra={"purged": purged})
     return len(shop_ids)
 
 
+@retry_policy(RetryPolicy(retries=5, intervals=(5, 15, 60, 120, 300), timeout=120))
 def refresh_token(shop_id: int) -> bool:
     c = runtime.container()
     refreshed = tokens.refresh_if_due(c.uow(), c.box, token_client(c), shop_id,
@@ -67,10 +63,11 @@ def refresh_due_tokens() -> int:
     c = runtime.container()
     due = tokens.shops_due(c.uow(), timedelta(minutes=c.settings.token_refresh_margin_minutes))
     for shop_id in due:  # not recorded (job_runs): the token sweep every few minutes finds it due again
-        c.queue.enqueue(REFRESH_TOKEN, shop_id)
+        runtime.enqueue(c, refresh_token, shop_id)
     return len(due)
 
 
+@retry_policy(RetryPolicy(retries=5, intervals=(60, 300, 900, 3600, 7200), timeout=120))
 def email_export(export_id: int) -> bool:
     """E-mail a customer data export to the shop's contact, once. False when there is nowhere to send it.
 
@@ -96,7 +93,8 @@ def email_export(export_id: int) -> bool:
         shop = session.get(Shop, row.shop_id)
         to = shop.contact_email if shop else None
         content, request_id, shop_domain = row.content, row.request_id, shop.domain if shop else ""
-    if not to or not c.settings.smtp_url:
+    mailer = c.export_mailer()
+    if not to or mailer is None:
         log.warning("data export kept for download only (no contact e-mail or SMTP configured)",
                     extra={"export_id": export_id})
         return False
@@ -112,7 +110,7 @@ def email_export(export_id: int) -> bool:
                         f"{base}/privacy/exports/{export_id}?token={link.token}\n")
     message.add_attachment(content.encode(), maintype="application", subtype="json",
                            filename=f"data-request-{request_id}.json")
-    _send(c.settings.smtp_url, message)
+    mailer.send(message)
     # Crash window: from here until the commit below, a dead worker means the e-mail goes again
     # (same link, see the docstring).
     with c.uow() as uow:
@@ -123,11 +121,8 @@ def email_export(export_id: int) -> bool:
     return True
 
 
-def _send(smtp_url: str, message: EmailMessage) -> None:
-    parts = urlsplit(smtp_url)
-    host, port = parts.hostname or "localhost", parts.port or (465 if parts.scheme == "smtps" else 25)
-    smtp_class = smtplib.SMTP_SSL if parts.scheme == "smtps" else smtplib.SMTP
-    with smtp_class(host, port, timeout=10) as smtp:
-        if parts.username:
-            smtp.login(unquote(parts.username), unquote(parts.password or ""))
-        smtp.send_message(message)
+CHECK_SHOP = job_ref(check_shop)
+HEALTH_CHECK = job_ref(health_check)
+REFRESH_TOKEN = job_ref(refresh_token)
+REFRESH_DUE_TOKENS = job_ref(refresh_due_tokens)
+EMAIL_EXPORT = job_ref(email_export)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 
+from connector.job_refs import job_ref
 from connector.privacy import retention
 from jobs import runtime
 
 log = logging.getLogger(__name__)
 
-PRUNE = "jobs.retention.prune"
 INTERVAL_MINUTES = 60
 """How often the clock asks for a prune. Each run is cheap: bounded batches, nothing scanned past
 the retention boundary."""
@@ -23,5 +23,8 @@ def prune() -> dict[str, int]:
     c = runtime.container()
     report = retention.prune(c.engine, retention.RetentionPolicy.from_settings(c.settings))
     if report.more:  # not recorded (job_runs): the next scheduled prune asks for the rest anyway
-        c.queue.enqueue(PRUNE, delay_seconds=FOLLOW_UP_SECONDS)
+        runtime.enqueue(c, prune, delay_seconds=FOLLOW_UP_SECONDS)
     return report.deleted
+
+
+PRUNE = job_ref(prune)

@@ -1,6 +1,6 @@
 """Every schedule, declared in one place. The jobs they start go through the queue.
 
-They are queued with ``queue.enqueue`` and not recorded in job_runs (jobs.runtime.enqueue_run): if
+They are queued with ``runtime.enqueue`` and not recorded in job_runs (``runtime.enqueue_run``): if
 Redis is flushed or a worker dies, the next tick asks for the same work again, so a record would
 only cost a write per shop per tick. Follow-ups that nothing asks for again are recorded.
 """
@@ -13,9 +13,8 @@ from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from jobs.notify import CHECK_PILEUPS, EVALUATE_BACKORDERS
-from jobs.shops import RECONCILE, SYNC_MARKS
-from jobs.sweep import SWEEP
+from jobs import install, notify, retention, runtime, shops
+from jobs.sweep import sweep
 
 if TYPE_CHECKING:
     from connector.bootstrap import Container
@@ -37,36 +36,32 @@ def enqueue_shop_jobs(container: Container) -> int:
         shop_ids = [shop.id for shop in uow.shops.list(active_only=True)]
     for shop_id in shop_ids:
         delay = spread_seconds(shop_id, window)
-        container.queue.enqueue(RECONCILE, shop_id, delay_seconds=delay)
-        container.queue.enqueue(SYNC_MARKS, shop_id, delay_seconds=delay)
+        runtime.enqueue(container, shops.reconcile, shop_id, delay_seconds=delay)
+        runtime.enqueue(container, shops.sync_marks, shop_id, delay_seconds=delay)
         # time alone makes messages due (delay-notice deadlines, unknown dates near the promise) and
         # ages backorders past pile-up thresholds, so these run on schedule too, not only on date changes
-        container.queue.enqueue(EVALUATE_BACKORDERS, shop_id, delay_seconds=delay)
-        container.queue.enqueue(CHECK_PILEUPS, shop_id, delay_seconds=delay)
+        runtime.enqueue(container, notify.evaluate_backorders, shop_id, delay_seconds=delay)
+        runtime.enqueue(container, notify.check_pileups, shop_id, delay_seconds=delay)
     return len(shop_ids)
 
 
 def build_scheduler(container: Container) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1})
-    scheduler.add_job(lambda: container.queue.enqueue(SWEEP), "interval", seconds=SWEEP_INTERVAL_SECONDS,
+    scheduler.add_job(lambda: runtime.enqueue(container, sweep), "interval", seconds=SWEEP_INTERVAL_SECONDS,
                       id="sweep")
     scheduler.add_job(enqueue_shop_jobs, "interval", args=[container],
                       minutes=container.settings.reconcile_interval_minutes, id="shop-jobs")
     from jobs.supply import add_supply_schedules
 
     add_supply_schedules(scheduler, container)  # per-supplier polling (interval or cron), catalogue sync
-    from jobs import install
-
-    scheduler.add_job(lambda: container.queue.enqueue(install.HEALTH_CHECK), "interval",
+    scheduler.add_job(lambda: runtime.enqueue(container, install.health_check), "interval",
                       minutes=install.HEALTH_INTERVAL_MINUTES, id="install-health")
-    scheduler.add_job(lambda: container.queue.enqueue(install.REFRESH_DUE_TOKENS), "interval",
+    scheduler.add_job(lambda: runtime.enqueue(container, install.refresh_due_tokens), "interval",
                       minutes=install.TOKEN_SWEEP_MINUTES, id="token-refresh")
     from jobs import dropship
 
     scheduler.add_job(dropship.enqueue_dropship_jobs, "interval", args=[container],
                       minutes=dropship.INTERVAL_MINUTES, id="dropship")  # route + poll shipments per shop
-    from jobs import retention
-
-    scheduler.add_job(lambda: container.queue.enqueue(retention.PRUNE), "interval",
+    scheduler.add_job(lambda: runtime.enqueue(container, retention.prune), "interval",
                       minutes=retention.INTERVAL_MINUTES, id="retention")  # finished events, spent install records
     return scheduler

@@ -6,12 +6,11 @@ from datetime import timedelta
 
 from connector.capture import marks
 from connector.capture import reconcile as reconciliation
+from connector.job_refs import RetryPolicy, job_ref, retry_policy
 from jobs import runtime
 
-RECONCILE = "jobs.shops.reconcile"
-SYNC_MARKS = "jobs.shops.sync_marks"
 
-
+@retry_policy(RetryPolicy(retries=3, intervals=(30, 120, 600), timeout=1800))
 def reconcile(shop_id: int) -> reconciliation.ReconcileReport:
     """Capture every order the store changed since the last watermark (with an overlap)."""
     c = runtime.container()
@@ -26,6 +25,7 @@ def reconcile(shop_id: int) -> reconciliation.ReconcileReport:
     return report
 
 
+@retry_policy(RetryPolicy(retries=3, intervals=(30, 120, 600), timeout=900))
 def sync_marks(shop_id: int) -> int:
     """Write backorder marks the store has not been told about yet; returns how many were written.
     An order the store refuses is recorded on the order and the merchant alerted once."""
@@ -41,3 +41,7 @@ def _deliver_alerts(shop_id: int) -> None:
     from jobs.dropship import deliver_alerts
 
     deliver_alerts(shop_id)
+
+
+RECONCILE = job_ref(reconcile)
+SYNC_MARKS = job_ref(sync_marks)

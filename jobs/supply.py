@@ -14,11 +14,12 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from connector.job_refs import job_ref
 from connector.supply import catalog as catalog_service
 from connector.supply import dates as dates_service
 from connector.supply import publish as publish_service
 from connector.supply import suppliers as supplier_service
-from jobs import runtime
+from jobs import notify, runtime
 
 if TYPE_CHECKING:
     from apscheduler.schedulers.base import BaseScheduler
@@ -26,13 +27,6 @@ if TYPE_CHECKING:
     from connector.bootstrap import Container
 
 log = logging.getLogger(__name__)
-
-POLL_SUPPLIER = "jobs.supply.poll_supplier"
-REFRESH_DATES = "jobs.supply.refresh_dates"
-PUBLISH_DATES = "jobs.supply.publish_dates"
-SYNC_CATALOG = "jobs.supply.sync_catalog"
-NOTIFY_EVALUATE = "jobs.notify.evaluate_backorders"
-"""The notify feature's job, enqueued after dates change (only when jobs/notify.py exists)."""
 
 CATALOG_SYNC_MINUTES = 30
 """How often every active shop's catalogue (SKUs, stock, backorder setting, page dates) is re-read."""
@@ -47,9 +41,9 @@ def poll_supplier(supplier_id: int) -> str:
     c = runtime.container()
     report = supplier_service.poll_supplier(c.uow(), c.box, supplier_id)
     if report.status == "ok" and report.rows_changed:  # the next poll sees no change: record this one
-        runtime.enqueue_run(c, REFRESH_DATES, report.shop_id, shop_id=report.shop_id, coalesce=True)
+        runtime.enqueue_run(c, refresh_dates, report.shop_id, shop_id=report.shop_id, coalesce=True)
     if report.status == "ok" and not report.catalogue_read:  # it stored every SKU: read what the shop sells
-        runtime.enqueue_run(c, SYNC_CATALOG, report.shop_id, shop_id=report.shop_id, coalesce=True)
+        runtime.enqueue_run(c, sync_catalog, report.shop_id, shop_id=report.shop_id, coalesce=True)
     if report.status == "failed":
         alert_supplier_down(report)
     return report.status
@@ -92,9 +86,9 @@ def refresh_dates(shop_id: int) -> int:
     with uow.shop_lock(shop_id):
         report = dates_service.refresh_dates(uow, shop_id, set_promised=not notify_available())
     if report.changed_skus:  # recorded: the next refresh finds nothing changed and would not ask again
-        runtime.enqueue_run(c, PUBLISH_DATES, shop_id, shop_id=shop_id, coalesce=True)
+        runtime.enqueue_run(c, publish_dates, shop_id, shop_id=shop_id, coalesce=True)
     if (report.changed_skus or report.backorders_changed) and notify_available():
-        runtime.enqueue_run(c, NOTIFY_EVALUATE, shop_id, shop_id=shop_id, coalesce=True)
+        runtime.enqueue_run(c, notify.evaluate_backorders, shop_id, shop_id=shop_id, coalesce=True)
     return len(report.changed_skus)
 
 
@@ -122,7 +116,7 @@ def sync_catalog(shop_id: int) -> int:
 
     c = runtime.container()
     report = catalog_service.sync_catalog(c.uow(), catalog_for(c.platform_for(shop_id)), shop_id)
-    runtime.enqueue_run(c, REFRESH_DATES, shop_id, shop_id=shop_id, coalesce=True)
+    runtime.enqueue_run(c, refresh_dates, shop_id, shop_id=shop_id, coalesce=True)
     return report.skus
 
 
@@ -160,7 +154,7 @@ def enqueue_catalog_syncs(container: Container) -> int:
     with container.uow() as uow:
         shop_ids = [shop.id for shop in uow.shops.list(active_only=True)]
     for shop_id in shop_ids:
-        container.queue.enqueue(SYNC_CATALOG, shop_id)
+        runtime.enqueue(container, sync_catalog, shop_id)
     return len(shop_ids)
 
 
@@ -170,3 +164,11 @@ def add_supply_schedules(scheduler: BaseScheduler, container: Container) -> None
                       seconds=SCHEDULE_RELOAD_SECONDS, id="supplier-schedules")
     scheduler.add_job(enqueue_catalog_syncs, "interval", args=[container], minutes=CATALOG_SYNC_MINUTES,
                       id="catalog-sync")
+
+
+POLL_SUPPLIER = job_ref(poll_supplier)
+REFRESH_DATES = job_ref(refresh_dates)
+PUBLISH_DATES = job_ref(publish_dates)
+SYNC_CATALOG = job_ref(sync_catalog)
+NOTIFY_EVALUATE = notify.EVALUATE_BACKORDERS
+"""The notify feature's job, enqueued after dates change (while the notify feature is installed)."""

@@ -1,7 +1,7 @@
 """The sweeper: the database is the truth, so anything stored but never finished is queued again.
 
 Two ledgers: the inbox (webhook events, jobs.events.process_event) and the job-run record of
-durable one-off jobs (job_runs, adapters/queue/runs.py and run_sweep.py). Scheduled work is in neither: the clock
+durable one-off jobs (job_runs, connector/db/job_runs.py and job_runs_sweep.py). Scheduled work is in neither: the clock
 asks for it again on its next tick. The sweeper also prunes old finished runs.
 """
 
@@ -11,15 +11,13 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from adapters.queue import run_sweep
-from adapters.queue.policy import policy_for
+from connector.db import job_runs_sweep
 from connector.domain.clock import utcnow
-from jobs import runtime
-from jobs.events import PROCESS_EVENT
+from connector.job_refs import RetryPolicy, job_ref, policy_for, retry_policy
+from jobs import events, runtime
 
 log = logging.getLogger(__name__)
 
-SWEEP = "jobs.sweep.sweep"
 GRACE = timedelta(seconds=30)
 """A pending event or run younger than this is presumably still in the queue."""
 HEAD_MARGIN = timedelta(seconds=1)
@@ -38,6 +36,7 @@ def _oldest_waiting(queue: Any) -> datetime | None:
         return None
 
 
+@retry_policy(RetryPolicy(retries=0, timeout=120))  # the sweeper runs every 30 seconds anyway
 def sweep(grace_seconds: float | None = None) -> int:
     """Enqueue events that are pending past the grace period, due for retry, or stuck processing, and
     job runs pending past the grace period or whose worker stopped beating; returns how many."""
@@ -54,20 +53,23 @@ def sweep(grace_seconds: float | None = None) -> int:
     with c.uow() as uow:
         due = list(uow.events.due(now, received_before=received_before, stuck_before=now - lease))
     for event_id in due:
-        c.queue.enqueue(PROCESS_EVENT, event_id)
+        runtime.enqueue(c, events.process_event, event_id)
     if due:
         log.info("sweeper re-enqueued events", extra={"count": len(due)})
     report = sweep_runs(grace)
     return len(due) + report.requeued
 
 
-def sweep_runs(grace: timedelta = GRACE) -> run_sweep.SweepReport:
+def sweep_runs(grace: timedelta = GRACE) -> job_runs_sweep.SweepReport:
     """Queue again lost job runs, give up those that keep losing their worker, prune old ones."""
     c = runtime.container()
     lease = timedelta(seconds=c.settings.event_lease_seconds)
-    report = run_sweep.sweep_runs(c.engine, c.queue, grace=grace, lease=lease,
-                             max_starts=lambda job: policy_for(job).max_starts())
-    pruned = run_sweep.prune(c.engine)
+    report = job_runs_sweep.sweep_runs(c.engine, c.queue, grace=grace, lease=lease,
+                                       max_starts=lambda job: policy_for(job).max_starts())
+    pruned = job_runs_sweep.prune(c.engine)
     if pruned:
         log.info("sweeper pruned old job runs", extra={"count": pruned})
     return report
+
+
+SWEEP = job_ref(sweep)

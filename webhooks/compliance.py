@@ -22,7 +22,6 @@ from webhooks.common import Rejected, container
 log = logging.getLogger(__name__)
 
 TOPICS = frozenset({"app/uninstalled", "customers/data_request", "customers/redact", "shop/redact"})
-EMAIL_EXPORT = "jobs.install.email_export"
 
 
 def handle(topic: str, domain: str, payload: dict[str, Any]) -> ResponseReturnValue:
@@ -49,9 +48,10 @@ def handle(topic: str, domain: str, payload: dict[str, Any]) -> ResponseReturnVa
                 raise Rejected(400, "data_request.id missing", shop_id=shop_id)
             export_id = privacy.export_customer(c, shop_id, privacy.Customer.from_payload(payload), request_id)
             try:  # recorded in job_runs: a lost queue or a killed worker does not lose the e-mail
+                from jobs import install
                 from jobs.runtime import enqueue_run
 
-                enqueue_run(c, EMAIL_EXPORT, export_id, shop_id=shop_id)
+                enqueue_run(c, install.email_export, export_id, shop_id=shop_id)
             except Exception:  # noqa: BLE001 - the export is stored; the merchant can download it
                 log.exception("could not queue the export e-mail", extra={"export_id": export_id})
     except (StorageUnavailable, SQLAlchemyError) as exc:

@@ -97,11 +97,11 @@ def customer_link(token: str, choice: str) -> ResponseReturnValue:
                        else 409, "This link cannot be used", [str(exc).capitalize() + "."])
     except StorageUnavailable:
         return _render(503, "Please try again", ["We could not record your answer just now. Please try again."])
-    from jobs.notify import EVALUATE_BACKORDERS
+    from jobs import notify
     from jobs.runtime import enqueue_run
 
     try:  # recorded (job_runs): a lost queue does not leave the answer unacted until the next scheduled run
-        enqueue_run(container, EVALUATE_BACKORDERS, view.shop_id, shop_id=view.shop_id, coalesce=True)
+        enqueue_run(container, notify.evaluate_backorders, view.shop_id, shop_id=view.shop_id, coalesce=True)
     except Exception:  # noqa: BLE001 - the answer is stored; the scheduled evaluation acts on it
         log.exception("could not queue the evaluation of an answered delay", extra={"shop_id": view.shop_id})
     if choice == "cancel":

@@ -22,7 +22,6 @@ log = logging.getLogger(__name__)
 
 bp = Blueprint("shopify_fulfillment_service", __name__)
 
-PROCESS = "jobs.dropship_service.process_requests"
 KINDS = frozenset({"FULFILLMENT_REQUEST", "CANCELLATION_REQUEST"})
 
 
@@ -58,9 +57,10 @@ def _notification() -> ResponseReturnValue:
     except (StorageUnavailable, SQLAlchemyError) as exc:
         raise Rejected(503, f"storage unavailable: {type(exc).__name__}") from None
     try:  # recorded (job_runs): nothing scheduled answers requests, so a lost job must come back
+        from jobs import dropship_service
         from jobs.runtime import enqueue_run
 
-        enqueue_run(c, PROCESS, shop.shop_id, shop_id=shop.shop_id, coalesce=True)
+        enqueue_run(c, dropship_service.process_requests, shop.shop_id, shop_id=shop.shop_id, coalesce=True)
     except Exception:  # noqa: BLE001 - the ping is stored; the sweeper or the next ping answers it
         log.exception("could not queue fulfillment requests", extra={"shop_id": shop.shop_id})
     log.info("fulfillment service notification", extra={"shop_id": shop.shop_id, "kind": kind,

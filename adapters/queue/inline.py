@@ -2,7 +2,8 @@
 
 Jobs carry only references, and everything a job needs is in the database, so losing this
 queue (a crash, a restart) loses no work: the sweeper queues unfinished events and recorded job
-runs (adapters/queue/runs.py) again. Recorded runs follow the same retry policies as on RQ.
+runs (the job-run ledger, connector/db/job_runs.py) again. Recorded runs follow the same retry
+policies as on RQ, and run inside the ledger's claim through the ``RunExecutor`` bootstrap gives.
 """
 
 from __future__ import annotations
@@ -13,12 +14,10 @@ import logging
 import queue
 import threading
 import time
-from datetime import timedelta
 from typing import Any
 
-from adapters.queue.policy import policy_for
-from adapters.queue.resolve import check_job, resolve_job
-from adapters.queue.runs import Rescheduled
+from connector.job_refs import check_job, policy_for, resolve_job
+from connector.ports import RunExecutor, RunRescheduled
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +25,11 @@ _STOP = object()
 
 
 class InlineQueue:
-    def __init__(self, threads: int = 4) -> None:
+    """The JobQueue seam on worker threads in this process (see connector/ports.JobQueue)."""
+
+    def __init__(self, threads: int = 4, run_recorded: RunExecutor | None = None) -> None:
+        self.run_recorded = run_recorded
+        """Runs a recorded run inside its ledger claim; bootstrap binds it when not given here."""
         self._ready: queue.Queue[Any] = queue.Queue()
         self._delayed: list[tuple[float, int, str, tuple[Any, ...], int | None]] = []
         self._runs: set[int] = set()
@@ -99,7 +102,7 @@ class InlineQueue:
                     resolve_job(job)(*args)
                 else:
                     self._run_recorded(run_id, job, args, retry)
-            except Rescheduled as exc:  # throttled: delivered again after the store's wait, no worker sleeps
+            except RunRescheduled as exc:  # throttled: delivered again after the store's wait, no worker sleeps
                 retry.append(exc.delay)
                 log.info("job rescheduled", extra={"job": job, "run_id": run_id, "retry_in": exc.delay})
             except Exception:  # noqa: BLE001 - a failing job must not kill the worker
@@ -113,12 +116,9 @@ class InlineQueue:
             if run_id is not None and retry and not self._stopping:
                 self.push_run(run_id, job, args, delay_seconds=retry[0])
 
-    @staticmethod
-    def _run_recorded(run_id: int, job: str, args: tuple[Any, ...], retry: list[float]) -> None:
-        from adapters.queue import runs
-        from jobs import runtime
-
-        container = runtime.container()
+    def _run_recorded(self, run_id: int, job: str, args: tuple[Any, ...], retry: list[float]) -> None:
+        if self.run_recorded is None:
+            raise RuntimeError("no run executor bound to this queue (connector.bootstrap binds one)")
         policy = policy_for(job)
 
         def retry_in(starts: int) -> float | None:
@@ -127,8 +127,7 @@ class InlineQueue:
                 retry.append(delay)
             return delay
 
-        runs.execute(container.engine, run_id, lambda: resolve_job(job)(*args),
-                     lease=timedelta(seconds=container.settings.event_lease_seconds), retry_in=retry_in)
+        self.run_recorded(run_id, lambda: resolve_job(job)(*args), retry_in)
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
         """Block until no job is queued or running (delayed jobs not counted); True if idle."""

@@ -2,9 +2,12 @@
 
 Jobs are the same dotted-name functions in jobs/ as on the embedded queue. RQ runs them through
 ``run_job`` (which resolves the name, so only jobs.* can run, and records duration, outcome and
-error context); each job has a retry policy (``POLICIES``) for when it raises. Redis is only a
-delivery mechanism: the database is the truth, and the sweeper queues again whatever was stored
-but never finished (Redis flushed or restarted, a worker killed).
+error context); each job has a retry policy (declared on its function, connector/job_refs.py) for
+when it raises. Recorded runs go through ``run_recorded`` inside the ledger's claim, by the
+``RunExecutor`` bound in this process (``bind_executor``: bootstrap does it when it builds the
+queue, so a worker binds it once at start). Redis is only a delivery mechanism: the database is
+the truth, and the sweeper queues again whatever was stored but never finished (Redis flushed or
+restarted, a worker killed).
 """
 
 from __future__ import annotations
@@ -15,15 +18,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from redis import Redis
-from rq import Queue, SimpleWorker
+from rq import Queue, Retry, SimpleWorker
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
-from adapters.queue.policy import DEFAULT_POLICY, POLICIES, RetryPolicy, policy_for
-from adapters.queue.resolve import check_job, resolve_job
+from connector.job_refs import RetryPolicy, check_job, policy_for, resolve_job
+from connector.ports import RunExecutor, RunRescheduled
 
-__all__ = ["DEFAULT_POLICY", "POLICIES", "RetryPolicy", "RQQueue", "policy_for", "run_job", "run_recorded",
-           "run_worker"]
+__all__ = ["RQQueue", "bind_executor", "rq_retry", "run_job", "run_recorded", "run_worker"]
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +34,21 @@ RESULT_TTL = 300
 FAILURE_TTL = 7 * 24 * 3600
 JOB_ID_PREFIX = "jobrun-"
 """RQ job id of a recorded run: ``jobrun-<run id>``, so the sweeper can ask Redis whether it is still there."""
+
+
+_executor: RunExecutor | None = None
+"""How this process runs a recorded run inside its ledger claim (``bind_executor``)."""
+
+
+def bind_executor(executor: RunExecutor | None) -> None:
+    """Bind the ledger's executor for the recorded runs this process works (once, at worker start)."""
+    global _executor
+    _executor = executor
+
+
+def rq_retry(policy: RetryPolicy) -> Retry | None:
+    """The RQ ``Retry`` for a job's policy (None without retries)."""
+    return Retry(max=policy.retries, interval=list(policy.intervals)) if policy.retries > 0 else None
 
 
 def run_job(job: str, *args: Any) -> Any:
@@ -55,14 +72,12 @@ def run_job(job: str, *args: Any) -> Any:
 
 
 def run_recorded(run_id: int, job: str, *args: Any) -> Any:
-    """What RQ executes for a recorded run: ``run_job`` inside the run's claim (adapters/queue/runs.py).
+    """What RQ executes for a recorded run: ``run_job`` inside the run's claim (connector/db/job_runs.py).
     A failure leaves the run pending while RQ still has retries for it, failed once they are spent."""
     from rq import get_current_job
 
-    from adapters.queue import runs
-    from jobs import runtime
-
-    container = runtime.container()
+    if _executor is None:
+        raise RuntimeError("no run executor bound in this worker (connector.bootstrap binds one)")
 
     def retry_in(_starts: int) -> float | None:
         current = get_current_job()
@@ -71,9 +86,8 @@ def run_recorded(run_id: int, job: str, *args: Any) -> Any:
         return float(current.get_retry_interval())
 
     try:
-        return runs.execute(container.engine, run_id, lambda: run_job(job, *args),
-                            lease=timedelta(seconds=container.settings.event_lease_seconds), retry_in=retry_in)
-    except runs.Rescheduled as exc:
+        return _executor(run_id, lambda: run_job(job, *args), retry_in)
+    except RunRescheduled as exc:
         # not an RQ failure (RQ would retry on its own schedule): deliver the run again after the wait
         # under a job id of its own (this job's id is still in use until it returns)
         current = get_current_job()
@@ -82,14 +96,14 @@ def run_recorded(run_id: int, job: str, *args: Any) -> Any:
             policy = policy_for(job)
             queue.enqueue_in(timedelta(seconds=exc.delay), run_recorded, run_id, job, *args,
                              job_id=f"{JOB_ID_PREFIX}{run_id}-at{int(time.time() + exc.delay)}",
-                             retry=policy.retry(), job_timeout=policy.timeout, result_ttl=RESULT_TTL,
+                             retry=rq_retry(policy), job_timeout=policy.timeout, result_ttl=RESULT_TTL,
                              failure_ttl=FAILURE_TTL, description=f"{job}{tuple(args)!r} (after Retry-After)")
         # without a queue the sweeper delivers it once due (the run row is pending, due after the wait)
         return RESCHEDULED
 
 
 RESCHEDULED = "rescheduled"
-"""What a recorded run returns to RQ when it was throttled and scheduled again (runs.Rescheduled)."""
+"""What a recorded run returns to RQ when it was throttled and scheduled again (RunRescheduled)."""
 
 
 def connect(redis_url: str) -> Redis:
@@ -99,17 +113,30 @@ def connect(redis_url: str) -> Redis:
 class RQQueue:
     """The JobQueue seam on RQ (see connector/ports.JobQueue)."""
 
-    def __init__(self, redis_url: str, name: str = QUEUE_NAME) -> None:
+    def __init__(self, redis_url: str, name: str = QUEUE_NAME, run_recorded: RunExecutor | None = None) -> None:
+        self._run_recorded: RunExecutor | None = None
+        if run_recorded is not None:
+            self.run_recorded = run_recorded
         self.redis_url = redis_url
         self.redis = connect(redis_url)
         self.queue = Queue(name, connection=self.redis)
+
+    @property
+    def run_recorded(self) -> RunExecutor | None:
+        """The ledger's executor this queue was given; setting it binds it for this process's worker."""
+        return self._run_recorded
+
+    @run_recorded.setter
+    def run_recorded(self, executor: RunExecutor | None) -> None:
+        self._run_recorded = executor
+        bind_executor(executor)
 
     def enqueue(self, job: str, *args: Any, delay_seconds: float = 0.0) -> None:
         check_job(job)  # fail fast on a bad reference, in the caller
         self._put(run_job, (job, *args), job, args, delay_seconds, {})
 
     def push_run(self, run_id: int, job: str, args: tuple[Any, ...], delay_seconds: float = 0.0) -> None:
-        """Deliver a recorded run (adapters/queue/runs.py) under the RQ job id ``jobrun-<run_id>``."""
+        """Deliver a recorded run (connector/db/job_runs.py) under the RQ job id ``jobrun-<run_id>``."""
         check_job(job)
         self._put(run_recorded, (run_id, job, *args), job, args, delay_seconds,
                   {"job_id": f"{JOB_ID_PREFIX}{run_id}"})
@@ -117,7 +144,7 @@ class RQQueue:
     def _put(self, function: Any, call_args: tuple[Any, ...], job: str, args: tuple[Any, ...],
              delay_seconds: float, extra: dict[str, Any]) -> None:
         policy = policy_for(job)
-        options: dict[str, Any] = {"retry": policy.retry(), "job_timeout": policy.timeout,
+        options: dict[str, Any] = {"retry": rq_retry(policy), "job_timeout": policy.timeout,
                                    "result_ttl": RESULT_TTL, "failure_ttl": FAILURE_TTL,
                                    "description": f"{job}{tuple(args)!r}", **extra}
         if delay_seconds > 0:

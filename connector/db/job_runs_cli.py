@@ -20,7 +20,7 @@ COLUMNS = ["id", "job", "args", "shop_id", "status", "attempts", "requeues", "en
 @_fail_cleanly
 def jobs_runs(status: str | None, limit: int, as_json: bool) -> None:
     """List recent recorded one-off job runs, newest first, with the count per status."""
-    from adapters.queue.run_sweep import counts, recent
+    from connector.db.job_runs_sweep import counts, recent
 
     c = _container(auto_upgrade=True)
     rows = recent(c.engine, status=status, limit=limit)

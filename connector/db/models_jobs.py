@@ -1,4 +1,4 @@
-"""The job-run record: one row per durable one-off job (see adapters/queue/runs.py).
+"""The job-run record: one row per durable one-off job (the ledger: connector/db/job_runs.py).
 
 The queue (Redis or this process's threads) only delivers; this row is the truth about a job that
 was asked for. A sweeper queues again rows that stayed pending or whose worker stopped beating.

@@ -15,14 +15,16 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from adapters.queue import run_sweep, runs
 from adapters.queue.inline import InlineQueue
-from adapters.queue.policy import POLICIES, RetryPolicy
 from connector.bootstrap import Container, bootstrap
 from connector.config import Settings
 from connector.crypto import generate_key
+from connector.db import job_runs as runs
+from connector.db import job_runs_sweep as run_sweep
 from connector.db.models_jobs import JobRun
 from connector.domain.clock import utcnow
+from connector.job_refs import POLICY_ATTRIBUTE, RetryPolicy
+from jobs import install as install_jobs
 from jobs import runtime
 from jobs.sweep import sweep
 from tests.job_runs_support import EMAIL_EXPORT, SmtpSink, shop_with_export
@@ -115,7 +117,7 @@ def test_runs_left_pending_by_a_stopped_process_run_once_after_a_restart(databas
 
 def test_a_failing_run_is_retried_by_its_policy_and_failed_only_when_the_retries_are_spent(
         database_url, containers, monkeypatch):
-    monkeypatch.setitem(POLICIES, EMAIL_EXPORT, RetryPolicy(retries=2, intervals=(1,), timeout=10))
+    monkeypatch.setattr(install_jobs.email_export, POLICY_ATTRIBUTE, RetryPolicy(retries=2, intervals=(1,), timeout=10))
     c = containers(settings_for(database_url, "smtp://127.0.0.1:9"), start_workers=True)  # nothing listens
     shop_id, export_id = shop_with_export(c)
     run_id = runtime.enqueue_run(c, EMAIL_EXPORT, export_id, shop_id=shop_id)

@@ -134,9 +134,10 @@ def test_a_worker_killed_mid_job_is_swept_and_the_export_is_sent_once(deployment
 
 def test_on_rq_a_failing_run_waits_pending_for_its_retry_and_fails_when_the_retries_are_spent(
         deployment, monkeypatch):
-    from adapters.queue.policy import POLICIES, RetryPolicy
+    from connector.job_refs import POLICY_ATTRIBUTE, RetryPolicy
+    from jobs import install as install_jobs
 
-    monkeypatch.setitem(POLICIES, EMAIL_EXPORT, RetryPolicy(retries=1, intervals=(1,), timeout=30))
+    monkeypatch.setattr(install_jobs.email_export, POLICY_ATTRIBUTE, RetryPolicy(retries=1, intervals=(1,), timeout=30))
     make, _ = deployment
     c = make("smtp://127.0.0.1:9")  # nothing listens: every send is refused
     shop_id, export_id = shop_with_export(c)

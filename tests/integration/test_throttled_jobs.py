@@ -2,7 +2,7 @@
 
 The transport sleeps on Retry-After only up to its cap (60 s by default) and raises
 PlatformThrottled(retry_after=N) past it; the job machinery then reschedules the work N seconds
-later: a recorded job run (adapters/queue/runs.py, both queues) and a webhook event
+later: a recorded job run (connector/db/job_runs.py, both queues) and a webhook event
 (connector/events.py). Runs on SQLite and PostgreSQL.
 """
 
@@ -17,16 +17,17 @@ import pytest
 import requests
 
 from adapters.http import HttpRetry, HttpTransport
-from adapters.queue import runs
 from adapters.queue.inline import InlineQueue
 from adapters.woocommerce import WooCommerceClient
-from connector.bootstrap import Container, bootstrap
+from connector.bootstrap import Container, bootstrap, ledger_executor
 from connector.config import Settings
 from connector.crypto import generate_key
+from connector.db import job_runs as runs
 from connector.db.models_jobs import JobRun
 from connector.domain.clock import utcnow
 from connector.domain.errors import PlatformThrottled
 from connector.events import process_event
+from connector.ports import RunRescheduled
 from sandbox.serve import ServerHandle, serve_in_thread
 from sandbox.woocommerce_sim import WooCommerceSimulator
 from tests.builders import OrderBuilder
@@ -94,7 +95,7 @@ def test_a_job_run_throttled_for_a_day_is_rescheduled_a_day_later_without_sleepi
     assert run_id is not None
     sim.inject_failures(1, status=429, retry_after=DAY)
 
-    with pytest.raises(runs.Rescheduled) as raised:
+    with pytest.raises(RunRescheduled) as raised:
         runs.execute(container.engine, run_id, lambda: client.get("orders"), lease=timedelta(seconds=5),
                      retry_in=lambda starts: 10.0)
 
@@ -118,7 +119,7 @@ def test_the_embedded_queue_delivers_a_throttled_run_again_after_the_wait(
         client.get("orders")
 
     monkeypatch.setattr(inline, "resolve_job", lambda name: job)
-    queue = InlineQueue(threads=1).start()
+    queue = InlineQueue(threads=1, run_recorded=ledger_executor(container.engine, timedelta(seconds=5))).start()
     container.queue = queue
     runtime.bind(container)
     sim.inject_failures(1, status=429, retry_after=DAY)

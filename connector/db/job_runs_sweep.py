@@ -1,4 +1,4 @@
-"""The sweeper's side of the job-run ledger (adapters/queue/runs.py): queue again what was lost,
+"""The sweeper's side of the job-run ledger (connector/db/job_runs.py): queue again what was lost,
 give up what keeps losing its worker, prune old runs, and report runs for the CLI and metrics."""
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
-from adapters.queue.runs import safe_push
+from connector.db.job_runs import safe_push
 from connector.db.models_jobs import JobRun
 from connector.domain.clock import utcnow
+from connector.ports import JobQueue
 
 log = logging.getLogger(__name__)
 
@@ -33,12 +34,12 @@ class SweepReport:
     live: int = 0
 
 
-def _is_live(queue: Any, run_id: int) -> bool:
+def _is_live(queue: JobQueue, run_id: int) -> bool:
     is_live = getattr(queue, "is_live", None)
     return bool(is_live(run_id)) if is_live is not None else False
 
 
-def sweep_runs(engine: Engine, queue: Any, *, grace: timedelta, lease: timedelta,
+def sweep_runs(engine: Engine, queue: JobQueue, *, grace: timedelta, lease: timedelta,
                max_starts: Callable[[str], int]) -> SweepReport:
     """Queue again runs pending past ``grace`` that the queue no longer holds, and runs whose worker has
     not beaten for ``lease`` (the heartbeat is the truth for those: a killed worker can look alive in

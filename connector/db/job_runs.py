@@ -1,9 +1,9 @@
-"""The job-run ledger: durable one-off jobs recorded in ``job_runs``, claimed, finished, swept.
+"""The job-run ledger (storage): durable one-off jobs recorded in ``job_runs``, claimed, finished, swept.
 
 A durable enqueue stores a pending row (in the caller's transaction when one is given, else in a
 transaction of its own) and then hands the queue the run id. The worker wrapper (``execute``)
 claims the row, beats while the job runs and marks it done, pending again (a retry is coming) or
-failed (the retry policy is spent). The queue is only delivery: the sweeper (run_sweep.py) queues
+failed (the retry policy is spent). The queue is only delivery: the sweeper (job_runs_sweep.py) queues
 again rows that stayed pending past a grace period or whose worker stopped beating, unless the
 queue still holds them. Only the claim holder may finish a run, so a late duplicate delivery does
 nothing.
@@ -31,9 +31,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from adapters.queue.resolve import check_job
 from connector.db.models_jobs import JobRun
 from connector.domain.clock import utcnow
+from connector.job_refs import check_job
+from connector.ports import JobQueue, RunRescheduled
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ def dedupe_key_for(job: str, args: Sequence[Any]) -> str:
     return key
 
 
-def _push(queue: Any, run_id: int, job: str, args: Sequence[Any], delay_seconds: float) -> None:
+def _push(queue: JobQueue, run_id: int, job: str, args: Sequence[Any], delay_seconds: float) -> None:
     push_run = getattr(queue, "push_run", None)
     if push_run is not None:
         push_run(run_id, job, tuple(args), delay_seconds=delay_seconds)
@@ -56,7 +57,7 @@ def _push(queue: Any, run_id: int, job: str, args: Sequence[Any], delay_seconds:
         queue.enqueue(job, *args, delay_seconds=delay_seconds)
 
 
-def safe_push(queue: Any, run_id: int, job: str, args: Sequence[Any], delay_seconds: float) -> None:
+def safe_push(queue: JobQueue, run_id: int, job: str, args: Sequence[Any], delay_seconds: float) -> None:
     try:
         _push(queue, run_id, job, args, delay_seconds)
     except Exception:  # noqa: BLE001 - the row is committed: the sweeper queues it after the grace period
@@ -75,7 +76,7 @@ def _insert(job: str, args: Sequence[Any], shop_id: int | None, dedupe_key: str 
     return statement.returning(JobRun.id)
 
 
-def enqueue_run(engine: Engine, queue: Any, job: str, args: Sequence[Any], *, shop_id: int | None = None,
+def enqueue_run(engine: Engine, queue: JobQueue, job: str, args: Sequence[Any], *, shop_id: int | None = None,
                 coalesce: bool = False, delay_seconds: float = 0.0, session: Session | None = None) -> int | None:
     """Record a pending run of ``job`` and queue it; returns the run id, or None when ``coalesce`` found
     the same work (job and arguments) pending and not started yet, which then covers this request.
@@ -110,7 +111,7 @@ def enqueue_run(engine: Engine, queue: Any, job: str, args: Sequence[Any], *, sh
     return int(inserted)
 
 
-def _push_after_commit(session: Session, queue: Any, run_id: int, job: str, args: Sequence[Any],
+def _push_after_commit(session: Session, queue: JobQueue, run_id: int, job: str, args: Sequence[Any],
                        delay_seconds: float) -> None:
     waiting = session.info.get(_PUSH_LIST)
     if waiting is None:
@@ -193,17 +194,6 @@ SKIPPED = "skipped"
 """What ``execute`` returns for a delivery whose run is finished or held by a live execution."""
 
 
-class Rescheduled(Exception):  # noqa: N818 - a signal to the queue, not an error
-    """The job was throttled (a store or supplier answered Retry-After past the transport's cap):
-    the run is pending again, due ``delay`` seconds later, and the queue must deliver it then (not
-    retry it now, and not sleep in a worker). The throttled start does not count as an attempt."""
-
-    def __init__(self, run_id: int, delay: float, cause: BaseException) -> None:
-        super().__init__(f"run {run_id} throttled; rescheduled in {delay:.0f}s: {error_text(cause)}")
-        self.run_id = run_id
-        self.delay = delay
-
-
 def throttled_for(exc: BaseException) -> float | None:
     """Seconds a throttled platform or supplier asked to wait (``retry_after`` of PlatformThrottled or
     SupplierThrottled), or None when ``exc`` is no throttle with a wait."""
@@ -220,7 +210,7 @@ def execute(engine: Engine, run_id: int, call: Callable[[], Any], *, lease: time
     """Run ``call`` as run ``run_id``: claim, beat, then done; on an exception the run goes back to
     pending when ``retry_in(starts)`` gives a delay (the queue retries it), else failed; the exception
     propagates. A throttle with a wait (``throttled_for``) puts the run back to pending, due after that
-    wait, without counting the start, and raises ``Rescheduled`` for the queue to deliver it then.
+    wait, without counting the start, and raises ``RunRescheduled`` for the queue to deliver it then.
     A finish that cannot be written leaves the run to the sweeper (jobs are idempotent)."""
     claim_id = new_claim()
     attempts = claim(engine, run_id, claim_id, lease)
@@ -242,7 +232,7 @@ def execute(engine: Engine, run_id: int, call: Callable[[], Any], *, lease: time
                     log.warning("could not record the job run's reschedule", extra={
                         "run_id": run_id, "error": type(db_exc).__name__})
                 log.warning("job run throttled; rescheduled", extra={"run_id": run_id, "retry_in": wait})
-                raise Rescheduled(run_id, wait, exc) from exc
+                raise RunRescheduled(run_id, wait, exc) from exc
             delay = retry_in(attempts)
             try:
                 if delay is not None:
