@@ -41,12 +41,15 @@ def main() -> int:
     from connector.db.uow import UnitOfWork
     from connector.domain.model import Platform, ShopCredentials
     from connector.logs import configure
+    from connector.settings_registry import registry
+    from connector.shop_settings import use as use_shop_settings
     from connector.shops import add_shop
     from connector.supply.models import SkuEta, StoreSku
     from connector.supply.publish import publish_dates
     from sandbox.runner import start_sandbox
 
     configure("WARNING")
+    use_shop_settings(registry())  # as bootstrap does: this bench builds its unit of work itself
     domain, token = "bench-dates.myshopify.com", "shpat_bench"
     per_product = 4
     seed = {"shopify": {"api_secret": "s", "shops": [{"domain": domain, "access_token": token, "products": [

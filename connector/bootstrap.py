@@ -24,6 +24,8 @@ from connector.domain.errors import UnknownShop
 from connector.domain.model import Platform, ShopCredentials
 from connector.ports import JobQueue, Mailer, RunExecutor, StorePlatform
 from connector.schema import metadata as _schema  # noqa: F401  (every mapper configured before first use)
+from connector.settings_registry import registry as shop_settings_registry
+from connector.shop_settings import use as use_shop_settings
 
 if TYPE_CHECKING:
     from apscheduler.schedulers.base import BaseScheduler
@@ -268,6 +270,7 @@ def bootstrap(
 
     outbound.configure(outbound.OutboundPolicy(allow_private_targets=settings.allow_private_targets,
                                                allow_local_files=settings.allow_local_files))
+    use_shop_settings(shop_settings_registry())  # every feature's per-shop settings, listed once
     engine = make_engine(settings.database_url)
     ensure_schema(engine, auto_upgrade=auto_upgrade)
     executor = ledger_executor(engine, timedelta(seconds=settings.event_lease_seconds))

@@ -1,7 +1,10 @@
 """Per-shop settings: a merchant's choices that override the deployment defaults.
 
-Values are JSON. Each feature declares its keys with a default and a validator in SETTINGS, so
-`connector shops set` refuses unknown keys and bad values with a message that names them.
+Values are JSON. Each feature declares its keys (``ShopSettingSpec``: a default, a help text and a
+validator) in a module-level ``SHOP_SETTINGS`` tuple, without side effects; connector/settings_registry.py
+lists every feature's declarations in one ``ShopSettingsRegistry``, which bootstrap builds once and
+puts in use here. So `connector shops set` refuses unknown keys and bad values with a message that
+names them.
 
 A setting declared ``secret`` (the Slack webhook URL) is sealed at rest with CONNECTOR_SECRET_KEY:
 its row holds the Fernet token itself (so `connector keys rotate` re-seals it with the other
@@ -13,7 +16,7 @@ redacted everywhere else. A value written in plain text before sealing existed i
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -28,13 +31,52 @@ from connector.domain.errors import ConfigError, CredentialsError, InvalidPayloa
 MASK = "•••"
 
 
+def _any(value: Any) -> bool:
+    return True
+
+
 @dataclass(frozen=True)
-class SettingSpec:
+class ShopSettingSpec:
+    """One per-shop setting as a feature declares it (in its module's ``SHOP_SETTINGS`` tuple)."""
+
+    key: str
     default: Any
     help: str
-    check: Callable[[Any], bool] = lambda value: True
+    check: Callable[[Any], bool] = _any
+    """True when a value is acceptable; `connector shops set` refuses others, quoting ``help``."""
     secret: bool = False
     """Sealed at rest, read as a SealedSetting, redacted when shown."""
+
+
+class ShopSettingsRegistry:
+    """Every per-shop setting, from the features' declarations (connector/settings_registry.py lists
+    them; bootstrap builds it once and puts it in use). A key declared twice is refused."""
+
+    def __init__(self, specs: Iterable[ShopSettingSpec]) -> None:
+        self._specs: dict[str, ShopSettingSpec] = {}
+        for spec in specs:
+            if spec.key in self._specs:
+                raise ValueError(f"shop setting {spec.key!r} is declared twice")
+            self._specs[spec.key] = spec
+
+    def spec(self, key: str) -> ShopSettingSpec:
+        """The declaration of ``key``; InvalidPayload naming the known keys when there is none."""
+        if key not in self._specs:
+            raise InvalidPayload(f"unknown shop setting {key!r}; known: {', '.join(sorted(self._specs)) or 'none'}")
+        return self._specs[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._specs
+
+    def __iter__(self) -> Iterator[ShopSettingSpec]:
+        """The declarations in key order."""
+        return iter(sorted(self._specs.values(), key=lambda spec: spec.key))
+
+    def __len__(self) -> int:
+        return len(self._specs)
+
+    def secret_keys(self) -> list[str]:
+        return [spec.key for spec in self if spec.secret]
 
 
 @dataclass(frozen=True, repr=False)
@@ -87,16 +129,24 @@ def shown(value: Any, box: CredentialBox | None) -> Any:
     return value.redacted(box) if isinstance(value, SealedSetting) else value
 
 
-SETTINGS: dict[str, SettingSpec] = {}
-"""Every per-shop setting. Feature modules register theirs with ``register``."""
+_in_use: ShopSettingsRegistry | None = None
 
 
-def register(key: str, default: Any, help: str, check: Callable[[Any], bool] | None = None, *,
-             secret: bool = False) -> None:
-    SETTINGS[key] = SettingSpec(default, help, check or (lambda value: True), secret)
+def use(registry: ShopSettingsRegistry) -> None:
+    """Put the registry in use (bootstrap does, with connector.settings_registry.registry())."""
+    global _in_use
+    _in_use = registry
 
 
-def _read(spec: SettingSpec, stored: str) -> Any:
+def registry() -> ShopSettingsRegistry:
+    """The registry in use; a clear error before bootstrap has built one."""
+    if _in_use is None:
+        raise RuntimeError("no shop settings registry in use: bootstrap() builds it "
+                           "(or call shop_settings.use(connector.settings_registry.registry()))")
+    return _in_use
+
+
+def _read(spec: ShopSettingSpec, stored: str) -> Any:
     if spec.secret and stored.startswith(FERNET_PREFIX):
         return SealedSetting(stored)
     value = json.loads(stored)
@@ -105,7 +155,7 @@ def _read(spec: SettingSpec, stored: str) -> Any:
     return value
 
 
-def _write(spec: SettingSpec, key: str, value: Any, box: CredentialBox | None) -> str:
+def _write(spec: ShopSettingSpec, key: str, value: Any, box: CredentialBox | None) -> str:
     if not spec.secret or value == "":
         return json.dumps(value)
     if box is None:
@@ -113,10 +163,8 @@ def _write(spec: SettingSpec, key: str, value: Any, box: CredentialBox | None) -
     return box.seal_json(value)
 
 
-def _spec(key: str) -> SettingSpec:
-    if key not in SETTINGS:
-        raise InvalidPayload(f"unknown shop setting {key!r}; known: {', '.join(sorted(SETTINGS)) or 'none'}")
-    return SETTINGS[key]
+def _spec(key: str) -> ShopSettingSpec:
+    return registry().spec(key)
 
 
 def get_setting(uow: UnitOfWork, shop_id: int, key: str) -> Any:
@@ -133,8 +181,8 @@ def all_settings(uow: UnitOfWork, shop_id: int) -> dict[str, Any]:
     with uow:
         rows = uow.session.scalars(select(ShopSetting).where(ShopSetting.shop_id == shop_id))  # type: ignore[union-attr]
         stored = {row.key: row.value for row in rows}
-    return {key: _read(spec, stored[key]) if key in stored else spec.default
-            for key, spec in sorted(SETTINGS.items())}
+    return {spec.key: _read(spec, stored[spec.key]) if spec.key in stored else spec.default
+            for spec in registry()}
 
 
 def set_setting(uow: UnitOfWork, shop_id: int, key: str, value: Any, box: CredentialBox | None = None) -> None:
@@ -157,7 +205,7 @@ def set_setting(uow: UnitOfWork, shop_id: int, key: str, value: Any, box: Creden
 
 def seal_plaintext_secrets(uow: UnitOfWork, box: CredentialBox) -> int:
     """Seal every secret setting still stored in plain text (run by `connector keys rotate`)."""
-    secret_keys = [key for key, spec in SETTINGS.items() if spec.secret]
+    secret_keys = registry().secret_keys()
     if not secret_keys:
         return 0
     sealed = 0
@@ -165,7 +213,7 @@ def seal_plaintext_secrets(uow: UnitOfWork, box: CredentialBox) -> int:
         session = uow.session
         assert session is not None
         for row in session.scalars(select(ShopSetting).where(ShopSetting.key.in_(secret_keys))):
-            value = _read(SETTINGS[row.key], row.value)
+            value = _read(_spec(row.key), row.value)
             if isinstance(value, SealedSetting) and value.legacy:
                 row.value = box.seal_json(value.stored)
                 sealed += 1

@@ -35,6 +35,17 @@ def development_outbound_policy():  # type: ignore[no-untyped-def]
     yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def shop_settings_in_use():  # type: ignore[no-untyped-def]
+    """The per-shop settings registry in use, as bootstrap puts it, for tests that build a unit of work
+    without a container (connector/settings_registry.py)."""
+    from connector import shop_settings
+    from connector.settings_registry import registry
+
+    shop_settings.use(registry())
+    yield
+
+
 def unavailable(reason: str) -> None:
     """Skip outside CI, fail in CI: a missing dependency must not turn CI green."""
     if IN_CI:

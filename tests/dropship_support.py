@@ -11,7 +11,6 @@ from typing import Any
 from sqlalchemy import select, update
 
 from connector.db.models import Backorder
-from connector.dropship import routing as _routing_settings  # noqa: F401  (registers dropship.*)
 from connector.dropship.models import DropshipOrder
 from connector.dropship.terms import set_terms
 from connector.shop_settings import set_setting

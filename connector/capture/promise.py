@@ -37,7 +37,7 @@ from connector.domain.model import OrderSnapshot, StockLevel
 from connector.domain.promise import DEFAULT_DATE_FORMATS, StatedDate, UnreadableDate, as_date, latest, parse_stated
 from connector.notify.models import NotifyState
 from connector.ports import DeliveryPromises, StorePlatform
-from connector.shop_settings import SETTINGS, register
+from connector.shop_settings import ShopSettingSpec, registry
 
 log = logging.getLogger(__name__)
 
@@ -59,17 +59,22 @@ def _formats(value: Any) -> bool:
         isinstance(v, str) and "%" in v and len(v) <= 100 for v in value)
 
 
-register("promise.shopify_delivery_method", True,
-         "read Shopify's delivery promise (fulfillment order maxDeliveryDateTime) for backordered orders",
-         lambda v: isinstance(v, bool))
-register("promise.note_attributes", DEFAULT_NOTE_ATTRIBUTES,
-         'Shopify order note_attributes holding the delivery date stated at checkout (list; [] = off)', _names)
-register("promise.meta_keys", DEFAULT_META_KEYS,
-         "WooCommerce order meta_data keys holding the stated delivery date or a Unix timestamp (list; [] = off)",
-         _names)
-register("promise.date_formats", list(DEFAULT_DATE_FORMATS),
-         'strptime formats for stated dates after ISO 8601 and timestamps, first match wins (e.g. "%d/%m/%Y")',
-         _formats)
+SHOP_SETTINGS: tuple[ShopSettingSpec, ...] = (
+    ShopSettingSpec("promise.shopify_delivery_method", True,
+                    "read Shopify's delivery promise (fulfillment order maxDeliveryDateTime) for backordered orders",
+                    lambda v: isinstance(v, bool)),
+    ShopSettingSpec("promise.note_attributes", DEFAULT_NOTE_ATTRIBUTES,
+                    'Shopify order note_attributes holding the delivery date stated at checkout (list; [] = off)',
+                    _names),
+    ShopSettingSpec("promise.meta_keys", DEFAULT_META_KEYS,
+                    "WooCommerce order meta_data keys holding the stated delivery date or a Unix timestamp "
+                    "(list; [] = off)",
+                    _names),
+    ShopSettingSpec("promise.date_formats", list(DEFAULT_DATE_FORMATS),
+                    'strptime formats for stated dates after ISO 8601 and timestamps, first match wins '
+                    '(e.g. "%d/%m/%Y")',
+                    _formats),
+)
 
 ZONE_KEY = "dates.timezone"
 """The shop's time zone, declared by connector/supply/dates.py (default UTC): a stated moment is
@@ -105,7 +110,8 @@ def load(uow: UnitOfWork, shop_id: int) -> PromiseSettings:
         rows = uow.session.scalars(select(ShopSetting).where(  # type: ignore[union-attr]
             ShopSetting.shop_id == shop_id, ShopSetting.key.in_(_KEYS)))
         stored = {row.key: json.loads(row.value) for row in rows}
-    values: dict[str, Any] = {key: stored.get(key, SETTINGS[key].default if key in SETTINGS else None)
+    declared = registry()
+    values: dict[str, Any] = {key: stored.get(key, declared.spec(key).default if key in declared else None)
                               for key in _KEYS}
     zone = _zone(values[ZONE_KEY], shop_id)
     return PromiseSettings(

@@ -11,7 +11,6 @@ import click
 from connector.cli_support import _container, _fail_cleanly, render_table
 from connector.domain.errors import InvalidPayload
 from connector.dropship import fulfillment_service as _service_settings  # noqa: F401  (dropship.fulfillment_*)
-from connector.dropship import routing as _routing_settings  # noqa: F401  (registers the dropship.* settings)
 
 
 @click.group()

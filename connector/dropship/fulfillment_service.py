@@ -27,16 +27,19 @@ from connector.domain.errors import ConfigError, ConnectorError
 from connector.dropship import routing
 from connector.dropship.models import DropshipOrder, FulfillmentServiceNotification
 from connector.dropship.place import alert
-from connector.shop_settings import all_settings, register, set_setting
+from connector.shop_settings import ShopSettingSpec, all_settings, set_setting
 
 log = logging.getLogger(__name__)
 
-register("dropship.fulfillment_service_location_id", None,
-         "Shopify: the fulfillment service's location (set by `connector dropship service enable`)",
-         lambda v: v is None or (isinstance(v, str) and v.startswith("gid://shopify/Location/")))
-register("dropship.fulfillment_service_id", None,
-         "Shopify: the fulfillment service's id (set by `connector dropship service enable`)",
-         lambda v: v is None or (isinstance(v, str) and v.startswith("gid://shopify/FulfillmentService/")))
+SHOP_SETTINGS: tuple[ShopSettingSpec, ...] = (
+    ShopSettingSpec("dropship.fulfillment_service_location_id", None,
+                    "Shopify: the fulfillment service's location (set by `connector dropship service enable`)",
+                    lambda v: v is None or (isinstance(v, str) and v.startswith("gid://shopify/Location/"))),
+    ShopSettingSpec("dropship.fulfillment_service_id", None,
+                    "Shopify: the fulfillment service's id (set by `connector dropship service enable`)",
+                    lambda v: v is None or (isinstance(v, str)
+                                            and v.startswith("gid://shopify/FulfillmentService/"))),
+)
 
 SERVICE_NAME = "Backorder drop-ship"
 AT_SUPPLIER = ("sending", "placed", "shipped")

@@ -31,7 +31,7 @@ from connector.domain.routing import (
 )
 from connector.dropship.models import DropshipOrder, FulfillmentHoldRecord, RoutingDecision
 from connector.ports import StoreFulfillment
-from connector.shop_settings import all_settings, register
+from connector.shop_settings import ShopSettingSpec, all_settings
 from connector.supply.models import Supplier, SupplierStock
 
 log = logging.getLogger(__name__)
@@ -51,28 +51,34 @@ def _countries(value: Any) -> bool:
     return isinstance(value, list)
 
 
-register("dropship.enabled", False, "drop-ship backordered lines when the rules allow (true/false)",
-         lambda v: isinstance(v, bool))
-register("dropship.min_margin_percent", 15, "lowest margin left after supplier cost and drop-ship fee, in %",
-         lambda v: _number(v) and -100 <= v <= 100)
-register("dropship.max_wait_days", 7, "drop-ship only when the expected restock is more days away than this",
-         lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0)
-register("dropship.served_countries", [], "ISO country codes drop-shipped to, e.g. [\"US\", \"CA\"]; [] = all",
-         _countries)
-register("dropship.fee", 0, "the supplier's drop-ship fee per order, in the shop's currency",
-         lambda v: _number(v) and v >= 0)
-register("dropship.allow_split", True, "drop-ship what the supplier has and let the rest wait (true/false)",
-         lambda v: isinstance(v, bool))
-register("dropship.notify_customer", True, "the store emails the customer the tracking when a line ships",
-         lambda v: isinstance(v, bool))
-register("dropship.hold_waiting_lines", True, "Shopify: put waiting lines on hold (INVENTORY_OUT_OF_STOCK)",
-         lambda v: isinstance(v, bool))
-register("dropship.shopify_location_id", None, "Shopify: location gid drop-shipped lines are moved to first",
-         lambda v: v is None or (isinstance(v, str) and v.startswith("gid://shopify/Location/")))
-register("dropship.no_dropship_tag", "no-dropship", "Shopify: orders with this tag are never drop-shipped",
-         lambda v: isinstance(v, str))
-register("dropship.fulfillment_service", False, "Shopify: run as a fulfillment service (true/false)",
-         lambda v: isinstance(v, bool))
+SHOP_SETTINGS: tuple[ShopSettingSpec, ...] = (
+    ShopSettingSpec("dropship.enabled", False, "drop-ship backordered lines when the rules allow (true/false)",
+                    lambda v: isinstance(v, bool)),
+    ShopSettingSpec("dropship.min_margin_percent", 15,
+                    "lowest margin left after supplier cost and drop-ship fee, in %",
+                    lambda v: _number(v) and -100 <= v <= 100),
+    ShopSettingSpec("dropship.max_wait_days", 7,
+                    "drop-ship only when the expected restock is more days away than this",
+                    lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0),
+    ShopSettingSpec("dropship.served_countries", [],
+                    "ISO country codes drop-shipped to, e.g. [\"US\", \"CA\"]; [] = all", _countries),
+    ShopSettingSpec("dropship.fee", 0, "the supplier's drop-ship fee per order, in the shop's currency",
+                    lambda v: _number(v) and v >= 0),
+    ShopSettingSpec("dropship.allow_split", True,
+                    "drop-ship what the supplier has and let the rest wait (true/false)",
+                    lambda v: isinstance(v, bool)),
+    ShopSettingSpec("dropship.notify_customer", True, "the store emails the customer the tracking when a line ships",
+                    lambda v: isinstance(v, bool)),
+    ShopSettingSpec("dropship.hold_waiting_lines", True,
+                    "Shopify: put waiting lines on hold (INVENTORY_OUT_OF_STOCK)", lambda v: isinstance(v, bool)),
+    ShopSettingSpec("dropship.shopify_location_id", None,
+                    "Shopify: location gid drop-shipped lines are moved to first",
+                    lambda v: v is None or (isinstance(v, str) and v.startswith("gid://shopify/Location/"))),
+    ShopSettingSpec("dropship.no_dropship_tag", "no-dropship", "Shopify: orders with this tag are never drop-shipped",
+                    lambda v: isinstance(v, str)),
+    ShopSettingSpec("dropship.fulfillment_service", False, "Shopify: run as a fulfillment service (true/false)",
+                    lambda v: isinstance(v, bool)),
+)
 
 
 def rules_for(uow: UnitOfWork, shop_id: int) -> tuple[RoutingRules, dict[str, Any]]:

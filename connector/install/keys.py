@@ -56,7 +56,6 @@ def rotate_all(uow: UnitOfWork, box: CredentialBox) -> RotationReport:
                     name = f"{table.name}.{column.name}"
                     report.rotated[name] = report.rotated.get(name, 0) + 1
         uow.commit()
-    import connector.notify.settings  # noqa: F401 - registers the secret shop settings
     from connector.shop_settings import seal_plaintext_secrets
 
     report.sealed = seal_plaintext_secrets(uow, box)

@@ -14,7 +14,7 @@ from connector.cli_support import _container, _fail_cleanly
 @_fail_cleanly
 def shops_settings(shop_name: str) -> None:
     """Show a shop's settings (its own values and the defaults); secret ones redacted."""
-    from connector.shop_settings import SETTINGS, SealedSetting, all_settings, shown
+    from connector.shop_settings import SealedSetting, all_settings, registry, shown
     from connector.shops import resolve_shop
 
     c = _container(auto_upgrade=True)
@@ -23,7 +23,8 @@ def shops_settings(shop_name: str) -> None:
     for key, value in all_settings(c.uow(), info.id).items():
         note = " (stored in plain text: `connector keys rotate` seals it)" \
             if isinstance(value, SealedSetting) and value.legacy else ""
-        click.echo(f"{key:<40} {json.dumps(shown(value, box), ensure_ascii=False):<20} {SETTINGS[key].help}{note}")
+        help_text = registry().spec(key).help
+        click.echo(f"{key:<40} {json.dumps(shown(value, box), ensure_ascii=False):<20} {help_text}{note}")
 
 
 @click.command("set")
@@ -33,7 +34,7 @@ def shops_settings(shop_name: str) -> None:
 @_fail_cleanly
 def shops_set(shop_name: str, key: str, value: str) -> None:
     """Set one of a shop's settings; VALUE is JSON (true, 7, "text", {"a": 1}). Secret ones are sealed."""
-    from connector.shop_settings import SETTINGS, redact_url, set_setting
+    from connector.shop_settings import redact_url, registry, set_setting
     from connector.shops import resolve_shop
 
     try:
@@ -46,7 +47,7 @@ def shops_set(shop_name: str, key: str, value: str) -> None:
 
     for warning in check_before_setting(c, info.id, key, parsed):  # MissingScopes: names them, gives the link
         click.echo(warning, err=True)
-    secret = key in SETTINGS and SETTINGS[key].secret and parsed != ""
+    secret = key in registry() and registry().spec(key).secret and parsed != ""
     set_setting(c.uow(), info.id, key, parsed, box=c.box if secret else None)
     echoed = redact_url(str(parsed)) if secret else parsed
     click.echo(f"{info.domain}: {key} = {json.dumps(echoed, ensure_ascii=False)}")

@@ -6,8 +6,6 @@ import json
 
 import click
 
-import connector.capture.promise  # noqa: F401  (registers the promise.* shop settings: the checkout promise)
-import connector.notify.settings  # noqa: F401  (registers the notify.* and alerts.* shop settings)
 from connector.cli_support import _container, _fail_cleanly, render_table
 
 

@@ -1,7 +1,7 @@
 """The merchant's per-shop choices for customer messages and pile-up alerts.
 
-Registered with connector/services/shop_settings at import, so `connector shops settings S` lists
-them and `connector shops set S KEY VALUE` validates them.
+Declared in SHOP_SETTINGS (listed by connector/settings_registry.py), so `connector shops settings S`
+lists them and `connector shops set S KEY VALUE` validates them.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from connector.crypto import CredentialBox
 from connector.db.uow import UnitOfWork
 from connector.domain.errors import ConfigError, CredentialsError, DeliveryRejected
 from connector.domain.notify import DelayPolicy, Policy
-from connector.shop_settings import SealedSetting, all_settings, register
+from connector.shop_settings import SealedSetting, ShopSettingSpec, all_settings
 
 EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 
@@ -47,28 +47,32 @@ def _thresholds(value: Any) -> bool:
                for v in value.values())
 
 
-register("notify.grace_days", 7, "days ahead within which an expected date is not worth a message", _days)
-register("notify.shipping_promise_days", 30,
-         "days after the order by which shipping was promised when checkout stated no date", _days)
-register("notify.delay_reply_days", 7, "days a customer has to answer a delay notice that needs consent", _days)
-register("notify.delay_policy", DelayPolicy.ASK_MERCHANT.value,
-         "when a delay needs consent and none came: cancel_and_refund | ask_merchant",
-         lambda v: v in {p.value for p in DelayPolicy})
-register("notify.sender_name", "", "name customer emails come from (default: the shop's domain)",
-         lambda v: isinstance(v, str) and len(v) <= 100 and "\n" not in v)
-register("notify.sender_email", "", "address customer emails come from (default: deployment smtp.from)",
-         _email_or_empty)
-register("notify.support_email", "", "where customers reply and the merchant is asked to decide",
-         _email_or_empty)
-register("notify.consolation", {"min_slip_days": None, "type": "percentage", "amount": 10, "valid_days": 90},
-         'discount for long slips: {"min_slip_days": N|null, "type": "percentage"|"free_shipping", '
-         '"amount": 1-100, "valid_days": N}', _consolation)
-register("alerts.thresholds", {"count": None, "age_days": None, "value": None},
-         'pile-up alert per SKU: {"count": N, "age_days": N, "value": N} (null: off)', _thresholds)
-register("alerts.email", "", "where pile-up alerts are emailed (default: notify.support_email)",
-         _email_or_empty)
-register("alerts.slack_webhook_url", "", "Slack incoming webhook URL for pile-up alerts (sealed at rest)",
-         lambda v: v == "" or (isinstance(v, str) and v.startswith(("https://", "http://"))), secret=True)
+SHOP_SETTINGS: tuple[ShopSettingSpec, ...] = (
+    ShopSettingSpec("notify.grace_days", 7, "days ahead within which an expected date is not worth a message", _days),
+    ShopSettingSpec("notify.shipping_promise_days", 30,
+                    "days after the order by which shipping was promised when checkout stated no date", _days),
+    ShopSettingSpec("notify.delay_reply_days", 7, "days a customer has to answer a delay notice that needs consent",
+                    _days),
+    ShopSettingSpec("notify.delay_policy", DelayPolicy.ASK_MERCHANT.value,
+                    "when a delay needs consent and none came: cancel_and_refund | ask_merchant",
+                    lambda v: v in {p.value for p in DelayPolicy}),
+    ShopSettingSpec("notify.sender_name", "", "name customer emails come from (default: the shop's domain)",
+                    lambda v: isinstance(v, str) and len(v) <= 100 and "\n" not in v),
+    ShopSettingSpec("notify.sender_email", "", "address customer emails come from (default: deployment smtp.from)",
+                    _email_or_empty),
+    ShopSettingSpec("notify.support_email", "", "where customers reply and the merchant is asked to decide",
+                    _email_or_empty),
+    ShopSettingSpec("notify.consolation",
+                    {"min_slip_days": None, "type": "percentage", "amount": 10, "valid_days": 90},
+                    'discount for long slips: {"min_slip_days": N|null, "type": "percentage"|"free_shipping", '
+                    '"amount": 1-100, "valid_days": N}', _consolation),
+    ShopSettingSpec("alerts.thresholds", {"count": None, "age_days": None, "value": None},
+                    'pile-up alert per SKU: {"count": N, "age_days": N, "value": N} (null: off)', _thresholds),
+    ShopSettingSpec("alerts.email", "", "where pile-up alerts are emailed (default: notify.support_email)",
+                    _email_or_empty),
+    ShopSettingSpec("alerts.slack_webhook_url", "", "Slack incoming webhook URL for pile-up alerts (sealed at rest)",
+                    lambda v: v == "" or (isinstance(v, str) and v.startswith(("https://", "http://"))), secret=True),
+)
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,6 @@ import click
 
 from connector.cli_support import _container, _fail_cleanly, render_table
 from connector.domain.errors import InvalidPayload
-from connector.supply import dates as _dates_settings  # noqa: F401  (registers the dates.* shop settings)
-from connector.supply import publish as _publish_settings  # noqa: F401  (registers publish.*)
 
 
 @click.group()

@@ -17,6 +17,7 @@ from connector import shop_settings
 from connector.db.uow import UnitOfWork
 from connector.domain.clock import utcnow
 from connector.domain.eta import DateRules, EtaSource, PurchaseOrderOffer, SupplierOffer, expected_in_stock
+from connector.shop_settings import ShopSettingSpec
 from connector.supply.models import SkuEta
 from connector.supply.repository import supply
 
@@ -43,15 +44,16 @@ def _is_zone(value: object) -> bool:
     return True
 
 
-shop_settings.register("dates.business_days", False, "count handling, transit, lead time and buffer in "
-                       "working days (Mon-Fri, minus dates.holidays): true or false",
-                       lambda v: isinstance(v, bool))
-shop_settings.register("dates.buffer_days", 0, "days added to every supplier or purchase-order date: a whole "
-                       "number, 0 or more", lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0)
-shop_settings.register("dates.holidays", [], "non-working days as a list of ISO dates, e.g. [\"2026-12-25\"]",
-                       _is_date_list)
-shop_settings.register("dates.timezone", "UTC", "the shop's time zone (IANA name) that decides what 'today' is",
-                       _is_zone)
+SHOP_SETTINGS: tuple[ShopSettingSpec, ...] = (
+    ShopSettingSpec("dates.business_days", False, "count handling, transit, lead time and buffer in "
+                    "working days (Mon-Fri, minus dates.holidays): true or false", lambda v: isinstance(v, bool)),
+    ShopSettingSpec("dates.buffer_days", 0, "days added to every supplier or purchase-order date: a whole "
+                    "number, 0 or more", lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0),
+    ShopSettingSpec("dates.holidays", [], "non-working days as a list of ISO dates, e.g. [\"2026-12-25\"]",
+                    _is_date_list),
+    ShopSettingSpec("dates.timezone", "UTC", "the shop's time zone (IANA name) that decides what 'today' is",
+                    _is_zone),
+)
 
 
 @dataclass

@@ -22,16 +22,19 @@ from connector.domain.clock import utcnow
 from connector.domain.errors import PermanentError
 from connector.domain.supply import BackorderSwitch, PageDate
 from connector.ports import StoreCatalog
+from connector.shop_settings import ShopSettingSpec
 from connector.supply.models import SkuEta, StoreSku, SupplierStock
 from connector.supply.repository import supply
 
 log = logging.getLogger(__name__)
 
-shop_settings.register("publish.dates", True, "write each SKU's expected in-stock date on its product page: "
-                       "true or false", lambda v: isinstance(v, bool))
-shop_settings.register("publish.toggle_backorders", False, "for SKUs a supplier lists, switch the backorder "
-                       "setting on when a supplier date exists and off when none does: true or false",
-                       lambda v: isinstance(v, bool))
+SHOP_SETTINGS: tuple[ShopSettingSpec, ...] = (
+    ShopSettingSpec("publish.dates", True, "write each SKU's expected in-stock date on its product page: "
+                    "true or false", lambda v: isinstance(v, bool)),
+    ShopSettingSpec("publish.toggle_backorders", False, "for SKUs a supplier lists, switch the backorder "
+                    "setting on when a supplier date exists and off when none does: true or false",
+                    lambda v: isinstance(v, bool)),
+)
 
 
 @dataclass

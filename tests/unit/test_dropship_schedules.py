@@ -19,7 +19,6 @@ def test_the_scheduler_declares_the_drop_ship_jobs_on_their_interval(tmp_path):
 
 
 def test_only_shops_with_drop_shipping_on_get_routing_and_polling_queued(tmp_path):
-    from connector.dropship import routing  # noqa: F401  (registers the dropship.* settings)
     from connector.shop_settings import set_setting
 
     web = make_webapp(f"sqlite:///{tmp_path}/s.db")
