@@ -16,17 +16,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
-
-from connector.db.models import Shop
 from connector.domain.clock import utcnow
 from connector.domain.errors import DeliveryError, DeliveryUnavailable
 from connector.domain.model import BackorderStatus
 from connector.notify import email as notify_email
 from connector.notify import settings as notify_settings
 from connector.notify.models import PileupAlert
-from connector.supply.models import StoreSku
+from connector.notify.repository import NotifyRepository
 
 if TYPE_CHECKING:
     from connector.notify.evaluate import Notifier
@@ -57,8 +53,7 @@ class AlertReport:
 
 def piles(uow: Any, shop_id: int, today: date) -> list[SkuPile]:
     backorders = uow.backorders.list(shop_id, [BackorderStatus.OPEN.value])
-    prices = {sku: float(price) for sku, price in uow.session.execute(
-        select(StoreSku.sku, StoreSku.price).where(StoreSku.shop_id == shop_id)) if price is not None}
+    prices = uow.repo(NotifyRepository).store_prices(shop_id)
     by_sku: dict[str, list[Any]] = defaultdict(list)
     for backorder in backorders:
         by_sku[backorder.sku or backorder.stock_key or "?"].append(backorder)
@@ -76,24 +71,25 @@ def check_pileups(notifier: Notifier, shop_id: int, *, slack_timeout: float = 10
     with uow.shop_lock(shop_id):
         with uow:
             current = {p.sku: p for p in piles(uow, shop_id, today)}
-            open_alerts = {(a.sku, a.threshold): a for a in uow.session.scalars(  # type: ignore[union-attr]
-                select(PileupAlert).where(PileupAlert.shop_id == shop_id, PileupAlert.cleared_at.is_(None)))}
+            notes = uow.repo(NotifyRepository)
+            open_alerts = {(a.sku, a.threshold): a for a in notes.open_alerts(shop_id)}
             for (sku, threshold), alert in open_alerts.items():
                 limit = shop.alert_thresholds.get(threshold)
                 pile = current.get(sku)
                 if limit is None or pile is None or pile.figure(threshold) < limit:
                     alert.cleared_at = utcnow()
                     report.cleared.append((sku, threshold))
+            crossings = []
             for sku, pile in current.items():
                 for threshold, limit in shop.alert_thresholds.items():
                     if pile.figure(threshold) >= limit and (sku, threshold) not in open_alerts:
-                        uow.session.add(PileupAlert(  # type: ignore[union-attr]
+                        crossings.append(PileupAlert(
                             shop_id=shop_id, sku=sku, threshold=threshold, limit_value=limit,
                             observed=pile.figure(threshold), status="pending", channels=""))
                         report.crossed.append((sku, threshold))
-            try:
+            if notes.record_crossings(crossings):
                 uow.commit()
-            except IntegrityError:  # another process recorded the same crossing first
+            else:  # another process recorded the same crossing first
                 log.info("pile-up crossing already recorded", extra={"shop_id": shop_id})
                 report.crossed.clear()
         report.sent = _deliver(notifier, shop_id, shop, current, slack_timeout)
@@ -105,17 +101,18 @@ def _deliver(notifier: Notifier, shop_id: int, shop: notify_settings.ShopNotifyS
              current: dict[str, SkuPile], slack_timeout: float) -> int:
     wanted = [name for name, on in (("email", shop.alert_email), ("slack", shop.slack_webhook_url)) if on]
     with notifier.uow() as uow:
+        notes = uow.repo(NotifyRepository)
         due = [(a.id, a.sku, a.threshold, float(a.limit_value), float(a.observed), a.channels or "")
-               for a in uow.session.scalars(select(PileupAlert).where(  # type: ignore[union-attr]
-                   PileupAlert.shop_id == shop_id, PileupAlert.status == "pending"))]
-        domain = uow.session.get(Shop, shop_id).domain  # type: ignore[union-attr]
+               for a in notes.pending_alerts(shop_id)]
+        found = notes.shop(shop_id)
+        assert found is not None
+        domain = found.domain
     sent = 0
     for alert_id, sku, threshold, limit, observed, done in due:
         with notifier.uow() as uow:  # claim: pending -> sending, so a concurrent check does not send too
-            claimed = uow.session.execute(update(PileupAlert).where(  # type: ignore[union-attr]
-                PileupAlert.id == alert_id, PileupAlert.status == "pending").values(status="sending"))
+            claimed = uow.repo(NotifyRepository).claim_alert(alert_id)
             uow.commit()
-            if not claimed.rowcount:  # type: ignore[union-attr]
+            if not claimed:
                 continue
         delivered = [c for c in done.split(",") if c]
         pile = current.get(sku) or SkuPile(sku, 0, 0, 0, 0.0)
@@ -137,7 +134,7 @@ def _deliver(notifier: Notifier, shop_id: int, shop: notify_settings.ShopNotifyS
         if not wanted:
             status, error = "failed", "no alert email or Slack webhook configured"
         with notifier.uow() as uow:
-            row = uow.session.get(PileupAlert, alert_id)  # type: ignore[union-attr]
+            row = uow.repo(NotifyRepository).alert(alert_id)
             assert row is not None
             row.status, row.error, row.channels = status, error, ",".join(delivered)
             if status == "sent":

@@ -19,11 +19,10 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from connector.db.models import Backorder
 from connector.domain.errors import ConnectorError, PlatformRejected, TransientError
 from connector.domain.notify import CancelResult
 from connector.notify.delay_flow import CHECK_DELAYS, PENDING, outcome_of, record, schedule_check
-from connector.notify.models import DelayDecision
+from connector.notify.repository import NotifyRepository
 
 if TYPE_CHECKING:
     from connector.notify.evaluate import Notifier
@@ -51,11 +50,12 @@ def confirm_cancellation(notifier: Notifier, shop_id: int, decision_id: int, ref
     shop = notify_settings.load(notifier.uow(), shop_id)
     with notifier.uow().shop_lock(shop_id):
         with notifier.uow() as uow:
-            decision = uow.session.get(DelayDecision, decision_id)  # type: ignore[union-attr]
+            notes = uow.repo(NotifyRepository)
+            decision = notes.decision(decision_id)
             if decision is None or decision.shop_id != shop_id or decision.outcome != PENDING:
                 log.info("cancellation check: nothing pending", extra={"shop_id": shop_id, "decision_id": decision_id})
                 return decision.outcome if decision is not None else None
-            backorder = uow.session.get(Backorder, decision.backorder_id)  # type: ignore[union-attr]
+            backorder = notes.backorder(decision.backorder_id)
             assert backorder is not None
             order_id = backorder.line.order.platform_order_id
         outcome, error, result = _ask(notifier, shop_id, decision_id, order_id, reference, expected)

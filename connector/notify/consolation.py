@@ -12,13 +12,12 @@ import secrets
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-
-from connector.db.models import Backorder, Order
+from connector.db.models import Backorder
 from connector.db.uow import UnitOfWork
 from connector.domain.clock import utcnow
 from connector.domain.errors import ConnectorError, TransientError
 from connector.notify.models import DiscountCode
+from connector.notify.repository import NotifyRepository
 from connector.notify.settings import ShopNotifySettings
 
 if TYPE_CHECKING:
@@ -40,8 +39,9 @@ def reserve_code(uow: UnitOfWork, shop_id: int, backorder: Backorder, shop: Shop
     row = DiscountCode(shop_id=shop_id, order_id=order.id, backorder_id=backorder.id,
                        idempotency_key=f"consolation-{shop_id}-{order.id}", code=new_code(),
                        kind=shop.consolation_type, amount=shop.consolation_amount, status="reserved")
-    uow.session.add(row)  # type: ignore[union-attr]
-    uow.session.flush()  # type: ignore[union-attr]
+    notes = uow.repo(NotifyRepository)
+    notes.add(row)
+    notes.flush()
     log.info("consolation code reserved", extra={"shop_id": shop_id, "order_id": order.id})
     return row
 
@@ -51,9 +51,7 @@ def create_reserved_codes(notifier: Notifier, shop_id: int, shop: ShopNotifySett
     with notifier.uow() as uow:
         pending = [(c.id, c.code, c.kind, float(c.amount) if c.amount is not None else None, c.idempotency_key,
                     c.created_at, o.customer_email, o.name, o.platform_order_id)
-                   for c, o in uow.session.execute(  # type: ignore[union-attr]
-                       select(DiscountCode, Order).join(Order, Order.id == DiscountCode.order_id)
-                       .where(DiscountCode.shop_id == shop_id, DiscountCode.status == "reserved"))]
+                   for c, o in uow.repo(NotifyRepository).reserved_codes(shop_id)]
     created = 0
     for code_id, code, kind, amount, key, reserved_at, email, order_name, order_id in pending:
         status, platform_id, error = "created", None, None
@@ -73,7 +71,7 @@ def create_reserved_codes(notifier: Notifier, shop_id: int, shop: ShopNotifySett
             status, error = "failed", str(exc)
         uow = notifier.uow()
         with uow:
-            row = uow.session.get(DiscountCode, code_id)  # type: ignore[union-attr]
+            row = uow.repo(NotifyRepository).code(code_id)
             assert row is not None
             row.status, row.platform_id, row.error = status, platform_id, error
             uow.commit()

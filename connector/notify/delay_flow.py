@@ -19,8 +19,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-
 from connector.db.models import Backorder
 from connector.db.uow import UnitOfWork
 from connector.domain.clock import utcnow
@@ -31,6 +29,7 @@ from connector.notify.delivery import uncharged
 from connector.notify.email import long_date
 from connector.notify.links import LinkSigner
 from connector.notify.models import DelayDecision
+from connector.notify.repository import NotifyRepository
 from connector.notify.settings import ShopNotifySettings
 
 if TYPE_CHECKING:
@@ -87,11 +86,11 @@ def view(uow: UnitOfWork, links: LinkSigner, token: str, today: date) -> LinkVie
     """The decision a signed link points at. Raises LinkInvalid."""
     signed = links.verify(token, today)
     with uow:
-        decision = uow.session.scalar(select(DelayDecision).where(  # type: ignore[union-attr]
-            DelayDecision.nonce == signed.nonce))
+        notes = uow.repo(NotifyRepository)
+        decision = notes.decision_by_nonce(signed.nonce)
         if decision is None:
             raise LinkInvalid("unknown link")
-        backorder = uow.session.get(Backorder, decision.backorder_id)  # type: ignore[union-attr]
+        backorder = notes.backorder(decision.backorder_id)
         assert backorder is not None
         line = backorder.line
         return LinkView(decision.id, decision.shop_id, line.order.name,
@@ -107,20 +106,17 @@ def answer(uow: UnitOfWork, links: LinkSigner, token: str, choice: str, today: d
         raise LinkInvalid(f"unknown choice {choice!r}")
     signed = links.verify(token, today)
     with uow:
-        session = uow.session
-        assert session is not None
-        decision = session.scalar(select(DelayDecision).where(DelayDecision.nonce == signed.nonce))
+        notes = uow.repo(NotifyRepository)
+        decision = notes.decision_by_nonce(signed.nonce)
         if decision is None:
             raise LinkInvalid("unknown link")
         if decision.answer is not None or decision.outcome not in (None, "escalated"):
             raise LinkInvalid(f"this link was already used (answer: {decision.answer or decision.outcome})")
-        backorder = session.get(Backorder, decision.backorder_id)
+        backorder = notes.backorder(decision.backorder_id)
         assert backorder is not None
         if backorder.status != BackorderStatus.OPEN.value:
             raise LinkInvalid(f"these items are no longer waiting ({backorder.status})")
-        later = session.scalar(select(DelayDecision.id).where(DelayDecision.backorder_id == decision.backorder_id,
-                                                              DelayDecision.sequence > decision.sequence))
-        if later is not None:
+        if notes.has_later_decision(decision):
             raise LinkInvalid("a newer delay notice replaced this one; please use its links")
         decision.answer, decision.answered_at = choice, utcnow()
         decision.outcome = "kept" if choice == "wait" else "cancelling"
@@ -138,12 +134,11 @@ def run_pending_cancellations(notifier: Notifier, shop_id: int, shop: ShopNotify
     says the same; a store that refused or whose refund failed is ``cancel_failed``; a store still
     carrying the cancellation out is ``cancel_pending`` (checked later, see cancel_checks.py)."""
     with notifier.uow() as uow:
-        due = [(d.id, d.backorder_id) for d in uow.session.scalars(  # type: ignore[union-attr]
-            select(DelayDecision).where(DelayDecision.shop_id == shop_id, DelayDecision.outcome == "cancelling"))]
+        due = uow.repo(NotifyRepository).decisions_with_outcome(shop_id, "cancelling")
     done = 0
     for decision_id, backorder_id in due:
         with notifier.uow() as uow:
-            backorder = uow.session.get(Backorder, backorder_id)  # type: ignore[union-attr]
+            backorder = uow.repo(NotifyRepository).backorder(backorder_id)
             assert backorder is not None
             line, order = backorder.line, backorder.line.order
             target = (order.platform_order_id, [(line.platform_line_id, backorder.quantity_backordered)])
@@ -181,19 +176,18 @@ def record(notifier: Notifier, shop_id: int, shop: ShopNotifySettings, decision_
 
     uow = notifier.uow()
     with uow:
-        session = uow.session
-        assert session is not None
-        decision = session.get(DelayDecision, decision_id)
+        notes = uow.repo(NotifyRepository)
+        decision = notes.decision(decision_id)
         if decision is None or decision.outcome != was:
             return False
-        backorder = session.get(Backorder, decision.backorder_id)
+        backorder = notes.backorder(decision.backorder_id)
         assert backorder is not None
         decision.outcome, decision.outcome_error, decision.outcome_at = outcome, error, utcnow()
         reason = ("you asked us to" if decision.answer == "cancel"
                   else f"we did not hear from you by {long_date(decision.deadline)}")
         if outcome == PENDING:
             assert result is not None
-            schedule_check(notifier, shop_id, decision_id, result.reference, result.amount, 1, session=session)
+            schedule_check(notifier, shop_id, decision_id, result.reference, result.amount, 1, uow=uow)
         elif outcome.startswith("cancelled"):
             backorder.status, backorder.closed_at = BackorderStatus.CANCELLED.value, utcnow()
             reserve_message(uow, shop_id, backorder, Kind.CANCELLED, date_key(decision.notified_date), reason,
@@ -210,9 +204,9 @@ def record(notifier: Notifier, shop_id: int, shop: ShopNotifySettings, decision_
 
 
 def schedule_check(notifier: Notifier, shop_id: int, decision_id: int, reference: str, expected: str | None,
-                   check: int, *, session: Any = None) -> bool:
+                   check: int, *, uow: UnitOfWork | None = None) -> bool:
     """Record the ``check``-th later look at a cancellation the store is still carrying out
-    (jobs.notify.confirm_cancellation, durable): in ``session``'s transaction when given. False when
+    (jobs.notify.confirm_cancellation, durable): in ``uow``'s open transaction when given. False when
     CHECK_DELAYS are spent."""
     if check > len(CHECK_DELAYS):
         return False
@@ -220,5 +214,5 @@ def schedule_check(notifier: Notifier, shop_id: int, decision_id: int, reference
         log.error("no job queue: a cancellation the store is still carrying out stays cancel_pending",
                   extra={"shop_id": shop_id, "decision_id": decision_id, "reference": reference})
         return True
-    notifier.schedule_check([shop_id, decision_id, reference, expected, check], CHECK_DELAYS[check - 1], session)
+    notifier.schedule_check([shop_id, decision_id, reference, expected, check], CHECK_DELAYS[check - 1], uow)
     return True

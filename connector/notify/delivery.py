@@ -10,14 +10,13 @@ import logging
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
-
-from connector.db.models import Backorder, Order, Shop
+from connector.db.uow import UnitOfWork
 from connector.domain.clock import utcnow
 from connector.domain.errors import DeliveryRejected, DeliveryUnavailable, DeliveryUncertain, TransientError
 from connector.domain.notify import UNKNOWN, DelayPolicy
 from connector.notify import email as notify_email
-from connector.notify.models import DelayDecision, DiscountCode, Message, NotifyState
+from connector.notify.models import DelayDecision, Message
+from connector.notify.repository import NotifyRepository
 from connector.notify.settings import ShopNotifySettings
 
 if TYPE_CHECKING:
@@ -46,8 +45,7 @@ def deliver_pending(notifier: Notifier, shop_id: int, shop: ShopNotifySettings) 
     """Send every pending message of the shop; return (sent, failed)."""
     _expire_stale_claims(notifier, shop_id)
     with notifier.uow() as uow:
-        ids = list(uow.session.scalars(select(Message.id).where(  # type: ignore[union-attr]
-            Message.shop_id == shop_id, Message.status == "pending").order_by(Message.id)))
+        ids = uow.repo(NotifyRepository).pending_message_ids(shop_id)
     sent = failed = 0
     for message_id in ids:  # one message that cannot be built or sent never stops the others
         try:
@@ -65,8 +63,7 @@ def deliver_pending(notifier: Notifier, shop_id: int, shop: ShopNotifySettings) 
 def _expire_stale_claims(notifier: Notifier, shop_id: int) -> None:
     uow = notifier.uow()
     with uow:
-        stale = uow.session.scalars(select(Message).where(  # type: ignore[union-attr]
-            Message.shop_id == shop_id, Message.status == "sending"))
+        stale = uow.repo(NotifyRepository).sending_messages(shop_id)
         now = utcnow()
         for message in stale:
             if message.claimed_at is not None and message.claimed_at < now - SENDING_LEASE:
@@ -80,16 +77,14 @@ def _expire_stale_claims(notifier: Notifier, shop_id: int) -> None:
 def _claim(notifier: Notifier, message_id: int) -> bool:
     uow = notifier.uow()
     with uow:
-        result = uow.session.execute(  # type: ignore[union-attr]
-            update(Message).where(Message.id == message_id, Message.status == "pending")
-            .values(status="sending", attempts=Message.attempts + 1, claimed_at=utcnow()))
+        claimed = uow.repo(NotifyRepository).claim_message(message_id)
         uow.commit()
-        return bool(result.rowcount)  # type: ignore[union-attr]
+        return claimed
 
 
 def deliver_one(notifier: Notifier, shop_id: int, shop: ShopNotifySettings, message_id: int) -> str:
     with notifier.uow() as uow:
-        message = uow.session.get(Message, message_id)  # type: ignore[union-attr]
+        message = uow.repo(NotifyRepository).message(message_id)
         if message is None or message.status != "pending" or message.shop_id != shop_id:
             return "skipped"
         if _waits_for_code(uow, message):
@@ -118,7 +113,7 @@ def deliver_one(notifier: Notifier, shop_id: int, shop: ShopNotifySettings, mess
         status, error = "uncertain", str(exc)
     uow = notifier.uow()
     with uow:
-        row = uow.session.get(Message, message_id)  # type: ignore[union-attr]
+        row = uow.repo(NotifyRepository).message(message_id)
         assert row is not None
         if status == "pending" and row.attempts >= MAX_ATTEMPTS:
             status = "failed"
@@ -136,25 +131,25 @@ def _give_up(notifier: Notifier, message_id: int, error: str) -> str:
     """Record a message that can never be sent as failed, with its reason; it is not retried."""
     uow = notifier.uow()
     with uow:
-        uow.session.execute(  # type: ignore[union-attr]
-            update(Message).where(Message.id == message_id, Message.status == "pending")
-            .values(status="failed", error=error[:2000]))  # a claimed one ("sending") is left to its lease
+        uow.repo(NotifyRepository).fail_pending_message(message_id, error[:2000])  # "sending": left to its lease
         uow.commit()
     return "failed"
 
 
-def _waits_for_code(uow: Any, message: Message) -> bool:
+def _waits_for_code(uow: UnitOfWork, message: Message) -> bool:
     """A message that will show a consolation code waits while the code is still being created."""
-    code = uow.session.scalar(select(DiscountCode).where(DiscountCode.order_id == message.order_id))
+    code = uow.repo(NotifyRepository).code_of_order(message.order_id)
     return (code is not None and code.backorder_id == message.backorder_id and code.status == "reserved"
             and message.kind in ("apology", "delay_notice"))
 
 
-def _compose(uow: Any, notifier: Notifier, shop: ShopNotifySettings, message: Message) -> tuple[Any, str | None]:
-    session = uow.session
-    backorder = session.get(Backorder, message.backorder_id)
-    order = session.get(Order, message.order_id)
-    shop_row = session.get(Shop, message.shop_id)
+def _compose(uow: UnitOfWork, notifier: Notifier, shop: ShopNotifySettings,
+             message: Message) -> tuple[Any, str | None]:
+    notes = uow.repo(NotifyRepository)
+    backorder = notes.backorder(message.backorder_id)
+    order = notes.order(message.order_id)
+    shop_row = notes.shop(message.shop_id)
+    assert backorder is not None and order is not None and shop_row is not None
     when = None if message.date_key == UNKNOWN else _parse(message.date_key)
     lines = [backorder.line]  # one message per backorder: its own line and date
     items = [{"title": line.title or line.sku or "item", "sku": line.sku,
@@ -166,21 +161,21 @@ def _compose(uow: Any, notifier: Notifier, shop: ShopNotifySettings, message: Me
         "previous_text": notify_email.long_date(backorder.promised_date), "code": None, "code_text": "",
         "code_ends": "", "customer_email": order.customer_email or "", "reason_text": message.outcome or "",
     }
-    code = session.scalar(select(DiscountCode).where(DiscountCode.order_id == order.id,
-                                                     DiscountCode.status == "created"))
-    shown_before = code is not None and session.scalar(select(Message.id).where(
-        Message.order_id == order.id, Message.discount_code == code.code, Message.id != message.id)) is not None
+    code = notes.code_of_order(order.id, "created")
+    shown_before = code is not None and notes.code_shown_elsewhere(order.id, code.code, message.id)
     if code is not None and code.backorder_id == backorder.id and message.kind in ("apology", "delay_notice") \
             and not shown_before:
         context["code"] = code.code
-        context["code_text"] = (f"{float(code.amount):g}% off" if code.kind == "percentage" else "free shipping")
+        context["code_text"] = (f"{float(code.amount or 0):g}% off" if code.kind == "percentage"
+                                else "free shipping")  # a percentage code always has its amount
         ends = code.created_at.date() + timedelta(days=shop.consolation_valid_days)
         context["code_ends"] = notify_email.long_date(ends)
     if message.decision_id is not None:
-        decision = session.get(DelayDecision, message.decision_id)
+        decision = notes.decision(message.decision_id)
+        assert decision is not None
         context.update(_decision_context(notifier, shop, decision))
         context["uncharged"] = uncharged(order.financial_status)
-        state = session.scalar(select(NotifyState).where(NotifyState.backorder_id == backorder.id))
+        state = notes.state_of(backorder.id)
         context["promise_text"] = notify_email.long_date(state.shipping_promise if state else None)
     recipient = message.recipient or ""
     email = notify_email.build(message.kind, context, sender_name=shop.sender_name or shop_row.domain,

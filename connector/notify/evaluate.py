@@ -21,8 +21,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
-
 from connector.crypto import CredentialBox
 from connector.db.models import Backorder
 from connector.db.uow import UnitOfWork
@@ -31,7 +29,8 @@ from connector.domain.clock import utcnow
 from connector.domain.model import BackorderStatus
 from connector.notify import settings as notify_settings
 from connector.notify.links import LinkSigner
-from connector.notify.models import DelayDecision, DiscountCode, Message, NotifyState
+from connector.notify.models import DelayDecision, Message, NotifyState
+from connector.notify.repository import NotifyRepository
 from connector.ports import Mailer, OrderAdmin
 
 log = logging.getLogger(__name__)
@@ -50,9 +49,9 @@ class Notifier:
     order_admin: Callable[[int], OrderAdmin]
     default_sender: str
     today: Callable[[], date] = field(default=lambda: utcnow().date())
-    schedule_check: Callable[[list[Any], float, Any], None] | None = None
+    schedule_check: Callable[[list[Any], float, UnitOfWork | None], None] | None = None
     """Records a durable run of jobs.notify.confirm_cancellation(*args) due in that many seconds, in
-    the given open session's transaction (None: a transaction of its own); built by jobs/notify.py.
+    the given open unit of work's transaction (None: a transaction of its own); built by jobs/notify.py.
     None: nothing can be scheduled (a cancellation the store is still carrying out stays pending)."""
     box: CredentialBox | None = None
     """Unseals the shop's Slack webhook URL where the Slack adapter is built (None: no secret key)."""
@@ -96,18 +95,12 @@ def evaluate_backorders(notifier: Notifier, shop_id: int) -> EvaluationReport:
 
 def _reserve_due(uow: UnitOfWork, shop_id: int, shop: notify_settings.ShopNotifySettings, today: date,
                  report: EvaluationReport) -> None:
-    session = uow.session
-    assert session is not None
+    notes = uow.repo(NotifyRepository)
     backorders = uow.backorders.list(shop_id, [BackorderStatus.OPEN.value])
     ids = [b.id for b in backorders]
-    states = {s.backorder_id: s for s in session.scalars(
-        select(NotifyState).where(NotifyState.shop_id == shop_id, NotifyState.backorder_id.in_(ids)))}
-    decisions: dict[int, list[DelayDecision]] = {}
-    for d in session.scalars(select(DelayDecision).where(DelayDecision.shop_id == shop_id,
-                                                         DelayDecision.backorder_id.in_(ids))
-                             .order_by(DelayDecision.sequence)):
-        decisions.setdefault(d.backorder_id, []).append(d)
-    coded = set(session.scalars(select(DiscountCode.order_id).where(DiscountCode.shop_id == shop_id)))
+    states = notes.states(shop_id, ids)
+    decisions = notes.decisions(shop_id, ids)
+    coded = notes.coded_orders(shop_id)
     for backorder in backorders:
         if any(d.outcome in IN_FLIGHT for d in decisions.get(backorder.id, [])):
             continue  # being cancelled through the store: nothing more to tell until that is settled
@@ -120,7 +113,7 @@ def _reserve_due(uow: UnitOfWork, shop_id: int, shop: notify_settings.ShopNotify
             state = NotifyState(shop_id=shop_id, backorder_id=backorder.id, checkout_stated=stated is not None,
                                 shipping_promise=rules.shipping_promise(order.ordered_at.date(), stated, shop.policy),
                                 initial_decided=False, last_told=backorder.promised_date)
-            session.add(state)
+            notes.add(state)
         elif not state.initial_decided:
             _restate_promise(state, order.ordered_at.date(), order.promised_delivery_on, shop.policy)
         facts = rules.Facts(
@@ -154,8 +147,6 @@ def _restate_promise(state: NotifyState, ordered_on: date, stated: date | None, 
 def _apply(uow: UnitOfWork, shop_id: int, shop: notify_settings.ShopNotifySettings, backorder: Backorder,
            state: NotifyState, prior: list[DelayDecision], decision: rules.Decision, today: date,
            report: EvaluationReport) -> None:
-    session = uow.session
-    assert session is not None
     kind = decision.kind
     if kind == "expire_delay":
         from connector.notify.delay_flow import lapse
@@ -173,8 +164,9 @@ def _apply(uow: UnitOfWork, shop_id: int, shop: notify_settings.ShopNotifySettin
             shop_id=shop_id, backorder_id=backorder.id, sequence=len(prior) + 1, nonce=secrets.token_hex(16),
             notified_date=decision.date, consent_required=decision.consent_required,
             deadline=decision.deadline or decision.date or today + timedelta(days=shop.policy.delay_reply_days))
-        session.add(decision_row)
-        session.flush()
+        notes = uow.repo(NotifyRepository)
+        notes.add(decision_row)
+        notes.flush()
         prior.append(decision_row)
     if kind in (rules.Kind.APOLOGY, rules.Kind.DELAY_NOTICE) and decision.date is not None:
         state.last_told = decision.date
@@ -187,19 +179,16 @@ def _apply(uow: UnitOfWork, shop_id: int, shop: notify_settings.ShopNotifySettin
 def reserve_message(uow: UnitOfWork, shop_id: int, backorder: Backorder, kind: str, key: str, reason: str, *,
                     suppressed: bool = False, decision_id: int | None = None, recipient: str | None = None) -> bool:
     """Reserve one message row unless (backorder, kind, date) already has one. True when new."""
-    session = uow.session
-    assert session is not None
-    existing = session.scalar(select(Message.id).where(
-        Message.backorder_id == backorder.id, Message.kind == kind, Message.date_key == key))
-    if existing is not None:
+    notes = uow.repo(NotifyRepository)
+    if notes.has_message(backorder.id, kind, key):
         return False
     order = backorder.line.order
     to = recipient if recipient is not None else order.customer_email
     status = "suppressed" if suppressed else ("pending" if to else "failed")
-    session.add(Message(shop_id=shop_id, backorder_id=backorder.id, order_id=order.id, kind=kind, date_key=key,
+    notes.add(Message(shop_id=shop_id, backorder_id=backorder.id, order_id=order.id, kind=kind, date_key=key,
                         recipient=to, status=status, outcome=reason, attempts=0, decision_id=decision_id,
                         error=None if to or suppressed else "no email address on the order"))
-    session.flush()
+    notes.flush()
     log.info("message reserved", extra={"shop_id": shop_id, "backorder_id": backorder.id, "kind": kind,
                                         "date_key": key, "status": status})
     return True

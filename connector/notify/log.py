@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-
-from connector.db.models import Order
 from connector.db.uow import UnitOfWork
-from connector.notify.models import DelayDecision, Message, PileupAlert
+from connector.notify.repository import NotifyRepository
 
 
 def _iso(value: Any) -> str | None:
@@ -17,14 +14,8 @@ def _iso(value: Any) -> str | None:
 
 def list_messages(uow: UnitOfWork, shop_id: int, statuses: list[str] | None = None) -> list[dict[str, Any]]:
     with uow:
-        query = (select(Message, Order.name, DelayDecision)
-                 .join(Order, Order.id == Message.order_id)
-                 .outerjoin(DelayDecision, DelayDecision.id == Message.decision_id)
-                 .where(Message.shop_id == shop_id).order_by(Message.id))
-        if statuses:
-            query = query.where(Message.status.in_(statuses))
         rows = []
-        for message, order_name, decision in uow.session.execute(query):  # type: ignore[union-attr]
+        for message, order_name, decision in uow.repo(NotifyRepository).message_log(shop_id, statuses):
             rows.append({
                 "id": message.id, "order_name": order_name, "backorder_id": message.backorder_id,
                 "kind": message.kind, "date": message.date_key, "recipient": message.recipient,
@@ -39,8 +30,7 @@ def list_messages(uow: UnitOfWork, shop_id: int, statuses: list[str] | None = No
 
 def list_alerts(uow: UnitOfWork, shop_id: int) -> list[dict[str, Any]]:
     with uow:
-        alerts = uow.session.scalars(select(PileupAlert).where(  # type: ignore[union-attr]
-            PileupAlert.shop_id == shop_id).order_by(PileupAlert.id))
+        alerts = uow.repo(NotifyRepository).alerts(shop_id)
         return [{"id": a.id, "sku": a.sku, "threshold": a.threshold, "limit": float(a.limit_value),
                  "observed": float(a.observed), "crossed_at": _iso(a.crossed_at), "cleared_at": _iso(a.cleared_at),
                  "status": a.status, "channels": a.channels, "error": a.error} for a in alerts]

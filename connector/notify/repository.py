@@ -1,0 +1,190 @@
+"""The notify feature's storage: every query of messages, delay decisions, discount codes and pile-up
+alerts, scoped to one shop or one row, over the unit of work's open session.
+
+Reached with ``uow.repo(NotifyRepository)``; the services in connector/notify never touch the session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TypeVar
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from connector.db.models import Backorder, Order, Shop
+from connector.db.repositories import Repository
+from connector.domain.clock import utcnow
+from connector.domain.errors import StorageUnavailable
+from connector.notify.models import DelayDecision, DiscountCode, Message, NotifyState, PileupAlert
+from connector.supply.models import StoreSku
+
+Row = TypeVar("Row", NotifyState, DelayDecision, DiscountCode, Message, PileupAlert)
+
+
+class NotifyRepository(Repository):
+
+    def add(self, row: Row) -> Row:
+        """Add a row of this feature; ``flush`` gives it its id at once."""
+        self.session.add(row)
+        return row
+
+    def flush(self) -> None:
+        self.session.flush()
+
+    # core rows this feature reads by id (a message, a decision and a code name them)
+
+    def backorder(self, backorder_id: int) -> Backorder | None:
+        return self.session.get(Backorder, backorder_id)
+
+    def order(self, order_id: int) -> Order | None:
+        return self.session.get(Order, order_id)
+
+    def shop(self, shop_id: int) -> Shop | None:
+        return self.session.get(Shop, shop_id)
+
+    def store_prices(self, shop_id: int) -> dict[str, float]:
+        """The store's price of each SKU that has one (the value of a pile-up)."""
+        return {sku: float(price) for sku, price in self.session.execute(
+            select(StoreSku.sku, StoreSku.price).where(StoreSku.shop_id == shop_id)) if price is not None}
+
+    # notify state and delay decisions
+
+    def states(self, shop_id: int, backorder_ids: Sequence[int]) -> dict[int, NotifyState]:
+        return {s.backorder_id: s for s in self.session.scalars(
+            select(NotifyState).where(NotifyState.shop_id == shop_id, NotifyState.backorder_id.in_(backorder_ids)))}
+
+    def state_of(self, backorder_id: int) -> NotifyState | None:
+        return self.session.scalar(select(NotifyState).where(NotifyState.backorder_id == backorder_id))
+
+    def decisions(self, shop_id: int, backorder_ids: Sequence[int]) -> dict[int, list[DelayDecision]]:
+        """Each backorder's delay decisions, in sequence."""
+        found: dict[int, list[DelayDecision]] = {}
+        for d in self.session.scalars(select(DelayDecision).where(DelayDecision.shop_id == shop_id,
+                                                                  DelayDecision.backorder_id.in_(backorder_ids))
+                                      .order_by(DelayDecision.sequence)):
+            found.setdefault(d.backorder_id, []).append(d)
+        return found
+
+    def decision(self, decision_id: int) -> DelayDecision | None:
+        return self.session.get(DelayDecision, decision_id)
+
+    def decision_by_nonce(self, nonce: str) -> DelayDecision | None:
+        return self.session.scalar(select(DelayDecision).where(DelayDecision.nonce == nonce))
+
+    def has_later_decision(self, decision: DelayDecision) -> bool:
+        """Whether a newer delay notice replaced this one."""
+        return self.session.scalar(select(DelayDecision.id).where(
+            DelayDecision.backorder_id == decision.backorder_id,
+            DelayDecision.sequence > decision.sequence)) is not None
+
+    def decisions_with_outcome(self, shop_id: int, outcome: str) -> list[tuple[int, int]]:
+        """(decision id, backorder id) of the shop's decisions whose outcome is ``outcome``."""
+        return [(d.id, d.backorder_id) for d in self.session.scalars(
+            select(DelayDecision).where(DelayDecision.shop_id == shop_id, DelayDecision.outcome == outcome))]
+
+    # discount codes
+
+    def coded_orders(self, shop_id: int) -> set[int]:
+        """Ids of the shop's orders that have a consolation code (of any status)."""
+        return set(self.session.scalars(select(DiscountCode.order_id).where(DiscountCode.shop_id == shop_id)))
+
+    def code(self, code_id: int) -> DiscountCode | None:
+        return self.session.get(DiscountCode, code_id)
+
+    def code_of_order(self, order_id: int, status: str | None = None) -> DiscountCode | None:
+        query = select(DiscountCode).where(DiscountCode.order_id == order_id)
+        if status is not None:
+            query = query.where(DiscountCode.status == status)
+        return self.session.scalar(query)
+
+    def reserved_codes(self, shop_id: int) -> list[tuple[DiscountCode, Order]]:
+        """The shop's codes not yet created in the store, each with its order."""
+        return [(c, o) for c, o in self.session.execute(
+            select(DiscountCode, Order).join(Order, Order.id == DiscountCode.order_id)
+            .where(DiscountCode.shop_id == shop_id, DiscountCode.status == "reserved"))]
+
+    # messages
+
+    def message(self, message_id: int) -> Message | None:
+        return self.session.get(Message, message_id)
+
+    def has_message(self, backorder_id: int, kind: str, date_key: str) -> bool:
+        return self.session.scalar(select(Message.id).where(
+            Message.backorder_id == backorder_id, Message.kind == kind, Message.date_key == date_key)) is not None
+
+    def code_shown_elsewhere(self, order_id: int, code: str, message_id: int) -> bool:
+        """Whether another message of the order already showed this code."""
+        return self.session.scalar(select(Message.id).where(
+            Message.order_id == order_id, Message.discount_code == code, Message.id != message_id)) is not None
+
+    def pending_message_ids(self, shop_id: int) -> list[int]:
+        return list(self.session.scalars(select(Message.id).where(
+            Message.shop_id == shop_id, Message.status == "pending").order_by(Message.id)))
+
+    def sending_messages(self, shop_id: int) -> Sequence[Message]:
+        return self.session.scalars(select(Message).where(
+            Message.shop_id == shop_id, Message.status == "sending")).all()
+
+    def claim_message(self, message_id: int) -> bool:
+        """pending -> sending (one attempt more); False when it is not pending (another worker has it)."""
+        result = self.session.execute(
+            update(Message).where(Message.id == message_id, Message.status == "pending")
+            .values(status="sending", attempts=Message.attempts + 1, claimed_at=utcnow()))
+        return bool(getattr(result, "rowcount", 0))
+
+    def fail_pending_message(self, message_id: int, error: str) -> None:
+        """pending -> failed with its reason; a claimed one ("sending") is left to its lease."""
+        self.session.execute(
+            update(Message).where(Message.id == message_id, Message.status == "pending")
+            .values(status="failed", error=error))
+
+    def message_log(self, shop_id: int, statuses: Sequence[str] | None = None
+                    ) -> list[tuple[Message, str, DelayDecision | None]]:
+        """The shop's messages in order, each with its order's name and its delay decision (if any)."""
+        query = (select(Message, Order.name, DelayDecision)
+                 .join(Order, Order.id == Message.order_id)
+                 .outerjoin(DelayDecision, DelayDecision.id == Message.decision_id)
+                 .where(Message.shop_id == shop_id).order_by(Message.id))
+        if statuses:
+            query = query.where(Message.status.in_(list(statuses)))
+        return [(message, order_name, decision) for message, order_name, decision in self.session.execute(query)]
+
+    # pile-up alerts
+
+    def alert(self, alert_id: int) -> PileupAlert | None:
+        return self.session.get(PileupAlert, alert_id)
+
+    def alerts(self, shop_id: int) -> Sequence[PileupAlert]:
+        return self.session.scalars(select(PileupAlert).where(
+            PileupAlert.shop_id == shop_id).order_by(PileupAlert.id)).all()
+
+    def open_alerts(self, shop_id: int) -> Sequence[PileupAlert]:
+        """The shop's crossings not cleared yet."""
+        return self.session.scalars(select(PileupAlert).where(
+            PileupAlert.shop_id == shop_id, PileupAlert.cleared_at.is_(None))).all()
+
+    def pending_alerts(self, shop_id: int) -> Sequence[PileupAlert]:
+        return self.session.scalars(select(PileupAlert).where(
+            PileupAlert.shop_id == shop_id, PileupAlert.status == "pending")).all()
+
+    def record_crossings(self, crossings: Sequence[PileupAlert]) -> bool:
+        """Add new crossings with the transaction's other changes, written at once. False (all rolled
+        back) when another process recorded one of them first: one uncleared row per (shop, SKU,
+        threshold) is a partial unique index."""
+        self.session.add_all(crossings)
+        try:
+            self.session.flush()
+        except IntegrityError:
+            self.session.rollback()
+            return False
+        except OperationalError as exc:
+            self.session.rollback()
+            raise StorageUnavailable(f"commit failed: {type(exc.orig).__name__}") from None
+        return True
+
+    def claim_alert(self, alert_id: int) -> bool:
+        """pending -> sending; False when another check claimed it first."""
+        result = self.session.execute(update(PileupAlert).where(
+            PileupAlert.id == alert_id, PileupAlert.status == "pending").values(status="sending"))
+        return bool(getattr(result, "rowcount", 0))
