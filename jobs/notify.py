@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from connector.job_refs import job_ref
 from jobs import runtime
 
 if TYPE_CHECKING:
@@ -17,11 +18,6 @@ if TYPE_CHECKING:
     from connector.db.uow import UnitOfWork
     from connector.notify.alerts import AlertReport
     from connector.notify.evaluate import EvaluationReport, Notifier
-
-EVALUATE_BACKORDERS = "jobs.notify.evaluate_backorders"
-CHECK_PILEUPS = "jobs.notify.check_pileups"
-CONFIRM_CANCELLATION = "jobs.notify.confirm_cancellation"
-
 
 def build_notifier(c: Container) -> Notifier:
     from adapters.notify.smtp import SmtpMailer
@@ -47,7 +43,7 @@ def check_scheduler(c: Container) -> Callable[[list[Any], float, UnitOfWork | No
 
     def schedule(args: list[Any], delay_seconds: float, uow: UnitOfWork | None = None) -> None:
         session = uow.session if uow is not None else None
-        runtime.enqueue_run(c, CONFIRM_CANCELLATION, *args, shop_id=args[0], delay_seconds=delay_seconds,
+        runtime.enqueue_run(c, confirm_cancellation, *args, shop_id=args[0], delay_seconds=delay_seconds,
                             session=session, coalesce=session is None)
 
     return schedule
@@ -97,3 +93,8 @@ def check_pileups(shop_id: int) -> AlertReport:
 
     c = runtime.container()
     return check(build_notifier(c), shop_id, slack_timeout=c.settings.http_timeout_seconds)
+
+
+EVALUATE_BACKORDERS = job_ref(evaluate_backorders)
+CHECK_PILEUPS = job_ref(check_pileups)
+CONFIRM_CANCELLATION = job_ref(confirm_cancellation)
