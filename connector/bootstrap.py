@@ -188,6 +188,16 @@ def current() -> Container:
         return _bound
 
 
+def run_queue_worker(container: Container, *, burst: bool = False) -> bool:
+    """Work RQ jobs in this process on ``container`` (built once at worker start, bound for the jobs and
+    for recorded runs): ``connector worker`` with REDIS_URL. Returns RQ's ``work`` result."""
+    from adapters.queue.rq_queue import run_worker
+
+    if not container.settings.redis_url:
+        raise ValueError("run_queue_worker needs redis_url (without it, jobs run on in-process threads)")
+    return run_worker(container.settings.redis_url, burst=burst)
+
+
 def ledger_executor(engine: Engine, lease: timedelta) -> RunExecutor:
     """How the queues run a recorded run: inside its claim in the job-run ledger (connector/db/job_runs.py)."""
     from connector.db import job_runs
