@@ -154,6 +154,13 @@ class Container:
                           password=unquote(parts.password or ""), tls="ssl" if ssl else "none", timeout=10,
                           envelope_from=self.settings.email_from, retry=HttpRetry(max_attempts=1))
 
+    def smtp_mailer(self) -> Mailer:
+        """The deployment's SMTP mailer for customer messages and pile-up alerts (always built:
+        ``smtp.host`` defaults to localhost)."""
+        from adapters.notify.smtp import SmtpMailer
+
+        return SmtpMailer.from_settings(self.settings)
+
     def close(self) -> None:
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)

@@ -185,6 +185,19 @@ class Mailer(Protocol):
         ...
 
 
+class SlackChannel(Protocol):
+    """An alert channel: one Slack incoming webhook (adapters/notify/slack.py). Raises
+    DeliveryUnavailable (retry later) or DeliveryRejected (refused, never retried)."""
+
+    def post(self, text: str, *, fields: dict[str, str] | None = None) -> None:
+        ...
+
+
+SlackFactory = Callable[[str, float], SlackChannel]
+"""Builds the SlackChannel of one (unsealed) webhook URL with a timeout in seconds
+(connector/bootstrap.py Container.slack_webhook)."""
+
+
 class OrderAdmin(Protocol):
     """Store-side order operations for customer messages: cancel or refund backordered items and
     create consolation discount codes (adapters/<platform>/orders_admin.py)."""
