@@ -21,10 +21,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
-
 from connector.crypto import FERNET_PREFIX, CredentialBox
-from connector.db.models import ShopSetting
+from connector.db.repositories import ShopSettingRepository
 from connector.db.uow import UnitOfWork
 from connector.domain.errors import ConfigError, CredentialsError, InvalidPayload
 
@@ -171,16 +169,14 @@ def get_setting(uow: UnitOfWork, shop_id: int, key: str) -> Any:
     """The shop's value, or the declared default. Opens its own transaction."""
     spec = _spec(key)
     with uow:
-        row = uow.session.scalar(select(ShopSetting).where(  # type: ignore[union-attr]
-            ShopSetting.shop_id == shop_id, ShopSetting.key == key))
+        row = uow.repo(ShopSettingRepository).get(shop_id, key)
         return _read(spec, row.value) if row is not None else spec.default
 
 
 def all_settings(uow: UnitOfWork, shop_id: int) -> dict[str, Any]:
     """Every declared setting: the shop's value or the default; secret ones as SealedSetting."""
     with uow:
-        rows = uow.session.scalars(select(ShopSetting).where(ShopSetting.shop_id == shop_id))  # type: ignore[union-attr]
-        stored = {row.key: row.value for row in rows}
+        stored = uow.repo(ShopSettingRepository).stored(shop_id)
     return {spec.key: _read(spec, stored[spec.key]) if spec.key in stored else spec.default
             for spec in registry()}
 
@@ -193,13 +189,7 @@ def set_setting(uow: UnitOfWork, shop_id: int, key: str, value: Any, box: Creden
         raise InvalidPayload(f"bad value {shown_value} for shop setting {key!r}: {spec.help}")
     stored = _write(spec, key, value, box)
     with uow:
-        session = uow.session
-        assert session is not None
-        row = session.scalar(select(ShopSetting).where(ShopSetting.shop_id == shop_id, ShopSetting.key == key))
-        if row is None:
-            session.add(ShopSetting(shop_id=shop_id, key=key, value=stored))
-        else:
-            row.value = stored
+        uow.repo(ShopSettingRepository).put(shop_id, key, stored)
         uow.commit()
 
 
@@ -210,9 +200,7 @@ def seal_plaintext_secrets(uow: UnitOfWork, box: CredentialBox) -> int:
         return 0
     sealed = 0
     with uow:
-        session = uow.session
-        assert session is not None
-        for row in session.scalars(select(ShopSetting).where(ShopSetting.key.in_(secret_keys))):
+        for row in uow.repo(ShopSettingRepository).with_keys(secret_keys):
             value = _read(_spec(row.key), row.value)
             if isinstance(value, SealedSetting) and value.legacy:
                 row.value = box.seal_json(value.stored)

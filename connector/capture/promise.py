@@ -27,15 +27,14 @@ from datetime import UTC, date, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
-
-from connector.db.models import Backorder, Order, OrderLine, ShopSetting
+from connector.capture.repository import CaptureRepository
+from connector.db.models import Order
+from connector.db.repositories import ShopSettingRepository
 from connector.db.uow import UnitOfWork
 from connector.domain.clock import utcnow
 from connector.domain.errors import ConnectorError
 from connector.domain.model import OrderSnapshot, StockLevel
 from connector.domain.promise import DEFAULT_DATE_FORMATS, StatedDate, UnreadableDate, as_date, latest, parse_stated
-from connector.notify.models import NotifyState
 from connector.ports import DeliveryPromises, StorePlatform
 from connector.shop_settings import ShopSettingSpec, registry
 
@@ -107,9 +106,8 @@ class Gathered:
 def load(uow: UnitOfWork, shop_id: int) -> PromiseSettings:
     """The shop's promise settings in one query (opens its own transaction)."""
     with uow:
-        rows = uow.session.scalars(select(ShopSetting).where(  # type: ignore[union-attr]
-            ShopSetting.shop_id == shop_id, ShopSetting.key.in_(_KEYS)))
-        stored = {row.key: json.loads(row.value) for row in rows}
+        stored = {key: json.loads(value)
+                  for key, value in uow.repo(ShopSettingRepository).stored(shop_id, _KEYS).items()}
     declared = registry()
     values: dict[str, Any] = {key: stored.get(key, declared.spec(key).default if key in declared else None)
                               for key in _KEYS}
@@ -223,9 +221,4 @@ def _pinned(uow: UnitOfWork, order: Order) -> bool:
     (a notice sent or a silence recorded) was taken against it."""
     if order.id is None:
         return False
-    found = uow.session.scalar(  # type: ignore[union-attr]
-        select(NotifyState.id).join(Backorder, NotifyState.backorder_id == Backorder.id)
-        .join(OrderLine, Backorder.order_line_id == OrderLine.id)
-        .where(OrderLine.order_id == order.id, NotifyState.shop_id == order.shop_id,
-               NotifyState.initial_decided.is_(True)).limit(1))
-    return found is not None
+    return uow.repo(CaptureRepository).promise_pinned(order.shop_id, order.id)
