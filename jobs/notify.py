@@ -20,14 +20,13 @@ if TYPE_CHECKING:
     from connector.notify.evaluate import EvaluationReport, Notifier
 
 def build_notifier(c: Container) -> Notifier:
-    from adapters.notify.smtp import SmtpMailer
     from connector.notify.evaluate import Notifier
     from connector.notify.links import LinkSigner
 
     settings = c.settings
     return Notifier(
         uow=c.uow,
-        mailer=SmtpMailer.from_settings(settings),
+        mailer=c.smtp_mailer(),
         links=LinkSigner(settings.notify_link_secret or settings.secret_key,
                          settings.notify_public_base_url or settings.app_url),
         order_admin=lambda shop_id: order_admin_for(c, shop_id),
