@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -20,9 +20,22 @@ from connector.config import Settings, load_settings
 from connector.crypto import CredentialBox
 from connector.db.engine import ensure_schema, make_engine
 from connector.db.uow import ShopLocks, UnitOfWork
-from connector.domain.errors import UnknownShop
-from connector.domain.model import Platform, ShopCredentials
-from connector.ports import JobQueue, Mailer, RunExecutor, StorePlatform
+from connector.domain.errors import InstallRejected, UnknownShop
+from connector.domain.model import Platform
+from connector.ports import (
+    JobQueue,
+    Mailer,
+    OrderAdmin,
+    OutboundGuard,
+    RunExecutor,
+    ShopAccess,
+    ShopifyOAuth,
+    ShopifyWebhooks,
+    StorePlatform,
+    TokenClient,
+    WooCommerceConnect,
+    WooCommerceWebhooks,
+)
 from connector.schema import metadata as _schema  # noqa: F401  (every mapper configured before first use)
 from connector.settings_registry import registry as shop_settings_registry
 from connector.shop_settings import use as use_shop_settings
@@ -31,19 +44,10 @@ if TYPE_CHECKING:
     from apscheduler.schedulers.base import BaseScheduler
 
     from adapters.http import HttpRetry, HttpTransport
+    from adapters.shopify.client import ShopifyGraphQL
+    from adapters.woocommerce.client import WooCommerceClient
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class ShopAccess:
-    """What an adapter needs to reach one shop (credentials decrypted, in memory only)."""
-
-    shop_id: int
-    platform: Platform
-    domain: str
-    api_base: str | None
-    credentials: ShopCredentials
 
 
 PlatformFactory = Callable[[ShopAccess], StorePlatform]
@@ -161,6 +165,69 @@ class Container:
 
         return SmtpMailer.from_settings(self.settings)
 
+    # -- store clients of the install feature and of customer messages (ports in connector/ports.py) --
+
+    def token_client(self) -> TokenClient:
+        """Shopify's token endpoint with this app's key and first secret (two attempts: a merchant waits)."""
+        from adapters.shopify.oauth import ShopifyTokenClient
+
+        s = self.settings
+        secrets = shopify_secrets(s)
+        return ShopifyTokenClient(s.shopify_api_key or "", secrets[0] if secrets else "",
+                                  transport=http_transport(s, "shopify-oauth", "shopify-oauth"),
+                                  admin_base=s.shopify_admin_base)
+
+    def shopify_oauth(self) -> ShopifyOAuth:
+        return ShopifyOAuthChecks()
+
+    def woocommerce_connect(self) -> WooCommerceConnect:
+        return WooCommerceAuthorize()
+
+    def shopify_webhooks(self, access: ShopAccess) -> ShopifyWebhooks:
+        """One Shopify shop's webhook subscriptions, on a client of its own (not the cached platform's)."""
+        from adapters.shopify.subscriptions import ShopifySubscriptions
+
+        return ShopifySubscriptions(shopify_graphql(self.settings, access))
+
+    def shopify_granted_scopes(self, access: ShopAccess) -> Callable[[], tuple[str, ...]]:
+        """Reads the scopes the shop granted now (currentAppInstallation)."""
+        from adapters.shopify.access import granted_scopes
+
+        client = shopify_graphql(self.settings, access)
+        return lambda: granted_scopes(client)
+
+    def woocommerce_webhooks(self, store: str, api_base: str | None, key: str, secret: str) -> WooCommerceWebhooks:
+        """A store's webhooks reached with these keys (also how delivered keys are tried before storing)."""
+        from adapters.woocommerce.install import WooWebhooks
+
+        return WooWebhooks(woocommerce_client(self.settings, store, api_base, key, secret))
+
+    def webhook_topics(self, platform: Platform) -> tuple[str, ...]:
+        """The topics the connector subscribes to on a platform."""
+        if platform == Platform.SHOPIFY:
+            from adapters.shopify.subscriptions import CONNECTOR_TOPICS
+
+            return CONNECTOR_TOPICS
+        from adapters.woocommerce.install import CONNECTOR_TOPICS as WOO_TOPICS
+
+        return WOO_TOPICS
+
+    def outbound_guard(self) -> OutboundGuard:
+        return OutboundAddresses()
+
+    def order_admin(self, shop_id: int) -> OrderAdmin:
+        """The OrderAdmin port of one shop (cancel, refund, discount codes), on a client of its own."""
+        access = self.shop_access(shop_id)
+        if access.platform == Platform.SHOPIFY:
+            from adapters.shopify.orders_admin import ShopifyOrdersAdmin
+
+            return ShopifyOrdersAdmin(shopify_graphql(self.settings, access))
+        from adapters.woocommerce.orders_admin import WooCommerceOrdersAdmin
+
+        creds = access.credentials
+        return WooCommerceOrdersAdmin(woocommerce_client(self.settings, access.domain, access.api_base,
+                                                         creds.consumer_key or "", creds.consumer_secret or ""))
+
     def close(self) -> None:
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
@@ -241,25 +308,16 @@ def http_transport(settings: Settings, adapter: str, name: str) -> HttpTransport
 
 
 def default_platform_factory(settings: Settings) -> PlatformFactory:
-    def transport(name: str) -> HttpTransport:
-        adapter = name.split(":", 1)[0]
-        return http_transport(settings, adapter, name)
-
     def build(access: ShopAccess) -> StorePlatform:
         creds = access.credentials
         if access.platform == Platform.SHOPIFY:
-            from adapters.shopify.client import ShopifyGraphQL
             from adapters.shopify.platform import ShopifyPlatform
 
-            client = ShopifyGraphQL(access.domain, creds.access_token or "", api_base=access.api_base,
-                                    api_version=settings.shopify_api_version,
-                                    transport=transport(f"shopify:{access.domain}"))
-            return ShopifyPlatform(client, backorder_tag=settings.shopify_backorder_tag)
-        from adapters.woocommerce.client import WooCommerceClient
+            return ShopifyPlatform(shopify_graphql(settings, access), backorder_tag=settings.shopify_backorder_tag)
         from adapters.woocommerce.platform import WooCommercePlatform
 
-        wc = WooCommerceClient(access.domain, creds.consumer_key or "", creds.consumer_secret or "",
-                               api_base=access.api_base, transport=transport(f"woocommerce:{access.domain}"))
+        wc = woocommerce_client(settings, access.domain, access.api_base, creds.consumer_key or "",
+                                creds.consumer_secret or "")
         return WooCommercePlatform(wc, backordered_meta_keys=settings.woocommerce_backordered_meta_keys)
 
     return build
@@ -270,6 +328,87 @@ class _ExecutorSlot(Protocol):
     """A queue that runs recorded runs through a ``RunExecutor`` it is given (adapters/queue/inline.py)."""
 
     run_recorded: RunExecutor | None
+
+
+def shopify_secrets(settings: Settings) -> list[str]:
+    """The app's API secrets (``shopify.api_secret``, comma-separated while rotating; the first signs)."""
+    return [part.strip() for part in (settings.shopify_api_secret or "").split(",") if part.strip()]
+
+
+def shopify_graphql(settings: Settings, access: ShopAccess) -> ShopifyGraphQL:
+    """A Shopify Admin GraphQL client for one shop, on a transport named ``shopify:<domain>``."""
+    from adapters.shopify.client import ShopifyGraphQL
+
+    return ShopifyGraphQL(access.domain, access.credentials.access_token or "", api_base=access.api_base,
+                          api_version=settings.shopify_api_version,
+                          transport=http_transport(settings, "shopify", f"shopify:{access.domain}"))
+
+
+def woocommerce_client(settings: Settings, store: str, api_base: str | None, key: str,
+                       secret: str) -> WooCommerceClient:
+    """A WooCommerce REST client for one store, on a transport named ``woocommerce:<store>``."""
+    from adapters.woocommerce.client import WooCommerceClient
+
+    return WooCommerceClient(store, key, secret, api_base=api_base,
+                             transport=http_transport(settings, "woocommerce", f"woocommerce:{store}"))
+
+
+class ShopifyOAuthChecks:
+    """The ShopifyOAuth port over adapters/shopify/oauth.py; its failed checks become InstallRejected (401)."""
+
+    def query_params(self, args: Any) -> dict[str, Any]:
+        from adapters.shopify import oauth
+
+        return oauth.query_params(args)
+
+    def verify_query(self, params: Mapping[str, Any], secrets: Iterable[str]) -> None:
+        from adapters.shopify import oauth
+
+        try:
+            oauth.verify_query_hmac(params, secrets)
+        except oauth.QueryHmacError as exc:
+            raise InstallRejected(str(exc), 401) from None
+
+    def verify_session_token(self, token: str, *, api_key: str, secrets: Iterable[str]) -> dict[str, Any]:
+        from adapters.shopify import oauth
+
+        try:
+            return oauth.verify_session_token(token, api_key=api_key, secrets=secrets)
+        except oauth.SessionTokenInvalid as exc:
+            raise InstallRejected(str(exc), 401) from None
+
+    def authorize_url(self, shop_domain: str, *, api_key: str, scopes: Iterable[str], redirect_uri: str,
+                      state: str, admin_base: str | None = None) -> str:
+        from adapters.shopify import oauth
+
+        return oauth.authorize_url(shop_domain, api_key=api_key, scopes=scopes, redirect_uri=redirect_uri,
+                                   state=state, admin_base=admin_base)
+
+
+class WooCommerceAuthorize:
+    """The WooCommerceConnect port over adapters/woocommerce/install.py."""
+
+    def authorize_url(self, store_url: str, *, app_name: str, user_id: str, return_url: str,
+                      callback_url: str, api_base: str | None = None) -> str:
+        from adapters.woocommerce import install
+
+        return install.authorize_url(store_url, app_name=app_name, user_id=user_id, return_url=return_url,
+                                     callback_url=callback_url, api_base=api_base)
+
+
+class OutboundAddresses:
+    """The OutboundGuard port over adapters/outbound.py (the policy ``bootstrap`` configured, read per call)."""
+
+    @property
+    def allow_private_targets(self) -> bool:
+        from adapters import outbound
+
+        return outbound.current_policy().allow_private_targets
+
+    def check_url(self, url: str) -> None:
+        from adapters import outbound
+
+        outbound.check_url(url)
 
 
 def bootstrap(

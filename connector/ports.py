@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
-from connector.domain.model import BackorderMark, OrderSnapshot, StockLevel, StockRef
+from connector.domain.model import BackorderMark, OrderSnapshot, Platform, ShopCredentials, StockLevel, StockRef
 from connector.domain.notify import CancelResult
 from connector.domain.routing import DropshipRequest, StoreOrderFacts, SupplierOrderStatus, Tracking
 from connector.domain.supply import BackorderSwitch, CatalogItem, PageDate, SupplierFetch, Validators
@@ -210,4 +211,139 @@ class OrderAdmin(Protocol):
     def create_discount(self, code: str, *, kind: str, amount: float | None, customer_email: str,
                         title: str, ends_at: datetime | None, idempotency_key: str, order_id: str) -> str:
         """Create a single-use code for the customer of store order ``order_id``; return its store id."""
+        ...
+
+
+@dataclass(frozen=True)
+class ShopAccess:
+    """What an adapter needs to reach one shop (credentials decrypted, in memory only)."""
+
+    shop_id: int
+    platform: Platform
+    domain: str
+    api_base: str | None
+    credentials: ShopCredentials
+
+
+class TokenGrant(Protocol):
+    """What Shopify's token endpoint gave (adapters/shopify/oauth.py TokenGrant). Never logged."""
+
+    @property
+    def access_token(self) -> str: ...
+    @property
+    def scope(self) -> str: ...
+    @property
+    def expires_at(self) -> datetime | None: ...
+    @property
+    def refresh_token(self) -> str | None: ...
+    @property
+    def refresh_expires_at(self) -> datetime | None: ...
+
+
+class TokenClient(Protocol):
+    """Shopify's token endpoint for the three grants the connector uses. Raises PlatformAuthError or
+    PlatformRejected (refused), PlatformUnavailable (after retries)."""
+
+    def exchange_code(self, shop_domain: str, code: str) -> TokenGrant:
+        ...
+
+    def refresh(self, shop_domain: str, refresh_token: str) -> TokenGrant:
+        ...
+
+    def exchange_session_token(self, shop_domain: str, token: str) -> TokenGrant:
+        ...
+
+
+class ShopifyOAuth(Protocol):
+    """Shopify's app authentication checks and authorize page. A failed check raises InstallRejected
+    (401) naming the check that failed."""
+
+    def query_params(self, args: Any) -> dict[str, Any]:
+        """A request's query (a werkzeug MultiDict or a mapping) as the checks read it."""
+        ...
+
+    def verify_query(self, params: Mapping[str, Any], secrets: Iterable[str]) -> None:
+        """The install or callback query's ``hmac`` (for one of ``secrets``) and its ``timestamp``."""
+        ...
+
+    def verify_session_token(self, token: str, *, api_key: str, secrets: Iterable[str]) -> dict[str, Any]:
+        """An App Bridge session token's claims, with ``shop`` (its myshopify domain) added."""
+        ...
+
+    def authorize_url(self, shop_domain: str, *, api_key: str, scopes: Iterable[str], redirect_uri: str,
+                      state: str, admin_base: str | None = None) -> str:
+        ...
+
+
+class WooCommerceConnect(Protocol):
+    """WooCommerce's wc-auth key delivery (adapters/woocommerce/install.py)."""
+
+    def authorize_url(self, store_url: str, *, app_name: str, user_id: str, return_url: str,
+                      callback_url: str, api_base: str | None = None) -> str:
+        ...
+
+
+class ShopifyWebhook(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def topic(self) -> str: ...
+    @property
+    def uri(self) -> str: ...
+
+
+class ShopifyWebhooks(Protocol):
+    """One shop's webhook subscriptions and contact address (adapters/shopify/subscriptions.py). Raises
+    the platform's errors; AccessDenied when a scope is not granted."""
+
+    def list(self) -> Sequence[ShopifyWebhook]:
+        ...
+
+    def create(self, topic: str, uri: str) -> ShopifyWebhook:
+        ...
+
+    def delete(self, subscription_id: str) -> None:
+        ...
+
+    def contact_email(self) -> str | None:
+        ...
+
+
+class WooCommerceHook(Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def topic(self) -> str: ...
+    @property
+    def delivery_url(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+
+
+class WooCommerceWebhooks(Protocol):
+    """One store's webhooks, reached with a pair of keys (adapters/woocommerce/install.py). Raises the
+    platform's errors (PlatformAuthError when the keys are refused)."""
+
+    def verify_access(self) -> None:
+        """A real read with the keys; PlatformRejected when the answer is not WooCommerce's."""
+        ...
+
+    def list(self) -> Sequence[WooCommerceHook]:
+        ...
+
+    def create(self, topic: str, delivery_url: str, secret: str, name: str) -> WooCommerceHook:
+        ...
+
+    def activate(self, hook_id: int, secret: str | None = None) -> WooCommerceHook:
+        ...
+
+
+class OutboundGuard(Protocol):
+    """The outbound address guard (adapters/outbound.py): https and public addresses only, outside
+    development. ``check_url`` raises a PermanentError naming the host and the reason."""
+
+    @property
+    def allow_private_targets(self) -> bool: ...
+
+    def check_url(self, url: str) -> None:
         ...

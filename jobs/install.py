@@ -12,7 +12,6 @@ from connector.db.models import Shop
 from connector.domain.clock import utcnow
 from connector.install import health as install_health
 from connector.install import tokens
-from connector.install.install import token_client
 from connector.install.models import DataExport
 from connector.job_refs import RetryPolicy, job_ref, retry_policy
 from connector.privacy import privacy
@@ -51,7 +50,7 @@ def health_check() -> int:
 @retry_policy(RetryPolicy(retries=5, intervals=(5, 15, 60, 120, 300), timeout=120))
 def refresh_token(shop_id: int) -> bool:
     c = runtime.container()
-    refreshed = tokens.refresh_if_due(c.uow(), c.box, token_client(c), shop_id,
+    refreshed = tokens.refresh_if_due(c.uow(), c.box, c.token_client(), shop_id,
                                       margin=timedelta(minutes=c.settings.token_refresh_margin_minutes))
     if refreshed:
         c.forget_platform(shop_id)  # other processes reload within PLATFORM_CACHE_SECONDS

@@ -15,7 +15,6 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, redirect, request
 from flask.typing import ResponseReturnValue
 
-from adapters.shopify.oauth import query_params
 from connector.domain.errors import ExportLinkExpired, InstallRejected, PlatformError, StorageUnavailable
 from connector.install import install
 from connector.privacy import privacy
@@ -57,14 +56,14 @@ def _page(title: str, text: str) -> Response:
 @rate_limited  # install.rate_limit per client address (webhooks/ratelimit.py)
 def shopify_install() -> ResponseReturnValue:
     return _answer("shopify_install", lambda: redirect(
-        install.begin_shopify_install(container(), query_params(request.args)), 302))()
+        install.begin_shopify_install(container(), container().shopify_oauth().query_params(request.args)), 302))()
 
 
 @bp.get("/shopify/callback")
 @rate_limited  # install.rate_limit per client address (webhooks/ratelimit.py)
 def shopify_callback() -> ResponseReturnValue:
     def run() -> ResponseReturnValue:
-        shop_id = install.complete_shopify_install(container(), query_params(request.args))
+        shop_id = install.complete_shopify_install(container(), container().shopify_oauth().query_params(request.args))
         with container().uow() as uow:
             shop = uow.shops.get(shop_id)
             domain = shop.domain if shop else ""

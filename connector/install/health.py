@@ -11,24 +11,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-
-from adapters.http import HttpTransport
-from adapters.shopify.client import ShopifyGraphQL
-from adapters.shopify.subscriptions import CONNECTOR_TOPICS as SHOPIFY_TOPICS
-from adapters.shopify.subscriptions import ShopifySubscriptions
-from adapters.woocommerce.client import WooCommerceClient
-from adapters.woocommerce.install import CONNECTOR_TOPICS as WOO_TOPICS
-from adapters.woocommerce.install import WooWebhooks
 from connector.domain.clock import utcnow
 from connector.domain.errors import PlatformAuthError
 from connector.domain.shopify_access import AccessDenied
 from connector.install.models import WebhookSubscription
-
-if TYPE_CHECKING:
-    from connector.bootstrap import Container
+from connector.install.ports import InstallPorts
+from connector.install.repository import InstallRepository
+from connector.ports import ShopAccess
 
 log = logging.getLogger(__name__)
 
@@ -44,19 +34,7 @@ class HealthReport:
     status: str = "active"
 
 
-def _transport(container: Container, name: str) -> HttpTransport:
-    s = container.settings
-    from connector.bootstrap import http_transport
-
-    return http_transport(s, name.split(":", 1)[0], name)
-
-
-def woo_webhooks(container: Container, store: str, api_base: str | None, key: str, secret: str) -> WooWebhooks:
-    return WooWebhooks(WooCommerceClient(store, key, secret, api_base=api_base,
-                                         transport=_transport(container, f"woocommerce:{store}")))
-
-
-def check_subscriptions(container: Container, shop_id: int, *, sync_secret: bool = False) -> HealthReport:
+def check_subscriptions(container: InstallPorts, shop_id: int, *, sync_secret: bool = False) -> HealthReport:
     """Create missing subscriptions and re-enable disabled ones for one active shop."""
     access = container.shop_access(shop_id)
     report = HealthReport(shop_id)
@@ -82,36 +60,25 @@ def check_subscriptions(container: Container, shop_id: int, *, sync_secret: bool
     return report
 
 
-def purge_expired(container: Container) -> dict[str, int]:
+def purge_expired(container: InstallPorts) -> dict[str, int]:
     """Drop used or expired OAuth states and pending connects (retention.install_grace_minutes after,
     in batches: connector/privacy/retention.py; the hourly retention job does the same) and expired
     data exports."""
-    from sqlalchemy import delete
-
-    from connector.install.models import DataExport
-    from connector.privacy.retention import prune_install_records
+    from connector.install.records import prune_install_records
 
     now = utcnow()
     grace = timedelta(minutes=container.settings.retention_install_grace_minutes)
     counts = {table: deleted for table, (deleted, _) in
-              prune_install_records(container.engine, now - grace).items()}
+              prune_install_records(container.uow().engine, now - grace).items()}
     with container.uow() as uow:
-        session = uow.session
-        assert session is not None
-        result = session.execute(delete(DataExport).where(DataExport.expires_at < now))
-        counts["data_exports"] = int(result.rowcount or 0)  # type: ignore[attr-defined]
+        counts["data_exports"] = uow.repo(InstallRepository).delete_expired_exports(now)
         uow.commit()
     return counts
 
 
-def _check_shopify(container: Container, access: object, uri: str, report: HealthReport) -> None:
-    from connector.bootstrap import ShopAccess
-
-    assert isinstance(access, ShopAccess)
-    client = ShopifyGraphQL(access.domain, access.credentials.access_token or "", api_base=access.api_base,
-                            api_version=container.settings.shopify_api_version,
-                            transport=_transport(container, f"shopify:{access.domain}"))
-    api = ShopifySubscriptions(client)
+def _check_shopify(container: InstallPorts, access: ShopAccess, uri: str, report: HealthReport) -> None:
+    api = container.shopify_webhooks(access)
+    wanted = container.webhook_topics(access.platform)
     contact = api.contact_email()
     with container.uow() as uow:
         shop = uow.shops.get(access.shop_id)
@@ -121,10 +88,10 @@ def _check_shopify(container: Container, access: object, uri: str, report: Healt
     listed = api.list()
     present = {(s.topic, s.uri): s for s in listed}
     for stale in listed:
-        if stale.topic in SHOPIFY_TOPICS and stale.uri != uri:
+        if stale.topic in wanted and stale.uri != uri:
             api.delete(stale.id)  # API subscriptions belong to this app: one address per topic
             report.removed.append(stale.topic)
-    for topic in SHOPIFY_TOPICS:
+    for topic in wanted:
         found = present.get((topic, uri))
         if found is None:
             found = api.create(topic, uri)
@@ -134,15 +101,13 @@ def _check_shopify(container: Container, access: object, uri: str, report: Healt
         _record(container, access.shop_id, topic, found.id, uri, "active", repaired=topic in report.created)
 
 
-def _check_woo(container: Container, access: object, url: str, report: HealthReport, sync_secret: bool) -> None:
-    from connector.bootstrap import ShopAccess
-
-    assert isinstance(access, ShopAccess)
+def _check_woo(container: InstallPorts, access: ShopAccess, url: str, report: HealthReport,
+               sync_secret: bool) -> None:
     creds = access.credentials
-    api = woo_webhooks(container, access.domain, access.api_base, creds.consumer_key or "",
-                       creds.consumer_secret or "")
+    api = container.woocommerce_webhooks(access.domain, access.api_base, creds.consumer_key or "",
+                                         creds.consumer_secret or "")
     hooks = api.list()
-    for topic in WOO_TOPICS:
+    for topic in container.webhook_topics(access.platform):
         mine = [h for h in hooks if h.topic == topic and h.delivery_url == url]
         if not mine:
             hook = api.create(topic, url, creds.webhook_secret or "", container.settings.app_name)
@@ -160,16 +125,15 @@ def _check_woo(container: Container, access: object, url: str, report: HealthRep
                 repaired=topic in report.created or topic in report.reactivated)
 
 
-def _record(container: Container, shop_id: int, topic: str, remote_id: str, address: str, status: str,
+def _record(container: InstallPorts, shop_id: int, topic: str, remote_id: str, address: str, status: str,
             *, repaired: bool) -> None:
     with container.uow() as uow:
-        session = uow.session
-        assert session is not None
-        row = session.scalar(select(WebhookSubscription).where(WebhookSubscription.shop_id == shop_id,
-                                                               WebhookSubscription.topic == topic))
+        subscriptions = uow.repo(InstallRepository)
+        row = subscriptions.subscription(shop_id, topic)
         if row is None:
-            session.add(WebhookSubscription(shop_id=shop_id, topic=topic, remote_id=remote_id, address=address,
-                                            status=status, checked_at=utcnow(), repairs=0))
+            subscriptions.add_subscription(WebhookSubscription(shop_id=shop_id, topic=topic, remote_id=remote_id,
+                                                               address=address, status=status, checked_at=utcnow(),
+                                                               repairs=0))
         else:
             if repaired:
                 row.repairs += 1
@@ -177,7 +141,7 @@ def _record(container: Container, shop_id: int, topic: str, remote_id: str, addr
         uow.commit()
 
 
-def mark_disconnected(container: Container, shop_id: int, reason: str) -> None:
+def mark_disconnected(container: InstallPorts, shop_id: int, reason: str) -> None:
     """The store refuses our keys: stop work for the shop and alert; orders and backorders stay."""
     with container.uow() as uow:
         shop = uow.shops.get(shop_id)

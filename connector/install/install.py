@@ -10,25 +10,21 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy import select, update
-
-from adapters.shopify import oauth
-from adapters.woocommerce import install as woo_install
 from connector.db.models import Shop
 from connector.domain.clock import utcnow
-from connector.domain.errors import InstallRejected, InvalidPayload, PlatformError
+from connector.domain.errors import InstallRejected, InvalidPayload, PermanentError, PlatformError
 from connector.domain.model import ShopCredentials
 from connector.install.models import OAuthState, PendingConnect
+from connector.install.ports import InstallPorts
+from connector.install.repository import InstallRepository
 from connector.install.tokens import apply_grant
+from connector.ports import TokenGrant
 from connector.shops import normalise_shopify_domain, normalise_store_url
-
-if TYPE_CHECKING:
-    from connector.bootstrap import Container
 
 log = logging.getLogger(__name__)
 
@@ -37,32 +33,19 @@ def digest(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
-def shopify_secrets(container: Container) -> list[str]:
+def shopify_secrets(container: InstallPorts) -> list[str]:
     return [s.strip() for s in (container.settings.shopify_api_secret or "").split(",") if s.strip()]
 
 
-def app_url(container: Container) -> str:
+def app_url(container: InstallPorts) -> str:
     url = container.settings.app_url
     if not url:
         raise InstallRejected("installs need app.url (the connector's public URL) in the configuration", 503)
     return url.rstrip("/")
 
 
-def token_client(container: Container) -> oauth.ShopifyTokenClient:
-    s = container.settings
-    from connector.bootstrap import http_transport
-
-    return oauth.ShopifyTokenClient(
-        s.shopify_api_key or "", shopify_secrets(container)[0] if shopify_secrets(container) else "",
-        transport=http_transport(s, "shopify-oauth", "shopify-oauth"),
-        admin_base=s.shopify_admin_base)
-
-
-def _verified_shop(container: Container, params: Mapping[str, Any]) -> str:
-    try:
-        oauth.verify_query_hmac(params, shopify_secrets(container))
-    except oauth.QueryHmacError as exc:
-        raise InstallRejected(str(exc), 401) from None
+def _verified_shop(container: InstallPorts, params: Mapping[str, Any]) -> str:
+    container.shopify_oauth().verify_query(params, shopify_secrets(container))  # InstallRejected (401)
     try:
         return normalise_shopify_domain(str(params.get("shop") or ""))
     except InvalidPayload:
@@ -71,29 +54,36 @@ def _verified_shop(container: Container, params: Mapping[str, Any]) -> str:
 
 # -- Shopify: authorization-code grant --------------------------------------------------------------
 
-def begin_shopify_install(container: Container, params: Mapping[str, Any]) -> str:
+def begin_shopify_install(container: InstallPorts, params: Mapping[str, Any]) -> str:
     """Check the install request and return the authorize URL (a fresh one-time state is stored)."""
     shop = _verified_shop(container, params)
+    url = authorize_url(container, shop, container.settings.shopify_scopes)
+    log.info("shopify install started", extra={"shop": shop})
+    return url
+
+
+def authorize_url(container: InstallPorts, shop: str, scopes: Iterable[str]) -> str:
+    """The shop's authorize page asking for ``scopes``, with a fresh one-time state stored (valid for
+    install.state_ttl_minutes). Raises InstallRejected (503) without app.url."""
     settings = container.settings
     state = secrets.token_urlsafe(32)
     now = utcnow()
     with container.uow() as uow:
-        assert uow.session is not None
-        uow.session.add(OAuthState(platform="shopify", shop_domain=shop, state_hash=digest(state), created_at=now,
-                                   expires_at=now + timedelta(minutes=settings.install_state_ttl_minutes)))
+        uow.repo(InstallRepository).add_state(OAuthState(
+            platform="shopify", shop_domain=shop, state_hash=digest(state), created_at=now,
+            expires_at=now + timedelta(minutes=settings.install_state_ttl_minutes)))
         uow.commit()
-    log.info("shopify install started", extra={"shop": shop})
-    return oauth.authorize_url(shop, api_key=settings.shopify_api_key or "", scopes=settings.shopify_scopes,
-                               redirect_uri=f"{app_url(container)}/shopify/callback", state=state,
-                               admin_base=settings.shopify_admin_base)
+    return container.shopify_oauth().authorize_url(shop, api_key=settings.shopify_api_key or "", scopes=scopes,
+                                                   redirect_uri=f"{app_url(container)}/shopify/callback",
+                                                   state=state,
+                                                   admin_base=settings.shopify_admin_base)
 
 
-def _consume_state(container: Container, shop: str, state: str) -> None:
+def _consume_state(container: InstallPorts, shop: str, state: str) -> None:
     now = utcnow()
     with container.uow() as uow:
-        session = uow.session
-        assert session is not None
-        row = session.scalar(select(OAuthState).where(OAuthState.state_hash == digest(state)))
+        states = uow.repo(InstallRepository)
+        row = states.state_by_hash(digest(state))
         if row is None:
             raise InstallRejected("unknown state", 401)
         if row.shop_domain != shop:
@@ -102,14 +92,12 @@ def _consume_state(container: Container, shop: str, state: str) -> None:
             raise InstallRejected("state was already used", 401)
         if row.expires_at <= now:
             raise InstallRejected("state has expired", 401)
-        taken = session.execute(update(OAuthState).where(OAuthState.id == row.id, OAuthState.used_at.is_(None))
-                                .values(used_at=now).execution_options(synchronize_session=False))
-        if not taken.rowcount:  # type: ignore[attr-defined]
+        if not states.take_state(row.id, now):
             raise InstallRejected("state was already used", 401)
         uow.commit()
 
 
-def complete_shopify_install(container: Container, params: Mapping[str, Any]) -> int:
+def complete_shopify_install(container: InstallPorts, params: Mapping[str, Any]) -> int:
     """The OAuth callback: HMAC, timestamp, state; code → offline token; shop stored; webhooks subscribed."""
     shop = _verified_shop(container, params)
     state, code = str(params.get("state") or ""), str(params.get("code") or "")
@@ -117,7 +105,7 @@ def complete_shopify_install(container: Container, params: Mapping[str, Any]) ->
         raise InstallRejected("missing state or code", 400)
     _consume_state(container, shop, state)
     try:
-        grant = token_client(container).exchange_code(shop, code)
+        grant = container.token_client().exchange_code(shop, code)
     except PlatformError as exc:
         raise InstallRejected(f"Shopify refused the authorization code: {type(exc).__name__}", 400) from None
     shop_id = _store_shopify_grant(container, shop, grant)
@@ -127,14 +115,14 @@ def complete_shopify_install(container: Container, params: Mapping[str, Any]) ->
     return shop_id
 
 
-def record_after_install(container: Container, shop_id: int) -> None:
+def record_after_install(container: InstallPorts, shop_id: int) -> None:
     """Read the scopes the merchant actually granted (currentAppInstallation) onto the shop."""
     from connector.install.scopes import record_after_install as record
 
     record(container, shop_id)
 
 
-def _store_shopify_grant(container: Container, domain: str, grant: oauth.TokenGrant) -> int:
+def _store_shopify_grant(container: InstallPorts, domain: str, grant: TokenGrant) -> int:
     with container.uow() as uow:
         shop = uow.shops.by_domain("shopify", domain)
         if shop is None:
@@ -148,7 +136,7 @@ def _store_shopify_grant(container: Container, domain: str, grant: oauth.TokenGr
     return shop_id
 
 
-def _subscribe_after_install(container: Container, shop_id: int, *, sync_secret: bool = False) -> None:
+def _subscribe_after_install(container: InstallPorts, shop_id: int, *, sync_secret: bool = False) -> None:
     from connector.install.health import check_subscriptions
 
     try:
@@ -168,13 +156,10 @@ class EmbeddedSession:
     """True when this request obtained the shop's offline token by token exchange."""
 
 
-def embedded_session(container: Container, token: str) -> EmbeddedSession:
+def embedded_session(container: InstallPorts, token: str) -> EmbeddedSession:
     """Verify an App Bridge session token; with no usable offline token yet, get one by token exchange."""
-    try:
-        claims = oauth.verify_session_token(token, api_key=container.settings.shopify_api_key or "",
-                                            secrets=shopify_secrets(container))
-    except oauth.SessionTokenInvalid as exc:
-        raise InstallRejected(str(exc), 401) from None
+    claims = container.shopify_oauth().verify_session_token(  # InstallRejected (401)
+        token, api_key=container.settings.shopify_api_key or "", secrets=shopify_secrets(container))
     shop = claims["shop"]
     with container.uow() as uow:
         row = uow.shops.by_domain("shopify", shop)
@@ -183,7 +168,7 @@ def embedded_session(container: Container, token: str) -> EmbeddedSession:
     if usable:
         return EmbeddedSession(shop_id, shop, str(claims.get("sub", "")), exchanged=False)
     try:
-        grant = token_client(container).exchange_session_token(shop, token)
+        grant = container.token_client().exchange_session_token(shop, token)
     except PlatformError as exc:
         raise InstallRejected(f"token exchange refused: {type(exc).__name__}", 401) from None
     shop_id = _store_shopify_grant(container, shop, grant)
@@ -195,22 +180,20 @@ def embedded_session(container: Container, token: str) -> EmbeddedSession:
 
 # -- WooCommerce: app keys ------------------------------------------------------------------------------
 
-def _check_store_address(container: Container, store: str) -> None:
+def _check_store_address(container: InstallPorts, store: str) -> None:
     """The outbound guard's pre-flight on what the connector will call for this store (its URL, or the
     operator's woocommerce.api_base): https and public addresses only outside development. The guarded
     transport checks again on the address it connects to."""
-    from adapters import outbound
-
-    api_base = container.settings.woocommerce_api_base
+    guard = container.outbound_guard()
+    if not store.startswith("https://") and not guard.allow_private_targets:
+        raise InstallRejected("store_url refused: must be an https:// URL (plain http only in development)", 400)
     try:
-        if not store.startswith("https://") and not outbound.current_policy().allow_private_targets:
-            raise outbound.OutboundRefused("must be an https:// URL (plain http only in development)")
-        outbound.check_url(api_base or store)
-    except outbound.OutboundRefused as exc:
+        guard.check_url(container.settings.woocommerce_api_base or store)
+    except PermanentError as exc:  # the guard's refusal, naming the host and the reason
         raise InstallRejected(f"store_url refused: {exc}", 400) from None
 
 
-def begin_woo_connect(container: Container, store_url: str) -> str:
+def begin_woo_connect(container: InstallPorts, store_url: str) -> str:
     try:
         store = normalise_store_url(store_url)
     except InvalidPayload:
@@ -221,40 +204,34 @@ def begin_woo_connect(container: Container, store_url: str) -> str:
     now = utcnow()
     ttl = timedelta(minutes=container.settings.install_state_ttl_minutes)
     with container.uow() as uow:
-        assert uow.session is not None
-        uow.session.add(PendingConnect(store_url=store, user_id_hash=digest(user_id), created_at=now,
-                                       expires_at=now + ttl))
+        uow.repo(InstallRepository).add_connect(PendingConnect(store_url=store, user_id_hash=digest(user_id),
+                                                               created_at=now, expires_at=now + ttl))
         uow.commit()
     log.info("woocommerce connect started", extra={"store": store})
-    return woo_install.authorize_url(store, app_name=container.settings.app_name, user_id=user_id,
-                                     return_url=f"{base}/woocommerce/connected",
-                                     callback_url=f"{base}/woocommerce/callback",
-                                     api_base=container.settings.woocommerce_api_base)
+    return container.woocommerce_connect().authorize_url(store, app_name=container.settings.app_name, user_id=user_id,
+                                                         return_url=f"{base}/woocommerce/connected",
+                                                         callback_url=f"{base}/woocommerce/callback",
+                                                         api_base=container.settings.woocommerce_api_base)
 
 
-def _consume_connect(container: Container, user_id: str) -> str:
+def _consume_connect(container: InstallPorts, user_id: str) -> str:
     now = utcnow()
     with container.uow() as uow:
-        session = uow.session
-        assert session is not None
-        row = session.scalar(select(PendingConnect).where(PendingConnect.user_id_hash == digest(user_id)))
+        connects = uow.repo(InstallRepository)
+        row = connects.connect_by_hash(digest(user_id))
         if row is None:
             raise InstallRejected("unknown user_id", 401)
         if row.used_at is not None:
             raise InstallRejected("keys for this user_id were already delivered", 409)
         if row.expires_at <= now:
             raise InstallRejected("connect request has expired", 401)
-        taken = session.execute(update(PendingConnect)
-                                .where(PendingConnect.id == row.id, PendingConnect.used_at.is_(None))
-                                .values(used_at=now, outcome="received")
-                                .execution_options(synchronize_session=False))
-        if not taken.rowcount:  # type: ignore[attr-defined]
+        if not connects.take_connect(row.id, now):
             raise InstallRejected("keys for this user_id were already delivered", 409)
         uow.commit()
         return row.store_url
 
 
-def complete_woo_connect(container: Container, payload: Mapping[str, Any]) -> int:
+def complete_woo_connect(container: InstallPorts, payload: Mapping[str, Any]) -> int:
     """wc-auth's key delivery: once per pending user_id; keys verified by a real call before storing."""
     user_id = str(payload.get("user_id") or "")
     key, secret = str(payload.get("consumer_key") or ""), str(payload.get("consumer_secret") or "")
@@ -263,12 +240,10 @@ def complete_woo_connect(container: Container, payload: Mapping[str, Any]) -> in
     store = _consume_connect(container, user_id)
     if payload.get("key_permissions") not in (None, "read_write"):
         raise InstallRejected("keys must have read_write permission", 400)
-    from connector.install.health import woo_webhooks
-
     _check_store_address(container, store)  # again: the name may point elsewhere since the connect began
     api_base = container.settings.woocommerce_api_base
     try:  # the keys must work before anything is stored or any webhook secret is sent
-        woo_webhooks(container, store, api_base, key, secret).verify_access()
+        container.woocommerce_webhooks(store, api_base, key, secret).verify_access()
     except PlatformError as exc:
         raise InstallRejected(f"the delivered keys do not work: {type(exc).__name__}", 400) from None
     creds = ShopCredentials(consumer_key=key, consumer_secret=secret, webhook_secret=secrets.token_hex(24))

@@ -12,11 +12,10 @@ import logging
 from dataclasses import dataclass, field
 
 from cryptography.fernet import InvalidToken
-from sqlalchemy import String, Text, select, update
 
 from connector.crypto import FERNET_PREFIX, CredentialBox
 from connector.db.uow import UnitOfWork
-from connector.schema import Base
+from connector.install.repository import InstallRepository
 
 log = logging.getLogger(__name__)
 
@@ -35,26 +34,16 @@ class RotationReport:
 def rotate_all(uow: UnitOfWork, box: CredentialBox) -> RotationReport:
     report = RotationReport()
     with uow:
-        session = uow.session
-        assert session is not None
-        for table in Base.metadata.sorted_tables:
-            key_columns = list(table.primary_key.columns)
-            if len(key_columns) != 1:
+        cells = uow.repo(InstallRepository)
+        for cell in cells.sealed_cells(FERNET_PREFIX):
+            try:
+                fresh = box.rotate(cell.value)
+            except InvalidToken:
+                report.unreadable.append(f"{cell.table}.{cell.column}#{cell.row_id}")
                 continue
-            pk = key_columns[0]
-            for column in table.c:
-                if not isinstance(column.type, Text | String) or column is pk:
-                    continue
-                rows = session.execute(select(pk, column).where(column.like(f"{FERNET_PREFIX}%"))).all()
-                for row_id, value in rows:
-                    try:
-                        fresh = box.rotate(value)
-                    except InvalidToken:
-                        report.unreadable.append(f"{table.name}.{column.name}#{row_id}")
-                        continue
-                    session.execute(update(table).where(pk == row_id).values({column.name: fresh}))
-                    name = f"{table.name}.{column.name}"
-                    report.rotated[name] = report.rotated.get(name, 0) + 1
+            cells.replace_cell(cell, fresh)
+            name = f"{cell.table}.{cell.column}"
+            report.rotated[name] = report.rotated.get(name, 0) + 1
         uow.commit()
     from connector.shop_settings import seal_plaintext_secrets
 

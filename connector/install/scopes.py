@@ -7,19 +7,15 @@ The declaration (which feature needs which scopes) is connector/domain/shopify_a
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from connector.domain import shopify_access
 from connector.domain.clock import utcnow
 from connector.domain.errors import ConnectorError, UnknownShop
 from connector.domain.shopify_access import MissingScopes, ScopeGap
-
-if TYPE_CHECKING:
-    from connector.bootstrap import Container
+from connector.install.ports import InstallPorts
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +30,7 @@ class GrantedScopes:
     """Read from Shopify (currentAppInstallation), not only the token grant's ``scope``."""
 
 
-def stored_scopes(container: Container, shop_id: int) -> GrantedScopes:
+def stored_scopes(container: InstallPorts, shop_id: int) -> GrantedScopes:
     with container.uow() as uow:
         shop = uow.shops.get(shop_id)
         if shop is None:
@@ -43,17 +39,10 @@ def stored_scopes(container: Container, shop_id: int) -> GrantedScopes:
                              shop.scopes_checked_at is not None)
 
 
-def record_granted_scopes(container: Container, shop_id: int) -> tuple[str, ...]:
+def record_granted_scopes(container: InstallPorts, shop_id: int) -> tuple[str, ...]:
     """Ask Shopify which scopes the shop granted (currentAppInstallation) and store them on the shop."""
-    from adapters.shopify.access import granted_scopes
-    from adapters.shopify.client import ShopifyGraphQL
-    from connector.install.health import _transport
-
     access = container.shop_access(shop_id)
-    client = ShopifyGraphQL(access.domain, access.credentials.access_token or "", api_base=access.api_base,
-                            api_version=container.settings.shopify_api_version,
-                            transport=_transport(container, f"shopify:{access.domain}"))
-    scopes = granted_scopes(client)
+    scopes = container.shopify_granted_scopes(access)()
     with container.uow() as uow:
         shop = uow.shops.get(shop_id)
         if shop is None:
@@ -67,7 +56,7 @@ def record_granted_scopes(container: Container, shop_id: int) -> tuple[str, ...]
     return scopes
 
 
-def record_after_install(container: Container, shop_id: int) -> None:
+def record_after_install(container: InstallPorts, shop_id: int) -> None:
     """Best effort right after an install: the grant's ``scope`` stays when Shopify cannot be asked."""
     try:
         record_granted_scopes(container, shop_id)
@@ -76,29 +65,18 @@ def record_after_install(container: Container, shop_id: int) -> None:
                     extra={"shop_id": shop_id, "error": type(exc).__name__})
 
 
-def reauthorize_url(container: Container, domain: str, scopes: tuple[str, ...]) -> str | None:
+def reauthorize_url(container: InstallPorts, domain: str, scopes: tuple[str, ...]) -> str | None:
     """The shop's authorize page asking for ``scopes`` (a fresh one-time state is stored, valid for
     install.state_ttl_minutes); None when installs are not configured (no app.url or api key)."""
-    from adapters.shopify import oauth
-    from connector.install.install import digest
-    from connector.install.models import OAuthState
+    from connector.install.install import authorize_url
 
     settings = container.settings
     if not settings.app_url or not settings.shopify_api_key:
         return None
-    state = secrets.token_urlsafe(32)
-    now = utcnow()
-    with container.uow() as uow:
-        assert uow.session is not None
-        uow.session.add(OAuthState(platform="shopify", shop_domain=domain, state_hash=digest(state), created_at=now,
-                                   expires_at=now + timedelta(minutes=settings.install_state_ttl_minutes)))
-        uow.commit()
-    return oauth.authorize_url(domain, api_key=settings.shopify_api_key, scopes=scopes,
-                               redirect_uri=f"{settings.app_url.rstrip('/')}/shopify/callback", state=state,
-                               admin_base=settings.shopify_admin_base)
+    return authorize_url(container, domain, scopes)
 
 
-def check_setting_change(container: Container, shop_id: int, key: str, value: Any,
+def check_setting_change(container: InstallPorts, shop_id: int, key: str, value: Any,
                          current: Mapping[str, Any]) -> list[ScopeGap]:
     """Refuse (MissingScopes) a setting that turns on a Shopify feature whose scopes the shop did not grant.
 
@@ -132,7 +110,7 @@ def check_setting_change(container: Container, shop_id: int, key: str, value: An
     return []
 
 
-def check_before_setting(container: Container, shop_id: int, key: str, value: Any) -> list[str]:
+def check_before_setting(container: InstallPorts, shop_id: int, key: str, value: Any) -> list[str]:
     """`connector shops set`: raise MissingScopes, or return warnings (scopes that could not be verified)."""
     from connector.shop_settings import all_settings
 

@@ -11,49 +11,18 @@ No HTTP call happens inside a database transaction.
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, text
-from sqlalchemy.engine import Engine
-
-from adapters.shopify.oauth import ShopifyTokenClient, TokenGrant
 from connector.crypto import CredentialBox
 from connector.db.models import Shop
 from connector.db.uow import UnitOfWork
 from connector.domain.clock import utcnow
 from connector.domain.errors import CredentialsError, PlatformAuthError, PlatformRejected, UnknownShop
+from connector.install.repository import InstallRepository, refresh_lock
+from connector.ports import TokenClient, TokenGrant
 
 log = logging.getLogger(__name__)
-
-TOKEN_LOCK_NAMESPACE = 0x42_54  # "BT": apart from the shop-work locks in connector.db.uow
-
-_guard = threading.Lock()
-_thread_locks: dict[tuple[str, int], threading.Lock] = {}
-
-
-@contextmanager
-def refresh_lock(engine: Engine, shop_id: int) -> Iterator[None]:
-    """Only one refresh per shop at a time, across threads and (on PostgreSQL) processes."""
-    with _guard:
-        local = _thread_locks.setdefault((str(engine.url), shop_id), threading.Lock())
-    with local:
-        if engine.dialect.name != "postgresql":
-            yield
-            return
-        with engine.connect() as connection:
-            connection.execute(text("SELECT pg_advisory_lock(:ns, :shop)"),
-                               {"ns": TOKEN_LOCK_NAMESPACE, "shop": shop_id})
-            connection.commit()
-            try:
-                yield
-            finally:
-                connection.execute(text("SELECT pg_advisory_unlock(:ns, :shop)"),
-                                   {"ns": TOKEN_LOCK_NAMESPACE, "shop": shop_id})
-                connection.commit()
 
 
 def apply_grant(shop: Shop, box: CredentialBox, grant: TokenGrant, now: datetime | None = None) -> None:
@@ -78,7 +47,7 @@ def needs_refresh(shop: Shop, now: datetime, margin: timedelta) -> bool:
     return shop.status == "active" and shop.token_expires_at is not None and shop.token_expires_at <= now + margin
 
 
-def refresh_if_due(uow: UnitOfWork, box: CredentialBox, client: ShopifyTokenClient, shop_id: int, *,
+def refresh_if_due(uow: UnitOfWork, box: CredentialBox, client: TokenClient, shop_id: int, *,
                    margin: timedelta, now: datetime | None = None) -> bool:
     """Refresh the shop's token when it expires within ``margin``. True when this call refreshed."""
     with refresh_lock(uow.engine, shop_id):
@@ -102,7 +71,7 @@ def refresh_if_due(uow: UnitOfWork, box: CredentialBox, client: ShopifyTokenClie
                       extra={"shop_id": shop_id, "alert": True, "error": type(exc).__name__})
             raise
         with uow.fresh() as write:
-            shop = write.session.scalar(select(Shop).where(Shop.id == shop_id))  # type: ignore[union-attr]
+            shop = write.shops.get(shop_id)
             assert shop is not None
             apply_grant(shop, box, grant)
             write.commit()
@@ -114,6 +83,4 @@ def shops_due(uow: UnitOfWork, margin: timedelta, now: datetime | None = None) -
     """Active Shopify shops whose token expires within ``margin``."""
     limit = (now or utcnow()) + margin
     with uow:
-        return list(uow.session.scalars(  # type: ignore[union-attr]
-            select(Shop.id).where(Shop.platform == "shopify", Shop.status == "active",
-                                  Shop.token_expires_at.is_not(None), Shop.token_expires_at <= limit)))
+        return uow.repo(InstallRepository).shops_with_tokens_expiring(limit)

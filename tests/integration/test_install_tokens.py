@@ -22,7 +22,6 @@ from connector.db.models import Shop
 from connector.domain.clock import utcnow
 from connector.domain.errors import PlatformAuthError
 from connector.install import tokens
-from connector.install.install import token_client
 from sandbox.stack import LocalStack, start_stack
 from tests.install_flows import install_shopify, shop_row
 
@@ -59,7 +58,7 @@ def refresh_in_threads(stack: LocalStack, shop_id: int, count: int) -> list[Any]
         barrier.wait()
         c = stack.container
         try:
-            results.append(tokens.refresh_if_due(c.uow(), c.box, token_client(c), shop_id, margin=MARGIN))
+            results.append(tokens.refresh_if_due(c.uow(), c.box, c.token_client(), shop_id, margin=MARGIN))
         except Exception as exc:  # noqa: BLE001 - recorded and asserted on
             results.append(exc)
 
@@ -82,7 +81,7 @@ def test_concurrent_refreshes_in_threads_use_the_rotating_refresh_token_once(dat
         assert query_works(stack, shop_id)
         # the stored (rotated) refresh token is the live one: the next refresh succeeds
         oauth.delay = 0.0
-        assert tokens.refresh_if_due(stack.container.uow(), stack.container.box, token_client(stack.container),
+        assert tokens.refresh_if_due(stack.container.uow(), stack.container.box, stack.container.token_client(),
                                      shop_id, margin=timedelta(hours=2))
         assert "refresh_token" not in oauth.refused
 
@@ -91,7 +90,7 @@ def _refresh_in_process(settings: Settings, shop_id: int, start: Any, out: Any) 
     container = bootstrap(settings, bind_jobs=False)
     start.wait(30)
     try:
-        out.put(repr(tokens.refresh_if_due(container.uow(), container.box, token_client(container), shop_id,
+        out.put(repr(tokens.refresh_if_due(container.uow(), container.box, container.token_client(), shop_id,
                                            margin=MARGIN)))
     except Exception as exc:  # noqa: BLE001
         out.put(repr(exc))
@@ -144,7 +143,7 @@ def test_a_refused_refresh_token_raises_and_alerts(database_url: str, caplog: py
         from connector.domain.errors import PlatformRejected
 
         with pytest.raises(PlatformRejected):
-            tokens.refresh_if_due(stack.container.uow(), stack.container.box, token_client(stack.container),
+            tokens.refresh_if_due(stack.container.uow(), stack.container.box, stack.container.token_client(),
                                   shop_id, margin=MARGIN)
         assert any(getattr(r, "alert", False) for r in caplog.records)
         assert refresh_token not in caplog.text

@@ -108,10 +108,9 @@ def test_no_secret_reaches_a_log_line_or_an_http_answer(stack: LocalStack, caplo
     from datetime import timedelta
 
     from connector.install import tokens
-    from connector.install.install import token_client
 
     shop_id = shop_row(stack, "shopify", SHOP_A).id
-    tokens.refresh_if_due(stack.container.uow(), stack.container.box, token_client(stack.container), shop_id,
+    tokens.refresh_if_due(stack.container.uow(), stack.container.box, stack.container.token_client(), shop_id,
                           margin=timedelta(days=1))
     creds = [stack.container.box.open(shop_row(stack, p, d).credentials)
              for p, d in (("shopify", SHOP_A), ("woocommerce", STORE_A), ("shopify", "third.myshopify.com"))]
