@@ -16,7 +16,7 @@ import json
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from connector.db.models import WebhookEvent
 from connector.db.uow import UnitOfWork
@@ -26,6 +26,7 @@ from connector.domain.model import ShopCredentials
 from connector.install.install import digest
 from connector.install.models import DataExport
 from connector.privacy import repository
+from connector.privacy.ports import PrivacyPorts
 from connector.privacy.registry import (
     EMAIL_COLUMN,
     NOT_PERSONAL,
@@ -37,9 +38,6 @@ from connector.privacy.registry import (
     register,
 )
 from connector.privacy.repository import PrivacyRepository
-
-if TYPE_CHECKING:
-    from connector.bootstrap import Container
 
 __all__ = ["EMAIL_COLUMN", "NOT_PERSONAL", "PERSONAL_DATA", "RAW_PAYLOAD_TABLES", "REDACTED", "Customer",
            "PersonalData", "register"]
@@ -81,7 +79,7 @@ def _raw_events(uow: UnitOfWork, shop_id: int, customer: Customer) -> list[Webho
     return [event for event in uow.events.of_shop(shop_id) if _payload_concerns(event.body, customer)]
 
 
-def redact_customer(container: Container, shop_id: int, customer: Customer) -> RedactionReport:
+def redact_customer(container: PrivacyPorts, shop_id: int, customer: Customer) -> RedactionReport:
     """customers/redact: erase the customer's personal data in every table of this shop."""
     report = RedactionReport()
     with container.uow() as uow:
@@ -130,7 +128,7 @@ def _derived_tokens(secret_key: str, export: DataExport, expires: int) -> list[s
     return tokens
 
 
-def download_link(container: Container, export_id: int) -> DownloadLink:
+def download_link(container: PrivacyPorts, export_id: int) -> DownloadLink:
     """The export's e-mailed download link: the same on every call, so an e-mail sent again carries
     the link the first one did and both work. Its expiry is fixed on the first call
     (``privacy.export_link_days`` ahead, never past the export's own expiry); its token is derived
@@ -157,12 +155,12 @@ def download_link(container: Container, export_id: int) -> DownloadLink:
     return DownloadLink(export_id, token, expires_at)
 
 
-def download_token(container: Container, export_id: int) -> str:
+def download_token(container: PrivacyPorts, export_id: int) -> str:
     """The token of ``download_link``."""
     return download_link(container, export_id).token
 
 
-def export_customer(container: Container, shop_id: int, customer: Customer, request_id: str) -> int:
+def export_customer(container: PrivacyPorts, shop_id: int, customer: Customer, request_id: str) -> int:
     """customers/data_request: store a JSON export of the customer's data (idempotent per request id)."""
     with container.uow() as uow:
         store = uow.repo(PrivacyRepository)
@@ -188,7 +186,7 @@ def export_customer(container: Container, shop_id: int, customer: Customer, requ
         return export.id
 
 
-def download_export(container: Container, shop_id: int | None, export_id: int, token: str) -> str | None:
+def download_export(container: PrivacyPorts, shop_id: int | None, export_id: int, token: str) -> str | None:
     """The export JSON when ``token`` is this export's download token and the export has not expired.
 
     ``shop_id``: the shop of the app's session token (the embedded app); the link's own expiry is not
@@ -210,7 +208,7 @@ def download_export(container: Container, shop_id: int | None, export_id: int, t
         return row.content
 
 
-def _link_expiry(container: Container, row: DataExport, token: str) -> datetime:
+def _link_expiry(container: PrivacyPorts, row: DataExport, token: str) -> datetime:
     """The expiry a genuine token carries; a token e-mailed before links expired (no ``<expires>.``
     part) runs ``privacy.export_link_days`` from when it was e-mailed."""
     expires, dot, _ = token.partition(".")
@@ -220,7 +218,7 @@ def _link_expiry(container: Container, row: DataExport, token: str) -> datetime:
     return sent + timedelta(days=container.settings.privacy_export_link_days)
 
 
-def redact_shop(container: Container, shop_id: int) -> None:
+def redact_shop(container: PrivacyPorts, shop_id: int) -> None:
     """shop/redact: delete the shop and everything it owns (every table cascades on shop_id)."""
     with container.uow() as uow:
         uow.repo(PrivacyRepository).erase_shop(shop_id)
@@ -229,7 +227,7 @@ def redact_shop(container: Container, shop_id: int) -> None:
     log.info("shop redacted", extra={"shop_id": shop_id})
 
 
-def uninstall(container: Container, shop_id: int) -> None:
+def uninstall(container: PrivacyPorts, shop_id: int) -> None:
     """app/uninstalled: stop the shop's work and discard its tokens; its records stay until shop/redact."""
     with container.uow() as uow:
         shop = uow.shops.get(shop_id)
