@@ -1,6 +1,6 @@
 """Redaction covers every column that may hold customer personal data, in every table.
 
-A column whose name suggests personal data must either be redacted (connector/privacy/privacy.py
+A column whose name suggests personal data must either be redacted (connector/privacy/registry.py
 PERSONAL_DATA, or an automatically covered e-mail column) or be listed there as reviewed
 (NOT_PERSONAL). Adding such a column without deciding fails here.
 """
@@ -31,7 +31,7 @@ def test_every_personal_looking_column_is_redacted_or_reviewed() -> None:
         for table in Base.metadata.sorted_tables for column in table.c
         if PERSONAL_LOOKING.search(column.name)
         and f"{table.name}.{column.name}" not in covered | privacy.NOT_PERSONAL)
-    assert undecided == [], "add these to PERSONAL_DATA or NOT_PERSONAL in connector/privacy/privacy.py"
+    assert undecided == [], "add these to PERSONAL_DATA or NOT_PERSONAL in connector/privacy/registry.py"
 
 
 def test_the_known_personal_columns_are_all_redacted() -> None:
