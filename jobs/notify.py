@@ -29,7 +29,7 @@ def build_notifier(c: Container) -> Notifier:
         mailer=c.smtp_mailer(),
         links=LinkSigner(settings.notify_link_secret or settings.secret_key,
                          settings.notify_public_base_url or settings.app_url),
-        order_admin=lambda shop_id: order_admin_for(c, shop_id),
+        order_admin=c.order_admin,
         default_sender=settings.smtp_from,
         schedule_check=check_scheduler(c),
         box=c.box if settings.secret_key else None,
@@ -46,28 +46,6 @@ def check_scheduler(c: Container) -> Callable[[list[Any], float, UnitOfWork | No
                             session=session, coalesce=session is None)
 
     return schedule
-
-
-def order_admin_for(c: Container, shop_id: int):  # type: ignore[no-untyped-def]
-    from connector.bootstrap import http_transport
-    from connector.domain.model import Platform
-
-    access = c.shop_access(shop_id)
-    settings = c.settings
-    transport = http_transport(settings, access.platform.value, f"{access.platform.value}:{access.domain}")
-    creds = access.credentials
-    if access.platform == Platform.SHOPIFY:
-        from adapters.shopify.client import ShopifyGraphQL
-        from adapters.shopify.orders_admin import ShopifyOrdersAdmin
-
-        return ShopifyOrdersAdmin(ShopifyGraphQL(access.domain, creds.access_token or "", api_base=access.api_base,
-                                                 api_version=settings.shopify_api_version, transport=transport))
-    from adapters.woocommerce.client import WooCommerceClient
-    from adapters.woocommerce.orders_admin import WooCommerceOrdersAdmin
-
-    return WooCommerceOrdersAdmin(WooCommerceClient(access.domain, creds.consumer_key or "",
-                                                    creds.consumer_secret or "", api_base=access.api_base,
-                                                    transport=transport))
 
 
 def evaluate_backorders(shop_id: int) -> EvaluationReport:
