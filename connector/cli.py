@@ -266,12 +266,12 @@ def worker(poll_seconds: float, burst: bool, metrics_port: int | None) -> None:
 
         start_http_server(metrics_port, addr="127.0.0.1")
     if settings.redis_url:
-        from adapters.queue.rq_queue import run_worker
+        from connector.bootstrap import run_queue_worker
 
-        rq_container = bootstrap(settings)  # jobs find it through jobs.runtime; its queue is RQ
+        rq_container = bootstrap(settings)  # built once, bound for the jobs; its queue is RQ
         click.echo("worker started (RQ)", err=True)
         try:
-            run_worker(settings.redis_url, burst=burst)
+            run_queue_worker(rq_container, burst=burst)
         finally:
             rq_container.close()
         return
