@@ -11,7 +11,7 @@ One place decides what is retried, with tenacity, under the adapter's own ``Http
   adapter read the resource back instead and resend only when the first attempt did not land;
 - the server's ``Retry-After`` is honoured up to ``HttpRetry.max_retry_after``; a longer one is
   not slept on: ``PlatformThrottled(retry_after=N)`` goes up to the job machinery, which
-  reschedules the job N seconds later (adapters/queue/runs.py, connector/events.py).
+  reschedules the job N seconds later (connector/db/job_runs.py, connector/events.py).
 
 Failures map to connector errors. Adapters put their own ``_request()`` on top for auth, paths
 and payload rules.

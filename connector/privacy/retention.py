@@ -11,7 +11,7 @@ Every DELETE names at most ``BATCH_ROWS`` ids chosen by a subquery, each in its 
 transaction, so a large backlog never holds a long lock (SQLite's one writer, PostgreSQL's row
 locks); PostgreSQL skips rows another transaction holds. A run stops after ``MAX_BATCHES`` per table
 and says so (``more``), and the job queues a follow-up. Job runs (job_runs) are pruned by the sweeper
-(adapters/queue/run_sweep.py). The DELETEs themselves are storage: connector/privacy/repository.py
+(connector/db/job_runs_sweep.py). The DELETEs themselves are storage: connector/privacy/repository.py
 (the inbox) and connector/install/records.py (install records).
 """
 
