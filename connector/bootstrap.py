@@ -46,6 +46,8 @@ if TYPE_CHECKING:
     from adapters.http import HttpRetry, HttpTransport
     from adapters.shopify.client import ShopifyGraphQL
     from adapters.woocommerce.client import WooCommerceClient
+    from connector.dropship.fulfillment_service import FulfillmentServicePort
+    from connector.ports import DropshipSupplier, SlackChannel, StoreFulfillment
 
 log = logging.getLogger(__name__)
 
@@ -227,6 +229,57 @@ class Container:
         creds = access.credentials
         return WooCommerceOrdersAdmin(woocommerce_client(self.settings, access.domain, access.api_base,
                                                          creds.consumer_key or "", creds.consumer_secret or ""))
+
+    def mailer(self) -> Mailer | None:
+        """The deployment's SMTP mailer, or None when no ``smtp.host`` is configured."""
+        return self.smtp_mailer() if getattr(self.settings, "smtp_host", None) else None
+
+    def slack_webhook(self, url: str, timeout: float) -> SlackChannel:
+        """The SlackFactory port: one Slack incoming webhook (alerts); DeliveryRejected for a URL it refuses."""
+        from adapters.notify.slack import SlackWebhook
+
+        return SlackWebhook(url, timeout=timeout)
+
+    def store_fulfillment(self, shop_id: int) -> StoreFulfillment:
+        """The StoreFulfillment port of one shop (drop-ship), on the same client as its StorePlatform."""
+        from connector.shop_settings import get_setting
+
+        platform: Any = self.platform_for(shop_id)
+        if self.shop_access(shop_id).platform == Platform.SHOPIFY:
+            from adapters.shopify.fulfillment import ShopifyFulfillment
+
+            return ShopifyFulfillment(platform.client,
+                                      location_id=get_setting(self.uow(), shop_id, "dropship.shopify_location_id"),
+                                      no_dropship_tag=get_setting(self.uow(), shop_id, "dropship.no_dropship_tag"))
+        from adapters.woocommerce.fulfillment import WooCommerceFulfillment
+
+        return WooCommerceFulfillment(platform.client)
+
+    def fulfillment_service(self, shop_id: int) -> FulfillmentServicePort:
+        """The Shopify fulfillment-service port of one shop (connector/dropship/fulfillment_service.py)."""
+        from adapters.shopify.fulfillment_service import ShopifyFulfillmentService
+
+        platform: Any = self.platform_for(shop_id)
+        return ShopifyFulfillmentService(platform.client)
+
+    def dropship_supplier(self, supplier_id: int) -> DropshipSupplier:
+        """The DropshipSupplier port of a supplier row's ``dropship`` settings (HTTP desk or e-mail)."""
+        from adapters.suppliers.dropship import EmailDropshipSupplier, HttpDropshipClient, dropship_mode
+        from connector.domain.errors import ConfigError
+        from connector.dropship.place import supplier_settings
+
+        found = supplier_settings(self.uow(), self.box, supplier_id)
+        mode = dropship_mode(found.settings)
+        if mode == "email":
+            mailer = self.mailer()
+            if mailer is None:
+                raise ConfigError("smtp", f"supplier {found.name} takes drop-ship orders by email; configure smtp")
+            return EmailDropshipSupplier(mailer, to=str(found.settings["dropship"].get("email", "")),
+                                         sender=getattr(self.settings, "smtp_from", None) or "backorders@localhost",
+                                         supplier_name=found.name, shop_name="")
+        if mode is None:
+            raise ConfigError("dropship", f"supplier {found.name} has no drop-ship settings")
+        return HttpDropshipClient(found.settings, found.secret, name=found.name)
 
     def close(self) -> None:
         if self.scheduler is not None:

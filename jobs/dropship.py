@@ -10,7 +10,9 @@ from connector.dropship import fulfillment as fulfillment_service
 from connector.dropship import place as dropship_service
 from connector.dropship import routing as routing_service
 from connector.dropship.holds import release_settled_holds
+from connector.dropship.repository import DropshipRepository
 from connector.job_refs import job_ref
+from connector.ports import DropshipSupplier, StoreFulfillment
 from connector.shop_settings import get_setting
 from jobs import runtime
 
@@ -20,34 +22,13 @@ INTERVAL_MINUTES = 10
 """How often every active shop is routed and its drop-ship shipments polled."""
 
 
-def store_for(shop_id: int) -> Any:
-    """The StoreFulfillment adapter of a shop, on the same client as its StorePlatform."""
-    c = runtime.container()
-    platform: Any = c.platform_for(shop_id)
-    if c.shop_access(shop_id).platform.value == "shopify":
-        from adapters.shopify.fulfillment import ShopifyFulfillment
-
-        return ShopifyFulfillment(platform.client,
-                                  location_id=get_setting(c.uow(), shop_id, "dropship.shopify_location_id"),
-                                  no_dropship_tag=get_setting(c.uow(), shop_id, "dropship.no_dropship_tag"))
-    from adapters.woocommerce.fulfillment import WooCommerceFulfillment
-
-    return WooCommerceFulfillment(platform.client)
+def store_for(shop_id: int) -> StoreFulfillment:
+    """The StoreFulfillment port of a shop (built by the container)."""
+    return runtime.container().store_fulfillment(shop_id)
 
 
-def _mailer() -> Any:
-    c = runtime.container()
-    if not getattr(c.settings, "smtp_host", None):
-        return None
-    from adapters.notify.smtp import SmtpMailer
-
-    return SmtpMailer.from_settings(c.settings)
-
-
-def _supplier(supplier_id: int) -> Any:
-    c = runtime.container()
-    return dropship_service.supplier_for(c.uow(), c.box, supplier_id, mailer=_mailer(),
-                                         sender=getattr(c.settings, "smtp_from", None) or "backorders@localhost")
+def _supplier(supplier_id: int) -> DropshipSupplier:
+    return runtime.container().dropship_supplier(supplier_id)
 
 
 def deliver_alerts(shop_id: int) -> int:
@@ -55,7 +36,7 @@ def deliver_alerts(shop_id: int) -> int:
     from connector.dropship.alerts import deliver_alerts as deliver
 
     c = runtime.container()
-    return deliver(c.uow, _mailer(), c.settings.smtp_from, shop_id,
+    return deliver(c.uow, c.mailer(), c.settings.smtp_from, shop_id, slack=c.slack_webhook,
                    box=c.box if c.settings.secret_key else None)
 
 
@@ -75,10 +56,8 @@ def route_dropship(shop_id: int) -> int:
 
 def place_dropship_order(order_id: int) -> str:
     c = runtime.container()
-    from connector.dropship.models import DropshipOrder
-
     with c.uow() as uow:
-        row = uow.session.get(DropshipOrder, order_id)  # type: ignore[union-attr]
+        row = uow.repo(DropshipRepository).order(order_id)
         if row is None:
             return "missing"
         supplier_id = row.supplier_id
@@ -94,13 +73,8 @@ def place_dropship_order(order_id: int) -> str:
 def poll_shipments(shop_id: int) -> int:
     """Record new parcels from every supplier with placed orders and push them to the store."""
     c = runtime.container()
-    from sqlalchemy import select
-
-    from connector.dropship.models import DropshipOrder
-
     with c.uow() as uow:
-        supplier_ids = set(uow.session.scalars(select(DropshipOrder.supplier_id).where(  # type: ignore[union-attr]
-            DropshipOrder.shop_id == shop_id, DropshipOrder.status == "placed")))
+        supplier_ids = uow.repo(DropshipRepository).supplier_ids_with(shop_id, "placed")
     report = fulfillment_service.ShipmentReport()
     fulfillment_service.record_shipments(c.uow(), {sid: _supplier(sid) for sid in supplier_ids}, shop_id, report)
     notify = bool(get_setting(c.uow(), shop_id, "dropship.notify_customer"))

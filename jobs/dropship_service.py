@@ -4,18 +4,14 @@ request already answered is no longer assigned with that status."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from connector.dropship import fulfillment_service
 from connector.job_refs import job_ref
 from jobs import runtime
 
 
-def service_for(shop_id: int) -> Any:
-    from adapters.shopify.fulfillment_service import ShopifyFulfillmentService
-
-    platform: Any = runtime.container().platform_for(shop_id)
-    return ShopifyFulfillmentService(platform.client)
+def service_for(shop_id: int) -> fulfillment_service.FulfillmentServicePort:
+    """The shop's fulfillment-service port (built by the container)."""
+    return runtime.container().fulfillment_service(shop_id)
 
 
 def process_requests(shop_id: int) -> int:

@@ -14,17 +14,13 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select, update
-
 from connector.crypto import CredentialBox
-from connector.db.models import Shop
 from connector.db.uow import UnitOfWork
-from connector.domain.clock import utcnow
 from connector.domain.errors import DeliveryError, DeliveryUnavailable
-from connector.dropship.models import DropshipAlert
+from connector.dropship.repository import DropshipRepository
 from connector.notify import email as notify_email
 from connector.notify import settings as notify_settings
-from connector.ports import Mailer
+from connector.ports import Mailer, SlackFactory
 
 log = logging.getLogger(__name__)
 
@@ -40,16 +36,18 @@ TITLES = {"supplier_rejected": "a supplier refused a drop-ship order",
 
 
 def deliver_alerts(uow_factory: Callable[[], UnitOfWork], mailer: Mailer | None, default_sender: str,
-                   shop_id: int, *, slack_timeout: float = 10.0, box: CredentialBox | None = None) -> int:
+                   shop_id: int, *, slack: SlackFactory, slack_timeout: float = 10.0,
+                   box: CredentialBox | None = None) -> int:
     """Send every undelivered drop-ship alert of the shop; returns how many went out. ``box`` unseals
-    the shop's Slack webhook URL (needed when one is stored)."""
+    the shop's Slack webhook URL (needed when one is stored); ``slack`` builds the channel that posts to it."""
     shop = notify_settings.load(uow_factory(), shop_id)
     wanted = [name for name, on in (("email", shop.alert_email and mailer is not None),
                                     ("slack", shop.slack_webhook_url)) if on]
     with uow_factory() as uow:
-        due = [(a.id, a.kind, a.message) for a in uow.session.scalars(select(DropshipAlert).where(  # type: ignore[union-attr]
-            DropshipAlert.shop_id == shop_id, DropshipAlert.sent_at.is_(None)).order_by(DropshipAlert.id))]
-        domain = uow.session.get(Shop, shop_id).domain  # type: ignore[union-attr]
+        due = [(a.id, a.kind, a.message) for a in uow.repo(DropshipRepository).undelivered_alerts(shop_id)]
+        found = uow.shops.get(shop_id)
+        assert found is not None
+        domain = found.domain
     if not wanted:
         if due:
             log.warning("drop-ship alerts not delivered: no alerts.email or alerts.slack_webhook_url",
@@ -58,17 +56,16 @@ def deliver_alerts(uow_factory: Callable[[], UnitOfWork], mailer: Mailer | None,
     sent = 0
     for alert_id, kind, message in due:
         with uow_factory() as uow:  # claim, so a concurrent run does not send it too
-            claimed = uow.session.execute(update(DropshipAlert).where(  # type: ignore[union-attr]
-                DropshipAlert.id == alert_id, DropshipAlert.sent_at.is_(None)).values(sent_at=utcnow()))
+            claimed = uow.repo(DropshipRepository).claim_alert(alert_id)
             uow.commit()
-            if not claimed.rowcount:  # type: ignore[union-attr]
+            if not claimed:
                 continue
         context = {"title": TITLES.get(kind, kind.replace("_", " ")), "message": message, "kind": kind,
                    "shop_name": shop.sender_name or domain, "order_name": "-", "support_email": ""}
         retry = False
         for channel in wanted:
             try:
-                _send(channel, mailer, shop, context, alert_id, default_sender, slack_timeout, box)
+                _send(channel, mailer, shop, context, alert_id, default_sender, slack, slack_timeout, box)
             except DeliveryUnavailable as exc:
                 retry = True
                 log.warning("drop-ship alert not delivered yet", extra={"shop_id": shop_id, "alert_id": alert_id,
@@ -78,8 +75,7 @@ def deliver_alerts(uow_factory: Callable[[], UnitOfWork], mailer: Mailer | None,
                                                             "channel": channel, "error": str(exc)})
         if retry:
             with uow_factory() as uow:
-                uow.session.execute(update(DropshipAlert).where(  # type: ignore[union-attr]
-                    DropshipAlert.id == alert_id).values(sent_at=None))
+                uow.repo(DropshipRepository).unclaim_alert(alert_id)
                 uow.commit()
             continue
         sent += 1
@@ -88,7 +84,8 @@ def deliver_alerts(uow_factory: Callable[[], UnitOfWork], mailer: Mailer | None,
 
 
 def _send(channel: str, mailer: Mailer | None, shop: notify_settings.ShopNotifySettings, context: dict[str, Any],
-          alert_id: int, default_sender: str, slack_timeout: float, box: CredentialBox | None) -> None:
+          alert_id: int, default_sender: str, slack: SlackFactory, slack_timeout: float,
+          box: CredentialBox | None) -> None:
     if channel == "email":
         assert mailer is not None
         email = notify_email.build(KIND, context, sender_name=context["shop_name"],
@@ -96,17 +93,14 @@ def _send(channel: str, mailer: Mailer | None, shop: notify_settings.ShopNotifyS
                                    reply_to=None, message_key=f"dropship-alert-{alert_id}")
         mailer.send(email)
         return
-    from adapters.notify.slack import SlackWebhook
-
     subject = notify_email.SUBJECTS[KIND].format(**context)
-    SlackWebhook(notify_settings.open_slack_url(shop, box), timeout=slack_timeout).post(
+    slack(notify_settings.open_slack_url(shop, box), slack_timeout).post(
         f":warning: {subject}", fields={"What happened": context["message"]})
 
 
 def list_alerts(uow: UnitOfWork, shop_id: int) -> list[dict[str, Any]]:
     with uow:
-        rows = uow.session.scalars(select(DropshipAlert).where(  # type: ignore[union-attr]
-            DropshipAlert.shop_id == shop_id).order_by(DropshipAlert.id)).all()
+        rows = uow.repo(DropshipRepository).alerts(shop_id)
         return [{"id": r.id, "kind": r.kind, "created": r.created_at.isoformat(timespec="seconds"),
                  "sent": r.sent_at.isoformat(timespec="seconds") if r.sent_at else "", "message": r.message}
                 for r in rows]

@@ -14,17 +14,15 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from sqlalchemy import select
-
-from connector.db.models import Backorder, Order
+from connector.db.models import Backorder
 from connector.db.uow import UnitOfWork
 from connector.domain.clock import utcnow
 from connector.domain.errors import ConnectorError, SupplierError
 from connector.domain.routing import Tracking
-from connector.dropship.models import DropshipFulfillment, DropshipOrder, FulfillmentHoldRecord
+from connector.dropship.models import DropshipFulfillment
 from connector.dropship.place import alert, backoff_seconds
+from connector.dropship.repository import DropshipRepository
 from connector.ports import DropshipSupplier, StoreFulfillment
 
 log = logging.getLogger(__name__)
@@ -54,8 +52,7 @@ def record_shipments(uow: UnitOfWork, suppliers: dict[int, DropshipSupplier], sh
                      report: ShipmentReport) -> None:
     """Ask each supplier about the shop's placed orders; store parcels not seen before."""
     with uow:
-        rows = uow.session.scalars(select(DropshipOrder).where(  # type: ignore[union-attr]
-            DropshipOrder.shop_id == shop_id, DropshipOrder.status == "placed")).all()
+        rows = uow.repo(DropshipRepository).orders(shop_id, ("placed",))
         todo = [(r.id, r.supplier_id, r.supplier_reference) for r in rows]
     for order_id, supplier_id, reference in todo:
         supplier = suppliers.get(supplier_id)
@@ -76,18 +73,15 @@ def add_parcel(uow: UnitOfWork, order_id: int, shipment_id: str, quantity: int, 
                shipped_at: datetime, report: ShipmentReport | None = None) -> bool:
     """Record one parcel of a drop-ship order once (also used for tracking a merchant enters)."""
     with uow:
-        session = uow.session
-        assert session is not None
-        order = session.get(DropshipOrder, order_id)
+        repo = uow.repo(DropshipRepository)
+        order = repo.order(order_id)
         assert order is not None
-        exists = session.scalar(select(DropshipFulfillment.id).where(
-            DropshipFulfillment.dropship_order_id == order_id, DropshipFulfillment.shipment_id == shipment_id))
-        if exists is not None:
+        if repo.has_parcel(order_id, shipment_id):
             return False
         quantity = min(quantity, order.quantity - order.quantity_shipped)
         if quantity <= 0:
             return False
-        session.add(DropshipFulfillment(
+        repo.add(DropshipFulfillment(
             shop_id=order.shop_id, dropship_order_id=order_id, shipment_id=shipment_id, quantity=quantity,
             carrier=tracking.carrier, tracking_number=tracking.number, tracking_url=tracking.url,
             shipped_at=shipped_at))
@@ -105,9 +99,7 @@ def push_fulfillments(uow: UnitOfWork, store: StoreFulfillment, shop_id: int, *,
     """Create the store fulfillment of every recorded parcel not yet in the store."""
     now = utcnow()
     with uow:
-        rows = uow.session.scalars(select(DropshipFulfillment).where(  # type: ignore[union-attr]
-            DropshipFulfillment.shop_id == shop_id,
-            DropshipFulfillment.status.in_(("pending", "sending"))).order_by(DropshipFulfillment.id)).all()
+        rows = uow.repo(DropshipRepository).fulfillments(shop_id, ("pending", "sending"))
         due = [r.id for r in rows if r.next_attempt_at is None or r.next_attempt_at <= now]
     for fulfillment_id in due:
         _push_one(uow, store, fulfillment_id, notify_customer, report)
@@ -117,21 +109,19 @@ def push_fulfillments(uow: UnitOfWork, store: StoreFulfillment, shop_id: int, *,
 def _push_one(uow: UnitOfWork, store: StoreFulfillment, fulfillment_id: int, notify_customer: bool,
               report: ShipmentReport) -> None:
     with uow:
-        session = uow.session
-        assert session is not None
-        row = session.get(DropshipFulfillment, fulfillment_id)
+        repo = uow.repo(DropshipRepository)
+        row = repo.fulfillment(fulfillment_id)
         assert row is not None
-        order = session.get(DropshipOrder, row.dropship_order_id)
+        order = repo.order(row.dropship_order_id)
         assert order is not None
-        backorder = session.get(Backorder, order.backorder_id)
+        backorder = repo.backorder(order.backorder_id)
         assert backorder is not None
         platform_order_id = backorder.line.order.platform_order_id
         line_id = backorder.line.platform_line_id
-        holds = [(h.id, h.fulfillment_order_id, h.hold_id) for h in session.scalars(select(FulfillmentHoldRecord)
-                 .where(FulfillmentHoldRecord.backorder_id == backorder.id, FulfillmentHoldRecord.status == "held"))]
-        if _still_waiting(session, backorder):  # a split line: the held units still wait for restock
+        holds = [(h.id, h.fulfillment_order_id, h.hold_id) for h in repo.holds_of(backorder.id)]
+        if _still_waiting(repo, backorder):  # a split line: the held units still wait for restock
             holds = []
-        complete = _order_complete_after(session, backorder.line.order.id, row)
+        complete = _order_complete_after(repo, backorder.line.order.id, row)
         row.status, row.attempts = "sending", row.attempts + 1
         tracking = Tracking(row.carrier, row.tracking_number, row.tracking_url)
         quantity, key, shop_id, attempts = row.quantity, f"dsf-{row.id}", row.shop_id, row.attempts
@@ -141,7 +131,7 @@ def _push_one(uow: UnitOfWork, store: StoreFulfillment, fulfillment_id: int, not
             if hold_id:
                 store.release_hold(fo_id, hold_id)
             with uow:
-                hold = uow.session.get(FulfillmentHoldRecord, hold_row_id)  # type: ignore[union-attr]
+                hold = uow.repo(DropshipRepository).hold(hold_row_id)
                 assert hold is not None
                 hold.status, hold.released_at = "released", utcnow()
                 uow.commit()
@@ -149,7 +139,7 @@ def _push_one(uow: UnitOfWork, store: StoreFulfillment, fulfillment_id: int, not
                                   order_complete=complete, dedupe_key=key)
     except ConnectorError as exc:
         with uow:
-            row = uow.session.get(DropshipFulfillment, fulfillment_id)  # type: ignore[union-attr]
+            row = uow.repo(DropshipRepository).fulfillment(fulfillment_id)
             assert row is not None
             row.last_error = str(exc)[:1000]
             if attempts >= MAX_ATTEMPTS:
@@ -164,7 +154,7 @@ def _push_one(uow: UnitOfWork, store: StoreFulfillment, fulfillment_id: int, not
                   f"(tracking {tracking.number}) after {attempts} attempts: {exc}. Please fulfil it by hand.")
         return
     with uow:
-        row = uow.session.get(DropshipFulfillment, fulfillment_id)  # type: ignore[union-attr]
+        row = uow.repo(DropshipRepository).fulfillment(fulfillment_id)
         assert row is not None
         row.status, row.store_reference, row.pushed_at, row.last_error = "done", reference, utcnow(), None
         uow.commit()
@@ -173,26 +163,24 @@ def _push_one(uow: UnitOfWork, store: StoreFulfillment, fulfillment_id: int, not
                                                         "tracking_number": tracking.number})
 
 
-def _still_waiting(session: Any, backorder: Backorder) -> bool:
+def _still_waiting(repo: DropshipRepository, backorder: Backorder) -> bool:
     """Whether some units of the line are not covered by a live drop-ship order (they wait, held)."""
-    covered = sum(o.quantity for o in session.scalars(select(DropshipOrder).where(
-        DropshipOrder.backorder_id == backorder.id, DropshipOrder.status.in_(("pending", "sending", "retry",
-                                                                              "placed", "shipped")))))
+    covered = sum(o.quantity for o in repo.orders_of(backorder.id, ("pending", "sending", "retry",
+                                                                    "placed", "shipped")))
     return covered < backorder.quantity_backordered
 
 
-def _order_complete_after(session: Any, order_pk: int, parcel: DropshipFulfillment) -> bool:
+def _order_complete_after(repo: DropshipRepository, order_pk: int, parcel: DropshipFulfillment) -> bool:
     """Whether every unit of every line of the order is shipped by drop-ship once this parcel is in."""
-    order = session.get(Order, order_pk)
+    order = repo.store_order(order_pk)
     assert order is not None
     for line in order.lines:
         backorder = line.backorder
         if backorder is None or backorder.quantity_backordered < line.quantity:
             return False  # units from the store's own stock: the merchant ships those
         shipped = 0
-        for dropship in session.scalars(select(DropshipOrder).where(DropshipOrder.backorder_id == backorder.id)):
-            for done in session.scalars(select(DropshipFulfillment).where(
-                    DropshipFulfillment.dropship_order_id == dropship.id)):
+        for dropship in repo.orders_of(backorder.id):
+            for done in repo.parcels_of(dropship.id):
                 if done.status == "done" or done.id == parcel.id:
                     shipped += done.quantity
         if shipped < line.quantity:
@@ -203,13 +191,9 @@ def _order_complete_after(session: Any, order_pk: int, parcel: DropshipFulfillme
 def _close_backorders(uow: UnitOfWork, shop_id: int, report: ShipmentReport) -> None:
     """Backorders whose every unit shipped and reached the store become ``fulfilled``."""
     with uow:
-        session = uow.session
-        assert session is not None
-        for backorder in session.scalars(select(Backorder).where(Backorder.shop_id == shop_id,
-                                                                  Backorder.status == "open")).all():
-            orders = session.scalars(select(DropshipOrder).where(DropshipOrder.backorder_id == backorder.id)).all()
-            parcels = [f for o in orders for f in session.scalars(select(DropshipFulfillment).where(
-                DropshipFulfillment.dropship_order_id == o.id))]
+        repo = uow.repo(DropshipRepository)
+        for backorder in repo.open_backorders(shop_id):
+            parcels = [f for o in repo.orders_of(backorder.id) for f in repo.parcels_of(o.id)]
             done = sum(f.quantity for f in parcels if f.status == "done")
             if parcels and done >= backorder.quantity_backordered:
                 backorder.status = "fulfilled"

@@ -18,15 +18,13 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from sqlalchemy import select, update
-
-from connector.db.models import Backorder, Order, OrderLine
 from connector.db.uow import UnitOfWork
 from connector.domain.clock import utcnow
 from connector.domain.errors import ConfigError, ConnectorError
 from connector.dropship import routing
-from connector.dropship.models import DropshipOrder, FulfillmentServiceNotification
+from connector.dropship.models import FulfillmentServiceNotification
 from connector.dropship.place import alert
+from connector.dropship.repository import DropshipRepository
 from connector.shop_settings import ShopSettingSpec, all_settings, set_setting
 
 log = logging.getLogger(__name__)
@@ -95,9 +93,8 @@ def enable(uow: UnitOfWork, service: FulfillmentServicePort, shop_id: int, app_u
 
 def record_notification(uow: UnitOfWork, shop_id: int, kind: str) -> int:
     with uow:
-        row = FulfillmentServiceNotification(shop_id=shop_id, kind=kind[:40])
-        uow.session.add(row)  # type: ignore[union-attr]
-        uow.session.flush()  # type: ignore[union-attr]
+        row = uow.repo(DropshipRepository).add(FulfillmentServiceNotification(shop_id=shop_id, kind=kind[:40]),
+                                               flush=True)
         uow.commit()
         return row.id
 
@@ -131,9 +128,7 @@ def process_requests(uow: UnitOfWork, service: FulfillmentServicePort, shop_id: 
         except ConnectorError as exc:
             report.errors.append(f"{fo.id}: {exc}")
     with uow:
-        uow.session.execute(update(FulfillmentServiceNotification).where(  # type: ignore[union-attr]
-            FulfillmentServiceNotification.shop_id == shop_id, FulfillmentServiceNotification.processed_at.is_(None),
-            FulfillmentServiceNotification.received_at <= started).values(processed_at=utcnow()))
+        uow.repo(DropshipRepository).mark_notifications_processed(shop_id, started)
         uow.commit()
     log.info("fulfillment requests answered", extra={"shop_id": shop_id, "accepted": report.accepted,
                                                      "rejected": report.rejected, "errors": report.errors})
@@ -178,13 +173,7 @@ def _answer_cancellation(uow: UnitOfWork, service: FulfillmentServicePort, shop_
                          report: RequestReport) -> None:
     line_ids = [line.line_id for line in fo.lines]
     with uow:
-        session = uow.session
-        assert session is not None
-        rows = session.scalars(select(DropshipOrder).join(Backorder, Backorder.id == DropshipOrder.backorder_id)
-                               .join(OrderLine, OrderLine.id == Backorder.order_line_id)
-                               .join(Order, Order.id == OrderLine.order_id)
-                               .where(DropshipOrder.shop_id == shop_id, Order.platform_order_id == fo.order_id,
-                                      OrderLine.platform_line_id.in_(line_ids))).all()
+        rows = uow.repo(DropshipRepository).orders_for_lines(shop_id, fo.order_id, line_ids)
         at_supplier = [r.reference for r in rows if r.status in AT_SUPPLIER]
         if not at_supplier:
             for row in rows:

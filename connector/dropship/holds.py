@@ -12,13 +12,10 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select
-
-from connector.db.models import Backorder
 from connector.db.uow import UnitOfWork
 from connector.domain.clock import utcnow
 from connector.domain.errors import ConnectorError
-from connector.dropship.models import FulfillmentHoldRecord
+from connector.dropship.repository import DropshipRepository
 from connector.ports import StoreFulfillment
 
 log = logging.getLogger(__name__)
@@ -30,15 +27,13 @@ SETTLED = ("withdrawn", "fulfilled")
 def release_hold_of(uow: UnitOfWork, store: StoreFulfillment, backorder_id: int) -> int:
     """Release the holds the connector placed on one backorder's line; returns how many."""
     with uow:
-        holds = [(h.id, h.fulfillment_order_id, h.hold_id) for h in uow.session.scalars(  # type: ignore[union-attr]
-            select(FulfillmentHoldRecord).where(FulfillmentHoldRecord.backorder_id == backorder_id,
-                                                FulfillmentHoldRecord.status == "held"))]
+        holds = [(h.id, h.fulfillment_order_id, h.hold_id) for h in uow.repo(DropshipRepository).holds_of(backorder_id)]
     released = 0
     for row_id, fulfillment_order_id, hold_id in holds:
         if hold_id:
             store.release_hold(fulfillment_order_id, hold_id)
         with uow:
-            hold = uow.session.get(FulfillmentHoldRecord, row_id)  # type: ignore[union-attr]
+            hold = uow.repo(DropshipRepository).hold(row_id)
             assert hold is not None
             hold.status, hold.released_at = "released", utcnow()
             uow.commit()
@@ -50,11 +45,7 @@ def release_hold_of(uow: UnitOfWork, store: StoreFulfillment, backorder_id: int)
 def release_settled_holds(uow: UnitOfWork, store: StoreFulfillment, shop_id: int) -> list[int]:
     """Release the holds of every line of the shop that no longer waits; returns those backorder ids."""
     with uow:
-        ids = sorted(set(uow.session.scalars(  # type: ignore[union-attr]
-            select(FulfillmentHoldRecord.backorder_id)
-            .join(Backorder, Backorder.id == FulfillmentHoldRecord.backorder_id)
-            .where(FulfillmentHoldRecord.shop_id == shop_id, FulfillmentHoldRecord.status == "held",
-                   Backorder.status.in_(SETTLED)))))
+        ids = uow.repo(DropshipRepository).held_backorder_ids(shop_id, SETTLED)
     done = []
     for backorder_id in ids:
         try:

@@ -20,15 +20,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-
-from connector.db.models import Backorder
+from connector.crypto import CredentialBox
 from connector.db.uow import UnitOfWork
 from connector.domain.clock import utcnow
 from connector.domain.errors import SupplierRejected, SupplierUnavailable
 from connector.domain.routing import Address, DropshipRequest, SupplierOrderStatus
-from connector.dropship.models import DropshipAlert, DropshipOrder, RoutingDecision
+from connector.dropship.models import DropshipAlert, RoutingDecision
+from connector.dropship.repository import DropshipRepository
 from connector.ports import DropshipSupplier
 
 log = logging.getLogger(__name__)
@@ -45,12 +43,10 @@ def alert(uow: UnitOfWork, shop_id: int, kind: str, dedupe_key: str, message: st
     """Record a merchant alert once per ``dedupe_key``; returns True when it is new. The jobs deliver it
     (``dropship_alerts.deliver_alerts``) by the shop's alert email and Slack webhook."""
     with uow:
-        assert uow.session is not None
-        uow.session.add(DropshipAlert(shop_id=shop_id, kind=kind, dedupe_key=dedupe_key, message=message))
-        try:
-            uow.commit()
-        except IntegrityError:
+        row = DropshipAlert(shop_id=shop_id, kind=kind, dedupe_key=dedupe_key, message=message)
+        if not uow.repo(DropshipRepository).add_alert(row):
             return False
+        uow.commit()
     log.warning("merchant alert: %s", message, extra={"shop_id": shop_id, "kind": kind})
     return True  # delivered by email / Slack: connector/dropship/alerts.py
 
@@ -64,7 +60,7 @@ class PlaceResult:
 def place_order(uow: UnitOfWork, supplier: DropshipSupplier, order_id: int) -> PlaceResult:
     """Place one drop-ship order (idempotent: safe to run again at any point)."""
     with uow:
-        row = uow.session.get(DropshipOrder, order_id)  # type: ignore[union-attr]
+        row = uow.repo(DropshipRepository).order(order_id)
         if row is None:
             return PlaceResult("missing")
         if row.status not in ("pending", "sending", "retry"):
@@ -79,7 +75,7 @@ def place_order(uow: UnitOfWork, supplier: DropshipSupplier, order_id: int) -> P
                      extra={"dropship_order_id": order_id, "supplier_reference": found.reference})
             return _placed(uow, order_id, found)
         with uow:
-            row = uow.session.get(DropshipOrder, order_id)  # type: ignore[union-attr]
+            row = uow.repo(DropshipRepository).order(order_id)
             assert row is not None
             row.status, row.attempts = "sending", row.attempts + 1
             uow.commit()
@@ -94,12 +90,12 @@ def place_order(uow: UnitOfWork, supplier: DropshipSupplier, order_id: int) -> P
 def _placed(uow: UnitOfWork, order_id: int, answer: SupplierOrderStatus) -> PlaceResult:
     if answer.status in ("rejected", "cancelled"):
         with uow:
-            row = uow.session.get(DropshipOrder, order_id)  # type: ignore[union-attr]
+            row = uow.repo(DropshipRepository).order(order_id)
             assert row is not None
             shop_id = row.shop_id
         return _rejected(uow, order_id, shop_id, answer.reason or f"supplier {answer.status} the order")
     with uow:
-        row = uow.session.get(DropshipOrder, order_id)  # type: ignore[union-attr]
+        row = uow.repo(DropshipRepository).order(order_id)
         assert row is not None
         row.status, row.supplier_reference = "placed", answer.reference
         row.placed_at, row.last_error, row.next_attempt_at = utcnow(), None, None
@@ -110,13 +106,13 @@ def _placed(uow: UnitOfWork, order_id: int, answer: SupplierOrderStatus) -> Plac
 
 def _rejected(uow: UnitOfWork, order_id: int, shop_id: int, reason: str) -> PlaceResult:
     with uow:
-        row = uow.session.get(DropshipOrder, order_id)  # type: ignore[union-attr]
+        row = uow.repo(DropshipRepository).order(order_id)
         assert row is not None
         row.status, row.last_error = "rejected", reason[:1000]
-        backorder = uow.session.get(Backorder, row.backorder_id)  # type: ignore[union-attr]
+        backorder = uow.repo(DropshipRepository).backorder(row.backorder_id)
         assert backorder is not None
         reasons = json.dumps([{"code": "supplier_rejected", "text": f"supplier refused: {reason}", "passed": False}])
-        uow.session.add(RoutingDecision(  # type: ignore[union-attr]
+        uow.repo(DropshipRepository).add(RoutingDecision(
             shop_id=shop_id, backorder_id=row.backorder_id, action="wait", supplier_id=row.supplier_id,
             quantity_dropship=0, quantity_wait=row.quantity, reasons=reasons,
             summary=f"wait: supplier refused the drop-ship order ({reason})"))
@@ -129,7 +125,7 @@ def _rejected(uow: UnitOfWork, order_id: int, shop_id: int, reason: str) -> Plac
 
 def _retry(uow: UnitOfWork, order_id: int, shop_id: int, error: str) -> PlaceResult:
     with uow:
-        row = uow.session.get(DropshipOrder, order_id)  # type: ignore[union-attr]
+        row = uow.repo(DropshipRepository).order(order_id)
         assert row is not None
         row.last_error = error[:1000]
         if row.attempts >= MAX_ATTEMPTS:
@@ -154,39 +150,32 @@ def due_orders(uow: UnitOfWork, shop_id: int) -> list[int]:
     """Orders to (re)place now: pending, interrupted, or retries whose backoff has passed."""
     now = utcnow()
     with uow:
-        rows = uow.session.scalars(select(DropshipOrder).where(  # type: ignore[union-attr]
-            DropshipOrder.shop_id == shop_id, DropshipOrder.status.in_(("pending", "sending", "retry")))).all()
+        rows = uow.repo(DropshipRepository).orders(shop_id, ("pending", "sending", "retry"))
         return [r.id for r in rows if r.status != "retry" or r.next_attempt_at is None or r.next_attempt_at <= now]
 
 
 def list_orders(uow: UnitOfWork, shop_id: int) -> list[dict[str, Any]]:
     with uow:
-        rows = uow.session.scalars(select(DropshipOrder).where(  # type: ignore[union-attr]
-            DropshipOrder.shop_id == shop_id).order_by(DropshipOrder.id)).all()
+        rows = uow.repo(DropshipRepository).orders(shop_id)
         return [{"id": r.id, "reference": r.reference, "sku": r.sku, "quantity": r.quantity,
                  "shipped": r.quantity_shipped, "status": r.status, "supplier_reference": r.supplier_reference,
                  "attempts": r.attempts, "last_error": r.last_error} for r in rows]
 
 
-def supplier_for(uow: UnitOfWork, box: Any, supplier_id: int, *, mailer: Any = None,
-                 sender: str = "backorders@localhost", shop_name: str = "") -> DropshipSupplier:
-    """The DropshipSupplier adapter for a supplier row's ``dropship`` settings."""
-    from adapters.suppliers.dropship import EmailDropshipSupplier, HttpDropshipClient, dropship_mode
-    from connector.domain.errors import ConfigError
-    from connector.supply.models import Supplier
+@dataclass(frozen=True)
+class SupplierDropshipSettings:
+    """What building a supplier's DropshipSupplier adapter needs (connector/bootstrap.py does that)."""
 
+    name: str
+    settings: dict[str, Any]
+    secret: Any
+
+
+def supplier_settings(uow: UnitOfWork, box: CredentialBox, supplier_id: int) -> SupplierDropshipSettings:
+    """A supplier row's name, settings (with its ``dropship`` block) and unsealed secret."""
     with uow:
-        supplier = uow.session.get(Supplier, supplier_id)  # type: ignore[union-attr]
+        supplier = uow.repo(DropshipRepository).supplier(supplier_id)
         assert supplier is not None
         settings = json.loads(supplier.settings or "{}")
         secret = box.open_json(supplier.secret) if supplier.secret else None
-        name = supplier.name
-    mode = dropship_mode(settings)
-    if mode == "email":
-        if mailer is None:
-            raise ConfigError("smtp", f"supplier {name} takes drop-ship orders by email; configure smtp")
-        return EmailDropshipSupplier(mailer, to=str(settings["dropship"].get("email", "")), sender=sender,
-                                     supplier_name=name, shop_name=shop_name)
-    if mode is None:
-        raise ConfigError("dropship", f"supplier {name} has no drop-ship settings")
-    return HttpDropshipClient(settings, secret, name=name)
+        return SupplierDropshipSettings(supplier.name, settings, secret)

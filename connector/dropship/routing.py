@@ -12,8 +12,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
-
 from connector.db.models import Backorder, Order, OrderLine
 from connector.db.uow import UnitOfWork
 from connector.domain.clock import utcnow
@@ -30,9 +28,9 @@ from connector.domain.routing import (
     served,
 )
 from connector.dropship.models import DropshipOrder, FulfillmentHoldRecord, RoutingDecision
+from connector.dropship.repository import DropshipRepository
 from connector.ports import StoreFulfillment
 from connector.shop_settings import ShopSettingSpec, all_settings
-from connector.supply.models import Supplier, SupplierStock
 
 log = logging.getLogger(__name__)
 
@@ -104,10 +102,7 @@ class RoutingReport:
 
 def _candidates(uow: UnitOfWork, shop_id: int) -> list[int]:
     """Open backorders with units still to route (not fully covered by live drop-ship orders)."""
-    session = uow.session
-    assert session is not None
-    rows = session.scalars(select(Backorder).where(Backorder.shop_id == shop_id, Backorder.status == "open")
-                           .order_by(Backorder.id)).all()
+    rows = uow.repo(DropshipRepository).open_backorders(shop_id)
     wanted = []
     for row in rows:
         covered = sum(o.quantity for o in _orders_of(uow, row.id) if o.status in (*ACTIVE_ORDER_STATUSES, "shipped"))
@@ -117,17 +112,13 @@ def _candidates(uow: UnitOfWork, shop_id: int) -> list[int]:
 
 
 def _orders_of(uow: UnitOfWork, backorder_id: int) -> list[DropshipOrder]:
-    assert uow.session is not None
-    return list(uow.session.scalars(select(DropshipOrder).where(DropshipOrder.backorder_id == backorder_id)))
+    return uow.repo(DropshipRepository).orders_of(backorder_id)
 
 
 def _offers(uow: UnitOfWork, shop_id: int, sku: str | None) -> tuple[SupplierOffer, ...]:
     if not sku:
         return ()
-    assert uow.session is not None
-    rows = uow.session.execute(
-        select(SupplierStock, Supplier).join(Supplier, Supplier.id == SupplierStock.supplier_id)
-        .where(SupplierStock.shop_id == shop_id, SupplierStock.sku == sku, Supplier.status == "active")).all()
+    rows = uow.repo(DropshipRepository).stock_offers(shop_id, sku)
     offers = []
     for stock, supplier in rows:
         mode = (json.loads(supplier.settings or "{}").get("dropship") or {}).get("mode")
@@ -165,7 +156,7 @@ def _route_one(uow: UnitOfWork, store: StoreFulfillment, shop_id: int, backorder
                values: dict[str, Any], today: date, cache: dict[str, StoreOrderFacts],
                report: RoutingReport) -> None:
     with uow:
-        backorder = uow.session.get(Backorder, backorder_id)  # type: ignore[union-attr]
+        backorder = uow.repo(DropshipRepository).backorder(backorder_id)
         assert backorder is not None
         line: OrderLine = backorder.line
         order: Order = line.order
@@ -175,7 +166,7 @@ def _route_one(uow: UnitOfWork, store: StoreFulfillment, shop_id: int, backorder
     store_facts = cache[platform_order_id]
     store_line = store_facts.line(line_id)
     with uow:
-        backorder = uow.session.get(Backorder, backorder_id)  # type: ignore[union-attr]
+        backorder = uow.repo(DropshipRepository).backorder(backorder_id)
         assert backorder is not None
         covered = sum(o.quantity for o in _orders_of(uow, backorder_id)
                       if o.status in (*ACTIVE_ORDER_STATUSES, "shipped"))
@@ -199,8 +190,7 @@ def _route_one(uow: UnitOfWork, store: StoreFulfillment, shop_id: int, backorder
                 reference=f"{backorder.line.order.name}-{line_id}-{len(_orders_of(uow, backorder_id)) + 1}",
                 sku=backorder.sku or "", quantity=decision.quantity_dropship, unit_cost=decision.unit_cost,
                 ship_to=json.dumps(store_facts.ship_to.as_dict()), status="pending")
-            uow.session.add(row)  # type: ignore[union-attr]
-            uow.session.flush()  # type: ignore[union-attr]
+            uow.repo(DropshipRepository).add(row, flush=True)
             report.routed.append(row.id)
         else:
             report.waiting += 1
@@ -212,25 +202,21 @@ def _route_one(uow: UnitOfWork, store: StoreFulfillment, shop_id: int, backorder
         placed = store.hold(platform_order_id, line_id, wait_units, f"backorder-{backorder_id}")
         if placed is not None:
             with uow:
-                uow.session.add(FulfillmentHoldRecord(  # type: ignore[union-attr]
+                uow.repo(DropshipRepository).add(FulfillmentHoldRecord(
                     shop_id=shop_id, backorder_id=backorder_id, fulfillment_order_id=placed[0], hold_id=placed[1]))
                 uow.commit()
             report.held += 1
 
 
 def _held(uow: UnitOfWork, backorder_id: int) -> bool:
-    assert uow.session is not None
-    return uow.session.scalar(select(FulfillmentHoldRecord.id).where(
-        FulfillmentHoldRecord.backorder_id == backorder_id, FulfillmentHoldRecord.status == "held")) is not None
+    return uow.repo(DropshipRepository).is_held(backorder_id)
 
 
 def _record(uow: UnitOfWork, shop_id: int, backorder_id: int, decision: Decision) -> RoutingDecision:
     """Store the decision; a decision equal to the last one is not stored again."""
-    session = uow.session
-    assert session is not None
+    repo = uow.repo(DropshipRepository)
     reasons = json.dumps([{"code": r.code, "text": r.text, "passed": r.passed} for r in decision.reasons])
-    last = session.scalar(select(RoutingDecision).where(RoutingDecision.backorder_id == backorder_id)
-                          .order_by(RoutingDecision.id.desc()).limit(1))
+    last = repo.last_decision(backorder_id)
     if last is not None and last.action == decision.action.value and last.reasons == reasons \
             and decision.action == Action.WAIT:
         return last
@@ -238,8 +224,7 @@ def _record(uow: UnitOfWork, shop_id: int, backorder_id: int, decision: Decision
                           supplier_id=decision.supplier_id, quantity_dropship=decision.quantity_dropship,
                           quantity_wait=decision.quantity_wait, margin_percent=decision.margin_percent,
                           reasons=reasons, summary=decision.summary)
-    session.add(row)
-    session.flush()
+    repo.add(row, flush=True)
     log.info("line routed", extra={"shop_id": shop_id, "backorder_id": backorder_id,
                                    "action": decision.action.value, "summary": decision.summary})
     return row
@@ -248,16 +233,14 @@ def _record(uow: UnitOfWork, shop_id: int, backorder_id: int, decision: Decision
 def latest_decisions(uow: UnitOfWork, shop_id: int) -> list[dict[str, Any]]:
     """The last decision of every routed line, for the CLI and the demo."""
     with uow:
-        session = uow.session
-        assert session is not None
-        rows = session.scalars(select(RoutingDecision).where(RoutingDecision.shop_id == shop_id)
-                               .order_by(RoutingDecision.id)).all()
+        repo = uow.repo(DropshipRepository)
+        rows = repo.decisions(shop_id)
         last: dict[int, RoutingDecision] = {}
         for row in rows:
             last[row.backorder_id] = row
         out = []
         for backorder_id, row in sorted(last.items()):
-            backorder = session.get(Backorder, backorder_id)
+            backorder = repo.backorder(backorder_id)
             assert backorder is not None
             out.append({"backorder_id": backorder_id, "order": backorder.line.order.name, "sku": backorder.sku,
                         "action": row.action, "quantity_dropship": row.quantity_dropship,

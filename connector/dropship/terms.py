@@ -10,13 +10,14 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, bindparam, select, update
+from sqlalchemy import and_, bindparam, update
 
 from connector.db.uow import UnitOfWork
 from connector.domain.clock import utcnow
 from connector.domain.errors import InvalidPayload
 from connector.domain.supply import SupplierRow
-from connector.supply.models import Supplier, SupplierStock
+from connector.dropship.repository import DropshipRepository
+from connector.supply.models import SupplierStock
 
 log = logging.getLogger(__name__)
 
@@ -29,22 +30,20 @@ def set_terms(uow: UnitOfWork, supplier_id: int, sku: str, *, dropship: bool, un
     if unit_cost is not None and unit_cost < 0:
         raise InvalidPayload(f"unit cost must not be negative, got {unit_cost}")
     with uow:
-        session = uow.session
-        assert session is not None
-        supplier = session.get(Supplier, supplier_id)
+        repo = uow.repo(DropshipRepository)
+        supplier = repo.supplier(supplier_id)
         if supplier is None:
             raise InvalidPayload(f"no supplier with id {supplier_id}")
-        row = session.scalar(select(SupplierStock).where(SupplierStock.supplier_id == supplier_id,
-                                                         SupplierStock.sku == sku))
+        row = repo.supplier_stock(supplier_id, sku)
         if row is None:  # the feed has not listed it yet: quantity unknown until it does
             row = SupplierStock(shop_id=supplier.shop_id, supplier_id=supplier_id, sku=sku, quantity=None,
                                 dropship=dropship, unit_cost=unit_cost, updated_at=utcnow())
-            session.add(row)
+            repo.add(row)
         else:
             row.dropship = dropship
             if unit_cost is not None:
                 row.unit_cost = unit_cost  # type: ignore[assignment]
-        session.flush()
+        repo.flush()
         row_id = row.id
         uow.commit()
     log.info("drop-ship terms set", extra={"supplier_id": supplier_id, "sku": sku, "dropship": dropship,

@@ -39,7 +39,8 @@ def deliver(stack, shop_id: int) -> int:  # type: ignore[no-untyped-def]
     from adapters.notify.smtp import SmtpMailer
 
     c = stack.container
-    return deliver_alerts(c.uow, SmtpMailer.from_settings(c.settings), c.settings.smtp_from, shop_id, box=c.box)
+    return deliver_alerts(c.uow, SmtpMailer.from_settings(c.settings), c.settings.smtp_from, shop_id,
+                          slack=c.slack_webhook, box=c.box)
 
 
 def test_an_alert_goes_by_email_and_slack_once(stack, slack):

@@ -126,7 +126,7 @@ def test_a_supplier_that_is_down_is_retried_with_backoff_and_does_not_block_late
     info, supplier_id, [first, second] = routed_order(stack, quantity=1, orders=2, max_attempts=1)
     sim = stack.sandbox
     c = stack.container
-    supplier = dropship_service.supplier_for(c.uow(), c.box, supplier_id)
+    supplier = c.dropship_supplier(supplier_id)
 
     sim.supplier.inject(status=503, count=1)
     before = utcnow()

@@ -75,7 +75,8 @@ def _store_plaintext(c: Container, shop_id: int, url: str) -> None:
 
 def _deliver(c: Container, shop_id: int, box: CredentialBox | None) -> int:
     alert(c.uow(), shop_id, "store_refused_fulfillment", f"k-{box is None}-{shop_id}", "Order #1001 refused.")
-    return deliver_alerts(c.uow, None, "orders@example.com", shop_id, slack_timeout=5, box=box)
+    return deliver_alerts(c.uow, None, "orders@example.com", shop_id, slack=c.slack_webhook, slack_timeout=5,
+                          box=box)
 
 
 def test_the_stored_column_holds_a_sealed_value_not_the_url(container, slack):
