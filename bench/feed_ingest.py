@@ -80,6 +80,7 @@ def bare_read(path: str, out: Any) -> None:
 
 
 def ingest(database_url: str, feed: str, first: bool, sold_every: int, out: Any) -> None:
+    from connector.bootstrap import supplier_client
     from connector.crypto import CredentialBox, generate_key
     from connector.db.engine import make_engine, upgrade
     from connector.db.uow import UnitOfWork
@@ -94,19 +95,20 @@ def ingest(database_url: str, feed: str, first: bool, sold_every: int, out: Any)
         shop = add_shop(uow, box, Platform.SHOPIFY, "bench.myshopify.com", ShopCredentials(access_token="t")).id
         if sold_every:
             sell(uow, shop, feed, sold_every)
-        supplier_id = add_supplier(uow, box, shop, {"name": "feed", "kind": "feed", "settings": {"source": feed}})
+        supplier_id = add_supplier(uow, box, shop, {"name": "feed", "kind": "feed", "settings": {"source": feed}},
+                                   clients=supplier_client)
     else:
         supplier_id = 1
         with uow:
-            from connector.supply.repository import supply
+            from connector.supply.repository import SupplyRepository
 
-            row = supply(uow).supplier(supplier_id)
+            row = uow.repo(SupplyRepository).supplier(supplier_id)
             assert row is not None
             row.etag = None  # the file was rewritten; make sure it is read
             uow.commit()
     base_mb = peak_mb()
     started = time.perf_counter()
-    report = poll_supplier(uow, box, supplier_id)
+    report = poll_supplier(uow, box, supplier_id, clients=supplier_client)
     seconds = time.perf_counter() - started
     engine.dispose()
     out.put({"seconds": seconds, "rows": report.rows_total, "changed": report.rows_changed,

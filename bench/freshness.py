@@ -106,7 +106,7 @@ def main() -> int:
                 "settings": {"url": f"{sandbox.supplier_url}/api/pages", "items_path": "items",
                              "auth": {"type": "bearer"}, "pagination": {"type": "page", "page_size": 100},
                              "schedule": {"interval_minutes": 1}},
-                "secret": {"token": SUPPLIER_TOKEN}})
+                "secret": {"token": SUPPLIER_TOKEN}}, clients=c.supplier_client)
             c.queue.enqueue(SYNC_CATALOG, info.id)
             c.queue.enqueue(POLL_SUPPLIER, supplier_ids[info.id])
         c.queue.wait_idle(900)

@@ -31,7 +31,9 @@ from connector.ports import (
     ShopAccess,
     ShopifyOAuth,
     ShopifyWebhooks,
+    StoreCatalog,
     StorePlatform,
+    SupplierClient,
     TokenClient,
     WooCommerceConnect,
     WooCommerceWebhooks,
@@ -123,6 +125,17 @@ class Container:
         with self._platforms_lock:
             self._platforms.pop(shop_id, None)
             self._webhook_shops.clear()
+
+    def catalog_for(self, shop_id: int) -> StoreCatalog:
+        """The StoreCatalog port of one shop (on its platform adapter's client and throttling)."""
+        from adapters.store_catalog import catalog_for
+
+        return catalog_for(self.platform_for(shop_id))
+
+    def supplier_client(self, kind: str, settings: Mapping[str, Any], secret: Mapping[str, Any] | None,
+                        name: str) -> SupplierClient:
+        """The SupplierClientFactory port (connector/supply/suppliers.py takes it as ``clients``)."""
+        return supplier_client(kind, settings, secret, name)
 
     def webhook_shop(self, platform: str, domain: str) -> WebhookShop | None:
         """The shop a webhook names, from a short-lived per-process cache (the webhook hot path)."""
@@ -462,6 +475,14 @@ class OutboundAddresses:
         from adapters import outbound
 
         outbound.check_url(url)
+
+
+def supplier_client(kind: str, settings: Mapping[str, Any], secret: Mapping[str, Any] | None,
+                    name: str) -> SupplierClient:
+    """A SupplierClientFactory: the HTTP JSON or feed client of a supplier's kind and settings."""
+    from adapters.suppliers.factory import build_supplier_client
+
+    return build_supplier_client(kind, settings, secret, name=name)
 
 
 def bootstrap(

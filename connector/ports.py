@@ -63,6 +63,15 @@ class SupplierClient(Protocol):
         ...
 
 
+class SupplierClientFactory(Protocol):
+    """Builds the SupplierClient for a supplier's kind, settings and opened secret (connector/bootstrap.py).
+    Raises ConfigError for an unknown kind or a setting the client refuses (URL, auth, mapping)."""
+
+    def __call__(self, kind: str, settings: Mapping[str, Any], secret: Mapping[str, Any] | None,
+                 name: str) -> SupplierClient:
+        ...
+
+
 class StoreCatalog(Protocol):
     """One shop's catalogue: read SKUs and stock; write in-stock dates and backorder settings."""
 

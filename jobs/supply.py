@@ -8,7 +8,6 @@ to run twice: each step writes only what differs from what is stored.
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import threading
 from collections.abc import Mapping
@@ -39,7 +38,7 @@ _publish_guard = threading.Lock()
 
 def poll_supplier(supplier_id: int) -> str:
     c = runtime.container()
-    report = supplier_service.poll_supplier(c.uow(), c.box, supplier_id)
+    report = supplier_service.poll_supplier(c.uow(), c.box, supplier_id, clients=c.supplier_client)
     if report.status == "ok" and report.rows_changed:  # the next poll sees no change: record this one
         runtime.enqueue_run(c, refresh_dates, report.shop_id, shop_id=report.shop_id, coalesce=True)
     if report.status == "ok" and not report.catalogue_read:  # it stored every SKU: read what the shop sells
@@ -54,12 +53,12 @@ def alert_supplier_down(report: supplier_service.PollReport) -> bool:
     keeps failing and that its last good stock and dates stay in force; an SFTP server whose host key
     changed gets its own alert, naming both keys and how to trust the new one."""
     from connector.dropship.place import alert
-    from connector.supply.models import Supplier
+    from connector.supply.repository import SupplyRepository
     from jobs.dropship import deliver_alerts
 
     c = runtime.container()
     with c.uow() as uow:
-        supplier = uow.session.get(Supplier, report.supplier_id)  # type: ignore[union-attr]
+        supplier = uow.repo(SupplyRepository).supplier(report.supplier_id)
         if supplier is None:
             return False
         name = supplier.name
@@ -92,30 +91,22 @@ def refresh_dates(shop_id: int) -> int:
     return len(report.changed_skus)
 
 
-def notify_available() -> bool:
-    try:
-        return importlib.util.find_spec("jobs.notify") is not None
-    except (ImportError, ValueError):
-        return False
+notify_available = dates_service.notify_available
 
 
 def publish_dates(shop_id: int) -> int:
     """Write changed dates to the product pages; returns how many pages were written or cleared."""
-    from adapters.store_catalog import catalog_for
-
     c = runtime.container()
     with _publish_guard:
         lock = _publish_locks.setdefault(shop_id, threading.Lock())
     with lock:  # one publisher per shop in this process; a second run then finds only what is left
-        report = publish_service.publish_dates(c.uow(), catalog_for(c.platform_for(shop_id)), shop_id)
+        report = publish_service.publish_dates(c.uow(), c.catalog_for(shop_id), shop_id)
     return report.written + report.removed
 
 
 def sync_catalog(shop_id: int) -> int:
-    from adapters.store_catalog import catalog_for
-
     c = runtime.container()
-    report = catalog_service.sync_catalog(c.uow(), catalog_for(c.platform_for(shop_id)), shop_id)
+    report = catalog_service.sync_catalog(c.uow(), c.catalog_for(shop_id), shop_id)
     runtime.enqueue_run(c, refresh_dates, shop_id, shop_id=shop_id, coalesce=True)
     return report.skus
 

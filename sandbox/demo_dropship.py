@@ -56,8 +56,8 @@ def _run(stack: LocalStack, echo: Echo, info: Any, desk: SupplierSimulator, url:
         "settings": {"url": f"{url}/api/all", "auth": {"type": "bearer"},
                      "mapping": {"dropship": "dropship", "unit_cost": "unit_cost"},
                      "dropship": {"mode": "api", "url": f"{url}/api/dropship/orders"}},
-        "secret": {"token": SUPPLIER_TOKEN}})
-    report = poll_supplier(c.uow(), c.box, supplier_id)
+        "secret": {"token": SUPPLIER_TOKEN}}, clients=c.supplier_client)
+    report = poll_supplier(c.uow(), c.box, supplier_id, clients=c.supplier_client)
     echo(f"  drop-ship desk at {url}: poll {report.status}, {report.rows_total} SKUs with drop-ship flag and cost")
     rules = {"dropship.enabled": True, "dropship.max_wait_days": 3, "dropship.min_margin_percent": 15,
              "dropship.served_countries": ["US", "CA"], "dropship.fee": 2}

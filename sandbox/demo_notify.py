@@ -113,7 +113,7 @@ def _slip(stack: LocalStack, echo: Echo) -> None:
             supplier_ids = list(uow.session.scalars(select(Supplier.id).where(  # type: ignore[union-attr]
                 Supplier.shop_id == info.id)))
         for supplier_id in supplier_ids:
-            poll_supplier(c.uow(), c.box, supplier_id)
+            poll_supplier(c.uow(), c.box, supplier_id, clients=c.supplier_client)
         refresh_dates(c.uow(), info.id)
 
 

@@ -8,7 +8,6 @@ from typing import Any
 
 import requests
 
-from adapters.store_catalog import catalog_for
 from adapters.woocommerce.catalog import META_KEY
 from connector import shop_settings
 from connector.supply.catalog import sync_catalog
@@ -37,13 +36,13 @@ def run(stack: LocalStack, echo: Echo) -> None:
             "name": "sandbox-supplier", "kind": "http_json", "handling_days": 1, "transit_days": 2,
             "settings": {"url": f"{url}/api/pages", "items_path": "items", "auth": {"type": "bearer"},
                          "pagination": {"type": "page", "page_size": 5}, "schedule": {"interval_minutes": 1}},
-            "secret": {"token": SUPPLIER_TOKEN}})
+            "secret": {"token": SUPPLIER_TOKEN}}, clients=c.supplier_client)
         shop_settings.set_setting(c.uow(), info.id, "publish.toggle_backorders", True)
     totals = {"written": 0, "switched": 0}
     for info in stack.shops.values():
-        catalog = catalog_for(c.platform_for(info.id))
+        catalog = c.catalog_for(info.id)
         sync_catalog(c.uow(), catalog, info.id)
-        report = poll_supplier(c.uow(), c.box, supplier_ids[info.id])
+        report = poll_supplier(c.uow(), c.box, supplier_ids[info.id], clients=c.supplier_client)
         skipped = report.rows_not_sold
         echo(f"  {info.domain}: poll {report.status}, {report.rows_total} rows, {report.rows_changed} changed"
              + (f", {skipped} rows for SKUs this store does not sell (not stored)" if skipped else ""))
@@ -62,14 +61,15 @@ def run(stack: LocalStack, echo: Echo) -> None:
     requests.post(f"{url}/control/stock", json={"items": [{"sku": sku, "quantity": 0, "restock_date": later}
                                                           for sku in SLIP_SKU.values()]}, timeout=5)
     for info in stack.shops.values():
-        catalog = catalog_for(c.platform_for(info.id))
-        report = poll_supplier(c.uow(), c.box, supplier_ids[info.id])
+        catalog = c.catalog_for(info.id)
+        report = poll_supplier(c.uow(), c.box, supplier_ids[info.id], clients=c.supplier_client)
         dates = refresh_dates(c.uow(), info.id, set_promised=not notify_available())
         published = publish_dates(c.uow(), catalog, info.id)
         echo(f"  {info.domain}: poll {report.status} ({report.rows_changed} changed rows); "
              f"{len(dates.changed_skus)} SKU date changed; {published.written} page written; "
              f"{len(dates.backorders_changed)} open backorder(s) got the new date")
-    again = [poll_supplier(c.uow(), c.box, supplier_ids[i.id]).status for i in stack.shops.values()]
+    again = [poll_supplier(c.uow(), c.box, supplier_ids[i.id], clients=c.supplier_client).status
+             for i in stack.shops.values()]
     echo(f"  polling again with nothing changed: {', '.join(again)} (304s only, no store writes)")
     _print_backorders(stack, echo, render_table)
 
@@ -95,12 +95,12 @@ def _print_pages(stack: LocalStack, echo: Echo, render_table: Callable[..., str]
 
 
 def _print_backorders(stack: LocalStack, echo: Echo, render_table: Callable[..., str]) -> None:
-    from connector.supply.repository import supply
+    from connector.supply.repository import SupplyRepository
 
     rows = []
     for info in stack.shops.values():
         with stack.container.uow() as uow:
-            for b in supply(uow).open_backorders(info.id):
+            for b in uow.repo(SupplyRepository).open_backorders(info.id):
                 rows.append({"platform": info.platform, "sku": b.sku, "short": b.quantity_backordered,
                              "promised": b.promised_date or "-", "expected now": b.expected_date or "-"})
     echo("")

@@ -36,7 +36,7 @@ def add_dropship_supplier(stack: LocalStack, shop_id: int, *, mode: str = "api",
     supplier_id = add_supplier(c.uow(), c.box, shop_id, {
         "name": name, "kind": "http_json",
         "settings": {"url": url + "/api/all", "auth": {"type": "bearer"}, "dropship": dropship},
-        "secret": {"token": SUPPLIER_TOKEN}})
+        "secret": {"token": SUPPLIER_TOKEN}}, clients=c.supplier_client)
     poll_supplier(supplier_id)
     return supplier_id
 

@@ -1,21 +1,17 @@
 """A supplier's drop-ship terms per SKU (``supplier_stock.dropship`` and ``unit_cost``), set by hand
 (``connector dropship terms``) when the supplier's feed does not carry them. Polling updates only
 quantities and dates of an existing row, so terms set here stay until changed here or by a feed
-that maps them (adapters/suppliers/mapping.py)."""
+that maps them (adapters/suppliers/mapping.py; a poll stores those with FeedRepository.apply_terms,
+connector/supply/feed_repository.py)."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any
-
-from sqlalchemy import and_, bindparam, update
 
 from connector.db.uow import UnitOfWork
 from connector.domain.clock import utcnow
 from connector.domain.errors import InvalidPayload
-from connector.domain.supply import SupplierRow
 from connector.dropship.repository import DropshipRepository
 from connector.supply.models import SupplierStock
 
@@ -50,18 +46,3 @@ def set_terms(uow: UnitOfWork, supplier_id: int, sku: str, *, dropship: bool, un
                                            "unit_cost": None if unit_cost is None else str(unit_cost)})
     return row_id
 
-
-def apply_feed_terms(session: Any, supplier_id: int, rows: Iterable[SupplierRow]) -> int:
-    """Store the drop-ship flag and unit cost a feed reports (only for rows that carry them, and only
-    where they differ); runs in the poll's transaction, after the stock rows exist."""
-    table: Any = SupplierStock.__table__
-    where = and_(table.c.supplier_id == bindparam("s_id"), table.c.sku == bindparam("s_sku"))
-    rows = list(rows)
-    flags = [{"s_id": supplier_id, "s_sku": r.sku, "s_value": r.dropship} for r in rows if r.dropship is not None]
-    costs = [{"s_id": supplier_id, "s_sku": r.sku, "s_value": r.unit_cost} for r in rows if r.unit_cost is not None]
-    for column, params in ((table.c.dropship, flags), (table.c.unit_cost, costs)):
-        if params:
-            value = bindparam("s_value", type_=column.type)
-            session.connection().execute(update(table).where(where, column.is_distinct_from(value))
-                                         .values({column.name: value}), params)
-    return len(flags) + len(costs)

@@ -11,13 +11,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
 
-from sqlalchemy import delete, select
-
 from connector.db.uow import UnitOfWork
 from connector.domain.clock import utcnow
 from connector.domain.supply import CatalogItem
 from connector.ports import StoreCatalog
 from connector.supply.models import SkuEta, StoreSku
+from connector.supply.repository import SupplyRepository
 
 log = logging.getLogger(__name__)
 
@@ -46,18 +45,17 @@ def sync_catalog(uow: UnitOfWork, catalog: StoreCatalog, shop_id: int) -> Catalo
     added = changed = 0
     now = utcnow()
     with uow:
-        session = uow.session
-        assert session is not None
-        known = {row.sku: row for row in session.scalars(select(StoreSku).where(StoreSku.shop_id == shop_id))}
-        etas = {row.sku: row for row in session.scalars(select(SkuEta).where(SkuEta.shop_id == shop_id))}
+        repo = uow.repo(SupplyRepository)
+        known = repo.store_sku_rows(shop_id)
+        etas = repo.etas(shop_id)
         for sku, item in items.items():
             row = known.get(sku)
             values = (item.product_id, item.variant_id, item.available, item.backorders_allowed)
             if row is None:
-                session.add(StoreSku(shop_id=shop_id, sku=sku, product_id=item.product_id, variant_id=item.variant_id,
-                                     inventory_item_id=item.inventory_item_id, available=item.available,
-                                     backorders_allowed=item.backorders_allowed,
-                                     price=float(item.price) if item.price else None, updated_at=now))
+                repo.put(StoreSku(shop_id=shop_id, sku=sku, product_id=item.product_id, variant_id=item.variant_id,
+                                  inventory_item_id=item.inventory_item_id, available=item.available,
+                                  backorders_allowed=item.backorders_allowed,
+                                  price=float(item.price) if item.price else None, updated_at=now))
                 added += 1
             elif (row.product_id, row.variant_id, row.available, row.backorders_allowed) != values:
                 row.product_id, row.variant_id, row.available, row.backorders_allowed = values
@@ -65,15 +63,13 @@ def sync_catalog(uow: UnitOfWork, catalog: StoreCatalog, shop_id: int) -> Catalo
                 changed += 1
             eta = etas.get(sku)
             if eta is None:
-                session.add(SkuEta(shop_id=shop_id, sku=sku, expected_date=None, source="none",
-                                   published_date=item.page_date, published_at=now if item.page_date else None,
-                                   computed_at=now))
+                repo.put(SkuEta(shop_id=shop_id, sku=sku, expected_date=None, source="none",
+                                published_date=item.page_date, published_at=now if item.page_date else None,
+                                computed_at=now))
             elif eta.published_date != item.page_date:
                 eta.published_date = item.page_date  # the page is the truth; publishing will correct it
         gone = [sku for sku in known if sku not in items]
-        for start in range(0, len(gone), 900):
-            session.execute(delete(StoreSku).where(StoreSku.shop_id == shop_id,
-                                                   StoreSku.sku.in_(gone[start:start + 900])))
+        repo.delete_store_skus(shop_id, gone)
         uow.commit()
     report = CatalogReport(shop_id, len(items), added, changed, len(gone))
     log.info("catalogue synced", extra={"shop_id": shop_id, "skus": report.skus, "added": added,

@@ -47,7 +47,7 @@ def suppliers_add(shop_name: str, spec_file: Path) -> None:
     c = _container(auto_upgrade=True)
     info = resolve_shop(c.uow(), shop_name)
     spec = _load_spec(spec_file)
-    supplier_id = add_supplier(c.uow(), c.box, info.id, spec)
+    supplier_id = add_supplier(c.uow(), c.box, info.id, spec, clients=c.supplier_client)
     click.echo(f"{info.domain}: supplier {spec['name']!r} saved (id {supplier_id}); "
                f"schedule {json.dumps((spec.get('settings') or {}).get('schedule'))}")
 
@@ -75,11 +75,11 @@ def suppliers_list(shop_name: str | None, as_json: bool) -> None:
 
 def _supplier_id(c: Any, shop_name: str, name: str) -> tuple[int, int]:
     from connector.shops import resolve_shop
-    from connector.supply.repository import supply
+    from connector.supply.repository import SupplyRepository
 
     info = resolve_shop(c.uow(), shop_name)
     with c.uow() as uow:
-        row = supply(uow).supplier_by_name(info.id, name)
+        row = uow.repo(SupplyRepository).supplier_by_name(info.id, name)
         if row is None:
             raise InvalidPayload(f"{info.domain} has no supplier named {name!r}")
         return row.id, info.id
@@ -92,7 +92,7 @@ def _supplier_id(c: Any, shop_name: str, name: str) -> tuple[int, int]:
 @_fail_cleanly
 def suppliers_poll(name: str, shop_name: str, publish: bool) -> None:
     """Poll one supplier now (with progress), then refresh the shop's dates."""
-    from connector.supply.dates import refresh_dates
+    from connector.supply.dates import notify_available, refresh_dates
     from connector.supply.suppliers import poll_supplier
 
     c = _container(auto_upgrade=True)
@@ -101,7 +101,8 @@ def suppliers_poll(name: str, shop_name: str, publish: bool) -> None:
     def progress(rows: int) -> None:
         click.echo(f"\r  reading {name}: {rows:,} rows", nl=False, err=True)
 
-    report = poll_supplier(c.uow(), c.box, supplier_id, progress=progress if sys.stderr.isatty() else None)
+    report = poll_supplier(c.uow(), c.box, supplier_id, clients=c.supplier_client,
+                           progress=progress if sys.stderr.isatty() else None)
     if sys.stderr.isatty():
         click.echo("", err=True)
     click.echo(f"{name}: {report.status}; {report.rows_total} rows, {report.rows_bad} bad, "
@@ -110,16 +111,13 @@ def suppliers_poll(name: str, shop_name: str, publish: bool) -> None:
                + (f"; error: {report.error}" if report.error else ""))
     if report.status == "failed":
         sys.exit(1)
-    from jobs.supply import notify_available
-
     dates = refresh_dates(c.uow(), shop_id, set_promised=not notify_available())
     click.echo(f"dates: {len(dates.changed_skus)} SKU dates changed, "
                f"{len(dates.backorders_changed)} backorders' dates changed")
     if publish and dates.changed_skus:
-        from adapters.store_catalog import catalog_for
         from connector.supply.publish import publish_dates
 
-        result = publish_dates(c.uow(), catalog_for(c.platform_for(shop_id)), shop_id)
+        result = publish_dates(c.uow(), c.catalog_for(shop_id), shop_id)
         click.echo(f"product pages: {result.written} written, {result.removed} removed, {result.failed} failed")
 
 
@@ -170,22 +168,18 @@ def suppliers_trust_host_key(name: str, shop_name: str, fingerprint: str | None)
 def dates(shop_name: str, refresh: bool, sync_catalog: bool, publish: bool, as_json: bool) -> None:
     """Each SKU's expected in-stock date, where it comes from, and what its product page shows."""
     from connector.shops import resolve_shop
-    from connector.supply.dates import refresh_dates
+    from connector.supply.dates import notify_available, refresh_dates
     from connector.supply.reporting import sku_dates
 
     c = _container(auto_upgrade=True)
     info = resolve_shop(c.uow(), shop_name)
     if sync_catalog or publish:
-        from adapters.store_catalog import catalog_for
-
-        catalog = catalog_for(c.platform_for(info.id))
+        catalog = c.catalog_for(info.id)
     if sync_catalog:
         from connector.supply.catalog import sync_catalog as sync
 
         sync(c.uow(), catalog, info.id)
     if refresh or sync_catalog:
-        from jobs.supply import notify_available
-
         refresh_dates(c.uow(), info.id, set_promised=not notify_available())
     if publish:
         from connector.supply.publish import publish_dates

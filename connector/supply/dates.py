@@ -8,6 +8,7 @@ are written, so a rerun changes nothing.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -19,7 +20,7 @@ from connector.domain.clock import utcnow
 from connector.domain.eta import DateRules, EtaSource, PurchaseOrderOffer, SupplierOffer, expected_in_stock
 from connector.shop_settings import ShopSettingSpec
 from connector.supply.models import SkuEta
-from connector.supply.repository import supply
+from connector.supply.repository import SupplyRepository
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,15 @@ class DatesReport:
     backorders_changed: list[int] = field(default_factory=list)
 
 
+def notify_available() -> bool:
+    """Whether the notify feature's jobs are installed (jobs/notify.py): where they are not,
+    ``refresh_dates`` is asked to set ``promised_date`` itself (``set_promised``)."""
+    try:
+        return importlib.util.find_spec("jobs.notify") is not None
+    except (ImportError, ValueError):
+        return False
+
+
 def shop_rules(uow: UnitOfWork, shop_id: int) -> tuple[DateRules, str]:
     settings = shop_settings.all_settings(uow, shop_id)
     rules = DateRules(business_days=bool(settings["dates.business_days"]),
@@ -87,7 +97,7 @@ def refresh_dates(uow: UnitOfWork, shop_id: int, *, today: date | None = None,
     today = today or shop_today(zone)
     report = DatesReport(shop_id)
     with uow:
-        repo = supply(uow)
+        repo = uow.repo(SupplyRepository)
         store = repo.store_skus(shop_id)
         waiting = repo.waiting_units(shop_id)
         skus = sorted(set(store) | set(waiting))
@@ -113,9 +123,8 @@ def refresh_dates(uow: UnitOfWork, shop_id: int, *, today: date | None = None,
             page = eta.expected_date if eta.source not in (EtaSource.STORE_STOCK, EtaSource.NONE) else None
             row = existing.get(sku)
             if row is None:
-                uow.session.add(SkuEta(shop_id=shop_id, sku=sku, expected_date=eta.expected_date,  # type: ignore[union-attr]
-                                       source=eta.source.value, supplier_id=eta.supplier_id, page_date=page,
-                                       computed_at=now))
+                repo.put(SkuEta(shop_id=shop_id, sku=sku, expected_date=eta.expected_date, source=eta.source.value,
+                                supplier_id=eta.supplier_id, page_date=page, computed_at=now))
                 report.changed_skus.append(sku)
             elif (row.expected_date, row.source, row.supplier_id, row.page_date) != (
                     eta.expected_date, eta.source.value, eta.supplier_id, page):

@@ -1,9 +1,10 @@
-"""Feed ingest's bulk reads and writes of supplier stock, and the per-supplier line fingerprints.
+"""Feed ingest's bulk reads and writes of supplier stock, the drop-ship terms a feed maps, and the
+per-supplier line fingerprints.
 
-A mixin of SupplyRepository (``self.session``). Everything runs at the driver level with values in
-the driver's own formats: at a million rows, SQLAlchemy's per-parameter processing costs more than
-the database work itself. SQLite gets executemany with the poll's constants written into the
-statement; PostgreSQL gets COPY and set-based UPDATE ... FROM a temporary table.
+FeedRepository is reached with ``uow.repo(FeedRepository)``. Everything runs at the driver level
+with values in the driver's own formats: at a million rows, SQLAlchemy's per-parameter processing
+costs more than the database work itself. SQLite gets executemany with the poll's constants
+written into the statement; PostgreSQL gets COPY and set-based UPDATE ... FROM a temporary table.
 """
 
 from __future__ import annotations
@@ -14,22 +15,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, bindparam, delete, select, update
 
+from connector.db.repositories import Repository
 from connector.domain.clock import utcnow
+from connector.domain.supply import SupplierRow
 from connector.supply.models import SupplierFeedState, SupplierStock
 
 StockState = tuple[int, int | None, Any, int | None, int | None]
 """(row id, quantity, restock date in the driver's format, lead time days, line hash)."""
 
 
-class FeedStockQueries:
-    session: Session
-
-    # Feed ingest runs at the driver level, values in the driver's own formats: at a million rows,
-    # SQLAlchemy's per-parameter processing costs more than the database work itself. SQLite gets
-    # executemany with the poll's constants written into the statement; PostgreSQL gets COPY.
+class FeedRepository(Repository):
+    """One supplier poll's bulk reads and writes (runs in the poll's transaction)."""
 
     @property
     def _pg(self) -> bool:
@@ -57,8 +55,8 @@ class FeedStockQueries:
         self._copy_raw(statement, "".join("\t".join(_copy_value(v) for v in row) + "\n" for row in rows))
 
     def _copy_raw(self, statement: str, text: str) -> None:
-        raw = self.session.connection().connection.driver_connection
-        with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+        raw: Any = self.session.connection().connection.driver_connection  # psycopg's: COPY is not in DBAPI
+        with raw.cursor() as cursor, cursor.copy(statement) as copy:
             copy.write(text)
 
     def _marker(self) -> str:
@@ -140,6 +138,22 @@ class FeedStockQueries:
                 "UPDATE supplier_stock s SET line_hash = u.line_hash FROM feed_stock_stage u WHERE s.id = u.id")
         else:
             self._sql("UPDATE supplier_stock SET line_hash = ? WHERE id = ?", [(fp, row_id) for row_id, fp in rows])
+
+    def apply_terms(self, supplier_id: int, rows: Iterable[SupplierRow]) -> int:
+        """Store the drop-ship flag and unit cost a feed reports (only for rows that carry them, and only
+        where they differ); runs in the poll's transaction, after the stock rows exist. Terms set by hand
+        (connector/dropship/terms.py) stay until a feed that maps them says otherwise."""
+        table: Any = SupplierStock.__table__
+        where = and_(table.c.supplier_id == bindparam("s_id"), table.c.sku == bindparam("s_sku"))
+        rows = list(rows)
+        flags = [{"s_id": supplier_id, "s_sku": r.sku, "s_value": r.dropship} for r in rows if r.dropship is not None]
+        costs = [{"s_id": supplier_id, "s_sku": r.sku, "s_value": r.unit_cost} for r in rows if r.unit_cost is not None]
+        for column, params in ((table.c.dropship, flags), (table.c.unit_cost, costs)):
+            if params:
+                value = bindparam("s_value", type_=column.type)
+                self.session.connection().execute(update(table).where(where, column.is_distinct_from(value))
+                                                  .values({column.name: value}), params)
+        return len(flags) + len(costs)
 
     def _stage(self, rows: Sequence[tuple[Any, ...]]) -> None:
         """PostgreSQL: (id, quantity, restock_date, lead_time_days, line_hash) rows into a temporary table."""

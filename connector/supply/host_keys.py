@@ -19,7 +19,7 @@ from connector.domain.clock import utcnow
 from connector.domain.errors import ConfigError, InvalidPayload
 from connector.domain.host_key import HostKey, HostKeyTrust
 from connector.supply.models import Supplier
-from connector.supply.repository import supply
+from connector.supply.repository import SupplyRepository
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ def remember(uow: UnitOfWork, supplier_id: int, trust: HostKeyTrust) -> bool:
     if pinned is not None and pinned.matches(seen) and pinned.kind == seen.kind:
         return False
     with uow:
-        supplier = supply(uow).supplier(supplier_id)
+        supplier = uow.repo(SupplyRepository).supplier(supplier_id)
         if supplier is None:
             return False
         current = stored_key(supplier)
@@ -92,7 +92,7 @@ def trust_host_key(uow: UnitOfWork, supplier_id: int, fingerprint: str | None = 
         raise InvalidPayload(f"--fingerprint must be SHA256: and 43 base64 characters (as the refusal names it), "
                              f"got {str(fingerprint)[:60]!r}") from None
     with uow:
-        supplier = supply(uow).supplier(supplier_id)
+        supplier = uow.repo(SupplyRepository).supplier(supplier_id)
         if supplier is None:
             raise InvalidPayload(f"no supplier with id {supplier_id}")
         previous = stored_key(supplier)

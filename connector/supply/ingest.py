@@ -18,8 +18,7 @@ from datetime import date, datetime
 from typing import Any
 
 from connector.domain.supply import SupplierRow
-from connector.dropship.terms import apply_feed_terms
-from connector.supply.repository import LineHashes
+from connector.supply.feed_repository import FeedRepository, LineHashes
 
 Line = tuple[Any, ...]
 SKU, QUANTITY, RESTOCK, LEAD, LINE, DROPSHIP, COST, FINGERPRINT, POSITION = range(9)
@@ -29,7 +28,7 @@ SKU, QUANTITY, RESTOCK, LEAD, LINE, DROPSHIP, COST, FINGERPRINT, POSITION = rang
 class ChunkWriter:
     """Writes one poll's chunks; counts what changed and keeps ``hashes`` in step with the rows."""
 
-    repo: Any
+    repo: FeedRepository
     shop_id: int
     supplier_id: int
     snapshot_id: int
@@ -93,7 +92,7 @@ class ChunkWriter:
         self.repo.set_line_hashes(rehash)
         self.repo.insert_changes(self.shop_id, self.supplier_id, self.snapshot_id, changes, self.now)
         if terms:  # drop-ship terms, when the feed maps them
-            apply_feed_terms(self.repo.session, self.supplier_id, (_row(t) for t in terms))
+            self.repo.apply_terms(self.supplier_id, (_row(t) for t in terms))
         self.changed += len(inserts) + len(changes)
         return len(inserts) + len(changes)
 

@@ -14,8 +14,6 @@ import logging
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import bindparam, select, update
-
 from connector import shop_settings
 from connector.db.uow import UnitOfWork
 from connector.domain.clock import utcnow
@@ -23,8 +21,7 @@ from connector.domain.errors import PermanentError
 from connector.domain.supply import BackorderSwitch, PageDate
 from connector.ports import StoreCatalog
 from connector.shop_settings import ShopSettingSpec
-from connector.supply.models import SkuEta, StoreSku, SupplierStock
-from connector.supply.repository import supply
+from connector.supply.repository import SupplyRepository
 
 log = logging.getLogger(__name__)
 
@@ -50,15 +47,7 @@ class PublishReport:
 def _pending(uow: UnitOfWork, shop_id: int) -> tuple[list[PageDate], list[tuple[str, str, str | None, bool,
                                                                                    date | None, str]]]:
     with uow:
-        session = uow.session
-        assert session is not None
-        supplied = (select(SupplierStock.id).where(SupplierStock.shop_id == SkuEta.shop_id,
-                                                   SupplierStock.sku == SkuEta.sku).exists())
-        rows = session.execute(
-            select(SkuEta.sku, SkuEta.page_date, SkuEta.published_date, SkuEta.source, StoreSku.product_id,
-                   StoreSku.variant_id, StoreSku.backorders_allowed, supplied)
-            .join(StoreSku, (StoreSku.shop_id == SkuEta.shop_id) & (StoreSku.sku == SkuEta.sku))
-            .where(SkuEta.shop_id == shop_id).order_by(StoreSku.product_id, SkuEta.sku)).all()
+        rows = uow.repo(SupplyRepository).page_states(shop_id)
     dates = [PageDate(sku, product_id or "", variant_id, page)
              for sku, page, published, _, product_id, variant_id, _, _ in rows if page != published and product_id]
     # Backorder switching only touches SKUs some supplier lists: a SKU no supplier knows is the merchant's.
@@ -85,7 +74,7 @@ def publish_dates(uow: UnitOfWork, catalog: StoreCatalog, shop_id: int) -> Publi
                                                                 "error": str(exc)[:500]})
                 continue
             with uow:
-                supply(uow).mark_published(shop_id, {d.sku: d.day for d in batch}, utcnow())
+                uow.repo(SupplyRepository).mark_published(shop_id, {d.sku: d.day for d in batch}, utcnow())
                 uow.commit()
             report.written += sum(1 for d in batch if d.day is not None)
             report.removed += sum(1 for d in batch if d.day is None)
@@ -97,11 +86,7 @@ def publish_dates(uow: UnitOfWork, catalog: StoreCatalog, shop_id: int) -> Publi
             chunk = switches[start:start + 100]
             catalog.switch_backorders(chunk)
             with uow:
-                assert uow.session is not None
-                uow.session.connection().execute(
-                    update(StoreSku).where(StoreSku.shop_id == shop_id, StoreSku.sku == bindparam("b_sku"))
-                    .values(backorders_allowed=bindparam("b_allowed")),
-                    [{"b_sku": s.sku, "b_allowed": s.allowed} for s in chunk])
+                uow.repo(SupplyRepository).set_backorders_allowed(shop_id, {s.sku: s.allowed for s in chunk})
                 uow.commit()
             report.switched += len(chunk)
     if report.batches or report.switched:
@@ -113,8 +98,5 @@ def publish_dates(uow: UnitOfWork, catalog: StoreCatalog, shop_id: int) -> Publi
 
 def _record_error(uow: UnitOfWork, shop_id: int, skus: list[str], message: str) -> None:
     with uow:
-        assert uow.session is not None
-        uow.session.connection().execute(
-            update(SkuEta).where(SkuEta.shop_id == shop_id, SkuEta.sku == bindparam("b_sku"))
-            .values(publish_error=message[:2000]), [{"b_sku": sku} for sku in skus])
+        uow.repo(SupplyRepository).record_publish_error(shop_id, skus, message)
         uow.commit()

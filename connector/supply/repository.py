@@ -1,22 +1,20 @@
 """Queries for suppliers, their stock, the catalogue mirror and SKU dates; every one scoped to a shop.
 
-Bulk paths (feed ingest, date refresh, publishing) use Core statements with executemany and
-never load ORM objects per row, so memory stays flat however large the feed; feed ingest's are in
-repositories_feed.
+Reached with ``uow.repo(SupplyRepository)``. Bulk paths (date refresh, publishing) use Core
+statements with executemany and never load ORM objects per row, so memory stays flat however large
+the catalogue; feed ingest's bulk reads and writes are FeedRepository's (feed_repository.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import CursorResult, bindparam, delete, func, select, update
 
 from connector.db.models import Backorder, Shop
-from connector.db.uow import UnitOfWork
-from connector.supply.feed_repository import FeedStockQueries, LineHashes, StockState
+from connector.db.repositories import Repository
 from connector.supply.models import (
     PurchaseOrder,
     PurchaseOrderLine,
@@ -27,16 +25,18 @@ from connector.supply.models import (
     SupplierStock,
 )
 
-__all__ = ["LineHashes", "StockState", "SupplyRepository", "supply"]
-
 PRUNE_SLACK = 1000
 """Stored rows beyond the catalogue's size before a poll deletes the rows of unsold SKUs."""
 
 
-class SupplyRepository(FeedStockQueries):
-    def __init__(self, session: Session) -> None:
-        self.session = session
+SKU_CHUNK = 900
+"""SKUs per ``IN (...)`` list (SQLite allows 999 parameters per statement)."""
 
+PageState = tuple[str, date | None, date | None, str, str | None, str | None, bool, bool]
+"""(sku, page date, published date, date source, product id, variant id, backorders allowed, supplier lists it)."""
+
+
+class SupplyRepository(Repository):
     # -- suppliers -------------------------------------------------------------------------------
 
     def supplier(self, supplier_id: int) -> Supplier | None:
@@ -55,9 +55,14 @@ class SupplyRepository(FeedStockQueries):
         return self.session.scalars(query).all()
 
     def add(self, row: Any) -> Any:
+        """Add a row and flush it (its id is known on return)."""
         self.session.add(row)
         self.session.flush()
         return row
+
+    def put(self, row: Any) -> None:
+        """Add a new row, written with the next flush or commit (many rows: no round trip each)."""
+        self.session.add(row)
 
     def snapshot(self, snapshot_id: int) -> SupplierSnapshot | None:
         return self.session.get(SupplierSnapshot, snapshot_id)
@@ -95,10 +100,10 @@ class SupplyRepository(FeedStockQueries):
         catalogue = select(StoreSku.sku).where(StoreSku.shop_id == shop_id)
         waiting = select(Backorder.sku).where(Backorder.shop_id == shop_id, Backorder.status == "open",
                                               Backorder.sku.is_not(None))
-        result = self.session.execute(delete(SupplierStock).where(
+        result = cast(CursorResult[Any], self.session.execute(delete(SupplierStock).where(
             SupplierStock.supplier_id == supplier_id, SupplierStock.dropship.is_(False),
-            SupplierStock.unit_cost.is_(None), SupplierStock.sku.not_in(catalogue), SupplierStock.sku.not_in(waiting)))
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+            SupplierStock.unit_cost.is_(None), SupplierStock.sku.not_in(catalogue), SupplierStock.sku.not_in(waiting))))
+        return int(result.rowcount or 0)
 
     def shop_offers(self, shop_id: int, skus: Sequence[str]) -> Iterable[tuple[Any, ...]]:
         """(sku, supplier id, quantity, restock date, row lead time, supplier lead time, handling, transit)."""
@@ -111,12 +116,12 @@ class SupplyRepository(FeedStockQueries):
                    SupplierStock.sku.in_(list(skus))))
 
     def open_purchase_orders(self, shop_id: int) -> Iterable[tuple[str, int, date | None, int]]:
-        return self.session.execute(
+        return cast(Iterable[tuple[str, int, date | None, int]], self.session.execute(
             select(PurchaseOrderLine.sku, PurchaseOrder.supplier_id, PurchaseOrder.expected_date,
                    PurchaseOrderLine.quantity)
             .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.purchase_order_id)
             .where(PurchaseOrder.shop_id == shop_id, PurchaseOrder.status == "placed",
-                   PurchaseOrder.expected_date.is_not(None)))  # type: ignore[return-value]
+                   PurchaseOrder.expected_date.is_not(None))))
 
     def waiting_units(self, shop_id: int) -> dict[str, int]:
         units: dict[str, int] = {}
@@ -158,6 +163,39 @@ class SupplyRepository(FeedStockQueries):
         self.session.connection().execute(statement, [{"b_sku": sku, "b_date": day} for sku, day in published.items()])
 
 
-def supply(uow: UnitOfWork) -> SupplyRepository:
-    assert uow.session is not None, "use inside `with uow:`"
-    return SupplyRepository(uow.session)
+    def delete_store_skus(self, shop_id: int, skus: Sequence[str]) -> None:
+        """Forget catalogue rows of SKUs the store no longer lists."""
+        for start in range(0, len(skus), SKU_CHUNK):
+            self.session.execute(delete(StoreSku).where(StoreSku.shop_id == shop_id,
+                                                        StoreSku.sku.in_(skus[start:start + SKU_CHUNK])))
+
+    def page_states(self, shop_id: int) -> Sequence[PageState]:
+        """Per SKU in the catalogue with a date row: (sku, page date, published date, date source, product id,
+        variant id, backorders allowed, whether some supplier lists it), by product."""
+        supplied = (select(SupplierStock.id).where(SupplierStock.shop_id == SkuEta.shop_id,
+                                                   SupplierStock.sku == SkuEta.sku).exists())
+        rows = self.session.execute(
+            select(SkuEta.sku, SkuEta.page_date, SkuEta.published_date, SkuEta.source, StoreSku.product_id,
+                   StoreSku.variant_id, StoreSku.backorders_allowed, supplied)
+            .join(StoreSku, (StoreSku.shop_id == SkuEta.shop_id) & (StoreSku.sku == SkuEta.sku))
+            .where(SkuEta.shop_id == shop_id).order_by(StoreSku.product_id, SkuEta.sku)).all()
+        return cast(Sequence[PageState], rows)
+
+    def record_publish_error(self, shop_id: int, skus: Sequence[str], message: str) -> None:
+        self.session.connection().execute(
+            update(SkuEta).where(SkuEta.shop_id == shop_id, SkuEta.sku == bindparam("b_sku"))
+            .values(publish_error=message[:2000]), [{"b_sku": sku} for sku in skus])
+
+    def set_backorders_allowed(self, shop_id: int, allowed: Mapping[str, bool]) -> None:
+        """The backorder setting the store now has for these SKUs (after switching it)."""
+        self.session.connection().execute(
+            update(StoreSku).where(StoreSku.shop_id == shop_id, StoreSku.sku == bindparam("b_sku"))
+            .values(backorders_allowed=bindparam("b_allowed")),
+            [{"b_sku": sku, "b_allowed": value} for sku, value in allowed.items()])
+
+    def sku_dates(self, shop_id: int) -> Sequence[tuple[SkuEta, str | None]]:
+        """Every SKU date of the shop with its supplier's name (None: no supplier), by SKU."""
+        rows = self.session.execute(
+            select(SkuEta, Supplier.name).outerjoin(Supplier, Supplier.id == SkuEta.supplier_id)
+            .where(SkuEta.shop_id == shop_id).order_by(SkuEta.sku))
+        return [(eta, name) for eta, name in rows]

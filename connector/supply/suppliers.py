@@ -29,11 +29,12 @@ from connector.domain.clock import utcnow
 from connector.domain.errors import ConfigError, ConnectorError, InvalidPayload, SupplierFeedInvalid
 from connector.domain.host_key import HostKeyTrust
 from connector.domain.supply import SupplierRow, Validators
-from connector.ports import SupplierClient
+from connector.ports import SupplierClient, SupplierClientFactory
 from connector.supply import host_keys as supplier_host_keys
+from connector.supply.feed_repository import FeedRepository, LineHashes
 from connector.supply.ingest import ChunkWriter, as_lines
 from connector.supply.models import Supplier, SupplierSnapshot
-from connector.supply.repository import LineHashes, supply
+from connector.supply.repository import SupplyRepository
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,6 @@ MAX_BAD_RATIO = 0.5
 MIN_BAD_TO_REFUSE = 10
 ANALYZE_AFTER_ROWS = 50_000
 """A poll that changed this many rows refreshes the planner's statistics (PostgreSQL)."""
-ClientFactory = Callable[[str, Mapping[str, Any], Mapping[str, Any] | None, str], SupplierClient]
 Progress = Callable[[int], None]
 
 
@@ -79,21 +79,15 @@ class PollReport:
     """The failure's error class (``HostKeyChanged``, ``SupplierUnavailable``, ...)."""
 
 
-def default_client_factory(kind: str, settings: Mapping[str, Any], secret: Mapping[str, Any] | None,
-                           name: str) -> SupplierClient:
-    from adapters.suppliers.factory import build_supplier_client
-
-    return build_supplier_client(kind, settings, secret, name=name)
-
-
 # -- adding and listing ---------------------------------------------------------------------------
 
 SPEC_KEYS = {"name", "kind", "settings", "secret", "handling_days", "transit_days", "lead_time_days", "status"}
 
 
-def add_supplier(uow: UnitOfWork, box: CredentialBox, shop_id: int, spec: Mapping[str, Any],
-                 client_factory: ClientFactory = default_client_factory) -> int:
-    """Create or update (by name) a supplier from a spec; secrets are sealed. Returns its id."""
+def add_supplier(uow: UnitOfWork, box: CredentialBox, shop_id: int, spec: Mapping[str, Any], *,
+                 clients: SupplierClientFactory) -> int:
+    """Create or update (by name) a supplier from a spec; secrets are sealed. Returns its id. ``clients``
+    builds the supplier's client once, which checks its kind, URL, auth and mapping."""
     unknown = set(spec) - SPEC_KEYS
     if unknown:
         raise InvalidPayload(f"unknown supplier field(s) {sorted(unknown)}; known: {sorted(SPEC_KEYS)}")
@@ -106,10 +100,10 @@ def add_supplier(uow: UnitOfWork, box: CredentialBox, shop_id: int, spec: Mappin
     if secret is not None and not isinstance(secret, Mapping):
         raise InvalidPayload("secret must be an object (token, password, api_key, private_key)")
     _check_schedule(settings.get("schedule"))
-    client_factory(kind, settings, secret, name)  # validates kind, URL, auth and mapping
+    clients(kind, settings, secret, name)  # validates kind, URL, auth and mapping
     days = {key: _days(spec, key) for key in ("handling_days", "transit_days", "lead_time_days")}
     with uow:
-        repo = supply(uow)
+        repo = uow.repo(SupplyRepository)
         row = repo.supplier_by_name(shop_id, name)
         if row is None:
             row = repo.add(Supplier(shop_id=shop_id, name=name, kind=kind, settings="{}"))
@@ -164,17 +158,17 @@ def list_suppliers(uow: UnitOfWork, shop_id: int | None = None) -> list[dict[str
             "last_success_at": s.last_success_at.isoformat(timespec="seconds") if s.last_success_at else None,
             "consecutive_failures": s.consecutive_failures, "last_error": s.last_error,
             "host_key": str(key) if (key := supplier_host_keys.stored_key(s)) else None,
-        } for s in supply(uow).suppliers(shop_id)]
+        } for s in uow.repo(SupplyRepository).suppliers(shop_id)]
 
 
 # -- polling --------------------------------------------------------------------------------------
 
-def poll_supplier(uow: UnitOfWork, box: CredentialBox, supplier_id: int, *,
-                  client_factory: ClientFactory = default_client_factory,
+def poll_supplier(uow: UnitOfWork, box: CredentialBox, supplier_id: int, *, clients: SupplierClientFactory,
                   progress: Progress | None = None) -> PollReport:
-    """Read one supplier and store what changed; never raises for a supplier's failure."""
+    """Read one supplier (its client built by ``clients``) and store what changed; never raises for a
+    supplier's failure."""
     with uow:
-        repo = supply(uow)
+        repo = uow.repo(SupplyRepository)
         supplier = repo.supplier(supplier_id)
         if supplier is None:
             raise InvalidPayload(f"no supplier with id {supplier_id}")
@@ -190,7 +184,7 @@ def poll_supplier(uow: UnitOfWork, box: CredentialBox, supplier_id: int, *,
         uow.commit()
     try:
         secret = box.open_json(sealed) if sealed else None
-        client = client_factory(kind, settings, secret if isinstance(secret, Mapping) else None, name)
+        client = clients(kind, settings, secret if isinstance(secret, Mapping) else None, name)
         own = getattr(client, "host_key_trust", None)  # an SFTP feed: the key it must see, and the key it saw
         if isinstance(own, HostKeyTrust):
             own.pinned, trust = trust.pinned, own
@@ -204,10 +198,10 @@ def poll_supplier(uow: UnitOfWork, box: CredentialBox, supplier_id: int, *,
 def _ingest(uow: UnitOfWork, client: SupplierClient, shop_id: int, supplier_id: int, snapshot_id: int,
             validators: Validators, page_state: Mapping[str, Any], progress: Progress | None) -> PollReport:
     with uow:
-        repo = supply(uow)
+        repo, stock = uow.repo(SupplyRepository), uow.repo(FeedRepository)
         by_line = hasattr(client, "fetch_lines")  # a feed: unchanged lines are skipped by fingerprint
-        writer = ChunkWriter(repo, shop_id, supplier_id, snapshot_id, utcnow(),
-                             repo.line_hashes(supplier_id) if by_line else LineHashes(set()))
+        writer = ChunkWriter(stock, shop_id, supplier_id, snapshot_id, utcnow(),
+                             stock.line_hashes(supplier_id) if by_line else LineHashes(set()))
         sold = repo.sold_skus(shop_id)
         sold_key = _sold_key(sold)
         if page_state.get("sold") != sold_key:  # the shop sells other SKUs now: read everything once
@@ -219,12 +213,12 @@ def _ingest(uow: UnitOfWork, client: SupplierClient, shop_id: int, supplier_id: 
             fetched = cast(Any, fetched)
             if by_line:
                 scan = fetched.scan
-                total = _write(repo, writer, fetched.lines, scan, progress)
+                total = _write(stock, writer, fetched.lines, scan, progress)
                 total += scan.skipped if scan else 0
                 not_sold = scan.untracked if scan else 0
             else:
                 rows = _SoldRows(fetched.rows, sold)
-                total = _write(repo, writer, as_lines(rows), None, progress)
+                total = _write(stock, writer, as_lines(rows), None, progress)
                 not_sold = rows.skipped
             bad = fetched.bad
             seen = total + not_sold + bad.count
@@ -236,9 +230,9 @@ def _ingest(uow: UnitOfWork, client: SupplierClient, shop_id: int, supplier_id: 
             new_validators, new_state = fetched.validators, getattr(fetched, "page_state", None)
         pruned = repo.prune_unsold(shop_id, supplier_id, len(sold)) if sold is not None else 0
         if pruned or not by_line:  # deleted rows' lines must be read again; an API's rows have no lines
-            repo.forget_line_hashes(supplier_id)  # the next feed poll rebuilds them from the stored rows
+            stock.forget_line_hashes(supplier_id)  # the next feed poll rebuilds them from the stored rows
         elif writer.hashes_changed:
-            repo.save_line_hashes(shop_id, supplier_id, writer.hashes)
+            stock.save_line_hashes(shop_id, supplier_id, writer.hashes)
         changed = writer.changed
         supplier = repo.supplier(supplier_id)
         assert supplier is not None
@@ -256,7 +250,7 @@ def _ingest(uow: UnitOfWork, client: SupplierClient, shop_id: int, supplier_id: 
         uow.commit()
     if changed >= ANALYZE_AFTER_ROWS:
         with uow:
-            supply(uow).refresh_statistics()
+            uow.repo(FeedRepository).refresh_statistics()
             uow.commit()
     if pruned:
         log.info("supplier stock of SKUs the shop does not sell deleted", extra={
@@ -294,7 +288,7 @@ class _SoldRows:
                 self.skipped += 1
 
 
-def _write(repo: Any, writer: ChunkWriter, lines: Iterator[tuple[Any, ...] | None], scan: Any,
+def _write(repo: FeedRepository, writer: ChunkWriter, lines: Iterator[tuple[Any, ...] | None], scan: Any,
            progress: Progress | None) -> int:
     """Write the rows chunk by chunk (None asks for the chunk in hand to be written); returns the count.
     ``scan`` (a feed's) has the lines it skipped since the last chunk (``hits``) and wants to know
@@ -338,7 +332,7 @@ def _record_failure(uow: UnitOfWork, shop_id: int, supplier_id: int, name: str, 
                     exc: ConnectorError) -> PollReport:
     message = f"{type(exc).__name__}: {exc}"[:2000]
     with uow:
-        repo = supply(uow)
+        repo = uow.repo(SupplyRepository)
         supplier = repo.supplier(supplier_id)
         snapshot = repo.snapshot(snapshot_id)
         failures = 1
@@ -368,7 +362,7 @@ def supplier_schedules(uow: UnitOfWork) -> list[tuple[int, int, Mapping[str, Any
     """(supplier id, shop id, schedule) of every active supplier that has a schedule."""
     with uow:
         found = []
-        for s in supply(uow).suppliers(active_only=True):
+        for s in uow.repo(SupplyRepository).suppliers(active_only=True):
             schedule = json.loads(s.settings or "{}").get("schedule")
             if schedule:
                 found.append((s.id, s.shop_id, schedule))
@@ -377,7 +371,7 @@ def supplier_schedules(uow: UnitOfWork) -> list[tuple[int, int, Mapping[str, Any
 
 def last_snapshots(uow: UnitOfWork, supplier_id: int, limit: int = 10) -> list[dict[str, Any]]:
     with uow:
-        return [_snapshot_dict(s) for s in supply(uow).snapshots(supplier_id, limit)]
+        return [_snapshot_dict(s) for s in uow.repo(SupplyRepository).snapshots(supplier_id, limit)]
 
 
 def _snapshot_dict(s: SupplierSnapshot) -> dict[str, Any]:

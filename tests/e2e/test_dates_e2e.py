@@ -11,7 +11,7 @@ import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from adapters.woocommerce.catalog import META_KEY
-from connector.supply.repository import supply
+from connector.supply.repository import SupplyRepository
 from connector.supply.suppliers import add_supplier
 from jobs.supply import POLL_SUPPLIER, SYNC_CATALOG, sync_supplier_schedules, trigger_for
 from sandbox.runner import start_sandbox
@@ -53,7 +53,8 @@ def test_supplier_dates_reach_both_stores_pages_and_waiting_customers(stack) -> 
     later = (datetime.now(UTC).date() + timedelta(days=45)).isoformat()
     stack.sandbox.supplier.set_stock({"sku": "SOCKS-M", "quantity": 0, "restock_date": soon},
                                      {"sku": "HOOD-M", "quantity": 0, "restock_date": soon})
-    supplier_ids = {info.id: add_supplier(c.uow(), c.box, info.id, supplier_spec(stack.sandbox.supplier_url))
+    supplier_ids = {info.id: add_supplier(c.uow(), c.box, info.id, supplier_spec(stack.sandbox.supplier_url),
+                                          clients=c.supplier_client)
                     for info in (shop, store)}
     for info in (shop, store):
         c.queue.enqueue(POLL_SUPPLIER, supplier_ids[info.id])
@@ -67,7 +68,7 @@ def test_supplier_dates_reach_both_stores_pages_and_waiting_customers(stack) -> 
     stack.wait_for_capture()
     c.queue.wait_idle(30)
     with c.uow() as uow:
-        [backorder] = supply(uow).open_backorders(shop.id)
+        [backorder] = uow.repo(SupplyRepository).open_backorders(shop.id)
         assert backorder.expected_date.isoformat() == in_three == backorder.promised_date.isoformat()
 
     stack.sandbox.supplier.set_stock({"sku": "SOCKS-M", "restock_date": later})
@@ -76,7 +77,7 @@ def test_supplier_dates_reach_both_stores_pages_and_waiting_customers(stack) -> 
     slipped = (datetime.fromisoformat(later) + timedelta(days=2)).date().isoformat()
     assert shopify_page(stack, shop.domain, "SOCKS-M") == slipped
     with c.uow() as uow:
-        [backorder] = supply(uow).open_backorders(shop.id)
+        [backorder] = uow.repo(SupplyRepository).open_backorders(shop.id)
         assert (backorder.promised_date.isoformat(), backorder.expected_date.isoformat()) == (in_three, slipped)
 
 
@@ -84,17 +85,17 @@ def test_each_supplier_gets_its_own_schedule_and_changes_are_picked_up(stack) ->
     c = stack.container
     shop = next(iter(stack.shops.values()))
     spec = supplier_spec(stack.sandbox.supplier_url)
-    supplier_id = add_supplier(c.uow(), c.box, shop.id, spec)
+    supplier_id = add_supplier(c.uow(), c.box, shop.id, spec, clients=c.supplier_client)
     scheduler = BackgroundScheduler(timezone="UTC")
     assert sync_supplier_schedules(scheduler, c) == 1
     job = scheduler.get_job(f"supplier-{supplier_id}")
     assert tuple(job.args) == (POLL_SUPPLIER, supplier_id) and str(job.trigger) == "interval[0:01:00]"
     spec["settings"]["schedule"] = {"cron": "*/15 * * * *"}
-    add_supplier(c.uow(), c.box, shop.id, spec)
+    add_supplier(c.uow(), c.box, shop.id, spec, clients=c.supplier_client)
     sync_supplier_schedules(scheduler, c)
     assert "cron" in str(scheduler.get_job(f"supplier-{supplier_id}").trigger)
     del spec["settings"]["schedule"]
-    add_supplier(c.uow(), c.box, shop.id, spec)
+    add_supplier(c.uow(), c.box, shop.id, spec, clients=c.supplier_client)
     assert sync_supplier_schedules(scheduler, c) == 0 and scheduler.get_job(f"supplier-{supplier_id}") is None
     assert str(trigger_for({"interval_minutes": 0.5})) == "interval[0:00:30]"
 

@@ -32,7 +32,7 @@ def setup_shop(stack, info, sku: str, cost: str) -> int:
         "name": "sandbox-supplier", "kind": "http_json",
         "settings": {"url": url + "/api/all", "auth": {"type": "bearer"},
                      "dropship": {"mode": "api", "url": url + "/api/dropship/orders"}},
-        "secret": {"token": SUPPLIER_TOKEN}})
+        "secret": {"token": SUPPLIER_TOKEN}}, clients=c.supplier_client)
     poll_supplier(supplier_id)
     with c.uow() as uow:
         uow.session.execute(update(SupplierStock).where(SupplierStock.supplier_id == supplier_id,

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from connector.bootstrap import supplier_client
 from connector.crypto import CredentialBox, generate_key
 from connector.db.engine import make_engine, upgrade
 from connector.db.uow import UnitOfWork
@@ -55,12 +56,13 @@ def test_a_feed_with_mapped_drop_ship_columns_fills_the_terms_and_a_later_feed_w
     feed = tmp_path / "f.csv"
     feed.write_text("sku,qty,ds,cost\nA,1,yes,4.50\nB,2,no,\nC,3,,7\n")
     supplier_id = suppliers.add_supplier(uow, box, shop_id, {"name": "feed", "kind": "feed", "settings": {
-        "source": str(feed), "mapping": {"quantity": "qty", "dropship": "ds", "unit_cost": "cost"}}})
-    assert suppliers.poll_supplier(uow, box, supplier_id).status == "ok"
+        "source": str(feed), "mapping": {"quantity": "qty", "dropship": "ds", "unit_cost": "cost"}}},
+        clients=supplier_client)
+    assert suppliers.poll_supplier(uow, box, supplier_id, clients=supplier_client).status == "ok"
     assert terms(uow, supplier_id) == {"A": (1, True, Decimal("4.50")), "B": (2, False, None),
                                        "C": (3, False, Decimal("7.00"))}
     feed.write_text("sku,qty,ds,cost\nA,5,no,4.75\nB,2,1,\nC,3,,\n")
-    suppliers.poll_supplier(uow, box, supplier_id)
+    suppliers.poll_supplier(uow, box, supplier_id, clients=supplier_client)
     assert terms(uow, supplier_id) == {"A": (5, False, Decimal("4.75")), "B": (2, True, None),
                                        "C": (3, False, Decimal("7.00"))}
 
@@ -69,8 +71,9 @@ def test_a_bad_cost_in_the_feed_is_a_bad_row_not_a_silent_zero(uow, box, shop_id
     feed = tmp_path / "f.csv"
     feed.write_text("sku,quantity,cost\nA,1,cheap\nB,2,3\n")
     supplier_id = suppliers.add_supplier(uow, box, shop_id, {"name": "feed", "kind": "feed", "settings": {
-        "source": str(feed), "mapping": {"unit_cost": "cost"}}})
-    report = suppliers.poll_supplier(uow, box, supplier_id)
+        "source": str(feed), "mapping": {"unit_cost": "cost"}}},
+        clients=supplier_client)
+    report = suppliers.poll_supplier(uow, box, supplier_id, clients=supplier_client)
     assert report.rows_bad == 1 and terms(uow, supplier_id) == {"B": (2, False, Decimal("3.00"))}
 
 
@@ -83,8 +86,8 @@ def test_a_json_api_fills_the_terms_through_its_mapping(uow, box, shop_id) -> No
         supplier_id = suppliers.add_supplier(uow, box, shop_id, {
             "name": "api", "kind": "http_json", "secret": {"token": "tok"},
             "settings": {"url": server.url + "/api/all", "auth": {"type": "bearer"},
-                         "mapping": {"dropship": "dropship", "unit_cost": "unit_cost"}}})
-        assert suppliers.poll_supplier(uow, box, supplier_id).status == "ok"
+                         "mapping": {"dropship": "dropship", "unit_cost": "unit_cost"}}}, clients=supplier_client)
+        assert suppliers.poll_supplier(uow, box, supplier_id, clients=supplier_client).status == "ok"
     finally:
         server.stop()
     assert terms(uow, supplier_id) == {"MUG": (4, True, Decimal("3.20")), "POT": (0, False, None)}
@@ -94,8 +97,9 @@ def test_terms_set_by_hand_with_the_cli_survive_the_next_poll(uow, box, shop_id,
     feed = tmp_path / "f.csv"
     feed.write_text("sku,quantity\nA,1\n")
     supplier_id = suppliers.add_supplier(uow, box, shop_id, {"name": "feed", "kind": "feed",
-                                                             "settings": {"source": str(feed)}})
-    suppliers.poll_supplier(uow, box, supplier_id)
+                                                             "settings": {"source": str(feed)}},
+                                         clients=supplier_client)
+    suppliers.poll_supplier(uow, box, supplier_id, clients=supplier_client)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CONNECTOR_", "DATABASE", "REDIS"))}
     env.update({"DATABASE_URL": database_url, "CONNECTOR_SECRET_KEY": generate_key()})
     for sku, cost in (("A", "2.10"), ("NEW", "9")):
@@ -106,5 +110,5 @@ def test_terms_set_by_hand_with_the_cli_survive_the_next_poll(uow, box, shop_id,
                               "--sku", "A", "--cost", "lots"], env=env, capture_output=True, text=True, timeout=60)
     assert refused.returncode != 0 and "--cost must be a number" in refused.stdout + refused.stderr
     feed.write_text("sku,quantity\nA,6\n")
-    suppliers.poll_supplier(uow, box, supplier_id)
+    suppliers.poll_supplier(uow, box, supplier_id, clients=supplier_client)
     assert terms(uow, supplier_id) == {"A": (6, True, Decimal("2.10")), "NEW": (None, True, Decimal("9.00"))}

@@ -13,6 +13,7 @@ from alembic import command
 from sqlalchemy import func, inspect, select
 
 from adapters.suppliers import feed_scan
+from connector.bootstrap import supplier_client
 from connector.crypto import CredentialBox, generate_key
 from connector.db.engine import alembic_config, make_engine, upgrade
 from connector.db.models import Backorder, Order, OrderLine
@@ -21,6 +22,7 @@ from connector.domain.model import Platform, ShopCredentials
 from connector.shops import add_shop
 from connector.supply import suppliers
 from connector.supply.models import StoreSku, SupplierChange, SupplierFeedState, SupplierStock
+from connector.supply.repository import SupplyRepository
 
 HEADER = "sku,quantity,restock_date,lead_time_days\n"
 
@@ -34,7 +36,8 @@ def env(database_url, tmp_path):
     feed = tmp_path / "feed.csv"
     feed.write_text(HEADER)
     supplier_id = suppliers.add_supplier(uow, box, shop_id, {"name": "f", "kind": "feed",
-                                                             "settings": {"source": str(feed)}})
+                                                             "settings": {"source": str(feed)}},
+                                         clients=supplier_client)
     yield uow, box, supplier_id, feed
     engine.dispose()
 
@@ -43,9 +46,9 @@ def poll(env, text: str) -> suppliers.PollReport:
     uow, box, supplier_id, feed = env
     feed.write_text(text)
     with uow:  # the file may keep its size and mtime second: make sure it is read
-        suppliers.supply(uow).supplier(supplier_id).etag = None
+        uow.repo(SupplyRepository).supplier(supplier_id).etag = None
         uow.commit()
-    report = suppliers.poll_supplier(uow, box, supplier_id)
+    report = suppliers.poll_supplier(uow, box, supplier_id, clients=supplier_client)
     assert report.status == "ok", report.error
     return report
 
@@ -89,7 +92,8 @@ def test_a_value_that_changes_back_is_written_back_through_the_stored_delta(env)
         assert poll(env, HEADER + base + f"X,{quantity},,\n").rows_changed == 1
         assert stock(env)["X"] == (quantity, None, None)
     assert poll(env, HEADER + base + "X,5,,\n").rows_changed == 0
-    assert suppliers.poll_supplier(env[0], env[1], env[2]).status == "unchanged"  # file validators: not read
+    # file validators: not read
+    assert suppliers.poll_supplier(env[0], env[1], env[2], clients=supplier_client).status == "unchanged"
 
 
 def test_a_sku_listed_twice_ends_with_its_later_line_even_when_that_line_is_unchanged(env) -> None:
@@ -138,7 +142,7 @@ def test_a_refused_feed_leaves_stock_and_fingerprints_as_they_were(env) -> None:
     poll(env, good)
     uow, box, supplier_id, feed = env
     feed.write_text(HEADER + "A,9,,\n" + "".join(f"S{n},x,,\n" for n in range(30)))
-    assert suppliers.poll_supplier(uow, box, supplier_id).status == "failed"
+    assert suppliers.poll_supplier(uow, box, supplier_id, clients=supplier_client).status == "failed"
     assert stock(env) == {"A": (1, None, None), "B": (2, None, None)}
     assert poll(env, good.replace("B,2", "B,3")).rows_changed == 1
     assert stock(env) == {"A": (1, None, None), "B": (3, None, None)}
@@ -171,7 +175,7 @@ def sell(env, *skus: str) -> None:
     """Put SKUs in the shop's catalogue mirror (what sync_catalog writes)."""
     uow, _, supplier_id, _ = env
     with uow:
-        shop_id = suppliers.supply(uow).supplier(supplier_id).shop_id
+        shop_id = uow.repo(SupplyRepository).supplier(supplier_id).shop_id
         for sku in skus:
             uow.session.add(StoreSku(shop_id=shop_id, sku=sku, product_id="p-" + sku))
         uow.commit()
@@ -198,7 +202,7 @@ def test_an_open_backorder_sku_is_stored_though_the_catalogue_mirror_lacks_it(en
     uow, _, supplier_id, _ = env
     sell(env, "A")
     with uow:
-        shop_id = suppliers.supply(uow).supplier(supplier_id).shop_id
+        shop_id = uow.repo(SupplyRepository).supplier(supplier_id).shop_id
         now = datetime(2026, 11, 27, tzinfo=UTC)
         order = Order(shop_id=shop_id, platform_order_id="1001", name="#1001", ordered_at=now, platform_updated_at=now)
         line = OrderLine(shop_id=shop_id, order=order, platform_line_id="l1", sku="NEW-ITEM", quantity=1)
@@ -257,8 +261,10 @@ def test_a_sku_the_shop_starts_selling_is_read_though_the_feed_file_did_not_chan
     uow, box, supplier_id, feed = env
     sell(env, "A")
     poll(env, HEADER + "A,1,,\nB,2,,\n")
-    assert suppliers.poll_supplier(uow, box, supplier_id).status == "unchanged"  # same file: not read
+    # same file: not read
+    assert suppliers.poll_supplier(uow, box, supplier_id, clients=supplier_client).status == "unchanged"
     sell(env, "B")
-    again = suppliers.poll_supplier(uow, box, supplier_id)  # the file is the same, what the shop sells is not
+    # the file is the same, what the shop sells is not
+    again = suppliers.poll_supplier(uow, box, supplier_id, clients=supplier_client)
     assert (again.status, again.rows_changed, stock(env)) == ("ok", 1, {"A": (1, None, None), "B": (2, None, None)})
-    assert suppliers.poll_supplier(uow, box, supplier_id).status == "unchanged"
+    assert suppliers.poll_supplier(uow, box, supplier_id, clients=supplier_client).status == "unchanged"

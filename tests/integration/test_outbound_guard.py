@@ -19,6 +19,7 @@ from adapters.suppliers.dropship import HttpDropshipClient
 from adapters.suppliers.factory import build_supplier_client
 from adapters.suppliers.feed import FeedClient
 from adapters.suppliers.http_json import HttpJsonClient
+from connector.bootstrap import supplier_client
 from connector.crypto import CredentialBox, generate_key
 from connector.db.engine import make_engine, upgrade
 from connector.db.models import Shop
@@ -227,9 +228,9 @@ def test_a_local_file_that_is_not_a_feed_never_has_its_contents_in_last_error_or
     try:
         shop_id = add_shop(uow, box, Platform.SHOPIFY, "store.myshopify.com", ShopCredentials(access_token="t")).id
         supplier_id = suppliers.add_supplier(uow, box, shop_id, {  # development mode: local files allowed
-            "name": "local", "kind": "feed", "settings": {"source": f"file://{path}"}})
+            "name": "local", "kind": "feed", "settings": {"source": f"file://{path}"}}, clients=supplier_client)
         caplog.set_level(logging.DEBUG)
-        report = suppliers.poll_supplier(uow, box, supplier_id)
+        report = suppliers.poll_supplier(uow, box, supplier_id, clients=supplier_client)
         [row] = suppliers.list_suppliers(uow, shop_id)
     finally:
         engine.dispose()

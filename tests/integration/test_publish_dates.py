@@ -13,6 +13,7 @@ from adapters.shopify.client import ShopifyGraphQL
 from adapters.woocommerce.catalog import META_KEY, WooCommerceCatalog
 from adapters.woocommerce.client import WooCommerceClient
 from connector import shop_settings
+from connector.bootstrap import supplier_client
 from connector.crypto import CredentialBox, generate_key
 from connector.db.engine import make_engine, upgrade
 from connector.db.uow import UnitOfWork
@@ -23,6 +24,7 @@ from connector.supply.catalog import sync_catalog
 from connector.supply.dates import refresh_dates
 from connector.supply.models import SkuEta, SupplierStock
 from connector.supply.publish import publish_dates
+from connector.supply.repository import SupplyRepository
 from sandbox.runner import start_sandbox
 
 FRIDAY = date(2026, 11, 27)
@@ -65,8 +67,9 @@ def world(database_url, tmp_path):
     feed.write_text("sku,quantity,restock_date\n" + "\n".join(rows) + "\n")
     for shop_id in (shop, store):
         supplier_id = suppliers.add_supplier(uow, box, shop_id, {"name": "feed", "kind": "feed",
-                                                                 "settings": {"source": str(feed)}})
-        assert suppliers.poll_supplier(uow, box, supplier_id).status == "ok"
+                                                                 "settings": {"source": str(feed)}},
+                                             clients=supplier_client)
+        assert suppliers.poll_supplier(uow, box, supplier_id, clients=supplier_client).status == "ok"
     shopify = ShopifyCatalog(ShopifyGraphQL(SHOP, TOKEN, api_base=sandbox.shopify_url))
     woo = WooCommerceCatalog(WooCommerceClient(STORE, KEY, SECRET, api_base=sandbox.woocommerce_url))
     yield {"sandbox": sandbox, "uow": uow, "box": box, "shop": shop, "store": store, "shopify": shopify,
@@ -111,8 +114,8 @@ def test_a_changed_date_is_rewritten_and_a_gone_date_is_removed_on_shopify(world
     text = world["feed"].read_text().replace("S-01-1,0,2026-12-02", "S-01-1,0,2026-12-24")
     world["feed"].write_text(text)
     with world["uow"] as uow:
-        supplier_id = suppliers.supply(uow).suppliers(world["shop"])[0].id
-    suppliers.poll_supplier(world["uow"], world["box"], supplier_id)
+        supplier_id = uow.repo(SupplyRepository).suppliers(world["shop"])[0].id
+    suppliers.poll_supplier(world["uow"], world["box"], supplier_id, clients=supplier_client)
     prepare(world, "shop", "shopify")
     report = publish_dates(world["uow"], world["shopify"], world["shop"])
     assert (report.written, report.removed, report.batches) == (1, 1, 1)
@@ -142,8 +145,8 @@ def test_backorders_switch_on_where_a_supplier_date_exists_and_off_where_none(wo
     assert variants["S-09-2"].inventory_policy == "DENY"
     world["feed"].write_text("sku,quantity,restock_date\nS-00-0,0,\n")
     with world["uow"] as uow:
-        supplier_id = suppliers.supply(uow).suppliers(world["shop"])[0].id
-    suppliers.poll_supplier(world["uow"], world["box"], supplier_id)
+        supplier_id = uow.repo(SupplyRepository).suppliers(world["shop"])[0].id
+    suppliers.poll_supplier(world["uow"], world["box"], supplier_id, clients=supplier_client)
     prepare(world, "shop", "shopify")
     again = publish_dates(world["uow"], world["shopify"], world["shop"])
     assert (again.removed, again.switched) == (1, 1)

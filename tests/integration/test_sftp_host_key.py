@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from adapters.suppliers.feed import FeedClient
+from connector.bootstrap import supplier_client
 from connector.cli import main
 from connector.crypto import CredentialBox, generate_key
 from connector.db.engine import make_engine, upgrade
@@ -152,7 +153,7 @@ def shop_id(uow: UnitOfWork, box: CredentialBox) -> int:
 def add_sftp_supplier(uow: UnitOfWork, box: CredentialBox, shop_id: int, feed: Feed, **settings: Any) -> int:
     return suppliers.add_supplier(uow, box, shop_id, {
         "name": "sftp-feed", "kind": "feed", "settings": {"source": feed.url, **FAST, **settings},
-        "secret": {"password": "s3cret"}})
+        "secret": {"password": "s3cret"}}, clients=supplier_client)
 
 
 def stored(uow: UnitOfWork, supplier_id: int) -> tuple[str | None, str | None, bool]:
@@ -171,24 +172,24 @@ def test_the_first_poll_stores_the_servers_key_and_later_polls_with_that_key_pas
     supplier_id = add_sftp_supplier(uow, box, shop_id, feed)
     assert stored(uow, supplier_id) == (None, None, False)
 
-    assert suppliers.poll_supplier(uow, box, supplier_id).status == "ok"
+    assert suppliers.poll_supplier(uow, box, supplier_id, clients=supplier_client).status == "ok"
     assert stored(uow, supplier_id) == (feed.key.fingerprint, "ssh-rsa", True)
     assert suppliers.list_suppliers(uow, shop_id)[0]["host_key"] == f"ssh-rsa {feed.key.fingerprint}"
 
     feed.write("A,17")  # another size: SFTP gives whole-second mtimes
-    assert suppliers.poll_supplier(uow, box, supplier_id).status == "ok"
+    assert suppliers.poll_supplier(uow, box, supplier_id, clients=supplier_client).status == "ok"
     assert stock(uow, supplier_id) == {"A": 17} and stored(uow, supplier_id)[0] == feed.key.fingerprint
 
 
 def test_a_server_restarted_with_a_new_key_fails_the_poll_and_nothing_is_read_until_a_person_trusts_it(
         uow, box, shop_id, feed) -> None:
     supplier_id = add_sftp_supplier(uow, box, shop_id, feed)
-    assert suppliers.poll_supplier(uow, box, supplier_id).status == "ok"
+    assert suppliers.poll_supplier(uow, box, supplier_id, clients=supplier_client).status == "ok"
     old = feed.key
     new = feed.restart_with_a_new_key()
     feed.write("A,0", "B,9")
 
-    report = suppliers.poll_supplier(uow, box, supplier_id)
+    report = suppliers.poll_supplier(uow, box, supplier_id, clients=supplier_client)
 
     assert report.status == "failed" and report.error_type == "HostKeyChanged"
     assert f"host key changed: expected {old}, got {new}" in (report.error or "")
@@ -202,20 +203,20 @@ def test_a_server_restarted_with_a_new_key_fails_the_poll_and_nothing_is_read_un
 
     change = trust_host_key(uow, supplier_id, new.fingerprint)  # checked with the supplier
     assert change.previous == str(old) and change.now == new.fingerprint
-    assert suppliers.poll_supplier(uow, box, supplier_id).status == "ok"
+    assert suppliers.poll_supplier(uow, box, supplier_id, clients=supplier_client).status == "ok"
     assert stock(uow, supplier_id) == {"A": 0, "B": 9}
     assert stored(uow, supplier_id) == (new.fingerprint, "ssh-rsa", True)  # its type filled in on connecting
 
     newest = feed.restart_with_a_new_key()
     assert trust_host_key(uow, supplier_id).now is None  # cleared: the next connection is a first use
     assert stored(uow, supplier_id) == (None, None, False)
-    assert suppliers.poll_supplier(uow, box, supplier_id).status in ("ok", "unchanged")
+    assert suppliers.poll_supplier(uow, box, supplier_id, clients=supplier_client).status in ("ok", "unchanged")
     assert stored(uow, supplier_id)[:2] == (newest.fingerprint, "ssh-rsa")
 
 
 def test_a_supplier_moved_to_another_sftp_server_starts_over_with_first_use(uow, box, shop_id, feed) -> None:
     supplier_id = add_sftp_supplier(uow, box, shop_id, feed)
-    assert suppliers.poll_supplier(uow, box, supplier_id).status == "ok"
+    assert suppliers.poll_supplier(uow, box, supplier_id, clients=supplier_client).status == "ok"
     add_sftp_supplier(uow, box, shop_id, feed, timeout_seconds=6)  # same server, other settings: key kept
     assert stored(uow, supplier_id)[0] == feed.key.fingerprint
     old_port = feed.server.port
@@ -224,7 +225,7 @@ def test_a_supplier_moved_to_another_sftp_server_starts_over_with_first_use(uow,
     assert feed.server.port != old_port
     add_sftp_supplier(uow, box, shop_id, feed)
     assert stored(uow, supplier_id) == (None, None, False)
-    assert suppliers.poll_supplier(uow, box, supplier_id).status in ("ok", "unchanged")
+    assert suppliers.poll_supplier(uow, box, supplier_id, clients=supplier_client).status in ("ok", "unchanged")
     assert stored(uow, supplier_id)[0] == feed.key.fingerprint
 
 

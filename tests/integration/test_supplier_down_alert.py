@@ -34,7 +34,8 @@ def test_a_supplier_that_cannot_be_reached_alerts_the_merchant_once_per_outage(s
     set_setting(c.uow(), shop_id, "alerts.email", MERCHANT)
     supplier_id = add_supplier(c.uow(), c.box, shop_id, {
         "name": "flaky", "kind": "http_json",
-        "settings": {"url": f"http://127.0.0.1:{closed_port()}/stock", "max_attempts": 2, "retry_base_delay": 0}})
+        "settings": {"url": f"http://127.0.0.1:{closed_port()}/stock", "max_attempts": 2, "retry_base_delay": 0}},
+        clients=c.supplier_client)
 
     assert supply.poll_supplier(supplier_id) == "failed"
     assert supply.poll_supplier(supplier_id) == "failed"  # the same outage: no second alert

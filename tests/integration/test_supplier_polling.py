@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from connector.bootstrap import supplier_client
 from connector.capture.capture import capture_order
 from connector.crypto import CredentialBox, generate_key
 from connector.db.engine import make_engine, upgrade
@@ -20,6 +21,7 @@ from connector.shops import add_shop
 from connector.supply import suppliers
 from connector.supply.dates import refresh_dates
 from connector.supply.models import SkuEta, StoreSku, SupplierChange, SupplierSnapshot, SupplierStock
+from connector.supply.repository import SupplyRepository
 from sandbox.serve import serve_in_thread
 from sandbox.supplier_sim import SupplierSimulator
 from tests.builders import OrderBuilder
@@ -64,7 +66,7 @@ def add_api_supplier(uow, box, shop_id, sim, **extra) -> int:
         "name": "acme", "kind": "http_json", "handling_days": 1, "transit_days": 2,
         "settings": {"url": sim.url + "/api/pages", "items_path": "items", "auth": {"type": "bearer"},
                      "pagination": {"type": "page", "page_size": 2}, "schedule": {"interval_minutes": 1}, **FAST},
-        "secret": {"token": "tok"}, **extra})
+        "secret": {"token": "tok"}, **extra}, clients=supplier_client)
 
 
 def stock(uow, supplier_id) -> dict[str, tuple]:
@@ -80,7 +82,7 @@ def count(uow, model) -> int:
 
 def test_a_poll_stores_stock_a_snapshot_and_the_changes(uow, box, shop_id, sim) -> None:
     supplier_id = add_api_supplier(uow, box, shop_id, sim)
-    report = suppliers.poll_supplier(uow, box, supplier_id)
+    report = suppliers.poll_supplier(uow, box, supplier_id, clients=supplier_client)
     assert (report.status, report.rows_total, report.rows_changed) == ("ok", 3, 3)
     assert stock(uow, supplier_id) == {"SKU-A": (0, date(2026, 12, 10), None), "SKU-B": (5, None, None),
                                        "SKU-C": (0, None, 7)}
@@ -90,18 +92,18 @@ def test_a_poll_stores_stock_a_snapshot_and_the_changes(uow, box, shop_id, sim) 
 def test_the_secret_is_stored_encrypted(uow, box, shop_id, sim) -> None:
     supplier_id = add_api_supplier(uow, box, shop_id, sim)
     with uow:
-        row = suppliers.supply(uow).supplier(supplier_id)
+        row = uow.repo(SupplyRepository).supplier(supplier_id)
         assert "tok" not in (row.secret or "") and "tok" not in row.settings
         assert box.open_json(row.secret) == {"token": "tok"}
 
 
 def test_an_unchanged_supplier_costs_no_writes_and_a_change_is_one_history_row(uow, box, shop_id, sim) -> None:
     supplier_id = add_api_supplier(uow, box, shop_id, sim)
-    suppliers.poll_supplier(uow, box, supplier_id)
-    again = suppliers.poll_supplier(uow, box, supplier_id)
+    suppliers.poll_supplier(uow, box, supplier_id, clients=supplier_client)
+    again = suppliers.poll_supplier(uow, box, supplier_id, clients=supplier_client)
     assert (again.status, again.rows_changed) == ("unchanged", 0)
     sim.set_stock({"sku": "SKU-A", "restock_date": "2026-12-20"})
-    third = suppliers.poll_supplier(uow, box, supplier_id)
+    third = suppliers.poll_supplier(uow, box, supplier_id, clients=supplier_client)
     assert (third.status, third.rows_changed) == ("ok", 1)
     with uow:
         change = uow.session.scalars(select(SupplierChange).order_by(SupplierChange.id.desc())).first()
@@ -113,14 +115,14 @@ def test_an_unchanged_supplier_costs_no_writes_and_a_change_is_one_history_row(u
 
 def test_a_failing_supplier_keeps_its_last_good_data_and_alerts(uow, box, shop_id, sim) -> None:
     supplier_id = add_api_supplier(uow, box, shop_id, sim)
-    suppliers.poll_supplier(uow, box, supplier_id)
+    suppliers.poll_supplier(uow, box, supplier_id, clients=supplier_client)
     before = stock(uow, supplier_id)
     alerts: list[suppliers.SupplierFailure] = []
     suppliers.FAILURE_HOOKS.append(alerts.append)
     try:
         sim.inject(status=503, count=10)
-        report = suppliers.poll_supplier(uow, box, supplier_id)
-        report2 = suppliers.poll_supplier(uow, box, supplier_id)
+        report = suppliers.poll_supplier(uow, box, supplier_id, clients=supplier_client)
+        report2 = suppliers.poll_supplier(uow, box, supplier_id, clients=supplier_client)
     finally:
         suppliers.FAILURE_HOOKS.remove(alerts.append)
     assert report.status == report2.status == "failed"
@@ -129,22 +131,22 @@ def test_a_failing_supplier_keeps_its_last_good_data_and_alerts(uow, box, shop_i
     listed = suppliers.list_suppliers(uow, shop_id)[0]
     assert listed["consecutive_failures"] == 2 and "503" in listed["last_error"]
     sim.faults.clear()
-    assert suppliers.poll_supplier(uow, box, supplier_id).status in ("ok", "unchanged")
+    assert suppliers.poll_supplier(uow, box, supplier_id, clients=supplier_client).status in ("ok", "unchanged")
     assert suppliers.list_suppliers(uow, shop_id)[0]["consecutive_failures"] == 0
 
 
 def feed_supplier(uow, box, shop_id, path: Path) -> int:
     return suppliers.add_supplier(uow, box, shop_id, {"name": "feed", "kind": "feed",
-                                                      "settings": {"source": str(path)}})
+                                                      "settings": {"source": str(path)}}, clients=supplier_client)
 
 
 def test_a_shorter_feed_never_wipes_known_stock(uow, box, shop_id, tmp_path) -> None:
     feed = tmp_path / "f.csv"
     feed.write_text("sku,quantity\nA,1\nB,2\nC,3\n")
     supplier_id = feed_supplier(uow, box, shop_id, feed)
-    suppliers.poll_supplier(uow, box, supplier_id)
+    suppliers.poll_supplier(uow, box, supplier_id, clients=supplier_client)
     feed.write_text("sku,quantity\nA,4\n")
-    suppliers.poll_supplier(uow, box, supplier_id)
+    suppliers.poll_supplier(uow, box, supplier_id, clients=supplier_client)
     assert stock(uow, supplier_id) == {"A": (4, None, None), "B": (2, None, None), "C": (3, None, None)}
 
 
@@ -152,20 +154,20 @@ def test_a_bad_feed_changes_nothing_and_is_recorded(uow, box, shop_id, tmp_path)
     feed = tmp_path / "f.csv"
     feed.write_text("sku,quantity\nA,1\nB,2\n")
     supplier_id = feed_supplier(uow, box, shop_id, feed)
-    suppliers.poll_supplier(uow, box, supplier_id)
+    suppliers.poll_supplier(uow, box, supplier_id, clients=supplier_client)
     feed.write_text("sku,quantity\n" + "".join(f"S{n},x\n" for n in range(30)) + "A,9\n")
-    report = suppliers.poll_supplier(uow, box, supplier_id)
+    report = suppliers.poll_supplier(uow, box, supplier_id, clients=supplier_client)
     assert report.status == "failed" and "30 of 31 rows are bad" in (report.error or "")
     assert stock(uow, supplier_id) == {"A": (1, None, None), "B": (2, None, None)}
     feed.write_text("product,quantity\nA,1\n")
-    assert "no sku column" in (suppliers.poll_supplier(uow, box, supplier_id).error or "")
+    assert "no sku column" in (suppliers.poll_supplier(uow, box, supplier_id, clients=supplier_client).error or "")
 
 
 def test_a_few_bad_rows_are_skipped_and_listed_on_the_snapshot(uow, box, shop_id, tmp_path) -> None:
     feed = tmp_path / "f.csv"
     feed.write_text("sku,quantity\nA,1\nB,many\nC,3\n")
     supplier_id = feed_supplier(uow, box, shop_id, feed)
-    report = suppliers.poll_supplier(uow, box, supplier_id)
+    report = suppliers.poll_supplier(uow, box, supplier_id, clients=supplier_client)
     assert (report.status, report.rows_total, report.rows_bad) == ("ok", 3, 1)
     with uow:
         snapshot = uow.session.get(SupplierSnapshot, report.snapshot_id)
@@ -174,17 +176,19 @@ def test_a_few_bad_rows_are_skipped_and_listed_on_the_snapshot(uow, box, shop_id
 
 def test_a_supplier_spec_is_checked_before_it_is_stored(uow, box, shop_id) -> None:
     with pytest.raises(ConfigError, match="url"):
-        suppliers.add_supplier(uow, box, shop_id, {"name": "x", "kind": "http_json", "settings": {"url": "ftp://x"}})
+        suppliers.add_supplier(uow, box, shop_id, {"name": "x", "kind": "http_json", "settings": {"url": "ftp://x"}},
+                               clients=supplier_client)
     with pytest.raises(ConfigError, match="cron"):
         suppliers.add_supplier(uow, box, shop_id, {"name": "x", "kind": "feed", "settings": {
-            "source": "/tmp/x.csv", "schedule": {"cron": "every minute"}}})
+            "source": "/tmp/x.csv", "schedule": {"cron": "every minute"}}}, clients=supplier_client)
     with pytest.raises(InvalidPayload, match="unknown supplier field"):
-        suppliers.add_supplier(uow, box, shop_id, {"name": "x", "kind": "feed", "colour": "red"})
+        suppliers.add_supplier(uow, box, shop_id, {"name": "x", "kind": "feed", "colour": "red"},
+                               clients=supplier_client)
 
 
 def test_dates_follow_the_supplier_and_open_backorders_carry_them(uow, box, shop_id, sim) -> None:
     supplier_id = add_api_supplier(uow, box, shop_id, sim)
-    suppliers.poll_supplier(uow, box, supplier_id)
+    suppliers.poll_supplier(uow, box, supplier_id, clients=supplier_client)
     with uow:
         for sku, available in (("SKU-A", -2), ("SKU-B", 0), ("SKU-C", 0), ("SKU-D", 4)):
             uow.session.add(StoreSku(shop_id=shop_id, sku=sku, product_id="p" + sku, variant_id=sku[-1],
@@ -196,7 +200,7 @@ def test_dates_follow_the_supplier_and_open_backorders_carry_them(uow, box, shop
     assert sorted(report.changed_skus) == ["SKU-A", "SKU-B", "SKU-C", "SKU-D"]
     with uow:
         etas = {r.sku: (r.expected_date, r.source, r.page_date) for r in uow.session.scalars(select(SkuEta))}
-        backorder = suppliers.supply(uow).open_backorders(shop_id)[0]
+        backorder = uow.repo(SupplyRepository).open_backorders(shop_id)[0]
         assert (backorder.expected_date, backorder.promised_date) == (date(2026, 12, 13), date(2026, 12, 13))
     assert etas == {"SKU-A": (date(2026, 12, 13), "supplier_restock", date(2026, 12, 13)),
                     "SKU-B": (date(2026, 11, 30), "supplier_stock", date(2026, 11, 30)),
@@ -204,22 +208,22 @@ def test_dates_follow_the_supplier_and_open_backorders_carry_them(uow, box, shop
                     "SKU-D": (FRIDAY, "store_stock", None)}
     assert refresh_dates(uow, shop_id, today=FRIDAY).changed_skus == []  # a rerun changes nothing
     sim.set_stock({"sku": "SKU-A", "restock_date": "2026-12-20"})
-    suppliers.poll_supplier(uow, box, supplier_id)
+    suppliers.poll_supplier(uow, box, supplier_id, clients=supplier_client)
     slipped = refresh_dates(uow, shop_id, today=FRIDAY, set_promised=True)
     assert slipped.changed_skus == ["SKU-A"] and len(slipped.backorders_changed) == 1
     with uow:
-        backorder = suppliers.supply(uow).open_backorders(shop_id)[0]
+        backorder = uow.repo(SupplyRepository).open_backorders(shop_id)[0]
         assert (backorder.expected_date, backorder.promised_date) == (date(2026, 12, 23), date(2026, 12, 13))
 
 
 def test_the_promised_date_is_left_to_the_notify_feature_unless_asked(uow, box, shop_id, sim) -> None:
     supplier_id = add_api_supplier(uow, box, shop_id, sim)
-    suppliers.poll_supplier(uow, box, supplier_id)
+    suppliers.poll_supplier(uow, box, supplier_id, clients=supplier_client)
     with uow:
         uow.session.add(StoreSku(shop_id=shop_id, sku="SKU-A", product_id="pA", variant_id="A", available=-1))
         uow.commit()
     capture_order(uow, FakePlatform({"A": -1}), shop_id, OrderBuilder("1").line("A", 1).build())
     refresh_dates(uow, shop_id, today=FRIDAY)
     with uow:
-        backorder = suppliers.supply(uow).open_backorders(shop_id)[0]
+        backorder = uow.repo(SupplyRepository).open_backorders(shop_id)[0]
         assert (backorder.expected_date, backorder.promised_date) == (date(2026, 12, 13), None)

@@ -20,7 +20,8 @@ def test_a_poll_that_changed_stock_queues_a_refresh_which_queues_publishing_and_
             uow.session.add(StoreSku(shop_id=web.shop_id, sku="SKU-1", product_id="1", variant_id="11", available=0))
             uow.commit()
         supplier_id = add_supplier(c.uow(), c.box, web.shop_id, {"name": "f", "kind": "feed",
-                                                                 "settings": {"source": str(feed)}})
+                                                                 "settings": {"source": str(feed)}},
+                                   clients=c.supplier_client)
         assert supply.poll_supplier(supplier_id) == "ok"
         assert [(job, args) for job, args, _ in web.queue.jobs] == [(supply.REFRESH_DATES, (web.shop_id,))]
         web.queue.jobs.clear()
@@ -42,7 +43,8 @@ def test_a_poll_before_the_catalogue_was_read_queues_a_catalogue_sync(tmp_path):
         feed = tmp_path / "feed.csv"
         feed.write_text("sku,quantity,restock_date\nSKU-1,0,2030-01-10\nSKU-2,4,\n")
         supplier_id = add_supplier(c.uow(), c.box, web.shop_id, {"name": "f", "kind": "feed",
-                                                                 "settings": {"source": str(feed)}})
+                                                                 "settings": {"source": str(feed)}},
+                                   clients=c.supplier_client)
         assert supply.poll_supplier(supplier_id) == "ok"  # every SKU stored, and the catalogue asked for
         assert [(job, args) for job, args, _ in web.queue.jobs] == [
             (supply.REFRESH_DATES, (web.shop_id,)), (supply.SYNC_CATALOG, (web.shop_id,))]
