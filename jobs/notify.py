@@ -33,6 +33,7 @@ def build_notifier(c: Container) -> Notifier:
         default_sender=settings.smtp_from,
         schedule_check=check_scheduler(c),
         box=c.box if settings.secret_key else None,
+        slack=c.slack_webhook,
     )
 
 

@@ -74,7 +74,8 @@ class Harness:
         self.links = LinkSigner(self.secret, BASE_URL)
         self.notifier = Notifier(uow=self.container.uow, mailer=self.mailer, links=self.links,
                                  order_admin=lambda shop_id: self.admin, default_sender="orders@tea.example",
-                                 today=lambda: self.today, box=self.container.box)
+                                 today=lambda: self.today, box=self.container.box,
+                                 slack=self.container.slack_webhook)
         self._orders = 0
 
     def set(self, key: str, value: Any) -> None:

@@ -17,7 +17,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from connector.domain.clock import utcnow
-from connector.domain.errors import DeliveryError, DeliveryUnavailable
+from connector.domain.errors import DeliveryError, DeliveryRejected, DeliveryUnavailable
 from connector.domain.model import BackorderStatus
 from connector.notify import email as notify_email
 from connector.notify import settings as notify_settings
@@ -155,8 +155,8 @@ def _send(notifier: Notifier, channel: str, shop: notify_settings.ShopNotifySett
                                    recipient=shop.alert_email, reply_to=None, message_key=f"alert-{alert_id}")
         notifier.mailer.send(email)
         return
-    from adapters.notify.slack import SlackWebhook
-
-    SlackWebhook(notify_settings.open_slack_url(shop, notifier.box), timeout=slack_timeout).post(
+    if notifier.slack is None:
+        raise DeliveryRejected("slack: no Slack channel wired into this notifier")
+    notifier.slack(notify_settings.open_slack_url(shop, notifier.box), slack_timeout).post(
         f":warning: {subject}", fields={LABELS[k]: str(context[v]) for k, v in
                                         (("count", "count"), ("age_days", "oldest_days"), ("value", "value"))})

@@ -31,7 +31,7 @@ from connector.notify import settings as notify_settings
 from connector.notify.links import LinkSigner
 from connector.notify.models import DelayDecision, Message, NotifyState
 from connector.notify.repository import NotifyRepository
-from connector.ports import Mailer, OrderAdmin
+from connector.ports import Mailer, OrderAdmin, SlackFactory
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,9 @@ class Notifier:
     the given open unit of work's transaction (None: a transaction of its own); built by jobs/notify.py.
     None: nothing can be scheduled (a cancellation the store is still carrying out stays pending)."""
     box: CredentialBox | None = None
-    """Unseals the shop's Slack webhook URL where the Slack adapter is built (None: no secret key)."""
+    """Unseals the shop's Slack webhook URL (None: no secret key)."""
+    slack: SlackFactory | None = None
+    """Builds the Slack channel of a shop's unsealed webhook URL (Container.slack_webhook); None: no Slack."""
 
 
 @dataclass
