@@ -182,6 +182,10 @@ class OrderRepository(Repository):
             update(Order).where(Order.shop_id == shop_id, Order.platform_order_id == platform_order_id)
             .values(**values).execution_options(synchronize_session=False))
 
+    def by_id(self, order_id: int) -> Order | None:
+        """An order by its own id (a row that names it: a backorder's message, a discount code)."""
+        return self.session.get(Order, order_id)
+
     def needing_mark(self, shop_id: int, limit: int = 200) -> Sequence[Order]:
         return self.session.scalars(
             select(Order).where(Order.shop_id == shop_id, Order.needs_mark.is_(True))
@@ -195,6 +199,9 @@ class BackorderRepository(Repository):
     def add(self, backorder: Backorder) -> Backorder:
         self.session.add(backorder)
         return backorder
+
+    def get(self, backorder_id: int) -> Backorder | None:
+        return self.session.get(Backorder, backorder_id)
 
     def list(self, shop_id: int, statuses: Sequence[str] | None = None) -> Sequence[Backorder]:
         query = (

@@ -104,7 +104,7 @@ def _deliver(notifier: Notifier, shop_id: int, shop: notify_settings.ShopNotifyS
         notes = uow.repo(NotifyRepository)
         due = [(a.id, a.sku, a.threshold, float(a.limit_value), float(a.observed), a.channels or "")
                for a in notes.pending_alerts(shop_id)]
-        found = notes.shop(shop_id)
+        found = uow.shops.get(shop_id)
         assert found is not None
         domain = found.domain
     sent = 0

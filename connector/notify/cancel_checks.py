@@ -55,7 +55,7 @@ def confirm_cancellation(notifier: Notifier, shop_id: int, decision_id: int, ref
             if decision is None or decision.shop_id != shop_id or decision.outcome != PENDING:
                 log.info("cancellation check: nothing pending", extra={"shop_id": shop_id, "decision_id": decision_id})
                 return decision.outcome if decision is not None else None
-            backorder = notes.backorder(decision.backorder_id)
+            backorder = uow.backorders.get(decision.backorder_id)
             assert backorder is not None
             order_id = backorder.line.order.platform_order_id
         outcome, error, result = _ask(notifier, shop_id, decision_id, order_id, reference, expected)

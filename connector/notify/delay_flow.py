@@ -90,7 +90,7 @@ def view(uow: UnitOfWork, links: LinkSigner, token: str, today: date) -> LinkVie
         decision = notes.decision_by_nonce(signed.nonce)
         if decision is None:
             raise LinkInvalid("unknown link")
-        backorder = notes.backorder(decision.backorder_id)
+        backorder = uow.backorders.get(decision.backorder_id)
         assert backorder is not None
         line = backorder.line
         return LinkView(decision.id, decision.shop_id, line.order.name,
@@ -112,7 +112,7 @@ def answer(uow: UnitOfWork, links: LinkSigner, token: str, choice: str, today: d
             raise LinkInvalid("unknown link")
         if decision.answer is not None or decision.outcome not in (None, "escalated"):
             raise LinkInvalid(f"this link was already used (answer: {decision.answer or decision.outcome})")
-        backorder = notes.backorder(decision.backorder_id)
+        backorder = uow.backorders.get(decision.backorder_id)
         assert backorder is not None
         if backorder.status != BackorderStatus.OPEN.value:
             raise LinkInvalid(f"these items are no longer waiting ({backorder.status})")
@@ -138,7 +138,7 @@ def run_pending_cancellations(notifier: Notifier, shop_id: int, shop: ShopNotify
     done = 0
     for decision_id, backorder_id in due:
         with notifier.uow() as uow:
-            backorder = uow.repo(NotifyRepository).backorder(backorder_id)
+            backorder = uow.backorders.get(backorder_id)
             assert backorder is not None
             line, order = backorder.line, backorder.line.order
             target = (order.platform_order_id, [(line.platform_line_id, backorder.quantity_backordered)])
@@ -180,7 +180,7 @@ def record(notifier: Notifier, shop_id: int, shop: ShopNotifySettings, decision_
         decision = notes.decision(decision_id)
         if decision is None or decision.outcome != was:
             return False
-        backorder = notes.backorder(decision.backorder_id)
+        backorder = uow.backorders.get(decision.backorder_id)
         assert backorder is not None
         decision.outcome, decision.outcome_error, decision.outcome_at = outcome, error, utcnow()
         reason = ("you asked us to" if decision.answer == "cancel"

@@ -146,9 +146,9 @@ def _waits_for_code(uow: UnitOfWork, message: Message) -> bool:
 def _compose(uow: UnitOfWork, notifier: Notifier, shop: ShopNotifySettings,
              message: Message) -> tuple[Any, str | None]:
     notes = uow.repo(NotifyRepository)
-    backorder = notes.backorder(message.backorder_id)
-    order = notes.order(message.order_id)
-    shop_row = notes.shop(message.shop_id)
+    backorder = uow.backorders.get(message.backorder_id)
+    order = uow.orders.by_id(message.order_id)
+    shop_row = uow.shops.get(message.shop_id)
     assert backorder is not None and order is not None and shop_row is not None
     when = None if message.date_key == UNKNOWN else _parse(message.date_key)
     lines = [backorder.line]  # one message per backorder: its own line and date

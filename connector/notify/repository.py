@@ -12,7 +12,7 @@ from typing import TypeVar
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from connector.db.models import Backorder, Order, Shop
+from connector.db.models import Order
 from connector.db.repositories import Repository
 from connector.domain.clock import utcnow
 from connector.domain.errors import StorageUnavailable
@@ -31,17 +31,6 @@ class NotifyRepository(Repository):
 
     def flush(self) -> None:
         self.session.flush()
-
-    # core rows this feature reads by id (a message, a decision and a code name them)
-
-    def backorder(self, backorder_id: int) -> Backorder | None:
-        return self.session.get(Backorder, backorder_id)
-
-    def order(self, order_id: int) -> Order | None:
-        return self.session.get(Order, order_id)
-
-    def shop(self, shop_id: int) -> Shop | None:
-        return self.session.get(Shop, shop_id)
 
     def store_prices(self, shop_id: int) -> dict[str, float]:
         """The store's price of each SKU that has one (the value of a pile-up)."""
