@@ -4,7 +4,7 @@ request already answered is no longer assigned with that status."""
 
 from __future__ import annotations
 
-from connector.dropship import fulfillment_service
+from connector.dropship import fulfillment_service, work
 from connector.job_refs import job_ref
 from jobs import runtime
 
@@ -16,20 +16,12 @@ def service_for(shop_id: int) -> fulfillment_service.FulfillmentServicePort:
 
 def process_requests(shop_id: int) -> int:
     """Answer every pending request; returns how many were answered."""
-    c = runtime.container()
-    report = fulfillment_service.process_requests(c.uow(), service_for(shop_id), shop_id)
-    from jobs.dropship import deliver_alerts
-
-    if report.rejected:
-        deliver_alerts(shop_id)
-    return len(report.accepted) + len(report.rejected) + len(report.cancellations_accepted) + \
-        len(report.cancellations_rejected)
+    return work.answer_requests(runtime.container(), shop_id)
 
 
 def enable(shop_id: int) -> str:
     """Register the shop's fulfillment service; returns its location id."""
-    c = runtime.container()
-    return fulfillment_service.enable(c.uow(), service_for(shop_id), shop_id, c.settings.app_url or "")
+    return work.enable_service(runtime.container(), shop_id)
 
 
 PROCESS = job_ref(process_requests)

@@ -72,15 +72,14 @@ def alerts(shop_name: str) -> None:
 @_fail_cleanly
 def run(shop_name: str) -> None:
     """Route the shop's open backorders, place due drop-ship orders and poll shipments, now."""
-    from connector.dropship.place import due_orders
+    from connector.dropship import work
     from connector.shops import resolve_shop
-    from jobs.dropship import place_dropship_order, poll_shipments, route_dropship
 
     c = _container()
     shop_id = resolve_shop(c.uow(), shop_name).id
-    routed = route_dropship(shop_id)
-    placed = {order_id: place_dropship_order(order_id) for order_id in due_orders(c.uow(), shop_id)}
-    pushed = poll_shipments(shop_id)
+    routed, due = work.route(c, c.store_fulfillment(shop_id), shop_id)
+    placed = {order_id: work.place_order(c, order_id) for order_id in due}
+    pushed = work.poll_shipments(c, c.store_fulfillment(shop_id), shop_id)
     click.echo(f"routed {routed} line(s) to drop-ship; placed: "
                f"{', '.join(f'{k}={v}' for k, v in placed.items()) or 'none'}; fulfillments pushed: {pushed}")
 
@@ -90,10 +89,9 @@ def run(shop_name: str) -> None:
 @_fail_cleanly
 def place(order_id: int) -> None:
     """Place (or resolve after a crash) one drop-ship order with its supplier; safe to rerun."""
-    from jobs.dropship import place_dropship_order
+    from connector.dropship import work
 
-    _container()
-    click.echo(f"drop-ship order {order_id}: {place_dropship_order(order_id)}")
+    click.echo(f"drop-ship order {order_id}: {work.place_order(_container(), order_id)}")
 
 
 @dropship.command("ship")
@@ -146,14 +144,14 @@ def service() -> None:
 @_fail_cleanly
 def service_enable(shop_name: str) -> None:
     """Register the fulfillment service (fulfillmentServiceCreate) and switch the mode on."""
+    from connector.dropship import work
     from connector.shops import resolve_shop
-    from jobs.dropship_service import enable
 
     c = _container()
     info = resolve_shop(c.uow(), shop_name)
     if info.platform != "shopify":
         raise InvalidPayload("fulfillment-service mode exists on Shopify only")
-    click.echo(f"{info.domain}: fulfillment service location {enable(info.id)}")
+    click.echo(f"{info.domain}: fulfillment service location {work.enable_service(c, info.id)}")
 
 
 @service.command("answer")
@@ -161,10 +159,10 @@ def service_enable(shop_name: str) -> None:
 @_fail_cleanly
 def service_answer(shop_name: str) -> None:
     """Accept or reject the pending fulfillment and cancellation requests now."""
+    from connector.dropship import work
     from connector.shops import resolve_shop
-    from jobs.dropship_service import process_requests
 
     c = _container()
-    click.echo(f"answered {process_requests(resolve_shop(c.uow(), shop_name).id)} request(s)")
+    click.echo(f"answered {work.answer_requests(c, resolve_shop(c.uow(), shop_name).id)} request(s)")
 
 COMMANDS = (dropship,)
