@@ -15,7 +15,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from connector.db.models import Backorder
+from connector.db.models import Backorder, Order
 from connector.db.uow import UnitOfWork
 from connector.domain.clock import utcnow
 from connector.domain.errors import ConnectorError, SupplierError
@@ -114,14 +114,14 @@ def _push_one(uow: UnitOfWork, store: StoreFulfillment, fulfillment_id: int, not
         assert row is not None
         order = repo.order(row.dropship_order_id)
         assert order is not None
-        backorder = repo.backorder(order.backorder_id)
+        backorder = uow.backorders.get(order.backorder_id)
         assert backorder is not None
         platform_order_id = backorder.line.order.platform_order_id
         line_id = backorder.line.platform_line_id
         holds = [(h.id, h.fulfillment_order_id, h.hold_id) for h in repo.holds_of(backorder.id)]
         if _still_waiting(repo, backorder):  # a split line: the held units still wait for restock
             holds = []
-        complete = _order_complete_after(repo, backorder.line.order.id, row)
+        complete = _order_complete_after(repo, uow.orders.by_id(backorder.line.order.id), row)
         row.status, row.attempts = "sending", row.attempts + 1
         tracking = Tracking(row.carrier, row.tracking_number, row.tracking_url)
         quantity, key, shop_id, attempts = row.quantity, f"dsf-{row.id}", row.shop_id, row.attempts
@@ -170,9 +170,8 @@ def _still_waiting(repo: DropshipRepository, backorder: Backorder) -> bool:
     return covered < backorder.quantity_backordered
 
 
-def _order_complete_after(repo: DropshipRepository, order_pk: int, parcel: DropshipFulfillment) -> bool:
+def _order_complete_after(repo: DropshipRepository, order: Order | None, parcel: DropshipFulfillment) -> bool:
     """Whether every unit of every line of the order is shipped by drop-ship once this parcel is in."""
-    order = repo.store_order(order_pk)
     assert order is not None
     for line in order.lines:
         backorder = line.backorder

@@ -109,7 +109,7 @@ def _rejected(uow: UnitOfWork, order_id: int, shop_id: int, reason: str) -> Plac
         row = uow.repo(DropshipRepository).order(order_id)
         assert row is not None
         row.status, row.last_error = "rejected", reason[:1000]
-        backorder = uow.repo(DropshipRepository).backorder(row.backorder_id)
+        backorder = uow.backorders.get(row.backorder_id)
         assert backorder is not None
         reasons = json.dumps([{"code": "supplier_rejected", "text": f"supplier refused: {reason}", "passed": False}])
         uow.repo(DropshipRepository).add(RoutingDecision(

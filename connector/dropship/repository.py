@@ -162,17 +162,11 @@ class DropshipRepository(Repository):
             FulfillmentServiceNotification.shop_id == shop_id, FulfillmentServiceNotification.processed_at.is_(None),
             FulfillmentServiceNotification.received_at <= received_until).values(processed_at=utcnow()))
 
-    # core rows the drop-ship flow reads (backorders and orders)
-
-    def backorder(self, backorder_id: int) -> Backorder | None:
-        return self.session.get(Backorder, backorder_id)
+    # core rows the drop-ship flow reads (the open backorders; one by id: uow.backorders / uow.orders)
 
     def open_backorders(self, shop_id: int) -> Sequence[Backorder]:
         return self.session.scalars(select(Backorder).where(Backorder.shop_id == shop_id, Backorder.status == "open")
                                     .order_by(Backorder.id)).all()
-
-    def store_order(self, order_pk: int) -> Order | None:
-        return self.session.get(Order, order_pk)
 
     # supplier rows (supply's tables: what drop-ship reads of them)
 

@@ -156,7 +156,7 @@ def _route_one(uow: UnitOfWork, store: StoreFulfillment, shop_id: int, backorder
                values: dict[str, Any], today: date, cache: dict[str, StoreOrderFacts],
                report: RoutingReport) -> None:
     with uow:
-        backorder = uow.repo(DropshipRepository).backorder(backorder_id)
+        backorder = uow.backorders.get(backorder_id)
         assert backorder is not None
         line: OrderLine = backorder.line
         order: Order = line.order
@@ -166,7 +166,7 @@ def _route_one(uow: UnitOfWork, store: StoreFulfillment, shop_id: int, backorder
     store_facts = cache[platform_order_id]
     store_line = store_facts.line(line_id)
     with uow:
-        backorder = uow.repo(DropshipRepository).backorder(backorder_id)
+        backorder = uow.backorders.get(backorder_id)
         assert backorder is not None
         covered = sum(o.quantity for o in _orders_of(uow, backorder_id)
                       if o.status in (*ACTIVE_ORDER_STATUSES, "shipped"))
@@ -240,7 +240,7 @@ def latest_decisions(uow: UnitOfWork, shop_id: int) -> list[dict[str, Any]]:
             last[row.backorder_id] = row
         out = []
         for backorder_id, row in sorted(last.items()):
-            backorder = repo.backorder(backorder_id)
+            backorder = uow.backorders.get(backorder_id)
             assert backorder is not None
             out.append({"backorder_id": backorder_id, "order": backorder.line.order.name, "sku": backorder.sku,
                         "action": row.action, "quantity_dropship": row.quantity_dropship,
