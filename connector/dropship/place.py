@@ -28,6 +28,7 @@ from connector.domain.routing import Address, DropshipRequest, SupplierOrderStat
 from connector.dropship.models import DropshipAlert, RoutingDecision
 from connector.dropship.repository import DropshipRepository
 from connector.ports import DropshipSupplier
+from connector.supply.repository import SupplyRepository
 
 log = logging.getLogger(__name__)
 
@@ -174,7 +175,7 @@ class SupplierDropshipSettings:
 def supplier_settings(uow: UnitOfWork, box: CredentialBox, supplier_id: int) -> SupplierDropshipSettings:
     """A supplier row's name, settings (with its ``dropship`` block) and unsealed secret."""
     with uow:
-        supplier = uow.repo(DropshipRepository).supplier(supplier_id)
+        supplier = uow.repo(SupplyRepository).supplier(supplier_id)
         assert supplier is not None
         settings = json.loads(supplier.settings or "{}")
         secret = box.open_json(supplier.secret) if supplier.secret else None

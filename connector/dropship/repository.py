@@ -168,10 +168,7 @@ class DropshipRepository(Repository):
         return self.session.scalars(select(Backorder).where(Backorder.shop_id == shop_id, Backorder.status == "open")
                                     .order_by(Backorder.id)).all()
 
-    # supplier rows (supply's tables: what drop-ship reads of them)
-
-    def supplier(self, supplier_id: int) -> Supplier | None:
-        return self.session.get(Supplier, supplier_id)
+    # supply's tables: what drop-ship reads of them (a supplier by id: SupplyRepository.supplier)
 
     def supplier_stock(self, supplier_id: int, sku: str) -> SupplierStock | None:
         return self.session.scalar(select(SupplierStock).where(SupplierStock.supplier_id == supplier_id,

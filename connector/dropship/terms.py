@@ -14,6 +14,7 @@ from connector.domain.clock import utcnow
 from connector.domain.errors import InvalidPayload
 from connector.dropship.repository import DropshipRepository
 from connector.supply.models import SupplierStock
+from connector.supply.repository import SupplyRepository
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +28,7 @@ def set_terms(uow: UnitOfWork, supplier_id: int, sku: str, *, dropship: bool, un
         raise InvalidPayload(f"unit cost must not be negative, got {unit_cost}")
     with uow:
         repo = uow.repo(DropshipRepository)
-        supplier = repo.supplier(supplier_id)
+        supplier = uow.repo(SupplyRepository).supplier(supplier_id)
         if supplier is None:
             raise InvalidPayload(f"no supplier with id {supplier_id}")
         row = repo.supplier_stock(supplier_id, sku)
