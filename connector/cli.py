@@ -9,7 +9,17 @@ from typing import Any
 
 import click
 
+from connector import cli_support
 from connector.cli_support import _container, _fail_cleanly, _settings, render_table
+
+
+def _bootstrap(settings: Any, **kwargs: Any) -> Any:
+    from connector.bootstrap import bootstrap
+
+    return bootstrap(settings, **kwargs)
+
+
+cli_support.use_bootstrap(_bootstrap)
 
 
 def _sandbox_entry(name: str) -> Callable[..., Any]:
@@ -365,7 +375,7 @@ def demo() -> None:
 
 
 # Each feature's commands, assembled here (the modules declare them; none registers itself).
-from connector.db import job_runs_cli  # noqa: E402
+from connector import job_runs_cli  # noqa: E402
 from connector.dropship import cli as dropship_cli  # noqa: E402
 from connector.install import cli as install_cli  # noqa: E402
 from connector.install import scopes_cli, settings_cli  # noqa: E402
@@ -381,6 +391,25 @@ for _module in (install_cli, privacy_cli, scopes_cli, settings_cli):
         shops.add_command(_command)
 for _command in job_runs_cli.JOBS_COMMANDS:
     jobs.add_command(_command)
+
+
+@notify_cli.notify.command("run")
+@click.option("--shop", "shop_name", required=True, help="Shop domain or store URL as added.")
+@_fail_cleanly
+def notify_run(shop_name: str) -> None:
+    """Evaluate the shop's open backorders and send what is due now (and check pile-ups)."""
+    from connector.shops import resolve_shop
+    from jobs.notify import check_pileups, evaluate_backorders
+
+    c = _container(auto_upgrade=True)
+    try:
+        info = resolve_shop(c.uow(), shop_name)
+        report = evaluate_backorders(info.id)
+        pileups = check_pileups(info.id)
+    finally:
+        c.close()
+    click.echo(f"{info.domain}: decided {report.describe()}; sent {report.sent}, "
+               f"failed {report.failed}, cancelled {report.cancelled}; pile-up alerts {len(pileups.crossed)}")
 
 if __name__ == "__main__":
     main()

@@ -44,10 +44,20 @@ def _settings(**overrides: Any):  # type: ignore[no-untyped-def]
     return settings
 
 
-def _container(**kwargs: Any):  # type: ignore[no-untyped-def]
-    from connector.bootstrap import bootstrap
+_bootstrap: Callable[..., Any] | None = None
+"""The composition root, handed over by connector/cli.py (``use_bootstrap``): feature command modules
+import this module, and bootstrap imports every feature, so importing it here would close a circle."""
 
-    return bootstrap(_settings(), **kwargs)
+
+def use_bootstrap(bootstrap: Callable[..., Any]) -> None:
+    global _bootstrap
+    _bootstrap = bootstrap
+
+
+def _container(**kwargs: Any):  # type: ignore[no-untyped-def]
+    if _bootstrap is None:
+        raise RuntimeError("connector.cli hands the composition root over before any command runs")
+    return _bootstrap(_settings(), **kwargs)
 
 
 def render_table(rows: list[dict[str, Any]], columns: list[str]) -> str:

@@ -55,22 +55,4 @@ def notify() -> None:
     """Customer messages and pile-up alerts."""
 
 
-@notify.command("run")
-@click.option("--shop", "shop_name", required=True, help="Shop domain or store URL as added.")
-@_fail_cleanly
-def notify_run(shop_name: str) -> None:
-    """Evaluate the shop's open backorders and send what is due now (and check pile-ups)."""
-    from connector.shops import resolve_shop
-    from jobs.notify import check_pileups, evaluate_backorders
-
-    c = _container(auto_upgrade=True)
-    try:
-        info = resolve_shop(c.uow(), shop_name)
-        report = evaluate_backorders(info.id)
-        pileups = check_pileups(info.id)
-    finally:
-        c.close()
-    click.echo(f"{info.domain}: decided {report.describe()}; sent {report.sent}, "
-               f"failed {report.failed}, cancelled {report.cancelled}; pile-up alerts {len(pileups.crossed)}")
-
 COMMANDS = (messages, alerts, notify,)
