@@ -120,6 +120,10 @@ class PrivacyRepository(Repository):
         return self.session.scalar(select(DataExport).where(DataExport.shop_id == shop_id,
                                                             DataExport.request_id == request_id))
 
+    def mark_export_emailed(self, export_id: int, when: datetime) -> None:
+        """Record that the export's e-mail was accepted by the SMTP server (it is not sent again)."""
+        self.session.execute(update(DataExport).where(DataExport.id == export_id).values(emailed_at=when))
+
     def add_export(self, export: DataExport) -> DataExport:
         self.session.add(export)
         return export

@@ -19,7 +19,7 @@ from sqlalchemy import LargeBinary, String, Text, select
 
 from connector.db.models import Order, WebhookEvent
 from connector.install.models import DataExport, WebhookSubscription
-from connector.privacy import privacy
+from connector.privacy import export_mail, privacy
 from connector.schema import Base
 from jobs import install as install_jobs
 from sandbox.stack import LocalStack, start_stack
@@ -228,7 +228,7 @@ def test_a_worker_dying_after_the_send_makes_the_rerun_send_the_same_link_and_th
     def worker_dies() -> Any:
         raise SystemExit("worker killed after the SMTP server accepted the message")
 
-    monkeypatch.setattr(install_jobs, "utcnow", worker_dies)  # emailed_at is never committed
+    monkeypatch.setattr(export_mail, "utcnow", worker_dies)  # emailed_at is never committed
     with pytest.raises(SystemExit):
         install_jobs.email_export(export_id)
     assert len(inbox.messages) == 1 and emailed_at(stack, export_id) is None
