@@ -20,6 +20,7 @@ from connector.db.uow import UnitOfWork
 from connector.domain.clock import utcnow
 from connector.domain.errors import ConnectorError, SupplierError
 from connector.domain.routing import Tracking
+from connector.dropship.holds import release_holds
 from connector.dropship.models import DropshipFulfillment
 from connector.dropship.place import alert, backoff_seconds
 from connector.dropship.repository import DropshipRepository
@@ -127,14 +128,7 @@ def _push_one(uow: UnitOfWork, store: StoreFulfillment, fulfillment_id: int, not
         quantity, key, shop_id, attempts = row.quantity, f"dsf-{row.id}", row.shop_id, row.attempts
         uow.commit()
     try:
-        for hold_row_id, fo_id, hold_id in holds:
-            if hold_id:
-                store.release_hold(fo_id, hold_id)
-            with uow:
-                hold = uow.repo(DropshipRepository).hold(hold_row_id)
-                assert hold is not None
-                hold.status, hold.released_at = "released", utcnow()
-                uow.commit()
+        release_holds(uow, store, holds, order.backorder_id)
         reference = store.fulfill(platform_order_id, line_id, quantity, tracking, notify_customer=notify_customer,
                                   order_complete=complete, dedupe_key=key)
     except ConnectorError as exc:

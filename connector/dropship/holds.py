@@ -28,6 +28,13 @@ def release_hold_of(uow: UnitOfWork, store: StoreFulfillment, backorder_id: int)
     """Release the holds the connector placed on one backorder's line; returns how many."""
     with uow:
         holds = [(h.id, h.fulfillment_order_id, h.hold_id) for h in uow.repo(DropshipRepository).holds_of(backorder_id)]
+    return release_holds(uow, store, holds, backorder_id)
+
+
+def release_holds(uow: UnitOfWork, store: StoreFulfillment, holds: list[tuple[int, str, str | None]],
+                  backorder_id: int) -> int:
+    """Release each (row id, fulfillment order id, hold id) in the store, then mark its row released;
+    returns how many. A store error stops at that hold: the ones before it stay marked released."""
     released = 0
     for row_id, fulfillment_order_id, hold_id in holds:
         if hold_id:
