@@ -80,13 +80,22 @@ def bare_read(path: str, out: Any) -> None:
 
 
 def ingest(database_url: str, feed: str, first: bool, sold_every: int, out: Any) -> None:
-    from connector.bootstrap import supplier_client
+    from adapters import outbound
+    from adapters.suppliers.factory import build_supplier_client
     from connector.crypto import CredentialBox, generate_key
     from connector.db.engine import make_engine, upgrade
     from connector.db.uow import UnitOfWork
     from connector.domain.model import Platform, ShopCredentials
     from connector.shops import add_shop
     from connector.supply.suppliers import add_supplier, poll_supplier
+
+    # the feed is a file on this machine: allowed as `suppliers.allow_local_files` would (bootstrap is not run here)
+    outbound.configure(outbound.OutboundPolicy(allow_local_files=True))
+
+    def supplier_client(kind: str, settings: Any, secret: Any, name: str) -> Any:
+        """connector.bootstrap.supplier_client without importing the whole composition root (this
+        process's peak memory is the poll's)."""
+        return build_supplier_client(kind, settings, secret, name=name)
 
     engine = make_engine(database_url)
     uow, box = UnitOfWork(engine), CredentialBox(Path(database_url.split("#")[0]).name and generate_key())
