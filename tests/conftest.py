@@ -22,7 +22,7 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 # Development mode (network.allow_private_targets) for every test and every `connector` process a test starts
 # without its own environment: the simulators listen on loopback, over plain http. Tests of the outbound guard
-# turn it off for themselves (tests/outbound_support.py).
+# turn it off for themselves (tests/support/outbound_support.py).
 os.environ.setdefault("CONNECTOR_ALLOW_PRIVATE_TARGETS", "true")
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from sandbox.stack import start_stack
-from tests.dropship_support import add_dropship_supplier, enable, process_env, restock_in, shop, terms
+from tests.support.dropship_support import add_dropship_supplier, enable, process_env, restock_in, shop, terms
 
 BIN = Path(sys.executable).parent
 

@@ -16,7 +16,7 @@ from jobs import install as install_jobs
 from sandbox.shopify_sim.store import build_shop
 from sandbox.stack import LocalStack, start_stack
 from sandbox.woocommerce_sim.wc_auth import store_for
-from tests.install_flows import connect_woocommerce, embedded_token, install_shopify, shop_row
+from tests.support.install_flows import connect_woocommerce, embedded_token, install_shopify, shop_row
 
 SHOP, STORE = "new-merchant.myshopify.com", "https://new-merchant-tea.example"
 

@@ -10,8 +10,8 @@ import pytest
 
 from sandbox.smtp_sink import SmtpSink
 from tests.conftest import unavailable
-from tests.integration.scale_support import SpareRedis, redis_or_unavailable
-from tests.notify_support import Harness
+from tests.support.notify_support import Harness
+from tests.support.scale_support import SpareRedis, redis_or_unavailable
 
 
 @pytest.fixture

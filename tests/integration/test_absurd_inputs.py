@@ -17,7 +17,7 @@ from connector.db.models import Order, WebhookEvent
 from connector.dropship.models import FulfillmentServiceNotification
 from connector.events import process_event
 from tests.conftest import load_json_fixture
-from tests.webapp import SHOP, SHOPIFY_SECRET, make_webapp, sign
+from tests.support.webapp import SHOP, SHOPIFY_SECRET, make_webapp, sign
 
 DEEP = b'{"id": 1, "a": ' + b"[" * 5000 + b"]" * 5000 + b"}"
 """Far past Python's recursion limit: json.loads raised RecursionError, a 500 before."""

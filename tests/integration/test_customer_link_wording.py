@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from connector.app import create_app
-from tests.notify_support import BASE_URL, TODAY
+from tests.support.notify_support import BASE_URL, TODAY
 
 
 @pytest.fixture

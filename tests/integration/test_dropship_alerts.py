@@ -11,7 +11,7 @@ from connector.dropship.place import alert
 from connector.shop_settings import set_setting
 from sandbox.serve import serve_in_thread
 from sandbox.stack import start_stack
-from tests.dropship_support import MERCHANT, shop
+from tests.support.dropship_support import MERCHANT, shop
 
 
 @pytest.fixture

@@ -22,8 +22,8 @@ from sandbox.shopify_sim.ext_fulfillment_service import (
 )
 from sandbox.shopify_sim.webhooks import sign_webhook
 from sandbox.stack import start_stack
-from tests.dropship_support import MERCHANT, add_dropship_supplier, dropship_orders, restock_in, shop, terms
-from tests.dropship_support import enable as enable_dropship
+from tests.support.dropship_support import MERCHANT, add_dropship_supplier, dropship_orders, restock_in, shop, terms
+from tests.support.dropship_support import enable as enable_dropship
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from jobs.dropship import place_dropship_order, poll_shipments, route_dropship
 from sandbox.shopify_sim.ext_fulfillment import fulfillment_orders, fulfillments
 from sandbox.shopify_sim.store import gid
 from sandbox.stack import start_stack
-from tests.dropship_support import add_dropship_supplier, dropship_orders, enable, restock_in, shop, terms
+from tests.support.dropship_support import add_dropship_supplier, dropship_orders, enable, restock_in, shop, terms
 
 
 @pytest.fixture

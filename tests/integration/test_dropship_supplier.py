@@ -24,7 +24,7 @@ from connector.dropship.routing import latest_decisions, route_shop
 from jobs.dropship import place_dropship_order, poll_shipments, store_for
 from sandbox.shopify_sim import ext_fulfillment as fo_ext
 from sandbox.stack import start_stack
-from tests.dropship_support import (
+from tests.support.dropship_support import (
     MERCHANT,
     add_dropship_supplier,
     dropship_orders,

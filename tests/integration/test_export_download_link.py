@@ -1,7 +1,7 @@
 """The download link in a customer data export e-mail opens for the merchant without signing in:
 unguessable, expiring, for that export only (issue 11 item 15).
 
-Through the real Flask app (tests/webapp.py) and a real SMTP server on loopback: the link is taken
+Through the real Flask app (tests/support/webapp.py) and a real SMTP server on loopback: the link is taken
 from the e-mail the SMTP server accepted and opened with no Authorization header.
 """
 
@@ -21,7 +21,7 @@ from connector.privacy import privacy
 from jobs import install as install_jobs
 from sandbox.shopify_sim.oauth import session_token
 from sandbox.smtp_sink import SmtpSink
-from tests.webapp import SHOP, SHOPIFY_SECRET, WebApp, make_webapp
+from tests.support.webapp import SHOP, SHOPIFY_SECRET, WebApp, make_webapp
 
 CONTACT = "owner@signed-shop.example"
 API_KEY = "test-app-key"

@@ -20,8 +20,8 @@ from redis import Redis
 from rq import Queue
 from sqlalchemy.engine import make_url
 
-from tests.integration.scale_support import OUT, TcpProxy, free_port, serve_web, start_deployment
 from tests.integration.test_faults_workers import deployment_for  # noqa: F401 - fixture
+from tests.support.scale_support import OUT, TcpProxy, free_port, serve_web, start_deployment
 
 
 def wait_for(predicate, timeout: float, interval: float = 0.2) -> bool:  # type: ignore[no-untyped-def]

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from tests.integration.scale_support import SpareRedis, serve_web, start_deployment
+from tests.support.scale_support import SpareRedis, serve_web, start_deployment
 
 
 @pytest.fixture

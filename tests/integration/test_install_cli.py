@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from connector.cli import main
 from sandbox.stack import start_stack
-from tests.install_flows import install_shopify, shop_row
+from tests.support.install_flows import install_shopify, shop_row
 
 SHOP = "fresh-shop.myshopify.com"
 

@@ -13,7 +13,7 @@ from connector.domain.clock import utcnow
 from connector.domain.shopify_access import DEFAULT_SCOPES
 from connector.install.models import OAuthState, PendingConnect
 from sandbox.stack import LocalStack, start_stack
-from tests.install_flows import (
+from tests.support.install_flows import (
     approve,
     callback_params,
     connect_woocommerce,

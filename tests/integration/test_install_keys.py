@@ -11,7 +11,7 @@ from connector.cli import main
 from connector.crypto import CredentialBox, generate_key
 from connector.domain.errors import CredentialsError
 from sandbox.stack import start_stack
-from tests.install_flows import connect_woocommerce, install_shopify
+from tests.support.install_flows import connect_woocommerce, install_shopify
 
 SHOP, STORE = "fresh-shop.myshopify.com", "https://new-store.example"
 

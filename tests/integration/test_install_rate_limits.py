@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from connector.app import create_app
 from connector.install.models import OAuthState, PendingConnect
 from tests.conftest import REDIS_URL, unavailable
-from tests.webapp import SHOP, WebApp, make_webapp
+from tests.support.webapp import SHOP, WebApp, make_webapp
 
 APP_URL = "https://connector.example"
 ATTACKER = "203.0.113.7"

@@ -23,7 +23,7 @@ from connector.domain.clock import utcnow
 from connector.domain.errors import PlatformAuthError
 from connector.install import tokens
 from sandbox.stack import LocalStack, start_stack
-from tests.install_flows import install_shopify, shop_row
+from tests.support.install_flows import install_shopify, shop_row
 
 SHOP = "fresh-shop.myshopify.com"
 MARGIN = timedelta(minutes=10)

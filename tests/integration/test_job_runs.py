@@ -27,7 +27,7 @@ from connector.job_refs import POLICY_ATTRIBUTE, RetryPolicy
 from jobs import install as install_jobs
 from jobs import runtime
 from jobs.sweep import sweep
-from tests.job_runs_support import EMAIL_EXPORT, SmtpSink, shop_with_export
+from tests.support.job_runs_support import EMAIL_EXPORT, SmtpSink, shop_with_export
 
 
 def settings_for(database_url: str, smtp_url: str | None = None) -> Settings:

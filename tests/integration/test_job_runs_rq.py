@@ -21,8 +21,8 @@ from connector.crypto import generate_key
 from connector.db.models_jobs import JobRun
 from jobs import runtime
 from jobs.sweep import sweep
-from tests.integration.scale_support import BIN
-from tests.job_runs_support import EMAIL_EXPORT, SmtpSink, shop_with_export
+from tests.support.job_runs_support import EMAIL_EXPORT, SmtpSink, shop_with_export
+from tests.support.scale_support import BIN
 
 LEASE_SECONDS = 5
 

@@ -16,8 +16,8 @@ from connector.db.models_jobs import JobRun
 from connector.domain.clock import utcnow
 from jobs import runtime
 from tests.e2e.test_cli import CONNECTOR
-from tests.job_runs_support import EMAIL_EXPORT
-from tests.webapp import make_webapp
+from tests.support.job_runs_support import EMAIL_EXPORT
+from tests.support.webapp import make_webapp
 
 
 def sample(text: str, name: str) -> float:

@@ -13,7 +13,7 @@ from connector.notify.alerts import check_pileups
 from connector.notify.models import PileupAlert
 from connector.supply.models import StoreSku
 from sandbox.serve import serve_in_thread
-from tests.notify_support import TODAY, Harness
+from tests.support.notify_support import TODAY, Harness
 
 
 class SlackLike:

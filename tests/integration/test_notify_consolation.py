@@ -6,7 +6,7 @@ import pytest
 
 from connector.domain.errors import PlatformRejected, PlatformUnavailable
 from connector.notify.models import DiscountCode, Message
-from tests.notify_support import Harness, days
+from tests.support.notify_support import Harness, days
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from connector.app import create_app
 from connector.db.models import Backorder
 from connector.domain.errors import PlatformRejected, PlatformUnavailable
 from connector.notify.models import DelayDecision, Message
-from tests.notify_support import BASE_URL, days
+from tests.support.notify_support import BASE_URL, days
 
 
 @pytest.fixture

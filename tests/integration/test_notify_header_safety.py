@@ -7,7 +7,7 @@ from sqlalchemy import update
 
 from connector.db.models import Backorder, Order, OrderLine
 from connector.notify.models import Message
-from tests.notify_support import days
+from tests.support.notify_support import days
 
 
 def rename_order(h, backorder_id: int, **values: str) -> None:  # type: ignore[no-untyped-def]

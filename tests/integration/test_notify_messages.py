@@ -8,7 +8,7 @@ import pytest
 
 from connector.db.models import Backorder
 from connector.notify.models import Message
-from tests.notify_support import TODAY, days
+from tests.support.notify_support import TODAY, days
 
 
 def test_a_far_date_is_emailed_at_capture_with_the_date_written_out(h, sink):

@@ -28,7 +28,7 @@ from sandbox.shopify_sim import ShopifySimulator
 from sandbox.shopify_sim.ext_order_cancel import cancel_job_list, cancel_jobs, fail_cancels, run_cancel_jobs
 from sandbox.shopify_sim.ext_payments import decline_refunds, money
 from sandbox.shopify_sim.graphql_api import build_cached_schema
-from tests.notify_support import BASE_URL, days
+from tests.support.notify_support import BASE_URL, days
 
 SHOP, TOKEN = "tea.myshopify.com", "shpat_whole"
 

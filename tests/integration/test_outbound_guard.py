@@ -1,7 +1,7 @@
 """The outbound guard in place (adapters/outbound.py): a real loopback listener must receive nothing
 from the WooCommerce connect flow, supplier URLs, drop-ship URLs or a Slack webhook URL while the
 guard is on; development mode still reaches it."""
-# ruff: noqa: F811 - the fixtures from tests/outbound_support.py are imported by name
+# ruff: noqa: F811 - the fixtures from tests/support/outbound_support.py are imported by name
 
 from __future__ import annotations
 
@@ -36,8 +36,8 @@ from connector.install.install import digest
 from connector.install.models import PendingConnect
 from connector.shops import add_shop
 from connector.supply import suppliers
-from tests.outbound_support import Listener, guard_on, listener, public_resolver  # noqa: F401 - fixtures
-from tests.webapp import make_webapp
+from tests.support.outbound_support import Listener, guard_on, listener, public_resolver  # noqa: F401 - fixtures
+from tests.support.webapp import make_webapp
 
 FAST = {"retry_base_delay": 0.01, "max_attempts": 2, "timeout_seconds": 2}
 

@@ -24,7 +24,7 @@ from connector.schema import Base
 from jobs import install as install_jobs
 from sandbox.stack import LocalStack, start_stack
 from tests.conftest import load_json_fixture
-from tests.install_flows import embedded_token, install_shopify, shop_row
+from tests.support.install_flows import embedded_token, install_shopify, shop_row
 
 SHOP = "sandbox-outdoors.myshopify.com"
 STORE = "https://sandbox-tea.example"

@@ -11,8 +11,8 @@ from connector.domain.errors import PlatformRejected
 from connector.events import backoff_seconds, process_event
 from jobs import runtime
 from jobs.sweep import sweep
-from tests.builders import OrderBuilder
-from tests.webapp import API_TOKEN, SHOP, make_webapp
+from tests.support.builders import OrderBuilder
+from tests.support.webapp import API_TOKEN, SHOP, make_webapp
 
 
 @pytest.fixture

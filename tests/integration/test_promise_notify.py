@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from connector.db.models import Backorder
 from connector.notify.models import NotifyState
-from tests.notify_support import days
+from tests.support.notify_support import days
 
 
 def state_stated(h, backorder_id, stated):

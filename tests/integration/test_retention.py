@@ -18,7 +18,7 @@ from connector.domain.clock import utcnow
 from connector.install.models import OAuthState, PendingConnect
 from connector.privacy import retention
 from jobs import runtime
-from tests.webapp import API_TOKEN, WebApp, make_webapp
+from tests.support.webapp import API_TOKEN, WebApp, make_webapp
 
 POLICY = retention.RetentionPolicy(webhook_events_days=30, install_grace=timedelta(hours=1))
 

@@ -31,7 +31,7 @@ from connector.supply.host_keys import trust_host_key
 from connector.supply.models import Supplier, SupplierSnapshot, SupplierStock
 from jobs import supply
 from sandbox.stack import start_stack
-from tests.sftp import SftpServer
+from tests.support.sftp import SftpServer
 
 FAST = {"retry_base_delay": 0.01, "max_attempts": 2, "timeout_seconds": 5}
 MERCHANT = "merchant@sandbox.example"

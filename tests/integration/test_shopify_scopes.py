@@ -23,7 +23,7 @@ from connector.domain.shopify_access import DEFAULT_SCOPES, AccessDenied, Missin
 from sandbox.serve import ServerHandle, serve_in_thread
 from sandbox.shopify_sim import ShopifySimulator
 from sandbox.stack import LocalStack, start_stack
-from tests.install_flows import approve, install_shopify, shop_row, start_shopify_install
+from tests.support.install_flows import approve, install_shopify, shop_row, start_shopify_install
 from tests.unit.test_shopify_documents import real_schema
 
 SHOP = "narrow.myshopify.com"

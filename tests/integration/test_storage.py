@@ -19,8 +19,8 @@ from connector.db.uow import UnitOfWork
 from connector.domain.errors import DuplicateShop
 from connector.domain.model import Platform, ShopCredentials
 from connector.shops import add_shop, list_shops, resolve_shop
-from tests.builders import OrderBuilder
-from tests.unit.fakes import FakePlatform
+from tests.support.builders import OrderBuilder
+from tests.support.fakes import FakePlatform
 
 
 @pytest.fixture

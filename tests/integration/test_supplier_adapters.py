@@ -263,7 +263,7 @@ def test_csv_over_http_5xx_retried_then_unavailable(supplier) -> None:
 
 
 def test_feed_over_a_real_sftp_server(tmp_path: Path) -> None:
-    from tests.sftp import SftpServer
+    from tests.support.sftp import SftpServer
 
     (tmp_path / "out").mkdir()
     feed = tmp_path / "out" / "stock.csv"

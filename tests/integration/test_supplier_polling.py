@@ -24,8 +24,8 @@ from connector.supply.models import SkuEta, StoreSku, SupplierChange, SupplierSn
 from connector.supply.repository import SupplyRepository
 from sandbox.serve import serve_in_thread
 from sandbox.supplier_sim import SupplierSimulator
-from tests.builders import OrderBuilder
-from tests.unit.fakes import FakePlatform
+from tests.support.builders import OrderBuilder
+from tests.support.fakes import FakePlatform
 
 FAST = {"retry_base_delay": 0.01, "max_attempts": 2, "timeout_seconds": 2}
 FRIDAY = date(2026, 11, 27)

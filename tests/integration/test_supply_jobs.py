@@ -7,7 +7,7 @@ import importlib.util
 from connector.supply.models import StoreSku
 from connector.supply.suppliers import add_supplier
 from jobs import supply
-from tests.webapp import make_webapp
+from tests.support.webapp import make_webapp
 
 
 def test_a_poll_that_changed_stock_queues_a_refresh_which_queues_publishing_and_notify(tmp_path):

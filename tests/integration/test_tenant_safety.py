@@ -16,9 +16,9 @@ from connector.install.models import DataExport
 from connector.privacy import privacy
 from sandbox.runner import load_seed
 from sandbox.stack import LocalStack, start_stack
-from tests.install_flows import connect_woocommerce, embedded_token, install_shopify, shop_row
 from tests.integration.test_privacy_webhooks import post
-from tests.webapp import sign
+from tests.support.install_flows import connect_woocommerce, embedded_token, install_shopify, shop_row
+from tests.support.webapp import sign
 
 SHOP_A, SHOP_B = "sandbox-outdoors.myshopify.com", "second-outdoors.myshopify.com"
 STORE_A, STORE_B = "https://store-a.example", "https://store-b.example"

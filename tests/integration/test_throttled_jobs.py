@@ -30,9 +30,9 @@ from connector.events import process_event
 from connector.ports import RunRescheduled
 from sandbox.serve import ServerHandle, serve_in_thread
 from sandbox.woocommerce_sim import WooCommerceSimulator
-from tests.builders import OrderBuilder
-from tests.job_runs_support import EMAIL_EXPORT
-from tests.webapp import make_webapp
+from tests.support.builders import OrderBuilder
+from tests.support.job_runs_support import EMAIL_EXPORT
+from tests.support.webapp import make_webapp
 
 STORE, KEY, SECRET = "https://woo.example", "ck_slow", "cs_slow"
 DAY = 86400

@@ -8,7 +8,7 @@ import logging
 import pytest
 
 from tests.conftest import load_json_fixture
-from tests.webapp import SHOPIFY_SECRET, STORE, WOO_SECRET, make_webapp, sign
+from tests.support.webapp import SHOPIFY_SECRET, STORE, WOO_SECRET, make_webapp, sign
 
 ORDER = {"id": 450789469, "name": "#1001", "created_at": "2026-11-27T10:00:00-05:00",
          "updated_at": "2026-11-27T10:00:00-05:00", "line_items": []}

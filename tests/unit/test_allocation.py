@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 
 from connector.domain.allocation import Claim, assign_shortage
-from tests.builders import at
+from tests.support.builders import at
 
 
 def claims():

@@ -14,8 +14,8 @@ from connector.db.uow import UnitOfWork
 from connector.domain.errors import PlatformUnavailable
 from connector.domain.model import Platform, ShopCredentials
 from connector.shops import add_shop
-from tests.builders import OrderBuilder
-from tests.unit.fakes import FakePlatform
+from tests.support.builders import OrderBuilder
+from tests.support.fakes import FakePlatform
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from jobs.dropship import INTERVAL_MINUTES, POLL, ROUTE, enqueue_dropship_jobs
 from jobs.schedules import build_scheduler
-from tests.webapp import make_webapp
+from tests.support.webapp import make_webapp
 
 
 def test_the_scheduler_declares_the_drop_ship_jobs_on_their_interval(tmp_path):

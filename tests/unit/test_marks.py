@@ -19,8 +19,8 @@ from connector.domain.errors import PlatformAuthError, PlatformNotFound, Platfor
 from connector.domain.model import BackorderMark, Platform, ShopCredentials
 from connector.dropship.alerts import list_alerts
 from connector.shops import add_shop
-from tests.builders import OrderBuilder
-from tests.unit.fakes import FakePlatform
+from tests.support.builders import OrderBuilder
+from tests.support.fakes import FakePlatform
 
 
 class RefusingStore(FakePlatform):

@@ -20,8 +20,8 @@ from connector.domain.model import Platform, ShopCredentials
 from connector.notify.models import NotifyState
 from connector.shop_settings import set_setting
 from connector.shops import add_shop
-from tests.builders import OrderBuilder
-from tests.unit.fakes import FakePlatform
+from tests.support.builders import OrderBuilder
+from tests.support.fakes import FakePlatform
 
 
 class PromisingPlatform(FakePlatform):

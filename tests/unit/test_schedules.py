@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from jobs.schedules import build_scheduler, enqueue_shop_jobs, spread_seconds
-from tests.webapp import make_webapp
+from tests.support.webapp import make_webapp
 
 
 def test_every_active_shop_gets_reconciliation_and_mark_sync_queued(tmp_path):

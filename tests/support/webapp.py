@@ -18,7 +18,7 @@ from connector.config import Settings
 from connector.crypto import generate_key
 from connector.domain.model import Platform, ShopCredentials
 from connector.shops import add_shop
-from tests.unit.fakes import FakePlatform, RecordingQueue
+from tests.support.fakes import FakePlatform, RecordingQueue
 
 SHOPIFY_SECRET = "hush-shopify-app-secret"
 WOO_SECRET = "woo-webhook-secret"
