@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Select, delete, or_, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -114,7 +114,7 @@ class EventRepository(Repository):
             .values(status="processing", claimed_at=utcnow(), attempts=WebhookEvent.attempts + 1)
             .execution_options(synchronize_session=False)
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(cast(CursorResult[Any], result).rowcount)
 
     def due(self, now: datetime, received_before: datetime, stuck_before: datetime,
             limit: int = 500) -> Sequence[int]:
