@@ -38,3 +38,19 @@ def spare_redis(tmp_path):
     redis_or_unavailable(spare.url)
     yield spare.url
     spare.kill()
+
+
+@pytest.fixture
+def server(sim):  # type: ignore[no-untyped-def]
+    """The module's WooCommerce (or other) simulator ``sim`` served on loopback."""
+    from sandbox.serve import serve_in_thread
+
+    handle = serve_in_thread(sim.app)
+    yield handle
+    handle.stop()
+
+
+@pytest.fixture
+def sleeps() -> list[float]:
+    """Every wait a transport under test asked for (its injected ``sleep``)."""
+    return []

@@ -28,7 +28,7 @@ from connector.domain.clock import utcnow
 from connector.domain.errors import PlatformThrottled
 from connector.events import process_event
 from connector.ports import RunRescheduled
-from sandbox.serve import ServerHandle, serve_in_thread
+from sandbox.serve import ServerHandle
 from sandbox.woocommerce_sim import WooCommerceSimulator
 from tests.support.builders import OrderBuilder
 from tests.support.job_runs_support import EMAIL_EXPORT
@@ -43,17 +43,6 @@ def sim() -> WooCommerceSimulator:
     return WooCommerceSimulator({"stores": [{"store_url": STORE, "consumer_key": KEY, "consumer_secret": SECRET,
                                              "webhook_secret": "w", "webhook_id": 7, "products": []}]})
 
-
-@pytest.fixture
-def server(sim: WooCommerceSimulator) -> Iterator[ServerHandle]:
-    handle = serve_in_thread(sim.app)
-    yield handle
-    handle.stop()
-
-
-@pytest.fixture
-def sleeps() -> list[float]:
-    return []
 
 
 @pytest.fixture

@@ -52,17 +52,6 @@ def sim() -> WooCommerceSimulator:
              "backorders": "no"}]}]})
 
 
-@pytest.fixture
-def server(sim: WooCommerceSimulator) -> Iterator[ServerHandle]:
-    handle = serve_in_thread(sim.app)
-    yield handle
-    handle.stop()
-
-
-@pytest.fixture
-def sleeps() -> list[float]:
-    return []
-
 
 @pytest.fixture
 def client(server: ServerHandle, sleeps: list[float]) -> WooCommerceClient:

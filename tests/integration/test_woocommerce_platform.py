@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,7 +15,7 @@ from adapters.woocommerce.platform import BACKORDER_META_KEY
 from connector.domain.errors import PlatformAuthError, PlatformRejected, PlatformThrottled, PlatformUnavailable
 from connector.domain.model import BackorderMark, StockRef
 from connector.domain.routing import Payment
-from sandbox.serve import ServerHandle, serve_in_thread
+from sandbox.serve import ServerHandle
 from sandbox.woocommerce_sim import WooCommerceSimulator
 
 STORE = "https://woo.example"
@@ -64,17 +63,6 @@ def clock() -> Clock:
 def sim(clock: Clock) -> WooCommerceSimulator:
     return WooCommerceSimulator(seed(), clock=clock)
 
-
-@pytest.fixture
-def server(sim: WooCommerceSimulator) -> Iterator[ServerHandle]:
-    handle = serve_in_thread(sim.app)
-    yield handle
-    handle.stop()
-
-
-@pytest.fixture
-def sleeps() -> list[float]:
-    return []
 
 
 def make_client(server: ServerHandle, sleeps: list[float], key: str = KEY, secret: str = SECRET,

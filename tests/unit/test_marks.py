@@ -7,18 +7,13 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 import pytest
-from cryptography.fernet import Fernet
 
 from connector.capture.capture import capture_order
 from connector.capture.marks import sync_marks, write_marks
 from connector.capture.reconcile import reconcile_shop
-from connector.crypto import CredentialBox
-from connector.db.engine import make_engine, upgrade
-from connector.db.uow import UnitOfWork
 from connector.domain.errors import PlatformAuthError, PlatformNotFound, PlatformRejected, PlatformUnavailable
-from connector.domain.model import BackorderMark, Platform, ShopCredentials
+from connector.domain.model import BackorderMark
 from connector.dropship.alerts import list_alerts
-from connector.shops import add_shop
 from tests.support.builders import OrderBuilder
 from tests.support.fakes import FakePlatform
 
@@ -36,19 +31,6 @@ class RefusingStore(FakePlatform):
             raise self.refuse[order_id]
         super().mark_backordered(order_id, marks)
 
-
-@pytest.fixture
-def uow(tmp_path):  # type: ignore[no-untyped-def]
-    engine = make_engine(f"sqlite:///{tmp_path}/marks.db")
-    upgrade(engine)
-    yield UnitOfWork(engine)
-    engine.dispose()
-
-
-@pytest.fixture
-def shop_id(uow):  # type: ignore[no-untyped-def]
-    box = CredentialBox(Fernet.generate_key().decode())
-    return add_shop(uow, box, Platform.SHOPIFY, "unit.myshopify.com", ShopCredentials(access_token="t")).id
 
 
 def order_row(uow, shop_id, order_id):  # type: ignore[no-untyped-def]

@@ -4,29 +4,9 @@ whole, an alert is claimed once, and the pile-up value reads the store's prices.
 from __future__ import annotations
 
 import pytest
-from cryptography.fernet import Fernet
 
-from connector.crypto import CredentialBox
-from connector.db.engine import make_engine, upgrade
-from connector.db.uow import UnitOfWork
-from connector.domain.model import Platform, ShopCredentials
 from connector.notify.models import PileupAlert
 from connector.notify.repository import NotifyRepository
-from connector.shops import add_shop
-
-
-@pytest.fixture
-def uow(tmp_path):  # type: ignore[no-untyped-def]
-    engine = make_engine(f"sqlite:///{tmp_path}/notify.db")
-    upgrade(engine)
-    yield UnitOfWork(engine)
-    engine.dispose()
-
-
-@pytest.fixture
-def shop_id(uow):  # type: ignore[no-untyped-def]
-    box = CredentialBox(Fernet.generate_key().decode())
-    return add_shop(uow, box, Platform.SHOPIFY, "unit.myshopify.com", ShopCredentials(access_token="t")).id
 
 
 def crossing(shop_id: int, sku: str = "TEA-1", threshold: str = "count") -> PileupAlert:
