@@ -14,7 +14,6 @@ from connector.install import models as install_models
 from connector.notify import models as notify_models
 from connector.payments import models as payments_models
 from connector.supply import models as supply_models
-from connector.shipping import models as shipping_models
 
 Base = core_models.Base
 metadata = Base.metadata
