@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -15,6 +16,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    Numeric,
     String,
     Text,
     TypeDecorator,
@@ -142,6 +144,9 @@ class Order(Base):
     """Shopify's own delivery promise (latest maxDeliveryDateTime of the fulfillment orders)."""
     store_promise_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     """When the store was asked for it (asked once per order)."""
+    # shipping (0016): the order's currency, for deferred revenue and captures (connector/shipping)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    """ISO 4217 code of the order's prices (Shopify ``currency``, WooCommerce ``currency``); None: not given."""
 
     lines: Mapped[list[OrderLine]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.id"
@@ -166,6 +171,12 @@ class OrderLine(Base):
     title: Mapped[str] = mapped_column(String(500), default="")
     quantity: Mapped[int] = mapped_column(Integer)
     backordered_meta: Mapped[int | None] = mapped_column(Integer)
+    # shipping (0016): what the store reports shipped, and the price; see connector/shipping/closing.py
+    quantity_fulfilled: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Units of the line the store reports shipped (Shopify quantity minus unfulfilled units,
+    WooCommerce: all of it once completed or tracked)."""
+    unit_price: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    """Price per unit after the line's discounts, in the order's currency; None when not given."""
 
     order: Mapped[Order] = relationship(back_populates="lines")
     backorder: Mapped[Backorder | None] = relationship(back_populates="line", uselist=False)
@@ -190,6 +201,11 @@ class Backorder(Base):
     expected_date: Mapped[date | None] = mapped_column(Date)
     """The current expected in-stock date."""
     dates_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # shipping (0016): closing when its units ship; see connector/shipping/models.py
+    quantity_shipped: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Units of the backorder shipped so far (status 'fulfilled' once it covers quantity_backordered)."""
+    fulfilled_via: Mapped[str | None] = mapped_column(String(20))
+    """How its units shipped: merchant | dropship | allocation | supplier; None until fulfilled."""
 
     line: Mapped[OrderLine] = relationship(back_populates="backorder")
 

@@ -1,0 +1,1 @@
+"""Shipping: closing backorders when their units ship (store fulfillments, drop-ship, allocation)."""
