@@ -1,4 +1,5 @@
-"""Tables for knowing when: suppliers, what they report, purchase orders, and each SKU's date.
+"""Tables for knowing when: suppliers, what they report, and each SKU's date (purchase orders are the
+purchasing feature's: connector/purchasing/models.py).
 
 Shared contract between supplier polling (writes supplier_stock, snapshots, sku_eta and the
 backorders' dates), product-page publishing (reads sku_eta, writes its published_* columns) and
@@ -138,31 +139,6 @@ class SupplierChange(Base):
     previous_quantity: Mapped[int | None] = mapped_column(Integer)
     previous_restock_date: Mapped[date | None] = mapped_column(Date)
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class PurchaseOrder(Base):
-    __tablename__ = "purchase_orders"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
-    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id", ondelete="CASCADE"))
-    status: Mapped[str] = mapped_column(String(20), default="draft")
-    """draft | placed | received | cancelled"""
-    idempotency_key: Mapped[str] = mapped_column(String(100), unique=True)
-    expected_date: Mapped[date | None] = mapped_column(Date)
-    supplier_reference: Mapped[str | None] = mapped_column(String(255))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    placed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-
-class PurchaseOrderLine(Base):
-    __tablename__ = "purchase_order_lines"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
-    purchase_order_id: Mapped[int] = mapped_column(ForeignKey("purchase_orders.id", ondelete="CASCADE"), index=True)
-    sku: Mapped[str] = mapped_column(String(255))
-    quantity: Mapped[int] = mapped_column(Integer)
 
 
 class StoreSku(Base):

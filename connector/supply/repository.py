@@ -11,13 +11,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, bindparam, delete, func, select, update
+from sqlalchemy import CursorResult, Date, Integer, String, bindparam, column, delete, func, select, table, update
 
 from connector.db.models import Backorder, Shop
 from connector.db.repositories import Repository
 from connector.supply.models import (
-    PurchaseOrder,
-    PurchaseOrderLine,
     SkuEta,
     StoreSku,
     Supplier,
@@ -31,6 +29,12 @@ PRUNE_SLACK = 1000
 
 SKU_CHUNK = 900
 """SKUs per ``IN (...)`` list (SQLite allows 999 parameters per statement)."""
+
+_PO = table("purchase_orders", column("id", Integer), column("shop_id", Integer), column("supplier_id", Integer),
+             column("status", String), column("expected_date", Date))
+_PO_LINES = table("purchase_order_lines", column("purchase_order_id", Integer), column("sku", String),
+                  column("quantity", Integer), column("quantity_received", Integer))
+"""The purchasing feature's tables, as far as the date rules read them (open_purchase_orders)."""
 
 PageState = tuple[str, date | None, date | None, str, str | None, str | None, bool, bool]
 """(sku, page date, published date, date source, product id, variant id, backorders allowed, supplier lists it)."""
@@ -116,12 +120,15 @@ class SupplyRepository(Repository):
                    SupplierStock.sku.in_(list(skus))))
 
     def open_purchase_orders(self, shop_id: int) -> Iterable[tuple[str, int, date | None, int]]:
+        """(sku, supplier id, expected date, units still to arrive) of every purchase order placed and not
+        fully received. The tables are the purchasing feature's (connector/purchasing/models.py), named
+        here rather than imported: purchasing builds on supply, never the other way round."""
+        received = _PO_LINES.c.quantity - _PO_LINES.c.quantity_received
         return cast(Iterable[tuple[str, int, date | None, int]], self.session.execute(
-            select(PurchaseOrderLine.sku, PurchaseOrder.supplier_id, PurchaseOrder.expected_date,
-                   PurchaseOrderLine.quantity)
-            .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.purchase_order_id)
-            .where(PurchaseOrder.shop_id == shop_id, PurchaseOrder.status == "placed",
-                   PurchaseOrder.expected_date.is_not(None))))
+            select(_PO_LINES.c.sku, _PO.c.supplier_id, _PO.c.expected_date, received)
+            .join(_PO, _PO.c.id == _PO_LINES.c.purchase_order_id)
+            .where(_PO.c.shop_id == shop_id, _PO.c.status.in_(("placed", "partially_received")),
+                   _PO.c.expected_date.is_not(None), received > 0)))
 
     def waiting_units(self, shop_id: int) -> dict[str, int]:
         units: dict[str, int] = {}
