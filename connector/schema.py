@@ -15,6 +15,7 @@ from connector.notify import models as notify_models
 from connector.payments import models as payments_models
 from connector.payments import plan_models as selling_plan_models
 from connector.purchasing import models as purchasing_models
+from connector.restock import models as restock_models
 from connector.shipping import models as shipping_models
 from connector.supply import models as supply_models
 
@@ -22,5 +23,6 @@ Base = core_models.Base
 metadata = Base.metadata
 
 FEATURE_MODELS = (core_models, models_jobs, dropship_models, install_models, notify_models, supply_models,
-                  payments_models, shipping_models, selling_plan_models, purchasing_models)
+                  payments_models, shipping_models, selling_plan_models, purchasing_models,
+                  restock_models)
 """The modules whose tables make up the schema (kept referenced so none is pruned as unused)."""

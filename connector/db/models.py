@@ -144,6 +144,9 @@ class Order(Base):
     """Shopify's own delivery promise (latest maxDeliveryDateTime of the fulfillment orders)."""
     store_promise_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     """When the store was asked for it (asked once per order)."""
+    # restock (0017): the store's order tags, read for the merchant's priority tags (connector/restock)
+    tags: Mapped[str | None] = mapped_column(Text)
+    """The store order's tags, comma-separated as the store gives them; None when not read."""
     # shipping (0016): the order's currency, for deferred revenue and captures (connector/shipping)
     currency: Mapped[str | None] = mapped_column(String(3))
     """ISO 4217 code of the order's prices (Shopify ``currency``, WooCommerce ``currency``); None: not given."""
@@ -201,6 +204,11 @@ class Backorder(Base):
     expected_date: Mapped[date | None] = mapped_column(Date)
     """The current expected in-stock date."""
     dates_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # restock (0017): units set aside from arriving stock; see connector/restock/models.py
+    quantity_allocated: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Units of arriving stock set aside for it (status 'allocated' once it covers quantity_backordered)."""
+    allocated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When units were last set aside for it."""
     # shipping (0016): closing when its units ship; see connector/shipping/models.py
     quantity_shipped: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     """Units of the backorder shipped so far (status 'fulfilled' once it covers quantity_backordered)."""

@@ -20,6 +20,8 @@ class Platform(enum.StrEnum):
 class BackorderStatus(enum.StrEnum):
     OPEN = "open"
     """Units short and waiting."""
+    ALLOCATED = "allocated"
+    """Arriving stock was set aside for all its units; waits for shipment (still a backorder)."""
     CANCELLED = "cancelled"
     """The order (or line) was cancelled while short."""
     FULFILLED = "fulfilled"
