@@ -110,3 +110,23 @@ class PurchaseOrderBackorder(Base):
     backorder_id: Mapped[int] = mapped_column(ForeignKey("backorders.id", ondelete="CASCADE"))
     quantity: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PurchaseOrderReceipt(Base):
+    """Units of one SKU of a purchase order received at once, handed to allocation once
+    (``connector.restock.arrivals.units_arrived`` with reference ``po:<order id>:<receipt number>``)."""
+
+    __tablename__ = "purchase_order_receipts"
+    __table_args__ = (UniqueConstraint("purchase_order_id", "receipt_no"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    purchase_order_id: Mapped[int] = mapped_column(ForeignKey("purchase_orders.id", ondelete="CASCADE"))
+    receipt_no: Mapped[int] = mapped_column(Integer)
+    sku: Mapped[str] = mapped_column(String(255))
+    quantity: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(20))
+    """supplier (its API said delivered) | feed (a supplier row named the order) | merchant (CLI)"""
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    allocated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When allocation took the units (None: not yet; the next receipt or poll hands them over)."""

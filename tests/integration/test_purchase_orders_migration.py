@@ -41,6 +41,7 @@ def test_0018_extends_purchase_orders_adds_the_backorder_links_and_downgrades_ke
         assert NEW_ORDER_COLUMNS <= columns(engine, "purchase_orders")
         assert NEW_LINE_COLUMNS <= columns(engine, "purchase_order_lines")
         assert {"purchase_order_line_id", "backorder_id", "quantity"} <= columns(engine, "purchase_order_backorders")
+        assert {"receipt_no", "sku", "quantity", "allocated_at"} <= columns(engine, "purchase_order_receipts")
         indexes = {i["name"] for i in inspect(engine).get_indexes("purchase_orders")}
         assert "ix_purchase_orders_shop_status" in indexes
         with engine.begin() as conn:
@@ -52,7 +53,7 @@ def test_0018_extends_purchase_orders_adds_the_backorder_links_and_downgrades_ke
         command.downgrade(alembic_config(engine), "0017")
         assert not NEW_ORDER_COLUMNS & columns(engine, "purchase_orders")
         assert not NEW_LINE_COLUMNS & columns(engine, "purchase_order_lines")
-        assert "purchase_order_backorders" not in inspect(engine).get_table_names()
+        assert not {"purchase_order_backorders", "purchase_order_receipts"} & set(inspect(engine).get_table_names())
         with engine.begin() as conn:
             assert conn.execute(text("SELECT idempotency_key FROM purchase_orders")).scalar_one() == "po-key-1"
             assert conn.execute(text("SELECT quantity FROM purchase_order_lines")).scalar_one() == 12

@@ -6,8 +6,9 @@ every rule's reasons, who approved it and when, send attempts and the last error
 Message-ID stored before a send (``dispatch_ref``), receipts, and the source of its expected date.
 Extends ``purchase_order_lines`` with the supplier's SKU, the units the backorders need beside the
 units ordered (``quantity``, after minimum and case-pack rounding), the unit cost and the units
-received. Adds ``purchase_order_backorders``: which backorders each line covers, with how many
-units. See connector/purchasing/models.py.
+received. Adds ``purchase_order_backorders`` (which backorders each line covers, with how many
+units) and ``purchase_order_receipts`` (units of one SKU received at once, and when allocation took
+them). See connector/purchasing/models.py.
 
 Existing rows keep their values; new counters start at 0.
 
@@ -81,9 +82,30 @@ def upgrade() -> None:
     )
     op.create_index("ix_purchase_order_backorders_shop_id", "purchase_order_backorders", ["shop_id"])
     op.create_index("ix_purchase_order_backorders_backorder", "purchase_order_backorders", ["backorder_id"])
+    op.create_table(
+        "purchase_order_receipts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("shop_id", sa.Integer(), nullable=False),
+        sa.Column("purchase_order_id", sa.Integer(), nullable=False),
+        sa.Column("receipt_no", sa.Integer(), nullable=False),
+        sa.Column("sku", sa.String(255), nullable=False),
+        sa.Column("quantity", sa.Integer(), nullable=False),
+        sa.Column("source", sa.String(20), nullable=False),
+        sa.Column("received_at", UTCDateTime(), nullable=False),
+        sa.Column("allocated_at", UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(["shop_id"], ["shops.id"], name=op.f("fk_purchase_order_receipts_shop_id_shops"),
+                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["purchase_order_id"], ["purchase_orders.id"],
+                                name="fk_purchase_order_receipts_purchase_order", ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_purchase_order_receipts")),
+        sa.UniqueConstraint("purchase_order_id", "receipt_no", name="uq_purchase_order_receipts_number"),
+    )
+    op.create_index("ix_purchase_order_receipts_shop_id", "purchase_order_receipts", ["shop_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_purchase_order_receipts_shop_id", table_name="purchase_order_receipts")
+    op.drop_table("purchase_order_receipts")
     op.drop_index("ix_purchase_order_backorders_backorder", table_name="purchase_order_backorders")
     op.drop_index("ix_purchase_order_backorders_shop_id", table_name="purchase_order_backorders")
     op.drop_table("purchase_order_backorders")
