@@ -1,51 +1,186 @@
-"""Who carries a stock position's shortage.
+"""Who carries a stock position's shortage, and who gets the units that arrive.
 
-When a variant is oversold by N units, the N units short belong to the orders placed last:
-the earlier customers bought stock that existed. Assigning by order time, not by the order in
-which webhooks happened to arrive, makes late, repeated or out-of-order deliveries converge on
-the same answer.
+One ranking serves both: first come, first served. An order carrying one of the merchant's priority
+tags goes before every order without one; then the earlier order goes first; ties on time are broken
+by platform ids (numerically where they are numbers), so every evaluation ranks the same claims the
+same way. Stock in hand and arriving units go down the ranking; the shortage stays with the end of it
+(the orders placed last, priority orders last of all). Assigning by order time, not by the order in
+which webhooks happened to arrive, makes late, repeated or out-of-order deliveries converge on the
+same answer.
+
+Whole lines first (a merchant's choice, off by default): units first go, down the ranking, to the
+lines they can fill completely; what is left then goes, down the ranking, to the first line still
+short. Shortage assignment uses the same rule, so re-evaluation and allocation always agree.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 
 @dataclass(frozen=True)
 class Claim:
-    """One open order line drawing on a stock position."""
+    """One open order line drawing on a stock position (``quantity``: the units it still needs)."""
 
     order_id: str
     line_id: str
     ordered_at: datetime
     quantity: int
+    priority_tag: str | None = None
+    """The merchant's priority tag the order carries, None when it carries none."""
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.order_id, self.line_id)
 
 
-def _order_key(claim: Claim) -> tuple[datetime, int, str, int, str]:
-    # Ties on time are broken by platform ids, numerically where they are numbers,
-    # so every evaluation orders the same claims the same way.
-    def numeric(value: str) -> tuple[int, str]:
-        return (int(value), "") if value.isdigit() else (0, value)
+@dataclass(frozen=True)
+class Grant:
+    """Units given to one claim, with the reasons, in the words shown to a merchant."""
 
-    order_num, order_text = numeric(claim.order_id)
-    line_num, line_text = numeric(claim.line_id)
-    return (claim.ordered_at, order_num, order_text, line_num, line_text)
+    order_id: str
+    line_id: str
+    quantity: int
+    needed: int
+    rank: int
+    """Its place in the ranking (1 = first served)."""
+    reasons: tuple[str, ...]
+
+    @property
+    def complete(self) -> bool:
+        return self.quantity >= self.needed
 
 
-def assign_shortage(shortage: int, claims: Iterable[Claim]) -> dict[tuple[str, str], int]:
-    """Units short per (order_id, line_id), latest orders first; every claim gets an entry.
+def _numeric(value: str) -> tuple[int, str]:
+    return (int(value), "") if value.isdigit() else (0, value)
+
+
+def rank_key(claim: Claim) -> tuple[bool, datetime, int, str, int, str]:
+    """Sort key of the ranking: priority orders first, then the earliest order, then platform ids."""
+    order_num, order_text = _numeric(claim.order_id)
+    line_num, line_text = _numeric(claim.line_id)
+    return (claim.priority_tag is None, claim.ordered_at, order_num, order_text, line_num, line_text)
+
+
+def ranked(claims: Iterable[Claim]) -> list[Claim]:
+    return sorted(claims, key=rank_key)
+
+
+def priority_tag_of(order_tags: str | None, priority_tags: Sequence[str]) -> str | None:
+    """The first of the merchant's priority tags the order carries (case and spaces ignored).
+
+    >>> priority_tag_of("wholesale, VIP ", ["vip"])
+    'vip'
+    >>> priority_tag_of(None, ["vip"]) is None
+    True
+    """
+    if not order_tags or not priority_tags:
+        return None
+    carried = {tag.strip().casefold() for tag in order_tags.split(",") if tag.strip()}
+    for tag in priority_tags:
+        if tag.strip().casefold() in carried:
+            return tag
+    return None
+
+
+def allocate_units(units: int, claims: Iterable[Claim], *, whole_lines_first: bool = False) -> list[Grant]:
+    """Give ``units`` down the ranking; one Grant per claim that gets units, in ranking order.
+
+    >>> from datetime import datetime, timezone
+    >>> t = lambda h: datetime(2026, 1, 1, h, tzinfo=timezone.utc)
+    >>> [(g.order_id, g.quantity) for g in allocate_units(3, [Claim("2", "b", t(2), 2), Claim("1", "a", t(1), 2)])]
+    [('1', 2), ('2', 1)]
+    """
+    order = ranked(claim for claim in claims if claim.quantity > 0)
+    remaining = max(0, units)
+    given: dict[tuple[str, str], int] = {}
+    skipped: dict[tuple[str, str], str] = {}
+    if whole_lines_first:
+        for claim in order:
+            if claim.quantity <= remaining:
+                given[claim.key] = claim.quantity
+                remaining -= claim.quantity
+            elif remaining > 0:
+                skipped[claim.key] = (f"whole lines first: needed {claim.quantity} with {remaining} left, "
+                                      "so complete lines after it went first")
+    for claim in order:
+        if remaining <= 0:
+            break
+        if claim.key not in given:
+            take = min(remaining, claim.quantity)
+            given[claim.key] = take
+            remaining -= take
+    grants = []
+    for rank, claim in enumerate(order, start=1):
+        quantity = given.get(claim.key, 0)
+        if quantity <= 0:
+            continue
+        reasons = [f"ordered {claim.ordered_at.isoformat()}, number {rank} in line"]
+        if claim.priority_tag is not None:
+            reasons.insert(0, f"priority tag '{claim.priority_tag}' goes before orders without one")
+        if claim.key in skipped:
+            reasons.append(skipped[claim.key])
+        elif whole_lines_first and quantity >= claim.quantity:
+            reasons.append("whole lines first: the line could be filled completely")
+        reasons.append(f"{quantity} of {claim.quantity} units needed"
+                       + ("" if quantity >= claim.quantity else ": the rest waits for the next arrival"))
+        grants.append(Grant(claim.order_id, claim.line_id, quantity, claim.quantity, rank, tuple(reasons)))
+    return grants
+
+
+def cover(units: int, claims: Iterable[Claim], *, whole_lines_first: bool = False) -> dict[tuple[str, str], int]:
+    """Units covered per (order_id, line_id) when ``units`` go down the ranking; every claim gets an entry."""
+    claims = list(claims)
+    covered = {claim.key: 0 for claim in claims}
+    for grant in allocate_units(units, claims, whole_lines_first=whole_lines_first):
+        covered[(grant.order_id, grant.line_id)] = grant.quantity
+    return covered
+
+
+def assign_shortage(shortage: int, claims: Iterable[Claim], *,
+                    whole_lines_first: bool = False) -> dict[tuple[str, str], int]:
+    """Units short per (order_id, line_id), the end of the ranking first; every claim gets an entry.
+
+    The units in hand (claimed units minus the shortage) cover the claims down the ranking
+    (``cover``); what they leave uncovered is short.
 
     >>> from datetime import datetime, timezone
     >>> t = lambda h: datetime(2026, 1, 1, h, tzinfo=timezone.utc)
     >>> assign_shortage(3, [Claim("1", "a", t(1), 2), Claim("2", "b", t(2), 2)])
     {('2', 'b'): 2, ('1', 'a'): 1}
     """
-    remaining = max(0, shortage)
-    result: dict[tuple[str, str], int] = {}
-    for claim in sorted(claims, key=_order_key, reverse=True):
-        take = min(remaining, max(0, claim.quantity))
-        result[(claim.order_id, claim.line_id)] = take
-        remaining -= take
-    return result
+    claims = list(claims)
+    total = sum(max(0, claim.quantity) for claim in claims)
+    covered = cover(total - max(0, shortage), claims, whole_lines_first=whole_lines_first)
+    return {claim.key: max(0, claim.quantity) - covered[claim.key]
+            for claim in sorted(claims, key=rank_key, reverse=True)}
+
+
+def arrived(in_hand_before: int | None, in_hand_now: int, credit: int) -> tuple[int, int, list[str]]:
+    """Units that arrived at a stock position between two evaluations, from absolute figures.
+
+    ``in_hand`` is the units in hand for the position's open lines (claimed units minus the store's
+    shortage): a new order or a cancellation moves claims and availability together and leaves it
+    unchanged; a shipment takes units and claims together; only stock coming in raises it. ``credit``
+    is the units already allocated from a purchase-order receipt the store did not count yet: an
+    increase consumes it first. Returns (units arrived, credit left, reasons).
+
+    >>> arrived(2, 6, 0)
+    (4, 0, ['units in hand went from 2 to 6: 4 arrived'])
+    >>> arrived(2, 6, 3)[:2]
+    (1, 0)
+    >>> arrived(None, 6, 0)[:2]
+    (0, 0)
+    """
+    if in_hand_before is None:
+        return 0, credit, [f"first evaluation of the position ({in_hand_now} in hand): nothing counted as arrived"]
+    increase = in_hand_now - in_hand_before
+    if increase <= 0:
+        return 0, credit, [f"units in hand went from {in_hand_before} to {in_hand_now}: nothing arrived"]
+    reasons = [f"units in hand went from {in_hand_before} to {in_hand_now}: {increase} arrived"]
+    used = min(credit, increase)
+    if used:
+        reasons.append(f"{used} of them were already allocated from a purchase-order receipt")
+    return increase - used, credit - used, reasons
