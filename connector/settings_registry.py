@@ -20,6 +20,7 @@ from connector import config
 from connector.capture import promise
 from connector.dropship import fulfillment_service, routing
 from connector.notify import settings as notify_settings
+from connector.payments import selling_plans
 from connector.shop_settings import ShopSettingSpec, ShopSettingsRegistry
 from connector.supply import dates, publish
 
@@ -30,6 +31,7 @@ FEATURE_SETTINGS: tuple[tuple[str, tuple[ShopSettingSpec, ...]], ...] = (
     ("notify: customer messages and pile-up alerts", notify_settings.SHOP_SETTINGS),
     ("dropship: routing", routing.SHOP_SETTINGS),
     ("dropship: Shopify fulfillment service", fulfillment_service.SHOP_SETTINGS),
+    ("payments: Shopify selling plans (deferred purchase options)", selling_plans.SHOP_SETTINGS),
 )
 """Each feature's per-shop settings, under the heading the reference gives them."""
 

@@ -120,6 +120,11 @@ FEATURES: tuple[Feature, ...] = (
             _on("dropship.fulfillment_service")),
 )
 
+FEATURES = (*FEATURES, Feature(
+    "selling_plans", "a pre-order purchase option on backordered variants, balance charged when it ships "
+    "(sellingPlanGroupCreate/Update/AddProductVariants/RemoveProductVariants/Delete, sellingPlanGroups)",
+    ("write_purchase_options",), ("payments.route",), lambda values: values.get("payments.route") == "selling_plan"))
+
 FEATURES_BY_NAME: dict[str, Feature] = {f.name: f for f in FEATURES}
 
 ALWAYS_ON: tuple[Feature, ...] = tuple(f for f in FEATURES if not f.settings)

@@ -38,3 +38,7 @@ from sandbox.shopify_sim import ext_refunds  # noqa: E402  (notify: refunds, pay
 
 EXTENSIONS.append(ext_refunds.extension)
 ORDER_FIELDS.append(ext_refunds.order_fields)
+
+from sandbox.shopify_sim import ext_selling_plans  # noqa: E402  (payments: selling plan groups)
+
+EXTENSIONS.append(ext_selling_plans.extension)

@@ -34,6 +34,8 @@ FEATURE_DOCUMENTS: dict[str, tuple[str, ...]] = {
                             "fulfillment.FULFILL"),
 }
 """Which documents each feature sends (the adapters it drives)."""
+FEATURE_DOCUMENTS["selling_plans"] = tuple(f"selling_plans.{name}" for name in (
+    "GROUP", "GROUPS", "GROUP_CREATE", "GROUP_UPDATE", "ADD_VARIANTS", "REMOVE_VARIANTS", "GROUP_DELETE"))
 
 SCOPE_FREE = {"shop", "job", "webhookSubscriptions", "webhookSubscriptionCreate", "webhookSubscriptionDelete",
               "currentAppInstallation"}
