@@ -32,6 +32,7 @@ from connector.ports import (
     ShopifyOAuth,
     ShopifyWebhooks,
     StoreCatalog,
+    StorePayments,
     StorePlatform,
     SupplierClient,
     TokenClient,
@@ -49,7 +50,7 @@ if TYPE_CHECKING:
     from adapters.shopify.client import ShopifyGraphQL
     from adapters.woocommerce.client import WooCommerceClient
     from connector.dropship.fulfillment_service import FulfillmentServicePort
-    from connector.ports import DropshipSupplier, SellingPlans, SlackChannel, StoreFulfillment
+    from connector.ports import DropshipSupplier, SlackChannel, StoreFulfillment
 
 log = logging.getLogger(__name__)
 
@@ -268,24 +269,23 @@ class Container:
 
         return WooCommerceFulfillment(platform.client)
 
+    def store_payments(self, shop_id: int) -> StorePayments:
+        """The StorePayments port of one shop (payment on shipment), on the client of its StorePlatform."""
+        platform: Any = self.platform_for(shop_id)
+        if self.shop_access(shop_id).platform == Platform.SHOPIFY:
+            from adapters.shopify.payments import ShopifyPayments
+
+            return ShopifyPayments(platform.client)
+        from adapters.woocommerce.payments import WooCommercePayments
+
+        return WooCommercePayments(platform.client)
+
     def fulfillment_service(self, shop_id: int) -> FulfillmentServicePort:
         """The Shopify fulfillment-service port of one shop (connector/dropship/fulfillment_service.py)."""
         from adapters.shopify.fulfillment_service import ShopifyFulfillmentService
 
         platform: Any = self.platform_for(shop_id)
         return ShopifyFulfillmentService(platform.client)
-
-    def selling_plans(self, shop_id: int) -> SellingPlans:
-        """The SellingPlans port of one Shopify shop (connector/payments/selling_plans.py), on its own client;
-        ConfigError for a WooCommerce shop (no selling plans there)."""
-        from connector.domain.errors import ConfigError
-
-        access = self.shop_access(shop_id)
-        if access.platform != Platform.SHOPIFY:
-            raise ConfigError("payments.route", f"{access.domain}: selling plans exist on Shopify only")
-        from adapters.shopify.selling_plans import ShopifySellingPlans
-
-        return ShopifySellingPlans(shopify_graphql(self.settings, access))
 
     def dropship_supplier(self, supplier_id: int) -> DropshipSupplier:
         """The DropshipSupplier port of a supplier row's ``dropship`` settings (HTTP desk or e-mail)."""

@@ -6,12 +6,13 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Protocol, runtime_checkable
 
 from connector.domain.model import BackorderMark, OrderSnapshot, Platform, ShopCredentials, StockLevel, StockRef
 from connector.domain.notify import CancelResult
+from connector.domain.payments import PaymentFacts, Transaction
 from connector.domain.routing import DropshipRequest, StoreOrderFacts, SupplierOrderStatus, Tracking
-from connector.domain.selling_plans import PlanSpec, StoreGroup
 from connector.domain.supply import BackorderSwitch, CatalogItem, PageDate, SupplierFetch, Validators
 
 
@@ -359,34 +360,37 @@ class OutboundGuard(Protocol):
         ...
 
 
-class SellingPlans(Protocol):
-    """One Shopify shop's selling plan groups (adapters/shopify/selling_plans.py; deferred purchase options).
+class StorePayments(Protocol):
+    """Store-side payment operations (adapters/<platform>/payments.py): read an order's money, capture
+    an authorisation, charge a vaulted card, send the customer a payment link, hold the goods until paid.
 
-    Errors: PlatformRejected (userErrors, e.g. an unknown variant), AccessDenied (the shop did not grant
-    ``write_purchase_options``), PlatformUnavailable / PlatformThrottled (transient: retry), and
-    OutcomeUncertain when a write may have landed (a retry reads back first: ``find`` finds a group made
-    by a create whose answer was lost)."""
+    Errors: PlatformRejected (refused as asked: over the authorisation, a closed order; a card decline is
+    not an error, it is a FAILURE transaction), PlatformUnavailable / PlatformThrottled (transient: nothing
+    landed, or the write carries a key the store honours), OutcomeUncertain (a write without a key may
+    have landed: the caller reads ``facts`` back before any new attempt)."""
 
-    def find(self, merchant_code: str) -> StoreGroup | None:
-        """The app's group with this merchant code, with its variants; None when there is none."""
+    def facts(self, order_id: str) -> PaymentFacts:
         ...
 
-    def get(self, group_id: str) -> StoreGroup | None:
-        """The group with its variants; None when it no longer exists (deleted in the store)."""
+    def capture(self, order_id: str, authorization_id: str, amount: Decimal, currency: str, *,
+                final: bool) -> Transaction:
+        """Capture ``amount`` of the authorisation; the CAPTURE transaction (status may be FAILURE)."""
         ...
 
-    def create(self, spec: PlanSpec, variant_ids: Sequence[str]) -> StoreGroup:
-        """Make the group with its one plan, attached to these variants (numeric ids)."""
+    def charge_mandate(self, order_id: str, mandate_id: str, amount: Decimal, currency: str, *,
+                       idempotency_key: str, payment_schedule_id: str | None) -> str:
+        """Ask for a payment on a vaulted card (asynchronous); the store's reference to find its
+        transaction later. The same key never charges twice."""
         ...
 
-    def update(self, group: StoreGroup, spec: PlanSpec) -> StoreGroup:
-        """Rewrite the group's plan (and its name) to ``spec``."""
+    def send_payment_link(self, order_id: str) -> None:
+        """Send the customer the order's invoice with a link to pay the balance."""
         ...
 
-    def add_variants(self, group_id: str, variant_ids: Sequence[str]) -> None: ...
+    def hold_for_payment(self, order_id: str, external_id: str) -> list[tuple[str, str]]:
+        """Hold the order's open fulfillment orders until paid; (fulfillment order id, hold id) each."""
+        ...
 
-    def remove_variants(self, group_id: str, variant_ids: Sequence[str]) -> None: ...
-
-    def delete(self, group_id: str) -> None:
-        """Delete the group (orders already placed keep their payment terms)."""
+    def release_hold(self, fulfillment_order_id: str, hold_id: str) -> None:
+        """Release exactly this hold."""
         ...

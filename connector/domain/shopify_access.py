@@ -121,9 +121,10 @@ FEATURES: tuple[Feature, ...] = (
 )
 
 FEATURES = (*FEATURES, Feature(
-    "selling_plans", "a pre-order purchase option on backordered variants, balance charged when it ships "
-    "(sellingPlanGroupCreate/Update/AddProductVariants/RemoveProductVariants/Delete, sellingPlanGroups)",
-    ("write_purchase_options",), ("payments.route",), lambda values: values.get("payments.route") == "selling_plan"))
+    "payments", "payment on shipment: capture authorisations (orderCapture), charge vaulted balances "
+    "(orderCreateMandatePayment), payment links (orderInvoiceSend), AWAITING_PAYMENT holds",
+    ("write_orders", "write_payment_mandate", "write_merchant_managed_fulfillment_orders"),
+    ("payments.enabled",), _on("payments.enabled")))
 
 FEATURES_BY_NAME: dict[str, Feature] = {f.name: f for f in FEATURES}
 

@@ -64,6 +64,8 @@ class OrderPayment(Base):
     gateway: Mapped[str | None] = mapped_column(String(100))
     mandate_id: Mapped[str | None] = mapped_column(String(255))
     payment_schedule_id: Mapped[str | None] = mapped_column(String(255))
+    holds: Mapped[str | None] = mapped_column(Text)
+    """JSON list of [fulfillment order id, hold id]: the AWAITING_PAYMENT holds the connector placed."""
     payment_link_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     expiry_handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     """When the expiry policy last acted (alert sent or capture made) for this authorisation."""

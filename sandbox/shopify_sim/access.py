@@ -59,6 +59,13 @@ APP_SCOPES = ("read_inventory", "write_assigned_fulfillment_orders", "write_disc
 """What the simulated app's configuration (shopify.app.toml) grants on a managed install / token exchange,
 and what a seeded shop without ``scopes`` has."""
 
+ROOT_FIELD_ACCESS.update({  # payments (issue 13): captures, mandate payments, invoices
+    "orderCapture": ("write_orders",),
+    "orderCreateMandatePayment": ("write_payment_mandate",),
+    "orderInvoiceSend": ("write_orders",),
+})
+APP_SCOPES = (*APP_SCOPES, "write_payment_mandate")
+
 DOCUMENTATION = "https://shopify.dev/api/usage/access-scopes"
 
 
@@ -102,14 +109,3 @@ def denied_fields(document: DocumentNode, operation_name: str | None,
                     error["locations"] = [{"line": location.line, "column": location.column}]
                 errors.append(error)
     return errors
-
-ROOT_FIELD_ACCESS.update({  # selling plan groups (deferred purchase options, issue 13)
-    "sellingPlanGroup": ("read_purchase_options",),
-    "sellingPlanGroups": ("read_purchase_options",),
-    "sellingPlanGroupCreate": ("write_purchase_options",),
-    "sellingPlanGroupUpdate": ("write_purchase_options",),
-    "sellingPlanGroupAddProductVariants": ("write_purchase_options",),
-    "sellingPlanGroupRemoveProductVariants": ("write_purchase_options",),
-    "sellingPlanGroupDelete": ("write_purchase_options",),
-})
-APP_SCOPES = (*APP_SCOPES, "write_purchase_options")

@@ -60,7 +60,8 @@ def _fo_view(fo: SimFO, shop: Shop | None = None) -> dict[str, Any]:
             "deliveryMethod": {"id": f"gid://shopify/DeliveryMethod/{fo.id}", "maxDeliveryDateTime": promised,
                                "minDeliveryDateTime": None},
             "assignedLocation": {"name": "Primary", "location": {"id": fo.location, "name": "Primary"}},
-            "fulfillmentHolds": [{"id": h["id"], "reason": h["reason"], "reasonNotes": h.get("reasonNotes")}
+            "fulfillmentHolds": [{"id": h["id"], "reason": h["reason"], "reasonNotes": h.get("reasonNotes"),
+                                  "handle": h.get("handle")}
                                  for h in fo.holds],
             "lineItems": lambda info, **a: {"pageInfo": {"hasNextPage": False, "hasPreviousPage": False}, "nodes": [
                 {"id": gid("FulfillmentOrderLineItem", item_id), "totalQuantity": total,

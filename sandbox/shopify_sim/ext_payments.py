@@ -37,6 +37,12 @@ class Txn:
     status: str = "SUCCESS"
     gateway: str = GATEWAY
     created: datetime = field(default_factory=lambda: datetime.now(UTC))
+    expires: datetime | None = None
+    """AUTHORIZATION: when it lapses (``authorizationExpiresAt``)."""
+    multi: bool = False
+    """AUTHORIZATION: whether it can be captured in several parts (``multiCapturable``)."""
+    payment_id: str | None = None
+    error_code: str | None = None
 
 
 @dataclass
@@ -129,7 +135,9 @@ def txn_view(book: Ledger, txn: Txn) -> dict[str, Any]:
             "status": txn.status, "gateway": txn.gateway, "formattedGateway": "Shopify Payments",
             "amountSet": bag(txn.amount), "createdAt": graphql_time(txn.created),
             "processedAt": graphql_time(txn.created), "test": True,
-            "errorCode": "CARD_DECLINED" if txn.status == "FAILURE" else None,
+            "errorCode": txn.error_code or ("CARD_DECLINED" if txn.status == "FAILURE" else None),
+            "authorizationExpiresAt": graphql_time(txn.expires), "multiCapturable": txn.multi,
+            "paymentId": txn.payment_id,
             "parentTransaction": txn_view(book, parent) if parent else None}
 
 

@@ -39,6 +39,7 @@ from sandbox.shopify_sim import ext_refunds  # noqa: E402  (notify: refunds, pay
 EXTENSIONS.append(ext_refunds.extension)
 ORDER_FIELDS.append(ext_refunds.order_fields)
 
-from sandbox.shopify_sim import ext_selling_plans  # noqa: E402  (payments: selling plan groups)
+from sandbox.shopify_sim import ext_charges  # noqa: E402  (payments: captures, mandate payments, invoices)
 
-EXTENSIONS.append(ext_selling_plans.extension)
+EXTENSIONS.append(ext_charges.extension)
+ORDER_FIELDS.append(ext_charges.order_fields)

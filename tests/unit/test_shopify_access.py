@@ -34,6 +34,9 @@ FEATURE_DOCUMENTS: dict[str, tuple[str, ...]] = {
                             "fulfillment.FULFILL"),
 }
 """Which documents each feature sends (the adapters it drives)."""
+FEATURE_DOCUMENTS["payments"] = ("payments.ORDER_PAYMENT", "payments.ORDER_CAPTURE", "payments.MANDATE_PAYMENT",
+                                 "payments.INVOICE_SEND", "payments.PAYMENT_FULFILLMENT_ORDERS",
+                                 "payments.PAYMENT_HOLD", "payments.PAYMENT_RELEASE_HOLD")
 FEATURE_DOCUMENTS["selling_plans"] = tuple(f"selling_plans.{name}" for name in (
     "GROUP", "GROUPS", "GROUP_CREATE", "GROUP_UPDATE", "ADD_VARIANTS", "REMOVE_VARIANTS", "GROUP_DELETE"))
 

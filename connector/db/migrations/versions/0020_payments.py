@@ -38,6 +38,7 @@ def upgrade() -> None:
         sa.Column("gateway", sa.String(100), nullable=True),
         sa.Column("mandate_id", sa.String(255), nullable=True),
         sa.Column("payment_schedule_id", sa.String(255), nullable=True),
+        sa.Column("holds", sa.Text(), nullable=True),
         sa.Column("payment_link_sent_at", UTCDateTime(), nullable=True),
         sa.Column("expiry_handled_at", UTCDateTime(), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
