@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from adapters.shopify.client import ShopifyGraphQL
     from adapters.woocommerce.client import WooCommerceClient
     from connector.dropship.fulfillment_service import FulfillmentServicePort
-    from connector.ports import DropshipSupplier, SlackChannel, StoreFulfillment
+    from connector.ports import DropshipSupplier, SellingPlans, SlackChannel, StoreFulfillment
 
 log = logging.getLogger(__name__)
 
@@ -286,6 +286,18 @@ class Container:
 
         platform: Any = self.platform_for(shop_id)
         return ShopifyFulfillmentService(platform.client)
+
+    def selling_plans(self, shop_id: int) -> SellingPlans:
+        """The SellingPlans port of one Shopify shop (connector/payments/selling_plans.py), on its own client;
+        ConfigError for a WooCommerce shop (no selling plans there)."""
+        from connector.domain.errors import ConfigError
+
+        access = self.shop_access(shop_id)
+        if access.platform != Platform.SHOPIFY:
+            raise ConfigError("payments.route", f"{access.domain}: selling plans exist on Shopify only")
+        from adapters.shopify.selling_plans import ShopifySellingPlans
+
+        return ShopifySellingPlans(shopify_graphql(self.settings, access))
 
     def dropship_supplier(self, supplier_id: int) -> DropshipSupplier:
         """The DropshipSupplier port of a supplier row's ``dropship`` settings (HTTP desk or e-mail)."""

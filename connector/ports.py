@@ -13,6 +13,7 @@ from connector.domain.model import BackorderMark, OrderSnapshot, Platform, ShopC
 from connector.domain.notify import CancelResult
 from connector.domain.payments import PaymentFacts, Transaction
 from connector.domain.routing import DropshipRequest, StoreOrderFacts, SupplierOrderStatus, Tracking
+from connector.domain.selling_plans import PlanSpec, StoreGroup
 from connector.domain.supply import BackorderSwitch, CatalogItem, PageDate, SupplierFetch, Validators
 
 
@@ -357,6 +358,39 @@ class OutboundGuard(Protocol):
     def allow_private_targets(self) -> bool: ...
 
     def check_url(self, url: str) -> None:
+        ...
+
+
+class SellingPlans(Protocol):
+    """One Shopify shop's selling plan groups (adapters/shopify/selling_plans.py; deferred purchase options).
+
+    Errors: PlatformRejected (userErrors, e.g. an unknown variant), AccessDenied (the shop did not grant
+    ``write_purchase_options``), PlatformUnavailable / PlatformThrottled (transient: retry), and
+    OutcomeUncertain when a write may have landed (a retry reads back first: ``find`` finds a group made
+    by a create whose answer was lost)."""
+
+    def find(self, merchant_code: str) -> StoreGroup | None:
+        """The app's group with this merchant code, with its variants; None when there is none."""
+        ...
+
+    def get(self, group_id: str) -> StoreGroup | None:
+        """The group with its variants; None when it no longer exists (deleted in the store)."""
+        ...
+
+    def create(self, spec: PlanSpec, variant_ids: Sequence[str]) -> StoreGroup:
+        """Make the group with its one plan, attached to these variants (numeric ids)."""
+        ...
+
+    def update(self, group: StoreGroup, spec: PlanSpec) -> StoreGroup:
+        """Rewrite the group's plan (and its name) to ``spec``."""
+        ...
+
+    def add_variants(self, group_id: str, variant_ids: Sequence[str]) -> None: ...
+
+    def remove_variants(self, group_id: str, variant_ids: Sequence[str]) -> None: ...
+
+    def delete(self, group_id: str) -> None:
+        """Delete the group (orders already placed keep their payment terms)."""
         ...
 
 

@@ -121,6 +121,11 @@ FEATURES: tuple[Feature, ...] = (
 )
 
 FEATURES = (*FEATURES, Feature(
+    "selling_plans", "a pre-order purchase option on backordered variants, balance charged when it ships "
+    "(sellingPlanGroupCreate/Update/AddProductVariants/RemoveProductVariants/Delete, sellingPlanGroups)",
+    ("write_purchase_options",), ("payments.route",), lambda values: values.get("payments.route") == "selling_plan"))
+
+FEATURES = (*FEATURES, Feature(
     "payments", "payment on shipment: capture authorisations (orderCapture), charge vaulted balances "
     "(orderCreateMandatePayment), payment links (orderInvoiceSend), AWAITING_PAYMENT holds",
     ("write_orders", "write_payment_mandate", "write_merchant_managed_fulfillment_orders"),

@@ -109,3 +109,14 @@ def denied_fields(document: DocumentNode, operation_name: str | None,
                     error["locations"] = [{"line": location.line, "column": location.column}]
                 errors.append(error)
     return errors
+
+ROOT_FIELD_ACCESS.update({  # selling plan groups (deferred purchase options, issue 13)
+    "sellingPlanGroup": ("read_purchase_options",),
+    "sellingPlanGroups": ("read_purchase_options",),
+    "sellingPlanGroupCreate": ("write_purchase_options",),
+    "sellingPlanGroupUpdate": ("write_purchase_options",),
+    "sellingPlanGroupAddProductVariants": ("write_purchase_options",),
+    "sellingPlanGroupRemoveProductVariants": ("write_purchase_options",),
+    "sellingPlanGroupDelete": ("write_purchase_options",),
+})
+APP_SCOPES = (*APP_SCOPES, "write_purchase_options")

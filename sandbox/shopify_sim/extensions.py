@@ -39,6 +39,10 @@ from sandbox.shopify_sim import ext_refunds  # noqa: E402  (notify: refunds, pay
 EXTENSIONS.append(ext_refunds.extension)
 ORDER_FIELDS.append(ext_refunds.order_fields)
 
+from sandbox.shopify_sim import ext_selling_plans  # noqa: E402  (payments: selling plan groups)
+
+EXTENSIONS.append(ext_selling_plans.extension)
+
 from sandbox.shopify_sim import ext_charges  # noqa: E402  (payments: captures, mandate payments, invoices)
 
 EXTENSIONS.append(ext_charges.extension)
