@@ -25,10 +25,10 @@ from connector.capture import promise
 from connector.capture.repository import CaptureRepository
 from connector.db.models import Backorder, Order, OrderLine
 from connector.db.uow import UnitOfWork
-from connector.domain.allocation import Claim, assign_shortage
 from connector.domain.clock import utcnow
 from connector.domain.model import BackorderStatus, OrderSnapshot, StockLevel, StockRef
 from connector.ports import StorePlatform
+from connector.restock.positions import PositionEvaluation as _Restock
 
 log = logging.getLogger(__name__)
 
@@ -162,17 +162,30 @@ class _OpenLine:
     backordered_meta: int | None
     backorder_status: str | None
     backorder_quantity: int | None
+    allocated: int | None = None
+    """Units of arrived stock set aside for its backorder (None without a backorder)."""
+    tags: str | None = None
+    """The order's store tags (for the shop's priority tags)."""
+    shipped: int | None = None
+    """Backordered units of its backorder already shipped (closing fills it in)."""
+
+    @property
+    def claim(self) -> int:
+        """Units of the line still drawing on the position."""
+        return max(0, self.quantity)
 
     def current(self) -> int | None:
-        """Units of its open backorder, None when it has none open."""
-        return self.backorder_quantity if self.backorder_status == BackorderStatus.OPEN else None
+        """Units of its waiting (open or allocated) backorder, None when it has none waiting."""
+        waiting = (BackorderStatus.OPEN, BackorderStatus.ALLOCATED)
+        return self.backorder_quantity if self.backorder_status in waiting else None
 
     def changes_at(self, quantity: int) -> bool:
         """Whether ``_apply(line, quantity)`` would change anything (the same rules, on columns)."""
         if self.backorder_status is None:
             return quantity > 0
         if self.backorder_status == BackorderStatus.OPEN:
-            return quantity <= 0 or self.backorder_quantity != quantity
+            allocated = self.allocated or 0
+            return quantity <= 0 or self.backorder_quantity != quantity or 0 < allocated >= quantity
         return self.backorder_status == BackorderStatus.WITHDRAWN and quantity > 0
 
 
@@ -183,16 +196,20 @@ def _open_lines(uow: UnitOfWork, shop_id: int, keys: list[str]) -> list[_OpenLin
 
 
 def _reevaluate(uow: UnitOfWork, shop_id: int, keys: list[str], levels: dict[str, StockLevel],
-                order: Order) -> set[str]:
+                order: Order | None, *, stock_event: bool = False, granted: list[int] | None = None) -> set[str]:
     """Recompute the backorders of every open line on these stock positions.
 
     The shortage is computed on columns; only the lines whose backorder changes are written, as
     entities: the captured ``order``'s own lines are in hand, others are loaded (usually none).
+    A position the store reported goes through restock's evaluation (connector/restock/positions.py):
+    on a ``stock_event`` stock that arrived is allocated first come, first served ('allocated'); a
+    line no longer short for any other reason is withdrawn.
     """
     by_key: dict[str, list[_OpenLine]] = defaultdict(list)
     for open_line in _open_lines(uow, shop_id, keys):
         by_key[open_line.stock_key or ""].append(open_line)
     targets: dict[int, int] = {}
+    restock = _Restock(uow, shop_id, [key for key in keys if key in levels], count_arrivals=stock_event)
     for key in keys:
         lines = by_key.get(key, [])
         wanted: dict[int, int] = {}
@@ -209,25 +226,24 @@ def _reevaluate(uow: UnitOfWork, shop_id: int, keys: list[str], levels: dict[str
                 current = line.current()
                 if current is not None:
                     wanted[line.id] = min(current, line.quantity)
-        else:
-            shortage = max(0, level.shortage - sum(wanted.values()))
-            assigned = assign_shortage(shortage, [Claim(line.order_id, line.line_id, line.ordered_at, line.quantity)
-                                                  for line in pooled])
-            for line in pooled:
-                wanted[line.id] = assigned[(line.order_id, line.line_id)]
+        else:  # units short, plus those shipped and those set aside
+            wanted.update(restock.settle(key, level, lines))
         targets.update({line.id: wanted.get(line.id, 0) for line in lines
-                        if line.changes_at(wanted.get(line.id, 0))})
+                        if line.changes_at(wanted.get(line.id, 0)) or line.id in restock.grants})
     if not targets:
         return set()
     changed: set[str] = set()
-    entities = [line for line in order.lines if line.id in targets]
+    entities = [line for line in order.lines if line.id in targets] if order is not None else []
     others = sorted(set(targets) - {line.id for line in entities})
     if others:
         entities += uow.orders.lines(others)
     for entity in sorted(entities, key=lambda e: e.id):
-        if _apply(uow, shop_id, entity, targets[entity.id]):
+        allocated = restock.grant(entity)
+        if _apply(uow, shop_id, entity, targets[entity.id]) or allocated:
             entity.order.needs_mark = True
             changed.add(entity.order.platform_order_id)
+    if granted is not None:
+        granted.extend(restock.granted_backorders)
     return changed
 
 
@@ -244,6 +260,11 @@ def _apply(uow: UnitOfWork, shop_id: int, line: OrderLine, quantity: int) -> boo
         ))
         return True
     if backorder.status == BackorderStatus.OPEN:
+        allocated = backorder.quantity_allocated or 0
+        if 0 < allocated and quantity <= allocated:  # every unit still counted is set aside
+            backorder.quantity_backordered = allocated
+            backorder.status = BackorderStatus.ALLOCATED.value
+            return True
         if quantity <= 0:
             backorder.status = BackorderStatus.WITHDRAWN.value
             backorder.closed_at = now
