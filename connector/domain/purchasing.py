@@ -24,15 +24,17 @@ Rules (every check is a reason, so a proposal can be shown as it was made):
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from connector.domain.routing import Reason
 
 CHANNELS = ("api", "email")
-SHEET_FORMATS = ("csv", "pdf")
+SHEET_FORMATS = ("csv",)
+"""Purchase sheet formats sent by e-mail (PDF is not built yet: docs/purchasing.md)."""
 CENT = Decimal("0.01")
 
 
@@ -267,3 +269,43 @@ def propose(demands: Sequence[SkuDemand], terms: PurchasingTerms, *, now: dateti
                               f"{'an unknown amount' if total is None else total}, under the supplier's "
                               f"minimum {terms.min_order_value}: needs the merchant's approval", False))
     return Proposal(trigger, lines, tuple(reasons), below)
+
+
+@dataclass(frozen=True)
+class PurchaseOrderLineRequest:
+    sku: str
+    supplier_sku: str
+    quantity: int
+    unit_cost: Decimal | None
+
+
+@dataclass(frozen=True)
+class PurchaseOrderRequest:
+    """What is sent to the supplier: our reference (``PO-<id>``), the lines, the currency."""
+
+    reference: str
+    lines: tuple[PurchaseOrderLineRequest, ...]
+    currency: str | None = None
+    buyer: str = ""
+    """The shop, as the supplier knows its customer."""
+
+
+@dataclass(frozen=True)
+class PurchaseOrderAnswer:
+    """The supplier's word on one purchase order."""
+
+    reference: str
+    """The supplier's reference (for e-mail: the Message-ID sent)."""
+    status: str
+    """accepted | sent | shipped | partially_delivered | delivered | rejected | cancelled"""
+    expected_date: date | None = None
+    delivered: Mapping[str, int] = field(default_factory=dict)
+    """Units delivered so far per SKU (ours), cumulative."""
+    reason: str | None = None
+
+
+def purchase_message_id(idempotency_key: str) -> str:
+    """The Message-ID of the e-mail that carries a purchase order: derived from its key, so every
+    attempt (and a resend the merchant asks for) is recognisably the same order."""
+    digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]
+    return f"<po-{digest}@backorder-connector>"

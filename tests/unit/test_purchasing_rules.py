@@ -126,7 +126,7 @@ def test_the_batching_wait_below_the_minimum_value_is_flagged_for_approval():
 
 def test_terms_round_trip_through_json_and_name_a_bad_value():
     terms = PurchasingTerms(min_order_quantity=6, case_pack=3, min_order_value=Decimal("150.00"), currency="EUR",
-                            lead_time_days=14, channel="email", email="po@acme.example", sheet_format="pdf",
+                            lead_time_days=14, channel="email", email="po@acme.example", sheet_format="csv",
                             skus={"MUG": SkuTerms(12, 6, "AC-1")})
     assert PurchasingTerms.from_json(terms.to_json()) == terms
     with pytest.raises(ValueError, match="case_pack must be a whole number of at least 1, got 0"):
@@ -136,4 +136,4 @@ def test_terms_round_trip_through_json_and_name_a_bad_value():
     with pytest.raises(ValueError, match="min_order_value must be a number"):
         PurchasingTerms.from_json({"min_order_value": "lots"})
     with pytest.raises(ValueError, match="sheet_format must be one of"):
-        PurchasingTerms(sheet_format="xlsx")
+        PurchasingTerms(sheet_format="pdf")

@@ -1,0 +1,301 @@
+"""Purchase orders against the sandbox on SQLite and PostgreSQL: waiting backorders batched to the
+supplier's minimum, proposed, approved and placed over HTTP exactly once (a worker killed with
+SIGKILL between the supplier's answer and its own commit), sent as a CSV sheet through the real SMTP
+sink, linked to the backorders they cover (never twice), their date reaching the SKU's in-stock
+date, and received in parts."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from connector.db.models import Backorder
+from connector.dropship.models import DropshipAlert
+from connector.dropship.terms import set_terms as set_unit_cost
+from connector.purchasing import orders, place, work
+from connector.purchasing.models import PurchaseOrder
+from connector.purchasing.propose import propose_orders
+from connector.purchasing.repository import PurchasingRepository
+from connector.purchasing.terms import set_terms
+from connector.shop_settings import set_setting
+from connector.supply.models import SkuEta
+from connector.supply.suppliers import add_supplier
+from jobs.supply import poll_supplier
+from sandbox.stack import start_stack
+from sandbox.supplier_sim.seed import SUPPLIER_TOKEN
+from tests.support.dropship_support import MERCHANT, process_env, shop
+
+BIN = Path(sys.executable).parent
+SKU = "SOCKS-M"
+
+
+@pytest.fixture
+def stack(database_url):  # type: ignore[no-untyped-def]
+    with start_stack(database_url=database_url) as running:
+        yield running
+
+
+def purchasing_supplier(stack: Any, shop_id: int, transport: dict[str, Any] | None = None, **terms: Any) -> int:
+    c = stack.container
+    url = stack.sandbox.supplier_url
+    supplier_id = add_supplier(c.uow(), c.box, shop_id, {
+        "name": "po-supplier", "kind": "http_json",
+        "settings": {"url": url + "/api/all", "auth": {"type": "bearer"}, **(transport or {})},
+        "secret": {"token": SUPPLIER_TOKEN}}, clients=c.supplier_client)
+    poll_supplier(supplier_id)
+    set_terms(c.uow(), supplier_id, {"channel": "api", "url": url + "/api/purchase-orders", "currency": "USD",
+                                     "lead_time_days": 12, **terms})
+    set_unit_cost(c.uow(), supplier_id, SKU, dropship=False, unit_cost=Decimal("2.50"))
+    set_setting(c.uow(), shop_id, "alerts.email", MERCHANT)
+    return supplier_id
+
+
+def backordered(stack: Any, info: Any, *quantities: int) -> list[int]:
+    for quantity in quantities:
+        stack.sandbox.shopify.create_order(info.domain, [{"sku": SKU, "quantity": quantity}])
+    stack.wait_for_capture()
+    with stack.container.uow() as uow:
+        return list(uow.session.scalars(select(Backorder.id).where(Backorder.shop_id == info.id, Backorder.sku == SKU)
+                                        .order_by(Backorder.id)))
+
+
+def po_rows(stack: Any, shop_id: int) -> list[PurchaseOrder]:
+    with stack.container.uow() as uow:
+        rows = list(uow.session.scalars(select(PurchaseOrder).where(PurchaseOrder.shop_id == shop_id)
+                                        .order_by(PurchaseOrder.id)))
+        uow.session.expunge_all()
+        return rows
+
+
+def links(stack: Any, po_id: int) -> list[tuple[str, int, int]]:
+    with stack.container.uow() as uow:
+        return list(uow.repo(PurchasingRepository).links(po_id))
+
+
+def short(stack: Any, backorder_ids: list[int]) -> dict[int, int]:
+    with stack.container.uow() as uow:
+        return {b.id: b.quantity_backordered for b in uow.session.scalars(
+            select(Backorder).where(Backorder.id.in_(backorder_ids)))}
+
+
+def test_below_the_moq_nothing_is_proposed_and_reaching_it_proposes_one_order_linked_to_each_backorder(stack):
+    info = shop(stack, "shopify")
+    purchasing_supplier(stack, info.id, min_order_quantity=5, case_pack=4)
+    first = backordered(stack, info, 2)
+    report = propose_orders(stack.container.uow(), info.id)
+    assert report.proposed == [] and any("minimum 5" in r for r in report.waiting["po-supplier"])
+
+    ids = first + backordered(stack, info, 3)[1:]
+    units = short(stack, ids)
+    assert sum(units.values()) >= 5
+    report = propose_orders(stack.container.uow(), info.id)
+    [po_id] = report.proposed
+    assert report.approved == []  # approval mode by default
+    [po] = po_rows(stack, info.id)
+    assert po.status == "proposed" and po.trigger == "min_order_quantity" and po.channel == "api"
+    detail = orders.show_order(stack.container.uow(), info.id, po_id)
+    [line] = detail["lines"]
+    needed = sum(units.values())
+    assert line["needed"] == needed and line["ordered"] == -(-needed // 4) * 4  # rounded up to cases of 4
+    assert Decimal(detail["value"]) == Decimal("2.50") * line["ordered"]
+    assert sorted((b["backorder_id"], b["units"]) for b in line["backorders"]) == sorted(units.items())
+
+    # nothing is covered twice: the next run finds nothing left uncovered; a new backorder waits for approval
+    again = propose_orders(stack.container.uow(), info.id)
+    assert again.proposed == [] and again.waiting == {}
+    backordered(stack, info, 6)
+    again = propose_orders(stack.container.uow(), info.id)
+    assert again.proposed == [] and "waits for approval" in again.waiting["po-supplier"][0]
+    # the merchant was alerted once, by e-mail
+    work.deliver_alerts(stack.container, info.id)
+    [mail] = stack.sandbox.smtp.to(MERCHANT)
+    assert f"Purchase order {po_id}" in mail.part("plain") and "waits for your approval" in mail.part("plain")
+
+
+def test_cancelling_a_proposal_frees_its_backorders_and_an_approved_order_covers_them_once(stack):
+    info = shop(stack, "shopify")
+    purchasing_supplier(stack, info.id, min_order_quantity=2)
+    ids = backordered(stack, info, 2, 2)
+    [first] = propose_orders(stack.container.uow(), info.id).proposed
+    assert orders.cancel(stack.container.uow(), info.id, first) == "cancelled"
+    [second] = propose_orders(stack.container.uow(), info.id).proposed
+    assert {b for _, b, _ in links(stack, second)} == set(ids)
+    assert orders.approve(stack.container.uow(), info.id, second, by="test") == "approved"
+    backordered(stack, info)  # nothing new waiting
+    assert propose_orders(stack.container.uow(), info.id).proposed == []  # approved order still covers them
+    with stack.container.uow() as uow:
+        covered = uow.repo(PurchasingRepository).covered_units(info.id)
+    assert covered == short(stack, ids)
+
+
+def test_auto_mode_places_at_once_over_http_and_its_date_becomes_the_skus_in_stock_date(stack):
+    info = shop(stack, "shopify")
+    purchasing_supplier(stack, info.id, min_order_quantity=1, case_pack=2)
+    set_setting(stack.container.uow(), info.id, "purchasing.mode", "auto")
+    backordered(stack, info, 2)
+    stack.sandbox.supplier.purchase_orders.lead_time_days = 9
+    result = work.run_shop(stack.container, info.id)
+    [po_id] = result.proposed
+    assert result.sent == {po_id: "placed"}
+    [po] = po_rows(stack, info.id)
+    desk = stack.sandbox.supplier.purchase_orders
+    [sent] = desk.orders.values()
+    assert po.supplier_reference == sent["id"] and desk.posts == [po.idempotency_key]
+    assert po.approved_by == "auto" and po.expected_date_source == "supplier"
+    assert po.expected_date == datetime.now(UTC).date() + timedelta(days=9)
+    with stack.container.uow() as uow:
+        eta = uow.session.scalar(select(SkuEta).where(SkuEta.shop_id == info.id, SkuEta.sku == SKU))
+        assert eta is not None and eta.source == "purchase_order" and eta.expected_date >= po.expected_date
+        dates = set(uow.session.scalars(select(Backorder.expected_date).where(Backorder.shop_id == info.id)))
+        assert dates == {eta.expected_date}
+    assert work.send_order(stack.container, po_id) == "placed" and len(desk.orders) == 1  # rerun: no second order
+
+
+def test_a_worker_killed_between_the_supplier_call_and_the_commit_places_the_order_exactly_once(stack, tmp_path):
+    info = shop(stack, "shopify")
+    purchasing_supplier(stack, info.id, min_order_quantity=2)
+    backordered(stack, info, 3)
+    [po_id] = propose_orders(stack.container.uow(), info.id).proposed
+    orders.approve(stack.container.uow(), info.id, po_id, by="test")
+    desk = stack.sandbox.supplier.purchase_orders
+    desk.stall_seconds = 60  # the supplier stores the order, then holds its answer
+    log_path = tmp_path / "worker.log"
+    with open(log_path, "wb") as log:
+        worker = subprocess.Popen([str(BIN / "connector"), "purchase-orders", "send", str(po_id)],
+                                  env=process_env(stack), stdout=log, stderr=subprocess.STDOUT,
+                                  start_new_session=True, cwd=tmp_path)
+    try:
+        deadline = time.monotonic() + 30
+        while not desk.orders and time.monotonic() < deadline and worker.poll() is None:
+            time.sleep(0.05)
+        assert desk.orders, "the worker never reached the supplier: " + log_path.read_text(errors="replace")
+        [row] = po_rows(stack, info.id)
+        assert row.status == "sending" and row.supplier_reference is None  # between call and commit
+    finally:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=10)
+    assert worker.returncode == -signal.SIGKILL
+    desk.stall_seconds = 0
+
+    rerun = subprocess.run([str(BIN / "connector"), "purchase-orders", "send", str(po_id)], env=process_env(stack),
+                           capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert rerun.returncode == 0 and f"purchase order {po_id}: placed" in rerun.stdout, rerun.stdout + rerun.stderr
+    [row] = po_rows(stack, info.id)
+    [supplier_order] = desk.orders.values()
+    assert row.status == "placed" and row.supplier_reference == supplier_order["id"]
+    assert desk.posts == [row.idempotency_key]  # resolved by asking for the key, never ordered again
+    assert place.due_orders(stack.container.uow(), info.id) == []
+
+
+def test_a_supplier_down_is_retried_later_and_a_refusal_fails_the_order_and_frees_its_backorders(stack):
+    info = shop(stack, "shopify")
+    supplier_id = purchasing_supplier(stack, info.id, {"max_attempts": 1}, min_order_quantity=1,
+                                      case_pack=2)
+    backordered(stack, info, 2)
+    [po_id] = propose_orders(stack.container.uow(), info.id).proposed
+    orders.approve(stack.container.uow(), info.id, po_id, by="test")
+    sim = stack.sandbox.supplier
+    poll_supplier(supplier_id)  # before the fault: the poll would take it
+    sim.inject(status=503, count=1)
+    port = stack.container.purchase_order_supplier(supplier_id)
+    assert place.send_order(stack.container.uow(), port, po_id) == place.SendResult("retry", 30.0)
+    [row] = po_rows(stack, info.id)
+    assert row.status == "approved" and row.send_attempts == 1 and row.next_attempt_at is not None
+    assert place.due_orders(stack.container.uow(), info.id) == []  # waits for its backoff
+    assert sim.purchase_orders.orders == {}
+
+    sim.purchase_orders.reject_next = "account_on_hold"
+    assert place.send_order(stack.container.uow(), port, po_id, resend=True).status == "failed"
+    [row] = po_rows(stack, info.id)
+    assert row.status == "failed" and "account_on_hold" in (row.last_error or "")
+    with stack.container.uow() as uow:
+        kinds = set(uow.session.scalars(select(DropshipAlert.kind).where(DropshipAlert.shop_id == info.id)))
+        assert "purchase_order_failed" in kinds
+        assert uow.repo(PurchasingRepository).covered_units(info.id) == {}
+    assert len(propose_orders(stack.container.uow(), info.id).proposed) == 1  # its backorders are free again
+
+
+def test_a_supplier_without_an_api_gets_the_purchase_sheet_by_email_once(stack):
+    info = shop(stack, "shopify")
+    supplier_id = purchasing_supplier(stack, info.id, min_order_quantity=2)
+    set_terms(stack.container.uow(), supplier_id, {"channel": "email", "email": "po@supplier.example"})
+    set_terms(stack.container.uow(), supplier_id, {"supplier_sku": "=HYPERLINK(\"x\")"}, sku=SKU)
+    backordered(stack, info, 3)
+    [po_id] = propose_orders(stack.container.uow(), info.id).proposed
+    orders.approve(stack.container.uow(), info.id, po_id, by="test")
+    assert work.send_order(stack.container, po_id) == "placed"
+    [mail] = stack.sandbox.smtp.to("po@supplier.example")
+    [row] = po_rows(stack, info.id)
+    assert mail.message["Message-ID"] == row.dispatch_ref == row.supplier_reference
+    assert mail.message["X-Idempotency-Key"] == row.idempotency_key
+    assert row.expected_date_source == "lead_time"
+    assert row.expected_date == datetime.now(UTC).date() + timedelta(days=12)
+    [attachment] = list(mail.message.iter_attachments())
+    assert attachment.get_content_type() == "text/csv"
+    detail = orders.show_order(stack.container.uow(), info.id, po_id)
+    sheet = list(csv.DictReader(io.StringIO(attachment.get_content())))
+    assert sheet == [{"reference": f"PO-{po_id}", "supplier_sku": "'=HYPERLINK(\"x\")", "sku": SKU,
+                      "quantity": str(detail["lines"][0]["ordered"]), "unit_cost": "2.50", "currency": "USD"}]
+    assert work.send_order(stack.container, po_id) == "placed"
+    assert len(stack.sandbox.smtp.to("po@supplier.example")) == 1
+    assert stack.sandbox.supplier.purchase_orders.orders == {}  # nothing went to the supplier's API
+
+
+def test_an_email_send_interrupted_is_never_resent_blindly(stack):
+    info = shop(stack, "shopify")
+    supplier_id = purchasing_supplier(stack, info.id, min_order_quantity=1)
+    set_terms(stack.container.uow(), supplier_id, {"channel": "email", "email": "po@supplier.example"})
+    set_setting(stack.container.uow(), info.id, "purchasing.max_batch_wait_days", 0)  # no minimum: order at once
+    backordered(stack, info, 1)
+    [po_id] = propose_orders(stack.container.uow(), info.id).proposed
+    orders.approve(stack.container.uow(), info.id, po_id, by="test")
+    with stack.container.uow() as uow:  # as a worker that died in the SMTP call leaves it
+        row = uow.repo(PurchasingRepository).order(po_id)
+        assert row is not None
+        row.status = "sending"
+        uow.commit()
+    assert work.send_order(stack.container, po_id) == "uncertain"
+    assert stack.sandbox.smtp.to("po@supplier.example") == []
+    assert "may or may not have reached" in stack.sandbox.smtp.to(MERCHANT)[-1].part("plain")
+    assert place.mark_sent(stack.container.uow(), po_id).status == "placed"
+
+
+def test_the_cli_sets_purchasing_terms_and_lists_and_shows_orders(stack, tmp_path):
+    info = shop(stack, "shopify")
+    supplier_id = purchasing_supplier(stack, info.id)
+    env = process_env(stack)
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(BIN / "connector"), *args], env=env, capture_output=True, text=True, timeout=120,
+                              cwd=tmp_path)
+
+    done = run("suppliers", "purchasing-terms", str(supplier_id), "--moq", "3", "--case-pack", "2", "--min-value",
+               "5.00", "--lead-time", "7")
+    assert done.returncode == 0, done.stdout + done.stderr
+    stored = json.loads(done.stdout.split(": ", 1)[1])
+    assert stored["min_order_quantity"] == 3 and stored["case_pack"] == 2 and stored["min_order_value"] == "5.00"
+    bad = run("suppliers", "purchasing-terms", str(supplier_id), "--case-pack", "0")
+    assert bad.returncode != 0 and "case_pack must be a whole number of at least 1, got 0" in bad.stdout + bad.stderr
+    backordered(stack, info, 4)
+    proposed = run("purchase-orders", "propose", "--shop", info.domain)
+    assert proposed.returncode == 0 and "proposed: " in proposed.stdout, proposed.stdout + proposed.stderr
+    [po] = po_rows(stack, info.id)
+    listed = run("purchase-orders", "list", "--shop", info.domain, "--json")
+    assert [r["id"] for r in json.loads(listed.stdout)] == [po.id]
+    shown = json.loads(run("purchase-orders", "show", str(po.id), "--shop", info.domain).stdout)
+    assert shown["lines"][0]["sku"] == SKU and shown["reasons"]
+    approved = run("purchase-orders", "approve", str(po.id), "--shop", info.domain)
+    assert f"purchase order {po.id}: placed" in approved.stdout, approved.stdout + approved.stderr
