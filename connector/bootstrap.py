@@ -27,6 +27,7 @@ from connector.ports import (
     Mailer,
     OrderAdmin,
     OutboundGuard,
+    PurchaseOrderSupplier,
     RunExecutor,
     ShopAccess,
     ShopifyOAuth,
@@ -317,6 +318,25 @@ class Container:
         if mode is None:
             raise ConfigError("dropship", f"supplier {found.name} has no drop-ship settings")
         return HttpDropshipClient(found.settings, found.secret, name=found.name)
+
+    def purchase_order_supplier(self, supplier_id: int) -> PurchaseOrderSupplier:
+        """The PurchaseOrderSupplier port of a supplier row's purchasing terms (HTTP API or e-mail)."""
+        from adapters.suppliers.purchase_orders import EmailPurchaseOrderSupplier, HttpPurchaseOrderClient
+        from connector.domain.errors import ConfigError
+        from connector.dropship.place import supplier_settings
+
+        found = supplier_settings(self.uow(), self.box, supplier_id)
+        terms = found.settings.get("purchasing")
+        if not isinstance(terms, Mapping):
+            raise ConfigError("purchasing", f"supplier {found.name} has no purchasing terms")
+        if terms.get("channel") == "email":
+            mailer = self.mailer()
+            if mailer is None:
+                raise ConfigError("smtp", f"supplier {found.name} takes purchase orders by email; configure smtp")
+            sender = getattr(self.settings, "smtp_from", None) or "backorders@localhost"
+            return EmailPurchaseOrderSupplier(mailer, to=str(terms.get("email", "")), sender=sender,
+                                              supplier_name=found.name)
+        return HttpPurchaseOrderClient(found.settings, found.secret, name=found.name)
 
     def close(self) -> None:
         if self.scheduler is not None:

@@ -12,6 +12,7 @@ from typing import Any, Protocol, runtime_checkable
 from connector.domain.model import BackorderMark, OrderSnapshot, Platform, ShopCredentials, StockLevel, StockRef
 from connector.domain.notify import CancelResult
 from connector.domain.payments import PaymentFacts, Transaction
+from connector.domain.purchasing import PurchaseOrderAnswer, PurchaseOrderRequest
 from connector.domain.routing import DropshipRequest, StoreOrderFacts, SupplierOrderStatus, Tracking
 from connector.domain.selling_plans import PlanSpec, StoreGroup
 from connector.domain.supply import BackorderSwitch, CatalogItem, PageDate, SupplierFetch, Validators
@@ -427,4 +428,29 @@ class StorePayments(Protocol):
 
     def release_hold(self, fulfillment_order_id: str, hold_id: str) -> None:
         """Release exactly this hold."""
+        ...
+
+
+class PurchaseOrderSupplier(Protocol):
+    """A supplier's purchasing desk (adapters/suppliers/purchase_orders.py): HTTP API or a purchase
+    sheet (CSV or PDF) by e-mail."""
+
+    can_find: bool
+    """Whether ``find`` can ask the supplier about a key (False for e-mail)."""
+
+    def send(self, order: PurchaseOrderRequest, idempotency_key: str) -> PurchaseOrderAnswer:
+        """Send a ``PurchaseOrderRequest`` once per key (the same key again answers the same order);
+        return its ``PurchaseOrderAnswer``. Raises SupplierRejected (refused), SupplierUnavailable
+        (certainly not received, after retries) or SupplierSendUncertain (may have been received and
+        cannot be asked: never resend blindly)."""
+        ...
+
+    def find(self, idempotency_key: str) -> PurchaseOrderAnswer | None:
+        """The ``PurchaseOrderAnswer`` of the order sent with this key, or None when the supplier never
+        received it. Raises SupplierUnavailable."""
+        ...
+
+    def status(self, supplier_reference: str) -> PurchaseOrderAnswer:
+        """The order's ``PurchaseOrderAnswer`` now (delivered units, expected date). Raises
+        SupplierRejected (unknown order) or SupplierUnavailable."""
         ...

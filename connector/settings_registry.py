@@ -22,6 +22,7 @@ from connector.dropship import fulfillment_service, routing
 from connector.notify import settings as notify_settings
 from connector.payments import selling_plans
 from connector.payments import settings as payments_settings
+from connector.purchasing import propose as purchasing_propose
 from connector.restock import settings as restock_settings
 from connector.shop_settings import ShopSettingSpec, ShopSettingsRegistry
 from connector.supply import dates, publish
@@ -36,6 +37,7 @@ FEATURE_SETTINGS: tuple[tuple[str, tuple[ShopSettingSpec, ...]], ...] = (
     ("payments: Shopify selling plans (deferred purchase options)", selling_plans.SHOP_SETTINGS),
     ("payments: charged when it ships (captures, mandate charges, expiry)", payments_settings.SHOP_SETTINGS),
     ("restock: allocation of arriving stock", restock_settings.SHOP_SETTINGS),
+    ("purchasing: purchase orders batched to the supplier's minimum", purchasing_propose.SHOP_SETTINGS),
 )
 """Each feature's per-shop settings, under the heading the reference gives them."""
 

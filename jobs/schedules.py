@@ -62,6 +62,10 @@ def build_scheduler(container: Container) -> BackgroundScheduler:
 
     scheduler.add_job(dropship.enqueue_dropship_jobs, "interval", args=[container],
                       minutes=dropship.INTERVAL_MINUTES, id="dropship")  # route + poll shipments per shop
+    from jobs import purchasing
+
+    scheduler.add_job(purchasing.enqueue_purchasing_jobs, "interval", args=[container],
+                      minutes=purchasing.INTERVAL_MINUTES, id="purchasing")  # purchase orders per shop
     scheduler.add_job(lambda: runtime.enqueue(container, retention.prune), "interval",
                       minutes=retention.INTERVAL_MINUTES, id="retention")  # finished events, spent install records
     return scheduler

@@ -169,3 +169,8 @@ class ExportLinkExpired(PermanentError):
         super().__init__(f"this download link expired on {expired_at}; open the export from the app in "
                          "the store admin instead")
         self.expired_at = expired_at
+
+
+class SupplierSendUncertain(SupplierError, TransientError):
+    """A write to a supplier may have landed and cannot be read back (an e-mail whose SMTP call was
+    interrupted): it is never resent blindly; the merchant confirms or sends again by hand."""

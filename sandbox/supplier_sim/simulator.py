@@ -52,6 +52,9 @@ class SupplierSimulator:
         from sandbox.supplier_sim import dropship  # drop-ship orders (issue 4)
 
         self.dropship = dropship.register(self, ship_delay=float(config.get("dropship_ship_delay", 2.0)))
+        from sandbox.supplier_sim import purchase_orders  # purchase orders (issue 13)
+
+        self.purchase_orders = purchase_orders.register(self, lead_time_days=int(config.get("po_lead_time_days", 10)))
 
     # -- state ------------------------------------------------------------------------------------
 

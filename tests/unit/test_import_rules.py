@@ -18,7 +18,7 @@ from functools import cache
 import grimp
 
 PRODUCT = ("connector", "adapters", "webhooks", "jobs")
-FEATURES = ("capture", "supply", "notify", "dropship", "install", "privacy", "restock", "reports")
+FEATURES = ("capture", "supply", "notify", "dropship", "install", "privacy", "restock", "reports", "purchasing")
 COMPOSITION_ROOT = "connector.bootstrap"
 
 KNOWN_VIOLATIONS: frozenset[tuple[str, str]] = frozenset()

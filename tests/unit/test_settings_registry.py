@@ -40,7 +40,7 @@ def test_each_deployment_setting_declares_its_yaml_key_help_and_environment_once
 
 def test_the_registry_holds_every_features_declarations_with_today_s_keys_and_defaults():
     built = build_registry()
-    assert len(built) == sum(len(specs) for _, specs in FEATURE_SETTINGS) == 46
+    assert len(built) == sum(len(specs) for _, specs in FEATURE_SETTINGS) == 48
     assert built.spec("dropship.enabled").default is False
     assert built.spec("notify.grace_days").default == 7
     assert built.spec("dates.timezone").default == "UTC"
