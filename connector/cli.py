@@ -150,14 +150,23 @@ def backorders(shop_name: str, as_json: bool, status: str | None) -> None:
 
 @main.command()
 @click.option("--shop", "shop_name", required=True)
+@click.option("--deferred-revenue", "deferred", is_flag=True,
+              help="Per order day: sold on backorder but not yet shipped, and shipped but not yet charged.")
+@click.option("--json", "as_json", is_flag=True, help="With --deferred-revenue: JSON.")
+@click.option("--csv", "as_csv", is_flag=True, help="With --deferred-revenue: CSV.")
 @_fail_cleanly
-def report(shop_name: str) -> None:
-    """Counts of a shop's backorders by status."""
+def report(shop_name: str, deferred: bool = False, as_json: bool = False, as_csv: bool = False) -> None:
+    """Counts of a shop's backorders by status (--deferred-revenue: what is not yet shipped or charged)."""
     from connector.capture.reporting import list_backorders
     from connector.shops import resolve_shop
 
     c = _container(auto_upgrade=True)
     info = resolve_shop(c.uow(), shop_name)
+    if deferred:
+        from connector.reports.cli import echo_deferred_revenue
+
+        echo_deferred_revenue(c.uow(), info.id, "json" if as_json else "csv" if as_csv else "table")
+        return
     rows = list_backorders(c.uow(), info.id)
     counts: dict[str, int] = {}
     units: dict[str, int] = {}
@@ -392,6 +401,15 @@ for _module in (install_cli, privacy_cli, scopes_cli, settings_cli):
         shops.add_command(_command)
 for _command in job_runs_cli.JOBS_COMMANDS:
     jobs.add_command(_command)
+
+from connector.payments import cli_plans  # noqa: E402  (selling plans: into the payments group, or their own)
+
+_payments = main.commands.get("payments")
+if not isinstance(_payments, click.Group):
+    _payments = cli_plans.payments
+    main.add_command(_payments)
+for _command in cli_plans.PAYMENTS_COMMANDS:
+    _payments.add_command(_command)
 for _command in purchasing_cli.SUPPLIERS_COMMANDS:
     supply_cli.suppliers.add_command(_command)
 

@@ -66,6 +66,10 @@ def build_scheduler(container: Container) -> BackgroundScheduler:
 
     scheduler.add_job(purchasing.enqueue_purchasing_jobs, "interval", args=[container],
                       minutes=purchasing.INTERVAL_MINUTES, id="purchasing")  # purchase orders per shop
+    from jobs import selling_plans
+
+    scheduler.add_job(selling_plans.enqueue_selling_plan_syncs, "interval", args=[container],
+                      minutes=selling_plans.INTERVAL_MINUTES, id="selling-plans")  # pre-order purchase options
     scheduler.add_job(lambda: runtime.enqueue(container, retention.prune), "interval",
                       minutes=retention.INTERVAL_MINUTES, id="retention")  # finished events, spent install records
     return scheduler

@@ -68,3 +68,8 @@ class PlanRepository(Repository):
         """The selling plan ids that are the connector's own for this shop (order lines name them)."""
         row = self.group(shop_id)
         return {row.plan_id} if row is not None and row.plan_id else set()
+
+    def shops_with_group(self) -> set[int]:
+        """Shops that have a group in the store (so turning the route off still deletes it)."""
+        return set(self.session.scalars(select(SellingPlanGroupRow.shop_id)
+                                        .where(SellingPlanGroupRow.group_id.is_not(None))))

@@ -189,3 +189,12 @@ def sold_under_plan(uow: UnitOfWork, shop_id: int, selling_plan_ids: set[str]) -
     (for the payments feature: the balance of such an order is deferred by the connector's choice)."""
     with uow:
         return bool(uow.repo(PlanRepository).plan_ids(shop_id) & selling_plan_ids)
+
+
+def shops_to_sync(uow: UnitOfWork) -> list[int]:
+    """Active Shopify shops whose route is selling_plan, or that still have a group to delete."""
+    with uow:
+        shops = [(s.id, s.platform) for s in uow.shops.list(active_only=True)]
+        with_group = uow.repo(PlanRepository).shops_with_group()
+    return [shop_id for shop_id, platform in shops if platform == "shopify" and (
+        shop_id in with_group or all_settings(uow, shop_id)["payments.route"] == "selling_plan")]

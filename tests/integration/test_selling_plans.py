@@ -5,6 +5,7 @@ is turned off; the store's userErrors come back as PlatformRejected."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -54,8 +55,10 @@ def start(database_url, tmp_path, scopes: str | None = None) -> dict:
     sandbox = start_sandbox(seed(scopes), restore_rate=2000.0)  # throttling is tested elsewhere
     engine = make_engine(database_url)
     upgrade(engine)
-    uow, box = UnitOfWork(engine), CredentialBox(generate_key())
-    shop = add_shop(uow, box, Platform.SHOPIFY, SHOP, ShopCredentials(access_token=TOKEN)).id
+    key = generate_key()
+    uow, box = UnitOfWork(engine), CredentialBox(key)
+    shop = add_shop(uow, box, Platform.SHOPIFY, SHOP, ShopCredentials(access_token=TOKEN),
+                    api_base=sandbox.shopify_url).id
     feed = tmp_path / "feed.csv"
     feed.write_text("sku,quantity,restock_date\n" + "".join(f"{sku},0,{day}\n" for sku, _, _, day in VARIANTS))
     supplier = suppliers.add_supplier(uow, box, shop, {"name": "feed", "kind": "feed",
@@ -63,6 +66,8 @@ def start(database_url, tmp_path, scopes: str | None = None) -> dict:
     assert suppliers.poll_supplier(uow, box, supplier, clients=supplier_client).status == "ok"
     client = ShopifyGraphQL(SHOP, TOKEN, api_base=sandbox.shopify_url)
     world = {"sandbox": sandbox, "engine": engine, "uow": uow, "shop": shop, "catalog": ShopifyCatalog(client),
+             "env": {"DATABASE_URL": database_url, "CONNECTOR_SECRET_KEY": key, "CONNECTOR_CONFIG": "",
+                     "CONNECTOR_ALLOW_PRIVATE_TARGETS": "true"},
              "plans": ShopifySellingPlans(client), "sim": sandbox.shopify}
     refresh(world)
     shop_settings.set_setting(uow, shop, "payments.route", "selling_plan")
@@ -195,3 +200,24 @@ def test_a_shop_that_did_not_grant_purchase_options_is_refused_by_shopify(databa
     finally:
         w["sandbox"].stop()
         w["engine"].dispose()
+
+
+def test_the_command_line_syncs_the_group_and_shows_it(world) -> None:
+    from click.testing import CliRunner
+
+    from connector.cli import main
+
+    runner = CliRunner()
+    synced = runner.invoke(main, ["payments", "plans-sync", "--shop", SHOP], env=world["env"])
+    assert synced.exit_code == 0, synced.output
+    assert "(created)" in synced.output and "variants added 2, removed 0" in synced.output
+    assert "ON_FULFILLMENT" in synced.output
+    shown = runner.invoke(main, ["payments", "plans", "--shop", SHOP, "--json"], env=world["env"])
+    assert shown.exit_code == 0, shown.output
+    view = json.loads(shown.output)
+    [group] = groups(world)
+    assert view["route"] == "selling_plan" and view["group_id"] == group["id"]
+    assert sorted(v["sku"] for v in view["variants"]) == ["MUG-BLUE", "MUG-RED"]
+    assert view["settings"]["balance_trigger"] == "ON_FULFILLMENT"
+    table = runner.invoke(main, ["payments", "plans", "--shop", SHOP], env=world["env"])
+    assert table.exit_code == 0 and "MUG-RED" in table.output and group["id"] in table.output

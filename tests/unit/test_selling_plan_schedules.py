@@ -1,0 +1,43 @@
+"""The selling plan schedule: declared with the others, it queues a sync only for active Shopify shops
+whose route is selling_plan, or that still have a group in the store to delete."""
+
+from __future__ import annotations
+
+from connector.payments.plan_repository import PlanRepository
+from connector.shop_settings import set_setting
+from jobs.schedules import build_scheduler
+from jobs.selling_plans import INTERVAL_MINUTES, SYNC, enqueue_selling_plan_syncs
+from tests.support.webapp import make_webapp
+
+
+def test_the_scheduler_declares_the_selling_plan_sync_on_its_interval(tmp_path):
+    web = make_webapp(f"sqlite:///{tmp_path}/s.db")
+    try:
+        job = build_scheduler(web.container).get_job("selling-plans")
+        assert job is not None and job.func is enqueue_selling_plan_syncs
+        assert job.trigger.interval.total_seconds() == INTERVAL_MINUTES * 60
+    finally:
+        web.container.close()
+
+
+def test_only_shopify_shops_on_the_selling_plan_route_or_with_a_group_get_a_sync(tmp_path):
+    web = make_webapp(f"sqlite:///{tmp_path}/s.db")
+    try:
+        uow = web.container.uow()
+        assert enqueue_selling_plan_syncs(web.container) == 0 and web.queue.jobs == []
+        set_setting(uow, web.store_id, "payments.route", "selling_plan")  # WooCommerce: no selling plans
+        assert enqueue_selling_plan_syncs(web.container) == 0
+        set_setting(uow, web.shop_id, "payments.route", "selling_plan")
+        assert enqueue_selling_plan_syncs(web.container) == 1
+        assert [(job, args) for job, args, _ in web.queue.jobs] == [(SYNC, (web.shop_id,))]
+        assert all(0 <= delay <= INTERVAL_MINUTES * 30 for _, _, delay in web.queue.jobs)
+        set_setting(uow, web.shop_id, "payments.route", "none")
+        web.queue.jobs.clear()
+        assert enqueue_selling_plan_syncs(web.container) == 0
+        with uow:  # a group still in the store: synced so that it gets deleted
+            uow.repo(PlanRepository).save_group(web.shop_id, group_id="gid://shopify/SellingPlanGroup/1",
+                                                plan_id=None, digest=None, settings=None)
+            uow.commit()
+        assert enqueue_selling_plan_syncs(web.container) == 1
+    finally:
+        web.container.close()
