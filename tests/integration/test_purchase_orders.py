@@ -25,11 +25,12 @@ from sqlalchemy import select
 from connector.db.models import Backorder
 from connector.dropship.models import DropshipAlert
 from connector.dropship.terms import set_terms as set_unit_cost
-from connector.purchasing import orders, place, work
+from connector.purchasing import orders, place, receive, work
 from connector.purchasing.models import PurchaseOrder
 from connector.purchasing.propose import propose_orders
 from connector.purchasing.repository import PurchasingRepository
 from connector.purchasing.terms import set_terms
+from connector.restock.models import Allocation
 from connector.shop_settings import set_setting
 from connector.supply.models import SkuEta
 from connector.supply.suppliers import add_supplier
@@ -299,3 +300,36 @@ def test_the_cli_sets_purchasing_terms_and_lists_and_shows_orders(stack, tmp_pat
     assert shown["lines"][0]["sku"] == SKU and shown["reasons"]
     approved = run("purchase-orders", "approve", str(po.id), "--shop", info.domain)
     assert f"purchase order {po.id}: placed" in approved.stdout, approved.stdout + approved.stderr
+
+
+def test_partial_then_full_receipt_hands_the_units_to_allocation_once(stack):
+    info = shop(stack, "shopify")
+    purchasing_supplier(stack, info.id, min_order_quantity=1, case_pack=2)
+    set_setting(stack.container.uow(), info.id, "purchasing.mode", "auto")
+    ids = backordered(stack, info, 2, 2)
+    [po_id] = work.run_shop(stack.container, info.id).proposed
+    [po] = po_rows(stack, info.id)
+    assert po.status == "placed"
+    desk = stack.sandbox.supplier.purchase_orders
+    first_short = short(stack, ids)[ids[0]]
+    desk.deliver(po.supplier_reference, {SKU: first_short})  # the supplier delivers part of it
+    assert work.poll_receipts(stack.container, info.id) == {po_id: {SKU: first_short}}
+    assert work.poll_receipts(stack.container, info.id) == {}  # the same answer again records nothing
+    [po] = po_rows(stack, info.id)
+    assert po.status == "partially_received" and po.receipts == 1
+    with stack.container.uow() as uow:
+        rows = {b.id: (b.status, b.quantity_allocated) for b in uow.session.scalars(
+            select(Backorder).where(Backorder.id.in_(ids)))}
+    # the units went to one waiting backorder (allocation's first come, first served; the two orders here
+    # share their order second), the other still waits
+    assert sorted(rows.values()) == [("allocated", first_short), ("open", 0)]
+
+    rest = {SKU: po.total_units - first_short}
+    report = receive.record_receipt(stack.container.uow(), po_id, rest, source="merchant")
+    assert report.status == "received" and report.received == rest
+    with stack.container.uow() as uow:
+        assert {b.status for b in uow.session.scalars(select(Backorder).where(Backorder.id.in_(ids)))} == {"allocated"}
+        refs = [r.reference for r in uow.session.scalars(select(Allocation).where(Allocation.shop_id == info.id)
+                                                          .order_by(Allocation.id))]
+    assert refs == [f"po:{po_id}:1", f"po:{po_id}:2"]
+    assert receive.allocate_receipts(stack.container.uow(), po_id) == {}  # every receipt handed over once
