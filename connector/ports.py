@@ -394,6 +394,11 @@ class SellingPlans(Protocol):
         """Delete the group (orders already placed keep their payment terms)."""
         ...
 
+    def order_selling_plans(self, order_id: str) -> dict[str, str]:
+        """The selling plan each line of an order was bought under: {line id: selling plan gid} (lines
+        bought without one are left out). PlatformRejected when the order does not exist."""
+        ...
+
 
 class StorePayments(Protocol):
     """Store-side payment operations (adapters/<platform>/payments.py): read an order's money, capture

@@ -17,6 +17,7 @@ from typing import Any
 
 from adapters.shopify.client import ShopifyGraphQL, raise_user_errors
 from adapters.shopify.platform import gid, numeric_id
+from connector.domain.errors import PlatformRejected
 from connector.domain.selling_plans import APP_ID, GROUP_NAME, MERCHANT_CODE, PlanSpec, StoreGroup
 
 log = logging.getLogger(__name__)
@@ -105,7 +106,19 @@ mutation ConnectorSellingPlanGroupDelete($id: ID!) {
 }
 """
 
-DOCUMENTS = (GROUP, GROUPS, GROUP_CREATE, GROUP_UPDATE, ADD_VARIANTS, REMOVE_VARIANTS, GROUP_DELETE)
+ORDER_SELLING_PLANS = """
+query ConnectorOrderSellingPlans($id: ID!, $after: String) {
+  order(id: $id) {
+    lineItems(first: 100, after: $after) {
+      pageInfo { hasNextPage endCursor }
+      nodes { id sellingPlan { sellingPlanId name } }
+    }
+  }
+}
+"""
+
+DOCUMENTS = (GROUP, GROUPS, GROUP_CREATE, GROUP_UPDATE, ADD_VARIANTS, REMOVE_VARIANTS, GROUP_DELETE,
+             ORDER_SELLING_PLANS)
 
 
 def plan_input(spec: PlanSpec, plan_id: str | None = None) -> dict[str, Any]:
@@ -218,3 +231,21 @@ class ShopifySellingPlans:
     def delete(self, group_id: str) -> None:
         data = self.client.execute(GROUP_DELETE, {"id": group_id})
         raise_user_errors(data.get("sellingPlanGroupDelete"), "sellingPlanGroupDelete")
+
+    def order_selling_plans(self, order_id: str) -> dict[str, str]:
+        after: str | None = None
+        found: dict[str, str] = {}
+        while True:
+            variables = {"id": gid("Order", order_id), "after": after}
+            order = self.client.execute(ORDER_SELLING_PLANS, variables).get("order")
+            if order is None:
+                raise PlatformRejected(f"shopify: order {order_id} not found")
+            page = order.get("lineItems") or {}
+            for node in page.get("nodes") or []:
+                plan = node.get("sellingPlan") or {}
+                if plan.get("sellingPlanId"):
+                    found[str(numeric_id(node["id"]))] = str(plan["sellingPlanId"])
+            info = page.get("pageInfo") or {}
+            if not info.get("hasNextPage"):
+                return found
+            after = info.get("endCursor")

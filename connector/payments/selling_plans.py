@@ -184,7 +184,7 @@ def plan_view(uow: UnitOfWork, shop_id: int) -> PlanView:
                         row.synced_at.isoformat() if row.synced_at else None, row.last_error, variants)
 
 
-def sold_under_plan(uow: UnitOfWork, shop_id: int, selling_plan_ids: set[str]) -> bool:
+def sold_under_plan(uow: UnitOfWork, shop_id: int, selling_plan_ids: set[str]) -> bool:  # ids from a webhook body
     """Whether an order whose lines name these selling plans was sold under the connector's own plan
     (for the payments feature: the balance of such an order is deferred by the connector's choice)."""
     with uow:
@@ -198,3 +198,13 @@ def shops_to_sync(uow: UnitOfWork) -> list[int]:
         with_group = uow.repo(PlanRepository).shops_with_group()
     return [shop_id for shop_id, platform in shops if platform == "shopify" and (
         shop_id in with_group or all_settings(uow, shop_id)["payments.route"] == "selling_plan")]
+
+
+def order_sold_under_plan(uow: UnitOfWork, plans: SellingPlans, shop_id: int, order_id: str) -> dict[str, str]:
+    """The lines of a store order bought under the connector's own plan ({line id: selling plan id}):
+    the payments feature defers (and charges on shipment) the balance of these lines. Lines bought under
+    another app's plan, or none, are left out."""
+    bought = plans.order_selling_plans(order_id)
+    with uow:
+        ours = uow.repo(PlanRepository).plan_ids(shop_id)
+    return {line: plan for line, plan in bought.items() if plan in ours}

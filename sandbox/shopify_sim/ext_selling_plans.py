@@ -371,3 +371,65 @@ def plan_for(sim: Any, domain: str, sku: str) -> dict[str, Any] | None:
                 return {"id": gid("SellingPlan", plan.id), "name": plan.name,
                         "group_id": gid("SellingPlanGroup", group.id), "billing": plan.billing.get("fixed") or {}}
     return None
+
+
+def place_preorder(sim: Any, domain: str, lines: list[dict[str, Any]], *, deliver_webhook: bool = True,
+                   **order: Any) -> dict[str, Any]:
+    """A checkout where the customer buys each line whose variant carries a plan under that plan (the
+    first group's): the line item names it (REST ``selling_plan_allocation``, GraphQL ``sellingPlan``), the
+    order pays what the plans charge at checkout (their percentage; lines without a plan in full), and the
+    balance sits on a vaulted card (a payment mandate) with payment terms due on fulfillment
+    (``ON_FULFILLMENT``) or a fixed date (``TIME_AFTER_CHECKOUT``): ext_charges.vault. Returns the REST
+    body sent with orders/create.
+
+    The REST ``selling_plan_allocation`` is the shape Shopify documents for cart line items (price,
+    compare_at_price, per_delivery_price, selling_plan {id, name, description, options}), amounts in cents."""
+    from decimal import Decimal
+
+    from sandbox.shopify_sim import ext_charges
+    from sandbox.shopify_sim.store import rest_order
+
+    shop = sim.shop(domain)
+    plans = {raw["sku"]: plan_for(sim, domain, str(raw["sku"])) for raw in lines}
+    body = sim.create_order(domain, lines, deliver_webhook=False, financial_status="pending", **order)
+    placed = shop.order(body["id"])
+    now_due, balance_trigger, after = Decimal("0"), None, None
+    for line in placed.lines:
+        plan = plans.get(line.variant.sku)
+        price = Decimal(line.variant.price) * line.quantity
+        if plan is None:
+            now_due += price
+            continue
+        line.selling_plan = {"sellingPlanId": plan["id"], "name": plan["name"]}  # type: ignore[attr-defined]
+        charge = ((plan["billing"].get("checkoutCharge") or {}).get("value") or {}).get("percentage") or 0
+        now_due += price * Decimal(str(charge)) / 100
+        balance_trigger = plan["billing"].get("remainingBalanceChargeTrigger")
+        after = plan["billing"].get("remainingBalanceChargeTimeAfterCheckout")
+    if balance_trigger not in (None, "NO_REMAINING_BALANCE"):
+        days = _days(after) if balance_trigger == "TIME_AFTER_CHECKOUT" else None
+        ext_charges.vault(sim, domain, placed.id, deposit=now_due.quantize(Decimal("0.01")),
+                          terms="FULFILLMENT" if balance_trigger == "ON_FULFILLMENT" else "FIXED",
+                          due_in_days=days if days is not None else 30)
+    else:
+        placed.financial_status = "paid"
+    body = rest_order(shop, placed)
+    for item in body["line_items"]:
+        line = next(x for x in placed.lines if x.id == item["id"])
+        chosen = getattr(line, "selling_plan", None)
+        cents = int(Decimal(line.variant.price) * 100)
+        item["selling_plan_allocation"] = None if chosen is None else {
+            "price": cents, "compare_at_price": None, "per_delivery_price": cents, "price_adjustments": [],
+            "selling_plan": {"id": _number(chosen["sellingPlanId"], "SellingPlan"), "name": chosen["name"],
+                             "description": None, "options": [{"name": "Purchase option", "position": 1,
+                                                               "value": chosen["name"]}]}}
+    if deliver_webhook:
+        sim._send(shop, "orders/create", body)
+    return body
+
+
+def _days(duration: Any) -> int | None:
+    match = _DURATION.match(str(duration or ""))
+    if not match:
+        return None
+    years, months, weeks, days = (int(part or 0) for part in match.groups()[:4])
+    return years * 365 + months * 30 + weeks * 7 + days

@@ -282,4 +282,5 @@ def graphql_line(line: Line) -> dict[str, Any]:
         "name": f"{line.variant.product_title} - {line.variant.title}",
         "variant": graphql_variant(line.variant),
         "product": graphql_product(line.variant),
+        "sellingPlan": getattr(line, "selling_plan", None),  # {sellingPlanId, name}: ext_selling_plans.place_preorder
     }

@@ -221,3 +221,37 @@ def test_the_command_line_syncs_the_group_and_shows_it(world) -> None:
     assert view["settings"]["balance_trigger"] == "ON_FULFILLMENT"
     table = runner.invoke(main, ["payments", "plans", "--shop", SHOP], env=world["env"])
     assert table.exit_code == 0 and "MUG-RED" in table.output and group["id"] in table.output
+
+
+def test_an_order_bought_under_the_plan_names_it_and_carries_a_mandate_and_terms(world) -> None:
+    from adapters.shopify.client import ShopifyGraphQL
+    from adapters.shopify.payments import ShopifyPayments
+    from connector.payments.selling_plans import order_sold_under_plan, sold_under_plan
+
+    shop_settings.set_setting(world["uow"], world["shop"], "payments.deposit_percent", 25)
+    sync(world)
+    [group] = groups(world)
+    plan_id = group["plans"][0]["id"]
+    body = sim_plans.place_preorder(world["sim"], SHOP, [{"sku": "MUG-RED", "quantity": 2},
+                                                         {"sku": "MUG-WHITE", "quantity": 1}])
+    red, white = body["line_items"]
+    assert red["selling_plan_allocation"]["selling_plan"]["id"] == int(plan_id.rsplit("/", 1)[-1])
+    assert white["selling_plan_allocation"] is None
+    assert sold_under_plan(world["uow"], world["shop"],
+                           {f"gid://shopify/SellingPlan/{red['selling_plan_allocation']['selling_plan']['id']}"})
+    assert order_sold_under_plan(world["uow"], world["plans"], world["shop"], str(body["id"])) == {
+        str(red["id"]): plan_id}
+    facts = ShopifyPayments(ShopifyGraphQL(SHOP, TOKEN, api_base=world["sandbox"].shopify_url)).facts(str(body["id"]))
+    # paid at checkout: the white mug in full (12.00) and a 25% deposit on two red ones (6.00); 18.00 left on the card
+    assert facts.payment_terms_type == "FULFILLMENT" and facts.mandate_ids
+    assert facts.outstanding == facts.total - 18
+
+
+def test_an_order_bought_without_a_plan_has_no_line_under_the_connector_s_plan(world) -> None:
+    from connector.payments.selling_plans import order_sold_under_plan
+
+    sync(world)
+    plain = world["sim"].create_order(SHOP, [{"sku": "MUG-BLUE", "quantity": 1}], deliver_webhook=False)
+    assert order_sold_under_plan(world["uow"], world["plans"], world["shop"], str(plain["id"])) == {}
+    with pytest.raises(PlatformRejected, match="not found"):
+        world["plans"].order_selling_plans("999")

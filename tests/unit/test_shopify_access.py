@@ -38,9 +38,8 @@ FEATURE_DOCUMENTS["payments"] = ("payments.ORDER_PAYMENT", "payments.ORDER_CAPTU
                                  "payments.INVOICE_SEND", "payments.PAYMENT_FULFILLMENT_ORDERS",
                                  "payments.PAYMENT_HOLD", "payments.PAYMENT_RELEASE_HOLD")
 FEATURE_DOCUMENTS["selling_plans"] = tuple(f"selling_plans.{name}" for name in (
-    "GROUP", "GROUPS", "GROUP_CREATE", "GROUP_UPDATE", "ADD_VARIANTS", "REMOVE_VARIANTS", "GROUP_DELETE"))
-FEATURE_DOCUMENTS["selling_plans"] = tuple(f"selling_plans.{name}" for name in (
-    "GROUP", "GROUPS", "GROUP_CREATE", "GROUP_UPDATE", "ADD_VARIANTS", "REMOVE_VARIANTS", "GROUP_DELETE"))
+    "GROUP", "GROUPS", "GROUP_CREATE", "GROUP_UPDATE", "ADD_VARIANTS", "REMOVE_VARIANTS", "GROUP_DELETE",
+    "ORDER_SELLING_PLANS"))
 
 SCOPE_FREE = {"shop", "job", "webhookSubscriptions", "webhookSubscriptionCreate", "webhookSubscriptionDelete",
               "currentAppInstallation"}
