@@ -61,6 +61,9 @@ class PaymentFacts:
     """WooCommerce: the gateway took the money at checkout (nothing authorised is left to capture)."""
     capturable_by_status: bool = False
     """WooCommerce: the gateway captures its authorisation when the order moves to processing/completed."""
+    capture_completes_order: bool = False
+    """WooCommerce: only completing the order captures (WooPayments), so a capture before everything
+    shipped would tell the store it shipped."""
 
     def authorization(self) -> Transaction | None:
         """The open (successful, not voided) authorisation, newest first."""

@@ -10,8 +10,9 @@ from connector.db.uow import UnitOfWork
 from connector.domain.clock import utcnow
 from connector.domain.errors import ConnectorError
 from connector.dropship.place import alert
-from connector.payments.charges import Outcome, _order, _sync, collect
+from connector.payments.charges import collect
 from connector.payments.repository import PaymentsRepository
+from connector.payments.rows import Outcome, order_ref, sync
 from connector.ports import StorePayments
 
 log = logging.getLogger(__name__)
@@ -25,8 +26,8 @@ def watch_expiry(uow: UnitOfWork, store: StorePayments, shop_id: int, *, platfor
         unknown = uow.repo(PaymentsRepository).authorised_orders_waiting(shop_id)
     for order_id in unknown:
         try:
-            ref = _order(uow, order_id)
-            _sync(uow, ref, store.facts(ref.platform_order_id), platform)
+            ref = order_ref(uow, order_id)
+            sync(uow, ref, store.facts(ref.platform_order_id), platform)
         except ConnectorError as exc:
             log.warning("payment not read", extra={"order_id": order_id, "error": str(exc)})
     with uow:
@@ -41,7 +42,7 @@ def watch_expiry(uow: UnitOfWork, store: StorePayments, shop_id: int, *, platfor
             at_risk, currency, expires, state = row.amount_due, row.currency, row.authorization_expires_at, row.state
         if not waiting or expires is None:
             continue
-        ref = _order(uow, order_id)
+        ref = order_ref(uow, order_id)
         if policy == "capture_now":
             outcome = collect(uow, store, order_id, platform=platform, manual=True)
         else:
