@@ -255,3 +255,20 @@ def test_an_order_bought_without_a_plan_has_no_line_under_the_connector_s_plan(w
     assert order_sold_under_plan(world["uow"], world["plans"], world["shop"], str(plain["id"])) == {}
     with pytest.raises(PlatformRejected, match="not found"):
         world["plans"].order_selling_plans("999")
+
+
+def test_turning_the_selling_plan_route_on_needs_write_purchase_options(database_url) -> None:
+    from connector.domain.shopify_access import MissingScopes
+    from connector.install.scopes import check_before_setting
+    from sandbox.stack import start_stack
+
+    narrow = {"domain": SHOP, "access_token": TOKEN, "scopes": ["write_orders", "write_products", "read_inventory"],
+              "products": [{"title": "Mug", "variants": [{"sku": "MUG", "price": "12.00", "inventory_quantity": 0,
+                                                          "inventory_policy": "CONTINUE"}]}]}
+    seed_ = {"shopify": {"api_secret": "s", "api_version": "2026-04", "shops": [narrow]}}
+    with start_stack(database_url=database_url, worker_threads=0, seed=seed_) as stack:
+        shop_id = stack.shops[SHOP].id
+        with pytest.raises(MissingScopes) as caught:
+            check_before_setting(stack.container, shop_id, "payments.route", "selling_plan")
+        assert caught.value.missing == ("write_purchase_options",) and "selling_plans" in str(caught.value)
+        assert check_before_setting(stack.container, shop_id, "payments.deposit_percent", 20) == []

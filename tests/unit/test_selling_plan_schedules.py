@@ -3,6 +3,9 @@ whose route is selling_plan, or that still have a group in the store to delete."
 
 from __future__ import annotations
 
+import pytest
+
+from connector.domain.errors import ConfigError
 from connector.payments.plan_repository import PlanRepository
 from connector.shop_settings import set_setting
 from jobs.schedules import build_scheduler
@@ -39,5 +42,14 @@ def test_only_shopify_shops_on_the_selling_plan_route_or_with_a_group_get_a_sync
                                                 plan_id=None, digest=None, settings=None)
             uow.commit()
         assert enqueue_selling_plan_syncs(web.container) == 1
+    finally:
+        web.container.close()
+
+
+def test_a_woocommerce_store_has_no_selling_plans_and_says_so(tmp_path):
+    web = make_webapp(f"sqlite:///{tmp_path}/s.db")
+    try:
+        with pytest.raises(ConfigError, match="selling plans exist on Shopify only"):
+            web.container.selling_plans(web.store_id)
     finally:
         web.container.close()
