@@ -123,7 +123,8 @@ FEATURES: tuple[Feature, ...] = (
 FEATURES = (*FEATURES, Feature(
     "selling_plans", "a pre-order purchase option on backordered variants, balance charged when it ships "
     "(sellingPlanGroupCreate/Update/AddProductVariants/RemoveProductVariants/Delete, sellingPlanGroups)",
-    ("write_purchase_options", "read_orders"), ("payments.route",), lambda values: values.get("payments.route") == "selling_plan"))
+    ("write_purchase_options", "read_orders"), ("payments.route",),
+    lambda values: values.get("payments.route") == "selling_plan"))
 
 FEATURES = (*FEATURES, Feature(
     "payments", "payment on shipment: capture authorisations (orderCapture), charge vaulted balances "
