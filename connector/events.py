@@ -12,15 +12,17 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy.exc import DataError
 
 from connector.capture.capture import capture_order
 from connector.capture.marks import write_marks
+from connector.capture.stock import stock_changed
 from connector.db.uow import UnitOfWork
 from connector.domain.clock import utcnow
 from connector.domain.errors import ConnectorError, InvalidPayload, TransientError
-from connector.ports import StorePlatform
+from connector.ports import StockEvents, StorePlatform
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +31,12 @@ ORDER_TOPICS: dict[str, frozenset[str]] = {
     "woocommerce": frozenset({"order.created", "order.updated"}),
 }
 """Topics that carry an order to capture, per platform."""
+
+STOCK_TOPICS: dict[str, frozenset[str]] = {
+    "shopify": frozenset({"inventory_levels/update"}),
+    "woocommerce": frozenset({"product.updated"}),
+}
+"""Topics that say stock moved, per platform: the positions are re-read and arrivals allocated."""
 
 LEASE = timedelta(minutes=5)
 """A 'processing' claim older than this is presumed dead (worker killed) and may be taken over."""
@@ -44,6 +52,8 @@ class EventOutcome:
     """The event's shop (None when skipped), so callers need not read the event again."""
     alerts: int = 0
     """New merchant alerts recorded while processing (a store that refused to mark an order)."""
+    allocated: int = 0
+    """Backorders that got arriving stock (a stock webhook): their holds are released next (jobs/events.py)."""
 
 
 def backoff_seconds(attempt: int, base: float = 2.0, cap: float = 600.0) -> float:
@@ -61,6 +71,8 @@ def process_event(uow: UnitOfWork, platform_for: Callable[[int], StorePlatform],
         shop_active = shop_status == "active"
 
     context = {"event_id": event_id, "shop_id": shop_id, "topic": topic, "attempt": attempts}
+    if shop_active and topic in STOCK_TOPICS.get(platform_name, frozenset()):
+        return _stock_event(uow, platform_for, event_id, body, context, max_attempts)
     if not shop_active or topic not in ORDER_TOPICS.get(platform_name, frozenset()):
         return _finish(uow, event_id, "ignored", None, context)
     try:
@@ -90,6 +102,37 @@ def process_event(uow: UnitOfWork, platform_for: Callable[[int], StorePlatform],
         return _retry(uow, event_id, attempts, f"{type(exc).__name__}: {exc}", context)
     outcome = _finish(uow, event_id, "done", None, {**context, "outcome": result.outcome})
     return EventOutcome(outcome.status, detail=outcome.detail, shop_id=outcome.shop_id, alerts=marks.alerted)
+
+
+def _stock_event(uow: UnitOfWork, platform_for: Callable[[int], StorePlatform], event_id: int, body: bytes | str,
+                 context: dict[str, Any], max_attempts: int) -> EventOutcome:
+    """A stock webhook: re-evaluate the positions it names as a stock event (connector/capture/stock.py),
+    then write the marks of orders whose backorders changed. Errors map as for order topics."""
+    shop_id, attempts = int(context["shop_id"]), int(context["attempt"])
+    try:
+        platform = platform_for(shop_id)
+        if not isinstance(platform, StockEvents):
+            return _finish(uow, event_id, "ignored", "this platform's stock webhooks are not read", context)
+        change = platform.parse_stock_change(json.loads(body))
+        report = stock_changed(uow, platform, shop_id, change)
+        marks = write_marks(uow, platform, shop_id) if report.changed_orders else None
+    except (InvalidPayload, ValueError, RecursionError) as exc:
+        return _finish(uow, event_id, "failed", f"invalid payload: {exc}", context)
+    except TransientError as exc:
+        if attempts >= max_attempts:
+            return _finish(uow, event_id, "failed", f"gave up after {attempts} attempts: {exc}", context)
+        return _retry(uow, event_id, attempts, str(exc), context, at_least=_retry_after(exc))
+    except ConnectorError as exc:
+        return _finish(uow, event_id, "failed", f"{type(exc).__name__}: {exc}", context)
+    except Exception as exc:  # noqa: BLE001 - an unexpected bug must not lose the event
+        log.exception("stock event processing crashed", extra=context)
+        if attempts >= max_attempts:
+            return _finish(uow, event_id, "failed", f"{type(exc).__name__}: {exc}", context)
+        return _retry(uow, event_id, attempts, f"{type(exc).__name__}: {exc}", context)
+    outcome = _finish(uow, event_id, "done", None, {**context, "positions": report.positions,
+                                                     "allocated": len(report.allocated)})
+    return EventOutcome(outcome.status, detail=outcome.detail, shop_id=outcome.shop_id,
+                        alerts=marks.alerted if marks else 0, allocated=len(report.allocated))
 
 
 def _retry_after(exc: BaseException) -> float:

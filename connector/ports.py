@@ -15,6 +15,7 @@ from connector.domain.payments import PaymentFacts, Transaction
 from connector.domain.purchasing import PurchaseOrderAnswer, PurchaseOrderRequest
 from connector.domain.routing import DropshipRequest, StoreOrderFacts, SupplierOrderStatus, Tracking
 from connector.domain.selling_plans import PlanSpec, StoreGroup
+from connector.domain.stock_events import StockChange
 from connector.domain.supply import BackorderSwitch, CatalogItem, PageDate, SupplierFetch, Validators
 
 
@@ -43,6 +44,17 @@ class StorePlatform(Protocol):
 
     def orders_updated_since(self, since: datetime) -> Iterator[OrderSnapshot]:
         """Every order updated at or after ``since``, oldest update first, across all pages."""
+        ...
+
+
+@runtime_checkable
+class StockEvents(Protocol):
+    """A store whose stock webhooks the connector reads (Shopify ``inventory_levels/update``,
+    WooCommerce ``product.updated``). Optional: a platform without it has its stock webhooks ignored
+    and relies on the periodic stock read (connector/capture/stock.py)."""
+
+    def parse_stock_change(self, payload: Mapping[str, Any]) -> StockChange:
+        """Which stock positions the webhook body names. Raises InvalidPayload."""
         ...
 
 

@@ -23,10 +23,17 @@ def process_event(event_id: int) -> str:
         from jobs.dropship import deliver_alerts
 
         deliver_alerts(outcome.shop_id)
+    if outcome.allocated and outcome.shop_id is not None:  # stock arrived: release those lines' holds now
+        from jobs.restock import release_allocated_holds
+
+        runtime.enqueue_run(c, release_allocated_holds, outcome.shop_id, shop_id=outcome.shop_id, coalesce=True)
     if outcome.status == "done":  # a capture may have opened backorders: give them their dates
         shop_id = outcome.shop_id
         if shop_id is not None:  # recorded (job_runs) and coalesced: one waiting refresh per shop
             runtime.enqueue_run(c, supply.refresh_dates, shop_id, shop_id=shop_id, coalesce=True)
+            from jobs.payments import after_event  # shipped or allocated goods may make a payment due
+
+            after_event(c, shop_id)
     return outcome.status
 
 

@@ -70,6 +70,10 @@ def build_scheduler(container: Container) -> BackgroundScheduler:
 
     scheduler.add_job(selling_plans.enqueue_selling_plan_syncs, "interval", args=[container],
                       minutes=selling_plans.INTERVAL_MINUTES, id="selling-plans")  # pre-order purchase options
+    from jobs import restock
+
+    scheduler.add_job(restock.enqueue_stock_reads, "interval", args=[container],
+                      minutes=restock.TICK_MINUTES, id="stock-reads")  # store stock of waiting positions
     scheduler.add_job(lambda: runtime.enqueue(container, retention.prune), "interval",
                       minutes=retention.INTERVAL_MINUTES, id="retention")  # finished events, spent install records
     return scheduler

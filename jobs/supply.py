@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from connector.job_refs import job_ref
+from connector.shop_settings import get_setting
 from connector.supply import catalog as catalog_service
 from connector.supply import dates as dates_service
 from connector.supply import publish as publish_service
@@ -45,6 +46,11 @@ def poll_supplier(supplier_id: int) -> str:
         runtime.enqueue_run(c, sync_catalog, report.shop_id, shop_id=report.shop_id, coalesce=True)
     if report.status == "failed":
         alert_supplier_down(report)
+    elif get_setting(c.uow(), report.shop_id, "restock.ship_from_supplier_stock"):  # its stock ships to customers
+        from jobs.restock import allocate_supplier_stock
+
+        runtime.enqueue_run(c, allocate_supplier_stock, report.supplier_id, report.snapshot_id,
+                            shop_id=report.shop_id)
     return report.status
 
 

@@ -30,6 +30,7 @@ query ConnectorStockLevels($ids: [ID!]!) {
       inventoryPolicy
       inventoryQuantity
       inventoryItem {
+        id
         tracked
       }
     }
@@ -68,6 +69,7 @@ query ConnectorOrdersUpdatedSince($first: Int!, $after: String, $query: String!,
       updatedAt
       cancelledAt
       displayFinancialStatus
+      tags
       customAttributes {
         key
         value

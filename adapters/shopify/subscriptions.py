@@ -46,8 +46,11 @@ query ShopContact {
 
 DOCUMENTS = (WEBHOOK_SUBSCRIPTIONS, WEBHOOK_SUBSCRIPTION_CREATE, WEBHOOK_SUBSCRIPTION_DELETE, SHOP_CONTACT)
 
-CONNECTOR_TOPICS = ("orders/create", "orders/updated", "orders/cancelled", "app/uninstalled")
+CONNECTOR_TOPICS: tuple[str, ...] = ("orders/create", "orders/updated", "orders/cancelled", "app/uninstalled")
 """Topics the connector subscribes to after install."""
+
+CONNECTOR_TOPICS = (*CONNECTOR_TOPICS, "inventory_levels/update")
+"""Stock that arrives is allocated to waiting backorders (connector/capture/stock.py); needs read_inventory."""
 
 
 def topic_enum(topic: str) -> str:

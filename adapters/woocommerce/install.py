@@ -9,8 +9,11 @@ from urllib.parse import urlencode, urlsplit
 from adapters.woocommerce.client import WooCommerceClient
 from connector.domain.errors import PlatformRejected
 
-CONNECTOR_TOPICS = ("order.created", "order.updated")
+CONNECTOR_TOPICS: tuple[str, ...] = ("order.created", "order.updated")
 """Topics the connector subscribes to after connecting."""
+
+CONNECTOR_TOPICS = (*CONNECTOR_TOPICS, "product.updated")
+"""Stock that arrives is allocated to waiting backorders (connector/capture/stock.py)."""
 
 
 def authorize_url(store_url: str, *, app_name: str, user_id: str, return_url: str, callback_url: str,

@@ -25,6 +25,7 @@ from adapters.woocommerce.client import PER_PAGE, WooCommerceClient
 from adapters.woocommerce.orders import DEFAULT_BACKORDERED_META_KEYS, has_refunds, parse_order, refunded_units
 from connector.domain.errors import InvalidPayload, PlatformNotFound, PlatformRejected
 from connector.domain.model import BackorderMark, OrderSnapshot, StockLevel, StockRef
+from connector.domain.stock_events import StockChange
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,30 @@ class WooCommercePlatform:
                 yield snapshot
 
     # -- stock --------------------------------------------------------------------------------
+
+    def parse_stock_change(self, payload: Mapping[str, Any]) -> StockChange:
+        """A product.updated body (the product's REST JSON, built at delivery) as the stock positions it
+        names: the product itself (a simple product, or a variation: WooCommerce answers
+        GET /products/{id} for a variation id too) and, for a variable product, its variations.
+        Raises InvalidPayload."""
+        if not isinstance(payload, Mapping):
+            raise InvalidPayload(f"woocommerce product: expected a JSON object, got {type(payload).__name__}")
+        product_id = payload.get("id")
+        if isinstance(product_id, bool) or not isinstance(product_id, int | str) or not str(product_id).isdigit():
+            raise InvalidPayload(f"woocommerce product: missing or invalid 'id': {str(product_id)[:40]!r}")
+        keys = [str(int(product_id))]
+        variations = payload.get("variations")
+        if isinstance(variations, list):
+            keys += [str(int(v)) for v in variations
+                     if not isinstance(v, bool) and isinstance(v, int | str) and str(v).isdigit()]
+        modified = payload.get("date_modified_gmt")
+        moment = None
+        if isinstance(modified, str):
+            try:
+                moment = datetime.fromisoformat(modified).replace(tzinfo=UTC)
+            except ValueError:
+                moment = None
+        return StockChange(keys=tuple(dict.fromkeys(keys)), updated_at=moment)
 
     def stock_levels(self, refs: Sequence[StockRef]) -> dict[str, StockLevel]:
         simple: set[str] = set()

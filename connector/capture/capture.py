@@ -117,6 +117,8 @@ def _upsert(uow: UnitOfWork, shop_id: int, snapshot: OrderSnapshot, order: Order
     order.financial_status = snapshot.financial_status
     order.platform_updated_at = snapshot.updated_at
     order.ordered_at = snapshot.created_at
+    if snapshot.tags is not None:  # the store's tags (restock.priority_tags); None: the payload did not say
+        order.tags = snapshot.tags or None
     if snapshot.cancelled or order.status == "cancelled":
         order.status = "cancelled"
         outcome = "cancelled"
@@ -285,7 +287,8 @@ def _cancel_backorders(order: Order) -> set[str]:
     changed: set[str] = set()
     for line in order.lines:
         backorder = line.backorder
-        if backorder is not None and backorder.status == BackorderStatus.OPEN:
+        # waiting ones: units short, or set aside for it (their units go back to the position's pool)
+        if backorder is not None and backorder.status in (BackorderStatus.OPEN, BackorderStatus.ALLOCATED):
             backorder.status = BackorderStatus.CANCELLED.value
             backorder.closed_at = utcnow()
             changed.add(order.platform_order_id)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from connector.capture.capture import _reevaluate
 from connector.db.uow import UnitOfWork
 from connector.domain.model import StockRef
+from connector.domain.stock_events import StockChange
 from connector.ports import StorePlatform
 from connector.restock.repository import RestockRepository
 
@@ -50,6 +51,25 @@ def positions_changed(uow: UnitOfWork, platform: StorePlatform, shop_id: int, ke
     if report.allocated:
         log.info("stock arrival allocated", extra={"shop_id": shop_id, "backorders": len(report.allocated)})
     return report
+
+
+def stock_changed(uow: UnitOfWork, platform: StorePlatform, shop_id: int, change: StockChange) -> StockReport:
+    """A stock webhook: the positions it names (Shopify inventory items mapped to their variants
+    through ``stock_positions``) re-evaluated as a stock event. An inventory item the connector never
+    evaluated has no open lines the connector knows of: nothing to do (the periodic read records the
+    item id of every position with waiting backorders)."""
+    keys = set(change.keys)
+    if change.inventory_item_ids:
+        with uow:
+            found = uow.repo(RestockRepository).keys_of_inventory_items(shop_id, change.inventory_item_ids)
+        keys |= set(found.values())
+        unknown = sorted(set(change.inventory_item_ids) - set(found))
+        if unknown:
+            log.info("stock change for inventory items without open lines", extra={"shop_id": shop_id,
+                                                                                  "items": unknown[:20]})
+    if not keys:
+        return StockReport()
+    return positions_changed(uow, platform, shop_id, sorted(keys))
 
 
 def read_waiting_positions(uow: UnitOfWork, platform: StorePlatform, shop_id: int,

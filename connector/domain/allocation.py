@@ -85,6 +85,25 @@ def priority_tag_of(order_tags: str | None, priority_tags: Sequence[str]) -> str
     return None
 
 
+def order_tags(value: object) -> str | None:
+    """A store's order tags (Shopify REST: one comma-separated string; GraphQL: a list) as one
+    comma-separated string, blanks dropped: "" when the order has none, None when the payload does not
+    say (so a read without tags never clears the stored ones).
+
+    >>> order_tags(["vip", " wholesale "])
+    'vip, wholesale'
+    >>> order_tags(""), order_tags(None)
+    ('', None)
+    """
+    if isinstance(value, str):
+        parts = value.split(",")
+    elif isinstance(value, list | tuple):
+        parts = [str(tag) for tag in value if isinstance(tag, str)]
+    else:
+        return None
+    return ", ".join(tag.strip() for tag in parts if tag.strip())
+
+
 def allocate_units(units: int, claims: Iterable[Claim], *, whole_lines_first: bool = False) -> list[Grant]:
     """Give ``units`` down the ranking; one Grant per claim that gets units, in ranking order.
 

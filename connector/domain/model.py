@@ -115,6 +115,9 @@ class OrderSnapshot:
     Scalar values only; which names count is the shop's setting (connector/capture/promise.py)."""
     attribute_kind: str = ""
     """Where ``attributes`` came from: "note_attributes" or "meta_data"."""
+    tags: str | None = None
+    """The store order's tags, comma-separated (Shopify; the shop's restock.priority_tags are matched
+    against them). None where the platform has no order tags (WooCommerce)."""
 
     def __post_init__(self) -> None:
         if not self.order_id:
@@ -151,6 +154,8 @@ class StockLevel:
     backorders_allowed: bool
     tracked: bool = True
     sku: str | None = None
+    inventory_item_id: str | None = None
+    """Shopify's InventoryItem id (numeric) of the variant, so inventory_levels/update finds it."""
 
     @property
     def shortage(self) -> int:

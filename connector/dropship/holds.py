@@ -2,10 +2,10 @@
 on the fulfillment order) once its line no longer waits.
 
 A line stops waiting when it is drop-shipped (connector/dropship/fulfillment.py releases the hold
-right before the fulfillment) or when it is allocated from restock: capture's re-evaluation then
-finds the line no longer short and the backorder leaves ``open`` (``withdrawn``), or it is closed
-as ``fulfilled``. ``release_settled_holds`` runs with every routing pass (jobs.dropship.route_dropship)
-and ``release_hold_of`` can be called by anything that allocates a line.
+right before the fulfillment), when arriving stock is set aside for it (``allocated``, connector/restock:
+jobs.restock.release_allocated_holds runs right after the allocation's commit), when re-evaluation finds
+it not short after all (``withdrawn``), or when it is closed as ``fulfilled``. ``release_settled_holds``
+also runs with every routing pass (jobs.dropship.route_dropship), which retries a release that failed.
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ from connector.ports import StoreFulfillment
 
 log = logging.getLogger(__name__)
 
-SETTLED = ("withdrawn", "fulfilled")
-"""Backorder states in which a line no longer waits for restock (allocated, or shipped)."""
+SETTLED = ("withdrawn", "fulfilled", "allocated")
+"""Backorder states in which a line no longer waits for restock: not short after all, shipped, or
+its units set aside from arriving stock (connector/restock; the release says "ready to ship")."""
 
 
 def release_hold_of(uow: UnitOfWork, store: StoreFulfillment, backorder_id: int) -> int:

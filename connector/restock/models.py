@@ -73,7 +73,8 @@ class StockPosition(Base):
     """What the connector last knew of one stock position with open lines."""
 
     __tablename__ = "stock_positions"
-    __table_args__ = (UniqueConstraint("shop_id", "stock_key"),)
+    __table_args__ = (UniqueConstraint("shop_id", "stock_key"),
+                      Index("ix_stock_positions_item", "shop_id", "inventory_item_id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))

@@ -189,12 +189,15 @@ class PositionEvaluation:
             if in_hand is not None:
                 self._positions[key] = repo.add_position(StockPosition(
                     shop_id=self.shop_id, stock_key=key, sku=level.sku, available=level.available, in_hand=in_hand,
-                    credit=credit, evaluated_at=self.now))
-        elif (position.in_hand, position.credit, position.available) != (in_hand, credit, level.available):
-            position.in_hand, position.credit, position.available = in_hand, credit, level.available
-            position.evaluated_at = self.now
-            if level.sku and not position.sku:
-                position.sku = level.sku
+                    credit=credit, evaluated_at=self.now, inventory_item_id=level.inventory_item_id))
+        else:
+            if (position.in_hand, position.credit, position.available) != (in_hand, credit, level.available):
+                position.in_hand, position.credit, position.available = in_hand, credit, level.available
+                position.evaluated_at = self.now
+                if level.sku and not position.sku:
+                    position.sku = level.sku
+            if level.inventory_item_id and position.inventory_item_id != level.inventory_item_id:
+                position.inventory_item_id = level.inventory_item_id  # inventory_levels/update names the item
         return result.wanted
 
     def _policy(self) -> AllocationPolicy:

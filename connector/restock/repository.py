@@ -12,6 +12,7 @@ from sqlalchemy import and_, func, insert, select, update
 from connector.db.models import Backorder, Order, OrderLine
 from connector.db.repositories import Repository
 from connector.restock.models import Allocation, StockArrival, StockPosition
+from connector.supply.models import SupplierStock
 
 WAITING = ("open", "allocated")
 """Backorder states still waiting (still a backorder): units short, or set aside and not shipped."""
@@ -63,6 +64,16 @@ class RestockRepository(Repository):
                    Backorder.sku.in_(list(skus)))
             .group_by(Backorder.sku))
         return {str(sku): int(total or 0) for sku, total in rows}
+
+    def supplier_quantities(self, shop_id: int, supplier_id: int) -> dict[str, int]:
+        """A supplier's last reported quantity (> 0) of each SKU that has backorders still short of units."""
+        short = (select(Backorder.sku).where(Backorder.shop_id == shop_id, Backorder.status == "open",
+                                             Backorder.quantity_allocated < Backorder.quantity_backordered)
+                 .distinct())
+        rows = self.session.execute(select(SupplierStock.sku, SupplierStock.quantity).where(
+            SupplierStock.shop_id == shop_id, SupplierStock.supplier_id == supplier_id, SupplierStock.quantity > 0,
+            SupplierStock.sku.in_(short)))
+        return {str(sku): int(quantity or 0) for sku, quantity in rows}
 
     def add_allocation(self, allocation: Allocation) -> None:
         self.session.add(allocation)
@@ -118,7 +129,8 @@ class RestockRepository(Repository):
             return []
         rows = self.session.execute(
             select(OrderLine.stock_key, OrderLine.product_id, OrderLine.variant_id)
-            .where(OrderLine.shop_id == shop_id, OrderLine.stock_key.in_(list(keys)))
+            .join(Order, Order.id == OrderLine.order_id)
+            .where(OrderLine.shop_id == shop_id, OrderLine.stock_key.in_(list(keys)), Order.status == "open")
             .group_by(OrderLine.stock_key, OrderLine.product_id, OrderLine.variant_id))
         seen: dict[str, tuple[str, str | None, str | None]] = {}
         for key, product, variant in rows:

@@ -74,9 +74,11 @@ def upgrade() -> None:
         sa.Column("store_updated_at", UTCDateTime(), nullable=True),
         sa.UniqueConstraint("shop_id", "stock_key", name="uq_stock_positions_shop_id"),
     )
+    op.create_index("ix_stock_positions_item", "stock_positions", ["shop_id", "inventory_item_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_stock_positions_item", table_name="stock_positions")
     op.drop_table("stock_positions")
     op.drop_table("stock_arrivals")
     op.drop_index("ix_allocations_shop_reference", table_name="allocations")
