@@ -101,8 +101,10 @@ class ShopifySimulator:
         financial_status: str = "paid",
         note_attributes: Sequence[dict[str, str]] = (),
         max_delivery_at: datetime | None = None,
+        tags: Sequence[str] = (),
     ) -> dict[str, Any]:
         """Place an order like a checkout would: stock goes down; orders/create is sent.
+        ``tags`` are the order's tags (as a checkout app or Shopify Flow sets them, e.g. "vip").
 
         ``note_attributes`` are cart attributes ({name, value}) as delivery-date apps write them;
         ``max_delivery_at`` is the delivery method's promise on the order's fulfillment orders."""
@@ -142,6 +144,7 @@ class ShopifySimulator:
                 lines=[Line(self._ids.next("LineItem"), v, q) for v, q in wanted],
                 note_attributes=[{"name": str(a["name"]), "value": str(a["value"])} for a in note_attributes],
                 max_delivery_at=max_delivery_at,
+                tags=[str(tag) for tag in tags],
             )
             shop.next_number += 1
             shop.orders[order.id] = order
@@ -297,6 +300,9 @@ class ShopifySimulator:
             return jsonify(answer), 200, {"X-Shopify-API-Version": served[0]}
 
         app.register_blueprint(self.oauth.blueprint())
+        from sandbox.shopify_sim.ext_inventory import control_blueprint as inventory_control
+
+        app.register_blueprint(inventory_control(self))  # the merchant's stock changes: inventory_levels/update
         from sandbox.shopify_sim.ext_install import subscriptions_of
 
         @app.get("/_sandbox/webhook_subscriptions")

@@ -1,5 +1,6 @@
 """Control endpoints under ``/_sandbox/`` so another process (the demo, e2e tests) can drive the
-simulator: place, cancel and refund orders, set stock, read an order with its notes, read the
+simulator: place, cancel and refund orders, set stock (quietly, or as the admin's save that sends
+product.updated), read an order with its notes, read the
 delivery log, send a ping. JSON in and out; the store is chosen by the ``store`` field or query parameter."""
 
 from __future__ import annotations
@@ -73,6 +74,14 @@ def create_control_blueprint(sim: WooCommerceSimulator) -> Blueprint:
         if "sku" not in body or "quantity" not in body:
             raise SimError(400, "sandbox_bad_request", "Need 'sku' and 'quantity'.")
         return jsonify(sim.set_stock(_store(body), str(body["sku"]), int(body["quantity"])))
+
+    @control.post("/products/stock")
+    def update_stock() -> Response:
+        body = _body()
+        if "sku" not in body or "quantity" not in body:
+            raise SimError(400, "sandbox_bad_request", "Need 'sku' and 'quantity'.")
+        return jsonify(sim.update_stock(_store(body), str(body["sku"]), int(body["quantity"]),
+                                        deliver_webhook=bool(body.get("deliver_webhook", True))))
 
     @control.get("/orders/<int:order_id>")
     def get_order(order_id: int) -> Response:

@@ -62,7 +62,8 @@ class WooCommerceSimulator:
                 utc_offset=timedelta(hours=float(spec.get("utc_offset_hours", 0))),
             )
             store.webhooks.append(Webhook(id=int(spec.get("webhook_id", 1)),
-                                          topics=frozenset({"order.created", "order.updated"}),
+                                          topics=frozenset({"order.created", "order.updated",
+                                                            "product.updated"}),
                                           secret=str(spec.get("webhook_secret", "")), delivery_url=None))
             for product in spec.get("products", []):
                 store.add_product(product)
@@ -183,6 +184,18 @@ class WooCommerceSimulator:
             item = store.by_sku(sku)
             store.set_quantity(item, int(quantity))
             return copy.deepcopy(item)
+
+    def update_stock(self, store_url: str, sku: str, quantity: int, deliver_webhook: bool = True) -> dict[str, Any]:
+        """The merchant edits a product's (or variation's) stock in the admin: it is saved, so
+        product.updated is sent with its REST JSON (built at delivery). ``set_stock`` changes it quietly."""
+        store = self.store(store_url)
+        with store.lock:
+            item = store.by_sku(sku)
+            store.set_quantity(item, int(quantity))
+            snapshot = copy.deepcopy(item)
+        if deliver_webhook:
+            self.dispatcher.enqueue(store, "product.updated", int(snapshot["id"]))
+        return snapshot
 
     # -- webhooks -----------------------------------------------------------------------------
 

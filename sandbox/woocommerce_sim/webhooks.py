@@ -111,10 +111,13 @@ class Dispatcher:
                     self._lock.notify_all()
 
     def _deliver(self, store: SimStore, hook: Webhook, topic: str, order_id: int) -> None:
-        with store.lock:
-            payload = store.orders.get(order_id)
-            body = json.dumps(payload, separators=(",", ":")).encode() if payload is not None else b""
         resource, event = topic.split(".", 1)
+        with store.lock:
+            if resource == "product":  # a product or a variation: GET /products/{id} answers both
+                payload = store.products.get(order_id) or store.variations.get(order_id)
+            else:
+                payload = store.orders.get(order_id)
+            body = json.dumps(payload, separators=(",", ":")).encode() if payload is not None else b""
         headers = {
             "Content-Type": "application/json",
             "User-Agent": "WooCommerce/9.0.0 Hookshot (WordPress/6.5)",
