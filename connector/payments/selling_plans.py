@@ -84,7 +84,13 @@ class PlanReport:
 
 
 def sync_plans(uow: UnitOfWork, plans: SellingPlans, shop_id: int) -> PlanReport:
-    """Bring the shop's selling plan group in line with its settings and its backorder variants."""
+    """Bring the shop's selling plan group in line with its settings and its backorder variants, under the
+    shop's lock: two syncs at once (the job and the CLI, two workers) never both create a group."""
+    with uow.shop_lock(shop_id):
+        return _sync(uow, plans, shop_id)
+
+
+def _sync(uow: UnitOfWork, plans: SellingPlans, shop_id: int) -> PlanReport:
     settings = all_settings(uow, shop_id)
     report = PlanReport(shop_id, str(settings["payments.route"]))
     with uow:

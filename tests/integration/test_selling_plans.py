@@ -6,6 +6,7 @@ is turned off; the store's userErrors come back as PlatformRejected."""
 from __future__ import annotations
 
 import json
+import threading
 from datetime import date
 
 import pytest
@@ -272,3 +273,42 @@ def test_turning_the_selling_plan_route_on_needs_write_purchase_options(database
             check_before_setting(stack.container, shop_id, "payments.route", "selling_plan")
         assert caught.value.missing == ("write_purchase_options",) and "selling_plans" in str(caught.value)
         assert check_before_setting(stack.container, shop_id, "payments.deposit_percent", 20) == []
+
+
+class MeetAfterFind:
+    """The store port, except that ``find`` waits (up to a second) for the other sync to have looked too:
+    without the shop's lock both would find nothing and both create a group."""
+
+    def __init__(self, inner: ShopifySellingPlans, meeting) -> None:  # type: ignore[no-untyped-def]
+        self.inner, self.meeting = inner, meeting
+
+    def find(self, merchant_code: str):  # type: ignore[no-untyped-def]
+        found = self.inner.find(merchant_code)
+        try:
+            self.meeting.wait(timeout=1.0)
+        except threading.BrokenBarrierError:  # the other sync never came (it waits for the lock): go on
+            pass
+        return found
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        return getattr(self.inner, name)
+
+
+def test_two_syncs_at_once_make_one_group(world) -> None:
+    from adapters.shopify.client import ShopifyGraphQL
+
+    meeting = threading.Barrier(2)
+    reports: list = []
+
+    def run() -> None:
+        plans = ShopifySellingPlans(ShopifyGraphQL(SHOP, TOKEN, api_base=world["sandbox"].shopify_url))
+        uow = world["uow"].fresh()  # the same process's shop locks; PostgreSQL's advisory lock across processes
+        reports.append(sync_plans(uow, MeetAfterFind(plans, meeting), world["shop"]))  # type: ignore[arg-type]
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert len(groups(world)) == 1
+    assert sorted(r.created for r in reports) == [False, True]
