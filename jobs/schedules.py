@@ -74,6 +74,12 @@ def build_scheduler(container: Container) -> BackgroundScheduler:
 
     scheduler.add_job(restock.enqueue_stock_reads, "interval", args=[container],
                       minutes=restock.TICK_MINUTES, id="stock-reads")  # store stock of waiting positions
+    from jobs import payments
+
+    scheduler.add_job(payments.enqueue_payment_jobs, "interval", args=[container],
+                      minutes=payments.INTERVAL_MINUTES, id="payments")  # capture/charge what shipped, per shop
+    scheduler.add_job(payments.enqueue_expiry_jobs, "interval", args=[container],
+                      minutes=payments.EXPIRY_INTERVAL_MINUTES, id="payments-expiry")  # lapsing authorisations
     scheduler.add_job(lambda: runtime.enqueue(container, retention.prune), "interval",
                       minutes=retention.INTERVAL_MINUTES, id="retention")  # finished events, spent install records
     return scheduler

@@ -89,11 +89,15 @@ def watch_on_fulfillment(uow: UnitOfWork, store: StorePayments, ref: OrderRef, f
                          payment: OrderPayment) -> Outcome:
     """Shopify charges a balance due on fulfillment itself: record what it did."""
     taken = claimed(uow, ref.order_id)
+    deposit, seen = payment.amount_authorized or ZERO, ZERO
     for txn in facts.transactions:
-        if txn.kind != "SALE" or txn.id in taken or txn.status not in TXN_STATE:
+        if txn.kind != "SALE":
             continue
-        if facts.outstanding > ZERO and txn.status == "SUCCESS":
-            continue  # the deposit taken at checkout
+        if txn.status == "SUCCESS" and seen + txn.amount <= deposit:
+            seen += txn.amount  # taken at checkout (the deposit), oldest first
+            continue
+        if txn.id in taken or txn.status not in TXN_STATE:
+            continue
         with uow:
             uow.repo(PaymentsRepository).add_charge(PaymentCharge(
                 shop_id=ref.shop_id, order_id=ref.order_id, kind="mandate", amount=txn.amount, currency=facts.currency,

@@ -56,6 +56,8 @@ class OrderPayment(Base):
     multi_capture: Mapped[bool] = mapped_column(Boolean, default=False)
     """Whether the authorisation can be captured in several parts (Shopify ``multiCapturable``)."""
     amount_authorized: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0"))
+    """Authorisation route: the amount authorised. Mandate route: what checkout took (the deposit), set
+    when the order is first seen owing, so the charge Shopify makes later is told from it."""
     amount_captured: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0"))
     """Captured or charged so far by any path (the connector's own or read back from the store)."""
     amount_due: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0"))

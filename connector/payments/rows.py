@@ -57,6 +57,8 @@ def sync(uow: UnitOfWork, ref: OrderRef, facts: PaymentFacts, platform: str) -> 
                                                 state=route.state, trigger=route.trigger, currency=facts.currency,
                                                 multi_capture=False, amount_authorized=ZERO,
                                                 amount_captured=ZERO, amount_due=ZERO))
+            if route.route == "mandate":  # what checkout took (the deposit): never the balance's charge
+                row.amount_authorized = max(ZERO, facts.total - facts.outstanding)
             log.info("order payment found", extra={"order": ref.name, "route": route.route,
                                                    "reasons": list(route.reasons)})
         auth = facts.authorization()

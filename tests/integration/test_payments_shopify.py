@@ -243,6 +243,18 @@ def test_a_balance_due_on_fulfillment_is_charged_by_shopify_and_the_connector_re
     assert [(c.kind, c.state, c.amount) for c in s.charges(order_id)] == [("mandate", "succeeded", Decimal("12.00"))]
 
 
+def test_the_deposit_taken_at_checkout_is_not_recorded_as_shopify_s_charge_on_fulfillment(stack):
+    s = Setup(stack)
+    sim_id, order_id = s.order([("SOCKS-M", 2, "12.00")], backordered={"SOCKS-M": 2})
+    ext_charges.vault(s.sim, DOMAIN, sim_id, deposit="4.00", terms="FULFILLMENT")
+    s.ship(order_id, "SOCKS-M", 2, "fulfillment:1")
+    collect(s.c.uow(), s.store(), order_id, platform="shopify")
+    assert ext_charges.charge_on_fulfillment(s.sim, DOMAIN, sim_id) == "SUCCESS"
+    after = collect(s.c.uow(), s.store(), order_id, platform="shopify")
+    assert after.state == "charged"
+    assert [(c.kind, c.state, c.amount) for c in s.charges(order_id)] == [("mandate", "succeeded", Decimal("20.00"))]
+
+
 @pytest.mark.parametrize("policy", ["alert", "capture_now"])
 def test_an_authorisation_about_to_lapse_with_goods_waiting_is_handled_by_the_merchant_s_policy(stack, policy):
     s = Setup(stack)

@@ -1,0 +1,96 @@
+"""The bodies of the payment jobs (jobs/payments.py is a thin shell): one collection pass over a shop's
+orders whose goods are ready or shipped, one expiry watch, and the manual capture of one order. Each
+reads the shop's ``payments.*`` settings; each is safe to run twice (charges.py never charges twice)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from connector.db.uow import UnitOfWork
+from connector.domain.errors import OutcomeUncertain, PermanentError, PlatformRejected
+from connector.payments.charges import collect
+from connector.payments.expiry import watch_expiry
+from connector.payments.repository import PaymentsRepository
+from connector.payments.rows import Outcome
+from connector.ports import StorePayments
+from connector.shop_settings import get_setting
+
+log = logging.getLogger(__name__)
+
+ALERTING = ("declined", "failed")
+"""Outcome states that recorded a merchant alert."""
+
+
+@dataclass
+class PassReport:
+    """What one pass over a shop did."""
+
+    shop_id: int
+    outcomes: list[Outcome] = field(default_factory=list)
+    failed: dict[int, str] = field(default_factory=dict)
+    """Order id -> why it was not settled this time (the next pass tries again)."""
+    alerts: int = 0
+
+    def describe(self) -> str:
+        moved = [o for o in self.outcomes if o.action in ("captured", "balance charged")
+                 or o.state in ALERTING or o.action == "merchant alerted"]
+        return (f"{len(self.outcomes)} order(s) looked at, {len(moved)} with money moved or the merchant told, "
+                f"{len(self.failed)} left for the next pass")
+
+
+def enabled(uow: UnitOfWork, shop_id: int) -> bool:
+    return bool(get_setting(uow, shop_id, "payments.enabled"))
+
+
+def platform_of(uow: UnitOfWork, shop_id: int) -> str:
+    with uow:
+        shop = uow.shops.get(shop_id)
+        if shop is None:
+            raise PlatformRejected(f"shop {shop_id} not found")
+        return shop.platform
+
+
+def collect_shop(uow: UnitOfWork, store: StorePayments, shop_id: int) -> PassReport:
+    """Capture or charge what is due on every order of the shop whose goods are ready or shipped.
+
+    One order's failure never stops the others: a refusal or an uncertain outcome is kept on the order
+    (its charge row says so) and the next pass settles it first. A store that is down (a transient
+    error other than an uncertain write) ends the pass and is raised, so the job is retried later."""
+    report = PassReport(shop_id)
+    platform = platform_of(uow, shop_id)
+    hold = bool(get_setting(uow, shop_id, "payments.hold_until_paid"))
+    with uow:
+        order_ids = uow.repo(PaymentsRepository).orders_to_collect(shop_id)
+    for order_id in order_ids:
+        try:
+            outcome = collect(uow, store, order_id, platform=platform, hold_until_paid=hold)
+        except (OutcomeUncertain, PermanentError) as exc:
+            report.failed[order_id] = f"{type(exc).__name__}: {exc}"
+            log.warning("payment not settled", extra={"shop_id": shop_id, "order_id": order_id, "error": str(exc)})
+            continue
+        report.outcomes.append(outcome)
+        report.alerts += int(outcome.state in ALERTING)
+    log.info("payment pass", extra={"shop_id": shop_id, "orders": len(order_ids), "failed": len(report.failed)})
+    return report
+
+
+def expiry_shop(uow: UnitOfWork, store: StorePayments, shop_id: int) -> PassReport:
+    """Act on authorisations about to lapse with goods still waiting (``payments.expiry_policy``)."""
+    report = PassReport(shop_id)
+    report.outcomes = watch_expiry(uow, store, shop_id, platform=platform_of(uow, shop_id),
+                                   policy=str(get_setting(uow, shop_id, "payments.expiry_policy")),
+                                   lead_hours=float(get_setting(uow, shop_id, "payments.expiry_lead_hours")))
+    report.alerts = sum(1 for o in report.outcomes if o.action == "merchant alerted" or o.state in ALERTING)
+    return report
+
+
+def capture_now(uow: UnitOfWork, store: StorePayments, shop_id: int, order_id: int) -> Outcome:
+    """The merchant's manual trigger: take what is left on one order now, by the same exactly-once path."""
+    with uow:
+        order = uow.orders.by_id(order_id)
+        if order is None or order.shop_id != shop_id:
+            raise PlatformRejected(f"order {order_id} is not an order of shop {shop_id}")
+    return collect(uow, store, order_id, platform=platform_of(uow, shop_id), manual=True,
+                   hold_until_paid=bool(get_setting(uow, shop_id, "payments.hold_until_paid")))
+
