@@ -34,6 +34,11 @@ TITLES = {"supplier_rejected": "a supplier refused a drop-ship order",
           "store_refused_fulfillment": "the store refused a fulfillment",
           "fulfillment_request_rejected": "a fulfillment request was rejected"}
 
+EMAIL_KINDS: dict[str, str] = {}
+"""Alert kinds sent with an e-mail of their own: alert kind -> notify e-mail kind (its subject in
+``notify_email.SUBJECTS``, its templates); every other kind goes out as KIND. Its context: ``title``,
+``message``, ``headline`` (the message's first line), ``kind``, ``shop_name`` and ``shop_domain``."""
+
 
 def deliver_alerts(uow_factory: Callable[[], UnitOfWork], mailer: Mailer | None, default_sender: str,
                    shop_id: int, *, slack: SlackFactory, slack_timeout: float = 10.0,
@@ -61,7 +66,8 @@ def deliver_alerts(uow_factory: Callable[[], UnitOfWork], mailer: Mailer | None,
             if not claimed:
                 continue
         context = {"title": TITLES.get(kind, kind.replace("_", " ")), "message": message, "kind": kind,
-                   "shop_name": shop.sender_name or domain, "order_name": "-", "support_email": ""}
+                   "shop_name": shop.sender_name or domain, "order_name": "-", "support_email": "",
+                   "headline": message.partition("\n")[0], "shop_domain": domain}
         retry = False
         for channel in wanted:
             try:
@@ -86,14 +92,15 @@ def deliver_alerts(uow_factory: Callable[[], UnitOfWork], mailer: Mailer | None,
 def _send(channel: str, mailer: Mailer | None, shop: notify_settings.ShopNotifySettings, context: dict[str, Any],
           alert_id: int, default_sender: str, slack: SlackFactory, slack_timeout: float,
           box: CredentialBox | None) -> None:
+    email_kind = EMAIL_KINDS.get(context["kind"], KIND)
     if channel == "email":
         assert mailer is not None
-        email = notify_email.build(KIND, context, sender_name=context["shop_name"],
+        email = notify_email.build(email_kind, context, sender_name=context["shop_name"],
                                    sender_email=shop.sender_email or default_sender, recipient=shop.alert_email,
                                    reply_to=None, message_key=f"dropship-alert-{alert_id}")
         mailer.send(email)
         return
-    subject = notify_email.SUBJECTS[KIND].format(**context)
+    subject = notify_email.SUBJECTS[email_kind].format(**context)
     slack(notify_settings.open_slack_url(shop, box), slack_timeout).post(
         f":warning: {subject}", fields={"What happened": context["message"]})
 

@@ -34,6 +34,7 @@ from connector.domain.purchasing import (
 )
 from connector.dropship.place import alert, backoff_seconds
 from connector.ports import PurchaseOrderSupplier
+from connector.purchasing import alerts as po_alerts
 from connector.purchasing.repository import PurchasingRepository
 from connector.supply import dates
 
@@ -138,8 +139,9 @@ def _failed(uow: UnitOfWork, po_id: int, shop_id: int, reason: str) -> SendResul
         assert po is not None
         po.status, po.last_error, po.next_attempt_at = "failed", reason[:1000], None
         uow.commit()
-    alert(uow, shop_id, "purchase_order_failed", f"po-failed-{po_id}",
-          f"{reason}. Its backorders wait for the next purchase order.")
+        supplier, domain = po_alerts.names(uow, po_id)
+    alert(uow, shop_id, po_alerts.FAILED, f"po-failed-{po_id}",
+          po_alerts.failed_message(po_id, supplier, domain, reason))
     return SendResult("failed")
 
 
@@ -150,9 +152,9 @@ def _uncertain(uow: UnitOfWork, po_id: int, shop_id: int, reason: str) -> SendRe
         po.last_error = reason[:1000]
         dispatch = po.dispatch_ref
         uow.commit()
-    alert(uow, shop_id, "purchase_order_uncertain", f"po-uncertain-{po_id}",
-          f"Purchase order {po_id} may or may not have reached the supplier ({reason}; Message-ID {dispatch}). "
-          f"Check your sent mail: `connector purchase-orders mark-sent` if it went out, `resend` if not.")
+        supplier, domain = po_alerts.names(uow, po_id)
+    alert(uow, shop_id, po_alerts.UNCERTAIN, f"po-uncertain-{po_id}",
+          po_alerts.uncertain_message(po_id, supplier, domain, reason, dispatch))
     return SendResult("uncertain")
 
 

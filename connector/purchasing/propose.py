@@ -28,6 +28,7 @@ from connector.domain.clock import utcnow
 from connector.domain.errors import InvalidPayload
 from connector.domain.purchasing import Proposal, PurchasingTerms, SkuDemand, propose
 from connector.dropship.place import alert
+from connector.purchasing import alerts as po_alerts
 from connector.purchasing.models import PurchaseOrder, PurchaseOrderBackorder, PurchaseOrderLine
 from connector.purchasing.repository import PurchasingRepository
 from connector.purchasing.terms import terms_of
@@ -169,11 +170,10 @@ def _alert_proposed(uow: UnitOfWork, shop_id: int, po_id: int) -> None:
         repo = uow.repo(PurchasingRepository)
         po = repo.order(po_id)
         assert po is not None
-        supplier = repo.supplier(po.supplier_id)
+        supplier, domain = po_alerts.names(uow, po_id)
         lines = ", ".join(f"{line.quantity} x {line.sku}" for line in repo.lines(po_id))
         value = "" if po.total_value is None else f", worth {po.total_value} {po.currency or ''}".rstrip()
         reasons = [r["text"] for r in json.loads(po.reasons or "[]") if r["passed"] or r["code"] == "below_min_value"]
-        text = (f"Purchase order {po_id} to {supplier.name if supplier else po.supplier_id} waits for your approval "
-                f"({lines}{value}; {po.trigger}: {'; '.join(reasons)}). Approve it with `connector purchase-orders "
-                f"approve --shop <shop> {po_id}` or cancel it.")
-    alert(uow, shop_id, "purchase_order_proposed", f"po-proposed-{po_id}", text)
+        text = po_alerts.proposed_message(po_id, supplier, domain,
+                                          f"{lines}{value}; proposed by {po.trigger}: {'; '.join(reasons)}")
+    alert(uow, shop_id, po_alerts.PROPOSED, f"po-proposed-{po_id}", text)

@@ -19,11 +19,6 @@ from connector.purchasing.repository import PurchasingRepository
 
 log = logging.getLogger(__name__)
 
-alerts.TITLES.setdefault("purchase_order_proposed", "a purchase order waits for your approval")
-alerts.TITLES.setdefault("purchase_order_failed", "a purchase order could not be placed")
-alerts.TITLES.setdefault("purchase_order_uncertain", "a purchase order may not have reached the supplier")
-
-
 class PurchasingPorts(Protocol):
     """What the purchasing jobs need from the container (connector/bootstrap.py Container)."""
 

@@ -123,7 +123,11 @@ def test_below_the_moq_nothing_is_proposed_and_reaching_it_proposes_one_order_li
     # the merchant was alerted once, by e-mail
     work.deliver_alerts(stack.container, info.id)
     [mail] = stack.sandbox.smtp.to(MERCHANT)
-    assert f"Purchase order {po_id}" in mail.part("plain") and "waits for your approval" in mail.part("plain")
+    assert mail.message["Subject"] == "A purchase order for po-supplier is waiting for your approval"
+    plain = mail.part("plain")
+    assert f"Purchase order {po_id}: {line['ordered']} x {SKU}" in plain and "Drop-ship" not in plain
+    assert f"connector purchase-orders approve {po_id} --shop {info.domain}" in plain
+    assert f"connector purchase-orders approve {po_id} --shop {info.domain}" in mail.part("html")
 
 
 def test_cancelling_a_proposal_frees_its_backorders_and_an_approved_order_covers_them_once(stack):
@@ -226,6 +230,11 @@ def test_a_supplier_down_is_retried_later_and_a_refusal_fails_the_order_and_free
         kinds = set(uow.session.scalars(select(DropshipAlert.kind).where(DropshipAlert.shop_id == info.id)))
         assert "purchase_order_failed" in kinds
         assert uow.repo(PurchasingRepository).covered_units(info.id) == {}
+    work.deliver_alerts(stack.container, info.id)
+    [mail] = [m for m in stack.sandbox.smtp.to(MERCHANT) if "could not be placed" in m.message["Subject"]]
+    assert mail.message["Subject"] == "A purchase order for po-supplier could not be placed"
+    assert "account_on_hold" in mail.part("plain")
+    assert f"connector purchase-orders show {po_id} --shop {info.domain}" in mail.part("plain")
     assert len(propose_orders(stack.container.uow(), info.id).proposed) == 1  # its backorders are free again
 
 
@@ -270,7 +279,10 @@ def test_an_email_send_interrupted_is_never_resent_blindly(stack):
         uow.commit()
     assert work.send_order(stack.container, po_id) == "uncertain"
     assert stack.sandbox.smtp.to("po@supplier.example") == []
-    assert "may or may not have reached" in stack.sandbox.smtp.to(MERCHANT)[-1].part("plain")
+    [mail] = [m for m in stack.sandbox.smtp.to(MERCHANT) if "may not have reached" in m.message["Subject"]]
+    assert mail.message["Subject"] == "A purchase order for po-supplier may not have reached the supplier"
+    assert "may or may not have reached" in mail.part("plain")
+    assert f"connector purchase-orders mark-sent {po_id}" in mail.part("plain")
     assert place.mark_sent(stack.container.uow(), po_id).status == "placed"
 
 
