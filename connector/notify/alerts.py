@@ -52,7 +52,8 @@ class AlertReport:
 
 
 def piles(uow: Any, shop_id: int, today: date) -> list[SkuPile]:
-    backorders = uow.backorders.list(shop_id, [BackorderStatus.OPEN.value])
+    # waiting backorders pile up: units short, and units set aside from arriving stock but not yet shipped
+    backorders = uow.backorders.list(shop_id, [BackorderStatus.OPEN.value, BackorderStatus.ALLOCATED.value])
     prices = uow.repo(NotifyRepository).store_prices(shop_id)
     by_sku: dict[str, list[Any]] = defaultdict(list)
     for backorder in backorders:

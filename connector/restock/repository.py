@@ -12,7 +12,7 @@ from sqlalchemy import and_, func, insert, select, update
 from connector.db.models import Backorder, Order, OrderLine
 from connector.db.repositories import Repository
 from connector.restock.models import Allocation, StockArrival, StockPosition
-from connector.supply.models import SupplierStock
+from connector.supply.models import StoreSku, SupplierStock
 
 WAITING = ("open", "allocated")
 """Backorder states still waiting (still a backorder): units short, or set aside and not shipped."""
@@ -102,12 +102,20 @@ class RestockRepository(Repository):
         return position
 
     def keys_of_inventory_items(self, shop_id: int, item_ids: Collection[str]) -> dict[str, str]:
-        """Stock keys by Shopify inventory item id, for the positions whose item id is known."""
+        """Stock keys by Shopify inventory item id: the positions whose item id a stock read recorded,
+        then the store's catalogue mirror (store_skus, its variant id) for the others."""
         if not item_ids:
             return {}
         rows = self.session.execute(select(StockPosition.inventory_item_id, StockPosition.stock_key).where(
             StockPosition.shop_id == shop_id, StockPosition.inventory_item_id.in_(list(item_ids))))
-        return {str(item): key for item, key in rows}
+        found = {str(item): key for item, key in rows}
+        rest = [item for item in item_ids if item not in found]
+        if rest:
+            found.update({str(item): str(variant) for item, variant in self.session.execute(
+                select(StoreSku.inventory_item_id, StoreSku.variant_id).where(
+                    StoreSku.shop_id == shop_id, StoreSku.inventory_item_id.in_(rest),
+                    StoreSku.variant_id.is_not(None)))})
+        return found
 
     def waiting_positions(self, shop_id: int, after: str = "", limit: int = 250) -> list[tuple[str, str | None,
                                                                                              str | None]]:

@@ -131,12 +131,14 @@ class SupplyRepository(Repository):
                    _PO.c.expected_date.is_not(None), received > 0)))
 
     def waiting_units(self, shop_id: int) -> dict[str, int]:
+        """Units still to come per SKU: open backorders' units less those already set aside from
+        arriving stock (connector/restock), which need no supplier any more."""
         units: dict[str, int] = {}
-        for sku, quantity in self.session.execute(
-                select(Backorder.sku, Backorder.quantity_backordered)
+        for sku, quantity, allocated in self.session.execute(
+                select(Backorder.sku, Backorder.quantity_backordered, Backorder.quantity_allocated)
                 .where(Backorder.shop_id == shop_id, Backorder.status == "open", Backorder.sku.is_not(None))):
             if sku is not None:
-                units[sku] = units.get(sku, 0) + quantity
+                units[sku] = units.get(sku, 0) + max(0, quantity - (allocated or 0))
         return units
 
     # -- sku dates -------------------------------------------------------------------------------
