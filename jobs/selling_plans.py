@@ -23,6 +23,16 @@ def sync_selling_plans(shop_id: int) -> str:
     return report.describe()
 
 
+def after_dates_changed(container: Any, shop_id: int) -> bool:
+    """Product-page dates changed (jobs/supply.py): a variant may have come back in stock or gone on
+    backorder, so a shop on the selling_plan route (or with a group left) is synced now, not at the next
+    tick. Returns whether a sync was queued."""
+    if shop_id not in selling_plans.shops_to_sync(container.uow()):
+        return False
+    runtime.enqueue_run(container, sync_selling_plans, shop_id, shop_id=shop_id, coalesce=True)
+    return True
+
+
 def enqueue_selling_plan_syncs(container: Any) -> int:
     """Queue a sync for every shop that needs one, spread over half the interval (jobs/schedules.py)."""
     from jobs.schedules import spread_seconds

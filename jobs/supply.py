@@ -92,6 +92,9 @@ def refresh_dates(shop_id: int) -> int:
         report = dates_service.refresh_dates(uow, shop_id, set_promised=not notify_available())
     if report.changed_skus:  # recorded: the next refresh finds nothing changed and would not ask again
         runtime.enqueue_run(c, publish_dates, shop_id, shop_id=shop_id, coalesce=True)
+        from jobs.selling_plans import after_dates_changed
+
+        after_dates_changed(c, shop_id)  # the variants sold on backorder may have changed
     if (report.changed_skus or report.backorders_changed) and notify_available():
         runtime.enqueue_run(c, notify.evaluate_backorders, shop_id, shop_id=shop_id, coalesce=True)
     return len(report.changed_skus)

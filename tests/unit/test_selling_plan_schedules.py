@@ -53,3 +53,41 @@ def test_a_woocommerce_store_has_no_selling_plans_and_says_so(tmp_path):
             web.container.selling_plans(web.store_id)
     finally:
         web.container.close()
+
+
+def test_changed_page_dates_queue_a_sync_for_a_shop_on_the_selling_plan_route(tmp_path):
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from connector.db.models_jobs import JobRun
+    from connector.supply.models import StoreSku, Supplier, SupplierStock
+    from jobs import supply
+
+    web = make_webapp(f"sqlite:///{tmp_path}/s.db")
+    try:
+        uow = web.container.uow()
+        with uow:
+            supplier = Supplier(shop_id=web.shop_id, name="feed", kind="feed")
+            uow.session.add(supplier)
+            uow.session.flush()
+            uow.session.add_all([
+                SupplierStock(shop_id=web.shop_id, supplier_id=supplier.id, sku="MUG", quantity=0,
+                              restock_date=date(2026, 12, 20)),
+                StoreSku(shop_id=web.shop_id, sku="MUG", product_id="1", variant_id="11", available=0,
+                         backorders_allowed=True)])
+            uow.commit()
+
+        def queued() -> list:
+            with uow:
+                return [(r.job, r.args) for r in uow.session.scalars(select(JobRun).where(JobRun.job == SYNC))]
+
+        assert supply.refresh_dates(web.shop_id) == 1 and queued() == []  # route none: nothing to sync
+        set_setting(uow, web.shop_id, "payments.route", "selling_plan")
+        with uow:
+            uow.session.execute(SupplierStock.__table__.update().values(restock_date=date(2026, 12, 24)))
+            uow.commit()
+        assert supply.refresh_dates(web.shop_id) == 1
+        assert queued() == [(SYNC, [web.shop_id])]
+    finally:
+        web.container.close()
