@@ -389,11 +389,12 @@ from connector.dropship import cli as dropship_cli  # noqa: E402
 from connector.install import cli as install_cli  # noqa: E402
 from connector.install import scopes_cli, settings_cli  # noqa: E402
 from connector.notify import cli as notify_cli  # noqa: E402
+from connector.payments import cli as payments_cli  # noqa: E402
 from connector.privacy import cli as privacy_cli  # noqa: E402
 from connector.purchasing import cli as purchasing_cli  # noqa: E402
 from connector.supply import cli as supply_cli  # noqa: E402
 
-for _module in (dropship_cli, install_cli, notify_cli, supply_cli, purchasing_cli):
+for _module in (dropship_cli, install_cli, notify_cli, supply_cli, purchasing_cli, payments_cli):
     for _command in getattr(_module, "COMMANDS", ()):
         main.add_command(_command)
 for _module in (install_cli, privacy_cli, scopes_cli, settings_cli):
@@ -401,6 +402,8 @@ for _module in (install_cli, privacy_cli, scopes_cli, settings_cli):
         shops.add_command(_command)
 for _command in job_runs_cli.JOBS_COMMANDS:
     jobs.add_command(_command)
+for _command in purchasing_cli.SUPPLIERS_COMMANDS:
+    supply_cli.suppliers.add_command(_command)
 
 from connector.payments import cli_plans  # noqa: E402  (selling plans: into the payments group, or their own)
 
@@ -410,8 +413,6 @@ if not isinstance(_payments, click.Group):
     main.add_command(_payments)
 for _command in cli_plans.PAYMENTS_COMMANDS:
     _payments.add_command(_command)
-for _command in purchasing_cli.SUPPLIERS_COMMANDS:
-    supply_cli.suppliers.add_command(_command)
 
 
 @notify_cli.notify.command("run")

@@ -34,6 +34,17 @@ class PaymentsRepository(Repository):
             .where(OrderPayment.shop_id == shop_id).order_by(OrderPayment.id.desc()))
         return [(p, name) for p, name in rows]
 
+    def order_by_reference(self, shop_id: int, reference: str) -> int | None:
+        """The order the merchant names: its store name (``#1001`` or ``1001``) or its store id."""
+        text = reference.strip()
+        names = {text, f"#{text.lstrip('#')}"}
+        found = self.session.scalar(select(Order.id).where(Order.shop_id == shop_id, Order.name.in_(names))
+                                    .order_by(Order.id).limit(1))
+        if found is None:
+            found = self.session.scalar(select(Order.id).where(Order.shop_id == shop_id,
+                                                               Order.platform_order_id == text.lstrip("#")))
+        return found
+
     def add_charge(self, row: PaymentCharge) -> PaymentCharge:
         self.session.add(row)
         self.session.flush()

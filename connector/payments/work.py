@@ -85,6 +85,26 @@ def expiry_shop(uow: UnitOfWork, store: StorePayments, shop_id: int) -> PassRepo
     return report
 
 
+def list_payments(uow: UnitOfWork, shop_id: int) -> list[dict[str, object]]:
+    """Every order payment of the shop, newest first, as the merchant reads it (CLI, JSON)."""
+    with uow:
+        rows = uow.repo(PaymentsRepository).payments(shop_id)
+        return [{"order": name, "order_id": p.order_id, "route": p.route, "state": p.state, "trigger": p.trigger,
+                 "authorized": str(p.amount_authorized), "captured": str(p.amount_captured), "due": str(p.amount_due),
+                 "currency": p.currency, "expires": p.authorization_expires_at.isoformat(timespec="minutes")
+                 if p.authorization_expires_at else None, "held": bool(p.holds), "last_error": p.last_error}
+                for p, name in rows]
+
+
+def find_order(uow: UnitOfWork, shop_id: int, reference: str) -> int:
+    """The connector's id of the order the merchant names (store name or id); PlatformRejected if none."""
+    with uow:
+        found = uow.repo(PaymentsRepository).order_by_reference(shop_id, reference)
+    if found is None:
+        raise PlatformRejected(f"no order {reference!r} in this shop (give its name, e.g. #1001, or its store id)")
+    return found
+
+
 def capture_now(uow: UnitOfWork, store: StorePayments, shop_id: int, order_id: int) -> Outcome:
     """The merchant's manual trigger: take what is left on one order now, by the same exactly-once path."""
     with uow:

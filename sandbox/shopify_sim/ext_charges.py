@@ -18,6 +18,7 @@ payment with an idempotency key already used returns the first payment's answer 
 from __future__ import annotations
 
 import itertools
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -63,6 +64,8 @@ class ChargeState:
     """Every capture and mandate charge the gateway received (tests count these)."""
     released: set[int] = field(default_factory=set)
     """Authorisations whose uncaptured rest was released (final or single capture)."""
+    stall_seconds: float = 0.0
+    """The gateway applies a capture, then holds its answer this long (a worker killed meanwhile)."""
 
 
 def charge_state(state: MoneyState) -> ChargeState:
@@ -203,7 +206,12 @@ def extension(api: Any, shop: Shop) -> dict[str, Any]:
 
     def order_capture(info: Any, input: dict[str, Any]) -> dict[str, Any]:  # noqa: A002
         with GUARD:
-            return _capture(state, input)
+            answer = _capture(state, input)
+            stall = charge_state(state).stall_seconds
+        deadline = time.monotonic() + stall
+        while time.monotonic() < deadline and charge_state(state).stall_seconds:  # ends early when unset
+            time.sleep(0.05)
+        return answer
 
     def mandate_payment(info: Any, id: str, mandateId: str, idempotencyKey: str,  # noqa: A002, N803
                         amount: dict[str, Any] | None = None, autoCapture: bool = True,  # noqa: N803
@@ -291,6 +299,13 @@ def expire(sim: Any, domain: str, order_id: int | str, *, in_hours: float) -> No
         for txn in ledger(state, order).txns:
             if txn.kind == "AUTHORIZATION":
                 txn.expires = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=in_hours)
+
+
+def stall_captures(sim: Any, domain: str, seconds: float) -> None:
+    """Captures of this shop are applied, then answered only after ``seconds`` (or as soon as this is set
+    back to 0)."""
+    with GUARD:
+        charge_state(money_state(sim.graphql, sim.shop(domain))).stall_seconds = seconds
 
 
 def charges(sim: Any, domain: str) -> dict[str, Any]:
