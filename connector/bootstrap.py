@@ -335,7 +335,8 @@ class Container:
                 raise ConfigError("smtp", f"supplier {found.name} takes purchase orders by email; configure smtp")
             sender = getattr(self.settings, "smtp_from", None) or "backorders@localhost"
             return EmailPurchaseOrderSupplier(mailer, to=str(terms.get("email", "")), sender=sender,
-                                              supplier_name=found.name)
+                                              supplier_name=found.name,
+                                              sheet_format=str(terms.get("sheet_format") or "csv"))
         return HttpPurchaseOrderClient(found.settings, found.secret, name=found.name)
 
     def close(self) -> None:

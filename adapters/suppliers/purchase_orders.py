@@ -7,7 +7,8 @@ The supplier's purchasing terms (settings key ``purchasing``, connector/purchasi
   asks ``GET <url>?idempotency_key=K``; ``status`` reads ``GET <url>/<id>``. Answers:
   ``{id, status, expected_date?, lines: [{sku, quantity, delivered?}], message?}``.
 - ``channel: email``, ``email: po@supplier`` — the order goes out as a CSV purchase sheet
-  (formula-safe cells, connector/domain/spreadsheet.py) attached to an e-mail whose Message-ID is
+  (formula-safe cells, connector/domain/spreadsheet.py), or with ``sheet_format: pdf`` a PDF one
+  (adapters/suppliers/purchase_sheet_pdf.py), attached to an e-mail whose Message-ID is
   derived from the key (connector/domain/purchasing.py ``purchase_message_id``), stored by the
   service before the send. An interrupted SMTP call raises SupplierSendUncertain: never resent blindly.
 """
@@ -23,6 +24,7 @@ from email.utils import formatdate
 from typing import Any
 from urllib.parse import urlsplit
 
+from adapters.suppliers.purchase_sheet_pdf import purchase_sheet_pdf
 from adapters.suppliers.transport import auth_headers, make_transport
 from connector.domain.errors import (
     ConfigError,
@@ -38,7 +40,7 @@ from connector.domain.errors import (
     SupplierUnavailable,
     TransientError,
 )
-from connector.domain.purchasing import PurchaseOrderAnswer, PurchaseOrderRequest, purchase_message_id
+from connector.domain.purchasing import SHEET_FORMATS, PurchaseOrderAnswer, PurchaseOrderRequest, purchase_message_id
 from connector.domain.spreadsheet import write_sheet
 from connector.ports import Mailer
 
@@ -122,14 +124,17 @@ class HttpPurchaseOrderClient:
 
 
 class EmailPurchaseOrderSupplier:
-    """Sends the order as a CSV purchase sheet by e-mail (suppliers without an API)."""
+    """Sends the order as a purchase sheet (CSV, or PDF: ``sheet_format``) by e-mail (suppliers without an API)."""
 
     can_find = False
 
-    def __init__(self, mailer: Mailer, *, to: str, sender: str, supplier_name: str) -> None:
+    def __init__(self, mailer: Mailer, *, to: str, sender: str, supplier_name: str, sheet_format: str = "csv") -> None:
         if "@" not in to:
             raise ConfigError("purchasing.email", f"must be an e-mail address, got {to!r}")
+        if sheet_format not in SHEET_FORMATS:
+            raise ConfigError("purchasing.sheet_format", f"must be one of {SHEET_FORMATS}, got {sheet_format!r}")
         self.mailer, self.to, self.sender, self.supplier_name = mailer, to, sender, supplier_name
+        self.sheet_format = sheet_format
 
     def message(self, order: PurchaseOrderRequest, idempotency_key: str) -> EmailMessage:
         message = EmailMessage()
@@ -144,11 +149,15 @@ class EmailPurchaseOrderSupplier:
                           for line in order.lines)
         message.set_content(
             f"Hello {self.supplier_name},\n\nplease supply this purchase order.\n\nOur reference: "
-            f"{order.reference}\n\n{lines}\n\nThe attached purchase sheet (CSV) has the same content. Please "
-            "reply with your order number and\ndelivery date. If you receive this order twice, it is the same "
-            f"order (reference {order.reference}):\nsupply it once.\n")
-        message.add_attachment(purchase_sheet(order).encode("utf-8"), maintype="text", subtype="csv",
-                               filename=f"{order.reference}.csv", params={"charset": "utf-8"})
+            f"{order.reference}\n\n{lines}\n\nThe attached purchase sheet ({self.sheet_format.upper()}) has the "
+            "same content. Please reply with your order number and\ndelivery date. If you receive this order twice, "
+            f"it is the same order (reference {order.reference}):\nsupply it once.\n")
+        if self.sheet_format == "pdf":
+            message.add_attachment(purchase_sheet_pdf(order, supplier=self.supplier_name), maintype="application",
+                                   subtype="pdf", filename=f"{order.reference}.pdf")
+        else:
+            message.add_attachment(purchase_sheet(order).encode("utf-8"), maintype="text", subtype="csv",
+                                   filename=f"{order.reference}.csv", params={"charset": "utf-8"})
         return message
 
     def send(self, order: PurchaseOrderRequest, idempotency_key: str) -> PurchaseOrderAnswer:

@@ -33,7 +33,7 @@ from decimal import Decimal
 from connector.domain.routing import Reason
 
 CHANNELS = ("api", "email")
-SHEET_FORMATS = ("csv",)
+SHEET_FORMATS = ("csv", "pdf")
 """Purchase sheet formats sent by e-mail (PDF is not built yet: docs/purchasing.md)."""
 CENT = Decimal("0.01")
 
@@ -277,6 +277,12 @@ class PurchaseOrderLineRequest:
     supplier_sku: str
     quantity: int
     unit_cost: Decimal | None
+    title: str = ""
+    """The product's name as the store's orders give it (for the purchase sheet a person reads)."""
+
+    @property
+    def total(self) -> Decimal | None:
+        return None if self.unit_cost is None else self.unit_cost * self.quantity
 
 
 @dataclass(frozen=True)
@@ -288,6 +294,20 @@ class PurchaseOrderRequest:
     currency: str | None = None
     buyer: str = ""
     """The shop, as the supplier knows its customer."""
+    ordered_on: date | None = None
+    """The day it is sent."""
+    expected_date: date | None = None
+    """The delivery day the shop expects (the day sent + the supplier's lead time), None when unknown."""
+
+    @property
+    def total_units(self) -> int:
+        return sum(line.quantity for line in self.lines)
+
+    @property
+    def total_value(self) -> Decimal | None:
+        """Sum of the line totals; None when a line's unit cost is unknown."""
+        totals = [line.total for line in self.lines]
+        return None if any(t is None for t in totals) else sum((t for t in totals if t is not None), Decimal(0))
 
 
 @dataclass(frozen=True)

@@ -162,7 +162,8 @@ def receive_command(po_id: int, shop_name: str, items: tuple[str, ...]) -> None:
 @click.option("--channel", type=click.Choice(["api", "email"]), default=None)
 @click.option("--url", default=None, help="The supplier's purchase-order API (channel api).")
 @click.option("--email", default=None, help="Where purchase sheets go (channel email).")
-@click.option("--format", "sheet_format", type=click.Choice(["csv"]), default=None, help="Purchase sheet format.")
+@click.option("--format", "sheet_format", type=click.Choice(["csv", "pdf"]), default=None,
+              help="Purchase sheet attached to the e-mail (channel email): csv or pdf.")
 @click.option("--sku", default=None, help="Set --moq, --case-pack and --supplier-sku for this SKU only.")
 @click.option("--supplier-sku", default=None, help="The supplier's code for --sku.")
 @click.option("--clear", is_flag=True, help="Remove the terms: the supplier is no longer ordered from.")

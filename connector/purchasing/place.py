@@ -20,7 +20,7 @@ and the SKUs' in-stock dates are recomputed (connector/supply/dates.py reads pla
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from connector.db.uow import UnitOfWork
@@ -36,6 +36,7 @@ from connector.dropship.place import alert, backoff_seconds
 from connector.ports import PurchaseOrderSupplier
 from connector.purchasing import alerts as po_alerts
 from connector.purchasing.repository import PurchasingRepository
+from connector.shop_settings import get_setting
 from connector.supply import dates
 
 log = logging.getLogger(__name__)
@@ -68,10 +69,19 @@ def send_order(uow: UnitOfWork, supplier: PurchaseOrderSupplier, po_id: int, *, 
         if po.status == "approved" and po.next_attempt_at is not None and po.next_attempt_at > now and not resend:
             return SendResult("waiting", (po.next_attempt_at - now).total_seconds())
         key, was_sending, shop_id = po.idempotency_key, po.status == "sending", po.shop_id
+        repo = uow.repo(PurchasingRepository)
+        titles = repo.titles(po_id)
+        supplier_row = repo.supplier(po.supplier_id)
+        lead_time = supplier_row.lead_time_days if supplier_row is not None else None
+        today = now.date()
         request = PurchaseOrderRequest(reference(po_id), tuple(
             PurchaseOrderLineRequest(line.sku, line.supplier_sku or line.sku, line.quantity,
-                                     None if line.unit_cost is None else line.unit_cost)
-            for line in uow.repo(PurchasingRepository).lines(po_id)), po.currency)
+                                     None if line.unit_cost is None else line.unit_cost, titles.get(line.sku, ""))
+            for line in repo.lines(po_id)), po.currency, ordered_on=today,
+            expected_date=None if lead_time is None else today + timedelta(days=lead_time))
+        shop = uow.shops.get(shop_id)
+        domain = shop.domain if shop is not None else ""
+    request = replace(request, buyer=str(get_setting(uow, shop_id, "notify.sender_name") or domain))
     try:
         if was_sending and supplier.can_find:
             found = supplier.find(key)

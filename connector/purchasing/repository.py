@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from connector.db.models import Backorder
+from connector.db.models import Backorder, OrderLine
 from connector.db.repositories import Repository
 from connector.dropship.models import DropshipOrder
 from connector.purchasing.models import (
@@ -117,3 +117,15 @@ class PurchasingRepository(Repository):
 
     def receipt(self, receipt_id: int) -> PurchaseOrderReceipt | None:
         return self.session.get(PurchaseOrderReceipt, receipt_id)
+
+    def titles(self, po_id: int) -> dict[str, str]:
+        """SKU -> the product title of the latest store order line a line of the order covers (for the
+        purchase sheet a person reads); SKUs whose lines carry no title are left out."""
+        rows = self.session.execute(
+            select(PurchaseOrderLine.sku, OrderLine.title)
+            .join(PurchaseOrderBackorder, PurchaseOrderBackorder.purchase_order_line_id == PurchaseOrderLine.id)
+            .join(Backorder, Backorder.id == PurchaseOrderBackorder.backorder_id)
+            .join(OrderLine, OrderLine.id == Backorder.order_line_id)
+            .where(PurchaseOrderLine.purchase_order_id == po_id, OrderLine.title != "")
+            .order_by(OrderLine.id))
+        return {str(sku): str(title) for sku, title in rows}

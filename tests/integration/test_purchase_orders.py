@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from connector.db.models import Backorder, Order, OrderLine
@@ -262,6 +263,39 @@ def test_a_supplier_without_an_api_gets_the_purchase_sheet_by_email_once(stack):
     assert work.send_order(stack.container, po_id) == "placed"
     assert len(stack.sandbox.smtp.to("po@supplier.example")) == 1
     assert stack.sandbox.supplier.purchase_orders.orders == {}  # nothing went to the supplier's API
+
+
+def test_a_supplier_that_wants_pdf_gets_the_purchase_sheet_as_a_pdf_by_email_once(stack, tmp_path):
+    info = shop(stack, "shopify")
+    supplier_id = purchasing_supplier(stack, info.id, min_order_quantity=2)
+    terms = subprocess.run([str(BIN / "connector"), "suppliers", "purchasing-terms", str(supplier_id), "--channel",
+                            "email", "--email", "po@supplier.example", "--format", "pdf"], env=process_env(stack),
+                           capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert terms.returncode == 0 and '"sheet_format": "pdf"' in terms.stdout, terms.stdout + terms.stderr
+    set_setting(stack.container.uow(), info.id, "notify.sender_name", "Sock Shop")
+    backordered(stack, info, 3)
+    [po_id] = propose_orders(stack.container.uow(), info.id).proposed
+    orders.approve(stack.container.uow(), info.id, po_id, by="test")
+    assert work.send_order(stack.container, po_id) == "placed"
+    assert work.send_order(stack.container, po_id) == "placed"
+    [mail] = stack.sandbox.smtp.to("po@supplier.example")
+    [row] = po_rows(stack, info.id)
+    assert mail.message["Message-ID"] == row.dispatch_ref
+    assert mail.message["Subject"] == f"Purchase order PO-{po_id} from Sock Shop"
+    [attachment] = list(mail.message.iter_attachments())
+    assert attachment.get_content_type() == "application/pdf" and attachment.get_filename() == f"PO-{po_id}.pdf"
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(attachment.get_content())).pages)
+    [line] = orders.show_order(stack.container.uow(), info.id, po_id)["lines"]
+    with stack.container.uow() as uow:
+        [title] = set(uow.session.scalars(select(OrderLine.title).where(OrderLine.shop_id == info.id,
+                                                                        OrderLine.sku == SKU)))
+    today = datetime.now(UTC).date()
+    assert "From Sock Shop" in text and "To po-supplier" in text and f"Our reference PO-{po_id}" in text
+    assert f"Date {today.isoformat()}" in text
+    assert f"Expected delivery {(today + timedelta(days=12)).isoformat()}" in text
+    ordered = line["ordered"]
+    assert f"{SKU} {SKU} {title} {ordered} 2.50 {Decimal('2.50') * ordered:.2f}" in text
+    assert f"Total units {ordered}" in text and f"Total value {Decimal('2.50') * ordered:.2f} USD" in text
 
 
 def test_an_email_send_interrupted_is_never_resent_blindly(stack):

@@ -136,4 +136,4 @@ def test_terms_round_trip_through_json_and_name_a_bad_value():
     with pytest.raises(ValueError, match="min_order_value must be a number"):
         PurchasingTerms.from_json({"min_order_value": "lots"})
     with pytest.raises(ValueError, match="sheet_format must be one of"):
-        PurchasingTerms(sheet_format="pdf")
+        PurchasingTerms(sheet_format="xlsx")
