@@ -1,17 +1,21 @@
 """WooCommerce payment on shipment (the StorePayments port): core WooCommerce has no capture endpoint;
-the gateways that authorise at checkout capture when the order's status moves on.
+the gateways that authorise at checkout capture when the order's status moves on (read from their
+public source; docs/payments.md):
 
-- WooPayments (``woocommerce_payments``): with manual capture the order waits ``on-hold`` and its
-  ``_intention_status`` meta is ``requires_capture``; moving the order to processing or completed
-  captures; the meta then reads ``succeeded``.
-- WooCommerce Stripe Gateway (``stripe``): "authorize only" leaves the order ``on-hold`` with
-  ``_stripe_charge_captured`` = ``no``; moving it to processing or completed captures (``yes``).
+- WooPayments (``woocommerce_payments``, "Enable manual capture"): the order waits ``on-hold`` with
+  ``_intention_status`` = ``requires_capture``; the gateway captures on ``woocommerce_order_status_completed``
+  only (``capture_authorization_on_order_status_change``), after which the meta reads ``succeeded``.
+  So the connector completes the order, which it does only once everything shipped.
+- WooCommerce Stripe Gateway (``stripe``, "authorize on checkout, capture later"): the order waits
+  ``on-hold`` with ``_stripe_charge_captured`` = ``no``; ``capture_payment`` runs on processing and on
+  completed (``yes`` afterwards). The connector moves it to ``processing``: the merchant (or the store's
+  shipping plugin) still completes it when it ships.
 - Any other gateway, or an order whose gateway took the money at checkout (``date_paid`` set and no
   authorisation meta): paid at checkout, left alone.
 
-The status change is safe to repeat (a captured charge is not captured again by these gateways), and
-the capture is read back from the meta before any new attempt. Mandates, invoices and holds do not
-exist on WooCommerce: those calls raise PlatformRejected.
+The status change is safe to repeat (a captured charge is not captured again by these gateways; a PUT
+is resent after a timeout), and the capture is read back from the meta before any new attempt.
+Mandates, invoices and holds do not exist on WooCommerce: a mandate charge raises PlatformRejected.
 """
 
 from __future__ import annotations
@@ -26,9 +30,9 @@ from connector.domain.payments import ZERO, PaymentFacts, Transaction
 
 log = logging.getLogger(__name__)
 
-AUTHORISED = {"woocommerce_payments": ("_intention_status", "requires_capture", "succeeded"),
-              "stripe": ("_stripe_charge_captured", "no", "yes")}
-"""gateway -> (meta key, value while authorised only, value once captured)."""
+AUTHORISED = {"woocommerce_payments": ("_intention_status", "requires_capture", "succeeded", "completed"),
+              "stripe": ("_stripe_charge_captured", "no", "yes", "processing")}
+"""gateway -> (meta key, value while authorised only, value once captured, the status that captures)."""
 
 
 def _meta(order: dict[str, Any], key: str) -> str | None:
@@ -54,13 +58,14 @@ class WooCommercePayments:
                             outstanding=total if authorised else ZERO, financial_status=str(order.get("status")),
                             transactions=transactions, gateway=gateway,
                             paid_at_checkout=not authorised and (captured or bool(order.get("date_paid"))),
-                            capturable_by_status=authorised)
+                            capturable_by_status=authorised, capture_completes_order=rule is not None
+                            and rule[3] == "completed")
 
     def capture(self, order_id: str, authorization_id: str, amount: Decimal, currency: str, *,
                 final: bool) -> Transaction:
         facts = self.facts(order_id)
         if facts.capturable_by_status:
-            self.client.put(f"orders/{order_id}", {"status": "processing"})
+            self.client.put(f"orders/{order_id}", {"status": AUTHORISED[facts.gateway or ""][3]})
             facts = self.facts(order_id)
         status = "FAILURE" if facts.capturable_by_status else "SUCCESS"
         log.info("woocommerce capture by status", extra={"order": order_id, "gateway": facts.gateway,

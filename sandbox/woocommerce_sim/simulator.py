@@ -171,6 +171,24 @@ class WooCommerceSimulator:
             order["notes"] = copy.deepcopy(store.notes[int(order_id)])
         return order
 
+    def pay_order(self, store_url: str, order_id: int, gateway: str = "stripe", *,
+                  authorise_only: bool = True) -> dict[str, Any]:
+        """Checkout paid the order with ``gateway`` (stripe | woocommerce_payments): only authorised, to be
+        captured when the status moves on, or captured at once (sandbox/woocommerce_sim/payments.py)."""
+        from sandbox.woocommerce_sim.payments import pay
+
+        store = self.store(store_url)
+        with store.lock:
+            return copy.deepcopy(pay(store, int(order_id), gateway, authorise_only=authorise_only))
+
+    def gateway_captures(self, store_url: str) -> list[dict[str, Any]]:
+        """Every capture the store's gateways made, oldest first (a copy)."""
+        from sandbox.woocommerce_sim.payments import captures
+
+        store = self.store(store_url)
+        with store.lock:
+            return copy.deepcopy(captures(store))
+
     # -- catalog ------------------------------------------------------------------------------
 
     def product(self, store_url: str, sku: str) -> dict[str, Any]:

@@ -258,6 +258,9 @@ class SimStore:
             self._restock(order)
         if status == "completed":
             self.stamp(order, "completed")
+        from sandbox.woocommerce_sim.payments import on_status_change  # gateways that capture on a status
+
+        on_status_change(self, order, status)
 
     def _reduce_stock(self, order: dict[str, Any]) -> None:
         changes = []
