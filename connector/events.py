@@ -23,6 +23,7 @@ from connector.db.uow import UnitOfWork
 from connector.domain.clock import utcnow
 from connector.domain.errors import ConnectorError, InvalidPayload, TransientError
 from connector.ports import StockEvents, StorePlatform
+from connector.shipping import events as shipment_events
 
 log = logging.getLogger(__name__)
 
@@ -73,12 +74,19 @@ def process_event(uow: UnitOfWork, platform_for: Callable[[int], StorePlatform],
     context = {"event_id": event_id, "shop_id": shop_id, "topic": topic, "attempt": attempts}
     if shop_active and topic in STOCK_TOPICS.get(platform_name, frozenset()):
         return _stock_event(uow, platform_for, event_id, body, context, max_attempts)
-    if not shop_active or topic not in ORDER_TOPICS.get(platform_name, frozenset()):
+    shipment = shipment_events.handles(platform_name, topic)
+    if not shop_active or (topic not in ORDER_TOPICS.get(platform_name, frozenset()) and not shipment):
         return _finish(uow, event_id, "ignored", None, context)
     try:
         payload = json.loads(body)
         platform = platform_for(shop_id)
-        snapshot = platform.parse_order(payload)
+        if shipment:  # shipped units (connector/shipping/events.py): the order, or the store's read of it
+            found = shipment_events.snapshot_for(platform_name, topic, platform, payload)
+            if found is None:
+                return _finish(uow, event_id, "ignored", "the order no longer exists in the store", context)
+            snapshot = found
+        else:
+            snapshot = platform.parse_order(payload)
         result = capture_order(uow, platform, shop_id, snapshot)
         marks = write_marks(uow, platform, shop_id)
     except (InvalidPayload, ValueError) as exc:

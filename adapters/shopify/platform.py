@@ -15,14 +15,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from adapters.shopify import queries
+from adapters.shopify import queries, shipments
 from adapters.shopify.client import ShopifyGraphQL, raise_user_errors
-from adapters.shopify.inventory import parse_inventory_level
-from connector.domain.allocation import order_tags
 from connector.domain.errors import InvalidPayload, PlatformRejected
-from connector.domain.model import BackorderMark, OrderLine, OrderSnapshot, StockLevel, StockRef
+from connector.domain.model import MAX_ID, BackorderMark, OrderLine, OrderSnapshot, StockLevel, StockRef
 from connector.domain.promise import collect_attributes
-from connector.domain.stock_events import StockChange
 
 log = logging.getLogger(__name__)
 
@@ -65,23 +62,20 @@ class ShopifyPlatform:
         raw_lines = payload.get("line_items")
         if not isinstance(raw_lines, list):
             raise InvalidPayload(f"{where}: line_items missing or not a list")
+        shipped = shipments.rest_shipped(payload)
         return OrderSnapshot(
             order_id=order_id,
             name=str(payload.get("name") or f"#{payload.get('order_number', order_id)}"),
             created_at=_datetime(payload, "created_at", where),
             updated_at=_datetime(payload, "updated_at", where),
-            lines=tuple(_rest_line(line, where) for line in raw_lines),
+            lines=tuple(_rest_line(line, where, shipped) for line in raw_lines),
             cancelled=payload.get("cancelled_at") is not None,
             customer_email=payload.get("email") or None,
             financial_status=payload.get("financial_status"),
-            tags=order_tags(payload.get("tags")),
             attributes=collect_attributes(payload.get("note_attributes"), "name", "value"),
             attribute_kind="note_attributes",
+            currency=shipments.currency(payload.get("currency")),
         )
-
-    def parse_stock_change(self, payload: Mapping[str, Any]) -> StockChange:
-        """An inventory_levels/update body (a REST InventoryLevel) as the inventory item it moved."""
-        return parse_inventory_level(payload)
 
     # -- stock ----------------------------------------------------------------------------------
 
@@ -105,7 +99,6 @@ class ShopifyPlatform:
                     backorders_allowed=node.get("inventoryPolicy") == "CONTINUE",
                     tracked=bool((node.get("inventoryItem") or {}).get("tracked", True)),
                     sku=node.get("sku") or None,
-                    inventory_item_id=numeric_id((node.get("inventoryItem") or {}).get("id")),
                 )
         return levels
 
@@ -181,6 +174,22 @@ class ShopifyPlatform:
                 raise PlatformRejected("shopify orders: hasNextPage without endCursor")
             variables = {**variables, "after": page["endCursor"]}
 
+    def order(self, order_id: str) -> OrderSnapshot | None:
+        """The order as the store describes it now (GraphQL, the reconciliation read); None when gone."""
+        data = self.client.execute(queries.ORDER_BY_ID, {"id": gid("Order", order_id),
+                                                         "lines": queries.LINES_PER_ORDER_PAGE})
+        node = data.get("order")
+        return self._graphql_order(node) if node else None
+
+    def order_for_shipment(self, payload: Mapping[str, Any]) -> OrderSnapshot | None:
+        """A fulfillments/* webhook body (REST Fulfillment: ``order_id``, ``line_items``) -> the order's
+        current state, read through GraphQL (connector/shipping/events.py says why)."""
+        if not isinstance(payload, Mapping):
+            raise InvalidPayload(f"shopify fulfillment: expected a JSON object, got {type(payload).__name__}")
+        order_id = _required_id(payload, "order_id", "fulfillment")
+        _require_id_range(order_id)
+        return self.order(order_id)
+
     def _graphql_order(self, node: Mapping[str, Any]) -> OrderSnapshot:
         order_id = numeric_id(node.get("legacyResourceId") or node.get("id"))
         if not order_id:
@@ -210,9 +219,9 @@ class ShopifyPlatform:
             cancelled=node.get("cancelledAt") is not None,
             customer_email=node.get("email") or None,
             financial_status=status.lower() if isinstance(status, str) else None,
-            tags=order_tags(node.get("tags")),
             attributes=collect_attributes(node.get("customAttributes"), "key", "value"),
             attribute_kind="note_attributes",
+            currency=shipments.currency(node.get("currencyCode")),
         )
 
 
@@ -221,6 +230,11 @@ def _required_id(payload: Mapping[str, Any], key: str, what: str) -> str:
     if value is None or isinstance(value, bool) or not isinstance(value, int | str) or str(value) == "":
         raise InvalidPayload(f"shopify {what}: missing or invalid {key!r}: {value!r}")
     return str(value)
+
+
+def _require_id_range(value: str) -> None:
+    if not value.isascii() or not value.isdigit() or int(value) > MAX_ID:
+        raise InvalidPayload(f"shopify fulfillment: order_id is not a numeric id: {value[:24]!r}")
 
 
 def _optional_id(payload: Mapping[str, Any], key: str, where: str) -> str | None:
@@ -257,18 +271,23 @@ def _quantity(line: Mapping[str, Any], current_key: str, where: str) -> int:
     return value
 
 
-def _rest_line(line: Any, where: str) -> OrderLine:
+def _rest_line(line: Any, where: str, shipped: Mapping[str, tuple[int, datetime | None]]) -> OrderLine:
     if not isinstance(line, Mapping):
         raise InvalidPayload(f"{where}: line item is not an object: {line!r}")
     line_id = _required_id(line, "id", f"{where} line item")
     line_where = f"{where} line {line_id}"
+    quantity = _quantity(line, "current_quantity", line_where)
+    fulfilled, fulfilled_at = shipments.rest_line_shipped(line, quantity, shipped)
     return OrderLine(
         line_id=line_id,
-        quantity=_quantity(line, "current_quantity", line_where),
+        quantity=quantity,
         sku=line.get("sku") or None,
         product_id=_optional_id(line, "product_id", line_where),
         variant_id=_optional_id(line, "variant_id", line_where),
         title=str(line.get("title") or line.get("name") or ""),
+        fulfilled_quantity=fulfilled,
+        unit_price=shipments.rest_unit_price(line),
+        fulfilled_at=fulfilled_at,
     )
 
 
@@ -278,11 +297,14 @@ def _graphql_line(line: Mapping[str, Any], where: str) -> OrderLine:
         raise InvalidPayload(f"{where}: line item without an id")
     variant = line.get("variant") or {}
     product = line.get("product") or {}
+    quantity = _quantity(line, "currentQuantity", f"{where} line {line_id}")
     return OrderLine(
         line_id=line_id,
-        quantity=_quantity(line, "currentQuantity", f"{where} line {line_id}"),
+        quantity=quantity,
         sku=line.get("sku") or None,
         product_id=numeric_id(product.get("legacyResourceId")),
         variant_id=numeric_id(variant.get("legacyResourceId")),
         title=str(line.get("title") or ""),
+        fulfilled_quantity=shipments.graphql_line_shipped(line, quantity),
+        unit_price=shipments.graphql_unit_price(line),
     )

@@ -52,6 +52,10 @@ CONNECTOR_TOPICS: tuple[str, ...] = ("orders/create", "orders/updated", "orders/
 CONNECTOR_TOPICS = (*CONNECTOR_TOPICS, "inventory_levels/update")
 """Stock that arrives is allocated to waiting backorders (connector/capture/stock.py); needs read_inventory."""
 
+CONNECTOR_TOPICS = (*CONNECTOR_TOPICS, "orders/fulfilled", "orders/partially_fulfilled", "fulfillments/create",
+                    "fulfillments/update")
+"""Shipped units close backorders (connector/shipping): orders/* need read_orders, fulfillments/* read_fulfillments."""
+
 
 def topic_enum(topic: str) -> str:
     """orders/create -> ORDERS_CREATE"""

@@ -16,10 +16,11 @@ import html
 import logging
 from collections.abc import Collection, Iterable, Mapping
 from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from connector.domain.errors import InvalidPayload
-from connector.domain.model import OrderLine, OrderSnapshot
+from connector.domain.model import MAX_PRICE, OrderLine, OrderSnapshot
 from connector.domain.promise import collect_attributes
 
 PAID_STATUSES = frozenset({"processing", "completed"})
@@ -27,6 +28,13 @@ PAID_STATUSES = frozenset({"processing", "completed"})
 
 DEFAULT_BACKORDERED_META_KEYS: tuple[str, ...] = ("Backordered",)
 """The line meta key WooCommerce writes in an English store (``__('Backordered', 'woocommerce')``)."""
+
+SHIPPED_STATUS = "completed"
+"""The order status that means every line shipped ("Order fulfilled and complete")."""
+
+TRACKING_META = "_wc_shipment_tracking_items"
+"""Order meta the WooCommerce Shipment Tracking extension writes ([{tracking_number, date_shipped, ...}]):
+present and non-empty, the order has shipped (the extension tracks the whole order, not lines)."""
 
 REFUNDED_ITEM_META = "_refunded_item_id"
 """Meta of a refund's line item: the id of the order line it takes units off (a string in REST JSON)."""
@@ -136,7 +144,46 @@ def _refunded_item_id(meta_data: Any) -> str | None:
     return None
 
 
-def parse_line(item: Any, keys: Collection[str], refunded: Mapping[str, int] | None = None) -> OrderLine:
+def shipped_at(payload: Mapping[str, Any]) -> tuple[bool, datetime | None]:
+    """Whether the order has shipped (status completed, or shipment tracking meta) and when: the
+    tracking's latest ``date_shipped`` (a Unix time), else ``date_completed_gmt``."""
+    items: list[Any] = []
+    metas = payload.get("meta_data")
+    for meta in metas if isinstance(metas, list) else []:
+        if isinstance(meta, Mapping) and meta.get("key") == TRACKING_META and isinstance(meta.get("value"), list):
+            items = [i for i in meta["value"] if isinstance(i, Mapping)]
+    shipped = payload.get("status") == SHIPPED_STATUS or bool(items)
+    if not shipped:
+        return False, None
+    stamps = []
+    for item in items:
+        try:
+            stamps.append(datetime.fromtimestamp(int(str(item.get("date_shipped")).strip()), UTC))
+        except (TypeError, ValueError, OverflowError, OSError):
+            continue
+    if stamps:
+        return True, max(stamps)
+    completed = payload.get("date_completed_gmt")
+    try:
+        return True, parse_wc_datetime(completed, "date_completed_gmt") if completed else None
+    except InvalidPayload:
+        return True, None
+
+
+def _unit_price(item: Mapping[str, Any], quantity: int) -> Decimal | None:
+    """The line's ``total`` (after discounts, before tax) per unit; None when not readable."""
+    try:
+        total = Decimal(str(item.get("total")))
+    except (InvalidOperation, ValueError):
+        return None
+    if not total.is_finite() or total < 0 or quantity <= 0:
+        return None
+    unit = (total / quantity).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    return unit if unit <= MAX_PRICE else None
+
+
+def parse_line(item: Any, keys: Collection[str], refunded: Mapping[str, int] | None = None,
+               shipped: tuple[bool, datetime | None] = (False, None)) -> OrderLine:
     if not isinstance(item, Mapping):
         raise InvalidPayload(f"woocommerce order: line item is not an object: {item!r:.80}")
     if item.get("id") in (None, "", 0):
@@ -149,9 +196,14 @@ def parse_line(item: Any, keys: Collection[str], refunded: Mapping[str, int] | N
     sku = item.get("sku")
     taken = (refunded or {}).get(line_id, 0)
     short = backordered_units(item.get("meta_data"), keys, line_id)
+    ordered = _int(item["quantity"], f"line {line_id} quantity")
+    quantity = max(0, ordered - taken)
     return OrderLine(
         line_id=line_id,
-        quantity=max(0, _int(item["quantity"], f"line {line_id} quantity") - taken),
+        quantity=quantity,
+        fulfilled_quantity=quantity if shipped[0] else 0,
+        fulfilled_at=shipped[1] if shipped[0] else None,
+        unit_price=_unit_price(item, ordered),
         sku=str(sku) if sku else None,
         product_id=str(_int(product_id, f"line {line_id} product_id")) if product_id else None,
         variant_id=str(_int(variation_id, f"line {line_id} variation_id")) if variation_id else None,
@@ -186,11 +238,18 @@ def parse_order(payload: Any, backordered_meta_keys: Collection[str] = DEFAULT_B
         name=f"#{number}",
         created_at=parse_wc_datetime(payload.get("date_created_gmt"), "date_created_gmt"),
         updated_at=parse_wc_datetime(payload.get("date_modified_gmt"), "date_modified_gmt"),
-        lines=tuple(parse_line(item, backordered_meta_keys, refunded) for item in items),
+        lines=tuple(parse_line(item, backordered_meta_keys, refunded, shipped_at(payload)) for item in items),
         cancelled=status == "cancelled",
         customer_email=str(email) if email else None,
         financial_status=financial_status(payload),
         raw_status=status,
         attributes=collect_attributes(payload.get("meta_data"), "key", "value"),
         attribute_kind="meta_data",
+        currency=_currency(payload.get("currency")),
     )
+
+
+def _currency(value: Any) -> str | None:
+    if isinstance(value, str) and len(value.strip()) == 3 and value.strip().isalpha() and value.isascii():
+        return value.strip().upper()
+    return None

@@ -29,6 +29,7 @@ from connector.domain.clock import utcnow
 from connector.domain.model import BackorderStatus, OrderSnapshot, StockLevel, StockRef
 from connector.ports import StorePlatform
 from connector.restock.positions import PositionEvaluation as _Restock
+from connector.shipping.closing import close_shipped_lines
 
 log = logging.getLogger(__name__)
 
@@ -96,9 +97,10 @@ def _differs(snapshot: OrderSnapshot, existing: Order) -> bool:
         return True
     if existing.status == "cancelled":
         return False
-    stored = {(line.platform_line_id, line.quantity, line.backordered_meta) for line in existing.lines
-              if line.quantity > 0}
-    given = {(line.line_id, line.quantity, line.backordered_meta) for line in snapshot.lines if line.quantity > 0}
+    stored = {(line.platform_line_id, line.quantity, line.backordered_meta, line.quantity_fulfilled)
+              for line in existing.lines if line.quantity > 0}
+    given = {(line.line_id, line.quantity, line.backordered_meta, line.fulfilled_quantity)
+             for line in snapshot.lines if line.quantity > 0}
     return stored != given
 
 
@@ -119,6 +121,7 @@ def _upsert(uow: UnitOfWork, shop_id: int, snapshot: OrderSnapshot, order: Order
     order.ordered_at = snapshot.created_at
     if snapshot.tags is not None:  # the store's tags (restock.priority_tags); None: the payload did not say
         order.tags = snapshot.tags or None
+    order.currency = snapshot.currency or order.currency
     if snapshot.cancelled or order.status == "cancelled":
         order.status = "cancelled"
         outcome = "cancelled"
@@ -142,11 +145,16 @@ def _upsert(uow: UnitOfWork, shop_id: int, snapshot: OrderSnapshot, order: Order
         line.stock_key = snap.stock_key
         line.title = snap.title[:500]
         line.backordered_meta = snap.backordered_meta
+        line.quantity_fulfilled = min(snap.fulfilled_quantity, line.quantity)
+        line.unit_price = snap.unit_price if snap.unit_price is not None else line.unit_price
     for line_id, line in by_id.items():
         if line_id not in seen:  # removed by an order edit: keep the row for history, take nothing
             line.quantity = 0
             line.backordered_meta = None
     uow.orders.flush()
+    # what shipped closes (part of) its backorder before re-evaluation reads the lines' claims
+    shipped_at = {snap.line_id: snap.fulfilled_at for snap in snapshot.lines if snap.fulfilled_at is not None}
+    close_shipped_lines(uow, shop_id, order, shipped_at, snapshot.updated_at)
     return order, outcome
 
 
@@ -164,17 +172,19 @@ class _OpenLine:
     backordered_meta: int | None
     backorder_status: str | None
     backorder_quantity: int | None
+    fulfilled: int = 0
+    """Units of the line the store reports shipped: they no longer draw on the stock position."""
+    shipped: int | None = None
+    """Backordered units of its backorder already shipped (None without a backorder)."""
     allocated: int | None = None
     """Units of arrived stock set aside for its backorder (None without a backorder)."""
     tags: str | None = None
     """The order's store tags (for the shop's priority tags)."""
-    shipped: int | None = None
-    """Backordered units of its backorder already shipped (closing fills it in)."""
 
     @property
     def claim(self) -> int:
-        """Units of the line still drawing on the position."""
-        return max(0, self.quantity)
+        """Units of the line still drawing on the position: its quantity less its shipped units."""
+        return max(0, self.quantity - self.fulfilled)
 
     def current(self) -> int | None:
         """Units of its waiting (open or allocated) backorder, None when it has none waiting."""
@@ -228,7 +238,7 @@ def _reevaluate(uow: UnitOfWork, shop_id: int, keys: list[str], levels: dict[str
                 current = line.current()
                 if current is not None:
                     wanted[line.id] = min(current, line.quantity)
-        else:  # units short, plus those shipped and those set aside
+        else:  # units short among the unshipped ones, plus those shipped and those set aside
             wanted.update(restock.settle(key, level, lines))
         targets.update({line.id: wanted.get(line.id, 0) for line in lines
                         if line.changes_at(wanted.get(line.id, 0)) or line.id in restock.grants})

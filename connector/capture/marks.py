@@ -104,11 +104,17 @@ def _alert(uow: UnitOfWork, shop_id: int, domain: str, order_id: str, name: str,
     return alert(uow, shop_id, ALERT_KIND, f"store-mark:{shop_id}:{order_id}", message)
 
 
+WAITING = (BackorderStatus.OPEN, BackorderStatus.ALLOCATED)
+"""A backorder still waiting for its units (open, or allocated from restock and not shipped) keeps the
+order marked; a fulfilled, cancelled or withdrawn one does not (connector/shipping/closing.py)."""
+
+
 def _desired(lines: list[OrderLine]) -> list[BackorderMark]:
+    """One mark per waiting backorder, with the units still to ship (a partial shipment lowers it)."""
     marks = [
         BackorderMark(line_id=line.platform_line_id, sku=line.sku,
-                      quantity=line.backorder.quantity_backordered)
+                      quantity=line.backorder.quantity_backordered - line.backorder.quantity_shipped)
         for line in lines
-        if line.backorder is not None and line.backorder.status == BackorderStatus.OPEN
+        if line.backorder is not None and line.backorder.status in WAITING
     ]
     return sorted(marks, key=lambda mark: mark.line_id)

@@ -19,14 +19,16 @@ class CaptureRepository(Repository):
         """Lines of open orders on these stock positions, with their backorder (the set of
         ``OrderRepository.open_lines_for``), as plain columns in one query: line id, stock key,
         platform order id, platform line id, ordered at, quantity, backordered meta, backorder status
-        and backordered quantity (the last two None when the line has no backorder), its backorder's
+        and backordered quantity (the last two None when the line has no backorder), the line's
+        fulfilled units and its backorder's shipped units (None without a backorder), its backorder's
         allocated units (None without one) and the order's tags."""
         if not keys:
             return []
         rows = self.session.execute(
             select(OrderLine.id, OrderLine.stock_key, Order.platform_order_id, OrderLine.platform_line_id,
                    Order.ordered_at, OrderLine.quantity, OrderLine.backordered_meta, Backorder.status,
-                   Backorder.quantity_backordered, Backorder.quantity_allocated, Order.tags)
+                   Backorder.quantity_backordered, OrderLine.quantity_fulfilled, Backorder.quantity_shipped,
+                   Backorder.quantity_allocated, Order.tags)
             .join(Order, Order.id == OrderLine.order_id)
             .outerjoin(Backorder, Backorder.order_line_id == OrderLine.id)
             .where(OrderLine.shop_id == shop_id, OrderLine.stock_key.in_(keys), Order.status == "open"))

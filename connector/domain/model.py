@@ -8,6 +8,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 
 from connector.domain.errors import InvalidPayload
 
@@ -45,6 +46,8 @@ MAX_NAME_LENGTH = 100
 """Longer order names are cut to this (their storage column); they are for display only."""
 MAX_TITLE_LENGTH = 500
 """Longer line titles are cut to this (their storage column)."""
+MAX_PRICE = Decimal("9999999999.99")
+"""The largest unit price a line may carry (stored as Numeric(12, 2)); more is an absurd input."""
 
 
 def _require_id(name: str, value: str | None) -> None:
@@ -74,10 +77,25 @@ class OrderLine:
     title: str = ""
     backordered_meta: int | None = None
     """WooCommerce only: units short as written by the store in the line's 'Backordered' meta."""
+    fulfilled_quantity: int = 0
+    """Units of the line the store reports shipped (at most ``quantity``: units shipped and then
+    refunded or removed no longer count). See connector/shipping/closing.py."""
+    unit_price: Decimal | None = None
+    """Price per unit after the line's own discounts, in the order's currency; None when not given."""
+    fulfilled_at: datetime | None = None
+    """When the line's last shipped units shipped, when the payload says (a fulfillment's time)."""
 
     def __post_init__(self) -> None:
         if not self.line_id:
             raise InvalidPayload("order line without an id")
+        if self.fulfilled_quantity < 0:
+            raise InvalidPayload(f"line {self.line_id}: negative fulfilled quantity {self.fulfilled_quantity}")
+        if self.fulfilled_quantity > self.quantity:
+            object.__setattr__(self, "fulfilled_quantity", self.quantity)
+        if self.unit_price is not None and not (self.unit_price.is_finite() and 0 <= self.unit_price <= MAX_PRICE):
+            raise InvalidPayload(f"line {self.line_id}: unit price {self.unit_price} out of range (0 to {MAX_PRICE})")
+        if self.fulfilled_at is not None:
+            _require_aware(f"line {self.line_id}: fulfilled_at", self.fulfilled_at)
         if self.quantity < 0:
             raise InvalidPayload(f"line {self.line_id}: negative quantity {self.quantity}")
         if self.backordered_meta is not None and self.backordered_meta < 0:
@@ -118,10 +136,18 @@ class OrderSnapshot:
     tags: str | None = None
     """The store order's tags, comma-separated (Shopify; the shop's restock.priority_tags are matched
     against them). None where the platform has no order tags (WooCommerce)."""
+    currency: str | None = None
+    """ISO 4217 code of the order's prices (upper case); None when not given."""
 
     def __post_init__(self) -> None:
         if not self.order_id:
             raise InvalidPayload("order without an id")
+        if self.currency is not None:
+            code = self.currency.strip().upper()
+            if len(code) != 3 or not code.isascii() or not code.isalpha():
+                raise InvalidPayload(f"order {self.order_id[:24]}: currency is not an ISO 4217 code: "
+                                     f"{self.currency[:12]!r}")
+            object.__setattr__(self, "currency", code)
         _require_id("order id", self.order_id)
         if len(self.name) > MAX_NAME_LENGTH:
             object.__setattr__(self, "name", self.name[:MAX_NAME_LENGTH])

@@ -47,3 +47,12 @@ from sandbox.shopify_sim import ext_charges  # noqa: E402  (payments: captures, 
 
 EXTENSIONS.append(ext_charges.extension)
 ORDER_FIELDS.append(ext_charges.order_fields)
+
+REST_ORDER_FIELDS: list[Callable[[Any, Any, dict[str, Any]], None]] = []
+"""``fn(shop, order, body)`` filling fields of the REST Order JSON (orders/* webhook bodies) in place."""
+
+from sandbox.shopify_sim import ext_merchant_fulfillment  # noqa: E402  (shipping: the merchant fulfils)
+
+EXTENSIONS.append(ext_merchant_fulfillment.extension)
+ORDER_FIELDS.append(ext_merchant_fulfillment.order_fields)
+REST_ORDER_FIELDS.append(ext_merchant_fulfillment.rest_into)

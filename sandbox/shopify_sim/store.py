@@ -169,7 +169,7 @@ def rest_order(shop: Shop, order: Order) -> dict[str, Any]:
         "province_code": "KY",
         "phone": "+1(502)-459-2181",
     }
-    return {
+    body: dict[str, Any] = {
         "id": order.id,
         "admin_graphql_api_id": gid("Order", order.id),
         "name": order.name,
@@ -221,6 +221,11 @@ def rest_order(shop: Shop, order: Order) -> dict[str, Any]:
         },
         "shipping_address": {**address, "name": "Bob Norman"},
     }
+    from sandbox.shopify_sim.extensions import REST_ORDER_FIELDS
+
+    for extra in REST_ORDER_FIELDS:  # feature modules add REST Order fields (see extensions.py)
+        extra(shop, order, body)
+    return body
 
 
 def graphql_variant(variant: Variant) -> dict[str, Any]:

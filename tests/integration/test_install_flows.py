@@ -52,8 +52,11 @@ def test_a_shopify_install_stores_an_expiring_offline_token_and_subscribes_the_c
     assert shop.token_expires_at is not None and shop.scopes == ",".join(DEFAULT_SCOPES)
     assert shop.scopes_checked_at is not None  # read back from currentAppInstallation
     subscribed = {(s["topic"], s["uri"]) for s in stack.sandbox.shopify.graphql.webhook_subscriptions.list(NEW_SHOP)}
-    assert subscribed == {(t, f"{stack.url}/webhooks/shopify")
-                          for t in ("ORDERS_CREATE", "ORDERS_UPDATED", "ORDERS_CANCELLED", "APP_UNINSTALLED")}
+    from adapters.shopify.subscriptions import CONNECTOR_TOPICS, topic_enum
+
+    assert subscribed == {(topic_enum(t), f"{stack.url}/webhooks/shopify") for t in CONNECTOR_TOPICS}
+    assert {"ORDERS_CREATE", "ORDERS_UPDATED", "ORDERS_CANCELLED", "APP_UNINSTALLED", "ORDERS_FULFILLED",
+            "FULFILLMENTS_CREATE"} <= {topic for topic, _ in subscribed}
     assert shop.credentials.find(creds.access_token) == -1  # sealed, not in clear
 
 

@@ -40,6 +40,7 @@ FEATURE_DOCUMENTS["payments"] = ("payments.ORDER_PAYMENT", "payments.ORDER_CAPTU
 FEATURE_DOCUMENTS["selling_plans"] = tuple(f"selling_plans.{name}" for name in (
     "GROUP", "GROUPS", "GROUP_CREATE", "GROUP_UPDATE", "ADD_VARIANTS", "REMOVE_VARIANTS", "GROUP_DELETE",
     "ORDER_SELLING_PLANS"))
+FEATURE_DOCUMENTS["capture"] += ("queries.ORDER_BY_ID",)  # shipping: a fulfillments/* webhook reads its order
 
 SCOPE_FREE = {"shop", "job", "webhookSubscriptions", "webhookSubscriptionCreate", "webhookSubscriptionDelete",
               "currentAppInstallation"}
