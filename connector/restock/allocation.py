@@ -25,7 +25,7 @@ from connector.db.uow import UnitOfWork
 from connector.domain.allocation import Claim, Grant, allocate_units, priority_tag_of
 from connector.domain.clock import utcnow
 from connector.domain.model import BackorderStatus
-from connector.restock.models import SOURCES, Allocation, StockPosition
+from connector.restock.models import SOURCES, Allocation
 from connector.restock.repository import RestockRepository
 from connector.restock.settings import AllocationPolicy, policy
 
@@ -114,9 +114,12 @@ def granted_values(backorder_quantity: int, allocated_before: int, quantity: int
             "status": status.value, "updated_at": now}
 
 
-def _grants(units: int, waiting: Sequence[Waiting], rules: AllocationPolicy) -> list[tuple[Waiting, Grant]]:
+def _grants(units: int, waiting: Sequence[Waiting], allocated: dict[int, int],
+            rules: AllocationPolicy) -> list[tuple[Waiting, Grant]]:
     by_key = {(w.order_id, w.line_id): w for w in waiting}
-    grants = allocate_units(units, [w.claim(rules) for w in waiting], whole_lines_first=rules.whole_lines_first)
+    claims = [Claim(w.order_id, w.line_id, w.ordered_at, w.quantity_backordered - allocated[w.backorder_id],
+                    priority_tag_of(w.tags, rules.priority_tags)) for w in waiting]
+    grants = allocate_units(units, claims, whole_lines_first=rules.whole_lines_first)
     return [(by_key[(g.order_id, g.line_id)], g) for g in grants]
 
 
@@ -147,9 +150,8 @@ def allocate_arrivals(uow: UnitOfWork, shop_id: int, arrivals: Iterable[Arrival]
         by_sku[row.sku or ""][row.backorder_id] = row
         by_stock[row.stock_key or ""][row.backorder_id] = row
     now, today = utcnow(), utcnow().date()
-    current: dict[int, Waiting] = {row.backorder_id: row for row in rows}
-    updates: dict[int, dict[str, Any]] = {}
-    allocation_rows: list[dict[str, Any]] = []
+    allocated: dict[int, int] = {row.backorder_id: row.quantity_allocated or 0 for row in rows}
+    grants_of: dict[int, list[tuple[Arrival, int]]] = defaultdict(list)
     arrival_rows: list[dict[str, Any]] = []
     credits: dict[str, int] = defaultdict(int)
     reports = []
@@ -159,27 +161,21 @@ def allocate_arrivals(uow: UnitOfWork, shop_id: int, arrivals: Iterable[Arrival]
             continue
         seen.add((arrival.source, arrival.reference))
         pool = by_stock[arrival.stock_key] if arrival.stock_key else by_sku[arrival.sku or ""]
-        waiting = [current[bid] for bid in pool if current[bid].need > 0]
+        waiting = [row for bid, row in pool.items() if row.quantity_backordered > allocated[bid]]
         granted = []
-        for row, grant in _grants(arrival.units, waiting, rules):
-            values = granted_values(row.quantity_backordered, row.quantity_allocated, grant.quantity, now, today)
-            updates[row.backorder_id] = {"id": row.backorder_id, **values}
-            current[row.backorder_id] = Waiting(
-                row.backorder_id, row.sku, row.stock_key, row.quantity_backordered, values["quantity_allocated"],
-                row.order_id, row.line_id, row.ordered_at, row.tags)
-            allocation_rows.append({"shop_id": shop_id, "backorder_id": row.backorder_id, "quantity": grant.quantity,
-                                    "source": arrival.source, "reference": arrival.reference, "created_at": now})
+        for row, grant in _grants(arrival.units, waiting, allocated, rules):
+            allocated[row.backorder_id] += grant.quantity
+            grants_of[row.backorder_id].append((arrival, grant.quantity))
             if arrival.source == "purchase_order" and row.stock_key:
                 credits[row.stock_key] += grant.quantity
             granted.append(Granted(row.backorder_id, row.order_id, grant.quantity,
-                                   values["status"] == BackorderStatus.ALLOCATED, grant.reasons))
+                                   allocated[row.backorder_id] >= row.quantity_backordered, grant.reasons))
         arrival_rows.append({"shop_id": shop_id, "source": arrival.source, "reference": arrival.reference,
                              "sku": arrival.sku, "stock_key": arrival.stock_key, "units": arrival.units,
                              "units_allocated": sum(g.quantity for g in granted), "received_at": now})
         reports.append(AllocationReport(arrival.source, arrival.reference, arrival.units, tuple(granted)))
     repo.add_arrivals(arrival_rows)
-    repo.add_allocations(allocation_rows)
-    repo.set_backorders(list(updates.values()))
+    _write(repo, shop_id, {row.backorder_id: row for row in rows}, grants_of, now, today)
     _add_credits(repo, shop_id, credits)
     for report in reports:
         if report.granted:
@@ -190,17 +186,46 @@ def allocate_arrivals(uow: UnitOfWork, shop_id: int, arrivals: Iterable[Arrival]
     return reports
 
 
+def _write(repo: RestockRepository, shop_id: int, rows: dict[int, Waiting],
+           grants_of: dict[int, list[tuple[Arrival, int]]], now: datetime, today: date) -> None:
+    """Write the batch's grants. The common case, one arrival filling a backorder's whole need, is
+    written in SQL per arrival (INSERT ... SELECT of its allocations, then one UPDATE of those
+    backorders), so the statements grow with the arrivals, not the backorders; the rest (a partial
+    grant, two arrivals sharing a backorder) row by row."""
+    whole: dict[tuple[str, str], list[int]] = defaultdict(list)
+    allocation_rows: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    for backorder_id, given in grants_of.items():
+        row = rows[backorder_id]
+        before = row.quantity_allocated or 0
+        if len(given) == 1 and before + given[0][1] >= row.quantity_backordered:
+            arrival = given[0][0]
+            whole[(arrival.source, arrival.reference)].append(backorder_id)
+            continue
+        for arrival, quantity in given:
+            allocation_rows.append({"shop_id": shop_id, "backorder_id": backorder_id, "quantity": quantity,
+                                    "source": arrival.source, "reference": arrival.reference, "created_at": now})
+        total = sum(quantity for _, quantity in given)
+        updates.append({"id": backorder_id, **granted_values(row.quantity_backordered, before, total, now, today)})
+    for (source, reference), ids in whole.items():
+        repo.allocate_whole(shop_id, ids, source, reference, now, today)
+    repo.add_allocations(allocation_rows)
+    repo.set_backorders(updates)
+
+
 def _add_credits(repo: RestockRepository, shop_id: int, credits: dict[str, int]) -> None:
     """Units allocated from purchase-order receipts that the store's count does not show yet."""
     if not credits:
         return
     positions = repo.positions(shop_id, credits)
+    new = []
     for key, units in credits.items():
         position = positions.get(key)
         if position is None:
-            repo.add_position(StockPosition(shop_id=shop_id, stock_key=key, credit=units))
+            new.append({"shop_id": shop_id, "stock_key": key, "credit": units})
         else:
             position.credit = (position.credit or 0) + units
+    repo.add_positions(new)
 
 
 def grant_entity(uow: UnitOfWork, shop_id: int, backorder: Backorder, quantity: int, *, source: str,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
 from sqlalchemy import select
 
 from connector.db.models import Backorder, Order, OrderLine
@@ -19,7 +18,6 @@ from jobs.dropship import route_dropship
 from sandbox.runner import load_seed
 from sandbox.shopify_sim.ext_fulfillment import fulfillment_orders
 from sandbox.shopify_sim.ext_inventory import set_inventory
-
 
 
 def backorders(stack, shop_id: int) -> dict[str, tuple[str, int, int]]:
