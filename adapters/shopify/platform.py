@@ -17,9 +17,12 @@ from typing import Any
 
 from adapters.shopify import queries, shipments
 from adapters.shopify.client import ShopifyGraphQL, raise_user_errors
+from adapters.shopify.inventory import parse_inventory_level
+from connector.domain.allocation import order_tags
 from connector.domain.errors import InvalidPayload, PlatformRejected
 from connector.domain.model import MAX_ID, BackorderMark, OrderLine, OrderSnapshot, StockLevel, StockRef
 from connector.domain.promise import collect_attributes
+from connector.domain.stock_events import StockChange
 
 log = logging.getLogger(__name__)
 
@@ -72,10 +75,15 @@ class ShopifyPlatform:
             cancelled=payload.get("cancelled_at") is not None,
             customer_email=payload.get("email") or None,
             financial_status=payload.get("financial_status"),
+            tags=order_tags(payload.get("tags")),
             attributes=collect_attributes(payload.get("note_attributes"), "name", "value"),
             attribute_kind="note_attributes",
             currency=shipments.currency(payload.get("currency")),
         )
+
+    def parse_stock_change(self, payload: Mapping[str, Any]) -> StockChange:
+        """An inventory_levels/update body (a REST InventoryLevel) as the inventory item it moved."""
+        return parse_inventory_level(payload)
 
     # -- stock ----------------------------------------------------------------------------------
 
@@ -99,6 +107,7 @@ class ShopifyPlatform:
                     backorders_allowed=node.get("inventoryPolicy") == "CONTINUE",
                     tracked=bool((node.get("inventoryItem") or {}).get("tracked", True)),
                     sku=node.get("sku") or None,
+                    inventory_item_id=numeric_id((node.get("inventoryItem") or {}).get("id")),
                 )
         return levels
 
@@ -219,6 +228,7 @@ class ShopifyPlatform:
             cancelled=node.get("cancelledAt") is not None,
             customer_email=node.get("email") or None,
             financial_status=status.lower() if isinstance(status, str) else None,
+            tags=order_tags(node.get("tags")),
             attributes=collect_attributes(node.get("customAttributes"), "key", "value"),
             attribute_kind="note_attributes",
             currency=shipments.currency(node.get("currencyCode")),

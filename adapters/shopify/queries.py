@@ -30,6 +30,7 @@ query ConnectorStockLevels($ids: [ID!]!) {
       inventoryPolicy
       inventoryQuantity
       inventoryItem {
+        id
         tracked
       }
     }
@@ -69,6 +70,7 @@ query ConnectorOrdersUpdatedSince($first: Int!, $after: String, $query: String!,
       updatedAt
       cancelledAt
       displayFinancialStatus
+      tags
       currencyCode
       customAttributes {
         key
