@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from adapters.woocommerce.client import WooCommerceClient
     from connector.dropship.fulfillment_service import FulfillmentServicePort
     from connector.ports import DropshipSupplier, SellingPlans, SlackChannel, StoreFulfillment
+    from connector.purchasing.ports import PurchaseOrderReceiptFeed
 
 log = logging.getLogger(__name__)
 
@@ -338,6 +339,20 @@ class Container:
                                               supplier_name=found.name,
                                               sheet_format=str(terms.get("sheet_format") or "csv"))
         return HttpPurchaseOrderClient(found.settings, found.secret, name=found.name)
+
+    def purchase_order_receipt_feed(self, supplier_id: int) -> PurchaseOrderReceiptFeed | None:
+        """The supplier's receipt feed (rows naming our purchase orders), None when its purchasing terms
+        have no ``receipt_feed``. ConfigError for a feed the reader refuses."""
+        from adapters.suppliers.factory import check_addresses
+        from adapters.suppliers.receipt_feed import FeedReceiptReader
+        from connector.dropship.place import supplier_settings
+
+        found = supplier_settings(self.uow(), self.box, supplier_id)
+        terms = found.settings.get("purchasing")
+        if not isinstance(terms, Mapping) or not isinstance(terms.get("receipt_feed"), Mapping):
+            return None
+        check_addresses({"source": terms["receipt_feed"].get("source") or found.settings.get("source")})
+        return FeedReceiptReader(found.settings, found.secret, name=found.name)
 
     def close(self) -> None:
         if self.scheduler is not None:

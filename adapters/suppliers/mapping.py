@@ -2,7 +2,9 @@
 
 A mapping names where each field is in a supplier's record: ``sku`` (required), ``quantity``,
 ``restock_date``, ``lead_time_days``, and for drop-ship ``dropship`` (yes/no, true/false, 1/0) and
-``unit_cost`` (a decimal number) — these two are read only when mapped. For JSON records a name may be a dotted path
+``unit_cost`` (a decimal number) — these two are read only when mapped; for a purchase-order receipt
+feed ``po_reference`` and ``received_quantity`` (``to_receipt``; the stock poll does not read them).
+For JSON records a name may be a dotted path
 (``stock.available``). Dates are read with the configured ``date_formats`` (strptime patterns)
 and, always, ISO 8601 dates and date-times (``2016-10-27``, ``2016-10-27T14:36:04.487Z``,
 ``2016-12-25T13:00-0800``). A date-time counts as the calendar date it names.
@@ -17,9 +19,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from connector.domain.errors import ConfigError, InvalidPayload
+from connector.domain.purchasing import FeedReceipt
 from connector.domain.supply import SupplierRow
 
-FIELDS = ("sku", "quantity", "restock_date", "lead_time_days", "dropship", "unit_cost")
+FIELDS = ("sku", "quantity", "restock_date", "lead_time_days", "dropship", "unit_cost", "po_reference",
+          "received_quantity")
 EMPTY = frozenset({"", "null", "none", "n/a", "-"})
 
 
@@ -32,6 +36,8 @@ class FieldMapping:
     dropship: str | None = None
     unit_cost: str | None = None
     date_formats: tuple[str, ...] = ()
+    po_reference: str | None = None
+    received_quantity: str | None = None
     extra_empty: frozenset[str] = field(default_factory=frozenset)
 
     @classmethod
@@ -55,6 +61,8 @@ class FieldMapping:
             dropship=raw.get("dropship"),
             unit_cost=raw.get("unit_cost"),
             date_formats=tuple(str(f) for f in formats),
+            po_reference=raw.get("po_reference"),
+            received_quantity=raw.get("received_quantity"),
         )
 
 
@@ -162,3 +170,18 @@ def to_row(record: Mapping[str, Any], mapping: FieldMapping, line: int) -> Suppl
         dropship=parse_bool(lookup(record, mapping.dropship), "dropship"),
         unit_cost=parse_decimal(lookup(record, mapping.unit_cost), "unit cost"),
     )
+
+
+def to_receipt(record: Mapping[str, Any], mapping: FieldMapping, line: int) -> FeedReceipt | None:
+    """A record naming one of our purchase orders as a FeedReceipt; None when its ``po_reference`` cell
+    is empty (a plain stock row). Raises InvalidPayload for a row without a SKU or a whole number."""
+    reference = lookup(record, mapping.po_reference)
+    if reference is None or str(reference).strip().lower() in EMPTY:
+        return None
+    sku = lookup(record, mapping.sku)
+    if sku is None or not str(sku).strip():
+        raise InvalidPayload(f"missing SKU (column {mapping.sku!r})")
+    quantity = parse_int(lookup(record, mapping.received_quantity), "received quantity")
+    if quantity is None or quantity < 0:
+        raise InvalidPayload(f"received quantity: not a whole number of units: {quantity!r}")
+    return FeedReceipt(str(reference).strip(), str(sku).strip(), quantity, line)

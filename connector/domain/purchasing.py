@@ -85,6 +85,8 @@ class PurchasingTerms:
     email: str | None = None
     sheet_format: str = "csv"
     skus: Mapping[str, SkuTerms] = field(default_factory=dict)
+    receipt_feed: Mapping[str, object] | None = None
+    """Where the supplier's dispatch rows naming our purchase orders are read (see ``receipt_feed``)."""
 
     def __post_init__(self) -> None:
         _whole("min_order_quantity", self.min_order_quantity, 1)
@@ -103,6 +105,8 @@ class PurchasingTerms:
             raise ValueError(f"channel email needs an e-mail address, got {self.email!r}")
         if self.channel == "api" and self.url is not None and not self.url.startswith(("http://", "https://")):
             raise ValueError(f"url must be an http(s) URL, got {self.url!r}")
+        if self.receipt_feed is not None:
+            object.__setattr__(self, "receipt_feed", receipt_feed(self.receipt_feed))
 
     def for_sku(self, sku: str) -> SkuTerms:
         return self.skus.get(sku) or SkuTerms(self.min_order_quantity, self.case_pack)
@@ -130,7 +134,8 @@ class PurchasingTerms:
                    min_order_value=min_value, currency=_text(data.get("currency")),
                    lead_time_days=data.get("lead_time_days"),  # type: ignore[arg-type]
                    channel=str(data.get("channel") or "api"), url=_text(data.get("url")),
-                   email=_text(data.get("email")), sheet_format=str(data.get("sheet_format") or "csv"), skus=skus)
+                   email=_text(data.get("email")), sheet_format=str(data.get("sheet_format") or "csv"), skus=skus,
+                   receipt_feed=data.get("receipt_feed") or None)  # type: ignore[arg-type]
 
     def to_json(self) -> dict[str, object]:
         data: dict[str, object] = {"min_order_quantity": self.min_order_quantity, "case_pack": self.case_pack,
@@ -140,11 +145,51 @@ class PurchasingTerms:
                 data[name] = getattr(self, name)
         if self.min_order_value is not None:
             data["min_order_value"] = str(self.min_order_value)
+        if self.receipt_feed:
+            data["receipt_feed"] = dict(self.receipt_feed)
         if self.skus:
             data["skus"] = {sku: {"min_order_quantity": t.min_order_quantity, "case_pack": t.case_pack,
                                   **({"supplier_sku": t.supplier_sku} if t.supplier_sku else {})}
                             for sku, t in sorted(self.skus.items())}
         return data
+
+
+RECEIPT_FEED_KEYS = ("source", "mapping", "delimiter", "encoding")
+RECEIPT_FIELDS = ("sku", "po_reference", "received_quantity")
+
+
+def receipt_feed(value: object) -> dict[str, object]:
+    """A supplier's receipt feed settings, checked: ``mapping`` names the columns of ``po_reference`` and
+    ``received_quantity`` (and ``sku``, default ``sku``); ``source`` (default: the supplier's own feed
+    source), ``delimiter`` and ``encoding`` as for a stock feed. ValueError naming the bad value."""
+    if not isinstance(value, Mapping):
+        raise ValueError(f"receipt_feed must be a mapping, got {value!r}")
+    unknown = sorted(set(value) - set(RECEIPT_FEED_KEYS))
+    if unknown:
+        raise ValueError(f"receipt_feed has unknown key(s) {unknown}; known: {list(RECEIPT_FEED_KEYS)}")
+    mapping = value.get("mapping")
+    if not isinstance(mapping, Mapping) or set(mapping) - set(RECEIPT_FIELDS):
+        raise ValueError(f"receipt_feed.mapping must map some of {list(RECEIPT_FIELDS)} to columns, got {mapping!r}")
+    for name in ("po_reference", "received_quantity"):
+        if not isinstance(mapping.get(name), str) or not str(mapping[name]).strip():
+            raise ValueError(f"receipt_feed.mapping must name the {name} column")
+    source = value.get("source")
+    if source is not None and (not isinstance(source, str) or not source.strip()):
+        raise ValueError(f"receipt_feed.source must be a path or URL, got {source!r}")
+    return {k: (dict(v) if isinstance(v, Mapping) else v) for k, v in value.items() if v is not None}
+
+
+@dataclass(frozen=True)
+class FeedReceipt:
+    """A supplier feed row naming one of our purchase orders: units of a SKU shipped for it so far."""
+
+    po_reference: str
+    """Our reference (``PO-<id>``) or the supplier's order number."""
+    sku: str
+    """Our SKU or the supplier's code for it."""
+    quantity: int
+    """Units shipped so far for this order line (cumulative, like the supplier's API answer)."""
+    line: int = 0
 
 
 def _text(value: object) -> str | None:

@@ -167,13 +167,22 @@ def receive_command(po_id: int, shop_name: str, items: tuple[str, ...]) -> None:
 @click.option("--sku", default=None, help="Set --moq, --case-pack and --supplier-sku for this SKU only.")
 @click.option("--supplier-sku", default=None, help="The supplier's code for --sku.")
 @click.option("--clear", is_flag=True, help="Remove the terms: the supplier is no longer ordered from.")
+@click.option("--receipt-feed", "receipt_source", default=None, metavar="SOURCE",
+              help="Feed whose rows name our purchase orders and the units shipped (path or URL; 'supplier': the "
+                   "supplier's own feed source). With --receipt-column.")
+@click.option("--receipt-column", "receipt_columns", multiple=True, metavar="FIELD=COLUMN",
+              help="Column of po_reference, received_quantity or sku in the receipt feed (repeatable).")
 @_fail_cleanly
 def purchasing_terms(supplier_id: int, sku: str | None, supplier_sku: str | None, clear: bool,
-                     **options: object) -> None:
+                     receipt_source: str | None, receipt_columns: tuple[str, ...], **options: object) -> None:
     """Set a supplier's purchasing terms (minimums, case pack, lead time, how orders are sent)."""
     from connector.purchasing.terms import set_terms
 
     changes = {k: v for k, v in options.items() if v is not None}
+    if receipt_source is not None or receipt_columns:
+        columns = dict(item.partition("=")[::2] for item in receipt_columns)
+        changes["receipt_feed"] = {"mapping": columns,
+                                   **({"source": receipt_source} if receipt_source not in (None, "supplier") else {})}
     if sku is not None:
         changes = {k: v for k, v in changes.items() if k in ("min_order_quantity", "case_pack")}
         if supplier_sku is not None:

@@ -1,8 +1,10 @@
 """Receiving a purchase order, fully or in parts, and handing the units to allocation.
 
 Three ways in: the supplier's API answer (``sync_from_supplier``: it reports units delivered so far;
-what is new since the last receipt is recorded), or the merchant (``record_receipt``, from
-``connector purchase-orders receive``: units received now). Each SKU received becomes a
+what is new since the last receipt is recorded), a supplier feed whose rows name the order
+(``receive_from_feed``: units shipped so far per order line, cumulative like the API answer, so a
+feed read twice, or a delivery seen by both the API and the feed, is recorded once), or the merchant
+(``record_receipt``, from ``connector purchase-orders receive``: units received now). Each SKU received becomes a
 ``purchase_order_receipts`` row (numbered per order) committed with the order's new received
 quantities and status, under the shop lock. Then every receipt not yet allocated is passed to
 ``connector.restock.arrivals.units_arrived`` with reference ``po:<order id>:<receipt number>``
@@ -13,14 +15,16 @@ receipt or poll of that order (``allocate_receipts``).
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from connector.db.uow import UnitOfWork
 from connector.domain.clock import utcnow
 from connector.domain.errors import InvalidPayload
+from connector.domain.purchasing import FeedReceipt
 from connector.ports import PurchaseOrderSupplier
 from connector.purchasing.models import PurchaseOrderReceipt
+from connector.purchasing.place import reference
 from connector.purchasing.repository import PurchasingRepository
 from connector.restock.arrivals import units_arrived
 from connector.supply import dates
@@ -136,3 +140,47 @@ def sync_from_supplier(uow: UnitOfWork, supplier: PurchaseOrderSupplier, po_id: 
     if not any(units > received[sku] for sku, units in delivered.items()):
         return ReceiptReport(po_id, status, allocated=allocate_receipts(uow, po_id))
     return record_receipt(uow, po_id, delivered, source="supplier", cumulative=True)
+
+
+def receive_from_feed(uow: UnitOfWork, supplier_id: int, rows: Iterable[FeedReceipt]) -> dict[int, ReceiptReport]:
+    """Record what a supplier's feed says it shipped for its placed orders. A row names an order by our
+    reference (``PO-<id>``) or the supplier's order number, and a line by our SKU or the supplier's code;
+    its quantity is the units shipped so far (the later row wins for the same order line). Rows naming
+    no open order of this supplier, or no line of it, are logged and skipped. Returns the reports of the
+    orders that received units now."""
+    with uow:
+        repo = uow.repo(PurchasingRepository)
+        supplier = repo.supplier(supplier_id)
+        if supplier is None:
+            raise InvalidPayload(f"no supplier with id {supplier_id}")
+        open_orders = [po for po in repo.orders(supplier.shop_id, RECEIVABLE) if po.supplier_id == supplier_id]
+        by_reference: dict[str, int] = {}
+        skus: dict[int, dict[str, str]] = {}
+        for po in open_orders:
+            by_reference[reference(po.id)] = po.id
+            if po.supplier_reference:
+                by_reference.setdefault(po.supplier_reference, po.id)
+            skus[po.id] = {}
+            for line in repo.lines(po.id):
+                if line.supplier_sku:
+                    skus[po.id][line.supplier_sku] = line.sku
+                skus[po.id][line.sku] = line.sku
+    shipped: dict[int, dict[str, int]] = {}
+    for row in rows:
+        po_id = by_reference.get(row.po_reference)
+        sku = skus.get(po_id, {}).get(row.sku) if po_id is not None else None
+        if po_id is None or sku is None:
+            log.info("receipt feed row names no open purchase order line of this supplier",
+                     extra={"supplier_id": supplier_id, "line": row.line, "po_reference": row.po_reference[:60]})
+            continue
+        shipped.setdefault(po_id, {})[sku] = row.quantity
+    reports: dict[int, ReceiptReport] = {}
+    for po_id, units in sorted(shipped.items()):
+        try:
+            report = record_receipt(uow, po_id, units, source="feed", cumulative=True)
+        except InvalidPayload as exc:  # received in full or cancelled meanwhile
+            log.info("receipt feed rows not recorded", extra={"purchase_order_id": po_id, "reason": str(exc)})
+            continue
+        if report.received:
+            reports[po_id] = report
+    return reports

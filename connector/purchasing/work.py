@@ -11,10 +11,11 @@ from typing import Any, Protocol
 
 from connector.crypto import CredentialBox
 from connector.db.uow import UnitOfWork
-from connector.domain.errors import SupplierError
+from connector.domain.errors import ConfigError, SupplierError
 from connector.dropship import alerts
 from connector.ports import Mailer, PurchaseOrderSupplier, SlackChannel
 from connector.purchasing import place, propose, receive
+from connector.purchasing.ports import PurchaseOrderReceiptFeed
 from connector.purchasing.repository import PurchasingRepository
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,8 @@ class PurchasingPorts(Protocol):
 
     def purchase_order_supplier(self, supplier_id: int) -> PurchaseOrderSupplier: ...
 
+    def purchase_order_receipt_feed(self, supplier_id: int) -> PurchaseOrderReceiptFeed | None: ...
+
 
 def deliver_alerts(c: PurchasingPorts, shop_id: int) -> int:
     """Send the shop's undelivered merchant alerts (purchase orders share drop-ship's alert channel)."""
@@ -47,6 +50,7 @@ class RunReport:
     proposed: list[int] = field(default_factory=list)
     sent: dict[int, str] = field(default_factory=dict)
     received: dict[int, dict[str, int]] = field(default_factory=dict)
+    """Units recorded now per order and SKU, from the suppliers' API answers and receipt feeds."""
 
 
 def propose_orders(c: PurchasingPorts, shop_id: int) -> propose.ProposeReport:
@@ -89,10 +93,33 @@ def poll_receipts(c: PurchasingPorts, shop_id: int) -> dict[int, dict[str, int]]
     return received
 
 
+def poll_feed_receipts(c: PurchasingPorts, shop_id: int) -> dict[int, dict[str, int]]:
+    """Read the receipt feed of each supplier that has one and placed orders of the shop; record what
+    its rows say shipped (and allocate it)."""
+    with c.uow() as uow:
+        supplier_ids = sorted({po.supplier_id for po in uow.repo(PurchasingRepository).orders(
+            shop_id, receive.RECEIVABLE)})
+    received: dict[int, dict[str, int]] = {}
+    for supplier_id in supplier_ids:
+        try:
+            feed = c.purchase_order_receipt_feed(supplier_id)
+            if feed is None:
+                continue
+            rows = feed.receipts()
+        except (SupplierError, ConfigError) as exc:  # one supplier's feed never stops the others
+            log.warning("purchase order receipt feed not read", extra={"supplier_id": supplier_id, "error": str(exc)})
+            continue
+        for po_id, report in receive.receive_from_feed(c.uow(), supplier_id, rows).items():
+            received[po_id] = report.received
+    return received
+
+
 def run_shop(c: PurchasingPorts, shop_id: int, retry: Callable[[int, float], None] | None = None) -> RunReport:
     """Propose what is due, send what is approved, read deliveries: the scheduled job's body."""
     report = RunReport(propose_orders(c, shop_id).proposed)
     for po_id in place.due_orders(c.uow(), shop_id):
         report.sent[po_id] = send_order(c, po_id, retry=retry)
     report.received = poll_receipts(c, shop_id)
+    for po_id, units in poll_feed_receipts(c, shop_id).items():
+        report.received.setdefault(po_id, {}).update(units)
     return report

@@ -15,10 +15,17 @@ or dies after the supplier applied it; ``reject``: refuse the next order with th
 ``POST /control/purchase-orders/<id>/deliver`` ``{lines?: {sku: units}}`` (all that is left when
 omitted): status ``partially_delivered`` or ``delivered``; ``GET /control/purchase-orders``.
 Failures before the order is applied (503 and the like) are the simulator's ``/control/faults``.
+
+Dispatch feed: ``GET /feeds/purchase-orders.csv`` one row per order line with units shipped, columns
+``po_reference`` (the buyer's reference, ``PO-<id>``), ``supplier_order`` (ours), ``sku``,
+``supplier_sku``, ``ordered``, ``shipped_quantity`` (units shipped so far, cumulative): what a
+supplier without an API publishes for its customers (read by the connector's feed receipts).
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import itertools
 import threading
 import time
@@ -79,6 +86,19 @@ class PurchaseOrderDesk:
             some = any(line["delivered"] for line in order["lines"])
             order["status"] = "delivered" if done else "partially_delivered" if some else order["status"]
             return self.view(order_id)
+
+    def dispatch_feed(self) -> str:
+        """The dispatch feed's CSV: every order line with units shipped."""
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["po_reference", "supplier_order", "sku", "supplier_sku", "ordered", "shipped_quantity"])
+        with self._lock:
+            for order in self.orders.values():
+                for line in order["lines"]:
+                    if line["delivered"]:
+                        writer.writerow([order.get("reference") or "", order["id"], line["sku"],
+                                         line.get("supplier_sku") or "", line["quantity"], line["delivered"]])
+        return out.getvalue()
 
     def view(self, order_id: str) -> dict[str, Any]:
         with self._lock:
@@ -143,6 +163,10 @@ def register(sim: SupplierSimulator, *, lead_time_days: int = 10) -> PurchaseOrd
         payload = request.get_json(silent=True) or {}
         lines = payload.get("lines") if isinstance(payload, dict) else None
         return answer(200, desk.deliver(order_id, lines if isinstance(lines, dict) else None))
+
+    @app.get("/feeds/purchase-orders.csv")
+    def purchase_order_dispatch_feed() -> Response:
+        return Response(desk.dispatch_feed(), mimetype="text/csv")
 
     @app.get("/control/purchase-orders")
     def purchase_order_list() -> Response:

@@ -396,3 +396,65 @@ def test_partial_then_full_receipt_hands_the_units_to_allocation_once(stack):
                                                           .order_by(Allocation.id))]
     assert refs == [f"po:{po_id}:1", f"po:{po_id}:2"]
     assert receive.allocate_receipts(stack.container.uow(), po_id) == {}  # every receipt handed over once
+
+
+def test_a_supplier_feed_naming_the_order_receives_it_once_and_hands_the_units_to_allocation(stack):
+    info = shop(stack, "shopify")
+    supplier_id = purchasing_supplier(stack, info.id, min_order_quantity=1, case_pack=2)
+    set_terms(stack.container.uow(), supplier_id, {"supplier_sku": "AC-SOCKS"}, sku=SKU)
+    set_terms(stack.container.uow(), supplier_id, {"receipt_feed": {
+        "source": stack.sandbox.supplier_url + "/feeds/purchase-orders.csv",
+        "mapping": {"po_reference": "po_reference", "received_quantity": "shipped_quantity", "sku": "supplier_sku"}}})
+    set_setting(stack.container.uow(), info.id, "purchasing.mode", "auto")
+    ids = backordered(stack, info, 2, 2)
+    [po_id] = work.run_shop(stack.container, info.id).proposed
+    [po] = po_rows(stack, info.id)
+    assert po.status == "placed" and work.poll_feed_receipts(stack.container, info.id) == {}  # nothing shipped yet
+    desk = stack.sandbox.supplier.purchase_orders
+    desk.deliver(po.supplier_reference, {SKU: 2})
+    assert f"PO-{po_id},{po.supplier_reference},{SKU},AC-SOCKS,{po.total_units},2" in desk.dispatch_feed()
+
+    assert work.poll_feed_receipts(stack.container, info.id) == {po_id: {SKU: 2}}
+    assert work.poll_feed_receipts(stack.container, info.id) == {}  # the same feed again records nothing
+    assert work.poll_receipts(stack.container, info.id) == {}  # nor does the API reporting the same delivery
+    [po] = po_rows(stack, info.id)
+    assert po.status == "partially_received" and po.receipts == 1
+    with stack.container.uow() as uow:
+        [receipt] = uow.repo(PurchasingRepository).receipts(po_id)
+        assert (receipt.source, receipt.sku, receipt.quantity, receipt.allocated_at is not None) == ("feed", SKU, 2,
+                                                                                                    True)
+        assert [(a.reference, a.quantity) for a in uow.session.scalars(
+            select(Allocation).where(Allocation.shop_id == info.id))] == [(f"po:{po_id}:1", 2)]
+
+    desk.deliver(po.supplier_reference)  # the rest
+    assert work.poll_feed_receipts(stack.container, info.id) == {po_id: {SKU: po.total_units - 2}}
+    [po] = po_rows(stack, info.id)
+    assert po.status == "received" and po.receipts == 2
+    with stack.container.uow() as uow:
+        assert {b.status for b in uow.session.scalars(select(Backorder).where(Backorder.id.in_(ids)))} == {"allocated"}
+    assert work.poll_feed_receipts(stack.container, info.id) == {}  # a received order is no longer read for
+
+
+def test_a_receipt_feed_file_records_rows_naming_an_open_order_and_skips_the_rest(stack, tmp_path):
+    info = shop(stack, "shopify")
+    supplier_id = purchasing_supplier(stack, info.id, min_order_quantity=1)
+    feed = tmp_path / "dispatch.tsv"
+    set_terms(stack.container.uow(), supplier_id, {"receipt_feed": {
+        "source": str(feed), "mapping": {"po_reference": "Order Ref", "received_quantity": "Shipped"}}})
+    set_setting(stack.container.uow(), info.id, "purchasing.mode", "auto")
+    set_setting(stack.container.uow(), info.id, "purchasing.max_batch_wait_days", 0)  # order at once
+    backordered(stack, info, 3)
+    [po_id] = work.run_shop(stack.container, info.id).proposed
+    [po] = po_rows(stack, info.id)
+    feed.write_text("SKU\tOrder Ref\tShipped\tquantity\n"
+                    f"{SKU}\t\t\t40\n"  # a plain stock row
+                    f"{SKU}\tPO-999999\t5\t\n"  # not our open order
+                    f"OTHER\tPO-{po_id}\t1\t\n"  # not a line of it
+                    f"{SKU}\tPO-{po_id}\tmany\t\n"  # bad quantity: skipped
+                    f"{SKU}\t{po.supplier_reference}\t1\t\n"  # the supplier's order number names it too
+                    f"{SKU}\tPO-{po_id}\t2\t\n")  # the later row wins
+    assert work.poll_feed_receipts(stack.container, info.id) == {po_id: {SKU: 2}}
+    [po] = po_rows(stack, info.id)
+    assert po.status == "partially_received"
+    with stack.container.uow() as uow:
+        assert [(r.source, r.quantity) for r in uow.repo(PurchasingRepository).receipts(po_id)] == [("feed", 2)]
