@@ -334,6 +334,12 @@ def test_the_cli_sets_purchasing_terms_and_lists_and_shows_orders(stack, tmp_pat
     assert done.returncode == 0, done.stdout + done.stderr
     stored = json.loads(done.stdout.split(": ", 1)[1])
     assert stored["min_order_quantity"] == 3 and stored["case_pack"] == 2 and stored["min_order_value"] == "5.00"
+    feed = run("suppliers", "purchasing-terms", str(supplier_id), "--receipt-feed", "supplier", "--receipt-column",
+               "po_reference=Order Ref", "--receipt-column", "received_quantity=Shipped")
+    assert json.loads(feed.stdout.split(": ", 1)[1])["receipt_feed"] == {
+        "mapping": {"po_reference": "Order Ref", "received_quantity": "Shipped"}}, feed.stdout + feed.stderr
+    no_column = run("suppliers", "purchasing-terms", str(supplier_id), "--receipt-column", "po_reference=Ref")
+    assert no_column.returncode != 0 and "must name the received_quantity column" in no_column.stdout + no_column.stderr
     bad = run("suppliers", "purchasing-terms", str(supplier_id), "--case-pack", "0")
     assert bad.returncode != 0 and "case_pack must be a whole number of at least 1, got 0" in bad.stdout + bad.stderr
     backordered(stack, info, 4)
