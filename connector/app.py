@@ -47,6 +47,9 @@ def create_app(config: Settings | None = None, *, container: Container | None = 
     from webhooks.fulfillment_service import bp as fulfillment_service_bp
 
     app.register_blueprint(fulfillment_service_bp)
+    from connector.merchant import blueprint as merchant_blueprint
+
+    app.register_blueprint(merchant_blueprint())  # the merchant's app at /app (connector/merchant)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> ResponseReturnValue:

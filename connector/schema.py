@@ -11,6 +11,7 @@ from connector.db import models as core_models
 from connector.db import models_jobs
 from connector.dropship import models as dropship_models
 from connector.install import models as install_models
+from connector.merchant import models as merchant_models
 from connector.notify import models as notify_models
 from connector.payments import models as payments_models
 from connector.payments import plan_models as selling_plan_models
@@ -24,5 +25,5 @@ metadata = Base.metadata
 
 FEATURE_MODELS = (core_models, models_jobs, dropship_models, install_models, notify_models, supply_models,
                   payments_models, shipping_models, selling_plan_models, purchasing_models,
-                  restock_models)
+                  restock_models, merchant_models)
 """The modules whose tables make up the schema (kept referenced so none is pruned as unused)."""

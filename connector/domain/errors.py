@@ -174,3 +174,12 @@ class ExportLinkExpired(PermanentError):
 class SupplierSendUncertain(SupplierError, TransientError):
     """A write to a supplier may have landed and cannot be read back (an e-mail whose SMTP call was
     interrupted): it is never resent blindly; the merchant confirms or sends again by hand."""
+
+
+class AppAccessRefused(PermanentError):
+    """A request to the merchant's app (/app) failed authentication: a missing, forged, expired or
+    other shop's session token, a bad or used app link, a bad CSRF token. ``status`` is 401 or 403."""
+
+    def __init__(self, message: str, status: int = 401) -> None:
+        super().__init__(message)
+        self.status = status

@@ -18,7 +18,8 @@ from functools import cache
 import grimp
 
 PRODUCT = ("connector", "adapters", "webhooks", "jobs")
-FEATURES = ("capture", "supply", "notify", "dropship", "install", "privacy", "restock", "reports", "purchasing")
+FEATURES = ("capture", "supply", "notify", "dropship", "install", "privacy", "restock", "reports", "purchasing",
+            "merchant")
 COMPOSITION_ROOT = "connector.bootstrap"
 
 KNOWN_VIOLATIONS: frozenset[tuple[str, str]] = frozenset()
