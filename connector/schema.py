@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from connector.db import models as core_models
 from connector.db import models_jobs
+from connector.db import models_settings as settings_audit_models
 from connector.dropship import models as dropship_models
 from connector.install import models as install_models
 from connector.merchant import models as merchant_models
@@ -25,5 +26,5 @@ metadata = Base.metadata
 
 FEATURE_MODELS = (core_models, models_jobs, dropship_models, install_models, notify_models, supply_models,
                   payments_models, shipping_models, selling_plan_models, purchasing_models,
-                  restock_models, merchant_models)
+                  restock_models, settings_audit_models, merchant_models)
 """The modules whose tables make up the schema (kept referenced so none is pruned as unused)."""

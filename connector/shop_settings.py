@@ -16,17 +16,44 @@ redacted everywhere else. A value written in plain text before sealing existed i
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from connector.crypto import FERNET_PREFIX, CredentialBox
+from connector.db.models_settings import CHANGE_SOURCES
 from connector.db.repositories import ShopSettingRepository
+from connector.db.settings_changes import ShopSettingChangeRepository
 from connector.db.uow import UnitOfWork
+from connector.domain.clock import utcnow
 from connector.domain.errors import ConfigError, CredentialsError, InvalidPayload
 
 MASK = "•••"
+SYSTEM_ACTOR = "connector"
+"""The actor of changes the connector makes itself (enabling the fulfillment service records its ids)."""
+
+
+class SettingsRefused(InvalidPayload):
+    """One or more setting values were refused; ``problems`` maps each bad key to its message."""
+
+    def __init__(self, problems: Mapping[str, str]) -> None:
+        super().__init__("; ".join(problems.values()))
+        self.problems = dict(problems)
+
+
+@dataclass(frozen=True)
+class SettingChange:
+    """One entry of a shop's settings audit trail (values as kept there: secrets only as a mark)."""
+
+    key: str
+    old_value: Any
+    new_value: Any
+    old_default: bool
+    actor: str
+    source: str
+    changed_at: datetime
 
 
 def _any(value: Any) -> bool:
@@ -181,16 +208,87 @@ def all_settings(uow: UnitOfWork, shop_id: int) -> dict[str, Any]:
             for spec in registry()}
 
 
-def set_setting(uow: UnitOfWork, shop_id: int, key: str, value: Any, box: CredentialBox | None = None) -> None:
-    """Validate and store one setting; a secret one is sealed with ``box`` (required for those)."""
-    spec = _spec(key)
-    if not spec.check(value):
-        shown_value = MASK if spec.secret else repr(value)
-        raise InvalidPayload(f"bad value {shown_value} for shop setting {key!r}: {spec.help}")
-    stored = _write(spec, key, value, box)
+def refusal(key: str, value: Any) -> str | None:
+    """Why ``value`` is refused for ``key`` (naming the setting and quoting its help), or None when it is
+    acceptable: the one check behind `connector shops set` and the app's Settings page."""
+    try:
+        spec = _spec(key)
+    except InvalidPayload as exc:
+        return str(exc)
+    if spec.check(value):
+        return None
+    shown_value = MASK if spec.secret else repr(value)
+    return f"bad value {shown_value} for shop setting {key!r}: {spec.help}"
+
+
+def _audited(spec: ShopSettingSpec, value: Any) -> Any:
+    """A value as the audit trail keeps it: a secret never (only a mark that it was set or cleared)."""
+    if spec.secret:
+        return MASK if value not in ("", None) else ""
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _same(a: Any, b: Any) -> bool:
+    return json.dumps(_plain(a), sort_keys=True) == json.dumps(_plain(b), sort_keys=True)
+
+
+def _plain(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def set_settings(uow: UnitOfWork, shop_id: int, values: Mapping[str, Any], *, box: CredentialBox | None = None,
+                 actor: str = SYSTEM_ACTOR, source: str = "system") -> list[str]:
+    """Validate every value, then store them in one transaction with an audit row each (who, when, old and
+    new value: table shop_setting_changes); returns the keys that changed. Nothing is stored when any value
+    is refused: SettingsRefused names each bad one. A value equal to the one stored is left alone; a
+    secret one is sealed with ``box`` (required for those) and never kept in the audit trail."""
+    if source not in CHANGE_SOURCES:
+        raise ValueError(f"source must be one of {', '.join(CHANGE_SOURCES)}, got {source!r}")
+    problems = {key: problem for key, value in values.items() if (problem := refusal(key, value)) is not None}
+    if problems:
+        raise SettingsRefused(problems)
+    specs = {key: _spec(key) for key in values}
+    written = {key: _write(specs[key], key, value, box) for key, value in values.items()}
+    now = utcnow()
+    changed: list[str] = []
     with uow:
-        uow.repo(ShopSettingRepository).put(shop_id, key, stored)
+        settings = uow.repo(ShopSettingRepository)
+        audit = uow.repo(ShopSettingChangeRepository)
+        before = settings.stored(shop_id, list(values))
+        for key, value in values.items():
+            spec = specs[key]
+            old = _read(spec, before[key]) if key in before else spec.default
+            if key in before and not spec.secret and _same(old, value):
+                continue  # nothing changes: no write, no audit row
+            settings.put(shop_id, key, written[key])
+            audit.add(shop_id, key, _audited(spec, old), _audited(spec, value), old_default=key not in before,
+                      actor=actor, source=source, changed_at=now)
+            changed.append(key)
         uow.commit()
+    return changed
+
+
+def set_setting(uow: UnitOfWork, shop_id: int, key: str, value: Any, box: CredentialBox | None = None, *,
+                actor: str = SYSTEM_ACTOR, source: str = "system") -> None:
+    """Validate and store one setting (audited, see ``set_settings``); a secret one is sealed with ``box``
+    (required for those). A bad value raises InvalidPayload (SettingsRefused) naming the setting."""
+    set_settings(uow, shop_id, {key: value}, box=box, actor=actor, source=source)
+
+
+def setting_changes(uow: UnitOfWork, shop_id: int, *, key: str | None = None, limit: int = 20) -> list[SettingChange]:
+    """The shop's newest setting changes (of one key, when given), newest first."""
+    with uow:
+        rows = uow.repo(ShopSettingChangeRepository).recent(shop_id, key=key, limit=limit)
+        return [SettingChange(row.key, row.old_value, row.new_value, row.old_default, row.actor, row.source,
+                              row.changed_at) for row in rows]
+
+
+def last_changes(uow: UnitOfWork, shop_id: int) -> dict[str, SettingChange]:
+    """The newest change of each setting the shop ever changed."""
+    with uow:
+        rows = uow.repo(ShopSettingChangeRepository).last_per_key(shop_id)
+        return {key: SettingChange(row.key, row.old_value, row.new_value, row.old_default, row.actor, row.source,
+                                   row.changed_at) for key, row in rows.items()}
 
 
 def seal_plaintext_secrets(uow: UnitOfWork, box: CredentialBox) -> int:

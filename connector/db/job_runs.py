@@ -14,6 +14,7 @@ Webhook events are not recorded here either: the inbox (webhook_events) is their
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -190,6 +191,31 @@ def error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"[:2000]
 
 
+def result_summary(value: Any) -> Any:
+    """What a job returned, kept on its run as JSON for the merchant's Jobs page: numbers, text and
+    flags as they are; a report (a dataclass) as its scalar fields, with collections as their sizes;
+    anything else as None. Small by construction (no payloads, no secrets: jobs return counts)."""
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, str):
+        return value[:200]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        summary: dict[str, Any] = {}
+        for field in dataclasses.fields(value)[:20]:
+            item = getattr(value, field.name)
+            if item is None or isinstance(item, bool | int | float):
+                summary[field.name] = item
+            elif isinstance(item, str):
+                summary[field.name] = item[:200]
+            elif isinstance(item, dict) and len(item) <= 20 and all(
+                    isinstance(v, bool | int | float) for v in item.values()):
+                summary[field.name] = {str(k)[:100]: v for k, v in item.items()}  # counts by kind
+            elif isinstance(item, list | tuple | set | frozenset | dict):
+                summary[field.name] = len(item)
+        return summary
+    return None
+
+
 SKIPPED = "skipped"
 """What ``execute`` returns for a delivery whose run is finished or held by a live execution."""
 
@@ -246,7 +272,8 @@ def execute(engine: Engine, run_id: int, call: Callable[[], Any], *, lease: time
                                                                              "error": type(db_exc).__name__})
             raise
     try:
-        if not _settle(engine, run_id, claim_id, status="done", finished_at=utcnow(), heartbeat_at=None):
+        if not _settle(engine, run_id, claim_id, status="done", finished_at=utcnow(), heartbeat_at=None,
+                       result=result_summary(result)):
             log.warning("job run finished after its claim was taken over", extra={"run_id": run_id})
     except SQLAlchemyError as exc:
         log.warning("job run done but not recorded; it may run again", extra={"run_id": run_id,

@@ -24,6 +24,7 @@ class JobRun(Base):
     __table_args__ = (
         Index("ix_job_runs_status_due", "status", "due_at"),
         Index("ix_job_runs_status_finished", "status", "finished_at"),
+        Index("ix_job_runs_shop_job", "shop_id", "job", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -51,3 +52,5 @@ class JobRun(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     worker: Mapped[str | None] = mapped_column(String(200))
     """The claim of the execution that holds it (host:pid:token); only that execution may finish it."""
+    result: Mapped[Any] = mapped_column(JSON, nullable=True)
+    """What a done run returned, summarised to JSON (counts: job_runs.result_summary), for the Jobs page."""
