@@ -183,3 +183,25 @@ class DropshipRepository(Repository):
 
     def flush(self) -> None:
         self.session.flush()
+
+    # the merchant's order timeline (connector/merchant/timeline.py)
+
+    def history_of(self, shop_id: int, backorder_ids: Sequence[int]) -> tuple[
+            Sequence[RoutingDecision], Sequence[DropshipOrder], Sequence[DropshipFulfillment],
+            Sequence[FulfillmentHoldRecord]]:
+        """Everything drop-ship did for these backorders, each kind oldest first: every routing
+        decision, drop-ship order, supplier parcel and fulfillment hold (released ones too)."""
+        ids = list(backorder_ids)
+        decisions = self.session.scalars(select(RoutingDecision).where(
+            RoutingDecision.shop_id == shop_id, RoutingDecision.backorder_id.in_(ids))
+            .order_by(RoutingDecision.id)).all()
+        orders = self.session.scalars(select(DropshipOrder).where(
+            DropshipOrder.shop_id == shop_id, DropshipOrder.backorder_id.in_(ids)).order_by(DropshipOrder.id)).all()
+        parcels = self.session.scalars(select(DropshipFulfillment).where(
+            DropshipFulfillment.shop_id == shop_id,
+            DropshipFulfillment.dropship_order_id.in_([order.id for order in orders]))
+            .order_by(DropshipFulfillment.id)).all() if orders else []
+        holds = self.session.scalars(select(FulfillmentHoldRecord).where(
+            FulfillmentHoldRecord.shop_id == shop_id, FulfillmentHoldRecord.backorder_id.in_(ids))
+            .order_by(FulfillmentHoldRecord.id)).all()
+        return decisions, orders, parcels, holds

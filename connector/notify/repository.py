@@ -177,3 +177,10 @@ class NotifyRepository(Repository):
         result = self.session.execute(update(PileupAlert).where(
             PileupAlert.id == alert_id, PileupAlert.status == "pending").values(status="sending"))
         return bool(getattr(result, "rowcount", 0))
+
+    # the merchant's order timeline (connector/merchant/timeline.py)
+
+    def messages_of_order(self, shop_id: int, order_id: int) -> Sequence[Message]:
+        """Every message about one order's backorders, in the order they were made."""
+        return self.session.scalars(select(Message).where(Message.shop_id == shop_id, Message.order_id == order_id)
+                                    .order_by(Message.id)).all()

@@ -129,3 +129,17 @@ class PurchasingRepository(Repository):
             .where(PurchaseOrderLine.purchase_order_id == po_id, OrderLine.title != "")
             .order_by(OrderLine.id))
         return {str(sku): str(title) for sku, title in rows}
+
+    def orders_of_backorders(self, shop_id: int, backorder_ids: Collection[int]
+                             ) -> Sequence[tuple[int, int, PurchaseOrder, str]]:
+        """(backorder id, units ordered for it, purchase order, supplier name) for every purchase order
+        line ordered for these backorders, oldest link first (the merchant's order timeline)."""
+        rows = self.session.execute(
+            select(PurchaseOrderBackorder.backorder_id, PurchaseOrderBackorder.quantity, PurchaseOrder, Supplier.name)
+            .join(PurchaseOrderLine, PurchaseOrderLine.id == PurchaseOrderBackorder.purchase_order_line_id)
+            .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.purchase_order_id)
+            .join(Supplier, Supplier.id == PurchaseOrder.supplier_id)
+            .where(PurchaseOrderBackorder.shop_id == shop_id,
+                   PurchaseOrderBackorder.backorder_id.in_(list(backorder_ids)))
+            .order_by(PurchaseOrderBackorder.id))
+        return [(int(backorder_id), int(units), po, str(name)) for backorder_id, units, po, name in rows]

@@ -19,6 +19,7 @@ from connector.supply.models import (
     SkuEta,
     StoreSku,
     Supplier,
+    SupplierChange,
     SupplierSnapshot,
     SupplierStock,
 )
@@ -208,3 +209,16 @@ class SupplyRepository(Repository):
             select(SkuEta, Supplier.name).outerjoin(Supplier, Supplier.id == SkuEta.supplier_id)
             .where(SkuEta.shop_id == shop_id).order_by(SkuEta.sku))
         return [(eta, name) for eta, name in rows]
+
+    def changes_of_skus(self, shop_id: int, skus: Sequence[str], since: datetime
+                        ) -> Sequence[tuple[SupplierChange, str]]:
+        """What supplier polls changed for these SKUs since ``since``, with the supplier's name, oldest
+        first (the merchant's order timeline: dates promised and changed)."""
+        if not skus:
+            return []
+        rows = self.session.execute(
+            select(SupplierChange, Supplier.name).join(Supplier, Supplier.id == SupplierChange.supplier_id)
+            .where(SupplierChange.shop_id == shop_id, SupplierChange.sku.in_(list(skus)[:SKU_CHUNK]),
+                   SupplierChange.changed_at >= since)
+            .order_by(SupplierChange.changed_at, SupplierChange.id))
+        return [(change, name) for change, name in rows]
