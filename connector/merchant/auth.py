@@ -27,7 +27,7 @@ import logging
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -182,14 +182,16 @@ def _link_signature(secret: str, payload: str) -> str:
     return _b64(hmac.new(secret.encode(), payload.encode(), hashlib.sha256).digest())
 
 
-def mint_link(container: InstallPorts, shop_id: int, user_id: str, user_login: str) -> str:
-    """A signed, single-use link into the app for a WooCommerce store's user (valid ``LINK_TTL``)."""
+def mint_link(container: InstallPorts, shop_id: int, user_id: str, user_login: str, *,
+              now: datetime | None = None) -> str:
+    """A signed, single-use link into the app for a WooCommerce store's user, valid ``LINK_TTL`` from
+    ``now`` (default: this moment)."""
     base = (container.settings.app_url or "").rstrip("/")
     if not base:
         raise AppAccessRefused("app links need app.url (the connector's public URL) in the configuration", 503)
     _, secret = _store_secret(container, shop_id)
     nonce = secrets.token_urlsafe(24)
-    now = utcnow()
+    now = now or utcnow()
     expires = now + LINK_TTL
     actor = f"{WOOCOMMERCE}:{user_id}:{user_login}"[:255]
     payload = _b64(json.dumps({"s": shop_id, "n": nonce, "e": int(expires.timestamp()), "u": str(user_id),

@@ -15,6 +15,7 @@ import json
 import re
 import secrets
 import time
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -55,11 +56,12 @@ def link_request(store_url: str, secret: str, *, user_id: str = "1", user_login:
     return body, {"Content-Type": "application/json", "X-Connector-Signature": signature}
 
 
-def woo_link(container: Any, shop_id: int, *, user_id: str = "1", user_login: str = "admin") -> str:
-    """A fresh app link for a WooCommerce store, minted by the connector (as for the plugin)."""
+def woo_link(container: Any, shop_id: int, *, user_id: str = "1", user_login: str = "admin",
+             minted_at: datetime | None = None) -> str:
+    """An app link for a WooCommerce store, minted by the connector (as for the plugin) now or at ``minted_at``."""
     from connector.merchant.auth import mint_link
 
-    return mint_link(container, shop_id, user_id, user_login)
+    return mint_link(container, shop_id, user_id, user_login, now=minted_at)
 
 
 def csrf_token(html: str) -> str:
