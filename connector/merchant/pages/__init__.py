@@ -4,4 +4,5 @@ One line per page module (each page helper adds theirs); a page module holds its
 with ``@merchant_view``, and renders ``connector/templates/merchant/<page>*.html`` with ``render_page``.
 """
 
+import connector.merchant.pages.backorders  # noqa: F401
 import connector.merchant.pages.home  # noqa: F401
