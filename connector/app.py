@@ -47,6 +47,9 @@ def create_app(config: Settings | None = None, *, container: Container | None = 
     from webhooks.fulfillment_service import bp as fulfillment_service_bp
 
     app.register_blueprint(fulfillment_service_bp)
+    from webhooks.woocommerce_privacy import bp as woocommerce_privacy_bp
+
+    app.register_blueprint(woocommerce_privacy_bp)  # WordPress's exporter and eraser, via the plugin
     from connector.merchant import blueprint as merchant_blueprint
 
     app.register_blueprint(merchant_blueprint())  # the merchant's app at /app (connector/merchant)
