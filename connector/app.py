@@ -53,6 +53,10 @@ def create_app(config: Settings | None = None, *, container: Container | None = 
     from connector.merchant import blueprint as merchant_blueprint
 
     app.register_blueprint(merchant_blueprint())  # the merchant's app at /app (connector/merchant)
+    from connector.merchant.job_runs import EXTENSION as MERCHANT_JOBS
+    from jobs.merchant import Launcher
+
+    app.extensions[MERCHANT_JOBS] = Launcher(container)  # the Jobs page's "run now" (a feature never imports jobs)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> ResponseReturnValue:

@@ -184,10 +184,15 @@ def jobs() -> None:
 
 
 JOB_NAMES = ("reconcile", "sync-marks", "sweep", "prune")
+MERCHANT_JOB_NAMES = ("poll-suppliers", "refresh-dates", "publish-dates", "sync-catalog", "evaluate-messages",
+                      "check-pileups", "route-dropship", "poll-shipments", "purchase-orders", "read-stock",
+                      "collect-payments", "sync-selling-plans", "health-check")
+"""The merchant's jobs (jobs/merchant.py MERCHANT_JOBS, which the app's Jobs page runs) beyond JOB_NAMES:
+recorded in the job-run ledger and run in this process."""
 
 
 @jobs.command("run")
-@click.argument("name", type=click.Choice(JOB_NAMES))
+@click.argument("name", type=click.Choice(JOB_NAMES + MERCHANT_JOB_NAMES))
 @click.option("--shop", "shop_name", default=None, help="Shop domain or store URL (per-shop jobs).")
 @_fail_cleanly
 def jobs_run(name: str, shop_name: str | None) -> None:
@@ -210,6 +215,16 @@ def jobs_run(name: str, shop_name: str | None) -> None:
     if not shop_name:
         raise click.UsageError(f"{name} needs --shop")
     info = resolve_shop(c.uow(), shop_name)
+    if name not in JOB_NAMES:  # a merchant's job: recorded and run as the app's Jobs page runs it
+        from jobs.merchant import run_here
+
+        outcomes = run_here(c, info.id, name)
+        for outcome in outcomes:
+            detail = json.dumps(outcome.result, default=str) if outcome.status == "done" else outcome.error
+            click.echo(f"{name} run {outcome.run_id}: {outcome.status} {detail or ''}".rstrip())
+        if any(outcome.status != "done" for outcome in outcomes):
+            raise SystemExit(1)
+        return
     if name == "sync-marks":
         from jobs.shops import sync_marks
 

@@ -199,6 +199,8 @@ def result_summary(value: Any) -> Any:
         return value
     if isinstance(value, str):
         return value[:200]
+    if isinstance(value, dict) and len(value) <= 20 and all(isinstance(v, bool | int | float) for v in value.values()):
+        return {str(k)[:100]: v for k, v in value.items()}  # counts by kind (retention's deletions per table)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         summary: dict[str, Any] = {}
         for field in dataclasses.fields(value)[:20]:

@@ -183,3 +183,12 @@ class AppAccessRefused(PermanentError):
     def __init__(self, message: str, status: int = 401) -> None:
         super().__init__(message)
         self.status = status
+
+
+class UnknownJob(PermanentError):
+    """A job the merchant's app may not run: not on the merchant's list (jobs/merchant.py), or not for
+    this shop's platform."""
+
+
+class NothingToRun(PermanentError):
+    """A job asked for that has nothing to work on for this shop (polling suppliers when it has none)."""

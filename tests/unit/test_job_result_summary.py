@@ -22,6 +22,8 @@ def test_numbers_text_and_nothing_are_kept_as_they_are():
     assert result_summary(True) is True
     assert result_summary("ok") == "ok"
     assert result_summary(None) is None
+    assert result_summary({"webhook_events": 3, "oauth_states": 0}) == {"webhook_events": 3, "oauth_states": 0}
+    assert result_summary({"order": {"email": "a@example.com"}}) is None
 
 
 def test_a_report_keeps_its_counts_and_the_sizes_of_its_lists():
