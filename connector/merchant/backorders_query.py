@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, TypeAlias
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, Subquery, and_, case, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from connector.db.models import Backorder, Order, OrderLine
@@ -89,6 +89,22 @@ def _supplier_name() -> ColumnElement[Any]:
     return func.coalesce(Supplier.name, listing)
 
 
+def _supplier_per_sku(shop_id: int, statuses: Sequence[str]) -> Subquery:
+    """(sku, supplier) for each SKU of the shop's backorders in these statuses: the same name as
+    ``_supplier_name`` gives each of its backorders."""
+    skus = (select(Backorder.sku.label("sku")).where(Backorder.shop_id == shop_id,
+                                                      Backorder.status.in_(list(statuses)))
+            .distinct().subquery("skus"))
+    listing = (select(func.min(_listed.name))
+               .select_from(SupplierStock).join(_listed, _listed.id == SupplierStock.supplier_id)
+               .where(SupplierStock.shop_id == shop_id, SupplierStock.sku == skus.c.sku)
+               .correlate(skus).scalar_subquery())
+    dated = aliased(Supplier)
+    return (select(skus.c.sku, func.coalesce(dated.name, listing).label("supplier")).select_from(skus)
+            .outerjoin(SkuEta, and_(SkuEta.shop_id == shop_id, SkuEta.sku == skus.c.sku))
+            .outerjoin(dated, dated.id == SkuEta.supplier_id).subquery("per_sku"))
+
+
 _STATUS_ORDER = case({status: rank for rank, status in enumerate(STATUSES)}, value=Backorder.status, else_=99)
 
 
@@ -103,35 +119,49 @@ class BackorderListRepository(Repository):
 
     def rows(self, shop_id: int, view: BackorderView, now: datetime, *, limit: int | None,
              offset: int = 0) -> Iterator[BackorderRow]:
-        """The view's rows in its order (``limit`` None: every row, fetched in batches)."""
+        """The view's rows in its order (``limit`` None: every row, fetched in batches).
+
+        A page is chosen first on the backorders alone (joined only to what the filters and the sort
+        need), then only its rows are joined to their orders, lines and suppliers."""
         supplier = _supplier_name().label("supplier")
         query: AnySelect = (select(Backorder.id, Order.platform_order_id, Order.name, Order.ordered_at, OrderLine.title,
                         Backorder.sku, Backorder.quantity_backordered, Backorder.quantity_allocated,
                         Backorder.quantity_shipped, Backorder.status, Backorder.created_at,
                         Backorder.promised_date, Backorder.expected_date, supplier)
-                 .select_from(Backorder))
-        query = self._filtered(query, shop_id, view, now, statuses=view.statuses, joined=True)
-        query = query.order_by(*self._order(view, supplier))
-        if limit is not None:
-            query = query.limit(limit).offset(offset)
-            result = self.session.execute(query)
+                 .select_from(Backorder).join(OrderLine, OrderLine.id == Backorder.order_line_id)
+                 .join(Order, Order.id == OrderLine.order_id)
+                 .outerjoin(SkuEta, and_(SkuEta.shop_id == Backorder.shop_id, SkuEta.sku == Backorder.sku))
+                 .outerjoin(Supplier, Supplier.id == SkuEta.supplier_id))
+        if limit is None:
+            query = self._filtered(query, shop_id, view, now, statuses=view.statuses, joined=True)
+            result = self.session.execute(query.order_by(*self._order(view, supplier)),
+                                          execution_options={"yield_per": EXPORT_BATCH})
         else:
-            result = self.session.execute(query, execution_options={"yield_per": EXPORT_BATCH})
+            page: AnySelect = select(Backorder.id).select_from(Backorder)
+            page = self._filtered(page, shop_id, view, now, statuses=view.statuses, sort=view.sort)
+            sort_supplier: ColumnElement[Any] = supplier
+            if view.sort == "supplier":  # each SKU's supplier looked up once, not once per backorder
+                per_sku = _supplier_per_sku(shop_id, view.statuses)
+                page = page.outerjoin(per_sku, per_sku.c.sku == Backorder.sku)
+                sort_supplier = per_sku.c.supplier
+            page = page.order_by(*self._order(view, sort_supplier)).limit(limit).offset(offset)
+            query = query.where(Backorder.id.in_(page.scalar_subquery()))
+            result = self.session.execute(query.order_by(*self._order(view, supplier)))
         for row in result:
             yield BackorderRow(*row)
 
     def _filtered(self, query: AnySelect, shop_id: int, view: BackorderView, now: datetime, *,
-                  statuses: Sequence[str] | None, joined: bool = False) -> AnySelect:
+                  statuses: Sequence[str] | None, joined: bool = False, sort: str | None = None) -> AnySelect:
+        """``query`` (from backorders) narrowed to the view; ``joined``: it already joins the order, line,
+        SKU date and supplier; else only those the filters (and ``sort``) need are joined."""
         query = query.where(Backorder.shop_id == shop_id)
         if statuses is not None:
             query = query.where(Backorder.status.in_(list(statuses)))
-        if joined or view.order:
+        if not joined and (view.order or sort == "order"):
             query = (query.join(OrderLine, OrderLine.id == Backorder.order_line_id)
                      .join(Order, Order.id == OrderLine.order_id))
-        if joined or view.supplier_id is not None:
+        if not joined and view.supplier_id is not None:
             query = query.outerjoin(SkuEta, and_(SkuEta.shop_id == Backorder.shop_id, SkuEta.sku == Backorder.sku))
-        if joined:
-            query = query.outerjoin(Supplier, Supplier.id == SkuEta.supplier_id)
         if view.sku:
             if view.sku.endswith("*"):
                 query = query.where(Backorder.sku.like(_like_prefix(view.sku[:-1]), escape="\\"))
@@ -166,7 +196,7 @@ class BackorderListRepository(Repository):
             keys = [Order.ordered_at.asc() if ascending else Order.ordered_at.desc()]
         else:
             column = {"sku": Backorder.sku, "supplier": supplier, "expected": Backorder.expected_date}[view.sort]
-            keys = [column.is_(None).asc(), column.asc() if ascending else column.desc()]  # no value: last
+            keys = [(column.asc() if ascending else column.desc()).nulls_last()]  # no value: last
         return [*keys, Backorder.id.asc() if ascending else Backorder.id.desc()]
 
 
