@@ -103,6 +103,7 @@ query ConnectorOrderById($id: ID!, $lines: Int!) {
     updatedAt
     cancelledAt
     displayFinancialStatus
+    tags
     currencyCode
     customAttributes {
       key

@@ -63,7 +63,12 @@ def topic_enum(topic: str) -> str:
 
 
 def topic_name(enum: str) -> str:
-    """ORDERS_CREATE -> orders/create; APP_UNINSTALLED -> app/uninstalled (first underscore splits)."""
+    """ORDERS_CREATE -> orders/create; APP_UNINSTALLED -> app/uninstalled. The connector's own topics are
+    looked up (INVENTORY_LEVELS_UPDATE -> inventory_levels/update, ORDERS_PARTIALLY_FULFILLED ->
+    orders/partially_fulfilled); any other splits at the first underscore."""
+    for topic in CONNECTOR_TOPICS:
+        if topic_enum(topic) == enum:
+            return topic
     resource, _, event = enum.lower().partition("_")
     return f"{resource}/{event}"
 

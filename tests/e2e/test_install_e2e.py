@@ -10,6 +10,7 @@ import pytest
 import requests
 from sqlalchemy import select
 
+from adapters.woocommerce.install import CONNECTOR_TOPICS as WOO_TOPICS
 from connector.db.models import Order
 from connector.install.models import WebhookSubscription
 from jobs import install as install_jobs
@@ -111,7 +112,7 @@ def test_the_health_check_re_enables_disabled_woocommerce_webhooks_and_recreates
     report = install_jobs.check_shop(shop_id)
     assert report.reactivated == ["order.created"] and report.created == ["order.updated"]
     assert {(sorted(h.topics)[0], h.status) for h in woo.store(STORE).webhooks} == {
-        ("order.created", "active"), ("order.updated", "active")}
+        (topic, "active") for topic in WOO_TOPICS}
     placed = woo.create_order(STORE, [{"sku": "KETTLE-X", "quantity": 1}])
     stack.wait_for_capture()
     assert str(placed["id"]) in orders(stack, shop_id) and str(lost["id"]) not in orders(stack, shop_id)
