@@ -22,7 +22,9 @@ def run_demo(echo: Echo) -> int:
     logging.getLogger("connector").setLevel(logging.WARNING)
     started = time.monotonic()
     echo("Starting the sandbox (Shopify and WooCommerce simulators) and the connector on loopback...")
-    with start_stack() as stack:
+    # A Plus shop's API budget (1000 points/s): the simulator charges each query's requested cost and,
+    # unlike Shopify, never refunds the unused part, so at a Standard rate the demo mostly waits for budget.
+    with start_stack(shopify_restore_rate=1000.0) as stack:
         shop = next(iter(stack.sandbox.seed["shopify"]["shops"]))["domain"]
         store = stack.sandbox.seed["woocommerce"]["stores"][0]["store_url"]
         echo(f"  connector   {stack.url}  (embedded SQLite, in-process workers)")
@@ -47,6 +49,9 @@ def run_demo(echo: Echo) -> int:
         from sandbox import demo_dropship
 
         demo_dropship.run(stack, echo)  # lines routed or not (why), ordered once, fulfilled with tracking
+        from sandbox import demo_restock
+
+        demo_restock.run(stack, echo)  # purchase order at the minimum, arrivals FCFS, paid on shipment, closed
         from sandbox import demo_install
 
         demo_install.run(stack, echo)  # a merchant installs on each platform

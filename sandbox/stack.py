@@ -64,9 +64,12 @@ class LocalStack:
 
 def start_stack(*, database_url: str | None = None, seed: dict[str, Any] | str | None = None,
                 shopify_schema: str | Path | None = None, worker_threads: int = 4,
-                **settings_overrides: Any) -> LocalStack:
-    """Sandbox + connector app (in-process workers) + every seeded shop installed."""
-    sandbox = start_sandbox(seed, shopify_schema=shopify_schema)
+                shopify_restore_rate: float | None = None, **settings_overrides: Any) -> LocalStack:
+    """Sandbox + connector app (in-process workers) + every seeded shop installed.
+    ``shopify_restore_rate``: the simulated shops' GraphQL cost points per second (default: the
+    simulator's 100, a Standard plan; 1000 is Shopify Plus)."""
+    sandbox = start_sandbox(seed, shopify_schema=shopify_schema,
+                            **({} if shopify_restore_rate is None else {"restore_rate": shopify_restore_rate}))
     tmp = None
     if database_url is None:
         tmp = tempfile.TemporaryDirectory(prefix="connector-")
