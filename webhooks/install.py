@@ -17,6 +17,7 @@ from flask.typing import ResponseReturnValue
 
 from connector.domain.errors import ExportLinkExpired, InstallRejected, PlatformError, StorageUnavailable
 from connector.install import install
+from connector.merchant.auth import admin_app_url
 from connector.privacy import privacy
 from webhooks.common import Rejected, container, parse_json_object, read_body
 from webhooks.ratelimit import rate_limited
@@ -67,7 +68,9 @@ def shopify_callback() -> ResponseReturnValue:
         with container().uow() as uow:
             shop = uow.shops.get(shop_id)
             domain = shop.domain if shop else ""
-        return _page("Backorder connector installed", f"The connector is now installed on {domain}.")
+        if not container().settings.shopify_api_key:  # no app to open in the admin: say it here
+            return _page("Backorder connector installed", f"The connector is now installed on {domain}.")
+        return redirect(admin_app_url(container(), domain), 302)  # into the app, in the shop's admin
     return _answer("shopify_callback", run)()
 
 

@@ -49,7 +49,7 @@ def wait_for(condition, timeout: float = 10.0) -> None:  # type: ignore[no-untyp
 
 
 def test_both_platforms_install_and_then_capture_orders(stack: LocalStack) -> None:
-    assert install_shopify(stack, SHOP).status_code == 200
+    assert install_shopify(stack, SHOP).status_code == 302
     assert "success=1" in connect_woocommerce(stack, STORE).headers["Location"]
     shopify_id = shop_row(stack, "shopify", SHOP).id
     woo_id = shop_row(stack, "woocommerce", STORE).id
@@ -180,7 +180,7 @@ def test_uninstall_from_the_shopify_admin_stops_the_shop_and_a_reinstall_brings_
     stack.sandbox.shopify.wait_for_deliveries(5)
     wait_for(lambda: shop_row(stack, "shopify", SHOP).status == "uninstalled")
     assert stack.container.box.open(shop_row(stack, "shopify", SHOP).credentials).access_token is None
-    assert install_shopify(stack, SHOP).status_code == 200
+    assert install_shopify(stack, SHOP).status_code == 302
     again = shop_row(stack, "shopify", SHOP)
     assert again.id == shop_id and again.status == "active" and again.uninstalled_at is None
     from adapters.shopify.subscriptions import CONNECTOR_TOPICS

@@ -43,7 +43,9 @@ def states(stack: LocalStack) -> list[OAuthState]:
 def test_a_shopify_install_stores_an_expiring_offline_token_and_subscribes_the_connector_topics(
         stack: LocalStack) -> None:
     answer = install_shopify(stack, NEW_SHOP)
-    assert answer.status_code == 200, answer.text
+    assert answer.status_code == 302, answer.text  # into the app, in the shop's admin
+    api_key = stack.sandbox.shopify.oauth.api_key
+    assert answer.headers["Location"] == f"https://admin.shopify.com/store/fresh-shop/apps/{api_key}"
     shop = shop_row(stack, "shopify", NEW_SHOP)
     assert shop.status == "active" and shop.api_base == stack.sandbox.shopify_url
     creds = stack.container.box.open(shop.credentials)
@@ -84,13 +86,13 @@ def test_a_callback_with_a_bad_hmac_or_a_changed_shop_installs_nothing(stack: Lo
     assert requests.get(f"{stack.url}/shopify/callback", params=other).status_code == 401
     assert shop_row(stack, "shopify", NEW_SHOP) is None
     # the genuine callback still works: the refusals did not consume the state
-    assert requests.get(callback).status_code == 200
+    assert requests.get(callback, allow_redirects=False).status_code == 302
 
 
 def test_a_state_works_once_only(stack: LocalStack) -> None:
     stack.sandbox.shopify.oauth.auto_approve = True
     callback = approve(start_shopify_install(stack, NEW_SHOP).headers["Location"])
-    assert requests.get(callback).status_code == 200
+    assert requests.get(callback, allow_redirects=False).status_code == 302
     replay = requests.get(callback)
     assert replay.status_code == 401 and "already used" in replay.json()["error"]
 

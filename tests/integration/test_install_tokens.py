@@ -31,7 +31,7 @@ MARGIN = timedelta(minutes=10)
 
 def installed(database_url: str) -> tuple[LocalStack, int]:
     stack = start_stack(database_url=database_url, worker_threads=0)
-    assert install_shopify(stack, SHOP).status_code == 200
+    assert install_shopify(stack, SHOP).status_code == 302
     shop_id = shop_row(stack, "shopify", SHOP).id
     with stack.container.uow() as uow:  # the token is about to expire
         uow.session.execute(update(Shop).where(Shop.id == shop_id).values(  # type: ignore[union-attr]

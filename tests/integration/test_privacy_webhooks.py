@@ -57,7 +57,7 @@ def smtp():  # type: ignore[no-untyped-def]
 @pytest.fixture
 def stack(database_url: str, smtp):  # type: ignore[no-untyped-def]
     with start_stack(database_url=database_url, smtp_url=smtp[1]) as running:
-        assert install_shopify(running, SHOP).status_code == 200
+        assert install_shopify(running, SHOP).status_code == 302
         shopify, woo = running.sandbox.shopify, running.sandbox.woocommerce
         orders = [shopify.create_order(SHOP, [{"sku": "MUG-TRAIL", "quantity": 1}], email=JOHN),
                   shopify.create_order(SHOP, [{"sku": "SOCKS-M", "quantity": 1}], email=JOHN),

@@ -33,7 +33,8 @@ def approve(location: str) -> str:
 
 
 def install_shopify(stack: LocalStack, shop: str) -> requests.Response:
-    """The whole authorization-code install; returns the connector's answer to the callback."""
+    """The whole authorization-code install; returns the connector's answer to the callback (302 into the
+    app in the shop's admin), not followed."""
     stack.sandbox.shopify.oauth.auto_approve = True
     started = start_shopify_install(stack, shop)
     assert started.status_code == 302, started.text
