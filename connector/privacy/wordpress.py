@@ -4,10 +4,10 @@ WordPress (Tools > Export / Erase Personal Data) calls every registered exporter
 customer's e-mail address and a page number until one answers ``done``. The plugin
 (extensions/woocommerce/backorder-connector) forwards those calls here, signed like its app link
 request: ``X-Connector-Signature`` = base64(HMAC-SHA256(raw body, store secret)), the body JSON
-{store_url, email, page, timestamp, nonce (random, optional)}. The store secret is the one the connector holds for the store
-(its webhook secret). An unknown store and a bad signature get the same refusal; a timestamp more
-than ``REQUEST_TTL`` off, or a request seen before (its signature is recorded once, in app_links),
-is refused too.
+{store_url, email, page, timestamp, nonce (random, optional)}. The store secret is the one the
+connector holds for the store (its webhook secret). An unknown store and a bad signature get the
+same refusal; a timestamp more than ``REQUEST_TTL`` off, or a request seen before (its signature is
+recorded once, in app_links), is refused too.
 
 The export walks the same registry the Shopify ``customers/data_request`` export does
 (connector/privacy/registry.py), one WordPress item per row, ``PAGE_ITEMS`` items a page. Erasure is

@@ -1,24 +1,18 @@
-"""The storefront pieces run on real engines: the theme block on Liquid, the WooCommerce snippet on PHP.
+"""The storefront pieces run on real engines: the theme block on Liquid here; the WooCommerce plugin's
+product-page date on PHP in tests/unit/test_woocommerce_plugin.py.
 
 The Liquid block renders with python-liquid (the reference Liquid semantics) plus the two things Shopify
-adds that the block uses: the ``{% schema %}`` tag (not rendered) and the ``json`` filter. The PHP snippet
-runs on the PHP CLI; WordPress and WooCommerce are not installed, so the few functions the snippet calls
-(add_action, add_filter, __, date_i18n, get_option, esc_html, WC_Product::get_meta/is_type) are small
-stand-ins written the way WordPress defines them. What is tested is the snippet's own code.
+adds that the block uses: the ``{% schema %}`` tag (not rendered) and the ``json`` filter.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import shutil
-import subprocess
-from pathlib import Path
 
 from tests.conftest import ROOT, unavailable
 
 BLOCK = ROOT / "extensions" / "shopify-theme" / "blocks" / "in_stock_date.liquid"
-SNIPPET = ROOT / "docs" / "woocommerce-in-stock-date.php"
 
 
 # --- Liquid ---------------------------------------------------------------------------------------------
@@ -105,77 +99,3 @@ def test_every_date_format_the_block_offers_renders() -> None:
     for option in formats:
         html = _render(dated, [dated], option["value"])
         assert _variant_dates(html)["11"]["text"] == option["label"]
-
-
-# --- PHP ------------------------------------------------------------------------------------------------
-
-HARNESS = r"""<?php
-define( 'ABSPATH', __DIR__ . '/' );
-$GLOBALS['hooks'] = array();
-function add_action( $hook, $callback, $priority = 10, $args = 1 ) { $GLOBALS['hooks'][ $hook ][] = $callback; }
-function add_filter( $hook, $callback, $priority = 10, $args = 1 ) { $GLOBALS['hooks'][ $hook ][] = $callback; }
-function __( $text, $domain = 'default' ) { return $text; }
-function get_option( $name ) { return array( 'date_format' => 'F j, Y' )[ $name ]; }
-function date_i18n( $format, $timestamp ) { return gmdate( $format, $timestamp ); }
-function esc_html( $text ) { return htmlspecialchars( (string) $text, ENT_QUOTES, 'UTF-8' ); }
-class WC_Product {
-	public function __construct( private string $type, private array $meta ) {}
-	public function is_type( $type ) { return $this->type === $type; }
-	public function get_meta( $key, $single = true ) { return $this->meta[ $key ] ?? ''; }
-}
-require $argv[1];
-$cases = json_decode( file_get_contents( 'php://stdin' ), true );
-$out = array();
-foreach ( $cases as $case ) {
-	global $product;
-	$product = new WC_Product( $case['type'], $case['meta'] );
-	if ( 'variation' === $case['type'] ) {
-		$data = array( 'availability_html' => '<p class="stock">Available on backorder</p>' );
-		foreach ( $GLOBALS['hooks']['woocommerce_available_variation'] as $filter ) {
-			$data = $filter( $data, new WC_Product( 'variable', array() ), $product );
-		}
-		$out[] = $data['availability_html'];
-	} else {
-		ob_start();
-		foreach ( $GLOBALS['hooks']['woocommerce_single_product_summary'] as $action ) { $action(); }
-		$out[] = ob_get_clean();
-	}
-}
-echo json_encode( $out );
-"""
-
-
-def _php(tmp_path: Path, cases: list[dict]) -> list[str]:
-    php = shutil.which("php")
-    if php is None:
-        unavailable("the PHP CLI is not installed (apt-get install php-cli)")
-    harness = tmp_path / "harness.php"
-    harness.write_text(HARNESS)
-    lint = subprocess.run([php, "-l", str(SNIPPET)], capture_output=True, text=True)
-    assert lint.returncode == 0, lint.stdout + lint.stderr
-    run = subprocess.run([php, "-d", "display_errors=stderr", "-d", "error_reporting=-1", str(harness), str(SNIPPET)],
-                         input=json.dumps(cases), capture_output=True, text=True, timeout=30)
-    assert run.returncode == 0 and not run.stderr, run.stderr
-    return json.loads(run.stdout)
-
-
-def test_the_snippet_runs_on_php_for_simple_products(tmp_path: Path) -> None:
-    meta = "_backorder_in_stock_date"
-    out = _php(tmp_path, [
-        {"type": "simple", "meta": {meta: "2026-12-05"}},
-        {"type": "simple", "meta": {}},
-        {"type": "simple", "meta": {meta: "soon"}},
-        {"type": "simple", "meta": {meta: "2026-12-5"}},
-        {"type": "variable", "meta": {meta: "2026-12-05"}},  # variable products show it per variation
-    ])
-    assert out == ['<p class="backorder-in-stock-date">Expected in stock: December 5, 2026</p>', "", "", "", ""]
-
-
-def test_the_snippet_runs_on_php_for_variations(tmp_path: Path) -> None:
-    meta = "_backorder_in_stock_date"
-    out = _php(tmp_path, [
-        {"type": "variation", "meta": {meta: "2027-01-31"}},
-        {"type": "variation", "meta": {}},
-    ])
-    stock = '<p class="stock">Available on backorder</p>'
-    assert out == [stock + '<p class="backorder-in-stock-date">Expected in stock: January 31, 2027</p>', stock]

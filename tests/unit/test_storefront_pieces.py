@@ -34,8 +34,8 @@ def test_the_block_reads_the_app_owned_metafield_the_connector_writes() -> None:
     assert "Expected in stock:" in {s.get("default") for s in schema["settings"]}
 
 
-def test_the_woocommerce_snippet_reads_the_meta_key_the_connector_writes() -> None:
-    php = (ROOT / "docs" / "woocommerce-in-stock-date.php").read_text()
+def test_the_woocommerce_plugin_reads_the_meta_key_the_connector_writes() -> None:
+    php = (ROOT / "extensions" / "woocommerce" / "backorder-connector" / "includes" / "product-date.php").read_text()
     assert f"const BACKORDER_CONNECTOR_META = '{META_KEY}';" in php
     assert "esc_html(" in php and "Expected in stock: %s" in php
 
