@@ -403,13 +403,14 @@ from connector import job_runs_cli  # noqa: E402
 from connector.dropship import cli as dropship_cli  # noqa: E402
 from connector.install import cli as install_cli  # noqa: E402
 from connector.install import scopes_cli, settings_cli  # noqa: E402
+from connector.merchant import cli as merchant_cli  # noqa: E402
 from connector.notify import cli as notify_cli  # noqa: E402
 from connector.payments import cli as payments_cli  # noqa: E402
 from connector.privacy import cli as privacy_cli  # noqa: E402
 from connector.purchasing import cli as purchasing_cli  # noqa: E402
 from connector.supply import cli as supply_cli  # noqa: E402
 
-for _module in (dropship_cli, install_cli, notify_cli, supply_cli, purchasing_cli, payments_cli):
+for _module in (dropship_cli, install_cli, notify_cli, supply_cli, purchasing_cli, payments_cli, merchant_cli):
     for _command in getattr(_module, "COMMANDS", ()):
         main.add_command(_command)
 for _module in (install_cli, privacy_cli, scopes_cli, settings_cli):
