@@ -39,7 +39,8 @@ _publish_guard = threading.Lock()
 
 def poll_supplier(supplier_id: int) -> str:
     c = runtime.container()
-    report = supplier_service.poll_supplier(c.uow(), c.box, supplier_id, clients=c.supplier_client)
+    report = supplier_service.poll_supplier(c.uow(), c.box, supplier_id, clients=c.supplier_client,
+                                            record_progress=True)  # rows so far, for the app's poll page
     if report.status == "ok" and report.rows_changed:  # the next poll sees no change: record this one
         runtime.enqueue_run(c, refresh_dates, report.shop_id, shop_id=report.shop_id, coalesce=True)
     if report.status == "ok" and not report.catalogue_read:  # it stored every SKU: read what the shop sells

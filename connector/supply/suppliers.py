@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Set
 from dataclasses import dataclass
@@ -164,9 +165,10 @@ def list_suppliers(uow: UnitOfWork, shop_id: int | None = None) -> list[dict[str
 # -- polling --------------------------------------------------------------------------------------
 
 def poll_supplier(uow: UnitOfWork, box: CredentialBox, supplier_id: int, *, clients: SupplierClientFactory,
-                  progress: Progress | None = None) -> PollReport:
+                  progress: Progress | None = None, record_progress: bool = False) -> PollReport:
     """Read one supplier (its client built by ``clients``) and store what changed; never raises for a
-    supplier's failure."""
+    supplier's failure. ``record_progress``: the rows read so far are written to the running snapshot
+    (``rows_total``) as the poll goes, for the merchant's app (see SnapshotProgress)."""
     with uow:
         repo = uow.repo(SupplyRepository)
         supplier = repo.supplier(supplier_id)
@@ -182,6 +184,8 @@ def poll_supplier(uow: UnitOfWork, box: CredentialBox, supplier_id: int, *, clie
         snapshot_id = snapshot.id
         supplier.last_polled_at = utcnow()
         uow.commit()
+    if record_progress and progress is None and SnapshotProgress.possible(uow):
+        progress = SnapshotProgress(uow.fresh(), snapshot_id)
     try:
         secret = box.open_json(sealed) if sealed else None
         client = clients(kind, settings, secret if isinstance(secret, Mapping) else None, name)
@@ -193,6 +197,35 @@ def poll_supplier(uow: UnitOfWork, box: CredentialBox, supplier_id: int, *, clie
         return _record_failure(uow, shop_id, supplier_id, name, snapshot_id, exc)
     finally:  # a first connection's key is trusted even when the poll then failed
         supplier_host_keys.remember(uow, supplier_id, trust)
+
+
+class SnapshotProgress:
+    """Writes the rows a running poll has read to its snapshot, at most once per ``every`` seconds, in
+    transactions of its own beside the poll's (which commits only at the end). PostgreSQL only:
+    SQLite has one writer at a time, and the poll holds it. A write that fails is skipped: progress
+    is for showing, the poll's own result is what counts."""
+
+    def __init__(self, uow: UnitOfWork, snapshot_id: int, every: float = 1.0) -> None:
+        self.uow, self.snapshot_id, self.every = uow, snapshot_id, every
+        self._last = 0.0
+
+    @staticmethod
+    def possible(uow: UnitOfWork) -> bool:
+        return uow.engine.dialect.name != "sqlite"
+
+    def __call__(self, rows: int) -> None:
+        now = time.monotonic()
+        if now - self._last < self.every:
+            return
+        self._last = now
+        try:
+            with self.uow:
+                snapshot = self.uow.repo(SupplyRepository).snapshot(self.snapshot_id)
+                if snapshot is not None and snapshot.status == "running":
+                    snapshot.rows_total = rows
+                    self.uow.commit()
+        except ConnectorError as exc:  # StorageUnavailable: the next call tries again
+            log.debug("poll progress not recorded", extra={"snapshot_id": self.snapshot_id, "error": str(exc)})
 
 
 def _ingest(uow: UnitOfWork, client: SupplierClient, shop_id: int, supplier_id: int, snapshot_id: int,

@@ -8,3 +8,4 @@ import connector.merchant.pages.backorders  # noqa: F401
 import connector.merchant.pages.home  # noqa: F401
 import connector.merchant.pages.jobs  # noqa: F401
 import connector.merchant.pages.settings  # noqa: F401
+import connector.merchant.pages.suppliers  # noqa: F401
