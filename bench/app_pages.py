@@ -179,7 +179,8 @@ def run(backend: str, waiting: int, closed: int, skus: int, requests: int, warmu
 
 def report(results: dict[str, Any]) -> bool:
     print(f"\nbackend: {results['backend']}; {results['waiting']:,} waiting + {results['closed']:,} closed backorders "
-          f"across {results['skus']:,} SKUs (seeded in {results['fill_seconds']:.1f} s); target p95 < {TARGET_MS:.0f} ms")
+          f"across {results['skus']:,} SKUs (seeded in {results['fill_seconds']:.1f} s); "
+          f"target p95 < {TARGET_MS:.0f} ms")
     bare = results["bare"]
     print(f"{'page':<48}{'status':>7}{'KB':>7}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'x bare':>8}  target")
     print(f"{'bare Flask, static page of the same size':<48}{bare['status']:>7}{bare['bytes'] / 1024:>7.1f}"
