@@ -15,12 +15,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from connector.db.inbox import insert_event
-from connector.db.models import Backorder, Order, OrderLine, WebhookEvent
-from connector.domain.clock import utcnow
+from connector.db.models import Order, WebhookEvent
 from connector.notify.models import Message
 from connector.privacy import wordpress
 from tests.support.webapp import STORE, WOO_SECRET, WebApp, make_webapp
+from tests.support.wordpress_plugin import customer_order
 
 JOHN, JANE = "john@example.com", "jane@example.com"
 
@@ -42,32 +41,10 @@ def post(web: WebApp, action: str, fields: dict[str, Any], secret: str = WOO_SEC
     return web.client.post(f"/woocommerce/privacy/{action}", data=body, headers=headers)
 
 
-def customer_order(web: WebApp, shop_id: int, email: str, number: int, *, message: bool = True) -> None:
-    """An order of ``email`` with a backorder, a message sent about it and the store's order webhook."""
-    now = utcnow()
-    with web.container.uow() as uow:
-        order = Order(shop_id=shop_id, platform_order_id=str(number), name=f"#{number}", status="open",
-                      customer_email=email, ordered_at=now, platform_updated_at=now)
-        line = OrderLine(shop_id=shop_id, order=order, platform_line_id=f"{number}-1", sku="TEA-1", quantity=2)
-        uow.session.add_all([order, line])  # type: ignore[union-attr]
-        uow.session.flush()  # type: ignore[union-attr]
-        backorder = Backorder(shop_id=shop_id, order_line_id=line.id, sku="TEA-1", quantity_backordered=2,
-                              status="open")
-        uow.session.add(backorder)  # type: ignore[union-attr]
-        uow.session.flush()  # type: ignore[union-attr]
-        if message:
-            uow.session.add(Message(  # type: ignore[union-attr]
-                shop_id=shop_id, backorder_id=backorder.id, order_id=order.id, kind="delay", date_key="2026-12-05",
-                recipient=email, subject=f"Your order #{number} is delayed", status="sent", sent_at=now))
-        uow.commit()
-    body = json.dumps({"id": number, "status": "processing", "billing": {"email": email.upper()}}).encode()
-    insert_event(web.container.engine, shop_id, "order.created", f"order-{number}", {}, body)
-
-
 def test_the_export_answers_every_record_of_that_customer_in_wordpress_item_format(web: WebApp):
-    customer_order(web, web.store_id, JOHN, 501)
-    customer_order(web, web.store_id, JANE, 502)
-    customer_order(web, web.shop_id, JOHN, 503)  # the same e-mail in another shop is not this store's
+    customer_order(web.container, web.store_id, JOHN, 501)
+    customer_order(web.container, web.store_id, JANE, 502)
+    customer_order(web.container, web.shop_id, JOHN, 503)  # the same e-mail in another shop is not this store's
     answer = post(web, "export", {"email": "John@Example.com", "page": 1})
     assert answer.status_code == 200
     result = answer.get_json()
@@ -91,7 +68,7 @@ def test_the_export_answers_every_record_of_that_customer_in_wordpress_item_form
 def test_the_export_is_paged_until_done(web: WebApp, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(wordpress, "PAGE_ITEMS", 3)
     for number in (601, 602):
-        customer_order(web, web.store_id, JOHN, number)  # 4 items each
+        customer_order(web.container, web.store_id, JOHN, number)  # 4 items each
     pages = [post(web, "export", {"email": JOHN, "page": page}).get_json() for page in (1, 2, 3)]
     assert [len(p["data"]) for p in pages] == [3, 3, 2] and [p["done"] for p in pages] == [False, False, True]
     ids = [item["item_id"] for p in pages for item in p["data"]]
@@ -100,8 +77,8 @@ def test_the_export_is_paged_until_done(web: WebApp, monkeypatch: pytest.MonkeyP
 
 
 def test_the_eraser_redacts_the_customer_as_shopifys_customers_redact_does(web: WebApp):
-    customer_order(web, web.store_id, JOHN, 701)
-    customer_order(web, web.store_id, JANE, 702)
+    customer_order(web.container, web.store_id, JOHN, 701)
+    customer_order(web.container, web.store_id, JANE, 702)
     answer = post(web, "erase", {"email": JOHN, "page": 1})
     assert answer.status_code == 200
     result = answer.get_json()
@@ -121,7 +98,7 @@ def test_the_eraser_redacts_the_customer_as_shopifys_customers_redact_does(web: 
 
 @pytest.mark.parametrize("action", ["export", "erase"])
 def test_a_bad_signature_a_stale_timestamp_an_unknown_store_and_a_replay_are_refused(web: WebApp, action: str):
-    customer_order(web, web.store_id, JOHN, 801)
+    customer_order(web.container, web.store_id, JOHN, 801)
     wrong_secret = post(web, action, {"email": JOHN, "page": 1}, secret="not-the-store-secret")
     stale_body = json.dumps({"store_url": STORE, "email": JOHN, "page": 1, "timestamp": int(time.time()) - 600})
     stale_sig = base64.b64encode(hmac.new(WOO_SECRET.encode(), stale_body.encode(), hashlib.sha256).digest())
