@@ -40,6 +40,7 @@ from sandbox.serve import serve_in_thread
 from sandbox.shopify_sim import ext_charges
 from sandbox.shopify_sim.ext_inventory import set_inventory
 from sandbox.shopify_sim.ext_merchant_fulfillment import fulfill, unfulfilled
+from sandbox.shopify_sim.ext_selling_plans import place_preorder
 from sandbox.stack import LocalStack
 from sandbox.supplier_sim import SupplierSimulator
 from sandbox.supplier_sim.seed import SUPPLIER_TOKEN
@@ -67,12 +68,14 @@ class Story:
     desk: Any = None
     """The wholesaler's purchase-order desk (sandbox/supplier_sim/purchase_orders.py)."""
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)
-    """Label (A, B, C, D: in the order they were placed) -> the Shopify order as the store made it."""
+    """Label (A, B, C, D, E: in the order they were placed) -> the Shopify order as the store made it."""
     waiting_reasons: list[str] = field(default_factory=list)
     """Why nothing was ordered while the SKU was below the minimum."""
     po_id: int = 0
     supplier_order: str = ""
     woo_order: dict[str, Any] = field(default_factory=dict)
+    eta_after_order: str = ""
+    """The SKU's in-stock date and its source once the purchase order was placed."""
     captured_before_shipping: int = 0
     """Captures the gateway received before anything shipped (must stay 0)."""
 
@@ -130,6 +133,7 @@ def _shopify(stack: LocalStack, echo: Echo, story: Story, url: str) -> None:
 
 def _order_to_the_minimum(stack: LocalStack, echo: Echo, story: Story, info: Any) -> None:
     from jobs.dropship import route_dropship
+    from jobs.selling_plans import sync_selling_plans
     from jobs.supply import sync_catalog
 
     c, sim = stack.container, stack.sandbox.shopify
@@ -182,8 +186,19 @@ def _order_to_the_minimum(stack: LocalStack, echo: Echo, story: Story, info: Any
     stack.wait_for_capture()
     sync_catalog(info.id)  # the supply job's catalogue read (the store now counts -10) and the dates after it
     stack.wait_for_capture()
-    echo(f"  {SKU}'s in-stock date is now {_eta(stack, info.id)}; its waiting backorders expect "
+    story.eta_after_order = _eta(stack, info.id)
+    echo(f"  {SKU}'s in-stock date is now {story.eta_after_order}; its waiting backorders expect "
          f"{', '.join(sorted({str(r['expected']) for r in _rows(stack, info.id, SKU)}))}")
+
+    shop_settings.set_setting(c.uow(), info.id, "payments.route", "selling_plan")  # deposit 0%, rest on fulfillment
+    report = sync_selling_plans(info.id)
+    echo(f"  pre-order purchase option for variants sold on backorder (payments.route selling_plan): {report}")
+    order = place_preorder(sim, info.domain, [{"sku": SKU, "quantity": 1}])
+    story.orders["E"] = order
+    stack.wait_for_capture()
+    echo(f"  {order['name']}  ordered {_clock(order['created_at'])}  1 x {SKU}  bought under the plan: nothing "
+         f"charged at checkout, the balance on a vaulted card due when it ships (not in the purchase order: it came "
+         f"after)")
 
 
 def _receive(stack: LocalStack, echo: Echo, story: Story, info: Any) -> None:
@@ -243,6 +258,13 @@ def _ship(stack: LocalStack, echo: Echo, story: Story, info: Any) -> None:
     for label, tracking in (("B", "9400100000000000000004"), ("C", "9400100000000000000005")):
         ship(label, None, tracking)
         echo(f"  {story.orders[label]['name']} shipped: {_order_state(stack, info, story.orders[label])}")
+    e = story.orders["E"]
+    fulfill(sim, info.domain, e["id"], tracking_number="9400100000000000000006")
+    charged = ext_charges.charge_on_fulfillment(sim, info.domain, e["id"])  # Shopify charges the vaulted card
+    stack.wait_for_capture()
+    collect_payments(info.id)
+    echo(f"  {e['name']} shipped (the case pack's spare pair), Shopify charges the balance at fulfillment "
+         f"({charged}): {_order_state(stack, info, e)}")
 
 
 # -- WooCommerce: stock saved in the admin, order completed ---------------------------------------------------------
@@ -358,7 +380,8 @@ def _order_state(stack: LocalStack, info: Any, order: dict[str, Any]) -> str:
     tags = stack.sandbox.shopify.order(info.domain, order["id"]).get("tag_list", [])
     filled = "" if row["closed_at"] is None else f" via {row['via']}, time to fill {_duration(row)}"
     paid = order.get("financial_status") == "paid"
-    money = "paid at checkout" if paid else f"captured {' + '.join(_captures(stack, info.domain, order)) or 'nothing'}"
+    verb = "captured" if order.get("financial_status") == "authorized" else "charged"
+    money = "paid at checkout" if paid else f"{verb} {' + '.join(_captures(stack, info.domain, order)) or 'nothing'}"
     return (f"backorder {row['status']} ({row['shipped']}/{row['units']} shipped){filled}; store tags "
             f"{', '.join(tags) or '(none)'}; {money}")
 

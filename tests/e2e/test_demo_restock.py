@@ -53,7 +53,7 @@ def test_the_restock_story_orders_once_at_the_minimum_allocates_fcfs_captures_wh
     story = demo_restock.run(stack, told.append)
     sim = stack.sandbox.shopify
     domain = next(d for d, i in stack.shops.items() if i.id == story.shop_id)
-    a, b, c, d = (str(story.orders[label]["id"]) for label in "ABCD")
+    a, b, c, d, e = (str(story.orders[label]["id"]) for label in "ABCDE")
 
     # 1. below the minimum nothing was ordered; at it, one order of the minimum rounded up to the case pack
     assert any("4 waiting, supplier minimum 10" in reason for reason in story.waiting_reasons)
@@ -66,26 +66,31 @@ def test_the_restock_story_orders_once_at_the_minimum_allocates_fcfs_captures_wh
         assert (po.id, po.total_units, po.trigger, po.status) == (story.po_id, 12, "min_order_quantity", "received")
         assert po.supplier_reference == supplier_order["id"]
         po_id = po.id
+        assert po.expected_date is not None
+        assert story.eta_after_order == f"{po.expected_date} (source purchase_order)"  # the SKU's in-stock date
 
-    # 2. first come, first served: the VIP order first, then by order time; the second case fills the rest
+    # 2. first come, first served: the VIP order first, then by order time; the second case fills the rest,
+    #    its spare pair going to the pre-order placed after the purchase order
     first, second = (allocations(stack, story.shop_id)[ref] for ref in (f"po:{po_id}:1", f"po:{po_id}:2"))
     assert first == {d: 3, a: 2, b: 1}
-    assert second == {b: 1, c: 3}
+    assert second == {b: 1, c: 3, e: 1}
 
     # 3. the authorised order was captured for what shipped, part by part, and nothing before it shipped
     assert story.captured_before_shipping == 0
     captures = [(str(x["order"]), x["kind"], x["amount"]) for x in ext_charges.charges(sim, domain)["captures"]]
-    assert captures == [(a, "capture", "12.00"), (a, "capture", "12.00")]
+    assert captures == [(a, "capture", "12.00"), (a, "capture", "12.00"), (e, "mandate", "12.00")]
     with stack.container.uow() as uow:
-        payment = uow.session.scalar(select(OrderPayment).join(Order, Order.id == OrderPayment.order_id)
-                                     .where(Order.platform_order_id == a))
-        assert payment is not None
-        assert (payment.route, payment.state, payment.amount_captured) == ("authorization", "captured",
-                                                                         Decimal("24.00"))
+        payments = {str(order_id): payment for order_id, payment in uow.session.execute(
+            select(Order.platform_order_id, OrderPayment).join(Order, Order.id == OrderPayment.order_id)
+            .where(Order.platform_order_id.in_([a, e])))}
+        assert (payments[a].route, payments[a].state, payments[a].amount_captured) == (
+            "authorization", "captured", Decimal("24.00"))
+        # the pre-order under the selling plan: Shopify charged the balance at fulfillment, the connector recorded it
+        assert (payments[e].route, payments[e].trigger, payments[e].state) == ("mandate", "on_fulfillment", "charged")
 
     # 4. every backorder closed by the shipment of its allocated units, the store mark off
     closed = backorders(stack, story.shop_id, demo_restock.SKU)
-    assert set(closed) == {a, b, c, d}
+    assert set(closed) == {a, b, c, d, e}
     for order_id, backorder in closed.items():
         assert (backorder.status, backorder.fulfilled_via, backorder.quantity_shipped) == (
             "fulfilled", "allocation", backorder.quantity_backordered), order_id
