@@ -2,8 +2,8 @@
 ``backorders`` setting out, through the batch endpoints (at most 100 items per call).
 
 The date is product (or variation) meta ``_backorder_in_stock_date`` (ISO date). The leading
-underscore keeps it out of the product screen's custom-fields box; the storefront snippet in
-docs/woocommerce-snippet.md prints it. A removed date is sent as ``value: null``, which
+underscore keeps it out of the product screen's custom-fields box; the WooCommerce plugin
+(docs/woocommerce-plugin.md) prints it. A removed date is sent as ``value: null``, which
 WooCommerce's ``WC_Data::save_meta_data`` deletes.
 """
 

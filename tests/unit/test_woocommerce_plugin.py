@@ -284,3 +284,13 @@ def test_the_eraser_returns_what_wordpress_expects(tmp_path: Path) -> None:
     assert "does not understand" in refused["error"]
     unset = run_plugin(tmp_path, ERASE)
     assert "is not set up yet" in unset["error"] and unset["sent"] is None
+
+
+def test_with_the_old_snippet_still_installed_the_date_is_printed_once_and_the_merchant_told(tmp_path: Path) -> None:
+    old = ("function backorder_connector_in_stock_text( $product ) { return 'old snippet'; }"
+           "add_action( 'woocommerce_single_product_summary', function () { echo 'old snippet'; }, 25 );")
+    dated = json.dumps(json.dumps([{"type": "simple", "meta": {META_KEY: "2026-12-05"}}]))
+    out = run_plugin(tmp_path, f"$cases_json = {dated};\n{PRODUCTS}\n"
+                     "ob_start(); do_action( 'admin_notices' ); $out[] = ob_get_clean();", setup=old)
+    assert out[0] == "old snippet"
+    assert 'notice-warning' in out[1] and "snippet is still installed" in out[1]

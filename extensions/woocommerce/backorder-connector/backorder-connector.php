@@ -21,9 +21,14 @@ defined( 'ABSPATH' ) || exit;
 const BACKORDER_CONNECTOR_VERSION = '2.0.0';
 
 require_once __DIR__ . '/includes/connector-client.php';
-require_once __DIR__ . '/includes/product-date.php';
 require_once __DIR__ . '/includes/privacy.php';
 require_once __DIR__ . '/includes/admin.php';
+if ( function_exists( 'backorder_connector_in_stock_text' ) ) {
+	// The old snippet, as a must-use plugin, already prints the date: say so rather than print it twice.
+	add_action( 'admin_notices', 'backorder_connector_old_snippet_notice' );
+} else {
+	require_once __DIR__ . '/includes/product-date.php';
+}
 
 add_action(
 	'init',

@@ -114,6 +114,13 @@ function backorder_connector_app_page(): void {
 		. esc_html__( 'Settings', 'backorder-connector' ) . '</a></p></div>';
 }
 
+/** The old in-stock date snippet is still installed (it prints the date; this plugin does not). */
+function backorder_connector_old_snippet_notice(): void {
+	if ( current_user_can( BACKORDER_CONNECTOR_CAPABILITY ) ) {
+		echo '<div class="notice notice-warning"><p>' . esc_html__( 'The old "Backorder connector - expected in-stock date" snippet is still installed (wp-content/mu-plugins): delete it, and the Backorder Connector plugin shows the date from then on.', 'backorder-connector' ) . '</p></div>';
+	}
+}
+
 /* -- settings ------------------------------------------------------------------------------------ */
 
 function backorder_connector_register_settings(): void {
