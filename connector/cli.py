@@ -131,7 +131,8 @@ def shops_list(as_json: bool) -> None:
 @main.command()
 @click.option("--shop", "shop_name", required=True, help="Shop domain or store URL as added.")
 @click.option("--json", "as_json", is_flag=True)
-@click.option("--status", default=None, help="Comma-separated: open,cancelled,fulfilled,withdrawn.")
+@click.option("--status", default=None,
+              help="Comma-separated: open,allocated,cancelled,fulfilled,withdrawn (default: all but withdrawn).")
 @_fail_cleanly
 def backorders(shop_name: str, as_json: bool, status: str | None) -> None:
     """List a shop's backorders."""
@@ -144,8 +145,9 @@ def backorders(shop_name: str, as_json: bool, status: str | None) -> None:
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
-    click.echo(render_table(rows, ["order_name", "line_id", "sku", "quantity", "quantity_backordered",
-                                   "status", "created_at"]))
+    shown = [{**r, "fulfilled_via": r["fulfilled_via"] or ""} for r in rows]
+    click.echo(render_table(shown, ["order_name", "line_id", "sku", "quantity", "quantity_backordered",
+                                    "quantity_shipped", "status", "fulfilled_via", "created_at", "time_to_fill"]))
 
 
 @main.command()
@@ -176,6 +178,12 @@ def report(shop_name: str, deferred: bool = False, as_json: bool = False, as_csv
     click.echo(f"{info.platform} {info.domain}")
     for name in sorted(counts):
         click.echo(f"  {name:<10} {counts[name]:>6} lines {units[name]:>7} units")
+    filled = sorted(r["time_to_fill_seconds"] for r in rows if r["time_to_fill_seconds"] is not None)
+    if filled:
+        from connector.domain.shipping import human_duration
+
+        click.echo(f"  time to fill: median {human_duration(filled[len(filled) // 2])}, "
+                   f"longest {human_duration(filled[-1])} over {len(filled)} fulfilled")
 
 
 @main.group()

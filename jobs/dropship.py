@@ -11,6 +11,7 @@ from connector.job_refs import job_ref
 from connector.ports import StoreFulfillment
 from connector.shop_settings import get_setting
 from jobs import runtime
+from jobs.shops import sync_marks
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +46,11 @@ def place_dropship_order(order_id: int) -> str:
 
 
 def poll_shipments(shop_id: int) -> int:
-    """Record new parcels from every supplier with placed orders and push them to the store."""
-    return work.poll_shipments(runtime.container(), store_for(shop_id), shop_id)
+    """Record new parcels from every supplier with placed orders and push them to the store; when
+    backorders shipped, their orders' store marks are written by a mark sync queued at once."""
+    c = runtime.container()
+    return work.poll_shipments(c, store_for(shop_id), shop_id,
+                               marks_changed=lambda: runtime.enqueue(c, sync_marks, shop_id))
 
 
 def enqueue_dropship_jobs(container: Any) -> int:

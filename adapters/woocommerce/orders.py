@@ -34,7 +34,8 @@ SHIPPED_STATUS = "completed"
 
 TRACKING_META = "_wc_shipment_tracking_items"
 """Order meta the WooCommerce Shipment Tracking extension writes ([{tracking_number, date_shipped, ...}]):
-present and non-empty, the order has shipped (the extension tracks the whole order, not lines)."""
+present and non-empty, the order has shipped (the extension tracks the whole order, not lines); an item
+that names a ``line_item_id`` (the connector's drop-ship parcels) ships only its ``quantity`` of that line."""
 
 REFUNDED_ITEM_META = "_refunded_item_id"
 """Meta of a refund's line item: the id of the order line it takes units off (a string in REST JSON)."""
@@ -144,14 +145,43 @@ def _refunded_item_id(meta_data: Any) -> str | None:
     return None
 
 
-def shipped_at(payload: Mapping[str, Any]) -> tuple[bool, datetime | None]:
-    """Whether the order has shipped (status completed, or shipment tracking meta) and when: the
-    tracking's latest ``date_shipped`` (a Unix time), else ``date_completed_gmt``."""
-    items: list[Any] = []
+def _tracking_items(payload: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    items: list[Mapping[str, Any]] = []
     metas = payload.get("meta_data")
     for meta in metas if isinstance(metas, list) else []:
         if isinstance(meta, Mapping) and meta.get("key") == TRACKING_META and isinstance(meta.get("value"), list):
             items = [i for i in meta["value"] if isinstance(i, Mapping)]
+    return items
+
+
+def _names_a_line(item: Mapping[str, Any]) -> bool:
+    return item.get("line_item_id") not in (None, "")
+
+
+def line_tracking_units(payload: Mapping[str, Any]) -> dict[str, int]:
+    """Units shipped per line id by tracking items that name their line (``line_item_id`` and
+    ``quantity``: the connector's own drop-ship parcels, adapters/woocommerce/fulfillment.py). Such an
+    item ships only its units of its line, not the whole order."""
+    units: dict[str, int] = {}
+    for item in _tracking_items(payload):
+        if not _names_a_line(item):
+            continue
+        try:
+            quantity = int(str(item.get("quantity")).strip())
+        except (TypeError, ValueError):
+            continue
+        if quantity > 0:
+            line_id = str(item["line_item_id"])
+            units[line_id] = units.get(line_id, 0) + quantity
+    return units
+
+
+def shipped_at(payload: Mapping[str, Any]) -> tuple[bool, datetime | None]:
+    """Whether the whole order has shipped (status completed, or a shipment tracking item of the
+    Shipment Tracking extension, which tracks the order, not lines) and when: the tracking's latest
+    ``date_shipped`` (a Unix time), else ``date_completed_gmt``. Tracking items naming a line ship only
+    that line's units (``line_tracking_units``)."""
+    items = [item for item in _tracking_items(payload) if not _names_a_line(item)]
     shipped = payload.get("status") == SHIPPED_STATUS or bool(items)
     if not shipped:
         return False, None
@@ -183,7 +213,8 @@ def _unit_price(item: Mapping[str, Any], quantity: int) -> Decimal | None:
 
 
 def parse_line(item: Any, keys: Collection[str], refunded: Mapping[str, int] | None = None,
-               shipped: tuple[bool, datetime | None] = (False, None)) -> OrderLine:
+               shipped: tuple[bool, datetime | None] = (False, None),
+               tracked: Mapping[str, int] | None = None) -> OrderLine:
     if not isinstance(item, Mapping):
         raise InvalidPayload(f"woocommerce order: line item is not an object: {item!r:.80}")
     if item.get("id") in (None, "", 0):
@@ -201,7 +232,7 @@ def parse_line(item: Any, keys: Collection[str], refunded: Mapping[str, int] | N
     return OrderLine(
         line_id=line_id,
         quantity=quantity,
-        fulfilled_quantity=quantity if shipped[0] else 0,
+        fulfilled_quantity=quantity if shipped[0] else min(quantity, (tracked or {}).get(line_id, 0)),
         fulfilled_at=shipped[1] if shipped[0] else None,
         unit_price=_unit_price(item, ordered),
         sku=str(sku) if sku else None,
@@ -238,7 +269,8 @@ def parse_order(payload: Any, backordered_meta_keys: Collection[str] = DEFAULT_B
         name=f"#{number}",
         created_at=parse_wc_datetime(payload.get("date_created_gmt"), "date_created_gmt"),
         updated_at=parse_wc_datetime(payload.get("date_modified_gmt"), "date_modified_gmt"),
-        lines=tuple(parse_line(item, backordered_meta_keys, refunded, shipped_at(payload)) for item in items),
+        lines=tuple(parse_line(item, backordered_meta_keys, refunded, shipped_at(payload), line_tracking_units(payload))
+                    for item in items),
         cancelled=status == "cancelled",
         customer_email=str(email) if email else None,
         financial_status=financial_status(payload),

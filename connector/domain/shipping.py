@@ -9,6 +9,7 @@ shipping a 4th ships one of them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 
 def backordered_units_shipped(quantity: int, fulfilled: int, backordered: int) -> int:
@@ -41,3 +42,28 @@ def decide(quantity: int, fulfilled: int, backordered: int, already_shipped: int
     return ShipmentDecision(shipped - already_shipped, closes,
                             f"{fulfilled} of {quantity} units shipped, {quantity - backordered} in stock first: "
                             f"{shipped} of {backordered} backordered units shipped")
+
+
+def time_to_fill_seconds(created_at: datetime, closed_at: datetime | None) -> int | None:
+    """Time to fill of a fulfilled backorder: ``closed_at - created_at`` in whole seconds, clamped at
+    zero (a store's shipment time may precede the connector's capture of the order); None while open."""
+    if closed_at is None:
+        return None
+    return max(0, int((closed_at - created_at).total_seconds()))
+
+
+def human_duration(seconds: int | None) -> str:
+    """``93784`` -> ``1d 2h``, ``4500`` -> ``1h 15m``, ``59`` -> ``59s``: two units at most; '' for None."""
+    if seconds is None:
+        return ""
+    seconds = max(0, int(seconds))
+    days, rest = divmod(seconds, 86_400)
+    hours, rest = divmod(rest, 3_600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h" if hours else f"{days}d"
+    if hours:
+        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
+    if minutes:
+        return f"{minutes}m {secs}s" if secs else f"{minutes}m"
+    return f"{secs}s"

@@ -1,6 +1,13 @@
 """Bring tracking back: read each placed drop-ship order's shipments from the supplier, record every
 parcel once, push it to the store as a fulfillment with carrier, number and URL, and close the
-backorder (``fulfilled``, ``closed_at`` = when the last unit shipped) once every unit has shipped.
+backorder (``fulfilled`` by ``dropship``, ``closed_at`` = when the last unit shipped) once every unit
+has shipped.
+
+Each parcel is also a shipment of its backorder (connector/shipping/closing.py ``record_shipment``,
+reference ``dropship:<drop-ship order id>:<supplier shipment id>``), recorded with the parcel, before
+the store hears of it: the store's own fulfillment webhook for that parcel then finds those units
+already shipped and cannot claim them for the merchant. Recording sets the order's ``needs_mark``, so
+the store mark comes off once no waiting backorder is left (the poll writes marks after it).
 
 Each parcel is a row (unique per supplier shipment id) stored before the store is called; the
 store adapter finds an existing fulfillment for the same tracking number instead of making a
@@ -25,6 +32,9 @@ from connector.dropship.models import DropshipFulfillment
 from connector.dropship.place import alert, backoff_seconds
 from connector.dropship.repository import DropshipRepository
 from connector.ports import DropshipSupplier, StoreFulfillment
+from connector.shipping.closing import WAITING, record_shipment
+from connector.shipping.models import VIA_DROPSHIP
+from connector.shipping.repository import ShippingRepository
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +46,8 @@ class ShipmentReport:
     new_parcels: int = 0
     pushed: int = 0
     fulfilled_backorders: list[int] = field(default_factory=list)
+    shipments: int = 0
+    """Backorder shipments recorded (each sets its order's ``needs_mark``)."""
     errors: list[str] = field(default_factory=list)
 
 
@@ -82,17 +94,38 @@ def add_parcel(uow: UnitOfWork, order_id: int, shipment_id: str, quantity: int, 
         quantity = min(quantity, order.quantity - order.quantity_shipped)
         if quantity <= 0:
             return False
-        repo.add(DropshipFulfillment(
+        parcel = repo.add(DropshipFulfillment(
             shop_id=order.shop_id, dropship_order_id=order_id, shipment_id=shipment_id, quantity=quantity,
             carrier=tracking.carrier, tracking_number=tracking.number, tracking_url=tracking.url,
             shipped_at=shipped_at))
         order.quantity_shipped += quantity
         if order.quantity_shipped >= order.quantity:
             order.status, order.shipped_at = "shipped", shipped_at
+        backorder = uow.backorders.get(order.backorder_id)
+        closed = _record(uow, backorder, parcel, report) if backorder is not None else False
         uow.commit()
     if report is not None:
         report.new_parcels += 1
+        if closed and backorder is not None:
+            report.fulfilled_backorders.append(backorder.id)
     return True
+
+
+def parcel_reference(parcel: DropshipFulfillment) -> str:
+    """The backorder shipment reference of a drop-ship parcel (unique as the parcel is)."""
+    return f"dropship:{parcel.dropship_order_id}:{parcel.shipment_id}"
+
+
+def _record(uow: UnitOfWork, backorder: Backorder, parcel: DropshipFulfillment,
+            report: ShipmentReport | None) -> bool:
+    """Record one parcel as a shipment of its backorder; True when that closed the backorder."""
+    if backorder.status not in WAITING:
+        return False
+    recorded = record_shipment(uow, backorder.shop_id, backorder.line, backorder, parcel.quantity,
+                               parcel.shipped_at or utcnow(), VIA_DROPSHIP, parcel_reference(parcel))
+    if recorded and report is not None:
+        report.shipments += 1
+    return recorded and backorder.status == "fulfilled"
 
 
 def push_fulfillments(uow: UnitOfWork, store: StoreFulfillment, shop_id: int, *, notify_customer: bool,
@@ -182,14 +215,15 @@ def _order_complete_after(repo: DropshipRepository, order: Order | None, parcel:
 
 
 def _close_backorders(uow: UnitOfWork, shop_id: int, report: ShipmentReport) -> None:
-    """Backorders whose every unit shipped and reached the store become ``fulfilled``."""
+    """Every parcel of a waiting backorder is one of its shipments (recorded with the parcel; this
+    catches parcels recorded before shipments were, in their shipping order): a backorder whose
+    every unit shipped is ``fulfilled`` by ``dropship``, ``closed_at`` the last parcel's time."""
     with uow:
         repo = uow.repo(DropshipRepository)
-        for backorder in repo.open_backorders(shop_id):
+        shipping = {o.backorder_id for o in repo.orders(shop_id, ("placed", "shipped"))}
+        for backorder in uow.repo(ShippingRepository).waiting_backorders(shop_id, shipping):
             parcels = [f for o in repo.orders_of(backorder.id) for f in repo.parcels_of(o.id)]
-            done = sum(f.quantity for f in parcels if f.status == "done")
-            if parcels and done >= backorder.quantity_backordered:
-                backorder.status = "fulfilled"
-                backorder.closed_at = max((f.shipped_at or utcnow()) for f in parcels)
-                report.fulfilled_backorders.append(backorder.id)
+            for parcel in sorted(parcels, key=lambda f: (f.shipped_at or utcnow(), f.id)):
+                if _record(uow, backorder, parcel, report):
+                    report.fulfilled_backorders.append(backorder.id)
         uow.commit()

@@ -72,14 +72,18 @@ def place_order(c: DropshipPorts, order_id: int,
     return result.status
 
 
-def poll_shipments(c: DropshipPorts, store: StoreFulfillment, shop_id: int) -> int:
-    """Record new parcels from every supplier with placed orders and push them to the store."""
+def poll_shipments(c: DropshipPorts, store: StoreFulfillment, shop_id: int,
+                   marks_changed: Callable[[], None] | None = None) -> int:
+    """Record new parcels from every supplier with placed orders and push them to the store;
+    ``marks_changed()`` is called when a recorded shipment changed what the store mark should say."""
     with c.uow() as uow:
         supplier_ids = uow.repo(DropshipRepository).supplier_ids_with(shop_id, "placed")
     report = fulfillment.ShipmentReport()
     fulfillment.record_shipments(c.uow(), {sid: c.dropship_supplier(sid) for sid in supplier_ids}, shop_id, report)
     notify = bool(get_setting(c.uow(), shop_id, "dropship.notify_customer"))
     fulfillment.push_fulfillments(c.uow(), store, shop_id, notify_customer=notify, report=report)
+    if report.shipments and marks_changed is not None:  # the mark follows what still waits (off when nothing)
+        marks_changed()
     deliver_alerts(c, shop_id)
     return report.pushed
 

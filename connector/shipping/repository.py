@@ -3,12 +3,13 @@ closed backorders with their order for the time-to-fill view."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from sqlalchemy import select
 
 from connector.db.models import Backorder
 from connector.db.repositories import Repository
+from connector.domain.model import BackorderStatus
 from connector.shipping.models import BackorderShipment
 
 
@@ -38,3 +39,12 @@ class ShippingRepository(Repository):
     def backorder(self, shop_id: int, backorder_id: int) -> Backorder | None:
         found = self.session.get(Backorder, backorder_id)
         return found if found is not None and found.shop_id == shop_id else None
+
+    def waiting_backorders(self, shop_id: int, ids: Collection[int]) -> Sequence[Backorder]:
+        """Those of these backorders still waiting for units (open or allocated), oldest first."""
+        if not ids:
+            return []
+        waiting = (BackorderStatus.OPEN.value, BackorderStatus.ALLOCATED.value)
+        return self.session.scalars(select(Backorder).where(
+            Backorder.shop_id == shop_id, Backorder.id.in_(list(ids)), Backorder.status.in_(waiting))
+            .order_by(Backorder.id)).all()

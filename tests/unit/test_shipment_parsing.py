@@ -119,3 +119,22 @@ def test_a_processing_woocommerce_order_has_shipped_nothing_until_tracking_is_ad
     shipped = parse_order(tracked)
     assert [(line.quantity, line.fulfilled_quantity) for line in shipped.lines] == [(2, 2), (1, 1)]
     assert shipped.lines[0].fulfilled_at == datetime.fromtimestamp(1700000000, UTC)
+
+
+def test_a_woocommerce_drop_ship_parcel_tracked_on_one_line_ships_only_its_units_of_that_line() -> None:
+    """The connector's own drop-ship tracking items name their line and units
+    (adapters/woocommerce/fulfillment.py); the other lines, and the rest of that line, still wait."""
+    processing = copy.deepcopy(next(order for order in woo_orders() if order["status"] == "processing"))
+    first, second = (str(item["id"]) for item in processing["line_items"])
+    processing["meta_data"].append({"id": 9002, "key": TRACKING_META, "value": [
+        {"tracking_provider": "", "custom_tracking_provider": "UPS", "tracking_number": "1Z001",
+         "date_shipped": "", "tracking_id": "dsf-1", "line_item_id": first, "quantity": 1}]})
+    lines = {line.line_id: line for line in parse_order(processing).lines}
+    assert (lines[first].quantity, lines[first].fulfilled_quantity) == (2, 1)
+    assert lines[second].fulfilled_quantity == 0
+
+    processing["meta_data"][-1]["value"].append(
+        {"tracking_provider": "", "tracking_number": "1Z002", "date_shipped": "", "tracking_id": "dsf-2",
+         "line_item_id": first, "quantity": 5})  # more than the line holds: capped at its quantity
+    lines = {line.line_id: line for line in parse_order(processing).lines}
+    assert lines[first].fulfilled_quantity == 2 and lines[second].fulfilled_quantity == 0
