@@ -38,7 +38,9 @@ class Claim:
 
 @dataclass(frozen=True)
 class Grant:
-    """Units given to one claim, with the reasons, in the words shown to a merchant."""
+    """Units given to one claim. The reasons, in the words shown to a merchant, are rendered from the
+    compact facts kept here only when read (``reasons``): an allocation of thousands of lines keeps
+    numbers, not text."""
 
     order_id: str
     line_id: str
@@ -46,11 +48,31 @@ class Grant:
     needed: int
     rank: int
     """Its place in the ranking (1 = first served)."""
-    reasons: tuple[str, ...]
+    ordered_at: datetime
+    priority_tag: str | None = None
+    whole_lines_first: bool = False
+    """The merchant's whole-lines option was on for this allocation."""
+    passed_over_with: int | None = None
+    """Whole lines first passed this claim over while this many units were left (None: not passed over)."""
 
     @property
     def complete(self) -> bool:
         return self.quantity >= self.needed
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """Why the claim got these units, in the words shown to a merchant."""
+        reasons = [f"ordered {self.ordered_at.isoformat()}, number {self.rank} in line"]
+        if self.priority_tag is not None:
+            reasons.insert(0, f"priority tag '{self.priority_tag}' goes before orders without one")
+        if self.passed_over_with is not None:
+            reasons.append(f"whole lines first: needed {self.needed} with {self.passed_over_with} left, "
+                           "so complete lines after it went first")
+        elif self.whole_lines_first and self.quantity >= self.needed:
+            reasons.append("whole lines first: the line could be filled completely")
+        reasons.append(f"{self.quantity} of {self.needed} units needed"
+                       + ("" if self.quantity >= self.needed else ": the rest waits for the next arrival"))
+        return tuple(reasons)
 
 
 def _numeric(value: str) -> tuple[int, str]:
@@ -58,10 +80,13 @@ def _numeric(value: str) -> tuple[int, str]:
 
 
 def rank_key(claim: Claim) -> tuple[bool, datetime, int, str, int, str]:
-    """Sort key of the ranking: priority orders first, then the earliest order, then platform ids."""
-    order_num, order_text = _numeric(claim.order_id)
-    line_num, line_text = _numeric(claim.line_id)
-    return (claim.priority_tag is None, claim.ordered_at, order_num, order_text, line_num, line_text)
+    """Sort key of the ranking: priority orders first, then the earliest order, then platform ids
+    (numerically where they are numbers)."""
+    order_id, line_id = claim.order_id, claim.line_id
+    order_digits, line_digits = order_id.isdigit(), line_id.isdigit()
+    return (claim.priority_tag is None, claim.ordered_at,
+            int(order_id) if order_digits else 0, "" if order_digits else order_id,
+            int(line_id) if line_digits else 0, "" if line_digits else line_id)
 
 
 def ranked(claims: Iterable[Claim]) -> list[Claim]:
@@ -114,39 +139,28 @@ def allocate_units(units: int, claims: Iterable[Claim], *, whole_lines_first: bo
     """
     order = ranked(claim for claim in claims if claim.quantity > 0)
     remaining = max(0, units)
-    given: dict[tuple[str, str], int] = {}
-    skipped: dict[tuple[str, str], str] = {}
+    if remaining <= 0 or not order:
+        return []
+    given = [0] * len(order)
+    passed_over: dict[int, int] = {}
     if whole_lines_first:
-        for claim in order:
+        for index, claim in enumerate(order):
             if claim.quantity <= remaining:
-                given[claim.key] = claim.quantity
+                given[index] = claim.quantity
                 remaining -= claim.quantity
             elif remaining > 0:
-                skipped[claim.key] = (f"whole lines first: needed {claim.quantity} with {remaining} left, "
-                                      "so complete lines after it went first")
-    for claim in order:
-        if remaining <= 0:
-            break
-        if claim.key not in given:
-            take = min(remaining, claim.quantity)
-            given[claim.key] = take
-            remaining -= take
-    grants = []
-    for rank, claim in enumerate(order, start=1):
-        quantity = given.get(claim.key, 0)
-        if quantity <= 0:
-            continue
-        reasons = [f"ordered {claim.ordered_at.isoformat()}, number {rank} in line"]
-        if claim.priority_tag is not None:
-            reasons.insert(0, f"priority tag '{claim.priority_tag}' goes before orders without one")
-        if claim.key in skipped:
-            reasons.append(skipped[claim.key])
-        elif whole_lines_first and quantity >= claim.quantity:
-            reasons.append("whole lines first: the line could be filled completely")
-        reasons.append(f"{quantity} of {claim.quantity} units needed"
-                       + ("" if quantity >= claim.quantity else ": the rest waits for the next arrival"))
-        grants.append(Grant(claim.order_id, claim.line_id, quantity, claim.quantity, rank, tuple(reasons)))
-    return grants
+                passed_over[index] = remaining
+    if remaining > 0:
+        for index, claim in enumerate(order):
+            if not given[index]:
+                take = min(remaining, claim.quantity)
+                given[index] = take
+                remaining -= take
+                if remaining <= 0:
+                    break
+    return [Grant(claim.order_id, claim.line_id, given[index], claim.quantity, index + 1, claim.ordered_at,
+                  claim.priority_tag, whole_lines_first, passed_over.get(index))
+            for index, claim in enumerate(order) if given[index] > 0]
 
 
 def cover(units: int, claims: Iterable[Claim], *, whole_lines_first: bool = False) -> dict[tuple[str, str], int]:

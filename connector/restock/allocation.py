@@ -7,8 +7,10 @@ commits or calls a store. Each backorder that gets units gains ``quantity_alloca
 stays ``open``). Its fulfillment hold is released after the commit (connector/dropship/holds.py, where
 'allocated' counts as settled).
 
-Set-based: a batch of arrivals reads its waiting backorders in one query and writes allocations,
-backorders and arrivals with one statement each, so queries grow with the batches, not the backorders.
+Set-based: a batch of arrivals reads its waiting backorders in one query (columns, no entities) and
+writes arrivals, allocations and backorders with one statement each (connector/restock/repository.py),
+so statements grow with the batches, not the backorders. The ranking keeps numbers; the reasons are
+rendered only when a ``Granted`` is asked for them.
 """
 
 from __future__ import annotations
@@ -32,27 +34,9 @@ from connector.restock.settings import AllocationPolicy, policy
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class Waiting:
-    """One open backorder still short of units, as columns."""
-
-    backorder_id: int
-    sku: str | None
-    stock_key: str | None
-    quantity_backordered: int
-    quantity_allocated: int
-    order_id: str
-    line_id: str
-    ordered_at: datetime
-    tags: str | None
-
-    @property
-    def need(self) -> int:
-        return max(0, self.quantity_backordered - (self.quantity_allocated or 0))
-
-    def claim(self, rules: AllocationPolicy) -> Claim:
-        return Claim(self.order_id, self.line_id, self.ordered_at, self.need,
-                     priority_tag_of(self.tags, rules.priority_tags))
+WAITING_COLUMNS = ("backorder_id", "sku", "stock_key", "quantity_backordered", "quantity_allocated", "order_id",
+                   "line_id", "ordered_at", "tags")
+"""The columns of one waiting row (``RestockRepository.waiting_rows``), in order."""
 
 
 @dataclass(frozen=True)
@@ -63,7 +47,13 @@ class Granted:
     order_id: str
     quantity: int
     fully_allocated: bool
-    reasons: tuple[str, ...] = ()
+    grant: Grant | None = field(default=None, repr=False, compare=False)
+    """The ranking's decision, kept to say why (``reasons``)."""
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """Why the backorder got these units, in the words shown to a merchant (rendered when read)."""
+        return self.grant.reasons if self.grant is not None else ()
 
 
 @dataclass(frozen=True)
@@ -114,15 +104,6 @@ def granted_values(backorder_quantity: int, allocated_before: int, quantity: int
             "status": status.value, "updated_at": now}
 
 
-def _grants(units: int, waiting: Sequence[Waiting], allocated: dict[int, int],
-            rules: AllocationPolicy) -> list[tuple[Waiting, Grant]]:
-    by_key = {(w.order_id, w.line_id): w for w in waiting}
-    claims = [Claim(w.order_id, w.line_id, w.ordered_at, w.quantity_backordered - allocated[w.backorder_id],
-                    priority_tag_of(w.tags, rules.priority_tags)) for w in waiting]
-    grants = allocate_units(units, claims, whole_lines_first=rules.whole_lines_first)
-    return [(by_key[(g.order_id, g.line_id)], g) for g in grants]
-
-
 def allocate_arrivals(uow: UnitOfWork, shop_id: int, arrivals: Iterable[Arrival],
                       rules: AllocationPolicy | None = None) -> list[AllocationReport]:
     """Allocate each arrival, in the order given, to the waiting backorders of its SKU (or stock
@@ -139,19 +120,23 @@ def allocate_arrivals(uow: UnitOfWork, shop_id: int, arrivals: Iterable[Arrival]
     fresh = [a for a in arrivals if (a.source, a.reference) not in seen]
     skus = {a.sku for a in fresh if a.stock_key is None and a.sku}
     keys = {a.stock_key for a in fresh if a.stock_key}
-    rows = []
+    rows: dict[int, Any] = {}
     if skus:
-        rows += [Waiting(*row) for row in repo.waiting_rows(shop_id, skus=skus)]
+        rows.update((row[0], row) for row in repo.waiting_rows(shop_id, skus=skus))
     if keys:
-        rows += [Waiting(*row) for row in repo.waiting_rows(shop_id, keys=keys)]
-    by_sku: dict[str, dict[int, Waiting]] = defaultdict(dict)
-    by_stock: dict[str, dict[int, Waiting]] = defaultdict(dict)
-    for row in rows:
-        by_sku[row.sku or ""][row.backorder_id] = row
-        by_stock[row.stock_key or ""][row.backorder_id] = row
-    now, today = utcnow(), utcnow().date()
-    allocated: dict[int, int] = {row.backorder_id: row.quantity_allocated or 0 for row in rows}
-    grants_of: dict[int, list[tuple[Arrival, int]]] = defaultdict(list)
+        rows.update((row[0], row) for row in repo.waiting_rows(shop_id, keys=keys))
+    by_sku: dict[str, list[int]] = defaultdict(list)
+    by_stock: dict[str, list[int]] = defaultdict(list)
+    priority: dict[int, str | None] = {}
+    for backorder_id, sku, stock_key, _, _, _, _, _, tags in rows.values():
+        by_sku[sku or ""].append(backorder_id)
+        by_stock[stock_key or ""].append(backorder_id)
+        priority[backorder_id] = priority_tag_of(tags, rules.priority_tags) if tags else None
+    now = utcnow()
+    today = now.date()
+    allocated: dict[int, int] = {backorder_id: row[4] or 0 for backorder_id, row in rows.items()}
+    given: list[tuple[int, int, str, str]] = []
+    """(backorder id, units, source, reference): one allocation row each."""
     arrival_rows: list[dict[str, Any]] = []
     credits: dict[str, int] = defaultdict(int)
     reports = []
@@ -160,22 +145,27 @@ def allocate_arrivals(uow: UnitOfWork, shop_id: int, arrivals: Iterable[Arrival]
             reports.append(AllocationReport(arrival.source, arrival.reference, arrival.units, duplicate=True))
             continue
         seen.add((arrival.source, arrival.reference))
-        pool = by_stock[arrival.stock_key] if arrival.stock_key else by_sku[arrival.sku or ""]
-        waiting = [row for bid, row in pool.items() if row.quantity_backordered > allocated[bid]]
-        granted = []
-        for row, grant in _grants(arrival.units, waiting, allocated, rules):
-            allocated[row.backorder_id] += grant.quantity
-            grants_of[row.backorder_id].append((arrival, grant.quantity))
-            if arrival.source == "purchase_order" and row.stock_key:
-                credits[row.stock_key] += grant.quantity
-            granted.append(Granted(row.backorder_id, row.order_id, grant.quantity,
-                                   allocated[row.backorder_id] >= row.quantity_backordered, grant.reasons))
+        pool = by_stock.get(arrival.stock_key, ()) if arrival.stock_key else by_sku.get(arrival.sku or "", ())
+        granted = _allocate(arrival, pool, rows, allocated, priority, rules) if arrival.units > 0 else []
+        for grant in granted:
+            given.append((grant.backorder_id, grant.quantity, arrival.source, arrival.reference))
+        if arrival.source == "purchase_order":
+            for grant in granted:
+                key = rows[grant.backorder_id][2]
+                if key:
+                    credits[key] += grant.quantity
         arrival_rows.append({"shop_id": shop_id, "source": arrival.source, "reference": arrival.reference,
                              "sku": arrival.sku, "stock_key": arrival.stock_key, "units": arrival.units,
                              "units_allocated": sum(g.quantity for g in granted), "received_at": now})
         reports.append(AllocationReport(arrival.source, arrival.reference, arrival.units, tuple(granted)))
     repo.add_arrivals(arrival_rows)
-    _write(repo, shop_id, {row.backorder_id: row for row in rows}, grants_of, now, today)
+    if given:
+        repo.add_allocations_of(shop_id, given, now)
+        changed = {backorder_id for backorder_id, _, _, _ in given}
+        repo.set_allocated(shop_id, [
+            (backorder_id, allocated[backorder_id],
+             (BackorderStatus.ALLOCATED if allocated[backorder_id] >= rows[backorder_id][3]
+              else BackorderStatus.OPEN).value) for backorder_id in sorted(changed)], now, today)
     _add_credits(repo, shop_id, credits)
     for report in reports:
         if report.granted:
@@ -186,31 +176,24 @@ def allocate_arrivals(uow: UnitOfWork, shop_id: int, arrivals: Iterable[Arrival]
     return reports
 
 
-def _write(repo: RestockRepository, shop_id: int, rows: dict[int, Waiting],
-           grants_of: dict[int, list[tuple[Arrival, int]]], now: datetime, today: date) -> None:
-    """Write the batch's grants. The common case, one arrival filling a backorder's whole need, is
-    written in SQL per arrival (INSERT ... SELECT of its allocations, then one UPDATE of those
-    backorders), so the statements grow with the arrivals, not the backorders; the rest (a partial
-    grant, two arrivals sharing a backorder) row by row."""
-    whole: dict[tuple[str, str], list[int]] = defaultdict(list)
-    allocation_rows: list[dict[str, Any]] = []
-    updates: list[dict[str, Any]] = []
-    for backorder_id, given in grants_of.items():
+def _allocate(arrival: Arrival, pool: Sequence[int], rows: dict[int, Any], allocated: dict[int, int],
+              priority: dict[int, str | None], rules: AllocationPolicy) -> list[Granted]:
+    """One arrival's units down the ranking of the pool's backorders still short; ``allocated`` moves on."""
+    claims = []
+    by_key: dict[tuple[str, str], int] = {}
+    for backorder_id in pool:
         row = rows[backorder_id]
-        before = row.quantity_allocated or 0
-        if len(given) == 1 and before + given[0][1] >= row.quantity_backordered:
-            arrival = given[0][0]
-            whole[(arrival.source, arrival.reference)].append(backorder_id)
-            continue
-        for arrival, quantity in given:
-            allocation_rows.append({"shop_id": shop_id, "backorder_id": backorder_id, "quantity": quantity,
-                                    "source": arrival.source, "reference": arrival.reference, "created_at": now})
-        total = sum(quantity for _, quantity in given)
-        updates.append({"id": backorder_id, **granted_values(row.quantity_backordered, before, total, now, today)})
-    for (source, reference), ids in whole.items():
-        repo.allocate_whole(shop_id, ids, source, reference, now, today)
-    repo.add_allocations(allocation_rows)
-    repo.set_backorders(updates)
+        need = row[3] - allocated[backorder_id]
+        if need > 0:
+            claims.append(Claim(row[5], row[6], row[7], need, priority[backorder_id]))
+            by_key[(row[5], row[6])] = backorder_id
+    granted = []
+    for grant in allocate_units(arrival.units, claims, whole_lines_first=rules.whole_lines_first):
+        backorder_id = by_key[(grant.order_id, grant.line_id)]
+        allocated[backorder_id] += grant.quantity
+        granted.append(Granted(backorder_id, grant.order_id, grant.quantity,
+                               allocated[backorder_id] >= rows[backorder_id][3], grant))
+    return granted
 
 
 def _add_credits(repo: RestockRepository, shop_id: int, credits: dict[str, int]) -> None:

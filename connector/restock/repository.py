@@ -1,21 +1,23 @@
 """Restock's queries: backorders still waiting for units, arrivals processed, allocations made and
-the stock positions' last known units in hand. Set-based: one query per batch of SKUs or positions."""
+the stock positions' last known units in hand. Set-based: one query per batch of SKUs or positions.
+
+A batch's allocations and backorder updates go in one statement each, whatever their number: on
+PostgreSQL the rows travel as arrays (``unnest``), on SQLite (3.33 or later: UPDATE ... FROM) as one JSON
+text (``json_each``), so neither the statements nor the parameters grow with the backorders."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import String, and_, func, insert, literal, select, update
+from sqlalchemy import Date, and_, bindparam, func, insert, select, text
 
 from connector.db.models import Backorder, Order, OrderLine, UTCDateTime
 from connector.db.repositories import Repository
 from connector.restock.models import Allocation, StockArrival, StockPosition
 from connector.supply.models import StoreSku, SupplierStock
-
-ID_CHUNK = 900
-"""Ids per IN list (SQLite allows 32,766 parameters; PostgreSQL 65,535)."""
 
 WAITING = ("open", "allocated")
 """Backorder states still waiting (still a backorder): units short, or set aside and not shipped."""
@@ -27,7 +29,9 @@ class RestockRepository(Repository):
                      keys: Collection[str] | None = None) -> Sequence[tuple[Any, ...]]:
         """Open backorders still short of units (allocated fewer than backordered) of open orders, by
         SKU or by stock position, as columns in one query: backorder id, sku, stock key, quantity
-        backordered, quantity allocated, platform order id, platform line id, ordered at, order tags."""
+        backordered, quantity allocated, platform order id, platform line id, ordered at, order tags
+        (``connector.restock.allocation.WAITING_COLUMNS``). Read on the session's connection as plain
+        rows: no ORM loading per row."""
         query = (select(Backorder.id, Backorder.sku, Backorder.stock_key, Backorder.quantity_backordered,
                         Backorder.quantity_allocated, Order.platform_order_id, OrderLine.platform_line_id,
                         Order.ordered_at, Order.tags)
@@ -39,7 +43,8 @@ class RestockRepository(Repository):
             query = query.where(Backorder.sku.in_(list(skus)))
         if keys is not None:
             query = query.where(Backorder.stock_key.in_(list(keys)))
-        return [tuple(row) for row in self.session.execute(query)]
+        self.session.flush()  # what the session holds is read back, as an ORM query would autoflush
+        return self.session.connection().execute(query).all()
 
     def seen_arrivals(self, shop_id: int, source: str, references: Collection[str]) -> set[str]:
         if not references:
@@ -52,28 +57,55 @@ class RestockRepository(Repository):
         if rows:
             self.session.execute(insert(StockArrival), rows)
 
-    def add_allocations(self, rows: list[dict[str, Any]]) -> None:
-        if rows:
-            self.session.execute(insert(Allocation), rows)
+    def add_allocations_of(self, shop_id: int, rows: Sequence[tuple[int, int, str, str]], now: datetime) -> None:
+        """Allocation rows (backorder id, units, source, reference), created ``now``, in one statement."""
+        if not rows:
+            return
+        dialect = self.session.get_bind().dialect.name
+        if dialect == "postgresql":
+            ids, units, sources, references = (list(column) for column in zip(*rows, strict=True))
+            self.session.execute(text(
+                "INSERT INTO allocations (shop_id, backorder_id, quantity, source, reference, created_at) "
+                "SELECT :shop_id, v.backorder_id, v.quantity, v.source, v.reference, :now FROM unnest("
+                "CAST(:ids AS INTEGER[]), CAST(:units AS INTEGER[]), CAST(:sources AS VARCHAR[]), "
+                "CAST(:references AS VARCHAR[])) AS v(backorder_id, quantity, source, reference)")
+                .bindparams(bindparam("now", type_=UTCDateTime())),
+                {"shop_id": shop_id, "now": now, "ids": ids, "units": units, "sources": sources,
+                 "references": references})
+        else:  # SQLite
+            self.session.execute(text(
+                "INSERT INTO allocations (shop_id, backorder_id, quantity, source, reference, created_at) "
+                "SELECT :shop_id, json_extract(value, '$[0]'), json_extract(value, '$[1]'), "
+                "json_extract(value, '$[2]'), json_extract(value, '$[3]'), :now FROM json_each(:rows)")
+                .bindparams(bindparam("now", type_=UTCDateTime())),
+                {"shop_id": shop_id, "now": now, "rows": json.dumps(rows)})
 
-    def allocate_whole(self, shop_id: int, backorder_ids: Sequence[int], source: str, reference: str,
-                       now: datetime, today: date) -> None:
-        """Set aside the whole remaining need of these waiting backorders from one arrival: their
-        allocation rows (INSERT ... SELECT), then the backorders allocated, one statement each per
-        ``ID_CHUNK`` ids. The ids lead the lookup (primary key); ``shop_id + 0`` still scopes each row
-        to the shop but keeps SQLite from walking the shop's index instead (100x slower at 100,000 rows)."""
-        for first in range(0, len(backorder_ids), ID_CHUNK):
-            ids = list(backorder_ids[first:first + ID_CHUNK])
-            self.session.execute(insert(Allocation).from_select(
-                ["shop_id", "backorder_id", "quantity", "source", "reference", "created_at"],
-                select(Backorder.shop_id, Backorder.id, Backorder.quantity_backordered - Backorder.quantity_allocated,
-                       literal(source, String()), literal(reference, String()), literal(now, UTCDateTime()))
-                .where(Backorder.id.in_(ids), Backorder.shop_id + 0 == shop_id)))
-            self.session.execute(
-                update(Backorder).where(Backorder.id.in_(ids), Backorder.shop_id + 0 == shop_id)
-                .values(quantity_allocated=Backorder.quantity_backordered, status="allocated", allocated_at=now,
-                        expected_date=today, updated_at=now)
-                .execution_options(synchronize_session=False))
+    def set_allocated(self, shop_id: int, rows: Sequence[tuple[int, int, str]], now: datetime, today: date) -> None:
+        """Backorders (id, quantity allocated now, status) of the shop given units ``now``: allocated at
+        ``now``, expected ``today``, in one statement. On SQLite the JSON rows lead (primary-key lookups);
+        ``shop_id + 0`` still scopes them to the shop but keeps SQLite from walking the shop's index
+        against every row instead."""
+        if not rows:
+            return
+        dialect = self.session.get_bind().dialect.name
+        values = {"shop_id": shop_id, "now": now, "today": today}
+        binds = (bindparam("now", type_=UTCDateTime()), bindparam("today", type_=Date()))
+        if dialect == "postgresql":
+            ids, allocated, statuses = (list(column) for column in zip(*rows, strict=True))
+            self.session.execute(text(
+                "UPDATE backorders AS b SET quantity_allocated = v.allocated, status = v.status, allocated_at = :now, "
+                "expected_date = :today, updated_at = :now FROM unnest(CAST(:ids AS INTEGER[]), "
+                "CAST(:allocated AS INTEGER[]), CAST(:statuses AS VARCHAR[])) AS v(id, allocated, status) "
+                "WHERE b.id = v.id AND b.shop_id = :shop_id").bindparams(*binds),
+                {**values, "ids": ids, "allocated": allocated, "statuses": statuses})
+        else:  # SQLite
+            self.session.execute(text(
+                "UPDATE backorders SET quantity_allocated = v.allocated, status = v.status, allocated_at = :now, "
+                "expected_date = :today, updated_at = :now FROM (SELECT json_extract(value, '$[0]') AS id, "
+                "json_extract(value, '$[1]') AS allocated, json_extract(value, '$[2]') AS status "
+                "FROM json_each(:rows)) AS v "
+                "WHERE backorders.id = v.id AND backorders.shop_id + 0 = :shop_id").bindparams(*binds),
+                {**values, "rows": json.dumps(rows)})
 
     def allocated_from(self, shop_id: int, source: str, skus: Collection[str]) -> dict[str, int]:
         """Units allocated from ``source`` to backorders still waiting (open or allocated), by SKU."""
@@ -99,12 +131,6 @@ class RestockRepository(Repository):
 
     def add_allocation(self, allocation: Allocation) -> None:
         self.session.add(allocation)
-
-    def set_backorders(self, rows: list[dict[str, Any]]) -> None:
-        """Update backorders by primary key (``id`` in each row; every row the same columns), in one
-        executemany."""
-        if rows:
-            self.session.execute(update(Backorder), rows)
 
     def allocations_of(self, shop_id: int, backorder_ids: Collection[int] | None = None) -> Sequence[Allocation]:
         query = select(Allocation).where(Allocation.shop_id == shop_id).order_by(Allocation.id)
