@@ -114,7 +114,7 @@ def fake_app_bridge(app: App) -> Any:
     return serve
 
 
-def test_app_bridge_s_bounce_brings_a_fresh_token_and_forms_post_it(page: Any, app: App, outside: dict[str, Any]):
+def test_app_bridge_s_bounce_brings_a_fresh_token_and_fetches_carry_it(page: Any, app: App, outside: dict[str, Any]):
     outside["cdn.shopify.com"] = fake_app_bridge(app)
     app.open(page, "/app", token=app.token(now=time.time() - 3600), extra="kept")
     page.wait_for_url("**/app?**id_token=**", timeout=10000)
