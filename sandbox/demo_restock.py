@@ -7,7 +7,9 @@ units aside first come, first served (a priority-tagged order first) and release
 the merchant counts the units into the store (inventory webhook) and nothing is set aside twice. An
 order paid by an authorisation only is captured when it ships, for what shipped; the merchant ships
 in parts; backorders close, the ``backorder`` tag comes off when nothing waits, time to fill is
-recorded. On WooCommerce, stock saved in the admin is set aside and completing the order closes it.
+recorded. A pre-order bought under the connector's selling plan gets the case pack's spare pair and
+Shopify charges its balance at fulfillment. On WooCommerce, stock saved in the admin is set aside and
+completing the order closes it.
 
 ``run`` returns a ``Story`` (ids and platform order ids) so tests/e2e/test_demo_restock.py can assert
 the outcomes in the database and the simulators, not the printed text.
