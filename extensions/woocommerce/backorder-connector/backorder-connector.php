@@ -4,7 +4,7 @@
  * Plugin URI:           https://github.com/backorder-connector/backorder-connector
  * Description:          Opens the backorder connector's app from the WooCommerce menu, shows each product's expected in-stock date, and answers WordPress's personal data export and erasure for what the connector holds about a customer.
  * Version:              2.0.0
- * Requires at least:    6.2
+ * Requires at least:    6.1
  * Requires PHP:         8.0
  * Requires Plugins:     woocommerce
  * WC requires at least: 8.0
