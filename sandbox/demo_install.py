@@ -40,8 +40,8 @@ def _run(stack: LocalStack, echo: Callable[[str], None]) -> None:
     echo(f"  /shopify/install -> {authorize.status_code} to the authorize page "
          f"(scopes {parse_qs(urlsplit(authorize.headers['Location']).query)['scope'][0]})")
     callback = requests.get(authorize.headers["Location"], allow_redirects=False, timeout=10).headers["Location"]
-    done = requests.get(callback, timeout=10)
-    echo(f"  merchant approves; /shopify/callback -> {done.status_code}")
+    done = requests.get(callback, allow_redirects=False, timeout=10)  # into the app in the shop's admin (not here)
+    echo(f"  merchant approves; /shopify/callback -> {done.status_code} {done.headers.get('Location', '')}".rstrip())
     replay = requests.get(callback, timeout=10)
     echo(f"  the same callback again -> {replay.status_code} ({replay.json()['error']})")
     with stack.container.uow() as uow:
