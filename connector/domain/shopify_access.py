@@ -132,6 +132,11 @@ FEATURES = (*FEATURES, Feature(
     ("write_orders", "write_payment_mandate", "write_merchant_managed_fulfillment_orders"),
     ("payments.enabled",), _on("payments.enabled")))
 
+FEATURES = (*FEATURES, Feature(
+    "closing", "close backorders when their units ship: orders/fulfilled|partially_fulfilled and "
+    "fulfillments/create|update webhooks, the order read after a fulfillment (order with lineItems "
+    "unfulfilledQuantity)", ("read_orders", "read_fulfillments"), (), _always))
+
 FEATURES_BY_NAME: dict[str, Feature] = {f.name: f for f in FEATURES}
 
 ALWAYS_ON: tuple[Feature, ...] = tuple(f for f in FEATURES if not f.settings)

@@ -40,7 +40,7 @@ FEATURE_DOCUMENTS["payments"] = ("payments.ORDER_PAYMENT", "payments.ORDER_CAPTU
 FEATURE_DOCUMENTS["selling_plans"] = tuple(f"selling_plans.{name}" for name in (
     "GROUP", "GROUPS", "GROUP_CREATE", "GROUP_UPDATE", "ADD_VARIANTS", "REMOVE_VARIANTS", "GROUP_DELETE",
     "ORDER_SELLING_PLANS"))
-FEATURE_DOCUMENTS["capture"] += ("queries.ORDER_BY_ID",)  # shipping: a fulfillments/* webhook reads its order
+FEATURE_DOCUMENTS["closing"] = ("queries.ORDER_BY_ID",)  # shipping: a fulfillments/* webhook reads its order
 
 SCOPE_FREE = {"shop", "job", "webhookSubscriptions", "webhookSubscriptionCreate", "webhookSubscriptionDelete",
               "currentAppInstallation"}
@@ -98,7 +98,7 @@ def test_write_grants_read_and_read_does_not_grant_write() -> None:
 
 
 def test_a_feature_turned_on_without_its_scope_is_a_gap_naming_the_missing_scopes() -> None:
-    granted = ("write_orders", "write_products", "read_inventory")
+    granted = ("write_orders", "write_products", "read_inventory", "read_fulfillments")
     values = {"notify.consolation": {"min_slip_days": 10}, "dropship.enabled": True,
               "dropship.hold_waiting_lines": True, "publish.dates": True}
     found = {g.feature.name: g.missing for g in shopify_access.gaps(values, granted)}
@@ -124,5 +124,7 @@ def test_scopes_that_do_not_cover_capture_are_a_config_error_naming_what_is_miss
         Settings(shopify_scopes=("read_orders", "write_products", "read_inventory"))
     with pytest.raises(ConfigError, match="shopify.scopes.*not an access scope"):
         Settings(shopify_scopes=("write_orders", "write products", "read_inventory"))
-    narrow = Settings(shopify_scopes=("write_orders", "write_products", "read_inventory"))
-    assert narrow.shopify_scopes == ("write_orders", "write_products", "read_inventory")
+    with pytest.raises(ConfigError, match="shopify.scopes.*read_fulfillments, needed by closing"):
+        Settings(shopify_scopes=("write_orders", "write_products", "read_inventory"))
+    narrow = Settings(shopify_scopes=("write_orders", "write_products", "read_inventory", "read_fulfillments"))
+    assert narrow.shopify_scopes == ("write_orders", "write_products", "read_inventory", "read_fulfillments")

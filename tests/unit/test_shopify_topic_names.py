@@ -4,12 +4,14 @@ every topic the connector subscribes exists in the real 2026-04 schema and in th
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from graphql import build_schema
 
 from adapters.shopify.subscriptions import CONNECTOR_TOPICS, topic_enum, topic_name
+from connector.domain import shopify_access
 
 SUBSET = Path(__file__).resolve().parents[2] / "sandbox" / "shopify_sim" / "subset.graphql"
 
@@ -37,3 +39,27 @@ def test_a_topic_whose_resource_has_an_underscore_is_not_split_at_it() -> None:
 def test_other_topics_split_at_the_first_underscore() -> None:
     assert topic_name("PRODUCTS_UPDATE") == "products/update"
     assert topic_name("APP_UNINSTALLED") == "app/uninstalled"
+
+
+def _required_scopes(description: str) -> set[str]:
+    """'Requires at least one of the following scopes: read_orders, read_marketplace_orders.' or
+    'Requires the `read_inventory` scope.' -> the scopes named; empty when none is required."""
+    text = " ".join(description.split())
+    found = re.search(r"Requires at least one of the following scopes: ([a-z_, ]+)\.", text)
+    if found:
+        return {s.strip() for s in found.group(1).split(",")}
+    found = re.search(r"Requires the `([a-z_]+)` scope", text)
+    return {found.group(1)} if found else set()
+
+
+@pytest.mark.parametrize("topic", CONNECTOR_TOPICS)
+def test_the_always_on_features_grant_a_scope_each_subscribed_topic_requires(topic: str, shopify_schema) -> None:  # type: ignore[no-untyped-def]
+    value = shopify_schema.get_type("WebhookSubscriptionTopic").values[topic_enum(topic)]
+    required = _required_scopes(value.description or "")
+    granted = shopify_access.implied(s for f in shopify_access.ALWAYS_ON for s in f.scopes)
+    assert not required or required & granted, (topic, sorted(required))
+
+
+def test_the_closing_feature_declares_what_fulfillments_webhooks_need() -> None:
+    closing = shopify_access.FEATURES_BY_NAME["closing"]
+    assert not closing.settings and {"read_fulfillments", "read_orders"} <= set(closing.scopes)
