@@ -16,6 +16,7 @@ import json
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from connector.db.models import WebhookEvent
@@ -101,6 +102,8 @@ def _jsonable(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
+    if isinstance(value, Decimal):  # money columns (unit prices, charges): exact, as text
+        return str(value)
     return value
 
 
