@@ -38,6 +38,9 @@ def create_app(config: Settings | None = None, *, container: Container | None = 
     app.register_blueprint(woocommerce_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(customer_bp)
+    from webhooks.customer_page import bp as customer_page_bp
+
+    app.register_blueprint(customer_page_bp)  # the customer's order page, /orders/<token>
     from webhooks.install import bp as install_bp
 
     app.register_blueprint(install_bp)

@@ -14,6 +14,7 @@ from connector.dropship import models as dropship_models
 from connector.install import models as install_models
 from connector.merchant import models as merchant_models
 from connector.notify import models as notify_models
+from connector.notify import preference_models as customer_preference_models
 from connector.payments import models as payments_models
 from connector.payments import plan_models as selling_plan_models
 from connector.purchasing import models as purchasing_models
@@ -26,5 +27,5 @@ metadata = Base.metadata
 
 FEATURE_MODELS = (core_models, models_jobs, dropship_models, install_models, notify_models, supply_models,
                   payments_models, shipping_models, selling_plan_models, purchasing_models,
-                  restock_models, settings_audit_models, merchant_models)
+                  restock_models, settings_audit_models, merchant_models, customer_preference_models)
 """The modules whose tables make up the schema (kept referenced so none is pruned as unused)."""

@@ -27,9 +27,12 @@ from connector.db.uow import UnitOfWork
 from connector.domain import notify as rules
 from connector.domain.clock import utcnow
 from connector.domain.model import BackorderStatus
+from connector.domain.preferences import may_send
 from connector.notify import settings as notify_settings
 from connector.notify.links import LinkSigner
 from connector.notify.models import DelayDecision, Message, NotifyState
+from connector.notify.page_cancel import is_page_request
+from connector.notify.page_repository import CustomerPageRepository
 from connector.notify.repository import NotifyRepository
 from connector.ports import Mailer, OrderAdmin, SlackFactory
 
@@ -124,7 +127,7 @@ def _reserve_due(uow: UnitOfWork, shop_id: int, shop: notify_settings.ShopNotify
             last_told=state.last_told, initial_decided=state.initial_decided,
             delay_notices=tuple(rules.DelayNotice(d.notified_date, d.consent_required, d.deadline, d.answer,
                                                   settled=d.outcome is not None)
-                                for d in decisions.get(backorder.id, [])),
+                                for d in decisions.get(backorder.id, []) if not is_page_request(d)),
             has_consolation=order.id in coded)
         for decision in rules.decide(facts, today, shop.policy):
             _apply(uow, shop_id, shop, backorder, state, decisions.get(backorder.id, []), decision, today, report)
@@ -186,6 +189,9 @@ def reserve_message(uow: UnitOfWork, shop_id: int, backorder: Backorder, kind: s
         return False
     order = backorder.line.order
     to = recipient if recipient is not None else order.customer_email
+    if recipient is None and not suppressed:  # the customer's own choice on the order page
+        verdict = may_send(uow.repo(CustomerPageRepository).frequency_for(order.id, order.customer_email), kind)
+        suppressed, reason = not verdict.send, reason if verdict.send else f"{reason}; {verdict.reason}"
     status = "suppressed" if suppressed else ("pending" if to else "failed")
     notes.add(Message(shop_id=shop_id, backorder_id=backorder.id, order_id=order.id, kind=kind, date_key=key,
                         recipient=to, status=status, outcome=reason, attempts=0, decision_id=decision_id,

@@ -79,3 +79,62 @@ class LinkSigner:
         if today > expires:
             raise LinkInvalid(f"link expired on {expires.isoformat()}")
         return SignedLink(parts[0], expires)
+
+
+# The customer's page (issue 14): one signed link per order, /orders/<token>.
+
+PAGE_PURPOSE = "customer-page/"
+"""Prefix of what an order-page token signs: a delay notice's token (over ``<nonce>.<days>``) can
+never pass as an order-page token nor the other way round."""
+PAGE_LINK_DAYS = 180
+"""An order-page link works for this many days after the message carrying it was written; every
+later message carries a fresh one."""
+
+
+@dataclass(frozen=True)
+class OrderLink:
+    """What an order-page token identifies: the shop and the order (orders.id), until ``expires``."""
+
+    shop_id: int
+    order_id: int
+    expires: date
+
+
+def _order_payload(shop_id: int, order_id: int, expires: date) -> str:
+    return f"o{shop_id}-{order_id}.{(expires - EPOCH).days}"
+
+
+def order_token(signer: LinkSigner, shop_id: int, order_id: int, expires: date) -> str:
+    """``o<shop>-<order>.<days>.<signature>``, the signature over PAGE_PURPOSE and the payload."""
+    payload = _order_payload(shop_id, order_id, expires)
+    return f"{payload}.{signer._sign(PAGE_PURPOSE + payload)}"
+
+
+def order_url(signer: LinkSigner, shop_id: int, order_id: int, today: date) -> str:
+    """The order page's address, valid PAGE_LINK_DAYS from ``today``."""
+    if not signer.base_url:
+        raise ConfigError("notify.public_base_url", "is required to put the order page's link in customer e-mails")
+    return f"{signer.base_url}/orders/{order_token(signer, shop_id, order_id, today + timedelta(days=PAGE_LINK_DAYS))}"
+
+
+def verify_order(signer: LinkSigner, token: str, today: date) -> OrderLink:
+    """The shop and order an order-page token names, or LinkInvalid (malformed, forged or expired)."""
+    parts = token.split(".")
+    if len(token) > 200 or len(parts) != 3 or not parts[1].isdigit() or not parts[0].startswith("o"):
+        raise LinkInvalid("malformed link")
+    shop, _, order = parts[0][1:].partition("-")
+    if not (shop.isdigit() and order.isdigit()):
+        raise LinkInvalid("malformed link")
+    payload = f"{parts[0]}.{parts[1]}"
+    if not signer._signed_by_any_key(PAGE_PURPOSE + payload, parts[2]):
+        raise LinkInvalid("bad signature")
+    expires = EPOCH + timedelta(days=int(parts[1]))
+    if today > expires:
+        raise LinkInvalid(f"link expired on {expires.isoformat()}")
+    return OrderLink(int(shop), int(order), expires)
+
+
+def customer_page_url(signer: LinkSigner, shop_id: int, order_id: int, today: date) -> str:
+    """The order page's link for a customer e-mail; "" when no public address is set up (the e-mail
+    then goes without it, as it did before the page existed)."""
+    return order_url(signer, shop_id, order_id, today) if signer.base_url else ""

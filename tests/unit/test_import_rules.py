@@ -19,7 +19,7 @@ import grimp
 
 PRODUCT = ("connector", "adapters", "webhooks", "jobs")
 FEATURES = ("capture", "supply", "notify", "dropship", "install", "privacy", "restock", "reports", "purchasing",
-            "merchant")
+            "merchant", "customer")
 COMPOSITION_ROOT = "connector.bootstrap"
 
 KNOWN_VIOLATIONS: frozenset[tuple[str, str]] = frozenset()
