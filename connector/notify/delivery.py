@@ -15,6 +15,7 @@ from connector.domain.clock import utcnow
 from connector.domain.errors import DeliveryRejected, DeliveryUnavailable, DeliveryUncertain, TransientError
 from connector.domain.notify import UNKNOWN, DelayPolicy
 from connector.notify import email as notify_email
+from connector.notify.links import customer_page_url
 from connector.notify.models import DelayDecision, Message
 from connector.notify.repository import NotifyRepository
 from connector.notify.settings import ShopNotifySettings
@@ -177,6 +178,8 @@ def _compose(uow: UnitOfWork, notifier: Notifier, shop: ShopNotifySettings,
         context["uncharged"] = uncharged(order.financial_status)
         state = notes.state_of(backorder.id)
         context["promise_text"] = notify_email.long_date(state.shipping_promise if state else None)
+    if message.kind != "merchant_decision":  # the customer's order page (issue 14), in every customer e-mail
+        context["page_url"] = customer_page_url(notifier.links, message.shop_id, message.order_id, notifier.today())
     recipient = message.recipient or ""
     email = notify_email.build(message.kind, context, sender_name=shop.sender_name or shop_row.domain,
                                sender_email=shop.sender_email or notifier.default_sender, recipient=recipient,
