@@ -150,6 +150,10 @@ class Order(Base):
     # shipping (0016): the order's currency, for deferred revenue and captures (connector/shipping)
     currency: Mapped[str | None] = mapped_column(String(3))
     """ISO 4217 code of the order's prices (Shopify ``currency``, WooCommerce ``currency``); None: not given."""
+    # messages (0023): the customer's language, for their messages (connector/notify/languages.py)
+    locale: Mapped[str | None] = mapped_column(String(35))
+    """The customer's locale as the store gave it (Shopify ``customer_locale``, WooCommerce order meta
+    ``wpml_language``/``_locale``...); None: not given, the shop's ``notify.language`` applies."""
 
     lines: Mapped[list[OrderLine]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.id"

@@ -192,3 +192,13 @@ class UnknownJob(PermanentError):
 
 class NothingToRun(PermanentError):
     """A job asked for that has nothing to work on for this shop (polling suppliers when it has none)."""
+
+
+class TemplateRefused(PermanentError):
+    """A message template the merchant wrote that cannot be used: it does not compile, names a variable
+    its message kind does not have, or fails to render. ``problems`` maps the field (subject, body,
+    doing) to what is wrong; nothing is saved."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{field}: {problem}" for field, problem in problems.items()))
+        self.problems = problems

@@ -15,6 +15,8 @@ from connector.domain.clock import utcnow
 from connector.domain.errors import DeliveryRejected, DeliveryUnavailable, DeliveryUncertain, TransientError
 from connector.domain.notify import UNKNOWN, DelayPolicy
 from connector.notify import email as notify_email
+from connector.notify import languages
+from connector.notify import templates as message_templates
 from connector.notify.links import customer_page_url
 from connector.notify.models import DelayDecision, Message
 from connector.notify.repository import NotifyRepository
@@ -34,6 +36,16 @@ UNCHARGED_STATUSES = frozenset({"authorized", "pending"})
 taken): a delay notice offers cancellation without a charge rather than "a full refund"."""
 CANCEL_TAILS = {"cancelled_refund_owed": ", refund on its way", "cancelled_not_charged": ", you will not be charged"}
 """The end of the cancellation email's subject, by decision outcome; otherwise " and refunded"."""
+WORDS: dict[str, dict[str, str]] = {
+    "en": {"and_refunded": " and refunded", "percent_off": "{amount:g}% off", "free_shipping": "free shipping",
+           "asked": "you asked us to", "silent": "we did not hear from you by {deadline}"},
+    "nl": {"and_refunded": " en terugbetaald", "percent_off": "{amount:g}% korting",
+           "free_shipping": "gratis verzending",
+           "asked": "je ons daarom vroeg", "silent": "we uiterlijk {deadline} niets van je hoorden",
+           "cancelled_refund_owed": ", terugbetaling onderweg", "cancelled_not_charged": ", je betaalt niets"},
+}
+"""The few words of a customer message made in code (subject tails, what a code gives, why items were
+cancelled), per language; English ones not listed here are CANCEL_TAILS."""
 
 
 def uncharged(financial_status: str | None) -> bool:
@@ -119,6 +131,7 @@ def deliver_one(notifier: Notifier, shop_id: int, shop: ShopNotifySettings, mess
         if status == "pending" and row.attempts >= MAX_ATTEMPTS:
             status = "failed"
         row.status, row.error, row.subject = status, error, str(email["Subject"])
+        row.body_text, row.language = _text_part(email), email.get("Content-Language") or languages.DEFAULT
         row.discount_code = code_shown
         if status == "sent":
             row.sent_at, row.provider_message_id = utcnow(), provider_id
@@ -146,11 +159,39 @@ def _waits_for_code(uow: UnitOfWork, message: Message) -> bool:
 
 def _compose(uow: UnitOfWork, notifier: Notifier, shop: ShopNotifySettings,
              message: Message) -> tuple[Any, str | None]:
+    shop_row = uow.shops.get(message.shop_id)
+    assert shop_row is not None
+    context, language = message_context(uow, shop, message, links=notifier.links)
+    if message.kind != "merchant_decision":  # the customer's order page (issue 14), in every customer e-mail
+        context["page_url"] = customer_page_url(notifier.links, message.shop_id, message.order_id, notifier.today())
+    custom = message_templates.custom(uow, message.shop_id, message.kind, language)
+    recipient = message.recipient or ""
+    email = notify_email.build(message.kind, context, sender_name=shop.sender_name or shop_row.domain,
+                               sender_email=shop.sender_email or notifier.default_sender, recipient=recipient,
+                               reply_to=shop.support_email or None, message_key=f"msg-{message.id}",
+                               language=language, custom=custom)
+    email["Content-Language"] = language
+    return email, context["code"]
+
+
+def message_language(shop: ShopNotifySettings, kind: str, order_locale: str | None) -> str:
+    """A customer message follows the customer's language; a message to the shop, the shop's."""
+    if kind == "merchant_decision":
+        return languages.choose(None, shop.language)
+    return languages.choose(order_locale, shop.language)
+
+
+def message_context(uow: UnitOfWork, shop: ShopNotifySettings, message: Message, *,
+                    links: Any) -> tuple[dict[str, Any], str]:
+    """(template context, language) of one message row, from its backorder, order, code and decision;
+    also what the app's preview renders (connector/notify/preview.py), inside an open ``with uow``."""
     notes = uow.repo(NotifyRepository)
     backorder = uow.backorders.get(message.backorder_id)
     order = uow.orders.by_id(message.order_id)
     shop_row = uow.shops.get(message.shop_id)
     assert backorder is not None and order is not None and shop_row is not None
+    language = message_language(shop, message.kind, order.locale)
+    words = {**WORDS["en"], **CANCEL_TAILS, **WORDS.get(language, {})}
     when = None if message.date_key == UNKNOWN else _parse(message.date_key)
     lines = [backorder.line]  # one message per backorder: its own line and date
     items = [{"title": line.title or line.sku or "item", "sku": line.sku,
@@ -158,50 +199,56 @@ def _compose(uow: UnitOfWork, notifier: Notifier, shop: ShopNotifySettings,
              for line in lines]
     context: dict[str, Any] = {
         "order_name": order.name, "shop_name": shop.sender_name or shop_row.domain, "items": items,
-        "support_email": shop.support_email, "date_text": notify_email.long_date(when),
-        "previous_text": notify_email.long_date(backorder.promised_date), "code": None, "code_text": "",
+        "support_email": shop.support_email, "date_text": notify_email.long_date(when, language),
+        "previous_text": notify_email.long_date(backorder.promised_date, language), "code": None, "code_text": "",
         "code_ends": "", "customer_email": order.customer_email or "", "reason_text": message.outcome or "",
     }
     code = notes.code_of_order(order.id, "created")
-    shown_before = code is not None and notes.code_shown_elsewhere(order.id, code.code, message.id)
+    shown_before = code is not None and message.id is not None and notes.code_shown_elsewhere(
+        order.id, code.code, message.id)
     if code is not None and code.backorder_id == backorder.id and message.kind in ("apology", "delay_notice") \
             and not shown_before:
         context["code"] = code.code
-        context["code_text"] = (f"{float(code.amount or 0):g}% off" if code.kind == "percentage"
-                                else "free shipping")  # a percentage code always has its amount
+        context["code_text"] = (words["percent_off"].format(amount=float(code.amount or 0))
+                                if code.kind == "percentage" else words["free_shipping"])
         ends = code.created_at.date() + timedelta(days=shop.consolation_valid_days)
-        context["code_ends"] = notify_email.long_date(ends)
+        context["code_ends"] = notify_email.long_date(ends, language)
     if message.decision_id is not None:
         decision = notes.decision(message.decision_id)
         assert decision is not None
-        context.update(_decision_context(notifier, shop, decision))
+        context.update(_decision_context(links, shop, decision, language, words))
         context["uncharged"] = uncharged(order.financial_status)
         state = notes.state_of(backorder.id)
-        context["promise_text"] = notify_email.long_date(state.shipping_promise if state else None)
-    if message.kind != "merchant_decision":  # the customer's order page (issue 14), in every customer e-mail
-        context["page_url"] = customer_page_url(notifier.links, message.shop_id, message.order_id, notifier.today())
-    recipient = message.recipient or ""
-    email = notify_email.build(message.kind, context, sender_name=shop.sender_name or shop_row.domain,
-                               sender_email=shop.sender_email or notifier.default_sender, recipient=recipient,
-                               reply_to=shop.support_email or None, message_key=f"msg-{message.id}")
-    return email, context["code"]
+        context["promise_text"] = notify_email.long_date(state.shipping_promise if state else None, language)
+        if message.kind == "cancelled":
+            context["reason_text"] = (words["asked"] if decision.answer == "cancel" else
+                                      words["silent"].format(deadline=notify_email.long_date(decision.deadline,
+                                                                                             language)))
+    return context, language
 
 
-def _decision_context(notifier: Notifier, shop: ShopNotifySettings, decision: DelayDecision) -> dict[str, Any]:
+def _text_part(email: Any) -> str | None:
+    body = email.get_body(("plain",))
+    return str(body.get_content()) if body is not None else None
+
+
+def _decision_context(links: Any, shop: ShopNotifySettings, decision: DelayDecision, language: str = "en",
+                      words: dict[str, str] | None = None) -> dict[str, Any]:
+    words = words or {**WORDS["en"], **CANCEL_TAILS}
     return {
         "consent_required": decision.consent_required,
-        "deadline_text": notify_email.long_date(decision.deadline),
+        "deadline_text": notify_email.long_date(decision.deadline, language),
         "cancel_on_silence": shop.delay_policy == DelayPolicy.CANCEL_AND_REFUND,
         "refund_owed": decision.outcome == "cancelled_refund_owed",
         "not_charged": decision.outcome == "cancelled_not_charged",
-        "cancel_tail": CANCEL_TAILS.get(decision.outcome or "", " and refunded"),
+        "cancel_tail": words.get(decision.outcome or "", words["and_refunded"]),
         "cancel_failed": decision.outcome == "cancel_failed",
         "customer_cancelled": decision.answer == "cancel",
         "failure_text": decision.outcome_error or "",
         "decision_subject": ("the store did not carry out a cancellation" if decision.outcome == "cancel_failed"
                              else "delay notice unanswered"),
-        "cancel_url": notifier.links.url(decision.nonce, decision.deadline, "cancel"),
-        "wait_url": notifier.links.url(decision.nonce, decision.deadline, "wait"),
+        "cancel_url": links.url(decision.nonce, decision.deadline, "cancel"),
+        "wait_url": links.url(decision.nonce, decision.deadline, "wait"),
     }
 
 

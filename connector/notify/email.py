@@ -1,11 +1,19 @@
 """Rendering emails from the Jinja2 templates in connector/templates/email (HTML and text).
 
 HTML is autoescaped; dates are always written out ("Tuesday 15 December 2026"), never "soon".
+Each message is written in a language (connector/notify/languages.py): the shipped templates of a
+language live in ``email/<language>/`` (English at the top), and a kind without templates in that
+language falls back to English. A shop's own wording of a kind (``Custom``, from message_templates,
+checked when saved: connector/notify/templates.py) replaces the subject and the text part; its HTML
+part is that text, escaped, in paragraphs inside the same layout (``_override.html`` extends the
+language's ``_base.html``), so a new layout reaches overridden messages too.
 """
 
 from __future__ import annotations
 
+import logging
 import re
+from dataclasses import dataclass
 from datetime import date
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
@@ -14,6 +22,13 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
+
+from connector.notify import sandbox
+from connector.notify.languages import DEFAULT, LANGUAGES
+from connector.notify.languages import long_date as written_date
+
+log = logging.getLogger(__name__)
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates" / "email"
 
@@ -24,7 +39,50 @@ SUBJECTS = {
     "cancelled": "Order {order_name}: items cancelled{cancel_tail}",
     "merchant_decision": "Decision needed: order {order_name}, {decision_subject}",
     "pileup_alert": "Backorders piling up: {sku} ({threshold_text} {observed})",
+    "dropship_alert": "Drop-ship needs your attention: {title}",
+    "purchase_order_alert": "{headline}",
 }
+"""English subjects (str.format fields from the context); features add their kinds' with setdefault."""
+
+LOCALIZED_SUBJECTS: dict[str, dict[str, str]] = {
+    "nl": {
+        "capture_notice": "Bestelling {order_name}: verwacht op voorraad op {date_text}",
+        "apology": "Bestelling {order_name}: sorry, een nieuwe datum: {date_text}",
+        "delay_notice": "Bestelling {order_name}: vertraagd, kies zelf: annuleren of wachten",
+        "cancelled": "Bestelling {order_name}: artikelen geannuleerd{cancel_tail}",
+    },
+}
+"""Subjects of the kinds shipped in another language; a kind missing here is sent in English."""
+
+DOING: dict[str, dict[str, str]] = {
+    "en": {
+        "capture_notice": "We keep an eye on the delivery and will write to you again if the date changes.",
+        "apology": "We follow the delivery closely and will ship your items the day they arrive.",
+        "delay_notice": "We are doing what we can to get these items to you sooner and will write to you again "
+                        "as soon as we know more.",
+        "cancelled": "If you would still like these items, you are welcome to order them again once they are "
+                     "back in stock.",
+    },
+    "nl": {
+        "capture_notice": "We houden de levering in de gaten en laten het je weten als de datum verandert.",
+        "apology": "We volgen de levering op de voet en versturen je artikelen op de dag dat ze binnenkomen.",
+        "delay_notice": "We doen wat we kunnen om deze artikelen sneller bij je te krijgen en laten het je weten "
+                        "zodra we meer weten.",
+        "cancelled": "Wil je deze artikelen toch nog hebben? Je kunt ze opnieuw bestellen zodra ze weer op "
+                     "voorraad zijn.",
+    },
+}
+"""The shipped "what we are doing about it" paragraph per language and kind (``doing_text``); a shop
+replaces it per kind and language. Kinds without one (merchant alerts) have none unless the shop writes one."""
+
+
+@dataclass(frozen=True)
+class Custom:
+    """A shop's own wording of one message kind in one language: Jinja sources, checked when saved."""
+
+    subject: str
+    body: str
+    doing: str = ""
 
 
 LINE_BREAKS = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
@@ -59,28 +117,88 @@ def environment() -> Environment:
                        trim_blocks=True, lstrip_blocks=True, undefined=StrictUndefined)
 
 
-def long_date(value: date | None) -> str:
-    """A specific date in words: 'Tuesday 15 December 2026'."""
-    return f"{value:%A} {value.day} {value:%B %Y}" if value is not None else ""
+def long_date(value: date | None, language: str = DEFAULT) -> str:
+    """A specific date in words: 'Tuesday 15 December 2026' ('dinsdag 15 december 2026' in Dutch)."""
+    return written_date(value, language)
 
 
-def render(kind: str, context: dict[str, Any]) -> tuple[str, str, str]:
-    """(subject, text, html) for one message kind."""
+def shipped(kind: str, language: str) -> str:
+    """The language a kind's shipped templates exist in: ``language``, else English."""
+    if language != DEFAULT and language in LANGUAGES and (TEMPLATES / language / f"{kind}.txt").is_file():
+        return language
+    return DEFAULT
+
+
+def template_name(kind: str, language: str, ext: str) -> str:
+    return f"{kind}.{ext}" if language == DEFAULT else f"{language}/{kind}.{ext}"
+
+
+def subject_format(kind: str, language: str) -> str:
+    """The shipped subject of a kind (str.format fields) in ``language``, else in English."""
+    return LOCALIZED_SUBJECTS.get(language, {}).get(kind) or SUBJECTS[kind]
+
+
+def default_doing(kind: str, language: str) -> str:
+    return DOING.get(language, {}).get(kind) or (DOING[DEFAULT].get(kind, "") if language != DEFAULT else "")
+
+
+LINK = re.compile(r"https?://[^\s<>\"']+")
+
+
+def paragraphs(text: str) -> list[Markup]:
+    """A text part as HTML paragraphs: all of it escaped, single line breaks kept, web addresses made links."""
+    found = []
+    for block in re.split(r"\n\s*\n", text.strip()):
+        safe = str(escape(block.strip("\n")))
+        safe = LINK.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', safe)
+        found.append(Markup(safe.replace("\n", "<br>\n")))
+    return [p for p in found if p]
+
+
+def render(kind: str, context: dict[str, Any], *, language: str = DEFAULT,
+           custom: Custom | None = None) -> tuple[str, str, str]:
+    """(subject, text, html) for one message kind in ``language``, in the shop's own wording when given.
+
+    A custom wording that fails on this message's data (it was checked on sample data when saved) is
+    logged and the shipped wording is sent instead: the customer is told either way."""
+    if custom is not None:
+        try:
+            return render_custom(kind, context, language, custom)
+        except Exception as exc:  # noqa: BLE001 - any template error: fall back, never lose the message
+            log.warning("custom message template failed; shipped wording used",
+                        extra={"kind": kind, "language": language, "error": f"{type(exc).__name__}: {exc}"})
     env = environment()
-    subject = SUBJECTS[kind].format(**context)
-    full = {**context, "subject": subject}
-    text = env.get_template(f"{kind}.txt").render(full)
-    html = env.get_template(f"{kind}.html").render(full)
+    language = shipped(kind, language)
+    doing = default_doing(kind, language)
+    full: dict[str, Any] = {**context, "doing_text": sandbox.render(doing, context).strip() if doing else ""}
+    subject = subject_format(kind, language).format(**full)
+    full["subject"] = subject
+    text = env.get_template(template_name(kind, language, "txt")).render(full)
+    html = env.get_template(template_name(kind, language, "html")).render(full)
+    return subject, text, html
+
+
+def render_custom(kind: str, context: dict[str, Any], language: str, custom: Custom) -> tuple[str, str, str]:
+    full: dict[str, Any] = {**context, "doing_text": sandbox.render(custom.doing, context).strip()
+                            if custom.doing.strip() else ""}
+    subject = " ".join(sandbox.render(custom.subject, full).split())
+    full["subject"] = subject
+    text = sandbox.render(custom.body, full)
+    layout = f"{language}/_base.html" if language != DEFAULT and (TEMPLATES / language / "_base.html").is_file() \
+        else "_base.html"
+    html = environment().get_template("_override.html").render(
+        {**full, "base": layout, "paragraphs": paragraphs(text)})
     return subject, text, html
 
 
 def build(kind: str, context: dict[str, Any], *, sender_name: str, sender_email: str, recipient: str,
-          reply_to: str | None, message_key: str) -> EmailMessage:
+          reply_to: str | None, message_key: str, language: str = DEFAULT,
+          custom: Custom | None = None) -> EmailMessage:
     """A multipart/alternative email with a Message-ID that names the message row (replays keep it).
 
     Every header value passes through ``header_text`` / ``header_address`` here, the one place the
     connector's e-mails are built: store text in a subject or display name cannot add a header."""
-    subject, text, html = render(kind, context)
+    subject, text, html = render(kind, context, language=language, custom=custom)
     sender_email = header_address(sender_email)
     sender_name = header_text(sender_name)
     message = EmailMessage()

@@ -38,6 +38,7 @@ class Message(Base):
     __table_args__ = (
         UniqueConstraint("backorder_id", "kind", "date_key"),
         Index("ix_notify_messages_shop_status", "shop_id", "status"),
+        Index("ix_notify_messages_shop_id_id", "shop_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -62,6 +63,10 @@ class Message(Base):
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     """When a sender took it for the SMTP call (status sending)."""
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    body_text: Mapped[str | None] = mapped_column(Text)
+    """The text part as it was last built for sending (0023), for the merchant's message log."""
+    language: Mapped[str | None] = mapped_column(String(10))
+    """The language it was written in (0023): "en", "nl"."""
 
 
 class DelayDecision(Base):
@@ -133,3 +138,22 @@ class PileupAlert(Base):
     """Where it went: "email", "slack", "email,slack"."""
     error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class MessageTemplate(Base):
+    """The merchant's own wording of one message kind in one language (0023): Jinja source of the
+    subject, the text body and the "what we are doing about it" paragraph, rendered in a sandbox
+    (connector/notify/templates.py). No row: the shipped default is used."""
+
+    __tablename__ = "message_templates"
+    __table_args__ = (UniqueConstraint("shop_id", "kind", "language"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(40))
+    language: Mapped[str] = mapped_column(String(10))
+    subject: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    doing: Mapped[str] = mapped_column(Text, default="", server_default="")
+    actor: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -9,17 +9,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TypeVar
 
-from sqlalchemy import select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from connector.db.models import Order
 from connector.db.repositories import Repository
 from connector.domain.clock import utcnow
 from connector.domain.errors import StorageUnavailable
-from connector.notify.models import DelayDecision, DiscountCode, Message, NotifyState, PileupAlert
+from connector.notify.models import (
+    DelayDecision,
+    DiscountCode,
+    Message,
+    MessageTemplate,
+    NotifyState,
+    PileupAlert,
+)
 from connector.supply.models import StoreSku
 
-Row = TypeVar("Row", NotifyState, DelayDecision, DiscountCode, Message, PileupAlert)
+Row = TypeVar("Row", NotifyState, DelayDecision, DiscountCode, Message, PileupAlert, MessageTemplate)
 
 
 class NotifyRepository(Repository):
@@ -184,3 +191,47 @@ class NotifyRepository(Repository):
         """Every message about one order's backorders, in the order they were made."""
         return self.session.scalars(select(Message).where(Message.shop_id == shop_id, Message.order_id == order_id)
                                     .order_by(Message.id)).all()
+
+    # the merchant's message templates (connector/notify/templates.py) and message log (the app's Messages page)
+
+    def message_template(self, shop_id: int, kind: str, language: str) -> MessageTemplate | None:
+        return self.session.scalar(select(MessageTemplate).where(
+            MessageTemplate.shop_id == shop_id, MessageTemplate.kind == kind, MessageTemplate.language == language))
+
+    def message_templates(self, shop_id: int) -> Sequence[MessageTemplate]:
+        return self.session.scalars(select(MessageTemplate).where(MessageTemplate.shop_id == shop_id)
+                                    .order_by(MessageTemplate.kind, MessageTemplate.language)).all()
+
+    def remove_message_template(self, shop_id: int, kind: str, language: str) -> bool:
+        found = self.message_template(shop_id, kind, language)
+        if found is not None:
+            self.session.delete(found)
+        return found is not None
+
+    def message_page(self, shop_id: int, *, kinds: Sequence[str] = (), statuses: Sequence[str] = (),
+                     order: str | None = None, offset: int = 0, limit: int = 50
+                     ) -> tuple[int, list[tuple[Message, str, str]]]:
+        """(how many match, one page of them newest first, each with its order's name and store id)."""
+        where = [Message.shop_id == shop_id]
+        if kinds:
+            where.append(Message.kind.in_(list(kinds)))
+        if statuses:
+            where.append(Message.status.in_(list(statuses)))
+        if order:
+            wanted = order.strip()
+            names = {wanted, wanted.lstrip("#"), "#" + wanted.lstrip("#")}
+            where.append(Message.order_id.in_(select(Order.id).where(
+                Order.shop_id == shop_id, or_(Order.name.in_(names), Order.platform_order_id == wanted))))
+        total = self.session.scalar(select(func.count()).select_from(Message).where(*where)) or 0
+        rows = self.session.execute(
+            select(Message, Order.name, Order.platform_order_id).join(Order, Order.id == Message.order_id)
+            .where(*where).order_by(Message.id.desc()).offset(offset).limit(limit))
+        return int(total), [(m, name, platform_id) for m, name, platform_id in rows]
+
+    def message_of_shop(self, shop_id: int, message_id: int) -> tuple[Message, Order] | None:
+        found = self.session.execute(select(Message, Order).join(Order, Order.id == Message.order_id).where(
+            Message.id == message_id, Message.shop_id == shop_id)).first()
+        return (found[0], found[1]) if found is not None else None
+
+    def message_kinds(self, shop_id: int) -> list[str]:
+        return sorted(self.session.scalars(select(Message.kind).where(Message.shop_id == shop_id).distinct()))

@@ -14,6 +14,7 @@ from connector.crypto import CredentialBox
 from connector.db.uow import UnitOfWork
 from connector.domain.errors import ConfigError, CredentialsError, DeliveryRejected
 from connector.domain.notify import DelayPolicy, Policy
+from connector.notify.languages import LANGUAGES
 from connector.shop_settings import SealedSetting, ShopSettingSpec, all_settings
 
 EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
@@ -66,6 +67,9 @@ SHOP_SETTINGS: tuple[ShopSettingSpec, ...] = (
                     {"min_slip_days": None, "type": "percentage", "amount": 10, "valid_days": 90},
                     'discount for long slips: {"min_slip_days": N|null, "type": "percentage"|"free_shipping", '
                     '"amount": 1-100, "valid_days": N}', _consolation),
+    ShopSettingSpec("notify.language", "en",
+                    "language of customer messages when the order names none we ship (en | nl); also of alerts",
+                    lambda v: v in LANGUAGES),
     ShopSettingSpec("alerts.thresholds", {"count": None, "age_days": None, "value": None},
                     'pile-up alert per SKU: {"count": N, "age_days": N, "value": N} (null: off)', _thresholds),
     ShopSettingSpec("alerts.email", "", "where pile-up alerts are emailed (default: notify.support_email)",
@@ -89,6 +93,8 @@ class ShopNotifySettings:
     alert_email: str
     slack_webhook_url: SealedSetting | None
     """Sealed; opened (SealedSetting.open) only where the Slack adapter is built. None: no Slack."""
+    language: str = "en"
+    """The shop's default message language (notify.language): for customers whose order names none."""
 
 
 def load(uow: UnitOfWork, shop_id: int) -> ShopNotifySettings:
@@ -110,6 +116,7 @@ def load(uow: UnitOfWork, shop_id: int) -> ShopNotifySettings:
         alert_thresholds={k: float(v) for k, v in values["alerts.thresholds"].items() if v is not None},
         alert_email=values["alerts.email"] or values["notify.support_email"],
         slack_webhook_url=values["alerts.slack_webhook_url"] or None,
+        language=values["notify.language"],
     )
 
 

@@ -39,7 +39,8 @@ PERSONAL_DATA: list[PersonalData] = [
                  match_platform_order="platform_order_id"),
     PersonalData("data_exports", {"content": json.dumps({"redacted": True}), "customer_ref": "redacted"}),
     # notify feature (connector/notify/models.py): messages to waiting customers
-    PersonalData("notify_messages", {"recipient": None, "subject": None, "outcome": None, "error": None},
+    PersonalData("notify_messages", {"recipient": None, "subject": None, "outcome": None, "error": None,
+                                    "body_text": None},
                  match_email="recipient", match_order_id="order_id", match_backorder_id="backorder_id"),
     # drop-ship feature (connector/dropship/models.py): the address sent to the supplier
     PersonalData("dropship_orders", {"ship_to": json.dumps({"redacted": True})}, match_backorder_id="backorder_id"),
@@ -53,6 +54,7 @@ NOT_PERSONAL: set[str] = {
     "data_exports.emailed_to", "data_exports.emailed_at", "notify_messages.provider_message_id", "discount_codes.code",
     "delay_decisions.answer", "webhook_events.headers",
     "dropship_alerts.message",  # merchant-facing alert text (supplier or store refusals), no customer key
+    "message_templates.subject", "message_templates.body",  # the merchant's wording, no customer's data
 }
 """Columns reviewed as holding no customer personal data (product/order names, merchant data)."""
 
