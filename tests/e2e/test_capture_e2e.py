@@ -72,10 +72,12 @@ def test_shopify_orders_short_of_stock_become_backorders_and_get_the_tag(stack):
     assert "backorder" not in sim.order(SHOP, fine["id"])["tag_list"]
     [row] = api_backorders(stack, SHOP)
     assert set(row) == {"order_id", "order_name", "line_id", "sku", "variant_id", "quantity",
-                        "quantity_backordered", "status", "created_at"}
+                        "quantity_backordered", "quantity_shipped", "status", "fulfilled_via", "created_at",
+                        "closed_at", "time_to_fill_seconds", "time_to_fill"}
     line = next(item for item in over["line_items"] if item["sku"] == "MUG")
     assert row == {**row, "order_name": over["name"], "line_id": str(line["id"]),
-                   "variant_id": str(line["variant_id"]), "quantity": 3, "status": "open"}
+                   "variant_id": str(line["variant_id"]), "quantity": 3, "status": "open", "quantity_shipped": 0,
+                   "fulfilled_via": None, "closed_at": None, "time_to_fill_seconds": None, "time_to_fill": ""}
 
 
 def test_woocommerce_meta_and_stock_both_find_backorders_and_the_order_is_marked(stack):
