@@ -28,9 +28,10 @@ FOLLOW_UP_DELAY_SECONDS = 20.0
 def collect_payments(shop_id: int) -> str:
     """Capture or charge what is due on the shop's orders whose goods are ready or shipped."""
     c = runtime.container()
-    if not work.enabled(c.uow(), shop_id):
+    route = work.route(c.uow(), shop_id)
+    if not route.on:
         return "payments off"
-    report = work.collect_shop(c.uow(), c.store_payments(shop_id), shop_id)
+    report = work.collect_shop(c.uow(), c.store_payments(shop_id), shop_id, plans=_plans(c, shop_id, route.route))
     if report.alerts:
         _deliver_alerts(shop_id)
     return report.describe()
@@ -40,7 +41,7 @@ def collect_payments(shop_id: int) -> str:
 def watch_expiry(shop_id: int) -> str:
     """Act on authorisations about to lapse with goods still waiting (payments.expiry_policy)."""
     c = runtime.container()
-    if not work.enabled(c.uow(), shop_id):
+    if "authorization" not in work.route(c.uow(), shop_id).collects:
         return "payments off"
     report = work.expiry_shop(c.uow(), c.store_payments(shop_id), shop_id)
     if report.alerts:
@@ -48,9 +49,18 @@ def watch_expiry(shop_id: int) -> str:
     return report.describe()
 
 
+def _plans(container: Any, shop_id: int, route: str) -> Any:
+    """The shop's SellingPlans port when it sells under the connector's plan (orders bought under it are
+    told apart by their lines), else None."""
+    if route != "selling_plan" or work.platform_of(container.uow(), shop_id) != "shopify":
+        return None
+    return container.selling_plans(shop_id)
+
+
 def after_event(container: Any, shop_id: int) -> int | None:
     """Ask for a collection pass after an event was processed (shipments recorded, stock allocated), when
-    the shop has payments on. Recorded (job_runs) and coalesced: one waiting pass per shop."""
+    the shop's payments.route collects anything. Recorded (job_runs) and coalesced: one waiting pass per
+    shop."""
     if not work.enabled(container.uow(), shop_id):
         return None
     return runtime.enqueue_run(container, collect_payments, shop_id, shop_id=shop_id, coalesce=True,
@@ -58,6 +68,7 @@ def after_event(container: Any, shop_id: int) -> int | None:
 
 
 def _shops_with_payments(container: Any) -> list[int]:
+    """Active shops whose payments.route collects anything (the deprecated payments.enabled counts)."""
     with container.uow() as uow:
         shop_ids = [shop.id for shop in uow.shops.list(active_only=True)]
     return [s for s in shop_ids if work.enabled(container.uow(), s)]

@@ -5,9 +5,11 @@ which route collects the rest (``route_of``) and how much to capture for what sh
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
@@ -95,8 +97,18 @@ class Route:
     reasons: tuple[str, ...] = field(default_factory=tuple)
 
 
-def route_of(facts: PaymentFacts, *, platform: str) -> Route:
-    """Which route collects what the order still owes (see connector/payments/models.py STATES)."""
+def route_of(facts: PaymentFacts, *, platform: str, under_plan: bool = False) -> Route:
+    """Which route collects what the order still owes (see connector/payments/models.py STATES).
+
+    ``under_plan`` (Shopify): a line was bought under the connector's own selling plan, so the balance
+    on the vaulted card is the mandate route's even when checkout left an authorisation (a deposit only
+    authorised), and its trigger is the plan's (payment terms FULFILLMENT: Shopify charges). Otherwise
+    (not known, no plan, another app's plan) the order's authorisation, mandate and terms decide."""
+    if platform != "woocommerce" and under_plan and facts.mandate_ids and facts.outstanding > ZERO:
+        trigger = "on_fulfillment" if facts.payment_terms_type == "FULFILLMENT" else "backstop"
+        how = "charged by Shopify on fulfillment" if trigger == "on_fulfillment" else "charged on shipment"
+        return Route("mandate", "awaiting_shipment", trigger,
+                     (f"bought under the connector's selling plan: the balance on the vaulted card is {how}",))
     if platform == "woocommerce":
         if facts.capturable_by_status:
             return Route("woocommerce", "authorized", None,
@@ -157,3 +169,54 @@ def expiry_due(expires_at: datetime | None, now: datetime, lead_hours: float) ->
     if expires_at is None:
         return False
     return (expires_at - now).total_seconds() <= lead_hours * 3600
+
+
+SHOP_ROUTES = ("none", "selling_plan", "authorization")
+"""``payments.route`` (declared in connector/payments/selling_plans.py; the same values as
+connector/domain/selling_plans.py ROUTES)."""
+
+COLLECTED: dict[str, frozenset[str]] = {
+    "none": frozenset(),
+    "authorization": frozenset({"authorization", "woocommerce"}),
+    "selling_plan": frozenset({"authorization", "woocommerce", "mandate"}),
+}
+"""Which order payment routes (``route_of``) a shop's ``payments.route`` collects. ``selling_plan`` also
+captures authorised orders on shipment: a merchant who asked that backorders be paid when they ship
+means every backorder sale, not only those bought under the plan."""
+
+
+@dataclass(frozen=True)
+class ShopRoute:
+    """How a shop's backorder sales are paid, and why: the one switch of payment on shipment."""
+
+    route: str
+    """none | selling_plan | authorization"""
+    legacy: bool
+    """Read from the deprecated ``payments.enabled`` (payments.route left at its default none)."""
+    reasons: tuple[str, ...]
+
+    @property
+    def collects(self) -> frozenset[str]:
+        """The order payment routes this shop's passes capture or charge."""
+        return COLLECTED.get(self.route, frozenset())
+
+    @property
+    def on(self) -> bool:
+        """Collection passes and the expiry watch run for the shop."""
+        return bool(self.collects)
+
+
+def shop_route(values: Mapping[str, Any]) -> ShopRoute:
+    """The shop's payment route from its settings (every declared key, defaults included).
+
+    ``payments.route`` decides. The deprecated ``payments.enabled`` (before the route existed it switched
+    on captures and mandate charges) is read as ``authorization`` while ``payments.route`` is at its
+    default ``none``, so a shop that set it keeps working; set ``payments.route`` (or
+    ``payments.enabled`` false) to change it."""
+    route = str(values.get("payments.route") or "none")
+    if route not in SHOP_ROUTES:
+        return ShopRoute("none", False, (f"unknown payments.route {route!r}: nothing collected",))
+    if route == "none" and values.get("payments.enabled") is True:
+        return ShopRoute("authorization", True, ("payments.enabled true (deprecated) with payments.route none: "
+                                                 "read as payments.route authorization",))
+    return ShopRoute(route, False, (f"payments.route {route}",))

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from connector.domain.errors import PermanentError, PlatformAuthError
+from connector.domain.payments import shop_route
 
 API_VERSIONS: tuple[str, ...] = ("2026-04",)
 """Admin API versions every document is validated against, newest last."""
@@ -130,7 +131,7 @@ FEATURES = (*FEATURES, Feature(
     "payments", "payment on shipment: capture authorisations (orderCapture), charge vaulted balances "
     "(orderCreateMandatePayment), payment links (orderInvoiceSend), AWAITING_PAYMENT holds",
     ("write_orders", "write_payment_mandate", "write_merchant_managed_fulfillment_orders"),
-    ("payments.enabled",), _on("payments.enabled")))
+    ("payments.route", "payments.enabled"), lambda values: shop_route(values).on))
 
 FEATURES = (*FEATURES, Feature(
     "closing", "close backorders when their units ship: orders/fulfilled|partially_fulfilled and "

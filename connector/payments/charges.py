@@ -14,6 +14,7 @@ authorization.py (captures), mandate.py (vaulted balances), declines.py.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from connector.db.uow import UnitOfWork
 from connector.domain.payments import SUCCEEDED, ZERO, PaymentFacts
@@ -30,13 +31,23 @@ __all__ = ["Outcome", "collect"]
 
 
 def collect(uow: UnitOfWork, store: StorePayments, order_id: int, *, platform: str, manual: bool = False,
-            hold_until_paid: bool = True) -> Outcome:
+            hold_until_paid: bool = True, routes: frozenset[str] | None = None,
+            under_plan: Callable[[str], bool] | None = None) -> Outcome:
     """One pass over one order: settle what is unsettled, then capture or charge what is due now.
-    ``manual``: the merchant asked to take the money now (captures all that is left)."""
+    ``manual``: the merchant asked to take the money now (captures all that is left). ``routes``: the
+    order payment routes the shop's ``payments.route`` collects (None: every one; the manual trigger);
+    an order of another route is left alone (a charge already under way is still settled).
+    ``under_plan``: asked once, with the store's order id, before the order's payment row is first made:
+    whether it was bought under the connector's selling plan (connector/payments/selling_plans.py)."""
     ref = order_ref(uow, order_id)
     with uow.shop_lock(ref.shop_id):
+        plan = False
+        if under_plan is not None:
+            with uow:
+                known = uow.repo(PaymentsRepository).payment_of(order_id) is not None
+            plan = not known and under_plan(ref.platform_order_id)
         facts = store.facts(ref.platform_order_id)
-        payment = sync(uow, ref, facts, platform)
+        payment = sync(uow, ref, facts, platform, under_plan=plan)
         settled = settle_unsettled(uow, store, ref, facts)
         if settled is not None:
             return settled
@@ -47,6 +58,10 @@ def collect(uow: UnitOfWork, store: StorePayments, order_id: int, *, platform: s
             return Outcome(order_id, payment.state, "left alone: paid at checkout")
         if payment.route == "none" or payment.state in FINAL_STATES:
             return Outcome(order_id, payment.state, "nothing to collect")
+        if routes is not None and payment.route not in routes:
+            log.info("order payment left alone: the shop's payments.route does not collect it",
+                     extra={"order": ref.name, "shop_id": ref.shop_id, "route": payment.route})
+            return Outcome(order_id, payment.state, f"left alone: payments.route does not collect {payment.route}")
         if payment.route == "authorization":
             return capture_shipped(uow, store, ref, facts, payment, everything=manual)
         if payment.route == "woocommerce":

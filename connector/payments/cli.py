@@ -4,6 +4,7 @@ trigger. The selling-plan commands (cli_plans.py) join the same group (connector
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 
@@ -23,15 +24,26 @@ def payments() -> None:
 @_fail_cleanly
 def list_command(shop_name: str, as_json: bool) -> None:
     """The payment state of every order the connector defers: route, state, amounts, expiry, last error."""
-    from connector.payments.work import list_payments
+    from connector.payments.work import list_payments, route
     from connector.shops import resolve_shop
 
     c = _container(auto_upgrade=True)
-    rows = list_payments(c.uow(), resolve_shop(c.uow(), shop_name).id)
+    shop_id = resolve_shop(c.uow(), shop_name).id
+    rows = list_payments(c.uow(), shop_id)
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
+    click.echo(_route_line(route(c.uow(), shop_id)))
     click.echo(render_table(rows, COLUMNS))
+
+
+def _route_line(chosen: Any) -> str:
+    """How the shop's backorder sales are paid, as the merchant reads it (the deprecated setting named)."""
+    line = f"payments.route: {chosen.route}"
+    if chosen.legacy:
+        line += (" (from payments.enabled true, deprecated: run `connector shops set <shop> payments.route "
+                 "authorization` to keep it)")
+    return line
 
 
 @payments.command("capture")
@@ -64,7 +76,11 @@ def run_command(shop_name: str) -> None:
 
     c = _container(auto_upgrade=True)
     shop_id = resolve_shop(c.uow(), shop_name).id
-    report = work.collect_shop(c.uow(), c.store_payments(shop_id), shop_id)
+    chosen = work.route(c.uow(), shop_id)
+    plans = (c.selling_plans(shop_id) if chosen.route == "selling_plan"
+             and work.platform_of(c.uow(), shop_id) == "shopify" else None)
+    click.echo(_route_line(chosen))
+    report = work.collect_shop(c.uow(), c.store_payments(shop_id), shop_id, plans=plans)
     click.echo(report.describe())
     for outcome in report.outcomes:
         click.echo(f"  order {outcome.order_id}: {outcome.state} ({outcome.action})")

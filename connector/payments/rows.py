@@ -46,12 +46,14 @@ def order_ref(uow: UnitOfWork, order_id: int) -> OrderRef:
         return OrderRef(order.id, order.shop_id, order.platform_order_id, order.name)
 
 
-def sync(uow: UnitOfWork, ref: OrderRef, facts: PaymentFacts, platform: str) -> OrderPayment:
-    """Create or refresh the order's payment row from what the store says."""
+def sync(uow: UnitOfWork, ref: OrderRef, facts: PaymentFacts, platform: str, *,
+         under_plan: bool = False) -> OrderPayment:
+    """Create or refresh the order's payment row from what the store says. ``under_plan``: the order was
+    bought under the connector's selling plan (domain ``route_of``), used when the row is made."""
     with uow:
         repo = uow.repo(PaymentsRepository)
         row = repo.payment_of(ref.order_id)
-        route = route_of(facts, platform=platform)
+        route = route_of(facts, platform=platform, under_plan=under_plan)
         if row is None:
             row = repo.add_payment(OrderPayment(shop_id=ref.shop_id, order_id=ref.order_id, route=route.route,
                                                 state=route.state, trigger=route.trigger, currency=facts.currency,

@@ -49,8 +49,9 @@ def _int_between(low: int, high: int):  # type: ignore[no-untyped-def]
 SHOP_SETTINGS: tuple[ShopSettingSpec, ...] = (
     ShopSettingSpec("payments.route", "none", "how backorder sales are paid: none (as today: the store's own "
                     "payment settings), selling_plan (Shopify: a pre-order purchase option, nothing or a deposit "
-                    "at checkout and the balance when it ships), authorization (payment authorised at checkout, "
-                    "captured on shipment)", lambda v: v in ROUTES),
+                    "at checkout and the balance when it ships; orders only authorised are captured on shipment "
+                    "too), authorization (payment authorised at checkout, captured on shipment; WooCommerce: by "
+                    "the gateway's status)", lambda v: v in ROUTES),
     ShopSettingSpec("payments.deposit_percent", 0, "selling_plan: percentage of the price charged at checkout "
                     "(0-100; 100 means paid in full, nothing deferred)", _int_between(0, 100)),
     ShopSettingSpec("payments.balance_trigger", "on_fulfillment", "selling_plan: when the balance is charged: "
@@ -214,3 +215,9 @@ def order_sold_under_plan(uow: UnitOfWork, plans: SellingPlans, shop_id: int, or
     with uow:
         ours = uow.repo(PlanRepository).plan_ids(shop_id)
     return {line: plan for line, plan in bought.items() if plan in ours}
+
+
+def plan_of_order(uow: UnitOfWork, plans: SellingPlans, shop_id: int, order_id: str) -> bool:
+    """Whether a store order was bought under the connector's own plan (a line names it): the payments
+    feature then collects its balance by the plan's trigger (connector/domain/payments.py ``route_of``)."""
+    return bool(order_sold_under_plan(uow, plans, shop_id, order_id))

@@ -5,16 +5,19 @@ reads the shop's ``payments.*`` settings; each is safe to run twice (charges.py 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from connector.db.uow import UnitOfWork
 from connector.domain.errors import OutcomeUncertain, PermanentError, PlatformRejected
+from connector.domain.payments import ShopRoute, shop_route
 from connector.payments.charges import collect
 from connector.payments.expiry import watch_expiry
 from connector.payments.repository import PaymentsRepository
 from connector.payments.rows import Outcome
-from connector.ports import StorePayments
-from connector.shop_settings import get_setting
+from connector.payments.selling_plans import plan_of_order
+from connector.ports import SellingPlans, StorePayments
+from connector.shop_settings import all_settings, get_setting
 
 log = logging.getLogger(__name__)
 
@@ -31,16 +34,34 @@ class PassReport:
     failed: dict[int, str] = field(default_factory=dict)
     """Order id -> why it was not settled this time (the next pass tries again)."""
     alerts: int = 0
+    route: ShopRoute | None = None
+    """The shop's payment route the pass followed."""
 
     def describe(self) -> str:
+        if self.route is not None and not self.route.on:
+            return "payments.route none: nothing collected"
         moved = [o for o in self.outcomes if o.action in ("captured", "balance charged")
                  or o.state in ALERTING or o.action == "merchant alerted"]
         return (f"{len(self.outcomes)} order(s) looked at, {len(moved)} with money moved or the merchant told, "
                 f"{len(self.failed)} left for the next pass")
 
 
+def route(uow: UnitOfWork, shop_id: int) -> ShopRoute:
+    """The shop's payment route (``payments.route``; the deprecated ``payments.enabled`` read as
+    ``authorization`` while the route is none): connector/domain/payments.py ``shop_route``."""
+    return shop_route(all_settings(uow, shop_id))
+
+
 def enabled(uow: UnitOfWork, shop_id: int) -> bool:
-    return bool(get_setting(uow, shop_id, "payments.enabled"))
+    """Whether the shop's payment route collects anything (passes and the expiry watch run)."""
+    return route(uow, shop_id).on
+
+
+def _plan_lookup(uow: UnitOfWork, plans: SellingPlans | None, shop_id: int,
+                 chosen: ShopRoute) -> Callable[[str], bool] | None:
+    if plans is None or chosen.route != "selling_plan":
+        return None
+    return lambda order_id: plan_of_order(uow, plans, shop_id, order_id)
 
 
 def platform_of(uow: UnitOfWork, shop_id: int) -> str:
@@ -51,20 +72,31 @@ def platform_of(uow: UnitOfWork, shop_id: int) -> str:
         return shop.platform
 
 
-def collect_shop(uow: UnitOfWork, store: StorePayments, shop_id: int) -> PassReport:
-    """Capture or charge what is due on every order of the shop whose goods are ready or shipped.
+def collect_shop(uow: UnitOfWork, store: StorePayments, shop_id: int, *,
+                 plans: SellingPlans | None = None) -> PassReport:
+    """Capture or charge what is due on every order of the shop whose goods are ready or shipped, as the
+    shop's ``payments.route`` says (``route``): none collects nothing; authorization captures authorised
+    orders; selling_plan also charges (or watches Shopify charge) the balances of orders bought under the
+    connector's plan, told apart with ``plans`` (the shop's SellingPlans port; None: by their mandate).
 
     One order's failure never stops the others: a refusal or an uncertain outcome is kept on the order
     (its charge row says so) and the next pass settles it first. A store that is down (a transient
     error other than an uncertain write) ends the pass and is raised, so the job is retried later."""
     report = PassReport(shop_id)
+    chosen = route(uow, shop_id)
+    report.route = chosen
+    if not chosen.on:
+        log.info("payment pass skipped: payments.route none", extra={"shop_id": shop_id})
+        return report
     platform = platform_of(uow, shop_id)
     hold = bool(get_setting(uow, shop_id, "payments.hold_until_paid"))
+    lookup = _plan_lookup(uow, plans, shop_id, chosen) if platform == "shopify" else None
     with uow:
         order_ids = uow.repo(PaymentsRepository).orders_to_collect(shop_id)
     for order_id in order_ids:
         try:
-            outcome = collect(uow, store, order_id, platform=platform, hold_until_paid=hold)
+            outcome = collect(uow, store, order_id, platform=platform, hold_until_paid=hold,
+                              routes=chosen.collects, under_plan=lookup)
         except (OutcomeUncertain, PermanentError) as exc:
             report.failed[order_id] = f"{type(exc).__name__}: {exc}"
             log.warning("payment not settled", extra={"shop_id": shop_id, "order_id": order_id, "error": str(exc)})
@@ -78,6 +110,9 @@ def collect_shop(uow: UnitOfWork, store: StorePayments, shop_id: int) -> PassRep
 def expiry_shop(uow: UnitOfWork, store: StorePayments, shop_id: int) -> PassReport:
     """Act on authorisations about to lapse with goods still waiting (``payments.expiry_policy``)."""
     report = PassReport(shop_id)
+    report.route = route(uow, shop_id)
+    if "authorization" not in report.route.collects:
+        return report
     report.outcomes = watch_expiry(uow, store, shop_id, platform=platform_of(uow, shop_id),
                                    policy=str(get_setting(uow, shop_id, "payments.expiry_policy")),
                                    lead_hours=float(get_setting(uow, shop_id, "payments.expiry_lead_hours")))

@@ -39,7 +39,7 @@ def test_only_shops_with_payments_on_get_a_pass_and_a_watch_spread_over_the_inte
     try:
         assert enqueue_payment_jobs(web.container) == 0 and enqueue_expiry_jobs(web.container) == 0
         assert web.queue.jobs == []
-        set_setting(web.container.uow(), web.store_id, "payments.enabled", True)
+        set_setting(web.container.uow(), web.store_id, "payments.route", "authorization")
         assert enqueue_payment_jobs(web.container) == 1 and enqueue_expiry_jobs(web.container) == 1
         assert [(job, args) for job, args, _ in web.queue.jobs] == [(COLLECT, (web.store_id,)),
                                                                     (EXPIRY, (web.store_id,))]
@@ -53,7 +53,7 @@ def test_a_processed_event_asks_for_one_recorded_pass_of_its_shop_when_payments_
     web = make_webapp(f"sqlite:///{tmp_path}/s.db")
     try:
         assert after_event(web.container, web.shop_id) is None and web.queue.jobs == []
-        set_setting(web.container.uow(), web.shop_id, "payments.enabled", True)
+        set_setting(web.container.uow(), web.shop_id, "payments.enabled", True)  # deprecated: read as authorization
         run_id = after_event(web.container, web.shop_id)
         assert run_id is not None
         assert after_event(web.container, web.shop_id) is None  # coalesced: one waiting pass per shop
@@ -63,5 +63,21 @@ def test_a_processed_event_asks_for_one_recorded_pass_of_its_shop_when_payments_
         with web.container.uow() as uow:
             runs = list(uow.session.scalars(select(JobRun).where(JobRun.job == COLLECT)))
             assert [(r.id, r.shop_id) for r in runs] == [(run_id, web.shop_id)]
+    finally:
+        web.container.close()
+
+
+def test_each_payments_route_turns_the_passes_on_or_off_and_the_deprecated_switch_yields_to_the_route(tmp_path):
+    web = make_webapp(f"sqlite:///{tmp_path}/s.db")
+    try:
+        uow = web.container.uow
+        for route, queued in (("selling_plan", 1), ("authorization", 1), ("none", 0)):
+            set_setting(uow(), web.store_id, "payments.route", route)
+            web.queue.jobs.clear()
+            assert enqueue_payment_jobs(web.container) == queued and len(web.queue.jobs) == queued, route
+        set_setting(uow(), web.store_id, "payments.enabled", True)  # with the route at none: authorization
+        assert enqueue_payment_jobs(web.container) == 1
+        set_setting(uow(), web.store_id, "payments.enabled", False)
+        assert enqueue_payment_jobs(web.container) == 0
     finally:
         web.container.close()

@@ -517,6 +517,7 @@ def test_a_shop_pass_collects_every_order_ready_and_one_failure_does_not_stop_th
     s.store.authorised(waiting, "5.00")
     s.ship(broken_id, "HAT", 1)  # the store no longer has this order: refused, kept for the next pass
     s.ship(order_id, "SOCKS", 1)
+    set_setting(s.uow, s.shop_id, "payments.route", "authorization")
     report = work.collect_shop(s.uow, s.store, s.shop_id)
     assert [(o.order_id, o.state) for o in report.outcomes] == [(order_id, "captured")]
     assert list(report.failed) == [broken_id] and "not found" in report.failed[broken_id]
@@ -534,6 +535,7 @@ def test_a_shop_pass_keeps_an_uncertain_order_for_the_next_pass_and_goes_on(s):
     s.ship(first_id, "HAT", 1)
     s.ship(second_id, "SOCKS", 1)
     s.store.lost_answer = True
+    set_setting(s.uow, s.shop_id, "payments.route", "authorization")
     report = work.collect_shop(s.uow, s.store, s.shop_id)
     assert list(report.failed) == [first_id] and [o.order_id for o in report.outcomes] == [second_id]
     again = work.collect_shop(s.uow, s.store, s.shop_id)
@@ -545,6 +547,7 @@ def test_a_shop_pass_keeps_an_uncertain_order_for_the_next_pass_and_goes_on(s):
 def test_the_expiry_watch_follows_the_shop_s_policy(s, policy):
     sim, order_id = s.order([("SOCKS", 2, "12.00")], backordered={"SOCKS": 2})
     s.store.authorised(sim, "24.00")
+    set_setting(s.uow, s.shop_id, "payments.route", "authorization")
     set_setting(s.uow, s.shop_id, "payments.expiry_policy", policy)
     set_setting(s.uow, s.shop_id, "payments.expiry_lead_hours", 200)  # 7 days left: within the lead time
     report = work.expiry_shop(s.uow, s.store, s.shop_id)
@@ -555,6 +558,103 @@ def test_the_expiry_watch_follows_the_shop_s_policy(s, policy):
     else:
         assert s.store.captures == [(sim, D("24.00"), True)] and s.payment(order_id).state == "captured"
     assert work.expiry_shop(s.uow, s.store, s.shop_id).outcomes == []  # acts once per authorisation
+
+
+# -- payments.route: the one switch --------------------------------------------------------------------
+
+def _authorised_and_vaulted(s):  # type: ignore[no-untyped-def]
+    """Two shipped orders: one only authorised, one with its balance on a vaulted card (backstop)."""
+    authorised, authorised_id = s.order([("HAT", 1, "9.00")], backordered={"HAT": 1})
+    vaulted, vaulted_id = s.order([("SOCKS", 1, "12.00")], backordered={"SOCKS": 1})
+    s.store.authorised(authorised, "9.00")
+    s.store.vaulted(vaulted, "12.00")
+    s.ship(authorised_id, "HAT", 1)
+    s.ship(vaulted_id, "SOCKS", 1)
+    return authorised, authorised_id, vaulted, vaulted_id
+
+
+def test_with_payments_route_none_a_shop_pass_and_the_expiry_watch_take_nothing_even_for_what_shipped(s):
+    _authorised_and_vaulted(s)
+    set_setting(s.uow, s.shop_id, "payments.expiry_lead_hours", 200)
+    report = work.collect_shop(s.uow, s.store, s.shop_id)
+    assert report.outcomes == [] and report.describe() == "payments.route none: nothing collected"
+    assert work.expiry_shop(s.uow, s.store, s.shop_id).outcomes == []
+    assert s.store.captures == [] and s.store.mandate_calls == [] and not work.enabled(s.uow, s.shop_id)
+
+
+def test_payments_route_authorization_captures_on_shipment_and_leaves_vaulted_balances_alone(s):
+    authorised, authorised_id, _, vaulted_id = _authorised_and_vaulted(s)
+    set_setting(s.uow, s.shop_id, "payments.route", "authorization")
+    report = work.collect_shop(s.uow, s.store, s.shop_id)
+    actions = {o.order_id: (o.state, o.action) for o in report.outcomes}
+    assert actions[authorised_id] == ("captured", "captured")
+    assert actions[vaulted_id] == ("awaiting_shipment", "left alone: payments.route does not collect mandate")
+    assert s.store.captures == [(authorised, D("9.00"), True)] and s.store.mandate_calls == []
+
+
+def test_payments_route_selling_plan_charges_vaulted_balances_and_captures_authorised_orders_too(s):
+    authorised, authorised_id, _, vaulted_id = _authorised_and_vaulted(s)
+    set_setting(s.uow, s.shop_id, "payments.route", "selling_plan")
+    report = work.collect_shop(s.uow, s.store, s.shop_id)
+    assert {o.order_id: o.state for o in report.outcomes} == {authorised_id: "captured", vaulted_id: "charged"}
+    assert s.store.captures == [(authorised, D("9.00"), True)] and len(s.store.mandate_calls) == 1
+    assert work.collect_shop(s.uow, s.store, s.shop_id).alerts == 0 and len(s.store.mandate_calls) == 1
+
+
+def test_the_deprecated_payments_enabled_reads_as_the_authorization_route_until_a_route_is_set(s):
+    authorised, _, _, vaulted_id = _authorised_and_vaulted(s)
+    set_setting(s.uow, s.shop_id, "payments.enabled", True)
+    chosen = work.route(s.uow, s.shop_id)
+    assert (chosen.route, chosen.legacy) == ("authorization", True)
+    work.collect_shop(s.uow, s.store, s.shop_id)
+    assert s.store.captures == [(authorised, D("9.00"), True)] and s.store.mandate_calls == []
+    set_setting(s.uow, s.shop_id, "payments.route", "selling_plan")  # the route, once set, decides
+    assert (work.route(s.uow, s.shop_id).route, work.route(s.uow, s.shop_id).legacy) == ("selling_plan", False)
+    work.collect_shop(s.uow, s.store, s.shop_id)
+    assert s.payment(vaulted_id).state == "charged" and len(s.store.mandate_calls) == 1
+    set_setting(s.uow, s.shop_id, "payments.route", "none")
+    set_setting(s.uow, s.shop_id, "payments.enabled", False)
+    assert not work.enabled(s.uow, s.shop_id)
+
+
+class FakePlans:
+    """The part of the SellingPlans port the payment pass asks: which plan each order line was bought under."""
+
+    def __init__(self, lines: dict[str, dict[str, str]]) -> None:
+        self.lines, self.asked = lines, []  # type: list[str]
+
+    def order_selling_plans(self, order_id: str) -> dict[str, str]:
+        self.asked.append(order_id)
+        return dict(self.lines.get(order_id, {}))
+
+
+def test_an_order_bought_under_the_connector_s_plan_goes_the_mandate_way_even_with_its_deposit_only_authorised(s):
+    from connector.payments.plan_repository import PlanRepository
+
+    with s.uow:
+        s.uow.repo(PlanRepository).save_group(s.shop_id, group_id="gid://shopify/SellingPlanGroup/1",
+                                              plan_id="gid://shopify/SellingPlan/7", digest="d", settings="{}")
+        s.uow.commit()
+    ours, ours_id = s.order([("SOCKS", 2, "12.00")], backordered={"SOCKS": 2})
+    other, other_id = s.order([("HAT", 2, "12.00")], backordered={"HAT": 2})
+    for sim in (ours, other):  # a 4.00 deposit only authorised, the balance on a vaulted card (backstop)
+        s.store.orders[sim] = FakeOrder(D("24.00"), [Transaction(
+            f"auth-{sim}", "AUTHORIZATION", "SUCCESS", D("4.00"),
+            authorization_expires_at=datetime.now(UTC) + timedelta(days=7))], mandate=f"mandate-{sim}", terms="FIXED")
+    plans = FakePlans({ours: {"1": "gid://shopify/SellingPlan/7"}, other: {"2": "gid://shopify/SellingPlan/99"}})
+    set_setting(s.uow, s.shop_id, "payments.route", "selling_plan")
+    s.allocate(ours_id)
+    s.allocate(other_id)
+    report = work.collect_shop(s.uow, s.store, s.shop_id, plans=plans)
+    routes = {o.order_id: o for o in report.outcomes}
+    assert (s.payment(ours_id).route, s.payment(ours_id).trigger) == ("mandate", "backstop")
+    assert routes[ours_id].state == "charged" and len(s.store.mandate_calls) == 1
+    assert s.charges(ours_id) == [("mandate", "succeeded", D("24.00"), True)]
+    assert s.payment(other_id).route == "authorization"  # another app's plan: its authorisation decides
+    assert s.store.captures == []  # nothing shipped: the authorisation waits
+    work.collect_shop(s.uow, s.store, s.shop_id, plans=plans)
+    assert sorted(plans.asked) == sorted([ours, other])  # asked once per order, when its payment row is made
+    assert len(s.store.mandate_calls) == 1
 
 
 def test_the_manual_capture_refuses_an_order_of_another_shop(s, woo):

@@ -38,14 +38,40 @@ def test_each_deployment_setting_declares_its_yaml_key_help_and_environment_once
     assert all(s.help for s in named.values())
 
 
-def test_the_registry_holds_every_features_declarations_with_today_s_keys_and_defaults():
+NAMESPACES = {"promise": "capture", "dates": "supply", "publish": "supply", "alerts": "notify"}
+"""Key prefixes that are not their feature's own name, and the feature each belongs to."""
+
+
+def test_every_feature_declares_settings_under_a_heading_naming_a_feature_package():
+    package = Path(__file__).resolve().parents[2] / "connector"
+    for heading, specs in FEATURE_SETTINGS:
+        feature, sep, title = heading.partition(": ")
+        assert sep and title.strip(), f"heading {heading!r} is not '<feature>: <what>'"
+        assert (package / feature / "__init__.py").exists(), f"{heading!r}: no package connector/{feature}"
+        assert len(specs) > 0, f"{heading!r} declares no settings"
+
+
+def test_keys_are_unique_and_each_key_s_prefix_names_its_feature():
+    keys = [spec.key for _, specs in FEATURE_SETTINGS for spec in specs]
+    assert len(keys) == len(set(keys)) == len(build_registry())
+    for heading, specs in FEATURE_SETTINGS:
+        feature = heading.partition(": ")[0]
+        for spec in specs:
+            prefix, dot, rest = spec.key.partition(".")
+            assert dot and rest, f"{spec.key!r} is not '<prefix>.<name>'"
+            assert NAMESPACES.get(prefix, prefix) == feature, (
+                f"{spec.key!r} is declared under {heading!r}: its prefix names another feature")
+            assert spec.help.strip(), f"{spec.key!r} has no help"
+
+
+def test_a_few_defaults_the_code_relies_on():
     built = build_registry()
-    assert len(built) == sum(len(specs) for _, specs in FEATURE_SETTINGS) == 48
     assert built.spec("dropship.enabled").default is False
     assert built.spec("notify.grace_days").default == 7
     assert built.spec("dates.timezone").default == "UTC"
     assert built.spec("publish.dates").default is True
     assert built.spec("promise.shopify_delivery_method").default is True
+    assert built.spec("payments.route").default == "none"
     assert built.secret_keys() == ["alerts.slack_webhook_url"]
 
 
