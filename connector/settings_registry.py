@@ -23,6 +23,7 @@ from connector.notify import settings as notify_settings
 from connector.payments import selling_plans
 from connector.payments import settings as payments_settings
 from connector.purchasing import propose as purchasing_propose
+from connector.reorder import settings as reorder_settings
 from connector.restock import settings as restock_settings
 from connector.shop_settings import ShopSettingSpec, ShopSettingsRegistry
 from connector.supply import dates, publish
@@ -37,6 +38,7 @@ FEATURE_SETTINGS: tuple[tuple[str, tuple[ShopSettingSpec, ...]], ...] = (
     ("payments: Shopify selling plans (deferred purchase options)", selling_plans.SHOP_SETTINGS),
     ("payments: charged when it ships (captures, mandate charges, expiry)", payments_settings.SHOP_SETTINGS),
     ("restock: allocation of arriving stock", restock_settings.SHOP_SETTINGS),
+    ("reorder: reorder advice from sales history", reorder_settings.SHOP_SETTINGS),
     ("purchasing: purchase orders batched to the supplier's minimum", purchasing_propose.SHOP_SETTINGS),
 )
 """Each feature's per-shop settings, under the heading the reference gives them."""

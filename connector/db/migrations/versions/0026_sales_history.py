@@ -1,9 +1,16 @@
-"""Reserved for issue 15 (sales history): filled in by the change that needs it.
+"""sales history (issue 15): sales_daily (units and orders per shop, SKU and day), sales_orders (what each
+order counted, so re-reads and cancellations change the days by the difference) and sales_history (the
+history read's progress and the captured-orders watermark); see connector/reorder/models.py
 
 Revision ID: 0026
 Revises: 0025
 Create Date: 2026-12-02
 """
+
+import sqlalchemy as sa
+from alembic import op
+
+from connector.db.models import UTCDateTime
 
 revision = "0026"
 down_revision = "0025"
@@ -12,8 +19,47 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    op.create_table(
+        "sales_daily",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("shop_id", sa.Integer(), sa.ForeignKey("shops.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("sku", sa.String(255), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("units", sa.Integer(), nullable=False),
+        sa.Column("orders", sa.Integer(), nullable=False),
+        sa.UniqueConstraint("shop_id", "sku", "day", name="uq_sales_daily_shop_sku_day"),
+    )
+    op.create_index("ix_sales_daily_shop_day", "sales_daily", ["shop_id", "day"])
+    op.create_table(
+        "sales_orders",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("shop_id", sa.Integer(), sa.ForeignKey("shops.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("platform_order_id", sa.String(64), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("units", sa.Text(), nullable=False),
+        sa.Column("source", sa.String(10), nullable=False),
+        sa.Column("updated_at", UTCDateTime(), nullable=False),
+        sa.UniqueConstraint("shop_id", "platform_order_id", name="uq_sales_orders_shop_order"),
+    )
+    op.create_table(
+        "sales_history",
+        sa.Column("shop_id", sa.Integer(), sa.ForeignKey("shops.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column("status", sa.String(20), nullable=False),
+        sa.Column("cursor", sa.Text(), nullable=True),
+        sa.Column("until", UTCDateTime(), nullable=True),
+        sa.Column("pages", sa.Integer(), nullable=False),
+        sa.Column("orders_read", sa.Integer(), nullable=False),
+        sa.Column("orders_total", sa.Integer(), nullable=True),
+        sa.Column("started_at", UTCDateTime(), nullable=True),
+        sa.Column("finished_at", UTCDateTime(), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("folded_until", UTCDateTime(), nullable=True),
+        sa.Column("folded_at", UTCDateTime(), nullable=True),
+    )
 
 
 def downgrade() -> None:
-    pass
+    op.drop_table("sales_history")
+    op.drop_table("sales_orders")
+    op.drop_index("ix_sales_daily_shop_day", table_name="sales_daily")
+    op.drop_table("sales_daily")
