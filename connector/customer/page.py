@@ -30,8 +30,12 @@ CUSTOMER_KINDS = ("capture_notice", "apology", "delay_notice", "cancelled")
 
 @dataclass(frozen=True)
 class Event:
-    on: date
+    at: datetime
     text: str
+
+    @property
+    def on(self) -> date:
+        return self.at.date()
 
 
 @dataclass(frozen=True)
@@ -123,20 +127,16 @@ def load(uow: UnitOfWork, link: OrderLink) -> OrderPage:
                          frequency or Frequency.EVERY_CHANGE, items)
 
 
-def _day(value: datetime) -> date:
-    return value.date()
-
-
 def _history(uow: UnitOfWork, order: Order, backorders: list[Backorder],
              decisions: dict[int, list[DelayDecision]], lang: str) -> dict[int, list[Event]]:
     t = copy.words(lang)
-    found: dict[int, list[Event]] = {b.id: [Event(_day(order.ordered_at), t["h_ordered"])] for b in backorders}
+    found: dict[int, list[Event]] = {b.id: [Event(order.ordered_at, t["h_ordered"])] for b in backorders}
     if not backorders:
         return found
     shop_id = order.shop_id
     for b in backorders:
         if b.promised_date is not None:
-            found[b.id].append(Event(_day(b.created_at), t["h_first_date"].format(
+            found[b.id].append(Event(b.created_at, t["h_first_date"].format(
                 date=copy.long_date(b.promised_date, lang))))
     by_sku: dict[str, list[int]] = {}
     for b in backorders:
@@ -149,27 +149,27 @@ def _history(uow: UnitOfWork, order: Order, backorders: list[Backorder],
         text = (t["h_date_moved"].format(date=copy.long_date(change.restock_date, lang))
                 if change.restock_date else t["h_date_unknown"])
         for backorder_id in by_sku.get(change.sku, []):
-            found[backorder_id].append(Event(_day(change.changed_at), text))
+            found[backorder_id].append(Event(change.changed_at, text))
     for message in uow.repo(NotifyRepository).messages_of_order(shop_id, order.id):
         if message.kind in CUSTOMER_KINDS and message.status == "sent" and message.backorder_id in found:
-            found[message.backorder_id].append(Event(_day(message.sent_at or message.created_at),
+            found[message.backorder_id].append(Event(message.sent_at or message.created_at,
                                                      t["h_told"].format(subject=message.subject or message.kind)))
     for backorder_id, rows in decisions.items():
         for d in rows:
             if not is_page_request(d):
-                found[backorder_id].append(Event(_day(d.created_at), t["h_notice"]))
+                found[backorder_id].append(Event(d.created_at, t["h_notice"]))
             if d.answer and d.answered_at:
-                found[backorder_id].append(Event(_day(d.answered_at),
+                found[backorder_id].append(Event(d.answered_at,
                                                  t["h_chose_cancel" if d.answer == "cancel" else "h_chose_wait"]))
             if d.outcome == "cancel_failed" and d.outcome_at:
-                found[backorder_id].append(Event(_day(d.outcome_at), t["h_cancel_failed"]))
+                found[backorder_id].append(Event(d.outcome_at, t["h_cancel_failed"]))
     ids = list(found)
     for a in uow.repo(RestockRepository).allocations_of(shop_id, ids):
-        found[a.backorder_id].append(Event(_day(a.created_at), t["h_allocated"].format(quantity=a.quantity)))
+        found[a.backorder_id].append(Event(a.created_at, t["h_allocated"].format(quantity=a.quantity)))
     shipping = uow.repo(ShippingRepository)
     for b in backorders:
         for s in shipping.shipments_of(shop_id, b.id):
-            found[b.id].append(Event(_day(s.shipped_at), t["h_shipped"].format(quantity=s.quantity)))
+            found[b.id].append(Event(s.shipped_at, t["h_shipped"].format(quantity=s.quantity)))
         if b.status == BackorderStatus.CANCELLED.value and b.closed_at is not None:
-            found[b.id].append(Event(_day(b.closed_at), t["h_cancelled"]))
-    return {key: sorted(events, key=lambda e: e.on) for key, events in found.items()}
+            found[b.id].append(Event(b.closed_at, t["h_cancelled"]))
+    return {key: sorted(events, key=lambda e: e.at) for key, events in found.items()}

@@ -6,7 +6,7 @@ On SQLite and PostgreSQL (``database_url``)."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -26,6 +26,8 @@ SEED = {"shopify": {"api_secret": "page-secret", "api_version": "2026-04", "shop
                  {"title": "Tent", "variants": [{"sku": "TENT", "price": "120.00", "inventory_quantity": 0,
                                                  "inventory_policy": "CONTINUE"}]},
                  {"title": "Rope", "variants": [{"sku": "ROPE", "price": "5.00", "inventory_quantity": 50}]}]}]}}
+pytestmark = pytest.mark.slow
+
 PAGE_LINK = re.compile(r"(http://\S+/orders/o[0-9]+-[0-9]+\.[0-9]+\.[A-Za-z0-9_-]+)")
 
 
@@ -66,8 +68,8 @@ def backorder_ids(stack, shop_id: int) -> dict[str, int]:
 
 def test_the_link_in_the_backorder_email_opens_the_order_page_and_bad_links_are_refused_plainly(stack):
     sim, shop_id = stack.sandbox.shopify, stack.shops[SHOP].id
-    sim.create_order(SHOP, [{"sku": "LAMP", "quantity": 1}, {"sku": "TENT", "quantity": 2}, {"sku": "ROPE", "quantity": 1}],
-                     email="ann@example.com")
+    lines = [{"sku": "LAMP", "quantity": 1}, {"sku": "TENT", "quantity": 2}, {"sku": "ROPE", "quantity": 1}]
+    sim.create_order(SHOP, lines, email="ann@example.com")
     stack.wait_for_capture()
     set_expected(stack, shop_id, 12)
     evaluate_backorders(shop_id)
@@ -78,16 +80,17 @@ def test_the_link_in_the_backorder_email_opens_the_order_page_and_bad_links_are_
     assert page.headers["Referrer-Policy"] == "no-referrer" and "frame-ancestors 'none'" in \
         page.headers["Content-Security-Policy"]
     assert "Lamp" in page.text and "Tent" in page.text and "Rope" not in page.text  # only what is backordered
-    expected = date.today() + timedelta(days=12)
+    expected = datetime.now(UTC).date() + timedelta(days=12)
     assert f"{expected:%A} {expected.day} {expected:%B %Y}" in page.text
     assert "<script" not in page.text
 
     token = link.rsplit("/", 1)[1]
     payload, days, signature = token.split(".")
     forged = f"{payload}.{days}.{'A' * len(signature)}"
-    other_order = f"o{shop_id}-{int(payload.split('-')[1]) + 1}.{days}.{signature}"
-    expired = order_token(signer(stack), shop_id, int(payload.split("-")[1]), date.today() - timedelta(days=1))
-    other_shop = order_token(signer(stack), shop_id + 1000, int(payload.split("-")[1]), date.today() + timedelta(days=9))
+    other_order = f"o{shop_id}-{int(payload.split('-')[1]) + 1}.{days}.{signature}"  # signed for another
+    order_id, today = int(payload.split("-")[1]), datetime.now(UTC).date()
+    expired = order_token(signer(stack), shop_id, order_id, today - timedelta(days=1))
+    other_shop = order_token(signer(stack), shop_id + 1000, order_id, today + timedelta(days=9))
     for bad, status in ((forged, 400), (other_order, 400), ("o1-2.3", 400), (expired, 410), (other_shop, 404)):
         for path in ("", "/items/cancel"):
             answer = requests.get(f"{stack.url}/orders/{bad}{path}", timeout=5)
