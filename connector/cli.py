@@ -154,11 +154,17 @@ def backorders(shop_name: str, as_json: bool, status: str | None) -> None:
 @click.option("--shop", "shop_name", required=True)
 @click.option("--deferred-revenue", "deferred", is_flag=True,
               help="Per order day: sold on backorder but not yet shipped, and shipped but not yet charged.")
-@click.option("--json", "as_json", is_flag=True, help="With --deferred-revenue: JSON.")
-@click.option("--csv", "as_csv", is_flag=True, help="With --deferred-revenue: CSV.")
+@click.option("--json", "as_json", is_flag=True, help="The KPIs as JSON (with --deferred-revenue: that report).")
+@click.option("--csv", "as_csv", is_flag=True, help="The KPIs as metric,value CSV (--deferred-revenue: that report).")
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="First day of the KPI period (default: 90 days before --to).")
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Last day of the KPI period (default: today).")
 @_fail_cleanly
-def report(shop_name: str, deferred: bool = False, as_json: bool = False, as_csv: bool = False) -> None:
-    """Counts of a shop's backorders by status (--deferred-revenue: what is not yet shipped or charged)."""
+def report(shop_name: str, deferred: bool = False, as_json: bool = False, as_csv: bool = False,
+           date_from: Any = None, date_to: Any = None) -> None:
+    """Counts of a shop's backorders by status and the backorder KPIs (--deferred-revenue: what is not yet
+    shipped or charged)."""
     from connector.capture.reporting import list_backorders
     from connector.shops import resolve_shop
 
@@ -168,6 +174,15 @@ def report(shop_name: str, deferred: bool = False, as_json: bool = False, as_csv
         from connector.reports.cli import echo_deferred_revenue
 
         echo_deferred_revenue(c.uow(), info.id, "json" if as_json else "csv" if as_csv else "table")
+        return
+    from connector.reports.cli import echo_kpis
+
+    try:
+        kpi_text = echo_kpis(c.uow(), info.id, info.domain, date_from, date_to,
+                             "json" if as_json else "csv" if as_csv else "text")
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--from/--to") from exc
+    if kpi_text is None:
         return
     rows = list_backorders(c.uow(), info.id)
     counts: dict[str, int] = {}
@@ -184,6 +199,8 @@ def report(shop_name: str, deferred: bool = False, as_json: bool = False, as_csv
 
         click.echo(f"  time to fill: median {human_duration(filled[len(filled) // 2])}, "
                    f"longest {human_duration(filled[-1])} over {len(filled)} fulfilled")
+    for line in kpi_text:
+        click.echo(line)
 
 
 @main.group()

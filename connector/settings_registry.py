@@ -23,6 +23,7 @@ from connector.notify import settings as notify_settings
 from connector.payments import selling_plans
 from connector.payments import settings as payments_settings
 from connector.purchasing import propose as purchasing_propose
+from connector.reports import settings as reports_settings
 from connector.reorder import settings as reorder_settings
 from connector.restock import settings as restock_settings
 from connector.shop_settings import ShopSettingSpec, ShopSettingsRegistry
@@ -40,6 +41,7 @@ FEATURE_SETTINGS: tuple[tuple[str, tuple[ShopSettingSpec, ...]], ...] = (
     ("restock: allocation of arriving stock", restock_settings.SHOP_SETTINGS),
     ("reorder: reorder advice from sales history", reorder_settings.SHOP_SETTINGS),
     ("purchasing: purchase orders batched to the supplier's minimum", purchasing_propose.SHOP_SETTINGS),
+    ("reports: backorder KPIs and the weekly digest", reports_settings.SHOP_SETTINGS),
 )
 """Each feature's per-shop settings, under the heading the reference gives them."""
 

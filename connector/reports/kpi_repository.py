@@ -1,0 +1,209 @@
+"""The KPI queries (connector/reports/kpis.py): set-based, scoped to one shop, aggregates in the database.
+
+Counts per day, per SKU, per kind, per supplier and the drop-ship margin come out grouped; only the waiting
+backorders (one row each: their age and value) and the fulfilled ones of the period (closing day and time
+to fill in seconds, for the median and 90th percentile) are read row by row, as plain tuples.
+Day and duration arithmetic differs per dialect: ``_day`` and ``_seconds`` hold the two spellings.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, distinct, func, literal, literal_column, select
+
+from connector.db.models import Backorder, Order, OrderLine
+from connector.db.repositories import Repository
+from connector.domain.kpis import (
+    CLOSED,
+    WAITING,
+    DateChanges,
+    DateSample,
+    DropshipLine,
+    Fill,
+    OpenRow,
+    SkuStat,
+)
+from connector.dropship.models import DropshipOrder
+from connector.notify.models import DiscountCode, Message
+from connector.purchasing.models import PurchaseOrder, PurchaseOrderReceipt
+from connector.restock.models import Allocation
+from connector.shipping.models import BackorderShipment
+from connector.supply.models import SkuEta, Supplier, SupplierChange
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+class KpiRepository(Repository):
+
+    @property
+    def _postgres(self) -> bool:
+        return self.session.get_bind().dialect.name == "postgresql"
+
+    def _day(self, column: Any) -> ColumnElement[Any]:
+        """The UTC day of a timestamp column."""
+        if self._postgres:
+            return func.date(func.timezone(literal_column("'UTC'"), column))
+        return func.date(column)
+
+    def _seconds(self, start: Any, end: Any) -> ColumnElement[Any]:
+        """``end - start`` in seconds."""
+        if self._postgres:
+            return func.extract("epoch", end - start)
+        return (func.julianday(end) - func.julianday(start)) * 86400.0
+
+    def _now(self, now: datetime) -> Any:
+        """``now`` as a bound value the dialect's arithmetic reads (SQLite keeps UTC text without a zone)."""
+        if self._postgres:
+            return literal(now, Backorder.created_at.type)
+        return literal(now.replace(tzinfo=None).isoformat(sep=" "))
+
+    def open_rows(self, shop_id: int) -> list[OpenRow]:
+        rows = self.session.execute(
+            select(Backorder.created_at, Backorder.quantity_backordered, OrderLine.unit_price, Order.currency)
+            .join(OrderLine, OrderLine.id == Backorder.order_line_id)
+            .join(Order, Order.id == OrderLine.order_id)
+            .where(Backorder.shop_id == shop_id, Backorder.status.in_(WAITING))).all()
+        return [OpenRow(created, int(units), Decimal(price) if price is not None else None, currency)
+                for created, units, price, currency in rows]
+
+    def opened_by_day(self, shop_id: int, start: datetime, end: datetime) -> dict[date, int]:
+        day = self._day(Backorder.created_at)
+        rows = self.session.execute(
+            select(day, func.count()).where(Backorder.shop_id == shop_id, Backorder.status != "withdrawn",
+                                            Backorder.created_at >= start, Backorder.created_at < end)
+            .group_by(day)).all()
+        return {_as_date(d): int(n) for d, n in rows}
+
+    def closed_by_day(self, shop_id: int, start: datetime, end: datetime) -> dict[date, int]:
+        day = self._day(Backorder.closed_at)
+        rows = self.session.execute(
+            select(day, func.count()).where(Backorder.shop_id == shop_id, Backorder.status.in_(CLOSED),
+                                            Backorder.closed_at >= start, Backorder.closed_at < end)
+            .group_by(day)).all()
+        return {_as_date(d): int(n) for d, n in rows}
+
+    def fills(self, shop_id: int, start: datetime, end: datetime) -> list[Fill]:
+        rows = self.session.execute(
+            select(self._day(Backorder.closed_at), self._seconds(Backorder.created_at, Backorder.closed_at))
+            .where(Backorder.shop_id == shop_id, Backorder.status == "fulfilled",
+                   Backorder.closed_at >= start, Backorder.closed_at < end)).all()
+        return [Fill(_as_date(d), float(s)) for d, s in rows]
+
+    def filled_by_via(self, shop_id: int, start: datetime, end: datetime) -> dict[str | None, int]:
+        rows = self.session.execute(
+            select(Backorder.fulfilled_via, func.count())
+            .where(Backorder.shop_id == shop_id, Backorder.status == "fulfilled",
+                   Backorder.closed_at >= start, Backorder.closed_at < end)
+            .group_by(Backorder.fulfilled_via)).all()
+        return {via: int(n) for via, n in rows}
+
+    def sku_stats(self, shop_id: int, start: datetime, end: datetime, now: datetime) -> list[SkuStat]:
+        wait = self._seconds(Backorder.created_at, func.coalesce(Backorder.closed_at, self._now(now)))
+        rows = self.session.execute(
+            select(Backorder.sku, func.count(), func.sum(Backorder.quantity_backordered), func.avg(wait),
+                   func.max(wait))
+            .where(Backorder.shop_id == shop_id, Backorder.status != "withdrawn", Backorder.sku.is_not(None),
+                   Backorder.created_at >= start, Backorder.created_at < end)
+            .group_by(Backorder.sku)).all()
+        return [SkuStat(sku, int(n), int(units or 0), max(float(mean or 0), 0.0), max(float(longest or 0), 0.0))
+                for sku, n, units, mean, longest in rows]
+
+    def date_samples(self, shop_id: int, start: datetime, end: datetime) -> list[DateSample]:
+        """Per supplier: the day first promised to the customer against the day the goods came for that
+        backorder (its first allocation, else its first shipment), for goods that came in the period; and each
+        purchase order's expected date against its first receipt. The supplier of a backorder is its SKU's
+        (sku_eta.supplier_id). Grouped by (supplier, promised day, arrival day) with a count."""
+        first_allocation = (select(Allocation.backorder_id.label("backorder_id"),
+                                   func.min(Allocation.created_at).label("at"))
+                            .where(Allocation.shop_id == shop_id).group_by(Allocation.backorder_id).subquery())
+        first_shipment = (select(BackorderShipment.backorder_id.label("backorder_id"),
+                                 func.min(BackorderShipment.shipped_at).label("at"))
+                          .where(BackorderShipment.shop_id == shop_id)
+                          .group_by(BackorderShipment.backorder_id).subquery())
+        arrived = func.coalesce(first_allocation.c.at, first_shipment.c.at)
+        arrived_day = self._day(arrived)
+        rows = self.session.execute(
+            select(Supplier.name, Backorder.promised_date, arrived_day, func.count())
+            .join(SkuEta, and_(SkuEta.shop_id == Backorder.shop_id, SkuEta.sku == Backorder.sku))
+            .join(Supplier, Supplier.id == SkuEta.supplier_id)
+            .outerjoin(first_allocation, first_allocation.c.backorder_id == Backorder.id)
+            .outerjoin(first_shipment, first_shipment.c.backorder_id == Backorder.id)
+            .where(Backorder.shop_id == shop_id, Backorder.promised_date.is_not(None),
+                   Backorder.status.in_(("allocated", "fulfilled")), arrived >= start, arrived < end)
+            .group_by(Supplier.name, Backorder.promised_date, arrived_day)).all()
+        samples = [DateSample(name, _as_date(promised), _as_date(day), int(n)) for name, promised, day, n in rows]
+        first_receipt = (select(PurchaseOrderReceipt.purchase_order_id.label("po_id"),
+                                func.min(PurchaseOrderReceipt.received_at).label("at"))
+                         .where(PurchaseOrderReceipt.shop_id == shop_id)
+                         .group_by(PurchaseOrderReceipt.purchase_order_id).subquery())
+        po_rows = self.session.execute(
+            select(Supplier.name, PurchaseOrder.expected_date, self._day(first_receipt.c.at), func.count())
+            .join(first_receipt, first_receipt.c.po_id == PurchaseOrder.id)
+            .join(Supplier, Supplier.id == PurchaseOrder.supplier_id)
+            .where(PurchaseOrder.shop_id == shop_id, PurchaseOrder.expected_date.is_not(None),
+                   first_receipt.c.at >= start, first_receipt.c.at < end)
+            .group_by(Supplier.name, PurchaseOrder.expected_date, self._day(first_receipt.c.at))).all()
+        samples += [DateSample(name, _as_date(expected), _as_date(day), int(n)) for name, expected, day, n in po_rows]
+        return samples
+
+    def date_changes(self, shop_id: int, start: datetime, end: datetime) -> list[DateChanges]:
+        """Per supplier: restock-date changes seen in the period (both dates known and different), and how
+        many moved it later."""
+        rows = self.session.execute(
+            select(Supplier.name, func.count(),
+                   func.sum(case((SupplierChange.restock_date > SupplierChange.previous_restock_date, 1), else_=0)))
+            .join(Supplier, Supplier.id == SupplierChange.supplier_id)
+            .where(SupplierChange.shop_id == shop_id, SupplierChange.changed_at >= start,
+                   SupplierChange.changed_at < end, SupplierChange.restock_date.is_not(None),
+                   SupplierChange.previous_restock_date.is_not(None),
+                   SupplierChange.restock_date != SupplierChange.previous_restock_date)
+            .group_by(Supplier.name)).all()
+        return [DateChanges(name, int(n), int(slipped or 0)) for name, n, slipped in rows]
+
+    def messages_sent(self, shop_id: int, start: datetime, end: datetime) -> dict[str, int]:
+        rows = self.session.execute(
+            select(Message.kind, func.count())
+            .where(Message.shop_id == shop_id, Message.status == "sent", Message.sent_at >= start,
+                   Message.sent_at < end)
+            .group_by(Message.kind)).all()
+        return {kind: int(n) for kind, n in rows}
+
+    def codes_issued(self, shop_id: int, start: datetime, end: datetime) -> int:
+        return int(self.session.execute(
+            select(func.count()).select_from(DiscountCode)
+            .where(DiscountCode.shop_id == shop_id, DiscountCode.status == "created",
+                   DiscountCode.created_at >= start, DiscountCode.created_at < end)).scalar_one())
+
+    def delay_notices(self, shop_id: int, start: datetime, end: datetime) -> tuple[int, int]:
+        """Backorders sent a delay notice in the period, and how many of them were cancelled after it."""
+        notice = (select(Message.backorder_id.label("backorder_id"), func.min(Message.sent_at).label("at"))
+                  .where(Message.shop_id == shop_id, Message.kind == "delay_notice", Message.status == "sent",
+                         Message.sent_at >= start, Message.sent_at < end)
+                  .group_by(Message.backorder_id).subquery())
+        cancelled = case((and_(Backorder.status == "cancelled", Backorder.closed_at >= notice.c.at), 1), else_=0)
+        noticed, after = self.session.execute(
+            select(func.count(distinct(notice.c.backorder_id)), func.sum(cancelled))
+            .select_from(notice).join(Backorder, Backorder.id == notice.c.backorder_id)).one()
+        return int(noticed or 0), int(after or 0)
+
+    def dropship_lines(self, shop_id: int, start: datetime, end: datetime) -> list[DropshipLine]:
+        """Units drop-shipped for the backorders fulfilled by drop-ship in the period, grouped by line price,
+        supplier cost and currency."""
+        rows = self.session.execute(
+            select(OrderLine.unit_price, DropshipOrder.unit_cost, Order.currency,
+                   func.sum(DropshipOrder.quantity_shipped))
+            .join(Backorder, Backorder.id == DropshipOrder.backorder_id)
+            .join(OrderLine, OrderLine.id == Backorder.order_line_id)
+            .join(Order, Order.id == OrderLine.order_id)
+            .where(DropshipOrder.shop_id == shop_id, Backorder.status == "fulfilled",
+                   Backorder.fulfilled_via == "dropship", Backorder.closed_at >= start, Backorder.closed_at < end,
+                   DropshipOrder.quantity_shipped > 0)
+            .group_by(OrderLine.unit_price, DropshipOrder.unit_cost, Order.currency)).all()
+        return [DropshipLine(int(units or 0), Decimal(price) if price is not None else None,
+                             Decimal(cost) if cost is not None else None, currency)
+                for price, cost, currency, units in rows]
