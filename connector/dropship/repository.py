@@ -205,3 +205,8 @@ class DropshipRepository(Repository):
             FulfillmentHoldRecord.shop_id == shop_id, FulfillmentHoldRecord.backorder_id.in_(ids))
             .order_by(FulfillmentHoldRecord.id)).all()
         return decisions, orders, parcels, holds
+
+    def recent_alerts(self, shop_id: int, limit: int = 20) -> Sequence[DropshipAlert]:
+        """The shop's newest alerts (drop-ship and purchase-order), for the app's Messages page."""
+        return self.session.scalars(select(DropshipAlert).where(DropshipAlert.shop_id == shop_id)
+                                    .order_by(DropshipAlert.id.desc()).limit(limit)).all()

@@ -181,8 +181,8 @@ def message_language(shop: ShopNotifySettings, kind: str, order_locale: str | No
     return languages.choose(order_locale, shop.language)
 
 
-def message_context(uow: UnitOfWork, shop: ShopNotifySettings, message: Message, *,
-                    links: Any) -> tuple[dict[str, Any], str]:
+def message_context(uow: UnitOfWork, shop: ShopNotifySettings, message: Message, *, links: Any,
+                    language: str | None = None) -> tuple[dict[str, Any], str]:
     """(template context, language) of one message row, from its backorder, order, code and decision;
     also what the app's preview renders (connector/notify/preview.py), inside an open ``with uow``."""
     notes = uow.repo(NotifyRepository)
@@ -190,7 +190,7 @@ def message_context(uow: UnitOfWork, shop: ShopNotifySettings, message: Message,
     order = uow.orders.by_id(message.order_id)
     shop_row = uow.shops.get(message.shop_id)
     assert backorder is not None and order is not None and shop_row is not None
-    language = message_language(shop, message.kind, order.locale)
+    language = language or message_language(shop, message.kind, order.locale)
     words = {**WORDS["en"], **CANCEL_TAILS, **WORDS.get(language, {})}
     when = None if message.date_key == UNKNOWN else _parse(message.date_key)
     lines = [backorder.line]  # one message per backorder: its own line and date

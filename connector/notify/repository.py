@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TypeVar
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from connector.db.models import Order
+from connector.db.models import Backorder, Order, OrderLine
 from connector.db.repositories import Repository
 from connector.domain.clock import utcnow
 from connector.domain.errors import StorageUnavailable
@@ -235,3 +235,21 @@ class NotifyRepository(Repository):
 
     def message_kinds(self, shop_id: int) -> list[str]:
         return sorted(self.session.scalars(select(Message.kind).where(Message.shop_id == shop_id).distinct()))
+
+    def preview_backorders(self, shop_id: int, limit: int = 25) -> list[tuple[int, int, str, str | None, str]]:
+        """The shop's newest backorders to preview a message on, waiting ones first:
+        (backorder id, order id, order name, SKU, status)."""
+        waiting = case((Backorder.status.in_(("open", "allocated")), 0), else_=1)
+        rows = self.session.execute(
+            select(Backorder.id, OrderLine.order_id, Order.name, Backorder.sku, Backorder.status)
+            .join(OrderLine, OrderLine.id == Backorder.order_line_id).join(Order, Order.id == OrderLine.order_id)
+            .where(Backorder.shop_id == shop_id).order_by(waiting, Backorder.id.desc()).limit(limit))
+        return [(b, o, name, sku, status) for b, o, name, sku, status in rows]
+
+    def latest_decision(self, backorder_id: int) -> DelayDecision | None:
+        return self.session.scalar(select(DelayDecision).where(DelayDecision.backorder_id == backorder_id)
+                                   .order_by(DelayDecision.sequence.desc()).limit(1))
+
+    def recent_alerts(self, shop_id: int, limit: int = 20) -> Sequence[PileupAlert]:
+        return self.session.scalars(select(PileupAlert).where(PileupAlert.shop_id == shop_id)
+                                    .order_by(PileupAlert.id.desc()).limit(limit)).all()
