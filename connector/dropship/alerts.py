@@ -20,6 +20,7 @@ from connector.domain.errors import DeliveryError, DeliveryUnavailable
 from connector.dropship.repository import DropshipRepository
 from connector.notify import email as notify_email
 from connector.notify import settings as notify_settings
+from connector.notify import templates as message_templates
 from connector.ports import Mailer, SlackFactory
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,8 @@ def deliver_alerts(uow_factory: Callable[[], UnitOfWork], mailer: Mailer | None,
         found = uow.shops.get(shop_id)
         assert found is not None
         domain = found.domain
+        customs = {kind: message_templates.custom(uow, shop_id, kind, shop.language)
+                   for kind in {KIND, *EMAIL_KINDS.values()}}
     if not wanted:
         if due:
             log.warning("drop-ship alerts not delivered: no alerts.email or alerts.slack_webhook_url",
@@ -71,7 +74,7 @@ def deliver_alerts(uow_factory: Callable[[], UnitOfWork], mailer: Mailer | None,
         retry = False
         for channel in wanted:
             try:
-                _send(channel, mailer, shop, context, alert_id, default_sender, slack, slack_timeout, box)
+                _send(channel, mailer, shop, context, alert_id, default_sender, slack, slack_timeout, box, customs)
             except DeliveryUnavailable as exc:
                 retry = True
                 log.warning("drop-ship alert not delivered yet", extra={"shop_id": shop_id, "alert_id": alert_id,
@@ -91,16 +94,19 @@ def deliver_alerts(uow_factory: Callable[[], UnitOfWork], mailer: Mailer | None,
 
 def _send(channel: str, mailer: Mailer | None, shop: notify_settings.ShopNotifySettings, context: dict[str, Any],
           alert_id: int, default_sender: str, slack: SlackFactory, slack_timeout: float,
-          box: CredentialBox | None) -> None:
+          box: CredentialBox | None, customs: dict[str, notify_email.Custom | None] | None = None) -> None:
+    """``customs``: the shop's own wording per e-mail kind in its language (message_templates)."""
     email_kind = EMAIL_KINDS.get(context["kind"], KIND)
+    custom = (customs or {}).get(email_kind)
     if channel == "email":
         assert mailer is not None
         email = notify_email.build(email_kind, context, sender_name=context["shop_name"],
                                    sender_email=shop.sender_email or default_sender, recipient=shop.alert_email,
-                                   reply_to=None, message_key=f"dropship-alert-{alert_id}")
+                                   reply_to=None, message_key=f"dropship-alert-{alert_id}",
+                                   language=shop.language, custom=custom)
         mailer.send(email)
         return
-    subject = notify_email.SUBJECTS[email_kind].format(**context)
+    subject = notify_email.render(email_kind, context, language=shop.language, custom=custom)[0]
     slack(notify_settings.open_slack_url(shop, box), slack_timeout).post(
         f":warning: {subject}", fields={"What happened": context["message"]})
 

@@ -21,6 +21,7 @@ from connector.domain.errors import DeliveryError, DeliveryRejected, DeliveryUna
 from connector.domain.model import BackorderStatus
 from connector.notify import email as notify_email
 from connector.notify import settings as notify_settings
+from connector.notify import templates as message_templates
 from connector.notify.models import PileupAlert
 from connector.notify.repository import NotifyRepository
 
@@ -108,6 +109,7 @@ def _deliver(notifier: Notifier, shop_id: int, shop: notify_settings.ShopNotifyS
         found = uow.shops.get(shop_id)
         assert found is not None
         domain = found.domain
+        custom = message_templates.custom(uow, shop_id, "pileup_alert", shop.language)
     sent = 0
     for alert_id, sku, threshold, limit, observed, done in due:
         with notifier.uow() as uow:  # claim: pending -> sending, so a concurrent check does not send too
@@ -126,7 +128,7 @@ def _deliver(notifier: Notifier, shop_id: int, shop: notify_settings.ShopNotifyS
             if channel in delivered:
                 continue
             try:
-                _send(notifier, channel, shop, context, alert_id, slack_timeout)
+                _send(notifier, channel, shop, context, alert_id, slack_timeout, custom)
                 delivered.append(channel)
             except DeliveryUnavailable as exc:
                 status, error = "pending", str(exc)
@@ -148,12 +150,14 @@ def _deliver(notifier: Notifier, shop_id: int, shop: notify_settings.ShopNotifyS
 
 
 def _send(notifier: Notifier, channel: str, shop: notify_settings.ShopNotifySettings, context: dict[str, Any],
-          alert_id: int, slack_timeout: float) -> None:
-    subject, text, _ = notify_email.render("pileup_alert", context)
+          alert_id: int, slack_timeout: float, custom: notify_email.Custom | None = None) -> None:
+    """``custom``: the shop's own wording of the alert in its language (message_templates), else shipped."""
+    subject, text, _ = notify_email.render("pileup_alert", context, language=shop.language, custom=custom)
     if channel == "email":
         email = notify_email.build("pileup_alert", context, sender_name=context["shop_name"],
                                    sender_email=shop.sender_email or notifier.default_sender,
-                                   recipient=shop.alert_email, reply_to=None, message_key=f"alert-{alert_id}")
+                                   recipient=shop.alert_email, reply_to=None, message_key=f"alert-{alert_id}",
+                                   language=shop.language, custom=custom)
         notifier.mailer.send(email)
         return
     if notifier.slack is None:

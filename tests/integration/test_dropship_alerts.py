@@ -75,3 +75,19 @@ def test_without_any_alert_channel_nothing_is_marked_sent(stack):
     alert(stack.container.uow(), info.id, "supplier_rejected", "k-3", "Refused.")
     assert deliver(stack, info.id) == 0
     assert list_alerts(stack.container.uow(), info.id)[0]["sent"] == ""
+
+
+def test_the_shops_own_wording_of_a_drop_ship_alert_is_used_in_its_language(stack):
+    from connector.notify import email as notify_email
+    from connector.notify import templates
+
+    info = shop(stack, "shopify")
+    set_setting(stack.container.uow(), info.id, "alerts.email", MERCHANT)
+    set_setting(stack.container.uow(), info.id, "notify.language", "nl")
+    templates.save(stack.container.uow(), info.id, "dropship_alert", "nl", notify_email.Custom(
+        subject="Dropship: {{ title }}", body="Wat er gebeurde: {{ headline }}", doing=""), actor="test")
+    alert(stack.container.uow(), info.id, "store_refused_fulfillment", "k-9", "Order #1001 refused: closed.")
+    assert deliver(stack, info.id) == 1
+    [mail] = stack.sandbox.smtp.to(MERCHANT)
+    assert mail.subject == "Dropship: the store refused a fulfillment"
+    assert "Wat er gebeurde: Order #1001 refused: closed." in mail.part("plain")

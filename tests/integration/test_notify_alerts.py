@@ -129,3 +129,21 @@ def test_a_revoked_slack_webhook_is_recorded_as_failed(h, sink, slack):
     check(h)
     [row] = h.rows(PileupAlert)
     assert row.status == "failed" and "404" in row.error and row.channels == "email"
+
+
+def test_the_shops_own_wording_of_the_pileup_alert_is_sent_by_email_and_slack(h, sink, slack):
+    from connector.notify import email as notify_email
+    from connector.notify import templates
+
+    templates.save(h.container.uow(), h.shop_id, "pileup_alert", "en", notify_email.Custom(
+        subject="Reorder {{ sku }} now: {{ count }} waiting",
+        body="{{ sku }} has {{ units }} units short.\n{{ doing_text }}",
+        doing="Call Acme on 020 123 4567."), actor="test")
+    h.set("alerts.thresholds", {"count": 2})
+    h.backorder(expected=None, sku="TEA-1")
+    h.backorder(expected=None, sku="TEA-1")
+    check(h)
+    [mail] = sink.to("ops@tea.example")
+    assert mail.subject == "Reorder TEA-1 now: 2 waiting"
+    assert mail.part("plain").split() == "TEA-1 has 4 units short. Call Acme on 020 123 4567.".split()
+    assert slack.posts[0]["text"].endswith("Reorder TEA-1 now: 2 waiting")
