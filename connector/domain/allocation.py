@@ -16,13 +16,13 @@ short. Shortage assignment uses the same rule, so re-evaluation and allocation a
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Claim:
-    """One open order line drawing on a stock position (``quantity``: the units it still needs)."""
+class Claim(NamedTuple):
+    """One open order line drawing on a stock position (``quantity``: the units it still needs).
+    A named tuple: allocation builds one per waiting line, a hundred thousand at a time."""
 
     order_id: str
     line_id: str
@@ -36,8 +36,7 @@ class Claim:
         return (self.order_id, self.line_id)
 
 
-@dataclass(frozen=True)
-class Grant:
+class Grant(NamedTuple):
     """Units given to one claim. The reasons, in the words shown to a merchant, are rendered from the
     compact facts kept here only when read (``reasons``): an allocation of thousands of lines keeps
     numbers, not text."""

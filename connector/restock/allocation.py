@@ -20,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from connector.db.models import Backorder
 from connector.db.uow import UnitOfWork
@@ -34,20 +34,24 @@ from connector.restock.settings import AllocationPolicy, policy
 log = logging.getLogger(__name__)
 
 
+ARRIVALS_PER_WRITE = 50
+"""Arrivals whose grants are written together. On PostgreSQL one chunk's writes run on the server while
+the next chunk is ranked here (``RestockRepository.writes_in_flight``); statements still grow with the
+arrivals, not the backorders."""
+
 WAITING_COLUMNS = ("backorder_id", "sku", "stock_key", "quantity_backordered", "quantity_allocated", "order_id",
                    "line_id", "ordered_at", "tags")
 """The columns of one waiting row (``RestockRepository.waiting_rows``), in order."""
 
 
-@dataclass(frozen=True)
-class Granted:
+class Granted(NamedTuple):
     """Units set aside for one backorder by one arrival."""
 
     backorder_id: int
     order_id: str
     quantity: int
     fully_allocated: bool
-    grant: Grant | None = field(default=None, repr=False, compare=False)
+    grant: Grant | None = None
     """The ranking's decision, kept to say why (``reasons``)."""
 
     @property
@@ -135,37 +139,33 @@ def allocate_arrivals(uow: UnitOfWork, shop_id: int, arrivals: Iterable[Arrival]
     now = utcnow()
     today = now.date()
     allocated: dict[int, int] = {backorder_id: row[4] or 0 for backorder_id, row in rows.items()}
-    given: list[tuple[int, int, str, str]] = []
-    """(backorder id, units, source, reference): one allocation row each."""
     arrival_rows: list[dict[str, Any]] = []
     credits: dict[str, int] = defaultdict(int)
     reports = []
-    for arrival in arrivals:
-        if (arrival.source, arrival.reference) in seen:
-            reports.append(AllocationReport(arrival.source, arrival.reference, arrival.units, duplicate=True))
-            continue
-        seen.add((arrival.source, arrival.reference))
-        pool = by_stock.get(arrival.stock_key, ()) if arrival.stock_key else by_sku.get(arrival.sku or "", ())
-        granted = _allocate(arrival, pool, rows, allocated, priority, rules) if arrival.units > 0 else []
-        for grant in granted:
-            given.append((grant.backorder_id, grant.quantity, arrival.source, arrival.reference))
-        if arrival.source == "purchase_order":
-            for grant in granted:
-                key = rows[grant.backorder_id][2]
-                if key:
-                    credits[key] += grant.quantity
-        arrival_rows.append({"shop_id": shop_id, "source": arrival.source, "reference": arrival.reference,
-                             "sku": arrival.sku, "stock_key": arrival.stock_key, "units": arrival.units,
-                             "units_allocated": sum(g.quantity for g in granted), "received_at": now})
-        reports.append(AllocationReport(arrival.source, arrival.reference, arrival.units, tuple(granted)))
+    with repo.writes_in_flight():
+        for first in range(0, len(arrivals), ARRIVALS_PER_WRITE):
+            given: list[tuple[int, int, str, str]] = []
+            """(backorder id, units, source, reference): one allocation row each."""
+            for arrival in arrivals[first:first + ARRIVALS_PER_WRITE]:
+                if (arrival.source, arrival.reference) in seen:
+                    reports.append(AllocationReport(arrival.source, arrival.reference, arrival.units, duplicate=True))
+                    continue
+                seen.add((arrival.source, arrival.reference))
+                pool = by_stock.get(arrival.stock_key, ()) if arrival.stock_key else by_sku.get(arrival.sku or "", ())
+                granted = _allocate(arrival, pool, rows, allocated, priority, rules) if arrival.units > 0 else []
+                for grant in granted:
+                    given.append((grant.backorder_id, grant.quantity, arrival.source, arrival.reference))
+                if arrival.source == "purchase_order":
+                    for grant in granted:
+                        key = rows[grant.backorder_id][2]
+                        if key:
+                            credits[key] += grant.quantity
+                arrival_rows.append({"shop_id": shop_id, "source": arrival.source, "reference": arrival.reference,
+                                     "sku": arrival.sku, "stock_key": arrival.stock_key, "units": arrival.units,
+                                     "units_allocated": sum(g.quantity for g in granted), "received_at": now})
+                reports.append(AllocationReport(arrival.source, arrival.reference, arrival.units, tuple(granted)))
+            _write(repo, shop_id, given, rows, allocated, now, today)
     repo.add_arrivals(arrival_rows)
-    if given:
-        repo.add_allocations_of(shop_id, given, now)
-        changed = {backorder_id for backorder_id, _, _, _ in given}
-        repo.set_allocated(shop_id, [
-            (backorder_id, allocated[backorder_id],
-             (BackorderStatus.ALLOCATED if allocated[backorder_id] >= rows[backorder_id][3]
-              else BackorderStatus.OPEN).value) for backorder_id in sorted(changed)], now, today)
     _add_credits(repo, shop_id, credits)
     for report in reports:
         if report.granted:
@@ -174,6 +174,20 @@ def allocate_arrivals(uow: UnitOfWork, shop_id: int, arrivals: Iterable[Arrival]
                                                  "allocated": report.units_allocated,
                                                  "backorders": len(report.granted)})
     return reports
+
+
+def _write(repo: RestockRepository, shop_id: int, given: list[tuple[int, int, str, str]], rows: dict[int, Any],
+           allocated: dict[int, int], now: datetime, today: date) -> None:
+    """The allocation rows of a chunk of arrivals and its backorders' columns as they stand now (a
+    later chunk that gives a backorder more units writes its columns again)."""
+    if not given:
+        return
+    repo.add_allocations_of(shop_id, given, now)
+    changed = sorted({backorder_id for backorder_id, _, _, _ in given})
+    full, short = BackorderStatus.ALLOCATED.value, BackorderStatus.OPEN.value
+    repo.set_allocated(shop_id, [(backorder_id, allocated[backorder_id],
+                                  full if allocated[backorder_id] >= rows[backorder_id][3] else short)
+                                 for backorder_id in changed], now, today)
 
 
 def _allocate(arrival: Arrival, pool: Sequence[int], rows: dict[int, Any], allocated: dict[int, int],

@@ -8,11 +8,13 @@ text (``json_each``), so neither the statements nor the parameters grow with the
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Date, and_, bindparam, func, insert, select, text
+from sqlalchemy.exc import DBAPIError
 
 from connector.db.models import Backorder, Order, OrderLine, UTCDateTime
 from connector.db.repositories import Repository
@@ -56,6 +58,26 @@ class RestockRepository(Repository):
     def add_arrivals(self, rows: list[dict[str, Any]]) -> None:
         if rows:
             self.session.execute(insert(StockArrival), rows)
+
+    @contextmanager
+    def writes_in_flight(self) -> Iterator[None]:
+        """On PostgreSQL, the statements executed inside are sent without waiting for their results
+        (psycopg's pipeline mode): the server writes one chunk of allocations while Python ranks the
+        next. Only writes whose results nobody reads belong inside. Their errors surface at the latest
+        when the block ends, as SQLAlchemy's exceptions (IntegrityError, OperationalError, ...), and the
+        transaction is then failed as usual. Elsewhere (SQLite) statements run one by one as always."""
+        bind = self.session.get_bind()
+        dbapi = bind.dialect.loaded_dbapi
+        pipeline = getattr(dbapi, "Pipeline", None)
+        if bind.dialect.name != "postgresql" or pipeline is None or not pipeline.is_supported():
+            yield
+            return
+        raw: Any = self.session.connection().connection.driver_connection  # psycopg's
+        try:
+            with raw.pipeline():
+                yield
+        except dbapi.Error as exc:
+            raise DBAPIError.instance(None, None, exc, dbapi.Error, dialect=bind.dialect) from exc
 
     def add_allocations_of(self, shop_id: int, rows: Sequence[tuple[int, int, str, str]], now: datetime) -> None:
         """Allocation rows (backorder id, units, source, reference), created ``now``, in one statement."""
