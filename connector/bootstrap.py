@@ -29,6 +29,7 @@ from connector.ports import (
     OutboundGuard,
     PurchaseOrderSupplier,
     RunExecutor,
+    SalesHistory,
     ShopAccess,
     ShopifyOAuth,
     ShopifyWebhooks,
@@ -270,6 +271,17 @@ class Container:
         from adapters.woocommerce.fulfillment import WooCommerceFulfillment
 
         return WooCommerceFulfillment(platform.client)
+
+    def sales_history(self, shop_id: int) -> SalesHistory:
+        """The SalesHistory port of one shop (reorder advice), on the client of its StorePlatform."""
+        platform: Any = self.platform_for(shop_id)
+        if self.shop_access(shop_id).platform == Platform.SHOPIFY:
+            from adapters.shopify.sales_history import ShopifySalesHistory
+
+            return ShopifySalesHistory(platform.client)
+        from adapters.woocommerce.sales_history import WooCommerceSalesHistory
+
+        return WooCommerceSalesHistory(platform.client)
 
     def store_payments(self, shop_id: int) -> StorePayments:
         """The StorePayments port of one shop (payment on shipment), on the client of its StorePlatform."""

@@ -14,6 +14,7 @@ from connector.domain.notify import CancelResult
 from connector.domain.payments import PaymentFacts, Transaction
 from connector.domain.purchasing import PurchaseOrderAnswer, PurchaseOrderRequest
 from connector.domain.routing import DropshipRequest, StoreOrderFacts, SupplierOrderStatus, Tracking
+from connector.domain.sales_history import SalesPage
 from connector.domain.selling_plans import PlanSpec, StoreGroup
 from connector.domain.stock_events import StockChange
 from connector.domain.supply import BackorderSwitch, CatalogItem, PageDate, SupplierFetch, Validators
@@ -470,4 +471,16 @@ class PurchaseOrderSupplier(Protocol):
     def status(self, supplier_reference: str) -> PurchaseOrderAnswer:
         """The order's ``PurchaseOrderAnswer`` now (delivered units, expected date). Raises
         SupplierRejected (unknown order) or SupplierUnavailable."""
+        ...
+
+
+class SalesHistory(Protocol):
+    """A shop's past orders for the sales history (connector/reorder/history.py): the platform's order
+    pages, oldest first (Shopify GraphQL ``orders`` by CREATED_AT; WooCommerce ``GET /orders`` by date).
+
+    Errors: PlatformUnavailable / PlatformThrottled (transient: the page was not read, ask again with the
+    same cursor), PlatformRejected (the cursor or query was refused)."""
+
+    def sales_page(self, cursor: str | None, until: datetime) -> SalesPage:
+        """The page of orders created before ``until`` that starts at ``cursor`` (None: the first)."""
         ...

@@ -210,10 +210,13 @@ def create_blueprint(sim: WooCommerceSimulator) -> Blueprint:
         after = request.args.get("modified_after")
         gmt = request.args.get("dates_are_gmt", "false").lower() in ("1", "true")
         field = "date_modified_gmt" if gmt else "date_modified"
+        before = request.args.get("before")  # created before (exclusive), as WordPress reads it
+        created = "date_created_gmt" if gmt else "date_created"
         with store.lock:
             items = [o for o in store.orders.values()
                      if ("any" in statuses or o["status"] in statuses)
-                     and (not after or o[field] > after[:19])]  # WordPress "after" is exclusive
+                     and (not after or o[field] > after[:19])  # WordPress "after" is exclusive
+                     and (not before or o[created] < before[:19])]
             return paged(sort_items(items))
 
     @api.route("/orders/<int:order_id>", methods=["GET", "PUT"])
