@@ -79,6 +79,7 @@ class ShopifyPlatform:
             attributes=collect_attributes(payload.get("note_attributes"), "name", "value"),
             attribute_kind="note_attributes",
             currency=shipments.currency(payload.get("currency")),
+            locale=locale_text(payload.get("customer_locale")),
         )
 
     def parse_stock_change(self, payload: Mapping[str, Any]) -> StockChange:
@@ -233,6 +234,11 @@ class ShopifyPlatform:
             attribute_kind="note_attributes",
             currency=shipments.currency(node.get("currencyCode")),
         )
+
+
+def locale_text(value: Any) -> str | None:
+    """A customer locale as Shopify gives it ("en", "nl-NL"): a short string, else None."""
+    return value.strip()[:35] if isinstance(value, str) and value.strip() else None
 
 
 def _required_id(payload: Mapping[str, Any], key: str, what: str) -> str:

@@ -278,7 +278,23 @@ def parse_order(payload: Any, backordered_meta_keys: Collection[str] = DEFAULT_B
         attributes=collect_attributes(payload.get("meta_data"), "key", "value"),
         attribute_kind="meta_data",
         currency=_currency(payload.get("currency")),
+        locale=order_locale(payload.get("meta_data")),
     )
+
+
+LOCALE_META_KEYS = ("wpml_language",)
+"""Order meta naming the customer's language: WooCommerce Multilingual (WPML) stores the checkout
+language as ``wpml_language`` ("nl"). Without it, the shop's notify.language applies."""
+
+
+def order_locale(meta: Any) -> str | None:
+    """The customer's language from an order's ``meta_data`` (LOCALE_META_KEYS), else None."""
+    for entry in meta if isinstance(meta, list) else []:
+        if isinstance(entry, Mapping) and entry.get("key") in LOCALE_META_KEYS:
+            value = entry.get("value")
+            if isinstance(value, str) and value.strip():
+                return value.strip()[:35]
+    return None
 
 
 def _currency(value: Any) -> str | None:

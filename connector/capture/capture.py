@@ -122,6 +122,7 @@ def _upsert(uow: UnitOfWork, shop_id: int, snapshot: OrderSnapshot, order: Order
     if snapshot.tags is not None:  # the store's tags (restock.priority_tags); None: the payload did not say
         order.tags = snapshot.tags or None
     order.currency = snapshot.currency or order.currency
+    order.locale = snapshot.locale or order.locale  # the customer's language (messages); kept when not given
     if snapshot.cancelled or order.status == "cancelled":
         order.status = "cancelled"
         outcome = "cancelled"

@@ -138,6 +138,9 @@ class OrderSnapshot:
     against them). None where the platform has no order tags (WooCommerce)."""
     currency: str | None = None
     """ISO 4217 code of the order's prices (upper case); None when not given."""
+    locale: str | None = None
+    """The customer's language as the store gave it ("nl-NL"; Shopify ``customer_locale``, WooCommerce
+    order meta ``wpml_language``); None when not given. Messages choose their language from it."""
 
     def __post_init__(self) -> None:
         if not self.order_id:

@@ -305,3 +305,23 @@ def test_another_shops_message_is_not_found(web: WebApp, shop: Shop):
     assert 'data-message="' not in html
     assert page(web, "/app/messages/templates/nope/en")[0] == 404
     assert page(web, "/app/messages/templates/capture_notice/fr")[0] == 404
+
+
+def test_capture_keeps_the_customers_language_from_the_store(web: WebApp):
+    from dataclasses import replace
+
+    from sqlalchemy import select
+
+    from adapters.shopify import ShopifyGraphQL, ShopifyPlatform
+    from connector.capture.capture import capture_order
+    from tests.conftest import load_json_fixture
+
+    payload = load_json_fixture("shopify/rest/api_js_2024-04__order_create_pending.json")
+    payload = {**payload.get("order", payload), "customer_locale": "nl-BE"}
+    snapshot = ShopifyPlatform(ShopifyGraphQL(SHOP, "shpat_unit")).parse_order(payload)
+    capture_order(web.container.uow(), web.platform, web.shop_id, snapshot)
+    later = replace(snapshot, locale=None, name="#renamed", updated_at=snapshot.updated_at + timedelta(hours=1))
+    capture_order(web.container.uow(), web.platform, web.shop_id, later)  # an update that does not say
+    with web.container.uow() as uow:
+        order = uow.session.scalar(select(Order).where(Order.platform_order_id == snapshot.order_id))
+        assert (order.locale, order.name) == ("nl-BE", "#renamed")
