@@ -7,6 +7,7 @@ with ``@merchant_view``, and renders ``connector/templates/merchant/<page>*.html
 import connector.merchant.pages.backorders  # noqa: F401
 import connector.merchant.pages.home  # noqa: F401
 import connector.merchant.pages.jobs  # noqa: F401
+import connector.merchant.pages.kpis  # noqa: F401
 import connector.merchant.pages.messages  # noqa: F401
 import connector.merchant.pages.settings  # noqa: F401
 import connector.merchant.pages.suppliers  # noqa: F401
