@@ -156,13 +156,14 @@ def backorders(shop_name: str, as_json: bool, status: str | None) -> None:
               help="Per order day: sold on backorder but not yet shipped, and shipped but not yet charged.")
 @click.option("--json", "as_json", is_flag=True, help="The KPIs as JSON (with --deferred-revenue: that report).")
 @click.option("--csv", "as_csv", is_flag=True, help="The KPIs as metric,value CSV (--deferred-revenue: that report).")
+@click.option("--reorder", is_flag=True, help="Reorder advice per SKU from sales history, most urgent first.")
 @click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="First day of the KPI period (default: 90 days before --to).")
 @click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="Last day of the KPI period (default: today).")
 @_fail_cleanly
 def report(shop_name: str, deferred: bool = False, as_json: bool = False, as_csv: bool = False,
-           date_from: Any = None, date_to: Any = None) -> None:
+           date_from: Any = None, date_to: Any = None, reorder: bool = False) -> None:
     """Counts of a shop's backorders by status and the backorder KPIs (--deferred-revenue: what is not yet
     shipped or charged)."""
     from connector.capture.reporting import list_backorders
@@ -174,6 +175,11 @@ def report(shop_name: str, deferred: bool = False, as_json: bool = False, as_csv
         from connector.reports.cli import echo_deferred_revenue
 
         echo_deferred_revenue(c.uow(), info.id, "json" if as_json else "csv" if as_csv else "table")
+        return
+    if reorder:
+        from connector.reorder.cli import echo_reorder
+
+        echo_reorder(c.uow(), info.id, "json" if as_json else "csv" if as_csv else "table")
         return
     from connector.reports.cli import echo_kpis
 
@@ -433,9 +439,11 @@ from connector.notify import cli as notify_cli  # noqa: E402
 from connector.payments import cli as payments_cli  # noqa: E402
 from connector.privacy import cli as privacy_cli  # noqa: E402
 from connector.purchasing import cli as purchasing_cli  # noqa: E402
+from connector.reorder import cli as reorder_cli  # noqa: E402
 from connector.supply import cli as supply_cli  # noqa: E402
 
-for _module in (dropship_cli, install_cli, notify_cli, supply_cli, purchasing_cli, payments_cli, merchant_cli):
+for _module in (dropship_cli, install_cli, notify_cli, supply_cli, purchasing_cli, payments_cli, merchant_cli,
+                reorder_cli):
     for _command in getattr(_module, "COMMANDS", ()):
         main.add_command(_command)
 for _module in (install_cli, privacy_cli, scopes_cli, settings_cli):

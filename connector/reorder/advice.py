@@ -31,12 +31,13 @@ def reorder_advice(uow: UnitOfWork, shop_id: int, today: date) -> list[Advice]:
         recent = repo.sales_since(shop_id, today - timedelta(days=2 * WINDOW + 1))
         stock = repo.store_stock(shop_id)
         on_order = repo.on_order(shop_id)
-        suppliers = {s.id: s for s in repo.suppliers(shop_id)}
+        rows = repo.suppliers(shop_id)
+        suppliers = {s.id: (s.name, s.lead_time_days) for s in rows}
         supplier_skus = repo.supplier_skus(shop_id)
         last_ordered = repo.last_ordered_from(shop_id)
         received = repo.received_orders(shop_id)
         terms: dict[int, PurchasingTerms | None] = {}
-        for row in suppliers.values():
+        for row in rows:
             try:
                 terms[row.id] = terms_of(row)
             except InvalidPayload:
@@ -58,16 +59,16 @@ def reorder_advice(uow: UnitOfWork, shop_id: int, today: date) -> list[Advice]:
         supplier = suppliers.get(source) if source else None
         lead: LeadTime | None = None
         sku_terms = SkuTerms()
-        if supplier is not None:
-            supplier_terms = terms.get(supplier.id)
-            said = stated.get((sku, supplier.id))
+        if source is not None and supplier is not None:
+            supplier_terms = terms.get(source)
+            said = stated.get((sku, source))
             if said is None:
-                said = supplier.lead_time_days
-            lead = lead_time(durations.get(supplier.id, []), said)
+                said = supplier[1]
+            lead = lead_time(durations.get(source, []), said)
             if supplier_terms is not None:
                 sku_terms = supplier_terms.for_sku(sku)
         advice.append(advise(ReorderInputs(
             sku=sku, today=today, sales=sales.get(sku, {}), on_hand=stock.get(sku), on_order=on_order.get(sku, 0),
             lead=lead, terms=sku_terms, service_level=service_level, cover_days=cover_days,
-            supplier=supplier.name if supplier is not None else None, first_sale=first_days.get(sku))))
+            supplier=supplier[0] if supplier is not None else None, first_sale=first_days.get(sku))))
     return sort_advice(advice)
