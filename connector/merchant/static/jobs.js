@@ -13,7 +13,11 @@
 
   function show(run) {
     var cell = box.querySelector('[data-run-status="' + run.id + '"]');
-    if (cell) { cell.textContent = run.status; cell.className = "badge badge-" + badge(run.status); }
+    if (cell) { cell.textContent = label(run.status); cell.className = "badge badge-" + badge(run.status); }
+  }
+
+  function label(status) {  /* the page's own word for a run waiting for a worker (jobs.html) */
+    return status === "pending" ? "queued" : status;
   }
 
   function badge(status) {

@@ -169,3 +169,33 @@ def test_run_now_shows_the_progress_until_the_workers_are_done(page: Any, app: A
     assert float(cells[2].removesuffix(" s")) >= 0.5  # it waited out the store's errors
     assert re.search(r"seen: \d+", cells[3])
     app.shot(page, "done")
+
+
+def test_a_run_waiting_for_a_worker_is_followed_in_the_pages_words_until_done(page: Any, app: App,
+                                                                              live: LocalStack):
+    """A run asked for with a delay (as the ledger keeps work that waits) stays pending for seconds: the
+    script shows it as the page does ("queued", never the ledger's "pending"), then running and done."""
+    from jobs import runtime, shops
+
+    shop_id = live.shops[SHOP].id
+    run_id = runtime.enqueue_run(live.container, shops.reconcile, shop_id, shop_id=shop_id, delay_seconds=3)
+    page.add_init_script("""
+        window.__seen = [];
+        document.addEventListener("DOMContentLoaded", () => {
+          const badge = document.querySelector("[data-run-status]");
+          if (!badge) return;
+          window.__seen.push(badge.textContent.trim());
+          new MutationObserver(() => window.__seen.push(badge.textContent.trim()))
+            .observe(badge, {childList: true, characterData: true, subtree: true});
+        });""")
+    seen: list[str] = []
+    app.open(page, "/app/jobs", token=app.token(ttl=300), runs=str(run_id), job="reconcile")
+    badge = page.locator(f'section#started [data-run-status="{run_id}"]')
+    assert badge.inner_text() == "queued"
+    page.wait_for_function("() => window.__seen.length >= 2", timeout=10_000)  # the script updated the badge
+    seen += page.evaluate("window.__seen")
+    app.shot(page, "queued")
+    page.locator('section#started[data-finished="1"]').wait_for(timeout=30_000)
+    assert page.locator(f'section#started [data-run-status="{run_id}"]').inner_text() == "done"
+    assert "pending" not in seen and seen[0] == "queued"
+    assert set(seen) <= {"queued", "running", "done"}
