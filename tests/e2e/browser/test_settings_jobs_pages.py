@@ -199,3 +199,11 @@ def test_a_run_waiting_for_a_worker_is_followed_in_the_pages_words_until_done(pa
     assert page.locator(f'section#started [data-run-status="{run_id}"]').inner_text() == "done"
     assert "pending" not in seen and seen[0] == "queued"
     assert set(seen) <= {"queued", "running", "done"}
+
+
+@pytest.mark.parametrize("path", ["/app/settings", "/app/jobs", "/app/settings/changes"])
+def test_at_360_px_the_page_does_not_scroll_sideways(page: Any, app: App, path: str):
+    page.set_viewport_size({"width": 360, "height": 740})
+    app.open(page, path)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert page.get_by_role("heading", level=1).is_visible()
