@@ -68,7 +68,7 @@ def preview(uow_factory: Any, shop_id: int, kind: str, language: str, text: noti
         shop_row = uow.shops.get(shop_id)
         assert shop_row is not None
         context["shop_name"] = shop.sender_name or shop_row.domain
-        if "support_email" in context and context["support_email"] and shop.support_email:
+        if context.get("support_email"):  # the shop's own address, or none: never the sample's
             context["support_email"] = shop.support_email
         notes = uow.repo(NotifyRepository)
         candidates = {b: (o, name, sku, status) for b, o, name, sku, status in notes.preview_backorders(shop_id)}
@@ -82,7 +82,8 @@ def preview(uow_factory: Any, shop_id: int, kind: str, language: str, text: noti
             draft = Message(shop_id=shop_id, backorder_id=chosen, order_id=order_id, kind=kind, date_key=key,
                             decision_id=decision.id if decision is not None else None, outcome="")
             real, _ = message_context(uow, shop, draft, links=_Links(), language=language)
-            context.update({k: v for k, v in real.items() if v not in (None, "") or k not in context})
+            context.update({k: v for k, v in real.items()
+                            if v not in (None, "") or k not in context or k == "support_email"})
             about = f"order {name}, {sku or 'no SKU'} ({status})"
     if text is None:
         subject, body, html = notify_email.render(kind, context, language=language)

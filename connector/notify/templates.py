@@ -37,6 +37,7 @@ _ORDER = {"order_name": "the order's name, e.g. #1001", "shop_name": "the shop's
           "support_email": "where customers write with questions (may be empty)",
           "items": "the items: each has .title, .sku and .quantity (use {% for item in items %})",
           "doing_text": "the \"what we are doing about it\" paragraph, rendered"}
+_PAGE = {"page_url": "the customer's order page: each waiting item, cancel or keep waiting, how to be told"}
 _CODE = {"code": "a consolation discount code (empty when there is none)", "code_text": "what it gives, e.g. 10% off",
          "code_ends": "the last day it can be used, written out"}
 _DECISION = {"promise_text": "the shipping date promised, written out",
@@ -67,22 +68,24 @@ class MessageKind:
 def _customer_sample(**extra: Any) -> dict[str, Any]:
     return {"order_name": "#1001", "shop_name": "Tea & Leaf Co.", "support_email": "help@tea.example",
             "items": [{"title": "Darjeeling 100 g", "sku": "TEA-DJ-100", "quantity": 2}],
-            "customer_email": "ada@example.com", "date_text": "", **extra}
+            "customer_email": "ada@example.com", "date_text": "", "page_url": "https://preview.invalid/order",
+            **extra}
 
 
 KINDS: dict[str, MessageKind] = {k.kind: k for k in (
     MessageKind("capture_notice", "Capture notice: the expected date", CUSTOMER,
                 "when an order is captured with items not in stock and their date is far enough away",
-                {**_ORDER, "date_text": "the expected in-stock date, written out"},
+                {**_ORDER, **_PAGE, "date_text": "the expected in-stock date, written out"},
                 _customer_sample(date_text="")),
     MessageKind("apology", "New date: apology (with a consolation code when due)", CUSTOMER,
                 "when the expected date slips past what the customer was told",
-                {**_ORDER, "date_text": "the new expected date, written out",
+                {**_ORDER, **_PAGE, "date_text": "the new expected date, written out",
                  "previous_text": "the date the customer was told before, written out", **_CODE},
                 _customer_sample(previous_text="", code="SORRY-1001", code_text="10% off", code_ends="")),
     MessageKind("delay_notice", "Delay notice with the choice to cancel or wait", CUSTOMER,
                 "when the promised shipping date cannot be met (FTC Mail Order Rule)",
-                {**_ORDER, "date_text": "the new expected date, written out (empty when unknown)", **_DECISION,
+                {**_ORDER, **_PAGE, "date_text": "the new expected date, written out (empty when unknown)",
+                 **_DECISION,
                  **_CODE},
                 _customer_sample(promise_text="", cancel_url="https://preview.invalid/cancel",
                                  wait_url="https://preview.invalid/wait", consent_required=True,
@@ -90,7 +93,7 @@ KINDS: dict[str, MessageKind] = {k.kind: k for k in (
                                  code_text="10% off", code_ends="")),
     MessageKind("cancelled", "Cancellation confirmation", CUSTOMER,
                 "when items are cancelled after a delay notice (the customer's choice or no answer)",
-                {**_ORDER, "reason_text": "why, e.g. \"you asked us to\"",
+                {**_ORDER, **_PAGE, "reason_text": "why, e.g. \"you asked us to\"",
                  "refund_owed": "true when the refund is still to be issued by the shop",
                  "not_charged": "true when nothing was charged", "cancel_tail": "the end of the shipped subject"},
                 _customer_sample(reason_text="you asked us to", refund_owed=False, not_charged=False,

@@ -149,7 +149,7 @@ def _editor(kind: str, language: str, *, text: notify_email.Custom | None = None
         backorders=message_preview.choices(c.uow(), g.merchant.shop_id), backorder=backorder,
         default=templates.default_text(kind, language), languages=LANGUAGES,
         action=app_link(f"/app/messages/templates/{kind}/{language}"),
-        preview_url=f"/app/messages/templates/{kind}/{language}/preview",
+        preview_url=app_link(f"/app/messages/templates/{kind}/{language}/preview"),
         other_languages=[(lang, name, app_link(f"/app/messages/templates/{kind}/{lang}"))
                          for lang, name in LANGUAGES.items() if lang != language],
         back=app_link("/app/messages") + "#templates"))
