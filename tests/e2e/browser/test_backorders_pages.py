@@ -107,6 +107,9 @@ def test_the_page_shows_the_backorders_captured_from_the_sandboxs_orders(page: A
     waiting_tab = page.get_by_role("navigation", name="Status").get_by_role("link", name=re.compile(r"^Waiting \d+$"))
     assert waiting_tab.get_attribute("aria-current") == "page"
     assert waiting_tab.locator(".badge").inner_text() == "3"
+    tops = {round(box["y"]) for box in (tab.bounding_box() for tab in page.get_by_role(
+        "navigation", name="Status").get_by_role("link").all())}
+    assert len(tops) == 1  # the status tabs are one row at 1280 px
 
 
 def test_the_status_tabs_and_the_filter_form_narrow_the_rows(page: Any, app: App, seeded: SeededShop):
