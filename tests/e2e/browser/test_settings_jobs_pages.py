@@ -207,3 +207,16 @@ def test_at_360_px_the_page_does_not_scroll_sideways(page: Any, app: App, path: 
     app.open(page, path)
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     assert page.get_by_role("heading", level=1).is_visible()
+
+
+def test_a_finished_runs_counts_by_kind_read_none_when_there_were_none(page: Any, app: App, live: LocalStack):
+    live.wait_for_capture()
+    app.open(page, "/app/jobs", token=app.token(ttl=300))
+    section = page.locator("section#job-evaluate-messages")
+    follow(page, section.get_by_role("button", name=re.compile(r"^Run now\W+Send due customer messages$")))
+    page.locator('section#started[data-finished="1"]').wait_for(timeout=30_000)
+    (run_id,) = [int(x) for x in page.locator("section#started [data-run-status]").evaluate_all(
+        "els => els.map(e => e.dataset.runStatus)")]
+    result = page.locator(f'section#job-evaluate-messages tr[data-run="{run_id}"] td').nth(3).inner_text()
+    assert re.fullmatch(r"reserved: none; sent: \d+; failed: \d+; cancelled: \d+", result)
+    app.shot(page, "counts")
