@@ -22,7 +22,10 @@ def run_purchasing(shop_id: int) -> int:
     report = work.propose_orders(c, shop_id)
     for po_id in place.due_orders(c.uow(), shop_id):  # the order row is the ledger: the next run lists it again
         runtime.enqueue(c, send_purchase_order, po_id)
-    work.poll_receipts(c, shop_id)
+    if work.poll_receipts(c, shop_id):  # a delivery recorded is allocated: release holds, take payments now
+        from jobs.restock import after_allocation
+
+        after_allocation(c, shop_id)
     return len(report.proposed)
 
 

@@ -31,8 +31,18 @@ def read_store_stock(shop_id: int) -> int:
     if report.changed_orders:
         write_marks(c.uow(), platform, shop_id)
     if report.allocated:
-        runtime.enqueue_run(c, release_allocated_holds, shop_id, shop_id=shop_id, coalesce=True)
+        after_allocation(c, shop_id)
     return report.positions
+
+
+def after_allocation(container: Any, shop_id: int) -> None:
+    """Units were set aside (a stock read, a supplier snapshot, a purchase-order receipt): release those
+    lines' holds and ask for the shop's payment pass now (a balance due when the goods are ready, a hold
+    waiting for payment), not at the next schedule tick. Both recorded and coalesced per shop."""
+    from jobs.payments import after_event
+
+    runtime.enqueue_run(container, release_allocated_holds, shop_id, shop_id=shop_id, coalesce=True)
+    after_event(container, shop_id)
 
 
 @retry_policy(RetryPolicy(retries=3, intervals=(30, 120, 600), timeout=900))
@@ -64,7 +74,7 @@ def allocate_supplier_stock(supplier_id: int, snapshot_id: int) -> int:
     reports = supplier_stock_arrived(c.uow(), shop_id, quantities, f"supplier:{supplier_id}:snapshot:{snapshot_id}")
     units = sum(report.units_allocated for report in reports)
     if units:
-        runtime.enqueue_run(c, release_allocated_holds, shop_id, shop_id=shop_id, coalesce=True)
+        after_allocation(c, shop_id)
     return units
 
 

@@ -115,10 +115,10 @@ def _shopify(stack: LocalStack, echo: Echo, story: Story, url: str) -> None:
         "settings": {"url": f"{url}/api/all", "auth": {"type": "bearer"}, "mapping": {"unit_cost": "unit_cost"}},
         "secret": {"token": SUPPLIER_TOKEN}}, clients=c.supplier_client)
     poll_supplier(c.uow(), c.box, story.supplier_id, clients=c.supplier_client)
-    set_purchasing_terms(c.uow(), story.supplier_id, {
+    set_purchasing_terms(c.uow(), story.supplier_id, shop_id=info.id, changes={
         "channel": "api", "url": f"{url}/api/purchase-orders", "currency": "USD", "lead_time_days": LEAD_DAYS,
         "min_order_quantity": MOQ, "case_pack": CASE_PACK})
-    set_unit_cost(c.uow(), story.supplier_id, SKU, dropship=False, unit_cost=UNIT_COST)
+    set_unit_cost(c.uow(), story.supplier_id, SKU, shop_id=info.id, dropship=False, unit_cost=UNIT_COST)
     echo(f"  supplier {SUPPLIER} at {url}: {SKU} at {UNIT_COST} a pair, minimum order {MOQ}, case pack {CASE_PACK}, "
          f"lead time {LEAD_DAYS} days (purchase orders over its API)")
     echo(f"  shop settings: purchasing.mode approval, restock.priority_tags ['{PRIORITY_TAG}'], payments.enabled")

@@ -113,14 +113,16 @@ def ship(order_id: int, quantity: int, carrier: str, tracking_number: str, track
 
 
 @dropship.command("terms")
+@click.option("--shop", "shop_name", required=True, help="Shop domain or store URL the supplier belongs to.")
 @click.option("--supplier", "supplier_id", type=int, required=True, help="Supplier id (connector suppliers list).")
 @click.option("--sku", required=True)
 @click.option("--dropship/--no-dropship", "offers", default=True, help="Whether the supplier drop-ships this SKU.")
 @click.option("--cost", default=None, help="The supplier's unit cost for drop-ship.")
 @_fail_cleanly
-def terms(supplier_id: int, sku: str, offers: bool, cost: str | None) -> None:
+def terms(shop_name: str, supplier_id: int, sku: str, offers: bool, cost: str | None) -> None:
     """Set a supplier's drop-ship terms for one SKU by hand (when its feed does not carry them)."""
     from connector.dropship.terms import set_terms
+    from connector.shops import resolve_shop
 
     unit_cost = None
     if cost is not None:
@@ -129,7 +131,8 @@ def terms(supplier_id: int, sku: str, offers: bool, cost: str | None) -> None:
         except InvalidOperation:
             raise InvalidPayload(f"--cost must be a number, got {cost!r}") from None
     c = _container()
-    set_terms(c.uow(), supplier_id, sku, dropship=offers, unit_cost=unit_cost)
+    set_terms(c.uow(), supplier_id, sku, shop_id=resolve_shop(c.uow(), shop_name).id, dropship=offers,
+              unit_cost=unit_cost)
     click.echo(f"supplier {supplier_id} {sku}: drop-ship {'yes' if offers else 'no'}"
                + (f", unit cost {unit_cost}" if unit_cost is not None else ""))
 

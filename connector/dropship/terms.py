@@ -19,8 +19,10 @@ from connector.supply.repository import SupplyRepository
 log = logging.getLogger(__name__)
 
 
-def set_terms(uow: UnitOfWork, supplier_id: int, sku: str, *, dropship: bool, unit_cost: Decimal | None) -> int:
-    """Set drop-ship yes/no and (when given) the unit cost for one SKU; returns the stock row id."""
+def set_terms(uow: UnitOfWork, supplier_id: int, sku: str, *, shop_id: int, dropship: bool,
+              unit_cost: Decimal | None) -> int:
+    """Set drop-ship yes/no and (when given) the unit cost for one SKU of one of ``shop_id``'s suppliers
+    (another shop's supplier is refused as unknown); returns the stock row id."""
     sku = sku.strip()
     if not sku:
         raise InvalidPayload("a SKU is required")
@@ -28,9 +30,9 @@ def set_terms(uow: UnitOfWork, supplier_id: int, sku: str, *, dropship: bool, un
         raise InvalidPayload(f"unit cost must not be negative, got {unit_cost}")
     with uow:
         repo = uow.repo(DropshipRepository)
-        supplier = uow.repo(SupplyRepository).supplier(supplier_id)
+        supplier = uow.repo(SupplyRepository).shop_supplier(shop_id, supplier_id)
         if supplier is None:
-            raise InvalidPayload(f"no supplier with id {supplier_id}")
+            raise InvalidPayload(f"no supplier with id {supplier_id} in this shop")
         row = repo.supplier_stock(supplier_id, sku)
         if row is None:  # the feed has not listed it yet: quantity unknown until it does
             row = SupplierStock(shop_id=supplier.shop_id, supplier_id=supplier_id, sku=sku, quantity=None,

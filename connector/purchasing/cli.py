@@ -154,6 +154,7 @@ def receive_command(po_id: int, shop_name: str, items: tuple[str, ...]) -> None:
 
 @click.command("purchasing-terms")
 @click.argument("supplier_id", type=int)
+@click.option("--shop", "shop_name", required=True, help="Shop domain or store URL the supplier belongs to.")
 @click.option("--moq", "min_order_quantity", type=int, default=None, help="Minimum order quantity per SKU line.")
 @click.option("--case-pack", type=int, default=None, help="Units per case: lines are rounded up to whole cases.")
 @click.option("--min-value", "min_order_value", default=None, help="Minimum order value per purchase order.")
@@ -173,7 +174,7 @@ def receive_command(po_id: int, shop_name: str, items: tuple[str, ...]) -> None:
 @click.option("--receipt-column", "receipt_columns", multiple=True, metavar="FIELD=COLUMN",
               help="Column of po_reference, received_quantity or sku in the receipt feed (repeatable).")
 @_fail_cleanly
-def purchasing_terms(supplier_id: int, sku: str | None, supplier_sku: str | None, clear: bool,
+def purchasing_terms(supplier_id: int, shop_name: str, sku: str | None, supplier_sku: str | None, clear: bool,
                      receipt_source: str | None, receipt_columns: tuple[str, ...], **options: object) -> None:
     """Set a supplier's purchasing terms (minimums, case pack, lead time, how orders are sent)."""
     from connector.purchasing.terms import set_terms
@@ -187,7 +188,8 @@ def purchasing_terms(supplier_id: int, sku: str | None, supplier_sku: str | None
         changes = {k: v for k, v in changes.items() if k in ("min_order_quantity", "case_pack")}
         if supplier_sku is not None:
             changes["supplier_sku"] = supplier_sku
-    terms = set_terms(_container().uow(), supplier_id, changes, sku=sku, clear=clear)
+    c = _container()
+    terms = set_terms(c.uow(), supplier_id, changes, shop_id=_shop(c, shop_name), sku=sku, clear=clear)
     click.echo(f"supplier {supplier_id}: " + ("no purchasing terms" if terms is None
                                               else json.dumps(terms.to_json(), sort_keys=True)))
 

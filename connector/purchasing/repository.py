@@ -69,6 +69,10 @@ class PurchasingRepository(Repository):
     def supplier(self, supplier_id: int) -> Supplier | None:
         return self.session.get(Supplier, supplier_id)
 
+    def shop_supplier(self, shop_id: int, supplier_id: int) -> Supplier | None:
+        """The supplier with this id when it is one of this shop's (None for another shop's)."""
+        return self.session.scalar(select(Supplier).where(Supplier.shop_id == shop_id, Supplier.id == supplier_id))
+
     def unit_costs(self, shop_id: int, supplier_ids: Collection[int]) -> dict[tuple[int, str], Decimal | None]:
         """(supplier id, sku) -> unit cost for every SKU those suppliers list."""
         if not supplier_ids:

@@ -37,16 +37,17 @@ def terms_of(supplier: Supplier) -> PurchasingTerms | None:
         raise InvalidPayload(f"supplier {supplier.name}: purchasing terms: {exc}") from None
 
 
-def set_terms(uow: UnitOfWork, supplier_id: int, changes: Mapping[str, Any], *, sku: str | None = None,
-              clear: bool = False) -> PurchasingTerms | None:
+def set_terms(uow: UnitOfWork, supplier_id: int, changes: Mapping[str, Any], *, shop_id: int,
+              sku: str | None = None, clear: bool = False) -> PurchasingTerms | None:
     """Change some purchasing terms of a supplier (``changes``: the JSON keys of PurchasingTerms;
     with ``sku``, only ``min_order_quantity``, ``case_pack`` and ``supplier_sku`` of that SKU).
-    ``clear`` removes them (the supplier is no longer ordered from). Returns the terms now in force."""
+    ``clear`` removes them (the supplier is no longer ordered from). Returns the terms now in force.
+    Only one of ``shop_id``'s suppliers: another shop's is refused as unknown."""
     with uow:
         repo = uow.repo(PurchasingRepository)
-        supplier = repo.supplier(supplier_id)
+        supplier = repo.shop_supplier(shop_id, supplier_id)
         if supplier is None:
-            raise InvalidPayload(f"no supplier with id {supplier_id}")
+            raise InvalidPayload(f"no supplier with id {supplier_id} in this shop")
         settings = json.loads(supplier.settings or "{}")
         if clear:
             settings.pop(KEY, None)

@@ -152,8 +152,8 @@ def suppliers_trust_host_key(name: str, shop_name: str, fingerprint: str | None)
     from connector.supply.host_keys import trust_host_key
 
     c = _container(auto_upgrade=True)
-    supplier_id, _ = _supplier_id(c, shop_name, name)
-    change = trust_host_key(c.uow(), supplier_id, fingerprint)
+    supplier_id, shop_id = _supplier_id(c, shop_name, name)
+    change = trust_host_key(c.uow(), supplier_id, fingerprint, shop_id=shop_id)
     click.echo(f"{name}: host key {change.previous or '(none stored)'} -> "
                + (change.now or "cleared: the next connection's key is trusted"))
 

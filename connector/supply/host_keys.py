@@ -83,18 +83,20 @@ class TrustChange:
     """None: cleared, the next connection's key is trusted."""
 
 
-def trust_host_key(uow: UnitOfWork, supplier_id: int, fingerprint: str | None = None) -> TrustChange:
+def trust_host_key(uow: UnitOfWork, supplier_id: int, fingerprint: str | None = None, *,
+                   shop_id: int) -> TrustChange:
     """Trust the server key with this fingerprint (``SHA256:...``, as the refusal names it), or with
-    none, clear the stored key so the next connection is trusted as a first use."""
+    none, clear the stored key so the next connection is trusted as a first use. Only one of
+    ``shop_id``'s suppliers: another shop's is refused as unknown."""
     try:
         new = HostKey.parse(fingerprint) if fingerprint else None
     except ConfigError:
         raise InvalidPayload(f"--fingerprint must be SHA256: and 43 base64 characters (as the refusal names it), "
                              f"got {str(fingerprint)[:60]!r}") from None
     with uow:
-        supplier = uow.repo(SupplyRepository).supplier(supplier_id)
+        supplier = uow.repo(SupplyRepository).shop_supplier(shop_id, supplier_id)
         if supplier is None:
-            raise InvalidPayload(f"no supplier with id {supplier_id}")
+            raise InvalidPayload(f"no supplier with id {supplier_id} in this shop")
         previous = stored_key(supplier)
         supplier.host_key_fingerprint = new.fingerprint if new else None
         supplier.host_key_type = new.kind if new else None

@@ -47,6 +47,10 @@ class SupplyRepository(Repository):
     def supplier(self, supplier_id: int) -> Supplier | None:
         return self.session.get(Supplier, supplier_id)
 
+    def shop_supplier(self, shop_id: int, supplier_id: int) -> Supplier | None:
+        """The supplier with this id when it is one of this shop's (None for another shop's)."""
+        return self.session.scalar(select(Supplier).where(Supplier.shop_id == shop_id, Supplier.id == supplier_id))
+
     def supplier_by_name(self, shop_id: int, name: str) -> Supplier | None:
         return self.session.scalar(select(Supplier).where(Supplier.shop_id == shop_id, Supplier.name == name))
 

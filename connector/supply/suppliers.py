@@ -88,7 +88,9 @@ SPEC_KEYS = {"name", "kind", "settings", "secret", "handling_days", "transit_day
 def add_supplier(uow: UnitOfWork, box: CredentialBox, shop_id: int, spec: Mapping[str, Any], *,
                  clients: SupplierClientFactory) -> int:
     """Create or update (by name) a supplier from a spec; secrets are sealed. Returns its id. ``clients``
-    builds the supplier's client once, which checks its kind, URL, auth and mapping."""
+    builds the supplier's client once, which checks its kind, URL, auth and mapping. An update replaces
+    the settings with the spec's, but keeps the ``purchasing`` and ``dropship`` blocks the spec does not
+    name (``kept_blocks``)."""
     unknown = set(spec) - SPEC_KEYS
     if unknown:
         raise InvalidPayload(f"unknown supplier field(s) {sorted(unknown)}; known: {sorted(SPEC_KEYS)}")
@@ -108,10 +110,10 @@ def add_supplier(uow: UnitOfWork, box: CredentialBox, shop_id: int, spec: Mappin
         row = repo.supplier_by_name(shop_id, name)
         if row is None:
             row = repo.add(Supplier(shop_id=shop_id, name=name, kind=kind, settings="{}"))
-        supplier_host_keys.forget_on_new_server(row, json.loads(row.settings or "{}").get("source"),
-                                                settings.get("source"))
+        before = json.loads(row.settings or "{}")
+        supplier_host_keys.forget_on_new_server(row, before.get("source"), settings.get("source"))
         row.kind = kind
-        row.settings = json.dumps(settings)
+        row.settings = json.dumps(kept_blocks(before, settings))
         if secret is not None:
             row.secret = box.seal_json(dict(secret))
         row.handling_days = days["handling_days"] or 0
@@ -122,6 +124,23 @@ def add_supplier(uow: UnitOfWork, box: CredentialBox, shop_id: int, spec: Mappin
         supplier_id = row.id
         uow.commit()
     return supplier_id
+
+
+KEPT_BLOCKS = ("purchasing", "dropship")
+"""Settings blocks set by their own commands (``connector suppliers purchasing-terms``, ``connector dropship
+terms`` and the drop-ship desk), kept when a spec file run again for the supplier does not name them."""
+
+
+def kept_blocks(before: Mapping[str, Any], settings: Mapping[str, Any]) -> dict[str, Any]:
+    """The supplier's new settings: the spec's, plus the stored KEPT_BLOCKS it does not name (a block the
+    spec names replaces the stored one; named null, it is removed)."""
+    merged = dict(settings)
+    for key in KEPT_BLOCKS:
+        if key not in merged and key in before:
+            merged[key] = before[key]
+        elif key in merged and merged[key] is None:
+            del merged[key]
+    return merged
 
 
 def _days(spec: Mapping[str, Any], key: str) -> int | None:

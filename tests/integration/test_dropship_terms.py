@@ -103,10 +103,12 @@ def test_terms_set_by_hand_with_the_cli_survive_the_next_poll(uow, box, shop_id,
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CONNECTOR_", "DATABASE", "REDIS"))}
     env.update({"DATABASE_URL": database_url, "CONNECTOR_SECRET_KEY": generate_key()})
     for sku, cost in (("A", "2.10"), ("NEW", "9")):
-        done = subprocess.run([str(BIN / "connector"), "dropship", "terms", "--supplier", str(supplier_id),
+        done = subprocess.run([str(BIN / "connector"), "dropship", "terms", "--shop", "store.myshopify.com",
+                               "--supplier", str(supplier_id),
                                "--sku", sku, "--cost", cost], env=env, capture_output=True, text=True, timeout=60)
         assert done.returncode == 0, done.stdout + done.stderr
-    refused = subprocess.run([str(BIN / "connector"), "dropship", "terms", "--supplier", str(supplier_id),
+    refused = subprocess.run([str(BIN / "connector"), "dropship", "terms", "--shop", "store.myshopify.com",
+                              "--supplier", str(supplier_id),
                               "--sku", "A", "--cost", "lots"], env=env, capture_output=True, text=True, timeout=60)
     assert refused.returncode != 0 and "--cost must be a number" in refused.stdout + refused.stderr
     feed.write_text("sku,quantity\nA,6\n")

@@ -245,7 +245,8 @@ def test_rows_stored_before_the_catalogue_was_read_are_deleted_once_it_is_and_co
     monkeypatch.setattr(repositories_supply, "PRUNE_SLACK", 2)
     lines = "".join(f"S{n},{n},,\n" for n in range(12))
     assert poll(env, HEADER + lines).rows_changed == 12  # no catalogue yet: every SKU is stored
-    set_terms(env[0], env[2], "S9", dropship=True, unit_cost=None)  # terms set by hand stay
+    shop_id = suppliers.list_suppliers(env[0])[0]["shop_id"]
+    set_terms(env[0], env[2], "S9", shop_id=shop_id, dropship=True, unit_cost=None)  # terms set by hand stay
     sell(env, "S1", "S2")
     assert poll(env, HEADER + lines).rows_changed == 0
     assert set(stock(env)) == {"S1", "S2", "S9"}

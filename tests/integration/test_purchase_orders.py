@@ -59,8 +59,8 @@ def purchasing_supplier(stack: Any, shop_id: int, transport: dict[str, Any] | No
         "secret": {"token": SUPPLIER_TOKEN}}, clients=c.supplier_client)
     poll_supplier(supplier_id)
     set_terms(c.uow(), supplier_id, {"channel": "api", "url": url + "/api/purchase-orders", "currency": "USD",
-                                     "lead_time_days": 12, **terms})
-    set_unit_cost(c.uow(), supplier_id, SKU, dropship=False, unit_cost=Decimal("2.50"))
+                                     "lead_time_days": 12, **terms}, shop_id=shop_id)
+    set_unit_cost(c.uow(), supplier_id, SKU, shop_id=shop_id, dropship=False, unit_cost=Decimal("2.50"))
     set_setting(c.uow(), shop_id, "alerts.email", MERCHANT)
     return supplier_id
 
@@ -242,8 +242,9 @@ def test_a_supplier_down_is_retried_later_and_a_refusal_fails_the_order_and_free
 def test_a_supplier_without_an_api_gets_the_purchase_sheet_by_email_once(stack):
     info = shop(stack, "shopify")
     supplier_id = purchasing_supplier(stack, info.id, min_order_quantity=2)
-    set_terms(stack.container.uow(), supplier_id, {"channel": "email", "email": "po@supplier.example"})
-    set_terms(stack.container.uow(), supplier_id, {"supplier_sku": "=HYPERLINK(\"x\")"}, sku=SKU)
+    set_terms(stack.container.uow(), supplier_id, {"channel": "email", "email": "po@supplier.example"},
+              shop_id=info.id)
+    set_terms(stack.container.uow(), supplier_id, {"supplier_sku": "=HYPERLINK(\"x\")"}, shop_id=info.id, sku=SKU)
     backordered(stack, info, 3)
     [po_id] = propose_orders(stack.container.uow(), info.id).proposed
     orders.approve(stack.container.uow(), info.id, po_id, by="test")
@@ -268,7 +269,8 @@ def test_a_supplier_without_an_api_gets_the_purchase_sheet_by_email_once(stack):
 def test_a_supplier_that_wants_pdf_gets_the_purchase_sheet_as_a_pdf_by_email_once(stack, tmp_path):
     info = shop(stack, "shopify")
     supplier_id = purchasing_supplier(stack, info.id, min_order_quantity=2)
-    terms = subprocess.run([str(BIN / "connector"), "suppliers", "purchasing-terms", str(supplier_id), "--channel",
+    terms = subprocess.run([str(BIN / "connector"), "suppliers", "purchasing-terms", str(supplier_id), "--shop",
+                            info.domain, "--channel",
                             "email", "--email", "po@supplier.example", "--format", "pdf"], env=process_env(stack),
                            capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert terms.returncode == 0 and '"sheet_format": "pdf"' in terms.stdout, terms.stdout + terms.stderr
@@ -301,7 +303,8 @@ def test_a_supplier_that_wants_pdf_gets_the_purchase_sheet_as_a_pdf_by_email_onc
 def test_an_email_send_interrupted_is_never_resent_blindly(stack):
     info = shop(stack, "shopify")
     supplier_id = purchasing_supplier(stack, info.id, min_order_quantity=1)
-    set_terms(stack.container.uow(), supplier_id, {"channel": "email", "email": "po@supplier.example"})
+    set_terms(stack.container.uow(), supplier_id, {"channel": "email", "email": "po@supplier.example"},
+              shop_id=info.id)
     set_setting(stack.container.uow(), info.id, "purchasing.max_batch_wait_days", 0)  # no minimum: order at once
     backordered(stack, info, 1)
     [po_id] = propose_orders(stack.container.uow(), info.id).proposed
@@ -329,18 +332,21 @@ def test_the_cli_sets_purchasing_terms_and_lists_and_shows_orders(stack, tmp_pat
         return subprocess.run([str(BIN / "connector"), *args], env=env, capture_output=True, text=True, timeout=120,
                               cwd=tmp_path)
 
-    done = run("suppliers", "purchasing-terms", str(supplier_id), "--moq", "3", "--case-pack", "2", "--min-value",
+    done = run("suppliers", "purchasing-terms", str(supplier_id), "--shop", info.domain,
+               "--moq", "3", "--case-pack", "2", "--min-value",
                "5.00", "--lead-time", "7")
     assert done.returncode == 0, done.stdout + done.stderr
     stored = json.loads(done.stdout.split(": ", 1)[1])
     assert stored["min_order_quantity"] == 3 and stored["case_pack"] == 2 and stored["min_order_value"] == "5.00"
-    feed = run("suppliers", "purchasing-terms", str(supplier_id), "--receipt-feed", "supplier", "--receipt-column",
+    feed = run("suppliers", "purchasing-terms", str(supplier_id), "--shop", info.domain,
+               "--receipt-feed", "supplier", "--receipt-column",
                "po_reference=Order Ref", "--receipt-column", "received_quantity=Shipped")
     assert json.loads(feed.stdout.split(": ", 1)[1])["receipt_feed"] == {
         "mapping": {"po_reference": "Order Ref", "received_quantity": "Shipped"}}, feed.stdout + feed.stderr
-    no_column = run("suppliers", "purchasing-terms", str(supplier_id), "--receipt-column", "po_reference=Ref")
+    no_column = run("suppliers", "purchasing-terms", str(supplier_id), "--shop", info.domain,
+                    "--receipt-column", "po_reference=Ref")
     assert no_column.returncode != 0 and "must name the received_quantity column" in no_column.stdout + no_column.stderr
-    bad = run("suppliers", "purchasing-terms", str(supplier_id), "--case-pack", "0")
+    bad = run("suppliers", "purchasing-terms", str(supplier_id), "--shop", info.domain, "--case-pack", "0")
     assert bad.returncode != 0 and "case_pack must be a whole number of at least 1, got 0" in bad.stdout + bad.stderr
     backordered(stack, info, 4)
     proposed = run("purchase-orders", "propose", "--shop", info.domain)
@@ -407,8 +413,8 @@ def test_partial_then_full_receipt_hands_the_units_to_allocation_once(stack):
 def test_a_supplier_feed_naming_the_order_receives_it_once_and_hands_the_units_to_allocation(stack):
     info = shop(stack, "shopify")
     supplier_id = purchasing_supplier(stack, info.id, min_order_quantity=1, case_pack=2)
-    set_terms(stack.container.uow(), supplier_id, {"supplier_sku": "AC-SOCKS"}, sku=SKU)
-    set_terms(stack.container.uow(), supplier_id, {"receipt_feed": {
+    set_terms(stack.container.uow(), supplier_id, {"supplier_sku": "AC-SOCKS"}, shop_id=info.id, sku=SKU)
+    set_terms(stack.container.uow(), supplier_id, shop_id=info.id, changes={"receipt_feed": {
         "source": stack.sandbox.supplier_url + "/feeds/purchase-orders.csv",
         "mapping": {"po_reference": "po_reference", "received_quantity": "shipped_quantity", "sku": "supplier_sku"}}})
     set_setting(stack.container.uow(), info.id, "purchasing.mode", "auto")
@@ -445,7 +451,7 @@ def test_a_receipt_feed_file_records_rows_naming_an_open_order_and_skips_the_res
     info = shop(stack, "shopify")
     supplier_id = purchasing_supplier(stack, info.id, min_order_quantity=1)
     feed = tmp_path / "dispatch.tsv"
-    set_terms(stack.container.uow(), supplier_id, {"receipt_feed": {
+    set_terms(stack.container.uow(), supplier_id, shop_id=info.id, changes={"receipt_feed": {
         "source": str(feed), "mapping": {"po_reference": "Order Ref", "received_quantity": "Shipped"}}})
     set_setting(stack.container.uow(), info.id, "purchasing.mode", "auto")
     set_setting(stack.container.uow(), info.id, "purchasing.max_batch_wait_days", 0)  # order at once

@@ -271,7 +271,11 @@ def test_turning_the_selling_plan_route_on_needs_write_purchase_options(database
         shop_id = stack.shops[SHOP].id
         with pytest.raises(MissingScopes) as caught:
             check_before_setting(stack.container, shop_id, "payments.route", "selling_plan")
-        assert caught.value.missing == ("write_purchase_options",) and "selling_plans" in str(caught.value)
+        # the plan itself, and the balances it defers, charged on shipment (the payments feature: the route is
+        # the one switch of payment on shipment)
+        assert set(caught.value.missing) == {"write_purchase_options", "write_payment_mandate",
+                                             "write_merchant_managed_fulfillment_orders"}
+        assert "selling_plans" in str(caught.value) and "payments" in str(caught.value)
         assert check_before_setting(stack.container, shop_id, "payments.deposit_percent", 20) == []
 
 

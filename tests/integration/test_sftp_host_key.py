@@ -201,14 +201,14 @@ def test_a_server_restarted_with_a_new_key_fails_the_poll_and_nothing_is_read_un
         assert snapshot.status == "failed" and "HostKeyChanged" in snapshot.error
         assert row.consecutive_failures == 1 and "host key changed" in row.last_error
 
-    change = trust_host_key(uow, supplier_id, new.fingerprint)  # checked with the supplier
+    change = trust_host_key(uow, supplier_id, new.fingerprint, shop_id=shop_id)  # checked with the supplier
     assert change.previous == str(old) and change.now == new.fingerprint
     assert suppliers.poll_supplier(uow, box, supplier_id, clients=supplier_client).status == "ok"
     assert stock(uow, supplier_id) == {"A": 0, "B": 9}
     assert stored(uow, supplier_id) == (new.fingerprint, "ssh-rsa", True)  # its type filled in on connecting
 
     newest = feed.restart_with_a_new_key()
-    assert trust_host_key(uow, supplier_id).now is None  # cleared: the next connection is a first use
+    assert trust_host_key(uow, supplier_id, shop_id=shop_id).now is None  # cleared: the next connection is a first use
     assert stored(uow, supplier_id) == (None, None, False)
     assert suppliers.poll_supplier(uow, box, supplier_id, clients=supplier_client).status in ("ok", "unchanged")
     assert stored(uow, supplier_id)[:2] == (newest.fingerprint, "ssh-rsa")

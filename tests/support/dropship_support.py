@@ -51,7 +51,10 @@ def enable(stack: LocalStack, shop_id: int, **settings: Any) -> None:
 
 
 def terms(stack: LocalStack, supplier_id: int, sku: str, cost: str) -> None:
-    set_terms(stack.container.uow(), supplier_id, sku, dropship=True, unit_cost=Decimal(cost))
+    from connector.supply.suppliers import list_suppliers
+
+    [shop_id] = [s["shop_id"] for s in list_suppliers(stack.container.uow()) if s["id"] == supplier_id]
+    set_terms(stack.container.uow(), supplier_id, sku, shop_id=shop_id, dropship=True, unit_cost=Decimal(cost))
 
 
 def restock_in(stack: LocalStack, shop_id: int, days: int = 30) -> None:

@@ -156,7 +156,8 @@ def supplier_update(supplier_id: int) -> ResponseReturnValue:
         return _form_page(form, supplier, sample=_try(form, supplier, (settings, secret)))
     if action == "trust_key":
         try:
-            host_keys.trust_host_key(ports().uow(), supplier.id, request.form.get("fingerprint") or "")
+            host_keys.trust_host_key(ports().uow(), supplier.id, request.form.get("fingerprint") or "",
+                                     shop_id=g.merchant.shop_id)
         except InvalidPayload as exc:
             form.errors[""] = str(exc)
             return _form_page(form, supplier, status=422)
@@ -262,7 +263,8 @@ def supplier_dropship_terms(supplier_id: int) -> ResponseReturnValue:
         if cost is not None and not cost.is_finite():
             raise InvalidPayload(f"unit cost must be a number, got {cost_text!r}")
         dropship_terms.set_terms(ports().uow(), supplier.id, request.form.get("sku") or "",
-                                 dropship=request.form.get("dropship") == "yes", unit_cost=cost)
+                                 shop_id=g.merchant.shop_id, dropship=request.form.get("dropship") == "yes",
+                                 unit_cost=cost)
     except InvalidPayload as exc:
         return _terms_refused(supplier, settings, secret, terms_error=f"Drop-ship terms: {exc}")
     return _redirect(f"/app/suppliers/{supplier.id}", saved="dropship")
@@ -284,7 +286,7 @@ def supplier_purchasing_terms(supplier_id: int) -> ResponseReturnValue:
     if changes.get("currency"):
         changes["currency"] = str(changes["currency"]).upper()
     try:
-        purchasing_terms.set_terms(ports().uow(), supplier.id, changes, clear=clear)
+        purchasing_terms.set_terms(ports().uow(), supplier.id, changes, shop_id=g.merchant.shop_id, clear=clear)
     except InvalidPayload as exc:
         return _terms_refused(supplier, settings, secret, purchasing_error=str(exc),
                               purchasing_typed={k: "" if v is None else str(v) for k, v in changes.items()})
