@@ -13,7 +13,19 @@ from typing import TYPE_CHECKING, Any
 from connector.domain.errors import NothingToRun, UnknownJob
 from connector.job_refs import job_ref
 from connector.merchant.job_runs import JobKind
-from jobs import dropship, install, notify, payments, purchasing, restock, runtime, selling_plans, shops, supply
+from jobs import (
+    dropship,
+    install,
+    notify,
+    payments,
+    purchasing,
+    reorder,
+    restock,
+    runtime,
+    selling_plans,
+    shops,
+    supply,
+)
 
 if TYPE_CHECKING:
     from connector.bootstrap import Container
@@ -73,6 +85,9 @@ MERCHANT_JOBS: tuple[MerchantJob, ...] = (
                 selling_plans.sync_selling_plans, platforms=("shopify",)),
     MerchantJob("health-check", "Check webhooks",
                 "Check the store's webhook subscriptions and repair missing ones.", install.check_shop),
+    MerchantJob("read-sales-history", "Read sales history",
+                "Read the store's order history (from where the last read stopped) and fold in captured orders, "
+                "for reorder advice.", reorder.read_sales_history),
 )
 """The merchant's jobs, in the page's order."""
 

@@ -82,4 +82,10 @@ def build_scheduler(container: Container) -> BackgroundScheduler:
                       minutes=payments.EXPIRY_INTERVAL_MINUTES, id="payments-expiry")  # lapsing authorisations
     scheduler.add_job(lambda: runtime.enqueue(container, retention.prune), "interval",
                       minutes=retention.INTERVAL_MINUTES, id="retention")  # finished events, spent install records
+    from jobs import reorder
+
+    scheduler.add_job(reorder.enqueue_folds, "cron", args=[container], hour=reorder.FOLD_HOUR_UTC,
+                      id="reorder-fold")  # captured orders into the sales history, daily per shop
+    scheduler.add_job(reorder.enqueue_first_reads, "interval", args=[container],
+                      minutes=reorder.FIRST_READ_MINUTES, id="reorder-first-reads")  # shops never read
     return scheduler

@@ -48,7 +48,8 @@ merchant_bp = Blueprint("merchant", __name__, url_prefix="/app", static_folder="
 
 NAV = (("Backorders", "/app/backorders"), ("Suppliers", "/app/suppliers"), ("Settings", "/app/settings"),
        ("Messages", "/app/messages"), ("Jobs", "/app/jobs"),
-       ("KPIs", "/app/kpis"))
+       ("KPIs", "/app/kpis"),
+       ("Reorder", "/app/reorder"))
 """The app's sections (label, path): each page helper serves its path."""
 APP_BRIDGE = "https://cdn.shopify.com/shopifycloud/app-bridge.js"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")

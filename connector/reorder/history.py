@@ -33,6 +33,11 @@ class HistoryProgress:
     orders_read: int
     orders_total: int | None
     until: datetime | None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    last_error: str | None = None
+    folded_at: datetime | None = None
+    """When captured orders were last folded in (the daily job)."""
 
 
 def shop_zone(uow: UnitOfWork, shop_id: int) -> tzinfo:
@@ -59,7 +64,8 @@ def _fold(repo: ReorderRepository, shop_id: int, orders: Sequence[SoldOrder], zo
 def progress(uow: UnitOfWork, shop_id: int) -> HistoryProgress:
     with uow:
         row = uow.repo(ReorderRepository).history(shop_id)
-        result = HistoryProgress(row.status, row.pages, row.orders_read, row.orders_total, row.until)
+        result = HistoryProgress(row.status, row.pages, row.orders_read, row.orders_total, row.until,
+                                 row.started_at, row.finished_at, row.last_error, row.folded_at)
         uow.commit()
     return result
 

@@ -9,7 +9,8 @@ from typing import Any
 
 from sqlalchemy import func, insert, select, update
 
-from connector.db.models import Order, OrderLine
+from connector.db.models import Order, OrderLine, Shop
+from connector.db.models_jobs import JobRun
 from connector.db.repositories import Repository
 from connector.purchasing.models import PurchaseOrder, PurchaseOrderLine
 from connector.reorder.models import SalesDaily, SalesHistory, SalesOrder
@@ -81,6 +82,21 @@ class ReorderRepository(Repository):
                 if placed is not None and received is not None]
 
     # -- the history read and the fold -----------------------------------------------------------
+
+    def unfinished_run(self, shop_id: int, job: str) -> int | None:
+        """The newest run of ``job`` for the shop still pending or running (the read in progress), if any."""
+        return self.session.scalar(
+            select(JobRun.id).where(JobRun.shop_id == shop_id, JobRun.job == job,
+                                    JobRun.status.in_(("pending", "running")))
+            .order_by(JobRun.id.desc()).limit(1))
+
+    def shops_never_read(self) -> list[int]:
+        """Active shops whose sales history was never read (no row, or status none)."""
+        rows = self.session.scalars(
+            select(Shop.id).outerjoin(SalesHistory, SalesHistory.shop_id == Shop.id)
+            .where(Shop.status == "active", (SalesHistory.shop_id.is_(None)) | (SalesHistory.status == "none"))
+            .order_by(Shop.id))
+        return list(rows)
 
     def history(self, shop_id: int) -> SalesHistory:
         """The shop's row, created on first use."""

@@ -9,5 +9,6 @@ import connector.merchant.pages.home  # noqa: F401
 import connector.merchant.pages.jobs  # noqa: F401
 import connector.merchant.pages.kpis  # noqa: F401
 import connector.merchant.pages.messages  # noqa: F401
+import connector.merchant.pages.reorder  # noqa: F401
 import connector.merchant.pages.settings  # noqa: F401
 import connector.merchant.pages.suppliers  # noqa: F401

@@ -31,7 +31,8 @@ def test_the_home_page_renders_with_the_shop_and_its_waiting_backorders(page: An
     assert page.locator("h1").inner_text() == SHOP
     assert int(page.locator("[data-testid=waiting-lines]").inner_text()) == 3
     nav = page.get_by_role("navigation", name="Sections").get_by_role("link")
-    assert nav.all_inner_texts() == ["Backorders", "Suppliers", "Settings", "Messages", "Jobs", "KPIs"]
+    assert nav.all_inner_texts() == ["Backorders", "Suppliers", "Settings", "Messages", "Jobs", "KPIs",
+                                     "Reorder"]
     assert "app.css" in page.evaluate("[...document.styleSheets].map(s => s.href).join(' ')")
 
 
@@ -61,11 +62,11 @@ def test_the_keyboard_reaches_the_skip_link_then_every_section(page: Any, app: A
     assert page.evaluate("location.hash") == "#main"
     app.open(page, "/app")
     reached = []
-    for _ in range(9):
+    for _ in range(10):
         page.keyboard.press("Tab")
         reached.append(page.evaluate("document.activeElement.textContent.trim()"))
-    assert reached[:9] == ["Skip to content", "Backorder connector", "Backorders", "Suppliers", "Settings",
-                           "Messages", "Jobs", "KPIs", "See the backorders"]
+    assert reached[:10] == ["Skip to content", "Backorder connector", "Backorders", "Suppliers", "Settings",
+                            "Messages", "Jobs", "KPIs", "Reorder", "See the backorders"]
     outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
     assert outline != "none"
 

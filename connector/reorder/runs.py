@@ -1,0 +1,32 @@
+"""Asking for the sales history read as a durable job run (the app's "read sales history now", the
+daily fold of a shop not read yet, the first read after install): one read per shop at a time.
+
+The read job is ``jobs.reorder.read_sales_history`` (named by its reference: a feature does not import
+jobs/; a test holds the two equal). A request while a run of it is pending or running joins that run,
+so two reads never fold the same pages side by side.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+
+from connector.db import job_runs
+from connector.db.uow import UnitOfWork
+from connector.ports import JobQueue
+from connector.reorder.repository import ReorderRepository
+
+READ_JOB = "jobs.reorder.read_sales_history"
+
+
+def request_read(engine: Engine, queue: JobQueue, uow: UnitOfWork, shop_id: int) -> int:
+    """The id of the shop's history read run: the one pending or running, else a new one queued."""
+    with uow:
+        running = uow.repo(ReorderRepository).unfinished_run(shop_id, READ_JOB)
+    if running is not None:
+        return running
+    run_id = job_runs.enqueue_run(engine, queue, READ_JOB, (shop_id,), shop_id=shop_id, coalesce=True)
+    if run_id is None:  # asked for a moment ago and not started yet: this request joins it
+        with uow:
+            running = uow.repo(ReorderRepository).unfinished_run(shop_id, READ_JOB)
+        return running or 0
+    return run_id
