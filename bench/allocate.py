@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import sys
 import tempfile
@@ -100,6 +101,54 @@ def fill(database_url: str, backorders: int, skus: int, seed: int = 7) -> tuple[
     return shop_id, {sku: int(total * 0.6) for sku, total in units.items()}
 
 
+class Cpu:
+    """CPU seconds spent by this process and, on a PostgreSQL server on this host, by the server
+    processes behind the engine's connections (``/proc/<backend pid>/stat``, read when a connection is
+    checked out and in again; None when that cannot be read). Wall time on a shared machine moves with
+    the other load; CPU seconds say where the work is."""
+
+    def __init__(self, engine: Any) -> None:
+        self.server: float | None = None
+        self._at: dict[int, float | None] = {}
+        self._started = 0.0
+        self.here = 0.0
+        self.remote = engine.dialect.name != "sqlite"
+        if engine.dialect.name == "postgresql":
+            self.server = 0.0
+            event.listen(engine.pool, "checkout", self._checkout)
+            event.listen(engine.pool, "checkin", self._checkin)
+
+    @staticmethod
+    def _stat(pid: int) -> float | None:
+        try:
+            with open(f"/proc/{pid}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def _checkout(self, dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        pid = dbapi_connection.info.backend_pid
+        self._at[pid] = self._stat(pid)
+
+    def _checkin(self, dbapi_connection: Any, record: Any) -> None:
+        pid = dbapi_connection.info.backend_pid
+        before, now = self._at.pop(pid, None), self._stat(pid)
+        if self.server is not None:
+            self.server = None if before is None or now is None else self.server + now - before
+
+    def start(self) -> None:
+        self._started = time.process_time()
+        if self.server is not None:
+            self.server = 0.0
+
+    def stop(self) -> dict[str, float | None]:
+        self.here = time.process_time() - self._started
+        if not self.remote:
+            return {"cpu_here": self.here}  # SQLite: the database works in this process
+        return {"cpu_here": self.here, "cpu_server": self.server}
+
+
 class Counter:
     def __init__(self) -> None:
         self.statements = 0
@@ -116,6 +165,8 @@ def bare_read(database_url: str, shop_id: int) -> dict[str, Any]:
     engine = make_engine(database_url)
     with engine.connect() as conn:  # warm the pool and the caches like the allocation's first batch
         conn.execute(select(Backorder.id).limit(1)).all()
+    cpu = Cpu(engine)
+    cpu.start()
     started = time.perf_counter()
     with engine.connect() as conn:
         rows = conn.execute(
@@ -125,8 +176,9 @@ def bare_read(database_url: str, shop_id: int) -> dict[str, Any]:
             .join(OrderLine, OrderLine.id == Backorder.order_line_id).join(Order, Order.id == OrderLine.order_id)
             .where(Backorder.shop_id == shop_id, Backorder.status == "open")).all()
     seconds = time.perf_counter() - started
+    spent = cpu.stop()
     engine.dispose()
-    return {"seconds": seconds, "rows": len(rows)}
+    return {"seconds": seconds, "rows": len(rows), **spent}
 
 
 def allocate(database_url: str, shop_id: int, units: dict[str, int]) -> dict[str, Any]:
@@ -139,9 +191,11 @@ def allocate(database_url: str, shop_id: int, units: dict[str, int]) -> dict[str
         conn.exec_driver_sql("SELECT 1")
     counter = Counter()
     event.listen(engine, "before_cursor_execute", counter)
+    cpu = Cpu(engine)
     uow = UnitOfWork(engine)
     skus = sorted(units)
     granted = backorders = 0
+    cpu.start()
     started = time.perf_counter()
     for first in range(0, len(skus), BATCH_SKUS):
         batch = skus[first:first + BATCH_SKUS]
@@ -152,10 +206,11 @@ def allocate(database_url: str, shop_id: int, units: dict[str, int]) -> dict[str
         granted += sum(report.units_allocated for report in reports)
         backorders += sum(len(report.granted) for report in reports)
     seconds = time.perf_counter() - started
+    spent = cpu.stop()
     event.remove(engine, "before_cursor_execute", counter)
     engine.dispose()
     return {"seconds": seconds, "statements": counter.statements, "units": granted, "backorders": backorders,
-            "skus": len(skus)}
+            "skus": len(skus), **spent}
 
 
 @contextmanager
@@ -206,12 +261,21 @@ def report(backend: str, results: dict[str, Any]) -> bool:
     small = tenth["allocation"]
     print(f"{'allocation, a tenth of the backorders':<36}{small['seconds']:>9.2f}{small['backorders']:>10,}"
           f"{small['statements']:>12,}")
+    print(f"CPU seconds, this process + database server: bare read {_cpu(full['bare'])}, "
+          f"allocation {_cpu(alloc)}")
     print(f"target: allocation <= {TARGET_RATIO:.0f}x the bare read: {'met' if speed_met else 'MISSED'} "
           f"({ratio:.2f}x)")
     print(f"target: statements grow with SKUs, not backorders ({alloc['statements']} for "
           f"{full['backorders']:,}, {small['statements']} for {tenth['backorders']:,}): "
           f"{'met' if growth_met else 'MISSED'}")
     return speed_met and growth_met
+
+
+def _cpu(phase: dict[str, Any]) -> str:
+    if "cpu_server" not in phase:
+        return f"{phase['cpu_here']:.2f} (database in process)"
+    server = phase["cpu_server"]
+    return f"{phase['cpu_here']:.2f} + " + ("not measured" if server is None else f"{server:.2f}")
 
 
 def main(argv: list[str] | None = None) -> int:

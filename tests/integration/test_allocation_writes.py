@@ -5,6 +5,7 @@ transaction with SQLAlchemy's IntegrityError. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import gc
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -88,3 +89,16 @@ def test_a_write_the_database_refuses_fails_the_transaction_with_sqlalchemys_int
         uow.rollback()
     with uow:
         assert uow.session.scalar(select(func.count()).select_from(Allocation)) == 0
+
+
+def test_allocation_leaves_the_garbage_collector_as_it_found_it(database_url):
+    uow, shop_id = shop_with_backorders(database_url, skus=2, per_sku=2, quantity=1)
+    try:
+        for enabled in (True, False):
+            gc.enable() if enabled else gc.disable()
+            with uow.shop_lock(shop_id), uow:
+                allocate_arrivals(uow, shop_id, [Arrival("SKU-000", 1, "purchase_order", f"po:{enabled}")])
+                uow.commit()
+            assert gc.isenabled() is enabled
+    finally:
+        gc.enable()

@@ -17,3 +17,4 @@ def test_the_allocation_bench_runs_and_reports_both_targets(capsys) -> None:
     assert "600 open backorders across 10 SKUs" in out
     assert "target: allocation <= 3x the bare read:" in out
     assert "grow with SKUs, not backorders" in out and "): met" in out  # statements equal for 600 and 60
+    assert "CPU seconds, this process + database server: bare read" in out
