@@ -93,12 +93,13 @@ def _days(seconds: float) -> float:
 
 @dataclass(frozen=True)
 class OpenRow:
-    """One waiting backorder: when it was created, its units, its line's unit price and the order's currency."""
+    """Waiting backorders: their units, their line's unit price and the order's currency."""
 
-    created_at: datetime
     units: int
     unit_price: Decimal | None
     currency: str | None
+    count: int = 1
+    """How many waiting backorders share this price and currency (``units`` is their total)."""
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,7 @@ def open_now(rows: Iterable[OpenRow]) -> OpenNow:
     count = units = unpriced = 0
     value: dict[str, Decimal] = {}
     for row in rows:
-        count += 1
+        count += row.count
         units += row.units
         if row.unit_price is None or not row.currency:
             unpriced += row.units
@@ -152,15 +153,23 @@ class Ages:
     oldest_days: int | None
 
 
-def ages(created: Iterable[datetime], now: datetime) -> Ages:
+def age_days(created: datetime, now: datetime) -> int:
+    """Whole days since ``created`` (never negative)."""
+    return max((now - created).days, 0)
+
+
+def ages(by_age: Mapping[int, int]) -> Ages:
+    """The distribution of waiting backorders counted per age in whole days (``age_days``)."""
     counts = dict.fromkeys((label for label, _, _ in AGE_BUCKETS), 0)
     oldest: int | None = None
-    for when in created:
-        age = max((now - when).days, 0)
+    for raw_age, n in by_age.items():
+        if n <= 0:
+            continue
+        age = max(raw_age, 0)
         oldest = age if oldest is None else max(oldest, age)
         for label, first, last in AGE_BUCKETS:
             if age >= first and (last is None or age <= last):
-                counts[label] += 1
+                counts[label] += n
                 break
     return Ages(tuple(counts.items()), oldest)
 
@@ -204,35 +213,64 @@ def percentile_nearest_rank(values: Sequence[float], pct: float) -> float | None
     return ordered[max(math.ceil(pct / 100 * len(ordered)), 1) - 1]
 
 
+@dataclass(frozen=True)
+class FillSummary:
+    """A group of fills (the period, or one week) summarised: what PostgreSQL computes in the query
+    (``percentile_cont(0.5)`` is the median, ``percentile_disc(0.9)`` the nearest rank) and
+    ``summarise_fills`` computes here from the seconds."""
+
+    filled: int
+    median_seconds: float | None
+    p90_seconds: float | None
+    within: int
+    """Fills within the manageable wait."""
+
+
+def summarise_fills(seconds: Sequence[float], manageable_days: int) -> FillSummary:
+    values = [max(s, 0.0) for s in seconds]
+    return FillSummary(len(values), median(values), percentile_nearest_rank(values, 90),
+                       sum(1 for s in values if s <= manageable_days * DAY))
+
+
+def time_to_fill_from(total: FillSummary, weekly: Mapping[str, FillSummary], period: Period,
+                      manageable_days: int) -> TimeToFill:
+    """The KPI from summaries of the whole period and of each ISO week (weeks without fills may be missing)."""
+    def days(seconds: float | None) -> float | None:
+        return _days(seconds) if seconds is not None else None
+
+    weeks = tuple(WeekFill(week, s.filled, days(s.median_seconds)) if (s := weekly.get(week)) is not None
+                  else WeekFill(week, 0, None) for week in period.weeks())
+    return TimeToFill(total.filled, days(total.median_seconds), days(total.p90_seconds), manageable_days,
+                      _share(total.within, total.filled), weeks)
+
+
 def time_to_fill(fills: Iterable[Fill], period: Period, manageable_days: int) -> TimeToFill:
-    by_week: dict[str, list[float]] = {week: [] for week in period.weeks()}
+    by_week: dict[str, list[float]] = {}
     every: list[float] = []
     for fill in fills:
         if fill.closed_on not in period:
             continue
-        seconds = max(fill.seconds, 0.0)
-        every.append(seconds)
-        by_week[iso_week(fill.closed_on)].append(seconds)
-    within = sum(1 for s in every if s <= manageable_days * DAY)
-    mid = median(every)
-    p90 = percentile_nearest_rank(every, 90)
-    weekly = tuple(WeekFill(week, len(values), _days(m) if (m := median(values)) is not None else None)
-                   for week, values in by_week.items())
-    return TimeToFill(len(every), _days(mid) if mid is not None else None, _days(p90) if p90 is not None else None,
-                      manageable_days, _share(within, len(every)), weekly)
+        every.append(fill.seconds)
+        by_week.setdefault(iso_week(fill.closed_on), []).append(fill.seconds)
+    return time_to_fill_from(summarise_fills(every, manageable_days),
+                             {week: summarise_fills(values, manageable_days) for week, values in by_week.items()},
+                             period, manageable_days)
 
 
 # --- supplier date accuracy ----------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class DateSample:
-    """A date a supplier gave (first promised to the customer, or a purchase order's) and the day the goods came."""
+    """How far the day the goods came was from a date a supplier gave (first promised to the customer, or a
+    purchase order's): ``arrived - promised`` in days (negative: early), for ``count`` arrivals."""
 
     supplier: str
-    promised: date
-    arrived: date
+    days_late: int
     count: int = 1
-    """How many goods-arrivals share these dates."""
+
+    @classmethod
+    def between(cls, supplier: str, promised: date, arrived: date, count: int = 1) -> DateSample:
+        return cls(supplier, (arrived - promised).days, count)
 
 
 @dataclass(frozen=True)
@@ -259,7 +297,7 @@ class SupplierAccuracy:
 def supplier_accuracy(samples: Iterable[DateSample], changes: Iterable[DateChanges]) -> list[SupplierAccuracy]:
     late: dict[str, list[int]] = {}
     for sample in samples:
-        late.setdefault(sample.supplier, []).extend([(sample.arrived - sample.promised).days] * sample.count)
+        late.setdefault(sample.supplier, []).extend([sample.days_late] * sample.count)
     moved = {c.supplier: c for c in changes}
     rows = []
     for supplier in sorted(set(late) | set(moved)):

@@ -58,10 +58,12 @@ def shop_kpis(uow: UnitOfWork, shop_id: int, shop: str, period: k.Period, now: d
     with uow:
         settings = _settings(uow, shop_id)
         repo = uow.repo(KpiRepository)
+        manageable = int(settings[MANAGEABLE_SETTING])
         open_rows = repo.open_rows(shop_id)
+        by_age = repo.open_ages(shop_id, now)
         opened = repo.opened_by_day(shop_id, start, end)
         closed = repo.closed_by_day(shop_id, start, end)
-        fills = repo.fills(shop_id, start, end)
+        fills, fills_weekly = repo.fill_summaries(shop_id, start, end, manageable)
         by_via = repo.filled_by_via(shop_id, start, end)
         skus = repo.sku_stats(shop_id, start, end, now)
         samples = repo.date_samples(shop_id, start, end)
@@ -74,8 +76,8 @@ def shop_kpis(uow: UnitOfWork, shop_id: int, shop: str, period: k.Period, now: d
         shop=shop, period=period, generated_at=now,
         open_now=k.open_now(open_rows),
         weekly=k.weekly_flow(opened, closed, period),
-        ages=k.ages((row.created_at for row in open_rows), now),
-        time_to_fill=k.time_to_fill(fills, period, int(settings[MANAGEABLE_SETTING])),
+        ages=k.ages(by_age),
+        time_to_fill=k.time_to_fill_from(fills, fills_weekly, period, manageable),
         suppliers=k.supplier_accuracy(samples, changes),
         skus=k.sku_rankings(skus, period, float(settings["reports.review_backorders_per_month"]),
                             float(settings["reports.review_wait_days"])),

@@ -25,7 +25,7 @@ def test_a_period_lists_every_iso_week_it_touches_and_refuses_to_run_backwards()
 def test_an_empty_shop_has_zeros_and_no_invented_medians() -> None:
     assert k.open_now([]) == k.OpenNow(0, 0, {}, 0)
     assert [w.opened + w.closed for w in k.weekly_flow({}, {}, MARCH)] == [0] * 6
-    assert k.ages([], NOW) == k.Ages((("0-7", 0), ("8-14", 0), ("15-30", 0), ("31-60", 0), (">60", 0)), None)
+    assert k.ages({}) == k.Ages((("0-7", 0), ("8-14", 0), ("15-30", 0), ("31-60", 0), (">60", 0)), None)
     fill = k.time_to_fill([], MARCH, 7)
     assert (fill.filled, fill.median_days, fill.p90_days, fill.within_manageable_share) == (0, None, None, None)
     assert all(w.median_days is None for w in fill.weekly)
@@ -35,10 +35,11 @@ def test_an_empty_shop_has_zeros_and_no_invented_medians() -> None:
 
 
 def test_one_order_gives_its_own_numbers() -> None:
-    row = k.OpenRow(datetime(2026, 3, 20, 13, tzinfo=UTC), 2, Decimal("9.50"), "EUR")
+    row = k.OpenRow(2, Decimal("9.50"), "EUR")
     assert k.open_now([row]) == k.OpenNow(1, 2, {"EUR": Decimal("19.00")}, 0)
-    assert k.ages([row.created_at], NOW).buckets[1] == ("8-14", 1)  # 10 days 23 hours: 10 days
-    assert k.ages([row.created_at], NOW).oldest_days == 10
+    age = k.age_days(datetime(2026, 3, 20, 13, tzinfo=UTC), NOW)
+    assert age == 10  # 10 days 23 hours
+    assert k.ages({age: 1}).buckets[1] == ("8-14", 1) and k.ages({age: 1}).oldest_days == 10
     fill = k.time_to_fill([k.Fill(date(2026, 3, 10), 1.5 * k.DAY)], MARCH, 7)
     assert (fill.filled, fill.median_days, fill.p90_days, fill.within_manageable_share) == (1, 1.5, 1.5, 1.0)
     assert [w.filled for w in fill.weekly] == [0, 0, 1, 0, 0, 0]  # 10 March: week 11
@@ -46,7 +47,10 @@ def test_one_order_gives_its_own_numbers() -> None:
 
 def test_age_buckets_have_their_edges_where_the_labels_say() -> None:
     created = [NOW - timedelta(days=d, hours=1) for d in (0, 7, 8, 14, 15, 30, 60, 61)]
-    got = k.ages(created, NOW)
+    by_age: dict[int, int] = {}
+    for when in created:
+        by_age[k.age_days(when, NOW)] = by_age.get(k.age_days(when, NOW), 0) + 1
+    got = k.ages(by_age)
     assert got.buckets == (("0-7", 2), ("8-14", 2), ("15-30", 2), ("31-60", 1), (">60", 1))
     assert got.oldest_days == 61
 
@@ -71,9 +75,9 @@ def test_weekly_flow_counts_days_into_their_iso_weeks_and_ignores_days_outside()
 
 
 def test_supplier_accuracy_has_mean_spread_on_time_share_and_slips_per_supplier() -> None:
-    samples = [k.DateSample("Acme", date(2026, 3, 10), date(2026, 3, 9)),     # 1 day early
-               k.DateSample("Acme", date(2026, 3, 10), date(2026, 3, 13), 2),  # 3 days late, twice
-               k.DateSample("Bolt", date(2026, 3, 1), date(2026, 3, 1))]
+    samples = [k.DateSample.between("Acme", date(2026, 3, 10), date(2026, 3, 9)),     # 1 day early
+               k.DateSample.between("Acme", date(2026, 3, 10), date(2026, 3, 13), 2),  # 3 days late, twice
+               k.DateSample("Bolt", 0)]
     got = k.supplier_accuracy(samples, [k.DateChanges("Acme", 4, 3), k.DateChanges("Cord", 1, 0)])
     assert got == [
         k.SupplierAccuracy("Acme", 3, 1.67, 1.89, 0.333, 4, 3, 0.75),   # days -1, 3, 3: pstdev sqrt(32/9)
@@ -90,6 +94,25 @@ def test_skus_past_a_threshold_are_flagged_for_review_with_the_reason() -> None:
     assert a.review and a.reasons == ("backordered 6 times a month (review at 5)",)
     assert b.review and b.reasons == ("waits 30 days on average (review at 21)",)
     assert not got.most_often[1].review and got.flagged == 2
+
+
+def test_waiting_rows_grouped_by_price_count_every_backorder_and_a_future_creation_is_age_zero() -> None:
+    rows = [k.OpenRow(5, Decimal("2.00"), "EUR", count=3), k.OpenRow(4, None, "EUR", count=2),
+            k.OpenRow(1, Decimal("7.25"), "USD")]
+    assert k.open_now(rows) == k.OpenNow(6, 10, {"EUR": Decimal("10.00"), "USD": Decimal("7.25")}, 4)
+    assert k.age_days(NOW + timedelta(hours=3), NOW) == 0
+    assert k.ages({-1: 2, 0: 0}) == k.ages({0: 2})
+
+
+def test_summaries_of_fills_give_the_same_kpi_as_the_fills_themselves() -> None:
+    fills = [k.Fill(date(2026, 3, 3), 2 * k.DAY), k.Fill(date(2026, 3, 4), 9 * k.DAY),
+             k.Fill(date(2026, 3, 20), 4 * k.DAY)]
+    summary = k.summarise_fills([f.seconds for f in fills], 7)
+    assert summary == k.FillSummary(3, 4 * k.DAY, 9 * k.DAY, 2)
+    weekly = {"2026-W10": k.summarise_fills([2 * k.DAY, 9 * k.DAY], 7),
+              "2026-W12": k.summarise_fills([4 * k.DAY], 7)}
+    assert k.time_to_fill_from(summary, weekly, MARCH, 7) == k.time_to_fill(fills, MARCH, 7)
+    assert k.time_to_fill(fills, MARCH, 7).weekly[1] == k.WeekFill("2026-W10", 2, 5.5)
 
 
 def test_messages_leave_out_kinds_never_sent_and_dropship_margin_needs_price_and_cost() -> None:
