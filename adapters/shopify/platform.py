@@ -233,6 +233,7 @@ class ShopifyPlatform:
             attributes=collect_attributes(node.get("customAttributes"), "key", "value"),
             attribute_kind="note_attributes",
             currency=shipments.currency(node.get("currencyCode")),
+            locale=locale_text(node.get("customerLocale")),
         )
 
 

@@ -72,6 +72,7 @@ query ConnectorOrdersUpdatedSince($first: Int!, $after: String, $query: String!,
       displayFinancialStatus
       tags
       currencyCode
+      customerLocale
       customAttributes {
         key
         value
@@ -105,6 +106,7 @@ query ConnectorOrderById($id: ID!, $lines: Int!) {
     displayFinancialStatus
     tags
     currencyCode
+    customerLocale
     customAttributes {
       key
       value

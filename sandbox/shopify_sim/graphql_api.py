@@ -246,6 +246,7 @@ class AdminGraphQL:
             "displayFulfillmentStatus": "UNFULFILLED",
             "tags": sorted(order.tags),
             "customAttributes": [{"key": a["name"], "value": a.get("value")} for a in order.note_attributes],
+            "customerLocale": order.customer_locale,
             "lineItems": line_items,
         }
         from sandbox.shopify_sim.extensions import ORDER_FIELDS

@@ -102,12 +102,14 @@ class ShopifySimulator:
         note_attributes: Sequence[dict[str, str]] = (),
         max_delivery_at: datetime | None = None,
         tags: Sequence[str] = (),
+        customer_locale: str | None = None,
     ) -> dict[str, Any]:
         """Place an order like a checkout would: stock goes down; orders/create is sent.
         ``tags`` are the order's tags (as a checkout app or Shopify Flow sets them, e.g. "vip").
 
         ``note_attributes`` are cart attributes ({name, value}) as delivery-date apps write them;
-        ``max_delivery_at`` is the delivery method's promise on the order's fulfillment orders."""
+        ``max_delivery_at`` is the delivery method's promise on the order's fulfillment orders;
+        ``customer_locale`` the buyer's language at checkout ("nl-NL")."""
         if not lines:
             raise SimulatorError("an order needs at least one line")
         with self._lock:
@@ -145,6 +147,7 @@ class ShopifySimulator:
                 note_attributes=[{"name": str(a["name"]), "value": str(a["value"])} for a in note_attributes],
                 max_delivery_at=max_delivery_at,
                 tags=[str(tag) for tag in tags],
+                customer_locale=customer_locale,
             )
             shop.next_number += 1
             shop.orders[order.id] = order
@@ -328,6 +331,7 @@ class ShopifySimulator:
                 deliver_webhook=bool(data.get("deliver_webhook", True)),
                 note_attributes=data.get("note_attributes") or (),
                 max_delivery_at=_moment(data.get("max_delivery_at")),
+                customer_locale=data.get("customer_locale"),
             )
             return jsonify(order), 201
 

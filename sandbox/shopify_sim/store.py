@@ -93,6 +93,9 @@ class Order:
     """Cart attributes from checkout ({name, value}), as delivery-date apps write them."""
     max_delivery_at: datetime | None = None
     """The delivery method's promise on the order's fulfillment orders (maxDeliveryDateTime)."""
+    customer_locale: str | None = None
+    """The buyer's language at checkout ("nl-NL"; REST customer_locale, GraphQL customerLocale); None as for
+    orders created through the API."""
 
     @property
     def name(self) -> str:
@@ -188,6 +191,7 @@ def rest_order(shop: Shop, order: Order) -> dict[str, Any]:
         "fulfillment_status": None,
         "tags": ", ".join(order.tags),
         "note_attributes": [dict(a) for a in order.note_attributes],
+        "customer_locale": order.customer_locale,
         "test": False,
         "total_price": f"{total:.2f}",
         "subtotal_price": f"{total:.2f}",
