@@ -1,6 +1,7 @@
 """The SalesHistory port on Shopify: the shop's orders created before a moment, oldest first, through the
-GraphQL ``orders`` connection (sortKey CREATED_AT, 100 orders a page with up to 100 line items each; an
-order with more is completed through ``ORDER_LINE_ITEMS``). Paged, not a bulk operation: each page is
+GraphQL ``orders`` connection (sortKey CREATED_AT, 40 orders a page with up to 20 line items each: a
+requested cost of 922, under Shopify's single-query limit of 1,000; 100 x 100 cost 10,302 and was refused;
+an order with more lines is completed through ``ORDER_LINE_ITEMS``). Paged, not a bulk operation: each page is
 folded and its cursor kept, so a read stops and resumes anywhere (docs/reorder.md). Shopify gives no
 total here; progress counts pages and orders.
 
@@ -17,8 +18,9 @@ from adapters.shopify.client import ShopifyGraphQL
 from connector.domain.errors import InvalidPayload, PlatformRejected
 from connector.domain.sales_history import SalesPage, SoldOrder
 
-ORDERS_PER_PAGE = 100
-LINES_PER_ORDER = 100
+ORDERS_PER_PAGE = 40
+LINES_PER_ORDER = 20
+"""Requested cost 2 + orders x (1 + 2 + lines) = 922 <= 1,000 (Shopify's max cost of one query)."""
 
 SALES_ORDERS = """
 query ConnectorSalesOrders($first: Int!, $after: String, $query: String!, $lines: Int!) {

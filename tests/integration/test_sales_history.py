@@ -183,3 +183,18 @@ def test_woocommerce_history_is_read_by_page_with_its_total_and_refunds_taken_of
                                       ("TEA", date(2026, 11, 4)): (5, 1)}
     finally:
         handle.stop()
+
+
+def test_the_default_shopify_page_stays_under_the_query_cost_limit_and_completes_long_orders(uow, shopify):
+    sim, client = shopify
+    shop_id = add_shop(uow, CredentialBox(generate_key()), Platform.SHOPIFY, SHOP,
+                       ShopCredentials(access_token=TOKEN)).id
+    for n in range(44):
+        sim.create_order(SHOP, [{"sku": "MUG", "quantity": 1}], deliver_webhook=False,
+                         created_at=DAY + timedelta(hours=n))
+    sim.create_order(SHOP, [{"sku": "CUP", "quantity": 1}] * 25, deliver_webhook=False,  # 25 lines: a second page
+                     created_at=DAY + timedelta(hours=50))
+    done = read_history(uow, ShopifySalesHistory(client), shop_id, DAY + timedelta(days=5))  # 40 a page
+    assert (done.status, done.pages, done.orders_read) == ("done", 2, 45)
+    assert days(uow, shop_id) == {("MUG", date(2026, 11, 2)): (14, 14), ("MUG", date(2026, 11, 3)): (24, 24),
+                                  ("MUG", date(2026, 11, 4)): (6, 6), ("CUP", date(2026, 11, 4)): (25, 1)}
