@@ -19,6 +19,7 @@ from connector.payments import models as payments_models
 from connector.payments import plan_models as selling_plan_models
 from connector.purchasing import models as purchasing_models
 from connector.reorder import models as reorder_models
+from connector.reports import models as reports_models
 from connector.restock import models as restock_models
 from connector.shipping import models as shipping_models
 from connector.supply import models as supply_models
@@ -29,5 +30,5 @@ metadata = Base.metadata
 FEATURE_MODELS = (core_models, models_jobs, dropship_models, install_models, notify_models, supply_models,
                   payments_models, shipping_models, selling_plan_models, purchasing_models,
                   restock_models, settings_audit_models, merchant_models, customer_preference_models,
-                  reorder_models)
+                  reorder_models, reports_models)
 """The modules whose tables make up the schema (kept referenced so none is pruned as unused)."""

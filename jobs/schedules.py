@@ -88,4 +88,8 @@ def build_scheduler(container: Container) -> BackgroundScheduler:
                       id="reorder-fold")  # captured orders into the sales history, daily per shop
     scheduler.add_job(reorder.enqueue_first_reads, "interval", args=[container],
                       minutes=reorder.FIRST_READ_MINUTES, id="reorder-first-reads")  # shops never read
+    from jobs import reports
+
+    scheduler.add_job(reports.enqueue_weekly_digests, "cron", args=[container], hour=reports.DIGEST_HOUR_UTC,
+                      id="weekly-digest")  # daily tick; each shop's digest goes once per ISO week (the first tick)
     return scheduler

@@ -55,6 +55,7 @@ NOT_PERSONAL: set[str] = {
     "delay_decisions.answer", "webhook_events.headers",
     "dropship_alerts.message",  # merchant-facing alert text (supplier or store refusals), no customer key
     "message_templates.subject", "message_templates.body",  # the merchant's wording, no customer's data
+    "kpi_digests.provider_message_id",  # the Message-ID of the merchant's weekly digest
 }
 """Columns reviewed as holding no customer personal data (product/order names, merchant data)."""
 

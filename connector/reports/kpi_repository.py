@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, Float, Integer, and_, case, cast, distinct, func, literal, literal_column, select
+from sqlalchemy.exc import IntegrityError
 
 from connector.db.models import Backorder, Order, OrderLine
 from connector.db.repositories import Repository
@@ -33,6 +34,7 @@ from connector.domain.kpis import (
 from connector.dropship.models import DropshipOrder
 from connector.notify.models import DiscountCode, Message
 from connector.purchasing.models import PurchaseOrder, PurchaseOrderReceipt
+from connector.reports.models import KpiDigest
 from connector.restock.models import Allocation
 from connector.shipping.models import BackorderShipment
 from connector.supply.models import SkuEta, Supplier, SupplierChange
@@ -265,3 +267,36 @@ class KpiRepository(Repository):
         return [DropshipLine(int(units or 0), Decimal(price) if price is not None else None,
                              Decimal(cost) if cost is not None else None, currency)
                 for price, cost, currency, units in rows]
+
+
+class DigestRepository(Repository):
+    """The weekly digest's ledger (kpi_digests): one row per shop and ISO week."""
+
+    def claim(self, shop_id: int, week: str) -> int | None:
+        """The id of this week's row, now ``sending``: a new row, or a failed one tried again; None when the
+        week's digest was sent, is being sent, or may have been sent."""
+        row = self.session.scalar(select(KpiDigest).where(KpiDigest.shop_id == shop_id, KpiDigest.week == week)
+                                  .with_for_update())
+        if row is None:
+            try:
+                with self.session.begin_nested():
+                    row = KpiDigest(shop_id=shop_id, week=week, status="sending", attempts=1)
+                    self.session.add(row)
+            except IntegrityError:  # another worker claimed it first
+                return None
+            return row.id
+        if row.status != "failed":
+            return None
+        row.status, row.attempts, row.error = "sending", row.attempts + 1, None
+        return row.id
+
+    def finish(self, digest_id: int, status: str, error: str | None, provider_id: str | None, now: datetime) -> None:
+        row = self.session.get(KpiDigest, digest_id)
+        if row is None:
+            return
+        row.status, row.error, row.provider_message_id = status, error, provider_id
+        if status == "sent":
+            row.sent_at = now
+
+    def get(self, shop_id: int, week: str) -> KpiDigest | None:
+        return self.session.scalar(select(KpiDigest).where(KpiDigest.shop_id == shop_id, KpiDigest.week == week))

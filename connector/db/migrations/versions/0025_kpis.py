@@ -1,9 +1,15 @@
-"""Reserved for issue 15 (kpis): filled in by the change that needs it.
+"""kpis (issue 15): kpi_digests, the weekly KPI digest's ledger (one row per shop and ISO week, written
+before the e-mail is sent); see connector/reports/models.py
 
 Revision ID: 0025
 Revises: 0024
 Create Date: 2026-12-02
 """
+
+import sqlalchemy as sa
+from alembic import op
+
+from connector.db.models import UTCDateTime
 
 revision = "0025"
 down_revision = "0024"
@@ -12,8 +18,20 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    op.create_table(
+        "kpi_digests",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("shop_id", sa.Integer(), sa.ForeignKey("shops.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("week", sa.String(10), nullable=False),
+        sa.Column("status", sa.String(20), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("provider_message_id", sa.String(255), nullable=True),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("sent_at", UTCDateTime(), nullable=True),
+        sa.UniqueConstraint("shop_id", "week", name="uq_kpi_digests_shop_week"),
+    )
 
 
 def downgrade() -> None:
-    pass
+    op.drop_table("kpi_digests")
