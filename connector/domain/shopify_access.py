@@ -138,6 +138,11 @@ FEATURES = (*FEATURES, Feature(
     "fulfillments/create|update webhooks, the order read after a fulfillment (order with lineItems "
     "unfulfilledQuantity)", ("read_orders", "read_fulfillments"), (), _always))
 
+FEATURES = (*FEATURES, Feature(
+    "reorder", "reorder advice from sales history: the shop's orders read once in pages (orders with lineItems "
+    "currentQuantity). Shopify answers the last 60 days only unless the app is granted read_all_orders "
+    "(a protected scope, asked for separately: shopify.scopes)", ("read_orders",), (), _always))
+
 FEATURES_BY_NAME: dict[str, Feature] = {f.name: f for f in FEATURES}
 
 ALWAYS_ON: tuple[Feature, ...] = tuple(f for f in FEATURES if not f.settings)

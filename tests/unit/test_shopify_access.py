@@ -41,6 +41,7 @@ FEATURE_DOCUMENTS["selling_plans"] = tuple(f"selling_plans.{name}" for name in (
     "GROUP", "GROUPS", "GROUP_CREATE", "GROUP_UPDATE", "ADD_VARIANTS", "REMOVE_VARIANTS", "GROUP_DELETE",
     "ORDER_SELLING_PLANS"))
 FEATURE_DOCUMENTS["closing"] = ("queries.ORDER_BY_ID",)  # shipping: a fulfillments/* webhook reads its order
+FEATURE_DOCUMENTS["reorder"] = ("sales_history.SALES_ORDERS",)  # the sales history read
 
 SCOPE_FREE = {"shop", "job", "webhookSubscriptions", "webhookSubscriptionCreate", "webhookSubscriptionDelete",
               "currentAppInstallation"}
