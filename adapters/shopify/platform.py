@@ -20,6 +20,7 @@ from adapters.shopify.client import ShopifyGraphQL, raise_user_errors
 from adapters.shopify.inventory import parse_inventory_level
 from connector.domain.allocation import order_tags
 from connector.domain.errors import InvalidPayload, PlatformRejected
+from connector.domain.kpis import codes_of
 from connector.domain.model import MAX_ID, BackorderMark, OrderLine, OrderSnapshot, StockLevel, StockRef
 from connector.domain.promise import collect_attributes
 from connector.domain.stock_events import StockChange
@@ -80,6 +81,7 @@ class ShopifyPlatform:
             attribute_kind="note_attributes",
             currency=shipments.currency(payload.get("currency")),
             locale=locale_text(payload.get("customer_locale")),
+            discount_codes=codes_of(payload.get("discount_codes")),
         )
 
     def parse_stock_change(self, payload: Mapping[str, Any]) -> StockChange:

@@ -20,6 +20,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from connector.domain.errors import InvalidPayload
+from connector.domain.kpis import codes_of
 from connector.domain.model import MAX_PRICE, OrderLine, OrderSnapshot
 from connector.domain.promise import collect_attributes
 
@@ -279,6 +280,7 @@ def parse_order(payload: Any, backordered_meta_keys: Collection[str] = DEFAULT_B
         attribute_kind="meta_data",
         currency=_currency(payload.get("currency")),
         locale=order_locale(payload.get("meta_data")),
+        discount_codes=codes_of(payload.get("coupon_lines")),
     )
 
 

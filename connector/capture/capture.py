@@ -28,6 +28,7 @@ from connector.db.uow import UnitOfWork
 from connector.domain.clock import utcnow
 from connector.domain.model import BackorderStatus, OrderSnapshot, StockLevel, StockRef
 from connector.ports import StorePlatform
+from connector.reports.redemptions import record_redemptions
 from connector.restock.positions import PositionEvaluation as _Restock
 from connector.shipping.closing import close_shipped_lines
 
@@ -70,6 +71,8 @@ def capture_order(uow: UnitOfWork, platform: StorePlatform, shop_id: int, snapsh
                 return early
             order, outcome = _upsert(uow, shop_id, snapshot, existing)
             promise.record(uow, shop_id, order, stated)
+            if snapshot.discount_codes:  # a consolation code used: the KPIs count it (issue 15)
+                record_redemptions(uow, shop_id, order, snapshot.discount_codes)
             changed = _reevaluate(uow, shop_id, keys, levels, order)
             if order.status == "cancelled":
                 changed |= _cancel_backorders(order)

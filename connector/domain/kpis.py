@@ -374,15 +374,15 @@ class Messages:
     sent: dict[str, int]
     """Customer and merchant messages sent in the period, per kind."""
     consolation_codes_issued: int
-    consolation_codes_redeemed: int | None
-    """None: redemptions are not recorded for this shop (see docs/reports.md)."""
+    consolation_codes_redeemed: int
+    """Consolation codes used by orders placed in the period (recorded at capture)."""
     delay_notices: int
     """Backorders that were sent a delay notice in the period."""
     cancelled_after_delay_notice: int
     """Of those, cancelled after the notice."""
 
 
-def messages(sent: Mapping[str, int], issued: int, redeemed: int | None, delay_notices: int,
+def messages(sent: Mapping[str, int], issued: int, redeemed: int, delay_notices: int,
              cancelled: int) -> Messages:
     return Messages({kind: n for kind, n in sorted(sent.items()) if n}, issued, redeemed, delay_notices, cancelled)
 
@@ -486,3 +486,12 @@ class Kpis:
                          "cost_unknown_units": self.dropship.cost_unknown_units},
             "notes": list(self.notes),
         }
+
+
+def codes_of(raw: object) -> tuple[str, ...]:
+    """The discount codes an order payload lists: Shopify's ``discount_codes`` and WooCommerce's
+    ``coupon_lines`` are both lists of objects with a ``code``; anything else gives none."""
+    if not isinstance(raw, list):
+        return ()
+    codes = (item.get("code") for item in raw if isinstance(item, dict))
+    return tuple(dict.fromkeys(code.strip() for code in codes if isinstance(code, str) and code.strip()))

@@ -141,6 +141,10 @@ class OrderSnapshot:
     locale: str | None = None
     """The customer's language as the store gave it ("nl-NL"; Shopify ``customer_locale``, WooCommerce
     order meta ``wpml_language``); None when not given. Messages choose their language from it."""
+    discount_codes: tuple[str, ...] = ()
+    """Discount codes the customer entered (Shopify ``discount_codes[].code``, WooCommerce
+    ``coupon_lines[].code``); the reports feature counts the connector's consolation codes among them
+    as redeemed (connector/reports/redemptions.py). Empty when the payload does not say."""
 
     def __post_init__(self) -> None:
         if not self.order_id:

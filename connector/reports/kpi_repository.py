@@ -34,7 +34,7 @@ from connector.domain.kpis import (
 from connector.dropship.models import DropshipOrder
 from connector.notify.models import DiscountCode, Message
 from connector.purchasing.models import PurchaseOrder, PurchaseOrderReceipt
-from connector.reports.models import KpiDigest
+from connector.reports.models import CodeRedemption, KpiDigest
 from connector.restock.models import Allocation
 from connector.shipping.models import BackorderShipment
 from connector.supply.models import SkuEta, Supplier, SupplierChange
@@ -300,3 +300,28 @@ class DigestRepository(Repository):
 
     def get(self, shop_id: int, week: str) -> KpiDigest | None:
         return self.session.scalar(select(KpiDigest).where(KpiDigest.shop_id == shop_id, KpiDigest.week == week))
+
+
+class RedemptionRepository(Repository):
+    """Consolation codes seen on captured orders (consolation_redemptions)."""
+
+    def record(self, shop_id: int, order: Order, lowered_codes: list[str]) -> int:
+        issued = self.session.execute(
+            select(DiscountCode.id)
+            .outerjoin(CodeRedemption, CodeRedemption.discount_code_id == DiscountCode.id)
+            .where(DiscountCode.shop_id == shop_id, DiscountCode.status == "created",
+                   func.lower(DiscountCode.code).in_(lowered_codes), CodeRedemption.id.is_(None))).scalars().all()
+        if not issued:
+            return 0
+        self.session.flush()  # the order's id, when it is new
+        for code_id in issued:
+            self.session.add(CodeRedemption(shop_id=shop_id, discount_code_id=code_id, order_id=order.id,
+                                            redeemed_at=order.ordered_at))
+        return len(issued)
+
+    def redeemed(self, shop_id: int, start: datetime, end: datetime) -> int:
+        """Consolation codes used by orders placed in the period."""
+        return int(self.session.execute(
+            select(func.count()).select_from(CodeRedemption)
+            .where(CodeRedemption.shop_id == shop_id, CodeRedemption.redeemed_at >= start,
+                   CodeRedemption.redeemed_at < end)).scalar_one())

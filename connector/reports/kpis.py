@@ -18,15 +18,13 @@ from connector.db.repositories import ShopSettingRepository
 from connector.db.uow import UnitOfWork
 from connector.domain import kpis as k
 from connector.domain.clock import utcnow
-from connector.reports.kpi_repository import KpiRepository
+from connector.reports.kpi_repository import KpiRepository, RedemptionRepository
 from connector.shop_settings import ShopSettingSpec, registry
 
 DEFAULT_DAYS = 90
 MANAGEABLE_SETTING = "notify.grace_days"
 """The wait customers are not told about: the time-to-fill KPI's "manageable" threshold (docs/reports.md)."""
 SETTINGS = (MANAGEABLE_SETTING, "reports.review_backorders_per_month", "reports.review_wait_days")
-REDEMPTION_NOTE = ("consolation codes redeemed: not recorded (orders captured so far do not say which codes "
-                   "they used)")
 
 
 def default_period(now: datetime | None = None) -> k.Period:
@@ -70,6 +68,7 @@ def shop_kpis(uow: UnitOfWork, shop_id: int, shop: str, period: k.Period, now: d
         changes = repo.date_changes(shop_id, start, end)
         sent = repo.messages_sent(shop_id, start, end)
         issued = repo.codes_issued(shop_id, start, end)
+        redeemed = uow.repo(RedemptionRepository).redeemed(shop_id, start, end)
         noticed, cancelled = repo.delay_notices(shop_id, start, end)
         dropship_lines = repo.dropship_lines(shop_id, start, end)
     return k.Kpis(
@@ -81,9 +80,8 @@ def shop_kpis(uow: UnitOfWork, shop_id: int, shop: str, period: k.Period, now: d
         suppliers=k.supplier_accuracy(samples, changes),
         skus=k.sku_rankings(skus, period, float(settings["reports.review_backorders_per_month"]),
                             float(settings["reports.review_wait_days"])),
-        messages=k.messages(sent, issued, None, noticed, cancelled),
+        messages=k.messages(sent, issued, redeemed, noticed, cancelled),
         dropship=k.dropship(by_via, dropship_lines),
-        notes=[REDEMPTION_NOTE],
     )
 
 
@@ -138,8 +136,8 @@ def as_text(kpis: k.Kpis) -> list[str]:
         lines.append(f"  review ordering: {sku} ({'; '.join(row['reasons'])})")
     m = d["messages"]
     lines.append("  messages: " + (", ".join(f"{kind} {n}" for kind, n in m["sent"].items()) or "none")
-                 + f"; codes issued {m['consolation_codes_issued']}; delay notices {m['delay_notices']}, "
-                   f"cancelled after one {m['cancelled_after_delay_notice']}")
+                 + f"; codes issued {m['consolation_codes_issued']}, redeemed {m['consolation_codes_redeemed']}; "
+                   f"delay notices {m['delay_notices']}, cancelled after one {m['cancelled_after_delay_notice']}")
     ds = d["dropship"]
     if ds["filled"]:
         margin = ", ".join(f"{amount} {cur}" for cur, amount in ds["margin"].items()) or "unknown"

@@ -31,3 +31,20 @@ class KpiDigest(Base):
     provider_message_id: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CodeRedemption(Base):
+    """A consolation code (notify's ``discount_codes``) seen on an order the store sent us: the customer used
+    it. Recorded at capture from the order's own discount codes (Shopify ``discount_codes``, WooCommerce
+    ``coupon_lines``), once per code."""
+
+    __tablename__ = "consolation_redemptions"
+    __table_args__ = (UniqueConstraint("discount_code_id", name="uq_consolation_redemptions_discount_code_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    discount_code_id: Mapped[int] = mapped_column(ForeignKey("discount_codes.id", ondelete="CASCADE"))
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    """The order that used it (not the backordered one the code was given for)."""
+    redeemed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    """When that order was placed."""

@@ -63,7 +63,7 @@ def test_the_report_command_prints_the_kpis_as_json_csv_and_text_and_keeps_the_s
         rows = dict(csv.reader(io.StringIO(as_csv.output)))
         assert rows["metric"] == "value"
         assert rows["time_to_fill.median_days"] == "3.0" and rows["weekly.1.closed"] == "2"
-        assert rows["open_now.value.EUR"] == "30.00" and rows["messages.consolation_codes_redeemed"] == ""
+        assert rows["open_now.value.EUR"] == "30.00" and rows["messages.consolation_codes_redeemed"] == "1"
 
         text = runner.invoke(main, ["report", "--shop", SHOP, *period], env=env)
         assert text.exit_code == 0, text.output

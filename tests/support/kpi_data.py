@@ -15,6 +15,7 @@ from connector.db.uow import UnitOfWork
 from connector.dropship.models import DropshipOrder
 from connector.notify.models import DiscountCode, Message
 from connector.purchasing.models import PurchaseOrder, PurchaseOrderReceipt
+from connector.reports.models import CodeRedemption
 from connector.restock.models import Allocation
 from connector.supply.models import SkuEta, Supplier, SupplierChange, SupplierSnapshot
 
@@ -67,7 +68,7 @@ def add_history(uow: UnitOfWork, shop_id: int) -> None:
                             reference="ds-3", sku="CUP", quantity=1, quantity_shipped=1, unit_cost=Decimal("12.00"),
                             ship_to="{}", status="shipped"))
         # B4 MUG 3 x 10 EUR waiting since 20 Nov 12:00: 9 days old (8-14)
-        _backorder(uow, shop_id, 4, "MUG", 3, "10.00", "EUR", at(11, 20, 12), "open")
+        b4 = _backorder(uow, shop_id, 4, "MUG", 3, "10.00", "EUR", at(11, 20, 12), "open")
         # B5 CUP 1 unit without a price, waiting since 28 Nov 12:00: 1 day (0-7)
         _backorder(uow, shop_id, 5, "CUP", 1, None, "EUR", at(11, 28, 12), "open")
         # B6 PLATE 1 x 5 USD allocated, waiting since 1 Sep 12:00: 89 days (>60), before the period
@@ -93,6 +94,10 @@ def add_history(uow: UnitOfWork, shop_id: int) -> None:
                          code="SORRY-7", kind="percentage", amount=Decimal("10"), status="reserved",
                          created_at=at(11, 20)),
         ])
+        s.flush()
+        # B2's customer used their code SORRY-2 on B4's order (20 Nov): redeemed; SORRY-7 was never created
+        s.add(CodeRedemption(shop_id=shop_id, discount_code_id=_code_id(uow, "SORRY-2"), order_id=_order_id(b4),
+                             redeemed_at=at(11, 20, 12)))
         # a purchase order expected 20 Nov, first received 22 Nov: 2 days late
         po = PurchaseOrder(shop_id=shop_id, supplier_id=acme.id, status="received", idempotency_key="po-1",
                            expected_date=date(2026, 11, 20))
@@ -117,6 +122,11 @@ def add_history(uow: UnitOfWork, shop_id: int) -> None:
                            restock_date=date(2026, 11, 20), previous_restock_date=None, changed_at=at(11, 16)),
         ])
         uow.commit()
+
+
+def _code_id(uow: UnitOfWork, code: str) -> int:
+    found = uow.session.query(DiscountCode).filter_by(code=code).one()
+    return found.id
 
 
 def _order_id(backorder: Backorder) -> int:
@@ -153,8 +163,8 @@ EXPECTED: dict[str, Any] = {
     "skus": {"review_backorders_per_month": 4.0, "review_wait_days": 7.0, "flagged": 1,
              "most_often": [MUG, CUP], "longest": [MUG, CUP]},
     "messages": {"sent": {"apology": 1, "delay_notice": 1}, "consolation_codes_issued": 1,
-                 "consolation_codes_redeemed": None, "delay_notices": 1, "cancelled_after_delay_notice": 1},
+                 "consolation_codes_redeemed": 1, "delay_notices": 1, "cancelled_after_delay_notice": 1},
     "dropship": {"filled": 3, "dropship_filled": 1, "share": 0.333, "margin": {"EUR": "8.00"}, "margin_units": 1,
                  "cost_unknown_units": 0},
-    "notes": ["consolation codes redeemed: not recorded (orders captured so far do not say which codes they used)"],
+    "notes": [],
 }
