@@ -21,6 +21,7 @@ from adapters.shopify.inventory import parse_inventory_level
 from connector.domain.allocation import order_tags
 from connector.domain.errors import InvalidPayload, PlatformRejected
 from connector.domain.kpis import codes_of
+from connector.domain.line_promise import ship_choice
 from connector.domain.model import MAX_ID, BackorderMark, OrderLine, OrderSnapshot, StockLevel, StockRef
 from connector.domain.promise import collect_attributes
 from connector.domain.stock_events import StockChange
@@ -78,6 +79,7 @@ class ShopifyPlatform:
             financial_status=payload.get("financial_status"),
             tags=order_tags(payload.get("tags")),
             attributes=collect_attributes(payload.get("note_attributes"), "name", "value"),
+            ship_choice=ship_choice(collect_attributes(payload.get("note_attributes"), "name", "value")),
             attribute_kind="note_attributes",
             currency=shipments.currency(payload.get("currency")),
             locale=locale_text(payload.get("customer_locale")),
@@ -233,6 +235,7 @@ class ShopifyPlatform:
             financial_status=status.lower() if isinstance(status, str) else None,
             tags=order_tags(node.get("tags")),
             attributes=collect_attributes(node.get("customAttributes"), "key", "value"),
+            ship_choice=ship_choice(collect_attributes(node.get("customAttributes"), "key", "value")),
             attribute_kind="note_attributes",
             currency=shipments.currency(node.get("currencyCode")),
             locale=locale_text(node.get("customerLocale")),
@@ -307,6 +310,7 @@ def _rest_line(line: Any, where: str, shipped: Mapping[str, tuple[int, datetime 
         fulfilled_quantity=fulfilled,
         unit_price=shipments.rest_unit_price(line),
         fulfilled_at=fulfilled_at,
+        properties=collect_attributes(line.get("properties"), "name", "value"),
     )
 
 
@@ -326,4 +330,5 @@ def _graphql_line(line: Mapping[str, Any], where: str) -> OrderLine:
         title=str(line.get("title") or ""),
         fulfilled_quantity=shipments.graphql_line_shipped(line, quantity),
         unit_price=shipments.graphql_unit_price(line),
+        properties=collect_attributes(line.get("customAttributes"), "key", "value"),
     )

@@ -45,6 +45,10 @@ _LINE_ITEM_FIELDS = """
         unfulfilledQuantity
         sku
         title
+        customAttributes {
+          key
+          value
+        }
         variant {
           legacyResourceId
         }

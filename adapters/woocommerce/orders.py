@@ -21,6 +21,7 @@ from typing import Any
 
 from connector.domain.errors import InvalidPayload
 from connector.domain.kpis import codes_of
+from connector.domain.line_promise import ship_choice
 from connector.domain.model import MAX_PRICE, OrderLine, OrderSnapshot
 from connector.domain.promise import collect_attributes
 
@@ -241,6 +242,7 @@ def parse_line(item: Any, keys: Collection[str], refunded: Mapping[str, int] | N
         variant_id=str(_int(variation_id, f"line {line_id} variation_id")) if variation_id else None,
         title=html.unescape(str(item.get("name") or "")),  # WooCommerce sends "Tee &ndash; Blue"
         backordered_meta=None if short is None else max(0, short - taken),
+        properties=collect_attributes(item.get("meta_data"), "key", "value"),
     )
 
 
@@ -277,6 +279,7 @@ def parse_order(payload: Any, backordered_meta_keys: Collection[str] = DEFAULT_B
         financial_status=financial_status(payload),
         raw_status=status,
         attributes=collect_attributes(payload.get("meta_data"), "key", "value"),
+        ship_choice=ship_choice(collect_attributes(payload.get("meta_data"), "key", "value")),
         attribute_kind="meta_data",
         currency=_currency(payload.get("currency")),
         locale=order_locale(payload.get("meta_data")),

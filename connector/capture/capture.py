@@ -126,6 +126,7 @@ def _upsert(uow: UnitOfWork, shop_id: int, snapshot: OrderSnapshot, order: Order
         order.tags = snapshot.tags or None
     order.currency = snapshot.currency or order.currency
     order.locale = snapshot.locale or order.locale  # the customer's language (messages); kept when not given
+    order.ship_choice = snapshot.ship_choice or order.ship_choice  # ready_now | together (holds); kept when not given
     if snapshot.cancelled or order.status == "cancelled":
         order.status = "cancelled"
         outcome = "cancelled"
@@ -273,6 +274,7 @@ def _apply(uow: UnitOfWork, shop_id: int, line: OrderLine, quantity: int) -> boo
         line.backorder = uow.backorders.add(Backorder(
             shop_id=shop_id, sku=line.sku, stock_key=line.stock_key, quantity_backordered=quantity,
             status=BackorderStatus.OPEN.value, created_at=now, updated_at=now,
+            promised_date=line.promised_on,  # the ship-by date the customer saw for this line, if any
         ))
         return True
     if backorder.status == BackorderStatus.OPEN:

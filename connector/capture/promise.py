@@ -10,6 +10,13 @@ nothing here. Sources, each a per-shop setting (``connector shops set S KEY VALU
 - delivery-date apps: Shopify ``note_attributes`` / WooCommerce order ``meta_data`` with the names
   in ``promise.note_attributes`` / ``promise.meta_keys``.
 
+A line may carry its own promise: the ship-by date the customer saw for that item before paying
+(Shopify line item property / WooCommerce order item meta ``_backorder_ships_by`` or ``Ships by``,
+written by the storefront pieces; connector/domain/line_promise.py). It is stored on the line
+(``order_lines.promised_on``, source "line_property:<name>") once and never rewritten, and becomes
+its backorder's ``promised_date``: for that line it wins over the order-level promise below. A later
+change of the published date moves what product pages show, never what an order was promised.
+
 The latest stated date is the promise (``orders.promised_delivery_on``) and notify's shipping
 promise. Until notify's first decision about a backorder of the order (a notice sent or a silence
 recorded) an update that changes the stated date moves it; after that it is pinned: the order keeps
@@ -33,6 +40,7 @@ from connector.db.repositories import ShopSettingRepository
 from connector.db.uow import UnitOfWork
 from connector.domain.clock import utcnow
 from connector.domain.errors import ConnectorError
+from connector.domain.line_promise import LINE_PROPERTIES, line_promise
 from connector.domain.model import OrderSnapshot, StockLevel
 from connector.domain.promise import DEFAULT_DATE_FORMATS, StatedDate, UnreadableDate, as_date, latest, parse_stated
 from connector.ports import DeliveryPromises, StorePlatform
@@ -101,6 +109,10 @@ class Gathered:
     store_day: date | None = None
     store_asked: bool = False
     """The store's own promise was asked now (``store_day`` is its answer)."""
+    lines: Mapping[str, StatedDate] | None = None
+    """Platform line id -> the ship-by date the customer saw for that line."""
+    order_level: bool = True
+    """False: the order is not short now, only its lines' promises were read."""
 
 
 def load(uow: UnitOfWork, shop_id: int) -> PromiseSettings:
@@ -150,22 +162,53 @@ def may_be_short(snapshot: OrderSnapshot, levels: Mapping[str, StockLevel]) -> b
 def gather(uow: UnitOfWork, platform: StorePlatform, shop_id: int, snapshot: OrderSnapshot,
            levels: Mapping[str, StockLevel], *, store_asked_before: bool) -> Gathered | None:
     """Read the stated date of an order that may be backordered; None for every other order."""
+    promised_lines = has_line_promises(snapshot)
     if not may_be_short(snapshot, levels):
-        return None
+        if not promised_lines or snapshot.cancelled:
+            return None
+        # a line sold as backordered that is not short now (stock came in): its promise is still
+        # kept, should re-evaluation make it a backorder later
+        return Gathered(None, lines=line_promises(snapshot, load(uow, shop_id), shop_id), order_level=False)
     store = platform if isinstance(platform, DeliveryPromises) and not store_asked_before else None
-    if not snapshot.attributes and store is None:
+    if not snapshot.attributes and store is None and not promised_lines:
         return Gathered(None)  # nothing to read: no settings query either
     settings = load(uow, shop_id)
     stated = stated_in_attributes(snapshot, settings, shop_id)
+    lines = line_promises(snapshot, settings, shop_id) if promised_lines else None
     if not settings.store_promise or store is None:
-        return Gathered(stated)
+        return Gathered(stated, lines=lines)
     try:
         moment = store.delivery_promise(snapshot.order_id)
     except ConnectorError as exc:  # the order still counts; the promise is asked again next capture
         log.warning("store delivery promise not read", extra={"shop_id": shop_id, "order": snapshot.order_id,
                                                               "error": f"{type(exc).__name__}: {exc}"})
-        return Gathered(stated)
-    return Gathered(stated, as_date(moment, settings.zone) if moment is not None else None, store_asked=True)
+        return Gathered(stated, lines=lines)
+    return Gathered(stated, as_date(moment, settings.zone) if moment is not None else None, store_asked=True,
+                    lines=lines)
+
+
+_LINE_NAMES = frozenset(name.casefold() for name in LINE_PROPERTIES)
+
+
+def has_line_promises(snapshot: OrderSnapshot) -> bool:
+    """Whether a line carries a property the storefront writes its ship-by date to."""
+    return any(name.strip().casefold() in _LINE_NAMES for line in snapshot.lines for name, _ in line.properties)
+
+
+def line_promises(snapshot: OrderSnapshot, settings: PromiseSettings, shop_id: int) -> dict[str, StatedDate]:
+    """Platform line id -> the ship-by date its properties state; unreadable ones are logged by name."""
+    found: dict[str, StatedDate] = {}
+    for line in snapshot.lines:
+        if not line.properties:
+            continue
+        stated, unreadable = line_promise(line.properties, settings.formats, settings.zone)
+        for name in unreadable:
+            log.warning("line ship-by date unreadable, ignored",
+                        extra={"shop_id": shop_id, "order": snapshot.order_id, "line": line.line_id,
+                               "source": f"line_property:{name}"})
+        if stated is not None:
+            found[line.line_id] = stated
+    return found
 
 
 def stated_in_attributes(snapshot: OrderSnapshot, settings: PromiseSettings, shop_id: int) -> StatedDate | None:
@@ -197,6 +240,10 @@ def record(uow: UnitOfWork, shop_id: int, order: Order, gathered: Gathered | Non
     """Store the promise on the order (inside capture's write transaction, after the upsert)."""
     if gathered is None:
         return
+    if gathered.lines:
+        record_lines(order, gathered.lines)
+    if not gathered.order_level:
+        return
     if gathered.store_asked:
         order.store_promise_checked_at = utcnow()
         order.store_promise_on = gathered.store_day
@@ -214,6 +261,27 @@ def record(uow: UnitOfWork, shop_id: int, order: Order, gathered: Gathered | Non
         return
     order.promised_delivery_on, order.promised_delivery_source = day, source
     log.info("checkout promise recorded", extra=context)
+
+
+def record_lines(order: Order, stated: Mapping[str, StatedDate]) -> None:
+    """Keep each line's ship-by date the first time it is read; a line's backorder waiting without a
+    promised date takes it (backorders created later take it from the line: connector/capture/capture.py)."""
+    for line in order.lines:
+        day = stated.get(line.platform_line_id)
+        if day is None:
+            continue
+        if line.promised_on is None:
+            line.promised_on, line.promised_source = day.day, day.source
+            log.info("line promise recorded", extra={"shop_id": order.shop_id, "order": order.platform_order_id,
+                                                    "line": line.platform_line_id, "source": day.source,
+                                                    "stated": day.day.isoformat()})
+        elif line.promised_on != day.day:
+            log.warning("line ship-by date changed after the order was placed; the promise stands",
+                        extra={"shop_id": order.shop_id, "order": order.platform_order_id,
+                               "line": line.platform_line_id, "source": day.source})
+        backorder = line.backorder
+        if backorder is not None and backorder.promised_date is None:
+            backorder.promised_date = line.promised_on
 
 
 def _pinned(uow: UnitOfWork, order: Order) -> bool:

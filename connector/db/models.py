@@ -154,6 +154,10 @@ class Order(Base):
     locale: Mapped[str | None] = mapped_column(String(35))
     """The customer's locale as the store gave it (Shopify ``customer_locale``, WooCommerce order meta
     ``wpml_language``/``_locale``...); None: not given, the shop's ``notify.language`` applies."""
+    # storefront (0027): the customer's choice for a cart mixing in-stock and backordered items
+    ship_choice: Mapped[str | None] = mapped_column(String(20))
+    """ready_now | together | None (not asked): Shopify cart attribute "Backorder shipping", WooCommerce
+    order meta ``_backorder_shipping``. "together" holds the whole order (connector/dropship/routing.py)."""
 
     lines: Mapped[list[OrderLine]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.id"
@@ -184,6 +188,11 @@ class OrderLine(Base):
     WooCommerce: all of it once completed or tracked)."""
     unit_price: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     """Price per unit after the line's discounts, in the order's currency; None when not given."""
+    # storefront (0027): the ship-by date the customer saw for this line (connector/capture/promise.py)
+    promised_on: Mapped[date | None] = mapped_column(Date)
+    """Written once at capture, never rewritten: the promise is what the customer saw."""
+    promised_source: Mapped[str | None] = mapped_column(String(120))
+    """Where it was read: "line_property:<name>"."""
 
     order: Mapped[Order] = relationship(back_populates="lines")
     backorder: Mapped[Backorder | None] = relationship(back_populates="line", uselist=False)

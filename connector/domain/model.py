@@ -84,6 +84,10 @@ class OrderLine:
     """Price per unit after the line's own discounts, in the order's currency; None when not given."""
     fulfilled_at: datetime | None = None
     """When the line's last shipped units shipped, when the payload says (a fulfillment's time)."""
+    properties: tuple[tuple[str, str | int | float], ...] = ()
+    """The line's (name, value) pairs: Shopify line item ``properties`` (GraphQL ``customAttributes``),
+    WooCommerce order item ``meta_data``; scalar values only. The ship-by date the customer saw is
+    read from them (connector/domain/line_promise.py)."""
 
     def __post_init__(self) -> None:
         if not self.line_id:
@@ -141,6 +145,9 @@ class OrderSnapshot:
     locale: str | None = None
     """The customer's language as the store gave it ("nl-NL"; Shopify ``customer_locale``, WooCommerce
     order meta ``wpml_language``); None when not given. Messages choose their language from it."""
+    ship_choice: str | None = None
+    """The customer's choice for a cart mixing in-stock and backordered items: "ready_now" | "together";
+    None when not asked (connector/domain/line_promise.py). An update that does not say keeps it."""
     discount_codes: tuple[str, ...] = ()
     """Discount codes the customer entered (Shopify ``discount_codes[].code``, WooCommerce
     ``coupon_lines[].code``); the reports feature counts the connector's consolation codes among them

@@ -109,6 +109,9 @@ class FulfillmentHoldRecord(Base):
     """held | released"""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    """Set on a hold of a whole fulfillment order placed for a "ship together" order (0027): released
+    once no line of that order waits, not with its backorder. None: a hold on the backorder's line."""
 
 
 class DropshipAlert(Base):

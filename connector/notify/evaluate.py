@@ -114,13 +114,14 @@ def _reserve_due(uow: UnitOfWork, shop_id: int, shop: notify_settings.ShopNotify
         if state is None:
             # The shipping promise: the delivery date stated at checkout when capture recorded one
             # (connector/capture/promise.py), else the order date plus shipping_promise_days.
-            stated = order.promised_delivery_on
+            stated = backorder.line.promised_on or order.promised_delivery_on  # the line's own first
             state = NotifyState(shop_id=shop_id, backorder_id=backorder.id, checkout_stated=stated is not None,
                                 shipping_promise=rules.shipping_promise(order.ordered_at.date(), stated, shop.policy),
                                 initial_decided=False, last_told=backorder.promised_date)
             notes.add(state)
         elif not state.initial_decided:
-            _restate_promise(state, order.ordered_at.date(), order.promised_delivery_on, shop.policy)
+            _restate_promise(state, order.ordered_at.date(), backorder.line.promised_on or order.promised_delivery_on,
+                             shop.policy)
         facts = rules.Facts(
             ordered_on=order.ordered_at.date(), expected=backorder.expected_date,
             promised=backorder.promised_date, shipping_promise=state.shipping_promise,

@@ -143,7 +143,10 @@ class ShopifySimulator:
                 updated_at=now,
                 financial_status=financial_status,
                 customer_id=self._ids.next("Customer"),
-                lines=[Line(self._ids.next("LineItem"), v, q) for v, q in wanted],
+                lines=[Line(self._ids.next("LineItem"), v, q,
+                            properties=[{"name": str(p["name"]), "value": str(p["value"])}
+                                        for p in raw.get("properties") or ()])
+                       for (v, q), raw in zip(wanted, lines, strict=True)],
                 note_attributes=[{"name": str(a["name"]), "value": str(a["value"])} for a in note_attributes],
                 max_delivery_at=max_delivery_at,
                 tags=[str(tag) for tag in tags],

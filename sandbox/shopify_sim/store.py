@@ -75,6 +75,8 @@ class Line:
     quantity: int
     removed: int = 0
     """Units refunded off the order (``quantity`` keeps them, ``currentQuantity`` does not)."""
+    properties: list[dict[str, str]] = field(default_factory=list)
+    """Line item properties ({name, value}) the storefront's product form sent (``properties[Name]``)."""
 
 
 @dataclass
@@ -213,6 +215,7 @@ def rest_order(shop: Shop, order: Order) -> dict[str, Any]:
                 "requires_shipping": True,
                 "product_exists": True,
                 "variant_inventory_management": "shopify" if line.variant.tracked else None,
+                "properties": [dict(p) for p in line.properties],
             }
             for line in order.lines
         ],
@@ -291,5 +294,6 @@ def graphql_line(line: Line) -> dict[str, Any]:
         "name": f"{line.variant.product_title} - {line.variant.title}",
         "variant": graphql_variant(line.variant),
         "product": graphql_product(line.variant),
+        "customAttributes": [{"key": p["name"], "value": p.get("value")} for p in line.properties],
         "sellingPlan": getattr(line, "selling_plan", None),  # {sellingPlanId, name}: ext_selling_plans.place_preorder
     }

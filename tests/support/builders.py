@@ -31,11 +31,12 @@ class OrderBuilder:
         return self
 
     def line(self, variant: str, quantity: int, *, line_id: str | None = None,
-             backordered_meta: int | None = None, product: str | None = None) -> OrderBuilder:
+             backordered_meta: int | None = None, product: str | None = None,
+             properties: tuple[tuple[str, str], ...] = ()) -> OrderBuilder:
         self.lines.append(OrderLine(
             line_id=line_id or f"{self.order_id}-{len(self.lines) + 1}", quantity=quantity, sku=f"SKU-{variant}",
             product_id=product or f"p{variant}", variant_id=variant, title=f"Item {variant}",
-            backordered_meta=backordered_meta,
+            backordered_meta=backordered_meta, properties=properties,
         ))
         return self
 
