@@ -27,12 +27,22 @@ $GLOBALS['wp'] = array(
 	'locale_months'   => null,
 	'webhooks'        => array(),
 	'policy'          => array(),
+	'locale'          => 'en_US',
+	'languages'       => array(),
+	'products'        => array(),
+	'cart'            => null,
+	'scripts'         => array(),
+	'is_product'      => false,
 );
 
 class WP_Error {
+	private array $added = array();
 	public function __construct( private string $code = '', private string $message = '' ) {}
 	public function get_error_code() { return $this->code; }
 	public function get_error_message() { return $this->message; }
+	public function add( $code, $message ) { '' === $this->code ? [ $this->code, $this->message ] = array( $code, $message ) : $this->added[] = array( $code, $message ); }
+	public function get_error_codes() { return array_merge( '' === $this->code ? array() : array( $this->code ), array_column( $this->added, 0 ) ); }
+	public function get_error_messages() { return array_merge( '' === $this->code ? array() : array( $this->message ), array_column( $this->added, 1 ) ); }
 }
 class WP_Redirect extends Exception {
 	public function __construct( public string $location, public int $status ) { parent::__construct( $location ); }
@@ -78,6 +88,26 @@ function untrailingslashit( $value ) { return rtrim( (string) $value, '/\\' ); }
 function wp_parse_url( $url, $component = -1 ) { return parse_url( (string) $url, $component ); }
 function wp_json_encode( $data, $options = 0, $depth = 512 ) { return json_encode( $data, $options, $depth ); }
 function is_wp_error( $thing ) { return $thing instanceof WP_Error; }
+function wp_strip_all_tags( $text, $remove_breaks = false ) {
+	$text = trim( strip_tags( preg_replace( '@<(script|style)[^>]*?>.*?</\\1>@si', '', (string) $text ) ) );
+	return $remove_breaks ? trim( preg_replace( '/[\r\n\t ]+/', ' ', $text ) ) : $text;
+}
+/** sanitize_text_field: no tags, no line breaks or tabs, no surrounding or repeated spaces (as WordPress does). */
+function sanitize_text_field( $text ) {
+	return trim( preg_replace( '/[\r\n\t ]+/', ' ', wp_strip_all_tags( (string) $text ) ) );
+}
+if ( ! function_exists( 'mb_substr' ) ) {
+	/** WordPress's compat.php defines mb_substr (UTF-8) when PHP's mbstring is missing. */
+	function mb_substr( $string, $start, $length = null, $encoding = null ) {
+		preg_match_all( '/./us', (string) $string, $chars );
+		return implode( '', array_slice( $chars[0], $start, $length ) );
+	}
+}
+function get_locale() { return $GLOBALS['wp']['locale']; }
+function determine_locale() { return $GLOBALS['wp']['locale']; }
+function get_available_languages( $dir = null ) { return $GLOBALS['wp']['languages']; }
+function plugins_url( $path = '', $plugin = '' ) { return home_url( 'wp-content/plugins/' . basename( dirname( $plugin ) ) . '/' . ltrim( $path, '/' ) ); }
+function wp_enqueue_script( $handle, $src = '', $deps = array(), $ver = false, $args = array() ) { $GLOBALS['wp']['scripts'][ $handle ] = compact( 'src', 'deps', 'ver' ); }
 
 function get_option( $name, $default = false ) { return $GLOBALS['wp']['options'][ $name ] ?? $default; }
 function update_option( $name, $value, $autoload = null ) {
@@ -164,11 +194,37 @@ function wp_remote_post( $url, $args = array() ) {
 	return array( 'response' => array( 'code' => (int) ( $status[1] ?? 0 ) ), 'body' => $body );
 }
 
+/** $props: id, stock_status (instock | outofstock | onbackorder), manage_stock, backorders (no | notify | yes), stock_quantity. */
 class WC_Product {
-	public function __construct( private string $type, private array $meta ) {}
+	public function __construct( private string $type, private array $meta, private array $props = array() ) {}
 	public function is_type( $type ) { return $this->type === $type; }
 	public function get_meta( $key, $single = true ) { return $this->meta[ $key ] ?? ''; }
+	public function get_id() { return $this->props['id'] ?? 0; }
+	public function get_stock_status() { return $this->props['stock_status'] ?? 'instock'; }
+	public function managing_stock() { return (bool) ( $this->props['manage_stock'] ?? false ); }
+	public function backorders_allowed() { return in_array( $this->props['backorders'] ?? 'no', array( 'yes', 'notify' ), true ); }
+	public function get_stock_quantity() { return $this->managing_stock() ? ( $this->props['stock_quantity'] ?? null ) : null; }
 }
+function wc_get_product( $id ) { return $GLOBALS['wp']['products'][ $id ] ?? false; }
+/** Order items and orders keep meta as WC_Data does: add_meta_data (unique replaces), update_meta_data, get_meta_data. */
+class WC_Test_Data {
+	public array $meta = array();
+	public function add_meta_data( $key, $value, $unique = false ) {
+		if ( $unique ) { $this->meta = array_values( array_filter( $this->meta, fn( $m ) => $m->key !== $key ) ); }
+		$this->meta[] = (object) array( 'key' => $key, 'value' => $value );
+	}
+	public function update_meta_data( $key, $value ) { $this->add_meta_data( $key, $value, true ); }
+	public function get_meta_data() { return $this->meta; }
+}
+class WC_Order_Item_Product extends WC_Test_Data {}
+class WC_Order extends WC_Test_Data {}
+class WC_Cart {
+	public function __construct( public array $cart_contents = array() ) {}
+	public function get_cart() { return $this->cart_contents; }
+}
+/** WC(): the cart is $GLOBALS['wp']['cart'] (a WC_Cart, or null outside a store page). */
+function WC() { return (object) array( 'cart' => $GLOBALS['wp']['cart'] ); }
+function is_product() { return $GLOBALS['wp']['is_product']; }
 class WC_Webhook {
 	public function __construct( private array $fields ) {}
 	public function get_delivery_url() { return $this->fields['delivery_url']; }

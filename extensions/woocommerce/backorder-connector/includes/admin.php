@@ -221,7 +221,9 @@ function backorder_connector_settings_page(): void {
 		. '<input type="hidden" name="action" value="' . esc_attr( BACKORDER_CONNECTOR_DETECT ) . '">';
 	wp_nonce_field( BACKORDER_CONNECTOR_DETECT );
 	submit_button( __( 'Read from the webhook', 'backorder-connector' ), 'secondary' );
-	echo '</form></div>';
+	echo '</form>';
+	do_action( 'backorder_connector_settings_page' ); // more settings (storefront-settings.php)
+	echo '</div>';
 }
 
 /**
