@@ -363,6 +363,11 @@ class WooCommerceWebhooks(Protocol):
     def activate(self, hook_id: int, secret: str | None = None) -> WooCommerceHook:
         ...
 
+    def site_language(self) -> str | None:
+        """The WordPress site language ("nl_NL"), None when the store names none. PlatformAuthError when
+        the keys' user may not read the system status (it needs manage_woocommerce)."""
+        ...
+
 
 class OutboundGuard(Protocol):
     """The outbound address guard (adapters/outbound.py): https and public addresses only, outside

@@ -67,3 +67,14 @@ class WooWebhooks:
         if secret:
             body["secret"] = secret
         return _hook(self.client.put(f"webhooks/{hook_id}", body))
+
+    def site_language(self) -> str | None:
+        """``environment.language`` of ``GET system_status`` (WordPress's get_locale(): "nl_NL"), or None.
+
+        Only that field is asked for (``_fields``): WooCommerce then builds no other part of its report
+        (plugins, database sizes) and skips its outbound POST/GET probes. The endpoint needs the keys' user
+        to have manage_woocommerce (administrators and shop managers): otherwise 403, PlatformAuthError."""
+        body = self.client.get("system_status", {"_fields": "environment.language"})
+        environment = body.get("environment") if isinstance(body, dict) else None
+        value = environment.get("language") if isinstance(environment, dict) else None
+        return value.strip()[:35] if isinstance(value, str) and value.strip() else None

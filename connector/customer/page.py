@@ -105,7 +105,7 @@ def load(uow: UnitOfWork, link: OrderLink) -> OrderPage:
     with uow:
         order = order_of(uow, link)
         shop_row = uow.shops.get(link.shop_id)
-        lang = copy.language(getattr(order, "locale", None), getattr(shop, "language", None))
+        lang = copy.language(getattr(order, "locale", None), shop.customer_language)
         t = copy.words(lang)
         backorders = backorders_of(order)
         ids = [b.id for b in backorders]

@@ -85,6 +85,11 @@ class Shop(Base):
     scopes_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     """When ``scopes`` was last read from Shopify (currentAppInstallation.accessScopes); None: only the
     token grant's ``scope`` is known (0014). See connector/domain/shopify_access.py."""
+    site_language: Mapped[str | None] = mapped_column(String(35))
+    """WooCommerce: the WordPress site language ("nl_NL", system_status environment.language), read at
+    connect and by the health check at most daily (0028); the language of customers whose order names
+    none, unless the merchant chose notify.language. None: not read (Shopify shops, or refused)."""
+    site_language_read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class WebhookEvent(Base):

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from connector.domain.clock import utcnow
-from connector.domain.errors import PlatformAuthError
+from connector.domain.errors import PlatformAuthError, PlatformError
 from connector.domain.shopify_access import AccessDenied
 from connector.install.models import WebhookSubscription
 from connector.install.ports import InstallPorts
 from connector.install.repository import InstallRepository
-from connector.ports import ShopAccess
+from connector.ports import ShopAccess, WooCommerceWebhooks
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +32,8 @@ class HealthReport:
     removed: list[str] = field(default_factory=list)
     """Subscriptions of this app to a connector topic at another address (an old app.url): deleted."""
     status: str = "active"
+    site_language: str | None = None
+    """WooCommerce: the site language read by this check (None: not read this time)."""
 
 
 def check_subscriptions(container: InstallPorts, shop_id: int, *, sync_secret: bool = False) -> HealthReport:
@@ -123,6 +125,41 @@ def _check_woo(container: InstallPorts, access: ShopAccess, url: str, report: He
             report.ok.append(topic)
         _record(container, access.shop_id, topic, str(hook.id), url, "active",
                 repaired=topic in report.created or topic in report.reactivated)
+    report.site_language = _read_site_language(container, access.shop_id, api)
+
+
+SITE_LANGUAGE_EVERY = timedelta(days=1)
+"""How often the health check reads a WooCommerce store's site language again (connect always reads it)."""
+
+
+def _read_site_language(container: InstallPorts, shop_id: int, api: WooCommerceWebhooks) -> str | None:
+    """Read the WordPress site language onto the shop (the fallback language of its customers:
+    connector/notify/settings.py) when it was never read or not for a day. A refusal (the keys' user lacks
+    manage_woocommerce) or a failure keeps what was read before and is only logged: the webhook calls just
+    worked with the same keys, so it neither disconnects the shop nor fails the check."""
+    now = utcnow()
+    with container.uow() as uow:
+        shop = uow.shops.get(shop_id)
+        if shop is None or (shop.site_language_read_at is not None
+                            and now - shop.site_language_read_at < SITE_LANGUAGE_EVERY):
+            return None
+    try:
+        language = api.site_language()
+    except PlatformAuthError:
+        log.warning("woocommerce refused the site language read: system_status needs the keys' user to have "
+                    "manage_woocommerce; customers without an order language get notify.language",
+                    extra={"shop_id": shop_id})
+        language = None
+    except PlatformError as exc:
+        log.warning("woocommerce site language not read: %s", exc, extra={"shop_id": shop_id})
+        return None
+    with container.uow() as uow:
+        shop = uow.shops.get(shop_id)
+        if shop is not None:
+            shop.site_language = language or shop.site_language
+            shop.site_language_read_at = now
+            uow.commit()
+    return language
 
 
 def _record(container: InstallPorts, shop_id: int, topic: str, remote_id: str, address: str, status: str,

@@ -178,7 +178,7 @@ def message_language(shop: ShopNotifySettings, kind: str, order_locale: str | No
     """A customer message follows the customer's language; a message to the shop, the shop's."""
     if kind == "merchant_decision":
         return languages.choose(None, shop.language)
-    return languages.choose(order_locale, shop.language)
+    return languages.choose(order_locale, shop.customer_language)
 
 
 def message_context(uow: UnitOfWork, shop: ShopNotifySettings, message: Message, *, links: Any,

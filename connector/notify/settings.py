@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from connector.crypto import CredentialBox
+from connector.db.repositories import ShopSettingRepository
 from connector.db.uow import UnitOfWork
 from connector.domain.errors import ConfigError, CredentialsError, DeliveryRejected
 from connector.domain.notify import DelayPolicy, Policy
-from connector.notify.languages import LANGUAGES
+from connector.notify.languages import LANGUAGES, language_of
 from connector.shop_settings import SealedSetting, ShopSettingSpec, all_settings
 
 EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
@@ -95,10 +96,26 @@ class ShopNotifySettings:
     """Sealed; opened (SealedSetting.open) only where the Slack adapter is built. None: no Slack."""
     language: str = "en"
     """The shop's default message language (notify.language): for customers whose order names none."""
+    language_chosen: bool = True
+    """True when notify.language is the merchant's choice (stored), not the deployment default."""
+    site_language: str | None = None
+    """WooCommerce: the store's site language as read from it ("nl_NL"; shops.site_language)."""
+
+    @property
+    def customer_language(self) -> str:
+        """The language (or locale) for customers whose order names none we ship: notify.language when the
+        merchant chose it, else the WooCommerce site's language when we ship it, else notify.language."""
+        if self.language_chosen:
+            return self.language
+        return language_of(self.site_language) or self.language
 
 
 def load(uow: UnitOfWork, shop_id: int) -> ShopNotifySettings:
     values = all_settings(uow, shop_id)
+    with uow:
+        shop = uow.shops.get(shop_id)
+        site_language = shop.site_language if shop is not None else None
+        chosen = uow.repo(ShopSettingRepository).get(shop_id, "notify.language") is not None
     consolation = values["notify.consolation"]
     kind = consolation.get("type", "percentage")
     return ShopNotifySettings(
@@ -117,6 +134,8 @@ def load(uow: UnitOfWork, shop_id: int) -> ShopNotifySettings:
         alert_email=values["alerts.email"] or values["notify.support_email"],
         slack_webhook_url=values["alerts.slack_webhook_url"] or None,
         language=values["notify.language"],
+        language_chosen=chosen,
+        site_language=site_language,
     )
 
 

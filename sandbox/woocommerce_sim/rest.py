@@ -105,6 +105,22 @@ def sort_items(items: list[dict[str, Any]], default: str = "date") -> list[dict[
     return sorted(items, key=lambda o: (fields[orderby](o), o["id"]), reverse=order == "desc")
 
 
+def only_fields(body: dict[str, Any], fields: str | None) -> dict[str, Any]:
+    """WordPress's ``_fields``: keep only the named top-level fields and ``a.b`` sub-fields."""
+    if not fields:
+        return body
+    kept: dict[str, Any] = {}
+    for name in (f.strip() for f in fields.split(",") if f.strip()):
+        top, _, sub = name.partition(".")
+        if top not in body:
+            continue
+        if not sub or not isinstance(body[top], dict):
+            kept[top] = body[top]
+        elif sub in body[top] and isinstance(kept.setdefault(top, {}), dict):
+            kept[top][sub] = body[top][sub]
+    return kept
+
+
 def create_blueprint(sim: WooCommerceSimulator) -> Blueprint:
     api = Blueprint("wc_v3", __name__, url_prefix="/wp-json/wc/v3")
 
@@ -265,6 +281,18 @@ def create_blueprint(sim: WooCommerceSimulator) -> Blueprint:
                             "date_modified_gmt": now})
         response.status_code = 201
         return response
+
+    @api.get("/system_status")
+    def system_status() -> Response:
+        """The part of WooCommerce's status report the connector reads (environment), trimmed to ``_fields``
+        as WordPress does; 403 woocommerce_rest_cannot_view when the keys' user lacks manage_woocommerce."""
+        store = authenticate(sim)
+        if not store.keys_manage_woocommerce:
+            raise SimError(403, "woocommerce_rest_cannot_view", "Sorry, you cannot list resources.")
+        report: dict[str, Any] = {"environment": {
+            "home_url": store.store_url, "site_url": store.store_url, "version": "9.4.0", "wp_version": "6.7",
+            "wp_multisite": False, "language": store.language, "default_timezone": "UTC"}}
+        return jsonify(only_fields(report, request.args.get("_fields")))
 
     @api.get("/webhooks")
     def list_webhooks() -> Response:

@@ -60,6 +60,8 @@ class WooCommerceSimulator:
                 consumer_secret=str(spec["consumer_secret"]), clock=lambda: self.clock(),
                 backordered_label=str(spec.get("backordered_label", "Backordered")),
                 utc_offset=timedelta(hours=float(spec.get("utc_offset_hours", 0))),
+                language=str(spec.get("language", "en_US")),
+                keys_manage_woocommerce=bool(spec.get("keys_manage_woocommerce", True)),
             )
             store.webhooks.append(Webhook(id=int(spec.get("webhook_id", 1)),
                                           topics=frozenset({"order.created", "order.updated",

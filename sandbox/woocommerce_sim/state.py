@@ -69,6 +69,11 @@ class SimStore:
     ids: Any = field(default_factory=lambda: count(100))
     api_keys: dict[str, str] = field(default_factory=dict)
     """Key pairs issued by /wc-auth/v1/authorize (consumer key -> secret), besides the seeded one."""
+    language: str = "en_US"
+    """The WordPress site language (get_locale()), as GET system_status reports it (seed ``language``)."""
+    keys_manage_woocommerce: bool = True
+    """False: the keys' user lacks manage_woocommerce, so GET system_status answers 403 (seed
+    ``keys_manage_woocommerce``)."""
 
     def secret_for(self, consumer_key: str) -> str | None:
         if consumer_key == self.consumer_key:
