@@ -317,7 +317,7 @@ class Container:
         """The DropshipSupplier port of a supplier row's ``dropship`` settings (HTTP desk or e-mail)."""
         from adapters.suppliers.dropship import EmailDropshipSupplier, HttpDropshipClient, dropship_mode
         from connector.domain.errors import ConfigError
-        from connector.dropship.place import supplier_settings
+        from connector.dropship.place import shop_identity, supplier_settings
 
         found = supplier_settings(self.uow(), self.box, supplier_id)
         mode = dropship_mode(found.settings)
@@ -325,9 +325,11 @@ class Container:
             mailer = self.mailer()
             if mailer is None:
                 raise ConfigError("smtp", f"supplier {found.name} takes drop-ship orders by email; configure smtp")
+            assert found.shop_id is not None
+            shop = shop_identity(self.uow(), found.shop_id)  # the shop's name and Reply-To on the sheet
             return EmailDropshipSupplier(mailer, to=str(found.settings["dropship"].get("email", "")),
                                          sender=getattr(self.settings, "smtp_from", None) or "backorders@localhost",
-                                         supplier_name=found.name, shop_name="")
+                                         supplier_name=found.name, shop_name=shop.name, reply_to=shop.reply_to)
         if mode is None:
             raise ConfigError("dropship", f"supplier {found.name} has no drop-ship settings")
         return HttpDropshipClient(found.settings, found.secret, name=found.name)

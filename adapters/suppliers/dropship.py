@@ -6,8 +6,11 @@ Supplier settings, key ``dropship``:
   ``find`` asks ``GET <url>?idempotency_key=K``; ``shipments`` reads ``GET <url>/<id>``.
 - ``{"mode": "email", "email": "orders@supplier.example"}`` — the order goes out as a CSV purchase
   sheet attached to an email whose Message-ID is derived from the idempotency key, so a resend
-  after a crash is recognisable as the same order. Shipments are entered by the merchant
-  (``connector dropship ship``).
+  after a crash is recognisable as the same order. The body (templates/dropship_purchase_sheet.*,
+  text and HTML) names the shop and carries the complete ship-to address field by field, as the
+  sheet has it, so a supplier working from the body ships to the same place; Reply-To is the
+  merchant's support address, so tracking replies reach the shop. Shipments are entered by the
+  merchant (``connector dropship ship``).
 """
 
 from __future__ import annotations
@@ -17,9 +20,13 @@ import io
 import logging
 from collections.abc import Mapping
 from email.message import EmailMessage
-from email.utils import formatdate
+from email.utils import formataddr, formatdate
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from adapters.suppliers.transport import auth_headers, make_transport
 from connector.domain.errors import (
@@ -41,6 +48,24 @@ from connector.ports import Mailer
 log = logging.getLogger(__name__)
 
 MODES = ("api", "email")
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+ADDRESS_LABELS = (("name", "Name"), ("company", "Company"), ("address1", "Address"), ("address2", "Address 2"),
+                  ("city", "City"), ("province", "Region"), ("zip", "Postcode"), ("country_code", "Country"),
+                  ("phone", "Phone"), ("email", "E-mail"))
+"""The ship-to fields in the purchase sheet's column order, with the label the e-mail body gives them."""
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    return Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]),
+                       trim_blocks=True, lstrip_blocks=True, undefined=StrictUndefined)
+
+
+def _one_line(value: str) -> str:
+    """A header value on one line: a store's text cannot start another header."""
+    return " ".join(value.split())
 
 
 def _status(body: Any) -> SupplierOrderStatus:
@@ -116,30 +141,42 @@ class EmailDropshipSupplier:
 
     can_find = False
 
-    def __init__(self, mailer: Mailer, *, to: str, sender: str, supplier_name: str, shop_name: str) -> None:
+    def __init__(self, mailer: Mailer, *, to: str, sender: str, supplier_name: str, shop_name: str,
+                 reply_to: str | None = None) -> None:
         if "@" not in to:
             raise ConfigError("dropship.email", f"must be an email address, got {to!r}")
+        if reply_to is not None and ("@" not in reply_to or _one_line(reply_to) != reply_to or " " in reply_to):
+            raise ConfigError("notify.support_email", f"must be an email address, got {reply_to!r}")
         self.mailer, self.to, self.sender = mailer, to, sender
-        self.supplier_name, self.shop_name = supplier_name, shop_name
+        self.supplier_name, self.shop_name, self.reply_to = supplier_name, shop_name, reply_to or None
+
+    def render(self, order: DropshipRequest) -> tuple[str, str, str]:
+        """(subject, text, html) of the purchase sheet e-mail for ``order``."""
+        subject = _one_line(f"Drop-ship purchase order {order.reference} from {self.shop_name}")
+        fields = order.ship_to.as_dict()
+        context = {"subject": subject, "supplier_name": self.supplier_name, "shop_name": self.shop_name,
+                   "reference": order.reference, "lines": order.lines, "reply_to": self.reply_to,
+                   "address": [(label, str(fields[key])) for key, label in ADDRESS_LABELS
+                               if fields[key] not in (None, "")]}
+        env = _environment()
+        return (subject, env.get_template("dropship_purchase_sheet.txt").render(context),
+                env.get_template("dropship_purchase_sheet.html").render(context))
 
     def message(self, order: DropshipRequest, idempotency_key: str) -> EmailMessage:
+        subject, text, html = self.render(order)
         message = EmailMessage()
-        message["From"] = self.sender
+        message["From"] = formataddr((_one_line(self.shop_name), self.sender)) if self.shop_name.strip() \
+            else self.sender
         message["To"] = self.to
-        message["Subject"] = f"Drop-ship purchase order {order.reference} from {self.shop_name}"
+        if self.reply_to:
+            message["Reply-To"] = self.reply_to
+        message["Subject"] = subject
         message["Date"] = formatdate(localtime=False)
         digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]
         message["Message-ID"] = f"<dropship-{digest}@backorder-connector>"
         message["X-Idempotency-Key"] = idempotency_key
-        a = order.ship_to
-        lines = "\n".join(f"  {quantity} x {sku}" for sku, quantity in order.lines)
-        message.set_content(
-            f"Hello {self.supplier_name},\n\nplease ship this order directly to our customer.\n\n"
-            f"Our reference: {order.reference}\n\n{lines}\n\nShip to:\n  {a.name}\n  {a.address1 or ''}\n"
-            f"  {a.zip or ''} {a.city or ''}\n  {a.country_code or ''}\n\n"
-            "The attached purchase sheet (CSV) has the same content. Please reply with the carrier and\n"
-            "tracking number once shipped. If you receive this order twice, it is the same order\n"
-            f"(reference {order.reference}): ship it once.\n")
+        message.set_content(text)
+        message.add_alternative(html, subtype="html")
         message.add_attachment(purchase_sheet(order).encode("utf-8"), maintype="text", subtype="csv",
                                filename=f"purchase-order-{order.reference.replace('#', '')}.csv",
                                params={"charset": "utf-8"})  # bytes, base64: a CR inside a cell stays

@@ -28,6 +28,7 @@ from connector.domain.routing import Address, DropshipRequest, SupplierOrderStat
 from connector.dropship.models import DropshipAlert, RoutingDecision
 from connector.dropship.repository import DropshipRepository
 from connector.ports import DropshipSupplier
+from connector.shop_settings import get_setting
 from connector.supply.repository import SupplyRepository
 
 log = logging.getLogger(__name__)
@@ -170,6 +171,29 @@ class SupplierDropshipSettings:
     name: str
     settings: dict[str, Any]
     secret: Any
+    shop_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ShopIdentity:
+    """Who a purchase sheet comes from: the shop's name, and where the supplier's replies go."""
+
+    name: str
+    """notify.sender_name, else the shop's domain."""
+    reply_to: str | None
+    """The merchant's support address (notify.support_email), else the shop's contact e-mail as read
+    from the store, else the alert address (alerts.email); None when the shop has none of them."""
+
+
+def shop_identity(uow: UnitOfWork, shop_id: int) -> ShopIdentity:
+    """The name and reply address a supplier sees on the shop's drop-ship purchase sheets."""
+    with uow:
+        shop = uow.shops.get(shop_id)
+        domain, contact = (shop.domain, shop.contact_email) if shop is not None else ("", None)
+    name = str(get_setting(uow, shop_id, "notify.sender_name") or "").strip() or domain
+    reply_to = (get_setting(uow, shop_id, "notify.support_email") or contact
+                or get_setting(uow, shop_id, "alerts.email") or None)
+    return ShopIdentity(name, reply_to)
 
 
 def supplier_settings(uow: UnitOfWork, box: CredentialBox, supplier_id: int) -> SupplierDropshipSettings:
@@ -179,4 +203,4 @@ def supplier_settings(uow: UnitOfWork, box: CredentialBox, supplier_id: int) -> 
         assert supplier is not None
         settings = json.loads(supplier.settings or "{}")
         secret = box.open_json(supplier.secret) if supplier.secret else None
-        return SupplierDropshipSettings(supplier.name, settings, secret)
+        return SupplierDropshipSettings(supplier.name, settings, secret, supplier.shop_id)
