@@ -13,6 +13,9 @@ from typing import Any
 import pytest
 
 from adapters.woocommerce.catalog import META_KEY
+from adapters.woocommerce.orders import parse_order
+from connector.domain.line_promise import line_promise
+from tests.conftest import load_json_fixture
 from tests.support.wordpress_plugin import PLUGIN, run_plugin
 
 BACKORDER = {"stock_status": "onbackorder"}
@@ -348,3 +351,44 @@ def test_uninstalling_deletes_the_storefront_settings(tmp_path: Path) -> None:
         define( 'WP_UNINSTALL_PLUGIN', 'x' ); require {uninstall}; $out = array_keys( $GLOBALS['wp']['options'] );""",
                       load=False)
     assert "backorder_connector_storefront" not in gone and "home" in gone
+
+
+# -- the connector reads what the plugin wrote -----------------------------------------------------------
+
+ORDER = CART_TO_ORDER.replace("$out = array( 'lines' => array(), 'shown' => array() );",
+                              "$out = array( 'lines' => array(), 'shown' => array() );"
+                              "$_POST['backorder_shipping'] = 'together';"
+                              "$GLOBALS['wp']['cart'] = new WC_Cart( array_map( fn( $l ) =>"
+                              " array_merge( $l, array( 'data' => wc_get_product( $l['product_id'] ) ) ),"
+                              " json_decode( $lines_json, true ) ) );") + """
+do_action( 'woocommerce_checkout_create_order', $order, array() );
+$out['order'] = array_map( fn( $m ) => array( $m->key, $m->value ), $order->get_meta_data() );"""
+
+
+def rest_meta(pairs: list[list[str]], first_id: int) -> list[dict]:
+    """Meta as WooCommerce's REST API and webhooks give it (order items: with display_key/display_value)."""
+    return [{"id": first_id + n, "key": key, "value": value, "display_key": key, "display_value": value}
+            for n, (key, value, *_) in enumerate(pairs)]
+
+
+def test_the_connectors_order_parser_reads_the_date_and_the_choice_the_plugin_wrote(tmp_path: Path) -> None:
+    setup = store(product(93, meta=DATED, **BACKORDER), product(23), options={"mixed_choice": True})
+    lines = [{"product_id": 93, "quantity": 2}, {"product_id": 23, "quantity": 1}]
+    built = run_plugin(tmp_path, f"$lines_json = {json.dumps(json.dumps(lines))};\n{ORDER}", setup=setup)
+    assert built["order"] == [["_backorder_shipping", "together"]]
+    payload = load_json_fixture("woocommerce/wc_v3_order_create_response.json")  # lines 93 (simple), 22/23
+    payload["meta_data"] = payload["meta_data"] + rest_meta(built["order"], 900)
+    for item, meta in zip(payload["line_items"], built["lines"], strict=True):
+        item["meta_data"] = rest_meta(meta, 910)
+    snapshot = parse_order(payload)
+    assert snapshot.ship_choice == "together"
+    dated, in_stock = snapshot.lines
+    promise, unreadable = line_promise(dated.properties)
+    assert promise is not None and promise.day.isoformat() == "2026-12-05"
+    assert promise.source == "line_property:_backorder_ships_by" and unreadable == []
+    assert line_promise(in_stock.properties) == (None, [])
+    # the visible meta alone (as an older plugin or a hand-edited order has it) reads the same day
+    visible = [(name, value) for name, value in dated.properties if name == "Ships by"]
+    assert visible == [("Ships by", "December 5, 2026")]
+    alone, _ = line_promise(visible)
+    assert alone is not None and alone.day.isoformat() == "2026-12-05"
