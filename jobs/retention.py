@@ -1,4 +1,5 @@
-"""Retention: prune finished webhook events and spent install records (connector/privacy/retention.py)."""
+"""Retention: prune finished webhook events, spent install records and app link nonces
+(connector/privacy/retention.py)."""
 
 from __future__ import annotations
 

@@ -6,13 +6,15 @@
   while a platform may deliver the event again: Shopify retries for 48 hours, WooCommerce for less.
 - Shopify OAuth states and WooCommerce pending connects once expired or used, after
   ``retention.install_grace_minutes`` (a replayed state or user_id is refused either way).
+- The merchant app's single-use nonces (app_links: WooCommerce app links, the WordPress plugin's signed
+  calls) once expired, after the same grace (a replay fails on its expiry either way).
 
 Every DELETE names at most ``BATCH_ROWS`` ids chosen by a subquery, each in its own short
 transaction, so a large backlog never holds a long lock (SQLite's one writer, PostgreSQL's row
 locks); PostgreSQL skips rows another transaction holds. A run stops after ``MAX_BATCHES`` per table
 and says so (``more``), and the job queues a follow-up. Job runs (job_runs) are pruned by the sweeper
 (connector/db/job_runs_sweep.py). The DELETEs themselves are storage: connector/privacy/repository.py
-(the inbox) and connector/install/records.py (install records).
+(the inbox), connector/install/records.py (install records) and connector/merchant/records.py (app links).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from connector.db.repositories import BATCH_ROWS, MAX_BATCHES
 from connector.domain.clock import utcnow
 from connector.install.records import prune_install_records
+from connector.merchant.records import prune_spent_links
 from connector.privacy.repository import FINISHED_EVENT_STATUSES, prune_finished_events
 
 if TYPE_CHECKING:
@@ -73,6 +76,10 @@ def prune(engine: Engine, policy: RetentionPolicy, *, now: datetime | None = Non
                                                         max_batches=max_batches).items():
         report.deleted[table] = deleted
         report.more |= more
+    deleted, more = prune_spent_links(engine, now - policy.install_grace, batch_rows=batch_rows,
+                                      max_batches=max_batches)
+    report.deleted["app_links"] = deleted
+    report.more |= more
     if report.total:
         log.info("retention pruned old rows", extra={"deleted": report.deleted, "more": report.more})
     return report
