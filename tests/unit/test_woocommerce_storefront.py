@@ -185,7 +185,7 @@ def test_cart_and_checkout_show_the_date_and_the_order_line_keeps_it_under_the_c
     setup = DUTCH + store(product(1, meta=DATED, **BACKORDER), product(2, meta=DATED))
     out = cart_to_order(tmp_path, [{"product_id": 1, "quantity": 1, "backorder_ships_by": "2026-12-05"},
                                    {"product_id": 2, "quantity": 1}], setup)
-    assert out["shown"] == [[{"key": "Ships by", "value": "5 december 2026", "display": ""}], []]
+    assert out["shown"] == [[{"key": "Ships by", "name": "Ships by", "value": "5 december 2026", "display": ""}], []]
     assert out["lines"] == [[["Ships by", "5 december 2026", "Ships by"],
                              ["_backorder_ships_by", "2026-12-05", "_backorder_ships_by"]], []]
 
@@ -211,7 +211,7 @@ def test_the_date_shown_in_the_cart_is_escaped(tmp_path: Path) -> None:
     setup = store(product(1, meta=DATED, **BACKORDER))
     setup += "add_filter( 'backorder_connector_date_format', fn() => '<\\\\b>j' );"
     out = cart_to_order(tmp_path, [{"product_id": 1, "quantity": 1}], setup)
-    assert out["shown"] == [[{"key": "Ships by", "value": "&lt;b&gt;5", "display": ""}]]
+    assert out["shown"] == [[{"key": "Ships by", "name": "Ships by", "value": "&lt;b&gt;5", "display": ""}]]
 
 
 # -- mixed carts -----------------------------------------------------------------------------------------

@@ -215,8 +215,10 @@ add_filter(
 	function ( $item_data, $cart_item ) {
 		$iso = backorder_connector_iso_day( $cart_item[ BACKORDER_CONNECTOR_CART_DATE ] ?? null );
 		if ( null !== $iso ) {
+			$label       = esc_html__( 'Ships by', 'backorder-connector' );
 			$item_data[] = array(
-				'key'     => esc_html__( 'Ships by', 'backorder-connector' ),
+				'key'     => $label,
+				'name'    => $label, // what older themes' cart templates read
 				'value'   => esc_html( backorder_connector_format_day( $iso, $cart_item['data'] ?? null ) ),
 				'display' => '',
 			);
