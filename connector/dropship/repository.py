@@ -98,9 +98,34 @@ class DropshipRepository(Repository):
         return self.session.get(FulfillmentHoldRecord, hold_row_id)
 
     def holds_of(self, backorder_id: int) -> Sequence[FulfillmentHoldRecord]:
-        """The holds still placed on one backorder's line."""
+        """The holds still placed on one backorder's line (not the whole-order holds of a "ship together"
+        order it placed: those wait for every line of the order, see ``order_holds``)."""
         return self.session.scalars(select(FulfillmentHoldRecord).where(
-            FulfillmentHoldRecord.backorder_id == backorder_id, FulfillmentHoldRecord.status == "held")).all()
+            FulfillmentHoldRecord.backorder_id == backorder_id, FulfillmentHoldRecord.status == "held",
+            FulfillmentHoldRecord.order_id.is_(None))).all()
+
+    def order_holds(self, order_id: int) -> Sequence[FulfillmentHoldRecord]:
+        """The holds still placed on the other lines of a "ship together" order."""
+        return self.session.scalars(select(FulfillmentHoldRecord).where(
+            FulfillmentHoldRecord.order_id == order_id, FulfillmentHoldRecord.status == "held")
+            .order_by(FulfillmentHoldRecord.id)).all()
+
+    def is_order_held(self, order_id: int) -> bool:
+        return self.session.scalar(select(FulfillmentHoldRecord.id).where(
+            FulfillmentHoldRecord.order_id == order_id, FulfillmentHoldRecord.status == "held").limit(1)) is not None
+
+    def waits(self, order_id: int) -> bool:
+        """Whether a line of the order still waits for restock (an ``open`` backorder)."""
+        return self.session.scalar(select(Backorder.id).join(OrderLine, OrderLine.id == Backorder.order_line_id)
+                                   .where(OrderLine.order_id == order_id, Backorder.status == "open")
+                                   .limit(1)) is not None
+
+    def held_orders_done_waiting(self, shop_id: int) -> list[int]:
+        """Orders of the shop with whole-order holds and no line still waiting, ascending."""
+        held = set(self.session.scalars(select(FulfillmentHoldRecord.order_id).where(
+            FulfillmentHoldRecord.shop_id == shop_id, FulfillmentHoldRecord.status == "held",
+            FulfillmentHoldRecord.order_id.is_not(None))))
+        return sorted(order_id for order_id in held if order_id is not None and not self.waits(order_id))
 
     def is_held(self, backorder_id: int) -> bool:
         return self.session.scalar(select(FulfillmentHoldRecord.id).where(

@@ -16,6 +16,7 @@ from connector.db.models import Backorder, Order, OrderLine
 from connector.db.uow import UnitOfWork
 from connector.domain.clock import utcnow
 from connector.domain.errors import ConnectorError
+from connector.domain.line_promise import TOGETHER
 from connector.domain.routing import (
     Action,
     Decision,
@@ -160,7 +161,8 @@ def _route_one(uow: UnitOfWork, store: StoreFulfillment, shop_id: int, backorder
         assert backorder is not None
         line: OrderLine = backorder.line
         order: Order = line.order
-        platform_order_id, line_id = order.platform_order_id, line.platform_line_id
+        platform_order_id, line_id, order_id = order.platform_order_id, line.platform_line_id, order.id
+        ship_choice = order.ship_choice
     if platform_order_id not in cache:
         cache[platform_order_id] = store.order_facts(platform_order_id)
     store_facts = cache[platform_order_id]
@@ -196,6 +198,8 @@ def _route_one(uow: UnitOfWork, store: StoreFulfillment, shop_id: int, backorder
             report.waiting += 1
         needs_hold = decision.action != Action.DROPSHIP and values["dropship.hold_waiting_lines"] and \
             not _held(uow, backorder_id) and not facts.cancelled and not facts.fulfilled
+        together = order_id if needs_hold and ship_choice == TOGETHER and \
+            not uow.repo(DropshipRepository).is_order_held(order_id) else None
         uow.commit()
     if needs_hold and facts.quantity_backordered > 0:
         wait_units = decision.quantity_wait or facts.quantity_backordered
@@ -206,6 +210,28 @@ def _route_one(uow: UnitOfWork, store: StoreFulfillment, shop_id: int, backorder
                     shop_id=shop_id, backorder_id=backorder_id, fulfillment_order_id=placed[0], hold_id=placed[1]))
                 uow.commit()
             report.held += 1
+        if together is not None:
+            _hold_together(uow, store, shop_id, backorder_id, together, platform_order_id, line_id, store_facts)
+
+
+def _hold_together(uow: UnitOfWork, store: StoreFulfillment, shop_id: int, backorder_id: int, order_id: int,
+                   platform_order_id: str, line_id: str, store_facts: StoreOrderFacts) -> None:
+    """The customer chose "ship together": hold the order's other unfulfilled lines too (each its own
+    hold, recorded with the order: connector/dropship/holds.py releases them once no line waits)."""
+    for other in store_facts.lines:
+        if other.line_id == line_id or other.unfulfilled <= 0:
+            continue
+        placed = store.hold(platform_order_id, other.line_id, other.unfulfilled,
+                            f"together-{order_id}-{other.line_id}")
+        if placed is None:
+            continue
+        with uow:
+            uow.repo(DropshipRepository).add(FulfillmentHoldRecord(
+                shop_id=shop_id, backorder_id=backorder_id, order_id=order_id,
+                fulfillment_order_id=placed[0], hold_id=placed[1]))
+            uow.commit()
+        log.info("order held to ship together", extra={"shop_id": shop_id, "order": platform_order_id,
+                                                       "line": other.line_id})
 
 
 def _held(uow: UnitOfWork, backorder_id: int) -> bool:
