@@ -20,7 +20,6 @@ This is a benchmark, not a test: it is not collected by pytest (tests/unit/test_
 from __future__ import annotations
 
 import argparse
-import random
 import statistics
 import sys
 import tempfile
@@ -35,8 +34,9 @@ from typing import Any
 
 TARGET_SECONDS = 10.0
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-SUPPLIERS = 20
-CHUNK = 20_000
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # tests.support: the seeding
 
 
 @contextmanager
@@ -57,78 +57,21 @@ def database(backend: str, sqlite_path: Path) -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def daily_units(rng: random.Random, kind: str, day: date, weekend: bool) -> int:
-    """Units one SKU of ``kind`` sells on ``day`` (0 most days for the slower kinds)."""
-    if kind == "fast":
-        base = rng.choice((0, 1, 2, 2, 3, 3, 4, 5, 6))
-        return base * 2 if weekend and day.weekday() >= 5 else base
-    if kind == "medium":
-        return rng.choice((1, 1, 2, 3)) if rng.random() < 0.35 else 0
-    return 1 if rng.random() < 0.04 else 0
-
-
 def fill(url: str, skus: int, days: int, today: date) -> tuple[int, int]:
-    """The shop, its catalogue, suppliers, purchase orders and sales; returns (shop id, sales rows)."""
-    from sqlalchemy import insert
-
+    """The shop, its catalogue, suppliers, purchase orders and sales (tests/support/reorder_data.py);
+    returns (shop id, sales rows)."""
     from connector.crypto import CredentialBox, generate_key
     from connector.db.engine import make_engine, upgrade
     from connector.db.uow import UnitOfWork
     from connector.domain.model import Platform, ShopCredentials
-    from connector.purchasing.models import PurchaseOrder, PurchaseOrderLine
-    from connector.reorder.models import SalesDaily
     from connector.shops import add_shop
-    from connector.supply.models import StoreSku, Supplier, SupplierStock
+    from tests.support.reorder_data import seed_sales
 
     engine = make_engine(url)
     upgrade(engine)
     shop_id = add_shop(UnitOfWork(engine), CredentialBox(generate_key()), Platform.SHOPIFY,
                        "bench-reorder.myshopify.com", ShopCredentials(access_token="t")).id
-    rng = random.Random(15)
-    names = [f"R-{n:05d}" for n in range(skus)]
-    kinds = ["fast" if n % 5 == 0 else "medium" if n % 5 in (1, 2) else "slow" for n in range(skus)]
-    rows = 0
-    with engine.begin() as conn:
-        supplier_ids = []
-        for s in range(SUPPLIERS):
-            supplier_ids.append(conn.execute(insert(Supplier).values(
-                shop_id=shop_id, name=f"Supplier {s:02d}", kind="http_json", settings="{}",
-                lead_time_days=5 + s % 10).returning(Supplier.id)).scalar_one())
-        conn.execute(insert(StoreSku), [{"shop_id": shop_id, "sku": sku, "available": rng.randint(-5, 400)}
-                                        for sku in names])
-        conn.execute(insert(SupplierStock), [{"shop_id": shop_id, "supplier_id": supplier_ids[n % SUPPLIERS],
-                                              "sku": sku, "lead_time_days": None} for n, sku in enumerate(names)])
-        placed = datetime.combine(today - timedelta(days=200), datetime.min.time(), UTC)
-        for s, supplier_id in enumerate(supplier_ids):
-            for k in range(12):  # received orders of half the suppliers; one open order each
-                status = "received" if s % 2 == 0 and k < 11 else "placed" if k == 11 else None
-                if status is None:
-                    continue
-                at = placed + timedelta(days=15 * k)
-                po_id = conn.execute(insert(PurchaseOrder).values(
-                    shop_id=shop_id, supplier_id=supplier_id, status=status, idempotency_key=f"po-{s}-{k}",
-                    placed_at=at, received_at=at + timedelta(days=6 + rng.random() * 6) if status == "received"
-                    else None).returning(PurchaseOrder.id)).scalar_one()
-                conn.execute(insert(PurchaseOrderLine), [
-                    {"shop_id": shop_id, "purchase_order_id": po_id, "sku": names[n], "quantity": 24,
-                     "quantity_received": 24 if status == "received" else 0}
-                    for n in range(s, min(skus, s + SUPPLIERS * 10), SUPPLIERS)])
-        batch: list[dict[str, Any]] = []
-        for n, sku in enumerate(names):
-            first = days if n % 20 else rng.randint(5, 30)  # one in twenty is new
-            weekend = n % 10 == 0
-            for back in range(first, 0, -1):
-                day = today - timedelta(days=back)
-                units = daily_units(rng, kinds[n], day, weekend)
-                if units:
-                    batch.append({"shop_id": shop_id, "sku": sku, "day": day, "units": units, "orders": 1})
-            if len(batch) >= CHUNK:
-                conn.execute(insert(SalesDaily), batch)
-                rows += len(batch)
-                batch = []
-        if batch:
-            conn.execute(insert(SalesDaily), batch)
-            rows += len(batch)
+    rows = seed_sales(engine, shop_id, skus, days, today)
     with engine.begin() as conn:
         conn.exec_driver_sql("ANALYZE")
     engine.dispose()

@@ -1,6 +1,7 @@
 """Reorder advice jobs (issue 15 item 2): the shop's sales history read once in full (resumable: a
 restarted or retried run goes on from the last page kept), and the daily fold of the orders capture
-stored since the watermark. The work is in connector/reorder/history.py; each job takes a shop id.
+stored since the watermark, each followed by the advice computed and stored (connector/reorder/stored.py),
+and the app's "recompute now". The work is in connector/reorder/; each job takes a shop id.
 
 Schedules (jobs/schedules.py): ``enqueue_folds`` once a day (every active shop: fold, or queue the read
 when the history is not read yet or its read stopped), ``enqueue_first_reads`` every hour (active shops
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from connector.domain.clock import utcnow
 from connector.job_refs import RetryPolicy, job_ref, retry_policy
-from connector.reorder import history
+from connector.reorder import history, stored
 from connector.reorder.repository import ReorderRepository
 from connector.reorder.runs import request_read
 from jobs import runtime
@@ -38,6 +39,8 @@ class HistoryRead:
     orders_read: int
     orders_total: int | None
     folded: int
+    advised: int = 0
+    """SKUs whose advice was computed and stored after the read (0: the read is not done yet)."""
 
 
 @retry_policy(RetryPolicy(retries=3, intervals=(60, 600, 3600), timeout=6 * 3600))
@@ -45,19 +48,32 @@ def read_sales_history(shop_id: int) -> HistoryRead:
     """Read the shop's order history from where it stopped, then fold the captured orders."""
     c = runtime.container()
     state = history.read_history(c.uow(), c.sales_history(shop_id), shop_id, utcnow())
-    folded = history.fold_captured(c.uow(), shop_id, utcnow()) if state.status == "done" else 0
-    return HistoryRead(state.status, state.pages, state.orders_read, state.orders_total, folded)
+    folded = advised = 0
+    if state.status == "done":
+        folded = history.fold_captured(c.uow(), shop_id, utcnow())
+        advised = len(stored.recompute(c.uow(), shop_id))
+    return HistoryRead(state.status, state.pages, state.orders_read, state.orders_total, folded, advised)
 
 
 @retry_policy(RetryPolicy(retries=2, intervals=(300, 1800), timeout=1800))
 def fold_sales(shop_id: int) -> int:
-    """The daily fold of captured orders; a shop whose history read is not done gets the read queued
-    (it folds when it finishes). Returns the captured orders folded."""
+    """The daily fold of captured orders, then the advice computed and stored for the shop's new day; a
+    shop whose history read is not done gets the read queued (it folds and computes when it finishes).
+    Returns the captured orders folded."""
     c = runtime.container()
     if history.progress(c.uow(), shop_id).status != "done":
         request_read(c.engine, c.queue, c.uow(), shop_id)
         return 0
-    return history.fold_captured(c.uow(), shop_id, utcnow())
+    folded = history.fold_captured(c.uow(), shop_id, utcnow())
+    stored.recompute(c.uow(), shop_id)
+    return folded
+
+
+@retry_policy(RetryPolicy(retries=2, intervals=(60, 600), timeout=1800))
+def recompute_advice(shop_id: int) -> int:
+    """Compute the shop's reorder advice now and store it (the app's "recompute now"). Returns the SKUs advised."""
+    c = runtime.container()
+    return len(stored.recompute(c.uow(), shop_id))
 
 
 def enqueue_folds(container: Container) -> int:
@@ -85,3 +101,4 @@ def enqueue_first_reads(container: Container) -> int:
 
 READ = job_ref(read_sales_history)
 FOLD = job_ref(fold_sales)
+RECOMPUTE = job_ref(recompute_advice)

@@ -1,5 +1,6 @@
 """Commands of reorder advice: ``connector sales-history --shop S`` (read the history, then fold captured
-orders, with a progress bar) and the ``--reorder`` view of ``connector report`` (``echo_reorder``)."""
+orders, with a progress bar, then compute and store the advice) and the ``--reorder`` view of
+``connector report`` (``echo_reorder``)."""
 
 from __future__ import annotations
 
@@ -18,10 +19,11 @@ COLUMNS = ("sku", "status", "reorder_by", "quantity", "reorder_point", "on_hand"
 
 
 def echo_reorder(uow: UnitOfWork, shop_id: int, fmt: str) -> None:
-    """Print the advice, most urgent first, as a table, ``json`` or ``csv``."""
-    from connector.reorder.advice import reorder_advice
+    """Print the advice, most urgent first, as a table, ``json`` or ``csv``: the stored advice when it is
+    fresh for the shop's today, else computed now (and stored; connector/reorder/stored.py)."""
+    from connector.reorder.stored import current_advice
 
-    advice = reorder_advice(uow, shop_id, datetime.now(UTC).date())
+    advice = current_advice(uow, shop_id)
     if fmt == "json":
         click.echo(json.dumps([a.as_dict() for a in advice], indent=2))
         return
@@ -58,8 +60,11 @@ def sales_history(shop_name: str, restart: bool) -> None:
             state = read_history(c.uow(), c.sales_history(shop_id), shop_id, datetime.now(UTC),
                                  on_page=on_page, restart=restart)
     folded = fold_captured(c.uow(), shop_id, datetime.now(UTC))
+    from connector.reorder.stored import recompute
+
+    advised = len(recompute(c.uow(), shop_id)) if state.status == "done" else 0
     click.echo(f"history {state.status}: {state.orders_read} orders in {state.pages} pages; "
-               f"{folded} captured orders folded")
+               f"{folded} captured orders folded; advice for {advised} SKUs stored")
 
 
 COMMANDS = (sales_history,)

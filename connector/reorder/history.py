@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from connector.db.uow import UnitOfWork
@@ -38,6 +38,10 @@ class HistoryProgress:
     last_error: str | None = None
     folded_at: datetime | None = None
     """When captured orders were last folded in (the daily job)."""
+    advice_at: datetime | None = None
+    """When the stored reorder advice was computed (connector/reorder/stored.py); None: never."""
+    advice_for: date | None = None
+    """The shop's date the stored advice was computed for."""
 
 
 def shop_zone(uow: UnitOfWork, shop_id: int) -> tzinfo:
@@ -65,7 +69,8 @@ def progress(uow: UnitOfWork, shop_id: int) -> HistoryProgress:
     with uow:
         row = uow.repo(ReorderRepository).history(shop_id)
         result = HistoryProgress(row.status, row.pages, row.orders_read, row.orders_total, row.until,
-                                 row.started_at, row.finished_at, row.last_error, row.folded_at)
+                                 row.started_at, row.finished_at, row.last_error, row.folded_at,
+                                 row.advice_at, row.advice_for)
         uow.commit()
     return result
 

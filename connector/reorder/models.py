@@ -5,14 +5,17 @@ them, and where the history read and the daily fold stand.
 ``sales_orders`` is the ledger behind it: the units each order counted, so an order read twice (the
 history read resumed, an order both read and captured, a later cancellation or refund) changes the
 days by the difference only and never twice. ``sales_history`` is one row per shop: the history read's
-progress (cursor, counts) and the watermark of the fold of captured orders.
+progress (cursor, counts) and the watermark of the fold of captured orders. ``reorder_advice`` is the
+advice as last computed (connector/reorder/stored.py: after the daily fold, after a history read, on
+"recompute now"), one row per shop and SKU, so the app page, the report and the digest read it instead
+of computing it per request.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from connector.db.models import Base, UTCDateTime
@@ -73,3 +76,48 @@ class SalesHistory(Base):
     folded_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     """Captured orders updated (platform time) up to this have been folded into ``sales_daily``."""
     folded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    advice_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When the advice in ``reorder_advice`` was computed (None: never; a shop with no SKU stores no rows)."""
+    advice_for: Mapped[date | None] = mapped_column(Date)
+    """The shop's date the stored advice was computed for (its "today")."""
+
+
+class StoredAdvice(Base):
+    """One SKU's advice as last computed (connector.domain.reorder.Advice, every field), with its place in
+    the page's two computed orders: ``urgency_rank`` (most urgent first, ``sort_advice``) and ``date_rank``
+    (earliest reorder-by date first, the undated after them in urgency order). The SKU order is the
+    unique (shop, SKU) index."""
+
+    __tablename__ = "reorder_advice"
+    __table_args__ = (UniqueConstraint("shop_id", "sku", name="uq_reorder_advice_shop_sku"),
+                      Index("ix_reorder_advice_shop_urgency", "shop_id", "urgency_rank"),
+                      Index("ix_reorder_advice_shop_date", "shop_id", "date_rank"),
+                      Index("ix_reorder_advice_shop_status", "shop_id", "status"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    sku: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(30))
+    urgency_rank: Mapped[int] = mapped_column(Integer)
+    date_rank: Mapped[int] = mapped_column(Integer)
+    urgency: Mapped[float | None] = mapped_column(Float)
+    reorder_by: Mapped[date | None] = mapped_column(Date)
+    quantity: Mapped[int | None] = mapped_column(Integer)
+    reorder_point: Mapped[int | None] = mapped_column(Integer)
+    safety_stock: Mapped[int | None] = mapped_column(Integer)
+    on_hand: Mapped[int | None] = mapped_column(Integer)
+    on_order: Mapped[int] = mapped_column(Integer, default=0)
+    history_days: Mapped[int] = mapped_column(Integer)
+    daily_rate: Mapped[float | None] = mapped_column(Float)
+    trend: Mapped[float | None] = mapped_column(Float)
+    weekday_factors: Mapped[str | None] = mapped_column(Text)
+    """JSON list of seven factors, Monday first; None: no weekly pattern."""
+    lead_time_days: Mapped[float | None] = mapped_column(Float)
+    lead_time_spread: Mapped[float | None] = mapped_column(Float)
+    lead_time_source: Mapped[str | None] = mapped_column(String(20))
+    supplier: Mapped[str | None] = mapped_column(String(255))
+    reasons: Mapped[str] = mapped_column(Text)
+    """JSON list of [code, text, passed], in the advice's order (the last decided the status)."""
+    as_of: Mapped[date] = mapped_column(Date)
+    """The shop's date the advice was computed for."""
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -7,17 +7,29 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, text, update
 
 from connector.db.models import Order, OrderLine, Shop
 from connector.db.models_jobs import JobRun
 from connector.db.repositories import Repository
 from connector.purchasing.models import PurchaseOrder, PurchaseOrderLine
-from connector.reorder.models import SalesDaily, SalesHistory, SalesOrder
+from connector.reorder.models import SalesDaily, SalesHistory, SalesOrder, StoredAdvice
 from connector.supply.models import StoreSku, Supplier, SupplierStock
 
 ON_ORDER_STATUSES = ("approved", "sending", "placed", "partially_received")
 """A purchase order in one of these brings units that are not in the store's stock yet."""
+ADVICE_LOCK_NAMESPACE = 0x52_41  # "RA": transaction advisory locks of one shop's stored reorder advice
+ADVICE_COLUMNS = (StoredAdvice.sku, StoredAdvice.status, StoredAdvice.urgency, StoredAdvice.reorder_by,
+                  StoredAdvice.quantity, StoredAdvice.reorder_point, StoredAdvice.safety_stock,
+                  StoredAdvice.on_hand, StoredAdvice.on_order, StoredAdvice.history_days, StoredAdvice.daily_rate,
+                  StoredAdvice.trend, StoredAdvice.weekday_factors, StoredAdvice.lead_time_days,
+                  StoredAdvice.lead_time_spread, StoredAdvice.lead_time_source, StoredAdvice.supplier,
+                  StoredAdvice.reasons)
+"""What an Advice is rebuilt from (connector/reorder/stored.py), in this order."""
+ADVICE_ORDERS = {"urgency": (StoredAdvice.urgency_rank,), "reorder_by": (StoredAdvice.date_rank,),
+                 "sku": (StoredAdvice.sku,)}
+"""The stored advice's orders, each read through an index: (shop_id, urgency_rank), (shop_id, date_rank),
+the unique (shop_id, sku)."""
 
 
 class ReorderRepository(Repository):
@@ -180,3 +192,34 @@ class ReorderRepository(Repository):
                    OrderLine.sku, OrderLine.quantity)
             .outerjoin(OrderLine, OrderLine.order_id == Order.id)
             .where(Order.id.in_(ids)).order_by(Order.platform_updated_at, Order.id)).all())
+
+    # -- the stored advice -----------------------------------------------------------------------
+
+    def lock_advice(self, shop_id: int) -> None:
+        """Serialise writers of the shop's stored advice until this transaction ends (PostgreSQL: a
+        transaction advisory lock; SQLite serialises writers itself)."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            self.session.execute(text("SELECT pg_advisory_xact_lock(:ns, :shop)"),
+                                 {"ns": ADVICE_LOCK_NAMESPACE, "shop": shop_id})
+
+    def replace_advice(self, shop_id: int, rows: list[dict[str, Any]]) -> None:
+        """The shop's stored advice becomes ``rows``: one DELETE, then multi-row INSERTs."""
+        self.session.execute(delete(StoredAdvice).where(StoredAdvice.shop_id == shop_id))
+        for start in range(0, len(rows), 5000):
+            self.session.execute(insert(StoredAdvice), rows[start:start + 5000])
+
+    def advice_counts(self, shop_id: int) -> dict[str, int]:
+        """Stored SKUs per status (the (shop_id, status) index)."""
+        rows = self.session.execute(select(StoredAdvice.status, func.count())
+                                    .where(StoredAdvice.shop_id == shop_id).group_by(StoredAdvice.status))
+        return {status: int(n) for status, n in rows}
+
+    def advice_rows(self, shop_id: int, order: str = "urgency", reverse: bool = False, offset: int = 0,
+                    limit: int | None = None) -> list[Any]:
+        """Stored rows (``ADVICE_COLUMNS``) in one of ``ADVICE_ORDERS``, from ``offset``, ``limit`` of them."""
+        keys = ADVICE_ORDERS[order]
+        query = (select(*ADVICE_COLUMNS).where(StoredAdvice.shop_id == shop_id)
+                 .order_by(*(k.desc() if reverse else k for k in keys)).offset(offset))
+        if limit is not None:
+            query = query.limit(limit)
+        return list(self.session.execute(query).all())

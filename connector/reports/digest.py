@@ -1,6 +1,6 @@
 """The weekly KPI digest (issue 15 item 3): a shop's KPIs (the last 90 days, as /app/kpis shows them) and
-its reorder list (connector/reorder/advice.py), e-mailed in text and HTML to the shop's contact e-mail
-through the deployment's mailer, at most once per shop and ISO week.
+its reorder list (connector/reorder/stored.py: as stored, or computed when not fresh), e-mailed in text and
+HTML to the shop's contact e-mail through the deployment's mailer, at most once per shop and ISO week.
 
 Opt-in per shop: ``reports.weekly_digest`` (default off). The ledger row (``kpi_digests``, unique per shop and
 week) is written and committed before the e-mail goes out; only a row whose send certainly failed
@@ -50,10 +50,11 @@ def _environment() -> Environment:
 
 
 def _reorder(uow: UnitOfWork, shop_id: int, now: datetime) -> tuple[list[Any], int]:
-    """The most urgent reorder lines (those with a date to reorder by), and how many there are."""
-    from connector.reorder.advice import reorder_advice
+    """The most urgent reorder lines (those with a date to reorder by), and how many there are: the stored
+    advice when fresh for the shop's today, else computed (connector/reorder/stored.py)."""
+    from connector.reorder.stored import current_advice
 
-    dated = [a for a in reorder_advice(uow, shop_id, now.date()) if a.reorder_by is not None]
+    dated = [a for a in current_advice(uow, shop_id, now) if a.reorder_by is not None]
     return dated[:REORDER_LINES], len(dated)
 
 

@@ -20,7 +20,8 @@ from connector.domain.sales_history import SalesPage, SoldOrder
 from connector.job_refs import job_ref
 from connector.reorder.history import progress
 from connector.reorder.models import SalesDaily, SalesHistory
-from connector.reorder.runs import READ_JOB
+from connector.reorder.runs import READ_JOB, RECOMPUTE_JOB
+from connector.reorder.stored import recompute
 from connector.supply.models import StoreSku, Supplier, SupplierStock
 from jobs import reorder as reorder_jobs
 from tests.support.merchant import API_KEY, app_path, bearer, session_token
@@ -37,9 +38,10 @@ def web(database_url: str) -> Iterator[WebApp]:
     app.container.close()
 
 
-def seed(web: WebApp) -> None:
+def seed(web: WebApp, compute: bool = True) -> None:
     """MUG sells 3 a day (stock 50: reorder soon), CUP 3 a day (stock 400: ok), NEW is stocked with 9 days of
-    sales, RARE sold 2 units in 56 days (slow mover); Acme states a 10-day lead time for each."""
+    sales, RARE sold 2 units in 56 days (slow mover); Acme states a 10-day lead time for each. ``compute``:
+    the advice computed and stored, as the daily fold does."""
     with web.container.uow() as uow:
         s: Any = uow.session
         supplier = Supplier(shop_id=web.shop_id, name="Acme", kind="http_json", settings="{}", lead_time_days=10)
@@ -56,6 +58,8 @@ def seed(web: WebApp) -> None:
         for back in (80, 30, 12):
             s.add(SalesDaily(shop_id=web.shop_id, sku="RARE", day=TODAY - timedelta(days=back), units=1, orders=1))
         uow.commit()
+    if compute:
+        recompute(web.container.uow(), web.shop_id)
 
 
 def get(web: WebApp, path: str, shop: str = SHOP, **params: str) -> tuple[int, str]:
@@ -115,6 +119,7 @@ def test_sort_links_order_by_sku_and_reorder_date_and_reverse(web: WebApp) -> No
 
 def test_another_shop_sees_none_of_it(web: WebApp) -> None:
     seed(web)
+    recompute(web.container.uow(), web.store_id)
     from tests.support.merchant import woo_link
 
     woo = web.app.test_client()
@@ -163,7 +168,8 @@ def test_read_now_records_one_run_and_its_progress_is_followed_to_done(web: WebA
     assert (state["history"]["orders_read"], state["history"]["orders_total"]) == (5, 5)
     with web.container.uow() as uow:
         result = uow.session.get(JobRun, run_id).result  # type: ignore[union-attr]
-    assert result == {"status": "done", "pages": 2, "orders_read": 5, "orders_total": 5, "folded": 0}
+    assert result == {"status": "done", "pages": 2, "orders_read": 5, "orders_total": 5, "folded": 0,
+                      "advised": 1}  # MUG's advice computed and stored after the read
     _, page = get(web, "/app/reorder")
     assert "A read is" not in page and 'data-testid="history-orders">5 of 5<' in page
     assert "too little history: 39 days" not in page and 'data-sku="MUG"' in page
@@ -246,3 +252,126 @@ def test_the_merchant_may_run_the_read_from_the_jobs_page(web: WebApp) -> None:
     assert status == 200 and "Read sales history" in html
 
 
+
+
+# -- stored advice: the page reads it, "recompute now" replaces it ---------------------------------
+
+def statements_during(web: WebApp, action: Any) -> list[str]:
+    """Every SQL statement the app's engine runs while ``action()`` runs."""
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(web.container.engine, "before_cursor_execute", record)
+    try:
+        action()
+    finally:
+        event.remove(web.container.engine, "before_cursor_execute", record)
+    return seen
+
+
+def test_the_page_reads_the_stored_rows_and_never_computes_the_advice(web: WebApp) -> None:
+    seed(web)
+    with web.container.uow() as uow:  # the stock changes after the advice was computed
+        uow.session.query(StoreSku).filter_by(shop_id=web.shop_id, sku="MUG").update({"available": 1000})  # type: ignore[union-attr]
+        uow.commit()
+    answers: list[tuple[int, str]] = []
+    seen = statements_during(web, lambda: answers.append(get(web, "/app/reorder", sort="sku", page="1")))
+    status, html = answers[0]
+    assert status == 200
+    read = " ".join(seen).lower()
+    for table in ("sales_daily", "store_skus", "purchase_order", "supplier_stock"):
+        assert table not in read  # none of what the advice is computed from
+    assert sum("from reorder_advice" in s.lower() for s in seen) == 2  # the counts, then one page of rows
+    assert skus(html) == ["CUP", "MUG", "NEW", "RARE"]
+    assert 'data-status="soon"' in row(html, "MUG") and ">50</td>" in row(html, "MUG")  # as stored, not 1000
+    assert re.search(r'data-testid="advice-computed">Computed at \d{4}-\d\d-\d\d \d\d:\d\d UTC\.', html)
+
+    recompute(web.container.uow(), web.shop_id)  # what "recompute now" runs
+    _, html = get(web, "/app/reorder")
+    assert 'data-status="ok"' in row(html, "MUG") and ">1000</td>" in row(html, "MUG")
+    assert skus(html) == ["CUP", "MUG", "RARE", "NEW"]
+
+
+def test_pages_of_stored_rows_in_each_order_match_the_computed_orders(web: WebApp) -> None:
+    from connector.merchant.pages import reorder as page
+    from connector.reorder.advice import reorder_advice
+
+    with web.container.uow() as uow:
+        for n in range(230):
+            uow.session.add(StoreSku(shop_id=web.shop_id, sku=f"S{(n * 7919) % 230:03d}", available=n))  # type: ignore[union-attr]
+            if n % 3 == 0:
+                for back in range(1, 60):
+                    uow.session.add(SalesDaily(shop_id=web.shop_id, sku=f"S{(n * 7919) % 230:03d}",  # type: ignore[union-attr]
+                                               day=TODAY - timedelta(days=back), units=1 + n % 4, orders=1))
+        uow.session.add(Supplier(shop_id=web.shop_id, name="Acme", kind="http_json", settings="{}",  # type: ignore[union-attr]
+                                 lead_time_days=8))
+        uow.commit()
+        supplier_id = uow.session.scalar(select(Supplier.id))  # type: ignore[union-attr]
+        for n in range(0, 230, 2):
+            uow.session.add(SupplierStock(shop_id=web.shop_id, supplier_id=supplier_id, sku=f"S{n:03d}"))  # type: ignore[union-attr]
+        uow.commit()
+    recompute(web.container.uow(), web.shop_id)
+    computed = reorder_advice(web.container.uow(), web.shop_id, TODAY)
+    for key in ("urgency", "sku", "reorder_by"):
+        for reverse in (False, True):
+            expected = [a.sku for a in page.sort_rows(computed, key, reverse)]
+            shown: list[str] = []
+            for number in (1, 2, 3):
+                params = {"sort": key, "page": str(number), **({"dir": "reverse"} if reverse else {})}
+                shown += skus(get(web, "/app/reorder", **params)[1])
+            assert shown == expected, (key, reverse)
+    _, last = get(web, "/app/reorder", page="99")  # past the last page: the last
+    assert "Showing 201–230 of 230 SKUs" in last
+
+
+def test_a_first_visit_queues_the_computation_once_and_recompute_now_is_followed_to_done(web: WebApp) -> None:
+    from connector.db import job_runs
+
+    seed(web, compute=False)
+    status, html = get(web, "/app/reorder")
+    assert status == 200 and skus(html) == []
+    assert "The advice has not been computed yet." in html and "A computation is waiting to start" in html
+    assert "No advice yet" in html
+    get(web, "/app/reorder")  # a second visit joins the waiting computation
+    assert [job for job, _, _ in web.queue.jobs].count(RECOMPUTE_JOB) == 1
+    token = session_token(SHOP, SHOPIFY_SECRET)
+    asked = web.client.post("/app/reorder/recompute", headers=bearer(token))
+    assert asked.status_code == 303
+    run_id = int(re.search(r"/app/reorder/advice/(\d+)\?", asked.headers["Location"]).group(1))  # type: ignore[union-attr]
+    assert [job for job, _, _ in web.queue.jobs].count(RECOMPUTE_JOB) == 1  # "recompute now" joins it too
+    state = web.client.get(f"/app/reorder/advice/{run_id}/progress", headers=bearer(token)).get_json()
+    assert (state["state"], state["done"], state["fields"]["computed_at"]) == ("queued", False, "not yet")
+    status, html = get(web, f"/app/reorder/advice/{run_id}")
+    assert status == 200 and "reorder_progress.js" in html and "Reload to see the progress" in html
+
+    job_runs.execute(web.container.engine, run_id, lambda: reorder_jobs.recompute_advice(web.shop_id),
+                     lease=timedelta(minutes=5), retry_in=lambda _n: None)
+    state = web.client.get(f"/app/reorder/advice/{run_id}/progress", headers=bearer(token)).get_json()
+    assert (state["state"], state["done"]) == ("done", True)
+    assert state["text"].startswith("The advice was computed: Computed at ")
+    assert state["fields"]["computed_at"].startswith(TODAY.isoformat()[:4])
+    with web.container.uow() as uow:
+        assert uow.session.get(JobRun, run_id).result == 4  # type: ignore[union-attr]
+    _, html = get(web, "/app/reorder")
+    assert skus(html) == ["MUG", "CUP", "RARE", "NEW"] and "A computation is" not in html
+    assert [job for job, _, _ in web.queue.jobs].count(RECOMPUTE_JOB) == 1  # computed: no more asked for
+    again = web.client.post("/app/reorder/recompute", headers=bearer(token))  # the button after it: a new run
+    assert f"/app/reorder/advice/{run_id}?" not in again.headers["Location"]
+    assert reorder_jobs.RECOMPUTE == RECOMPUTE_JOB
+
+
+def test_the_daily_fold_stores_the_advice_for_the_shops_new_day(web: WebApp, monkeypatch) -> None:
+    seed(web, compute=False)
+    with web.container.uow() as uow:
+        uow.session.add(SalesHistory(shop_id=web.shop_id, status="done", pages=1, orders_read=1))  # type: ignore[union-attr]
+        uow.commit()
+    assert progress(web.container.uow(), web.shop_id).advice_at is None
+    reorder_jobs.fold_sales(web.shop_id)
+    state = progress(web.container.uow(), web.shop_id)
+    assert state.advice_at is not None and state.advice_for == TODAY
+    _, html = get(web, "/app/reorder")
+    assert skus(html) == ["MUG", "CUP", "RARE", "NEW"]

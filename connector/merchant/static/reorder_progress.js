@@ -1,4 +1,4 @@
-/* The sales history read's progress: asks the page's JSON endpoint every second (through
+/* The sales history read's progress (and the advice recompute's: its "fields"): asks the page's JSON endpoint every second (through
    connectorFetch, so the session rides along) and updates the counts until the read is done.
    Without JavaScript the page has a reload link instead. */
 (function () {
@@ -25,10 +25,13 @@
         badge.className = "badge " + (failed ? "badge-critical" : state.done ? "badge-success" : "badge-info");
       }
       set("text", state.text);
-      set("orders_read", number(state.history.orders_read));
-      set("orders_total", state.history.orders_total === null ? "not told by the store"
-        : number(state.history.orders_total));
-      set("pages", number(state.history.pages));
+      if (state.history) {
+        set("orders_read", number(state.history.orders_read));
+        set("orders_total", state.history.orders_total === null ? "not told by the store"
+          : number(state.history.orders_total));
+        set("pages", number(state.history.pages));
+      }
+      Object.keys(state.fields || {}).forEach(function (name) { set(name, state.fields[name]); });
       box.setAttribute("data-state", state.state);
       if (state.done && reload) { reload.hidden = true; }
     }
