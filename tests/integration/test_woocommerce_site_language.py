@@ -9,7 +9,6 @@ from datetime import timedelta
 
 import pytest
 
-from connector.domain.clock import utcnow
 from connector.install.health import check_subscriptions
 from connector.notify import settings as notify_settings
 from connector.notify.delivery import message_language
