@@ -1,16 +1,20 @@
 """Who carries a stock position's shortage, and who gets the units that arrive.
 
-One ranking serves both: first come, first served. An order carrying one of the merchant's priority
-tags goes before every order without one; then the earlier order goes first; ties on time are broken
-by platform ids (numerically where they are numbers), so every evaluation ranks the same claims the
-same way. Stock in hand and arriving units go down the ranking; the shortage stays with the end of it
-(the orders placed last, priority orders last of all). Assigning by order time, not by the order in
-which webhooks happened to arrive, makes late, repeated or out-of-order deliveries converge on the
-same answer.
+First come, first served: the earlier order goes first; ties on time are broken by platform ids
+(numerically where they are numbers), so every evaluation ranks the same claims the same way.
+Assigning by order time, not by the order in which webhooks happened to arrive, makes late, repeated
+or out-of-order deliveries converge on the same answer.
 
-Whole lines first (a merchant's choice, off by default): units first go, down the ranking, to the
-lines they can fill completely; what is left then goes, down the ranking, to the first line still
-short. Shortage assignment uses the same rule, so re-evaluation and allocation always agree.
+Arriving units go down the ranking with the merchant's choices: an order carrying one of the
+merchant's priority tags goes before every order without one, and with whole lines first (off by
+default) units first go, down the ranking, to the lines they can fill completely, what is left then
+to the first line still short. The shortage of the stock in hand is assigned by order time alone
+(callers give claims without a priority tag and leave whole lines first off): it stays with the orders
+placed last, so a later order never takes units an earlier customer was told were in stock.
+
+A delivered case may be seen twice, by a purchase-order receipt and by the store's own count;
+``arrived`` and ``counted_in`` keep one signed balance per stock position so it is allocated once,
+whichever comes first.
 """
 
 from __future__ import annotations
@@ -216,3 +220,31 @@ def arrived(in_hand_before: int | None, in_hand_now: int, credit: int) -> tuple[
     if used:
         reasons.append(f"{used} of them were already allocated from a purchase-order receipt")
     return increase - used, credit - used, reasons
+
+
+def counted_in(balance: int, counted: int, on_order: int) -> tuple[int, list[str]]:
+    """A stock position's purchase-order balance after the store counted in ``counted`` units that no
+    purchase-order credit explained. Returns (balance, reasons).
+
+    The balance is one signed figure per position (``stock_positions.credit``): positive, units a
+    receipt allocated that the store's count does not show yet (the store's next increase consumes
+    them); negative, units the store counted in while they were on order and that no receipt named
+    yet (the next receipt of the SKU is matched against them first and allocates only the rest). Either
+    way a delivered case is allocated once, whichever of the two sees it first. The negative side never
+    exceeds ``on_order``, the SKU's units still to come on open purchase orders: stock counted in beyond
+    what is on order is no purchase order's (a return, a correction), and units of an order cancelled
+    or received meanwhile stop being expected.
+
+    >>> counted_in(0, 6, 6)
+    (-6, ['6 counted in while 6 were on order: a receipt of them allocates nothing again'])
+    >>> counted_in(-6, 6, 8)[0], counted_in(-6, 0, 2)[0], counted_in(0, 3, 0)[0], counted_in(2, 3, 9)[0]
+    (-8, -2, 0, 2)
+    """
+    if balance > 0:
+        return balance, []  # the receipts are ahead: the store's increase consumed credit first
+    ahead = min(-balance + max(0, counted), max(0, on_order))
+    reasons = []
+    if counted > 0 and ahead > -balance:
+        reasons.append(f"{ahead + balance} counted in while {on_order} were on order: "
+                       "a receipt of them allocates nothing again")
+    return -ahead, reasons

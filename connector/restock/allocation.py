@@ -92,13 +92,17 @@ class AllocationReport:
     duplicate: bool = False
     """The arrival (source, reference) had been processed before: nothing was allocated now."""
 
+    counted_ahead: int = 0
+    """Of a purchase-order receipt's units, those the store had counted in before the receipt was read
+    (they were allocated then, as store stock, if anyone waited): matched, not allocated again."""
+
     @property
     def units_allocated(self) -> int:
         return sum(g.quantity for g in self.granted)
 
     @property
     def units_left(self) -> int:
-        return self.units - self.units_allocated
+        return self.units - self.counted_ahead - self.units_allocated
 
 
 def granted_values(backorder_quantity: int, allocated_before: int, quantity: int, now: datetime,
@@ -165,6 +169,8 @@ def _allocate_arrivals(uow: UnitOfWork, shop_id: int, arrivals: list[Arrival],
     allocated: dict[int, int] = {backorder_id: row[4] or 0 for backorder_id, row in rows.items()}
     arrival_rows: list[dict[str, Any]] = []
     credits: dict[str, int] = defaultdict(int)
+    receipts = {a.sku for a in fresh if a.source == "purchase_order" and a.sku}
+    ahead = _CountedAhead(repo, shop_id, receipts)
     reports = []
     with repo.writes_in_flight():
         for first in range(0, len(arrivals), ARRIVALS_PER_WRITE):
@@ -176,7 +182,9 @@ def _allocate_arrivals(uow: UnitOfWork, shop_id: int, arrivals: list[Arrival],
                     continue
                 seen.add((arrival.source, arrival.reference))
                 pool = by_stock.get(arrival.stock_key, ()) if arrival.stock_key else by_sku.get(arrival.sku or "", ())
-                granted = _allocate(arrival, pool, rows, allocated, priority, rules) if arrival.units > 0 else []
+                matched = ahead.match(arrival.sku, arrival.units) if arrival.source == "purchase_order" else 0
+                units = arrival.units - matched
+                granted = _allocate(arrival, units, pool, rows, allocated, priority, rules) if units > 0 else []
                 for grant in granted:
                     given.append((grant.backorder_id, grant.quantity, arrival.source, arrival.reference))
                 if arrival.source == "purchase_order":
@@ -187,10 +195,12 @@ def _allocate_arrivals(uow: UnitOfWork, shop_id: int, arrivals: list[Arrival],
                 arrival_rows.append({"shop_id": shop_id, "source": arrival.source, "reference": arrival.reference,
                                      "sku": arrival.sku, "stock_key": arrival.stock_key, "units": arrival.units,
                                      "units_allocated": sum(g.quantity for g in granted), "received_at": now})
-                reports.append(AllocationReport(arrival.source, arrival.reference, arrival.units, tuple(granted)))
+                reports.append(AllocationReport(arrival.source, arrival.reference, arrival.units, tuple(granted),
+                                                counted_ahead=matched))
             _write(repo, shop_id, given, rows, allocated, now, today)
     repo.add_arrivals(arrival_rows)
-    _add_credits(repo, shop_id, credits)
+    ahead.settle()
+    _add_credits(repo, shop_id, credits, {key: rows[ids[0]][1] for key, ids in by_stock.items() if key and ids})
     for report in reports:
         if report.granted:
             log.info("arrival allocated", extra={"shop_id": shop_id, "source": report.source,
@@ -214,7 +224,7 @@ def _write(repo: RestockRepository, shop_id: int, given: list[tuple[int, int, st
                                  for backorder_id in changed], now, today)
 
 
-def _allocate(arrival: Arrival, pool: Sequence[int], rows: dict[int, Any], allocated: dict[int, int],
+def _allocate(arrival: Arrival, units: int, pool: Sequence[int], rows: dict[int, Any], allocated: dict[int, int],
               priority: dict[int, str | None], rules: AllocationPolicy) -> list[Granted]:
     """One arrival's units down the ranking of the pool's backorders still short; ``allocated`` moves on."""
     claims = []
@@ -226,7 +236,7 @@ def _allocate(arrival: Arrival, pool: Sequence[int], rows: dict[int, Any], alloc
             claims.append(Claim(row[5], row[6], row[7], need, priority[backorder_id]))
             by_key[(row[5], row[6])] = backorder_id
     granted = []
-    for grant in allocate_units(arrival.units, claims, whole_lines_first=rules.whole_lines_first):
+    for grant in allocate_units(units, claims, whole_lines_first=rules.whole_lines_first):
         backorder_id = by_key[(grant.order_id, grant.line_id)]
         allocated[backorder_id] += grant.quantity
         granted.append(Granted(backorder_id, grant.order_id, grant.quantity,
@@ -234,7 +244,50 @@ def _allocate(arrival: Arrival, pool: Sequence[int], rows: dict[int, Any], alloc
     return granted
 
 
-def _add_credits(repo: RestockRepository, shop_id: int, credits: dict[str, int]) -> None:
+class _CountedAhead:
+    """Units the store counted in while they were on order and no receipt named yet (the negative
+    purchase-order balance of the SKU's stock positions, connector/domain/allocation.py ``counted_in``):
+    a receipt of the SKU is matched against them first, so a delivered case the merchant counted into
+    the store before the receipt was read is allocated once (as store stock), not again."""
+
+    def __init__(self, repo: RestockRepository, shop_id: int, skus: set[str]) -> None:
+        self.repo, self.shop_id, self.skus = repo, shop_id, skus
+        self.positions = repo.counted_ahead(shop_id, skus) if skus else []
+        self.on_order: dict[str, int] | None = None
+        """Units still on order per SKU, read once when a receipt meets units counted ahead."""
+
+    def match(self, sku: str | None, units: int) -> int:
+        """Units of a receipt of ``sku`` the store already counted in; those positions' balance moves up."""
+        if sku is None or not any(position.sku == sku for position in self.positions):
+            return 0
+        if self.on_order is None:  # the receipt was recorded first: its units are no longer on order
+            self.on_order = self.repo.units_on_order(self.shop_id, self.skus)
+        self._cap(sku, self.on_order.get(sku, 0) + units)
+        matched = 0
+        for position in self.positions:
+            if position.sku != sku or matched >= units or position.credit >= 0:
+                continue
+            take = min(units - matched, -position.credit)
+            position.credit += take
+            matched += take
+        return matched
+
+    def settle(self) -> None:
+        """What is still counted ahead never exceeds the units still on order (an order received in full
+        or cancelled leaves nothing to match)."""
+        if self.on_order is None:
+            return
+        for sku in self.skus:
+            self._cap(sku, self.on_order.get(sku, 0))
+
+    def _cap(self, sku: str, units: int) -> None:
+        for position in self.positions:
+            if position.sku == sku and position.credit < 0:
+                position.credit = -min(-position.credit, max(0, units))
+                units -= -position.credit
+
+
+def _add_credits(repo: RestockRepository, shop_id: int, credits: dict[str, int], skus: dict[str, str | None]) -> None:
     """Units allocated from purchase-order receipts that the store's count does not show yet."""
     if not credits:
         return
@@ -243,7 +296,7 @@ def _add_credits(repo: RestockRepository, shop_id: int, credits: dict[str, int])
     for key, units in credits.items():
         position = positions.get(key)
         if position is None:
-            new.append({"shop_id": shop_id, "stock_key": key, "credit": units})
+            new.append({"shop_id": shop_id, "stock_key": key, "sku": skus.get(key), "credit": units})
         else:
             position.credit = (position.credit or 0) + units
     repo.add_positions(new)

@@ -5,7 +5,9 @@ units first come, first served to the backorders of that SKU still waiting for u
 (source, reference). Units allocated from a purchase-order receipt are credited to their stock
 position: when the merchant then counts the received units into the store, the increase the store
 reports consumes the credit first and nothing is allocated twice (connector/domain/allocation.py
-``arrived``).
+``arrived``). The other way round, units the store counted in while they were on order (allocated
+then as store stock) are matched against the receipt that names them later, which allocates only the
+rest (``counted_in``; ``AllocationReport.counted_ahead``).
 
 Supplier stock (``restock.ship_from_supplier_stock``): for merchants whose supplier ships from its own
 warehouse, a supplier poll that reports quantity > 0 for a SKU with waiting backorders allocates up to

@@ -8,9 +8,11 @@
   (shop_id, source, reference) is the idempotency key of ``units_arrived``.
 - ``stock_positions``: per stock position, the units in hand for its open order lines the last time it
   was evaluated (``in_hand``); an arrival is an increase of that absolute figure, never a delta a
-  webhook carries, so two evaluations of the same level allocate once. ``credit``: units allocated from
-  a purchase-order receipt that the store's count does not show yet; the store's next increase consumes
-  it before anything is allocated again.
+  webhook carries, so two evaluations of the same level allocate once. ``credit``: the position's
+  purchase-order balance. Positive: units allocated from a purchase-order receipt that the store's count
+  does not show yet; the store's next increase consumes it before anything is allocated again.
+  Negative: units the store counted in while units of the SKU were on order and no receipt named yet
+  (at most the units on order); the next receipt of the SKU is matched against them first.
 
 Columns on core tables (connector/db/models.py, 0017): ``backorders.quantity_allocated``,
 ``backorders.allocated_at``, ``orders.tags``.
@@ -87,7 +89,8 @@ class StockPosition(Base):
     in_hand: Mapped[int | None] = mapped_column(Integer)
     """Units in hand for the position's open lines then: their claimed units minus the shortage."""
     credit: Mapped[int] = mapped_column(Integer, default=0)
-    """Units allocated from purchase-order receipts that the store's count does not show yet."""
+    """Purchase-order balance: > 0, units allocated from receipts that the store's count does not show
+    yet; < 0, units the store counted in while on order that no receipt named yet."""
     evaluated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     store_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     """The newest store ``updated_at`` seen for it (an older webhook is stale)."""

@@ -7,15 +7,19 @@ here, whether an order, an inventory webhook or the periodic stock read asked fo
   a stock event (inventory webhook, WooCommerce product update, the periodic stock read) an increase
   since the last evaluation (``stock_positions.in_hand``), less the purchase-order credit, is stock
   that arrived: it is allocated first come, first served to the backorders still short (source
-  'store_stock'). An order event only records the figure as the new baseline: the store may have
-  counted that order long before the connector captured it. A line that stops being short on an
-  order event (an order edit took units off, another order was cancelled) is withdrawn ("not short
-  after all"), not allocated. Limitation: when an order event of the same position is processed
-  between an arrival and its stock event, the arrival becomes part of that baseline and the lines it
-  frees are withdrawn (their holds are released all the same);
+  'store_stock', the shop's priority tags and whole-lines option applied). Units the store counted in
+  while units of the SKU were on order make the position's purchase-order balance negative (up to the
+  units on order): the receipt that names them later is matched against them and allocates only the
+  rest (connector/domain/allocation.py ``counted_in``). An order event only records the figure as
+  the new baseline: the store may have counted that order long before the connector captured it. A
+  line that stops being short on an order event (an order edit took units off, another order was
+  cancelled) is withdrawn ("not short after all"), not allocated. Limitation: when an order event of
+  the same position is processed between an arrival and its stock event, the arrival becomes part of
+  that baseline and the lines it frees are withdrawn (their holds are released all the same);
 - units set aside (allocated, not yet shipped) stay with their backorder: the rest of the units in
-  hand cover the other lines down the ranking, and the end of the ranking carries the shortage
-  (connector/domain/allocation.py), with the shop's priority tags and whole-lines option.
+  hand cover the other lines by order time, and the orders placed last carry the shortage (priority
+  tags and whole lines first never move a shortage onto an earlier order: they decide only who gets
+  arriving units).
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from typing import Protocol
 
 from connector.db.models import OrderLine
 from connector.db.uow import UnitOfWork
-from connector.domain.allocation import Claim, allocate_units, arrived, assign_shortage, priority_tag_of
+from connector.domain.allocation import Claim, allocate_units, arrived, assign_shortage, counted_in, priority_tag_of
 from connector.domain.clock import utcnow
 from connector.domain.model import BackorderStatus, StockLevel
 from connector.restock.allocation import grant_entity
@@ -99,23 +103,38 @@ def _shipped(line: LineView) -> int:
 
 
 def settle(key: str, level: StockLevel, lines: Sequence[LineView], position: StockPosition | None,
-           rules: Callable[[], AllocationPolicy], now: datetime, *,
-           count_arrivals: bool = True) -> tuple[Settlement, int | None, int]:
+           rules: Callable[[], AllocationPolicy], now: datetime, *, count_arrivals: bool = True,
+           on_order: Callable[[], int] = lambda: 0) -> tuple[Settlement, int | None, int]:
     """Evaluate one position the store reported; returns the settlement, the units in hand to record
-    (None when the store does not count the position) and the purchase-order credit left.
+    (None when the store does not count the position) and the position's purchase-order balance
+    (``stock_positions.credit``, connector/domain/allocation.py ``counted_in``).
 
     ``count_arrivals`` is False when an order event asked: the store's figure may already count an
     order the connector captures only now, so an increase of the units in hand then is no arrival;
     the figure is recorded as the new baseline. ``rules`` gives the shop's policy, asked only when
-    units are to be shared or a shortage assigned (an order the stock covers costs no settings read)."""
+    arriving units are to be shared; ``on_order`` the SKU's units still to come on open purchase
+    orders, asked only when the store counted units in that no receipt named."""
     result = Settlement()
-    credit = position.credit if position is not None and position.credit else 0
+    balance = position.credit if position is not None and position.credit else 0
+    credit = max(0, balance)
     counted = level.tracked and level.available is not None
     in_hand = sum(line.claim for line in lines) - level.shortage if counted else None
     if in_hand is not None and count_arrivals:
         before = position.in_hand if position is not None else None
         units, credit, reasons = arrived(before, in_hand, credit)
         result.reasons += reasons
+        if before is not None and position is not None:
+            if credit > 0:
+                balance = credit  # the receipts are still ahead of the store's count
+            else:
+                # every unit the store holds for the position (its open lines' and the free ones) more
+                # than before, beyond the credit just consumed: while units are on order, they may be
+                # the ones a receipt names later
+                stocked = (in_hand + max(0, level.available or 0)) - (before + max(0, position.available or 0))
+                extra, balance = stocked - max(0, balance), min(0, balance)
+                if extra > 0 or balance < 0:  # (a stock read also lets go of units no order expects now)
+                    balance, more = counted_in(balance, extra, on_order())
+                    result.reasons += more
         short = [line for line in lines if line.backorder_status == BackorderStatus.OPEN
                  and (line.backorder_quantity or 0) - (line.allocated or 0) > 0]
         if units > 0 and short:
@@ -141,16 +160,15 @@ def settle(key: str, level: StockLevel, lines: Sequence[LineView], position: Sto
             - sum(_pinned(line, result.grants.get(line.id, 0)) for line in pooled))
     needs = {line.id: max(0, line.claim - _pinned(line, result.grants.get(line.id, 0))) for line in pooled}
     shortage = max(0, sum(needs.values()) - max(0, free))
-    shared = shortage > 0 and sum(1 for need in needs.values() if need > 0) > 1
-    policy_now = rules() if shared else AllocationPolicy()
+    # The shortage stays with the orders placed last, by order time alone: units in hand are never
+    # taken from an earlier order, whatever a later one's tags (priority tags and whole lines first
+    # decide only who gets arriving units, above).
     assigned = assign_shortage(shortage, [
-        Claim(line.order_id, line.line_id, line.ordered_at, needs[line.id],
-              priority_tag_of(line.tags, policy_now.priority_tags)) for line in pooled],
-        whole_lines_first=policy_now.whole_lines_first)
+        Claim(line.order_id, line.line_id, line.ordered_at, needs[line.id]) for line in pooled])
     for line in pooled:
         result.wanted[line.id] = (assigned[(line.order_id, line.line_id)] + _shipped(line)
                                   + _pinned(line, result.grants.get(line.id, 0)))
-    return result, in_hand, credit
+    return result, in_hand, balance
 
 
 class PositionEvaluation:
@@ -175,8 +193,16 @@ class PositionEvaluation:
         if self._positions is None:
             self._positions = repo.positions(self.shop_id, self._keys)
         position = self._positions.get(key)
+        sku = level.sku or (position.sku if position is not None else None)
+
+        def on_order() -> int:
+            """The SKU's units still to come on open purchase orders (the lines' SKU if the store names none)."""
+            nonlocal sku
+            sku = sku or repo.sku_of_key(self.shop_id, key)
+            return repo.units_on_order(self.shop_id, [sku]).get(sku, 0) if sku else 0
+
         result, in_hand, credit = settle(key, level, lines, position, self._policy, self.now,
-                                           count_arrivals=self.count_arrivals)
+                                           count_arrivals=self.count_arrivals, on_order=on_order)
         if result.reference is not None:
             units = sum(result.grants.values())
             self.grants.update({line_id: (quantity, result.reference) for line_id, quantity in result.grants.items()})
@@ -188,14 +214,14 @@ class PositionEvaluation:
         if position is None:
             if in_hand is not None:
                 self._positions[key] = repo.add_position(StockPosition(
-                    shop_id=self.shop_id, stock_key=key, sku=level.sku, available=level.available, in_hand=in_hand,
+                    shop_id=self.shop_id, stock_key=key, sku=sku, available=level.available, in_hand=in_hand,
                     credit=credit, evaluated_at=self.now, inventory_item_id=level.inventory_item_id))
         else:
             if (position.in_hand, position.credit, position.available) != (in_hand, credit, level.available):
                 position.in_hand, position.credit, position.available = in_hand, credit, level.available
                 position.evaluated_at = self.now
-                if level.sku and not position.sku:
-                    position.sku = level.sku
+                if sku and not position.sku:
+                    position.sku = sku
             if level.inventory_item_id and position.inventory_item_id != level.inventory_item_id:
                 position.inventory_item_id = level.inventory_item_id  # inventory_levels/update names the item
         return result.wanted

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, and_, bindparam, func, insert, select, text
+from sqlalchemy import Date, Integer, String, and_, bindparam, column, func, insert, select, table, text
 from sqlalchemy.exc import DBAPIError
 
 from connector.db.models import Backorder, Order, OrderLine, UTCDateTime
@@ -23,6 +23,15 @@ from connector.supply.models import StoreSku, SupplierStock
 
 WAITING = ("open", "allocated")
 """Backorder states still waiting (still a backorder): units short, or set aside and not shipped."""
+
+_PO = table("purchase_orders", column("id", Integer), column("shop_id", Integer), column("status", String))
+_PO_LINES = table("purchase_order_lines", column("purchase_order_id", Integer), column("sku", String),
+                  column("quantity", Integer), column("quantity_received", Integer))
+"""The purchasing feature's tables, as far as allocation reads them (``units_on_order``). Named here
+rather than imported: purchasing builds on restock (its receipts call ``units_arrived``)."""
+
+ON_ORDER = ("placed", "partially_received")
+"""Purchase-order states whose units not yet received are still to come."""
 
 
 class RestockRepository(Repository):
@@ -150,6 +159,32 @@ class RestockRepository(Repository):
             SupplierStock.shop_id == shop_id, SupplierStock.supplier_id == supplier_id, SupplierStock.quantity > 0,
             SupplierStock.sku.in_(short)))
         return {str(sku): int(quantity or 0) for sku, quantity in rows}
+
+    def units_on_order(self, shop_id: int, skus: Collection[str]) -> dict[str, int]:
+        """Units still to come per SKU: ordered and not yet received on the shop's purchase orders placed
+        and not fully received (SKUs with none are left out)."""
+        if not skus:
+            return {}
+        rows = self.session.execute(
+            select(_PO_LINES.c.sku, func.sum(_PO_LINES.c.quantity - _PO_LINES.c.quantity_received))
+            .join(_PO, _PO.c.id == _PO_LINES.c.purchase_order_id)
+            .where(_PO.c.shop_id == shop_id, _PO.c.status.in_(ON_ORDER), _PO_LINES.c.sku.in_(list(skus)))
+            .group_by(_PO_LINES.c.sku))
+        return {str(sku): int(units) for sku, units in rows if units is not None and units > 0}
+
+    def sku_of_key(self, shop_id: int, key: str) -> str | None:
+        """The SKU of the order lines on a stock position (for a store that names none)."""
+        return self.session.scalar(select(OrderLine.sku).where(
+            OrderLine.shop_id == shop_id, OrderLine.stock_key == key, OrderLine.sku.is_not(None)).limit(1))
+
+    def counted_ahead(self, shop_id: int, skus: Collection[str]) -> list[StockPosition]:
+        """Stock positions of these SKUs whose store count is ahead of the purchase-order receipts
+        (negative ``credit``: units counted in while on order that no receipt named yet), key order."""
+        if not skus:
+            return []
+        return list(self.session.scalars(select(StockPosition).where(
+            StockPosition.shop_id == shop_id, StockPosition.sku.in_(list(skus)), StockPosition.credit < 0)
+            .order_by(StockPosition.stock_key)))
 
     def add_allocation(self, allocation: Allocation) -> None:
         self.session.add(allocation)
