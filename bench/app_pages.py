@@ -3,11 +3,14 @@
 Fills a fresh database with one Shopify shop holding B waiting backorders (default 10,000: open, every
 tenth allocated) and C closed ones (default 5,000), one order each, across S SKUs (default 500) and four
 suppliers with stock rows and SKU dates, plus a second shop with a tenth as many (so every query must
-scope). Then serves the app (``connector.app.create_app`` with the real container; the Flask test
+scope). The same shop gets reorder advice for R SKUs (default 10,000; tests/support/reorder_data.py: D days of
+daily sales, default 120, suppliers, purchase orders), computed and stored as the daily fold does (timed and
+printed, not a page). Then serves the app (``connector.app.create_app`` with the real container; the Flask test
 client, so no socket or server process is timed) and times each request end to end, session token
 verification included:
 
   - the Backorders page: default view, each filter, each sort, the last page;
+  - the Reorder page (the stored advice): each sort, reversed, the last page;
   - an order's timeline;
   - every other GET page registered under /app when the bench runs (home, suppliers, settings,
     messages, jobs: whichever exist);
@@ -19,7 +22,7 @@ Target: every page's p95 under 200 ms (printed met / MISSED per page). Each page
 requests and then N timed ones (defaults 3 and 20).
 
     .venv/bin/python bench/app_pages.py [--backorders 10000] [--closed 5000] [--skus 500]
-        [--requests 20] [--backend postgresql|sqlite]
+        [--reorder-skus 10000] [--reorder-days 120] [--requests 20] [--backend postgresql|sqlite]
 
 This is a benchmark, not a test: pytest does not collect it (tests/unit/test_bench_app_pages.py runs it
 with tiny numbers on SQLite so it cannot rot).
@@ -71,7 +74,8 @@ def database(backend: str, sqlite_path: Path) -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def build(url: str, waiting: int, closed: int, skus: int) -> tuple[Any, Any, Any]:
+def build(url: str, waiting: int, closed: int, skus: int, reorder_skus: int = 0, reorder_days: int = 120
+          ) -> tuple[Any, Any, Any]:
     """(container, app, seeded shop) on a fresh database."""
     from connector.app import create_app
     from connector.bootstrap import bootstrap
@@ -91,7 +95,24 @@ def build(url: str, waiting: int, closed: int, skus: int) -> tuple[Any, Any, Any
     seeded = seed_backorders(container.engine, shop, waiting=waiting, closed=closed, skus=skus, now=now)
     seed_backorders(container.engine, other, waiting=max(1, waiting // 10), skus=skus, now=now,
                     first_id=waiting + closed + 1, order_number=900_001)
+    if reorder_skus:
+        seed_reorder(container, shop, reorder_skus, reorder_days, now)
     return container, create_app(container=container), seeded
+
+
+def seed_reorder(container: Any, shop_id: int, skus: int, days: int, now: datetime) -> None:
+    """The shop's sales history for ``skus`` SKUs, and its advice computed and stored as the daily fold does."""
+    from connector.reorder.stored import recompute
+    from tests.support.reorder_data import seed_sales
+
+    seed_sales(container.engine, shop_id, skus, days, now.date())
+    if container.engine.dialect.name == "postgresql":
+        with container.engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")
+    started = time.perf_counter()
+    advised = len(recompute(container.uow(), shop_id, now))
+    print(f"reorder advice for {advised:,} SKUs ({days} days of sales) computed and stored in "
+          f"{time.perf_counter() - started:.2f} s (the daily job's work, not a page)")
 
 
 def page_paths(app: Any, seeded: Any, pages: int) -> list[tuple[str, str, dict[str, str]]]:
@@ -113,11 +134,17 @@ def page_paths(app: Any, seeded: Any, pages: int) -> list[tuple[str, str, dict[s
         ("backorders: sort by status", "/app/backorders", {"sort": "status", "dir": "asc", "status": "all"}),
         ("backorders: last page", "/app/backorders", {"page": str(pages)}),
         ("order timeline", f"/app/orders/{middle.platform_order_id}", {}),
+        ("reorder: default (most urgent first)", "/app/reorder", {}),
+        ("reorder: sort by SKU", "/app/reorder", {"sort": "sku"}),
+        ("reorder: sort by reorder-by date", "/app/reorder", {"sort": "reorder_by"}),
+        ("reorder: urgency reversed", "/app/reorder", {"dir": "reverse"}),
+        ("reorder: last page", "/app/reorder", {"page": "100000"}),
     ]
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         path = rule.rule
         if (not path.startswith("/app") or "GET" not in (rule.methods or ()) or rule.arguments
-                or path.startswith(SKIPPED_PATHS) or path.startswith("/app/static") or path == "/app/backorders"):
+                or path.startswith(SKIPPED_PATHS) or path.startswith("/app/static")
+                or path in ("/app/backorders", "/app/reorder")):
             continue
         timed.append((f"page {path}", path, {}))
     return timed
@@ -152,16 +179,18 @@ def bare_app(size: int) -> Any:
     return app
 
 
-def run(backend: str, waiting: int, closed: int, skus: int, requests: int, warmup: int) -> dict[str, Any]:
+def run(backend: str, waiting: int, closed: int, skus: int, requests: int, warmup: int, reorder_skus: int = 0,
+        reorder_days: int = 120) -> dict[str, Any]:
     from urllib.parse import urlencode
 
     from connector.merchant.backorder_filters import PAGE_SIZE
     from tests.support.merchant import session_token
 
-    results: dict[str, Any] = {"backend": backend, "waiting": waiting, "closed": closed, "skus": skus, "pages": {}}
+    results: dict[str, Any] = {"backend": backend, "waiting": waiting, "closed": closed, "skus": skus,
+                               "reorder_skus": reorder_skus, "pages": {}}
     with tempfile.TemporaryDirectory(prefix="app-pages-bench-") as tmp, database(backend, Path(tmp) / "b.db") as url:
         started = time.perf_counter()
-        container, app, seeded = build(url, waiting, closed, skus)
+        container, app, seeded = build(url, waiting, closed, skus, reorder_skus, reorder_days)
         results["fill_seconds"] = time.perf_counter() - started
         client = app.test_client()
         token = session_token(SHOP, SECRET, api_key=API_KEY, ttl=3600)
@@ -179,7 +208,8 @@ def run(backend: str, waiting: int, closed: int, skus: int, requests: int, warmu
 
 def report(results: dict[str, Any]) -> bool:
     print(f"\nbackend: {results['backend']}; {results['waiting']:,} waiting + {results['closed']:,} closed backorders "
-          f"across {results['skus']:,} SKUs (seeded in {results['fill_seconds']:.1f} s); "
+          f"across {results['skus']:,} SKUs, reorder advice for {results.get('reorder_skus', 0):,} SKUs "
+          f"(seeded in {results['fill_seconds']:.1f} s); "
           f"target p95 < {TARGET_MS:.0f} ms")
     bare = results["bare"]
     print(f"{'page':<48}{'status':>7}{'KB':>7}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'x bare':>8}  target")
@@ -204,6 +234,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backorders", type=int, default=10_000, help="waiting backorders of the shop")
     parser.add_argument("--closed", type=int, default=5_000)
     parser.add_argument("--skus", type=int, default=500)
+    parser.add_argument("--reorder-skus", type=int, default=10_000, help="SKUs with stored reorder advice")
+    parser.add_argument("--reorder-days", type=int, default=120, help="days of sales history behind the advice")
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="postgresql")
@@ -211,7 +243,8 @@ def main(argv: list[str] | None = None) -> int:
     import os
 
     os.environ.setdefault("CONNECTOR_ALLOW_PRIVATE_TARGETS", "true")
-    results = run(args.backend, args.backorders, args.closed, args.skus, args.requests, args.warmup)
+    results = run(args.backend, args.backorders, args.closed, args.skus, args.requests, args.warmup,
+                  args.reorder_skus, args.reorder_days)
     report(results)
     print(json.dumps(results))
     return 0
