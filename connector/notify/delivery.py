@@ -1,5 +1,9 @@
 """Delivering reserved messages: claim (pending -> sending), send, record the outcome.
 
+Messages of a GROUPED_KIND reserved for one order (one evaluation run decides every line of an order
+at once) go out as ONE e-mail listing every line: each row is claimed and records the same outcome,
+subject and Message-ID, so the log still shows one row per line and nothing is sent twice.
+
 A message in ``sending`` older than SENDING_LEASE was claimed by a process that died during the
 SMTP call: it may have been delivered, so it is marked ``uncertain`` and never resent.
 """
@@ -28,6 +32,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SENDING_LEASE = timedelta(minutes=10)
+GROUPED_KINDS = frozenset({"capture_notice", "apology"})
+"""Kinds sent once per order and recipient, every pending line of the order in one e-mail. A delay notice,
+a cancellation and a decision request each carry their own decision (links, outcome) and go alone."""
+WAITING = frozenset({"open", "allocated"})
+"""Backorder statuses of a line that still waits (not shipped, not cancelled)."""
 MAX_ATTEMPTS = 8
 """A message that keeps failing transiently is given up after this many evaluations."""
 
@@ -61,15 +70,16 @@ def deliver_pending(notifier: Notifier, shop_id: int, shop: ShopNotifySettings) 
         ids = uow.repo(NotifyRepository).pending_message_ids(shop_id)
     sent = failed = 0
     for message_id in ids:  # one message that cannot be built or sent never stops the others
-        try:
-            outcome = deliver_one(notifier, shop_id, shop, message_id)
+        rows = 1
+        try:  # a message already sent with an earlier one of its order is no longer pending: "skipped"
+            outcome, rows = _deliver(notifier, shop_id, shop, message_id)
         except TransientError:
             raise  # the database is down: every message would fail the same way; the next run resumes
         except Exception as exc:  # noqa: BLE001 - a bug or bad data in one message: record it, go on
             log.exception("message could not be delivered", extra={"shop_id": shop_id, "message_id": message_id})
             outcome = _give_up(notifier, message_id, f"{type(exc).__name__}: {exc}")
-        sent += outcome == "sent"
-        failed += outcome in ("failed", "uncertain")
+        sent += rows if outcome == "sent" else 0
+        failed += rows if outcome in ("failed", "uncertain") else 0
     return sent, failed
 
 
@@ -96,15 +106,24 @@ def _claim(notifier: Notifier, message_id: int) -> bool:
 
 
 def deliver_one(notifier: Notifier, shop_id: int, shop: ShopNotifySettings, message_id: int) -> str:
+    """Send one pending message, with the pending messages of its order it is grouped with; its outcome."""
+    return _deliver(notifier, shop_id, shop, message_id)[0]
+
+
+def _deliver(notifier: Notifier, shop_id: int, shop: ShopNotifySettings, message_id: int) -> tuple[str, int]:
+    """(outcome, how many message rows it covers)."""
     with notifier.uow() as uow:
-        message = uow.repo(NotifyRepository).message(message_id)
+        notes = uow.repo(NotifyRepository)
+        message = notes.message(message_id)
         if message is None or message.status != "pending" or message.shop_id != shop_id:
-            return "skipped"
+            return "skipped", 0
         if _waits_for_code(uow, message):
-            return "waiting"
+            return "waiting", 0
         kind, key = message.kind, message.date_key
+        companions = [m.id for m in notes.pending_companions(message)
+                      if not _waits_for_code(uow, m)] if kind in GROUPED_KINDS else []
         try:
-            email, code_shown = _compose(uow, notifier, shop, message)
+            email, code_shown = _compose(uow, notifier, shop, message, companions)
         except (ValueError, KeyError) as exc:  # an unsafe address, a header that cannot be written
             composed: str | None = f"cannot build the message: {exc}"
         else:
@@ -112,9 +131,15 @@ def deliver_one(notifier: Notifier, shop_id: int, shop: ShopNotifySettings, mess
     if composed is not None:
         log.warning("message failed", extra={"shop_id": shop_id, "message_id": message_id, "kind": kind,
                                                     "date_key": key, "error": composed})
-        return _give_up(notifier, message_id, composed)
+        return _give_up(notifier, message_id, composed), 1
     if not _claim(notifier, message_id):
-        return "skipped"  # another worker claimed it first
+        return "skipped", 0  # another worker claimed it first
+    claimed = [other for other in companions if _claim(notifier, other)]
+    if claimed != companions:  # another worker took one of them: this e-mail lists only what it claimed
+        with notifier.uow() as uow:
+            message = uow.repo(NotifyRepository).message(message_id)
+            assert message is not None
+            email, code_shown = _compose(uow, notifier, shop, message, claimed)
     status, error, provider_id = "sent", None, None
     try:
         provider_id = notifier.mailer.send(email)
@@ -126,19 +151,19 @@ def deliver_one(notifier: Notifier, shop_id: int, shop: ShopNotifySettings, mess
         status, error = "uncertain", str(exc)
     uow = notifier.uow()
     with uow:
-        row = uow.repo(NotifyRepository).message(message_id)
-        assert row is not None
-        if status == "pending" and row.attempts >= MAX_ATTEMPTS:
-            status = "failed"
-        row.status, row.error, row.subject = status, error, str(email["Subject"])
-        row.body_text, row.language = _text_part(email), email.get("Content-Language") or languages.DEFAULT
-        row.discount_code = code_shown
-        if status == "sent":
-            row.sent_at, row.provider_message_id = utcnow(), provider_id
+        for row_id in (message_id, *claimed):
+            row = uow.repo(NotifyRepository).message(row_id)
+            assert row is not None
+            row_status = "failed" if status == "pending" and row.attempts >= MAX_ATTEMPTS else status
+            row.status, row.error, row.subject = row_status, error, str(email["Subject"])
+            row.body_text, row.language = _text_part(email), email.get("Content-Language") or languages.DEFAULT
+            row.discount_code = code_shown if row_id == message_id else None
+            if row_status == "sent":
+                row.sent_at, row.provider_message_id = utcnow(), provider_id
         uow.commit()
     log.info("message %s", status, extra={"shop_id": shop_id, "message_id": message_id, "kind": kind,
-                                           "date_key": key, "error": error})
-    return status
+                                           "date_key": key, "error": error, "with_messages": claimed})
+    return status, 1 + len(claimed)
 
 
 def _give_up(notifier: Notifier, message_id: int, error: str) -> str:
@@ -157,11 +182,13 @@ def _waits_for_code(uow: UnitOfWork, message: Message) -> bool:
             and message.kind in ("apology", "delay_notice"))
 
 
-def _compose(uow: UnitOfWork, notifier: Notifier, shop: ShopNotifySettings,
-             message: Message) -> tuple[Any, str | None]:
+def _compose(uow: UnitOfWork, notifier: Notifier, shop: ShopNotifySettings, message: Message,
+             companions: list[int] | tuple[int, ...] = ()) -> tuple[Any, str | None]:
     shop_row = uow.shops.get(message.shop_id)
     assert shop_row is not None
-    context, language = message_context(uow, shop, message, links=notifier.links)
+    others = [uow.repo(NotifyRepository).message(other) for other in companions]
+    context, language = message_context(uow, shop, message, links=notifier.links,
+                                        companions=[m for m in others if m is not None])
     if message.kind != "merchant_decision":  # the customer's order page (issue 14), in every customer e-mail
         context["page_url"] = customer_page_url(notifier.links, message.shop_id, message.order_id, notifier.today())
     custom = message_templates.custom(uow, message.shop_id, message.kind, language)
@@ -182,9 +209,11 @@ def message_language(shop: ShopNotifySettings, kind: str, order_locale: str | No
 
 
 def message_context(uow: UnitOfWork, shop: ShopNotifySettings, message: Message, *, links: Any,
-                    language: str | None = None) -> tuple[dict[str, Any], str]:
+                    language: str | None = None, companions: list[Message] | tuple[Message, ...] = ()
+                    ) -> tuple[dict[str, Any], str]:
     """(template context, language) of one message row, from its backorder, order, code and decision;
-    also what the app's preview renders (connector/notify/preview.py), inside an open ``with uow``."""
+    also what the app's preview renders (connector/notify/preview.py), inside an open ``with uow``.
+    ``companions``: the order's other messages sent in the same e-mail; their lines are listed too."""
     notes = uow.repo(NotifyRepository)
     backorder = uow.backorders.get(message.backorder_id)
     order = uow.orders.by_id(message.order_id)
@@ -192,21 +221,31 @@ def message_context(uow: UnitOfWork, shop: ShopNotifySettings, message: Message,
     assert backorder is not None and order is not None and shop_row is not None
     language = language or message_language(shop, message.kind, order.locale)
     words = {**WORDS["en"], **CANCEL_TAILS, **WORDS.get(language, {})}
-    when = None if message.date_key == UNKNOWN else _parse(message.date_key)
-    lines = [backorder.line]  # one message per backorder: its own line and date
-    items = [{"title": line.title or line.sku or "item", "sku": line.sku,
-              "quantity": line.backorder.quantity_backordered if line.backorder else line.quantity}
-             for line in lines]
+    group = [(message, backorder)]
+    for other in companions:
+        found = uow.backorders.get(other.backorder_id)
+        assert found is not None
+        group.append((other, found))
+    dates = [None if m.date_key == UNKNOWN else _parse(m.date_key) for m, _ in group]
+    items = [{"title": b.line.title or b.line.sku or "item", "sku": b.line.sku,
+              "quantity": b.quantity_backordered, "date_text": notify_email.long_date(day, language)}
+             for (_, b), day in zip(group, dates, strict=True)]
+    when = None if None in dates else max(d for d in dates if d is not None)  # every line in by then
+    told = [b.promised_date for _, b in group if b.promised_date is not None]
+    grouped_ids = {b.id for _, b in group}
     context: dict[str, Any] = {
         "order_name": order.name, "shop_name": shop.sender_name or shop_row.domain, "items": items,
         "support_email": shop.support_email, "date_text": notify_email.long_date(when, language),
-        "previous_text": notify_email.long_date(backorder.promised_date, language), "code": None, "code_text": "",
+        "dates_differ": len({item["date_text"] for item in items}) > 1, "has_rest": _has_rest(order),
+        "previous_text": notify_email.long_date(backorder.promised_date if not companions else
+                                                (max(told) if told else None), language),
+        "code": None, "code_text": "",
         "code_ends": "", "customer_email": order.customer_email or "", "reason_text": message.outcome or "",
     }
     code = notes.code_of_order(order.id, "created")
     shown_before = code is not None and message.id is not None and notes.code_shown_elsewhere(
         order.id, code.code, message.id)
-    if code is not None and code.backorder_id == backorder.id and message.kind in ("apology", "delay_notice") \
+    if code is not None and code.backorder_id in grouped_ids and message.kind in ("apology", "delay_notice") \
             and not shown_before:
         context["code"] = code.code
         context["code_text"] = (words["percent_off"].format(amount=float(code.amount or 0))
@@ -225,6 +264,16 @@ def message_context(uow: UnitOfWork, shop: ShopNotifySettings, message: Message,
                                       words["silent"].format(deadline=notify_email.long_date(decision.deadline,
                                                                                              language)))
     return context, language
+
+
+def _has_rest(order: Any) -> bool:
+    """Whether some of the order does not wait: a line (or part of one) without a waiting backorder."""
+    for line in order.lines:
+        backorder = line.backorder
+        waiting = backorder.quantity_backordered if backorder is not None and backorder.status in WAITING else 0
+        if line.quantity > waiting:
+            return True
+    return False
 
 
 def _text_part(email: Any) -> str | None:

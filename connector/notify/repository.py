@@ -118,6 +118,13 @@ class NotifyRepository(Repository):
         return list(self.session.scalars(select(Message.id).where(
             Message.shop_id == shop_id, Message.status == "pending").order_by(Message.id)))
 
+    def pending_companions(self, message: Message) -> list[Message]:
+        """The other pending messages of the same kind to the same recipient about the same order: sent
+        with ``message`` as one e-mail (connector/notify/delivery.py GROUPED_KINDS)."""
+        return list(self.session.scalars(select(Message).where(
+            Message.order_id == message.order_id, Message.kind == message.kind, Message.status == "pending",
+            Message.recipient == message.recipient, Message.id != message.id).order_by(Message.id)))
+
     def sending_messages(self, shop_id: int) -> Sequence[Message]:
         return self.session.scalars(select(Message).where(
             Message.shop_id == shop_id, Message.status == "sending")).all()

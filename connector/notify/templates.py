@@ -37,6 +37,10 @@ _ORDER = {"order_name": "the order's name, e.g. #1001", "shop_name": "the shop's
           "support_email": "where customers write with questions (may be empty)",
           "items": "the items: each has .title, .sku and .quantity (use {% for item in items %})",
           "doing_text": "the \"what we are doing about it\" paragraph, rendered"}
+_LINES = {"items": "the items: each has .title, .sku, .quantity and .date_text (its own date, written out); "
+                   "every line of the order told about in this run is listed (use {% for item in items %})",
+          "dates_differ": "true when the items have different dates (then date_text is when all are in)",
+          "has_rest": "true when some of the order does not wait (lines in stock)"}
 _PAGE = {"page_url": "the customer's order page: each waiting item, cancel or keep waiting, how to be told"}
 _CODE = {"code": "a consolation discount code (empty when there is none)", "code_text": "what it gives, e.g. 10% off",
          "code_ends": "the last day it can be used, written out"}
@@ -67,7 +71,7 @@ class MessageKind:
 
 def _customer_sample(**extra: Any) -> dict[str, Any]:
     return {"order_name": "#1001", "shop_name": "Tea & Leaf Co.", "support_email": "help@tea.example",
-            "items": [{"title": "Darjeeling 100 g", "sku": "TEA-DJ-100", "quantity": 2}],
+            "items": [{"title": "Darjeeling 100 g", "sku": "TEA-DJ-100", "quantity": 2, "date_text": ""}],
             "customer_email": "ada@example.com", "date_text": "", "page_url": "https://preview.invalid/order",
             **extra}
 
@@ -75,13 +79,14 @@ def _customer_sample(**extra: Any) -> dict[str, Any]:
 KINDS: dict[str, MessageKind] = {k.kind: k for k in (
     MessageKind("capture_notice", "Capture notice: the expected date", CUSTOMER,
                 "when an order is captured with items not in stock and their date is far enough away",
-                {**_ORDER, **_PAGE, "date_text": "the expected in-stock date, written out"},
-                _customer_sample(date_text="")),
+                {**_ORDER, **_LINES, **_PAGE, "date_text": "the expected in-stock date, written out"},
+                _customer_sample(date_text="", dates_differ=False, has_rest=True)),
     MessageKind("apology", "New date: apology (with a consolation code when due)", CUSTOMER,
                 "when the expected date slips past what the customer was told",
-                {**_ORDER, **_PAGE, "date_text": "the new expected date, written out",
+                {**_ORDER, **_LINES, **_PAGE, "date_text": "the new expected date, written out",
                  "previous_text": "the date the customer was told before, written out", **_CODE},
-                _customer_sample(previous_text="", code="SORRY-1001", code_text="10% off", code_ends="")),
+                _customer_sample(previous_text="", code="SORRY-1001", code_text="10% off", code_ends="",
+                                 dates_differ=False, has_rest=True)),
     MessageKind("delay_notice", "Delay notice with the choice to cancel or wait", CUSTOMER,
                 "when the promised shipping date cannot be met (FTC Mail Order Rule)",
                 {**_ORDER, **_PAGE, "date_text": "the new expected date, written out (empty when unknown)",
