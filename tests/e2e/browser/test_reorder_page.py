@@ -2,7 +2,8 @@
 "read sales history now" followed by the progress page's script until the stack's own workers read the
 Shopify simulator's order history (two months of LANTERN orders and three recent MUG-TRAIL ones); back on
 the page each SKU's advice with its status and reasons, sorted by urgency, then by SKU through the
-column's link (keyboard only), readable at 360 px; screenshots in test-artifacts/screenshots/."""
+column's link (keyboard only), readable at 360 px; then the stored advice's time and "Recompute now" followed
+to done by the same script; screenshots in test-artifacts/screenshots/."""
 
 from __future__ import annotations
 
@@ -79,3 +80,20 @@ def test_the_merchant_reads_the_sales_history_and_sees_each_skus_advice(page: An
     app.shot(page, "reorder-360")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     assert page.get_by_role("button", name="Read sales history now").bounding_box()["width"] <= 360
+
+    # the advice is stored: the page says when it was computed, and "Recompute now" is followed to done
+    page.set_viewport_size({"width": 1280, "height": 900})
+    computed = page.get_by_test_id("advice-computed").inner_text()
+    assert computed.startswith("Computed at ")
+    page.get_by_role("button", name="Recompute now").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/app/reorder/advice/*")
+    page.locator("[data-read-progress][data-state=done]").wait_for(timeout=60_000)  # the script, as for the read
+    app.shot(page, "recomputed")
+    assert page.get_by_test_id("recompute-state").inner_text().startswith("done")
+    assert page.get_by_test_id("computed-at").inner_text()[:4].isdigit()
+    assert page.locator("[data-reload]").is_hidden()
+    page.get_by_role("link", name="Back to reorder advice").click()
+    page.wait_for_url("**/app/reorder?*")
+    assert page.get_by_test_id("advice-computed").inner_text().startswith("Computed at ")
+    assert "LANTERN" in skus(page)
