@@ -248,43 +248,45 @@ class _CountedAhead:
     """Units the store counted in while they were on order and no receipt named yet (the negative
     purchase-order balance of the SKU's stock positions, connector/domain/allocation.py ``counted_in``):
     a receipt of the SKU is matched against them first, so a delivered case the merchant counted into
-    the store before the receipt was read is allocated once (as store stock), not again."""
+    the store before the receipt was read is allocated once (as store stock), not again.
+
+    Everything is read before the batch's writes go in flight and the positions are written back only
+    after (``settle``): nothing here reads or flushes while PostgreSQL pipelines the writes."""
 
     def __init__(self, repo: RestockRepository, shop_id: int, skus: set[str]) -> None:
-        self.repo, self.shop_id, self.skus = repo, shop_id, skus
         self.positions = repo.counted_ahead(shop_id, skus) if skus else []
-        self.on_order: dict[str, int] | None = None
-        """Units still on order per SKU, read once when a receipt meets units counted ahead."""
+        self.ahead = {position.id: -position.credit for position in self.positions}
+        """Position id -> units counted ahead, as the batch's receipts match them."""
+        self.on_order = repo.units_on_order(shop_id, skus) if self.positions else {}
+        """Units still on order per SKU. A receipt is recorded before it is allocated, so its own units
+        are no longer on order when read here."""
 
     def match(self, sku: str | None, units: int) -> int:
-        """Units of a receipt of ``sku`` the store already counted in; those positions' balance moves up."""
-        if sku is None or not any(position.sku == sku for position in self.positions):
+        """Units of a receipt of ``sku`` the store already counted in (at most what was on order with
+        them); those positions' count ahead goes down by as many."""
+        mine = [position.id for position in self.positions if position.sku == sku]
+        if not mine:
             return 0
-        if self.on_order is None:  # the receipt was recorded first: its units are no longer on order
-            self.on_order = self.repo.units_on_order(self.shop_id, self.skus)
-        self._cap(sku, self.on_order.get(sku, 0) + units)
+        self._cap(mine, self.on_order.get(sku or "", 0) + units)
         matched = 0
-        for position in self.positions:
-            if position.sku != sku or matched >= units or position.credit >= 0:
-                continue
-            take = min(units - matched, -position.credit)
-            position.credit += take
+        for position_id in mine:
+            take = min(units - matched, self.ahead[position_id])
+            self.ahead[position_id] -= take
             matched += take
         return matched
 
     def settle(self) -> None:
-        """What is still counted ahead never exceeds the units still on order (an order received in full
-        or cancelled leaves nothing to match)."""
-        if self.on_order is None:
-            return
-        for sku in self.skus:
-            self._cap(sku, self.on_order.get(sku, 0))
-
-    def _cap(self, sku: str, units: int) -> None:
+        """Write the positions back; what is still counted ahead never exceeds the units still on order
+        (an order received in full or cancelled leaves nothing to match)."""
+        for sku in {position.sku for position in self.positions}:
+            self._cap([p.id for p in self.positions if p.sku == sku], self.on_order.get(sku or "", 0))
         for position in self.positions:
-            if position.sku == sku and position.credit < 0:
-                position.credit = -min(-position.credit, max(0, units))
-                units -= -position.credit
+            position.credit = -self.ahead[position.id]
+
+    def _cap(self, position_ids: list[int], units: int) -> None:
+        for position_id in position_ids:
+            self.ahead[position_id] = min(self.ahead[position_id], max(0, units))
+            units -= self.ahead[position_id]
 
 
 def _add_credits(repo: RestockRepository, shop_id: int, credits: dict[str, int], skus: dict[str, str | None]) -> None:

@@ -7,17 +7,26 @@ those lines' fulfillment holds."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 
+import pytest
 from sqlalchemy import select
 
 from connector.db.models import Backorder, Order, OrderLine
 from connector.dropship.models import FulfillmentHoldRecord
+from connector.dropship.terms import set_terms as set_unit_cost
+from connector.purchasing import work
+from connector.purchasing.models import PurchaseOrder
+from connector.purchasing.terms import set_terms
 from connector.restock.repository import RestockRepository
 from connector.shop_settings import set_setting
+from connector.supply.suppliers import add_supplier
 from jobs.dropship import route_dropship
+from jobs.supply import poll_supplier
 from sandbox.runner import load_seed
 from sandbox.shopify_sim.ext_fulfillment import fulfillment_orders
 from sandbox.shopify_sim.ext_inventory import set_inventory
+from sandbox.supplier_sim.seed import SUPPLIER_TOKEN
 
 
 def backorders(stack, shop_id: int) -> dict[str, tuple[str, int, int]]:
@@ -95,3 +104,50 @@ def test_woocommerce_stock_the_merchant_saves_goes_to_the_earliest_order(seeded_
     with c.uow() as uow:
         [allocated] = uow.backorders.list(info.id, ["allocated"])
         assert allocated.expected_date == datetime.now(UTC).date()
+
+
+@pytest.mark.parametrize("store_first", [True, False], ids=["counted-in-first", "receipt-read-first"])
+def test_a_delivered_case_counted_into_shopify_and_received_on_the_purchase_order_is_allocated_once(
+        seeded_stack, store_first) -> None:
+    """The demo's case: 12 units waiting, a purchase order of 12 placed at the supplier, a case of 6
+    delivered. The merchant counts it into Shopify (inventory_levels/update) and the connector reads
+    the supplier's delivery (the purchase-order receipt), in either order: 6 units set aside, not 12."""
+    stack = seeded_stack(load_seed())
+    sim, c = stack.sandbox.shopify, stack.container
+    info = next(i for i in stack.shops.values() if i.platform == "shopify")
+    url = stack.sandbox.supplier_url
+    supplier_id = add_supplier(c.uow(), c.box, info.id, {
+        "name": "mill", "kind": "http_json", "settings": {"url": url + "/api/all", "auth": {"type": "bearer"}},
+        "secret": {"token": SUPPLIER_TOKEN}}, clients=c.supplier_client)
+    poll_supplier(supplier_id)
+    set_terms(c.uow(), supplier_id, {"channel": "api", "url": url + "/api/purchase-orders", "currency": "USD",
+                                     "min_order_quantity": 6, "case_pack": 6}, shop_id=info.id)
+    set_unit_cost(c.uow(), supplier_id, "SOCKS-M", shop_id=info.id, dropship=False, unit_cost=Decimal("4.00"))
+    set_setting(c.uow(), info.id, "purchasing.mode", "auto")
+    ids = [str(sim.create_order(info.domain, [{"sku": "SOCKS-M", "quantity": 3}])["id"]) for _ in range(4)]
+    stack.wait_for_capture()
+    [po_id] = work.run_shop(c, info.id).proposed  # placed at the supplier over HTTP
+    with c.uow() as uow:
+        po = uow.session.get(PurchaseOrder, po_id)
+        assert po is not None and po.status == "placed" and po.total_units == 12
+        reference = po.supplier_reference
+    stack.sandbox.supplier.purchase_orders.deliver(reference, {"SOCKS-M": 6})
+
+    def count_in() -> None:
+        set_inventory(sim, info.domain, "SOCKS-M", delta=6)  # the merchant counts the case in: -12 -> -6
+        stack.wait_for_capture()
+
+    if store_first:
+        count_in()
+        assert work.poll_receipts(c, info.id) == {po_id: {"SOCKS-M": 6}}
+    else:
+        assert work.poll_receipts(c, info.id) == {po_id: {"SOCKS-M": 6}}
+        count_in()
+
+    state = backorders(stack, info.id)
+    assert sorted(state[order] for order in ids) == [("allocated", 3, 3), ("allocated", 3, 3), ("open", 3, 0),
+                                                     ("open", 3, 0)]
+    with c.uow() as uow:
+        given = [(a.quantity, a.source) for a in uow.repo(RestockRepository).allocations_of(info.id)]
+    assert sum(quantity for quantity, _ in given) == 6
+    assert {source for _, source in given} == {"store_stock" if store_first else "purchase_order"}
