@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from connector.db.models import Base, UTCDateTime
@@ -84,11 +84,12 @@ class StockPosition(Base):
     sku: Mapped[str | None] = mapped_column(String(255))
     inventory_item_id: Mapped[str | None] = mapped_column(String(64))
     """Shopify's InventoryItem id (numeric) of the variant, to map inventory_levels/update to it."""
-    available: Mapped[int | None] = mapped_column(Integer)
-    """The store's available units at the last evaluation (negative: oversold)."""
-    in_hand: Mapped[int | None] = mapped_column(Integer)
+    available: Mapped[int | None] = mapped_column(BigInteger)
+    """The store's available units at the last evaluation (negative: oversold). 64-bit: a store oversold
+    by an absurd order (quantities are refused past 2^31-1 per line, not per position) reports any level."""
+    in_hand: Mapped[int | None] = mapped_column(BigInteger)
     """Units in hand for the position's open lines then: their claimed units minus the shortage."""
-    credit: Mapped[int] = mapped_column(Integer, default=0)
+    credit: Mapped[int] = mapped_column(BigInteger, default=0)
     """Purchase-order balance: > 0, units allocated from receipts that the store's count does not show
     yet; < 0, units the store counted in while on order that no receipt named yet."""
     evaluated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
