@@ -76,10 +76,14 @@ def alert_supplier_down(report: supplier_service.PollReport) -> bool:
                    f"log in or read its feed ({report.error}). Someone may be impersonating the server, or the "
                    f"supplier replaced its key: check with the supplier before trusting the new key. Its last "
                    f"good stock and dates stay in force meanwhile.")
-    else:
-        kind, dedupe = "supplier_unavailable", f"supplier-down:{report.supplier_id}:{since}"
-        message = (f"Supplier {name} could not be polled ({report.error}). Its last good stock and dates "
-                   f"stay in force until it answers again.")
+    else:  # in plain words, with what the merchant can do (connector/supply/outage.py)
+        from connector.dropship.alerts import FEED_DOWN
+        from connector.supply.outage import feed_down_alert
+
+        found = feed_down_alert(c.uow(), report.supplier_id, report.error, report.error_type)
+        if found is None:
+            return False
+        kind, dedupe, message = FEED_DOWN, found.dedupe_key, found.message
     new = alert(c.uow(), report.shop_id, kind, dedupe, message)
     deliver_alerts(report.shop_id)
     return new

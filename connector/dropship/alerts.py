@@ -40,6 +40,14 @@ EMAIL_KINDS: dict[str, str] = {}
 ``notify_email.SUBJECTS``, its templates); every other kind goes out as KIND. Its context: ``title``,
 ``message``, ``headline`` (the message's first line), ``kind``, ``shop_name`` and ``shop_domain``."""
 
+FEED_DOWN = "supplier_feed_down"
+"""A supplier's stock feed that keeps failing (jobs/supply.py alert_supplier_down): its own e-mail,
+supplier_feed_alert (subject "<supplier> stock feed is not answering", the headline), in plain words."""
+FEED_EMAIL_KIND = "supplier_feed_alert"
+EMAIL_KINDS[FEED_DOWN] = FEED_EMAIL_KIND
+notify_email.SUBJECTS.setdefault(FEED_EMAIL_KIND, "{headline}")
+TITLES[FEED_DOWN] = "a supplier's stock feed is not answering"
+
 
 def deliver_alerts(uow_factory: Callable[[], UnitOfWork], mailer: Mailer | None, default_sender: str,
                    shop_id: int, *, slack: SlackFactory, slack_timeout: float = 10.0,
@@ -68,9 +76,12 @@ def deliver_alerts(uow_factory: Callable[[], UnitOfWork], mailer: Mailer | None,
             uow.commit()
             if not claimed:
                 continue
+        headline, _, rest = message.partition("\n")
+        if kind == FEED_DOWN and rest.strip():  # the headline is the subject: the body is what follows it
+            message = rest.strip("\n")
         context = {"title": TITLES.get(kind, kind.replace("_", " ")), "message": message, "kind": kind,
                    "shop_name": shop.sender_name or domain, "order_name": "-", "support_email": "",
-                   "headline": message.partition("\n")[0], "shop_domain": domain}
+                   "headline": headline, "shop_domain": domain}
         retry = False
         for channel in wanted:
             try:

@@ -139,6 +139,18 @@ KINDS: dict[str, MessageKind] = {k.kind: k for k in (
                  "headline": "A purchase order for Acme is waiting for your approval",
                  "kind": "purchase_order_proposed", "shop_name": "Tea & Leaf Co.",
                  "shop_domain": "tea.myshopify.com", "order_name": "-", "support_email": ""}),
+    MessageKind("supplier_feed_alert", "Supplier stock feed not answering (to the shop)", MERCHANT,
+                "when a supplier's stock feed keeps failing (once per outage)",
+                {"title": "what happened, short", "message": "what the feed did, since when, what you can do",
+                 "headline": "the subject line: <supplier> stock feed is not answering", "kind": "the alert's kind",
+                 "shop_name": "the shop's name", "shop_domain": "the shop's domain", "order_name": "(\"-\")",
+                 "support_email": "(empty)", "doing_text": "your paragraph"},
+                {"title": "a supplier's stock feed is not answering", "kind": "supplier_feed_down",
+                 "headline": "Acme & Sons stock feed is not answering",
+                 "message": "Acme & Sons's stock feed at https://feed.example/stock answered 503 (server error) "
+                            "4 times since the last good read at 09:12 UTC on Friday 20 November 2026.",
+                 "shop_name": "Tea & Leaf Co.", "shop_domain": "tea.myshopify.com", "order_name": "-",
+                 "support_email": ""}),
 )}
 """Every message kind the connector sends (connector/notify, drop-ship and purchasing alerts)."""
 

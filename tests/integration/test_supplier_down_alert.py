@@ -41,10 +41,11 @@ def test_a_supplier_that_cannot_be_reached_alerts_the_merchant_once_per_outage(s
     assert supply.poll_supplier(supplier_id) == "failed"  # the same outage: no second alert
 
     [mail] = stack.sandbox.smtp.to(MERCHANT)
-    assert "a supplier could not be reached" in mail.subject
-    assert "flaky" in mail.part("plain") and "last good stock and dates" in mail.part("plain")
+    assert mail.subject == "flaky stock feed is not answering"
+    assert "could not be reached (no connection) once and has never been read successfully" in mail.part("plain")
+    assert "no stock or dates from this supplier yet" in mail.part("plain")
     [row] = list_alerts(c.uow(), shop_id)
-    assert row["kind"] == "supplier_unavailable" and row["sent"]
+    assert row["kind"] == "supplier_feed_down" and row["sent"]
     with c.uow() as uow:
         supplier = uow.session.get(Supplier, supplier_id)
         assert supplier.consecutive_failures == 2 and supplier.last_error
