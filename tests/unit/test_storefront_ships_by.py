@@ -12,26 +12,13 @@ from html.parser import HTMLParser
 import pytest
 
 from tests.conftest import ROOT
-from tests.unit.test_storefront_engines import _liquid_env
+from tests.support.shopify_theme import block_schema, theme_env
 
 EXT = ROOT / "extensions" / "shopify-theme"
 
 
 def env(locale: str):  # type: ignore[no-untyped-def]
-    environment = _liquid_env()
-    name = "en.default.json" if locale == "en" else f"{locale}.json"
-    strings = json.loads((EXT / "locales" / name).read_text(encoding="utf-8"))
-
-    def t(key: str) -> str:
-        value = strings
-        for part in key.split("."):
-            value = value[part]
-        assert isinstance(value, str)
-        return value
-
-    environment.add_filter("t", t)
-    environment.add_filter("asset_url", lambda name: f"/cdn/extensions/backorder/assets/{name}")
-    return environment
+    return theme_env(locale)  # t, asset_url and Shopify's date filter (format: named, in the language)
 
 
 def variant(variant_id: int, *, quantity: int, policy: str = "continue", day: str | None = None) -> dict:
@@ -155,3 +142,27 @@ def test_without_the_merchants_permission_the_cart_only_says_so():
 @pytest.mark.parametrize("items", [[WAITING], [READY, READY], []])
 def test_a_cart_that_is_not_mixed_shows_nothing(items):
     assert render_cart(items).strip() == ""
+
+
+def test_the_date_is_written_in_the_storefronts_language_with_shopifys_named_format():
+    prod = product(variant(11, quantity=0, day="2026-12-05"))
+    english, dutch = render_block(prod, date_format="date"), render_block(prod, "nl", date_format="date")
+    assert text_of(english) == "Backorder: ships by December 5, 2026"
+    assert text_of(dutch) == "Nabestelling: verzonden vóór 5 december 2026"
+    assert variant_states(dutch)["11"]["text"] == "5 december 2026"
+    assert inputs(dutch)["properties[Verzonden vóór]"] == "5 december 2026"
+    short = render_block(prod, "nl", date_format="abbreviated_date")
+    assert text_of(short) == "Nabestelling: verzonden vóór 5 dec 2026"
+    assert inputs(render_block(prod, "nl", date_format="%Y-%m-%d"))["properties[Verzonden vóór]"] == "2026-12-05"
+
+
+def test_the_blocks_default_date_format_is_shopifys_locale_aware_one():
+    settings = {s["id"]: s for s in block_schema("ships_by")["settings"]}
+    assert settings["date_format"]["default"] == "date"
+    named = [o["value"] for o in settings["date_format"]["options"] if "%" not in o["value"]]
+    assert named == ["date", "abbreviated_date"]
+    # strftime options are numeric only: Ruby's strftime writes English month names in every language
+    strftime = [o["value"] for o in settings["date_format"]["options"] if "%" in o["value"]]
+    assert strftime and not [f for f in strftime if any(f"%{c}" in f for c in "bBaAh")]
+    block = (EXT / "blocks" / "ships_by.liquid").read_text(encoding="utf-8")
+    assert block.count("date: format: date_format") == 2
