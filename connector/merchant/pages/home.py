@@ -1,4 +1,4 @@
-"""The home page (/app): the shop's name and a short status summary (issue 15 brings the KPIs)."""
+"""The home page (/app): the shop's name and a short status summary; the KPIs have their own page (/app/kpis)."""
 
 from __future__ import annotations
 
