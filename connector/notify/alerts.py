@@ -14,6 +14,7 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from connector.domain.clock import utcnow
@@ -40,9 +41,30 @@ class SkuPile:
     units: int
     oldest_days: int
     value: float
+    title: str = ""
+    """The product's title on the latest waiting order line (empty when the store gave none)."""
+    values: tuple[tuple[str, float], ...] = ()
+    """The value waiting per currency (the orders' currency; "" when not given), largest first."""
 
     def figure(self, threshold: str) -> float:
         return {"count": float(self.count), "age_days": float(self.oldest_days), "value": self.value}[threshold]
+
+    @property
+    def value_text(self) -> str:
+        """"EUR 480.00" (and "USD 12.00" when orders came in more currencies); "480.00" without one."""
+        parts = [f"{currency} {amount:,.2f}".strip() for currency, amount in self.values if amount]
+        return " and ".join(parts) or f"{self.value:,.2f}"
+
+    def figures(self, crossed: str, limit: float) -> list[dict[str, Any]]:
+        """Each figure once, in words; the one that crossed says so and names the alert's threshold."""
+        limit_text = {"count": f"{limit:g}", "age_days": f"{limit:g} days",
+                      "value": f"{self.value_text.split(' ')[0]} {limit:,.2f}" if self.values and
+                      len(self.values) == 1 and self.values[0][0] else f"{limit:,.2f}"}[crossed]
+        rows = [("count", "Open backorders", f"{self.count} ({self.units} unit{'s' if self.units != 1 else ''} short)"),
+                ("age_days", "Oldest backorder", f"{self.oldest_days} day{'s' if self.oldest_days != 1 else ''}"),
+                ("value", "Value waiting", self.value_text)]
+        return [{"label": label, "text": text, "crossed": key == crossed,
+                 "limit_text": limit_text if key == crossed else ""} for key, label, text in rows]
 
 
 @dataclass
@@ -59,10 +81,23 @@ def piles(uow: Any, shop_id: int, today: date) -> list[SkuPile]:
     by_sku: dict[str, list[Any]] = defaultdict(list)
     for backorder in backorders:
         by_sku[backorder.sku or backorder.stock_key or "?"].append(backorder)
-    return [SkuPile(sku, len(rows), sum(r.quantity_backordered for r in rows),
-                    max((today - r.created_at.date()).days for r in rows),
-                    round(sum(r.quantity_backordered for r in rows) * prices.get(sku, 0.0), 2))
-            for sku, rows in sorted(by_sku.items())]
+    return [_pile(sku, rows, prices.get(sku), today) for sku, rows in sorted(by_sku.items())]
+
+
+def _pile(sku: str, rows: list[Any], store_price: float | None, today: date) -> SkuPile:
+    """Each waiting unit is valued at its order line's price in the order's currency, else at the store's
+    price of the SKU (the store's prices are in the currency its orders are in)."""
+    values: dict[str, Decimal] = defaultdict(Decimal)
+    for r in rows:
+        price = r.line.unit_price if r.line is not None and r.line.unit_price is not None else \
+            (Decimal(str(store_price)) if store_price is not None else Decimal(0))
+        currency = (r.line.order.currency or "") if r.line is not None and r.line.order is not None else ""
+        values[currency] += price * r.quantity_backordered
+    titled = [r.line.title for r in rows if r.line is not None and (r.line.title or "").strip()]
+    return SkuPile(sku, len(rows), sum(r.quantity_backordered for r in rows),
+                   max((today - r.created_at.date()).days for r in rows),
+                   round(float(sum(values.values(), Decimal(0))), 2), title=titled[-1].strip() if titled else "",
+                   values=tuple(sorted(((c, round(float(v), 2)) for c, v in values.items()), key=lambda cv: -cv[1])))
 
 
 def check_pileups(notifier: Notifier, shop_id: int, *, slack_timeout: float = 10.0) -> AlertReport:
@@ -119,9 +154,13 @@ def _deliver(notifier: Notifier, shop_id: int, shop: notify_settings.ShopNotifyS
                 continue
         delivered = [c for c in done.split(",") if c]
         pile = current.get(sku) or SkuPile(sku, 0, 0, 0, 0.0)
-        context = {"sku": sku, "shop_name": shop.sender_name or domain, "threshold_text": LABELS[threshold],
-                   "observed": f"{observed:g}", "limit": f"{limit:g}", "count": pile.count, "units": pile.units,
-                   "oldest_days": pile.oldest_days, "value": f"{pile.value:.2f}", "order_name": f"SKU {sku}",
+        context = {"sku": sku, "shop_name": shop.sender_name or domain, "shop_domain": domain,
+                   "threshold_text": LABELS[threshold], "observed": f"{observed:g}", "limit": f"{limit:g}",
+                   "count": pile.count, "units": pile.units, "oldest_days": pile.oldest_days,
+                   "value": f"{pile.value:.2f}", "value_text": pile.value_text, "title": pile.title,
+                   "product": f"{pile.title} (SKU {sku})" if pile.title else f"SKU {sku}",
+                   "figures": pile.figures(threshold, limit),
+                   "figure_text": _figure_text(threshold, pile, observed), "order_name": f"SKU {sku}",
                    "support_email": ""}
         status, error = "sent", None
         for channel in wanted:
@@ -149,6 +188,15 @@ def _deliver(notifier: Notifier, shop_id: int, shop: notify_settings.ShopNotifyS
     return sent
 
 
+def _figure_text(threshold: str, pile: SkuPile, observed: float) -> str:
+    """The crossed figure for the subject: "25 open backorders", "oldest 12 days", "EUR 480.00 waiting"."""
+    if threshold == "count":
+        return f"{pile.count or observed:g} open backorders"
+    if threshold == "age_days":
+        return f"oldest waiting {pile.oldest_days or observed:g} days"
+    return f"{pile.value_text} waiting"
+
+
 def _send(notifier: Notifier, channel: str, shop: notify_settings.ShopNotifySettings, context: dict[str, Any],
           alert_id: int, slack_timeout: float, custom: notify_email.Custom | None = None) -> None:
     """``custom``: the shop's own wording of the alert in its language (message_templates), else shipped."""
@@ -163,5 +211,4 @@ def _send(notifier: Notifier, channel: str, shop: notify_settings.ShopNotifySett
     if notifier.slack is None:
         raise DeliveryRejected("slack: no Slack channel wired into this notifier")
     notifier.slack(notify_settings.open_slack_url(shop, notifier.box), slack_timeout).post(
-        f":warning: {subject}", fields={LABELS[k]: str(context[v]) for k, v in
-                                        (("count", "count"), ("age_days", "oldest_days"), ("value", "value"))})
+        f":warning: {subject}", fields={f["label"]: f["text"] for f in context["figures"]})

@@ -38,7 +38,7 @@ SUBJECTS = {
     "delay_notice": "Order {order_name}: delayed, please choose: cancel or keep waiting",
     "cancelled": "Order {order_name}: items cancelled{cancel_tail}",
     "merchant_decision": "Decision needed: order {order_name}, {decision_subject}",
-    "pileup_alert": "Backorders piling up: {sku} ({threshold_text} {observed})",
+    "pileup_alert": "Backorders piling up: {product}, {figure_text}",
     "dropship_alert": "Drop-ship needs your attention: {title}",
     "purchase_order_alert": "{headline}",
 }

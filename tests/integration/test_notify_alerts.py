@@ -147,3 +147,54 @@ def test_the_shops_own_wording_of_the_pileup_alert_is_sent_by_email_and_slack(h,
     assert mail.subject == "Reorder TEA-1 now: 2 waiting"
     assert mail.part("plain").split() == "TEA-1 has 4 units short. Call Acme on 020 123 4567.".split()
     assert slack.posts[0]["text"].endswith("Reorder TEA-1 now: 2 waiting")
+
+
+def _priced(h, backorder_id, *, currency, unit_price, title=None):
+    from decimal import Decimal
+
+    from connector.db.models import Backorder
+
+    with h.container.uow() as uow:
+        line = uow.session.get(Backorder, backorder_id).line
+        line.unit_price = Decimal(unit_price)
+        line.order.currency = currency
+        if title is not None:
+            line.title = title
+        uow.commit()
+
+
+def test_the_pileup_email_names_the_product_and_counts_once_with_the_value_in_its_currency(h, sink, slack):
+    h.set("notify.sender_name", "Tea & Leaf <Co.>")
+    h.set("alerts.thresholds", {"count": 3})
+    title = "First Flush Darjeeling <Castleton> & Margaret's Hope, 100 g caddy"
+    for quantity in (2, 3, 5):
+        backorder = h.backorder(expected=None, sku="TEA-DJ-100", quantity=quantity, title="old title")
+        _priced(h, backorder, currency="EUR", unit_price="12.40", title=title)
+    check(h)
+    [mail] = sink.to("ops@tea.example")
+    text, html = mail.part("plain"), mail.part("html")
+    assert mail.subject == f"Backorders piling up: {title} (SKU TEA-DJ-100), 3 open backorders"
+    assert "at Tea & Leaf <Co.> for " + title in text
+    assert ".." not in text and ".." not in html
+    assert "Open backorders: 3 (10 units short), over your alert at 3" in text
+    assert text.count("3 (10 units short)") == 1 and "Open backorders" not in text.split("units short")[1]
+    assert "Value waiting: EUR 124.00" in text and "EUR 124.00" in html
+    assert "First Flush Darjeeling &lt;Castleton&gt; &amp; Margaret&#39;s Hope" in html
+    assert "Order SKU" not in text and "Order SKU" not in html and "Order " not in html.split("</table>")[-2]
+    assert "Tea &amp; Leaf &lt;Co.&gt;" in html and "sent by the backorder connector" in text
+    assert slack.posts[0]["text"].endswith(mail.subject)
+    assert "EUR 124.00" in json.dumps(slack.posts[0])
+
+
+def test_a_shop_name_ending_in_a_full_stop_is_not_followed_by_another(h, sink, slack):
+    h.set("notify.sender_name", "Tea & Leaf Co.")
+    h.set("alerts.thresholds", {"value": 20})
+    backorder = h.backorder(expected=None, sku="TEA-1", quantity=2)
+    _priced(h, backorder, currency="GBP", unit_price="10.50")
+    check(h)
+    [mail] = sink.to("ops@tea.example")
+    text = mail.part("plain")
+    assert "Tea & Leaf Co.." not in text and "Tea & Leaf Co.." not in mail.part("html")
+    assert mail.subject.endswith("GBP 21.00 waiting")
+    assert "Value waiting: GBP 21.00, over your alert at GBP 20.00" in text
+    assert "Darjeeling 100 g (SKU TEA-1)" in text
