@@ -19,12 +19,13 @@ from typing import Any
 from connector import config
 from connector.capture import promise
 from connector.dropship import fulfillment_service, routing
+from connector.notify import brand as notify_brand
 from connector.notify import settings as notify_settings
 from connector.payments import selling_plans
 from connector.payments import settings as payments_settings
 from connector.purchasing import propose as purchasing_propose
-from connector.reports import settings as reports_settings
 from connector.reorder import settings as reorder_settings
+from connector.reports import settings as reports_settings
 from connector.restock import settings as restock_settings
 from connector.shop_settings import ShopSettingSpec, ShopSettingsRegistry
 from connector.supply import dates, publish
@@ -34,6 +35,7 @@ FEATURE_SETTINGS: tuple[tuple[str, tuple[ShopSettingSpec, ...]], ...] = (
     ("supply: expected dates", dates.SHOP_SETTINGS),
     ("supply: product pages", publish.SHOP_SETTINGS),
     ("notify: customer messages and pile-up alerts", notify_settings.SHOP_SETTINGS),
+    ("notify: the shop's brand in customer e-mails and pages", notify_brand.SHOP_SETTINGS),
     ("dropship: routing", routing.SHOP_SETTINGS),
     ("dropship: Shopify fulfillment service", fulfillment_service.SHOP_SETTINGS),
     ("payments: Shopify selling plans (deferred purchase options)", selling_plans.SHOP_SETTINGS),

@@ -84,6 +84,9 @@ class ShopifyPlatform:
             currency=shipments.currency(payload.get("currency")),
             locale=locale_text(payload.get("customer_locale")),
             discount_codes=codes_of(payload.get("discount_codes")),
+            customer_first_name=first_name(payload.get("customer"), payload.get("billing_address"),
+                                           payload.get("shipping_address")),
+            status_url=web_address(payload.get("order_status_url")),
         )
 
     def parse_stock_change(self, payload: Mapping[str, Any]) -> StockChange:
@@ -240,6 +243,23 @@ class ShopifyPlatform:
             currency=shipments.currency(node.get("currencyCode")),
             locale=locale_text(node.get("customerLocale")),
         )
+
+
+def first_name(*sources: Any) -> str | None:
+    """The first non-empty ``first_name`` of the customer, billing or shipping address (REST), cut to 100."""
+    for source in sources:
+        value = source.get("first_name") if isinstance(source, Mapping) else None
+        if isinstance(value, str) and value.strip():
+            return " ".join(value.split())[:100]
+    return None
+
+
+def web_address(value: Any) -> str | None:
+    """An https (or http) address as the store gave it, else None; never anything else in a link."""
+    if isinstance(value, str) and value.startswith(("https://", "http://")) and len(value) <= 1000 \
+            and not any(c.isspace() for c in value):
+        return value
+    return None
 
 
 def locale_text(value: Any) -> str | None:

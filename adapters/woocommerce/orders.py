@@ -247,11 +247,12 @@ def parse_line(item: Any, keys: Collection[str], refunded: Mapping[str, int] | N
 
 
 def parse_order(payload: Any, backordered_meta_keys: Collection[str] = DEFAULT_BACKORDERED_META_KEYS,
-                refunded: Mapping[str, int] | None = None) -> OrderSnapshot:
+                refunded: Mapping[str, int] | None = None, store_url: str | None = None) -> OrderSnapshot:
     """Turn a REST v3 order object into a snapshot. Raises InvalidPayload naming the bad field.
 
     ``refunded``: units refunded per line id (``refunded_units`` of the order's refunds), taken off
-    each line's quantity and 'Backordered' meta.
+    each line's quantity and 'Backordered' meta. ``store_url``: the store's address, for the order's
+    view-order page (``status_url``); None: not known.
     """
     if not isinstance(payload, Mapping):
         raise InvalidPayload(f"woocommerce order: expected a JSON object, got {type(payload).__name__}")
@@ -284,7 +285,23 @@ def parse_order(payload: Any, backordered_meta_keys: Collection[str] = DEFAULT_B
         currency=_currency(payload.get("currency")),
         locale=order_locale(payload.get("meta_data")),
         discount_codes=codes_of(payload.get("coupon_lines")),
+        customer_first_name=_first_name(billing),
+        status_url=view_order_url(store_url, order_id) if store_url else None,
     )
+
+
+def _first_name(billing: Any) -> str | None:
+    value = billing.get("first_name") if isinstance(billing, Mapping) else None
+    return " ".join(value.split())[:100] if isinstance(value, str) and value.strip() else None
+
+
+def view_order_url(store_url: str, order_id: str) -> str | None:
+    """The order's page in the customer's account: WooCommerce's My account > Orders > View
+    (``<store>/my-account/view-order/<id>/``, the default endpoint slugs; the customer signs in to see it)."""
+    base = store_url.rstrip("/")
+    if not base.startswith(("https://", "http://")) or any(c.isspace() for c in base):
+        return None
+    return f"{base}/my-account/view-order/{order_id}/"
 
 
 LOCALE_META_KEYS = ("wpml_language",)

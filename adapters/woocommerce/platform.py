@@ -49,9 +49,10 @@ class WooCommercePlatform:
     def parse_order(self, payload: Mapping[str, Any]) -> OrderSnapshot:
         """The order's snapshot, refunded units taken off (their refunds are read when it has any).
         Raises InvalidPayload, or the client's errors when the refunds cannot be read."""
-        snapshot = parse_order(payload, self.backordered_meta_keys)
+        store = getattr(self.client, "store_url", None)
+        snapshot = parse_order(payload, self.backordered_meta_keys, store_url=store)
         refunded = read_refunded_units(self.client, snapshot.order_id, payload)
-        return parse_order(payload, self.backordered_meta_keys, refunded) if refunded else snapshot
+        return parse_order(payload, self.backordered_meta_keys, refunded, store_url=store) if refunded else snapshot
 
     def orders_updated_since(self, since: datetime) -> Iterator[OrderSnapshot]:
         """Orders modified at or after ``since``, oldest modification first, across all pages.

@@ -127,6 +127,8 @@ def _upsert(uow: UnitOfWork, shop_id: int, snapshot: OrderSnapshot, order: Order
     order.currency = snapshot.currency or order.currency
     order.locale = snapshot.locale or order.locale  # the customer's language (messages); kept when not given
     order.ship_choice = snapshot.ship_choice or order.ship_choice  # ready_now | together (holds); kept when not given
+    order.customer_first_name = snapshot.customer_first_name or order.customer_first_name  # greeting (issue 18)
+    order.status_url = snapshot.status_url or order.status_url  # the order's page in the store (messages' footer)
     if snapshot.cancelled or order.status == "cancelled":
         order.status = "cancelled"
         outcome = "cancelled"

@@ -90,6 +90,14 @@ class Shop(Base):
     connect and by the health check at most daily (0028); the language of customers whose order names
     none, unless the merchant chose notify.language. None: not read (Shopify shops, or refused)."""
     site_language_read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the shop's voice (0029): the store's name, address and icon as read from it (connector/notify/brand.py)
+    store_name: Mapped[str | None] = mapped_column(String(255))
+    """Shopify ``shop { name }``, WooCommerce ``/wp-json/`` ``name``; None: not read."""
+    store_url: Mapped[str | None] = mapped_column(String(500))
+    """The storefront's address (WooCommerce ``/wp-json/`` ``url``); None: not read (Shopify: its domain)."""
+    store_logo_url: Mapped[str | None] = mapped_column(String(1000))
+    """WooCommerce ``/wp-json/`` ``site_icon_url``; None: none set or not read."""
+    identity_read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class WebhookEvent(Base):
@@ -163,6 +171,11 @@ class Order(Base):
     ship_choice: Mapped[str | None] = mapped_column(String(20))
     """ready_now | together | None (not asked): Shopify cart attribute "Backorder shipping", WooCommerce
     order meta ``_backorder_shipping``. "together" holds the whole order (connector/dropship/routing.py)."""
+    # the shop's voice (0029): to greet the customer by name and link to the order (connector/notify)
+    customer_first_name: Mapped[str | None] = mapped_column(String(100))
+    """The customer's first name as the store gave it; None: not given (messages then say "Hello,")."""
+    status_url: Mapped[str | None] = mapped_column(String(1000))
+    """The order's page in the store (Shopify ``order_status_url``, WooCommerce view-order URL); None: unknown."""
 
     lines: Mapped[list[OrderLine]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.id"

@@ -152,6 +152,12 @@ class OrderSnapshot:
     """Discount codes the customer entered (Shopify ``discount_codes[].code``, WooCommerce
     ``coupon_lines[].code``); the reports feature counts the connector's consolation codes among them
     as redeemed (connector/reports/redemptions.py). Empty when the payload does not say."""
+    customer_first_name: str | None = None
+    """The customer's first name (Shopify ``customer.first_name`` or an address's, WooCommerce
+    ``billing.first_name``); messages greet by it. None when not given."""
+    status_url: str | None = None
+    """Where the customer sees the order in the store (Shopify ``order_status_url`` / ``statusPageUrl``,
+    WooCommerce the view-order page); None when not given."""
 
     def __post_init__(self) -> None:
         if not self.order_id:

@@ -18,6 +18,7 @@ from connector.db.uow import UnitOfWork
 from connector.domain.clock import utcnow
 from connector.domain.errors import DeliveryRejected, DeliveryUnavailable, DeliveryUncertain, TransientError
 from connector.domain.notify import UNKNOWN, DelayPolicy
+from connector.notify import brand as notify_brand
 from connector.notify import email as notify_email
 from connector.notify import languages
 from connector.notify import templates as message_templates
@@ -193,9 +194,12 @@ def _compose(uow: UnitOfWork, notifier: Notifier, shop: ShopNotifySettings, mess
         context["page_url"] = customer_page_url(notifier.links, message.shop_id, message.order_id, notifier.today())
     custom = message_templates.custom(uow, message.shop_id, message.kind, language)
     recipient = message.recipient or ""
-    email = notify_email.build(message.kind, context, sender_name=shop.sender_name or shop_row.domain,
+    voice = context.get("brand") or {}  # issue 18: From the shop's name, Reply-To its support address
+    email = notify_email.build(message.kind, context,
+                               sender_name=voice.get("shop_name") or shop.sender_name or shop_row.domain,
                                sender_email=shop.sender_email or notifier.default_sender, recipient=recipient,
-                               reply_to=shop.support_email or None, message_key=f"msg-{message.id}",
+                               reply_to=voice.get("support_email") or shop.support_email or None,
+                               message_key=f"msg-{message.id}",
                                language=language, custom=custom)
     email["Content-Language"] = language
     return email, context["code"]
@@ -242,6 +246,8 @@ def message_context(uow: UnitOfWork, shop: ShopNotifySettings, message: Message,
         "code": None, "code_text": "",
         "code_ends": "", "customer_email": order.customer_email or "", "reason_text": message.outcome or "",
     }
+    if message.kind != "merchant_decision":  # the shop's voice (issue 18): layout, greeting, order's page
+        context.update(notify_brand.message_context(shop_row, shop, order))
     code = notes.code_of_order(order.id, "created")
     shown_before = code is not None and message.id is not None and notes.code_shown_elsewhere(
         order.id, code.code, message.id)

@@ -173,9 +173,17 @@ def render(kind: str, context: dict[str, Any], *, language: str = DEFAULT,
     full: dict[str, Any] = {**context, "doing_text": sandbox.render(doing, context).strip() if doing else ""}
     subject = subject_format(kind, language).format(**full)
     full["subject"] = subject
-    text = env.get_template(template_name(kind, language, "txt")).render(full)
+    text = env.get_template(template_name(kind, language, "txt")).render(full) + footer_text(full, language)
     html = env.get_template(template_name(kind, language, "html")).render(full)
     return subject, text, html
+
+
+def footer_text(context: dict[str, Any], language: str) -> str:
+    """The end of a customer message's text part, matching the layout's footer (the order's page in the
+    store, the store's address): ``_footer.txt``; empty for messages without a ``brand`` (to the shop)."""
+    if not context.get("brand"):
+        return ""
+    return "\n" + environment().get_template("_footer.txt").render({**context, "lang": language}).rstrip()
 
 
 def render_custom(kind: str, context: dict[str, Any], language: str, custom: Custom) -> tuple[str, str, str]:
@@ -183,11 +191,12 @@ def render_custom(kind: str, context: dict[str, Any], language: str, custom: Cus
                             if custom.doing.strip() else ""}
     subject = " ".join(sandbox.render(custom.subject, full).split())
     full["subject"] = subject
-    text = sandbox.render(custom.body, full)
+    body = sandbox.render(custom.body, full)
+    text = body + footer_text(full, language)
     layout = f"{language}/_base.html" if language != DEFAULT and (TEMPLATES / language / "_base.html").is_file() \
         else "_base.html"
     html = environment().get_template("_override.html").render(
-        {**full, "base": layout, "paragraphs": paragraphs(text)})
+        {**full, "base": layout, "paragraphs": paragraphs(body)})
     return subject, text, html
 
 

@@ -83,7 +83,8 @@ def preview(uow_factory: Any, shop_id: int, kind: str, language: str, text: noti
                             decision_id=decision.id if decision is not None else None, outcome="")
             real, _ = message_context(uow, shop, draft, links=_Links(), language=language)
             context.update({k: v for k, v in real.items()
-                            if v not in (None, "") or k not in context or k == "support_email"})
+                            if v not in (None, "") or k not in context
+                            or k in ("support_email", "status_url", "customer_first_name")})
             about = f"order {name}, {sku or 'no SKU'} ({status})"
     if text is None:
         subject, body, html = notify_email.render(kind, context, language=language)

@@ -100,6 +100,10 @@ class ShopNotifySettings:
     """True when notify.language is the merchant's choice (stored), not the deployment default."""
     site_language: str | None = None
     """WooCommerce: the store's site language as read from it ("nl_NL"; shops.site_language)."""
+    logo_url: str = ""
+    """brand.logo_url (connector/notify/brand.py); empty: the store's icon or the shop's name."""
+    accent_color: str = ""
+    """brand.accent_color; empty: brand.DEFAULT_ACCENT."""
 
     @property
     def customer_language(self) -> str:
@@ -136,6 +140,8 @@ def load(uow: UnitOfWork, shop_id: int) -> ShopNotifySettings:
         language=values["notify.language"],
         language_chosen=chosen,
         site_language=site_language,
+        logo_url=values.get("brand.logo_url") or "",
+        accent_color=values.get("brand.accent_color") or "",
     )
 
 

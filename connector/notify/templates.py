@@ -42,6 +42,8 @@ _LINES = {"items": "the items: each has .title, .sku, .quantity and .date_text (
           "dates_differ": "true when the items have different dates (then date_text is when all are in)",
           "has_rest": "true when some of the order does not wait (lines in stock)"}
 _PAGE = {"page_url": "the customer's order page: each waiting item, cancel or keep waiting, how to be told"}
+_PAGE.update({"customer_first_name": "the customer's first name as the store gave it (empty when not known)",
+              "status_url": "the order's page in the store (empty when not known); the layout's footer links it"})
 _CODE = {"code": "a consolation discount code (empty when there is none)", "code_text": "what it gives, e.g. 10% off",
          "code_ends": "the last day it can be used, written out"}
 _DECISION = {"promise_text": "the shipping date promised, written out",
@@ -73,6 +75,7 @@ def _customer_sample(**extra: Any) -> dict[str, Any]:
     return {"order_name": "#1001", "shop_name": "Tea & Leaf Co.", "support_email": "help@tea.example",
             "items": [{"title": "Darjeeling 100 g", "sku": "TEA-DJ-100", "quantity": 2, "date_text": ""}],
             "customer_email": "ada@example.com", "date_text": "", "page_url": "https://preview.invalid/order",
+            "customer_first_name": "Ada", "status_url": "https://preview.invalid/orders/1001",
             **extra}
 
 

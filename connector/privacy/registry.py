@@ -35,7 +35,8 @@ class PersonalData:
 
 
 PERSONAL_DATA: list[PersonalData] = [
-    PersonalData("orders", {"customer_email": None}, match_email="customer_email",
+    PersonalData("orders", {"customer_email": None, "customer_first_name": None, "status_url": None},
+                 match_email="customer_email",
                  match_platform_order="platform_order_id"),
     PersonalData("data_exports", {"content": json.dumps({"redacted": True}), "customer_ref": "redacted"}),
     # notify feature (connector/notify/models.py): messages to waiting customers

@@ -234,7 +234,8 @@ def test_the_preview_renders_a_draft_on_a_real_backorder_and_sends_nothing(web: 
     assert answer.status_code == 200
     html = answer.get_data(as_text=True)
     assert shown(html, "preview-subject") == "About #5001"
-    assert shown(html, "preview-text") == "2 x Assam 250 g"
+    # the text part as sent: the body, then the layout's footer (the store; the order's page only when known)
+    assert shown(html, "preview-text") == "2 x Assam 250 g\n\nsigned-shop.myshopify.com: https://signed-shop.myshopify.com/"
     assert "On order #5001, TEA-AS (open)" in html
     assert templates_of(web) == [] and sink.messages == []
 
@@ -243,7 +244,8 @@ def test_the_preview_renders_a_draft_on_a_real_backorder_and_sends_nothing(web: 
                                  "doing": "", "backorder": str(first)})
     assert live.status_code == 200
     data = live.get_json()
-    assert data["subject"].startswith("#5001 ") and data["text"] == "https://preview.invalid/cancel"
+    assert data["subject"].startswith("#5001 ") and data["text"] == (
+        "https://preview.invalid/cancel\n\nsigned-shop.myshopify.com: https://signed-shop.myshopify.com/")
     assert any(day in data["subject"] for day in DUTCH_DAYS)
     refused = web.client.post("/app/messages/templates/delay_notice/nl/preview", headers=bearer(token()),
                               data={"subject": "{{ oops }}", "body": "x", "doing": ""})
