@@ -334,6 +334,10 @@ class ShopifyWebhooks(Protocol):
     def contact_email(self) -> str | None:
         ...
 
+    def identity(self) -> tuple[str | None, str | None]:
+        """(the shop's name, its contact e-mail), either None when the store gives none."""
+        ...
+
 
 class WooCommerceHook(Protocol):
     @property

@@ -40,7 +40,7 @@ mutation WebhookSubscriptionDelete($id: ID!) {
 
 SHOP_CONTACT = """
 query ShopContact {
-  shop { contactEmail email }
+  shop { name contactEmail email }
 }
 """
 
@@ -105,8 +105,15 @@ class ShopifySubscriptions:
 
     def contact_email(self) -> str | None:
         """Where the shop wants app e-mail (privacy exports): contactEmail, else the owner's email."""
+        return self.identity()[1]
+
+    def identity(self) -> tuple[str | None, str | None]:
+        """(the shop's name, its contact e-mail) in one read: ``name``; ``contactEmail`` (the public
+        address customers write to), else the owner's ``email``."""
         shop = self.client.execute(SHOP_CONTACT).get("shop") or {}
-        return shop.get("contactEmail") or shop.get("email") or None
+        name = shop.get("name")
+        return ((" ".join(name.split())[:255] or None) if isinstance(name, str) else None,
+                shop.get("contactEmail") or shop.get("email") or None)
 
     def delete(self, subscription_id: str) -> None:
         data = self.client.execute(WEBHOOK_SUBSCRIPTION_DELETE, {"id": subscription_id})

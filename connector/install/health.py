@@ -81,11 +81,15 @@ def purge_expired(container: InstallPorts) -> dict[str, int]:
 def _check_shopify(container: InstallPorts, access: ShopAccess, uri: str, report: HealthReport) -> None:
     api = container.shopify_webhooks(access)
     wanted = container.webhook_topics(access.platform)
-    contact = api.contact_email()
+    name, contact = api.identity()  # the shop's voice (issue 18): its name and contact address for messages
     with container.uow() as uow:
         shop = uow.shops.get(access.shop_id)
-        if shop is not None and contact and shop.contact_email != contact:
-            shop.contact_email = contact
+        if shop is not None:
+            if contact and shop.contact_email != contact:
+                shop.contact_email = contact
+            if name and shop.store_name != name:
+                shop.store_name = name
+            shop.identity_read_at = utcnow()
             uow.commit()
     listed = api.list()
     present = {(s.topic, s.uri): s for s in listed}
