@@ -21,6 +21,7 @@ from connector.domain.errors import LinkInvalid, StorageUnavailable
 from connector.notify import delay_flow
 from connector.notify.email import TEMPLATES, long_date
 from connector.notify.links import LinkSigner
+from webhooks.customer_page import render_refusal
 
 log = logging.getLogger(__name__)
 
@@ -75,26 +76,26 @@ def _render(status: int, title: str, paragraphs: list[str], view: object = None,
 @bp.route("/orders/<token>/<choice>", methods=["GET", "POST"])
 def customer_link(token: str, choice: str) -> ResponseReturnValue:
     if choice not in COPY:
-        return _render(404, "Page not found", ["This link is not valid."])
+        return render_refusal(LinkInvalid("unknown choice", reason="unknown"))
     container = _container()
     today = utcnow().date()
     try:
         signer = _signer(container)
         if request.method == "GET":
             view = delay_flow.view(container.uow(), signer, token, today)
+            nonce = token.split(".")[0]  # genuine: view() checked the signature
             if view.answer is not None or view.outcome not in (None, "escalated"):
-                return _render(409, "Already answered",
-                               [f"We already have your answer for this delay ({view.answer or view.outcome})."], view)
+                return render_refusal(LinkInvalid("already answered", reason="used", nonce=nonce,
+                                                  answer=view.answer or view.outcome))
             if not view.open:
-                return _render(409, "Nothing to decide", ["These items are no longer waiting."], view)
+                return render_refusal(LinkInvalid("no longer waiting", reason="not_waiting", nonce=nonce))
             when = long_date(view.notified_date) if view.notified_date else "not known yet"
             title, button, explanation = _copy(choice, view)
             return _render(200, title, [explanation, f"The new expected date is {when}."], view, choice, button)
         view = delay_flow.answer(container.uow(), signer, token, choice, today)
     except LinkInvalid as exc:
         log.info("customer link refused", extra={"reason": str(exc)})
-        return _render(410 if "expired" in str(exc) else 400 if "signature" in str(exc) or "malformed" in str(exc)
-                       else 409, "This link cannot be used", [str(exc).capitalize() + "."])
+        return render_refusal(exc)
     except StorageUnavailable:
         return _render(503, "Please try again", ["We could not record your answer just now. Please try again."])
     from jobs import notify

@@ -24,7 +24,7 @@ from flask.typing import ResponseReturnValue
 from jinja2 import Environment, FileSystemLoader, Template, select_autoescape
 
 from connector.bootstrap import Container
-from connector.customer import actions, copy
+from connector.customer import actions, copy, refusal
 from connector.customer import page as order_page
 from connector.domain.clock import utcnow
 from connector.domain.errors import LinkInvalid, StorageUnavailable
@@ -62,7 +62,9 @@ def _render(status: int, lang: str, **context: Any) -> ResponseReturnValue:
     nonce = secrets.token_urlsafe(16)
     t = copy.words(lang)
     page = context.get("page")
-    title = t["title"].format(order=page.order_name) if page is not None else t["refused_title"]
+    refusal = context.get("refusal")
+    title = t["title"].format(order=page.order_name) if page is not None else \
+        refusal.title if refusal is not None else t["refused_title"]
     html = _template().render(lang=lang, t=t, nonce=nonce, title=title, frequencies=[f.value for f in Frequency],
                               long_date=lambda value: copy.long_date(value, lang), **context)
     return html, status, {
@@ -73,14 +75,24 @@ def _render(status: int, lang: str, **context: Any) -> ResponseReturnValue:
 
 
 def _refused(exc: LinkInvalid | StorageUnavailable) -> ResponseReturnValue:
-    lang = copy.language(request.accept_languages.best_match(list(copy.TEXT)), None)
-    t = copy.words(lang)
+    browser = request.accept_languages.best_match(list(copy.TEXT))
     if isinstance(exc, StorageUnavailable):
-        return _render(503, lang, refused=t["busy"])
+        lang = copy.language(browser, None)
+        return _render(503, lang, refused=copy.words(lang)["busy"])
     log.info("order page link refused", extra={"reason": str(exc)})
-    if "expired" in str(exc):
-        return _render(410, lang, refused=t["expired"])
-    return _render(404 if str(exc).startswith("unknown") else 400, lang, refused=t["invalid"])
+    return render_refusal(exc)
+
+
+def render_refusal(exc: LinkInvalid) -> ResponseReturnValue:
+    """The page for a customer link that cannot be used (this page's and the delay notice's links): what
+    happened in plain words, the date written out, what to do next, how to reach the shop."""
+    browser = request.accept_languages.best_match(list(copy.TEXT))
+    try:
+        found = refusal.refusal(_container().uow(), exc, browser)
+    except StorageUnavailable:
+        lang = copy.language(browser, None)
+        return _render(503, lang, refused=copy.words(lang)["busy"])
+    return _render(found.status, found.lang, refusal=found)
 
 
 def _link(token: str) -> OrderLink:

@@ -83,7 +83,7 @@ def resolve(uow: UnitOfWork, signer: LinkSigner, token: str, today: date) -> Ord
         decision = uow.repo(NotifyRepository).decision_by_nonce(signed.nonce)
         backorder = uow.backorders.get(decision.backorder_id) if decision is not None else None
         if decision is None or backorder is None:
-            raise LinkInvalid("unknown link")
+            raise LinkInvalid("unknown link", reason="unknown")
         return OrderLink(decision.shop_id, backorder.line.order_id, signed.expires)
 
 
@@ -91,7 +91,7 @@ def order_of(uow: UnitOfWork, link: OrderLink) -> Order:
     """The link's order, in the open transaction (LinkInvalid when it is gone or of another shop)."""
     order = uow.orders.by_id(link.order_id)
     if order is None or order.shop_id != link.shop_id:
-        raise LinkInvalid("unknown order")
+        raise LinkInvalid("unknown order", reason="unknown")
     return order
 
 

@@ -8,6 +8,8 @@ Categories:
 
 from __future__ import annotations
 
+from datetime import date
+
 
 class ConnectorError(Exception):
     """Base of every error the connector raises on purpose."""
@@ -155,7 +157,23 @@ class DeliveryUncertain(DeliveryError, TransientError):
 
 
 class LinkInvalid(PermanentError):
-    """A signed customer link is malformed, forged, expired or already used."""
+    """A signed customer link is malformed, forged, expired or already used.
+
+    ``reason``: malformed | bad_signature | expired | unknown | used | not_waiting | replaced | invalid;
+    what a genuine (correctly signed) link names rides along so the refusal page can name the order and
+    the shop: ``nonce`` (a delay-notice link) or ``shop_id``/``order_id`` (an order-page link);
+    ``expired_on`` for an expired one, ``answer`` for one already used. A forged link carries none."""
+
+    def __init__(self, message: str, *, reason: str = "invalid", expired_on: date | None = None,
+                 nonce: str | None = None, shop_id: int | None = None, order_id: int | None = None,
+                 answer: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.expired_on = expired_on
+        self.nonce = nonce
+        self.shop_id = shop_id
+        self.order_id = order_id
+        self.answer = answer
 
 
 class ExportNotFound(PermanentError):

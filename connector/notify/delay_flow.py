@@ -89,7 +89,7 @@ def view(uow: UnitOfWork, links: LinkSigner, token: str, today: date) -> LinkVie
         notes = uow.repo(NotifyRepository)
         decision = notes.decision_by_nonce(signed.nonce)
         if decision is None:
-            raise LinkInvalid("unknown link")
+            raise LinkInvalid("unknown link", reason="unknown")
         backorder = uow.backorders.get(decision.backorder_id)
         assert backorder is not None
         line = backorder.line
@@ -109,15 +109,18 @@ def answer(uow: UnitOfWork, links: LinkSigner, token: str, choice: str, today: d
         notes = uow.repo(NotifyRepository)
         decision = notes.decision_by_nonce(signed.nonce)
         if decision is None:
-            raise LinkInvalid("unknown link")
+            raise LinkInvalid("unknown link", reason="unknown")
         if decision.answer is not None or decision.outcome not in (None, "escalated"):
-            raise LinkInvalid(f"this link was already used (answer: {decision.answer or decision.outcome})")
+            raise LinkInvalid(f"this link was already used (answer: {decision.answer or decision.outcome})",
+                              reason="used", nonce=signed.nonce, answer=decision.answer or decision.outcome)
         backorder = uow.backorders.get(decision.backorder_id)
         assert backorder is not None
         if backorder.status != BackorderStatus.OPEN.value:
-            raise LinkInvalid(f"these items are no longer waiting ({backorder.status})")
+            raise LinkInvalid(f"these items are no longer waiting ({backorder.status})", reason="not_waiting",
+                              nonce=signed.nonce)
         if notes.has_later_decision(decision):
-            raise LinkInvalid("a newer delay notice replaced this one; please use its links")
+            raise LinkInvalid("a newer delay notice replaced this one; please use its links", reason="replaced",
+                              nonce=signed.nonce)
         decision.answer, decision.answered_at = choice, utcnow()
         decision.outcome = "kept" if choice == "wait" else "cancelling"
         decision.outcome_at = utcnow()

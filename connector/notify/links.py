@@ -71,13 +71,14 @@ class LinkSigner:
         """The link's nonce and expiry, or LinkInvalid (malformed, forged or expired)."""
         parts = token.split(".")
         if len(parts) != 3 or not parts[0] or not parts[1].isdigit() or len(token) > 200:
-            raise LinkInvalid("malformed link")
+            raise LinkInvalid("malformed link", reason="malformed")
         payload = f"{parts[0]}.{parts[1]}"
         if not self._signed_by_any_key(payload, parts[2]):
-            raise LinkInvalid("bad signature")
+            raise LinkInvalid("bad signature", reason="bad_signature")
         expires = EPOCH + timedelta(days=int(parts[1]))
         if today > expires:
-            raise LinkInvalid(f"link expired on {expires.isoformat()}")
+            raise LinkInvalid(f"link expired on {expires.isoformat()}", reason="expired", expired_on=expires,
+                              nonce=parts[0])
         return SignedLink(parts[0], expires)
 
 
@@ -121,16 +122,17 @@ def verify_order(signer: LinkSigner, token: str, today: date) -> OrderLink:
     """The shop and order an order-page token names, or LinkInvalid (malformed, forged or expired)."""
     parts = token.split(".")
     if len(token) > 200 or len(parts) != 3 or not parts[1].isdigit() or not parts[0].startswith("o"):
-        raise LinkInvalid("malformed link")
+        raise LinkInvalid("malformed link", reason="malformed")
     shop, _, order = parts[0][1:].partition("-")
     if not (shop.isdigit() and order.isdigit()):
-        raise LinkInvalid("malformed link")
+        raise LinkInvalid("malformed link", reason="malformed")
     payload = f"{parts[0]}.{parts[1]}"
     if not signer._signed_by_any_key(PAGE_PURPOSE + payload, parts[2]):
-        raise LinkInvalid("bad signature")
+        raise LinkInvalid("bad signature", reason="bad_signature")
     expires = EPOCH + timedelta(days=int(parts[1]))
     if today > expires:
-        raise LinkInvalid(f"link expired on {expires.isoformat()}")
+        raise LinkInvalid(f"link expired on {expires.isoformat()}", reason="expired", expired_on=expires,
+                          shop_id=int(shop), order_id=int(order))
     return OrderLink(int(shop), int(order), expires)
 
 
