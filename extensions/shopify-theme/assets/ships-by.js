@@ -2,7 +2,9 @@
    step with the selected variant, and saves the mixed-cart choice at once. Works with themes that
    (a) dispatch `variant:change` with {detail: {variant}} (Dawn and many others), (b) change the product
    form's `id` input, or (c) put the variant in the URL (`?variant=`, read on load and on popstate).
-   Themes that re-render the product section from the server get the block rendered again instead. */
+   Themes that re-render the product section from the server get the block rendered again instead.
+   The line's properties always follow the variant the form adds (its `id` input, read again on submit);
+   signals about variants of other products (quick add, featured product) are ignored. */
 (function () {
   'use strict';
   function setup(root) {
@@ -16,6 +18,8 @@
     var fallbackText = root.getAttribute('data-fallback-text');
     var form = document.getElementById(formId) || document.querySelector('form[action*="/cart/add"]');
     if (!form) return;
+    // the attribute, not form.id: a product form's <input name="id"> shadows the form's id property
+    var formName = form.getAttribute('id') || formId;
     var button = form.querySelector('[type="submit"][name="add"], button[type="submit"], [type="submit"]');
     var label = button && (button.querySelector('span') || button);
     var original = label ? label.textContent.trim() : '';
@@ -27,7 +31,7 @@
         el = document.createElement('input');
         el.type = 'hidden';
         el.setAttribute(marker, '');
-        el.setAttribute('form', form.id || formId);
+        el.setAttribute('form', formName);
         root.appendChild(el);
       }
       el.name = 'properties[' + name + ']';
@@ -38,10 +42,11 @@
       if (el) el.remove();
     }
     function show(variantId) {
+      if (!variantId || !Object.prototype.hasOwnProperty.call(states, String(variantId))) return;
       var state = states[String(variantId)];
       var words = original;
       if (state && state.backordered && state.iso) {
-        words = buttonText.replace('{date}', state.text);
+        words = buttonText.split('{date}').join(state.text);  // every {date}, as the block's Liquid does
         input(propertyName, 'data-backorder-visible').value = state.text;
         input('_backorder_ships_by', 'data-backorder-iso').value = state.iso;
       } else {
@@ -55,27 +60,37 @@
         text.textContent = words === original ? '' : words;
       }
     }
-    function current() {
-      var field = form.querySelector('[name="id"]');
-      var fromUrl = new URLSearchParams(window.location.search).get('variant');
-      return fromUrl || (field && field.value);
+    function idField() {
+      return form.querySelector('[name="id"]') || document.querySelector('[name="id"][form="' + formName + '"]');
     }
+    function current() {  // the variant the form adds; the URL's when the form names none
+      var field = idField();
+      return (field && field.value) || new URLSearchParams(window.location.search).get('variant');
+    }
+    // capture phase: also themes that dispatch the event on an element without bubbling
     document.addEventListener('variant:change', function (event) {
       if (event.detail && event.detail.variant) show(event.detail.variant.id);
-    });
+    }, true);
+    // before the theme's own submit handler (capture phase), so the line carries the date of what it adds
+    document.addEventListener('submit', function (event) {
+      if (event.target === form) show(current());
+    }, true);
     form.addEventListener('change', function (event) {
       if (event.target && event.target.name === 'id') show(event.target.value);
     });
-    var idField = form.querySelector('[name="id"]');
-    if (idField && window.MutationObserver) {  // themes that set the hidden id input's value by script
-      new MutationObserver(function () { show(idField.value); })
-        .observe(idField, { attributes: true, attributeFilter: ['value'] });
+    var field = idField();
+    if (field && window.MutationObserver) {  // themes that set the hidden id input's value by script
+      new MutationObserver(function () { show(field.value); })
+        .observe(field, { attributes: true, attributeFilter: ['value'] });
     }
-    window.addEventListener('popstate', function () { show(current()); });
+    // after the theme's own popstate handler has put the form back on the URL's variant
+    window.addEventListener('popstate', function () { window.setTimeout(function () { show(current()); }, 0); });
     var start = current();
     if (start) show(start);
   }
   function cartChoice(root) {
+    if (root.dataset.backorderReady) return;  // the script is on the page twice (product block and embed)
+    root.dataset.backorderReady = '1';
     root.addEventListener('change', function (event) {
       var el = event.target;
       if (!el || el.name !== 'attributes[Backorder shipping]' || !window.fetch) return;
