@@ -38,7 +38,7 @@ def test_each_deployment_setting_declares_its_yaml_key_help_and_environment_once
     assert all(s.help for s in named.values())
 
 
-NAMESPACES = {"promise": "capture", "dates": "supply", "publish": "supply", "alerts": "notify"}
+NAMESPACES = {"promise": "capture", "dates": "supply", "publish": "supply", "alerts": "notify", "brand": "notify"}
 """Key prefixes that are not their feature's own name, and the feature each belongs to."""
 
 
