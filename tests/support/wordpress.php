@@ -206,7 +206,7 @@ class WC_Product {
 	public function get_stock_quantity() { return $this->managing_stock() ? ( $this->props['stock_quantity'] ?? null ) : null; }
 }
 function wc_get_product( $id ) { return $GLOBALS['wp']['products'][ $id ] ?? false; }
-/** Order items and orders keep meta as WC_Data does: add_meta_data (unique replaces), update_meta_data, get_meta_data. */
+/** Order items and orders keep meta as WC_Data does: add_meta_data (unique replaces), update_meta_data, delete_meta_data, get_meta_data. */
 class WC_Test_Data {
 	public array $meta = array();
 	public function add_meta_data( $key, $value, $unique = false ) {
@@ -214,6 +214,7 @@ class WC_Test_Data {
 		$this->meta[] = (object) array( 'key' => $key, 'value' => $value );
 	}
 	public function update_meta_data( $key, $value ) { $this->add_meta_data( $key, $value, true ); }
+	public function delete_meta_data( $key ) { $this->meta = array_values( array_filter( $this->meta, fn( $m ) => $m->key !== $key ) ); }
 	public function get_meta_data() { return $this->meta; }
 }
 class WC_Order_Item_Product extends WC_Test_Data {}
@@ -222,8 +223,8 @@ class WC_Cart {
 	public function __construct( public array $cart_contents = array() ) {}
 	public function get_cart() { return $this->cart_contents; }
 }
-/** WC(): the cart is $GLOBALS['wp']['cart'] (a WC_Cart, or null outside a store page). */
-function WC() { return (object) array( 'cart' => $GLOBALS['wp']['cart'] ); }
+/** WC(): the cart is $GLOBALS['wp']['cart'] (a WC_Cart, or null outside a store page), the session $GLOBALS['wp']['session'] (tests/support/woocommerce_blocks.php). */
+function WC() { return (object) array( 'cart' => $GLOBALS['wp']['cart'], 'session' => $GLOBALS['wp']['session'] ?? null ); }
 function is_product() { return $GLOBALS['wp']['is_product']; }
 class WC_Webhook {
 	public function __construct( private array $fields ) {}

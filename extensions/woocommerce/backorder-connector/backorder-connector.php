@@ -2,8 +2,8 @@
 /**
  * Plugin Name:          Backorder Connector
  * Plugin URI:           https://github.com/backorder-connector/backorder-connector
- * Description:          Opens the backorder connector's app from the WooCommerce menu, shows each product's expected in-stock date (on the page, the add-to-cart button, the cart, checkout and order lines), and answers WordPress's personal data export and erasure for what the connector holds about a customer.
- * Version:              2.1.0
+ * Description:          Opens the backorder connector's app from the WooCommerce menu, shows each product's expected in-stock date (on the page, the add-to-cart button, the cart, checkout and order lines, classic and blocks), and answers WordPress's personal data export and erasure for what the connector holds about a customer.
+ * Version:              2.2.0
  * Requires at least:    6.1
  * Requires PHP:         8.0
  * Requires Plugins:     woocommerce
@@ -18,13 +18,14 @@
 
 defined( 'ABSPATH' ) || exit;
 
-const BACKORDER_CONNECTOR_VERSION = '2.1.0';
+const BACKORDER_CONNECTOR_VERSION = '2.2.0';
 
 require_once __DIR__ . '/includes/connector-client.php';
 require_once __DIR__ . '/includes/privacy.php';
 require_once __DIR__ . '/includes/admin.php';
 require_once __DIR__ . '/includes/storefront-settings.php';
 require_once __DIR__ . '/includes/storefront.php';
+require_once __DIR__ . '/includes/storefront-blocks.php';
 if ( function_exists( 'backorder_connector_in_stock_text' ) ) {
 	// The old snippet, as a must-use plugin, already prints the date: say so rather than print it twice.
 	add_action( 'admin_notices', 'backorder_connector_old_snippet_notice' );

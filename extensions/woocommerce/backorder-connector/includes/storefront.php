@@ -12,7 +12,8 @@
  *   "_backorder_ships_by" (the ISO date, for the connector).
  * - A cart with items in stock and items on backorder says so; when the merchant allows it, the checkout
  *   asks "ship what's ready now" or "ship together", saved as the order meta _backorder_shipping
- *   (ready_now | together).
+ *   (ready_now | together); a choice made in the Cart block (kept in the session) is the one shown first.
+ * - The Cart and Checkout blocks: includes/storefront-blocks.php.
  *
  * Texts come from the settings (includes/storefront-settings.php, per language) or the translatable
  * defaults (text domain backorder-connector). Everything printed is escaped here.
@@ -317,12 +318,10 @@ add_action(
 		if ( ! backorder_connector_asks_shipping_choice() ) {
 			return;
 		}
+		// What was posted, else what the customer chose in the cart block (kept in the session), else ready now.
 		$chosen  = backorder_connector_posted_shipping_choice();
-		$chosen  = '' === $chosen ? BACKORDER_CONNECTOR_SHIPPING_READY : $chosen;
-		$choices = array(
-			BACKORDER_CONNECTOR_SHIPPING_READY => __( 'Ship what\'s ready now; the backordered items follow when they arrive', 'backorder-connector' ),
-			BACKORDER_CONNECTOR_SHIPPING_ALL   => __( 'Ship together, when the backordered items arrive', 'backorder-connector' ),
-		);
+		$chosen  = '' === $chosen ? backorder_connector_shown_choice() : $chosen;
+		$choices = backorder_connector_shipping_choices();
 		echo '<fieldset class="backorder-connector-shipping" id="backorder-connector-shipping"><legend>'
 			. esc_html__( 'Some items are on backorder. How should we ship your order?', 'backorder-connector' ) . '</legend>';
 		foreach ( $choices as $value => $label ) {
