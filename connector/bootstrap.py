@@ -32,6 +32,7 @@ from connector.ports import (
     SalesHistory,
     ShopAccess,
     ShopifyOAuth,
+    ShopifyStorefrontBrand,
     ShopifyWebhooks,
     StoreCatalog,
     StorePayments,
@@ -214,6 +215,12 @@ class Container:
 
         client = shopify_graphql(self.settings, access)
         return lambda: granted_scopes(client)
+
+    def shopify_brand(self, access: ShopAccess) -> ShopifyStorefrontBrand:
+        """One Shopify shop's brand: a Storefront token made with its Admin client, the brand read with it."""
+        from adapters.shopify.brand import ShopifyBrand
+
+        return ShopifyBrand(shopify_graphql(self.settings, access), api_base=access.api_base)
 
     def woocommerce_webhooks(self, store: str, api_base: str | None, key: str, secret: str) -> WooCommerceWebhooks:
         """A store's webhooks reached with these keys (also how delivered keys are tried before storing)."""

@@ -339,6 +339,33 @@ class ShopifyWebhooks(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class StoreBrand:
+    """What a store keeps of its brand, as read: either None when the store has none set. Raw as
+    the store gives them; connector/install/brand_read.py checks them before keeping them."""
+
+    logo_url: str | None
+    """The default logo's image address, else the square logo's."""
+    accent_color: str | None
+    """The first primary brand colour's background."""
+
+
+class ShopifyStorefrontBrand(Protocol):
+    """One Shopify shop's brand (logo, colours), which Shopify serves only through the Storefront API
+    (adapters/shopify/brand.py). Raises AccessDenied when a scope is not granted (creating a token needs
+    an unauthenticated_* scope; the logo unauthenticated_read_product_listings), PlatformAuthError when
+    the Storefront API refuses the token (401: revoked, or the app was reinstalled), PlatformRejected on
+    userErrors or an answer without data, and the transport's other errors."""
+
+    def create_storefront_token(self, title: str) -> str:
+        """A new Storefront access token (Admin ``storefrontAccessTokenCreate``); a secret to seal."""
+        ...
+
+    def read_brand(self, storefront_token: str) -> StoreBrand:
+        """``shop { brand }`` from the Storefront API with that token."""
+        ...
+
+
 class WooCommerceHook(Protocol):
     @property
     def id(self) -> int: ...

@@ -98,6 +98,12 @@ class Shop(Base):
     store_logo_url: Mapped[str | None] = mapped_column(String(1000))
     """WooCommerce ``/wp-json/`` ``site_icon_url``; None: none set or not read."""
     identity_read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the store's brand (0031): Shopify's primary brand colour, and how the last brand read went
+    store_accent_color: Mapped[str | None] = mapped_column(String(7))
+    """Shopify Storefront ``shop { brand { colors { primary { background } } } }`` (#rrggbb); None: none or not read."""
+    brand_read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    brand_read_error: Mapped[str | None] = mapped_column(String(500))
+    """Why the last brand read got nothing (scope not granted, token refused); None: it worked, or never tried."""
 
 
 class WebhookEvent(Base):

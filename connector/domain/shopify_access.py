@@ -143,6 +143,12 @@ FEATURES = (*FEATURES, Feature(
     "currentQuantity). Shopify answers the last 60 days only unless the app is granted read_all_orders "
     "(a protected scope, asked for separately: shopify.scopes)", ("read_orders",), (), _always))
 
+FEATURES = (*FEATURES, Feature(
+    "brand", "the shop's logo and accent colour for customer messages: a Storefront access token made once "
+    "(storefrontAccessTokenCreate, which needs an unauthenticated_* scope), then the Storefront API's shop "
+    "{ brand } (its logo images need unauthenticated_read_product_listings)",
+    ("unauthenticated_read_product_listings",), ("brand.from_store",), _on("brand.from_store")))
+
 FEATURES_BY_NAME: dict[str, Feature] = {f.name: f for f in FEATURES}
 
 ALWAYS_ON: tuple[Feature, ...] = tuple(f for f in FEATURES if not f.settings)

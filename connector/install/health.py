@@ -15,6 +15,7 @@ from datetime import timedelta
 from connector.domain.clock import utcnow
 from connector.domain.errors import PlatformAuthError, PlatformError
 from connector.domain.shopify_access import AccessDenied
+from connector.install.brand_read import read_shopify_brand
 from connector.install.models import WebhookSubscription
 from connector.install.ports import InstallPorts
 from connector.install.repository import InstallRepository
@@ -34,6 +35,8 @@ class HealthReport:
     status: str = "active"
     site_language: str | None = None
     """WooCommerce: the site language read by this check (None: not read this time)."""
+    brand_error: str | None = None
+    """Shopify: why this check could not read the shop's brand (None: read, or brand.from_store is off)."""
 
 
 def check_subscriptions(container: InstallPorts, shop_id: int, *, sync_secret: bool = False) -> HealthReport:
@@ -91,6 +94,7 @@ def _check_shopify(container: InstallPorts, access: ShopAccess, uri: str, report
                 shop.store_name = name
             shop.identity_read_at = utcnow()
             uow.commit()
+    report.brand_error = read_shopify_brand(container, access)  # logo and accent colour (Storefront API)
     listed = api.list()
     present = {(s.topic, s.uri): s for s in listed}
     for stale in listed:

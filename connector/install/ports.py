@@ -17,6 +17,7 @@ from connector.ports import (
     OutboundGuard,
     ShopAccess,
     ShopifyOAuth,
+    ShopifyStorefrontBrand,
     ShopifyWebhooks,
     TokenClient,
     WooCommerceConnect,
@@ -52,6 +53,10 @@ class InstallPorts(Protocol):
         ...
 
     def shopify_webhooks(self, access: ShopAccess) -> ShopifyWebhooks:
+        ...
+
+    def shopify_brand(self, access: ShopAccess) -> ShopifyStorefrontBrand:
+        """The shop's brand through a Storefront token (connector/install/brand_read.py)."""
         ...
 
     def shopify_granted_scopes(self, access: ShopAccess) -> Callable[[], tuple[str, ...]]:

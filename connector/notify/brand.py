@@ -9,12 +9,16 @@ Where each comes from, first found wins:
 - support address (Reply-To and the footer): ``notify.support_email``, else the store's contact
   e-mail (``shops.contact_email``: Shopify ``contactEmail``, WooCommerce the site's admin e-mail when
   the API gives it); else none, and ``missing`` says "support e-mail" (never the deployment's address).
-- logo: ``brand.logo_url``, else the WooCommerce site icon (``shops.store_logo_url``); else none: the
-  layout shows the shop's name as text. Shopify keeps its brand logo and colours in the Storefront API
-  (``shop { brand }``), which needs a Storefront token the connector does not hold: the merchant sets them.
-- accent colour: ``brand.accent_color``, else DEFAULT_ACCENT. Button text is black or white, whichever
+- logo: ``brand.logo_url``, else the store's (``shops.store_logo_url``: Shopify's brand logo, else its
+  square logo, from the Storefront API's ``shop { brand }``; the WooCommerce site icon), https only; else
+  none: the layout shows the shop's name as text.
+- accent colour: ``brand.accent_color``, else the store's (``shops.store_accent_color``: Shopify's first
+  primary brand colour's background), else DEFAULT_ACCENT. Button text is black or white, whichever
   has the higher WCAG contrast on it (connector/domain/contrast.py); links use the accent only when it
   reaches 4.5:1 on white, else LINK_FALLBACK.
+
+Shopify's brand is read at install and by the health check (connector/install/brand_read.py) with a
+Storefront access token the connector creates and keeps sealed; ``brand.from_store`` false stops it.
 
 The From header is the shop's name with the deployment's sending address (or ``notify.sender_email``):
 the connector sends from its own domain, which is where SPF/DKIM are set up.
@@ -34,9 +38,14 @@ DEFAULT_ACCENT = "#1f5c99"
 LINK_FALLBACK = "#1a4f85"
 
 
+def logo_ok(value: str) -> bool:
+    """An https:// address of at most 1000 characters, without spaces or quotes (safe in an attribute)."""
+    return (value.startswith("https://") and len(value) <= 1000
+            and not any(c.isspace() or c in "\"'<>" for c in value))
+
+
 def _logo(value: Any) -> bool:
-    return value == "" or (isinstance(value, str) and value.startswith("https://") and len(value) <= 1000
-                           and not any(c.isspace() or c in "\"'<>" for c in value))
+    return value == "" or (isinstance(value, str) and logo_ok(value))
 
 
 def _colour(value: Any) -> bool:
@@ -45,9 +54,14 @@ def _colour(value: Any) -> bool:
 
 SHOP_SETTINGS: tuple[ShopSettingSpec, ...] = (
     ShopSettingSpec("brand.logo_url", "", "https:// address of the shop's logo for customer e-mails and pages "
-                    "(default: the WooCommerce site icon; Shopify: none, the shop's name is shown)", _logo),
+                    "(default: the store's own: Shopify's brand logo, the WooCommerce site icon; else the "
+                    "shop's name is shown)", _logo),
     ShopSettingSpec("brand.accent_color", "", f"accent colour of buttons and the header line, #rrggbb "
-                    f"(default {DEFAULT_ACCENT}); button text is black or white by contrast", _colour),
+                    f"(default: the store's primary brand colour on Shopify, else {DEFAULT_ACCENT}); button "
+                    f"text is black or white by contrast", _colour),
+    ShopSettingSpec("brand.from_store", True, "read the shop's logo and accent colour from the store at install "
+                    "and by the health check (Shopify: the Storefront API, which needs the "
+                    "unauthenticated_read_product_listings scope): true or false", lambda v: isinstance(v, bool)),
 )
 
 
@@ -84,7 +98,8 @@ def store_address(platform: str, domain: str, store_url: str | None) -> str:
 
 def make(*, domain: str, platform: str, sender_name: str = "", support_email: str = "", logo_url: str = "",
          accent: str = "", store_name: str | None = None, store_url: str | None = None,
-         store_logo_url: str | None = None, contact_email: str | None = None) -> Brand:
+         store_logo_url: str | None = None, contact_email: str | None = None,
+         store_accent: str | None = None) -> Brand:
     """A Brand from the merchant's settings and what was read from the store (see the module's order)."""
     missing: list[str] = []
     name = (sender_name or store_name or "").strip()
@@ -95,9 +110,9 @@ def make(*, domain: str, platform: str, sender_name: str = "", support_email: st
     if not support:
         missing.append("support e-mail")
     colour = contrast.normalise(accent) if accent else None
-    colour = colour or DEFAULT_ACCENT
+    colour = colour or (contrast.normalise(store_accent) if store_accent else None) or DEFAULT_ACCENT
     link = colour if contrast.readable_accent(colour).meets_aa else LINK_FALLBACK
-    logo = logo_url or (store_logo_url if store_logo_url and _logo(store_logo_url) else "")
+    logo = logo_url or (store_logo_url if store_logo_url and logo_ok(store_logo_url) else "")
     return Brand(shop_name=name, support_email=support, store_url=store_address(platform, domain, store_url),
                  logo_url=logo, accent=colour, accent_text=contrast.text_on(colour).text, link=link,
                  missing=tuple(missing))
@@ -113,7 +128,8 @@ def load(uow: UnitOfWork, shop_id: int) -> Brand:
         return make(domain=shop.domain, platform=shop.platform, sender_name=values["notify.sender_name"],
                     support_email=values["notify.support_email"], logo_url=values["brand.logo_url"],
                     accent=values["brand.accent_color"], store_name=shop.store_name, store_url=shop.store_url,
-                    store_logo_url=shop.store_logo_url, contact_email=shop.contact_email)
+                    store_logo_url=shop.store_logo_url, contact_email=shop.contact_email,
+                    store_accent=shop.store_accent_color)
 
 
 def of_row(shop: Any, values: dict[str, Any]) -> Brand:
@@ -121,7 +137,8 @@ def of_row(shop: Any, values: dict[str, Any]) -> Brand:
     return make(domain=shop.domain, platform=shop.platform, sender_name=values.get("notify.sender_name", ""),
                 support_email=values.get("notify.support_email", ""), logo_url=values.get("brand.logo_url", ""),
                 accent=values.get("brand.accent_color", ""), store_name=shop.store_name, store_url=shop.store_url,
-                store_logo_url=shop.store_logo_url, contact_email=shop.contact_email)
+                store_logo_url=shop.store_logo_url, contact_email=shop.contact_email,
+                store_accent=getattr(shop, "store_accent_color", None))
 
 
 def message_context(shop_row: Any, settings: Any, order: Any) -> dict[str, Any]:
@@ -132,6 +149,6 @@ def message_context(shop_row: Any, settings: Any, order: Any) -> dict[str, Any]:
                  support_email=settings.support_email, logo_url=getattr(settings, "logo_url", ""),
                  accent=getattr(settings, "accent_color", ""), store_name=shop_row.store_name,
                  store_url=shop_row.store_url, store_logo_url=shop_row.store_logo_url,
-                 contact_email=shop_row.contact_email)
+                 contact_email=shop_row.contact_email, store_accent=getattr(shop_row, "store_accent_color", None))
     return {"brand": voice.as_context(), "shop_name": voice.shop_name, "support_email": voice.support_email,
             "status_url": order.status_url or "", "customer_first_name": order.customer_first_name or ""}

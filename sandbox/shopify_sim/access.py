@@ -120,3 +120,14 @@ ROOT_FIELD_ACCESS.update({  # selling plan groups (deferred purchase options, is
     "sellingPlanGroupDelete": ("write_purchase_options",),
 })
 APP_SCOPES = (*APP_SCOPES, "write_purchase_options")
+
+UNAUTHENTICATED_SCOPES = ("unauthenticated_read_product_listings", "unauthenticated_read_product_tags",
+                          "unauthenticated_read_content", "unauthenticated_read_customer_tags",
+                          "unauthenticated_read_customers", "unauthenticated_write_customers",
+                          "unauthenticated_read_checkouts", "unauthenticated_write_checkouts")
+"""The Storefront API's scopes (shopify.dev "Storefront API access scopes"): a Storefront access token
+inherits those of them the app was granted, and creating one fails when it was granted none."""
+ROOT_FIELD_ACCESS.update({  # the shop's brand (issue 18): a Storefront token for the Storefront API
+    "storefrontAccessTokenCreate": UNAUTHENTICATED_SCOPES,
+})
+APP_SCOPES = (*APP_SCOPES, "unauthenticated_read_product_listings")

@@ -56,3 +56,7 @@ from sandbox.shopify_sim import ext_merchant_fulfillment  # noqa: E402  (shippin
 EXTENSIONS.append(ext_merchant_fulfillment.extension)
 ORDER_FIELDS.append(ext_merchant_fulfillment.order_fields)
 REST_ORDER_FIELDS.append(ext_merchant_fulfillment.rest_into)
+
+from sandbox.shopify_sim import ext_storefront  # noqa: E402  (the shop's brand: Storefront access tokens)
+
+EXTENSIONS.append(ext_storefront.extension)

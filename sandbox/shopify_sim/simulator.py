@@ -79,6 +79,9 @@ class ShopifySimulator:
         self.admin_calls = 0
         from sandbox.shopify_sim.oauth import OAuthServer
 
+        for seed in config.get("shops", []):  # the merchant's brand (Storefront API shop { brand })
+            if seed.get("brand"):
+                self.set_brand(str(seed["domain"]), seed["brand"])
         self.oauth = OAuthServer(self, str(config.get("api_key") or "sandbox-api-key"),
                                  app_scopes=",".join(sorted(parse_scopes(config.get("app_scopes")) or APP_SCOPES)))
         self.app = self._create_app()
@@ -244,6 +247,20 @@ class ShopifySimulator:
             self.shop(shop_domain)
             self.granted[shop_domain] = parse_scopes(scopes)
 
+    def set_brand(self, shop_domain: str, brand: Mapping[str, Any] | None) -> None:
+        """The merchant sets the shop's brand assets (None: none): {"logo", "square_logo": https URLs,
+        "primary", "secondary": colours}, served by the Storefront API (ext_storefront.py)."""
+        from sandbox.shopify_sim.ext_storefront import storefront_of
+
+        self.shop(shop_domain)
+        storefront_of(self.graphql).set_brand(shop_domain, dict(brand) if brand is not None else None)
+
+    def revoke_storefront_tokens(self, shop_domain: str) -> int:
+        """The merchant deletes the app's Storefront access tokens (as an uninstall does); how many went."""
+        from sandbox.shopify_sim.ext_storefront import storefront_of
+
+        return storefront_of(self.graphql).revoke(shop_domain)
+
     def schema_for(self, version: str) -> tuple[str, GraphQLSchema] | None:
         """The version that answers a request for ``version`` and its schema: the version itself when
         served; a retired quarterly version falls forward to the oldest one served (as Shopify does);
@@ -304,6 +321,24 @@ class ShopifySimulator:
             with self._lock:
                 answer = self.graphql.handle(shop, body, granted=granted, schema=served[1])
             return jsonify(answer), 200, {"X-Shopify-API-Version": served[0]}
+
+        @app.post("/api/<version>/graphql.json")
+        def storefront_graphql(version: str) -> tuple[Response, int]:
+            from sandbox.shopify_sim.ext_storefront import answer
+
+            if self.schema_for(version) is None:
+                return jsonify({"errors": "Not Found"}), 404
+            return answer(self.graphql, self.shops, request.headers.get("X-Shopify-Storefront-Access-Token", ""),
+                          request.get_json(silent=True))
+
+        @app.post("/_sandbox/brand")
+        def control_brand() -> Response:
+            data = _json()
+            brand = data.get("brand")
+            if brand is not None and not isinstance(brand, dict):
+                raise SimulatorError("'brand' must be an object or null")
+            self.set_brand(_shop_param(data), brand)
+            return jsonify({"brand": brand})
 
         app.register_blueprint(self.oauth.blueprint())
         from sandbox.shopify_sim.ext_inventory import control_blueprint as inventory_control

@@ -42,6 +42,7 @@ FEATURE_DOCUMENTS["selling_plans"] = tuple(f"selling_plans.{name}" for name in (
     "ORDER_SELLING_PLANS"))
 FEATURE_DOCUMENTS["closing"] = ("queries.ORDER_BY_ID",)  # shipping: a fulfillments/* webhook reads its order
 FEATURE_DOCUMENTS["reorder"] = ("sales_history.SALES_ORDERS",)  # the sales history read
+FEATURE_DOCUMENTS["brand"] = ("brand.STOREFRONT_TOKEN_CREATE",)  # then the Storefront API (not an Admin document)
 
 SCOPE_FREE = {"shop", "job", "webhookSubscriptions", "webhookSubscriptionCreate", "webhookSubscriptionDelete",
               "currentAppInstallation"}
