@@ -1,25 +1,32 @@
 """Customer links from delay notices: /orders/<token>/cancel and /orders/<token>/wait.
 
-GET shows a confirmation page (link scanners that prefetch emails change nothing); POST records
-the answer once. The token is signed (constant-time check), expires, and is single use; see
-connector/notify/links.py and connector/notify/delay_flow.py. A cancellation itself goes
-through the store in jobs.notify.evaluate_backorders, queued here.
+GET shows the choice (link scanners that prefetch emails change nothing): both choices, the items, the
+ships-by date and the deadline when an answer is needed; POST records the answer once and confirms it
+(the refund and its currency after a cancellation; the ships-by date after keeping waiting, confirmed by
+e-mail too). The token is signed (constant-time check), expires, and is single use; see
+connector/notify/links.py and connector/notify/delay_flow.py. The words and facts come from
+connector/customer/choice.py, in the customer's language and the shop's brand. A cancellation itself
+goes through the store in jobs.notify.evaluate_backorders, queued here, as is the wait confirmation.
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
 from functools import lru_cache
+from typing import Any
 
 from flask import Blueprint, current_app, request
 from flask.typing import ResponseReturnValue
 from jinja2 import Environment, FileSystemLoader, Template, select_autoescape
 
 from connector.bootstrap import Container
+from connector.customer import choice as link_page
+from connector.customer import copy
 from connector.domain.clock import utcnow
 from connector.domain.errors import LinkInvalid, StorageUnavailable
 from connector.notify import delay_flow
-from connector.notify.email import TEMPLATES, long_date
+from connector.notify.email import TEMPLATES
 from connector.notify.links import LinkSigner
 from webhooks.customer_page import render_refusal
 
@@ -27,25 +34,7 @@ log = logging.getLogger(__name__)
 
 bp = Blueprint("customer", __name__)
 
-COPY = {
-    "cancel": ("Cancel these items?", "Yes, cancel them for a full refund",
-               "We will cancel the items below and refund them in full to the way you paid."),
-    "wait": ("Keep waiting?", "Yes, I will wait",
-             "We will keep the items below on order and ship them as soon as they arrive."),
-}
-UNCHARGED_CANCEL = ("Cancel these items?", "Yes, cancel them (you will not be charged for them)",
-                    "We will cancel the items below. Your payment for them is only reserved, so you will not be "
-                    "charged for them.")
-"""The cancel page when the payment is only reserved (LinkView.uncharged, the delay notice's rule)."""
-CANCELLED = {False: "Thank you. We are cancelling these items now; you will get an email when the refund is on "
-                    "its way.",
-             True: "Thank you. We are cancelling these items now; you will not be charged for them. You will get "
-                   "an email when they are cancelled."}
-"""The page after a confirmed cancellation, by LinkView.uncharged."""
-
-
-def _copy(choice: str, view: delay_flow.LinkView) -> tuple[str, str, str]:
-    return UNCHARGED_CANCEL if choice == "cancel" and view.uncharged else COPY[choice]
+CHOICES = ("wait", "cancel")
 
 
 @lru_cache(maxsize=1)
@@ -66,45 +55,54 @@ def _signer(container: Container) -> LinkSigner:
                       settings.notify_public_base_url or settings.app_url)
 
 
-def _render(status: int, title: str, paragraphs: list[str], view: object = None, action: str | None = None,
-            button: str = "") -> ResponseReturnValue:
-    html = _page().render(title=title, paragraphs=paragraphs, view=view, action=action, button=button)
-    return html, status, {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store",
-                          "Referrer-Policy": "no-referrer"}
+def _render(status: int, **context: Any) -> ResponseReturnValue:
+    nonce = secrets.token_urlsafe(16)
+    html = _page().render(nonce=nonce, **context)
+    return html, status, {
+        "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
+        "X-Robots-Tag": "noindex", "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": f"default-src 'none'; style-src 'nonce-{nonce}'; img-src https:; "
+                                   "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"}
+
+
+def _busy() -> ResponseReturnValue:
+    lang = copy.language(request.accept_languages.best_match(list(copy.TEXT)), None)
+    t = copy.words(lang)
+    return _render(503, lang=lang, t=t, title=t["l_busy_title"], step="busy", view=None)
 
 
 @bp.route("/orders/<token>/<choice>", methods=["GET", "POST"])
 def customer_link(token: str, choice: str) -> ResponseReturnValue:
-    if choice not in COPY:
+    if choice not in CHOICES:
         return render_refusal(LinkInvalid("unknown choice", reason="unknown"))
     container = _container()
     today = utcnow().date()
     try:
         signer = _signer(container)
         if request.method == "GET":
-            view = delay_flow.view(container.uow(), signer, token, today)
+            found = delay_flow.view(container.uow(), signer, token, today)
             nonce = token.split(".")[0]  # genuine: view() checked the signature
-            if view.answer is not None or view.outcome not in (None, "escalated"):
+            if found.answer is not None or found.outcome not in (None, "escalated"):
                 return render_refusal(LinkInvalid("already answered", reason="used", nonce=nonce,
-                                                  answer=view.answer or view.outcome))
-            if not view.open:
+                                                  answer=found.answer or found.outcome))
+            if not found.open:
                 return render_refusal(LinkInvalid("no longer waiting", reason="not_waiting", nonce=nonce))
-            when = long_date(view.notified_date) if view.notified_date else "not known yet"
-            title, button, explanation = _copy(choice, view)
-            return _render(200, title, [explanation, f"The new expected date is {when}."], view, choice, button)
-        view = delay_flow.answer(container.uow(), signer, token, choice, today)
+            view = link_page.page(container.uow(), signer, found, today)
+            return _render(200, lang=view.lang, t=view.t, title=view.t[f"l_title_{choice}"], step="choose",
+                           chosen=choice, view=view, base=f"/orders/{token}")
+        found = delay_flow.answer(container.uow(), signer, token, choice, today)
+        view = link_page.page(container.uow(), signer, found, today)
     except LinkInvalid as exc:
         log.info("customer link refused", extra={"reason": str(exc)})
         return render_refusal(exc)
     except StorageUnavailable:
-        return _render(503, "Please try again", ["We could not record your answer just now. Please try again."])
+        return _busy()
     from jobs import notify
     from jobs.runtime import enqueue_run
 
     try:  # recorded (job_runs): a lost queue does not leave the answer unacted until the next scheduled run
-        enqueue_run(container, notify.evaluate_backorders, view.shop_id, shop_id=view.shop_id, coalesce=True)
+        enqueue_run(container, notify.evaluate_backorders, found.shop_id, shop_id=found.shop_id, coalesce=True)
     except Exception:  # noqa: BLE001 - the answer is stored; the scheduled evaluation acts on it
-        log.exception("could not queue the evaluation of an answered delay", extra={"shop_id": view.shop_id})
-    if choice == "cancel":
-        return _render(200, "Cancellation requested", [CANCELLED[view.uncharged]], view)
-    return _render(200, "Thank you for waiting", ["We will ship these items as soon as they arrive."], view)
+        log.exception("could not queue the evaluation of an answered delay", extra={"shop_id": found.shop_id})
+    title = view.t["l_done_cancel_title" if choice == "cancel" else "l_done_wait_title"]
+    return _render(200, lang=view.lang, t=view.t, title=title, step=f"done_{choice}", view=view)

@@ -51,12 +51,13 @@ def cancel(uow: UnitOfWork, link: OrderLink, backorder_ids: Collection[int] | No
 
 def keep_waiting(uow: UnitOfWork, link: OrderLink) -> int:
     """The customer keeps waiting for every waiting item: open delay notices are answered ``wait``
-    (kept) and the moment is noted. Returns how many notices it answered."""
+    (kept, each confirmed by a ``wait_confirmed`` e-mail) and the moment is noted. Returns how many
+    notices it answered."""
     with uow:
         order = order_of(uow, link)
         backorders = backorders_of(order)
         decisions = uow.repo(NotifyRepository).decisions(link.shop_id, [b.id for b in backorders]) if backorders else {}
-        answered = sum(answer_wait(b, decisions.get(b.id, [])) == "answered" for b in backorders)
+        answered = sum(answer_wait(uow, link.shop_id, b, decisions.get(b.id, [])) == "answered" for b in backorders)
         uow.repo(CustomerPageRepository).save(link.shop_id, order.id, order.customer_email, kept_waiting_at=utcnow())
         uow.commit()
     log.info("order page: keeps waiting", extra={"shop_id": link.shop_id, "order_id": link.order_id,

@@ -24,7 +24,7 @@ from connector.restock.repository import RestockRepository
 from connector.shipping.repository import ShippingRepository
 from connector.supply.repository import SupplyRepository
 
-CUSTOMER_KINDS = ("capture_notice", "apology", "delay_notice", "cancelled")
+CUSTOMER_KINDS = ("capture_notice", "apology", "delay_notice", "cancelled", "wait_confirmed")
 """Message kinds sent to the customer (the others go to the merchant and are never shown here)."""
 
 

@@ -18,7 +18,8 @@ Vocabulary (all dates are calendar dates in UTC):
   notice); starts at ``promised``.
 
 Kinds of message: capture_notice, capture_silence (recorded, never sent), apology, delay_notice,
-cancelled (confirmation after a cancellation), merchant_decision (the merchant is asked).
+cancelled (confirmation after a cancellation), wait_confirmed (confirmation after the customer chose to
+keep waiting), merchant_decision (the merchant is asked).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class Kind(enum.StrEnum):
     APOLOGY = "apology"
     DELAY_NOTICE = "delay_notice"
     CANCELLED = "cancelled"
+    WAIT_CONFIRMED = "wait_confirmed"
     MERCHANT_DECISION = "merchant_decision"
 
 

@@ -3,7 +3,8 @@
 Pure rules, standard library only. Each customer message kind belongs to one class:
 
 - ``required``: what the law (the FTC Mail Order Rule) or the customer's own action calls for: the
-  delay notice with its choice to cancel, and the confirmation of a cancellation. Always sent.
+  delay notice with its choice to cancel, and the confirmation of the customer's answer (cancelled or kept
+  waiting). Always sent.
 - ``shipping``: a message about the items leaving the warehouse. The connector sends none today (the
   store's own shipping confirmation does that); a kind added later joins here.
 - ``change``: news about dates: the backorder notice with its expected date, the apology with a new date.
@@ -27,7 +28,7 @@ class Frequency(enum.StrEnum):
     """No e-mails except what the law requires."""
 
 
-REQUIRED_KINDS = frozenset({"delay_notice", "cancelled"})
+REQUIRED_KINDS = frozenset({"delay_notice", "cancelled", "wait_confirmed"})
 SHIPPING_KINDS: frozenset[str] = frozenset()
 """Customer message kinds about shipping (none today: the store's shipping confirmation tells)."""
 

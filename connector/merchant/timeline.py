@@ -24,7 +24,8 @@ from connector.supply.repository import SupplyRepository
 
 MESSAGE_KINDS = {
     "capture_notice": "Backorder notice", "apology": "New date, with apologies", "delay_notice": "Delay notice",
-    "cancelled": "Cancellation confirmation", "merchant_decision": "Decision asked of you",
+    "cancelled": "Cancellation confirmation", "wait_confirmed": "Keep-waiting confirmation",
+    "merchant_decision": "Decision asked of you",
 }
 ALLOCATION_SOURCES = {"store_stock": "stock arriving in the store", "purchase_order": "a purchase order received",
                       "supplier_stock": "the supplier's stock"}

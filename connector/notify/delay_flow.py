@@ -9,7 +9,9 @@ cancel_checks.py), ``cancelled`` (cancelled and the money refunded), ``cancelled
 ``cancelled_refund_owed`` (cancelled, but the store left the refund to the merchant),
 ``cancel_failed`` (the store refused, a refund failed or went missing, or the store never finished;
 the merchant is asked), ``escalated`` (lapsed under ask_merchant: the merchant got a decision
-email). Every answer and outcome is stored on the decision row; every email on the message log.
+email). Every answer and outcome is stored on the decision row; every email on the message log. An
+answer ``wait`` is confirmed by a ``wait_confirmed`` e-mail reserved with it (page_cancel.confirm_wait),
+as a cancellation is by ``cancelled``.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from connector.db.models import Backorder
@@ -29,6 +32,7 @@ from connector.notify.delivery import uncharged
 from connector.notify.email import long_date
 from connector.notify.links import LinkSigner
 from connector.notify.models import DelayDecision
+from connector.notify.page_cancel import confirm_wait
 from connector.notify.repository import NotifyRepository
 from connector.notify.settings import ShopNotifySettings
 
@@ -80,6 +84,17 @@ class LinkView:
     open: bool
     uncharged: bool
     """The payment is only reserved or not taken: nothing to refund (the delay notice's own rule)."""
+    order_id: int = 0
+    locale: str | None = None
+    """The order's locale as the store gave it (the page's language)."""
+    consent_required: bool = False
+    deadline: date | None = None
+    promised: date | None = None
+    """The shipping date promised (the notice's "the date we promised")."""
+    refund: Decimal | None = None
+    """What the items cost at the order line's price (after its discounts): what a cancellation gives
+    back; None when the store gave no price."""
+    currency: str | None = None
 
 
 def view(uow: UnitOfWork, links: LinkSigner, token: str, today: date) -> LinkView:
@@ -92,12 +107,18 @@ def view(uow: UnitOfWork, links: LinkSigner, token: str, today: date) -> LinkVie
             raise LinkInvalid("unknown link", reason="unknown")
         backorder = uow.backorders.get(decision.backorder_id)
         assert backorder is not None
-        line = backorder.line
-        return LinkView(decision.id, decision.shop_id, line.order.name,
+        line, order = backorder.line, backorder.line.order
+        state = notes.state_of(backorder.id)
+        price = line.unit_price
+        return LinkView(decision.id, decision.shop_id, order.name,
                         [{"title": line.title or line.sku or "item", "sku": line.sku,
                           "quantity": backorder.quantity_backordered}],
                         decision.notified_date, decision.answer, decision.outcome,
-                        backorder.status == BackorderStatus.OPEN.value, uncharged(line.order.financial_status))
+                        backorder.status == BackorderStatus.OPEN.value, uncharged(order.financial_status),
+                        order_id=order.id, locale=order.locale, consent_required=decision.consent_required,
+                        deadline=decision.deadline, promised=state.shipping_promise if state else None,
+                        refund=price * backorder.quantity_backordered if price is not None else None,
+                        currency=order.currency)
 
 
 def answer(uow: UnitOfWork, links: LinkSigner, token: str, choice: str, today: date) -> LinkView:
@@ -124,6 +145,8 @@ def answer(uow: UnitOfWork, links: LinkSigner, token: str, choice: str, today: d
         decision.answer, decision.answered_at = choice, utcnow()
         decision.outcome = "kept" if choice == "wait" else "cancelling"
         decision.outcome_at = utcnow()
+        if choice == "wait":  # confirmed by e-mail, as a cancellation is (delivered by the next evaluation)
+            confirm_wait(uow, decision.shop_id, backorder, decision)
         uow.commit()
         log.info("delay notice answered", extra={"shop_id": decision.shop_id, "decision_id": decision.id,
                                                  "answer": choice})

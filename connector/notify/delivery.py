@@ -293,6 +293,7 @@ def _decision_context(links: Any, shop: ShopNotifySettings, decision: DelayDecis
     return {
         "consent_required": decision.consent_required,
         "deadline_text": notify_email.long_date(decision.deadline, language),
+        "deadline_day": languages.long_date(decision.deadline, language, year=False),
         "cancel_on_silence": shop.delay_policy == DelayPolicy.CANCEL_AND_REFUND,
         "refund_owed": decision.outcome == "cancelled_refund_owed",
         "not_charged": decision.outcome == "cancelled_not_charged",

@@ -35,20 +35,32 @@ TEMPLATES = Path(__file__).resolve().parents[1] / "templates" / "email"
 SUBJECTS = {
     "capture_notice": "Order {order_name}: expected in stock on {date_text}",
     "apology": "Order {order_name}: sorry, a new date: {date_text}",
-    "delay_notice": "Order {order_name}: delayed, please choose: cancel or keep waiting",
+    "delay_notice": "Your order {order_name} is delayed, no action needed",
+    "delay_notice/consent": "Action needed by {deadline_day}: your order {order_name}",
+    "wait_confirmed": "Thank you for waiting: your order {order_name}",
     "cancelled": "Order {order_name}: items cancelled{cancel_tail}",
     "merchant_decision": "Decision needed: order {order_name}, {decision_subject}",
     "pileup_alert": "Backorders piling up: {product}, {figure_text}",
     "dropship_alert": "Drop-ship needs your attention: {title}",
     "purchase_order_alert": "{headline}",
 }
-"""English subjects (str.format fields from the context); features add their kinds' with setdefault."""
+"""English subjects (str.format fields from the context); features add their kinds' with setdefault.
+A key ``<kind>/<flag>`` is that kind's subject when the context's ``flag`` is true (SUBJECT_CASES)."""
+
+SUBJECT_CASES: dict[str, str] = {"delay_notice": "consent"}
+"""Kinds whose subject depends on the case: kind -> the flag suffix of its other subject. The delay notice
+says "Action needed by <day>" only when the customer must answer (``consent_required``), else that nothing
+is needed."""
+CASE_FLAGS: dict[str, str] = {"consent": "consent_required"}
+"""The context flag that picks a ``<kind>/<case>`` subject."""
 
 LOCALIZED_SUBJECTS: dict[str, dict[str, str]] = {
     "nl": {
         "capture_notice": "Bestelling {order_name}: verwacht op voorraad op {date_text}",
         "apology": "Bestelling {order_name}: sorry, een nieuwe datum: {date_text}",
-        "delay_notice": "Bestelling {order_name}: vertraagd, kies zelf: annuleren of wachten",
+        "delay_notice": "Je bestelling {order_name} is vertraagd, je hoeft niets te doen",
+        "delay_notice/consent": "Actie nodig, uiterlijk {deadline_day}: je bestelling {order_name}",
+        "wait_confirmed": "Bedankt voor je geduld: je bestelling {order_name}",
         "cancelled": "Bestelling {order_name}: artikelen geannuleerd{cancel_tail}",
     },
 }
@@ -60,6 +72,7 @@ DOING: dict[str, dict[str, str]] = {
         "apology": "We follow the delivery closely and will ship your items the day they arrive.",
         "delay_notice": "We are doing what we can to get these items to you sooner and will write to you again "
                         "as soon as we know more.",
+        "wait_confirmed": "We ship them the day they are ready and will write to you again if the date changes.",
         "cancelled": "If you would still like these items, you are welcome to order them again once they are "
                      "back in stock.",
     },
@@ -68,6 +81,8 @@ DOING: dict[str, dict[str, str]] = {
         "apology": "We volgen de levering op de voet en versturen je artikelen op de dag dat ze binnenkomen.",
         "delay_notice": "We doen wat we kunnen om deze artikelen sneller bij je te krijgen en laten het je weten "
                         "zodra we meer weten.",
+        "wait_confirmed": "We versturen ze op de dag dat ze klaar zijn en laten het je weten als de datum "
+                          "verandert.",
         "cancelled": "Wil je deze artikelen toch nog hebben? Je kunt ze opnieuw bestellen zodra ze weer op "
                      "voorraad zijn.",
     },
@@ -133,9 +148,17 @@ def template_name(kind: str, language: str, ext: str) -> str:
     return f"{kind}.{ext}" if language == DEFAULT else f"{language}/{kind}.{ext}"
 
 
-def subject_format(kind: str, language: str) -> str:
-    """The shipped subject of a kind (str.format fields) in ``language``, else in English."""
-    return LOCALIZED_SUBJECTS.get(language, {}).get(kind) or SUBJECTS[kind]
+def subject_format(kind: str, language: str, case: str | None = None) -> str:
+    """The shipped subject of a kind (str.format fields) in ``language``, else in English; ``case``: the
+    kind's other subject (SUBJECT_CASES), e.g. the delay notice's "consent"."""
+    key = f"{kind}/{case}" if case else kind
+    return LOCALIZED_SUBJECTS.get(language, {}).get(key) or SUBJECTS[key]
+
+
+def subject_case(kind: str, context: dict[str, Any]) -> str | None:
+    """The case of a kind's subject this message is in (SUBJECT_CASES), or None: the kind's subject."""
+    case = SUBJECT_CASES.get(kind)
+    return case if case is not None and context.get(CASE_FLAGS[case]) else None
 
 
 def default_doing(kind: str, language: str) -> str:
@@ -171,7 +194,7 @@ def render(kind: str, context: dict[str, Any], *, language: str = DEFAULT,
     language = shipped(kind, language)
     doing = default_doing(kind, language)
     full: dict[str, Any] = {**context, "doing_text": sandbox.render(doing, context).strip() if doing else ""}
-    subject = subject_format(kind, language).format(**full)
+    subject = subject_format(kind, language, subject_case(kind, full)).format(**full)
     full["subject"] = subject
     text = env.get_template(template_name(kind, language, "txt")).render(full) + footer_text(full, language)
     html = env.get_template(template_name(kind, language, "html")).render(full)

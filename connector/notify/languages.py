@@ -17,6 +17,8 @@ LANGUAGES: dict[str, str] = {"en": "English", "nl": "Nederlands"}
 """The languages every customer message kind ships in: code -> its own name."""
 LONG_DATE = "EEEE d MMMM y"
 """CLDR pattern of a date written out: weekday, day, month name, year."""
+DAY_MONTH = "EEEE d MMMM"
+"""The same without the year, for a near date in a subject: "Friday 15 January", "vrijdag 15 januari"."""
 
 
 def language_of(locale: str | None) -> str | None:
@@ -32,8 +34,8 @@ def choose(order_locale: str | None, shop_language: str | None) -> str:
     return language_of(order_locale) or language_of(shop_language) or DEFAULT
 
 
-def long_date(value: date | None, language: str = DEFAULT) -> str:
-    """A specific date written out in ``language``; "" for no date."""
+def long_date(value: date | None, language: str = DEFAULT, *, year: bool = True) -> str:
+    """A specific date written out in ``language``; "" for no date. ``year=False``: without the year."""
     if value is None:
         return ""
-    return format_date(value, LONG_DATE, locale=language if language in LANGUAGES else DEFAULT)
+    return format_date(value, LONG_DATE if year else DAY_MONTH, locale=language if language in LANGUAGES else DEFAULT)

@@ -24,6 +24,7 @@ from connector.db.models import Backorder
 from connector.db.uow import UnitOfWork
 from connector.domain.clock import utcnow
 from connector.domain.model import BackorderStatus
+from connector.domain.notify import Kind, date_key
 from connector.notify.models import DelayDecision
 from connector.notify.page_repository import CustomerPageRepository
 
@@ -78,11 +79,24 @@ def request_cancel(uow: UnitOfWork, shop_id: int, backorder: Backorder, decision
     return "requested"
 
 
-def keep_waiting(backorder: Backorder, decisions: list[DelayDecision]) -> str:
-    """``answered`` (an open delay notice now says ``wait``: kept) or ``noted`` (nothing to answer)."""
+def keep_waiting(uow: UnitOfWork, shop_id: int, backorder: Backorder, decisions: list[DelayDecision]) -> str:
+    """``answered`` (an open delay notice now says ``wait``: kept, and its confirmation is reserved) or
+    ``noted`` (nothing to answer), in the open transaction."""
     notice = open_notice(decisions) if backorder.status == BackorderStatus.OPEN.value else None
     if notice is None:
         return "noted"
     now = utcnow()
     notice.answer, notice.answered_at, notice.outcome, notice.outcome_at = "wait", now, "kept", now
+    confirm_wait(uow, shop_id, backorder, notice)
     return "answered"
+
+
+def confirm_wait(uow: UnitOfWork, shop_id: int, backorder: Backorder, notice: DelayDecision) -> bool:
+    """Reserve the e-mail confirming that the customer keeps waiting (``wait_confirmed``) for the notice
+    just answered ``wait``, in the open transaction, with the answer: it goes out with the next delivery,
+    like the ``cancelled`` confirmation. One per notice (the message log's unique backorder, kind and
+    date); an answer is recorded once, so a second click sends nothing. True when reserved now."""
+    from connector.notify.evaluate import reserve_message  # evaluate imports this module
+
+    return reserve_message(uow, shop_id, backorder, Kind.WAIT_CONFIRMED, date_key(notice.notified_date),
+                           "you chose to keep waiting", decision_id=notice.id)

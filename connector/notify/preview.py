@@ -26,7 +26,8 @@ from connector.notify.repository import NotifyRepository
 
 PREVIEW_LINK = "https://preview.invalid/{answer}"
 """Where a preview's cancel and wait links point: nowhere (the .invalid top-level domain)."""
-BACKORDER_KINDS = frozenset({"capture_notice", "apology", "delay_notice", "cancelled", "merchant_decision"})
+BACKORDER_KINDS = frozenset({"capture_notice", "apology", "delay_notice", "cancelled", "wait_confirmed",
+                             "merchant_decision"})
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,7 @@ _DECISION = {"promise_text": "the shipping date promised, written out",
              "cancel_url": "link that cancels these items", "wait_url": "link that keeps them waiting",
              "consent_required": "true when the customer must answer by the deadline",
              "deadline_text": "the deadline to answer, written out",
+             "deadline_day": "the deadline without the year, for the subject: \"Friday 15 January\"",
              "cancel_on_silence": "true when no answer cancels the items (notify.delay_policy)",
              "uncharged": "true when the payment was only reserved (nothing charged)"}
 
@@ -97,8 +98,13 @@ KINDS: dict[str, MessageKind] = {k.kind: k for k in (
                  **_CODE},
                 _customer_sample(promise_text="", cancel_url="https://preview.invalid/cancel",
                                  wait_url="https://preview.invalid/wait", consent_required=True,
-                                 deadline_text="", cancel_on_silence=True, uncharged=False, code="SORRY-1001",
-                                 code_text="10% off", code_ends="")),
+                                 deadline_text="", deadline_day="", cancel_on_silence=True, uncharged=False,
+                                 code="SORRY-1001", code_text="10% off", code_ends="")),
+    MessageKind("wait_confirmed", "Keep waiting: confirmation", CUSTOMER,
+                "when the customer chooses to keep waiting after a delay notice (its link or the order page)",
+                {**_ORDER, **_PAGE, "date_text": "the ships-by date, written out (empty when unknown)",
+                 "uncharged": "true when the payment was only reserved (nothing charged)"},
+                _customer_sample(uncharged=False)),
     MessageKind("cancelled", "Cancellation confirmation", CUSTOMER,
                 "when items are cancelled after a delay notice (the customer's choice or no answer)",
                 {**_ORDER, **_PAGE, "reason_text": "why, e.g. \"you asked us to\"",
@@ -181,6 +187,8 @@ def sample(kind: MessageKind, language: str, flag: bool | None = None) -> dict[s
     for name, day in dates.items():
         if name in kind.variables:
             found[name] = long_date(day, language)
+    if "deadline_day" in kind.variables:
+        found["deadline_day"] = long_date(dates["deadline_text"], language, year=False)
     if flag is not None:
         found.update({name: flag for name in kind.flags})
     return found
@@ -201,8 +209,11 @@ class TemplateView:
 def default_text(kind: str, language: str) -> notify_email.Custom:
     """The shipped wording of a kind as editable Jinja sources (English where the language has none)."""
     shipped = notify_email.shipped(kind, language)
-    subject = notify_email.subject_format(kind, shipped)
-    subject = _format_to_jinja(subject)
+    subject = _format_to_jinja(notify_email.subject_format(kind, shipped))
+    case = notify_email.SUBJECT_CASES.get(kind)
+    if case is not None:  # the kind's subject by case, as one Jinja condition the merchant can edit
+        other = _format_to_jinja(notify_email.subject_format(kind, shipped, case))
+        subject = f"{{% if {notify_email.CASE_FLAGS[case]} %}}{other}{{% else %}}{subject}{{% endif %}}"
     body = (notify_email.TEMPLATES / notify_email.template_name(kind, shipped, "txt")).read_text(encoding="utf-8")
     return notify_email.Custom(subject=subject, body=body, doing=notify_email.default_doing(kind, shipped))
 

@@ -1,5 +1,5 @@
-"""The delay notice's cancel link page over real HTTP says what the notice said about the money:
-"you will not be charged" when the payment is only reserved, "a full refund" when it was taken."""
+"""The delay notice's link pages over real HTTP say what the notice said about the money: "you will not be
+charged" when the payment is only reserved, "a full refund" when it was taken; both choices are on the page."""
 
 from __future__ import annotations
 
@@ -31,36 +31,39 @@ def test_the_cancel_page_of_an_order_only_reserved_says_it_will_not_be_charged(h
     h.backorder(expected=TODAY + timedelta(days=45), financial_status=financial_status)
     h.evaluate()
     [mail] = sink.messages
-    assert "(you will not be charged for them)" in mail.part("plain")  # what the notice said
+    assert "Cancel, you will not be charged" in mail.part("plain")  # what the notice said
     cancel = cancel_link(mail)
     page = client.get(cancel)
     assert page.status_code == 200
-    assert "Yes, cancel them (you will not be charged for them)</button>" in body(page)
+    assert "Cancel, you will not be charged</button>" in body(page) and "Keep waiting</button>" in body(page)
     assert "refund" not in body(page)
     done = client.post(cancel)
     assert done.status_code == 200 and "Cancellation requested" in body(done)
-    assert "you will not be charged for them" in body(done) and "refund" not in body(done)
+    assert "You were not charged for them, and you will not be." in body(done) and "refund" not in body(done)
 
 
 def test_the_cancel_page_of_a_paid_order_offers_a_full_refund(h, sink, client):
     h.backorder(expected=TODAY + timedelta(days=45), financial_status="paid")
     h.evaluate()
     [mail] = sink.messages
-    assert "Cancel these items for a full refund" in mail.part("plain")  # what the notice said
+    assert "Cancel for a full refund" in mail.part("plain")  # what the notice said
     cancel = cancel_link(mail)
     page = client.get(cancel)
     assert page.status_code == 200
-    assert "Yes, cancel them for a full refund</button>" in body(page)
-    assert "refund them in full" in body(page) and "not be charged" not in body(page)
+    assert "Cancel for a full refund</button>" in body(page) and "Keep waiting</button>" in body(page)
+    assert "We refund them in full" in body(page) and "not be charged" not in body(page)
     done = client.post(cancel)
     assert done.status_code == 200
-    assert "when the refund is on its way" in body(done) and "not be charged" not in body(done)
+    assert "They are refunded in full" in body(done) and "not be charged" not in body(done)
 
 
-def test_the_wait_page_does_not_depend_on_the_payment(h, sink, client):
+def test_the_wait_page_offers_both_choices_and_its_own_does_not_depend_on_the_payment(h, sink, client):
     h.backorder(expected=TODAY + timedelta(days=45), financial_status="authorized")
     h.evaluate()
     wait = cancel_link(sink.messages[0]).removesuffix("/cancel") + "/wait"
     page = client.get(wait)
-    assert page.status_code == 200 and "Yes, I will wait</button>" in body(page)
-    assert "charged" not in body(page) and "refund" not in body(page)
+    assert page.status_code == 200 and "Keep waiting for these items?" in body(page)
+    assert re.search(r'class="primary">Keep waiting</button>', body(page))  # the choice clicked, in front
+    assert re.search(r'class="secondary">Cancel, you will not be charged</button>', body(page))  # the other too
+    done = client.post(wait)
+    assert done.status_code == 200 and "charged" not in body(done) and "refund" not in body(done)
