@@ -148,6 +148,10 @@ class Settings(BaseSettings):
         help="Supplier feeds may be read from this machine's files (a path or file:// source).")
     app_name: str = setting("Backorder connector", "app.name",
                             help="The name merchants see on WooCommerce's key approval page.")
+    app_support_email: str | None = setting(
+        None, "app.support_email",
+        help="Where merchants write for help with the connector, shown on the install and connect pages; "
+             "empty: those pages ask them to contact whoever set the connector up for their store.")
     shopify_scopes: Words = setting(
         shopify_access.DEFAULT_SCOPES, "shopify.scopes",
         help="Access scopes requested at install (default: every feature's); a shorter list must still "

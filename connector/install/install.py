@@ -232,12 +232,29 @@ def _consume_connect(container: InstallPorts, user_id: str) -> str:
 
 
 def complete_woo_connect(container: InstallPorts, payload: Mapping[str, Any]) -> int:
-    """wc-auth's key delivery: once per pending user_id; keys verified by a real call before storing."""
+    """wc-auth's key delivery: once per pending user_id; keys verified by a real call before storing.
+    The attempt keeps its outcome (connected, with the shop; or rejected and why) for the return page
+    (connector/install/pages.py connect_attempt)."""
     user_id = str(payload.get("user_id") or "")
     key, secret = str(payload.get("consumer_key") or ""), str(payload.get("consumer_secret") or "")
     if not user_id or not key or not secret:
         raise InstallRejected("missing user_id, consumer_key or consumer_secret", 400)
     store = _consume_connect(container, user_id)
+    try:
+        shop_id = _store_woo_keys(container, store, digest(user_id), payload, key, secret)
+    except InstallRejected as exc:
+        with container.uow() as uow:
+            uow.repo(InstallRepository).settle_connect(digest(user_id), f"rejected: {exc}"[:40])
+            uow.commit()
+        raise
+    container.forget_platform(shop_id)
+    log.info("woocommerce store connected", extra={"store": store, "shop_id": shop_id})
+    _subscribe_after_install(container, shop_id, sync_secret=True)
+    return shop_id
+
+
+def _store_woo_keys(container: InstallPorts, store: str, user_id_hash: str, payload: Mapping[str, Any],
+                    key: str, secret: str) -> int:
     if payload.get("key_permissions") not in (None, "read_write"):
         raise InstallRejected("keys must have read_write permission", 400)
     _check_store_address(container, store)  # again: the name may point elsewhere since the connect began
@@ -254,9 +271,6 @@ def complete_woo_connect(container: InstallPorts, payload: Mapping[str, Any]) ->
                                       credentials=container.box.seal(creds), status="active"))
         else:
             shop.credentials, shop.status, shop.uninstalled_at = container.box.seal(creds), "active", None
-        uow.commit()
-        shop_id = shop.id
-    container.forget_platform(shop_id)
-    log.info("woocommerce store connected", extra={"store": store, "shop_id": shop_id})
-    _subscribe_after_install(container, shop_id, sync_secret=True)
-    return shop_id
+        uow.repo(InstallRepository).settle_connect(user_id_hash, "connected", shop.id)
+        uow.commit()  # the keys and the attempt's outcome in one transaction
+        return shop.id

@@ -90,6 +90,14 @@ class InstallRepository(Repository):
                                      .execution_options(synchronize_session=False))
         return bool(cast(CursorResult[Any], taken).rowcount)
 
+    def settle_connect(self, user_id_hash: str, outcome: str, shop_id: int | None = None) -> None:
+        """Record what became of a connect whose keys arrived: "connected" with its shop, or "rejected: …"."""
+        values: dict[str, Any] = {"outcome": outcome}
+        if shop_id is not None:
+            values["shop_id"] = shop_id
+        self.session.execute(update(PendingConnect).where(PendingConnect.user_id_hash == user_id_hash)
+                             .values(**values).execution_options(synchronize_session=False))
+
     # -- webhook subscriptions ------------------------------------------------------------------------
 
     def subscription(self, shop_id: int, topic: str) -> WebhookSubscription | None:
