@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from connector import events
+from connector.db import job_runs
 from connector.job_refs import RetryPolicy, job_ref, retry_policy
 from jobs import runtime, supply
 
@@ -14,6 +15,11 @@ from jobs import runtime, supply
 @retry_policy(RetryPolicy(retries=5, intervals=(5, 30, 120, 600, 1800), timeout=300))
 def process_event(event_id: int) -> str:
     """Capture what one stored webhook says; re-enqueues itself with backoff on transient failure."""
+    with job_runs.started_by(job_runs.WEBHOOK):  # what it asks for shows as started by the store's event
+        return _process_event(event_id)
+
+
+def _process_event(event_id: int) -> str:
     c = runtime.container()
     outcome = events.process_event(c.uow(), c.platform_for, event_id, max_attempts=c.settings.job_max_attempts,
                                    lease=timedelta(seconds=c.settings.event_lease_seconds))

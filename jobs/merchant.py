@@ -2,6 +2,10 @@
 whitelist with labels (a merchant never names a job reference). Running one records a durable run in
 the job-run ledger per piece of work (one per supplier for polling) and queues it, like any one-off job
 (runtime.enqueue_run): the page follows the run rows' status.
+
+Every run of a listed job is recorded, whoever starts it (``LISTED``: jobs/runtime.enqueue records the
+clock's runs of them too), so the page shows scheduled runs beside those asked for; when the clock runs
+each next for a shop is worked out in jobs/merchant_schedules.py.
 """
 
 from __future__ import annotations
@@ -10,9 +14,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from connector.db.job_runs_triggers import CLI, RUN_NOW
 from connector.domain.errors import NothingToRun, UnknownJob
 from connector.job_refs import job_ref
-from connector.merchant.job_runs import JobKind
+from connector.merchant.job_runs import JobKind, Planned
 from jobs import (
     dropship,
     install,
@@ -20,6 +25,7 @@ from jobs import (
     payments,
     purchasing,
     reorder,
+    reports,
     restock,
     runtime,
     selling_plans,
@@ -42,9 +48,14 @@ class MerchantJob:
     per_supplier: bool = False
     """The job takes a supplier id: run once per active supplier of the shop."""
     platforms: tuple[str, ...] = BOTH
+    also: tuple[Callable[..., Any], ...] = ()
+    """Other jobs the clock runs for the same work, whose runs the page lists under this one."""
+
+    def refs(self) -> tuple[str, ...]:
+        return (job_ref(self.job), *(job_ref(job) for job in self.also))
 
     def kind(self) -> JobKind:
-        return JobKind(self.name, self.label, self.help, (job_ref(self.job),))
+        return JobKind(self.name, self.label, self.help, self.refs())
 
 
 MERCHANT_JOBS: tuple[MerchantJob, ...] = (
@@ -87,11 +98,33 @@ MERCHANT_JOBS: tuple[MerchantJob, ...] = (
                 "Check the store's webhook subscriptions and repair missing ones.", install.check_shop),
     MerchantJob("read-sales-history", "Read sales history",
                 "Read the store's order history (from where the last read stopped) and fold in captured orders, "
-                "for reorder advice.", reorder.read_sales_history),
+                "for reorder advice; every night the day's captured orders are folded in.", reorder.read_sales_history,
+                also=(reorder.fold_sales,)),
+    MerchantJob("weekly-digest", "Send the weekly digest",
+                "E-mail this week's figures (when the weekly digest is on; at most once a week).",
+                reports.weekly_digest),
 )
 """The merchant's jobs, in the page's order."""
 
 NAMES = tuple(job.name for job in MERCHANT_JOBS)
+
+LISTED = frozenset(ref for job in MERCHANT_JOBS for ref in job.refs())
+"""The job references the page lists: each of their runs is recorded, whoever asks (jobs/runtime.py)."""
+PER_SUPPLIER = frozenset(job_ref(job.job) for job in MERCHANT_JOBS if job.per_supplier)
+
+
+def shop_of(c: Container, ref: str, args: tuple[Any, ...]) -> int | None:
+    """The shop a listed job's run belongs to: its first argument, or the supplier's shop for a poll."""
+    first = args[0] if args else None
+    if not isinstance(first, int) or isinstance(first, bool):
+        return None
+    if ref not in PER_SUPPLIER:
+        return first
+    from connector.supply.repository import SupplyRepository
+
+    with c.uow() as uow:
+        supplier = uow.repo(SupplyRepository).supplier(first)
+        return supplier.shop_id if supplier is not None else None
 
 
 def find(name: str, platform: str) -> MerchantJob:
@@ -115,7 +148,8 @@ def _arguments(c: Container, shop_id: int, job: MerchantJob) -> list[tuple[Any, 
     return [(supplier_id,) for supplier_id in ids]
 
 
-def run_now(c: Container, shop_id: int, name: str, *, platform: str | None = None) -> list[int]:
+def run_now(c: Container, shop_id: int, name: str, *, platform: str | None = None,
+            trigger: str = RUN_NOW) -> list[int]:
     """Record and queue the merchant job ``name`` for the shop; returns its run ids (one per supplier
     when it polls suppliers). A request for work already waiting to start joins it (its id is returned)."""
     with c.uow() as uow:
@@ -126,7 +160,7 @@ def run_now(c: Container, shop_id: int, name: str, *, platform: str | None = Non
     job = find(name, platform)
     run_ids = []
     for args in _arguments(c, shop_id, job):
-        run_id = runtime.enqueue_run(c, job.job, *args, shop_id=shop_id)
+        run_id = runtime.enqueue_run(c, job.job, *args, shop_id=shop_id, trigger=trigger)
         if run_id is not None:
             run_ids.append(run_id)
     return run_ids
@@ -143,6 +177,11 @@ class Launcher:
 
     def run_now(self, shop_id: int, name: str) -> list[int]:
         return run_now(self._container, shop_id, name)
+
+    def planned(self, shop_id: int, platform: str) -> dict[str, list[Planned]]:
+        from jobs.merchant_schedules import planned
+
+        return planned(self._container, shop_id, platform)
 
 
 @dataclass(frozen=True)
@@ -169,7 +208,7 @@ def run_here(c: Container, shop_id: int, name: str, *, wait_seconds: float = 360
     from connector.job_refs import resolve_job
     from connector.merchant.job_runs import JobRunRepository
 
-    run_ids = run_now(c, shop_id, name)
+    run_ids = run_now(c, shop_id, name, trigger=CLI)
     lease = timedelta(seconds=c.settings.event_lease_seconds)
     for run_id in run_ids:
         with c.uow() as uow:

@@ -138,20 +138,21 @@ def trigger_for(schedule: Mapping[str, Any]) -> Any:
 
 def sync_supplier_schedules(scheduler: BaseScheduler, container: Container) -> int:
     """Make the scheduler's ``supplier-<id>`` jobs match the suppliers' schedules; returns how many."""
-    wanted = {f"supplier-{sid}": (sid, schedule)
-              for sid, _, schedule in supplier_service.supplier_schedules(container.uow())}
+    wanted = {f"supplier-{sid}": (sid, shop_id, schedule)
+              for sid, shop_id, schedule in supplier_service.supplier_schedules(container.uow())}
     for job in scheduler.get_jobs():
         if job.id.startswith("supplier-") and job.id not in wanted:
             job.remove()
-    for job_id, (supplier_id, schedule) in wanted.items():
+    for job_id, (supplier_id, shop_id, schedule) in wanted.items():
         existing = scheduler.get_job(job_id)
         signature = repr(sorted(schedule.items()))
         if existing is not None and existing.name == signature:
             continue
         if existing is not None:
             existing.remove()
-        scheduler.add_job(container.queue.enqueue, trigger_for(schedule), args=[POLL_SUPPLIER, supplier_id],
-                          id=job_id, name=signature, replace_existing=True)
+        # through runtime.enqueue: each scheduled poll is recorded (the app's Jobs page lists it)
+        scheduler.add_job(runtime.enqueue, trigger_for(schedule), args=[container, poll_supplier, supplier_id],
+                          kwargs={"shop_id": shop_id}, id=job_id, name=signature, replace_existing=True)
     return len(wanted)
 
 

@@ -8,8 +8,13 @@ again rows that stayed pending past a grace period or whose worker stopped beati
 queue still holds them. Only the claim holder may finish a run, so a late duplicate delivery does
 nothing.
 
-Scheduled work (the clock's fan-outs) is not recorded: the next tick asks for it again.
-Webhook events are not recorded here either: the inbox (webhook_events) is their ledger.
+Each run records who started it (``trigger``): the caller says so ("run now", "cli", "schedule"), else
+the context does: inside a recorded run it is "after <that job>" (``execute`` sets it), inside a block
+``started_by(...)`` (the webhook event processor says "webhook") that; else None (the connector, after a
+change). The clock's runs of the jobs the merchant's Jobs page lists are recorded through
+``jobs.runtime.enqueue`` with "schedule", coalesced among scheduled asks only (``SCHEDULE_KEY``); its
+other fan-outs are not recorded: the next tick asks for them again. Webhook events are not recorded
+here: the inbox (webhook_events) is their ledger, and processing one order writes no run.
 """
 
 from __future__ import annotations
@@ -32,19 +37,33 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from connector.db.job_runs_triggers import (
+    AFTER,
+    CLI,
+    RUN_NOW,
+    SCHEDULE,
+    SCHEDULE_KEY,
+    WEBHOOK,
+    check_trigger,
+    current_trigger,
+    started_by,
+)
 from connector.db.models_jobs import JobRun
 from connector.domain.clock import utcnow
 from connector.job_refs import check_job
 from connector.ports import JobQueue, RunRescheduled
 
+__all__ = ["AFTER", "CLI", "RUN_NOW", "SCHEDULE", "WEBHOOK", "current_trigger", "enqueue_run", "execute",
+           "started_by"]
+
 log = logging.getLogger(__name__)
 
 _PUSH_LIST = "connector.job_runs.to_push"
 
-
-def dedupe_key_for(job: str, args: Sequence[Any]) -> str:
-    """One key per (job, arguments): a second request for the same not-yet-started work joins it."""
-    key = f"{job}:{json.dumps(list(args), separators=(',', ':'), sort_keys=True)}"
+def dedupe_key_for(job: str, args: Sequence[Any], *, scheduled: bool = False) -> str:
+    """One key per (job, arguments): a second request for the same not-yet-started work joins it.
+    Scheduled asks have keys of their own (``SCHEDULE_KEY``)."""
+    key = f"{SCHEDULE_KEY if scheduled else ''}{job}:{json.dumps(list(args), separators=(',', ':'), sort_keys=True)}"
     if len(key) > 400:
         raise ValueError(f"dedupe key for {job} is over 400 characters; pass ids, not payloads")
     return key
@@ -67,9 +86,10 @@ def safe_push(queue: JobQueue, run_id: int, job: str, args: Sequence[Any], delay
 
 
 def _insert(job: str, args: Sequence[Any], shop_id: int | None, dedupe_key: str | None, now: datetime,
-            delay_seconds: float, dialect: str) -> Any:
+            delay_seconds: float, dialect: str, trigger: str | None) -> Any:
     values = {"job": job, "args": list(args), "shop_id": shop_id, "dedupe_key": dedupe_key, "status": "pending",
-              "attempts": 0, "requeues": 0, "enqueued_at": now, "due_at": now + timedelta(seconds=delay_seconds)}
+              "attempts": 0, "requeues": 0, "enqueued_at": now, "due_at": now + timedelta(seconds=delay_seconds),
+              "trigger": trigger}
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(JobRun).values(**values)
     if dedupe_key is not None:
@@ -78,9 +98,13 @@ def _insert(job: str, args: Sequence[Any], shop_id: int | None, dedupe_key: str 
 
 
 def enqueue_run(engine: Engine, queue: JobQueue, job: str, args: Sequence[Any], *, shop_id: int | None = None,
-                coalesce: bool = False, delay_seconds: float = 0.0, session: Session | None = None) -> int | None:
+                coalesce: bool = False, delay_seconds: float = 0.0, session: Session | None = None,
+                trigger: str | None = None) -> int | None:
     """Record a pending run of ``job`` and queue it; returns the run id, or None when ``coalesce`` found
-    the same work (job and arguments) pending and not started yet, which then covers this request.
+    the same work (job and arguments) pending and not started yet, which then covers this request
+    (scheduled asks, ``trigger`` "schedule", only join scheduled asks: ``SCHEDULE_KEY``).
+
+    ``trigger`` says who started it; without one the context does (``current_trigger``).
 
     With ``session`` the row is written in the caller's open transaction and queued only once that
     commits (a rollback leaves neither). Coalescing needs the caller's changes committed before the
@@ -95,16 +119,17 @@ def enqueue_run(engine: Engine, queue: JobQueue, job: str, args: Sequence[Any], 
         raise ValueError("coalesce=True needs the caller's changes committed: enqueue after the commit")
     if delay_seconds < 0:
         raise ValueError(f"delay_seconds must not be negative, got {delay_seconds}")
-    key = dedupe_key_for(job, args) if coalesce else None
+    trigger = check_trigger(trigger) if trigger is not None else current_trigger()
+    key = dedupe_key_for(job, args, scheduled=trigger == SCHEDULE) if coalesce else None
     if session is not None:
-        statement = _insert(job, args, shop_id, key, utcnow(), delay_seconds, engine.dialect.name)
+        statement = _insert(job, args, shop_id, key, utcnow(), delay_seconds, engine.dialect.name, trigger)
         run_id = int(session.execute(statement).scalar_one())
         _push_after_commit(session, queue, run_id, job, args, delay_seconds)
         return run_id
     with engine.begin() as connection:
         if key is not None and connection.execute(select(JobRun.id).where(JobRun.dedupe_key == key)).first():
             return None  # joined without a write (a read-only commit waits for no WAL flush)
-        statement = _insert(job, args, shop_id, key, utcnow(), delay_seconds, engine.dialect.name)
+        statement = _insert(job, args, shop_id, key, utcnow(), delay_seconds, engine.dialect.name, trigger)
         inserted = connection.execute(statement).scalar_one_or_none()
     if inserted is None:
         return None
@@ -143,6 +168,12 @@ def new_claim() -> str:
 def claim(engine: Engine, run_id: int, claim_id: str, lease: timedelta) -> int | None:
     """Take the run for this execution; returns its start count, or None when it is finished or
     another execution holds it and is still beating (a duplicate delivery: do nothing)."""
+    claimed = _claim(engine, run_id, claim_id, lease)
+    return None if claimed is None else claimed[0]
+
+
+def _claim(engine: Engine, run_id: int, claim_id: str, lease: timedelta) -> tuple[int, str] | None:
+    """``claim``, also returning the run's job reference (what its follow-ups are started "after")."""
     now = utcnow()
     with engine.begin() as connection:
         result = connection.execute(
@@ -151,9 +182,9 @@ def claim(engine: Engine, run_id: int, claim_id: str, lease: timedelta) -> int |
                                             and_(JobRun.status == "running", JobRun.heartbeat_at < now - lease)))
             .values(status="running", worker=claim_id, started_at=now, heartbeat_at=now, finished_at=None,
                     attempts=JobRun.attempts + 1, dedupe_key=None)
-            .returning(JobRun.attempts))
-        attempts = result.scalar_one_or_none()
-    return None if attempts is None else int(attempts)
+            .returning(JobRun.attempts, JobRun.job))
+        row = result.one_or_none()
+    return None if row is None else (int(row[0]), str(row[1]))
 
 
 def _settle(engine: Engine, run_id: int, claim_id: str, **values: Any) -> bool:
@@ -241,13 +272,15 @@ def execute(engine: Engine, run_id: int, call: Callable[[], Any], *, lease: time
     wait, without counting the start, and raises ``RunRescheduled`` for the queue to deliver it then.
     A finish that cannot be written leaves the run to the sweeper (jobs are idempotent)."""
     claim_id = new_claim()
-    attempts = claim(engine, run_id, claim_id, lease)
-    if attempts is None:
+    claimed = _claim(engine, run_id, claim_id, lease)
+    if claimed is None:
         log.info("job run already finished or running elsewhere; delivery skipped", extra={"run_id": run_id})
         return SKIPPED
+    attempts, job = claimed
     with beating(engine, run_id, claim_id, max(lease.total_seconds() / 3, 0.5)):
         try:
-            result = call()
+            with started_by(f"{AFTER}{job}"):  # what it asks for is its follow-up
+                result = call()
         except Exception as exc:
             now = utcnow()
             wait = throttled_for(exc)

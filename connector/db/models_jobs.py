@@ -2,7 +2,8 @@
 
 The queue (Redis or this process's threads) only delivers; this row is the truth about a job that
 was asked for. A sweeper queues again rows that stayed pending or whose worker stopped beating.
-Scheduled work is not recorded: the next tick of the clock asks for it again.
+Scheduled runs of the jobs the merchant's Jobs page lists are recorded too (``trigger`` "schedule");
+the clock's other fan-outs are not: the next tick asks for them again.
 """
 
 from __future__ import annotations
@@ -54,3 +55,6 @@ class JobRun(Base):
     """The claim of the execution that holds it (host:pid:token); only that execution may finish it."""
     result: Mapped[Any] = mapped_column(JSON, nullable=True)
     """What a done run returned, summarised to JSON (counts: job_runs.result_summary), for the Jobs page."""
+    trigger: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    """Who started it: "schedule", "run now", "cli", "webhook" or "after <job reference>" (a follow-up);
+    None when the connector asked for it outside any job (a change) or before 0032. Retries keep it."""

@@ -8,8 +8,8 @@ from sqlalchemy import inspect
 from connector.db.engine import alembic_config, make_engine, upgrade
 from connector.db.models_jobs import JobRun
 
-ADDED_LATER = {"result"}
-"""Columns later migrations add (0022: what a done run returned)."""
+ADDED_LATER = {"result", "trigger"}
+"""Columns later migrations add (0022: what a done run returned; 0032: who started it)."""
 
 
 def test_0008_creates_job_runs_as_the_model_declares_and_removes_it_on_downgrade(database_url):
