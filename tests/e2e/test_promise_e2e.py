@@ -40,7 +40,7 @@ SEED = {
              "backorders": "notify"}]}]},
 }
 TODAY = datetime.now(UTC).date()
-DELAYED = "delayed, please choose"
+DELAYED = "is delayed, no action needed"  # within 30 days of the promise: no answer needed
 DATED = "expected in stock on"
 
 

@@ -27,7 +27,7 @@ def test_a_stated_date_before_the_expected_date_is_a_delay_notice_at_once_and_no
     plain = h.backorder(expected=days(20), email="bo@example.com")
     h.evaluate()
     [notice] = sink.to("ada@example.com")
-    assert notice.subject == "Order #1001: delayed, please choose: cancel or keep waiting"
+    assert notice.subject == "Your order #1001 is delayed, no action needed"
     assert "by Friday 11 December 2026, the date we promised" in notice.part("plain")
     assert [m.subject for m in sink.to("bo@example.com")] == [
         "Order #1002: expected in stock on Monday 21 December 2026"]
