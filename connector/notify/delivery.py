@@ -231,15 +231,21 @@ def message_context(uow: UnitOfWork, shop: ShopNotifySettings, message: Message,
         assert found is not None
         group.append((other, found))
     dates = [None if m.date_key == UNKNOWN else _parse(m.date_key) for m, _ in group]
-    items = [{"title": b.line.title or b.line.sku or "item", "sku": b.line.sku,
-              "quantity": b.quantity_backordered, "date_text": notify_email.long_date(day, language)}
+    to_merchant = message.kind == "merchant_decision"
+    shipping = {} if to_merchant else notes.ships_by_dates(message.shop_id, [b.sku or "" for _, b in group])
+    said = notify_email.date_words(language)
+    items = [_item(b, day, language, said, to_merchant=to_merchant,
+                   ships_by=day is not None and shipping.get(b.sku or "") == day)
              for (_, b), day in zip(group, dates, strict=True)]
     when = None if None in dates else max(d for d in dates if d is not None)  # every line in by then
+    ships_by = when is not None and all(item["ships_by"] for item in items)
     told = [b.promised_date for _, b in group if b.promised_date is not None]
     grouped_ids = {b.id for _, b in group}
     context: dict[str, Any] = {
         "order_name": order.name, "shop_name": shop.sender_name or shop_row.domain, "items": items,
+        "shop_domain": shop_row.domain,
         "support_email": shop.support_email, "date_text": notify_email.long_date(when, language),
+        "ships_by": ships_by, "date_phrase": notify_email.date_phrase(when, ships_by, language),
         "dates_differ": len({item["date_text"] for item in items}) > 1, "has_rest": _has_rest(order),
         "previous_text": notify_email.long_date(backorder.promised_date if not companions else
                                                 (max(told) if told else None), language),
@@ -270,6 +276,21 @@ def message_context(uow: UnitOfWork, shop: ShopNotifySettings, message: Message,
                                       words["silent"].format(deadline=notify_email.long_date(decision.deadline,
                                                                                              language)))
     return context, language
+
+
+def _item(backorder: Any, day: date | None, language: str, said: dict[str, str], *, to_merchant: bool,
+          ships_by: bool) -> dict[str, Any]:
+    """One line as a message lists it: ``text`` ("2 × Darjeeling 100 g", "1 item" without a title),
+    ``date_phrase`` ("ships by ..." or "expected in stock on ..."); ``title`` falls back to the SKU only in
+    a message to the merchant."""
+    title = (backorder.line.title or "").strip()
+    quantity = backorder.quantity_backordered
+    text = said["line"].format(quantity=quantity, title=title) if title else \
+        f"{quantity} {said['item'] if quantity == 1 else said['items']}"
+    return {"title": title or (backorder.line.sku if to_merchant else None) or said["item"],
+            "sku": backorder.line.sku, "quantity": quantity, "text": text,
+            "date_text": notify_email.long_date(day, language), "ships_by": ships_by,
+            "date_phrase": notify_email.date_phrase(day, ships_by, language)}
 
 
 def _has_rest(order: Any) -> bool:

@@ -33,8 +33,8 @@ log = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates" / "email"
 
 SUBJECTS = {
-    "capture_notice": "Order {order_name}: expected in stock on {date_text}",
-    "apology": "Order {order_name}: sorry, a new date: {date_text}",
+    "capture_notice": "Order {order_name}: {date_phrase}",
+    "apology": "Order {order_name}: sorry, a new date: {date_phrase}",
     "delay_notice": "Your order {order_name} is delayed, no action needed",
     "delay_notice/consent": "Action needed by {deadline_day}: your order {order_name}",
     "wait_confirmed": "Thank you for waiting: your order {order_name}",
@@ -56,8 +56,8 @@ CASE_FLAGS: dict[str, str] = {"consent": "consent_required"}
 
 LOCALIZED_SUBJECTS: dict[str, dict[str, str]] = {
     "nl": {
-        "capture_notice": "Bestelling {order_name}: verwacht op voorraad op {date_text}",
-        "apology": "Bestelling {order_name}: sorry, een nieuwe datum: {date_text}",
+        "capture_notice": "Bestelling {order_name}: {date_phrase}",
+        "apology": "Bestelling {order_name}: sorry, een nieuwe datum: {date_phrase}",
         "delay_notice": "Je bestelling {order_name} is vertraagd, je hoeft niets te doen",
         "delay_notice/consent": "Actie nodig, uiterlijk {deadline_day}: je bestelling {order_name}",
         "wait_confirmed": "Bedankt voor je geduld: je bestelling {order_name}",
@@ -69,7 +69,7 @@ LOCALIZED_SUBJECTS: dict[str, dict[str, str]] = {
 DOING: dict[str, dict[str, str]] = {
     "en": {
         "capture_notice": "We keep an eye on the delivery and will write to you again if the date changes.",
-        "apology": "We follow the delivery closely and will ship your items the day they arrive.",
+        "apology": "We are following your items closely and will write to you again if the date changes.",
         "delay_notice": "We are doing what we can to get these items to you sooner and will write to you again "
                         "as soon as we know more.",
         "wait_confirmed": "We ship them the day they are ready and will write to you again if the date changes.",
@@ -78,7 +78,7 @@ DOING: dict[str, dict[str, str]] = {
     },
     "nl": {
         "capture_notice": "We houden de levering in de gaten en laten het je weten als de datum verandert.",
-        "apology": "We volgen de levering op de voet en versturen je artikelen op de dag dat ze binnenkomen.",
+        "apology": "We volgen je artikelen op de voet en laten het je weten als de datum weer verandert.",
         "delay_notice": "We doen wat we kunnen om deze artikelen sneller bij je te krijgen en laten het je weten "
                         "zodra we meer weten.",
         "wait_confirmed": "We versturen ze op de dag dat ze klaar zijn en laten het je weten als de datum "
@@ -89,6 +89,42 @@ DOING: dict[str, dict[str, str]] = {
 }
 """The shipped "what we are doing about it" paragraph per language and kind (``doing_text``); a shop
 replaces it per kind and language. Kinds without one (merchant alerts) have none unless the shop writes one."""
+
+
+DATE_WORDS: dict[str, dict[str, str]] = {
+    "en": {"ships_by": "ships by {date}", "in_stock": "expected in stock on {date}", "line": "{quantity} × {title}",
+           "item": "item", "items": "items"},
+    "nl": {"ships_by": "verzonden vóór {date}", "in_stock": "verwacht op voorraad op {date}",
+           "line": "{quantity} × {title}", "item": "artikel", "items": "artikelen"},
+}
+"""How a customer message names a date and an item (issue 18): "ships by <date>" (the storefront's own
+term, Dutch "verzonden vóór" as the theme block says it) where the date counts the supplier's handling and
+transit days, else "expected in stock on <date>", which promises no shipping day; an item by its product
+title, "1 item" / "2 items" when the store gave none. Never the SKU: that is for the merchant."""
+
+
+MERCHANT_SETTINGS: dict[str, str] = {
+    "merchant_decision": "notify.support_email (who is asked), notify.delay_policy (what happens without an answer)",
+    "pileup_alert": "alerts.email, alerts.slack_webhook_url (who gets these alerts), alerts.thresholds (when)",
+    "dropship_alert": "alerts.email, alerts.slack_webhook_url (who gets these alerts)",
+    "purchase_order_alert": "alerts.email, alerts.slack_webhook_url (who gets these alerts)",
+    "supplier_feed_alert": "alerts.email, alerts.slack_webhook_url (who gets these alerts)",
+}
+"""The e-mails to the merchant, with the settings that decide who gets them and when: their footer
+(``_merchant_footer.html`` / ``.txt``) names the shop and where to change these, instead of a customer's
+order line."""
+
+
+def date_words(language: str) -> dict[str, str]:
+    """DATE_WORDS in ``language`` (English for what it lacks)."""
+    return {**DATE_WORDS[DEFAULT], **DATE_WORDS.get(language, {})}
+
+
+def date_phrase(day: date | None, ships_by: bool, language: str = DEFAULT) -> str:
+    """"ships by Friday 15 January 2027" when ``ships_by``, else "expected in stock on ..."; "" for no date."""
+    if day is None:
+        return ""
+    return date_words(language)["ships_by" if ships_by else "in_stock"].format(date=long_date(day, language))
 
 
 @dataclass(frozen=True)
@@ -193,7 +229,8 @@ def render(kind: str, context: dict[str, Any], *, language: str = DEFAULT,
     env = environment()
     language = shipped(kind, language)
     doing = default_doing(kind, language)
-    full: dict[str, Any] = {**context, "doing_text": sandbox.render(doing, context).strip() if doing else ""}
+    full: dict[str, Any] = {**context, "doing_text": sandbox.render(doing, context).strip() if doing else "",
+                            **_merchant(kind)}
     subject = subject_format(kind, language, subject_case(kind, full)).format(**full)
     full["subject"] = subject
     text = env.get_template(template_name(kind, language, "txt")).render(full) + footer_text(full, language)
@@ -201,17 +238,27 @@ def render(kind: str, context: dict[str, Any], *, language: str = DEFAULT,
     return subject, text, html
 
 
+def _merchant(kind: str) -> dict[str, Any]:
+    """What the layout's merchant footer needs: ``to_merchant`` and ``merchant_settings`` (MERCHANT_SETTINGS)."""
+    return {"to_merchant": kind in MERCHANT_SETTINGS, "merchant_settings": MERCHANT_SETTINGS.get(kind, "")}
+
+
 def footer_text(context: dict[str, Any], language: str) -> str:
-    """The end of a customer message's text part, matching the layout's footer (the order's page in the
-    store, the store's address): ``_footer.txt``; empty for messages without a ``brand`` (to the shop)."""
-    if not context.get("brand"):
+    """The end of a text part, matching the layout's footer: for a customer (``brand``) the order's page
+    in the store and the store's address (``_footer.txt``); for the merchant (``to_merchant``) the shop
+    and where to change who gets it (``_merchant_footer.txt``); else nothing."""
+    if context.get("brand"):
+        name = "_footer.txt"
+    elif context.get("to_merchant"):
+        name = "_merchant_footer.txt"
+    else:
         return ""
-    return "\n" + environment().get_template("_footer.txt").render({**context, "lang": language}).rstrip()
+    return "\n" + environment().get_template(name).render({**context, "lang": language}).rstrip()
 
 
 def render_custom(kind: str, context: dict[str, Any], language: str, custom: Custom) -> tuple[str, str, str]:
     full: dict[str, Any] = {**context, "doing_text": sandbox.render(custom.doing, context).strip()
-                            if custom.doing.strip() else ""}
+                            if custom.doing.strip() else "", **_merchant(kind)}
     subject = " ".join(sandbox.render(custom.subject, full).split())
     full["subject"] = subject
     body = sandbox.render(custom.body, full)

@@ -7,6 +7,7 @@ Reached with ``uow.repo(NotifyRepository)``; the services in connector/notify ne
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import TypeVar
 
 from sqlalchemy import case, func, or_, select, update
@@ -24,7 +25,10 @@ from connector.notify.models import (
     NotifyState,
     PileupAlert,
 )
-from connector.supply.models import StoreSku
+from connector.supply.models import SkuEta, StoreSku, Supplier
+
+SHIPS_BY_SOURCES = ("supplier_stock", "supplier_restock", "lead_time")
+"""Date sources (connector/domain/eta.py EtaSource) that add the supplier's handling and transit days."""
 
 Row = TypeVar("Row", NotifyState, DelayDecision, DiscountCode, Message, PileupAlert, MessageTemplate)
 
@@ -43,6 +47,20 @@ class NotifyRepository(Repository):
         """The store's price of each SKU that has one (the value of a pile-up)."""
         return {sku: float(price) for sku, price in self.session.execute(
             select(StoreSku.sku, StoreSku.price).where(StoreSku.shop_id == shop_id)) if price is not None}
+
+    def ships_by_dates(self, shop_id: int, skus: Sequence[str]) -> dict[str, date]:
+        """SKU -> its current date where that date counts the supplier's handling and transit days (a
+        supplier's stock, restock date or lead time, from a supplier with handling or transit days set):
+        the date the items ship by, as the storefront shows it (connector/supply/dates.py). SKUs dated
+        otherwise (a purchase order's expected date, no handling or transit days known) are left out."""
+        wanted = sorted({sku for sku in skus if sku})
+        if not wanted:
+            return {}
+        rows = self.session.execute(
+            select(SkuEta.sku, SkuEta.expected_date).join(Supplier, Supplier.id == SkuEta.supplier_id)
+            .where(SkuEta.shop_id == shop_id, SkuEta.sku.in_(wanted), SkuEta.expected_date.is_not(None),
+                   SkuEta.source.in_(SHIPS_BY_SOURCES), Supplier.handling_days + Supplier.transit_days > 0))
+        return {sku: day for sku, day in rows if day is not None}
 
     # notify state and delay decisions
 

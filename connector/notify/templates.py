@@ -35,12 +35,18 @@ FIELDS = ("subject", "body", "doing")
 
 _ORDER = {"order_name": "the order's name, e.g. #1001", "shop_name": "the shop's name (notify.sender_name)",
           "support_email": "where customers write with questions (may be empty)",
-          "items": "the items: each has .title, .sku and .quantity (use {% for item in items %})",
+          "items": "the items: each has .text (\"2 × Darjeeling 100 g\", \"1 item\" without a title), .title, "
+                   ".quantity and .sku (not for customers' eyes) (use {% for item in items %})",
           "doing_text": "the \"what we are doing about it\" paragraph, rendered"}
-_LINES = {"items": "the items: each has .title, .sku, .quantity and .date_text (its own date, written out); "
-                   "every line of the order told about in this run is listed (use {% for item in items %})",
+_LINES = {"items": "the items: each has .text (\"2 × Darjeeling 100 g\", \"1 item\" without a title), .title, "
+                   ".quantity, .sku (not for customers' eyes), .date_text (its own date, written out) and "
+                   ".date_phrase (\"ships by <date>\" or \"expected in stock on <date>\"); every line of the "
+                   "order told about in this run is listed (use {% for item in items %})",
           "dates_differ": "true when the items have different dates (then date_text is when all are in)",
-          "has_rest": "true when some of the order does not wait (lines in stock)"}
+          "has_rest": "true when some of the order does not wait (lines in stock)",
+          "ships_by": "true when the date is the day the items ship (it counts the supplier's handling and "
+                      "transit days, as the product page's \"ships by\"); false: the expected in-stock date",
+          "date_phrase": "the date as the subject says it: \"ships by <date>\" or \"expected in stock on <date>\""}
 _PAGE = {"page_url": "the customer's order page: each waiting item, cancel or keep waiting, how to be told"}
 _PAGE.update({"customer_first_name": "the customer's first name as the store gave it (empty when not known)",
               "status_url": "the order's page in the store (empty when not known); the layout's footer links it"})
@@ -74,7 +80,8 @@ class MessageKind:
 
 def _customer_sample(**extra: Any) -> dict[str, Any]:
     return {"order_name": "#1001", "shop_name": "Tea & Leaf Co.", "support_email": "help@tea.example",
-            "items": [{"title": "Darjeeling 100 g", "sku": "TEA-DJ-100", "quantity": 2, "date_text": ""}],
+            "items": [{"title": "Darjeeling 100 g", "sku": "TEA-DJ-100", "quantity": 2, "date_text": "",
+                       "text": "2 × Darjeeling 100 g", "date_phrase": "", "ships_by": False}],
             "customer_email": "ada@example.com", "date_text": "", "page_url": "https://preview.invalid/order",
             "customer_first_name": "Ada", "status_url": "https://preview.invalid/orders/1001",
             **extra}
@@ -83,14 +90,14 @@ def _customer_sample(**extra: Any) -> dict[str, Any]:
 KINDS: dict[str, MessageKind] = {k.kind: k for k in (
     MessageKind("capture_notice", "Capture notice: the expected date", CUSTOMER,
                 "when an order is captured with items not in stock and their date is far enough away",
-                {**_ORDER, **_LINES, **_PAGE, "date_text": "the expected in-stock date, written out"},
-                _customer_sample(date_text="", dates_differ=False, has_rest=True)),
+                {**_ORDER, **_LINES, **_PAGE, "date_text": "the date, written out (ships_by says which)"},
+                _customer_sample(date_text="", date_phrase="", dates_differ=False, has_rest=True, ships_by=True)),
     MessageKind("apology", "New date: apology (with a consolation code when due)", CUSTOMER,
                 "when the expected date slips past what the customer was told",
                 {**_ORDER, **_LINES, **_PAGE, "date_text": "the new expected date, written out",
                  "previous_text": "the date the customer was told before, written out", **_CODE},
                 _customer_sample(previous_text="", code="SORRY-1001", code_text="10% off", code_ends="",
-                                 dates_differ=False, has_rest=True)),
+                                 date_phrase="", dates_differ=False, has_rest=True, ships_by=True)),
     MessageKind("delay_notice", "Delay notice with the choice to cancel or wait", CUSTOMER,
                 "when the promised shipping date cannot be met (FTC Mail Order Rule)",
                 {**_ORDER, **_PAGE, "date_text": "the new expected date, written out (empty when unknown)",
@@ -191,6 +198,10 @@ def sample(kind: MessageKind, language: str, flag: bool | None = None) -> dict[s
         found["deadline_day"] = long_date(dates["deadline_text"], language, year=False)
     if flag is not None:
         found.update({name: flag for name in kind.flags})
+    if "date_phrase" in kind.variables:
+        found["date_phrase"] = notify_email.date_phrase(dates["date_text"], bool(found.get("ships_by")), language)
+        found["items"] = [{**item, "date_text": found["date_text"], "date_phrase": found["date_phrase"],
+                           "ships_by": bool(found.get("ships_by"))} for item in found.get("items", [])]
     return found
 
 

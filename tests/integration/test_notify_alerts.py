@@ -145,7 +145,9 @@ def test_the_shops_own_wording_of_the_pileup_alert_is_sent_by_email_and_slack(h,
     check(h)
     [mail] = sink.to("ops@tea.example")
     assert mail.subject == "Reorder TEA-1 now: 2 waiting"
-    assert mail.part("plain").split() == "TEA-1 has 4 units short. Call Acme on 020 123 4567.".split()
+    own, _, footer = mail.part("plain").partition("\r\n--\r\n")
+    assert own.split() == "TEA-1 has 4 units short. Call Acme on 020 123 4567.".split()
+    assert "alerts.thresholds" in footer and "Order" not in footer  # the merchant's footer follows their text
     assert slack.posts[0]["text"].endswith("Reorder TEA-1 now: 2 waiting")
 
 
@@ -181,7 +183,7 @@ def test_the_pileup_email_names_the_product_and_counts_once_with_the_value_in_it
     assert "Value waiting: EUR 124.00" in text and "EUR 124.00" in html
     assert "First Flush Darjeeling &lt;Castleton&gt; &amp; Margaret&#39;s Hope" in html
     assert "Order SKU" not in text and "Order SKU" not in html and "Order " not in html.split("</table>")[-2]
-    assert "Tea &amp; Leaf &lt;Co.&gt;" in html and "sent by the backorder connector" in text
+    assert "Tea &amp; Leaf &lt;Co.&gt;" in html and "sent to the shop by the backorder connector" in text
     assert slack.posts[0]["text"].endswith(mail.subject)
     assert "EUR 124.00" in json.dumps(slack.posts[0])
 

@@ -29,7 +29,8 @@ def context(kind: str, language: str, shop: brand.Brand, **extra: Any) -> dict[s
     found.update({"brand": shop.as_context(), "shop_name": shop.shop_name, "support_email": shop.support_email,
                   "status_url": "https://tea-leaf.example/orders/abc?key=1&x=2", "customer_first_name": "Ada",
                   "items": [{"title": "Earl Grey & <Lavender> 250 g", "sku": "TEA-EG", "quantity": 3,
-                             "date_text": ""}], **extra})
+                             "text": "3 × Earl Grey & <Lavender> 250 g", "date_text": "", "date_phrase": ""}],
+                  **extra})
     return found
 
 
