@@ -469,6 +469,9 @@ def _validate(settings: Settings) -> None:
         raise bad("smtp_timeout_seconds", "must be greater than 0")
     if "@" not in settings.smtp_from:
         raise bad("smtp_from", f"must be an email address, got {settings.smtp_from!r}")
+    support = settings.app_support_email
+    if support and ("@" not in support.strip("@") or any(c.isspace() for c in support)):
+        raise bad("app_support_email", f"must be an email address, got {support!r}")
     if settings.notify_public_base_url and not settings.notify_public_base_url.startswith(("https://", "http://")):
         raise bad("notify_public_base_url", f"must be an http(s) URL, got {settings.notify_public_base_url!r}")
     if settings.shopify_api_version not in shopify_access.API_VERSIONS:

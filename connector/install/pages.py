@@ -63,10 +63,8 @@ def connect_link(container: InstallPorts, store_url: str | None = None) -> str:
 
 
 def support_email(container: InstallPorts) -> str | None:
-    """app.support_email when it is an address, else None (the pages then name no address)."""
-    value = (container.settings.app_support_email or "").strip()
-    local, at, domain = value.partition("@")
-    return value if at and local and "." in domain and not any(c.isspace() for c in value) else None
+    """app.support_email (checked to be an address at start-up), or None: the pages then name no address."""
+    return container.settings.app_support_email or None
 
 
 # -- failures --------------------------------------------------------------------------------------------
