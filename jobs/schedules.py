@@ -1,8 +1,9 @@
 """Every schedule, declared in one place. The jobs they start go through the queue.
 
-They are queued with ``runtime.enqueue`` and not recorded in job_runs (``runtime.enqueue_run``): if
-Redis is flushed or a worker dies, the next tick asks for the same work again, so a record would
-only cost a write per shop per tick. Follow-ups that nothing asks for again are recorded.
+They are queued with ``runtime.enqueue``: the jobs the merchant's Jobs page lists (jobs/merchant.py
+``LISTED``) are recorded there in job_runs (trigger "schedule"), so the merchant sees every run; the
+others are not (if Redis is flushed or a worker dies, the next tick asks for the same work again).
+Follow-ups that nothing asks for again are recorded.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """The sweeper: the database is the truth, so anything stored but never finished is queued again.
 
 Two ledgers: the inbox (webhook events, jobs.events.process_event) and the job-run record of
-durable one-off jobs (job_runs, connector/db/job_runs.py and job_runs_sweep.py). Scheduled work is in neither: the clock
-asks for it again on its next tick. The sweeper also prunes old finished runs.
+durable one-off jobs (job_runs, connector/db/job_runs.py and job_runs_sweep.py), which also holds the scheduled
+runs of the jobs the merchant's Jobs page lists; other scheduled work is in neither: the clock asks for it again
+on its next tick. The sweeper also prunes old finished runs.
 """
 
 from __future__ import annotations
