@@ -96,7 +96,7 @@ class Shop(Base):
     store_url: Mapped[str | None] = mapped_column(String(500))
     """The storefront's address (WooCommerce ``/wp-json/`` ``url``); None: not read (Shopify: its domain)."""
     store_logo_url: Mapped[str | None] = mapped_column(String(1000))
-    """WooCommerce ``/wp-json/`` ``site_icon_url``; None: none set or not read."""
+    """Shopify: the brand logo (Storefront API, 0031); WooCommerce ``site_icon_url``; None: none or not read."""
     identity_read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # the store's brand (0031): Shopify's primary brand colour, and how the last brand read went
     store_accent_color: Mapped[str | None] = mapped_column(String(7))

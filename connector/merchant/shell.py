@@ -200,6 +200,32 @@ def auth_fields() -> Markup:
     return Markup(fields)
 
 
+ASK_FOR: dict[str, tuple[str, str, str]] = {
+    "support e-mail": ("Customers' replies have nowhere to go", "set your support e-mail", "notify.support_email"),
+    "shop name": ("Customers see your store's web address instead of its name", "set the name customers see",
+                  "notify.sender_name"),
+}
+"""What ``Brand.missing`` (connector/notify/brand.py) asks of the merchant, as a banner on every page: why,
+what to do, and the setting's field on the settings page; gone once the setting (or the store) gives it."""
+
+
+def brand_requests(shop_id: int) -> list[dict[str, str]]:
+    """The banners for what the shop's brand is missing (each: text, action, link to the setting's field)."""
+    from connector.notify import brand
+
+    try:
+        missing = brand.load(container().uow(), shop_id).missing
+    except LookupError:
+        return []
+    asks = []
+    for item in missing:
+        if item in ASK_FOR:
+            text, action, key = ASK_FOR[item]
+            field = "setting-" + key.replace(".", "-").replace("_", "-")
+            asks.append({"text": text, "action": action, "href": app_link("/app/settings") + "#" + field})
+    return asks
+
+
 def render_page(template: str, **context: Any) -> ResponseReturnValue:
     """Render ``connector/templates/merchant/<template>`` (which extends base.html) for ``g.merchant``."""
     session: MerchantSession = g.merchant
@@ -208,7 +234,8 @@ def render_page(template: str, **context: Any) -> ResponseReturnValue:
     html = render_template(
         name, merchant=session, nav=NAV, active=active, app_link=app_link, auth_fields=auth_fields,
         csrf_token=g.merchant_auth.csrf_token, shopify=session.platform == SHOPIFY, app_bridge=APP_BRIDGE,
-        shopify_api_key=container().settings.shopify_api_key or "", **context)
+        shopify_api_key=container().settings.shopify_api_key or "", brand_requests=brand_requests(session.shop_id),
+        **context)
     return Response(html, mimetype="text/html")
 
 
