@@ -94,11 +94,11 @@ replaces it per kind and language. Kinds without one (merchant alerts) have none
 DATE_WORDS: dict[str, dict[str, str]] = {
     "en": {"ships_by": "ships by {date}", "in_stock": "expected in stock on {date}", "line": "{quantity} × {title}",
            "item": "item", "items": "items"},
-    "nl": {"ships_by": "verzonden vóór {date}", "in_stock": "verwacht op voorraad op {date}",
+    "nl": {"ships_by": "verzonden uiterlijk {date}", "in_stock": "verwacht op voorraad op {date}",
            "line": "{quantity} × {title}", "item": "artikel", "items": "artikelen"},
 }
 """How a customer message names a date and an item (issue 18): "ships by <date>" (the storefront's own
-term, Dutch "verzonden vóór" as the theme block says it) where the date counts the supplier's handling and
+term; Dutch "verzonden uiterlijk", as the delay notice says it) where the date counts the supplier's handling and
 transit days, else "expected in stock on <date>", which promises no shipping day; an item by its product
 title, "1 item" / "2 items" when the store gave none. Never the SKU: that is for the merchant."""
 

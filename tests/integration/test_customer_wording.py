@@ -114,12 +114,12 @@ def test_a_slip_is_the_shops_apology_with_the_new_ships_by_date_in_dutch_by_firs
 
     first, apology = sink.to("ada@example.com")
     told, now = long_date(days(25), "nl"), long_date(days(45), "nl")
-    assert first.subject == f"Bestelling #1001: verzonden vóór {told}"
-    assert apology.subject == f"Bestelling #1001: sorry, een nieuwe datum: verzonden vóór {now}"
+    assert first.subject == f"Bestelling #1001: verzonden uiterlijk {told}"
+    assert apology.subject == f"Bestelling #1001: sorry, een nieuwe datum: verzonden uiterlijk {now}"
     text = apology.part("plain")
     assert text.startswith("Hallo Anna,\r\n")
     assert "worden later verzonden dan we je hadden gezegd" in text
-    assert f"De datum die we je gaven was {told}. Ze worden nu verzonden vóór {now}." in text
+    assert f"De datum die we je gaven was {told}. Ze worden nu uiterlijk {now} verzonden." in text
     assert "1 × Sencha Uji" not in text and "2 × Sencha Uji" in text
     for said in (text, apology.part("html")):
         assert "TEA-DA" not in said and "leverancier" not in said.lower() and "supplier" not in said.lower()

@@ -24,7 +24,7 @@ LINES = (("TEA-DJ-100", "Darjeeling First Flush & Second Flush <Limited> Estate 
 SKUS = [sku for sku, *_ in LINES]
 OWNED = ("capture_notice", "apology", "cancelled")
 HELLO = {"en": "Hello", "nl": "Hallo"}
-SHIPS_BY = {"en": "ships by", "nl": "verzonden vóór"}
+SHIPS_BY = {"en": "ships by", "nl": "verzonden uiterlijk"}
 IN_STOCK = {"en": ("in stock on", "in stock by"), "nl": ("op voorraad op", "op voorraad te hebben")}
 """How an expected in-stock date is said (not "not in stock yet", which is no date)."""
 STATUS = "https://tea-leaf.example/orders/abc?key=1&x=2"

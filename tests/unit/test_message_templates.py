@@ -61,4 +61,4 @@ def test_a_custom_wording_that_fails_on_real_data_falls_back_to_the_shipped_one(
     context = templates.sample(templates.KINDS["capture_notice"], "nl")
     subject, _, _ = notify_email.render("capture_notice", context, language="nl",
                                         custom=notify_email.Custom("{{ items[3].title }}", "x"))
-    assert subject.startswith("Bestelling #1001: verzonden vóór ")
+    assert subject.startswith("Bestelling #1001: verzonden uiterlijk ")
