@@ -201,13 +201,14 @@ def woocommerce_connected() -> ResponseReturnValue:
                         next_step=found.next_step, link=pages.Link("Start connecting again", again))
         store = attempt.store_url or ""
         if attempt.state is AttemptState.CONNECTED:
-            return page(c, "connected.html", title="Store connected", store=attempt.store_name or store,
+            return page(c, "connected.html", title="Store connected",
+                        store=attempt.store_name or pages.store_label(store),
                         settings_link=pages.wordpress_admin(store, pages.WORDPRESS_SETTINGS_PAGE),
                         app_link=pages.wordpress_admin(store, pages.WORDPRESS_APP_PAGE))
         if attempt.state is AttemptState.WAITING and approved:
-            return page(c, "waiting.html", 202, title="Waiting for WooCommerce's keys", store=store,
+            return page(c, "waiting.html", 202, title="Waiting for WooCommerce's keys", store=pages.store_label(store),
                         retry_link=request.full_path, again_link=again)
         found = pages.not_connected(attempt)
         return page(c, "not_connected.html", title=found.title, happened=found.happened,
-                    next_step=found.next_step, store=store, again_link=again)
+                    next_step=found.next_step, store=pages.store_label(store), again_link=again)
     return _answer("woocommerce_connected", run)()

@@ -56,6 +56,11 @@ def wordpress_admin(store_url: str, page: str) -> str:
     return f"{store_url.rstrip('/')}/wp-admin/admin.php?{urlencode({'page': page})}"
 
 
+def store_label(store_url: str) -> str:
+    """A store's address as a merchant writes it: without the scheme or a trailing slash."""
+    return store_url.split("://", 1)[-1].rstrip("/")
+
+
 def connect_link(container: InstallPorts, store_url: str | None = None) -> str:
     """The connector's own start of a WooCommerce connect (the form, or straight on with a store)."""
     base = (container.settings.app_url or "").rstrip("/")

@@ -150,7 +150,7 @@ def test_connected_is_shown_only_once_the_attempts_keys_are_stored_and_names_the
     assert early.status_code == 202  # success=1 but no keys yet: not connected
     assert_is_a_page(early)
     assert "We are still waiting for WooCommerce's keys" in text_of(early)
-    assert f"{NEW_STORE} is connected" not in text_of(early) and "Not connected yet" in text_of(early)
+    assert "new-store.example is connected" not in text_of(early) and "Not connected yet" in text_of(early)
     retry = buttons(early)["Check again"]
     assert retry == f"/woocommerce/connected?success=1&user_id={user_id}"
     assert buttons(early)["Start connecting again"] == f"{stack.url}{AGAIN}"
@@ -271,7 +271,7 @@ def test_each_return_page_names_its_own_store(stack: LocalStack, client: FlaskCl
         user_id = callback_params(authorize)["user_id"]
         answer = client.get("/woocommerce/connected", query_string={"success": "1", "user_id": user_id},
                             headers=BROWSER)
-        assert answer.status_code == 200 and f"{store} is connected" in text_of(answer)
+        assert answer.status_code == 200 and f"{store.removeprefix('https://')} is connected" in text_of(answer)
         assert other not in answer.get_data(as_text=True)
 
 
