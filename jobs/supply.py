@@ -37,17 +37,25 @@ _publish_locks: dict[int, threading.Lock] = {}
 _publish_guard = threading.Lock()
 
 
-def poll_supplier(supplier_id: int) -> str:
+def poll_supplier(supplier_id: int, wait_seconds: float = 0.0) -> str:
+    """Poll one supplier; ``wait_seconds``: how long to wait for a poll of it already running (a push
+    asks for a poll after that one read the source), else ``busy``."""
     c = runtime.container()
+    shop_id = supplier_service.supplier_shop(c.uow(), supplier_id)
+    # a shop shipping from its supplier's stock allocates after every poll, also an unchanged one: keep its snapshot
+    ships = shop_id is not None and bool(get_setting(c.uow(), shop_id, "restock.ship_from_supplier_stock"))
     report = supplier_service.poll_supplier(c.uow(), c.box, supplier_id, clients=c.supplier_client,
-                                            record_progress=True)  # rows so far, for the app's poll page
+                                            record_progress=True,  # rows so far, for the app's poll page
+                                            wait_seconds=wait_seconds, keep_unchanged=ships)
+    if report.status == "busy":  # another poll of this supplier is running: it reads the same source
+        return report.status
     if report.status == "ok" and report.rows_changed:  # the next poll sees no change: record this one
         runtime.enqueue_run(c, refresh_dates, report.shop_id, shop_id=report.shop_id, coalesce=True)
     if report.status == "ok" and not report.catalogue_read:  # it stored every SKU: read what the shop sells
         runtime.enqueue_run(c, sync_catalog, report.shop_id, shop_id=report.shop_id, coalesce=True)
     if report.status == "failed":
         alert_supplier_down(report)
-    elif get_setting(c.uow(), report.shop_id, "restock.ship_from_supplier_stock"):  # its stock ships to customers
+    elif ships and report.snapshot_id is not None:  # its stock ships to customers
         from jobs.restock import allocate_supplier_stock
 
         runtime.enqueue_run(c, allocate_supplier_stock, report.supplier_id, report.snapshot_id,
@@ -133,7 +141,7 @@ def trigger_for(schedule: Mapping[str, Any]) -> Any:
 
     if schedule.get("cron"):
         return CronTrigger.from_crontab(str(schedule["cron"]), timezone="UTC")
-    return IntervalTrigger(seconds=max(1.0, float(schedule["interval_minutes"]) * 60), timezone="UTC")
+    return IntervalTrigger(seconds=supplier_service.interval_seconds(schedule), timezone="UTC")
 
 
 def sync_supplier_schedules(scheduler: BaseScheduler, container: Container) -> int:

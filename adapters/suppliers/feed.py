@@ -12,7 +12,7 @@ import codecs
 import csv
 import io
 import logging
-from collections.abc import Iterator, Mapping, Set
+from collections.abc import Callable, Iterator, Mapping, Set
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import IO, Any
@@ -60,11 +60,12 @@ class FeedClient:
               page_state: Mapping[str, Any] | None = None) -> AbstractContextManager[SupplierFetch]:
         return _FeedFetch(self, validators, None)
 
-    def fetch_lines(self, validators: Validators | None, known: set[int],
+    def fetch_lines(self, validators: Validators | None, known: set[int] | Callable[[], set[int]],
                     tracked: Set[str] | None = None) -> AbstractContextManager[LineFetch]:
         """The poll's fast path: FeedLine tuples, lines whose fingerprint is in ``known`` skipped
         (see feed_scan), and lines of SKUs outside ``tracked`` (when given) counted, not parsed.
-        ``known`` may be changed by the caller while the scan runs."""
+        ``known`` may be changed by the caller while the scan runs; given as a function, it is called
+        only when the source changed (an unchanged feed never loads its fingerprints)."""
         return _FeedFetch(self, validators, known, tracked)
 
 
@@ -81,7 +82,8 @@ class LineFetch:
 
 
 class _FeedFetch:
-    def __init__(self, client: FeedClient, validators: Validators | None, known: set[int] | None,
+    def __init__(self, client: FeedClient, validators: Validators | None,
+                 known: set[int] | Callable[[], set[int]] | None,
                  tracked: Set[str] | None = None) -> None:
         self.client = client
         self.validators = validators
@@ -104,9 +106,10 @@ class _FeedFetch:
         scan = None
         if not opened.unchanged:
             assert opened.stream is not None
+            known = self.known() if callable(self.known) else self.known
             text = io.TextIOWrapper(opened.stream, encoding=self.client.encoding, newline="")
             scan = _guard(lambda: FeedScan(text, self.client.mapping, bad, self.client.delimiter,
-                                           self.known if self.known is not None else set(), self.tracked),
+                                           known if known is not None else set(), self.tracked),
                           self.client.encoding)
         if self.known is not None:
             return LineFetch(opened.unchanged, scan, bad, opened.validators)

@@ -97,8 +97,9 @@ class SupplierForm:
             "sftp_username": _text(settings.get("username")), "delimiter": _text(settings.get("delimiter")),
             "encoding": _text(settings.get("encoding")), "host_key": _text(settings.get("host_key")),
             "date_formats": "\n".join([formats] if isinstance(formats, str) else [str(f) for f in formats]),
-            "schedule": "cron" if "cron" in schedule else "interval" if "interval_minutes" in schedule else "none",
-            "interval_minutes": _text(schedule.get("interval_minutes")), "cron": _text(schedule.get("cron")),
+            "schedule": "cron" if "cron" in schedule else "interval" if {"interval_minutes", "interval_seconds"}
+            & set(schedule) else "none",
+            "interval_minutes": _minutes(schedule), "cron": _text(schedule.get("cron")),
             "handling_days": str(handling_days), "transit_days": str(transit_days),
             "lead_time_days": _text(lead_time_days),
         }
@@ -164,7 +165,7 @@ class SupplierForm:
         if formats:
             settings["date_formats"] = formats
         if v("schedule") == "interval":
-            settings["schedule"] = {"interval_minutes": _number(v("interval_minutes"))}
+            settings["schedule"] = {"interval_minutes": _fraction(v("interval_minutes"))}
         elif v("schedule") == "cron":
             settings["schedule"] = {"cron": v("cron")}
         spec: dict[str, Any] = {"name": v("name"), "kind": kind, "settings": settings,
@@ -230,6 +231,26 @@ def _number(text: str) -> Any:
         return int(text)
     except ValueError:
         return text
+
+
+def _fraction(text: str) -> Any:
+    """A number when the text is one (minutes between polls may be a fraction: 0.25 is every 15 seconds);
+    else the text, for the service to refuse by name."""
+    try:
+        return int(text)
+    except ValueError:
+        try:
+            value = float(text)
+        except ValueError:
+            return text
+        return value if value == value and value not in (float("inf"), float("-inf")) else text
+
+
+def _minutes(schedule: Mapping[str, Any]) -> str:
+    """An interval schedule's minutes as the form shows them (a schedule in seconds as a fraction)."""
+    if "interval_seconds" in schedule and isinstance(schedule["interval_seconds"], int | float):
+        return f"{schedule['interval_seconds'] / 60:g}"
+    return _text(schedule.get("interval_minutes"))
 
 
 def _text(value: Any) -> str:

@@ -62,6 +62,33 @@ class Supplier(Base):
     host_key_type: Mapped[str | None] = mapped_column(String(64))
     """That key's type ("ssh-ed25519", "ssh-rsa", ...)."""
     host_key_trusted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    push_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    """The public part of the supplier's push URL (None: the supplier cannot push)."""
+    push_secret: Mapped[str | None] = mapped_column(Text)
+    """Fernet token of the supplier's push HMAC key (made by the connector, shown once)."""
+    poll_lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """A poll or a pushed batch of this supplier runs until then at the latest (None: none runs)."""
+
+
+class SupplierPush(Base):
+    """The supplier's inbox: one accepted push, raw, under its event id (connector/supply/push.py)."""
+
+    __tablename__ = "supplier_pushes"
+    __table_args__ = (UniqueConstraint("supplier_id", "event_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id", ondelete="CASCADE"))
+    event_id: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    """changed (poll the supplier now) | rows (the rows are in the body)"""
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    """pending | processing | done | failed"""
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class SupplierStock(Base):

@@ -226,3 +226,21 @@ class SupplyRepository(Repository):
                    SupplierChange.changed_at >= since)
             .order_by(SupplierChange.changed_at, SupplierChange.id))
         return [(change, name) for change, name in rows]
+
+    # -- one poll at a time (connector/supply/poll_lease.py) -------------------------------------
+
+    def claim_poll(self, supplier_id: int, now: datetime, until: datetime) -> int | None:
+        """Take the supplier's poll lease when free or run out; returns its shop id, or None."""
+        result = cast(CursorResult[Any], self.session.execute(
+            update(Supplier).where(Supplier.id == supplier_id,
+                                   (Supplier.poll_lease_until.is_(None)) | (Supplier.poll_lease_until < now))
+            .values(poll_lease_until=until, last_polled_at=now).returning(Supplier.shop_id)))
+        row = result.first()
+        return int(row[0]) if row is not None else None
+
+    def end_unchanged_poll(self, supplier_id: int, now: datetime) -> None:
+        self.session.execute(update(Supplier).where(Supplier.id == supplier_id).values(
+            poll_lease_until=None, last_success_at=now, consecutive_failures=0, last_error=None))
+
+    def release_poll(self, supplier_id: int) -> None:
+        self.session.execute(update(Supplier).where(Supplier.id == supplier_id).values(poll_lease_until=None))

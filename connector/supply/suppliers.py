@@ -14,15 +14,17 @@ A failed poll leaves the last good data in force, is recorded on the supplier (`
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
+import sys
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Set
 from dataclasses import dataclass
 from datetime import datetime
 from operator import methodcaller
-from typing import Any, cast
+from typing import Any
 
 from connector.crypto import CredentialBox
 from connector.db.uow import UnitOfWork
@@ -32,6 +34,7 @@ from connector.domain.host_key import HostKeyTrust
 from connector.domain.supply import SupplierRow, Validators
 from connector.ports import SupplierClient, SupplierClientFactory
 from connector.supply import host_keys as supplier_host_keys
+from connector.supply import poll_lease
 from connector.supply.feed_repository import FeedRepository, LineHashes
 from connector.supply.ingest import ChunkWriter, as_lines
 from connector.supply.models import Supplier, SupplierSnapshot
@@ -65,9 +68,10 @@ raises is logged and ignored."""
 class PollReport:
     supplier_id: int
     shop_id: int
-    snapshot_id: int
+    snapshot_id: int | None
+    """None: no snapshot (an unchanged poll, or one that found another poll of the supplier running)."""
     status: str
-    """ok | unchanged | failed"""
+    """ok | unchanged | failed | busy (another poll of the supplier was running)"""
     rows_total: int = 0
     rows_bad: int = 0
     rows_changed: int = 0
@@ -152,15 +156,42 @@ def _days(spec: Mapping[str, Any], key: str) -> int | None:
     return value
 
 
+MIN_INTERVAL_SECONDS = 10.0
+"""The shortest time between two scheduled polls of one supplier: an unchanged poll costs the supplier a
+304 per resource (page or file), and a supplier that can call us pushes instead (connector/supply/push.py)."""
+SCHEDULE_HELP = "must be {interval_seconds: N}, {interval_minutes: N} or {cron: '*/15 * * * *'}"
+
+
+def interval_seconds(schedule: Mapping[str, Any]) -> float:
+    """Seconds between two polls of an interval schedule (``interval_seconds``, or ``interval_minutes``,
+    fractions allowed), never below MIN_INTERVAL_SECONDS."""
+    if "interval_seconds" in schedule:
+        seconds = float(schedule["interval_seconds"])
+    else:
+        seconds = float(schedule["interval_minutes"]) * 60
+    return max(MIN_INTERVAL_SECONDS, seconds)
+
+
 def _check_schedule(schedule: Any) -> None:
     if schedule is None:
         return
-    if not isinstance(schedule, Mapping) or not ({"interval_minutes", "cron"} & set(schedule)):
-        raise ConfigError("settings.schedule", "must be {interval_minutes: N} or {cron: '*/15 * * * *'}")
-    if "interval_minutes" in schedule:
-        minutes = schedule["interval_minutes"]
-        if not isinstance(minutes, int | float) or minutes <= 0:
-            raise ConfigError("settings.schedule.interval_minutes", f"must be positive, got {minutes!r}")
+    keys = {"interval_seconds", "interval_minutes", "cron"}
+    if not isinstance(schedule, Mapping) or not (keys & set(schedule)):
+        raise ConfigError("settings.schedule", SCHEDULE_HELP)
+    if len(keys & set(schedule)) > 1:
+        raise ConfigError("settings.schedule", f"name one of {sorted(keys)}, not {sorted(keys & set(schedule))}")
+    unknown = set(schedule) - keys
+    if unknown:
+        raise ConfigError("settings.schedule", f"unknown key(s) {sorted(unknown)}: {SCHEDULE_HELP}")
+    for key, unit in (("interval_seconds", 1), ("interval_minutes", 60)):
+        if key in schedule:
+            value = schedule[key]
+            if not isinstance(value, int | float) or isinstance(value, bool) or value != value or value <= 0:
+                raise ConfigError(f"settings.schedule.{key}", f"must be a positive number, got {value!r}")
+            if value * unit < MIN_INTERVAL_SECONDS:
+                raise ConfigError(f"settings.schedule.{key}", f"polls at most every {MIN_INTERVAL_SECONDS:.0f} "
+                                  f"seconds (to spare the supplier), got {value!r}; a supplier that can call "
+                                  "us can push its changes instead")
     if "cron" in schedule:
         from apscheduler.triggers.cron import CronTrigger
 
@@ -168,6 +199,13 @@ def _check_schedule(schedule: Any) -> None:
             CronTrigger.from_crontab(str(schedule["cron"]))
         except ValueError as exc:
             raise ConfigError("settings.schedule.cron", str(exc)) from None
+
+
+def supplier_shop(uow: UnitOfWork, supplier_id: int) -> int | None:
+    """The supplier's shop id (None: no such supplier)."""
+    with uow:
+        supplier = uow.repo(SupplyRepository).supplier(supplier_id)
+        return supplier.shop_id if supplier is not None else None
 
 
 def list_suppliers(uow: UnitOfWork, shop_id: int | None = None) -> list[dict[str, Any]]:
@@ -184,38 +222,149 @@ def list_suppliers(uow: UnitOfWork, shop_id: int | None = None) -> list[dict[str
 # -- polling --------------------------------------------------------------------------------------
 
 def poll_supplier(uow: UnitOfWork, box: CredentialBox, supplier_id: int, *, clients: SupplierClientFactory,
-                  progress: Progress | None = None, record_progress: bool = False) -> PollReport:
+                  progress: Progress | None = None, record_progress: bool = False, wait_seconds: float = 0.0,
+                  keep_unchanged: bool = False) -> PollReport:
     """Read one supplier (its client built by ``clients``) and store what changed; never raises for a
     supplier's failure. ``record_progress``: the rows read so far are written to the running snapshot
-    (``rows_total``) as the poll goes, for the merchant's app (see SnapshotProgress)."""
+    (``rows_total``) as the poll goes, for the merchant's app (see SnapshotProgress).
+
+    One poll of a supplier at a time (``poll_lease``): while another runs this one waits up to
+    ``wait_seconds``, then answers ``busy``. The source is asked first, outside any transaction; when
+    it did not change (every request answered 304, or the file's size and time are the same) the poll
+    parses nothing and writes only the supplier's poll times, and no snapshot unless ``keep_unchanged``."""
+    shop_id = poll_lease.claim(uow, supplier_id, wait_seconds=wait_seconds)
+    if shop_id is None:
+        return PollReport(supplier_id, _shop_of(uow, supplier_id), None, "busy")
+    snapshot_id: int | None = None
+    try:
+        state = _poll_state(uow, supplier_id)
+        secret = box.open_json(state.sealed) if state.sealed else None
+        client = clients(state.kind, state.settings, secret if isinstance(secret, Mapping) else None, state.name)
+        own = getattr(client, "host_key_trust", None)  # an SFTP feed: the key it must see, and the key it saw
+        trust = state.trust
+        if isinstance(own, HostKeyTrust):
+            own.pinned, trust = trust.pinned, own
+        try:
+            with _Probe(uow, client, state) as probe:
+                if probe.unchanged and not keep_unchanged:
+                    poll_lease.release_unchanged(uow, supplier_id)
+                    log.info("supplier polled", extra={"supplier_id": supplier_id, "shop_id": shop_id,
+                                                       "status": "unchanged"})
+                    return PollReport(supplier_id, shop_id, None, "unchanged")
+                snapshot_id = _new_snapshot(uow, shop_id, supplier_id)
+                if record_progress and progress is None and SnapshotProgress.possible(uow):
+                    progress = SnapshotProgress(uow.fresh(), snapshot_id)
+                return _ingest(uow, probe, shop_id, supplier_id, snapshot_id, progress)
+        finally:  # a first connection's key is trusted even when the poll then failed
+            supplier_host_keys.remember(uow, supplier_id, trust)
+    except ConnectorError as exc:
+        if snapshot_id is None:
+            snapshot_id = _new_snapshot(uow, shop_id, supplier_id)
+        return _record_failure(uow, shop_id, supplier_id, _name_of(uow, supplier_id), snapshot_id, exc)
+    except BaseException:  # a bug or an interrupt: the next poll need not wait for the lease to run out
+        poll_lease.release(uow, supplier_id)
+        raise
+
+
+@dataclass
+class _PollState:
+    supplier_id: int
+    shop_id: int
+    name: str
+    kind: str
+    settings: dict[str, Any]
+    sealed: str | None
+    validators: Validators
+    page_state: dict[str, Any]
+    trust: HostKeyTrust
+    sold: frozenset[str] | None
+    sold_key: str
+
+
+def _poll_state(uow: UnitOfWork, supplier_id: int) -> _PollState:
+    """What a poll needs, read in one short transaction (no writes)."""
     with uow:
         repo = uow.repo(SupplyRepository)
         supplier = repo.supplier(supplier_id)
         if supplier is None:
             raise InvalidPayload(f"no supplier with id {supplier_id}")
-        shop_id, name, kind = supplier.shop_id, supplier.name, supplier.kind
-        settings = json.loads(supplier.settings or "{}")
-        sealed = supplier.secret
+        sold = repo.sold_skus(supplier.shop_id)
         validators = Validators(supplier.etag, supplier.last_modified)
         page_state = json.loads(supplier.page_state) if supplier.page_state else {}
-        trust = HostKeyTrust(pinned=supplier_host_keys.stored_key(supplier))
-        snapshot = repo.add(SupplierSnapshot(shop_id=shop_id, supplier_id=supplier_id, status="running"))
-        snapshot_id = snapshot.id
-        supplier.last_polled_at = utcnow()
+        sold_key = _sold_key(sold)
+        if page_state.get("sold") != sold_key:  # the shop sells other SKUs now: read everything once
+            validators, page_state = Validators(None, None), {}
+        return _PollState(supplier_id, supplier.shop_id, supplier.name, supplier.kind,
+                          json.loads(supplier.settings or "{}"), supplier.secret, validators, page_state,
+                          HostKeyTrust(pinned=supplier_host_keys.stored_key(supplier)), sold, sold_key)
+
+
+def _shop_of(uow: UnitOfWork, supplier_id: int) -> int:
+    with uow:
+        supplier = uow.repo(SupplyRepository).supplier(supplier_id)
+        if supplier is None:
+            raise InvalidPayload(f"no supplier with id {supplier_id}")
+        return supplier.shop_id
+
+
+def _name_of(uow: UnitOfWork, supplier_id: int) -> str:
+    with uow:
+        supplier = uow.repo(SupplyRepository).supplier(supplier_id)
+        return supplier.name if supplier is not None else str(supplier_id)
+
+
+def _new_snapshot(uow: UnitOfWork, shop_id: int, supplier_id: int) -> int:
+    with uow:
+        snapshot = uow.repo(SupplyRepository).add(SupplierSnapshot(shop_id=shop_id, supplier_id=supplier_id,
+                                                                   status="running"))
+        snapshot_id = int(snapshot.id)
         uow.commit()
-    if record_progress and progress is None and SnapshotProgress.possible(uow):
-        progress = SnapshotProgress(uow.fresh(), snapshot_id)
-    try:
-        secret = box.open_json(sealed) if sealed else None
-        client = clients(kind, settings, secret if isinstance(secret, Mapping) else None, name)
-        own = getattr(client, "host_key_trust", None)  # an SFTP feed: the key it must see, and the key it saw
-        if isinstance(own, HostKeyTrust):
-            own.pinned, trust = trust.pinned, own
-        return _ingest(uow, client, shop_id, supplier_id, snapshot_id, validators, page_state, progress)
-    except ConnectorError as exc:
-        return _record_failure(uow, shop_id, supplier_id, name, snapshot_id, exc)
-    finally:  # a first connection's key is trusted even when the poll then failed
-        supplier_host_keys.remember(uow, supplier_id, trust)
+    return snapshot_id
+
+
+_END = object()
+
+
+class _Probe:
+    """The supplier's answer, opened before any transaction: ``unchanged`` once the source said so and
+    no row came; else the rows (the first one already read) and, for a feed, the line fingerprints,
+    loaded only now that they are needed."""
+
+    def __init__(self, uow: UnitOfWork, client: SupplierClient, state: _PollState) -> None:
+        self.uow, self.client, self.state = uow, client, state
+        self.by_line = hasattr(client, "fetch_lines")  # a feed: unchanged lines are skipped by fingerprint
+        self.hashes = LineHashes(set())
+        self.rows: _SoldRows | None = None
+        self._context: Any = None
+
+    def _load_hashes(self) -> set[int]:
+        with self.uow:
+            self.hashes = self.uow.repo(FeedRepository).line_hashes(self.state.supplier_id)
+        return self.hashes.known
+
+    def __enter__(self) -> _Probe:
+        feed: Any = self.client
+        state = self.state
+        self._context = (feed.fetch_lines(state.validators, self._load_hashes, state.sold) if self.by_line
+                         else self.client.fetch(state.validators, state.page_state))
+        self.fetched: Any = self._context.__enter__()
+        try:
+            if self.by_line:
+                self.lines: Iterator[Any] = self.fetched.lines
+            else:
+                self.rows = _SoldRows(self.fetched.rows, state.sold)
+                self.lines = as_lines(self.rows)
+            first = next(self.lines, _END)  # an API's pages are asked for until one row comes, or none
+            self.unchanged = first is _END and bool(self.fetched.unchanged)
+            if first is not _END:
+                self.lines = itertools.chain((first,), self.lines)
+        except BaseException:
+            self._context.__exit__(*sys.exc_info())
+            raise
+        return self
+
+    def __exit__(self, *exc: Any) -> Any:
+        return self._context.__exit__(*exc)
 
 
 class SnapshotProgress:
@@ -247,39 +396,29 @@ class SnapshotProgress:
             log.debug("poll progress not recorded", extra={"snapshot_id": self.snapshot_id, "error": str(exc)})
 
 
-def _ingest(uow: UnitOfWork, client: SupplierClient, shop_id: int, supplier_id: int, snapshot_id: int,
-            validators: Validators, page_state: Mapping[str, Any], progress: Progress | None) -> PollReport:
+def _ingest(uow: UnitOfWork, probe: _Probe, shop_id: int, supplier_id: int, snapshot_id: int,
+            progress: Progress | None) -> PollReport:
+    state, fetched, by_line = probe.state, probe.fetched, probe.by_line
+    sold = state.sold
     with uow:
         repo, stock = uow.repo(SupplyRepository), uow.repo(FeedRepository)
-        by_line = hasattr(client, "fetch_lines")  # a feed: unchanged lines are skipped by fingerprint
-        writer = ChunkWriter(stock, shop_id, supplier_id, snapshot_id, utcnow(),
-                             stock.line_hashes(supplier_id) if by_line else LineHashes(set()))
-        sold = repo.sold_skus(shop_id)
-        sold_key = _sold_key(sold)
-        if page_state.get("sold") != sold_key:  # the shop sells other SKUs now: read everything once
-            validators, page_state = Validators(None, None), {}
-        feed: Any = client
-        opened = (feed.fetch_lines(validators, writer.hashes.known, sold) if by_line
-                  else client.fetch(validators, page_state))
-        with opened as fetched:
-            fetched = cast(Any, fetched)
-            if by_line:
-                scan = fetched.scan
-                total = _write(stock, writer, fetched.lines, scan, progress)
-                total += scan.skipped if scan else 0
-                not_sold = scan.untracked if scan else 0
-            else:
-                rows = _SoldRows(fetched.rows, sold)
-                total = _write(stock, writer, as_lines(rows), None, progress)
-                not_sold = rows.skipped
-            bad = fetched.bad
-            seen = total + not_sold + bad.count
-            read = total + bad.count  # the rows parsed or skipped as unchanged: what the bad share is of
-            if bad.count > MIN_BAD_TO_REFUSE and bad.count > MAX_BAD_RATIO * read:
-                first = "; ".join(f"line {b.line}: {b.reason}" for b in bad.kept[:5])
-                raise SupplierFeedInvalid(f"{bad.count} of {read} rows are bad, feed refused ({first})")
-            status = "unchanged" if fetched.unchanged else "ok"
-            new_validators, new_state = fetched.validators, getattr(fetched, "page_state", None)
+        writer = ChunkWriter(stock, shop_id, supplier_id, snapshot_id, utcnow(), probe.hashes)
+        if by_line:
+            scan = fetched.scan
+            total = _write(stock, writer, probe.lines, scan, progress)
+            total += scan.skipped if scan else 0
+            not_sold = scan.untracked if scan else 0
+        else:
+            total = _write(stock, writer, probe.lines, None, progress)
+            not_sold = probe.rows.skipped if probe.rows is not None else 0
+        bad = fetched.bad
+        seen = total + not_sold + bad.count
+        read = total + bad.count  # the rows parsed or skipped as unchanged: what the bad share is of
+        if bad.count > MIN_BAD_TO_REFUSE and bad.count > MAX_BAD_RATIO * read:
+            first = "; ".join(f"line {b.line}: {b.reason}" for b in bad.kept[:5])
+            raise SupplierFeedInvalid(f"{bad.count} of {read} rows are bad, feed refused ({first})")
+        status = "unchanged" if fetched.unchanged else "ok"
+        new_validators, new_state = fetched.validators, getattr(fetched, "page_state", None)
         pruned = repo.prune_unsold(shop_id, supplier_id, len(sold)) if sold is not None else 0
         if pruned or not by_line:  # deleted rows' lines must be read again; an API's rows have no lines
             stock.forget_line_hashes(supplier_id)  # the next feed poll rebuilds them from the stored rows
@@ -290,10 +429,11 @@ def _ingest(uow: UnitOfWork, client: SupplierClient, shop_id: int, supplier_id: 
         assert supplier is not None
         now = utcnow()
         supplier.etag, supplier.last_modified = new_validators.etag, new_validators.last_modified
-        supplier.page_state = json.dumps({**(new_state or page_state), "sold": sold_key})
+        supplier.page_state = json.dumps({**(new_state or state.page_state), "sold": state.sold_key})
         supplier.last_success_at = now
         supplier.consecutive_failures = 0
         supplier.last_error = None
+        supplier.poll_lease_until = None
         snapshot = repo.snapshot(snapshot_id)
         assert snapshot is not None
         snapshot.status, snapshot.finished_at = status, now
@@ -389,6 +529,7 @@ def _record_failure(uow: UnitOfWork, shop_id: int, supplier_id: int, name: str, 
         snapshot = repo.snapshot(snapshot_id)
         failures = 1
         if supplier is not None:
+            supplier.poll_lease_until = None
             supplier.consecutive_failures = (supplier.consecutive_failures or 0) + 1
             supplier.last_error = message
             failures = supplier.consecutive_failures

@@ -110,7 +110,7 @@ def test_an_unchanged_supplier_costs_no_writes_and_a_change_is_one_history_row(u
         assert (change.sku, change.previous_restock_date, change.restock_date) == (
             "SKU-A", date(2026, 12, 10), date(2026, 12, 20))
     history = suppliers.last_snapshots(uow, supplier_id)
-    assert [s["status"] for s in history] == ["ok", "unchanged", "ok"]
+    assert [s["status"] for s in history] == ["ok", "ok"]  # an unchanged poll leaves no snapshot
 
 
 def test_a_failing_supplier_keeps_its_last_good_data_and_alerts(uow, box, shop_id, sim) -> None:
