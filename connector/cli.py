@@ -218,7 +218,7 @@ JOB_NAMES = ("reconcile", "sync-marks", "sweep", "prune")
 MERCHANT_JOB_NAMES = ("poll-suppliers", "refresh-dates", "publish-dates", "sync-catalog", "evaluate-messages",
                       "check-pileups", "route-dropship", "poll-shipments", "purchase-orders", "read-stock",
                       "collect-payments", "sync-selling-plans", "health-check",
-                      "read-sales-history")
+                      "read-sales-history", "weekly-digest")
 """The merchant's jobs (jobs/merchant.py MERCHANT_JOBS, which the app's Jobs page runs) beyond JOB_NAMES:
 recorded in the job-run ledger and run in this process."""
 
