@@ -366,6 +366,19 @@ class ShopifyStorefrontBrand(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class SiteIdentity:
+    """What a WordPress site says of itself in its public REST index (``GET /wp-json/``), as read: either
+    None when the site gives none. connector/install/woo_identity.py checks them before keeping them."""
+
+    name: str | None
+    """The site title (``name``), HTML entities decoded."""
+    home_url: str | None
+    """The storefront's address (``home``, else ``url``)."""
+    icon_url: str | None
+    """The site icon's image address (``site_icon_url``, WordPress 5.9+)."""
+
+
 class WooCommerceHook(Protocol):
     @property
     def id(self) -> int: ...
@@ -397,6 +410,17 @@ class WooCommerceWebhooks(Protocol):
     def site_language(self) -> str | None:
         """The WordPress site language ("nl_NL"), None when the store names none. PlatformAuthError when
         the keys' user may not read the system status (it needs manage_woocommerce)."""
+        ...
+
+    def site_identity(self) -> SiteIdentity:
+        """The site's name, address and icon from the public WordPress REST index, asked for without the keys.
+        PlatformRejected when the answer is not an index (a redirect, HTML, too large), else the transport's
+        errors."""
+        ...
+
+    def store_email(self) -> str | None:
+        """The "From" address of the store's own e-mails (WooCommerce ``woocommerce_email_from_address``),
+        None when empty. PlatformAuthError when the keys' user may not read settings (manage_woocommerce)."""
         ...
 
 

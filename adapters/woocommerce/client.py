@@ -19,6 +19,7 @@ OAuth 1.0a and it neither retries nor pages.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -40,6 +41,10 @@ PER_PAGE = 100
 
 BATCH_LIMIT = 100
 """WooCommerce's default limit of create+update+delete items per batch request."""
+
+INDEX_MAX_BYTES = 256 * 1024
+"""The most of the WordPress REST index (``GET /wp-json/``) read: asked for a few fields it is under 2 KB; a
+site that ignores ``_fields`` would send every route's description (megabytes), which is refused."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,8 @@ class WooCommerceClient:
             raise ConfigError("consumer_key", "WooCommerce consumer key and secret are both required")
         self.store_url = store_url.rstrip("/")
         self.base_url = api_root(store_url, api_base)
+        self._several_stores = bool(api_base)
+        """An api_base origin may serve several stores (the sandbox): the site index then names the store."""
         self.transport = transport or HttpTransport(name="woocommerce")
         self.query_string_auth = query_string_auth
         self._key = consumer_key
@@ -154,6 +161,34 @@ class WooCommerceClient:
 
     def put(self, path: str, json: Any) -> Any:
         return self._request("PUT", path, json=json).body
+
+    def site_index(self, fields: Sequence[str]) -> dict[str, Any]:
+        """``GET /wp-json/``, the WordPress REST index, trimmed to ``fields`` (``_fields``; WordPress 5.9+
+        adds ``site_icon_url`` only when it is asked for). The index is public, so it is asked for without the
+        keys: WordPress would try Basic credentials as an application password and answer 401 for a
+        consumer key. A redirect is not followed and a body over INDEX_MAX_BYTES is not read: both raise
+        PlatformRejected, as does an answer that is not a JSON object."""
+        url = self.base_url.removesuffix("/wc/v3") + "/"
+        query: dict[str, Any] = {"_fields": ",".join(fields)}
+        if self._several_stores:
+            query["store_url"] = self.store_url  # WordPress ignores an unknown parameter here
+        response = self.transport.request("GET", url, params=query, headers={"Accept": "application/json"},
+                                          allow_redirects=False, stream=True)
+        with response:
+            if response.status_code >= 300:
+                raise PlatformRejected(f"woocommerce: GET /wp-json/ answered {response.status_code} "
+                                       f"(a redirect; not followed)")
+            raw = response.raw.read(INDEX_MAX_BYTES + 1, decode_content=True)
+        if len(raw) > INDEX_MAX_BYTES:
+            raise PlatformRejected(f"woocommerce: GET /wp-json/ answered more than {INDEX_MAX_BYTES} bytes")
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            raise PlatformRejected(f"woocommerce: GET /wp-json/ answered {response.status_code} with a non-JSON "
+                                   f"body ({response.headers.get('Content-Type', 'no content type')})") from None
+        if not isinstance(body, dict):
+            raise PlatformRejected("woocommerce: GET /wp-json/ did not answer a JSON object")
+        return body
 
     def paginate(self, path: str, params: Mapping[str, Any] | None = None) -> Iterator[dict[str, Any]]:
         """Yield every item of a collection, page by page (``per_page=100``).

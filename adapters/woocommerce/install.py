@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+from adapters.woocommerce import identity
 from adapters.woocommerce.client import WooCommerceClient
 from connector.domain.errors import PlatformRejected
+from connector.ports import SiteIdentity
 
 CONNECTOR_TOPICS: tuple[str, ...] = ("order.created", "order.updated")
 """Topics the connector subscribes to after connecting."""
@@ -78,3 +80,11 @@ class WooWebhooks:
         environment = body.get("environment") if isinstance(body, dict) else None
         value = environment.get("language") if isinstance(environment, dict) else None
         return value.strip()[:35] if isinstance(value, str) and value.strip() else None
+
+    def site_identity(self) -> SiteIdentity:
+        """The public index's name, home and site icon (adapters/woocommerce/identity.py)."""
+        return identity.site_identity(self.client)
+
+    def store_email(self) -> str | None:
+        """WooCommerce's "From" address of its own e-mails (adapters/woocommerce/identity.py)."""
+        return identity.store_email(self.client)

@@ -19,6 +19,7 @@ from connector.install.brand_read import read_shopify_brand
 from connector.install.models import WebhookSubscription
 from connector.install.ports import InstallPorts
 from connector.install.repository import InstallRepository
+from connector.install.woo_identity import read_woo_identity
 from connector.ports import ShopAccess, WooCommerceWebhooks
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,8 @@ class HealthReport:
     site_language: str | None = None
     """WooCommerce: the site language read by this check (None: not read this time)."""
     brand_error: str | None = None
-    """Shopify: why this check could not read the shop's brand (None: read, or brand.from_store is off)."""
+    """Why this check could not read the shop's brand (Shopify) or identity (WooCommerce); None: read, not
+    asked (brand.from_store off; WooCommerce: read less than a day ago)."""
 
 
 def check_subscriptions(container: InstallPorts, shop_id: int, *, sync_secret: bool = False) -> HealthReport:
@@ -116,6 +118,8 @@ def _check_woo(container: InstallPorts, access: ShopAccess, url: str, report: He
     creds = access.credentials
     api = container.woocommerce_webhooks(access.domain, access.api_base, creds.consumer_key or "",
                                          creds.consumer_secret or "")
+    # the store's name, address, icon and e-mail (issue 18): always at connect (new keys), else daily
+    report.brand_error = read_woo_identity(container, access.shop_id, api, force=sync_secret).error
     hooks = api.list()
     for topic in container.webhook_topics(access.platform):
         mine = [h for h in hooks if h.topic == topic and h.delivery_url == url]

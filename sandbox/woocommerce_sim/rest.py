@@ -165,6 +165,9 @@ def create_blueprint(sim: WooCommerceSimulator) -> Blueprint:
     from sandbox.woocommerce_sim.orders_admin import add_routes  # notify: refunds and coupons
 
     add_routes(api, sim)
+    from sandbox.woocommerce_sim.site import add_settings_routes  # the store's identity: settings/email
+
+    add_settings_routes(api, sim)
 
     @api.get("/products")
     def list_products() -> Response:

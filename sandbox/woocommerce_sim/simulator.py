@@ -45,7 +45,9 @@ class WooCommerceSimulator:
 
     ``config`` is the seed section ``{"stores": [...]}``; each store has store_url, consumer_key,
     consumer_secret, webhook_secret, webhook_id, products, and optionally ``backordered_label``
-    (the translated "Backordered" line meta key) and ``utc_offset_hours`` (site timezone).
+    (the translated "Backordered" line meta key), ``utc_offset_hours`` (site timezone), ``language``,
+    ``keys_manage_woocommerce`` and the site's identity: ``site_name``, ``site_icon_url``,
+    ``email_from_address`` (sandbox/woocommerce_sim/site.py).
     ``clock`` returns the current UTC time; tests pass a controllable one.
     """
 
@@ -62,6 +64,8 @@ class WooCommerceSimulator:
                 utc_offset=timedelta(hours=float(spec.get("utc_offset_hours", 0))),
                 language=str(spec.get("language", "en_US")),
                 keys_manage_woocommerce=bool(spec.get("keys_manage_woocommerce", True)),
+                site_name=str(spec.get("site_name", "")), site_icon_url=str(spec.get("site_icon_url", "")),
+                email_from_address=str(spec.get("email_from_address", "")),
             )
             store.webhooks.append(Webhook(id=int(spec.get("webhook_id", 1)),
                                           topics=frozenset({"order.created", "order.updated",
@@ -84,6 +88,11 @@ class WooCommerceSimulator:
         self.auth_callbacks: list[tuple[str, dict[str, Any]]] = []
         """Every wc-auth key delivery (callback URL, JSON body), for replay tests."""
         self.app.register_blueprint(create_wc_auth_blueprint(self))
+        from sandbox.woocommerce_sim.site import IndexRead, create_site_blueprint
+
+        self.index_reads: deque[IndexRead] = deque(maxlen=API_CALLS_KEPT)
+        """Every read of the public REST index (GET /wp-json/), oldest first."""
+        self.app.register_blueprint(create_site_blueprint(self))
         self.app.wsgi_app = _SubfolderMiddleware(self.app.wsgi_app)  # type: ignore[method-assign]
 
     # -- lookup -------------------------------------------------------------------------------

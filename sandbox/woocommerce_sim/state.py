@@ -72,8 +72,16 @@ class SimStore:
     language: str = "en_US"
     """The WordPress site language (get_locale()), as GET system_status reports it (seed ``language``)."""
     keys_manage_woocommerce: bool = True
-    """False: the keys' user lacks manage_woocommerce, so GET system_status answers 403 (seed
+    """False: the keys' user lacks manage_woocommerce, so GET system_status and the settings answer 403 (seed
     ``keys_manage_woocommerce``)."""
+    site_name: str = ""
+    """The WordPress site title (the ``blogname`` option, seed ``site_name``); "" as a site without one."""
+    site_icon_url: str = ""
+    """The site icon's address as get_site_icon_url() gives it (seed ``site_icon_url``); "": none set."""
+    email_from_address: str = ""
+    """WooCommerce's "From" address (``woocommerce_email_from_address``, seed ``email_from_address``)."""
+    index_refused: bool = False
+    """True: a plugin restricts the REST API to signed-in users, so the public index answers 401."""
 
     def secret_for(self, consumer_key: str) -> str | None:
         if consumer_key == self.consumer_key:
