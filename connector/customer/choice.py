@@ -71,7 +71,7 @@ def page(uow: UnitOfWork, links: LinkSigner, found: LinkView, today: date) -> Ch
         silence = t["l_silence_cancel_uncharged" if found.uncharged else "l_silence_cancel"]
     return ChoicePage(
         lang=lang, t=t, brand=voice.as_context(), order_name=found.order_name,
-        items=[{"title": item["title"], "quantity": item["quantity"]} for item in found.items],
+        items=[{"title": item["title"] or t["l_item"], "quantity": item["quantity"]} for item in found.items],
         late=t["l_late"].format(promise=copy.long_date(found.promised, lang)) if found.promised
         else t["l_late_undated"],
         ships_by=when or t["unknown"], shipping_known=bool(when), consent_required=found.consent_required,

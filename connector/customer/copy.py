@@ -108,6 +108,7 @@ TEXT: dict[str, dict[str, str]] = {
         "l_done_wait_email": "We have sent you a confirmation by e-mail.",
         "l_change_mind": "Changed your mind? You can still cancel them from your order page until they ship.",
         "l_see_order": "See your order", "l_order": "Order {order}",
+        "l_item": "item",
         "l_busy_title": "Please try again", "l_busy": "We could not record your answer just now. Please try again.",
     },
     "nl": {
@@ -207,6 +208,7 @@ TEXT: dict[str, dict[str, str]] = {
         "l_change_mind": "Toch van gedachten veranderd? Tot ze verzonden zijn, kun je ze nog annuleren op je "
                          "bestelpagina.",
         "l_see_order": "Bekijk je bestelling", "l_order": "Bestelling {order}",
+        "l_item": "artikel",
         "l_busy_title": "Probeer het nog eens",
         "l_busy": "We konden je antwoord nu niet opslaan. Probeer het nog eens.",
     },

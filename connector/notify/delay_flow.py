@@ -78,6 +78,8 @@ class LinkView:
     shop_id: int
     order_name: str
     items: list[dict[str, Any]]
+    """Each waiting line: ``title`` (the product's; "" when the store gave none: never the SKU), ``sku``,
+    ``quantity``."""
     notified_date: date | None
     answer: str | None
     outcome: str | None
@@ -111,7 +113,7 @@ def view(uow: UnitOfWork, links: LinkSigner, token: str, today: date) -> LinkVie
         state = notes.state_of(backorder.id)
         price = line.unit_price
         return LinkView(decision.id, decision.shop_id, order.name,
-                        [{"title": line.title or line.sku or "item", "sku": line.sku,
+                        [{"title": (line.title or "").strip(), "sku": line.sku,
                           "quantity": backorder.quantity_backordered}],
                         decision.notified_date, decision.answer, decision.outcome,
                         backorder.status == BackorderStatus.OPEN.value, uncharged(order.financial_status),

@@ -164,3 +164,10 @@ def test_the_link_page_wears_the_shops_brand(h, sink, client):
     assert '<img src="https://cdn.tea.example/logo.png" alt="Tea &amp; Leaf &lt;Co.&gt;">' in body
     response = client.get(found["cancel"])
     assert "style-src 'nonce-" in response.headers["Content-Security-Policy"] and "<script" not in body
+
+
+def test_a_line_without_a_title_is_an_item_on_the_page_never_its_sku(h, sink, client):
+    h.backorder(expected=days(45), title="", sku="SECRET-SKU-9", quantity=1)
+    h.evaluate()
+    text = text_of(client.get(links(sink.messages[-1])["wait"]))
+    assert "1 × item" in text and "SECRET-SKU-9" not in text
