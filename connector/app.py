@@ -53,6 +53,9 @@ def create_app(config: Settings | None = None, *, container: Container | None = 
     from webhooks.woocommerce_privacy import bp as woocommerce_privacy_bp
 
     app.register_blueprint(woocommerce_privacy_bp)  # WordPress's exporter and eraser, via the plugin
+    from webhooks.supplier_push import bp as supplier_push_bp
+
+    app.register_blueprint(supplier_push_bp)  # suppliers that push their changes (connector/supply/push.py)
     from connector.merchant import blueprint as merchant_blueprint
 
     app.register_blueprint(merchant_blueprint())  # the merchant's app at /app (connector/merchant)

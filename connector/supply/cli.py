@@ -1,4 +1,4 @@
-"""`connector suppliers add|list|poll|history|trust-host-key` and `connector dates`."""
+"""`connector suppliers add|list|poll|push-secret|history|trust-host-key` and `connector dates`."""
 
 from __future__ import annotations
 
@@ -102,7 +102,8 @@ def suppliers_poll(name: str, shop_name: str, publish: bool) -> None:
         click.echo(f"\r  reading {name}: {rows:,} rows", nl=False, err=True)
 
     report = poll_supplier(c.uow(), c.box, supplier_id, clients=c.supplier_client,
-                           progress=progress if sys.stderr.isatty() else None)
+                           progress=progress if sys.stderr.isatty() else None, wait_seconds=60,
+                           keep_unchanged=True)  # asked for by hand: leave a record even when unchanged
     if sys.stderr.isatty():
         click.echo("", err=True)
     click.echo(f"{name}: {report.status}; {report.rows_total} rows, {report.rows_bad} bad, "
@@ -119,6 +120,24 @@ def suppliers_poll(name: str, shop_name: str, publish: bool) -> None:
 
         result = publish_dates(c.uow(), c.catalog_for(shop_id), shop_id)
         click.echo(f"product pages: {result.written} written, {result.removed} removed, {result.failed} failed")
+
+
+@suppliers.command("push-secret")
+@click.argument("name")
+@click.option("--shop", "shop_name", required=True)
+@_fail_cleanly
+def suppliers_push_secret(name: str, shop_name: str) -> None:
+    """Make the supplier's push URL and signing key (shown once; running it again replaces both)."""
+    from connector.supply.push import EVENT_HEADER, SIGNATURE_HEADER, make_push_secret
+
+    c = _container(auto_upgrade=True)
+    supplier_id, shop_id = _supplier_id(c, shop_name, name)
+    made = make_push_secret(c.uow(), c.box, shop_id, supplier_id)
+    base = (c.settings.app_url or "").rstrip("/")
+    click.echo(f"{name}: push URL {base}{made.path()}")
+    click.echo(f"signing key (shown once, give it to the supplier): {made.secret}")
+    click.echo(f"the supplier sends POST with {SIGNATURE_HEADER}: base64 HMAC-SHA256 of the raw body with this "
+               f"key, and {EVENT_HEADER}: the body's id; see docs/supply.md")
 
 
 @suppliers.command("history")

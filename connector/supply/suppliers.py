@@ -223,7 +223,7 @@ def list_suppliers(uow: UnitOfWork, shop_id: int | None = None) -> list[dict[str
 
 def poll_supplier(uow: UnitOfWork, box: CredentialBox, supplier_id: int, *, clients: SupplierClientFactory,
                   progress: Progress | None = None, record_progress: bool = False, wait_seconds: float = 0.0,
-                  keep_unchanged: bool = False) -> PollReport:
+                  keep_unchanged: bool = False, client: SupplierClient | None = None) -> PollReport:
     """Read one supplier (its client built by ``clients``) and store what changed; never raises for a
     supplier's failure. ``record_progress``: the rows read so far are written to the running snapshot
     (``rows_total``) as the poll goes, for the merchant's app (see SnapshotProgress).
@@ -231,15 +231,17 @@ def poll_supplier(uow: UnitOfWork, box: CredentialBox, supplier_id: int, *, clie
     One poll of a supplier at a time (``poll_lease``): while another runs this one waits up to
     ``wait_seconds``, then answers ``busy``. The source is asked first, outside any transaction; when
     it did not change (every request answered 304, or the file's size and time are the same) the poll
-    parses nothing and writes only the supplier's poll times, and no snapshot unless ``keep_unchanged``."""
+    parses nothing and writes only the supplier's poll times, and no snapshot unless ``keep_unchanged``.
+    ``client``: read this client instead of the supplier's own (the rows of a push, connector/supply/push.py)."""
     shop_id = poll_lease.claim(uow, supplier_id, wait_seconds=wait_seconds)
     if shop_id is None:
         return PollReport(supplier_id, _shop_of(uow, supplier_id), None, "busy")
     snapshot_id: int | None = None
     try:
         state = _poll_state(uow, supplier_id)
-        secret = box.open_json(state.sealed) if state.sealed else None
-        client = clients(state.kind, state.settings, secret if isinstance(secret, Mapping) else None, state.name)
+        if client is None:
+            secret = box.open_json(state.sealed) if state.sealed else None
+            client = clients(state.kind, state.settings, secret if isinstance(secret, Mapping) else None, state.name)
         own = getattr(client, "host_key_trust", None)  # an SFTP feed: the key it must see, and the key it saw
         trust = state.trust
         if isinstance(own, HostKeyTrust):

@@ -11,7 +11,8 @@ Every answer carries an ETag (a hash of the body) and Last-Modified (the last ch
 
 Control (no auth): ``POST /control/stock`` ``{"sku", "quantity"?, "restock_date"?, "lead_time_days"?}``
 or ``{"items": [...]}``; ``POST /control/faults`` ``{"status": 503, "count": 2}`` or
-``{"delay": 5, "count": 1}``; ``GET /control/requests``; ``POST /control/reset-requests``.
+``{"delay": 5, "count": 1}``; ``GET /control/requests``; ``POST /control/reset-requests``; ``POST /control/push``
+(a connector push URL to call on every change: sandbox/supplier_sim/push.py).
 """
 
 from __future__ import annotations
@@ -55,6 +56,9 @@ class SupplierSimulator:
         from sandbox.supplier_sim import purchase_orders  # purchase orders (issue 13)
 
         self.purchase_orders = purchase_orders.register(self, lead_time_days=int(config.get("po_lead_time_days", 10)))
+        from sandbox.supplier_sim import push  # calls us on every change (issue 17 item 3)
+
+        self.pusher = push.register(self)
 
     # -- state ------------------------------------------------------------------------------------
 
@@ -76,6 +80,10 @@ class SupplierSimulator:
             # HTTP dates have whole seconds: a change is always at least a second after the last one.
             now = datetime.now(UTC).replace(microsecond=0)
             self.changed_at = max(now, self.changed_at + timedelta(seconds=1))
+            changed = [dict(self.items[str(item["sku"])]) for item in items]
+        pusher = getattr(self, "pusher", None)
+        if pusher is not None:  # suppliers that call us: told after the change is in place
+            pusher.changed(changed)
 
     def inject(self, *, status: int | None = None, delay: float | None = None, count: int = 1) -> None:
         with self._lock:
