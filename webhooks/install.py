@@ -82,9 +82,10 @@ def shopify_install() -> ResponseReturnValue:
 @bp.get("/shopify/callback")
 @rate_limited  # install.rate_limit per client address (webhooks/ratelimit.py)
 def shopify_callback() -> ResponseReturnValue:
-    """Installed: a browser gets the page naming the store, what happens next and the button into the app;
-    another client the redirect into the app in the shop's admin (https://admin.shopify.com/store/<store>/
-    apps/<api key>)."""
+    """Installed: the redirect into the app in the shop's admin (https://admin.shopify.com/store/<store>/
+    apps/<api key>), for browsers too: Shopify's App Store requirements ask for the app UI right after
+    installation, and the app's home page says what happens next. Only a deployment without an API key
+    (no app to open) shows the page naming the store, what happens next and the link to the shop's Apps."""
     def run() -> ResponseReturnValue:
         shop_id = install.complete_shopify_install(container(), container().shopify_oauth().query_params(request.args))
         with container().uow() as uow:
@@ -92,7 +93,7 @@ def shopify_callback() -> ResponseReturnValue:
             domain, name = (shop.domain, shop.store_name) if shop else ("", None)
         api_key = container().settings.shopify_api_key
         app_link = admin_app_url(container(), domain) if api_key else pages.shopify_admin_apps(domain)
-        if api_key and not wants_html():
+        if api_key:
             return redirect(app_link, 302)
         return page(container(), "installed.html", title="Installed", store=name or domain, domain=domain,
                     app_link=app_link)

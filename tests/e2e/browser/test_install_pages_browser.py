@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 from sandbox.stack import LocalStack, start_stack
-from tests.support.install_flows import approve, install_query
 
 pytestmark = pytest.mark.slow
 PHONE = {"width": 390, "height": 844}
@@ -64,17 +63,3 @@ def test_a_refused_address_comes_back_in_the_form_with_what_is_wrong(stack: Loca
     fits_the_phone(phone)
     assert "This address cannot be connected" in phone.locator(".error").inner_text()
     assert phone.get_by_label("Your store's address").input_value() == "ftp://tea.example"
-
-
-def test_the_shopify_installed_page_on_a_phone(stack: LocalStack, phone: Any) -> None:
-    import requests
-
-    stack.sandbox.shopify.oauth.auto_approve = True
-    started = requests.get(f"{stack.url}/shopify/install", params=install_query(stack, "phone-shop.myshopify.com"),
-                           allow_redirects=False, timeout=10)
-    phone.goto(approve(started.headers["Location"]))
-    assert phone.get_by_role("heading", level=1).inner_text() == \
-        "The backorder connector is installed on phone-shop"
-    fits_the_phone(phone)
-    button = phone.get_by_role("link", name="Open the app in your Shopify admin")
-    assert button.get_attribute("href").startswith("https://admin.shopify.com/store/phone-shop/apps/")
