@@ -39,6 +39,9 @@ STOCK_TOPICS: dict[str, frozenset[str]] = {
 }
 """Topics that say stock moved, per platform: the positions are re-read and arrivals allocated."""
 
+BULK_TOPICS: dict[str, frozenset[str]] = {"shopify": frozenset({"bulk_operations/finish"})}
+"""Topics that say a bulk operation finished: the shop's date publishing resumes (it reads the operation itself)."""
+
 LEASE = timedelta(minutes=5)
 """A 'processing' claim older than this is presumed dead (worker killed) and may be taken over."""
 
@@ -55,6 +58,8 @@ class EventOutcome:
     """New merchant alerts recorded while processing (a store that refused to mark an order)."""
     allocated: int = 0
     """Backorders that got arriving stock (a stock webhook): their holds are released next (jobs/events.py)."""
+    resume_publish: bool = False
+    """A bulk operation finished (bulk_operations/finish): publishing the shop's dates goes on (jobs/events.py)."""
 
 
 def backoff_seconds(attempt: int, base: float = 2.0, cap: float = 600.0) -> float:
@@ -74,6 +79,9 @@ def process_event(uow: UnitOfWork, platform_for: Callable[[int], StorePlatform],
     context = {"event_id": event_id, "shop_id": shop_id, "topic": topic, "attempt": attempts}
     if shop_active and topic in STOCK_TOPICS.get(platform_name, frozenset()):
         return _stock_event(uow, platform_for, event_id, body, context, max_attempts)
+    if shop_active and topic in BULK_TOPICS.get(platform_name, frozenset()):
+        finished = _finish(uow, event_id, "done", None, context)
+        return EventOutcome(finished.status, shop_id=finished.shop_id, resume_publish=True)
     shipment = shipment_events.handles(platform_name, topic)
     if not shop_active or (topic not in ORDER_TOPICS.get(platform_name, frozenset()) and not shipment):
         return _finish(uow, event_id, "ignored", None, context)

@@ -22,6 +22,7 @@ from connector.reorder import models as reorder_models
 from connector.reports import models as reports_models
 from connector.restock import models as restock_models
 from connector.shipping import models as shipping_models
+from connector.supply import bulk_models as supply_bulk_models
 from connector.supply import models as supply_models
 
 Base = core_models.Base
@@ -30,5 +31,5 @@ metadata = Base.metadata
 FEATURE_MODELS = (core_models, models_jobs, dropship_models, install_models, notify_models, supply_models,
                   payments_models, shipping_models, selling_plan_models, purchasing_models,
                   restock_models, settings_audit_models, merchant_models, customer_preference_models,
-                  reorder_models, reports_models)
+                  reorder_models, reports_models, supply_bulk_models)
 """The modules whose tables make up the schema (kept referenced so none is pruned as unused)."""

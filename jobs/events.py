@@ -25,6 +25,9 @@ def _process_event(event_id: int) -> str:
                                    lease=timedelta(seconds=c.settings.event_lease_seconds))
     if outcome.retry_in is not None:
         runtime.enqueue(c, process_event, event_id, delay_seconds=outcome.retry_in)
+    if outcome.resume_publish and outcome.shop_id is not None:  # a bulk publish finished: read it now
+        runtime.enqueue_run(c, supply.publish_dates, outcome.shop_id, shop_id=outcome.shop_id, coalesce=True)
+        return outcome.status
     if outcome.alerts and outcome.shop_id is not None:  # the store refused to mark an order: tell the merchant
         from jobs.dropship import deliver_alerts
 

@@ -116,14 +116,30 @@ def refresh_dates(shop_id: int) -> int:
 notify_available = dates_service.notify_available
 
 
+BULK_WAIT_SECONDS = 20.0
+"""How long a publish run waits on a running bulk operation before it leaves it to check_bulk_publish."""
+BULK_CHECK_SECONDS = 30.0
+"""When a bulk operation is still running, its status is read again this much later (or when Shopify's
+bulk_operations/finish webhook arrives, whichever comes first)."""
+
+
 def publish_dates(shop_id: int) -> int:
     """Write changed dates to the product pages; returns how many pages were written or cleared."""
     c = runtime.container()
     with _publish_guard:
         lock = _publish_locks.setdefault(shop_id, threading.Lock())
     with lock:  # one publisher per shop in this process; a second run then finds only what is left
-        report = publish_service.publish_dates(c.uow(), c.catalog_for(shop_id), shop_id)
+        report = publish_service.publish_dates(c.uow(), c.catalog_for(shop_id), shop_id,
+                                               wait_seconds=BULK_WAIT_SECONDS)
+    if report.bulk_waiting is not None:  # a job of its own, so a webhook's publish_dates is not held back by it
+        runtime.enqueue_run(c, check_bulk_publish, shop_id, shop_id=shop_id, coalesce=True,
+                            delay_seconds=BULK_CHECK_SECONDS)
     return report.written + report.removed
+
+
+def check_bulk_publish(shop_id: int) -> int:
+    """Read a running bulk publish again (publish_dates, later): finish it, or check again later."""
+    return publish_dates(shop_id)
 
 
 def sync_catalog(shop_id: int) -> int:
@@ -183,6 +199,7 @@ def add_supply_schedules(scheduler: BaseScheduler, container: Container) -> None
 POLL_SUPPLIER = job_ref(poll_supplier)
 REFRESH_DATES = job_ref(refresh_dates)
 PUBLISH_DATES = job_ref(publish_dates)
+CHECK_BULK_PUBLISH = job_ref(check_bulk_publish)
 SYNC_CATALOG = job_ref(sync_catalog)
 NOTIFY_EVALUATE = notify.EVALUATE_BACKORDERS
 """The notify feature's job, enqueued after dates change (while the notify feature is installed)."""

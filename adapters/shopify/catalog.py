@@ -2,7 +2,8 @@
 
 The date is a variant metafield in the app's own namespace (``$app``), key ``in_stock_date``,
 type ``date``: written with ``metafieldsSet`` (at most 25 per call, Shopify's limit), removed with
-``metafieldsDelete``. Throttling is handled by ShopifyGraphQL (a throttled call waits).
+``metafieldsDelete``. Throttling is handled by ShopifyGraphQL (a throttled call waits). Many dates at
+once go as a bulk mutation instead (adapters/shopify/bulk.py).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Any
 
+from adapters.shopify.bulk import ShopifyBulkDates
 from adapters.shopify.client import ShopifyGraphQL, raise_user_errors
 from adapters.shopify.platform import gid, numeric_id
 from connector.domain.supply import BackorderSwitch, CatalogItem, PageDate
@@ -101,7 +103,9 @@ mutation ConnectorVariantsBulkUpdate($productId: ID!, $variants: [ProductVariant
 DOCUMENTS: tuple[str, ...] = (CATALOG_VARIANTS, METAFIELDS_SET, METAFIELDS_DELETE, VARIANTS_BULK_UPDATE)
 
 
-class ShopifyCatalog:
+class ShopifyCatalog(ShopifyBulkDates):
+    """Also a BulkDateWriter (adapters/shopify/bulk.py): big catalogues publish as one bulk mutation."""
+
     date_batch_size = METAFIELDS_PER_CALL
 
     def __init__(self, client: ShopifyGraphQL) -> None:

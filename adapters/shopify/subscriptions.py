@@ -56,6 +56,9 @@ CONNECTOR_TOPICS = (*CONNECTOR_TOPICS, "orders/fulfilled", "orders/partially_ful
                     "fulfillments/update")
 """Shipped units close backorders (connector/shipping): orders/* need read_orders, fulfillments/* read_fulfillments."""
 
+CONNECTOR_TOPICS = (*CONNECTOR_TOPICS, "bulk_operations/finish")
+"""A bulk publish of in-stock dates finished (connector/supply/publish_bulk.py): the shop's publishing resumes."""
+
 
 def topic_enum(topic: str) -> str:
     """orders/create -> ORDERS_CREATE"""

@@ -27,6 +27,9 @@ ALLOWED = "notify"
 
 class WooCommerceCatalog:
     date_batch_size = BATCH_LIMIT
+    max_parallel_batches = 4
+    """Batches in flight at once at most (the shop's ``publish.parallel_batches``, default 3): a store's PHP
+    workers are few; each call still waits out a 429's Retry-After (adapters/http.py)."""
 
     def __init__(self, client: WooCommerceClient) -> None:
         self.client = client

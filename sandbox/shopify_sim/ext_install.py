@@ -16,7 +16,7 @@ from typing import Any
 from sandbox.shopify_sim.pagination import connection
 from sandbox.shopify_sim.store import gid, graphql_time
 
-TOPICS = {"ORDERS_CREATE", "ORDERS_UPDATED", "ORDERS_CANCELLED", "APP_UNINSTALLED"}
+TOPICS = {"ORDERS_CREATE", "ORDERS_UPDATED", "ORDERS_CANCELLED", "APP_UNINSTALLED", "BULK_OPERATIONS_FINISH"}
 
 
 @dataclass

@@ -60,3 +60,7 @@ REST_ORDER_FIELDS.append(ext_merchant_fulfillment.rest_into)
 from sandbox.shopify_sim import ext_storefront  # noqa: E402  (the shop's brand: Storefront access tokens)
 
 EXTENSIONS.append(ext_storefront.extension)
+
+from sandbox.shopify_sim import ext_bulk  # noqa: E402  (supply: staged uploads and bulk mutations)
+
+EXTENSIONS.append(ext_bulk.extension)

@@ -344,6 +344,9 @@ class ShopifySimulator:
         from sandbox.shopify_sim.ext_inventory import control_blueprint as inventory_control
 
         app.register_blueprint(inventory_control(self))  # the merchant's stock changes: inventory_levels/update
+        from sandbox.shopify_sim.ext_bulk import blueprint as bulk_blueprint
+
+        app.register_blueprint(bulk_blueprint(self))  # staged uploads and bulk results (ext_bulk.py)
         from sandbox.shopify_sim.ext_install import subscriptions_of
 
         @app.get("/_sandbox/webhook_subscriptions")

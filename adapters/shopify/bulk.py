@@ -1,0 +1,246 @@
+"""In-stock dates as one Shopify bulk mutation (https://shopify.dev/docs/api/usage/bulk-operations/imports).
+
+1. ``stagedUploadsCreate`` (resource BULK_MUTATION_VARIABLES, text/jsonl, POST) gives an upload target:
+   a URL and form parameters; the ``key`` parameter is the path the bulk mutation reads from.
+2. The JSONL file (one ``metafieldsSet`` variables object a line, at most 25 metafields a line) is sent to
+   that URL as a multipart form: every parameter as a field, the file last (Shopify's limit: 20 MB).
+3. ``bulkOperationRunMutation(mutation:, stagedUploadPath:, clientIdentifier:)`` starts it; Shopify runs
+   one line after another outside the per-call throttle and answers ``OPERATION_IN_PROGRESS`` (or, from
+   2026-01, ``LIMIT_REACHED``) while the app already runs its bulk mutations there (BulkBusy).
+4. ``bulkOperation(id:)`` tells its status; ``bulkOperations(query:)`` finds the app's mutations created
+   since a moment (a run whose answer was lost); the result file (``url``, or ``partialDataUrl`` of a
+   failed one) holds one line per input line: ``{"data": {"metafieldsSet": {...userErrors}},
+   "__lineNumber": n}``, or ``errors`` for a line that did not run.
+
+Staging and reading are safe to repeat; the run is not (connector/supply/publish_bulk.py records each step).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from adapters.shopify.client import ShopifyGraphQL, raise_user_errors
+from adapters.shopify.platform import gid
+from connector.domain.bulk import BulkBusy, BulkLineResult, BulkOperation
+from connector.domain.errors import PlatformRejected
+from connector.domain.supply import PageDate
+
+log = logging.getLogger(__name__)
+
+NAMESPACE = "$app"
+KEY = "in_stock_date"
+LINE_SIZE = 25
+"""Metafields per JSONL line: metafieldsSet's limit."""
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+"""Shopify's limit for a bulk mutation's variables file."""
+BULK_MAX_DATES = 100_000
+"""Dates in one operation: 4,000 lines of about 3.3 KB (13 MB), under MAX_UPLOAD_BYTES with any ids."""
+
+STAGED_UPLOADS_CREATE = """
+mutation ConnectorStagedUpload($input: [StagedUploadInput!]!) {
+  stagedUploadsCreate(input: $input) {
+    stagedTargets {
+      url
+      resourceUrl
+      parameters {
+        name
+        value
+      }
+    }
+    userErrors {
+      field
+      message
+    }
+  }
+}
+"""
+
+BULK_METAFIELDS_SET = """
+mutation ConnectorBulkMetafieldsSet($metafields: [MetafieldsSetInput!]!) {
+  metafieldsSet(metafields: $metafields) {
+    metafields {
+      key
+    }
+    userErrors {
+      field
+      message
+      code
+      elementIndex
+    }
+  }
+}
+"""
+"""The mutation each line runs (its variables are the line)."""
+
+BULK_RUN_MUTATION = """
+mutation ConnectorBulkRun($mutation: String!, $stagedUploadPath: String!, $clientIdentifier: String) {
+  bulkOperationRunMutation(mutation: $mutation, stagedUploadPath: $stagedUploadPath,
+                           clientIdentifier: $clientIdentifier) {
+    bulkOperation {
+      id
+      status
+      createdAt
+    }
+    userErrors {
+      field
+      message
+      code
+    }
+  }
+}
+"""
+
+BULK_OPERATION = """
+query ConnectorBulkOperation($id: ID!) {
+  bulkOperation(id: $id) {
+    id
+    status
+    errorCode
+    createdAt
+    objectCount
+    url
+    partialDataUrl
+  }
+}
+"""
+
+BULK_MUTATIONS_SINCE = """
+query ConnectorBulkMutationsSince($query: String!) {
+  bulkOperations(first: 10, query: $query) {
+    nodes {
+      id
+      status
+      errorCode
+      createdAt
+      objectCount
+      url
+      partialDataUrl
+    }
+  }
+}
+"""
+
+DOCUMENTS: tuple[str, ...] = (STAGED_UPLOADS_CREATE, BULK_METAFIELDS_SET, BULK_RUN_MUTATION, BULK_OPERATION,
+                              BULK_MUTATIONS_SINCE)
+
+
+def jsonl_lines(dates: Sequence[PageDate]) -> bytes:
+    """The variables file: line n sets ``dates[25n:25n+25]``. Every date needs a variant and a day."""
+    lines = []
+    for start in range(0, len(dates), LINE_SIZE):
+        metafields = []
+        for d in dates[start:start + LINE_SIZE]:
+            if d.day is None or not d.variant_id:
+                raise ValueError(f"sku {d.sku}: a bulk line sets a date on a variant (no day or no variant)")
+            metafields.append({"ownerId": gid("ProductVariant", d.variant_id), "namespace": NAMESPACE, "key": KEY,
+                               "type": "date", "value": d.day.isoformat()})
+        lines.append(json.dumps({"metafields": metafields}, separators=(",", ":")))
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+class ShopifyBulkDates:
+    """The BulkDateWriter port (connector/supply/ports.py) over one shop's GraphQL client."""
+
+    client: ShopifyGraphQL
+    bulk_line_size = LINE_SIZE
+    bulk_max_dates = BULK_MAX_DATES
+
+    def _execute(self, document: str, variables: dict[str, Any]) -> dict[str, Any]:
+        return self.client.execute(document, variables)
+
+    def bulk_stage(self, dates: Sequence[PageDate]) -> str:
+        """Upload the variables file; return its staged upload path."""
+        if not dates:
+            raise ValueError("nothing to stage")
+        if len(dates) > BULK_MAX_DATES:
+            raise ValueError(f"at most {BULK_MAX_DATES} dates in one bulk operation, got {len(dates)}")
+        body = jsonl_lines(dates)
+        if len(body) > MAX_UPLOAD_BYTES:
+            raise PlatformRejected(f"shopify: the bulk file is {len(body)} bytes, over Shopify's {MAX_UPLOAD_BYTES}")
+        data = self._execute(STAGED_UPLOADS_CREATE, {"input": [{
+            "resource": "BULK_MUTATION_VARIABLES", "filename": "in_stock_dates.jsonl", "mimeType": "text/jsonl",
+            "httpMethod": "POST"}]})
+        payload = data.get("stagedUploadsCreate")
+        raise_user_errors(payload, "stagedUploadsCreate")
+        targets = (payload or {}).get("stagedTargets") or []
+        if not targets or not targets[0].get("url"):
+            raise PlatformRejected("shopify: stagedUploadsCreate gave no upload target")
+        target = targets[0]
+        fields = [(str(p["name"]), str(p["value"])) for p in target.get("parameters") or []]
+        path = next((value for name, value in fields if name == "key"), None) or target.get("resourceUrl")
+        if not path:
+            raise PlatformRejected("shopify: the staged upload target has no key")
+        # the same key again overwrites the same object: a resend after a timeout is harmless
+        self.client.transport.request("POST", str(target["url"]), resend_safe=True, data=fields,
+                                      files={"file": ("in_stock_dates.jsonl", body, "text/jsonl")}, timeout=120)
+        log.info("bulk file staged", extra={"shop": self.client.shop_domain, "bytes": len(body),
+                                            "lines": body.count(b"\n")})
+        return str(path)
+
+    def bulk_run(self, staged_path: str, client_identifier: str) -> BulkOperation:
+        """Start the bulk mutation over a staged file. Raises BulkBusy when Shopify runs the app's
+        bulk mutations already (nothing started), PlatformRejected for any other refusal."""
+        data = self._execute(BULK_RUN_MUTATION, {"mutation": BULK_METAFIELDS_SET, "stagedUploadPath": staged_path,
+                                                 "clientIdentifier": client_identifier})
+        payload = data.get("bulkOperationRunMutation") or {}
+        errors = payload.get("userErrors") or []
+        if any(e.get("code") in ("OPERATION_IN_PROGRESS", "LIMIT_REACHED") for e in errors):
+            raise BulkBusy(f"shopify {self.client.shop_domain}: {errors[0].get('message')}")
+        raise_user_errors(payload, "bulkOperationRunMutation")
+        node = payload.get("bulkOperation")
+        if not node:
+            raise PlatformRejected("shopify: bulkOperationRunMutation returned no operation")
+        return _operation(node)
+
+    def bulk_operation(self, operation_id: str) -> BulkOperation:
+        node = self._execute(BULK_OPERATION, {"id": operation_id}).get("bulkOperation")
+        if not node:
+            raise PlatformRejected(f"shopify: no bulk operation {operation_id}")
+        return _operation(node)
+
+    def bulk_operations_since(self, since: datetime) -> list[BulkOperation]:
+        """The app's bulk mutations on this shop created at or after ``since``, newest first."""
+        moment = since.strftime("%Y-%m-%dT%H:%M:%SZ")
+        data = self._execute(BULK_MUTATIONS_SINCE, {"query": f"operation_type:mutation created_at:>='{moment}'"})
+        found = [_operation(n) for n in (data.get("bulkOperations") or {}).get("nodes") or []]
+        return sorted(found, key=lambda o: o.created_at or since, reverse=True)
+
+    def bulk_results(self, url: str) -> list[BulkLineResult]:
+        """The result file, one entry per line Shopify reports on."""
+        response = self.client.transport.request("GET", url, timeout=120)
+        results = []
+        for number, raw in enumerate(response.content.splitlines()):
+            if not raw.strip():
+                continue
+            try:
+                line = json.loads(raw)
+            except ValueError:
+                raise PlatformRejected(f"shopify: bulk result line {number + 1} is not JSON") from None
+            if not isinstance(line, dict) or not isinstance(line.get("__lineNumber"), int):
+                raise PlatformRejected(f"shopify: bulk result line {number + 1} has no __lineNumber")
+            results.append(BulkLineResult(line["__lineNumber"], _line_errors(line)))
+        return results
+
+
+def _line_errors(line: dict[str, Any]) -> tuple[str, ...]:
+    messages = [str(e.get("message", e)) if isinstance(e, dict) else str(e) for e in line.get("errors") or []]
+    payload = ((line.get("data") or {}).get("metafieldsSet")) if isinstance(line.get("data"), dict) else None
+    if payload is None and not messages:
+        messages.append("metafieldsSet returned no payload")
+    for error in (payload or {}).get("userErrors") or []:
+        where = ".".join(str(f) for f in error.get("field") or []) or "-"
+        messages.append(f"{where}: {error.get('message', '?')}")
+    return tuple(messages)
+
+
+def _operation(node: dict[str, Any]) -> BulkOperation:
+    created = node.get("createdAt")
+    return BulkOperation(
+        id=str(node.get("id") or ""), status=str(node.get("status") or ""),
+        created_at=datetime.fromisoformat(created.replace("Z", "+00:00")) if created else None,
+        error_code=node.get("errorCode"), object_count=int(node.get("objectCount") or 0),
+        url=node.get("url"), partial_url=node.get("partialDataUrl"))
