@@ -203,10 +203,11 @@ def extension(api: Any, shop: Any) -> dict[str, Any]:
             state.runs.append(op.number)
             state.max_running = max(state.max_running, len(state.running(shop.domain)))
             fail_after, state.fail_after = state.fail_after, None
+        answer = render(op)  # as created: Shopify answers CREATED
         root = api._root(shop)  # every root field the Admin API answers, as a line would reach them
         threading.Thread(target=_run, args=(state, op, info.schema, document, root, lines, fail_after),
                          name=f"bulk-{op.number}", daemon=True).start()
-        return {"bulkOperation": render(op), "userErrors": []}
+        return {"bulkOperation": answer, "userErrors": []}
 
     def by_id(info: Any, id: str) -> dict[str, Any] | None:  # noqa: A002
         number = id.rsplit("/", 1)[-1]
