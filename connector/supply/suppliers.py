@@ -187,7 +187,7 @@ def _check_schedule(schedule: Any) -> None:
         if key in schedule:
             value = schedule[key]
             if not isinstance(value, int | float) or isinstance(value, bool) or value != value or value <= 0:
-                raise ConfigError(f"settings.schedule.{key}", f"must be a positive number, got {value!r}")
+                raise ConfigError(f"settings.schedule.{key}", f"must be positive, got {value!r}")
             if value * unit < MIN_INTERVAL_SECONDS:
                 raise ConfigError(f"settings.schedule.{key}", f"polls at most every {MIN_INTERVAL_SECONDS:.0f} "
                                   f"seconds (to spare the supplier), got {value!r}; a supplier that can call "

@@ -157,7 +157,7 @@ def test_a_schedule_may_poll_every_few_seconds(web, sim, schedule, seconds) -> N
 
 @pytest.mark.parametrize("schedule, message", [
     ({"interval_seconds": 5}, "at most every 10 seconds"), ({"interval_minutes": 0.1}, "at most every 10 seconds"),
-    ({"interval_seconds": "10"}, "positive number"), ({"interval_seconds": 10, "cron": "* * * * *"}, "name one of"),
+    ({"interval_seconds": "10"}, "must be positive"), ({"interval_seconds": 10, "cron": "* * * * *"}, "name one of"),
     ({"every": 10}, "must be {interval_seconds")])
 def test_a_schedule_faster_than_the_floor_or_malformed_is_refused_by_name(web, sim, schedule, message) -> None:
     with pytest.raises(ConfigError, match="settings.schedule") as raised:
