@@ -89,6 +89,27 @@ def test_the_body_carries_every_address_field_of_the_attached_sheet_in_text_and_
     assert "<Junior>" not in html and "&lt;Junior&gt;" in html  # the store's text is escaped in HTML
 
 
+def test_every_column_of_the_sheet_is_compared_and_each_field_sits_in_the_body_under_its_own_label() -> None:
+    """Field by field: the CSV's columns are the line's (reference, sku, quantity) and the address fields this
+    module checks, none left out (a new column fails here until the body carries it); the full address fills
+    every one of them, and each value stands on exactly one labelled line of the text, and in the HTML."""
+    message = sent(DropshipRequest("#1001-2", THREE_LINES, FULL_ADDRESS))
+    text, html, rows = parts(message)
+
+    assert tuple(rows[0]) == ("reference", "sku", "quantity", *ADDRESS_COLUMNS)
+    assert all(FULL_ADDRESS.as_dict()[column] for column in ADDRESS_COLUMNS)  # no field skipped as empty
+    for row in rows:
+        assert row["reference"] == "#1001-2" and as_typed(row["reference"]) in text
+        assert {column: as_typed(row[column]) for column in ADDRESS_COLUMNS} == FULL_ADDRESS.as_dict()
+    lines = text.splitlines()
+    for column in ADDRESS_COLUMNS:
+        value = FULL_ADDRESS.as_dict()[column]
+        assert value is not None
+        [line] = [line for line in lines if line.rstrip().endswith(value) and ":" in line]  # one labelled line
+        assert line.split(":", 1)[0].strip(), (column, line)
+        assert str(escape(value)) in html, column
+
+
 def test_the_shop_is_named_in_subject_body_and_sender_and_replies_go_to_the_merchant() -> None:
     message = sent(DropshipRequest("#1001-2", THREE_LINES, FULL_ADDRESS))
 
