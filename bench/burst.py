@@ -261,6 +261,43 @@ class Profiler:
                 p.kill()
 
 
+def wait_workers(redis_url: str, count: int, workers: list[subprocess.Popen[bytes]], timeout: float = 120) -> None:
+    """Wait until ``count`` RQ workers have registered in Redis (built their container, ready for jobs)."""
+    from redis import Redis
+    from rq.worker_registration import REDIS_WORKER_KEYS
+
+    redis = Redis.from_url(redis_url)
+    deadline = time.monotonic() + timeout
+    try:
+        while redis.scard(REDIS_WORKER_KEYS) < count:
+            if any(w.poll() is not None for w in workers) or time.monotonic() > deadline:
+                raise RuntimeError("RQ workers did not start (see worker-*.log in the bench's work directory)")
+            time.sleep(0.2)
+    finally:
+        redis.close()
+
+
+TARGET_WORKER_MS = 8.0
+"""Issue 17: connector CPU (RQ worker processes) per processed order, at most."""
+TARGET_POSTGRES_MS = 5.0
+"""Issue 17: PostgreSQL CPU (the bench database's backends, web and workers) per processed order, at most."""
+BEFORE_WORKER_MS = "32-38"
+BEFORE_POSTGRES_MS = "8.7"
+"""The same figures before issue 17's work (full and 1,000-webhook runs; bench/README.md)."""
+
+
+def per_order(used: dict[str, float], processed: int) -> str:
+    """'RQ workers 7.2 ms (target <= 8 ms: met; before 32-38 ms), ...' for the orders processed."""
+    if processed <= 0:
+        return "no order processed"
+    worker = 1000 * used["rq-workers"] / processed
+    postgres = 1000 * used["postgres"] / processed
+    verdict = {True: "met", False: "MISSED"}
+    return (f"RQ workers {worker:.1f} ms (target <= {TARGET_WORKER_MS:g} ms: {verdict[worker <= TARGET_WORKER_MS]}; "
+            f"before {BEFORE_WORKER_MS} ms), PostgreSQL {postgres:.1f} ms (target <= {TARGET_POSTGRES_MS:g} ms: "
+            f"{verdict[postgres <= TARGET_POSTGRES_MS]}; before {BEFORE_POSTGRES_MS} ms)")
+
+
 def pct(ordered: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000 if ordered else float("nan")
 
@@ -358,6 +395,7 @@ def main() -> int:  # noqa: C901 - one linear script
         workers = [spawn([*nice, str(BIN / "connector"), "worker"], env, work / f"worker-{n}.log", work)
                    for n in range(args.workers)]
         processes.extend(workers)
+        wait_workers(redis_url, args.workers, workers)  # start-up (imports, the container) is not per order
         usage = Usage({"web": web.pids(), "rq-workers": [w.pid for w in workers], "simulator": [processes[1].pid],
                        "redis": [processes[0].pid]}, dbname)
         usage.start()
@@ -423,6 +461,9 @@ def main() -> int:  # noqa: C901 - one linear script
         cpu_burst["load clients"] = load["cpu"]
         print(f"CPU during the burst ({burst_s:.1f} s; cores in brackets): {split(cpu_start, cpu_burst, burst_s)}")
         print(f"CPU burst to all processed ({processed_s:.1f} s): {split(cpu_start, cpu_end, processed_s)}")
+        processed = sum(n for status, n in statuses.items() if status in ("done", "ignored", "failed"))
+        print(f"CPU per processed order: "
+              f"{per_order({k: cpu_end[k] - cpu_start.get(k, 0.0) for k in cpu_end}, processed)}")
         print(f"database: {sum(statuses.values())} events stored for {accepted} answered 200, "
               f"{stored_orders} of {len(orders)} orders captured, {sum(n for n, _ in actual.values())} backorders")
         print(f"lost/duplicated: {lost}/{duplicated}")

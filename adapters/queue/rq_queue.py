@@ -25,7 +25,7 @@ from rq.job import Job, JobStatus
 from connector.job_refs import RetryPolicy, check_job, policy_for, resolve_job
 from connector.ports import RunExecutor, RunRescheduled
 
-__all__ = ["RQQueue", "bind_executor", "rq_retry", "run_job", "run_recorded", "run_worker"]
+__all__ = ["ConnectorWorker", "RQQueue", "bind_executor", "rq_retry", "run_job", "run_recorded", "run_worker"]
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +133,9 @@ class RQQueue:
 
     def enqueue(self, job: str, *args: Any, delay_seconds: float = 0.0) -> None:
         check_job(job)  # fail fast on a bad reference, in the caller
-        self._put(run_job, (job, *args), job, args, delay_seconds, {})
+        # nothing reads the result of an unrecorded job (its outcome is in the database): RQ deletes it
+        # on success instead of storing a result for RESULT_TTL
+        self._put(run_job, (job, *args), job, args, delay_seconds, {"result_ttl": 0})
 
     def push_run(self, run_id: int, job: str, args: tuple[Any, ...], delay_seconds: float = 0.0) -> None:
         """Deliver a recorded run (connector/db/job_runs.py) under the RQ job id ``jobrun-<run_id>``."""
@@ -204,12 +206,49 @@ class RQQueue:
         self.redis.close()
 
 
+class ConnectorWorker(SimpleWorker):
+    """RQ's SimpleWorker (jobs run in this process, one at a time: no fork per job, the container built
+    once; a job's timeout is still enforced by RQ's SIGALRM death penalty in the main thread, and a job
+    that raises is recorded failed and retried by its policy without touching the next) with fewer
+    Redis round trips per job.
+
+    RQ refreshes the worker's key with three separate commands around every job (three heartbeats an
+    event: nine round trips) and writes its idle state twice. Here a heartbeat outside RQ's own
+    pipelines is sent as one pipeline and at most every ``HEARTBEAT_SECONDS`` (the key lives
+    ``worker_ttl`` + 60 s, 480 s by default, so liveness as the sweeper reads it is unchanged: the key
+    is there while the worker runs and goes once it stops), and a state it already holds is not
+    written again. Heartbeats with an explicit timeout (while a job is monitored) always go out."""
+
+    HEARTBEAT_SECONDS = 5.0
+    """Shortest interval between two plain heartbeats of an otherwise busy worker."""
+
+    _last_beat = 0.0
+
+    def heartbeat(self, timeout: int | None = None, pipeline: Any = None) -> None:
+        if pipeline is not None:
+            super().heartbeat(timeout, pipeline=pipeline)
+            return
+        beat = time.monotonic()
+        if timeout is None and beat - self._last_beat < self.HEARTBEAT_SECONDS:
+            return
+        with self.connection.pipeline() as batch:
+            super().heartbeat(timeout, pipeline=batch)
+            batch.execute()
+        self._last_beat = beat
+
+    def set_state(self, state: str, pipeline: Any = None) -> None:
+        if pipeline is None and state == getattr(self, "_state", None):
+            return
+        super().set_state(state, pipeline=pipeline)
+
+
 def run_worker(redis_url: str, *, burst: bool = False, name: str | None = None,
                queue_name: str = QUEUE_NAME, max_jobs: int | None = None) -> bool:
     """Work jobs in this process until stopped (or, with ``burst``, until the queue is empty).
 
-    A SimpleWorker runs jobs in this process, so the container (engine pool, platform clients) is
-    built once, not forked per job. It also runs RQ's scheduler for delayed jobs and retries.
+    A ConnectorWorker (RQ's SimpleWorker with fewer round trips) runs jobs in this process, so the
+    container (engine pool, platform clients) is built once, not forked per job. It also runs RQ's
+    scheduler for delayed jobs and retries.
     """
     from redis.exceptions import ConnectionError as RedisConnectionError
     from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -218,7 +257,7 @@ def run_worker(redis_url: str, *, burst: bool = False, name: str | None = None,
     while True:
         redis = connect(redis_url)
         try:
-            worker = SimpleWorker([Queue(queue_name, connection=redis)], connection=redis, name=name)
+            worker = ConnectorWorker([Queue(queue_name, connection=redis)], connection=redis, name=name)
             return bool(worker.work(burst=burst, with_scheduler=True, max_jobs=max_jobs,
                                     logging_level=logging.getLevelName(logging.getLogger().level)))
         except (RedisConnectionError, RedisTimeoutError) as exc:

@@ -62,15 +62,18 @@ def capture_order(uow: UnitOfWork, platform: StorePlatform, shop_id: int, snapsh
                          for line in snapshot.lines if line.stock_key})
             keys = sorted(refs)
             store_asked = existing is not None and existing.store_promise_checked_at is not None
+            known = existing is not None
         levels = platform.stock_levels(list(refs.values())) if refs else {}
         stated = promise.gather(uow, platform, shop_id, snapshot, levels, store_asked_before=store_asked)
         with uow:
-            existing = uow.orders.get(shop_id, snapshot.order_id)
+            # read again: it may have changed while the store was asked. An order that was not there is
+            # still not: only capture stores orders, under this shop's lock (a racing INSERT from a process
+            # without it fails on the unique key, and the event is retried)
+            existing = uow.orders.get(shop_id, snapshot.order_id) if known else None
             early = _early_outcome(shop_id, snapshot, existing)
             if early is not None:
                 return early
-            order, outcome = _upsert(uow, shop_id, snapshot, existing)
-            promise.record(uow, shop_id, order, stated)
+            order, outcome = _upsert(uow, shop_id, snapshot, existing, stated)
             if snapshot.discount_codes:  # a consolation code used: the KPIs count it (issue 15)
                 record_redemptions(uow, shop_id, order, snapshot.discount_codes)
             changed = _reevaluate(uow, shop_id, keys, levels, order)
@@ -107,7 +110,8 @@ def _differs(snapshot: OrderSnapshot, existing: Order) -> bool:
     return stored != given
 
 
-def _upsert(uow: UnitOfWork, shop_id: int, snapshot: OrderSnapshot, order: Order | None) -> tuple[Order, str]:
+def _upsert(uow: UnitOfWork, shop_id: int, snapshot: OrderSnapshot, order: Order | None,
+            stated: promise.Gathered | None) -> tuple[Order, str]:
     outcome = "updated"
     if order is None:
         # complete before it is flushed: one INSERT, and an empty collection that is never loaded
@@ -158,6 +162,7 @@ def _upsert(uow: UnitOfWork, shop_id: int, snapshot: OrderSnapshot, order: Order
         if line_id not in seen:  # removed by an order edit: keep the row for history, take nothing
             line.quantity = 0
             line.backordered_meta = None
+    promise.record(uow, shop_id, order, stated)  # before the flush: a new order is one INSERT with its promise
     uow.orders.flush()
     # what shipped closes (part of) its backorder before re-evaluation reads the lines' claims
     shipped_at = {snap.line_id: snap.fulfilled_at for snap in snapshot.lines if snap.fulfilled_at is not None}

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from connector.db.models import OrderLine
+from connector.capture.repository import CaptureRepository
 from connector.db.uow import UnitOfWork
 from connector.domain.clock import utcnow
 from connector.domain.errors import PermanentError, PlatformError
@@ -54,15 +56,8 @@ def write_marks(uow: UnitOfWork, platform: StorePlatform, shop_id: int) -> MarkR
     """Write pending marks for one shop, each order on its own (see the module docstring)."""
     report = MarkReport()
     with uow.shop_lock(shop_id):
-        with uow:
-            shop = uow.shops.get(shop_id)
-            if shop is None or shop.status != "active":  # uninstalled or disconnected: leave the store alone
-                return report
-            domain = shop.domain
-            pending = [
-                (order.platform_order_id, order.name, order.status, order.marked, _desired(order.lines))
-                for order in uow.orders.needing_mark(shop_id)
-            ]
+        with uow.single():  # none when the shop is uninstalled or disconnected: leave the store alone
+            domain, pending = _pending(uow.repo(CaptureRepository).pending_marks(shop_id))
         for order_id, name, status, marked, desired in pending:
             recorded = json.loads(marked) if marked else []
             wanted = [mark.__dict__ for mark in desired]
@@ -92,7 +87,7 @@ def write_marks(uow: UnitOfWork, platform: StorePlatform, shop_id: int) -> MarkR
 
 
 def _record(uow: UnitOfWork, shop_id: int, order_id: str, values: dict[str, object]) -> None:
-    with uow:  # one UPDATE: reloading the order with its lines and backorders cost three queries
+    with uow.single():  # one UPDATE: reloading the order with its lines and backorders cost three queries
         uow.orders.set_columns(shop_id, order_id, values)
         uow.commit()
 
@@ -107,14 +102,19 @@ def _alert(uow: UnitOfWork, shop_id: int, domain: str, order_id: str, name: str,
 WAITING = (BackorderStatus.OPEN, BackorderStatus.ALLOCATED)
 """A backorder still waiting for its units (open, or allocated from restock and not shipped) keeps the
 order marked; a fulfilled, cancelled or withdrawn one does not (connector/shipping/closing.py)."""
+WAITING_VALUES = frozenset(status.value for status in WAITING)
 
 
-def _desired(lines: list[OrderLine]) -> list[BackorderMark]:
-    """One mark per waiting backorder, with the units still to ship (a partial shipment lowers it)."""
-    marks = [
-        BackorderMark(line_id=line.platform_line_id, sku=line.sku,
-                      quantity=line.backorder.quantity_backordered - line.backorder.quantity_shipped)
-        for line in lines
-        if line.backorder is not None and line.backorder.status in WAITING
-    ]
-    return sorted(marks, key=lambda mark: mark.line_id)
+def _pending(rows: Sequence[tuple[Any, ...]]) -> tuple[str, list[tuple[str, str, str, str | None,
+                                                                        list[BackorderMark]]]]:
+    """The shop's domain and, per order (in the rows' order), its platform id, name, status, recorded
+    mark and desired marks, from ``CaptureRepository.pending_marks`` rows."""
+    domain = ""
+    orders: dict[int, tuple[str, str, str, str | None, list[BackorderMark]]] = {}
+    for shop_domain, pk, order_id, name, status, marked, line_id, sku, bo_status, backordered, shipped in rows:
+        domain = shop_domain
+        entry = orders.setdefault(pk, (order_id, name, status, marked, []))
+        if bo_status is not None and bo_status in WAITING_VALUES:
+            entry[4].append(BackorderMark(line_id=line_id, sku=sku, quantity=backordered - (shipped or 0)))
+    return domain, [(o, n, s, m, sorted(marks, key=lambda mark: mark.line_id))
+                    for o, n, s, m, marks in orders.values()]

@@ -116,8 +116,8 @@ class Gathered:
 
 
 def load(uow: UnitOfWork, shop_id: int) -> PromiseSettings:
-    """The shop's promise settings in one query (opens its own transaction)."""
-    with uow:
+    """The shop's promise settings in one query (its own unit of work, one statement)."""
+    with uow.single():
         stored = {key: json.loads(value)
                   for key, value in uow.repo(ShopSettingRepository).stored(shop_id, _KEYS).items()}
     declared = registry()

@@ -116,6 +116,29 @@ class EventRepository(Repository):
         )
         return bool(cast(CursorResult[Any], result).rowcount)
 
+    def claim_work(self, event_id: int, lease_expired_before: datetime) -> tuple[int, str, str, str, bytes, int] | None:
+        """``claim`` and ``work_item`` in one statement (an UPDATE ... RETURNING, the shop's columns
+        by scalar subqueries): what processing needs, or None if another worker has the event or it is
+        finished."""
+        def shop(column: Any) -> Any:
+            return select(column).where(Shop.id == WebhookEvent.shop_id).scalar_subquery()
+
+        row = self.session.execute(
+            update(WebhookEvent)
+            .where(WebhookEvent.id == event_id)
+            .where(or_(
+                WebhookEvent.status.in_(("pending", "retry")),
+                (WebhookEvent.status == "processing") & (WebhookEvent.claimed_at < lease_expired_before),
+            ))
+            .values(status="processing", claimed_at=utcnow(), attempts=WebhookEvent.attempts + 1)
+            .returning(WebhookEvent.shop_id, shop(Shop.platform), shop(Shop.status), WebhookEvent.topic,
+                       WebhookEvent.body, WebhookEvent.attempts)
+            .execution_options(synchronize_session=False)
+        ).first()
+        if row is None:
+            return None
+        return row[0], row[1], row[2], row[3], row[4], row[5]
+
     def due(self, now: datetime, received_before: datetime, stuck_before: datetime,
             limit: int = 500) -> Sequence[int]:
         """Ids of events that should be (re)queued: never finished and not being worked on."""
