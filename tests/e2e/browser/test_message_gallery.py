@@ -56,6 +56,9 @@ SKUS = [sku for sku, *_ in THREE] + [TEAPOT[0], "LAMP-OIL", "CUP-SET"]
 ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 BUTTONS = "button, .button, input[type=submit], td[style*='border-radius:6px'] > a"
 """The pages' buttons, and the e-mails' (connector/templates/email/_button.html: a link in a rounded cell)."""
+MARKED = re.compile(r'<button\b|<input[^>]*type="submit"|<a [^>]*class="(?:[^"]* )?button[ "]'
+                    r'|<td style="border-radius:6px')
+"""The same buttons found in the HTML: each one must have been measured."""
 
 
 @pytest.fixture(scope="module")
@@ -312,6 +315,9 @@ def test_each_email_and_page_fits_a_phone_with_44_px_buttons_and_is_photographed
         viewer.screenshot(path=str(GALLERY / f"{name}-{width}.png"), full_page=True)
     assert viewer.evaluate("document.documentElement.scrollWidth") <= 390, name
     heights = viewer.evaluate(f"[...document.querySelectorAll({BUTTONS!r})].map(e => e.getBoundingClientRect().height)")
+    html = viewer.content()
+    marked = len(MARKED.findall(html))
+    assert len(heights) == marked, (name, heights, marked)  # every button measured
     assert all(height >= 44 for height in heights), (name, heights)
     assert viewer.blocked == [], viewer.blocked  # the page's own stylesheet was allowed by its CSP
     assert (GALLERY / f"{name}-390.png").stat().st_size > 1000
