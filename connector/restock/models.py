@@ -3,7 +3,8 @@
 - ``allocations``: who got what. One row per (backorder, arrival): units of arriving stock set aside
   for a waiting backorder, from which source ('store_stock' | 'purchase_order' | 'supplier_stock')
   and under which reference (the arrival's idempotency key). Unique (backorder_id, source, reference),
-  so re-processing an arrival allocates nothing twice.
+  so re-processing an arrival allocates nothing twice. Kept cheap to write (migration 0030): one
+  foreign key (the backorder's) and three indexes (primary key, the unique key, shop + source).
 - ``stock_arrivals``: every arrival processed, even one that found nobody waiting: unique
   (shop_id, source, reference) is the idempotency key of ``units_arrived``.
 - ``stock_positions``: per stock position, the units in hand for its open order lines the last time it
@@ -38,12 +39,15 @@ class Allocation(Base):
     __tablename__ = "allocations"
     __table_args__ = (
         UniqueConstraint("backorder_id", "source", "reference"),
-        Index("ix_allocations_shop_reference", "shop_id", "source", "reference"),
+        Index("ix_allocations_shop_source", "shop_id", "source"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
-    backorder_id: Mapped[int] = mapped_column(ForeignKey("backorders.id", ondelete="CASCADE"), index=True)
+    shop_id: Mapped[int] = mapped_column(Integer)
+    """The backorder's shop (no foreign key of its own since 0030: the backorder's implies it, and a
+    shop's deletion reaches its allocations through its backorders)."""
+    backorder_id: Mapped[int] = mapped_column(ForeignKey("backorders.id", ondelete="CASCADE"))
+    """The unique key (backorder_id, source, reference) leads with it: lookups by backorder use that."""
     quantity: Mapped[int] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(30))
     """store_stock | purchase_order | supplier_stock"""
