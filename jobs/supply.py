@@ -46,13 +46,14 @@ def poll_supplier(supplier_id: int, wait_seconds: float = 0.0) -> str:
     ships = shop_id is not None and bool(get_setting(c.uow(), shop_id, "restock.ship_from_supplier_stock"))
     report = supplier_service.poll_supplier(c.uow(), c.box, supplier_id, clients=c.supplier_client,
                                             record_progress=True,  # rows so far, for the app's poll page
-                                            wait_seconds=wait_seconds, keep_unchanged=ships)
+                                            wait_seconds=wait_seconds, keep_unchanged=ships,
+                                            catalogue=c.catalog_for)  # a first poll reads the catalogue first
     if report.status == "busy":  # another poll of this supplier is running: it reads the same source
         return report.status
     if report.status == "ok" and report.rows_changed:  # the next poll sees no change: record this one
         runtime.enqueue_run(c, refresh_dates, report.shop_id, shop_id=report.shop_id, coalesce=True)
-    if report.status == "ok" and not report.catalogue_read:  # it stored every SKU: read what the shop sells
-        runtime.enqueue_run(c, sync_catalog, report.shop_id, shop_id=report.shop_id, coalesce=True)
+    if report.status == "postponed":  # the shop's catalogue could not be read: the next poll tries again
+        return report.status
     if report.status == "failed":
         alert_supplier_down(report)
     elif ships and report.snapshot_id is not None:  # its stock ships to customers

@@ -101,7 +101,8 @@ FEATURES: tuple[Feature, ...] = (
     Feature("promise", "read the delivery promise on the order's fulfillment orders",
             ("read_orders", "read_merchant_managed_fulfillment_orders"), ("promise.shopify_delivery_method",),
             _on("promise.shopify_delivery_method")),
-    Feature("publish_dates", "write the in-stock date on product pages (metafieldsSet, metafieldsDelete)",
+    Feature("publish_dates", "write the in-stock date on product pages (metafieldsSet, metafieldsDelete; many at "
+            "once as a bulk mutation: stagedUploadsCreate, bulkOperationRunMutation, bulkOperation(s))",
             ("write_products",), ("publish.dates",), _on("publish.dates")),
     Feature("toggle_backorders", "switch a variant's inventory policy (productVariantsBulkUpdate)",
             ("write_products",), ("publish.toggle_backorders",), _on("publish.toggle_backorders")),

@@ -122,7 +122,13 @@ class Shop:
             raise NotFound(f"shop {self.domain}: no variant with sku {sku!r}") from None
 
     def variant_by_id(self, variant_id: int) -> Variant | None:
-        return next((v for v in self.variants.values() if v.id == variant_id), None)
+        """By id through an index rebuilt when it misses or is stale (a bulk mutation looks up 100,000)."""
+        index: dict[int, Variant] | None = self.__dict__.get("_by_id")
+        found = index.get(variant_id) if index is not None else None
+        if found is not None and self.variants.get(found.sku) is found:
+            return found
+        self.__dict__["_by_id"] = index = {v.id: v for v in self.variants.values()}
+        return index.get(variant_id)
 
     def order(self, order_id: int | str) -> Order:
         try:

@@ -21,7 +21,9 @@ FEATURE_DOCUMENTS: dict[str, tuple[str, ...]] = {
     "notify": ("orders_admin.ORDER_FOR_ADMIN", "refunds.SUGGESTED_REFUND", "refunds.REFUND_CREATE",
                "order_cancel.ORDER_CANCEL", "order_cancel.JOB", "order_cancel.ORDER_CANCELLED"),
     "promise": ("queries.DELIVERY_PROMISE",),
-    "publish_dates": ("catalog.CATALOG_VARIANTS", "catalog.METAFIELDS_SET", "catalog.METAFIELDS_DELETE"),
+    "publish_dates": ("catalog.CATALOG_VARIANTS", "catalog.METAFIELDS_SET", "catalog.METAFIELDS_DELETE",
+                      "bulk.STAGED_UPLOADS_CREATE", "bulk.BULK_METAFIELDS_SET", "bulk.BULK_RUN_MUTATION",
+                      "bulk.BULK_OPERATION", "bulk.BULK_MUTATIONS_SINCE"),
     "toggle_backorders": ("catalog.CATALOG_VARIANTS", "catalog.VARIANTS_BULK_UPDATE"),
     "consolation": ("orders_admin.ORDER_FOR_ADMIN", "orders_admin.DISCOUNT_BASIC_CREATE",
                     "orders_admin.DISCOUNT_FREE_SHIPPING_CREATE", "orders_admin.DISCOUNT_BY_CODE"),
@@ -45,7 +47,9 @@ FEATURE_DOCUMENTS["reorder"] = ("sales_history.SALES_ORDERS",)  # the sales hist
 FEATURE_DOCUMENTS["brand"] = ("brand.STOREFRONT_TOKEN_CREATE",)  # then the Storefront API (not an Admin document)
 
 SCOPE_FREE = {"shop", "job", "webhookSubscriptions", "webhookSubscriptionCreate", "webhookSubscriptionDelete",
-              "currentAppInstallation"}
+              "currentAppInstallation",
+              # a bulk mutation needs the scopes of the mutation it runs (metafieldsSet: write_products)
+              "stagedUploadsCreate", "bulkOperationRunMutation", "bulkOperation", "bulkOperations"}
 
 
 def test_every_document_belongs_to_a_declared_feature() -> None:
