@@ -57,7 +57,9 @@ def _signer(container: Container) -> LinkSigner:
 
 def _render(status: int, **context: Any) -> ResponseReturnValue:
     nonce = secrets.token_urlsafe(16)
-    html = _page().render(nonce=nonce, **context)
+    view = context.get("view")
+    frame = {"brand": view.brand, "order_name": view.order_name, "status_url": view.status_url} if view else {}
+    html = _page().render(nonce=nonce, **frame, **context)
     return html, status, {
         "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
         "X-Robots-Tag": "noindex", "X-Content-Type-Options": "nosniff",

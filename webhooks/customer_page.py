@@ -3,7 +3,8 @@
 Not behind the merchant's auth: the token is the key (connector/notify/links.py: signed, expiring, per
 order; a delay notice's older token opens its order's page too). GET pages never change anything
 (mail scanners prefetch links); each POST acts once and redirects back to the page (303) with what
-happened. No scripts; the one inline stylesheet carries a CSP nonce. Refusals are plain pages.
+happened. No scripts; the one inline stylesheet carries a CSP nonce; images (the shop's logo) only over
+https. In the shop's brand (customer/_layout.html), refusals too when the link names a shop we can trust.
 
     GET  /orders/<token>                       the order's items, expected dates, history, choices
     GET  /orders/<token>/items/cancel?item=ID|all  the confirmation step
@@ -65,13 +66,16 @@ def _render(status: int, lang: str, **context: Any) -> ResponseReturnValue:
     refusal = context.get("refusal")
     title = t["title"].format(order=page.order_name) if page is not None else \
         refusal.title if refusal is not None else t["refused_title"]
+    frame = {"brand": page.brand, "order_name": page.order_name, "status_url": page.status_url} if page is not None \
+        else {"brand": refusal.brand, "order_name": refusal.order_name, "status_url": refusal.status_url,
+              "contact": refusal.contact} if refusal is not None else {}
     html = _template().render(lang=lang, t=t, nonce=nonce, title=title, frequencies=[f.value for f in Frequency],
-                              long_date=lambda value: copy.long_date(value, lang), **context)
+                              long_date=lambda value: copy.long_date(value, lang), **frame, **context)
     return html, status, {
         "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
         "X-Robots-Tag": "noindex", "X-Content-Type-Options": "nosniff",
-        "Content-Security-Policy": f"default-src 'none'; style-src 'nonce-{nonce}'; form-action 'self'; "
-                                   "frame-ancestors 'none'; base-uri 'none'"}
+        "Content-Security-Policy": f"default-src 'none'; style-src 'nonce-{nonce}'; img-src https:; "
+                                   "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"}
 
 
 def _refused(exc: LinkInvalid | StorageUnavailable) -> ResponseReturnValue:

@@ -49,6 +49,8 @@ class ChoicePage:
     cancel_label: str
     page_url: str
     """The order page (cancel later, other choices); "" when no public address is set up."""
+    status_url: str = ""
+    """The order's page in the store, for the footer ("" when the store gave none)."""
 
 
 def money(amount: Decimal, currency: str, lang: str) -> str:
@@ -60,6 +62,11 @@ def page(uow: UnitOfWork, links: LinkSigner, found: LinkView, today: date) -> Ch
     """The link page of a delay decision (``found``: delay_flow.view or answer)."""
     shop = notify_settings.load(uow, found.shop_id)
     voice = notify_brand.load(uow, found.shop_id)
+    status_url = ""
+    if found.order_id:
+        with uow:
+            order = uow.orders.by_id(found.order_id)
+            status_url = (order.status_url or "") if order is not None and order.shop_id == found.shop_id else ""
     lang = copy.language(found.locale, shop.customer_language)
     t = copy.words(lang)
     when = copy.long_date(found.notified_date, lang)
@@ -78,4 +85,5 @@ def page(uow: UnitOfWork, links: LinkSigner, found: LinkView, today: date) -> Ch
         deadline=t["l_deadline"].format(date=copy.long_date(found.deadline, lang)) if found.deadline else "",
         silence=silence, uncharged=found.uncharged, refund=refund,
         cancel_label=t["cancel_uncharged" if found.uncharged else "cancel_refund"],
-        page_url=customer_page_url(links, found.shop_id, found.order_id, today) if found.order_id else "")
+        page_url=customer_page_url(links, found.shop_id, found.order_id, today) if found.order_id else "",
+        status_url=status_url)

@@ -13,6 +13,7 @@ from connector.db.uow import UnitOfWork
 from connector.domain.errors import LinkInvalid
 from connector.domain.model import BackorderStatus
 from connector.domain.preferences import Frequency
+from connector.notify import brand as notify_brand
 from connector.notify import settings as notify_settings
 from connector.notify.delivery import uncharged
 from connector.notify.links import LinkSigner, OrderLink, verify_order
@@ -64,6 +65,10 @@ class OrderPage:
     uncharged: bool
     frequency: Frequency
     items: list[Item]
+    brand: dict[str, str] = field(default_factory=dict)
+    """The shop's brand for the page's frame (connector/notify/brand.py ``Brand.as_context``)."""
+    status_url: str = ""
+    """The order's page in the store ("" when the store gave none)."""
 
     @property
     def waiting(self) -> list[Item]:
@@ -102,9 +107,12 @@ def backorders_of(order: Order) -> list[Backorder]:
 def load(uow: UnitOfWork, link: OrderLink) -> OrderPage:
     """The page of the link's order (LinkInvalid when the order is gone)."""
     shop = notify_settings.load(uow, link.shop_id)
+    try:
+        voice = notify_brand.load(uow, link.shop_id)
+    except LookupError:
+        raise LinkInvalid("unknown shop", reason="unknown") from None
     with uow:
         order = order_of(uow, link)
-        shop_row = uow.shops.get(link.shop_id)
         lang = copy.language(getattr(order, "locale", None), shop.customer_language)
         t = copy.words(lang)
         backorders = backorders_of(order)
@@ -121,10 +129,10 @@ def load(uow: UnitOfWork, link: OrderLink) -> OrderPage:
                               notice_open=b.status == BackorderStatus.OPEN.value and open_notice(mine) is not None,
                               history=history.get(b.id, [])))
         frequency = uow.repo(CustomerPageRepository).frequency_for(order.id, order.customer_email)
-        return OrderPage(link.shop_id, order.id, order.name,
-                         shop.sender_name or (shop_row.domain if shop_row else "") or t["the_shop"],
-                         shop.support_email, lang, uncharged(order.financial_status),
-                         frequency or Frequency.EVERY_CHANGE, items)
+        return OrderPage(link.shop_id, order.id, order.name, voice.shop_name or t["the_shop"],
+                         voice.support_email, lang, uncharged(order.financial_status),
+                         frequency or Frequency.EVERY_CHANGE, items, brand=voice.as_context(),
+                         status_url=order.status_url or "")
 
 
 def _history(uow: UnitOfWork, order: Order, backorders: list[Backorder],

@@ -10,11 +10,12 @@ a forged or damaged link gets the browser's language and no shop.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from connector.customer import copy
 from connector.db.uow import UnitOfWork
 from connector.domain.errors import LinkInvalid
+from connector.notify import brand as notify_brand
 from connector.notify import settings as notify_settings
 from connector.notify.repository import NotifyRepository
 
@@ -33,6 +34,10 @@ class Refusal:
     support_email: str = ""
     contact: str = ""
     """The sentence saying how to reach the shop."""
+    brand: dict[str, str] = field(default_factory=dict)
+    """The shop's brand for the page's frame; empty for a link that names no shop we can trust."""
+    status_url: str = ""
+    """The order's page in the store ("" when unknown)."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,8 @@ class _Known:
     shop_name: str
     support_email: str
     lang: str
+    brand: dict[str, str]
+    status_url: str
 
 
 def _known(uow: UnitOfWork, exc: LinkInvalid) -> _Known | None:
@@ -59,11 +66,14 @@ def _known(uow: UnitOfWork, exc: LinkInvalid) -> _Known | None:
         if order is None:
             return None
         shop_id, order_name, locale = order.shop_id, order.name, getattr(order, "locale", None)
-        shop_row = uow.shops.get(shop_id)
-        domain, contact_email = (shop_row.domain, shop_row.contact_email) if shop_row is not None else ("", None)
+        status_url = order.status_url or ""
+    try:
+        voice = notify_brand.load(uow, shop_id)
+    except LookupError:  # the shop is gone: its order cannot be named either
+        return None
     shop = notify_settings.load(uow, shop_id)
     lang = copy.language(locale, shop.customer_language)
-    return _Known(order_name, shop.sender_name or domain, (shop.support_email or contact_email or "").strip(), lang)
+    return _Known(order_name, voice.shop_name, voice.support_email, lang, voice.as_context(), status_url)
 
 
 def refusal(uow: UnitOfWork, exc: LinkInvalid, browser_lang: str | None) -> Refusal:
@@ -95,7 +105,8 @@ def refusal(uow: UnitOfWork, exc: LinkInvalid, browser_lang: str | None) -> Refu
     else:
         contact = t["r_contact_unknown"]
     return Refusal(STATUS[exc.reason] if exc.reason in STATUS else 400, lang, t["r_title_" + reason], paragraphs,
-                   order, known.shop_name if known else "", known.support_email if known else "", contact)
+                   order, known.shop_name if known else "", known.support_email if known else "", contact,
+                   brand=known.brand if known else {}, status_url=known.status_url if known else "")
 
 
 def _answered(t: dict[str, str], answer: str | None) -> str:
