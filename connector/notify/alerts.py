@@ -1,10 +1,11 @@
 """Pile-up alerts: one alert per crossing when a SKU's open backorders pass a threshold.
 
 Thresholds (per shop, ``alerts.thresholds``): ``count`` (open backorders of the SKU), ``age_days``
-(age of the oldest one) and ``value`` (units short times the store price). A crossing is a row in
-pileup_alerts; a partial unique index allows one uncleared row per (shop, SKU, threshold), so a
-rerun or a concurrent check cannot alert twice. When the figure falls back below the threshold the
-row is cleared, and the next crossing alerts again. The alert goes by email and/or Slack; each
+(age of the oldest one) and ``value`` (units short times the order line's price, else the store's price;
+units with neither are left out and said so, and with no price at all the value is "not known", never 0.00).
+A crossing is a row in pileup_alerts; a partial unique index allows one uncleared row per (shop, SKU,
+threshold), so a rerun or a concurrent check cannot alert twice. When the figure falls back below the
+threshold the row is cleared, and the next crossing alerts again. The alert goes by email and/or Slack; each
 channel is delivered once, a transient failure is retried on the next check.
 """
 
@@ -44,24 +45,46 @@ class SkuPile:
     title: str = ""
     """The product's title on the latest waiting order line (empty when the store gave none)."""
     values: tuple[tuple[str, float], ...] = ()
-    """The value waiting per currency (the orders' currency; "" when not given), largest first."""
+    """The value waiting per currency (the orders' currency; "" when not given), largest first; units without
+    a price are not in it."""
+    unpriced_units: int = 0
+    """Units waiting whose price the store gave neither on the order line nor for the SKU."""
 
     def figure(self, threshold: str) -> float:
         return {"count": float(self.count), "age_days": float(self.oldest_days), "value": self.value}[threshold]
 
     @property
+    def value_known(self) -> bool:
+        """False when no waiting unit has a price: the value is not known (never "0.00")."""
+        return any(amount for _, amount in self.values) or not self.unpriced_units
+
+    @property
     def value_text(self) -> str:
-        """"EUR 480.00" (and "USD 12.00" when orders came in more currencies); "480.00" without one."""
+        """"EUR 480.00" (and "USD 12.00" when orders came in more currencies); "480.00" without one; "not known
+        (no price from the store)" when no unit has a price; units without a price are said to be left out."""
+        if not self.value_known:
+            return "not known (no price from the store)"
         parts = [f"{currency} {amount:,.2f}".strip() for currency, amount in self.values if amount]
-        return " and ".join(parts) or f"{self.value:,.2f}"
+        text = " and ".join(parts) or f"{self.value:,.2f}"
+        if self.unpriced_units:
+            text += f" ({self.unpriced_units} unit{'s' if self.unpriced_units != 1 else ''} without a price " \
+                    "not counted)"
+        return text
+
+    @property
+    def oldest_text(self) -> str:
+        """"12 days", "1 day", "less than a day" (ordered today)."""
+        if self.oldest_days <= 0:
+            return "less than a day"
+        return f"{self.oldest_days} day{'s' if self.oldest_days != 1 else ''}"
 
     def figures(self, crossed: str, limit: float) -> list[dict[str, Any]]:
         """Each figure once, in words; the one that crossed says so and names the alert's threshold."""
-        limit_text = {"count": f"{limit:g}", "age_days": f"{limit:g} days",
-                      "value": f"{self.value_text.split(' ')[0]} {limit:,.2f}" if self.values and
-                      len(self.values) == 1 and self.values[0][0] else f"{limit:,.2f}"}[crossed]
+        currency = self.values[0][0] if len(self.values) == 1 else ""
+        limit_text = {"count": f"{limit:g}", "age_days": f"{limit:g} day{'s' if limit != 1 else ''}",
+                      "value": f"{currency} {limit:,.2f}".strip()}[crossed]
         rows = [("count", "Open backorders", f"{self.count} ({self.units} unit{'s' if self.units != 1 else ''} short)"),
-                ("age_days", "Oldest backorder", f"{self.oldest_days} day{'s' if self.oldest_days != 1 else ''}"),
+                ("age_days", "Oldest backorder", self.oldest_text),
                 ("value", "Value waiting", self.value_text)]
         return [{"label": label, "text": text, "crossed": key == crossed,
                  "limit_text": limit_text if key == crossed else ""} for key, label, text in rows]
@@ -88,16 +111,21 @@ def _pile(sku: str, rows: list[Any], store_price: float | None, today: date) -> 
     """Each waiting unit is valued at its order line's price in the order's currency, else at the store's
     price of the SKU (the store's prices are in the currency its orders are in)."""
     values: dict[str, Decimal] = defaultdict(Decimal)
+    unpriced = 0
     for r in rows:
         price = r.line.unit_price if r.line is not None and r.line.unit_price is not None else \
-            (Decimal(str(store_price)) if store_price is not None else Decimal(0))
+            (Decimal(str(store_price)) if store_price is not None else None)
+        if price is None:  # not valued at 0: the value says it does not know
+            unpriced += r.quantity_backordered
+            continue
         currency = (r.line.order.currency or "") if r.line is not None and r.line.order is not None else ""
         values[currency] += price * r.quantity_backordered
     titled = [r.line.title for r in rows if r.line is not None and (r.line.title or "").strip()]
     return SkuPile(sku, len(rows), sum(r.quantity_backordered for r in rows),
                    max((today - r.created_at.date()).days for r in rows),
                    round(float(sum(values.values(), Decimal(0))), 2), title=titled[-1].strip() if titled else "",
-                   values=tuple(sorted(((c, round(float(v), 2)) for c, v in values.items()), key=lambda cv: -cv[1])))
+                   values=tuple(sorted(((c, round(float(v), 2)) for c, v in values.items()), key=lambda cv: -cv[1])),
+                   unpriced_units=unpriced)
 
 
 def check_pileups(notifier: Notifier, shop_id: int, *, slack_timeout: float = 10.0) -> AlertReport:
@@ -193,7 +221,10 @@ def _figure_text(threshold: str, pile: SkuPile, observed: float) -> str:
     if threshold == "count":
         return f"{pile.count or observed:g} open backorders"
     if threshold == "age_days":
-        return f"oldest waiting {pile.oldest_days or observed:g} days"
+        days = pile.oldest_days or observed
+        if days <= 0:
+            return "oldest waiting less than a day"
+        return f"oldest waiting {days:g} day{'s' if days != 1 else ''}"
     return f"{pile.value_text} waiting"
 
 

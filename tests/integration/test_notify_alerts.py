@@ -200,3 +200,38 @@ def test_a_shop_name_ending_in_a_full_stop_is_not_followed_by_another(h, sink, s
     assert mail.subject.endswith("GBP 21.00 waiting")
     assert "Value waiting: GBP 21.00, over your alert at GBP 20.00" in text
     assert "Darjeeling 100 g (SKU TEA-1)" in text
+
+
+def test_without_any_price_the_value_is_not_known_and_an_order_of_today_waits_less_than_a_day(h, sink, slack):
+    h.set("alerts.thresholds", {"count": 2})
+    for _ in range(2):
+        h.backorder(expected=None, sku="TEA-NP", quantity=1)  # no line price, no store price, ordered today
+    check(h)
+    [mail] = sink.to("ops@tea.example")
+    text, html = mail.part("plain"), mail.part("html")
+    assert "Value waiting: not known (no price from the store)" in text
+    assert "not known (no price from the store)" in html
+    assert "Oldest backorder: less than a day" in text and "0 days" not in text + html
+    assert "0.00" not in text + html
+    fields = json.dumps(slack.posts[0])
+    assert "not known (no price from the store)" in fields and "less than a day" in fields and "0.00" not in fields
+
+
+def test_units_without_a_price_are_said_to_be_left_out_of_the_value(h, sink, slack):
+    h.set("alerts.thresholds", {"count": 2})
+    priced = h.backorder(expected=None, sku="TEA-HALF", quantity=2, ordered=TODAY - timedelta(days=1))
+    _priced(h, priced, currency="EUR", unit_price="12.40")
+    h.backorder(expected=None, sku="TEA-HALF", quantity=3)
+    check(h)
+    text = sink.to("ops@tea.example")[0].part("plain")
+    assert "Value waiting: EUR 24.80 (3 units without a price not counted)" in text
+    assert "Oldest backorder: 1 day\n" in text or "Oldest backorder: 1 day\r\n" in text
+
+
+def test_an_age_alert_names_the_days_in_its_subject_and_figures(h, sink, slack):
+    h.set("alerts.thresholds", {"age_days": 1})
+    h.backorder(expected=None, sku="TEA-OLD", ordered=TODAY - timedelta(days=1))
+    check(h)
+    [mail] = sink.to("ops@tea.example")
+    assert mail.subject.endswith("oldest waiting 1 day")
+    assert "Oldest backorder: 1 day, over your alert at 1 day" in mail.part("plain")
