@@ -17,7 +17,7 @@ from connector.db.models_jobs import JobRun
 from connector.db.repositories import Repository
 from connector.domain.host_key import HostKey
 from connector.supply.host_keys import stored_key
-from connector.supply.models import Supplier, SupplierSnapshot, SupplierStock
+from connector.supply.models import Supplier, SupplierPush, SupplierSnapshot, SupplierStock
 
 RECENT_POLLS = 5
 """Polls shown per supplier on the list."""
@@ -82,6 +82,31 @@ class RunLine:
     started_at: datetime | None
     finished_at: datetime | None
     last_error: str | None
+
+
+@dataclass(frozen=True)
+class PushColumns:
+    """A supplier's push columns as stored (the key sealed; connector/supply/push.py opens it) and its
+    last push, for the supplier page's Push section."""
+
+    token: str | None
+    sealed: str | None
+    last: PushLine | None
+
+
+@dataclass(frozen=True)
+class PushLine:
+    """One push in the supplier's inbox (``supplier_pushes``), without its body."""
+
+    event_id: str
+    kind: str
+    """changed | rows"""
+    status: str
+    """pending | processing | done | failed"""
+    attempts: int
+    error: str | None
+    received_at: datetime
+    processed_at: datetime | None
 
 
 def _poll(s: SupplierSnapshot) -> PollLine:
@@ -149,6 +174,21 @@ class SupplierPagesRepository(Repository):
             .order_by(SupplierStock.sku).limit(limit))
         return [TermsLine(sku, bool(dropship), None if cost is None else float(cost), quantity)
                 for sku, dropship, cost, quantity in rows]
+
+    def push(self, shop_id: int, supplier_id: int) -> PushColumns | None:
+        """The supplier's push columns and its newest push (None: no such supplier in this shop)."""
+        row = self.session.execute(select(Supplier.push_token, Supplier.push_secret).where(
+            Supplier.shop_id == shop_id, Supplier.id == supplier_id)).first()
+        if row is None:
+            return None
+        last = self.session.execute(  # not the body: only what the page shows
+            select(SupplierPush.event_id, SupplierPush.kind, SupplierPush.status, SupplierPush.attempts,
+                   SupplierPush.error, SupplierPush.received_at, SupplierPush.processed_at)
+            .where(SupplierPush.shop_id == shop_id, SupplierPush.supplier_id == supplier_id)
+            .order_by(SupplierPush.id.desc()).limit(1)).first()
+        line = None if last is None else PushLine(last.event_id, last.kind, last.status, last.attempts or 0,
+                                                  last.error, last.received_at, last.processed_at)
+        return PushColumns(row.push_token, row.push_secret, line)
 
     def run(self, shop_id: int, run_id: int) -> RunLine | None:
         row = self.session.scalar(select(JobRun).where(JobRun.shop_id == shop_id, JobRun.id == run_id))

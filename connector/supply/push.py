@@ -53,6 +53,7 @@ class PushCredentials:
     supplier_id: int
     token: str
     secret: str
+    made_at: datetime | None = None
 
     def path(self) -> str:
         return f"/webhooks/suppliers/{self.token}/push"
@@ -73,17 +74,56 @@ class Push:
     """changed | rows"""
 
 
+@dataclass(frozen=True)
+class PushKeyState:
+    """Whether a supplier can push and when its key was made: what may be shown after the once-view
+    (never the key, nor the URL's token)."""
+
+    on: bool
+    made_at: datetime | None
+    """None: push is off, or the key was made before the date was kept with it."""
+
+
 def make_push_secret(uow: UnitOfWork, box: CredentialBox, shop_id: int, supplier_id: int) -> PushCredentials:
-    """Make (or replace: the old key and URL stop working at once) the supplier's push URL token and key."""
-    token, secret = secrets.token_urlsafe(24), secrets.token_urlsafe(32)
+    """Make (or replace: the old key and URL stop working at once) the supplier's push URL token and key.
+    The key is sealed with the time it was made (so a page can say when, without ever showing it)."""
+    token, secret, made_at = secrets.token_urlsafe(24), secrets.token_urlsafe(32), utcnow()
     with uow:
         supplier = uow.repo(SupplyRepository).shop_supplier(shop_id, supplier_id)
         if supplier is None:
             raise InvalidPayload(f"no supplier with id {supplier_id} in this shop")
         supplier.push_token = token
-        supplier.push_secret = box.seal_json({"secret": secret})
+        supplier.push_secret = box.seal_json({"secret": secret, "made_at": made_at.isoformat()})
         uow.commit()
-    return PushCredentials(supplier_id, token, secret)
+    return PushCredentials(supplier_id, token, secret, made_at)
+
+
+def remove_push_secret(uow: UnitOfWork, shop_id: int, supplier_id: int) -> bool:
+    """Turn the supplier's push off: its URL token and key are removed, so a push is refused (401) from
+    now on; polls go on by the schedule. False: push was off already."""
+    with uow:
+        supplier = uow.repo(SupplyRepository).shop_supplier(shop_id, supplier_id)
+        if supplier is None:
+            raise InvalidPayload(f"no supplier with id {supplier_id} in this shop")
+        was_on = bool(supplier.push_token or supplier.push_secret)
+        supplier.push_token = None
+        supplier.push_secret = None
+        uow.commit()
+    return was_on
+
+
+def push_key_state(box: CredentialBox, push_token: str | None, push_secret: str | None) -> PushKeyState:
+    """What a supplier row's push columns say, for showing (CredentialsError: the sealed key does not
+    open with CONNECTOR_SECRET_KEY, so pushes are refused until a new key is made)."""
+    if not push_token or not push_secret:
+        return PushKeyState(False, None)
+    opened = box.open_json(push_secret)
+    made = opened.get("made_at") if isinstance(opened, Mapping) else None
+    try:
+        made_at = datetime.fromisoformat(made) if isinstance(made, str) else None
+    except ValueError:
+        made_at = None
+    return PushKeyState(True, made_at)
 
 
 def push_target(uow: UnitOfWork, box: CredentialBox, token: str) -> PushTarget | None:

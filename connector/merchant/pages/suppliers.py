@@ -3,7 +3,8 @@ schedule, drop-ship and purchasing terms), and "poll now" with its progress.
 
 Every change goes through the service the CLI uses: ``add_supplier`` (``suppliers add --file``),
 ``dropship.terms.set_terms`` (``dropship terms``), ``purchasing.terms.set_terms``
-(``suppliers purchasing-terms``), ``host_keys.trust_host_key`` (``suppliers trust-host-key``). The
+(``suppliers purchasing-terms``), ``host_keys.trust_host_key`` (``suppliers trust-host-key``),
+``push.make_push_secret`` (``suppliers push-secret``: the Push section, pages/supplier_push.py). The
 test connection reads through the poll's own client (connector/supply/trial.py) and stores nothing.
 """
 
@@ -24,6 +25,7 @@ from connector.db import job_runs
 from connector.db.uow import UnitOfWork
 from connector.domain.errors import ConfigError, ConnectorError, InvalidPayload
 from connector.dropship import terms as dropship_terms
+from connector.merchant.pages.supplier_push import push_section  # also registers the Push section's views
 from connector.merchant.shell import app_link, merchant_bp, merchant_view, render_page
 from connector.merchant.supplier_form import (
     AUTH_TYPES,
@@ -240,6 +242,7 @@ def _form_page(form: SupplierForm, supplier: SupplierView | None, *, sample: Sam
             context["terms"] = repo.terms(g.merchant.shop_id, supplier.id)
         context["host_key"] = supplier.host_key
         context["purchasing"] = _purchasing_values(supplier)
+        context["push"] = push_section(supplier)
     context.setdefault("terms_error", None)
     context.setdefault("purchasing_error", None)
     answer = render_page("supplier_form.html", **context)
@@ -309,6 +312,7 @@ def _terms_refused(supplier: SupplierView, settings: dict[str, Any], secret: dic
         context["terms"] = repo.terms(g.merchant.shop_id, supplier.id)
     context["host_key"] = supplier.host_key
     context["purchasing"] = typed if typed is not None else _purchasing_values(supplier)
+    context["push"] = push_section(supplier)
     answer = render_page("supplier_form.html", **context)
     if isinstance(answer, Response):
         answer.status_code = 422
@@ -401,5 +405,7 @@ def _progress_text(state: str, status: str | None, poll: Any, run_error: str | N
         return f"The poll failed: {poll.error}. The last good stock and dates stay in force."
     if status == "unchanged":
         return "Done: the supplier's data has not changed since the last poll."
+    if status == "postponed":
+        return f"Postponed: {poll.error} The last good stock and dates stay in force."
     return (f"Done: {poll.rows_total:,} rows read, {poll.rows_bad:,} unreadable, "
             f"{poll.rows_changed:,} changed.")
