@@ -7,8 +7,9 @@ Where each comes from, first found wins:
   (``shops.store_name``: Shopify ``shop { name }``, WooCommerce ``/wp-json/`` ``name``), else the
   shop's domain, and then ``missing`` says so (the merchant is asked to set it).
 - support address (Reply-To and the footer): ``notify.support_email``, else the store's contact
-  e-mail (``shops.contact_email``: Shopify ``contactEmail``, WooCommerce the site's admin e-mail when
-  the API gives it); else none, and ``missing`` says "support e-mail" (never the deployment's address).
+  e-mail (``shops.contact_email``: Shopify ``contactEmail``, else the owner's ``email``; WooCommerce the
+  "From" address of the store's own e-mails, ``woocommerce_email_from_address``, unless it is a no-reply
+  address); else none, and ``missing`` says "support e-mail" (never the deployment's address).
 - logo: ``brand.logo_url``, else the store's (``shops.store_logo_url``: Shopify's brand logo, else its
   square logo, from the Storefront API's ``shop { brand }``; the WooCommerce site icon), https only; else
   none: the layout shows the shop's name as text.
@@ -18,7 +19,10 @@ Where each comes from, first found wins:
   reaches 4.5:1 on white, else LINK_FALLBACK.
 
 Shopify's brand is read at install and by the health check (connector/install/brand_read.py) with a
-Storefront access token the connector creates and keeps sealed; ``brand.from_store`` false stops it.
+Storefront access token the connector creates and keeps sealed; WooCommerce's name, address, icon and
+"From" address at connect and daily by the health check (connector/install/woo_identity.py).
+``brand.from_store`` false stops the Shopify brand read and leaves the WooCommerce site icon unread; the
+store's name and contact e-mail are read either way.
 
 The From header is the shop's name with the deployment's sending address (or ``notify.sender_email``):
 the connector sends from its own domain, which is where SPF/DKIM are set up.
@@ -59,15 +63,17 @@ SHOP_SETTINGS: tuple[ShopSettingSpec, ...] = (
     ShopSettingSpec("brand.accent_color", "", f"accent colour of buttons and the header line, #rrggbb "
                     f"(default: the store's primary brand colour on Shopify, else {DEFAULT_ACCENT}); button "
                     f"text is black or white by contrast", _colour),
-    ShopSettingSpec("brand.from_store", True, "read the shop's logo and accent colour from the store at install "
-                    "and by the health check (Shopify: the Storefront API, which needs the "
-                    "unauthenticated_read_product_listings scope): true or false", lambda v: isinstance(v, bool)),
+    ShopSettingSpec("brand.from_store", True, "read the shop's logo and accent colour from the store (Shopify: "
+                    "the brand's logo and colour from the Storefront API at install and by the health check, "
+                    "which needs the unauthenticated_read_product_listings scope; WooCommerce: the site icon, at "
+                    "connect and daily; the store's name and contact e-mail are read either way): true or false",
+                    lambda v: isinstance(v, bool)),
 )
 
 
 @dataclass(frozen=True)
 class Brand:
-    """What the layout (connector/templates/email/_base.html, customer/page.html) shows of the shop."""
+    """What the layouts (connector/templates/email/_layout.html, customer/_layout.html) show of the shop."""
 
     shop_name: str
     support_email: str
