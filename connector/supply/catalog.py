@@ -70,6 +70,7 @@ def sync_catalog(uow: UnitOfWork, catalog: StoreCatalog, shop_id: int) -> Catalo
                 eta.published_date = item.page_date  # the page is the truth; publishing will correct it
         gone = [sku for sku in known if sku not in items]
         repo.delete_store_skus(shop_id, gone)
+        repo.record_catalogue_read(shop_id, len(items), now)  # read, also when the store sells nothing
         uow.commit()
     report = CatalogReport(shop_id, len(items), added, changed, len(gone))
     log.info("catalogue synced", extra={"shop_id": shop_id, "skus": report.skus, "added": added,

@@ -103,7 +103,8 @@ def suppliers_poll(name: str, shop_name: str, publish: bool) -> None:
 
     report = poll_supplier(c.uow(), c.box, supplier_id, clients=c.supplier_client,
                            progress=progress if sys.stderr.isatty() else None, wait_seconds=60,
-                           keep_unchanged=True)  # asked for by hand: leave a record even when unchanged
+                           keep_unchanged=True,  # asked for by hand: leave a record even when unchanged
+                           catalogue=c.catalog_for)  # a shop's first poll reads its catalogue first
     if sys.stderr.isatty():
         click.echo("", err=True)
     click.echo(f"{name}: {report.status}; {report.rows_total} rows, {report.rows_bad} bad, "
@@ -112,6 +113,8 @@ def suppliers_poll(name: str, shop_name: str, publish: bool) -> None:
                + (f"; error: {report.error}" if report.error else ""))
     if report.status == "failed":
         sys.exit(1)
+    if report.status == "postponed":  # the store's catalogue could not be read: try again later
+        sys.exit(75)  # EX_TEMPFAIL
     dates = refresh_dates(c.uow(), shop_id, set_promised=not notify_available())
     click.echo(f"dates: {len(dates.changed_skus)} SKU dates changed, "
                f"{len(dates.backorders_changed)} backorders' dates changed")

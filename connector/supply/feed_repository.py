@@ -78,6 +78,12 @@ class FeedRepository(Repository):
             rows = self.session.connection().exec_driver_sql(query + f"? AND sku IN ({marks})", (supplier_id, *skus))
         return {sku: (row_id, qty, restock, lead, fp) for sku, row_id, qty, restock, lead, fp in rows}
 
+    def has_stock(self, supplier_id: int) -> bool:
+        """Whether the supplier has any stored stock row."""
+        found = self.session.connection().exec_driver_sql(
+            f"SELECT 1 FROM supplier_stock WHERE supplier_id = {self._marker()} LIMIT 1", (supplier_id,)).first()
+        return found is not None
+
     def refresh_statistics(self) -> None:
         """After a bulk load, let PostgreSQL's planner see the new table size (else it may scan the table
         for every chunk of the next poll until autovacuum gets round to it)."""

@@ -8,13 +8,23 @@ swaps a SKU's old fingerprint for its new one, so at the end it is what to keep 
 A SKU listed twice: the later line wins, also when the later line is one the adapter skipped
 (``hits``: the fingerprints skipped since the last chunk was stored, in order; a row's ``position``
 is how many there were when it was read).
+
+A first load (``fresh``: the supplier had no stored rows when the poll began, as on its first poll)
+compares nothing with the database: a chunk's SKUs can only be stored already when this poll wrote
+them, so the stored state is read only for a chunk holding such a SKU (a SKU listed twice). A first
+load of a feed is also written by a thread of its own (BackgroundWriter) while the feed is read on:
+the database's work on one chunk runs beside the parsing of the next. The rows and history written
+are the same as the general path's (tests/integration/test_first_poll.py).
 """
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from operator import itemgetter
 from typing import Any
 
 from connector.domain.supply import SupplierRow
@@ -36,13 +46,17 @@ class ChunkWriter:
     hashes: LineHashes = field(default_factory=lambda: LineHashes(set()))
     changed: int = 0
     hashes_changed: bool = False
+    fresh: bool = False
+    """The supplier had no stored rows when the poll began: only SKUs written by this poll are stored."""
     _db_dates: dict[date, Any] = field(default_factory=dict)
+    _written: set[str] = field(default_factory=set)
 
     def apply(self, chunk: list[Line], hits: Sequence[int] = ()) -> int:
-        latest: dict[str, Line] = {}
-        for row in chunk:
-            latest[row[SKU]] = row  # a SKU listed twice: the later line wins
-        stored = self.repo.stock_for(self.supplier_id, list(latest))
+        latest: dict[str, Line] = dict(zip(map(_first, chunk), chunk, strict=True))  # the later line wins
+        if self.fresh and self._written.isdisjoint(latest):
+            stored: dict[str, Any] = {}  # nothing stored before this poll, and none of these written by it
+        else:
+            stored = self.repo.stock_for(self.supplier_id, list(latest))
         kept = _stored_line_later(latest, stored, hits)
         inserts: list[Line] = []
         updates: list[Line] = []
@@ -87,6 +101,8 @@ class ChunkWriter:
             if row[DROPSHIP] is not None or row[COST] is not None:
                 terms.append(row)
         self.hashes_changed = self.hashes_changed or bool(inserts or updates or rehash)
+        if self.fresh and inserts:
+            self._written.update(map(_first, inserts))
         self.repo.insert_stock(self.shop_id, self.supplier_id, self.snapshot_id, inserts, self.now)
         self.repo.update_stock(updates, self.now)
         self.repo.set_line_hashes(rehash)
@@ -95,6 +111,9 @@ class ChunkWriter:
             self.repo.apply_terms(self.supplier_id, (_row(t) for t in terms))
         self.changed += len(inserts) + len(changes)
         return len(inserts) + len(changes)
+
+    def finish(self, *, abort: bool = False) -> None:
+        """Every chunk handed over is written (nothing to wait for here: see BackgroundWriter)."""
 
     def _db_date(self, value: date | None) -> Any:
         if value is None:
@@ -105,6 +124,52 @@ class ChunkWriter:
         return found
 
 
+class BackgroundWriter:
+    """A ChunkWriter run by a thread of its own: ``apply`` hands a chunk over (at most ``depth`` wait)
+    and returns at once; ``finish`` waits until every chunk is written and raises what the writing
+    raised. The thread is the only user of the poll's transaction until ``finish`` returns, so the
+    caller must not touch the database meanwhile. For a first load only: the caller's line fingerprints
+    must not be the writer's (a feed scan that skipped lines the writer has just stored would see them
+    out of order), so such a scan skips nothing and a SKU listed twice is compared in the database."""
+
+    def __init__(self, writer: ChunkWriter, depth: int = 2) -> None:
+        self.writer = writer
+        self._chunks: queue.Queue[list[Line] | None] = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="feed-writer", daemon=True)
+        self._thread.start()
+
+    @property
+    def changed(self) -> int:
+        return self.writer.changed
+
+    def _run(self) -> None:
+        while (chunk := self._chunks.get()) is not None:
+            if self._error is None:  # after a failure the rest is only drained: the transaction is lost
+                try:
+                    self.writer.apply(chunk)
+                except BaseException as exc:  # re-raised by the poll's thread
+                    self._error = exc
+
+    def apply(self, chunk: list[Line], hits: Sequence[int] = ()) -> int:
+        """Hand a chunk over (a copy: the caller reuses its list); 0, as nothing is known written yet."""
+        assert not hits, "a first load's scan skips no lines"
+        self._raise()
+        self._chunks.put(list(chunk))
+        return 0
+
+    def finish(self, *, abort: bool = False) -> None:
+        if self._thread.is_alive():
+            self._chunks.put(None)
+            self._thread.join()
+        if not abort:
+            self._raise()
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+
 def _stored_line_later(latest: Mapping[str, Line], stored: Mapping[str, Any], hits: Sequence[int]) -> set[int]:
     """Stored fingerprints of SKUs in the chunk whose stored line was skipped after their new line."""
     if not hits:
@@ -113,6 +178,9 @@ def _stored_line_later(latest: Mapping[str, Line], stored: Mapping[str, Any], hi
     if read_at.keys().isdisjoint(hits):  # the usual case, checked in C
         return set()
     return {fp for at, fp in enumerate(hits) if fp in read_at and at >= read_at[fp]}
+
+
+_first = itemgetter(0)
 
 
 def _row(line: Line) -> SupplierRow:

@@ -98,7 +98,9 @@ class SupplierStock(Base):
     __table_args__ = (UniqueConstraint("supplier_id", "sku"), Index("ix_supplier_stock_shop_sku", "shop_id", "sku"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    shop_id: Mapped[int] = mapped_column(Integer)
+    """The supplier's shop. No foreign key of its own (migration 0035): the row goes with its supplier,
+    which goes with its shop, and a check per row was half the cost of storing a big feed."""
     supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id", ondelete="CASCADE"))
     sku: Mapped[str] = mapped_column(String(255))
     quantity: Mapped[int | None] = mapped_column(Integer)
@@ -141,7 +143,8 @@ class SupplierSnapshot(Base):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(20), default="running")
-    """running | ok | unchanged | failed"""
+    """running | ok | unchanged | failed | postponed (the shop's catalogue could not be read first:
+    connector/supply/first_poll.py; the supplier was not read)"""
     rows_total: Mapped[int] = mapped_column(Integer, default=0)
     rows_bad: Mapped[int] = mapped_column(Integer, default=0)
     rows_changed: Mapped[int] = mapped_column(Integer, default=0)
@@ -157,8 +160,10 @@ class SupplierChange(Base):
     __table_args__ = (Index("ix_supplier_changes_shop_sku", "shop_id", "sku"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
-    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id", ondelete="CASCADE"))
+    shop_id: Mapped[int] = mapped_column(Integer)
+    supplier_id: Mapped[int] = mapped_column(Integer)
+    """The snapshot's shop and supplier. No foreign keys of their own (migration 0035): a change goes with
+    its snapshot, which goes with its supplier and shop; a first load writes one change per SKU."""
     snapshot_id: Mapped[int] = mapped_column(ForeignKey("supplier_snapshots.id", ondelete="CASCADE"), index=True)
     sku: Mapped[str] = mapped_column(String(255))
     quantity: Mapped[int | None] = mapped_column(Integer)
@@ -166,6 +171,17 @@ class SupplierChange(Base):
     previous_quantity: Mapped[int | None] = mapped_column(Integer)
     previous_restock_date: Mapped[date | None] = mapped_column(Date)
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CatalogRead(Base):
+    """When the connector last read a shop's catalogue into ``store_skus`` (none: never read). Tells a
+    store that sells nothing (read, no SKUs) from one not read yet, whose first supplier poll must wait."""
+
+    __tablename__ = "catalog_reads"
+
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), primary_key=True)
+    read_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    skus: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class StoreSku(Base):

@@ -16,6 +16,7 @@ from sqlalchemy import CursorResult, Date, Integer, String, bindparam, column, d
 from connector.db.models import Backorder, Shop
 from connector.db.repositories import Repository
 from connector.supply.models import (
+    CatalogRead,
     SkuEta,
     StoreSku,
     Supplier,
@@ -87,16 +88,38 @@ class SupplyRepository(Repository):
                                     .where(StoreSku.shop_id == shop_id))
         return {sku: (available, allowed) for sku, available, allowed in rows}
 
+    def catalogue_read(self, shop_id: int) -> bool:
+        """Whether the shop's catalogue has been read: a catalogue read recorded (``catalog_reads``), or
+        a catalogue mirror with rows (written before reads were recorded)."""
+        if self.session.get(CatalogRead, shop_id) is not None:
+            return True
+        return self.session.scalar(select(StoreSku.id).where(StoreSku.shop_id == shop_id).limit(1)) is not None
+
+    def record_catalogue_read(self, shop_id: int, skus: int, at: datetime) -> None:
+        row = self.session.get(CatalogRead, shop_id)
+        if row is None:
+            self.session.add(CatalogRead(shop_id=shop_id, read_at=at, skus=skus))
+        else:
+            row.read_at, row.skus = at, skus
+
     def sold_skus(self, shop_id: int) -> frozenset[str] | None:
         """The SKUs a supplier poll stores for this shop: the store's catalogue and the SKUs of open
-        backorders. None until the catalogue has been read (then every SKU of a feed is stored)."""
-        catalogue = set(self.session.scalars(select(StoreSku.sku).where(StoreSku.shop_id == shop_id)))
-        if not catalogue:
+        backorders (an empty set for a store that sells nothing). None until the catalogue has been read
+        (connector/supply/first_poll.py reads it before a shop's first poll). Read at the driver level:
+        a big catalogue's SKUs through the ORM cost more than the rest of a poll's set-up."""
+        connection, m = self.session.connection(), "%s" if self._pg else "?"
+        catalogue = {sku for (sku,) in connection.exec_driver_sql(
+            f"SELECT sku FROM store_skus WHERE shop_id = {m}", (shop_id,))}
+        if not catalogue and not self.catalogue_read(shop_id):
             return None
-        catalogue.update(self.session.scalars(select(Backorder.sku).where(
-            Backorder.shop_id == shop_id, Backorder.status == "open", Backorder.sku.is_not(None))))
+        catalogue.update(sku for (sku,) in connection.exec_driver_sql(
+            f"SELECT sku FROM backorders WHERE shop_id = {m} AND status = 'open' AND sku IS NOT NULL", (shop_id,)))
         catalogue.discard("")
         return frozenset(catalogue)
+
+    @property
+    def _pg(self) -> bool:
+        return self.session.get_bind().dialect.name == "postgresql"
 
     def prune_unsold(self, shop_id: int, supplier_id: int, sold: int) -> int:
         """Delete a supplier's stock rows of SKUs the shop does not sell, once they clearly outnumber

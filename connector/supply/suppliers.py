@@ -4,8 +4,9 @@ A poll is one transaction: rows are compared with the stored stock in chunks (on
 bulk writes per chunk), so memory does not grow with the feed and a feed that breaks off half
 way, or has too many bad rows, changes nothing. SKUs missing from a feed keep their last known
 data: a truncated or empty feed never wipes known stock. Only the SKUs the shop sells are stored
-(its catalogue mirror and open backorders; every SKU until the catalogue has been read): a
-supplier's feed lists its whole range, and the other lines are counted, not parsed. A SKU that
+(its catalogue mirror and open backorders; a shop's first poll reads its catalogue first, or is
+postponed: first_poll.py): a supplier's feed lists its whole range, and the other lines are
+counted, not parsed. A SKU that
 joins the catalogue is picked up by the next poll, whose fingerprints only cover stored rows.
 A failed poll leaves the last good data in force, is recorded on the supplier (``last_error``,
 ``consecutive_failures``) and on its snapshot, logged at ERROR and passed to every hook in
@@ -20,6 +21,7 @@ import logging
 import sys
 import time
 import zlib
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Set
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,7 +38,8 @@ from connector.ports import SupplierClient, SupplierClientFactory
 from connector.supply import host_keys as supplier_host_keys
 from connector.supply import poll_lease
 from connector.supply.feed_repository import FeedRepository, LineHashes
-from connector.supply.ingest import ChunkWriter, as_lines
+from connector.supply.first_poll import CataloguePending, CatalogueSource, ensure_catalogue
+from connector.supply.ingest import BackgroundWriter, ChunkWriter, as_lines
 from connector.supply.models import Supplier, SupplierSnapshot
 from connector.supply.repository import SupplyRepository
 
@@ -71,7 +74,8 @@ class PollReport:
     snapshot_id: int | None
     """None: no snapshot (an unchanged poll, or one that found another poll of the supplier running)."""
     status: str
-    """ok | unchanged | failed | busy (another poll of the supplier was running)"""
+    """ok | unchanged | failed | busy (another poll of the supplier was running) | postponed (the shop's
+    catalogue has not been read and could not be read now: connector/supply/first_poll.py)"""
     rows_total: int = 0
     rows_bad: int = 0
     rows_changed: int = 0
@@ -79,7 +83,8 @@ class PollReport:
     rows_not_sold: int = 0
     """Rows of SKUs the shop does not sell: counted in rows_total, not stored."""
     catalogue_read: bool = True
-    """False: the shop's catalogue had not been read yet, so every SKU was stored."""
+    """False: the shop's catalogue has not been read yet: the poll was postponed (``postponed``), or, for a
+    caller that cannot read the store (no ``catalogue``), every SKU was stored."""
     error_type: str | None = None
     """The failure's error class (``HostKeyChanged``, ``SupplierUnavailable``, ...)."""
 
@@ -223,7 +228,8 @@ def list_suppliers(uow: UnitOfWork, shop_id: int | None = None) -> list[dict[str
 
 def poll_supplier(uow: UnitOfWork, box: CredentialBox, supplier_id: int, *, clients: SupplierClientFactory,
                   progress: Progress | None = None, record_progress: bool = False, wait_seconds: float = 0.0,
-                  keep_unchanged: bool = False, client: SupplierClient | None = None) -> PollReport:
+                  keep_unchanged: bool = False, client: SupplierClient | None = None,
+                  catalogue: CatalogueSource | None = None) -> PollReport:
     """Read one supplier (its client built by ``clients``) and store what changed; never raises for a
     supplier's failure. ``record_progress``: the rows read so far are written to the running snapshot
     (``rows_total``) as the poll goes, for the merchant's app (see SnapshotProgress).
@@ -232,11 +238,24 @@ def poll_supplier(uow: UnitOfWork, box: CredentialBox, supplier_id: int, *, clie
     ``wait_seconds``, then answers ``busy``. The source is asked first, outside any transaction; when
     it did not change (every request answered 304, or the file's size and time are the same) the poll
     parses nothing and writes only the supplier's poll times, and no snapshot unless ``keep_unchanged``.
-    ``client``: read this client instead of the supplier's own (the rows of a push, connector/supply/push.py)."""
+    ``client``: read this client instead of the supplier's own (the rows of a push, connector/supply/push.py).
+
+    A shop's first poll reads the shop's catalogue first through ``catalogue`` (the container's
+    ``catalog_for``: every scheduled, manual, pushed and command-line poll passes it) and waits for it;
+    when the store cannot be read the poll is ``postponed``: nothing is read or stored
+    (connector/supply/first_poll.py). Without ``catalogue`` (a caller with no store to read: tests, a
+    library use) a shop whose catalogue was never read gets every SKU stored, as before."""
     shop_id = poll_lease.claim(uow, supplier_id, wait_seconds=wait_seconds)
     if shop_id is None:
         return PollReport(supplier_id, _shop_of(uow, supplier_id), None, "busy")
     snapshot_id: int | None = None
+    try:
+        ensure_catalogue(uow, shop_id, catalogue)
+    except CataloguePending as exc:
+        return _postpone(uow, shop_id, supplier_id, exc)
+    except BaseException:
+        poll_lease.release(uow, supplier_id)
+        raise
     try:
         state = _poll_state(uow, supplier_id)
         if client is None:
@@ -259,6 +278,8 @@ def poll_supplier(uow: UnitOfWork, box: CredentialBox, supplier_id: int, *, clie
                 return _ingest(uow, probe, shop_id, supplier_id, snapshot_id, progress)
         finally:  # a first connection's key is trusted even when the poll then failed
             supplier_host_keys.remember(uow, supplier_id, trust)
+    except CataloguePending as exc:
+        return _postpone(uow, shop_id, supplier_id, exc)
     except ConnectorError as exc:
         if snapshot_id is None:
             snapshot_id = _new_snapshot(uow, shop_id, supplier_id)
@@ -280,6 +301,7 @@ class _PollState:
     page_state: dict[str, Any]
     trust: HostKeyTrust
     sold: frozenset[str] | None
+    """None: the catalogue was never read and the caller could not read it (see poll_supplier)."""
     sold_key: str
 
 
@@ -404,7 +426,12 @@ def _ingest(uow: UnitOfWork, probe: _Probe, shop_id: int, supplier_id: int, snap
     sold = state.sold
     with uow:
         repo, stock = uow.repo(SupplyRepository), uow.repo(FeedRepository)
-        writer = ChunkWriter(stock, shop_id, supplier_id, snapshot_id, utcnow(), probe.hashes)
+        fresh = not stock.has_stock(supplier_id)  # a first load: nothing stored to compare with
+        background = fresh and by_line and not probe.hashes.known
+        chunks = ChunkWriter(stock, shop_id, supplier_id, snapshot_id, utcnow(),
+                             LineHashes(set(), order=array("q")) if background else probe.hashes, fresh=fresh)
+        # written beside the reading; the scan keeps its own (empty) fingerprints
+        writer: ChunkWriter | BackgroundWriter = BackgroundWriter(chunks) if background else chunks
         if by_line:
             scan = fetched.scan
             total = _write(stock, writer, probe.lines, scan, progress)
@@ -424,8 +451,8 @@ def _ingest(uow: UnitOfWork, probe: _Probe, shop_id: int, supplier_id: int, snap
         pruned = repo.prune_unsold(shop_id, supplier_id, len(sold)) if sold is not None else 0
         if pruned or not by_line:  # deleted rows' lines must be read again; an API's rows have no lines
             stock.forget_line_hashes(supplier_id)  # the next feed poll rebuilds them from the stored rows
-        elif writer.hashes_changed:
-            stock.save_line_hashes(shop_id, supplier_id, writer.hashes)
+        elif chunks.hashes_changed:
+            stock.save_line_hashes(shop_id, supplier_id, chunks.hashes)
         changed = writer.changed
         supplier = repo.supplier(supplier_id)
         assert supplier is not None
@@ -482,8 +509,12 @@ class _SoldRows:
                 self.skipped += 1
 
 
-def _write(repo: FeedRepository, writer: ChunkWriter, lines: Iterator[tuple[Any, ...] | None], scan: Any,
-           progress: Progress | None) -> int:
+def writer_of(writer: ChunkWriter | BackgroundWriter) -> ChunkWriter:
+    return writer.writer if isinstance(writer, BackgroundWriter) else writer
+
+
+def _write(repo: FeedRepository, writer: ChunkWriter | BackgroundWriter, lines: Iterator[tuple[Any, ...] | None],
+           scan: Any, progress: Progress | None) -> int:
     """Write the rows chunk by chunk (None asks for the chunk in hand to be written); returns the count.
     ``scan`` (a feed's) has the lines it skipped since the last chunk (``hits``) and wants to know
     when a chunk is stored (``applied``)."""
@@ -499,27 +530,50 @@ def _write(repo: FeedRepository, writer: ChunkWriter, lines: Iterator[tuple[Any,
         if scan is not None:
             scan.applied()
         written_total += written
-        if written_total >= analyze_at:  # a first load grows the table under the planner's feet
+        if written_total >= analyze_at and not writer_of(writer).fresh:  # the table grew under the planner's feet
             repo.refresh_statistics()
             analyze_at = 2 * written_total  # at 50k, 100k, 200k...: each ANALYZE costs more as it grows
         if progress is not None:
             progress(total)
 
     append = chunk.append
-    for line in lines:
-        if line is None:
-            if chunk:
+    try:
+        for line in lines:
+            if line is None:
+                if chunk:
+                    flush()
+                elif scan is not None:
+                    scan.applied()
+                continue
+            append(line)
+            total += 1
+            if len(chunk) >= size:
                 flush()
-            elif scan is not None:
-                scan.applied()
-            continue
-        append(line)
-        total += 1
-        if len(chunk) >= size:
+        if chunk:
             flush()
-    if chunk:
-        flush()
+        writer.finish()
+    finally:
+        writer.finish(abort=True)  # a feed that broke off: the writing thread ends before the rollback
     return total
+
+
+def _postpone(uow: UnitOfWork, shop_id: int, supplier_id: int, exc: CataloguePending) -> PollReport:
+    """The shop's catalogue could not be read: the supplier is not read. The snapshot says so (status
+    ``postponed``, for the merchant's pages and history); no failure is counted and no alert sent."""
+    message = str(exc)[:2000]
+    with uow:
+        repo = uow.repo(SupplyRepository)
+        snapshot = repo.add(SupplierSnapshot(shop_id=shop_id, supplier_id=supplier_id, status="postponed",
+                                             finished_at=utcnow(), error=message))
+        snapshot_id = int(snapshot.id)
+        supplier = repo.supplier(supplier_id)
+        if supplier is not None:
+            supplier.poll_lease_until = None
+        uow.commit()
+    log.warning("supplier poll postponed until the shop's catalogue is read", extra={
+        "supplier_id": supplier_id, "shop_id": shop_id, "error": message})
+    return PollReport(supplier_id, shop_id, snapshot_id, "postponed", error=message, catalogue_read=False,
+                      error_type=type(exc).__name__)
 
 
 def _record_failure(uow: UnitOfWork, shop_id: int, supplier_id: int, name: str, snapshot_id: int,

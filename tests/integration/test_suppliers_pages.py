@@ -21,7 +21,7 @@ from connector.domain.model import Platform, ShopCredentials
 from connector.job_refs import job_ref
 from connector.merchant.pages.suppliers import POLL_JOB
 from connector.shops import add_shop
-from connector.supply.models import Supplier, SupplierChange, SupplierSnapshot, SupplierStock
+from connector.supply.models import StoreSku, Supplier, SupplierChange, SupplierSnapshot, SupplierStock
 from connector.supply.suppliers import SnapshotProgress, add_supplier
 from sandbox.serve import serve_in_thread
 from sandbox.supplier_sim import SupplierSimulator
@@ -343,6 +343,10 @@ def test_poll_now_records_a_run_and_its_progress_reaches_done_with_the_rows_coun
     from jobs import supply
 
     supplier_id = add_api_supplier(web, sim)
+    with web.container.uow() as uow:  # the catalogue was read (a first poll would read it first)
+        for item in ITEMS:
+            uow.session.add(StoreSku(shop_id=web.shop_id, sku=item["sku"], product_id="1", variant_id="11"))
+        uow.commit()
     answer = post(web, f"/app/suppliers/{supplier_id}/poll", {})
     assert answer.status_code == 303
     location = answer.headers["Location"]

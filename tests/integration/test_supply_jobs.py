@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 
-from connector.supply.models import StoreSku
+from connector.supply.models import StoreSku, SupplierStock
 from connector.supply.suppliers import add_supplier
 from jobs import supply
 from tests.support.webapp import make_webapp
@@ -36,8 +36,8 @@ def test_a_poll_that_changed_stock_queues_a_refresh_which_queues_publishing_and_
         web.container.close()
 
 
-def test_a_poll_before_the_catalogue_was_read_queues_a_catalogue_sync(tmp_path):
-    web = make_webapp(f"sqlite:///{tmp_path}/j.db")
+def test_a_first_poll_reads_the_catalogue_first_and_is_postponed_while_the_store_cannot_be_read(tmp_path):
+    web = make_webapp(f"sqlite:///{tmp_path}/j.db")  # its shop's store does not answer
     try:
         c = web.container
         feed = tmp_path / "feed.csv"
@@ -45,16 +45,16 @@ def test_a_poll_before_the_catalogue_was_read_queues_a_catalogue_sync(tmp_path):
         supplier_id = add_supplier(c.uow(), c.box, web.shop_id, {"name": "f", "kind": "feed",
                                                                  "settings": {"source": str(feed)}},
                                    clients=c.supplier_client)
-        assert supply.poll_supplier(supplier_id) == "ok"  # every SKU stored, and the catalogue asked for
-        assert [(job, args) for job, args, _ in web.queue.jobs] == [
-            (supply.REFRESH_DATES, (web.shop_id,)), (supply.SYNC_CATALOG, (web.shop_id,))]
-        web.queue.jobs.clear()
+        assert supply.poll_supplier(supplier_id) == "postponed"  # nothing stored, nothing queued
+        assert web.queue.jobs == []
         with c.uow() as uow:
+            assert uow.session.query(SupplierStock).count() == 0
             uow.session.add(StoreSku(shop_id=web.shop_id, sku="SKU-1", product_id="1", variant_id="11", available=0))
             uow.commit()
-        feed.write_text("sku,quantity,restock_date\nSKU-1,0,2030-01-11\nSKU-2,5,\n")
-        assert supply.poll_supplier(supplier_id) == "ok"  # (its refresh joins the one still waiting)
-        assert supply.SYNC_CATALOG not in [job for job, _, _ in web.queue.jobs]
+        assert supply.poll_supplier(supplier_id) == "ok"  # the catalogue is known now: only SKU-1 stored
+        assert [(job, args) for job, args, _ in web.queue.jobs] == [(supply.REFRESH_DATES, (web.shop_id,))]
+        with c.uow() as uow:
+            assert [row.sku for row in uow.session.query(SupplierStock)] == ["SKU-1"]
     finally:
         web.container.close()
 
