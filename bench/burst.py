@@ -33,6 +33,16 @@ marks.py and the shop lock) to 304 accepted/s, p99 156 ms, 51 s; at 10 shops pro
 by the simulated Shopify cost budget (100 points/s per shop; the checkout promise query then cost 43
 points an event, now 13), not by the connector.
 
+Processing cost (issue 17): CPU per processed order is printed for the RQ workers (target at most 8
+ms) and PostgreSQL (at most 5 ms) with met/MISSED beside the figures from before (32-38 ms and 8.7
+ms); counting starts once every worker has registered in Redis, so their start-up is not charged to
+the orders. After the first round of cuts (one claim statement, one shop lock an event, autocommit
+single statements, marks read as columns, fewer RQ round trips; bench/README.md): 1,000 webhooks for
+10 shops 29.1 ms and 6.8 ms, 3,000 for 20 shops 30.0 ms and 7.4 ms (241 accepted/s, p99 196 ms,
+0/0): both targets missed. py-spy and cProfile put the rest in SQLAlchemy's ORM (39% of worker CPU),
+psycopg and redis (about 10% each: RQ makes some 33 round trips a job) and requests (three store calls
+an order).
+
 A benchmark, not a test: pytest does not collect it.
 """
 
