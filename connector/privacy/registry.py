@@ -57,6 +57,7 @@ NOT_PERSONAL: set[str] = {
     "dropship_alerts.message",  # merchant-facing alert text (supplier or store refusals), no customer key
     "message_templates.subject", "message_templates.body",  # the merchant's wording, no customer's data
     "kpi_digests.provider_message_id",  # the Message-ID of the merchant's weekly digest
+    "supplier_pushes.body",  # a supplier's push: stock rows (sku, quantity, restock date) or "changed", no customer
 }
 """Columns reviewed as holding no customer personal data (product/order names, merchant data)."""
 
