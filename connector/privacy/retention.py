@@ -6,6 +6,9 @@
   while a platform may deliver the event again: Shopify retries for 48 hours, WooCommerce for less.
 - Shopify OAuth states and WooCommerce pending connects once expired or used, after
   ``retention.install_grace_minutes`` (a replayed state or user_id is refused either way).
+- Supplier pushes (supplier_pushes) once done or failed, after the same ``retention.webhook_events_days``
+  (a replayed push is refused on its signed time after five minutes either way); pending or running
+  pushes are never deleted.
 - The merchant app's single-use nonces (app_links: WooCommerce app links, the WordPress plugin's signed
   calls) once expired, after the same grace (a replay fails on its expiry either way).
 
@@ -14,7 +17,8 @@ transaction, so a large backlog never holds a long lock (SQLite's one writer, Po
 locks); PostgreSQL skips rows another transaction holds. A run stops after ``MAX_BATCHES`` per table
 and says so (``more``), and the job queues a follow-up. Job runs (job_runs) are pruned by the sweeper
 (connector/db/job_runs_sweep.py). The DELETEs themselves are storage: connector/privacy/repository.py
-(the inbox), connector/install/records.py (install records) and connector/merchant/records.py (app links).
+(the inbox), connector/install/records.py (install records), connector/merchant/records.py (app links) and
+connector/supply/push_records.py (supplier pushes).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from connector.domain.clock import utcnow
 from connector.install.records import prune_install_records
 from connector.merchant.records import prune_spent_links
 from connector.privacy.repository import FINISHED_EVENT_STATUSES, prune_finished_events
+from connector.supply.push_records import prune_finished_pushes
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -71,6 +76,10 @@ def prune(engine: Engine, policy: RetentionPolicy, *, now: datetime | None = Non
         deleted, more = prune_finished_events(engine, now - timedelta(days=policy.webhook_events_days),
                                               batch_rows, max_batches)
         report.deleted["webhook_events"] = deleted
+        report.more |= more
+        deleted, more = prune_finished_pushes(engine, now - timedelta(days=policy.webhook_events_days),
+                                              batch_rows=batch_rows, max_batches=max_batches)
+        report.deleted["supplier_pushes"] = deleted
         report.more |= more
     for table, (deleted, more) in prune_install_records(engine, now - policy.install_grace, batch_rows=batch_rows,
                                                         max_batches=max_batches).items():
