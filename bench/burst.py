@@ -39,9 +39,9 @@ ms); counting starts once every worker has registered in Redis, so their start-u
 the orders. After the first round of cuts (one claim statement, one shop lock an event, autocommit
 single statements, marks read as columns, fewer RQ round trips; bench/README.md): 1,000 webhooks for
 10 shops 29.1 ms and 6.8 ms, 3,000 for 20 shops 30.0 ms and 7.4 ms (241 accepted/s, p99 196 ms,
-0/0): both targets missed. py-spy and cProfile put the rest in SQLAlchemy's ORM (39% of worker CPU),
-psycopg and redis (about 10% each: RQ makes some 33 round trips a job) and requests (three store calls
-an order).
+0/0), 20,000 for 50 shops 29.1 ms and 9.0 ms (all processed after 611 s, 0/0): both targets missed.
+py-spy and cProfile put the rest in SQLAlchemy's ORM (39% of worker CPU), psycopg and redis (about
+10% each: RQ makes some 33 round trips a job) and requests (three store calls an order).
 
 A benchmark, not a test: pytest does not collect it.
 """
