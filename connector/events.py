@@ -68,11 +68,12 @@ def backoff_seconds(attempt: int, base: float = 2.0, cap: float = 600.0) -> floa
 
 def process_event(uow: UnitOfWork, platform_for: Callable[[int], StorePlatform], event_id: int,
                   *, max_attempts: int = 8, lease: timedelta = LEASE) -> EventOutcome:
-    with uow:
-        if not uow.events.claim(event_id, utcnow() - lease):
+    with uow.single():
+        # the claim returns what processing needs: one statement, columns not entities
+        work = uow.events.claim_work(event_id, utcnow() - lease)
+        if work is None:
             return EventOutcome("skipped", detail="already finished or being processed")
-        # what processing needs, read in the claiming transaction: one query, columns not entities
-        shop_id, platform_name, shop_status, topic, body, attempts = uow.events.work_item(event_id)
+        shop_id, platform_name, shop_status, topic, body, attempts = work
         uow.commit()
         shop_active = shop_status == "active"
 
@@ -95,8 +96,9 @@ def process_event(uow: UnitOfWork, platform_for: Callable[[int], StorePlatform],
             snapshot = found
         else:
             snapshot = platform.parse_order(payload)
-        result = capture_order(uow, platform, shop_id, snapshot)
-        marks = write_marks(uow, platform, shop_id)
+        with uow.shop_lock(shop_id):  # held once for both (re-entrant): one lock and unlock an event
+            result = capture_order(uow, platform, shop_id, snapshot)
+            marks = write_marks(uow, platform, shop_id)
     except (InvalidPayload, ValueError) as exc:
         return _finish(uow, event_id, "failed", f"invalid payload: {exc}", context)
     except RecursionError:  # stored before the webhook bounded nesting: it will never parse
@@ -130,8 +132,9 @@ def _stock_event(uow: UnitOfWork, platform_for: Callable[[int], StorePlatform], 
         if not isinstance(platform, StockEvents):
             return _finish(uow, event_id, "ignored", "this platform's stock webhooks are not read", context)
         change = platform.parse_stock_change(json.loads(body))
-        report = stock_changed(uow, platform, shop_id, change)
-        marks = write_marks(uow, platform, shop_id) if report.changed_orders else None
+        with uow.shop_lock(shop_id):  # held once for both (re-entrant)
+            report = stock_changed(uow, platform, shop_id, change)
+            marks = write_marks(uow, platform, shop_id) if report.changed_orders else None
     except (InvalidPayload, ValueError, RecursionError) as exc:
         return _finish(uow, event_id, "failed", f"invalid payload: {exc}", context)
     except TransientError as exc:
@@ -180,7 +183,7 @@ def _finish(uow: UnitOfWork, event_id: int, status: str, error: str | None,
 
 def _set(uow: UnitOfWork, event_id: int, **values: object) -> None:
     """Record an outcome with one UPDATE (reading the row first would fetch its body again)."""
-    with uow:
+    with uow.single():
         uow.events.record(event_id, **values)
         uow.commit()
 
