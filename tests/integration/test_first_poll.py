@@ -1,8 +1,9 @@
 """A shop's first supplier poll (issue 17 item 5), on SQLite and PostgreSQL: it reads the shop's
 catalogue from the store (the Shopify simulator on loopback) first and stores only the SKUs sold;
 a store that cannot be read postpones it (nothing stored, no failure counted) until it can; a store
-read empty stores nothing; and a first load (written beside the reading, compared with nothing)
-stores the same rows, history and fingerprints as the general path."""
+read empty stores nothing; a first load (written beside the reading, compared with nothing)
+stores the same rows, history and fingerprints as the general path; migration 0035 both ways, and
+a deleted shop still takes its supplier rows with it."""
 
 from __future__ import annotations
 
@@ -11,13 +12,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from alembic import command
+from sqlalchemy import delete, inspect, select
 
 from adapters.shopify.catalog import ShopifyCatalog
 from adapters.shopify.client import ShopifyGraphQL
 from connector.bootstrap import supplier_client
 from connector.crypto import CredentialBox, generate_key
-from connector.db.engine import make_engine, upgrade
+from connector.db.engine import alembic_config, make_engine, upgrade
+from connector.db.models import Shop
 from connector.db.uow import UnitOfWork
 from connector.domain.model import Platform, ShopCredentials
 from connector.shops import add_shop
@@ -179,3 +182,35 @@ def test_a_first_load_stores_the_same_rows_history_and_fingerprints_as_the_gener
         assert ours["hashes"] == theirs["hashes"] == {row[-1] for row in ours["stock"]}
     finally:
         engine.dispose()
+
+
+def test_migration_0035_adds_catalogue_reads_and_drops_the_redundant_keys_and_goes_back(database_url) -> None:
+    engine = make_engine(database_url)
+    try:
+        upgrade(engine)
+
+        def keys(table: str) -> set[str]:
+            return {fk["constrained_columns"][0] for fk in inspect(engine).get_foreign_keys(table)}
+
+        assert (keys("supplier_stock"), keys("supplier_changes")) == ({"supplier_id"}, {"snapshot_id"})
+        assert "catalog_reads" in inspect(engine).get_table_names()
+        command.downgrade(alembic_config(engine), "0034")
+        assert keys("supplier_stock") == {"shop_id", "supplier_id"}
+        assert keys("supplier_changes") == {"shop_id", "supplier_id", "snapshot_id"}
+        assert "catalog_reads" not in inspect(engine).get_table_names()
+        upgrade(engine)
+        assert (keys("supplier_stock"), keys("supplier_changes")) == ({"supplier_id"}, {"snapshot_id"})
+    finally:
+        engine.dispose()
+
+
+def test_deleting_a_shop_still_deletes_its_supplier_stock_and_history(env) -> None:
+    uow = env["uow"]
+    suppliers.poll_supplier(uow, env["box"], env["supplier"], clients=supplier_client, catalogue=env["catalogue"])
+    with uow:
+        uow.session.execute(delete(Shop).where(Shop.id == env["shop"]))
+        uow.commit()
+    with uow:
+        assert uow.session.scalars(select(SupplierStock)).all() == []
+        assert uow.session.scalars(select(SupplierChange)).all() == []
+        assert uow.session.scalars(select(CatalogRead)).all() == []
