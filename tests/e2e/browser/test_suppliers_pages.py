@@ -18,6 +18,7 @@ from connector.config import Settings
 from connector.crypto import generate_key
 from connector.domain.model import Platform, ShopCredentials
 from connector.shops import add_shop
+from connector.supply.models import StoreSku
 from sandbox.serve import serve_in_thread
 from sandbox.supplier_sim import SupplierSimulator
 from tests.support.merchant import API_KEY, app_path, session_token
@@ -65,7 +66,11 @@ def live_app(tmp_path: Path) -> Iterator[str]:
                         shopify_api_secret=SECRET, shopify_api_key=API_KEY, worker_threads=2,
                         allow_private_targets=True, app_url="https://connector.example")
     container = bootstrap(settings, start_workers=True, auto_upgrade=True)
-    add_shop(container.uow(), container.box, Platform.SHOPIFY, SHOP, ShopCredentials(access_token="t"))
+    shop_id = add_shop(container.uow(), container.box, Platform.SHOPIFY, SHOP, ShopCredentials(access_token="t")).id
+    with container.uow() as uow:  # the catalogue was read (a first poll would read it first, from a real store)
+        for item in ITEMS:
+            uow.session.add(StoreSku(shop_id=shop_id, sku=item["sku"], product_id="1", variant_id="11"))
+        uow.commit()
     server = serve_in_thread(create_app(container=container))
     yield server.url
     server.stop()
