@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import Select, delete, or_, select, update
-from sqlalchemy.engine import CursorResult, Engine
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -104,17 +104,7 @@ class EventRepository(Repository):
 
     def claim(self, event_id: int, lease_expired_before: datetime) -> bool:
         """Atomically take an event for processing; False if another worker has it or it is finished."""
-        result = self.session.execute(
-            update(WebhookEvent)
-            .where(WebhookEvent.id == event_id)
-            .where(or_(
-                WebhookEvent.status.in_(("pending", "retry")),
-                (WebhookEvent.status == "processing") & (WebhookEvent.claimed_at < lease_expired_before),
-            ))
-            .values(status="processing", claimed_at=utcnow(), attempts=WebhookEvent.attempts + 1)
-            .execution_options(synchronize_session=False)
-        )
-        return bool(cast(CursorResult[Any], result).rowcount)
+        return self.claim_work(event_id, lease_expired_before) is not None
 
     def claim_work(self, event_id: int, lease_expired_before: datetime) -> tuple[int, str, str, str, bytes, int] | None:
         """``claim`` and ``work_item`` in one statement (an UPDATE ... RETURNING, the shop's columns
@@ -208,13 +198,6 @@ class OrderRepository(Repository):
     def by_id(self, order_id: int) -> Order | None:
         """An order by its own id (a row that names it: a backorder's message, a discount code)."""
         return self.session.get(Order, order_id)
-
-    def needing_mark(self, shop_id: int, limit: int = 200) -> Sequence[Order]:
-        return self.session.scalars(
-            select(Order).where(Order.shop_id == shop_id, Order.needs_mark.is_(True))
-            .options(selectinload(Order.lines).selectinload(OrderLine.backorder))
-            .order_by(Order.id).limit(limit)
-        ).all()
 
 
 class BackorderRepository(Repository):
