@@ -22,6 +22,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import chain
 from typing import Any, NamedTuple
 
 from connector.db.models import Backorder
@@ -29,7 +30,7 @@ from connector.db.uow import UnitOfWork
 from connector.domain.allocation import Claim, Grant, allocate_units, priority_tag_of
 from connector.domain.clock import utcnow
 from connector.domain.model import BackorderStatus
-from connector.restock.models import SOURCES, Allocation
+from connector.restock.models import SOURCES, Allocation, StockPosition
 from connector.restock.repository import RestockRepository
 from connector.restock.settings import AllocationPolicy, policy
 
@@ -152,25 +153,31 @@ def _allocate_arrivals(uow: UnitOfWork, shop_id: int, arrivals: list[Arrival],
     fresh = [a for a in arrivals if (a.source, a.reference) not in seen]
     skus = {a.sku for a in fresh if a.stock_key is None and a.sku}
     keys = {a.stock_key for a in fresh if a.stock_key}
+    found = (repo.waiting_rows(shop_id, skus=skus) if skus else [],
+             repo.waiting_rows(shop_id, keys=keys) if keys else [])
     rows: dict[int, Any] = {}
-    if skus:
-        rows.update((row[0], row) for row in repo.waiting_rows(shop_id, skus=skus))
-    if keys:
-        rows.update((row[0], row) for row in repo.waiting_rows(shop_id, keys=keys))
     by_sku: dict[str, list[int]] = defaultdict(list)
     by_stock: dict[str, list[int]] = defaultdict(list)
     priority: dict[int, str | None] = {}
-    for backorder_id, sku, stock_key, _, _, _, _, _, tags in rows.values():
-        by_sku[sku or ""].append(backorder_id)
-        by_stock[stock_key or ""].append(backorder_id)
-        priority[backorder_id] = priority_tag_of(tags, rules.priority_tags) if tags else None
+    allocated: dict[int, int] = {}
+    tags_wanted = rules.priority_tags
+    for row in chain(*found):  # one pass: what the ranking needs of each row, indexed once
+        backorder_id = row[0]
+        if backorder_id in rows:  # waiting on a SKU and a stock position of this batch both
+            continue
+        rows[backorder_id] = row
+        by_sku[row[1] or ""].append(backorder_id)
+        by_stock[row[2] or ""].append(backorder_id)
+        priority[backorder_id] = priority_tag_of(row[8], tags_wanted) if row[8] else None
+        allocated[backorder_id] = row[4] or 0
     now = utcnow()
     today = now.date()
-    allocated: dict[int, int] = {backorder_id: row[4] or 0 for backorder_id, row in rows.items()}
     arrival_rows: list[dict[str, Any]] = []
     credits: dict[str, int] = defaultdict(int)
     receipts = {a.sku for a in fresh if a.source == "purchase_order" and a.sku}
-    ahead = _CountedAhead(repo, shop_id, receipts)
+    stock = _Positions(repo, shop_id, receipts, {row[2] for row in rows.values() if row[2]}
+                       if any(a.source == "purchase_order" for a in fresh) else set())
+    ahead = _CountedAhead(repo, shop_id, receipts, stock.counted_ahead)
     reports = []
     with repo.writes_in_flight():
         for first in range(0, len(arrivals), ARRIVALS_PER_WRITE):
@@ -199,8 +206,9 @@ def _allocate_arrivals(uow: UnitOfWork, shop_id: int, arrivals: list[Arrival],
                                                 counted_ahead=matched))
             _write(repo, shop_id, given, rows, allocated, now, today)
     repo.add_arrivals(arrival_rows)
+    stock.add_new(credits, {key: rows[ids[0]][1] for key, ids in by_stock.items() if key and ids})
     ahead.settle()
-    _add_credits(repo, shop_id, credits, {key: rows[ids[0]][1] for key, ids in by_stock.items() if key and ids})
+    stock.add_credits(credits)
     for report in reports:
         if report.granted:
             log.info("arrival allocated", extra={"shop_id": shop_id, "source": report.source,
@@ -253,8 +261,8 @@ class _CountedAhead:
     Everything is read before the batch's writes go in flight and the positions are written back only
     after (``settle``): nothing here reads or flushes while PostgreSQL pipelines the writes."""
 
-    def __init__(self, repo: RestockRepository, shop_id: int, skus: set[str]) -> None:
-        self.positions = repo.counted_ahead(shop_id, skus) if skus else []
+    def __init__(self, repo: RestockRepository, shop_id: int, skus: set[str], positions: list[StockPosition]) -> None:
+        self.positions = positions
         self.ahead = {position.id: -position.credit for position in self.positions}
         """Position id -> units counted ahead, as the batch's receipts match them."""
         self.on_order = repo.units_on_order(shop_id, skus) if self.positions else {}
@@ -289,19 +297,31 @@ class _CountedAhead:
             units -= self.ahead[position_id]
 
 
-def _add_credits(repo: RestockRepository, shop_id: int, credits: dict[str, int], skus: dict[str, str | None]) -> None:
-    """Units allocated from purchase-order receipts that the store's count does not show yet."""
-    if not credits:
-        return
-    positions = repo.positions(shop_id, credits)
-    new = []
-    for key, units in credits.items():
-        position = positions.get(key)
-        if position is None:
-            new.append({"shop_id": shop_id, "stock_key": key, "sku": skus.get(key), "credit": units})
-        else:
-            position.credit = (position.credit or 0) + units
-    repo.add_positions(new)
+class _Positions:
+    """The stock positions a batch reads, in one query before its writes go in flight: those of its
+    receipts' SKUs counted ahead (``_CountedAhead``) and those of its waiting backorders' stock keys, which
+    purchase-order receipts credit with the units they allocate (the store's count does not show them yet)."""
+
+    def __init__(self, repo: RestockRepository, shop_id: int, skus: set[str], keys: set[str]) -> None:
+        self.repo, self.shop_id = repo, shop_id
+        found = repo.positions_of(shop_id, skus=skus, keys=keys) if skus or keys else []
+        self.by_key = {position.stock_key: position for position in found if position.stock_key in keys}
+        self.counted_ahead = [position for position in found
+                              if position.sku in skus and position.credit is not None and position.credit < 0]
+        """Key order, as ``RestockRepository.positions_of`` returns them."""
+
+    def add_new(self, credits: dict[str, int], skus: dict[str, str | None]) -> None:
+        """Insert the positions credited that do not exist yet (one executemany). Not in flight with the
+        allocations: a single-row ORM insert reads its new primary key back."""
+        self.repo.add_positions([{"shop_id": self.shop_id, "stock_key": key, "sku": skus.get(key), "credit": units}
+                                 for key, units in credits.items() if key not in self.by_key])
+
+    def add_credits(self, credits: dict[str, int]) -> None:
+        """Credit the positions that existed (written with the session's flush)."""
+        for key, units in credits.items():
+            position = self.by_key.get(key)
+            if position is not None:
+                position.credit = (position.credit or 0) + units
 
 
 def grant_entity(uow: UnitOfWork, shop_id: int, backorder: Backorder, quantity: int, *, source: str,
