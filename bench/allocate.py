@@ -7,8 +7,9 @@ Fills a fresh database with B open backorders (default 100,000: one order line e
                    read with SQLAlchemy Core and nothing else;
   2. allocation  - one arrival per SKU (a purchase-order receipt covering about 60% of the SKU's
                    units, so most SKUs end with some lines allocated, one partial and some still
-                   short), allocated by ``connector.restock.allocation.allocate_arrivals`` under the
-                   shop lock, 250 SKUs per transaction, as ``units_arrived`` would do them one by one.
+                   short), allocated by ``connector.restock.batches.allocate_in_transactions``: 250
+                   SKUs per transaction, the shop lock held across them (on PostgreSQL the next
+                   transaction's waiting rows are read on a second connection meanwhile).
 
 Statements sent to the database are counted with a SQLAlchemy ``before_cursor_execute`` listener (an
 executemany is one). The allocation runs a second time on a database with a tenth of the backorders
@@ -184,7 +185,8 @@ def bare_read(database_url: str, shop_id: int) -> dict[str, Any]:
 def allocate(database_url: str, shop_id: int, units: dict[str, int]) -> dict[str, Any]:
     from connector.db.engine import make_engine
     from connector.db.uow import UnitOfWork
-    from connector.restock.allocation import Arrival, allocate_arrivals
+    from connector.restock.allocation import Arrival
+    from connector.restock.batches import allocate_in_transactions
 
     engine = make_engine(database_url)
     with engine.connect() as conn:
@@ -194,18 +196,13 @@ def allocate(database_url: str, shop_id: int, units: dict[str, int]) -> dict[str
     cpu = Cpu(engine)
     uow = UnitOfWork(engine)
     skus = sorted(units)
-    granted = backorders = 0
+    arrivals = [Arrival(sku, units[sku], "purchase_order", f"bench:{sku}") for sku in skus]
     cpu.start()
     started = time.perf_counter()
-    for first in range(0, len(skus), BATCH_SKUS):
-        batch = skus[first:first + BATCH_SKUS]
-        arrivals = [Arrival(sku, units[sku], "purchase_order", f"bench:{sku}") for sku in batch]
-        with uow.shop_lock(shop_id), uow:
-            reports = allocate_arrivals(uow, shop_id, arrivals)
-            uow.commit()
-        granted += sum(report.units_allocated for report in reports)
-        backorders += sum(len(report.granted) for report in reports)
+    reports = allocate_in_transactions(uow, shop_id, arrivals, per_transaction=BATCH_SKUS)
     seconds = time.perf_counter() - started
+    granted = sum(report.units_allocated for report in reports)
+    backorders = sum(len(report.granted) for report in reports)
     spent = cpu.stop()
     event.remove(engine, "before_cursor_execute", counter)
     engine.dispose()

@@ -4,8 +4,8 @@ Generates an N-row (default 1,000,000) supplier feed (sku, quantity, restock_dat
 then, each phase in a fresh child process so its peak memory (ru_maxrss) is its own:
 
   1. bare read   - Python's csv module reading every row of the file, nothing else;
-  2. first poll  - the connector's poll (stream, parse, diff against the empty store, insert, snapshot
-                   and change history) on the embedded default (SQLite file) or PostgreSQL;
+  2. first poll  - the connector's poll (stream, parse, insert, snapshot; a first load's history is its
+                   snapshot, migration 0037) on the embedded default (SQLite file) or PostgreSQL;
   3. next poll   - the same feed with 1% of the rows changed (the steady state: only changed lines
                    are parsed and written).
 
@@ -15,8 +15,9 @@ Polls 2 and 3 run for two shops:
     10,000 of 1,000,000; issue 17 item 5 asks for --sold 100000): a distributor's feed lists its
     whole range, a store sells part of it. The poll stores only the sold SKUs; the other lines are
     counted, not parsed (the SKU cell of each line is cut out in C, and only sold lines are
-    fingerprinted and looked up). The first poll is a first load: written by a thread of its own
-    beside the reading, nothing compared with the database.
+    fingerprinted and looked up). The first poll is a first load: written beside the reading (SQLite:
+    by a thread of its own; PostgreSQL: one COPY streamed from chunk to chunk), nothing compared with
+    the database.
   - "empty store": the catalogue was read and the store sells nothing: the poll stores nothing.
     There is no "catalogue not read" shop any more: a shop's first poll reads its catalogue first,
     or is postponed when the store cannot be read (connector/supply/first_poll.py), so no poll

@@ -310,14 +310,42 @@ def serve(host: str, port: int) -> None:
         container.close()
 
 
+def lower_priority(niceness: int) -> None:
+    """Lower this process's CPU priority by ``niceness``, where Linux will honour it (``connector worker
+    --nice``). On separate machines (dynos) it changes nothing; on one machine shared with the web process
+    a burst of webhooks is answered first and the backlog is worked from the CPU left over (events are
+    durable in the inbox, so waiting costs only time). docs/operations.md.
+
+    With CFS autogroups (``/proc/sys/kernel/sched_autogroup_enabled``, the default on desktop and many
+    server kernels) a nice value only ranks a process among the others of its session; sessions
+    compete as groups, each at its autogroup's nice. A worker started in a session of its own (systemd,
+    a process supervisor, bench/burst.py) therefore also lowers its autogroup's nice, which only it and
+    its children share; a worker sharing a terminal's session with the web process is ranked by its
+    own nice alone (the group is not its to change)."""
+    import os
+
+    os.nice(niceness)
+    if os.getsid(0) != os.getpid():
+        return
+    try:
+        with open("/proc/self/autogroup", "w") as autogroup:
+            autogroup.write(str(niceness))
+    except OSError:  # not Linux, autogroups off, or /proc read-only: the process nice is all there is
+        pass
+
+
 @main.command()
 @click.option("--poll-seconds", default=5.0, show_default=True, type=float,
               help="Without REDIS_URL: how often the database is swept for stored events.")
 @click.option("--burst", is_flag=True, help="With REDIS_URL: stop once the queue is empty.")
 @click.option("--metrics-port", type=int, default=None, envvar="CONNECTOR_WORKER_METRICS_PORT",
               help="Serve this worker's Prometheus metrics on this port (when not in multiprocess mode).")
+@click.option("--nice", "niceness", type=click.IntRange(0, 19), default=0, show_default=True,
+              envvar="CONNECTOR_WORKER_NICE",
+              help="Lower this process's CPU priority by this much, so that on a machine shared with the web "
+                   "process answering webhooks comes first (the Procfile asks for 19; 0: as started).")
 @_fail_cleanly
-def worker(poll_seconds: float, burst: bool, metrics_port: int | None) -> None:
+def worker(poll_seconds: float, burst: bool, metrics_port: int | None, niceness: int) -> None:
     """Run jobs: RQ workers when REDIS_URL is set, else sweep the database for stored events."""
     import time
 
@@ -325,6 +353,8 @@ def worker(poll_seconds: float, burst: bool, metrics_port: int | None) -> None:
     from connector.observability import init_sentry
     from jobs.sweep import sweep
 
+    if niceness:
+        lower_priority(niceness)  # before the container: its threads and RQ's scheduler inherit it
     settings = _settings().require("secret_key")
     init_sentry(settings, component="worker")
     if metrics_port:

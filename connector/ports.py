@@ -69,6 +69,18 @@ class DeliveryPromises(Protocol):
         ...
 
 
+@runtime_checkable
+class StoreBudget(Protocol):
+    """A store whose API spends a rate budget its client learns from the answers (Shopify's cost points).
+    Optional: a shop's events job asks it before a round, so a worker does not sleep on one shop's budget
+    while other shops' jobs wait (jobs/events.py)."""
+
+    def capture_wait(self, orders: int) -> float:
+        """Seconds until the store's budget, as last reported to this process, covers capturing ``orders``
+        orders (0: it does, or nothing is known yet)."""
+        ...
+
+
 class SupplierClient(Protocol):
     """One supplier's stock and restock dates per SKU (HTTP JSON API or feed file)."""
 

@@ -21,14 +21,13 @@ if TYPE_CHECKING:
 
 def build_notifier(c: Container) -> Notifier:
     from connector.notify.evaluate import Notifier
-    from connector.notify.links import LinkSigner
+    from connector.notify.links import customer_link_signer
 
     settings = c.settings
     return Notifier(
         uow=c.uow,
         mailer=c.smtp_mailer(),
-        links=LinkSigner(settings.notify_link_secret or settings.secret_key,
-                         settings.notify_public_base_url or settings.app_url),
+        links=customer_link_signer(settings),
         order_admin=c.order_admin,
         default_sender=settings.smtp_from,
         schedule_check=check_scheduler(c),

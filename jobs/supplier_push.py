@@ -12,6 +12,7 @@ from connector.domain.errors import TransientError
 from connector.job_refs import RetryPolicy, job_ref, retry_policy
 from connector.shop_settings import get_setting
 from connector.supply import push as push_service
+from connector.supply.first_poll import CataloguePending
 from jobs import runtime, supply
 
 log = logging.getLogger(__name__)
@@ -37,10 +38,11 @@ def process_supplier_push(push_id: int) -> str:
             error = None
         else:
             report = push_service.store_rows(c.uow(), c.box, push, clients=c.supplier_client,
-                                             wait_seconds=WAIT_SECONDS)
+                                             wait_seconds=WAIT_SECONDS, catalogue=c.catalog_for)
             status, error = report.status, report.error
             if status == "ok" and report.rows_changed:
-                runtime.enqueue_run(c, supply.refresh_dates, push.shop_id, shop_id=push.shop_id, coalesce=True)
+                runtime.enqueue_run(c, supply.refresh_dates, push.shop_id, report.snapshot_id, shop_id=push.shop_id,
+                                    coalesce=True)
             if status == "ok" and get_setting(c.uow(), push.shop_id, "restock.ship_from_supplier_stock"):
                 from jobs.restock import allocate_supplier_stock
 
@@ -52,6 +54,9 @@ def process_supplier_push(push_id: int) -> str:
     if status == "busy":
         push_service.finish(c.uow(), push, "pending", "another poll of the supplier was running")
         raise SupplierBusy(f"supplier {push.supplier_id}: another poll still running after {WAIT_SECONDS:.0f}s")
+    if status == "postponed" and push.kind == "rows":  # the shop's catalogue could not be read: rows kept
+        push_service.finish(c.uow(), push, "pending", error)
+        raise CataloguePending(f"supplier {push.supplier_id}: {error}")
     push_service.finish(c.uow(), push, "failed" if status == "failed" and push.kind == "rows" else "done", error)
     log.info("supplier push processed", extra={"push_id": push_id, "supplier_id": push.supplier_id,
                                                "kind": push.kind, "status": status})

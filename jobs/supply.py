@@ -13,6 +13,7 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from connector.db import job_runs
 from connector.job_refs import job_ref
 from connector.shop_settings import get_setting
 from connector.supply import catalog as catalog_service
@@ -51,7 +52,8 @@ def poll_supplier(supplier_id: int, wait_seconds: float = 0.0) -> str:
     if report.status == "busy":  # another poll of this supplier is running: it reads the same source
         return report.status
     if report.status == "ok" and report.rows_changed:  # the next poll sees no change: record this one
-        runtime.enqueue_run(c, refresh_dates, report.shop_id, shop_id=report.shop_id, coalesce=True)
+        runtime.enqueue_run(c, refresh_dates, report.shop_id, report.snapshot_id, shop_id=report.shop_id,
+                            coalesce=True)
     if report.status == "postponed":  # the shop's catalogue could not be read: the next poll tries again
         return report.status
     if report.status == "failed":
@@ -98,12 +100,14 @@ def alert_supplier_down(report: supplier_service.PollReport) -> bool:
     return new
 
 
-def refresh_dates(shop_id: int) -> int:
-    """Recompute the shop's dates; returns how many SKU dates changed."""
+def refresh_dates(shop_id: int, snapshot_id: int | None = None) -> int:
+    """Recompute the shop's dates, or only those of the SKUs the supplier poll ``snapshot_id`` changed;
+    returns how many SKU dates changed."""
     c = runtime.container()
     uow = c.uow()
+    skus = dates_service.changed_skus(uow, shop_id, snapshot_id) if snapshot_id is not None else None
     with uow.shop_lock(shop_id):
-        report = dates_service.refresh_dates(uow, shop_id, set_promised=not notify_available())
+        report = dates_service.refresh_dates(uow, shop_id, set_promised=not notify_available(), skus=skus)
     if report.changed_skus:  # recorded: the next refresh finds nothing changed and would not ask again
         runtime.enqueue_run(c, publish_dates, shop_id, shop_id=shop_id, coalesce=True)
         from jobs.selling_plans import after_dates_changed
@@ -175,10 +179,22 @@ def sync_supplier_schedules(scheduler: BaseScheduler, container: Container) -> i
             continue
         if existing is not None:
             existing.remove()
-        # through runtime.enqueue: each scheduled poll is recorded (the app's Jobs page lists it)
-        scheduler.add_job(runtime.enqueue, trigger_for(schedule), args=[container, poll_supplier, supplier_id],
-                          kwargs={"shop_id": shop_id}, id=job_id, name=signature, replace_existing=True)
+        scheduler.add_job(enqueue_scheduled_poll, trigger_for(schedule), args=[container, supplier_id, shop_id],
+                          id=job_id, name=signature, replace_existing=True)
     return len(wanted)
+
+
+UNCHANGED = "unchanged"
+"""What poll_supplier returns when the supplier said nothing changed."""
+
+
+def enqueue_scheduled_poll(container: Container, supplier_id: int, shop_id: int) -> int | None:
+    """The clock's poll of a supplier, recorded for the app's Jobs page like runtime.enqueue's scheduled
+    runs (coalesced with a scheduled poll not started yet). A poll that found nothing changed is replaced
+    by the next one (``quiet_result``): at a poll every 10 seconds the ledger keeps the newest unchanged
+    poll per supplier, every poll that changed something, and every failure."""
+    return job_runs.enqueue_run(container.engine, container.queue, POLL_SUPPLIER, [supplier_id], shop_id=shop_id,
+                                coalesce=True, trigger=job_runs.SCHEDULE, quiet_result=UNCHANGED)
 
 
 def enqueue_catalog_syncs(container: Container) -> int:

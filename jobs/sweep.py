@@ -37,6 +37,19 @@ def _oldest_waiting(queue: Any) -> datetime | None:
         return None
 
 
+def _shop_job_held(c: Any, shop_id: int) -> bool:
+    """Whether the shop's events job (jobs.events.process_shop_events) waits or runs: it processes the shop's
+    pending events and queues its successor while any is left, so they are a backlog, not a loss. A job lost
+    with its key set holds the shop for at most the key's life (adapters/queue/rq_queue.ONCE_TTL)."""
+    holds = getattr(c.queue, "holds", None)
+    if holds is None:
+        return False
+    try:
+        return bool(holds(events.shop_key(shop_id)))
+    except Exception:  # noqa: BLE001 - Redis down: queue the event (its claim makes a second job harmless)
+        return False
+
+
 @retry_policy(RetryPolicy(retries=0, timeout=120))  # the sweeper runs every 30 seconds anyway
 def sweep(grace_seconds: float | None = None) -> int:
     """Enqueue events that are pending past the grace period, due for retry, or stuck processing, and
@@ -52,7 +65,10 @@ def sweep(grace_seconds: float | None = None) -> int:
         # waiting behind it. (A burst once had the sweeper queue thousands of events a second time.)
         received_before = min(received_before, head - HEAD_MARGIN)
     with c.uow() as uow:
-        due = list(uow.events.due(now, received_before=received_before, stuck_before=now - lease))
+        found = list(uow.events.due_by_shop(now, received_before=received_before, stuck_before=now - lease))
+    pending_shops = {shop_id for _, shop_id, status in found if status == "pending"}
+    held = {shop_id: _shop_job_held(c, shop_id) for shop_id in pending_shops}
+    due = [event_id for event_id, shop_id, status in found if status != "pending" or not held[shop_id]]
     for event_id in due:
         runtime.enqueue(c, events.process_event, event_id)
     if due:

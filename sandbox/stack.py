@@ -68,8 +68,8 @@ def start_stack(*, database_url: str | None = None, seed: dict[str, Any] | str |
     """Sandbox + connector app (in-process workers) + every seeded shop installed.
     ``shopify_restore_rate``: the simulated shops' GraphQL cost points per second (default: the
     simulator's 100, a Standard plan; 1000 is Shopify Plus)."""
-    sandbox = start_sandbox(seed, shopify_schema=shopify_schema,
-                            **({} if shopify_restore_rate is None else {"restore_rate": shopify_restore_rate}))
+    rate: dict[str, Any] = {} if shopify_restore_rate is None else {"restore_rate": shopify_restore_rate}
+    sandbox = start_sandbox(seed, shopify_schema=shopify_schema, **rate)
     tmp = None
     if database_url is None:
         tmp = tempfile.TemporaryDirectory(prefix="connector-")
@@ -83,6 +83,7 @@ def start_stack(*, database_url: str | None = None, seed: dict[str, Any] | str |
         http_timeout_seconds=5.0, log_level="WARNING",
         smtp_host=sandbox.smtp.host, smtp_port=sandbox.smtp.port, smtp_from="backorders@sandbox.example",
         allow_private_targets=True,  # development: the simulators listen on loopback, over http
+        source="sandbox stack",
     ).with_overrides(**settings_overrides)
     container = bootstrap(settings, start_workers=True, auto_upgrade=True)
     from connector.app import create_app

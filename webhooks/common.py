@@ -14,7 +14,7 @@ from connector.bootstrap import Container
 from connector.db.inbox import insert_event
 from connector.domain.errors import StorageUnavailable
 from connector.metrics import WEBHOOKS_RECEIVED, WEBHOOKS_REJECTED, reject_reason
-from jobs.events import PROCESS_EVENT
+from jobs.events import schedule
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +125,7 @@ def store_and_enqueue(platform: str, shop_id: int, topic: str, dedupe_key: str, 
         raise Rejected(503, f"storage unavailable: {type(exc).__name__}", shop_id=shop_id) from None
     if stored.created:
         try:
-            c.queue.enqueue(PROCESS_EVENT, stored.event_id)
+            schedule(c.queue, shop_id, stored.event_id)  # RQ: one job a shop, not an event
         except Exception:  # noqa: BLE001 - the event is committed; the sweeper will queue it
             log.exception("enqueue failed; the sweeper will pick the event up",
                           extra={"event_id": stored.event_id})

@@ -22,8 +22,7 @@ from connector.customer import copy
 from connector.domain.clock import utcnow
 from connector.domain.errors import LinkInvalid, StorageUnavailable
 from connector.notify import delay_flow
-from webhooks.customer_common import container, evaluate_soon, frame, respond, signer
-from webhooks.customer_page import render_refusal
+from webhooks.customer_common import container, evaluate_soon, frame, render_refusal, respond, signer
 
 log = logging.getLogger(__name__)
 

@@ -16,19 +16,18 @@ https. In the shop's brand (customer/_layout.html), refusals too when the link n
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from flask import Blueprint, redirect, request
 from flask.typing import ResponseReturnValue
 
 from connector.bootstrap import Container
-from connector.customer import actions, copy, refusal
+from connector.customer import actions, copy
 from connector.customer import page as order_page
 from connector.domain.clock import utcnow
 from connector.domain.errors import LinkInvalid, StorageUnavailable
-from connector.domain.preferences import WORDS, Frequency, parse_frequency
+from connector.domain.preferences import WORDS, parse_frequency
 from connector.notify.links import OrderLink
-from webhooks.customer_common import container, evaluate_soon, frame, respond, signer
+from webhooks.customer_common import container, evaluate_soon, render_page, render_refusal, signer
 
 log = logging.getLogger(__name__)
 
@@ -38,37 +37,13 @@ MAX_ITEMS = 200
 """Items one form may name (an order has far fewer lines)."""
 
 
-def _render(status: int, lang: str, **context: Any) -> ResponseReturnValue:
-    t = copy.words(lang)
-    page = context.get("page")
-    refusal = context.get("refusal")
-    title = t["title"].format(order=page.order_name) if page is not None else \
-        refusal.title if refusal is not None else t["refused_title"]
-    shop = frame(page) if page is not None else {**frame(refusal), "contact": refusal.contact} \
-        if refusal is not None else {}
-    return respond("order.html", status, lang=lang, t=t, title=title, frequencies=[f.value for f in Frequency],
-                   long_date=lambda value: copy.long_date(value, lang), **shop, **context)
-
-
 def _refused(exc: LinkInvalid | StorageUnavailable) -> ResponseReturnValue:
     browser = request.accept_languages.best_match(list(copy.TEXT))
     if isinstance(exc, StorageUnavailable):
         lang = copy.language(browser, None)
-        return _render(503, lang, refused=copy.words(lang)["busy"])
+        return render_page(503, lang, refused=copy.words(lang)["busy"])
     log.info("order page link refused", extra={"reason": str(exc)})
     return render_refusal(exc)
-
-
-def render_refusal(exc: LinkInvalid) -> ResponseReturnValue:
-    """The page for a customer link that cannot be used (this page's and the delay notice's links): what
-    happened in plain words, the date written out, what to do next, how to reach the shop."""
-    browser = request.accept_languages.best_match(list(copy.TEXT))
-    try:
-        found = refusal.refusal(container().uow(), exc, browser)
-    except StorageUnavailable:
-        lang = copy.language(browser, None)
-        return _render(503, lang, refused=copy.words(lang)["busy"])
-    return _render(found.status, found.lang, refusal=found)
 
 
 def _link(token: str) -> OrderLink:
@@ -89,7 +64,7 @@ def show(token: str) -> ResponseReturnValue:
               "wait": t["done_wait"]}.get(done)
     if done == "emails":
         banner = t["done_emails"].format(choice=t["f_" + page.frequency.value].lower())
-    return _render(200, page.language, page=page, base=f"/orders/{token}", banner=banner)
+    return render_page(200, page.language, page=page, base=f"/orders/{token}", banner=banner)
 
 
 def _chosen_ids(values: list[str]) -> list[int] | None:
@@ -109,9 +84,9 @@ def confirm_cancel(token: str) -> ResponseReturnValue:
     chosen = [item for item in page.waiting if ids is None or item.backorder_id in ids]
     if not chosen:
         t = copy.words(page.language)
-        return _render(409, page.language, page=page, base=f"/orders/{token}", banner=t["done_none"],
+        return render_page(409, page.language, page=page, base=f"/orders/{token}", banner=t["done_none"],
                        banner_error=True)
-    return _render(200, page.language, page=page, base=f"/orders/{token}", confirm=chosen)
+    return render_page(200, page.language, page=page, base=f"/orders/{token}", confirm=chosen)
 
 
 @bp.route("/orders/<token>/items/cancel", methods=["POST"])
@@ -150,7 +125,7 @@ def emails(token: str) -> ResponseReturnValue:
             frequency = parse_frequency(request.form.get("frequency", ""))
         except ValueError:
             page = order_page.load(ports.uow(), link)
-            return _render(400, page.language, page=page, base=f"/orders/{token}",
+            return render_page(400, page.language, page=page, base=f"/orders/{token}",
                            banner=copy.words(page.language)["bad_choice"], banner_error=True)
         actions.choose_frequency(ports.uow(), link, frequency)
     except (LinkInvalid, StorageUnavailable) as exc:

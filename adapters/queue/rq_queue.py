@@ -32,6 +32,12 @@ log = logging.getLogger(__name__)
 QUEUE_NAME = "connector"
 RESULT_TTL = 300
 FAILURE_TTL = 7 * 24 * 3600
+ONCE_TTL = 30
+"""Seconds a key of ``RQQueue.enqueue_once`` holds at most: a job delivered under it and lost (its sender
+killed between the two steps, its worker killed mid-round) holds back its shop's next job, and the sweeper,
+no longer than this. A job still waiting when its key expires is harmless: a second job of the shop may
+then be queued, and the events' claims keep the two apart. Shop rounds and queue waits take seconds; the
+fault test (tests/integration/test_faults_workers.py) kills workers mid-round and waits 90 s in all."""
 JOB_ID_PREFIX = "jobrun-"
 """RQ job id of a recorded run: ``jobrun-<run id>``, so the sweeper can ask Redis whether it is still there."""
 
@@ -137,6 +143,44 @@ class RQQueue:
         # on success instead of storing a result for RESULT_TTL
         self._put(run_job, (job, *args), job, args, delay_seconds, {"result_ttl": 0})
 
+    def enqueue_once(self, key: str, job: str, *args: Any) -> bool:
+        """Deliver a job unless one delivered under ``key`` is waiting or running; True if this call queued it.
+
+        One round trip (``SET NX`` with ``ONCE_TTL``) when such a job waits or runs, the enqueue's as well
+        when none does. The job hands its key on (``enqueue_held``) or frees it (``release``) when it ends,
+        and reads its work again after freeing it. A failed enqueue frees the key."""
+        check_job(job)
+        name = self._once_key(key)
+        if not self.redis.set(name, b"1", nx=True, ex=ONCE_TTL):
+            return False
+        try:
+            self.enqueue(job, *args)
+        except BaseException:
+            try:
+                self.redis.delete(name)
+            except Exception:  # noqa: BLE001 - Redis gone: the key expires on its own (ONCE_TTL)
+                log.warning("could not free the key of a failed enqueue", extra={"key": key})
+            raise
+        return True
+
+    def enqueue_held(self, key: str, job: str, *args: Any, delay_seconds: float = 0.0) -> None:
+        """The job running under ``key`` delivers its successor under the same key (its life renewed), after
+        ``delay_seconds`` if given (at most ``ONCE_TTL`` / 2, so the key outlives the wait)."""
+        check_job(job)
+        self.redis.set(self._once_key(key), b"1", ex=ONCE_TTL)
+        self.enqueue(job, *args, delay_seconds=min(delay_seconds, ONCE_TTL / 2))
+
+    def release(self, key: str) -> None:
+        """The job delivered under ``key`` (``enqueue_once``) is done: the next ``enqueue_once`` queues."""
+        self.redis.delete(self._once_key(key))
+
+    def holds(self, key: str) -> bool:
+        """Whether a job delivered under ``key`` is waiting or running (or was lost less than ``ONCE_TTL`` ago)."""
+        return bool(self.redis.exists(self._once_key(key)))
+
+    def _once_key(self, key: str) -> str:
+        return f"connector:once:{self.queue.name}:{key}"
+
     def push_run(self, run_id: int, job: str, args: tuple[Any, ...], delay_seconds: float = 0.0) -> None:
         """Deliver a recorded run (connector/db/job_runs.py) under the RQ job id ``jobrun-<run_id>``."""
         check_job(job)
@@ -151,8 +195,12 @@ class RQQueue:
                                    "description": f"{job}{tuple(args)!r}", **extra}
         if delay_seconds > 0:
             self.queue.enqueue_in(timedelta(seconds=delay_seconds), function, *call_args, **options)
-        else:
-            self.queue.enqueue(function, *call_args, **options)
+            return
+        # one round trip: RQ's enqueue sends the queue's registration and the job (its hash and the
+        # push) as two transactions unless it is handed a pipeline; this runs for every webhook
+        with self.redis.pipeline() as batch:
+            self.queue.enqueue(function, *call_args, pipeline=batch, **options)
+            batch.execute()
 
     def is_live(self, run_id: int) -> bool:
         """Whether Redis still holds the run: waiting, scheduled (a retry) or started by a worker that
@@ -240,6 +288,35 @@ class ConnectorWorker(SimpleWorker):
         if pipeline is None and state == getattr(self, "_state", None):
             return
         super().set_state(state, pipeline=pipeline)
+
+    def handle_job_success(self, job: Job, queue: Queue, started_job_registry: Any, execution: Any) -> None:
+        """A finished job that keeps no result (every unrecorded job: ``RQQueue.enqueue``, one a webhook)
+        is forgotten in one transaction.
+
+        RQ's own path watches the job's dependents key (a round trip) and, to delete the job, reads its
+        status and then its executions twice (six more): about nine round trips an event. This queue never
+        enqueues with ``depends_on`` or ``repeat`` and runs one execution of a job at a time (SimpleWorker;
+        an earlier attempt's execution is deleted when it ends), so the keys to delete are known: the
+        job's hash and its result, dependents and dependencies keys, this execution (its key, its entry
+        in the started registry, the job's execution registry and the worker's executions set) and the
+        worker's counters, as RQ writes them. Anything else (a result kept, a repeat, a rate limit)
+        takes RQ's path."""
+        if (job.get_result_ttl(self.default_result_ttl) != 0 or job.repeats_left or job.has_rate_limit
+                or job._dependency_ids):
+            super().handle_job_success(job, queue, started_job_registry, execution)
+            return
+        from rq.executions import ExecutionRegistry
+        from rq.results import Result
+
+        with self.connection.pipeline() as batch:
+            self.increment_successful_job_count(pipeline=batch)
+            if job.ended_at is not None and job.started_at is not None:
+                self.increment_total_working_time(job.ended_at - job.started_at, batch)
+            self.cleanup_execution(job, pipeline=batch, execution=execution)
+            batch.delete(job.key, job.dependents_key, job.dependencies_key, Result.get_key(job.id),
+                         ExecutionRegistry(job_id=job.id, connection=self.connection).key)
+            batch.execute()
+        job._status = JobStatus.FINISHED
 
 
 def run_worker(redis_url: str, *, burst: bool = False, name: str | None = None,

@@ -94,35 +94,36 @@ mutation ConnectorBulkRun($mutation: String!, $stagedUploadPath: String!, $clien
 }
 """
 
+BULK_OPERATION_FIELDS = """
+fragment ConnectorBulkOperationFields on BulkOperation {
+  id
+  status
+  errorCode
+  createdAt
+  objectCount
+  url
+  partialDataUrl
+}
+"""
+"""What both reads select of an operation (the fields ``_operation`` reads)."""
+
 BULK_OPERATION = """
 query ConnectorBulkOperation($id: ID!) {
   bulkOperation(id: $id) {
-    id
-    status
-    errorCode
-    createdAt
-    objectCount
-    url
-    partialDataUrl
+    ...ConnectorBulkOperationFields
   }
 }
-"""
+""" + BULK_OPERATION_FIELDS
 
 BULK_MUTATIONS_SINCE = """
 query ConnectorBulkMutationsSince($query: String!) {
   bulkOperations(first: 10, query: $query) {
     nodes {
-      id
-      status
-      errorCode
-      createdAt
-      objectCount
-      url
-      partialDataUrl
+      ...ConnectorBulkOperationFields
     }
   }
 }
-"""
+""" + BULK_OPERATION_FIELDS
 
 DOCUMENTS: tuple[str, ...] = (STAGED_UPLOADS_CREATE, BULK_METAFIELDS_SET, BULK_RUN_MUTATION, BULK_OPERATION,
                               BULK_MUTATIONS_SINCE)

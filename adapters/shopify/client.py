@@ -253,6 +253,15 @@ class ShopifyGraphQL:
                 )
         return throttle_wait_seconds(body)
 
+    def budget_wait(self, points: float) -> float:
+        """Seconds until the bucket, as the last answer reported it and refilled since, holds ``points`` (at
+        most the bucket's size); 0 when it does or no answer was read yet."""
+        status = self.throttle_status
+        if status is None or status.restore_rate <= 0:
+            return 0.0
+        wanted = min(points, status.maximum_available)
+        return max(0.0, (wanted - status.available_at(self.clock())) / status.restore_rate)
+
     def _wait_for_budget(self, document: str) -> None:
         """Wait before sending when the last known bucket cannot cover this document's cost."""
         expected = self._expected_cost.get(document)

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from adapters.shopify import queries, shipments
+from adapters.shopify import batched, queries, shipments
 from adapters.shopify.client import ShopifyGraphQL, raise_user_errors
 from adapters.shopify.inventory import parse_inventory_level
 from connector.domain.allocation import order_tags
@@ -132,6 +132,11 @@ class ShopifyPlatform:
             extra={"order_id": order_id, "lines": [m.line_id for m in marks]},
         )
 
+    def mark_many(self, order_ids: Sequence[str]) -> dict[str, PlatformRejected]:
+        """Tag several orders, a few dozen a call (adapters/shopify/batched.py); returns each refused
+        order's error; a failure of a whole call is raised."""
+        return batched.tag_orders(self.client, order_ids, self.backorder_tag)
+
     def unmark_backordered(self, order_id: str) -> None:
         variables = {"id": gid("Order", order_id), "tags": [self.backorder_tag]}
         data = self.client.execute(queries.TAGS_REMOVE, variables)
@@ -145,21 +150,15 @@ class ShopifyPlatform:
         Shopify promised at checkout. None when no delivery method states one (or the order is gone)."""
         data = self.client.execute(queries.DELIVERY_PROMISE, {"id": gid("Order", order_id),
                                                               "first": queries.FULFILLMENT_ORDERS_PER_PROMISE})
-        order = data.get("order") or {}
-        latest: datetime | None = None
-        for node in (order.get("fulfillmentOrders") or {}).get("nodes") or []:
-            value = ((node or {}).get("deliveryMethod") or {}).get("maxDeliveryDateTime")
-            if not isinstance(value, str):
-                continue
-            try:
-                moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-            except ValueError:
-                log.warning("shopify maxDeliveryDateTime unreadable", extra={"order_id": order_id})
-                continue
-            if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=UTC)
-            latest = moment if latest is None or moment > latest else latest
-        return latest
+        return batched.latest_promise(order_id, data.get("order") or {})
+
+    def capture_wait(self, orders: int) -> float:
+        """StoreBudget: how long until the shop's cost budget covers capturing ``orders`` orders."""
+        return self.client.budget_wait(orders * batched.POINTS_PER_ORDER)
+
+    def delivery_promises(self, order_ids: Sequence[str]) -> dict[str, datetime | None]:
+        """``delivery_promise`` of several orders, a few dozen a call (adapters/shopify/batched.py)."""
+        return batched.delivery_promises(self.client, order_ids)
 
     # -- reconciliation -------------------------------------------------------------------------
 
@@ -326,7 +325,7 @@ def _rest_line(line: Any, where: str, shipped: Mapping[str, tuple[int, datetime 
         sku=line.get("sku") or None,
         product_id=_optional_id(line, "product_id", line_where),
         variant_id=_optional_id(line, "variant_id", line_where),
-        title=str(line.get("title") or line.get("name") or ""),
+        title=str(line.get("name") or line.get("title") or ""),  # "Product - Variant": the variant shows
         fulfilled_quantity=fulfilled,
         unit_price=shipments.rest_unit_price(line),
         fulfilled_at=fulfilled_at,
@@ -347,7 +346,7 @@ def _graphql_line(line: Mapping[str, Any], where: str) -> OrderLine:
         sku=line.get("sku") or None,
         product_id=numeric_id(product.get("legacyResourceId")),
         variant_id=numeric_id(variant.get("legacyResourceId")),
-        title=str(line.get("title") or ""),
+        title=str(line.get("name") or line.get("title") or ""),  # as the REST line's name
         fulfilled_quantity=shipments.graphql_line_shipped(line, quantity),
         unit_price=shipments.graphql_unit_price(line),
         properties=collect_attributes(line.get("customAttributes"), "key", "value"),

@@ -46,6 +46,7 @@ _LINE_ITEM_FIELDS = """
         unfulfilledQuantity
         sku
         title
+        name
         customAttributes {
           key
           value

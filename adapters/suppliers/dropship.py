@@ -24,22 +24,16 @@ from email.utils import formataddr, formatdate
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from adapters.suppliers.transport import auth_headers, make_transport
+from adapters.suppliers.order_api import SupplierOrderApi
 from connector.domain.errors import (
     ConfigError,
     DeliveryError,
     DeliveryRejected,
-    PlatformError,
-    PlatformNotFound,
-    PlatformThrottled,
     SupplierRejected,
-    SupplierThrottled,
     SupplierUnavailable,
-    TransientError,
 )
 from connector.domain.routing import DropshipRequest, Shipment, SupplierOrderStatus
 from connector.domain.spreadsheet import write_sheet
@@ -84,53 +78,27 @@ class HttpDropshipClient:
 
     def __init__(self, settings: Mapping[str, Any], secret: Mapping[str, Any] | None = None,
                  *, name: str = "supplier") -> None:
-        options = settings.get("dropship") or {}
-        url = str(options.get("url") or "")
-        if urlsplit(url).scheme not in ("http", "https"):
-            raise ConfigError("dropship.url", f"must be an http(s) URL, got {url!r}")
-        self.url = url.rstrip("/")
+        auth = (settings.get("dropship") or {}).get("auth") or settings.get("auth")
+        self.api = SupplierOrderApi(settings, secret, section="dropship", auth=auth, name=name, what="drop-ship",
+                                    transport_name="drop-ship")
         self.name = name
-        auth = options.get("auth") or settings.get("auth")
-        self.headers = {"Accept": "application/json", **auth_headers(auth, secret)}
-        self.transport = make_transport(f"supplier {name} drop-ship", {**settings, **options})
-
-    def _request(self, method: str, path: str = "", *, key: str | None = None, **kwargs: Any) -> Any:
-        """The choke point: auth, Idempotency-Key, retries and error mapping; None on 404."""
-        headers = dict(self.headers)
-        if key is not None:
-            headers["Idempotency-Key"] = key
-        try:  # the supplier honours Idempotency-Key: a keyed write may be resent after a timeout or 5xx
-            response = self.transport.request(method, self.url + path, headers=headers,
-                                              resend_safe=True if key is not None else None, **kwargs)
-        except PlatformNotFound:
-            return None
-        except PlatformThrottled as exc:
-            raise SupplierThrottled(str(exc), retry_after=exc.retry_after) from None
-        except PlatformError as exc:
-            if isinstance(exc, TransientError):
-                raise SupplierUnavailable(str(exc)) from None
-            raise SupplierRejected(str(exc)) from None
-        try:
-            return response.json()
-        except ValueError:
-            raise SupplierRejected(f"supplier {self.name}: drop-ship answer is not JSON") from None
 
     def place(self, order: DropshipRequest, idempotency_key: str) -> SupplierOrderStatus:
         body = {"reference": order.reference,
                 "lines": [{"sku": sku, "quantity": quantity} for sku, quantity in order.lines],
                 "ship_to": order.ship_to.as_dict(),
                 "contact": {"email": order.ship_to.email, "phone": order.ship_to.phone}}
-        answer = self._request("POST", key=idempotency_key, json=body)
+        answer = self.api.request("POST", key=idempotency_key, json=body)
         if answer is None:
             raise SupplierRejected(f"supplier {self.name}: drop-ship endpoint not found")
         return _status(answer)
 
     def find(self, idempotency_key: str) -> SupplierOrderStatus | None:
-        body = self._request("GET", key=idempotency_key, params={"idempotency_key": idempotency_key})
+        body = self.api.request("GET", key=idempotency_key, params={"idempotency_key": idempotency_key})
         return None if body is None else _status(body)
 
     def shipments(self, supplier_reference: str) -> SupplierOrderStatus:
-        body = self._request("GET", f"/{supplier_reference}")
+        body = self.api.request("GET", f"/{supplier_reference}")
         if body is None:
             raise SupplierRejected(f"supplier {self.name} does not know drop-ship order {supplier_reference}")
         return _status(body)

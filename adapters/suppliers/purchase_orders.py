@@ -22,23 +22,17 @@ from datetime import date
 from email.message import EmailMessage
 from email.utils import formatdate
 from typing import Any
-from urllib.parse import urlsplit
 
+from adapters.suppliers.order_api import SupplierOrderApi
 from adapters.suppliers.purchase_sheet_pdf import purchase_sheet_pdf
-from adapters.suppliers.transport import auth_headers, make_transport
 from connector.domain.errors import (
     ConfigError,
     DeliveryError,
     DeliveryRejected,
     DeliveryUncertain,
-    PlatformError,
-    PlatformNotFound,
-    PlatformThrottled,
     SupplierRejected,
     SupplierSendUncertain,
-    SupplierThrottled,
     SupplierUnavailable,
-    TransientError,
 )
 from connector.domain.purchasing import SHEET_FORMATS, PurchaseOrderAnswer, PurchaseOrderRequest, purchase_message_id
 from connector.domain.spreadsheet import write_sheet
@@ -72,52 +66,26 @@ class HttpPurchaseOrderClient:
 
     def __init__(self, settings: Mapping[str, Any], secret: Mapping[str, Any] | None = None,
                  *, name: str = "supplier") -> None:
-        options = settings.get("purchasing") or {}
-        url = str(options.get("url") or "")
-        if urlsplit(url).scheme not in ("http", "https"):
-            raise ConfigError("purchasing.url", f"must be an http(s) URL, got {url!r}")
-        self.url = url.rstrip("/")
+        self.api = SupplierOrderApi(settings, secret, section="purchasing", auth=settings.get("auth"), name=name,
+                                    what="purchase-order", transport_name="purchase orders")
         self.name = name
-        self.headers = {"Accept": "application/json", **auth_headers(settings.get("auth"), secret)}
-        self.transport = make_transport(f"supplier {name} purchase orders", {**settings, **options})
-
-    def _request(self, method: str, path: str = "", *, key: str | None = None, **kwargs: Any) -> Any:
-        """The choke point: auth, Idempotency-Key, retries and error mapping; None on 404."""
-        headers = dict(self.headers)
-        if key is not None:
-            headers["Idempotency-Key"] = key
-        try:  # the supplier honours Idempotency-Key: a keyed write may be resent after a timeout or 5xx
-            response = self.transport.request(method, self.url + path, headers=headers,
-                                              resend_safe=True if key is not None else None, **kwargs)
-        except PlatformNotFound:
-            return None
-        except PlatformThrottled as exc:
-            raise SupplierThrottled(str(exc), retry_after=exc.retry_after) from None
-        except PlatformError as exc:
-            if isinstance(exc, TransientError):
-                raise SupplierUnavailable(str(exc)) from None
-            raise SupplierRejected(str(exc)) from None
-        try:
-            return response.json()
-        except ValueError:
-            raise SupplierRejected(f"supplier {self.name}: purchase-order answer is not JSON") from None
 
     def send(self, order: PurchaseOrderRequest, idempotency_key: str) -> PurchaseOrderAnswer:
         body = {"reference": order.reference, "currency": order.currency, "buyer": order.buyer,
                 "lines": [{"sku": line.sku, "supplier_sku": line.supplier_sku, "quantity": line.quantity,
                            "unit_cost": None if line.unit_cost is None else str(line.unit_cost)}
                           for line in order.lines]}
-        answer = self._request("POST", key=idempotency_key, json=body)
+        answer = self.api.request("POST", key=idempotency_key, json=body)
         if answer is None:
             raise SupplierRejected(f"supplier {self.name}: purchase-order endpoint not found")
         return _answer(answer)
 
     def find(self, idempotency_key: str) -> PurchaseOrderAnswer | None:
-        body = self._request("GET", params={"idempotency_key": idempotency_key})
+        body = self.api.request("GET", params={"idempotency_key": idempotency_key})
         return None if body is None else _answer(body)
 
     def status(self, supplier_reference: str) -> PurchaseOrderAnswer:
-        body = self._request("GET", f"/{supplier_reference}")
+        body = self.api.request("GET", f"/{supplier_reference}")
         if body is None:
             raise SupplierRejected(f"supplier {self.name} does not know purchase order {supplier_reference}")
         return _answer(body)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -111,7 +112,9 @@ def _differs(snapshot: OrderSnapshot, existing: Order) -> bool:
 
 
 def _upsert(uow: UnitOfWork, shop_id: int, snapshot: OrderSnapshot, order: Order | None,
-            stated: promise.Gathered | None) -> tuple[Order, str]:
+            stated: promise.Gathered | None, *, flush: bool = True) -> tuple[Order, str]:
+    """Write the snapshot onto the order (staged when new); ``flush=False`` leaves the flush and what
+    follows it (``_after_flush``) to the caller, so that a batch of orders is one flush (batch.py)."""
     outcome = "updated"
     if order is None:
         # complete before it is flushed: one INSERT, and an empty collection that is never loaded
@@ -163,11 +166,16 @@ def _upsert(uow: UnitOfWork, shop_id: int, snapshot: OrderSnapshot, order: Order
             line.quantity = 0
             line.backordered_meta = None
     promise.record(uow, shop_id, order, stated)  # before the flush: a new order is one INSERT with its promise
-    uow.orders.flush()
-    # what shipped closes (part of) its backorder before re-evaluation reads the lines' claims
+    if flush:
+        uow.orders.flush()
+        _after_flush(uow, shop_id, snapshot, order)
+    return order, outcome
+
+
+def _after_flush(uow: UnitOfWork, shop_id: int, snapshot: OrderSnapshot, order: Order) -> None:
+    """What shipped closes (part of) its backorder before re-evaluation reads the lines' claims."""
     shipped_at = {snap.line_id: snap.fulfilled_at for snap in snapshot.lines if snap.fulfilled_at is not None}
     close_shipped_lines(uow, shop_id, order, shipped_at, snapshot.updated_at)
-    return order, outcome
 
 
 @dataclass(frozen=True)
@@ -220,7 +228,8 @@ def _open_lines(uow: UnitOfWork, shop_id: int, keys: list[str]) -> list[_OpenLin
 
 
 def _reevaluate(uow: UnitOfWork, shop_id: int, keys: list[str], levels: dict[str, StockLevel],
-                order: Order | None, *, stock_event: bool = False, granted: list[int] | None = None) -> set[str]:
+                order: Order | None, *, stock_event: bool = False, granted: list[int] | None = None,
+                in_hand: Sequence[Order] = ()) -> set[str]:
     """Recompute the backorders of every open line on these stock positions.
 
     The shortage is computed on columns; only the lines whose backorder changes are written, as
@@ -257,7 +266,8 @@ def _reevaluate(uow: UnitOfWork, shop_id: int, keys: list[str], levels: dict[str
     if not targets:
         return set()
     changed: set[str] = set()
-    entities = [line for line in order.lines if line.id in targets] if order is not None else []
+    held = [order, *in_hand] if order is not None else list(in_hand)  # their lines are loaded: no query
+    entities = [line for held_order in held for line in held_order.lines if line.id in targets]
     others = sorted(set(targets) - {line.id for line in entities})
     if others:
         entities += uow.orders.lines(others)

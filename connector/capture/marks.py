@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from connector.capture.repository import CaptureRepository
 from connector.db.uow import UnitOfWork
@@ -53,43 +53,72 @@ def sync_marks(uow: UnitOfWork, platform: StorePlatform, shop_id: int) -> int:
 
 
 def write_marks(uow: UnitOfWork, platform: StorePlatform, shop_id: int) -> MarkReport:
-    """Write pending marks for one shop, each order on its own (see the module docstring)."""
+    """Write pending marks for one shop, each order on its own (see the module docstring). A store that
+    marks several orders a call (``BatchMarks``) gets the orders to mark together; what the database
+    records about them is written in one statement at the end (also when a transient failure stops
+    the run: what was written to the store is recorded)."""
     report = MarkReport()
     with uow.shop_lock(shop_id):
         with uow.single():  # none when the shop is uninstalled or disconnected: leave the store alone
             domain, pending = _pending(uow.repo(CaptureRepository).pending_marks(shop_id))
-        for order_id, name, status, marked, desired in pending:
-            recorded = json.loads(marked) if marked else []
-            wanted = [mark.__dict__ for mark in desired]
-            values: dict[str, object] = {"needs_mark": False}
-            if status == "open" and wanted != recorded:
+        to_mark = [order_id for order_id, _, status, marked, desired in pending
+                   if status == "open" and desired and [m.__dict__ for m in desired] != _loads(marked)]
+        batched: dict[str, Exception] | None = None
+        records: list[tuple[str, dict[str, object]]] = []
+        try:
+            if isinstance(platform, BatchMarks) and len(to_mark) > 1:
                 try:
-                    if desired:
-                        platform.mark_backordered(order_id, desired)
-                    else:
-                        platform.unmark_backordered(order_id)
-                except PlatformError as exc:
-                    if not isinstance(exc, PermanentError):
-                        raise  # transient: the flag stays set, the caller retries
-                    reason = f"{type(exc).__name__}: {exc}"[:2000]
-                    _record(uow, shop_id, order_id, {"needs_mark": False, "mark_error": reason,
-                                                     "mark_error_at": utcnow()})
-                    report.refused.append(order_id)
-                    report.alerted += _alert(uow, shop_id, domain, order_id, name, reason)
-                    continue
-                report.written += 1
-                log.info("store order marked", extra={"shop_id": shop_id, "order": order_id,
-                                                      "backordered_lines": len(desired)})
-            if status == "open":
-                values.update(marked=json.dumps(wanted), mark_error=None, mark_error_at=None)
-            _record(uow, shop_id, order_id, values)
+                    batched = dict(platform.mark_many(to_mark))
+                except PermanentError as exc:  # the whole call refused: one order at a time finds which
+                    log.warning("store refused a batch of marks, marking one by one",
+                                extra={"shop_id": shop_id, "orders": len(to_mark), "error": str(exc)})
+            for order_id, name, status, marked, desired in pending:
+                wanted = [mark.__dict__ for mark in desired]
+                values: dict[str, object] = {"needs_mark": False}
+                if status == "open" and wanted != _loads(marked):
+                    try:
+                        if batched is not None and order_id in to_mark:
+                            if order_id in batched:
+                                raise batched[order_id]
+                        elif desired:
+                            platform.mark_backordered(order_id, desired)
+                        else:
+                            platform.unmark_backordered(order_id)
+                    except PlatformError as exc:
+                        if not isinstance(exc, PermanentError):
+                            raise  # transient: the flag stays set, the caller retries
+                        reason = f"{type(exc).__name__}: {exc}"[:2000]
+                        records.append((order_id, {"needs_mark": False, "mark_error": reason,
+                                                   "mark_error_at": utcnow()}))
+                        report.refused.append(order_id)
+                        report.alerted += _alert(uow, shop_id, domain, order_id, name, reason)
+                        continue
+                    report.written += 1
+                    log.info("store order marked", extra={"shop_id": shop_id, "order": order_id,
+                                                          "backordered_lines": len(desired)})
+                if status == "open":
+                    values.update(marked=json.dumps(wanted), mark_error=None, mark_error_at=None)
+                records.append((order_id, values))
+        finally:
+            if records:
+                with uow.single():  # one statement per set of columns (reloading the orders cost three queries)
+                    uow.repo(CaptureRepository).set_order_columns(shop_id, records)
+                    uow.commit()
     return report
 
 
-def _record(uow: UnitOfWork, shop_id: int, order_id: str, values: dict[str, object]) -> None:
-    with uow.single():  # one UPDATE: reloading the order with its lines and backorders cost three queries
-        uow.orders.set_columns(shop_id, order_id, values)
-        uow.commit()
+def _loads(marked: str | None) -> list[Any]:
+    return json.loads(marked) if marked else []
+
+
+@runtime_checkable
+class BatchMarks(Protocol):
+    """A store that marks several orders a call (Shopify: aliased ``tagsAdd``, adapters/shopify/batched.py)."""
+
+    def mark_many(self, order_ids: Sequence[str]) -> Mapping[str, Exception]:
+        """Mark each order; returns the refused ones' errors by order id; a failure of the whole call is
+        raised (PlatformError)."""
+        ...
 
 
 def _alert(uow: UnitOfWork, shop_id: int, domain: str, order_id: str, name: str, reason: str) -> bool:

@@ -28,10 +28,10 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, tzinfo
-from typing import Any
+from datetime import UTC, date, datetime, tzinfo
+from typing import Any, Protocol, runtime_checkable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from connector.capture.repository import CaptureRepository
@@ -160,19 +160,22 @@ def may_be_short(snapshot: OrderSnapshot, levels: Mapping[str, StockLevel]) -> b
 
 
 def gather(uow: UnitOfWork, platform: StorePlatform, shop_id: int, snapshot: OrderSnapshot,
-           levels: Mapping[str, StockLevel], *, store_asked_before: bool) -> Gathered | None:
-    """Read the stated date of an order that may be backordered; None for every other order."""
+           levels: Mapping[str, StockLevel], *, store_asked_before: bool,
+           settings_of: Callable[[], PromiseSettings] | None = None) -> Gathered | None:
+    """Read the stated date of an order that may be backordered; None for every other order.
+    ``settings_of`` gives the shop's settings (a batch of orders reads them once); else ``load``."""
+    read_settings = settings_of or (lambda: load(uow, shop_id))
     promised_lines = has_line_promises(snapshot)
     if not may_be_short(snapshot, levels):
         if not promised_lines or snapshot.cancelled:
             return None
         # a line sold as backordered that is not short now (stock came in): its promise is still
         # kept, should re-evaluation make it a backorder later
-        return Gathered(None, lines=line_promises(snapshot, load(uow, shop_id), shop_id), order_level=False)
+        return Gathered(None, lines=line_promises(snapshot, read_settings(), shop_id), order_level=False)
     store = platform if isinstance(platform, DeliveryPromises) and not store_asked_before else None
     if not snapshot.attributes and store is None and not promised_lines:
         return Gathered(None)  # nothing to read: no settings query either
-    settings = load(uow, shop_id)
+    settings = read_settings()
     stated = stated_in_attributes(snapshot, settings, shop_id)
     lines = line_promises(snapshot, settings, shop_id) if promised_lines else None
     if not settings.store_promise or store is None:
@@ -185,6 +188,22 @@ def gather(uow: UnitOfWork, platform: StorePlatform, shop_id: int, snapshot: Ord
         return Gathered(stated, lines=lines)
     return Gathered(stated, as_date(moment, settings.zone) if moment is not None else None, store_asked=True,
                     lines=lines)
+
+
+@runtime_checkable
+class BatchPromises(Protocol):
+    """A store that reads the delivery promise of several orders a call (Shopify ``nodes``,
+    adapters/shopify/batched.py): a batch of orders asks once (connector/capture/batch.py)."""
+
+    def delivery_promises(self, order_ids: Sequence[str]) -> Mapping[str, datetime | None]:
+        """Order id -> ``delivery_promise`` of each; errors as for one order."""
+        ...
+
+
+def store_will_be_asked(snapshot: OrderSnapshot, levels: Mapping[str, StockLevel], settings: PromiseSettings,
+                        *, store_asked_before: bool) -> bool:
+    """Whether ``gather`` asks the store for this order's delivery promise (same conditions)."""
+    return settings.store_promise and not store_asked_before and may_be_short(snapshot, levels)
 
 
 _LINE_NAMES = frozenset(name.casefold() for name in LINE_PROPERTIES)

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import selectinload
 
 from connector.db.models import Backorder, Order, OrderLine, Shop
 from connector.db.repositories import Repository
@@ -33,6 +34,16 @@ class CaptureRepository(Repository):
             .outerjoin(Backorder, Backorder.order_line_id == OrderLine.id)
             .where(OrderLine.shop_id == shop_id, OrderLine.stock_key.in_(keys), Order.status == "open"))
         return [tuple(row) for row in rows]
+
+    def orders(self, shop_id: int, platform_order_ids: Collection[str]) -> dict[str, Order]:
+        """Orders of one shop by platform id, with their lines and backorders, in one query for the
+        orders (and one each for their lines and backorders): a batch of events reads its orders at once."""
+        if not platform_order_ids:
+            return {}
+        found = self.session.scalars(
+            select(Order).where(Order.shop_id == shop_id, Order.platform_order_id.in_(sorted(platform_order_ids)))
+            .options(selectinload(Order.lines).selectinload(OrderLine.backorder))).all()
+        return {order.platform_order_id: order for order in found}
 
     def promise_pinned(self, shop_id: int, order_pk: int) -> bool:
         """Notify took its first decision (a notice sent or a silence recorded) about a backorder of
@@ -62,3 +73,16 @@ class CaptureRepository(Repository):
             .where(Order.shop_id == shop_id, Order.id.in_(due), Shop.status == "active")
             .order_by(Order.id))
         return [tuple(row) for row in rows]
+
+    def set_order_columns(self, shop_id: int, rows: Sequence[tuple[str, dict[str, object]]]) -> None:
+        """Set columns of several orders of one shop (platform order id, values): one executemany per
+        set of column names, instead of one UPDATE an order."""
+        groups: dict[tuple[str, ...], list[dict[str, object]]] = {}
+        for order_id, values in rows:
+            groups.setdefault(tuple(sorted(values)), []).append({"_order_id": order_id, **{
+                f"_{name}": value for name, value in values.items()}})
+        for names, params in groups.items():
+            statement = (update(Order)
+                         .where(Order.shop_id == shop_id, Order.platform_order_id == bindparam("_order_id"))
+                         .values({name: bindparam(f"_{name}") for name in names}))
+            self.session.connection().execute(statement, params)

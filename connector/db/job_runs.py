@@ -13,7 +13,9 @@ the context does: inside a recorded run it is "after <that job>" (``execute`` se
 ``started_by(...)`` (the webhook event processor says "webhook") that; else None (the connector, after a
 change). The clock's runs of the jobs the merchant's Jobs page lists are recorded through
 ``jobs.runtime.enqueue`` with "schedule", coalesced among scheduled asks only (``SCHEDULE_KEY``); its
-other fan-outs are not recorded: the next tick asks for them again. Webhook events are not recorded
+other fan-outs are not recorded: the next tick asks for them again. A supplier polled every few seconds
+keeps only its newest poll that found nothing changed (``quiet_result``), beside every poll that did
+something and every failure. Webhook events are not recorded
 here: the inbox (webhook_events) is their ledger, and processing one order writes no run.
 """
 
@@ -31,7 +33,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, event, or_, select, update
+from sqlalchemy import and_, delete, event, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -99,10 +101,16 @@ def _insert(job: str, args: Sequence[Any], shop_id: int | None, dedupe_key: str 
 
 def enqueue_run(engine: Engine, queue: JobQueue, job: str, args: Sequence[Any], *, shop_id: int | None = None,
                 coalesce: bool = False, delay_seconds: float = 0.0, session: Session | None = None,
-                trigger: str | None = None) -> int | None:
+                trigger: str | None = None, quiet_result: Any = None) -> int | None:
     """Record a pending run of ``job`` and queue it; returns the run id, or None when ``coalesce`` found
     the same work (job and arguments) pending and not started yet, which then covers this request
     (scheduled asks, ``trigger`` "schedule", only join scheduled asks: ``SCHEDULE_KEY``).
+
+    ``quiet_result`` (a scheduled ask of a shop's job, e.g. a supplier poll every 10 seconds and its
+    "unchanged"): the newest scheduled run of the same job and arguments is deleted in the transaction
+    that records this one when it finished done with exactly that result, so a schedule that keeps
+    finding nothing keeps one run in the ledger (the newest), not one per tick. A failed run, a run
+    that did something, or one still pending or running stays.
 
     ``trigger`` says who started it; without one the context does (``current_trigger``).
 
@@ -129,12 +137,33 @@ def enqueue_run(engine: Engine, queue: JobQueue, job: str, args: Sequence[Any], 
     with engine.begin() as connection:
         if key is not None and connection.execute(select(JobRun.id).where(JobRun.dedupe_key == key)).first():
             return None  # joined without a write (a read-only commit waits for no WAL flush)
+        if quiet_result is not None and trigger == SCHEDULE and shop_id is not None:
+            _drop_quiet(connection, job, args, shop_id, quiet_result)
         statement = _insert(job, args, shop_id, key, utcnow(), delay_seconds, engine.dialect.name, trigger)
         inserted = connection.execute(statement).scalar_one_or_none()
     if inserted is None:
         return None
     safe_push(queue, int(inserted), job, args, delay_seconds)
     return int(inserted)
+
+
+QUIET_LOOK_BACK = 20
+"""Newest runs of the job for the shop searched for the schedule's last run (other suppliers' polls between)."""
+
+
+def _drop_quiet(connection: Any, job: str, args: Sequence[Any], shop_id: int, quiet_result: Any) -> None:
+    """Delete the newest scheduled run of ``job`` with these arguments when it finished done with
+    ``quiet_result`` (see enqueue_run)."""
+    rows = connection.execute(select(JobRun.id, JobRun.args, JobRun.trigger, JobRun.status, JobRun.result)
+                              .where(JobRun.shop_id == shop_id, JobRun.job == job)
+                              .order_by(JobRun.id.desc()).limit(QUIET_LOOK_BACK))
+    wanted = list(args)
+    for run_id, run_args, run_trigger, status, result in rows:
+        if run_trigger != SCHEDULE or run_args != wanted:
+            continue
+        if status == "done" and result == quiet_result:
+            connection.execute(delete(JobRun).where(JobRun.id == run_id, JobRun.status == "done"))
+        return
 
 
 def _push_after_commit(session: Session, queue: JobQueue, run_id: int, job: str, args: Sequence[Any],

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, or_, select, update
+from sqlalchemy import Select, bindparam, delete, func, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
@@ -109,25 +110,58 @@ class EventRepository(Repository):
     def claim_work(self, event_id: int, lease_expired_before: datetime) -> tuple[int, str, str, str, bytes, int] | None:
         """``claim`` and ``work_item`` in one statement (an UPDATE ... RETURNING, the shop's columns
         by scalar subqueries): what processing needs, or None if another worker has the event or it is
-        finished."""
-        def shop(column: Any) -> Any:
-            return select(column).where(Shop.id == WebhookEvent.shop_id).scalar_subquery()
-
-        row = self.session.execute(
-            update(WebhookEvent)
-            .where(WebhookEvent.id == event_id)
-            .where(or_(
-                WebhookEvent.status.in_(("pending", "retry")),
-                (WebhookEvent.status == "processing") & (WebhookEvent.claimed_at < lease_expired_before),
-            ))
-            .values(status="processing", claimed_at=utcnow(), attempts=WebhookEvent.attempts + 1)
-            .returning(WebhookEvent.shop_id, shop(Shop.platform), shop(Shop.status), WebhookEvent.topic,
-                       WebhookEvent.body, WebhookEvent.attempts)
-            .execution_options(synchronize_session=False)
-        ).first()
+        finished. Every job runs it, also those whose event a batch took already (connector/events.py),
+        so the statement is built once and run on the connection (no ORM statement handling)."""
+        row = self.session.connection().execute(
+            _claim_statement(), {"event_id": event_id, "lease": lease_expired_before, "now": utcnow()}).first()
         if row is None:
             return None
         return row[0], row[1], row[2], row[3], row[4], row[5]
+
+    def claim_pending(self, shop_id: int, topics: Collection[str], limit: int,
+                      except_id: int) -> Sequence[tuple[int, str, bytes, int]]:
+        """Atomically take up to ``limit`` more pending events of one shop with these topics, oldest
+        first (a batch joins the event a job was given): id, topic, body and attempts of each, in one
+        ``UPDATE ... RETURNING``. Events waiting for a retry or held by another worker are left to their
+        own job (on PostgreSQL rows another claim has locked are skipped, not waited for)."""
+        if limit <= 0 or not topics:
+            return []
+        pending = (select(WebhookEvent.id)
+                   .where(WebhookEvent.shop_id == shop_id, WebhookEvent.status == "pending",
+                          WebhookEvent.topic.in_(topics), WebhookEvent.id != except_id)
+                   .order_by(WebhookEvent.id).limit(limit)
+                   .with_for_update(skip_locked=True)
+                   # materialized, run once: as an IN (subquery) PostgreSQL may run it again for every
+                   # row it updates, each run skipping the rows the previous ones locked, and so claim
+                   # far more than ``limit`` (150 of 150 pending for a limit of 49, measured)
+                   .cte("claimable").prefix_with("MATERIALIZED"))
+        rows = self.session.execute(
+            update(WebhookEvent)
+            .where(WebhookEvent.id.in_(select(pending.c.id)), WebhookEvent.status == "pending")
+            .values(status="processing", claimed_at=utcnow(), attempts=WebhookEvent.attempts + 1)
+            .returning(WebhookEvent.id, WebhookEvent.topic, WebhookEvent.body, WebhookEvent.attempts)
+            .execution_options(synchronize_session=False)
+        ).all()
+        return sorted((row[0], row[1], row[2], row[3]) for row in rows)
+
+    def next_pending(self, shop_id: int) -> int | None:
+        """The oldest pending event of a shop (the partial index of pending events answers it)."""
+        return self.session.scalar(
+            select(WebhookEvent.id).where(WebhookEvent.shop_id == shop_id, WebhookEvent.status == "pending")
+            .order_by(WebhookEvent.id).limit(1))
+
+    def pending_count(self, shop_id: int, limit: int) -> int:
+        """How many events of the shop are pending, counted up to ``limit`` (the partial index answers it)."""
+        pending = (select(WebhookEvent.id).where(WebhookEvent.shop_id == shop_id, WebhookEvent.status == "pending")
+                   .limit(limit).subquery())
+        return int(self.session.scalar(select(func.count()).select_from(pending)) or 0)
+
+    def record_many(self, event_ids: Collection[int], **values: object) -> None:
+        """Set the same columns of several events with one UPDATE."""
+        if event_ids:
+            self.session.execute(
+                update(WebhookEvent).where(WebhookEvent.id.in_(sorted(event_ids))).values(**values)
+                .execution_options(synchronize_session=False))
 
     def due(self, now: datetime, received_before: datetime, stuck_before: datetime,
             limit: int = 500) -> Sequence[int]:
@@ -144,11 +178,40 @@ class EventRepository(Repository):
         )
         return self.session.scalars(query).all()
 
+    def due_by_shop(self, now: datetime, received_before: datetime, stuck_before: datetime,
+                    limit: int = 500) -> Sequence[tuple[int, int, str]]:
+        """``due``, with each event's shop and status: (id, shop id, status)."""
+        ids = list(self.due(now, received_before, stuck_before, limit))
+        if not ids:
+            return []
+        rows = self.session.execute(select(WebhookEvent.id, WebhookEvent.shop_id, WebhookEvent.status)
+                                    .where(WebhookEvent.id.in_(ids)).order_by(WebhookEvent.id)).all()
+        return [(row[0], row[1], row[2]) for row in rows]
+
     def count_by_status(self) -> dict[str, int]:
         from sqlalchemy import func
 
         rows = self.session.execute(select(WebhookEvent.status, func.count()).group_by(WebhookEvent.status))
         return {status: count for status, count in rows}
+
+
+@functools.cache
+def _claim_statement() -> Any:
+    """``EventRepository.claim_work``'s statement, with its values as bound parameters."""
+    def shop(column: Any) -> Any:
+        return select(column).where(Shop.id == WebhookEvent.shop_id).scalar_subquery()
+
+    return (
+        update(WebhookEvent)
+        .where(WebhookEvent.id == bindparam("event_id"))
+        .where(or_(
+            WebhookEvent.status.in_(("pending", "retry")),
+            (WebhookEvent.status == "processing") & (WebhookEvent.claimed_at < bindparam("lease")),
+        ))
+        .values(status="processing", claimed_at=bindparam("now"), attempts=WebhookEvent.attempts + 1)
+        .returning(WebhookEvent.shop_id, shop(Shop.platform), shop(Shop.status), WebhookEvent.topic,
+                   WebhookEvent.body, WebhookEvent.attempts)
+    )
 
 
 class OrderRepository(Repository):

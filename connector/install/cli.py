@@ -40,7 +40,9 @@ def keys_rotate() -> None:
 @click.argument("shop_name")
 @_fail_cleanly
 def shops_health(shop_name: str) -> None:
-    """Check the shop's webhook subscriptions and repair what is missing or disabled."""
+    """Check the shop's webhook subscriptions and repair what is missing or disabled; read the shop's
+    brand (Shopify) or identity (WooCommerce) and say why it could not be read (brand_error, null when
+    read or not asked)."""
     from connector.install.health import check_subscriptions
     from connector.shops import resolve_shop
 
@@ -48,7 +50,8 @@ def shops_health(shop_name: str) -> None:
     info = resolve_shop(c.uow(), shop_name)
     report = check_subscriptions(c, info.id)
     click.echo(json.dumps({"shop": info.domain, "status": report.status, "ok": report.ok,
-                           "created": report.created, "reactivated": report.reactivated}))
+                           "created": report.created, "reactivated": report.reactivated, "removed": report.removed,
+                           "brand_error": report.brand_error}))
 
 COMMANDS = (keys,)
 

@@ -17,8 +17,12 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from connector.domain.errors import ConfigError, LinkInvalid
+
+if TYPE_CHECKING:
+    from connector.config import Settings
 
 EPOCH = date(1970, 1, 1)
 SIGNATURE_BYTES = 16
@@ -26,6 +30,14 @@ SIGNATURE_BYTES = 16
 
 def derive_key(secret: str) -> bytes:
     return hmac.new(secret.encode(), b"backorder-connector/customer-links/v1", hashlib.sha256).digest()
+
+
+def customer_link_signer(settings: Settings) -> LinkSigner:
+    """The signer of the customer links, as the e-mails write them (jobs/notify.py) and the customer pages
+    check them (webhooks/customer_common.py): the notice links' own secret and public address when set,
+    else the app's secret key and address."""
+    return LinkSigner(settings.notify_link_secret or settings.secret_key,
+                      settings.notify_public_base_url or settings.app_url)
 
 
 @dataclass(frozen=True)

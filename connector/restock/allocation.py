@@ -8,9 +8,9 @@ stays ``open``). Its fulfillment hold is released after the commit (connector/dr
 'allocated' counts as settled).
 
 Set-based: a batch of arrivals reads its waiting backorders in one query (columns, no entities) and
-writes arrivals, allocations and backorders with one statement each (connector/restock/repository.py),
-so statements grow with the batches, not the backorders. The ranking keeps numbers; the reasons are
-rendered only when a ``Granted`` is asked for them.
+writes arrivals with one statement and allocations and backorders with one per chunk of arrivals
+(connector/restock/repository.py ``write_allocations``), so statements grow with the batches, not the
+backorders. The ranking keeps numbers; the reasons are rendered only when a ``Granted`` is asked for them.
 """
 
 from __future__ import annotations
@@ -38,9 +38,9 @@ log = logging.getLogger(__name__)
 
 
 ARRIVALS_PER_WRITE = 50
-"""Arrivals whose grants are written together. On PostgreSQL one chunk's writes run on the server while
-the next chunk is ranked here (``RestockRepository.writes_in_flight``); statements still grow with the
-arrivals, not the backorders."""
+"""Arrivals whose grants are written together. One chunk's writes run while the next chunk is ranked here
+(``RestockRepository.writes_in_flight``: on the PostgreSQL server, or by a thread beside this one on
+SQLite); statements still grow with the arrivals, not the backorders."""
 
 WAITING_COLUMNS = ("backorder_id", "sku", "stock_key", "quantity_backordered", "quantity_allocated", "order_id",
                    "line_id", "ordered_at", "tags")
@@ -116,14 +116,19 @@ def granted_values(backorder_quantity: int, allocated_before: int, quantity: int
 
 
 def allocate_arrivals(uow: UnitOfWork, shop_id: int, arrivals: Iterable[Arrival],
-                      rules: AllocationPolicy | None = None) -> list[AllocationReport]:
+                      rules: AllocationPolicy | None = None, *,
+                      waiting: Sequence[tuple[Any, ...]] | None = None) -> list[AllocationReport]:
     """Allocate each arrival, in the order given, to the waiting backorders of its SKU (or stock
-    position); an arrival whose (source, reference) was processed before allocates nothing."""
+    position); an arrival whose (source, reference) was processed before allocates nothing.
+
+    ``waiting``: the waiting rows (``RestockRepository.waiting_rows``) of these arrivals' SKUs, read ahead
+    by connector/restock/batches.py under the shop lock, which it held since; used only when every
+    arrival is by SKU (otherwise, and when None, they are read here, in the transaction)."""
     arrivals = list(arrivals)
     if not arrivals:
         return []
     with _no_cycle_collection():
-        return _allocate_arrivals(uow, shop_id, arrivals, rules)
+        return _allocate_arrivals(uow, shop_id, arrivals, rules, waiting)
 
 
 @contextmanager
@@ -142,8 +147,8 @@ def _no_cycle_collection() -> Iterator[None]:
         gc.enable()
 
 
-def _allocate_arrivals(uow: UnitOfWork, shop_id: int, arrivals: list[Arrival],
-                       rules: AllocationPolicy | None) -> list[AllocationReport]:
+def _allocate_arrivals(uow: UnitOfWork, shop_id: int, arrivals: list[Arrival], rules: AllocationPolicy | None,
+                       waiting: Sequence[tuple[Any, ...]] | None) -> list[AllocationReport]:
     repo = uow.repo(RestockRepository)
     rules = rules if rules is not None else policy(uow, shop_id)
     seen: set[tuple[str, str]] = set()
@@ -153,8 +158,11 @@ def _allocate_arrivals(uow: UnitOfWork, shop_id: int, arrivals: list[Arrival],
     fresh = [a for a in arrivals if (a.source, a.reference) not in seen]
     skus = {a.sku for a in fresh if a.stock_key is None and a.sku}
     keys = {a.stock_key for a in fresh if a.stock_key}
-    found = (repo.waiting_rows(shop_id, skus=skus) if skus else [],
-             repo.waiting_rows(shop_id, keys=keys) if keys else [])
+    if waiting is not None and not keys:
+        found: tuple[Sequence[Any], Sequence[Any]] = ([row for row in waiting if row[1] in skus], [])
+    else:
+        found = (repo.waiting_rows(shop_id, skus=skus) if skus else [],
+                 repo.waiting_rows(shop_id, keys=keys) if keys else [])
     rows: dict[int, Any] = {}
     by_sku: dict[str, list[int]] = defaultdict(list)
     by_stock: dict[str, list[int]] = defaultdict(list)
@@ -224,12 +232,11 @@ def _write(repo: RestockRepository, shop_id: int, given: list[tuple[int, int, st
     later chunk that gives a backorder more units writes its columns again)."""
     if not given:
         return
-    repo.add_allocations_of(shop_id, given, now)
     changed = sorted({backorder_id for backorder_id, _, _, _ in given})
     full, short = BackorderStatus.ALLOCATED.value, BackorderStatus.OPEN.value
-    repo.set_allocated(shop_id, [(backorder_id, allocated[backorder_id],
-                                  full if allocated[backorder_id] >= rows[backorder_id][3] else short)
-                                 for backorder_id in changed], now, today)
+    repo.write_allocations(shop_id, given, [(backorder_id, allocated[backorder_id],
+                                             full if allocated[backorder_id] >= rows[backorder_id][3] else short)
+                                            for backorder_id in changed], now, today)
 
 
 def _allocate(arrival: Arrival, units: int, pool: Sequence[int], rows: dict[int, Any], allocated: dict[int, int],

@@ -21,6 +21,7 @@ from collections.abc import Mapping
 
 from connector.db.uow import UnitOfWork
 from connector.restock.allocation import AllocationReport, Arrival, Granted, allocate_arrivals
+from connector.restock.batches import allocate_in_transactions
 from connector.restock.repository import RestockRepository
 from connector.restock.settings import setting
 
@@ -59,17 +60,20 @@ def supplier_stock_arrived(uow: UnitOfWork, shop_id: int, quantities: Mapping[st
     supplier stock for backorders still waiting are subtracted, so a later poll reporting the same
     stock allocates nothing more."""
     if uow.session is not None:
-        raise RuntimeError("supplier_stock_arrived opens its own transaction: call it outside `with uow:`")
-    with uow.shop_lock(shop_id), uow:
-        if not setting(uow, shop_id, "restock.ship_from_supplier_stock"):
-            return []
-        skus = [sku for sku, quantity in quantities.items() if quantity > 0]
-        set_aside = uow.repo(RestockRepository).allocated_from(shop_id, "supplier_stock", skus)
+        raise RuntimeError("supplier_stock_arrived opens its own transactions: call it outside `with uow:`")
+    with uow.shop_lock(shop_id):  # held from the read of what is set aside to the last allocation's commit
+        with uow:
+            if not setting(uow, shop_id, "restock.ship_from_supplier_stock"):
+                return []
+            skus = [sku for sku, quantity in quantities.items() if quantity > 0]
+            set_aside = uow.repo(RestockRepository).allocated_from(shop_id, "supplier_stock", skus)
         arrivals = [Arrival(sku, quantities[sku] - set_aside.get(sku, 0), "supplier_stock",
                             f"{snapshot_reference}:{sku}"[:255])
                     for sku in sorted(skus) if quantities[sku] > set_aside.get(sku, 0)]
-        reports = allocate_arrivals(uow, shop_id, arrivals)
-        uow.commit()
+        # a big supplier's snapshot: a few hundred SKUs a transaction, the next ones' waiting rows read
+        # ahead (connector/restock/batches.py); each arrival's reference is processed once, so a poll
+        # that fails half way allocates only the rest when it runs again
+        reports = allocate_in_transactions(uow, shop_id, arrivals)
     log.info("supplier stock allocated", extra={"shop_id": shop_id, "snapshot": snapshot_reference,
                                                 "skus": len(arrivals),
                                                 "allocated": sum(r.units_allocated for r in reports)})

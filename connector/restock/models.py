@@ -3,8 +3,10 @@
 - ``allocations``: who got what. One row per (backorder, arrival): units of arriving stock set aside
   for a waiting backorder, from which source ('store_stock' | 'purchase_order' | 'supplier_stock')
   and under which reference (the arrival's idempotency key). Unique (backorder_id, source, reference),
-  so re-processing an arrival allocates nothing twice. Kept cheap to write (migration 0030): one
-  foreign key (the backorder's) and three indexes (primary key, the unique key, shop + source).
+  so re-processing an arrival allocates nothing twice. Kept cheap to write: no foreign key (0030
+  dropped the shop's, 0036 the backorder's: the statement that writes the rows checks their backorders,
+  ``RestockRepository.write_allocations``, and a trigger on ``backorders`` deletes a deleted backorder's
+  allocations) and three indexes (primary key, the unique key, shop + source).
 - ``stock_arrivals``: every arrival processed, even one that found nobody waiting: unique
   (shop_id, source, reference) is the idempotency key of ``units_arrived``.
 - ``stock_positions``: per stock position, the units in hand for its open order lines the last time it
@@ -46,8 +48,12 @@ class Allocation(Base):
     shop_id: Mapped[int] = mapped_column(Integer)
     """The backorder's shop (no foreign key of its own since 0030: the backorder's implies it, and a
     shop's deletion reaches its allocations through its backorders)."""
-    backorder_id: Mapped[int] = mapped_column(ForeignKey("backorders.id", ondelete="CASCADE"))
-    """The unique key (backorder_id, source, reference) leads with it: lookups by backorder use that."""
+    backorder_id: Mapped[int] = mapped_column(Integer)
+    """A backorder of the shop. No foreign key since 0036 (its check per row was half the cost of an
+    allocation's insert): ``RestockRepository.write_allocations`` refuses a row whose backorder its UPDATE
+    did not find, and the trigger ``tr_backorders_delete_allocations`` deletes a backorder's allocations
+    with it (its own deletion or its order's, line's or shop's cascade). The unique key (backorder_id,
+    source, reference) leads with it: lookups by backorder use that."""
     quantity: Mapped[int] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(30))
     """store_stock | purchase_order | supplier_stock"""

@@ -1,9 +1,10 @@
 """Restock's queries: backorders still waiting for units, arrivals processed, allocations made and
 the stock positions' last known units in hand. Set-based: one query per batch of SKUs or positions.
 
-A batch's allocations and backorder updates go in one statement each, whatever their number: on
-PostgreSQL the rows travel as arrays (``unnest``), on SQLite (3.33 or later: UPDATE ... FROM) as one JSON
-text (``json_each``), so neither the statements nor the parameters grow with the backorders."""
+A chunk's allocations and backorder updates go in one statement on PostgreSQL (two on SQLite), whatever
+their number: on PostgreSQL the rows travel as arrays (``unnest``), on SQLite (3.33 or later: UPDATE ...
+FROM) as one JSON text (``json_each``), so neither the statements nor the parameters grow with the
+backorders."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Date, Integer, String, and_, bindparam, column, func, insert, or_, select, table, text
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
+from connector.background import InOrder
 from connector.db.models import Backorder, Order, OrderLine, UTCDateTime
 from connector.db.repositories import Repository
 from connector.restock.models import Allocation, StockArrival, StockPosition
@@ -42,8 +45,24 @@ _WAITING_SQL = (
 """``RestockRepository.waiting_rows`` on PostgreSQL (psycopg's parameter style), ``{by}``: sku or stock_key.
 The same rows as the Core select used on SQLite (tests/integration/test_restock_waiting_rows.py compares them)."""
 
+_WAITING_SQLITE = (
+    "SELECT b.id, b.sku, b.stock_key, b.quantity_backordered, b.quantity_allocated, o.platform_order_id, "
+    "l.platform_line_id, o.ordered_at, o.tags FROM backorders AS b "
+    "JOIN order_lines AS l ON l.id = b.order_line_id JOIN orders AS o ON o.id = l.order_id "
+    "WHERE b.shop_id = ? AND b.status = 'open' AND o.status = 'open' "
+    "AND b.quantity_allocated < b.quantity_backordered AND b.{by} IN (SELECT value FROM json_each(?))")
+"""``RestockRepository.waiting_rows`` on SQLite (the SKUs or keys as one JSON array): the driver's rows are
+taken as they come and only ``ordered_at`` is converted, which costs a third less CPU than the Core
+select's rows (tests/integration/test_restock_waiting_rows.py compares them)."""
+
 _UTC_ZONES = frozenset({"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Universal", "Universal", "Etc/Zulu", "Zulu"})
 """Session time zones in which psycopg's aware datetimes are already UTC."""
+
+
+def _utc_text(value: str) -> datetime:
+    """A datetime SQLite keeps as text (``UTCDateTime`` writes UTC without a zone) as an aware UTC datetime."""
+    parsed = datetime.fromisoformat(value)
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def _int_array(values: Iterable[int]) -> str:
@@ -63,6 +82,21 @@ def _indexed(values: Iterable[Any]) -> tuple[list[Any], str]:
     return distinct, _int_array(map(position.__getitem__, values))
 
 
+def waiting_rows_postgresql(connection: Connection, shop_id: int, *, skus: Collection[str] | None = None,
+                            keys: Collection[str] | None = None) -> Sequence[tuple[Any, ...]]:
+    """``RestockRepository.waiting_rows`` on a PostgreSQL connection (the session's, or another one:
+    connector/restock/batches.py reads the next transaction's rows ahead)."""
+    by, values = ("stock_key", keys) if keys is not None else ("sku", skus)
+    if values is None:
+        raise ValueError("waiting_rows needs skus or keys")
+    rows = connection.exec_driver_sql(_WAITING_SQL.format(by=by), {"shop_id": shop_id, "values": list(values)}).all()
+    raw: Any = connection.connection.driver_connection  # psycopg's
+    zone = raw.info.timezone
+    if zone is UTC or getattr(zone, "key", None) in _UTC_ZONES:
+        return rows
+    return [(*row[:7], row[7] if row[7] is None else row[7].astimezone(UTC), row[8]) for row in rows]
+
+
 class RestockRepository(Repository):
 
     def waiting_rows(self, shop_id: int, *, skus: Collection[str] | None = None,
@@ -74,20 +108,23 @@ class RestockRepository(Repository):
         as plain rows: no ORM loading per row. On PostgreSQL the statement goes to the driver as it is
         (``_WAITING_SQL``): the SKUs or keys travel as one array and no result processor runs per row
         (psycopg already returns aware datetimes; they are moved to UTC only when the session's time
-        zone is another), which costs a quarter of the client CPU of the Core select."""
+        zone is another), which costs a quarter of the client CPU of the Core select. On SQLite likewise
+        (``_WAITING_SQLITE``: the values as one JSON array, the driver's tuples, only ``ordered_at`` converted)."""
         self.session.flush()  # what the session holds is read back, as an ORM query would autoflush
         connection = self.session.connection()
         if connection.dialect.name == "postgresql":
+            return waiting_rows_postgresql(connection, shop_id, skus=skus, keys=keys)
+        if connection.dialect.name == "sqlite":
             by, values = ("stock_key", keys) if keys is not None else ("sku", skus)
             if values is None:
                 raise ValueError("waiting_rows needs skus or keys")
-            rows = connection.exec_driver_sql(_WAITING_SQL.format(by=by),
-                                              {"shop_id": shop_id, "values": list(values)}).all()
-            raw: Any = connection.connection.driver_connection  # psycopg's
-            zone = raw.info.timezone
-            if zone is UTC or getattr(zone, "key", None) in _UTC_ZONES:
-                return rows
-            return [(*row[:7], row[7] if row[7] is None else row[7].astimezone(UTC), row[8]) for row in rows]
+            result = connection.exec_driver_sql(_WAITING_SQLITE.format(by=by), (shop_id, json.dumps(list(values))))
+            try:
+                found = result.cursor.fetchall()  # the driver's tuples: no SQLAlchemy row per row
+            finally:
+                result.close()
+            return [(a, b, c, d, e, f, g, None if at is None else _utc_text(at), tags)
+                    for a, b, c, d, e, f, g, at, tags in found]
         query = (select(Backorder.id, Backorder.sku, Backorder.stock_key, Backorder.quantity_backordered,
                         Backorder.quantity_allocated, Order.platform_order_id, OrderLine.platform_line_id,
                         Order.ordered_at, Order.tags)
@@ -112,14 +149,32 @@ class RestockRepository(Repository):
         if rows:
             self.session.execute(insert(StockArrival), rows)
 
+    _writer: InOrder | None = None
+    """SQLite, inside ``writes_in_flight``: the thread that runs the chunks' writes."""
+
     @contextmanager
     def writes_in_flight(self) -> Iterator[None]:
-        """On PostgreSQL, the statements executed inside are sent without waiting for their results
-        (psycopg's pipeline mode): the server writes one chunk of allocations while Python ranks the
-        next. Only writes whose results nobody reads belong inside. Their errors surface at the latest
-        when the block ends, as SQLAlchemy's exceptions (IntegrityError, OperationalError, ...), and the
-        transaction is then failed as usual. Elsewhere (SQLite) statements run one by one as always."""
+        """The allocation writes (``write_allocations``) executed inside run beside the caller's work: the
+        database writes one chunk of allocations while Python ranks the next. On PostgreSQL they are sent
+        without waiting for their results (psycopg's pipeline mode, the server works on them); on SQLite a
+        thread of this process runs them in order on the session's connection (sqlite3 releases the GIL
+        while SQLite executes: connector/background.py), so only ``write_allocations`` may touch
+        the session inside. Only writes whose results nobody reads belong inside. Their errors surface at
+        the latest when the block ends, as SQLAlchemy's exceptions (IntegrityError, OperationalError, ...),
+        and the transaction is then failed as usual."""
         bind = self.session.get_bind()
+        if bind.dialect.name == "sqlite":
+            self.session.connection()  # the transaction begins (BEGIN IMMEDIATE) in the caller's thread
+            writer = self._writer = InOrder("allocation-writer")
+            try:
+                yield
+            except BaseException:
+                writer.finish(abort=True)
+                raise
+            finally:
+                self._writer = None
+            writer.finish()
+            return
         dbapi = bind.dialect.loaded_dbapi
         pipeline = getattr(dbapi, "Pipeline", None)
         if bind.dialect.name != "postgresql" or pipeline is None or not pipeline.is_supported():
@@ -132,59 +187,76 @@ class RestockRepository(Repository):
         except dbapi.Error as exc:
             raise DBAPIError.instance(None, None, exc, dbapi.Error, dialect=bind.dialect) from exc
 
-    def add_allocations_of(self, shop_id: int, rows: Sequence[tuple[int, int, str, str]], now: datetime) -> None:
-        """Allocation rows (backorder id, units, source, reference), created ``now``, in one statement."""
-        if not rows:
+    def write_allocations(self, shop_id: int, given: Sequence[tuple[int, int, str, str]],
+                          backorders: Sequence[tuple[int, int, str]], now: datetime, today: date) -> None:
+        """A chunk's allocation rows ``given`` (backorder id, units, source, reference), created ``now``, and
+        its backorders (id, quantity allocated now, status; each once): allocated at ``now``, expected
+        ``today``. The backorders' UPDATE runs first and locks them (a deletion then waits for this
+        transaction, and its trigger takes these rows with it, migration 0036). ``allocations`` has no
+        foreign key to ``backorders`` (a check per row cost half the insert); instead, when the UPDATE
+        finds fewer of the shop's backorders than given (one is gone, or another shop's), every row of the
+        INSERT gets a NULL ``backorder_id``, which NOT NULL refuses: IntegrityError, the transaction fails,
+        as the foreign key made it. PostgreSQL: one statement (the UPDATE in a ``WITH``, its row count read
+        once). SQLite: two, the INSERT reading the UPDATE's row count with ``changes()``; a transaction
+        there holds the write lock from its start (BEGIN IMMEDIATE), so nothing is deleted meanwhile."""
+        if not given:
             return
-        dialect = self.session.get_bind().dialect.name
-        if dialect == "postgresql":
-            arrivals, at = _indexed((source, reference) for _, _, source, reference in rows)
-            self.session.execute(text(
-                "INSERT INTO allocations (shop_id, backorder_id, quantity, source, reference, created_at) "
-                "SELECT :shop_id, v.backorder_id, v.quantity, (CAST(:sources AS VARCHAR[]))[v.arrival], "
-                "(CAST(:references AS VARCHAR[]))[v.arrival], :now FROM unnest(CAST(:ids AS INTEGER[]), "
-                "CAST(:units AS INTEGER[]), CAST(:arrivals AS INTEGER[])) AS v(backorder_id, quantity, arrival)")
-                .bindparams(bindparam("now", type_=UTCDateTime())),
-                {"shop_id": shop_id, "now": now, "ids": _int_array(row[0] for row in rows),
-                 "units": _int_array(row[1] for row in rows), "arrivals": at,
-                 "sources": [source for source, _ in arrivals], "references": [ref for _, ref in arrivals]})
-        else:  # SQLite
-            self.session.execute(text(
-                "INSERT INTO allocations (shop_id, backorder_id, quantity, source, reference, created_at) "
-                "SELECT :shop_id, json_extract(value, '$[0]'), json_extract(value, '$[1]'), "
-                "json_extract(value, '$[2]'), json_extract(value, '$[3]'), :now FROM json_each(:rows)")
-                .bindparams(bindparam("now", type_=UTCDateTime())),
-                {"shop_id": shop_id, "now": now, "rows": json.dumps(rows)})
+        if self.session.get_bind().dialect.name == "postgresql":
+            self._write_allocations_postgresql(shop_id, given, backorders, now, today)
+        else:
+            self._write_allocations_sqlite(shop_id, given, backorders, now, today)
 
-    def set_allocated(self, shop_id: int, rows: Sequence[tuple[int, int, str]], now: datetime, today: date) -> None:
-        """Backorders (id, quantity allocated now, status) of the shop given units ``now``: allocated at
-        ``now``, expected ``today``, in one statement. On SQLite the JSON rows lead (primary-key lookups);
-        ``shop_id + 0`` still scopes them to the shop but keeps SQLite from walking the shop's index
-        against every row instead."""
-        if not rows:
-            return
-        dialect = self.session.get_bind().dialect.name
-        values = {"shop_id": shop_id, "now": now, "today": today}
+    def _write_allocations_postgresql(self, shop_id: int, given: Sequence[tuple[int, int, str, str]],
+                                      backorders: Sequence[tuple[int, int, str]], now: datetime, today: date) -> None:
+        arrivals, arrival_at = _indexed((source, reference) for _, _, source, reference in given)
+        statuses, status_at = _indexed(status for _, _, status in backorders)
+        self.session.execute(text(
+            "WITH b AS (UPDATE backorders AS b SET quantity_allocated = u.allocated, "
+            "status = (CAST(:statuses AS VARCHAR[]))[u.status], allocated_at = :now, expected_date = :today, "
+            "updated_at = :now FROM unnest(CAST(:changed AS INTEGER[]), CAST(:allocated AS INTEGER[]), "
+            "CAST(:status_at AS INTEGER[])) AS u(id, allocated, status) "
+            "WHERE b.id = u.id AND b.id = ANY(CAST(:changed AS INTEGER[])) AND b.shop_id = :shop_id RETURNING 1) "
+            "INSERT INTO allocations (shop_id, backorder_id, quantity, source, reference, created_at) "
+            "SELECT :shop_id, CASE WHEN (SELECT count(*) FROM b) = cardinality(CAST(:changed AS INTEGER[])) "
+            "THEN v.backorder_id END, v.quantity, (CAST(:sources AS VARCHAR[]))[v.arrival], "
+            "(CAST(:references AS VARCHAR[]))[v.arrival], :now FROM unnest(CAST(:ids AS INTEGER[]), "
+            "CAST(:units AS INTEGER[]), CAST(:arrival_at AS INTEGER[])) AS v(backorder_id, quantity, arrival)")
+            .bindparams(bindparam("now", type_=UTCDateTime()), bindparam("today", type_=Date())),
+            {"shop_id": shop_id, "now": now, "today": today,
+             "changed": _int_array(row[0] for row in backorders), "allocated": _int_array(row[1] for row in backorders),
+             "statuses": statuses, "status_at": status_at,
+             "ids": _int_array(row[0] for row in given), "units": _int_array(row[1] for row in given),
+             "arrival_at": arrival_at, "sources": [source for source, _ in arrivals],
+             "references": [reference for _, reference in arrivals]})
+
+    def _write_allocations_sqlite(self, shop_id: int, given: Sequence[tuple[int, int, str, str]],
+                                  backorders: Sequence[tuple[int, int, str]], now: datetime, today: date) -> None:
+        """The JSON rows lead the UPDATE (primary-key lookups); ``shop_id + 0`` still scopes them to the
+        shop but keeps SQLite from walking the shop's index against every row instead. Inside
+        ``writes_in_flight`` the two statements run in its thread, one after the other."""
         binds = (bindparam("now", type_=UTCDateTime()), bindparam("today", type_=Date()))
-        if dialect == "postgresql":
-            statuses, at = _indexed(status for _, _, status in rows)
-            self.session.execute(text(
-                "UPDATE backorders AS b SET quantity_allocated = v.allocated, "
-                "status = (CAST(:statuses AS VARCHAR[]))[v.status], allocated_at = :now, expected_date = :today, "
-                "updated_at = :now FROM unnest(CAST(:ids AS INTEGER[]), CAST(:allocated AS INTEGER[]), "
-                "CAST(:at AS INTEGER[])) AS v(id, allocated, status) "
-                "WHERE b.id = v.id AND b.id = ANY(CAST(:ids AS INTEGER[])) AND b.shop_id = :shop_id")
-                .bindparams(*binds),
-                {**values, "ids": _int_array(row[0] for row in rows), "allocated": _int_array(row[1] for row in rows),
-                 "statuses": statuses, "at": at})
-        else:  # SQLite
-            self.session.execute(text(
-                "UPDATE backorders SET quantity_allocated = v.allocated, status = v.status, allocated_at = :now, "
-                "expected_date = :today, updated_at = :now FROM (SELECT json_extract(value, '$[0]') AS id, "
-                "json_extract(value, '$[1]') AS allocated, json_extract(value, '$[2]') AS status "
-                "FROM json_each(:rows)) AS v "
-                "WHERE backorders.id = v.id AND backorders.shop_id + 0 = :shop_id").bindparams(*binds),
-                {**values, "rows": json.dumps(rows)})
+        update_rows = (text(
+            "UPDATE backorders SET quantity_allocated = v.allocated, status = v.status, allocated_at = :now, "
+            "expected_date = :today, updated_at = :now FROM (SELECT json_extract(value, '$[0]') AS id, "
+            "json_extract(value, '$[1]') AS allocated, json_extract(value, '$[2]') AS status "
+            "FROM json_each(:rows)) AS v "
+            "WHERE backorders.id = v.id AND backorders.shop_id + 0 = :shop_id").bindparams(*binds),
+            {"shop_id": shop_id, "now": now, "today": today, "rows": json.dumps(backorders)})
+        insert_rows = (text(
+            "INSERT INTO allocations (shop_id, backorder_id, quantity, source, reference, created_at) "
+            "SELECT :shop_id, CASE WHEN changes() = :changed THEN json_extract(value, '$[0]') END, "
+            "json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]'), :now "
+            "FROM json_each(:rows)").bindparams(binds[0]),
+            {"shop_id": shop_id, "now": now, "changed": len(backorders), "rows": json.dumps(given)})
+
+        def run() -> None:
+            self.session.execute(*update_rows)
+            self.session.execute(*insert_rows)  # next on the connection: changes() is the UPDATE's
+
+        if self._writer is not None:
+            self._writer.submit(run)
+        else:
+            run()
 
     def allocated_from(self, shop_id: int, source: str, skus: Collection[str]) -> dict[str, int]:
         """Units allocated from ``source`` to backorders still waiting (open or allocated), by SKU."""

@@ -128,13 +128,20 @@ def suppliers_poll(name: str, shop_name: str, publish: bool) -> None:
 @suppliers.command("push-secret")
 @click.argument("name")
 @click.option("--shop", "shop_name", required=True)
+@click.option("--off", is_flag=True, help="Turn push off: remove the URL and key (pushes are refused; polls go on).")
 @_fail_cleanly
-def suppliers_push_secret(name: str, shop_name: str) -> None:
-    """Make the supplier's push URL and signing key (shown once; running it again replaces both)."""
-    from connector.supply.push import EVENT_HEADER, SIGNATURE_HEADER, make_push_secret
+def suppliers_push_secret(name: str, shop_name: str, off: bool) -> None:
+    """Make the supplier's push URL and signing key (shown once; running it again replaces both), or with
+    --off turn push off as the app's "Turn push off" does."""
+    from connector.supply.push import EVENT_HEADER, SIGNATURE_HEADER, make_push_secret, remove_push_secret
 
     c = _container(auto_upgrade=True)
     supplier_id, shop_id = _supplier_id(c, shop_name, name)
+    if off:
+        was_on = remove_push_secret(c.uow(), shop_id, supplier_id)
+        click.echo(f"{name}: push turned off (its URL and key removed: pushes are refused, polls go on)" if was_on
+                   else f"{name}: push was off already")
+        return
     made = make_push_secret(c.uow(), c.box, shop_id, supplier_id)
     base = (c.settings.app_url or "").rstrip("/")
     click.echo(f"{name}: push URL {base}{made.path()}")

@@ -4,12 +4,18 @@ Reads the store's catalogue mirror, what suppliers last said, and open purchase 
 ``connector.domain.eta``; writes ``sku_eta`` and the backorders' ``expected_date``
 (``promised_date`` is the notify feature's; see ``refresh_dates``). Only rows whose date changed
 are written, so a rerun changes nothing.
+
+After a supplier poll only the SKUs it changed are recomputed (``refresh_dates(skus=...)``, the poll's
+``changed_skus``): a SKU's date depends on its own stock, waiting units, offers and purchase orders
+alone. Everything else (a catalogue read, which also turns "today" over every 30 minutes; a purchase
+order; a backorder) refreshes the whole shop.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -25,6 +31,8 @@ from connector.supply.repository import SupplyRepository
 log = logging.getLogger(__name__)
 
 SKU_QUERY_CHUNK = 900
+MAX_CHANGED_SKUS = 5000
+"""A poll that changed more SKUs than this refreshes the whole shop (one pass over everything is then as cheap)."""
 
 
 def _is_date_list(value: object) -> bool:
@@ -86,9 +94,17 @@ def shop_today(zone: str, now: datetime | None = None) -> date:
     return (now or datetime.now(UTC)).astimezone(ZoneInfo(zone)).date()
 
 
+def changed_skus(uow: UnitOfWork, shop_id: int, snapshot_id: int) -> list[str] | None:
+    """The SKUs a supplier poll (its snapshot) wrote, for ``refresh_dates(skus=...)``; None: more than
+    MAX_CHANGED_SKUS, or no such snapshot of the shop (refresh the whole shop)."""
+    with uow:
+        return uow.repo(SupplyRepository).changed_by(shop_id, snapshot_id, MAX_CHANGED_SKUS)
+
+
 def refresh_dates(uow: UnitOfWork, shop_id: int, *, today: date | None = None,
-                  set_promised: bool = False) -> DatesReport:
-    """Recompute every SKU date and open backorder date of the shop.
+                  set_promised: bool = False, skus: Collection[str] | None = None) -> DatesReport:
+    """Recompute every SKU date and open backorder date of the shop; with ``skus``, of those SKUs only
+    (what a supplier poll changed: ``changed_skus``).
 
     ``promised_date`` belongs to the notify feature (the date first given to the customer); only
     where that feature is not installed (``set_promised``) is it set here, to the first date known.
@@ -96,10 +112,11 @@ def refresh_dates(uow: UnitOfWork, shop_id: int, *, today: date | None = None,
     rules, zone = shop_rules(uow, shop_id)
     today = today or shop_today(zone)
     report = DatesReport(shop_id)
+    only = sorted(set(skus)) if skus is not None else None
     with uow:
         repo = uow.repo(SupplyRepository)
-        store = repo.store_skus(shop_id)
-        waiting = repo.waiting_units(shop_id)
+        store = repo.store_skus(shop_id, only)
+        waiting = repo.waiting_units(shop_id, only)
         skus = sorted(set(store) | set(waiting))
         offers: dict[str, list[SupplierOffer]] = {}
         for start in range(0, len(skus), SKU_QUERY_CHUNK):
@@ -110,9 +127,9 @@ def refresh_dates(uow: UnitOfWork, shop_id: int, *, today: date | None = None,
                     handling or 0, transit or 0))
         orders: dict[str, list[PurchaseOrderOffer]] = {}
         for sku, supplier_id, expected, quantity in repo.open_purchase_orders(shop_id):
-            if expected is not None:
+            if expected is not None and (only is None or sku in store or sku in waiting):
                 orders.setdefault(sku, []).append(PurchaseOrderOffer(supplier_id, expected, quantity))
-        existing = repo.etas(shop_id)
+        existing = repo.etas(shop_id, None if only is None else skus)
         now = utcnow()
         computed: dict[str, date | None] = {}
         for sku in skus:
@@ -133,7 +150,7 @@ def refresh_dates(uow: UnitOfWork, shop_id: int, *, today: date | None = None,
                 row.expected_date, row.source, row.supplier_id = eta.expected_date, eta.source.value, eta.supplier_id
                 row.page_date = page
                 row.computed_at = now
-        for backorder in repo.open_backorders(shop_id):
+        for backorder in repo.open_backorders(shop_id, None if only is None else skus):
             if backorder.sku is None or backorder.sku not in computed:
                 continue
             new = computed[backorder.sku]
@@ -145,7 +162,7 @@ def refresh_dates(uow: UnitOfWork, shop_id: int, *, today: date | None = None,
                 backorder.promised_date = new
         report.skus = len(skus)
         uow.commit()
-    log.info("sku dates refreshed", extra={"shop_id": shop_id, "skus": report.skus,
+    log.info("sku dates refreshed", extra={"shop_id": shop_id, "skus": report.skus, "whole_shop": only is None,
                                            "changed": len(report.changed_skus),
                                            "backorders_changed": len(report.backorders_changed)})
     return report

@@ -11,22 +11,24 @@ is how many there were when it was read).
 
 A first load (``fresh``: the supplier had no stored rows when the poll began, as on its first poll)
 compares nothing with the database: a chunk's SKUs can only be stored already when this poll wrote
-them, so the stored state is read only for a chunk holding such a SKU (a SKU listed twice). A first
-load of a feed is also written by a thread of its own (BackgroundWriter) while the feed is read on:
-the database's work on one chunk runs beside the parsing of the next. The rows and history written
-are the same as the general path's (tests/integration/test_first_poll.py).
+them, so the stored state is read only for a chunk holding such a SKU (a SKU listed twice). On SQLite
+a first load of a feed is also written by a thread of its own (BackgroundWriter) while the feed is read
+on: the database's work on one chunk runs beside the parsing of the next. On PostgreSQL its rows go
+into one ``COPY`` kept open across chunks (FeedRepository), which the server stores as they arrive.
+The rows written and the history read are the same as the general path's
+(tests/integration/test_first_poll.py); the history of a first load is its snapshot, named by its
+stock rows, not a change row per SKU (migration 0037).
 """
 
 from __future__ import annotations
 
-import queue
-import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from operator import itemgetter
 from typing import Any
 
+from connector.background import InOrder
 from connector.domain.supply import SupplierRow
 from connector.supply.feed_repository import FeedRepository, LineHashes
 
@@ -47,7 +49,9 @@ class ChunkWriter:
     changed: int = 0
     hashes_changed: bool = False
     fresh: bool = False
-    """The supplier had no stored rows when the poll began: only SKUs written by this poll are stored."""
+    """The supplier had no stored rows when the poll began: only SKUs written by this poll are stored. Its
+    new rows name the snapshot and get no change row each (connector/supply/history.py reads them as
+    written at ``now``: give the snapshot's start)."""
     _db_dates: dict[date, Any] = field(default_factory=dict)
     _written: set[str] = field(default_factory=set)
 
@@ -103,7 +107,8 @@ class ChunkWriter:
         self.hashes_changed = self.hashes_changed or bool(inserts or updates or rehash)
         if self.fresh and inserts:
             self._written.update(map(_first, inserts))
-        self.repo.insert_stock(self.shop_id, self.supplier_id, self.snapshot_id, inserts, self.now)
+        self.repo.insert_stock(self.shop_id, self.supplier_id, self.snapshot_id, inserts, self.now,
+                               first_load=self.fresh)
         self.repo.update_stock(updates, self.now)
         self.repo.set_line_hashes(rehash)
         self.repo.insert_changes(self.shop_id, self.supplier_id, self.snapshot_id, changes, self.now)
@@ -116,7 +121,9 @@ class ChunkWriter:
         """A chunk of SKUs none of which is stored: what the loop in ``apply`` does for new rows, a
         column at a time (in C) rather than a row at a time."""
         hashes = self.hashes
-        fps = [fp for fp in map(_fingerprint, rows) if fp is not None]
+        fps = list(map(_fingerprint, rows))
+        if None in fps:  # rows not from feed lines
+            fps = [fp for fp in fps if fp is not None]
         if hashes.base > 0:
             for fp in fps:
                 if fp not in hashes.known:
@@ -124,19 +131,25 @@ class ChunkWriter:
         hashes.known.update(fps)
         if hashes.order is not None:
             hashes.order.extend(fps)
-        inserts = list(zip(map(_first, rows), map(_quantity, rows), map(self._db_date, map(_restock, rows)),
-                           map(_lead, rows), map(_fingerprint, rows), strict=True))
+        if self.repo.dates_as_objects:
+            inserts = list(map(_stock_cells, rows))
+        else:
+            inserts = list(zip(map(_first, rows), map(_quantity, rows), map(self._db_date, map(_restock, rows)),
+                               map(_lead, rows), map(_fingerprint, rows), strict=True))
         self.hashes_changed = self.hashes_changed or bool(inserts)
         if self.fresh:
             self._written.update(map(_first, rows))
-        self.repo.insert_stock(self.shop_id, self.supplier_id, self.snapshot_id, inserts, self.now)
-        if any(map(_has_terms, rows)):  # drop-ship terms, when the feed maps them
+        self.repo.insert_stock(self.shop_id, self.supplier_id, self.snapshot_id, inserts, self.now,
+                               first_load=self.fresh)
+        if list(map(_terms, rows)).count(_NO_TERMS) < len(rows):  # drop-ship terms, when the feed maps them
             self.repo.apply_terms(self.supplier_id, (_row(r) for r in rows if _has_terms(r)))
         self.changed += len(inserts)
         return len(inserts)
 
     def finish(self, *, abort: bool = False) -> None:
-        """Every chunk handed over is written (nothing to wait for here: see BackgroundWriter)."""
+        """Every chunk handed over is written: end the first load's open ``COPY`` (PostgreSQL; ``abort``:
+        the poll failed, keep nothing)."""
+        self.repo.end_copy(abort=abort)
 
     def _db_date(self, value: date | None) -> Any:
         if value is None:
@@ -157,40 +170,25 @@ class BackgroundWriter:
 
     def __init__(self, writer: ChunkWriter, depth: int = 2) -> None:
         self.writer = writer
-        self._chunks: queue.Queue[list[Line] | None] = queue.Queue(maxsize=depth)
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="feed-writer", daemon=True)
-        self._thread.start()
+        self._work = InOrder("feed-writer", depth)
 
     @property
     def changed(self) -> int:
         return self.writer.changed
 
-    def _run(self) -> None:
-        while (chunk := self._chunks.get()) is not None:
-            if self._error is None:  # after a failure the rest is only drained: the transaction is lost
-                try:
-                    self.writer.apply(chunk)
-                except BaseException as exc:  # re-raised by the poll's thread
-                    self._error = exc
-
     def apply(self, chunk: list[Line], hits: Sequence[int] = ()) -> int:
         """Hand a chunk over (a copy: the caller reuses its list); 0, as nothing is known written yet."""
         assert not hits, "a first load's scan skips no lines"
-        self._raise()
-        self._chunks.put(list(chunk))
+        rows = list(chunk)
+        self._work.submit(lambda: self.writer.apply(rows))
         return 0
 
     def finish(self, *, abort: bool = False) -> None:
-        if self._thread.is_alive():
-            self._chunks.put(None)
-            self._thread.join()
-        if not abort:
-            self._raise()
-
-    def _raise(self) -> None:
-        if self._error is not None:
-            raise self._error
+        self._work.finish(abort=True)  # every chunk handed over written (after a failure, the rest dropped)
+        error = self._work.error
+        self.writer.finish(abort=abort or error is not None)
+        if error is not None and not abort:
+            raise error
 
 
 def _stored_line_later(latest: Mapping[str, Line], stored: Mapping[str, Any], hits: Sequence[int]) -> set[int]:
@@ -204,6 +202,10 @@ def _stored_line_later(latest: Mapping[str, Line], stored: Mapping[str, Any], hi
 
 
 _first, _quantity, _restock, _lead, _fingerprint = map(itemgetter, (SKU, QUANTITY, RESTOCK, LEAD, FINGERPRINT))
+_stock_cells = itemgetter(SKU, QUANTITY, RESTOCK, LEAD, FINGERPRINT)
+"""A row as insert_stock takes it (when the driver takes dates as they are)."""
+_terms = itemgetter(DROPSHIP, COST)
+_NO_TERMS = (None, None)
 
 
 def _has_terms(line: Line) -> bool:

@@ -101,8 +101,13 @@ class SupplierStock(Base):
     shop_id: Mapped[int] = mapped_column(Integer)
     """The supplier's shop. No foreign key of its own (migration 0035): the row goes with its supplier,
     which goes with its shop, and a check per row was half the cost of storing a big feed."""
-    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id", ondelete="CASCADE"))
-    sku: Mapped[str] = mapped_column(String(255))
+    supplier_id: Mapped[int] = mapped_column(Integer)
+    """No foreign key (migration 0039): triggers do its work once per insert statement instead of once
+    per row (``tr_supplier_stock_supplier`` refuses rows of a supplier that is not there, and locks it
+    as the key did; ``tr_suppliers_delete_stock`` deletes a deleted supplier's rows)."""
+    sku: Mapped[str] = mapped_column(String(255).with_variant(String(255, collation="C"), "postgresql"))
+    """PostgreSQL: collation "C" (migration 0039), so the two indexes on it compare bytes (the same order
+    as the database's C.UTF-8) instead of calling strcoll for every comparison."""
     quantity: Mapped[int | None] = mapped_column(Integer)
     restock_date: Mapped[date | None] = mapped_column(Date)
     lead_time_days: Mapped[int | None] = mapped_column(Integer)
@@ -111,6 +116,9 @@ class SupplierStock(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     line_hash: Mapped[int | None] = mapped_column(BigInteger)
     """Fingerprint of the feed line that set this row (None: not from a feed line); see feed_scan."""
+    first_load_snapshot_id: Mapped[int | None] = mapped_column(Integer)
+    """The supplier's first load that wrote this row (its snapshot; None: a later poll wrote it, with a
+    change row). A first load writes no change row per SKU: connector/supply/history.py expands it."""
 
 
 class SupplierFeedState(Base):
@@ -154,7 +162,8 @@ class SupplierSnapshot(Base):
 
 
 class SupplierChange(Base):
-    """What one poll changed for one SKU: the history of stock and dates."""
+    """What one poll changed for one SKU: the history of stock and dates (read it through
+    connector/supply/history.py, which adds the rows of first loads)."""
 
     __tablename__ = "supplier_changes"
     __table_args__ = (Index("ix_supplier_changes_shop_sku", "shop_id", "sku"),)
@@ -163,7 +172,8 @@ class SupplierChange(Base):
     shop_id: Mapped[int] = mapped_column(Integer)
     supplier_id: Mapped[int] = mapped_column(Integer)
     """The snapshot's shop and supplier. No foreign keys of their own (migration 0035): a change goes with
-    its snapshot, which goes with its supplier and shop; a first load writes one change per SKU."""
+    its snapshot, which goes with its supplier and shop. A first load writes none (migration 0037): its
+    stock rows name its snapshot, and connector/supply/history.py reads them as this table's rows."""
     snapshot_id: Mapped[int] = mapped_column(ForeignKey("supplier_snapshots.id", ondelete="CASCADE"), index=True)
     sku: Mapped[str] = mapped_column(String(255))
     quantity: Mapped[int | None] = mapped_column(Integer)

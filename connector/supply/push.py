@@ -32,6 +32,7 @@ from connector.domain.clock import utcnow
 from connector.domain.errors import InvalidPayload
 from connector.domain.supply import BadRows, SupplierRow
 from connector.ports import SupplierClientFactory
+from connector.supply.first_poll import CatalogueSource
 from connector.supply.push_repository import PushRepository
 from connector.supply.repository import SupplyRepository
 from connector.supply.suppliers import PollReport, poll_supplier
@@ -282,11 +283,14 @@ def claim(uow: UnitOfWork, push_id: int) -> ClaimedPush | None:
 
 
 def store_rows(uow: UnitOfWork, box: CredentialBox, push: ClaimedPush, *, clients: SupplierClientFactory,
-               wait_seconds: float) -> PollReport:
-    """Store a rows push as a poll of the supplier would (its lease, diff, history, snapshot)."""
+               wait_seconds: float, catalogue: CatalogueSource | None) -> PollReport:
+    """Store a rows push as a poll of the supplier would (its lease, diff, history, snapshot): only the
+    rows of SKUs the shop sells (its catalogue, read first through ``catalogue`` when it never was, as
+    before a first poll; the push is postponed while the store cannot be read). Without ``catalogue`` a
+    shop whose catalogue was never read gets every row stored, as a poll would."""
     rows, bad = pushed_rows(push.body)
     return poll_supplier(uow, box, push.supplier_id, clients=clients, wait_seconds=wait_seconds,
-                         client=PushedRowsClient(rows, bad))
+                         client=PushedRowsClient(rows, bad), catalogue=catalogue)
 
 
 def finish(uow: UnitOfWork, push: ClaimedPush, status: str, error: str | None = None) -> None:

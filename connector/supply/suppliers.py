@@ -427,8 +427,11 @@ def _ingest(uow: UnitOfWork, probe: _Probe, shop_id: int, supplier_id: int, snap
     with uow:
         repo, stock = uow.repo(SupplyRepository), uow.repo(FeedRepository)
         fresh = not stock.has_stock(supplier_id)  # a first load: nothing stored to compare with
-        background = fresh and by_line and not probe.hashes.known
-        chunks = ChunkWriter(stock, shop_id, supplier_id, snapshot_id, utcnow(),
+        background = fresh and by_line and not probe.hashes.known and stock.writes_beside_reading
+        started = repo.snapshot(snapshot_id)
+        assert started is not None
+        # a first load's rows are its history, read as written when the snapshot began (history.py)
+        chunks = ChunkWriter(stock, shop_id, supplier_id, snapshot_id, started.started_at if fresh else utcnow(),
                              LineHashes(set(), order=array("q")) if background else probe.hashes, fresh=fresh)
         # written beside the reading; the scan keeps its own (empty) fingerprints
         writer: ChunkWriter | BackgroundWriter = BackgroundWriter(chunks) if background else chunks
@@ -521,7 +524,7 @@ def _write(repo: FeedRepository, writer: ChunkWriter | BackgroundWriter, lines: 
     total = written_total = 0
     analyze_at = ANALYZE_AFTER_ROWS
     chunk: list[tuple[Any, ...]] = []
-    size = repo.chunk_rows
+    size = repo.FIRST_LOAD_CHUNK_ROWS if writer_of(writer).fresh else repo.chunk_rows
 
     def flush() -> None:
         nonlocal written_total, analyze_at

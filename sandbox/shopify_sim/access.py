@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from graphql import DocumentNode, FieldNode, OperationDefinitionNode
+from graphql import DocumentNode, FieldNode, InlineFragmentNode, OperationDefinitionNode
 
 FULFILLMENT_ORDER_WRITE = ("write_merchant_managed_fulfillment_orders", "write_third_party_fulfillment_orders")
 
@@ -54,8 +54,9 @@ ROOT_FIELD_ACCESS: dict[str, tuple[str, ...]] = {
 """Root field -> the scopes any one of which allows it. Fields not listed need none (shop, job,
 webhookSubscriptions, currentAppInstallation)."""
 
-APP_SCOPES = ("read_inventory", "write_assigned_fulfillment_orders", "write_discounts", "write_fulfillments",
-              "write_merchant_managed_fulfillment_orders", "write_order_edits", "write_orders", "write_products")
+APP_SCOPES: tuple[str, ...] = (
+    "read_inventory", "write_assigned_fulfillment_orders", "write_discounts", "write_fulfillments",
+    "write_merchant_managed_fulfillment_orders", "write_order_edits", "write_orders", "write_products")
 """What the simulated app's configuration (shopify.app.toml) grants on a managed install / token exchange,
 and what a seeded shop without ``scopes`` has."""
 
@@ -96,7 +97,7 @@ def denied_fields(document: DocumentNode, operation_name: str | None,
             if not isinstance(selection, FieldNode):
                 continue
             name = selection.name.value
-            needed = ROOT_FIELD_ACCESS.get(name, ())
+            needed = _node_access(selection) if name in ("node", "nodes") else ROOT_FIELD_ACCESS.get(name, ())
             if needed and not have & set(needed):
                 required = " or ".join(f"`{scope}` access scope" for scope in needed) + "."
                 key = selection.alias.value if selection.alias else name
@@ -109,6 +110,24 @@ def denied_fields(document: DocumentNode, operation_name: str | None,
                     error["locations"] = [{"line": location.line, "column": location.column}]
                 errors.append(error)
     return errors
+
+NODE_TYPE_ACCESS: dict[str, tuple[str, ...]] = {
+    "Order": ("read_orders",),
+    "ProductVariant": ("read_products",),
+    "Product": ("read_products",),
+}
+"""``node``/``nodes`` need the scope of the object types asked for (their ``... on Type`` fragments)."""
+
+
+def _node_access(selection: FieldNode) -> tuple[str, ...]:
+    """The scope a ``node``/``nodes`` field needs: that of the first known type it selects, else the table's."""
+    for inner in selection.selection_set.selections if selection.selection_set else ():
+        if isinstance(inner, InlineFragmentNode) and inner.type_condition is not None:
+            scopes = NODE_TYPE_ACCESS.get(inner.type_condition.name.value)
+            if scopes:
+                return scopes
+    return ROOT_FIELD_ACCESS.get(selection.name.value, ())
+
 
 ROOT_FIELD_ACCESS.update({  # selling plan groups (deferred purchase options, issue 13)
     "sellingPlanGroup": ("read_purchase_options",),

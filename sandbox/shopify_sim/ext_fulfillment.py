@@ -193,8 +193,12 @@ def extension(api: Any, shop: Shop) -> dict[str, Any]:
             _state(shop)["fulfillments"].setdefault(plan[0][0].order_id, []).append(record)
             return {"fulfillment": record, "userErrors": []}
 
+    def nodes(info: Any, ids: list[str]) -> list[dict[str, Any] | None]:
+        """``nodes`` answers an Order as ``order`` does (with its fulfillment orders), other types as before."""
+        return [order(info, node_id) if _number(node_id, "Order") else api._node(shop, node_id) for node_id in ids]
+
     from sandbox.shopify_sim import ext_fulfillment_service
 
-    return {"order": order, "fulfillmentOrderHold": hold, "fulfillmentOrderReleaseHold": release,
+    return {"order": order, "nodes": nodes, "fulfillmentOrderHold": hold, "fulfillmentOrderReleaseHold": release,
             "fulfillmentOrderMove": move, "fulfillmentCreate": create,
             **ext_fulfillment_service.extension(api, shop)}

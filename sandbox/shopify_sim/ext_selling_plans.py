@@ -189,7 +189,7 @@ _DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\
 
 def _positive_duration(value: Any) -> bool:
     match = _DURATION.match(str(value or ""))
-    return bool(match) and any(int(part) > 0 for part in match.groups() if part)
+    return match is not None and any(int(part) > 0 for part in match.groups() if part)
 
 
 def _variants(shop: Shop, ids: list[str], path: list[str]) -> tuple[list[int], list[dict[str, Any]]]:

@@ -215,7 +215,7 @@ def rest_order(shop: Shop, order: Order) -> dict[str, Any]:
                 "fulfillable_quantity": 0 if order.cancelled_at else line.quantity - line.removed,
                 "title": line.variant.product_title,
                 "variant_title": line.variant.title,
-                "name": f"{line.variant.product_title} - {line.variant.title}",
+                "name": line_name(line.variant),
                 "price": line.variant.price,
                 "fulfillment_status": None,
                 "requires_shipping": True,
@@ -289,6 +289,14 @@ def graphql_product(variant: Variant) -> dict[str, Any]:
     }
 
 
+def line_name(variant: Variant) -> str:
+    """A line item's name as Shopify writes it: "Product - Variant", or the product's title alone for a
+    product without options (its one variant titled "Default Title")."""
+    if variant.title in ("", "Default Title"):
+        return variant.product_title
+    return f"{variant.product_title} - {variant.title}"
+
+
 def graphql_line(line: Line) -> dict[str, Any]:
     return {
         "__typename": "LineItem",
@@ -297,7 +305,7 @@ def graphql_line(line: Line) -> dict[str, Any]:
         "currentQuantity": line.quantity - line.removed,
         "sku": line.variant.sku,
         "title": line.variant.product_title,
-        "name": f"{line.variant.product_title} - {line.variant.title}",
+        "name": line_name(line.variant),
         "variant": graphql_variant(line.variant),
         "product": graphql_product(line.variant),
         "customAttributes": [{"key": p["name"], "value": p.get("value")} for p in line.properties],

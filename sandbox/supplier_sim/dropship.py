@@ -23,7 +23,9 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-from flask import Response, jsonify, request
+from flask import Response, request
+
+from sandbox.supplier_sim.order_desk import add_order_api, answer
 
 if TYPE_CHECKING:
     from sandbox.supplier_sim.simulator import SupplierSimulator
@@ -123,39 +125,7 @@ def register(sim: SupplierSimulator, *, ship_delay: float = 2.0) -> DropshipDesk
     """Add the drop-ship endpoints to a supplier simulator's app; returns the desk (``sim.dropship``)."""
     desk = DropshipDesk(sim, ship_delay=ship_delay)
     app = sim.app
-
-    def answer(status: int, body: dict[str, Any]) -> Response:
-        response = jsonify(body)
-        response.status_code = status
-        return response
-
-    @app.post("/api/dropship/orders")
-    def dropship_place() -> Response:
-        key = request.headers.get("Idempotency-Key", "").strip()
-        if not key:
-            return answer(400, {"error": "idempotency_key_required"})
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
-            return answer(400, {"error": "bad_json"})
-        status, result = desk.place(key, body)
-        if desk.stall_seconds and status == 201:
-            time.sleep(desk.stall_seconds)  # accepted and stored; the answer is late
-        return answer(status, result)
-
-    @app.get("/api/dropship/orders")
-    def dropship_find() -> Response:
-        key = request.args.get("idempotency_key", "")
-        with desk._lock:
-            order_id = desk.by_key.get(key)
-        if order_id is None:
-            return answer(404, {"error": "not_found"})
-        return answer(200, desk.view(order_id))
-
-    @app.get("/api/dropship/orders/<order_id>")
-    def dropship_one(order_id: str) -> Response:
-        if order_id not in desk.orders:
-            return answer(404, {"error": "not_found"})
-        return answer(200, desk.view(order_id))
+    add_order_api(app, "/api/dropship/orders", desk, "dropship")
 
     @app.post("/control/dropship")
     def dropship_control() -> Response:

@@ -28,11 +28,12 @@ import csv
 import io
 import itertools
 import threading
-import time
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from flask import Response, jsonify, request
+from flask import Response, request
+
+from sandbox.supplier_sim.order_desk import add_order_api, answer
 
 if TYPE_CHECKING:
     from sandbox.supplier_sim.simulator import SupplierSimulator
@@ -111,38 +112,7 @@ def register(sim: SupplierSimulator, *, lead_time_days: int = 10) -> PurchaseOrd
     (``sim.purchase_orders``)."""
     desk = PurchaseOrderDesk(lead_time_days=lead_time_days)
     app = sim.app
-
-    def answer(status: int, body: dict[str, Any]) -> Response:
-        response = jsonify(body)
-        response.status_code = status
-        return response
-
-    @app.post("/api/purchase-orders")
-    def purchase_order_place() -> Response:
-        key = request.headers.get("Idempotency-Key", "").strip()
-        if not key:
-            return answer(400, {"error": "idempotency_key_required"})
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
-            return answer(400, {"error": "bad_json"})
-        status, result = desk.place(key, body)
-        if desk.stall_seconds and status == 201:
-            time.sleep(desk.stall_seconds)  # applied and stored; the answer is late
-        return answer(status, result)
-
-    @app.get("/api/purchase-orders")
-    def purchase_order_find() -> Response:
-        with desk._lock:
-            order_id = desk.by_key.get(request.args.get("idempotency_key", ""))
-        if order_id is None:
-            return answer(404, {"error": "not_found"})
-        return answer(200, desk.view(order_id))
-
-    @app.get("/api/purchase-orders/<order_id>")
-    def purchase_order_one(order_id: str) -> Response:
-        if order_id not in desk.orders:
-            return answer(404, {"error": "not_found"})
-        return answer(200, desk.view(order_id))
+    add_order_api(app, "/api/purchase-orders", desk, "purchase_order")
 
     @app.post("/control/purchase-orders")
     def purchase_order_control() -> Response:

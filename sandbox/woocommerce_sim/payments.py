@@ -22,7 +22,7 @@ from typing import Any
 
 from sandbox.woocommerce_sim.state import SimStore
 
-GATEWAYS = {
+GATEWAYS: dict[str, dict[str, Any]] = {
     "stripe": {"title": "Credit Card (Stripe)", "name": "Stripe", "meta": "_stripe_charge_captured",
                "authorised": "no", "captured": "yes", "captures_on": ("processing", "completed")},
     "woocommerce_payments": {"title": "WooPayments", "name": "WooPayments", "meta": "_intention_status",

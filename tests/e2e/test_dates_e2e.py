@@ -13,8 +13,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from adapters.woocommerce.catalog import META_KEY
 from connector.supply.repository import SupplyRepository
 from connector.supply.suppliers import add_supplier
-from jobs import runtime
-from jobs.supply import POLL_SUPPLIER, SYNC_CATALOG, poll_supplier, sync_supplier_schedules, trigger_for
+from jobs.supply import POLL_SUPPLIER, SYNC_CATALOG, enqueue_scheduled_poll, sync_supplier_schedules, trigger_for
 from sandbox.runner import start_sandbox
 from sandbox.stack import start_stack
 from sandbox.supplier_sim.seed import SUPPLIER_TOKEN
@@ -90,9 +89,9 @@ def test_each_supplier_gets_its_own_schedule_and_changes_are_picked_up(stack) ->
     scheduler = BackgroundScheduler(timezone="UTC")
     assert sync_supplier_schedules(scheduler, c) == 1
     job = scheduler.get_job(f"supplier-{supplier_id}")
-    # through runtime.enqueue (each scheduled poll is recorded for the Jobs page), for the supplier's shop
-    assert job.func is runtime.enqueue and tuple(job.args) == (c, poll_supplier, supplier_id)
-    assert job.kwargs == {"shop_id": shop.id} and str(job.trigger) == "interval[0:01:00]"
+    # recorded for the Jobs page (an unchanged poll replaced by the next), for the supplier's shop
+    assert job.func is enqueue_scheduled_poll and tuple(job.args) == (c, supplier_id, shop.id)
+    assert str(job.trigger) == "interval[0:01:00]"
     spec["settings"]["schedule"] = {"cron": "*/15 * * * *"}
     add_supplier(c.uow(), c.box, shop.id, spec, clients=c.supplier_client)
     sync_supplier_schedules(scheduler, c)

@@ -1,6 +1,7 @@
 """Fixtures shared by integration tests: a real SMTP server (aiosmtpd) and the notify harness on it
-(a module that needs another set-up overrides ``h``, as the consolation and alert tests do), and a
-redis-server of the test's own."""
+(a module that needs another set-up overrides ``h``, as the consolation and alert tests do), a
+redis-server of the test's own, and the migrated database with a unit of work and one Shopify shop
+(a module that needs another set-up defines its own ``engine``, ``uow`` or ``shop_id``)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,40 @@ import shutil
 
 import pytest
 
+from connector.crypto import CredentialBox, generate_key
+from connector.db.engine import make_engine, upgrade
+from connector.db.uow import UnitOfWork
+from connector.domain.model import Platform, ShopCredentials
+from connector.shops import add_shop
 from sandbox.smtp_sink import SmtpSink
 from tests.conftest import unavailable
 from tests.support.notify_support import Harness
 from tests.support.scale_support import SpareRedis, redis_or_unavailable
+
+
+@pytest.fixture
+def engine(database_url):  # type: ignore[no-untyped-def]
+    """The test's database (SQLite and PostgreSQL, as ``database_url`` runs them) migrated to the head."""
+    engine = make_engine(database_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def uow(engine) -> UnitOfWork:  # type: ignore[no-untyped-def]
+    return UnitOfWork(engine)
+
+
+@pytest.fixture
+def box() -> CredentialBox:
+    return CredentialBox(generate_key())
+
+
+@pytest.fixture
+def shop_id(uow: UnitOfWork, box: CredentialBox) -> int:
+    """One Shopify shop, store.myshopify.com, its credentials sealed by ``box``."""
+    return add_shop(uow, box, Platform.SHOPIFY, "store.myshopify.com", ShopCredentials(access_token="t")).id
 
 
 @pytest.fixture

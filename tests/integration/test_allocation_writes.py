@@ -6,11 +6,12 @@ transaction with SQLAlchemy's IntegrityError. SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import gc
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from cryptography.fernet import Fernet
-from sqlalchemy import func, insert, select
+from sqlalchemy import event, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from connector.crypto import CredentialBox
@@ -77,15 +78,21 @@ def test_a_sku_arriving_again_in_a_later_chunk_leaves_each_backorder_with_what_i
     assert arrivals == skus + 2
 
 
+def one_allocation(uow):  # type: ignore[no-untyped-def]
+    """The repository, one allocation of a unit to the shop's one backorder and that backorder's new state."""
+    [backorder_id] = uow.session.scalars(select(Backorder.id))
+    return (uow.repo(RestockRepository), [(backorder_id, 1, "purchase_order", "po:1:1")],
+            [(backorder_id, 1, "open")])
+
+
 def test_a_write_the_database_refuses_fails_the_transaction_with_sqlalchemys_integrity_error(database_url):
     uow, shop_id = shop_with_backorders(database_url, skus=1, per_sku=1, quantity=2)
     now = datetime.now(UTC)
     with uow:
-        [backorder_id] = uow.session.scalars(select(Backorder.id))
-        repo = uow.repo(RestockRepository)
+        repo, given, backorder = one_allocation(uow)
         with pytest.raises(IntegrityError), repo.writes_in_flight():
-            repo.add_allocations_of(shop_id, [(backorder_id, 1, "purchase_order", "po:1:1")], now)
-            repo.add_allocations_of(shop_id, [(backorder_id, 1, "purchase_order", "po:1:1")], now)  # same key
+            repo.write_allocations(shop_id, given, backorder, now, now.date())
+            repo.write_allocations(shop_id, given, backorder, now, now.date())  # same key
         uow.rollback()
     with uow:
         assert uow.session.scalar(select(func.count()).select_from(Allocation)) == 0
@@ -102,3 +109,40 @@ def test_allocation_leaves_the_garbage_collector_as_it_found_it(database_url):
             assert gc.isenabled() is enabled
     finally:
         gc.enable()
+
+
+def test_on_sqlite_the_chunks_are_written_by_another_thread_while_the_caller_ranks(database_url):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL pipelines the writes on the server instead")
+    skus = 2 * ARRIVALS_PER_WRITE
+    uow, shop_id = shop_with_backorders(database_url, skus, per_sku=1, quantity=1)
+    writers: set[int] = set()
+
+    def record(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+        if statement.startswith(("UPDATE backorders", "INSERT INTO allocations")):
+            writers.add(threading.get_ident())
+
+    event.listen(uow.engine, "before_cursor_execute", record)
+    with uow.shop_lock(shop_id), uow:
+        reports = allocate_arrivals(uow, shop_id, [Arrival(f"SKU-{n:03d}", 1, "purchase_order", f"po:{n}")
+                                                   for n in range(skus)])
+        uow.commit()
+    assert writers and threading.get_ident() not in writers
+    assert sum(r.units_allocated for r in reports) == skus
+    with uow:
+        assert uow.session.scalar(select(func.count()).select_from(Allocation)) == skus
+        assert set(uow.session.scalars(select(Backorder.status))) == {"allocated"}
+
+
+def test_an_error_in_the_callers_block_waits_for_the_writes_and_is_the_one_raised(database_url):
+    uow, shop_id = shop_with_backorders(database_url, skus=1, per_sku=1, quantity=2)
+    now = datetime.now(UTC)
+    with uow:
+        repo, given, backorder = one_allocation(uow)
+        with pytest.raises(ZeroDivisionError), repo.writes_in_flight():
+            repo.write_allocations(shop_id, given, backorder, now, now.date())
+            repo.write_allocations(shop_id, given, backorder, now, now.date())  # refused: same key
+            1 / 0  # noqa: B018 - the ranking failing while the writes are in flight
+        uow.rollback()  # nothing else uses the connection any more
+    with uow:
+        assert uow.session.scalar(select(func.count()).select_from(Allocation)) == 0

@@ -12,30 +12,8 @@ import pytest
 
 from connector.db.models import Backorder
 from connector.notify.email import long_date
-from connector.supply.dates import refresh_dates
-from connector.supply.models import SkuEta, Supplier, SupplierStock
-from tests.support.notify_support import TODAY, days
-
-
-def supplier_restocks(h, sku: str, restock: date, *, handling: int, transit: int) -> None:  # type: ignore[no-untyped-def]
-    """A supplier (with its handling and transit days) that restocks ``sku`` on ``restock``; the dates are
-    then computed as the connector computes them for the product pages."""
-    with h.container.uow() as uow:
-        supplier = uow.session.query(Supplier).filter_by(shop_id=h.shop_id, name="Acme").one_or_none()
-        if supplier is None:
-            supplier = Supplier(shop_id=h.shop_id, name="Acme", kind="feed", handling_days=handling,
-                                transit_days=transit)
-            uow.session.add(supplier)
-            uow.session.flush()
-        supplier.handling_days, supplier.transit_days = handling, transit
-        stock = uow.session.query(SupplierStock).filter_by(supplier_id=supplier.id, sku=sku).one_or_none()
-        if stock is None:
-            uow.session.add(SupplierStock(shop_id=h.shop_id, supplier_id=supplier.id, sku=sku, quantity=0,
-                                          restock_date=restock))
-        else:
-            stock.restock_date = restock
-        uow.commit()
-    refresh_dates(h.container.uow(), h.shop_id, today=TODAY)
+from connector.supply.models import SkuEta
+from tests.support.notify_support import days
 
 
 def customer(h, backorder_id: int, *, first_name: str | None = None, locale: str | None = None,  # type: ignore[no-untyped-def]
@@ -54,7 +32,7 @@ def page_date(h, sku: str) -> date | None:  # type: ignore[no-untyped-def]
 def test_a_date_counting_handling_and_transit_days_is_the_ships_by_date_the_product_page_shows(h, sink):
     backorder = h.backorder(expected=None, title="Darjeeling & Assam <Blend> 100 g", sku="TEA-DA")
     customer(h, backorder, first_name="Anna", status_url="https://tea-shop.example/orders/abc?key=1&x=2")
-    supplier_restocks(h, "TEA-DA", days(20), handling=2, transit=3)
+    h.restock(["TEA-DA"], days(20), handling=2, transit=3)
     assert page_date(h, "TEA-DA") == days(25)  # what the storefront says: "ships by" that day
 
     h.evaluate()
@@ -77,7 +55,7 @@ def test_a_date_counting_handling_and_transit_days_is_the_ships_by_date_the_prod
 def test_without_handling_or_transit_days_the_date_is_an_expected_in_stock_date_with_no_ship_day_promised(h, sink):
     backorder = h.backorder(expected=None, sku="TEA-DA")
     customer(h, backorder)  # no first name
-    supplier_restocks(h, "TEA-DA", days(20), handling=0, transit=0)
+    h.restock(["TEA-DA"], days(20), handling=0, transit=0)
 
     h.evaluate()
 
@@ -93,7 +71,7 @@ def test_without_handling_or_transit_days_the_date_is_an_expected_in_stock_date_
 def test_a_purchase_orders_date_is_not_said_as_ships_by(h, sink):
     """A date that does not come from a supplier's handling and transit days is not said as a ship day,
     even when the shop has a supplier with such days for another SKU."""
-    supplier_restocks(h, "OTHER", days(20), handling=2, transit=3)
+    h.restock(["OTHER"], days(20), handling=2, transit=3)
     h.backorder(expected=days(20), sku="TEA-DA")  # dated by hand (no sku_eta row): no handling known
 
     h.evaluate()
@@ -106,9 +84,9 @@ def test_a_slip_is_the_shops_apology_with_the_new_ships_by_date_in_dutch_by_firs
     h.set("notify.shipping_promise_days", 90)  # the new date is still within the promise: an apology
     backorder = h.backorder(expected=None, sku="TEA-DA", title="Sencha Uji")
     customer(h, backorder, first_name="Anna", locale="nl-NL")
-    supplier_restocks(h, "TEA-DA", days(20), handling=2, transit=3)
+    h.restock(["TEA-DA"], days(20), handling=2, transit=3)
     h.evaluate()
-    supplier_restocks(h, "TEA-DA", days(40), handling=2, transit=3)  # the supplier slips by 20 days
+    h.restock(["TEA-DA"], days(40), handling=2, transit=3)  # the supplier slips by 20 days
 
     h.evaluate()
 

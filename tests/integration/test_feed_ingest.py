@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from alembic import command
-from sqlalchemy import func, inspect, select
+from sqlalchemy import inspect, select
 
 from adapters.suppliers import feed_scan
 from connector.bootstrap import supplier_client
@@ -21,7 +21,8 @@ from connector.db.uow import UnitOfWork
 from connector.domain.model import Platform, ShopCredentials
 from connector.shops import add_shop
 from connector.supply import suppliers
-from connector.supply.models import StoreSku, SupplierChange, SupplierFeedState, SupplierStock
+from connector.supply.history import supplier_history
+from connector.supply.models import StoreSku, SupplierFeedState, SupplierStock
 from connector.supply.repository import SupplyRepository
 
 HEADER = "sku,quantity,restock_date,lead_time_days\n"
@@ -61,8 +62,9 @@ def stock(env) -> dict[str, tuple]:
 
 
 def changes(env) -> int:
+    """Rows of history, a first load's included (one row per SKU it stored: connector/supply/history.py)."""
     with env[0] as uow:
-        return uow.session.scalar(select(func.count()).select_from(SupplierChange))
+        return len(supplier_history(uow.session, env[2]))
 
 
 def test_a_steady_poll_writes_only_the_changed_lines_and_counts_every_line(env) -> None:
@@ -269,3 +271,22 @@ def test_a_sku_the_shop_starts_selling_is_read_though_the_feed_file_did_not_chan
     again = suppliers.poll_supplier(uow, box, supplier_id, clients=supplier_client)
     assert (again.status, again.rows_changed, stock(env)) == ("ok", 1, {"A": (1, None, None), "B": (2, None, None)})
     assert suppliers.poll_supplier(uow, box, supplier_id, clients=supplier_client).status == "unchanged"
+
+
+def test_the_sold_skus_are_read_whole_also_when_a_sku_holds_a_line_feed(env) -> None:
+    """PostgreSQL reads a catalogue as one joined text; a SKU with a line feed in it makes it read rows."""
+    from connector.domain.clock import utcnow
+
+    uow, _, supplier_id, _ = env
+    with uow:
+        shop_id = uow.repo(SupplyRepository).supplier(supplier_id).shop_id
+    for skus in (["A-1", "B-2", ""], ["A-1", "B\n2", "C-3"]):
+        with uow:
+            uow.session.execute(StoreSku.__table__.delete())
+            uow.session.execute(StoreSku.__table__.insert(), [
+                {"shop_id": shop_id, "sku": sku, "product_id": f"p{n}", "variant_id": f"v{n}", "available": 0}
+                for n, sku in enumerate(skus)])
+            uow.repo(SupplyRepository).record_catalogue_read(shop_id, len(skus), utcnow())
+            uow.commit()
+        with uow:
+            assert uow.repo(SupplyRepository).sold_skus(shop_id) == frozenset(skus) - {""}

@@ -26,6 +26,7 @@ from connector.domain.model import Platform, ShopCredentials
 from connector.shops import add_shop
 from connector.supply import suppliers
 from connector.supply.feed_repository import FeedRepository
+from connector.supply.history import supplier_history
 from connector.supply.models import CatalogRead, StoreSku, SupplierChange, SupplierSnapshot, SupplierStock
 from connector.supply.repository import SupplyRepository
 from sandbox.runner import start_sandbox
@@ -82,7 +83,8 @@ def test_the_first_poll_reads_the_catalogue_from_the_store_first_and_stores_only
     with uow:
         assert uow.session.get(CatalogRead, env["shop"]).skus == 3
         assert len(uow.session.scalars(select(StoreSku).where(StoreSku.shop_id == env["shop"])).all()) == 3
-        assert len(uow.session.scalars(select(SupplierChange)).all()) == 3
+        assert uow.session.scalars(select(SupplierChange)).all() == []  # the first load's history is its snapshot
+        assert [c.sku for c in supplier_history(uow.session, env["supplier"])] == ["S-0003", "S-0010", "S-0042"]
     again = suppliers.poll_supplier(uow, env["box"], env["supplier"], clients=supplier_client,
                                     catalogue=env["catalogue"], keep_unchanged=True)
     assert again.status in ("ok", "unchanged") and env["reads"] == [env["shop"]]  # not read twice
@@ -140,8 +142,7 @@ def snapshot_of(uow: UnitOfWork, supplier_id: int) -> dict[str, Any]:
         stock = sorted((s.sku, s.quantity, s.restock_date, s.lead_time_days, s.dropship, s.unit_cost, s.line_hash)
                        for s in uow.session.scalars(mine))
         changes = sorted((c.sku, c.quantity, c.restock_date, c.previous_quantity, c.previous_restock_date)
-                         for c in uow.session.scalars(select(SupplierChange).where(
-                             SupplierChange.supplier_id == supplier_id, SupplierChange.sku != "OLD")))
+                         for c in supplier_history(uow.session, supplier_id) if c.sku != "OLD")
         hashes = uow.repo(FeedRepository).line_hashes(supplier_id).known
     return {"stock": stock, "changes": changes, "hashes": hashes}
 
@@ -187,7 +188,7 @@ def test_a_first_load_stores_the_same_rows_history_and_fingerprints_as_the_gener
 def test_migration_0035_adds_catalogue_reads_and_drops_the_redundant_keys_and_goes_back(database_url) -> None:
     engine = make_engine(database_url)
     try:
-        upgrade(engine)
+        upgrade(engine, "0035")  # 0039 drops the supplier key too (test_supplier_stock_writes_migration.py)
 
         def keys(table: str) -> set[str]:
             return {fk["constrained_columns"][0] for fk in inspect(engine).get_foreign_keys(table)}
@@ -198,7 +199,7 @@ def test_migration_0035_adds_catalogue_reads_and_drops_the_redundant_keys_and_go
         assert keys("supplier_stock") == {"shop_id", "supplier_id"}
         assert keys("supplier_changes") == {"shop_id", "supplier_id", "snapshot_id"}
         assert "catalog_reads" not in inspect(engine).get_table_names()
-        upgrade(engine)
+        upgrade(engine, "0035")
         assert (keys("supplier_stock"), keys("supplier_changes")) == ({"supplier_id"}, {"snapshot_id"})
     finally:
         engine.dispose()

@@ -18,7 +18,8 @@ PERSONAL_LOOKING = re.compile(
 
 EXPECTED_REDACTED = {
     "orders.customer_email", "webhook_events.body", "data_exports.content", "data_exports.customer_ref",
-    "notify_messages.recipient", "notify_messages.subject", "notify_messages.body_text", "notify_messages.outcome", "notify_messages.error",
+    "notify_messages.recipient", "notify_messages.subject", "notify_messages.body_text", "notify_messages.outcome",
+    "notify_messages.error",
     "dropship_orders.ship_to",
 }
 """The personal data columns known today. A new one must be added here and to PERSONAL_DATA."""

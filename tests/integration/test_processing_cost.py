@@ -8,38 +8,14 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from redis import Redis
 from rq import Queue
 from rq.job import JobStatus
 from sqlalchemy import text
 
 from adapters.queue.rq_queue import ConnectorWorker
-from connector.crypto import CredentialBox, generate_key
-from connector.db.engine import make_engine, upgrade
 from connector.db.inbox import store_event
-from connector.db.uow import ShopLocks, UnitOfWork
-from connector.domain.model import Platform, ShopCredentials
-from connector.shops import add_shop
-
-
-@pytest.fixture
-def engine(database_url):
-    engine = make_engine(database_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def uow(engine):
-    return UnitOfWork(engine)
-
-
-@pytest.fixture
-def shop_id(uow):
-    box = CredentialBox(generate_key())
-    return add_shop(uow, box, Platform.SHOPIFY, "store.myshopify.com", ShopCredentials(access_token="t")).id
+from connector.db.uow import ShopLocks
 
 
 def test_the_claim_returns_what_processing_needs_once_and_again_after_the_lease(uow, shop_id):

@@ -153,7 +153,7 @@ def test_read_now_records_one_run_and_its_progress_is_followed_to_done(web: WebA
     state = web.client.get(f"/app/reorder/history/{run_id}/progress", headers=bearer(token)).get_json()
     assert (state["state"], state["done"], state["run"]["status"]) == ("queued", False, "pending")
     status, html = get(web, f"/app/reorder/history/{run_id}")
-    assert status == 200 and "reorder_progress.js" in html and "Reload to see the progress" in html
+    assert status == 200 and "progress.js" in html and "Reload to see the progress" in html
     _, page = get(web, "/app/reorder")
     assert "A read is waiting to start" in page
 
@@ -346,7 +346,7 @@ def test_a_first_visit_queues_the_computation_once_and_recompute_now_is_followed
     state = web.client.get(f"/app/reorder/advice/{run_id}/progress", headers=bearer(token)).get_json()
     assert (state["state"], state["done"], state["fields"]["computed_at"]) == ("queued", False, "not yet")
     status, html = get(web, f"/app/reorder/advice/{run_id}")
-    assert status == 200 and "reorder_progress.js" in html and "Reload to see the progress" in html
+    assert status == 200 and "progress.js" in html and "Reload to see the progress" in html
 
     job_runs.execute(web.container.engine, run_id, lambda: reorder_jobs.recompute_advice(web.shop_id),
                      lease=timedelta(minutes=5), retry_in=lambda _n: None)

@@ -1,7 +1,8 @@
 """The ranking's input (connector/restock/repository.py ``waiting_rows``): open backorders still short,
 of open orders, by SKU or by stock position, with their line and order columns, and ``ordered_at`` aware
 in UTC whatever the session's time zone. On PostgreSQL the statement goes to the driver as text; it must
-return what the Core select (the SQLite path, and the definition) returns. SQLite and PostgreSQL."""
+return what the Core select (the definition) returns; on SQLite too, where the driver's rows are taken as
+they come. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -58,7 +59,7 @@ def seeded(url: str) -> tuple[UnitOfWork, int, int]:
 
 
 def core_rows(uow: UnitOfWork, shop_id: int, column, values) -> list[tuple]:
-    """The definition, as a Core select (what the SQLite path runs)."""
+    """The definition, as a Core select."""
     return [tuple(row) for row in uow.session.execute(
         select(Backorder.id, Backorder.sku, Backorder.stock_key, Backorder.quantity_backordered,
                Backorder.quantity_allocated, Order.platform_order_id, OrderLine.platform_line_id,

@@ -6,6 +6,7 @@ Before: nothing pruned webhook_events at all, and states and connects only a day
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -17,19 +18,14 @@ from connector.db.models import WebhookEvent
 from connector.domain.clock import utcnow
 from connector.install.models import OAuthState, PendingConnect
 from connector.privacy import retention
-from jobs import runtime
-from tests.support.webapp import API_TOKEN, WebApp, make_webapp
-
-POLICY = retention.RetentionPolicy(webhook_events_days=30, install_grace=timedelta(hours=1))
+from tests.support.retention_support import POLICY, webapp_running_jobs
+from tests.support.webapp import API_TOKEN, WebApp
 
 
 @pytest.fixture
-def web(database_url: str):  # type: ignore[no-untyped-def]
-    app = make_webapp(database_url)
-    runtime.bind(app.container)
-    yield app
-    runtime.bind(None)
-    app.container.close()
+def web(database_url: str) -> Iterator[WebApp]:
+    with webapp_running_jobs(database_url) as app:
+        yield app
 
 
 def _event(web: WebApp, key: str, status: str, *, received_days: float, processed_days: float | None = None,

@@ -6,6 +6,7 @@ Before: nothing ever deleted app_links rows (MerchantRepository.prune_links had 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -17,19 +18,14 @@ from connector.domain.errors import AppAccessRefused
 from connector.merchant import auth
 from connector.merchant.models import AppLink
 from connector.privacy import retention
-from jobs import runtime
-from tests.support.webapp import WebApp, make_webapp
-
-POLICY = retention.RetentionPolicy(webhook_events_days=30, install_grace=timedelta(hours=1))
+from tests.support.retention_support import POLICY, webapp_running_jobs
+from tests.support.webapp import WebApp
 
 
 @pytest.fixture
-def web(database_url: str):  # type: ignore[no-untyped-def]
-    app = make_webapp(database_url)
-    runtime.bind(app.container)
-    yield app
-    runtime.bind(None)
-    app.container.close()
+def web(database_url: str) -> Iterator[WebApp]:
+    with webapp_running_jobs(database_url) as app:
+        yield app
 
 
 def add_links(web: WebApp, links: dict[str, timedelta]) -> None:

@@ -6,6 +6,7 @@ Before: nothing deleted supplier_pushes rows, so a supplier pushing on every cha
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -14,19 +15,14 @@ from sqlalchemy import select
 from connector.domain.clock import utcnow
 from connector.privacy import retention
 from connector.supply.models import Supplier, SupplierPush
-from jobs import runtime
-from tests.support.webapp import WebApp, make_webapp
-
-POLICY = retention.RetentionPolicy(webhook_events_days=30, install_grace=timedelta(hours=1))
+from tests.support.retention_support import POLICY, webapp_running_jobs
+from tests.support.webapp import WebApp
 
 
 @pytest.fixture
-def web(database_url: str):  # type: ignore[no-untyped-def]
-    app = make_webapp(database_url)
-    runtime.bind(app.container)
-    yield app
-    runtime.bind(None)
-    app.container.close()
+def web(database_url: str) -> Iterator[WebApp]:
+    with webapp_running_jobs(database_url) as app:
+        yield app
 
 
 def add_pushes(web: WebApp, pushes: dict[str, tuple[str, timedelta]]) -> None:

@@ -17,15 +17,12 @@ from sqlalchemy import select
 from adapters.suppliers.feed import FeedClient
 from connector.bootstrap import supplier_client
 from connector.cli import main
-from connector.crypto import CredentialBox, generate_key
-from connector.db.engine import make_engine, upgrade
+from connector.crypto import CredentialBox
 from connector.db.uow import UnitOfWork
 from connector.domain.errors import HostKeyChanged
 from connector.domain.host_key import HostKey, HostKeyTrust
-from connector.domain.model import Platform, ShopCredentials
 from connector.dropship.alerts import list_alerts
 from connector.shop_settings import set_setting
-from connector.shops import add_shop
 from connector.supply import suppliers
 from connector.supply.host_keys import trust_host_key
 from connector.supply.models import Supplier, SupplierSnapshot, SupplierStock
@@ -132,23 +129,7 @@ def test_an_explicit_host_key_wins_over_the_key_trusted_on_first_use(feed: Feed)
 
 # -- polls, stored on the supplier row (SQLite and PostgreSQL) -----------------------------------------
 
-@pytest.fixture
-def uow(database_url: str) -> Iterator[UnitOfWork]:
-    engine = make_engine(database_url)
-    upgrade(engine)
-    yield UnitOfWork(engine)
-    engine.dispose()
-
-
-@pytest.fixture
-def box() -> CredentialBox:
-    return CredentialBox(generate_key())
-
-
-@pytest.fixture
-def shop_id(uow: UnitOfWork, box: CredentialBox) -> int:
-    return add_shop(uow, box, Platform.SHOPIFY, "store.myshopify.com", ShopCredentials(access_token="t")).id
-
+# uow, box and shop_id: tests/integration/conftest.py
 
 def add_sftp_supplier(uow: UnitOfWork, box: CredentialBox, shop_id: int, feed: Feed, **settings: Any) -> int:
     return suppliers.add_supplier(uow, box, shop_id, {

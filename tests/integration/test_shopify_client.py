@@ -209,7 +209,9 @@ def test_orders_updated_since_reads_the_units_left_after_an_order_edit(sim) -> N
 
 
 def test_a_tiny_bucket_makes_calls_wait_and_then_succeed(real_schema: GraphQLSchema) -> None:
-    simulator, handle = start(real_schema, bucket_size=20, restore_rate=200)
+    # each call requests 14 points (7 variants) and is charged 2 (one exists): 13 left after the first,
+    # so every later call waits for the one point its request lacks
+    simulator, handle = start(real_schema, bucket_size=15, restore_rate=20)
     try:
         sleep = RecordingSleep()
         platform = ShopifyPlatform(client_for(handle, sleep=sleep))
@@ -229,7 +231,7 @@ def test_a_tiny_bucket_makes_calls_wait_and_then_succeed(real_schema: GraphQLSch
 
 
 def test_throttled_answers_are_retried_until_they_pass(real_schema: GraphQLSchema) -> None:
-    simulator, handle = start(real_schema, bucket_size=20, restore_rate=100)
+    simulator, handle = start(real_schema, bucket_size=15, restore_rate=20)  # as above: 14 asked, 2 charged
     try:
         clients = [ShopifyPlatform(client_for(handle, sleep=RecordingSleep())) for _ in range(3)]
         refs = [StockRef(None, variant_id(simulator, "MUG-RED"))] + [StockRef(None, str(n)) for n in range(6)]

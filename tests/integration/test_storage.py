@@ -12,38 +12,13 @@ from sqlalchemy import inspect
 
 from connector.capture.capture import capture_order
 from connector.capture.reporting import list_backorders
-from connector.crypto import CredentialBox, generate_key
 from connector.db.engine import alembic_config, is_current, make_engine, upgrade
 from connector.db.inbox import store_event
-from connector.db.uow import UnitOfWork
 from connector.domain.errors import DuplicateShop
 from connector.domain.model import Platform, ShopCredentials
 from connector.shops import add_shop, list_shops, resolve_shop
 from tests.support.builders import OrderBuilder
 from tests.support.fakes import FakePlatform
-
-
-@pytest.fixture
-def engine(database_url):
-    engine = make_engine(database_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def uow(engine):
-    return UnitOfWork(engine)
-
-
-@pytest.fixture
-def box():
-    return CredentialBox(generate_key())
-
-
-@pytest.fixture
-def shop_id(uow, box):
-    return add_shop(uow, box, Platform.SHOPIFY, "store.myshopify.com", ShopCredentials(access_token="t")).id
 
 
 def test_migrations_create_every_table_and_go_back_down(engine):

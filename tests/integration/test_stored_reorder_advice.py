@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
@@ -132,8 +133,12 @@ def test_the_report_lists_the_stored_advice_for_the_shops_today(shops: Shops) ->
     assert rows == [a.as_dict() for a in stored_advice(shops.uow, shops.shop_id, TODAY) or []]
 
     # in a zone whose date is not UTC's, the stored advice (computed for the UTC date) is not fresh there:
-    # the report computes for the shop's own date, and stores that
-    set_setting(shops.uow, shops.shop_id, "dates.timezone", "Pacific/Kiritimati")
+    # the report computes for the shop's own date, and stores that. UTC+14 is a day ahead from 10:00 UTC,
+    # UTC-11 a day behind until 11:00 UTC: one of the two differs from UTC's date at any hour of the run
+    now = datetime.now(UTC)
+    zone = "Pacific/Kiritimati" if now.hour >= 10 else "Pacific/Pago_Pago"
+    assert now.astimezone(ZoneInfo(zone)).date() != now.date()
+    set_setting(shops.uow, shops.shop_id, "dates.timezone", zone)
     zone_today = shop_today(shops.uow, shops.shop_id)
     result = CliRunner().invoke(main, ["report", "--shop", "stored.myshopify.com", "--reorder", "--json"], env=env)
     rows = json.loads(result.output)

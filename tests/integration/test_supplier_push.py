@@ -14,6 +14,7 @@ from sqlalchemy import event, func, select
 from connector.db.job_runs import JobRun
 from connector.domain.errors import ConfigError
 from connector.supply import poll_lease, suppliers
+from connector.supply.history import supplier_history
 from connector.supply.models import StoreSku, SupplierChange, SupplierPush, SupplierSnapshot, SupplierStock
 from connector.supply.push import make_push_secret, signature
 from jobs import supply
@@ -120,7 +121,9 @@ def test_a_change_after_an_unchanged_poll_is_read_and_recorded_once(web, sim) ->
     sim.set_stock({"sku": "SKU-A", "restock_date": "2026-12-24"})
     report = suppliers.poll_supplier(c.uow(), c.box, supplier_id, clients=c.supplier_client)
     assert (report.status, report.rows_changed) == ("ok", 1) and report.snapshot_id is not None
-    assert count(web, SupplierChange) == 3  # two first rows, one change
+    assert count(web, SupplierChange) == 1  # the change (the first load's rows are its snapshot)
+    with c.uow() as uow:
+        assert len(supplier_history(uow.session, supplier_id)) == 3  # two first rows, one change
 
 
 def test_a_poll_while_another_poll_of_the_supplier_runs_is_busy_and_waits_when_asked(web, sim) -> None:

@@ -365,7 +365,7 @@ def test_poll_now_records_a_run_and_its_progress_reaches_done_with_the_rows_coun
     assert (state["poll"]["status"], state["poll"]["rows_total"], state["poll"]["rows_bad"]) == ("ok", 5, 2)
     status, html = get(web, f"/app/suppliers/{supplier_id}/polls/{run_id}", after=0)
     assert status == 200 and "Done: 5 rows read, 2 unreadable, 3 changed." in html
-    assert "poll_progress.js" in html and "Reload to see the progress" in html
+    assert "progress.js" in html and "Reload to see the progress" in html
 
 
 def test_progress_of_another_shops_run_is_not_shown(web, sim) -> None:

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import importlib.util
 
-from connector.supply.models import StoreSku, SupplierStock
+from sqlalchemy import func, select
+
+from connector.supply.models import StoreSku, SupplierSnapshot, SupplierStock
 from connector.supply.suppliers import add_supplier
 from jobs import supply
 from tests.support.webapp import make_webapp
+
+
+def last_snapshot(web) -> int:
+    with web.container.uow() as uow:
+        return uow.session.scalar(select(func.max(SupplierSnapshot.id)))
 
 
 def test_a_poll_that_changed_stock_queues_a_refresh_which_queues_publishing_and_notify(tmp_path):
@@ -22,10 +29,11 @@ def test_a_poll_that_changed_stock_queues_a_refresh_which_queues_publishing_and_
         supplier_id = add_supplier(c.uow(), c.box, web.shop_id, {"name": "f", "kind": "feed",
                                                                  "settings": {"source": str(feed)}},
                                    clients=c.supplier_client)
-        assert supply.poll_supplier(supplier_id) == "ok"
-        assert [(job, args) for job, args, _ in web.queue.jobs] == [(supply.REFRESH_DATES, (web.shop_id,))]
+        assert supply.poll_supplier(supplier_id) == "ok"  # the dates of the SKUs this poll changed
+        assert [(job, args) for job, args, _ in web.queue.jobs] == [(supply.REFRESH_DATES,
+                                                                     (web.shop_id, last_snapshot(web)))]
         web.queue.jobs.clear()
-        assert supply.refresh_dates(web.shop_id) == 1
+        assert supply.refresh_dates(web.shop_id, last_snapshot(web)) == 1
         queued = [job for job, _, _ in web.queue.jobs]
         assert supply.PUBLISH_DATES in queued
         assert (supply.NOTIFY_EVALUATE in queued) == (importlib.util.find_spec("jobs.notify") is not None)
@@ -52,7 +60,8 @@ def test_a_first_poll_reads_the_catalogue_first_and_is_postponed_while_the_store
             uow.session.add(StoreSku(shop_id=web.shop_id, sku="SKU-1", product_id="1", variant_id="11", available=0))
             uow.commit()
         assert supply.poll_supplier(supplier_id) == "ok"  # the catalogue is known now: only SKU-1 stored
-        assert [(job, args) for job, args, _ in web.queue.jobs] == [(supply.REFRESH_DATES, (web.shop_id,))]
+        assert [(job, args) for job, args, _ in web.queue.jobs] == [(supply.REFRESH_DATES,
+                                                                     (web.shop_id, last_snapshot(web)))]
         with c.uow() as uow:
             assert [row.sku for row in uow.session.query(SupplierStock)] == ["SKU-1"]
     finally:

@@ -11,26 +11,18 @@ import time
 import pytest
 from redis import Redis
 
-from adapters.queue.rq_queue import RQQueue
-from connector.bootstrap import bootstrap
-from connector.config import Settings
-from connector.crypto import generate_key
 from connector.db.inbox import insert_event
 from connector.domain.model import Platform, ShopCredentials
 from connector.shops import add_shop
-from jobs import runtime
 from jobs.events import PROCESS_EVENT
 from jobs.sweep import sweep
+from tests.support.rq_container import rq_container
 
 
 @pytest.fixture
 def container(postgres_url, spare_redis):  # type: ignore[no-untyped-def]
-    settings = Settings(database_url=postgres_url, redis_url=spare_redis, secret_key=generate_key(),
-                        log_level="WARNING", allow_private_targets=True)
-    c = bootstrap(settings, queue=RQQueue(spare_redis), auto_upgrade=True)
-    runtime.bind(c)
-    yield c
-    c.close()
+    with rq_container(postgres_url, spare_redis) as c:
+        yield c
 
 
 def _store(c, shop_id: int, n: int, *, enqueue: bool) -> int:  # type: ignore[no-untyped-def]

@@ -1,7 +1,8 @@
-"""The plugin on a real WordPress (Debian's ``wordpress`` package, MariaDB on the machine), opt-in:
-skipped, with the reason, when WordPress, PHP's MySQL driver or a MariaDB we may create a database
-in is missing; never a CI failure for lack of them. WooCommerce is not packaged by Debian, so the
-product-page date is not tried here (tests/unit/test_woocommerce_plugin.py covers it on stand-ins).
+"""The plugin on a real WordPress (Debian's ``wordpress`` package, MariaDB on the machine): .ci/run
+installs WordPress and PHP's MySQL driver and starts MariaDB; elsewhere the test is skipped, with the
+reason, when WordPress, the driver or a MariaDB we may create a database in is missing, and with
+CI=true that is a failure. WooCommerce is not packaged by Debian, so the product-page date is not
+tried here (tests/unit/test_woocommerce_plugin.py covers it on stand-ins).
 
 WordPress boots from /usr/share/wordpress with our own configuration (tests/support/wordpress_boot.php:
 a throwaway database, wp-content in tmp with the plugin linked in), is installed, the plugin activated
@@ -20,6 +21,7 @@ from typing import Any
 import pytest
 
 from sandbox.serve import ServerHandle, serve_in_thread
+from tests.conftest import unavailable
 from tests.support.webapp import STORE, WOO_SECRET, WebApp, make_webapp
 from tests.support.wordpress_plugin import PLUGIN, customer_order
 
@@ -31,11 +33,11 @@ pytestmark = [pytest.mark.slow]
 def _wordpress() -> tuple[str, str]:
     php, mysql = shutil.which("php"), shutil.which("mysql")
     if php is None or not (WORDPRESS / "wp-settings.php").exists():
-        pytest.skip("WordPress is not installed (apt-get install wordpress php-mysql)")
+        unavailable("WordPress is not installed (apt-get install wordpress php-mysql; .ci/run installs it)")
     if "mysqli" not in subprocess.run([php, "-m"], capture_output=True, text=True).stdout:
-        pytest.skip("PHP's MySQL driver is not installed (apt-get install php-mysql)")
+        unavailable("PHP's MySQL driver is not installed (apt-get install php-mysql; .ci/run installs it)")
     if mysql is None:
-        pytest.skip("no MariaDB/MySQL client")
+        unavailable("no MariaDB/MySQL client (apt-get install mariadb-server; .ci/run installs it)")
     return php, mysql
 
 
@@ -48,7 +50,7 @@ def wordpress(tmp_path: Path) -> Iterator[dict[str, Any]]:
                            f"IDENTIFIED BY '{password}'; GRANT ALL ON {name}.* TO '{name}'@'localhost';"],
                           capture_output=True, text=True)
     if made.returncode != 0:
-        pytest.skip(f"cannot create a MariaDB database as root: {made.stderr.strip()[:200]}")
+        unavailable(f"cannot create a MariaDB database as root: {made.stderr.strip()[:200]}")
     plugins = tmp_path / "content" / "plugins"
     plugins.mkdir(parents=True)
     (plugins / "backorder-connector").symlink_to(PLUGIN)

@@ -131,6 +131,21 @@ def test_every_answer_carries_the_cost_extension(sim) -> None:  # type: ignore[n
     assert set(cost["throttleStatus"]) == {"maximumAvailable", "currentlyAvailable", "restoreRate"}
 
 
+def test_the_bucket_is_charged_the_actual_cost_of_what_came_back_not_the_requested_one(sim) -> None:  # type: ignore[no-untyped-def]
+    simulator, handle = sim
+    simulator.create_order(SHOP, [{"sku": "MUG-BLUE", "quantity": 1}], deliver_webhook=False)
+    query = "{ orders(first: 50) { nodes { id lineItems(first: 10) { nodes { id } } } } }"
+    body = post_graphql(handle.url, query).json()
+    orders = body["data"]["orders"]["nodes"]
+    cost = body["extensions"]["cost"]
+
+    assert cost["requestedQueryCost"] == 2 + 50 * (1 + 2 + 10 * 1)
+    assert 0 < len(orders) < 50
+    assert cost["actualQueryCost"] == 2 + sum(1 + 2 + len(order["lineItems"]["nodes"]) for order in orders)
+    status = cost["throttleStatus"]  # only the actual cost left the (full) bucket
+    assert status["maximumAvailable"] - status["currentlyAvailable"] <= cost["actualQueryCost"] + 1
+
+
 def test_an_order_decrements_stock_and_deny_refuses_to_oversell(sim) -> None:  # type: ignore[no-untyped-def]
     simulator = sim[0]
     simulator.create_order(SHOP, [{"sku": "MUG-BLUE", "quantity": 3}], deliver_webhook=False)
@@ -277,3 +292,13 @@ def test_sign_webhook_matches_shopifys_own_hmac_vectors() -> None:
         assert hmac.compare_digest(signature, vector["x_shopify_hmac_sha256"]) is vector["valid"], vector[
             "note"
         ]
+
+
+def test_a_line_is_named_as_shopify_names_it_the_product_and_its_variant_or_the_product_alone() -> None:
+    from sandbox.shopify_sim.store import Variant, line_name
+
+    def variant(title: str) -> Variant:
+        return Variant(1, 2, 3, "IPod Nano - 8gb", title, "IPOD", "199.00", 1, "CONTINUE")
+
+    assert line_name(variant("black")) == "IPod Nano - 8gb - black"  # as in the real order payload
+    assert line_name(variant("Default Title")) == "IPod Nano - 8gb"

@@ -124,30 +124,6 @@ class Story:
             uow.commit()
             return ids
 
-    def restock(self, skus: list[str], day: date, *, handling: int = 2, transit: int = 3) -> None:
-        """A supplier with handling and transit days restocks ``skus`` on ``day``; dates recomputed as for
-        the product pages (so the messages say "ships by")."""
-        from connector.supply.dates import refresh_dates
-        from connector.supply.models import Supplier, SupplierStock
-
-        h = self.h
-        with h.container.uow() as uow:
-            supplier = uow.session.query(Supplier).filter_by(shop_id=h.shop_id, name="Acme").one_or_none()
-            if supplier is None:
-                supplier = Supplier(shop_id=h.shop_id, name="Acme", kind="feed", handling_days=handling,
-                                    transit_days=transit)
-                uow.session.add(supplier)
-                uow.session.flush()
-            for sku in skus:
-                stock = uow.session.query(SupplierStock).filter_by(supplier_id=supplier.id, sku=sku).one_or_none()
-                if stock is None:
-                    uow.session.add(SupplierStock(shop_id=h.shop_id, supplier_id=supplier.id, sku=sku, quantity=0,
-                                                  restock_date=day))
-                else:
-                    stock.restock_date = day
-            uow.commit()
-        refresh_dates(h.container.uow(), h.shop_id, today=self.today)
-
 
 def open_story(database_url: str, sink: SmtpSink, language: str) -> Story:
     h = Harness(database_url, sink)
@@ -175,10 +151,10 @@ def customer_messages(story: Story) -> None:
     # capture notice and apology: one e-mail for the order's three lines, dated by the supplier
     s.order(THREE)
     skus = [sku for sku, *_ in THREE]
-    s.restock(skus, s.day(10))
+    s.h.restock(skus, s.day(10))
     s.h.evaluate()
     capture = s.keep(mail_shot(f"capture_notice-{lang}", only(s.new_mail(), "capture notice")))
-    s.restock(skus, s.day(20))
+    s.h.restock(skus, s.day(20))
     s.h.evaluate()
     s.keep(mail_shot(f"apology-{lang}", only(s.new_mail(), "apology")))
     # the order page the e-mails link, and its cancel confirmation

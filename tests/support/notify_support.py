@@ -103,6 +103,30 @@ class Harness:
             uow.commit()
             return backorder.id
 
+    def restock(self, skus: list[str], day: date, *, handling: int = 2, transit: int = 3) -> None:
+        """The supplier Acme, with ``handling`` and ``transit`` days, restocks ``skus`` on ``day``; the dates
+        are then computed as the connector computes them for the product pages (connector/supply/dates.py),
+        so a date counting handling and transit days is said as "ships by"."""
+        from connector.supply.dates import refresh_dates
+        from connector.supply.models import Supplier, SupplierStock
+
+        with self.container.uow() as uow:
+            supplier = uow.session.query(Supplier).filter_by(shop_id=self.shop_id, name="Acme").one_or_none()
+            if supplier is None:
+                supplier = Supplier(shop_id=self.shop_id, name="Acme", kind="feed")
+                uow.session.add(supplier)
+            supplier.handling_days, supplier.transit_days = handling, transit
+            uow.session.flush()
+            for sku in skus:
+                stock = uow.session.query(SupplierStock).filter_by(supplier_id=supplier.id, sku=sku).one_or_none()
+                if stock is None:
+                    uow.session.add(SupplierStock(shop_id=self.shop_id, supplier_id=supplier.id, sku=sku,
+                                                  quantity=0, restock_date=day))
+                else:
+                    stock.restock_date = day
+            uow.commit()
+        refresh_dates(self.container.uow(), self.shop_id, today=self.today)
+
     def move(self, backorder_id: int, expected: date | None) -> None:
         with self.container.uow() as uow:
             row = uow.session.get(Backorder, backorder_id)

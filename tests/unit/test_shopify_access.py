@@ -17,10 +17,11 @@ FEATURE_DOCUMENTS: dict[str, tuple[str, ...]] = {
     "capture": ("queries.STOCK_LEVELS", "queries.ORDERS_UPDATED_SINCE", "queries.ORDER_LINE_ITEMS",
                 "queries.TAGS_ADD", "queries.TAGS_REMOVE", "subscriptions.WEBHOOK_SUBSCRIPTIONS",
                 "subscriptions.WEBHOOK_SUBSCRIPTION_CREATE", "subscriptions.WEBHOOK_SUBSCRIPTION_DELETE",
-                "subscriptions.SHOP_CONTACT", "access.GRANTED_SCOPES"),
+                "subscriptions.SHOP_CONTACT", "access.GRANTED_SCOPES",
+                "batched.TAGS_ADD_MANY_EXAMPLE"),
     "notify": ("orders_admin.ORDER_FOR_ADMIN", "refunds.SUGGESTED_REFUND", "refunds.REFUND_CREATE",
                "order_cancel.ORDER_CANCEL", "order_cancel.JOB", "order_cancel.ORDER_CANCELLED"),
-    "promise": ("queries.DELIVERY_PROMISE",),
+    "promise": ("queries.DELIVERY_PROMISE", "batched.DELIVERY_PROMISES"),
     "publish_dates": ("catalog.CATALOG_VARIANTS", "catalog.METAFIELDS_SET", "catalog.METAFIELDS_DELETE",
                       "bulk.STAGED_UPLOADS_CREATE", "bulk.BULK_METAFIELDS_SET", "bulk.BULK_RUN_MUTATION",
                       "bulk.BULK_OPERATION", "bulk.BULK_MUTATIONS_SINCE"),
@@ -134,3 +135,12 @@ def test_scopes_that_do_not_cover_capture_are_a_config_error_naming_what_is_miss
         Settings(shopify_scopes=("write_orders", "write_products", "read_inventory"))
     narrow = Settings(shopify_scopes=("write_orders", "write_products", "read_inventory", "read_fulfillments"))
     assert narrow.shopify_scopes == ("write_orders", "write_products", "read_inventory", "read_fulfillments")
+
+
+def test_nodes_needs_the_scope_of_the_object_type_it_asks_for() -> None:
+    orders = parse("query Q($ids: [ID!]!) { nodes(ids: $ids) { ... on Order { id } } }")
+    variants = parse("query Q($ids: [ID!]!) { nodes(ids: $ids) { ... on ProductVariant { id } } }")
+    assert denied_fields(orders, None, frozenset({"read_orders"})) == []
+    assert "read_orders" in denied_fields(orders, None, frozenset({"read_products"}))[0]["message"]
+    assert denied_fields(variants, None, frozenset({"read_products"})) == []
+    assert "read_products" in denied_fields(variants, None, frozenset({"read_orders"}))[0]["message"]

@@ -143,3 +143,17 @@ def test_raise_user_errors_names_the_mutation_field_and_message() -> None:
         raise_user_errors({"userErrors": [{"field": ["id"], "message": "Order does not exist"}]}, "tagsAdd")
     with pytest.raises(PlatformRejected, match="no payload"):
         raise_user_errors(None, "tagsRemove")
+
+
+def test_budget_wait_is_the_time_the_last_reported_bucket_needs_to_refill_to_the_points_asked() -> None:
+    from adapters.shopify.client import ThrottleStatus
+
+    now = [100.0]
+    client = ShopifyGraphQL("s.myshopify.com", "t", clock=lambda: now[0])
+    assert client.budget_wait(500) == 0.0  # nothing read yet: no reason to wait
+    client.throttle_status = ThrottleStatus(1000.0, 200.0, 100.0, read_at=100.0)
+    assert client.budget_wait(150) == 0.0
+    assert client.budget_wait(750) == pytest.approx(5.5)
+    assert client.budget_wait(5000) == pytest.approx(8.0)  # never more than a full bucket
+    now[0] = 103.0  # refilled by 300 since it was read
+    assert client.budget_wait(750) == pytest.approx(2.5)

@@ -39,8 +39,28 @@ def test_python_api_order_becomes_a_snapshot_with_numeric_string_ids(platform: S
         1,
         "632910392",
         "39072856",
-        "IPod Nano - 8gb",
+        "IPod Nano - 8gb - green",
     )
+
+
+@pytest.mark.parametrize("fixture", ["shopify/rest/python_api__order.json",
+                                     "shopify/rest/api_js_2024-04__order_create_pending.json",
+                                     "shopify/rest/api_js_2024-04__orders_list_financial_status_authorized.json"])
+def test_each_line_is_titled_by_its_name_so_the_customer_sees_the_variant(platform: ShopifyPlatform,
+                                                                         fixture: str) -> None:
+    found = load_json_fixture(fixture)
+    orders = found["orders"] if "orders" in found else [found["order"]]
+    titles = [line.title for order in orders for line in platform.parse_order(order).lines]
+    names = [line["name"] for order in orders for line in order["line_items"]]
+    assert titles == names and all(" - " in title for title in titles)  # e.g. "IPod Nano - 8gb - black"
+    assert "IPod Touch 8GB - Black" in titles or "IPod Nano - 8gb - red" in titles
+
+
+def test_a_line_without_a_name_keeps_its_product_title(platform: ShopifyPlatform) -> None:
+    order = python_api_order()
+    for line in order["line_items"]:
+        del line["name"]
+    assert platform.parse_order(order).lines[0].title == "IPod Nano - 8gb"
 
 
 def test_the_order_wrapper_object_is_accepted_as_well(platform: ShopifyPlatform) -> None:

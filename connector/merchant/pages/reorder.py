@@ -6,7 +6,7 @@ the reasons behind it, and when the advice was computed with "recompute now" (a 
 one waits or runs; its progress page like the read's). A shop whose advice was never computed gets the
 computation queued on its first visit. And where the sales history read stands, with "read sales history
 now", which queues the read job (joining a read already waiting or running) and follows its progress like a
-supplier's "poll now" (static/reorder_progress.js asks the JSON endpoint; without JavaScript a reload link).
+supplier's "poll now" (static/progress.js asks the JSON endpoint; without JavaScript a reload link).
 """
 
 from __future__ import annotations

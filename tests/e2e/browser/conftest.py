@@ -6,7 +6,9 @@ module), ``page`` (a fresh context and page per test; every request leaving loop
 the test or refused, so nothing leaves the machine and Shopify's CDN is never reached) and ``app``
 (``app.open(page, path)`` mints a Shopify session token and loads ``/app/...?shop&host&id_token``;
 ``app.enter_woo(page)`` opens a WooCommerce app link; each visit is screenshotted into
-test-artifacts/screenshots/). With CI=true a missing Chromium fails the tests instead of skipping them.
+test-artifacts/screenshots/), ``customer`` (a customer's phone with JavaScript off, as e-mailed links
+are opened); ``loopback_page(browser, ...)`` gives any other page that keeps to loopback. With CI=true a
+missing Chromium fails the tests instead of skipping them.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +40,7 @@ SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 SHOP = "sandbox-outdoors.myshopify.com"
 STORE = "https://sandbox-tea.example"
 LOOPBACK = ("127.0.0.1", "localhost")
+PHONE = {"width": 360, "height": 740}
 
 
 def _chromium_or_unavailable() -> str:
@@ -58,6 +62,26 @@ def browser() -> Iterator[Any]:
         launched = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS, headless=True)
         yield launched
         launched.close()
+
+
+@contextmanager
+def loopback_page(browser: Any, **options: Any) -> Iterator[Any]:
+    """A page in a fresh context (``options`` as Playwright's ``new_context`` takes them) whose requests
+    leaving loopback are refused, so nothing leaves the machine; the context is closed after."""
+    context = browser.new_context(**options)
+    context.route("**/*", lambda route: route.continue_() if (urlsplit(route.request.url).hostname or "") in LOOPBACK
+                  else route.abort())
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def customer(browser: Any) -> Iterator[Any]:
+    """A customer's phone-sized page (360 px) with JavaScript off, as the links in the e-mails are opened."""
+    with loopback_page(browser, viewport=PHONE, java_script_enabled=False) as opened:
+        yield opened
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select
@@ -15,22 +14,11 @@ from sqlalchemy import select
 from connector.db.models import Backorder
 from jobs.notify import evaluate_backorders
 from sandbox.shopify_sim.ext_payments import money
-from tests.e2e.browser.conftest import LOOPBACK, SHOP, App
+from tests.e2e.browser.conftest import SHOP, App
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 PAGE_LINK = re.compile(r"(http://\S+/orders/o[0-9]+-[0-9]+\.[0-9]+\.[A-Za-z0-9_-]+)")
-
-
-@pytest.fixture
-def customer(browser: Any, app: App) -> Any:
-    """A phone-sized page with JavaScript off; nothing leaves the machine."""
-    context = browser.new_context(viewport={"width": 360, "height": 740}, java_script_enabled=False)
-    context.route("**/*", lambda route: route.continue_() if (urlsplit(route.request.url).hostname or "") in LOOPBACK
-                  else route.abort())
-    opened = context.new_page()
-    yield opened
-    context.close()
 
 
 def test_a_customer_opens_the_page_from_the_email_and_cancels_one_item_in_the_store(customer: Any, app: App):

@@ -8,28 +8,17 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select
 
 from connector.db.models import Backorder
 from jobs.notify import evaluate_backorders
-from tests.e2e.browser.conftest import LOOPBACK, SHOP, App
+from tests.e2e.browser.conftest import SHOP, App
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 WAIT_LINK = re.compile(r"(http://\S+/orders/[A-Za-z0-9._-]+/wait)")
-
-
-@pytest.fixture
-def customer(browser: Any, app: App) -> Any:
-    context = browser.new_context(viewport={"width": 360, "height": 740}, java_script_enabled=False)
-    context.route("**/*", lambda route: route.continue_() if (urlsplit(route.request.url).hostname or "") in LOOPBACK
-                  else route.abort())
-    opened = context.new_page()
-    yield opened
-    context.close()
 
 
 def test_keep_waiting_from_the_delay_notice_at_360_px_is_confirmed_once(customer: Any, app: App):

@@ -45,7 +45,7 @@ def test_the_merchant_reads_the_sales_history_and_sees_each_skus_advice(page: An
     app.shot(page, "reading")
     state = page.get_by_test_id("read-state")
     # the script asks the JSON endpoint until the workers finish
-    page.locator("[data-read-progress][data-state=done]").wait_for(timeout=60_000)
+    page.locator("[data-progress][data-state=done]").wait_for(timeout=60_000)
     app.shot(page, "read")
     assert "The store's order history was read:" in state.inner_text()
     read = int(page.get_by_test_id("orders-read").inner_text().replace(",", ""))
@@ -88,7 +88,7 @@ def test_the_merchant_reads_the_sales_history_and_sees_each_skus_advice(page: An
     page.get_by_role("button", name="Recompute now").focus()
     page.keyboard.press("Enter")
     page.wait_for_url("**/app/reorder/advice/*")
-    page.locator("[data-read-progress][data-state=done]").wait_for(timeout=60_000)  # the script, as for the read
+    page.locator("[data-progress][data-state=done]").wait_for(timeout=60_000)  # the script, as for the read
     app.shot(page, "recomputed")
     assert page.get_by_test_id("recompute-state").inner_text().startswith("done")
     assert page.get_by_test_id("computed-at").inner_text()[:4].isdigit()

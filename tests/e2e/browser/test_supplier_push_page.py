@@ -24,7 +24,8 @@ from connector.shops import add_shop
 from connector.supply.push import signature
 from connector.supply.suppliers import add_supplier
 from sandbox.serve import serve_in_thread
-from tests.e2e.browser.test_suppliers_pages import ARGS, CHROMIUM, SECRET, SHOP, SHOTS, _playwright
+from tests.e2e.browser.conftest import loopback_page
+from tests.e2e.browser.test_suppliers_pages import SECRET, SHOP, SHOTS
 from tests.support.merchant import API_KEY, app_path, session_token
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -50,15 +51,9 @@ def live(tmp_path: Path) -> Iterator[tuple[str, int]]:
 
 
 @pytest.fixture
-def browser_page(live: tuple[str, int]) -> Iterator[Any]:
-    sync_playwright = _playwright()
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        context = browser.new_context(viewport={"width": 1100, "height": 900})
-        context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(live[0])
-                      else route.abort())  # nothing leaves the machine
-        yield context.new_page()
-        browser.close()
+def browser_page(browser: Any, live: tuple[str, int]) -> Iterator[Any]:
+    with loopback_page(browser, viewport={"width": 1100, "height": 900}) as opened:
+        yield opened
 
 
 def push(base: str, url: str, key: str, event_id: str) -> int:

@@ -5,7 +5,6 @@ to done with the rows counted by the in-process workers. Screenshots go to test-
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,33 +20,17 @@ from connector.shops import add_shop
 from connector.supply.models import StoreSku
 from sandbox.serve import serve_in_thread
 from sandbox.supplier_sim import SupplierSimulator
+from tests.e2e.browser.conftest import loopback_page
 from tests.support.merchant import API_KEY, app_path, session_token
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync"]
 SECRET = "browser-shopify-app-secret-of-32-bytes+"
 SHOP = "browser-tea.myshopify.com"
 SHOTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "screenshots"
 ITEMS = [{"sku": "TEA-1", "quantity": 4}, {"sku": "TEA-2", "quantity": 0, "restock_date": "2026-12-20"},
          {"sku": "TEA-3", "quantity": "lots"}, {"sku": "TEA-4", "quantity": 1, "restock_date": "soon"},
          {"sku": "TEA-5", "quantity": 2, "lead_time_days": 9}]
-
-
-def _playwright() -> Any:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        if os.environ.get("CI") == "true":
-            raise
-        pytest.skip("playwright is not installed")
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{CHROMIUM} is missing (apt-get install chromium)")
-        pytest.skip(f"{CHROMIUM} is missing")
-    return sync_playwright
 
 
 @pytest.fixture
@@ -78,15 +61,9 @@ def live_app(tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def page(live_app: str) -> Iterator[Any]:
-    sync_playwright = _playwright()
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        context = browser.new_context(viewport={"width": 1100, "height": 900})
-        context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(live_app)
-                      else route.abort())  # nothing leaves the machine (App Bridge's CDN included)
-        yield context.new_page()
-        browser.close()
+def page(browser: Any, live_app: str) -> Iterator[Any]:
+    with loopback_page(browser, viewport={"width": 1100, "height": 900}) as opened:
+        yield opened
 
 
 def open_page(page: Any, base: str, path: str) -> None:
@@ -133,7 +110,7 @@ def test_a_supplier_is_added_tested_edited_and_polled_through_the_pages(page, li
     shot(page, "edit")
 
     page.get_by_role("button", name="Poll now").click()
-    progress = page.locator('[data-poll-progress][data-state="done"]')
+    progress = page.locator('[data-progress][data-state="done"]')
     progress.wait_for(timeout=20_000)
     assert page.get_by_test_id("rows-total").inner_text() == "5"
     assert "Done: 5 rows read, 2 unreadable, 3 changed." in page.get_by_test_id("poll-state").inner_text()
