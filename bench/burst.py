@@ -490,9 +490,11 @@ def main() -> int:  # noqa: C901 - one linear script
         swept = 0
         deadline = time.monotonic() + args.timeout
         while True:
-            with engine.connect() as c:
+            with engine.connect() as c:  # processed: every event finished and every order's tag in the store
                 unfinished = c.execute(text("SELECT count(*) FROM webhook_events "
                                             "WHERE status NOT IN ('done', 'failed', 'ignored')")).scalar_one()
+                unfinished += c.execute(text("SELECT count(*) FROM orders WHERE needs_mark "
+                                             "OR mark_operation IS NOT NULL")).scalar_one()
             if unfinished == 0 or time.monotonic() > deadline:
                 break
             if time.monotonic() >= next_sweep:
@@ -512,7 +514,15 @@ def main() -> int:  # noqa: C901 - one linear script
                 "SELECT s.domain, o.platform_order_id, count(b.id), coalesce(sum(b.quantity_backordered), 0) "
                 "FROM backorders b JOIN order_lines l ON l.id = b.order_line_id JOIN orders o ON o.id = l.order_id "
                 "JOIN shops s ON s.id = o.shop_id GROUP BY s.domain, o.platform_order_id")).all()
-            statuses = dict(c.execute(text("SELECT status, count(*) FROM webhook_events GROUP BY status")).all())
+            statuses = dict(c.execute(text("SELECT status, count(*) FROM webhook_events WHERE topic = 'orders/create' "
+                                           "GROUP BY status")).all())
+            finish_events = c.execute(text("SELECT count(*) FROM webhook_events "
+                                           "WHERE topic = 'bulk_operations/finish'")).scalar_one()
+            tagged, untagged = c.execute(text(
+                "SELECT count(*) FILTER (WHERE marked IS NOT NULL AND mark_error IS NULL), "
+                "count(*) FILTER (WHERE marked IS NULL OR mark_error IS NOT NULL) FROM orders o "
+                "WHERE EXISTS (SELECT 1 FROM order_lines l JOIN backorders b ON b.order_line_id = l.id "
+                "WHERE l.order_id = o.id)")).one()
             stored_orders = c.execute(text("SELECT count(DISTINCT (shop_id, platform_order_id)) FROM orders "
                                            "WHERE platform_order_id = ANY(:ids)"),
                                       {"ids": [str(order["id"]) for _, order in orders]}).scalar_one()
@@ -539,6 +549,8 @@ def main() -> int:  # noqa: C901 - one linear script
               f"{per_order({k: cpu_end[k] - cpu_start.get(k, 0.0) for k in cpu_end}, processed)}")
         print(f"database: {sum(statuses.values())} events stored for {accepted} answered 200, "
               f"{stored_orders} of {len(orders)} orders captured, {sum(n for n, _ in actual.values())} backorders")
+        print(f"store tags: {tagged} backordered orders recorded as tagged, {untagged} not "
+              f"({finish_events} bulk_operations/finish webhooks of the bulk taggings)")
         print(f"lost/duplicated: {lost}/{duplicated}")
         print("targets (issue 17 item 2):")
         for line in verdicts(accepted / burst_s if burst_s else 0.0, bare_rps, pct(lat, 99), burst_s, processed_s,

@@ -19,7 +19,8 @@ from sqlalchemy.exc import DataError
 
 from connector.capture.batch import capture_orders
 from connector.capture.capture import capture_order
-from connector.capture.marks import write_marks
+from connector.capture.marks import MarkReport, write_marks
+from connector.capture.repository import CaptureRepository
 from connector.capture.stock import stock_changed
 from connector.db.uow import UnitOfWork
 from connector.domain.clock import utcnow
@@ -73,6 +74,10 @@ class EventOutcome:
     """Backorders that got arriving stock (a stock webhook): their holds are released next (jobs/events.py)."""
     resume_publish: bool = False
     """A bulk operation finished (bulk_operations/finish): publishing the shop's dates goes on (jobs/events.py)."""
+    marks_waiting: bool = False
+    """A bulk write of the shop's marks still runs at the store: its result is to be read back later."""
+    marks_finished: bool = False
+    """A bulk write of the shop's marks finished (bulk_operations/finish): its result is to be read back now."""
     done_with: int = 0
     """Other events of the shop processed (done) in the same batch as this one."""
     retries: tuple[tuple[int, float], ...] = ()
@@ -102,8 +107,12 @@ def process_event(uow: UnitOfWork, platform_for: Callable[[int], StorePlatform],
     if shop_active and topic in STOCK_TOPICS.get(platform_name, frozenset()):
         return _stock_event(uow, platform_for, event_id, body, context, max_attempts)
     if shop_active and topic in BULK_TOPICS.get(platform_name, frozenset()):
+        operation = _operation_of(body)
+        with uow.single():  # the shop's marks (connector/capture/marks.py) or its dates (publish_bulk)
+            marks = operation is not None and operation in uow.repo(CaptureRepository).mark_operations(shop_id)
         finished = _finish(uow, event_id, "done", None, context)
-        return EventOutcome(finished.status, shop_id=finished.shop_id, resume_publish=True)
+        return EventOutcome(finished.status, shop_id=finished.shop_id, resume_publish=not marks,
+                            marks_finished=marks)
     shipment = shipment_events.handles(platform_name, topic)
     if not shop_active or (topic not in ORDER_TOPICS.get(platform_name, frozenset()) and not shipment):
         return _finish(uow, event_id, "ignored", None, context)
@@ -151,7 +160,8 @@ def _order_event(uow: UnitOfWork, platform_for: Callable[[int], StorePlatform], 
             return _finish(uow, event_id, "failed", f"{type(exc).__name__}: {exc}", context)
         return _retry(uow, event_id, attempts, f"{type(exc).__name__}: {exc}", context)
     outcome = _finish(uow, event_id, "done", None, {**context, "outcome": result.outcome})
-    return EventOutcome(outcome.status, detail=outcome.detail, shop_id=outcome.shop_id, alerts=marks.alerted)
+    return EventOutcome(outcome.status, detail=outcome.detail, shop_id=outcome.shop_id, alerts=marks.alerted,
+                        marks_waiting=marks.waiting)
 
 
 _Item = tuple[int, str, "bytes | str", int]
@@ -204,15 +214,15 @@ def _order_batch(uow: UnitOfWork, platform_for: Callable[[int], StorePlatform], 
         except RecursionError:
             outcomes[item[0]] = _finish(uow, item[0], "failed", "invalid payload: JSON nested too deep",
                                         contexts[item[0]])
-    alerts = 0
+    marks = MarkReport()
     try:
         with uow.shop_lock(shop_id):  # held once for both (re-entrant)
             results = capture_orders(uow, platform, shop_id, [snapshot for _, snapshot in parsed])
-            alerts = write_marks(uow, platform, shop_id).alerted
+            marks = write_marks(uow, platform, shop_id)
     except TransientError as exc:
         for item, _ in parsed:
             outcomes[item[0]] = _transient(uow, item[0], item[3], exc, contexts[item[0]], max_attempts)
-        return _batch_outcome(first[0], outcomes, shop_id, alerts)
+        return _batch_outcome(first[0], outcomes, shop_id, marks)
     except Exception as exc:  # noqa: BLE001 - one event may be the cause: take them one at a time
         log.warning("event batch failed, processing its events one by one",
                     extra={**context, "events": len(parsed), "error": f"{type(exc).__name__}: {exc}"})
@@ -225,28 +235,28 @@ def _order_batch(uow: UnitOfWork, platform_for: Callable[[int], StorePlatform], 
     for (item, _), result in zip(parsed, results, strict=True):
         log.info("event done", extra={**contexts[item[0]], "outcome": result.outcome, "batch": len(items)})
         outcomes[item[0]] = EventOutcome("done", shop_id=shop_id)
-    return _batch_outcome(first[0], outcomes, shop_id, alerts)
+    return _batch_outcome(first[0], outcomes, shop_id, marks)
 
 
 def _one_by_one(uow: UnitOfWork, platform_for: Callable[[int], StorePlatform], first: int, items: list[_Item],
                 contexts: dict[int, dict[str, Any]], max_attempts: int,
                 outcomes: dict[int, EventOutcome]) -> EventOutcome:
     """Each of ``items`` on its own (``_order_event``), after their batch failed as a whole."""
-    alerts = 0
     for event_id, _, body, _ in items:
-        outcome = _order_event(uow, platform_for, event_id, body, contexts[event_id], max_attempts, shipment=False)
-        outcomes[event_id] = outcome
-        alerts += outcome.alerts
-    return _batch_outcome(first, outcomes, int(contexts[first]["shop_id"]), alerts)
+        outcomes[event_id] = _order_event(uow, platform_for, event_id, body, contexts[event_id], max_attempts,
+                                          shipment=False)
+    return _batch_outcome(first, outcomes, int(contexts[first]["shop_id"]), MarkReport())
 
 
-def _batch_outcome(first: int, outcomes: dict[int, EventOutcome], shop_id: int, alerts: int) -> EventOutcome:
+def _batch_outcome(first: int, outcomes: dict[int, EventOutcome], shop_id: int, marks: MarkReport) -> EventOutcome:
     """The outcome of the given event, with what its batch-mates need done (their retries)."""
     own = outcomes[first]
     others = {event_id: outcome for event_id, outcome in outcomes.items() if event_id != first}
     retries = tuple((event_id, outcome.retry_in) for event_id, outcome in sorted(others.items())
                     if outcome.retry_in is not None)
-    return EventOutcome(own.status, retry_in=own.retry_in, detail=own.detail, shop_id=shop_id, alerts=alerts,
+    return EventOutcome(own.status, retry_in=own.retry_in, detail=own.detail, shop_id=shop_id,
+                        alerts=marks.alerted + sum(outcome.alerts for outcome in outcomes.values()),
+                        marks_waiting=marks.waiting or any(outcome.marks_waiting for outcome in outcomes.values()),
                         done_with=sum(1 for outcome in others.values() if outcome.status == "done"), retries=retries)
 
 
@@ -286,7 +296,8 @@ def _stock_event(uow: UnitOfWork, platform_for: Callable[[int], StorePlatform], 
     outcome = _finish(uow, event_id, "done", None, {**context, "positions": report.positions,
                                                      "allocated": len(report.allocated)})
     return EventOutcome(outcome.status, detail=outcome.detail, shop_id=outcome.shop_id,
-                        alerts=marks.alerted if marks else 0, allocated=len(report.allocated))
+                        alerts=marks.alerted if marks else 0, allocated=len(report.allocated),
+                        marks_waiting=bool(marks and marks.waiting))
 
 
 def _retry_after(exc: BaseException) -> float:
@@ -321,6 +332,16 @@ def _set(uow: UnitOfWork, event_id: int, **values: object) -> None:
     with uow.single():
         uow.events.record(event_id, **values)
         uow.commit()
+
+
+def _operation_of(body: bytes | str) -> str | None:
+    """The operation a bulk_operations/finish webhook is about (``admin_graphql_api_id``), or None."""
+    try:
+        payload = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    operation = payload.get("admin_graphql_api_id") if isinstance(payload, dict) else None
+    return operation if isinstance(operation, str) else None
 
 
 def _shop_of(context: dict[str, object]) -> int | None:

@@ -106,6 +106,12 @@ def _process_event(event_id: int) -> str:
         runtime.enqueue(c, process_event, event_id, delay_seconds=outcome.retry_in)
     for other_id, delay in outcome.retries:  # batch-mates (connector/events.py) with a retry of their own
         runtime.enqueue(c, process_event, other_id, delay_seconds=delay)
+    if (outcome.marks_finished or outcome.marks_waiting) and outcome.shop_id is not None:
+        from jobs.shops import READ_BACK_SECONDS, read_marks_back  # a bulk write of marks: read it back
+
+        read_marks_back(outcome.shop_id, delay_seconds=0.0 if outcome.marks_finished else READ_BACK_SECONDS)
+        if outcome.marks_finished:  # the event was only that
+            return outcome.status
     if outcome.resume_publish and outcome.shop_id is not None:  # a bulk publish finished: read it now
         runtime.enqueue_run(c, supply.publish_dates, outcome.shop_id, shop_id=outcome.shop_id, coalesce=True)
         return outcome.status

@@ -33,7 +33,21 @@ def sync_marks(shop_id: int) -> int:
     report = marks.write_marks(c.uow(), c.platform_for(shop_id), shop_id)
     if report.alerted:
         _deliver_alerts(shop_id)
+    if report.waiting:  # a bulk write of the shop's marks still runs at the store: look again soon
+        read_marks_back(shop_id, delay_seconds=READ_BACK_SECONDS)
     return report.written
+
+
+READ_BACK_SECONDS = 3.0
+"""How long after a look that found a bulk write of marks still running the next look is (its
+``bulk_operations/finish`` webhook usually comes first; this is for one that never does)."""
+
+
+def read_marks_back(shop_id: int, *, delay_seconds: float = 0.0) -> None:
+    """Queue ``sync_marks`` for the shop (it reads back the finished bulk writes of its marks first),
+    joining one already waiting."""
+    runtime.enqueue_run(runtime.container(), sync_marks, shop_id, shop_id=shop_id, coalesce=True,
+                        delay_seconds=delay_seconds)
 
 
 def _deliver_alerts(shop_id: int) -> None:

@@ -23,10 +23,13 @@ log = logging.getLogger(__name__)
 ORDERS_PER_CALL = 25
 """Orders per document: 25 promise reads cost about 325 points, well under Shopify's 1,000 a query."""
 
-POINTS_PER_ORDER = 15
-"""What capturing a backordered order costs of the shop's budget, actual points: its tag (a ``tagsAdd``,
-10) and its share of the promise read (the order, its fulfillment orders' connection and one fulfillment
-order with its delivery method: 5; Shopify charges what came back, not the 13 requested)."""
+PROMISE_POINTS = 5
+"""What reading one order's checkout promise costs of the shop's budget, actual points (the order, its
+fulfillment orders' connection and one fulfillment order with its delivery method; Shopify charges what
+came back, not the 13 requested)."""
+TAG_POINTS = 10
+"""What tagging one order by a ``tagsAdd`` costs (a mutation; aliases are charged each). Many orders at
+once go as one bulk mutation instead (adapters/shopify/bulk.py ``MARKS_BULK_POINTS``)."""
 
 DELIVERY_PROMISES = """
 query ConnectorDeliveryPromises($ids: [ID!]!, $first: Int!) {

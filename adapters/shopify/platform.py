@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from adapters.shopify import batched, queries, shipments
+from adapters.shopify import batched, bulk, queries, shipments
 from adapters.shopify.client import ShopifyGraphQL, raise_user_errors
 from adapters.shopify.inventory import parse_inventory_level
 from connector.domain.allocation import order_tags
@@ -137,6 +137,29 @@ class ShopifyPlatform:
         order's error; a failure of a whole call is raised."""
         return batched.tag_orders(self.client, order_ids, self.backorder_tag)
 
+    bulk_marks_min = bulk.MARKS_BULK_MIN
+
+    def mark_bulk(self, order_ids: Sequence[str]) -> str:
+        """BulkMarks: tag the orders by one bulk mutation, line n tagging ``order_ids[n]``; returns the
+        operation's id (BulkBusy when the shop's bulk mutations are at Shopify's limit)."""
+        return bulk.tag_orders(self.client, order_ids, self.backorder_tag).id
+
+    def bulk_marks_outcome(self, operation_id: str) -> dict[int, tuple[str, ...]] | None:
+        """BulkMarks: None while the operation runs; once finished, what each line it reached returned
+        (its errors, empty when tagged) by line number; lines it never reached are absent. An operation
+        Shopify no longer knows reached none."""
+        try:
+            operation = bulk.read_operation(self.client, operation_id)
+        except PlatformRejected:
+            log.warning("shopify bulk tagging unknown", extra={"operation": operation_id})
+            return {}
+        if not operation.finished:
+            return None
+        url = operation.url or operation.partial_url
+        if not url:
+            return {}
+        return {result.line: result.errors for result in bulk.read_results(self.client, url, "tagsAdd")}
+
     def unmark_backordered(self, order_id: str) -> None:
         variables = {"id": gid("Order", order_id), "tags": [self.backorder_tag]}
         data = self.client.execute(queries.TAGS_REMOVE, variables)
@@ -154,7 +177,8 @@ class ShopifyPlatform:
 
     def capture_wait(self, orders: int) -> float:
         """StoreBudget: how long until the shop's cost budget covers capturing ``orders`` orders."""
-        return self.client.budget_wait(orders * batched.POINTS_PER_ORDER)
+        tags = bulk.MARKS_BULK_POINTS if orders >= bulk.MARKS_BULK_MIN else orders * batched.TAG_POINTS
+        return self.client.budget_wait(orders * batched.PROMISE_POINTS + tags)
 
     def delivery_promises(self, order_ids: Sequence[str]) -> dict[str, datetime | None]:
         """``delivery_promise`` of several orders, a few dozen a call (adapters/shopify/batched.py)."""

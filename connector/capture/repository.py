@@ -58,21 +58,38 @@ class CaptureRepository(Repository):
     def pending_marks(self, shop_id: int, limit: int = 200) -> Sequence[tuple[Any, ...]]:
         """The lines of the first ``limit`` orders of an active shop flagged ``needs_mark``, with their
         backorder, as plain columns in one query (loading orders, lines and backorders as entities took
-        three): shop domain, order id, platform order id, name, status, marked, platform line id, SKU,
-        backorder status, backordered and shipped units (line and backorder columns None when absent),
-        by order id. Empty when the shop is not active."""
+        three): shop domain, order id, platform order id, name, status, marked, mark operation, platform
+        line id, SKU, backorder status, backordered and shipped units (line and backorder columns None when
+        absent), by order id. Empty when the shop is not active."""
         due = (select(Order.id).where(Order.shop_id == shop_id, Order.needs_mark.is_(True))
                .order_by(Order.id).limit(limit).scalar_subquery())
         rows = self.session.execute(
             select(Shop.domain, Order.id, Order.platform_order_id, Order.name, Order.status, Order.marked,
-                   OrderLine.platform_line_id, OrderLine.sku, Backorder.status, Backorder.quantity_backordered,
-                   Backorder.quantity_shipped)
+                   Order.mark_operation, OrderLine.platform_line_id, OrderLine.sku, Backorder.status,
+                   Backorder.quantity_backordered, Backorder.quantity_shipped)
             .join(Shop, Shop.id == Order.shop_id)
             .outerjoin(OrderLine, OrderLine.order_id == Order.id)
             .outerjoin(Backorder, Backorder.order_line_id == OrderLine.id)
             .where(Order.shop_id == shop_id, Order.id.in_(due), Shop.status == "active")
             .order_by(Order.id))
         return [tuple(row) for row in rows]
+
+    def mark_operations(self, shop_id: int) -> list[str]:
+        """The store's bulk operations that carry marks of the shop's orders, not yet read back (none when
+        the shop is not active)."""
+        return [str(operation) for operation in self.session.execute(
+            select(Order.mark_operation).join(Shop, Shop.id == Order.shop_id)
+            .where(Order.shop_id == shop_id, Order.mark_operation.is_not(None), Shop.status == "active")
+            .distinct()).scalars()]
+
+    def shop_domain(self, shop_id: int) -> str:
+        return str(self.session.execute(select(Shop.domain).where(Shop.id == shop_id)).scalar_one())
+
+    def orders_of_operation(self, shop_id: int, operation: str) -> list[tuple[str, str, int | None]]:
+        """(platform order id, name, line) of the shop's orders whose mark ``operation`` carries."""
+        return [(str(o), str(n), line) for o, n, line in self.session.execute(
+            select(Order.platform_order_id, Order.name, Order.mark_line)
+            .where(Order.shop_id == shop_id, Order.mark_operation == operation))]
 
     def set_order_columns(self, shop_id: int, rows: Sequence[tuple[str, dict[str, object]]]) -> None:
         """Set columns of several orders of one shop (platform order id, values): one executemany per

@@ -153,6 +153,10 @@ class Order(Base):
     """Why the store refused to mark it (deleted order, permission, user error); None once marked (0013)."""
     mark_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     """When that refusal was recorded (0013)."""
+    mark_operation: Mapped[str | None] = mapped_column(String(120))
+    """The store's bulk operation that carries its mark, until its result is read (0041)."""
+    mark_line: Mapped[int | None] = mapped_column(Integer)
+    """Its line in that operation's variables file (0041)."""
     captured_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # checkout promise (0009); see connector/capture/promise.py
     promised_delivery_on: Mapped[date | None] = mapped_column(Date)

@@ -164,7 +164,8 @@ def test_a_round_the_stores_budget_cannot_cover_waits_off_the_worker_and_runs_on
     """A shop whose Shopify budget (as this process last read it) is short of its round's cost is not worked
     now: its job goes back, delayed until the bucket has refilled, and the worker takes other shops' jobs
     instead of sleeping in the client's wait for budget."""
-    from adapters.shopify.batched import POINTS_PER_ORDER
+    from adapters.shopify.batched import PROMISE_POINTS
+    from adapters.shopify.bulk import MARKS_BULK_POINTS
     from adapters.shopify.client import ThrottleStatus
 
     c = container
@@ -180,7 +181,8 @@ def test_a_round_the_stores_budget_cannot_cover_waits_off_the_worker_and_runs_on
     scheduled = c.queue.queue.scheduled_job_registry
     [job_id] = scheduled.get_job_ids()
     waits = scheduled.get_scheduled_time(job_id).timestamp() - time.time()
-    assert 30 * POINTS_PER_ORDER / 100.0 - 2 < waits <= 30 * POINTS_PER_ORDER / 100.0 + 1  # until 450 points
+    points = 30 * PROMISE_POINTS + MARKS_BULK_POINTS  # 30 promises, their tags in one bulk mutation: 185 points
+    assert points / 100.0 - 1 < waits <= points / 100.0 + 1
     assert c.queue.holds(shop_key(shop))  # the shop's job still waits: webhooks queue no other
     _store(c, shop, 99)
     assert c.queue.queue.count == 0
