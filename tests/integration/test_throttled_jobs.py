@@ -166,7 +166,8 @@ def test_on_rq_a_throttled_run_is_scheduled_a_day_later_not_retried_now(
         [scheduled] = registry.get_job_ids()
         assert scheduled.startswith(f"jobrun-{run_id}-")
         due_in = registry.get_scheduled_time(scheduled).timestamp() - time.time()
-        assert DAY - 60 < due_in <= DAY
+        # a day away, not now; ten minutes of slack for a wall clock that a paused VM's resume may step forward
+        assert DAY - 600 < due_in <= DAY
         assert not c.queue.queue.failed_job_registry.get_job_ids()  # not an RQ failure: no early retry
     finally:
         c.close()
