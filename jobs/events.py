@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from connector import events
+from connector.capture.repository import CaptureRepository
 from connector.config import Settings
 from connector.db import job_runs
 from connector.domain.errors import ConnectorError
@@ -65,12 +66,20 @@ def process_shop_events(shop_id: int) -> str:
     status = "nothing pending"
     if event_id is not None:
         with job_runs.started_by(job_runs.WEBHOOK):
-            status = _process_event(event_id)
+            status = _process_event(event_id, successor_reads_marks=True)
     with c.uow().single() as uow:
         more = uow.events.next_pending(shop_id)
+        # the last round of a run of the shop's events: a bulk write of its marks still running is looked at
+        # again soon (a round with a successor leaves that to the successor's marks)
+        running = event_id is not None and more is None and bool(uow.repo(CaptureRepository).mark_operations(shop_id))
     if more is not None and hasattr(c.queue, "enqueue_held"):
         c.queue.enqueue_held(key, PROCESS_SHOP_EVENTS, shop_id)
         return status
+    if running:
+        from jobs.shops import READ_BACK_SECONDS, read_marks_back
+
+        with job_runs.started_by(job_runs.WEBHOOK):
+            read_marks_back(shop_id, delay_seconds=READ_BACK_SECONDS)
     release = getattr(c.queue, "release", None)
     if release is not None:
         release(key)
@@ -97,7 +106,9 @@ def store_budget_wait(c: Any, shop_id: int, orders: int) -> float:
     return platform.capture_wait(orders) if isinstance(platform, StoreBudget) else 0.0
 
 
-def _process_event(event_id: int) -> str:
+def _process_event(event_id: int, *, successor_reads_marks: bool = False) -> str:
+    """Process the event and queue what its outcome asks for. ``successor_reads_marks``: the caller (a shop's
+    round) sees to a bulk write of marks the round left running, so it is not queued a look of its own."""
     c = runtime.container()
     outcome = events.process_event(c.uow(), c.platform_for, event_id, max_attempts=c.settings.job_max_attempts,
                                    lease=timedelta(seconds=c.settings.event_lease_seconds),
@@ -106,7 +117,8 @@ def _process_event(event_id: int) -> str:
         runtime.enqueue(c, process_event, event_id, delay_seconds=outcome.retry_in)
     for other_id, delay in outcome.retries:  # batch-mates (connector/events.py) with a retry of their own
         runtime.enqueue(c, process_event, other_id, delay_seconds=delay)
-    if (outcome.marks_finished or outcome.marks_waiting) and outcome.shop_id is not None:
+    look = outcome.marks_finished or (outcome.marks_waiting and not successor_reads_marks)
+    if look and outcome.shop_id is not None:
         from jobs.shops import READ_BACK_SECONDS, read_marks_back  # a bulk write of marks: read it back
 
         read_marks_back(outcome.shop_id, delay_seconds=0.0 if outcome.marks_finished else READ_BACK_SECONDS)

@@ -79,8 +79,8 @@ def test_an_event_stored_while_the_shops_job_runs_is_processed(container, monkey
     late: list[int] = []
     original = event_jobs._process_event
 
-    def process_then_store(event_id: int) -> str:
-        outcome = original(event_id)
+    def process_then_store(event_id: int, **kwargs: bool) -> str:
+        outcome = original(event_id, **kwargs)
         if len(late) < 3:  # a webhook arrives while the job is working
             late.append(_store(c, shop, 100 + len(late)))
         return outcome
@@ -143,7 +143,7 @@ def test_a_shops_job_takes_one_round_and_queues_its_successor_behind_the_others(
     _store(c, first, 0)  # queues the big shop's job, which runs here
     c.queue.queue.empty()
     rounds: list[int] = []
-    monkeypatch.setattr(event_jobs, "_process_event", lambda event_id: rounds.append(event_id) or "failed")
+    monkeypatch.setattr(event_jobs, "_process_event", lambda event_id, **_: rounds.append(event_id) or "failed")
 
     assert event_jobs.process_shop_events(first) == "failed"
     assert len(rounds) == 1  # one round (one batch of the shop's pending events), not the whole backlog
@@ -215,3 +215,28 @@ def test_a_batch_claim_takes_no_more_than_its_limit(container) -> None:
 
     assert [row[0] for row in claimed] == ids[1:50]
     assert _statuses(c) == {"processing": 49, "pending": 101}
+
+
+def test_the_last_round_of_a_shop_with_a_bulk_write_of_marks_running_queues_one_look_at_it(container) -> None:
+    """A round with a successor leaves a running bulk write of the shop's marks to the successor's marks;
+    the last round queues ``sync_marks`` to look at it again in a few seconds (connector/capture/marks.py)."""
+    from sqlalchemy import select, text
+
+    from connector.db.models_jobs import JobRun
+
+    c = container
+    shop = _shop(c, "bulk")
+    with c.engine.begin() as conn:
+        conn.execute(text("INSERT INTO orders (shop_id, platform_order_id, name, status, ordered_at, "
+                          "platform_updated_at, needs_mark, captured_at, mark_operation, mark_line) VALUES "
+                          "(:s, '1', '#1', 'open', now(), now(), false, now(), 'gid://shopify/BulkOperation/1', 0)"),
+                     {"s": shop})
+    _store(c, shop, 0)
+    _store(c, shop, 1)
+
+    def looks() -> list[str]:
+        with c.uow() as uow:
+            return [run.job for run in uow.session.scalars(select(JobRun).where(JobRun.shop_id == shop))]
+
+    assert event_jobs.process_shop_events(shop) == "ignored" and looks() == []  # its successor is queued
+    assert event_jobs.process_shop_events(shop) == "ignored" and looks() == ["jobs.shops.sync_marks"]
