@@ -23,12 +23,13 @@ webhook got a 200. ``--profile DIR`` writes py-spy stacks of every Python part (
 Targets (issue 17 item 2), printed with met/MISSED: accepted at >= 0.4 of the bare endpoint while
 processing runs, p99 < 100 ms, all processed within 3x the time to accept them, 0 lost / 0 duplicated.
 The RQ workers run as the Procfile runs them (``connector worker --nice 19``, which on Linux also lowers
-the worker's CFS autogroup: a plain nice does nothing against processes of another session). Latest
-full runs (2026-12-03 evening, 2-core machine otherwise idle, eight web threads): 20,000 webhooks for 50
-shops, 1,004-1,094 accepted/s beside bare runs of 1,880-3,581/s (0.53, 0.45 met; 0.31 MISSED), p99
-55-57 ms (met), all processed 65.8-68.3 s after the first webhook, 3.4-3.6x the accepting (MISSED: the
-simulated store's budget alone needs 50 s for these orders), 0/0 (met); RQ workers 2.0-2.2 ms and
-PostgreSQL 0.8 ms an order (met). Earlier runs and what got there: bench/README.md "Burst".
+the worker's CFS autogroup: a plain nice does nothing against processes of another session). "All
+processed" means every event finished and every order's tag in the store (no order flagged to mark or
+waiting on a bulk tagging). Latest full runs (2026-12-04, 2-core machine otherwise idle, a bare endpoint of
+4,500-5,100/s): with the tags of a burst as one bulk mutation, 20,000 webhooks for 50 shops all processed
+38.4-40.1 s after the first webhook, 2.9-3.1x the accepting (met 2 of 4; 62.4 s, 4.9x with the code before);
+accepted 1,489-1,587/s, 0.29-0.35 of bare (MISSED: the stack's CPU is the bound now, see bench/README.md);
+p99 44-46 ms (met), 0/0 (met). Earlier runs and what got there: bench/README.md "Burst".
 
 Processing cost (issue 17): CPU per processed order is printed for the RQ workers (target at most 8
 ms) and PostgreSQL (at most 5 ms) with met/MISSED beside the figures from before (32-38 ms and 8.7
