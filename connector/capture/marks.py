@@ -138,7 +138,8 @@ def write_marks(uow: UnitOfWork, platform: StorePlatform, shop_id: int) -> MarkR
 def _hand_to_bulk(bulk: BulkMarks, shop_id: int, to_mark: list[str], pending: Sequence[_Pending],
                   report: MarkReport) -> list[tuple[str, dict[str, object]]]:
     """Start the bulk write of ``to_mark``; the orders' records (their operation and line, their mark as
-    written). None when the store's bulk writes are at their limit (the caller marks them as before)."""
+    written). Empty when the store's bulk writes are at their limit or refused (the caller marks them by
+    calls, as before)."""
     try:
         operation = bulk.mark_bulk(to_mark)
     except BulkBusy as exc:
