@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
+from adapters.shopify import queries
 from adapters.shopify.batched import gid
 from adapters.shopify.client import ShopifyGraphQL, raise_user_errors
 from connector.domain.bulk import BulkBusy, BulkLineResult, BulkOperation
@@ -127,23 +128,8 @@ query ConnectorBulkMutationsSince($query: String!) {
 }
 """ + BULK_OPERATION_FIELDS
 
-BULK_TAGS_ADD = """
-mutation ConnectorBulkTagsAdd($id: ID!, $tags: [String!]!) {
-  tagsAdd(id: $id, tags: $tags) {
-    node {
-      id
-    }
-    userErrors {
-      field
-      message
-    }
-  }
-}
-"""
-"""What each line of a bulk marking runs: one order's backorder tag (its variables are the line)."""
-
 DOCUMENTS: tuple[str, ...] = (STAGED_UPLOADS_CREATE, BULK_METAFIELDS_SET, BULK_RUN_MUTATION, BULK_OPERATION,
-                              BULK_MUTATIONS_SINCE, BULK_TAGS_ADD)
+                              BULK_MUTATIONS_SINCE)
 
 MARKS_BULK_MIN = 20
 """Orders to tag at once from which the tags go as one bulk mutation: below it, aliased ``tagsAdd`` calls
@@ -266,15 +252,16 @@ def read_results(client: ShopifyGraphQL, url: str, field: str) -> list[BulkLineR
 
 
 def tag_orders(client: ShopifyGraphQL, order_ids: Sequence[str], tag: str) -> BulkOperation:
-    """Start one bulk mutation adding ``tag`` to each order, line n tagging ``order_ids[n]``. ``tagsAdd``
-    is idempotent, so a run whose answer was lost is harmless to ask for again. Raises BulkBusy when the
-    shop's bulk mutations are at Shopify's limit (nothing started)."""
+    """Start one bulk mutation adding ``tag`` to each order, line n tagging ``order_ids[n]`` (each line runs
+    the one-order ``queries.TAGS_ADD`` with the line as its variables). ``tagsAdd`` is idempotent, so a run
+    whose answer was lost is harmless to ask for again. Raises BulkBusy when the shop's bulk mutations are
+    at Shopify's limit (nothing started)."""
     if not order_ids:
         raise ValueError("no order to tag")
     body = "".join(json.dumps({"id": gid("Order", order_id), "tags": [tag]}, separators=(",", ":")) + "\n"
                    for order_id in order_ids).encode("utf-8")
     path = stage_file(client, body, "backorder_tags.jsonl")
-    operation = run_mutation(client, BULK_TAGS_ADD, path, f"connector-marks-{len(order_ids)}")
+    operation = run_mutation(client, queries.TAGS_ADD, path, f"connector-marks-{len(order_ids)}")
     log.info("bulk tagging started", extra={"shop": client.shop_domain, "orders": len(order_ids),
                                             "operation": operation.id})
     return operation

@@ -99,7 +99,7 @@ def test_many_orders_are_tagged_by_one_bulk_operation_for_a_few_points_and_read_
     assert (report.in_bulk, report.written, report.waiting) == (N, 0, True)
     [operation] = world["bulk"].operations.values()
     assert '"tags":["backorder"]' in world["bulk"].uploads[operation.path].decode()
-    assert operation.mutation.lstrip().startswith("mutation ConnectorBulkTagsAdd")
+    assert operation.mutation.lstrip().startswith("mutation ConnectorTagsAdd(")
     spent = before - world["client"].throttle_status.currently_available
     assert spent < 30, f"handing {N} tags to the bulk operation cost {spent} points (tagsAdd calls: {N * 10})"
     recorded = columns(world)

@@ -19,7 +19,7 @@ FEATURE_DOCUMENTS: dict[str, tuple[str, ...]] = {
                 "subscriptions.WEBHOOK_SUBSCRIPTION_CREATE", "subscriptions.WEBHOOK_SUBSCRIPTION_DELETE",
                 "subscriptions.SHOP_CONTACT", "access.GRANTED_SCOPES",
                 "batched.TAGS_ADD_MANY_EXAMPLE", "bulk.STAGED_UPLOADS_CREATE", "bulk.BULK_RUN_MUTATION",
-                "bulk.BULK_OPERATION", "bulk.BULK_TAGS_ADD"),
+                "bulk.BULK_OPERATION"),
     "notify": ("orders_admin.ORDER_FOR_ADMIN", "refunds.SUGGESTED_REFUND", "refunds.REFUND_CREATE",
                "order_cancel.ORDER_CANCEL", "order_cancel.JOB", "order_cancel.ORDER_CANCELLED"),
     "promise": ("queries.DELIVERY_PROMISE", "batched.DELIVERY_PROMISES"),
