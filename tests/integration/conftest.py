@@ -30,6 +30,15 @@ def engine(database_url):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
+def pg_engine(postgres_url):  # type: ignore[no-untyped-def]
+    """A PostgreSQL database at the newest migration (tests of what only PostgreSQL does)."""
+    engine = make_engine(postgres_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
 def uow(engine) -> UnitOfWork:  # type: ignore[no-untyped-def]
     return UnitOfWork(engine)
 

@@ -12,7 +12,7 @@ from psycopg.errors import ForeignKeyViolation
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from connector.db.engine import alembic_config, make_engine, upgrade
+from connector.db.engine import alembic_config
 from tests.integration.test_supplier_stock_writes_migration import MADE, add_shop_and_suppliers, stored
 
 
@@ -50,12 +50,9 @@ def refused(engine, rows: list[tuple[int, int, str]]) -> bool:  # type: ignore[n
 
 
 @pytest.fixture
-def engine(postgres_url):  # type: ignore[no-untyped-def]
-    """A PostgreSQL database at the newest migration."""
-    made = make_engine(postgres_url)
-    upgrade(made)
-    yield made
-    made.dispose()
+def engine(pg_engine):  # type: ignore[no-untyped-def]
+    """A PostgreSQL database at the newest migration (these tests are PostgreSQL's trigger's)."""
+    return pg_engine
 
 
 @pytest.mark.parametrize("revision", ["0040", "0039"])

@@ -82,42 +82,33 @@ def test_0039_drops_the_supplier_key_and_triggers_keep_its_checks_and_cascade(da
         engine.dispose()
 
 
-def test_erasing_a_shop_removes_its_suppliers_stock_rows_and_no_other_shops(database_url):
-    engine = make_engine(database_url)
-    try:
-        upgrade(engine)
-        with engine.begin() as conn:
-            add_shop_and_suppliers(conn, 1, (1, 2))
-            add_shop_and_suppliers(conn, 2, (3,))
-            stock(conn, 1, 1, "A-1")
-            stock(conn, 1, 2, "B-1")
-            stock(conn, 2, 3, "C-1")
-        uow = UnitOfWork(engine)
-        with uow:
-            uow.repo(PrivacyRepository).erase_shop(1)
-            uow.commit()
-        with engine.begin() as conn:
-            assert stored(conn) == [(3, "C-1")]
-    finally:
-        engine.dispose()
+def test_erasing_a_shop_removes_its_suppliers_stock_rows_and_no_other_shops(engine):
+    with engine.begin() as conn:
+        add_shop_and_suppliers(conn, 1, (1, 2))
+        add_shop_and_suppliers(conn, 2, (3,))
+        stock(conn, 1, 1, "A-1")
+        stock(conn, 1, 2, "B-1")
+        stock(conn, 2, 3, "C-1")
+    uow = UnitOfWork(engine)
+    with uow:
+        uow.repo(PrivacyRepository).erase_shop(1)
+        uow.commit()
+    with engine.begin() as conn:
+        assert stored(conn) == [(3, "C-1")]
 
 
-def test_postgresql_compares_stock_skus_in_c_and_joins_them_with_other_tables_skus(postgres_url):
-    engine = make_engine(postgres_url)
-    try:
-        upgrade(engine)
-        with engine.begin() as conn:
-            assert conn.execute(text("SELECT collation_name FROM information_schema.columns WHERE "
-                                     "table_name = 'supplier_stock' AND column_name = 'sku'")).scalar_one() == "C"
-            add_shop_and_suppliers(conn, 1, (1,))
-            stock(conn, 1, 1, "a-1", "B-1", "b-1")
-            conn.execute(text("INSERT INTO store_skus (shop_id, sku, backorders_allowed, updated_at) "
-                              "VALUES (1, 'b-1', false, :t), (1, 'a-1', false, :t)"), {"t": MADE})
-            joined = conn.execute(text("SELECT s.sku FROM supplier_stock s JOIN store_skus k ON k.shop_id = s.shop_id "
-                                       "AND k.sku = s.sku ORDER BY s.sku")).scalars().all()
-            assert joined == ["a-1", "b-1"]
-            # byte order, the order of C.UTF-8 too: capitals first
-            assert conn.execute(text("SELECT sku FROM supplier_stock ORDER BY sku")).scalars().all() == \
-                ["B-1", "a-1", "b-1"]
-    finally:
-        engine.dispose()
+def test_postgresql_compares_stock_skus_in_c_and_joins_them_with_other_tables_skus(pg_engine):
+    engine = pg_engine
+    with engine.begin() as conn:
+        assert conn.execute(text("SELECT collation_name FROM information_schema.columns WHERE "
+                                 "table_name = 'supplier_stock' AND column_name = 'sku'")).scalar_one() == "C"
+        add_shop_and_suppliers(conn, 1, (1,))
+        stock(conn, 1, 1, "a-1", "B-1", "b-1")
+        conn.execute(text("INSERT INTO store_skus (shop_id, sku, backorders_allowed, updated_at) "
+                          "VALUES (1, 'b-1', false, :t), (1, 'a-1', false, :t)"), {"t": MADE})
+        joined = conn.execute(text("SELECT s.sku FROM supplier_stock s JOIN store_skus k ON k.shop_id = s.shop_id "
+                                   "AND k.sku = s.sku ORDER BY s.sku")).scalars().all()
+        assert joined == ["a-1", "b-1"]
+        # byte order, the order of C.UTF-8 too: capitals first
+        assert conn.execute(text("SELECT sku FROM supplier_stock ORDER BY sku")).scalars().all() == \
+            ["B-1", "a-1", "b-1"]
