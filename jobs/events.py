@@ -57,16 +57,19 @@ def process_shop_events(shop_id: int) -> str:
     key = shop_key(shop_id)
     with c.uow().single() as uow:
         event_id = uow.events.next_pending(shop_id)
-        orders = uow.events.pending_count(shop_id, events.BATCH) if event_id is not None else 0
+        pending = uow.events.pending_count(shop_id, events.BATCH + 1) if event_id is not None else 0
     if event_id is not None and hasattr(c.queue, "enqueue_held"):
-        wait = store_budget_wait(c, shop_id, orders)
+        wait = store_budget_wait(c, shop_id, min(pending, events.BATCH))
         if wait > DEFER_ABOVE_SECONDS:  # the round would sleep on this shop's budget: other shops go first
             c.queue.enqueue_held(key, PROCESS_SHOP_EVENTS, shop_id, delay_seconds=wait)
             return "waiting for the store's budget"
     status = "nothing pending"
     if event_id is not None:
         with job_runs.started_by(job_runs.WEBHOOK):
-            status = _process_event(event_id, successor_reads_marks=True)
+            # more than a round's worth pending: a successor follows, so the round's dates refresh may wait a
+            # little and serve the rounds after it too
+            status = _process_event(event_id, successor_reads_marks=True,
+                                    dates_delay=DATES_DELAY_SECONDS if pending > events.BATCH else 0.0)
     with c.uow().single() as uow:
         more = uow.events.next_pending(shop_id)
         # the last round of a run of the shop's events: a bulk write of its marks still running is looked at
@@ -90,6 +93,11 @@ def process_shop_events(shop_id: int) -> str:
     return status
 
 
+DATES_DELAY_SECONDS = 10.0
+"""A shop's round with a successor asks for its dates refresh this much later (coalesced): the rounds of a
+burst then share one refresh every so often, not one each (a refresh reads the whole shop's SKUs); the
+last round's ask joins the waiting one, so dates trail a burst's last capture by this at most."""
+
 DEFER_ABOVE_SECONDS = 1.0
 """A round whose store budget is further away than this is not started: its job is queued again, delayed
 until the budget is there (``process_shop_events``); a shorter wait is slept inside the round."""
@@ -106,9 +114,10 @@ def store_budget_wait(c: Any, shop_id: int, orders: int) -> float:
     return platform.capture_wait(orders) if isinstance(platform, StoreBudget) else 0.0
 
 
-def _process_event(event_id: int, *, successor_reads_marks: bool = False) -> str:
+def _process_event(event_id: int, *, successor_reads_marks: bool = False, dates_delay: float = 0.0) -> str:
     """Process the event and queue what its outcome asks for. ``successor_reads_marks``: the caller (a shop's
-    round) sees to a bulk write of marks the round left running, so it is not queued a look of its own."""
+    round) sees to a bulk write of marks the round left running, so it is not queued a look of its own.
+    ``dates_delay``: seconds the dates refresh it asks for waits (``DATES_DELAY_SECONDS``)."""
     c = runtime.container()
     outcome = events.process_event(c.uow(), c.platform_for, event_id, max_attempts=c.settings.job_max_attempts,
                                    lease=timedelta(seconds=c.settings.event_lease_seconds),
@@ -139,7 +148,8 @@ def _process_event(event_id: int, *, successor_reads_marks: bool = False) -> str
         # once for the whole batch of the shop's events this job processed
         shop_id = outcome.shop_id
         if shop_id is not None:  # recorded (job_runs) and coalesced: one waiting refresh per shop
-            runtime.enqueue_run(c, supply.refresh_dates, shop_id, shop_id=shop_id, coalesce=True)
+            runtime.enqueue_run(c, supply.refresh_dates, shop_id, shop_id=shop_id, coalesce=True,
+                                delay_seconds=dates_delay)
             from jobs.payments import after_event  # shipped or allocated goods may make a payment due
 
             after_event(c, shop_id)

@@ -165,7 +165,7 @@ def planned(c: Container, shop_id: int, platform: str, now: datetime | None = No
                                      if payment_work.enabled(c.uow(), shop_id)
                                      else off("the connector collects no payments (payments.route)")),
         "sync-selling-plans": lambda: (every(selling_plans.sync_selling_plans, selling_plans.INTERVAL_MINUTES)
-                                       if shop_id in plans.shops_to_sync(c.uow())
+                                       if plans.shop_needs_sync(c.uow(), shop_id)
                                        else off("the shop sells no pre-order purchase option")),
         "health-check": lambda: every(install.check_shop, install.HEALTH_INTERVAL_MINUTES),
         "read-sales-history": lambda: [Planned("the day's captured orders are folded in every night", fold,

@@ -27,7 +27,7 @@ def after_dates_changed(container: Any, shop_id: int) -> bool:
     """Product-page dates changed (jobs/supply.py): a variant may have come back in stock or gone on
     backorder, so a shop on the selling_plan route (or with a group left) is synced now, not at the next
     tick. Returns whether a sync was queued."""
-    if shop_id not in selling_plans.shops_to_sync(container.uow()):
+    if not selling_plans.shop_needs_sync(container.uow(), shop_id):
         return False
     runtime.enqueue_run(container, sync_selling_plans, shop_id, shop_id=shop_id, coalesce=True)
     return True

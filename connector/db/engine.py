@@ -46,7 +46,31 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     kwargs.setdefault("pool_recycle", 300)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("connect_args", {"connect_timeout": 5})
+    cache_long_statements()
     return create_engine(url, **kwargs)
+
+
+STATEMENT_CACHE_LENGTH = 64 * 1024
+"""Statements up to this many bytes (and ``STATEMENT_CACHE_PARAMS`` parameters) keep psycopg's parse of their
+placeholders (``cache_long_statements``)."""
+STATEMENT_CACHE_PARAMS = 4096
+
+
+def cache_long_statements() -> None:
+    """Let psycopg cache its conversion of long statements too. It parses a statement's ``%(name)s``
+    placeholders on every execution unless the statement is under 4,096 bytes and 50 parameters; the
+    multi-row INSERTs SQLAlchemy sends for a batch of orders (insertmanyvalues: a row of placeholders an
+    order, the same text for every batch of that size) are far over both, and their parse was 11% of a
+    worker's CPU in the burst bench. psycopg has no public setting for these limits: its module constants
+    are raised here (docs/decisions/psycopg-statement-cache.md); a psycopg without them is left as it is, and
+    tests/integration/test_engine_statement_cache.py fails on it so the loss is seen."""
+    try:
+        from psycopg import _queries
+    except ImportError:  # pragma: no cover - psycopg is a dependency
+        return
+    if hasattr(_queries, "MAX_CACHED_STATEMENT_LENGTH") and hasattr(_queries, "MAX_CACHED_STATEMENT_PARAMS"):
+        _queries.MAX_CACHED_STATEMENT_LENGTH = max(_queries.MAX_CACHED_STATEMENT_LENGTH, STATEMENT_CACHE_LENGTH)
+        _queries.MAX_CACHED_STATEMENT_PARAMS = max(_queries.MAX_CACHED_STATEMENT_PARAMS, STATEMENT_CACHE_PARAMS)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

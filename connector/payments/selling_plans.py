@@ -37,7 +37,7 @@ from connector.domain.selling_plans import (
 )
 from connector.payments.plan_repository import PlanRepository
 from connector.ports import SellingPlans
-from connector.shop_settings import ShopSettingSpec, all_settings
+from connector.shop_settings import ShopSettingSpec, all_settings, get_setting
 
 log = logging.getLogger(__name__)
 
@@ -204,7 +204,20 @@ def shops_to_sync(uow: UnitOfWork) -> list[int]:
         shops = [(s.id, s.platform) for s in uow.shops.list(active_only=True)]
         with_group = uow.repo(PlanRepository).shops_with_group()
     return [shop_id for shop_id, platform in shops if platform == "shopify" and (
-        shop_id in with_group or all_settings(uow, shop_id)["payments.route"] == "selling_plan")]
+        shop_id in with_group or get_setting(uow, shop_id, "payments.route") == "selling_plan")]
+
+
+def shop_needs_sync(uow: UnitOfWork, shop_id: int) -> bool:
+    """Whether ``shop_id`` is one of ``shops_to_sync``, reading that shop alone (asked after every change of
+    its dates, so it must not read every shop's settings)."""
+    with uow:
+        shop = uow.shops.get(shop_id)
+        if shop is None or shop.status != "active" or shop.platform != "shopify":
+            return False
+        group = uow.repo(PlanRepository).group(shop_id)
+        if group is not None and group.group_id is not None:
+            return True
+    return bool(get_setting(uow, shop_id, "payments.route") == "selling_plan")
 
 
 def order_sold_under_plan(uow: UnitOfWork, plans: SellingPlans, shop_id: int, order_id: str) -> dict[str, str]:

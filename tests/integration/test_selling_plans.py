@@ -24,7 +24,7 @@ from connector.domain.model import Platform, ShopCredentials
 from connector.domain.selling_plans import plan_spec
 from connector.domain.shopify_access import AccessDenied
 from connector.payments.plan_repository import PlanRepository
-from connector.payments.selling_plans import plan_view, sync_plans
+from connector.payments.selling_plans import plan_view, shop_needs_sync, shops_to_sync, sync_plans
 from connector.shops import add_shop
 from connector.supply import suppliers
 from connector.supply.catalog import sync_catalog
@@ -179,6 +179,26 @@ def test_turning_the_route_off_deletes_the_group(world) -> None:
     assert sync(world).deleted
     assert groups(world) == [] and plan_view(world["uow"], world["shop"]).group_id is None
     assert not sync(world).deleted
+
+
+def test_a_shop_needs_a_sync_on_the_route_or_while_its_group_is_left_in_the_store(world) -> None:
+    uow, shop = world["uow"], world["shop"]
+
+    def needs() -> bool:  # the one-shop answer (asked after every change of dates) agrees with the list
+        assert shop_needs_sync(uow, shop) == (shop in shops_to_sync(uow))
+        return shop_needs_sync(uow, shop)
+
+    assert needs()  # the route is selling_plan, no group yet
+    sync(world)
+    shop_settings.set_setting(uow, shop, "payments.route", "none")
+    assert needs()  # off, but the group is still in the store: the next sync deletes it
+    sync(world)
+    assert not needs()
+    shop_settings.set_setting(uow, shop, "payments.route", "selling_plan")
+    with uow:
+        uow.shops.get(shop).status = "uninstalled"
+        uow.commit()
+    assert not needs() and not shop_needs_sync(uow, shop + 1000)  # inactive, or no such shop
 
 
 def test_the_store_refusing_an_unknown_variant_is_a_rejection_recorded_on_the_group(world) -> None:

@@ -240,3 +240,42 @@ def test_the_last_round_of_a_shop_with_a_bulk_write_of_marks_running_queues_one_
 
     assert event_jobs.process_shop_events(shop) == "ignored" and looks() == []  # its successor is queued
     assert event_jobs.process_shop_events(shop) == "ignored" and looks() == ["jobs.shops.sync_marks"]
+
+
+def test_rounds_with_a_successor_ask_for_a_later_dates_refresh_and_share_it(container, monkeypatch) -> None:
+    """A round that leaves more than a batch pending asks for the shop's dates refresh ``DATES_DELAY_SECONDS``
+    later, coalesced, so the rounds of a burst share it; the last round asks at once and joins it."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from connector.db.models_jobs import JobRun
+
+    c = container
+    shop = _shop(c, "burst")
+    for n in range(event_jobs.events.BATCH + 1):
+        insert_event(c.engine, shop, TOPIC, f"burst-{n}", {}, b"{}")
+    delays: list[float] = []
+    original = event_jobs._process_event
+
+    def captured(event_id: int, **kwargs) -> str:  # type: ignore[no-untyped-def]
+        delays.append(kwargs["dates_delay"])
+        return original(event_id, **kwargs)
+
+    monkeypatch.setattr(event_jobs, "_process_event", captured)
+    event_jobs.process_shop_events(shop)  # 51 pending: a successor follows
+    event_jobs.process_shop_events(shop)  # the last round
+    assert delays == [event_jobs.DATES_DELAY_SECONDS, 0.0]
+
+    # what the rounds ask for when they captured orders: one waiting refresh, due after the delay
+    monkeypatch.setattr(event_jobs.events, "process_event",
+                        lambda *a, **k: event_jobs.events.EventOutcome("done", shop_id=shop))
+    asked = datetime.now(UTC)
+    for delay in (event_jobs.DATES_DELAY_SECONDS, event_jobs.DATES_DELAY_SECONDS, 0.0):
+        original(1, dates_delay=delay)
+    with c.uow() as uow:
+        runs = list(uow.session.execute(select(JobRun.status, JobRun.due_at).where(
+            JobRun.shop_id == shop, JobRun.job == "jobs.supply.refresh_dates")))
+    assert len(runs) == 1 and runs[0].status == "pending"
+    waits = (runs[0].due_at.replace(tzinfo=UTC) - asked).total_seconds()
+    assert event_jobs.DATES_DELAY_SECONDS - 1 <= waits <= event_jobs.DATES_DELAY_SECONDS + 5
