@@ -25,11 +25,13 @@ processing runs, p99 < 100 ms, all processed within 3x the time to accept them, 
 The RQ workers run as the Procfile runs them (``connector worker --nice 19``, which on Linux also lowers
 the worker's CFS autogroup: a plain nice does nothing against processes of another session). "All
 processed" means every event finished and every order's tag in the store (no order flagged to mark or
-waiting on a bulk tagging). Latest full runs (2026-12-04, 2-core machine otherwise idle, a bare endpoint of
-4,500-5,100/s): with the tags of a burst as one bulk mutation, 20,000 webhooks for 50 shops all processed
-38.4-40.1 s after the first webhook, 2.9-3.1x the accepting (met 2 of 4; 62.4 s, 4.9x with the code before);
-accepted 1,489-1,587/s, 0.29-0.35 of bare (MISSED: the stack's CPU is the bound now, see bench/README.md);
-p99 44-46 ms (met), 0/0 (met). Earlier runs and what got there: bench/README.md "Burst".
+waiting on a bulk tagging). Latest full runs (2026-12-04 evening, 2-core machine otherwise idle, a bare
+endpoint of 1,843-2,062/s): with psycopg's parse of the batch INSERTs cached and a burst's rounds sharing
+their dates refresh, the workers used 45 s of CPU (57-65 s with the code before, in pairs on the same
+machine); all four targets met in both runs: accepted 0.45-0.46 of bare, p99 56-66 ms, all processed
+2.5-2.6x the accepting (55.8-58.2 s), 0/0. Earlier the same day, on a faster machine state (bare 4,500-5,100/s),
+the bulk tags took processing from 62.4 s (4.9x) to 38.4-40.1 s (2.9-3.1x) with the ratio at 0.29-0.35.
+Every run and what got there: bench/README.md "Burst".
 
 Processing cost (issue 17): CPU per processed order is printed for the RQ workers (target at most 8
 ms) and PostgreSQL (at most 5 ms) with met/MISSED beside the figures from before (32-38 ms and 8.7
