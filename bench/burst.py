@@ -28,8 +28,8 @@ processed" means every event finished and every order's tag in the store (no ord
 waiting on a bulk tagging). Latest full runs (2026-12-04 evening, 2-core machine otherwise idle, a bare
 endpoint of 1,843-2,062/s): with psycopg's parse of the batch INSERTs cached and a burst's rounds sharing
 their dates refresh, the workers used 45 s of CPU (57-65 s with the code before, in pairs on the same
-machine); all four targets met in both runs: accepted 0.45-0.46 of bare, p99 56-66 ms, all processed
-2.5-2.6x the accepting (55.8-58.2 s), 0/0. Earlier the same day, on a faster machine state (bare 4,500-5,100/s),
+machine); p99 55-66 ms, all processed 2.5-2.7x the accepting (55.8-58.2 s) and 0/0 met in all three runs,
+accepted 850-940/s, 0.45-0.46 of bare in two runs (met) and 0.32 beside a 2,969/s bare run (MISSED). Earlier the same day, on a faster machine state (bare 4,500-5,100/s),
 the bulk tags took processing from 62.4 s (4.9x) to 38.4-40.1 s (2.9-3.1x) with the ratio at 0.29-0.35.
 Every run and what got there: bench/README.md "Burst".
 
