@@ -284,6 +284,23 @@ class ConnectorWorker(SimpleWorker):
             batch.execute()
         self._last_beat = beat
 
+    PUBSUB_WAKE_SECONDS = 1.0
+    """How long the worker's pubsub thread (RQ's commands channel) waits for a message before it looks
+    whether it is to stop (RQ: 60 s)."""
+
+    def subscribe(self) -> None:
+        """RQ's subscription to the worker's commands channel, with a thread that wakes every
+        ``PUBSUB_WAKE_SECONDS``. redis-py 8's ``PubSubWorkerThread.stop()`` waits for the thread to end, and
+        the thread waits ``sleep_time`` for a message: when it had already read the reply to RQ's
+        UNSUBSCRIBE before the stop flag was set (a race that a loaded machine wins), a worker's teardown
+        waited out RQ's 60 s, so a ``--burst`` worker or a warm stop hung for a minute after its last job
+        (CI of 2026-12-04)."""
+        self.log.info("Worker %s: subscribing to channel %s", self.name, self.pubsub_channel_name)
+        self.pubsub = self.connection.pubsub()
+        self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+        self.pubsub_thread = self.pubsub.run_in_thread(  # type: ignore[assignment]  # RQ annotates it None
+            sleep_time=self.PUBSUB_WAKE_SECONDS, daemon=True, exception_handler=self._pubsub_exception_handler)
+
     def set_state(self, state: str, pipeline: Any = None) -> None:
         if pipeline is None and state == getattr(self, "_state", None):
             return
