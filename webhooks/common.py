@@ -8,13 +8,13 @@ from typing import Any
 
 from flask import current_app, jsonify, request
 from flask.typing import ResponseReturnValue
-from sqlalchemy.exc import SQLAlchemyError
 
 from connector.bootstrap import Container
-from connector.db.inbox import insert_event
+from connector.db.inbox import Incoming, insert_events, kept_headers
 from connector.domain.errors import StorageUnavailable
 from connector.metrics import WEBHOOKS_RECEIVED, WEBHOOKS_REJECTED, reject_reason
 from jobs.events import schedule
+from webhooks.inbox_writer import GroupCommit
 
 log = logging.getLogger(__name__)
 
@@ -117,18 +117,28 @@ def reject(platform: str, error: Rejected) -> ResponseReturnValue:
     return response
 
 
+INBOX = "connector.inbox"
+"""The app's extension holding its GroupCommit (webhooks/inbox_writer.py)."""
+
+
+def inbox(c: Container) -> GroupCommit:
+    """The process's group commit for the inbox (one an app, made at its first webhook)."""
+    writer: GroupCommit | None = current_app.extensions.get(INBOX)
+    if writer is None:
+        made = GroupCommit(lambda batch: insert_events(c.engine, batch),
+                           lambda shop_id, event_id: schedule(c.queue, shop_id, event_id),
+                           once_a_shop=hasattr(c.queue, "enqueue_once"))  # RQ: one job a shop, not an event
+        writer = current_app.extensions.setdefault(INBOX, made)
+    return writer
+
+
 def store_and_enqueue(platform: str, shop_id: int, topic: str, dedupe_key: str, body: bytes) -> ResponseReturnValue:
+    """Commit the raw event and queue its shop's processing (together with the webhooks other threads of this
+    process are storing: webhooks/inbox_writer.py), then answer."""
     c = container()
-    try:
-        stored = insert_event(c.engine, shop_id, topic, dedupe_key, request.headers, body)
-    except (StorageUnavailable, SQLAlchemyError) as exc:
-        raise Rejected(503, f"storage unavailable: {type(exc).__name__}", shop_id=shop_id) from None
-    if stored.created:
-        try:
-            schedule(c.queue, shop_id, stored.event_id)  # RQ: one job a shop, not an event
-        except Exception:  # noqa: BLE001 - the event is committed; the sweeper will queue it
-            log.exception("enqueue failed; the sweeper will pick the event up",
-                          extra={"event_id": stored.event_id})
+    stored = inbox(c).submit(Incoming(shop_id, topic, dedupe_key, kept_headers(request.headers), body))
+    if isinstance(stored, StorageUnavailable):
+        raise Rejected(503, f"storage unavailable: {stored.__class__.__name__}", shop_id=shop_id)
     WEBHOOKS_RECEIVED.labels(platform=platform, outcome="stored" if stored.created else "duplicate").inc()
     log.info("webhook accepted", extra={"platform": platform, "shop_id": shop_id, "topic": topic,
                                         "event_id": stored.event_id, "duplicate": not stored.created})
