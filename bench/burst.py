@@ -25,13 +25,11 @@ processing runs, p99 < 100 ms, all processed within 3x the time to accept them, 
 The RQ workers run as the Procfile runs them (``connector worker --nice 19``, which on Linux also lowers
 the worker's CFS autogroup: a plain nice does nothing against processes of another session). "All
 processed" means every event finished and every order's tag in the store (no order flagged to mark or
-waiting on a bulk tagging). Latest full runs (2026-12-04 evening, 2-core machine otherwise idle, a bare
-endpoint of 1,843-2,062/s): with psycopg's parse of the batch INSERTs cached and a burst's rounds sharing
-their dates refresh, the workers used 45 s of CPU (57-65 s with the code before, in pairs on the same
-machine); p99 55-66 ms, all processed 2.5-2.7x the accepting (55.8-58.2 s) and 0/0 met in all three runs,
-accepted 850-940/s, 0.45-0.46 of bare in two runs (met) and 0.32 beside a 2,969/s bare run (MISSED). Earlier the same day, on a faster machine state (bare 4,500-5,100/s),
-the bulk tags took processing from 62.4 s (4.9x) to 38.4-40.1 s (2.9-3.1x) with the ratio at 0.29-0.35.
-Every run and what got there: bench/README.md "Burst".
+waiting on a bulk tagging). Latest full runs (night of 2026-12-04, 2-core machine otherwise idle): with the
+webhooks of a web process that arrive together sharing one inbox commit, the web used 0.68-0.72 ms of CPU
+a webhook (0.93 ms before, same machine); 1,009-1,132 accepted/s, p99 34-37 ms, all processed 2.3-2.5x the
+accepting and 0/0 met in both runs; the ratio met in one (0.41 beside a 2,771/s bare run; 0.28 beside
+3,556/s, MISSED). Every run and what got there: bench/README.md "Burst".
 
 Processing cost (issue 17): CPU per processed order is printed for the RQ workers (target at most 8
 ms) and PostgreSQL (at most 5 ms) with met/MISSED beside the figures from before (32-38 ms and 8.7
