@@ -43,6 +43,25 @@ def schedule(queue: Any, shop_id: int, event_id: int) -> None:
     once(shop_key(shop_id), PROCESS_SHOP_EVENTS, shop_id)
 
 
+def schedule_all(queue: Any, stored: list[tuple[int, int]]) -> None:
+    """``schedule`` for several stored ``(shop_id, event_id)`` (webhooks/inbox_writer.py): on RQ one key check
+    a shop, all in one round trip (``enqueue_once_many``); other queues get each event's own job. Every one
+    is tried; the first failure is raised after (the events are committed: the sweeper queues them)."""
+    many = getattr(queue, "enqueue_once_many", None)
+    shops = list(dict.fromkeys(shop_id for shop_id, _ in stored))
+    if many is not None and len(shops) > 1:
+        many([(shop_key(shop_id), PROCESS_SHOP_EVENTS, (shop_id,)) for shop_id in shops])
+        return
+    failure: Exception | None = None
+    for shop_id, event_id in stored if many is None else stored[:1]:  # RQ, one shop: its one key check
+        try:
+            schedule(queue, shop_id, event_id)
+        except Exception as exc:  # noqa: BLE001 - the others still get their job; raised below
+            failure = failure or exc
+    if failure is not None:
+        raise failure
+
+
 @retry_policy(RetryPolicy(retries=5, intervals=(5, 30, 120, 600, 1800), timeout=300))
 def process_shop_events(shop_id: int) -> str:
     """One round of the shop's pending events: the oldest and, through ``connector.events.process_event``, up

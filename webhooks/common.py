@@ -13,7 +13,7 @@ from connector.bootstrap import Container
 from connector.db.inbox import Incoming, insert_events, kept_headers
 from connector.domain.errors import StorageUnavailable
 from connector.metrics import WEBHOOKS_RECEIVED, WEBHOOKS_REJECTED, reject_reason
-from jobs.events import schedule
+from jobs.events import schedule_all
 from webhooks.inbox_writer import GroupCommit
 
 log = logging.getLogger(__name__)
@@ -126,8 +126,7 @@ def inbox(c: Container) -> GroupCommit:
     writer: GroupCommit | None = current_app.extensions.get(INBOX)
     if writer is None:
         made = GroupCommit(lambda batch: insert_events(c.engine, batch),
-                           lambda shop_id, event_id: schedule(c.queue, shop_id, event_id),
-                           once_a_shop=hasattr(c.queue, "enqueue_once"))  # RQ: one job a shop, not an event
+                           lambda stored: schedule_all(c.queue, stored))  # RQ: one job a shop, not an event
         writer = current_app.extensions.setdefault(INBOX, made)
     return writer
 

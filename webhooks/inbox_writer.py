@@ -3,11 +3,12 @@
 Each request thread of a web process hands its webhook to the process's ``GroupCommit`` and waits. The
 first to arrive while no write is under way becomes the leader: it takes every webhook waiting, stores them
 in one statement (``connector.db.inbox.insert_events``: one round trip and one commit for all), queues the
-processing of the shops that got new events, and hands each waiting thread its own answer. Threads that
-arrive meanwhile wait for the next leader, which is one of them. No thread answers before its event is
-committed and its shop's job queued, as with one insert a request; one thread alone pays one uncontended lock
-more. In a burst a process's threads (``gunicorn_conf.threads``) share commits instead of each waiting for
-its own (bench/burst.py; bench/README.md "Burst").
+processing of the shops that got new events (on RQ one key check a shop, all in one round trip), and hands
+each waiting thread its own answer. Threads that arrive meanwhile wait for the next leader, which is one of
+them. No thread answers before its event is committed and its shop's job queued, as with one insert a
+request; one thread alone pays one uncontended lock more. In a burst a process's threads
+(``gunicorn_conf.threads``) share commits instead of each waiting for its own (bench/burst.py;
+bench/README.md "Burst"; docs/decisions/inbox-group-commit.md).
 """
 
 from __future__ import annotations
@@ -23,18 +24,17 @@ log = logging.getLogger(__name__)
 
 Answer = Stored | StorageUnavailable
 Write = Callable[[list[Incoming]], list[Answer]]
-Schedule = Callable[[int, int], None]
+Schedule = Callable[[list[tuple[int, int]]], None]
 
 
 class GroupCommit:
     """Stores webhooks for the threads of one process, a batch at a time (see the module's docstring)."""
 
-    def __init__(self, write: Write, schedule: Schedule, *, once_a_shop: bool) -> None:
-        """``schedule(shop_id, event_id)`` queues an event's processing; with ``once_a_shop`` (a queue that
-        holds one job a shop, which takes all the shop's pending events) it is asked once a shop a batch."""
+    def __init__(self, write: Write, schedule: Schedule) -> None:
+        """``write`` stores a batch (an answer an event, in order); ``schedule`` queues the processing of the
+        ``(shop_id, event_id)`` a batch created (``jobs.events.schedule_all``: on RQ one key check a shop)."""
         self._write = write
         self._schedule = schedule
-        self._once_a_shop = once_a_shop
         self._lock = threading.Condition()
         self._waiting: list[_Slot] = []
         self._writing = False
@@ -68,17 +68,14 @@ class GroupCommit:
         except Exception as exc:  # noqa: BLE001 - every waiting thread gets an answer, whatever went wrong
             log.exception("storing a batch of webhooks failed")
             answers = [StorageUnavailable(f"cannot store event: {type(exc).__name__}") for _ in batch]
-        queued: set[int] = set()
-        for slot, answer in zip(batch, answers, strict=True):
-            shop_id = slot.item.shop_id
-            if isinstance(answer, Stored) and answer.created and shop_id not in queued:
-                if self._once_a_shop:
-                    queued.add(shop_id)
-                try:
-                    self._schedule(shop_id, answer.event_id)
-                except Exception:  # noqa: BLE001 - the event is committed; the sweeper will queue it
-                    log.exception("enqueue failed; the sweeper will pick the event up",
-                                  extra={"event_id": answer.event_id})
+        created = [(slot.item.shop_id, answer.event_id) for slot, answer in zip(batch, answers, strict=True)
+                   if isinstance(answer, Stored) and answer.created]
+        if created:
+            try:
+                self._schedule(created)
+            except Exception:  # noqa: BLE001 - the events are committed; the sweeper will queue them
+                log.exception("enqueue failed; the sweeper will pick the events up",
+                              extra={"event_ids": [event_id for _, event_id in created]})
         for slot, answer in zip(batch, answers, strict=True):
             slot.answer = answer
 

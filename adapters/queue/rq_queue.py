@@ -150,18 +150,42 @@ class RQQueue:
         when none does. The job hands its key on (``enqueue_held``) or frees it (``release``) when it ends,
         and reads its work again after freeing it. A failed enqueue frees the key."""
         check_job(job)
-        name = self._once_key(key)
-        if not self.redis.set(name, b"1", nx=True, ex=ONCE_TTL):
+        if not self.redis.set(self._once_key(key), b"1", nx=True, ex=ONCE_TTL):
             return False
+        self._enqueue_holding(key, job, args)
+        return True
+
+    def enqueue_once_many(self, calls: list[tuple[str, str, tuple[Any, ...]]]) -> list[bool]:
+        """``enqueue_once`` for several ``(key, job, args)`` at once: one round trip asks for every key (a
+        pipeline of ``SET NX``), then the jobs whose key was free are enqueued. Each is tried even when an
+        earlier one failed (its key freed); the first failure is raised after all were tried."""
+        for _, job, _ in calls:
+            check_job(job)
+        with self.redis.pipeline(transaction=False) as batch:
+            for key, _, _ in calls:
+                batch.set(self._once_key(key), b"1", nx=True, ex=ONCE_TTL)
+            won = [bool(answer) for answer in batch.execute()]
+        failure: BaseException | None = None
+        for (key, job, args), free in zip(calls, won, strict=True):
+            if free:
+                try:
+                    self._enqueue_holding(key, job, args)
+                except Exception as exc:  # noqa: BLE001 - the others still get their job; raised below
+                    failure = failure or exc
+        if failure is not None:
+            raise failure
+        return won
+
+    def _enqueue_holding(self, key: str, job: str, args: tuple[Any, ...]) -> None:
+        """Enqueue the job whose key this process just took; a failed enqueue frees the key."""
         try:
             self.enqueue(job, *args)
         except BaseException:
             try:
-                self.redis.delete(name)
+                self.redis.delete(self._once_key(key))
             except Exception:  # noqa: BLE001 - Redis gone: the key expires on its own (ONCE_TTL)
                 log.warning("could not free the key of a failed enqueue", extra={"key": key})
             raise
-        return True
 
     def enqueue_held(self, key: str, job: str, *args: Any, delay_seconds: float = 0.0) -> None:
         """The job running under ``key`` delivers its successor under the same key (its life renewed), after

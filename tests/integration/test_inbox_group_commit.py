@@ -19,6 +19,8 @@ from connector.db.uow import UnitOfWork
 from connector.domain.errors import StorageUnavailable
 from connector.domain.model import Platform, ShopCredentials
 from connector.shops import add_shop
+from jobs.events import PROCESS_EVENT, PROCESS_SHOP_EVENTS, schedule_all, shop_key
+from tests.support.rq_container import rq_container
 from webhooks.inbox_writer import GroupCommit
 
 
@@ -81,12 +83,13 @@ def test_threads_arriving_together_share_a_statement_and_each_gets_its_own_event
 
     problems: list[str] = []
 
-    def schedule(shop: int, event_id: int) -> None:
-        if event_id not in _stored(pg_engine).values():
-            problems.append(f"event {event_id} asked for before its commit")
-        scheduled.append((shop, event_id))
+    def schedule(created: list[tuple[int, int]]) -> None:
+        committed = set(_stored(pg_engine).values())
+        problems.extend(f"event {event_id} asked for before its commit" for _, event_id in created
+                        if event_id not in committed)
+        scheduled.extend(created)
 
-    writer = GroupCommit(write, schedule, once_a_shop=True)
+    writer = GroupCommit(write, schedule)
     answers: dict[str, Stored | StorageUnavailable] = {}
 
     def submit(shop: int, key: str) -> None:
@@ -117,8 +120,8 @@ def test_threads_arriving_together_share_a_statement_and_each_gets_its_own_event
     assert all(isinstance(answer, Stored) for answer in answers.values())
     assert {key: answer.event_id for key, answer in answers.items() if isinstance(answer, Stored)} == {
         key: stored[(shop, key)] for (shop, key) in stored}
-    # once a shop a batch: the leader's shop, then each of the three shops of the second batch
-    assert [shop for shop, _ in scheduled] == [shops[0], shops[0], shops[1], shops[2]]
+    # every created event is handed on once, the repeated key not (jobs.events.schedule_all then asks once a shop)
+    assert sorted(event_id for _, event_id in scheduled) == sorted(stored.values())
 
 
 def test_a_failed_write_answers_every_waiting_thread_and_the_next_batch_goes_on(engine, shop_id) -> None:
@@ -130,10 +133,10 @@ def test_a_failed_write_answers_every_waiting_thread_and_the_next_batch_goes_on(
             raise RuntimeError("connection pool exhausted")
         return insert_events(engine, batch)
 
-    def schedule(shop: int, event_id: int) -> None:
+    def schedule(created: list[tuple[int, int]]) -> None:
         raise ConnectionError("Redis is down")  # the event stays committed: the sweeper queues it
 
-    writer = GroupCommit(write, schedule, once_a_shop=False)
+    writer = GroupCommit(write, schedule)
     failed = writer.submit(_incoming(shop_id, "first"))
     assert isinstance(failed, StorageUnavailable) and "RuntimeError" in str(failed)
     stored = writer.submit(_incoming(shop_id, "second"))
@@ -143,8 +146,54 @@ def test_a_failed_write_answers_every_waiting_thread_and_the_next_batch_goes_on(
 
 @pytest.mark.parametrize("count", [1, 2])
 def test_in_process_queues_get_a_job_an_event(engine, shop_id, count: int) -> None:
-    scheduled: list[int] = []
-    writer = GroupCommit(lambda batch: insert_events(engine, batch), lambda shop, event_id: scheduled.append(event_id),
-                         once_a_shop=False)
+    queue = InProcessQueue()
+    writer = GroupCommit(lambda batch: insert_events(engine, batch), lambda created: schedule_all(queue, created))
     ids = [writer.submit(_incoming(shop_id, f"e{n}")) for n in range(count)]
-    assert scheduled == [answer.event_id for answer in ids if isinstance(answer, Stored)]
+    assert queue.calls == [(PROCESS_EVENT, (answer.event_id,)) for answer in ids if isinstance(answer, Stored)]
+
+
+class InProcessQueue:
+    """A queue without one-job-a-shop keys (as the in-process queue): it records what it was given."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, tuple[object, ...]]] = []
+
+    def enqueue(self, job: str, *args: object) -> None:
+        self.calls.append((job, args))
+
+
+def test_on_rq_a_batch_asks_once_a_shop_in_one_round_trip(postgres_url, spare_redis) -> None:
+    with rq_container(postgres_url, spare_redis) as c:
+        shops = [add_shop(c.uow(), c.box, Platform.SHOPIFY, f"q{n}.myshopify.com",
+                          ShopCredentials(access_token="t")).id for n in range(3)]
+        c.queue.enqueue_once(shop_key(shops[2]), PROCESS_SHOP_EVENTS, shops[2])  # its job already waits
+        before = c.queue.queue.count
+        commands = c.queue.redis.info("commandstats")
+
+        schedule_all(c.queue, [(shops[0], 1), (shops[1], 2), (shops[0], 3), (shops[2], 4), (shops[1], 5)])
+
+        assert c.queue.queue.count == before + 2  # the two shops without a job, once each
+        waiting = sorted(job.args[1:] for job in c.queue.queue.jobs)
+        assert waiting == sorted([(shops[0],), (shops[1],), (shops[2],)])
+        assert all(c.queue.holds(shop_key(shop)) for shop in shops)
+        after = c.queue.redis.info("commandstats")
+        sets = after["cmdstat_set"]["calls"] - commands.get("cmdstat_set", {"calls": 0})["calls"]
+        assert sets == 3  # one key check a shop, not an event
+
+
+def test_on_rq_a_failed_enqueue_frees_its_key_and_the_other_shops_still_get_their_job(
+        postgres_url, spare_redis, monkeypatch) -> None:
+    with rq_container(postgres_url, spare_redis) as c:
+        real = c.queue.enqueue
+
+        def enqueue(job: str, *args: object, **kwargs: object) -> None:
+            if args == (2,):
+                raise ConnectionError("lost Redis mid-enqueue")
+            real(job, *args, **kwargs)
+
+        monkeypatch.setattr(c.queue, "enqueue", enqueue)
+        with pytest.raises(ConnectionError):
+            schedule_all(c.queue, [(1, 10), (2, 20), (3, 30)])
+        assert sorted(job.args[1:] for job in c.queue.queue.jobs) == [(1,), (3,)]
+        assert not c.queue.holds(shop_key(2))  # freed: the next webhook (or the sweeper) queues it
+        assert c.queue.holds(shop_key(1)) and c.queue.holds(shop_key(3))
