@@ -48,12 +48,12 @@ def schedule_all(queue: Any, stored: list[tuple[int, int]]) -> None:
     a shop, all in one round trip (``enqueue_once_many``); other queues get each event's own job. Every one
     is tried; the first failure is raised after (the events are committed: the sweeper queues them)."""
     many = getattr(queue, "enqueue_once_many", None)
-    shops = list(dict.fromkeys(shop_id for shop_id, _ in stored))
-    if many is not None and len(shops) > 1:
+    if many is not None:
+        shops = dict.fromkeys(shop_id for shop_id, _ in stored)
         many([(shop_key(shop_id), PROCESS_SHOP_EVENTS, (shop_id,)) for shop_id in shops])
         return
     failure: Exception | None = None
-    for shop_id, event_id in stored if many is None else stored[:1]:  # RQ, one shop: its one key check
+    for shop_id, event_id in stored:
         try:
             schedule(queue, shop_id, event_id)
         except Exception as exc:  # noqa: BLE001 - the others still get their job; raised below

@@ -159,6 +159,9 @@ class RQQueue:
         """``enqueue_once`` for several ``(key, job, args)`` at once: one round trip asks for every key (a
         pipeline of ``SET NX``), then the jobs whose key was free are enqueued. Each is tried even when an
         earlier one failed (its key freed); the first failure is raised after all were tried."""
+        if len(calls) == 1:  # one key: no pipeline to build
+            key, job, args = calls[0]
+            return [self.enqueue_once(key, job, *args)]
         for _, job, _ in calls:
             check_job(job)
         with self.redis.pipeline(transaction=False) as batch:
