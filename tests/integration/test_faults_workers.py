@@ -36,28 +36,31 @@ def deployment_for(postgres_url, tmp_path):
 def test_workers_killed_with_sigkill_at_random_points_lose_and_double_nothing(spare_redis, deployment_for):
     rng = random.Random(6)
     d = deployment_for(spare_redis)
-    d.place_orders(120, rng)
     web = serve_web(d.container)
     try:
-        for domain, order in d.orders:
-            assert d.post(web.url, domain, order) == 200
+        _place_and_deliver(d, web.url, 120, rng)
+        workers = [d.worker(f"w{i}") for i in range(2)]
+        kills = 0
+        interrupted_claims = 0
+        for round_ in range(10):
+            # Wait until a worker holds a claim (a fresh worker needs a few seconds to start on a busy
+            # machine), then kill at a random point of the work in hand.
+            statuses = _wait_for_claim(d, timeout=30)
+            if statuses["processing"] == 0:
+                if kills >= 3:
+                    break  # everything finished: nothing left to interrupt
+                # The workers finished the orders before three kills (they are fast, the restarts are
+                # not): more orders, so that every round has work in hand to kill.
+                _place_and_deliver(d, web.url, 40, rng)
+                continue
+            time.sleep(rng.uniform(0.0, 0.4))
+            victim = rng.randrange(len(workers))
+            interrupted_claims += d.event_statuses()["processing"]
+            d.kill9(workers[victim])
+            kills += 1
+            workers[victim] = d.worker(f"w{victim}-{round_}")
     finally:
         web.stop()
-    workers = [d.worker(f"w{i}") for i in range(2)]
-    kills = 0
-    interrupted_claims = 0
-    for round_ in range(10):
-        # Wait until a worker holds a claim (a fresh worker needs a few seconds to start on a busy
-        # machine), then kill at a random point of the work in hand.
-        statuses = _wait_for_claim(d, timeout=30)
-        if statuses["processing"] == 0:
-            break  # everything finished before this round: nothing left to interrupt
-        time.sleep(rng.uniform(0.0, 0.4))
-        victim = rng.randrange(len(workers))
-        interrupted_claims += d.event_statuses()["processing"]
-        d.kill9(workers[victim])
-        kills += 1
-        workers[victim] = d.worker(f"w{victim}-{round_}")
     statuses = d.wait_processed(len(d.orders), timeout=90)
     assert statuses == {"done": len(d.orders)}, statuses
     assert kills >= 3 and interrupted_claims > 0, f"only {kills} kills, {interrupted_claims} claims interrupted"
@@ -65,6 +68,14 @@ def test_workers_killed_with_sigkill_at_random_points_lose_and_double_nothing(sp
     assert actual == expected
     for domain, order in d.orders:
         assert "backorder" in d.sandbox.shopify.order(domain, order["id"])["tag_list"]
+
+
+def _place_and_deliver(d, url: str, count: int, rng: random.Random) -> None:  # type: ignore[no-untyped-def]
+    """`count` more orders in the simulated stores, each delivered to the web as its webhook."""
+    first = len(d.orders)
+    d.place_orders(count, rng)
+    for domain, order in d.orders[first:]:
+        assert d.post(url, domain, order) == 200
 
 
 def _wait_for_claim(d, timeout: float):  # type: ignore[no-untyped-def]
