@@ -9,6 +9,7 @@ before any answer, and threads arriving together do share a statement.
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from sqlalchemy import text
@@ -106,7 +107,9 @@ def test_threads_arriving_together_share_a_statement_and_each_gets_its_own_event
     followers += [threading.Thread(target=submit, args=(shops[0], "k0"))]  # the same key twice in one batch
     for thread in followers:
         thread.start()
+    deadline = time.monotonic() + 10
     while len(writer._waiting) < len(followers):  # every follower waits behind the held leader
+        assert time.monotonic() < deadline, f"only {len(writer._waiting)} of {len(followers)} followers queued"
         threading.Event().wait(0.01)
     release.set()
     for thread in [leader, *followers]:
