@@ -6,6 +6,7 @@ import json
 import logging
 from typing import Any
 
+import orjson
 from flask import current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
@@ -89,11 +90,31 @@ def _check_depth(body: bytes, payload: object) -> None:
         level, depth = below, depth + 1
 
 
+_DIGIT_RUNS = bytes(0x30 if 0x30 <= byte <= 0x39 else 0x20 for byte in range(256))
+"""``bytes.translate`` table: every digit to "0", every other byte to a space (see ``parse_json_object``)."""
+_LONG_NUMBER = b"0" * 19
+"""A run of 19 digits: the shortest that may hold an integer past MAX_JSON_INTEGER."""
+_UNPARSED = object()
+
+
 def parse_json_object(body: bytes) -> dict[str, Any]:
     """The body as a JSON object. Malformed JSON, nesting deeper than MAX_JSON_DEPTH, integers past
-    MAX_JSON_INTEGER, NaN/Infinity and numbers that overflow a float are refused with 400."""
+    MAX_JSON_INTEGER, NaN/Infinity and numbers that overflow a float are refused with 400.
+
+    Every webhook is parsed here, so the usual body goes to orjson (a fifth of the standard parser's CPU):
+    one with no run of 19 digits anywhere cannot hold an integer out of range, and orjson itself refuses
+    NaN, Infinity and numbers that overflow a float. Anything orjson refuses, and any body with such a
+    run (where orjson would turn a too-large integer into a float), goes to the standard parser with its
+    checks, which accepts and refuses exactly as before and says why."""
+    payload: Any = _UNPARSED
+    if _LONG_NUMBER not in body.translate(_DIGIT_RUNS):
+        try:
+            payload = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            pass  # the standard parser below finds the reason
     try:
-        payload = json.loads(body, parse_int=_json_int, parse_float=_json_float, parse_constant=_json_constant)
+        if payload is _UNPARSED:
+            payload = json.loads(body, parse_int=_json_int, parse_float=_json_float, parse_constant=_json_constant)
         _check_depth(body, payload)
     except AbsurdJSON as exc:
         raise Rejected(400, f"absurd JSON: {exc}") from None
