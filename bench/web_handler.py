@@ -114,8 +114,9 @@ def main() -> int:
     from connector.config import Settings
     from connector.crypto import generate_key
     from connector.db.engine import make_engine, upgrade
-    from connector.db.inbox import Stored, insert_event
+    from connector.db.inbox import Incoming, Stored, insert_event
     from connector.domain.clock import utcnow
+    from connector.domain.errors import StorageUnavailable
     from connector.domain.model import Platform, ShopCredentials
     from connector.shops import add_shop
     from webhooks.common import inbox
@@ -157,7 +158,7 @@ def main() -> int:
         real_write, real_schedule = writer._write, writer._schedule
         event_ids = itertools.count(1)
 
-        def stored_without_database(batch: list[Any]) -> list[Stored]:
+        def stored_without_database(batch: list[Incoming]) -> list[Stored | StorageUnavailable]:
             return [Stored(next(event_ids), created=True) for _ in batch]
 
         # The four variants take turns, a slice of the requests each per round, and each keeps its
