@@ -44,6 +44,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR))
 sys.path.insert(0, str(BENCH_DIR.parent))
 
+from burst import wait_port  # noqa: E402
 from webhook_ingest import ORDER_ID_MARK, free_port, order_template  # noqa: E402
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -131,13 +132,8 @@ def main() -> int:
                                      "--appendonly", "no", "--dir", str(work)], stdout=subprocess.DEVNULL)
     try:
         redis_url = f"redis://127.0.0.1:{redis_port}/0"
+        wait_port(redis_port)
         client = redis.Redis.from_url(redis_url)
-        for _ in range(100):
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                time.sleep(0.05)
         settings = Settings(database_url=database_url, redis_url=redis_url, secret_key=generate_key(),
                             shopify_api_secret=SECRET, api_token="web-handler-token-0123", log_level="WARNING")
         engine = make_engine(database_url)
