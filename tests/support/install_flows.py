@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import sys
+import threading
 import time
+import traceback
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -10,6 +13,20 @@ import requests
 
 from sandbox.shopify_sim.oauth import session_token, signed_query
 from sandbox.stack import LocalStack
+
+
+def get(url: str, *, timeout: float = 30, **kwargs: Any) -> requests.Response:
+    """``requests.get`` that, when the answer does not come in time, first prints every thread's stack (the
+    connector's and the simulators' servers run in this process) so the failure shows where the request sat."""
+    try:
+        return requests.get(url, timeout=timeout, **kwargs)
+    except requests.Timeout:
+        names = {thread.ident: thread.name for thread in threading.enumerate()}
+        stacks = [f"-- {names.get(ident, ident)}\n{''.join(traceback.format_stack(frame))}"
+                  for ident, frame in sys._current_frames().items()]
+        sys.stderr.write(f"no answer from {url.split('?')[0]} within {timeout} s; the threads of this process:\n"
+                         + "\n".join(stacks))
+        raise
 
 
 def install_query(stack: LocalStack, shop: str, *, secret: str | None = None, timestamp: float | None = None,
@@ -21,13 +38,12 @@ def install_query(stack: LocalStack, shop: str, *, secret: str | None = None, ti
 
 
 def start_shopify_install(stack: LocalStack, shop: str) -> requests.Response:
-    return requests.get(f"{stack.url}/shopify/install", params=install_query(stack, shop), allow_redirects=False,
-                        timeout=10)
+    return get(f"{stack.url}/shopify/install", params=install_query(stack, shop), allow_redirects=False)
 
 
 def approve(location: str) -> str:
     """Follow the authorize page (auto-approve on) and return the callback URL Shopify redirects to."""
-    answer = requests.get(location, allow_redirects=False, timeout=10)
+    answer = get(location, allow_redirects=False)
     assert answer.status_code == 302, answer.text
     return answer.headers["Location"]
 
@@ -38,7 +54,7 @@ def install_shopify(stack: LocalStack, shop: str) -> requests.Response:
     stack.sandbox.shopify.oauth.auto_approve = True
     started = start_shopify_install(stack, shop)
     assert started.status_code == 302, started.text
-    return requests.get(approve(started.headers["Location"]), allow_redirects=False, timeout=10)
+    return get(approve(started.headers["Location"]), allow_redirects=False)
 
 
 def callback_params(url: str) -> dict[str, str]:
@@ -47,10 +63,9 @@ def callback_params(url: str) -> dict[str, str]:
 
 def connect_woocommerce(stack: LocalStack, store_url: str) -> requests.Response:
     """The whole wc-auth connect; returns wc-auth's redirect to return_url (success=1|0)."""
-    started = requests.get(f"{stack.url}/woocommerce/connect", params={"store_url": store_url},
-                           allow_redirects=False, timeout=10)
+    started = get(f"{stack.url}/woocommerce/connect", params={"store_url": store_url}, allow_redirects=False)
     assert started.status_code == 302, started.text
-    return requests.get(started.headers["Location"], allow_redirects=False, timeout=70)
+    return get(started.headers["Location"], allow_redirects=False, timeout=70)
 
 
 def embedded_token(stack: LocalStack, shop: str, **overrides: Any) -> str:
