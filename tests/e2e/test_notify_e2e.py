@@ -38,7 +38,6 @@ SEED = {
             {"name": "Teapot", "sku": "TEAPOT", "price": "40.00", "manage_stock": True, "stock_quantity": 0,
              "backorders": "notify"}]}]},
 }
-TODAY = datetime.now(UTC).date()
 
 
 @pytest.fixture
@@ -50,7 +49,7 @@ def set_expected(stack: LocalStack, shop_id: int, days: int) -> None:
     with stack.container.uow() as uow:
         for backorder in uow.session.scalars(select(Backorder).where(Backorder.shop_id == shop_id,
                                                                      Backorder.status == "open")):
-            backorder.expected_date = TODAY + timedelta(days=days)
+            backorder.expected_date = datetime.now(UTC).date() + timedelta(days=days)
             backorder.dates_updated_at = datetime.now(UTC)
         uow.commit()
 

@@ -39,7 +39,6 @@ SEED = {
             {"name": "Teapot", "sku": "TEAPOT", "price": "40.00", "manage_stock": True, "stock_quantity": 0,
              "backorders": "notify"}]}]},
 }
-TODAY = datetime.now(UTC).date()
 DELAYED = "is delayed, no action needed"  # within 30 days of the promise: no answer needed
 DATED = "expected in stock on"
 
@@ -50,7 +49,8 @@ def stack(seeded_stack):
 
 
 def day(days: int):
-    return TODAY + timedelta(days=days)
+    """``days`` after today, read when called: a module-level date goes stale when a run passes midnight UTC."""
+    return datetime.now(UTC).date() + timedelta(days=days)
 
 
 def set_expected(stack: LocalStack, shop_id: int, days: int) -> None:

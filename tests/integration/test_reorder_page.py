@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -27,8 +27,11 @@ from jobs import reorder as reorder_jobs
 from tests.support.merchant import API_KEY, app_path, bearer, session_token
 from tests.support.webapp import SHOP, SHOPIFY_SECRET, WebApp, make_webapp
 
-TODAY = datetime.now(UTC).date()
-"""The shop's time zone is UTC by default: its today is the UTC date."""
+
+def today() -> date:
+    """The shop's today (its time zone is UTC by default), read when called: a module-level date goes stale when
+    a run passes midnight UTC."""
+    return datetime.now(UTC).date()
 
 
 @pytest.fixture
@@ -52,11 +55,11 @@ def seed(web: WebApp, compute: bool = True) -> None:
             s.add(SupplierStock(shop_id=web.shop_id, supplier_id=supplier.id, sku=sku))
         for sku in ("MUG", "CUP"):
             for back in range(1, 91):
-                s.add(SalesDaily(shop_id=web.shop_id, sku=sku, day=TODAY - timedelta(days=back), units=3, orders=1))
+                s.add(SalesDaily(shop_id=web.shop_id, sku=sku, day=today() - timedelta(days=back), units=3, orders=1))
         for back in range(1, 10):
-            s.add(SalesDaily(shop_id=web.shop_id, sku="NEW", day=TODAY - timedelta(days=back), units=1, orders=1))
+            s.add(SalesDaily(shop_id=web.shop_id, sku="NEW", day=today() - timedelta(days=back), units=1, orders=1))
         for back in (80, 30, 12):
-            s.add(SalesDaily(shop_id=web.shop_id, sku="RARE", day=TODAY - timedelta(days=back), units=1, orders=1))
+            s.add(SalesDaily(shop_id=web.shop_id, sku="RARE", day=today() - timedelta(days=back), units=1, orders=1))
         uow.commit()
     if compute:
         recompute(web.container.uow(), web.shop_id)
@@ -86,7 +89,7 @@ def test_the_page_shows_each_skus_advice_most_urgent_first_with_its_reasons(web:
     assert skus(html) == ["MUG", "CUP", "RARE", "NEW"]  # dated by urgency; then slow mover, too little history
     mug = row(html, "MUG")
     assert 'data-status="soon"' in mug and "reorder soon" in mug
-    assert f'<time datetime="{(TODAY + timedelta(days=6)).isoformat()}">' in mug
+    assert f'<time datetime="{(today() + timedelta(days=6)).isoformat()}">' in mug
     assert ">84</td>" in mug and ">30</td>" in mug  # order 84, reorder point 30 (as the report computes)
     assert "10 days as the supplier states it" in mug and "Acme" in mug
     assert "90 days of sales history" in mug and '<li class="decisive">order 84 by' in mug
@@ -133,7 +136,7 @@ class TwoPages:
     """The store's order history as the SalesHistory port gives it: two pages of MUG orders."""
 
     def sales_page(self, cursor: str | None, until: datetime) -> SalesPage:
-        day = datetime.combine(TODAY - timedelta(days=40), datetime.min.time(), UTC)
+        day = datetime.combine(today() - timedelta(days=40), datetime.min.time(), UTC)
         if cursor is None:
             return SalesPage(tuple(SoldOrder(f"o{n}", day + timedelta(days=n), (("MUG", 2),)) for n in range(3)),
                              "page-2", total=5)
@@ -306,7 +309,7 @@ def test_pages_of_stored_rows_in_each_order_match_the_computed_orders(web: WebAp
             if n % 3 == 0:
                 for back in range(1, 60):
                     uow.session.add(SalesDaily(shop_id=web.shop_id, sku=f"S{(n * 7919) % 230:03d}",  # type: ignore[union-attr]
-                                               day=TODAY - timedelta(days=back), units=1 + n % 4, orders=1))
+                                               day=today() - timedelta(days=back), units=1 + n % 4, orders=1))
         uow.session.add(Supplier(shop_id=web.shop_id, name="Acme", kind="http_json", settings="{}",  # type: ignore[union-attr]
                                  lead_time_days=8))
         uow.commit()
@@ -315,7 +318,7 @@ def test_pages_of_stored_rows_in_each_order_match_the_computed_orders(web: WebAp
             uow.session.add(SupplierStock(shop_id=web.shop_id, supplier_id=supplier_id, sku=f"S{n:03d}"))  # type: ignore[union-attr]
         uow.commit()
     recompute(web.container.uow(), web.shop_id)
-    computed = reorder_advice(web.container.uow(), web.shop_id, TODAY)
+    computed = reorder_advice(web.container.uow(), web.shop_id, today())
     for key in ("urgency", "sku", "reorder_by"):
         for reverse in (False, True):
             expected = [a.sku for a in page.sort_rows(computed, key, reverse)]
@@ -353,7 +356,7 @@ def test_a_first_visit_queues_the_computation_once_and_recompute_now_is_followed
     state = web.client.get(f"/app/reorder/advice/{run_id}/progress", headers=bearer(token)).get_json()
     assert (state["state"], state["done"]) == ("done", True)
     assert state["text"].startswith("The advice was computed: Computed at ")
-    assert state["fields"]["computed_at"].startswith(TODAY.isoformat()[:4])
+    assert state["fields"]["computed_at"].startswith(today().isoformat()[:4])
     with web.container.uow() as uow:
         assert uow.session.get(JobRun, run_id).result == 4  # type: ignore[union-attr]
     _, html = get(web, "/app/reorder")
@@ -372,6 +375,6 @@ def test_the_daily_fold_stores_the_advice_for_the_shops_new_day(web: WebApp, mon
     assert progress(web.container.uow(), web.shop_id).advice_at is None
     reorder_jobs.fold_sales(web.shop_id)
     state = progress(web.container.uow(), web.shop_id)
-    assert state.advice_at is not None and state.advice_for == TODAY
+    assert state.advice_at is not None and state.advice_for == today()
     _, html = get(web, "/app/reorder")
     assert skus(html) == ["MUG", "CUP", "RARE", "NEW"]
