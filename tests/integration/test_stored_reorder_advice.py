@@ -118,7 +118,8 @@ def test_the_shops_today_is_its_own_date(shops: Shops) -> None:
 
 
 def test_the_report_lists_the_stored_advice_for_the_shops_today(shops: Shops) -> None:
-    seed_sales(shops.engine, shops.shop_id, 25, 90, TODAY)
+    today = datetime.now(UTC).date()  # the CLI reads the clock: not the module's NOW, stale after midnight UTC
+    seed_sales(shops.engine, shops.shop_id, 25, 90, today)
     recompute(shops.uow, shops.shop_id)
     with shops.uow as uow:  # the stock changes; the stored advice (fresh) is what the report lists
         uow.session.execute(update(StoreSku).where(StoreSku.shop_id == shops.shop_id)  # type: ignore[union-attr]
@@ -130,7 +131,7 @@ def test_the_report_lists_the_stored_advice_for_the_shops_today(shops: Shops) ->
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)
     assert len(rows) == 25 and 12345 not in {r["on_hand"] for r in rows}
-    assert rows == [a.as_dict() for a in stored_advice(shops.uow, shops.shop_id, TODAY) or []]
+    assert rows == [a.as_dict() for a in stored_advice(shops.uow, shops.shop_id, today) or []]
 
     # in a zone whose date is not UTC's, the stored advice (computed for the UTC date) is not fresh there:
     # the report computes for the shop's own date, and stores that. UTC+14 is a day ahead from 10:00 UTC,
