@@ -15,6 +15,7 @@ import requests
 from sqlalchemy import select
 
 from connector.db.models import Backorder
+from connector.domain.clock import utcnow
 from connector.notify.log import list_messages
 from connector.shop_settings import set_setting
 from jobs.notify import evaluate_backorders
@@ -49,7 +50,7 @@ def set_expected(stack: LocalStack, shop_id: int, days: int) -> None:
     with stack.container.uow() as uow:
         for backorder in uow.session.scalars(select(Backorder).where(Backorder.shop_id == shop_id,
                                                                      Backorder.status == "open")):
-            backorder.expected_date = datetime.now(UTC).date() + timedelta(days=days)
+            backorder.expected_date = utcnow().date() + timedelta(days=days)
             backorder.dates_updated_at = datetime.now(UTC)
         uow.commit()
 

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from connector.db.models import Backorder, Order, OrderLine
+from connector.domain.clock import utcnow
 from connector.notify.email import long_date
 from connector.notify.models import NotifyState
 from jobs.notify import evaluate_backorders
@@ -50,7 +51,7 @@ def stack(seeded_stack):
 
 def day(days: int):
     """``days`` after today, read when called: a module-level date goes stale when a run passes midnight UTC."""
-    return datetime.now(UTC).date() + timedelta(days=days)
+    return utcnow().date() + timedelta(days=days)
 
 
 def set_expected(stack: LocalStack, shop_id: int, days: int) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from connector.db.models import Order, OrderLine
 from connector.db.models_jobs import JobRun
+from connector.domain.clock import utcnow
 from connector.domain.sales_history import SalesPage, SoldOrder
 from connector.job_refs import job_ref
 from connector.reorder.history import progress
@@ -31,7 +32,7 @@ from tests.support.webapp import SHOP, SHOPIFY_SECRET, WebApp, make_webapp
 def today() -> date:
     """The shop's today (its time zone is UTC by default), read when called: a module-level date goes stale when
     a run passes midnight UTC."""
-    return datetime.now(UTC).date()
+    return utcnow().date()
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from connector.cli import main
 from connector.crypto import CredentialBox, generate_key
 from connector.db.engine import make_engine, upgrade
 from connector.db.uow import UnitOfWork
+from connector.domain.clock import utcnow
 from connector.domain.model import Platform, ShopCredentials
 from connector.reorder.advice import reorder_advice
 from connector.reorder.history import progress
@@ -118,7 +119,7 @@ def test_the_shops_today_is_its_own_date(shops: Shops) -> None:
 
 
 def test_the_report_lists_the_stored_advice_for_the_shops_today(shops: Shops) -> None:
-    today = datetime.now(UTC).date()  # the CLI reads the clock: not the module's NOW, stale after midnight UTC
+    today = utcnow().date()  # the CLI reads the clock: not the module's NOW, stale after midnight UTC
     seed_sales(shops.engine, shops.shop_id, 25, 90, today)
     recompute(shops.uow, shops.shop_id)
     with shops.uow as uow:  # the stock changes; the stored advice (fresh) is what the report lists
