@@ -2,8 +2,10 @@
 
 Real PostgreSQL, real redis-server, `connector worker` subprocesses, the Shopify simulator as the
 store. After each fault every event is finished exactly once in effect and every order's
-backorder exists once with the right quantity. (There is no supplier order or payment capture in
-the connector yet, so there is nothing of that kind to double.)
+backorder exists once with the right quantity. The writes that move money or stock have their own
+kill tests, a process killed between the outside system's answer and its own commit: drop-ship
+supplier orders (test_dropship_supplier.py), purchase orders (test_purchase_orders.py) and payment
+captures (test_payments_cli.py).
 """
 
 from __future__ import annotations
