@@ -25,11 +25,10 @@ processing runs, p99 < 100 ms, all processed within 3x the time to accept them, 
 The RQ workers run as the Procfile runs them (``connector worker --nice 19``, which on Linux also lowers
 the worker's CFS autogroup: a plain nice does nothing against processes of another session). "All
 processed" means every event finished and every order's tag in the store (no order flagged to mark or
-waiting on a bulk tagging). Latest full runs (night of 2026-12-04, 2-core machine otherwise idle): with the
-webhooks of a web process that arrive together sharing one inbox commit, the web used 0.68-0.78 ms of CPU
-a webhook (0.93 ms before, same machine); 1,009-1,132 accepted/s, p99 34-38 ms, all processed 2.3-2.5x the
-accepting and 0/0 met in all four runs; the ratio met in one (0.41 beside a 2,771/s bare run; 0.28-0.34
-beside 3,102-3,556/s, MISSED). Every run and what got there: bench/README.md "Burst".
+waiting on a bulk tagging). Latest full runs (2026-12-06, 2-core machine otherwise idle): 1,255-1,544
+accepted/s beside a bare endpoint at 4,680-4,721/s (0.27-0.33, MISSED), p99 30-31 ms, all processed 2.5-2.6x
+the accepting, 0/0. On a machine this fast the ratio and the 3x target bind each other (accepting faster
+leaves less time for the same processing). Every run and what got there: bench/README.md "Burst".
 
 Processing cost (issue 17): CPU per processed order is printed for the RQ workers (target at most 8
 ms) and PostgreSQL (at most 5 ms) with met/MISSED beside the figures from before (32-38 ms and 8.7
