@@ -26,7 +26,7 @@ The RQ workers run as the Procfile runs them (``connector worker --nice 19``, wh
 the worker's CFS autogroup: a plain nice does nothing against processes of another session). "All
 processed" means every event finished and every order's tag in the store (no order flagged to mark or
 waiting on a bulk tagging). Latest full runs (2026-12-06, 2-core machine otherwise idle): 1,255-1,648
-accepted/s beside a bare endpoint at 4,325-4,721/s (0.27-0.38, MISSED), p99 26-31 ms, all processed 2.5-3.1x
+accepted/s beside a bare endpoint at 4,325-4,887/s (0.27-0.38, MISSED), p99 26-31 ms, all processed 2.5-3.1x
 the accepting (3x MISSED in the fastest run), 0/0. On a machine this fast the ratio and the 3x target bind
 each other (accepting faster leaves less time for the same processing). Every run and what got there:
 bench/README.md "Burst".
