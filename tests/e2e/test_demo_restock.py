@@ -94,7 +94,9 @@ def test_the_restock_story_orders_once_at_the_minimum_allocates_fcfs_captures_wh
     for order_id, backorder in closed.items():
         assert (backorder.status, backorder.fulfilled_via, backorder.quantity_shipped) == (
             "fulfilled", "allocation", backorder.quantity_backordered), order_id
-        assert backorder.closed_at is not None and backorder.closed_at >= backorder.created_at
+        # closed at the store's shipment time, which Shopify gives in whole seconds: within the second the
+        # connector captured the order it may read a fraction earlier (time to fill clamps that at zero)
+        assert backorder.closed_at is not None and backorder.closed_at >= backorder.created_at.replace(microsecond=0)
         tags = sim.order(domain, order_id)["tag_list"]
         assert "backorder" not in tags, order_id
     assert sorted(sim.order(domain, d)["tag_list"]) == ["VIP", "wholesale"]  # the merchant's own tags stay
