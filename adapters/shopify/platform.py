@@ -132,10 +132,10 @@ class ShopifyPlatform:
             extra={"order_id": order_id, "lines": [m.line_id for m in marks]},
         )
 
-    def mark_many(self, order_ids: Sequence[str]) -> dict[str, PlatformRejected]:
-        """Tag several orders, a few dozen a call (adapters/shopify/batched.py); returns each refused
-        order's error; a failure of a whole call is raised."""
-        return batched.tag_orders(self.client, order_ids, self.backorder_tag)
+    def mark_many(self, marks: Mapping[str, Sequence[BackorderMark]]) -> dict[str, PlatformRejected]:
+        """Tag several orders (the tag does not carry their lines), a few dozen a call
+        (adapters/shopify/batched.py); returns each refused order's error; a failure of a whole call is raised."""
+        return batched.tag_orders(self.client, list(marks), self.backorder_tag)
 
     bulk_marks_min = bulk.MARKS_BULK_MIN
 

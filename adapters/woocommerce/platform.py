@@ -23,7 +23,15 @@ from typing import Any
 
 from adapters.woocommerce.client import PER_PAGE, WooCommerceClient
 from adapters.woocommerce.orders import DEFAULT_BACKORDERED_META_KEYS, has_refunds, parse_order, refunded_units
-from connector.domain.errors import InvalidPayload, PlatformNotFound, PlatformRejected
+from connector.domain.errors import (
+    InvalidPayload,
+    PermanentError,
+    PlatformAuthError,
+    PlatformError,
+    PlatformNotFound,
+    PlatformRejected,
+    PlatformUnavailable,
+)
 from connector.domain.model import BackorderMark, OrderSnapshot, StockLevel, StockRef
 from connector.domain.stock_events import StockChange
 
@@ -166,6 +174,89 @@ class WooCommercePlatform:
         log.info("woocommerce: marked order %s backordered", order_id,
                  extra={"order_id": order_id, "lines": len(marks)})
 
+    def mark_many(self, marks: Mapping[str, Sequence[BackorderMark]]) -> dict[str, Exception]:
+        """BatchMarks: ``mark_backordered`` for several orders in fewer calls. Their current marks are read a
+        hundred orders a call (``GET orders?include=``); each order whose lines changed gets its note
+        (WooCommerce has no batch of notes), then their meta is written a hundred orders a call (``POST
+        orders/batch``, a repeat of which changes nothing). An order the listing does not return (trashed,
+        deleted) goes through ``mark_backordered`` alone, and an order given no marks through
+        ``unmark_backordered``. Returns each refused order's error (a refused note or
+        meta update); a failure of a whole call is raised. When a note fails transiently, the meta of the
+        orders already noted is still written before the failure is raised, so the next run finds them marked
+        and does not note them twice."""
+        refused: dict[str, Exception] = {}
+        wanted = {order_id: [{"line_id": m.line_id, "sku": m.sku, "quantity": m.quantity} for m in order_marks]
+                  for order_id, order_marks in marks.items() if order_marks}
+        for order_id in [order_id for order_id, order_marks in marks.items() if not order_marks]:
+            try:
+                self.unmark_backordered(order_id)
+            except PermanentError as exc:
+                refused[order_id] = exc
+        for order_id in [order_id for order_id in wanted if not str(order_id).isdigit()]:
+            refused[order_id] = PlatformRejected(f"woocommerce order id must be numeric, got {order_id!r}")
+            del wanted[order_id]
+        listed: dict[str, tuple[int | None, list[Any] | None]] = {}
+        for chunk in _chunks(list(wanted)):
+            # the marks are all it reads: WordPress trims each order to these fields
+            for order in self.client.paginate("orders", {"include": ",".join(chunk), "_fields": "id,meta_data"}):
+                if isinstance(order, Mapping) and str(order.get("id")) in wanted:
+                    listed[str(order["id"])] = _marks_meta(order)
+        noted: list[str] = []
+        try:
+            for order_id, desired in wanted.items():
+                if order_id not in listed:
+                    try:
+                        self.mark_backordered(order_id, marks[order_id])
+                    except PermanentError as exc:
+                        refused[order_id] = exc
+                    continue
+                if listed[order_id][1] == desired:
+                    continue
+                summary = ", ".join(f"{m.sku or 'line ' + m.line_id} ×{m.quantity}" for m in marks[order_id])
+                try:
+                    self._add_note(order_id, f"Backordered: {summary}")
+                except PermanentError as exc:
+                    refused[order_id] = exc
+                    continue
+                noted.append(order_id)
+        finally:  # also when a note failed transiently: the orders noted so far get their meta
+            refused.update(self._write_marks_many([(order_id, listed[order_id][0], wanted[order_id])
+                                                   for order_id in noted]))
+        log.info("woocommerce: marked orders backordered", extra={"orders": len(noted), "refused": len(refused)})
+        return refused
+
+    def _write_marks_many(self, writes: Sequence[tuple[str, int | None, list[dict[str, Any]]]]) -> dict[str, Exception]:
+        """The meta of several orders, a hundred a call; each refused order's error. A whole call the store
+        refuses is written order by order instead (their notes are already there)."""
+        refused: dict[str, Exception] = {}
+        for start in range(0, len(writes), PER_PAGE):
+            chunk = writes[start:start + PER_PAGE]
+            update = [{"id": int(order_id), "meta_data": [_marks_meta_item(meta_id, desired)]}
+                      for order_id, meta_id, desired in chunk]
+            try:
+                # updates of given ids to given values end the same however often they are applied
+                result = self.client.post("orders/batch", {"update": update}, resend_safe=True)
+            except PermanentError as exc:
+                log.warning("woocommerce: orders/batch refused, writing the marks order by order",
+                            extra={"orders": len(chunk), "error": str(exc)})
+                for order_id, meta_id, desired in chunk:
+                    try:
+                        self._write_marks(order_id, meta_id, desired)
+                    except PermanentError as one:
+                        refused[order_id] = one
+                continue
+            answers = result.get("update") if isinstance(result, Mapping) else None
+            by_id = {str(item.get("id")): item for item in (answers if isinstance(answers, list) else [])
+                     if isinstance(item, Mapping)}
+            for order_id, _, _ in chunk:
+                item = by_id.get(order_id)
+                if item is None:  # written or not: the order records the refusal and its next change retries
+                    refused[order_id] = PlatformRejected(f"woocommerce: POST orders/batch answered nothing for "
+                                                         f"order {order_id}")
+                elif item.get("error"):
+                    refused[order_id] = batch_item_error(order_id, item["error"])
+        return refused
+
     def unmark_backordered(self, order_id: str) -> None:
         meta_id, current = self._current_marks(order_id)
         if not current:
@@ -178,19 +269,44 @@ class WooCommercePlatform:
         order = self.client.get(f"orders/{_order_path_id(order_id)}")
         if not isinstance(order, Mapping):
             raise PlatformRejected(f"woocommerce: order {order_id}: expected a JSON object")
-        for meta in order.get("meta_data") or []:
-            if isinstance(meta, Mapping) and meta.get("key") == BACKORDER_META_KEY:
-                return meta.get("id"), _decode_marks(meta.get("value"))
-        return None, None
+        return _marks_meta(order)
 
     def _add_note(self, order_id: str, note: str) -> None:
         self.client.add_order_note(_order_path_id(order_id), note)  # read back, never resent blindly
 
     def _write_marks(self, order_id: str, meta_id: int | None, marks: list[dict[str, Any]]) -> None:
-        meta: dict[str, Any] = {"key": BACKORDER_META_KEY, "value": json.dumps(marks, separators=(",", ":"))}
-        if meta_id is not None:
-            meta["id"] = meta_id
-        self.client.put(f"orders/{_order_path_id(order_id)}", {"meta_data": [meta]})
+        self.client.put(f"orders/{_order_path_id(order_id)}", {"meta_data": [_marks_meta_item(meta_id, marks)]})
+
+
+def _marks_meta(order: Mapping[str, Any]) -> tuple[int | None, list[Any] | None]:
+    """The id and decoded value of the order's ``BACKORDER_META_KEY`` meta; (None, None) without one."""
+    for meta in order.get("meta_data") or []:
+        if isinstance(meta, Mapping) and meta.get("key") == BACKORDER_META_KEY:
+            return meta.get("id"), _decode_marks(meta.get("value"))
+    return None, None
+
+
+def _marks_meta_item(meta_id: int | None, marks: list[dict[str, Any]]) -> dict[str, Any]:
+    meta: dict[str, Any] = {"key": BACKORDER_META_KEY, "value": json.dumps(marks, separators=(",", ":"))}
+    if meta_id is not None:
+        meta["id"] = meta_id
+    return meta
+
+
+def batch_item_error(order_id: str, error: Any) -> PlatformError:
+    """A batch item's ``error`` (``{code, message, data: {status}}``) as the error the same call alone raises."""
+    details = error if isinstance(error, Mapping) else {}
+    code, message = str(details.get("code") or "error"), str(details.get("message") or error)
+    data = details.get("data")
+    status = data.get("status") if isinstance(data, Mapping) else None
+    text = f"woocommerce: order {order_id}: {code}: {message}"
+    if code.endswith("_invalid_id") or status == 404:
+        return PlatformNotFound(text)
+    if status in (401, 403):
+        return PlatformAuthError(text)
+    if isinstance(status, int) and status >= 500:
+        return PlatformUnavailable(text)
+    return PlatformRejected(text)
 
 
 def _stock_level(item: Any) -> StockLevel:

@@ -93,7 +93,8 @@ def write_marks(uow: UnitOfWork, platform: StorePlatform, shop_id: int) -> MarkR
                     to_mark = []
             if isinstance(platform, BatchMarks) and len(to_mark) > 1:
                 try:
-                    batched = dict(platform.mark_many(to_mark))
+                    desired_of = {order_id: desired for order_id, _, _, _, _, desired in pending}
+                    batched = dict(platform.mark_many({order_id: desired_of[order_id] for order_id in to_mark}))
                 except PermanentError as exc:  # the whole call refused: one order at a time finds which
                     log.warning("store refused a batch of marks, marking one by one",
                                 extra={"shop_id": shop_id, "orders": len(to_mark), "error": str(exc)})
@@ -229,11 +230,12 @@ class BulkMarks(Protocol):
 
 @runtime_checkable
 class BatchMarks(Protocol):
-    """A store that marks several orders a call (Shopify: aliased ``tagsAdd``, adapters/shopify/batched.py)."""
+    """A store that marks several orders a call (Shopify: aliased ``tagsAdd``, adapters/shopify/batched.py;
+    WooCommerce: their meta through ``orders/batch``, adapters/woocommerce/platform.py)."""
 
-    def mark_many(self, order_ids: Sequence[str]) -> Mapping[str, Exception]:
-        """Mark each order; returns the refused ones' errors by order id; a failure of the whole call is
-        raised (PlatformError)."""
+    def mark_many(self, marks: Mapping[str, Sequence[BackorderMark]]) -> Mapping[str, Exception]:
+        """Mark each order (platform id: its backordered lines); returns the refused ones' errors by order id;
+        a failure of the whole call is raised (PlatformError)."""
         ...
 
 

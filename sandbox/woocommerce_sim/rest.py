@@ -58,14 +58,16 @@ def page_params() -> tuple[int, int]:
 
 
 def paged(items: list[dict[str, Any]]) -> Response:
-    """One page of ``items`` with X-WP-Total, X-WP-TotalPages and a Link header, as WordPress sends."""
+    """One page of ``items`` (each trimmed to ``_fields`` when given) with X-WP-Total, X-WP-TotalPages and a
+    Link header, as WordPress sends."""
     page, per_page = page_params()
     total = len(items)
     pages = max(1, math.ceil(total / per_page)) if total else 0
     if total and page > pages:
         raise SimError(400, "rest_post_invalid_page_number",
                        "The page number requested is larger than the number of pages available.")
-    response = jsonify(items[(page - 1) * per_page: page * per_page])
+    fields = request.args.get("_fields")  # WordPress trims each item of a collection to them
+    response = jsonify([only_fields(item, fields) for item in items[(page - 1) * per_page: page * per_page]])
     response.headers["X-WP-Total"] = str(total)
     response.headers["X-WP-TotalPages"] = str(pages)
     query = {k: v for k, v in request.args.items() if k not in AUTH_PARAMS and k != "page"}
@@ -231,9 +233,11 @@ def create_blueprint(sim: WooCommerceSimulator) -> Blueprint:
         field = "date_modified_gmt" if gmt else "date_modified"
         before = request.args.get("before")  # created before (exclusive), as WordPress reads it
         created = "date_created_gmt" if gmt else "date_created"
+        include = id_list("include")
         with store.lock:
             items = [o for o in store.orders.values()
-                     if ("any" in statuses or o["status"] in statuses)
+                     if (include is None or o["id"] in include)
+                     and ("any" in statuses or o["status"] in statuses)
                      and (not after or o[field] > after[:19])  # WordPress "after" is exclusive
                      and (not before or o[created] < before[:19])]
             return paged(sort_items(items))
@@ -247,6 +251,27 @@ def create_blueprint(sim: WooCommerceSimulator) -> Blueprint:
                 store.update_order(order_id, request.get_json(force=True) or {})
                 sim.dispatcher.enqueue(store, "order.updated", order_id)
             return jsonify(order)
+
+    @api.route("/orders/batch", methods=["POST", "PUT", "PATCH"])
+    def batch_orders() -> Response:
+        """Updates of several orders (the PUT of each, its order.updated webhook); create and delete, which
+        the connector never sends, are refused whole."""
+        store = authenticate(sim)
+        body = request.get_json(force=True) or {}
+        if body.get("create") or body.get("delete"):
+            raise SimError(400, "rest_invalid_param", "The simulator's orders/batch models updates only.")
+        updates = body.get("update") or []
+        if len(updates) > BATCH_LIMIT:
+            raise SimError(413, "woocommerce_rest_request_entity_too_large",
+                           f"Unable to accept more than {BATCH_LIMIT} items for this request.")
+        results: list[dict[str, Any]] = []
+        with store.lock:
+            for spec in updates:
+                results.append(_try(partial(_update_order, store, spec), spec.get("id")))
+        for result in results:
+            if "error" not in result:
+                sim.dispatcher.enqueue(store, "order.updated", result["id"])
+        return jsonify({"update": results})
 
     @api.route("/orders/<int:order_id>/notes", methods=["GET", "POST"])
     def notes(order_id: int) -> Response:
@@ -362,6 +387,16 @@ def _create(store: SimStore, parent_id: int | None, spec: dict[str, Any]) -> dic
 
 def _update(store: SimStore, pool: dict[int, dict[str, Any]], spec: dict[str, Any]) -> dict[str, Any]:
     return store.update_stock_item(_find(pool, spec.get("id")), spec)
+
+
+def _update_order(store: SimStore, spec: dict[str, Any]) -> dict[str, Any]:
+    try:
+        order_id = int(spec.get("id"))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise SimError(400, "woocommerce_rest_shop_order_invalid_id", "Invalid ID.") from None
+    if order_id not in store.orders:  # WooCommerce answers a batch item's unknown id with 400
+        raise SimError(400, "woocommerce_rest_shop_order_invalid_id", "Invalid ID.")
+    return store.update_order(order_id, spec)
 
 
 def _delete(store: SimStore, pool: dict[int, dict[str, Any]], ident: Any) -> dict[str, Any]:

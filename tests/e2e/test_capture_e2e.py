@@ -304,6 +304,22 @@ def test_marks_left_pending_by_a_store_outage_are_written_by_the_next_sync(stack
     assert "backorder" in sim.order(SHOP, order["id"])["tag_list"]
 
 
+def test_woocommerce_orders_marked_together_share_one_read_and_one_meta_batch(stack):
+    woo = stack.sandbox.woocommerce
+    placed = [woo.create_order(STORE, [{"sku": "TEAPOT", "quantity": 1}], deliver_webhook=False) for _ in range(3)]
+    woo.api_calls.clear()
+    reconcile(stack.shops[STORE].id)  # the lost webhooks' orders, captured and then marked in one run
+    writes = [call for call in woo.api_calls if not call.startswith("GET")]
+    assert sorted(writes) == sorted(["POST /orders/batch", *(f"POST /orders/{o['id']}/notes" for o in placed)])
+    assert [call for call in woo.api_calls if call.startswith("GET /orders/")] == []  # no read an order
+    for order in placed:
+        stored = woo.order(STORE, order["id"])
+        assert [n["note"] for n in stored["notes"] if n["note"].startswith("Backordered")] == ["Backordered: TEAPOT ×1"]
+        assert json.loads(next(m["value"] for m in stored["meta_data"] if m["key"] == "_backorder_lines")) == [
+            {"line_id": str(order["line_items"][0]["id"]), "sku": "TEAPOT", "quantity": 1}]
+    assert sync_marks(stack.shops[STORE].id) == 0  # recorded as written: nothing left to mark
+
+
 def deliver(stack: LocalStack, topic: str, order: dict) -> None:
     body = json.dumps({k: v for k, v in order.items() if k != "tag_list"}).encode()
     response = requests.post(f"{stack.url}/webhooks/shopify", data=body, timeout=10, headers={

@@ -11,8 +11,15 @@ import pytest
 from adapters.http import HttpRetry, HttpTransport
 from adapters.woocommerce import WooCommerceClient, WooCommercePlatform
 from adapters.woocommerce.fulfillment import WooCommerceFulfillment
-from adapters.woocommerce.platform import BACKORDER_META_KEY
-from connector.domain.errors import PlatformAuthError, PlatformRejected, PlatformThrottled, PlatformUnavailable
+from adapters.woocommerce.platform import BACKORDER_META_KEY, batch_item_error
+from connector.domain.errors import (
+    PlatformAuthError,
+    PlatformNotFound,
+    PlatformRejected,
+    PlatformThrottled,
+    PlatformUnavailable,
+    TransientError,
+)
 from connector.domain.model import BackorderMark, StockRef
 from connector.domain.routing import Payment
 from sandbox.serve import ServerHandle
@@ -366,3 +373,124 @@ def test_drop_ship_order_facts_raise_when_the_refunds_cannot_be_read(
         WooCommerceFulfillment(client).order_facts(str(order["id"]))
     monkeypatch.undo()
     assert [line.unfulfilled for line in WooCommerceFulfillment(client).order_facts(str(order["id"])).lines] == [2]
+
+
+def marks_of(sim: WooCommerceSimulator, order_id: int) -> list[Any]:
+    meta = [m for m in sim.order(STORE, order_id)["meta_data"] if m["key"] == BACKORDER_META_KEY]
+    assert len(meta) <= 1
+    return json.loads(meta[0]["value"]) if meta else []
+
+
+def tea_orders(sim: WooCommerceSimulator, count: int) -> dict[str, list[BackorderMark]]:
+    """``count`` orders of three tea tins each (one in stock at first), and the marks of two short tins each."""
+    orders = [sim.create_order(STORE, [{"sku": "TEA-1", "quantity": 3}], deliver_webhook=False) for _ in range(count)]
+    return {str(o["id"]): [BackorderMark(str(o["line_items"][0]["id"]), "TEA-1", 2)] for o in orders}
+
+
+def test_marking_several_orders_reads_them_in_one_call_and_writes_their_meta_in_one_batch(
+        sim: WooCommerceSimulator, platform: WooCommercePlatform) -> None:
+    marks = tea_orders(sim, 3)
+    sim.api_calls.clear()
+    assert platform.mark_many(marks) == {}
+    ids = list(marks)
+    assert list(sim.api_calls) == [
+        "GET /orders", *(f"POST /orders/{order_id}/notes" for order_id in ids), "POST /orders/batch"]
+    for order_id, order_marks in marks.items():
+        assert backorder_notes(sim, int(order_id)) == ["Backordered: TEA-1 ×2"]
+        assert marks_of(sim, int(order_id)) == [{"line_id": order_marks[0].line_id, "sku": "TEA-1", "quantity": 2}]
+
+    sim.api_calls.clear()  # the same marks again: read, nothing written
+    assert platform.mark_many(marks) == {}
+    assert list(sim.api_calls) == ["GET /orders"]
+
+    sim.api_calls.clear()  # one order's marks change: its note, and its meta entry rewritten in place
+    changed = ids[1]
+    marks[changed] = [BackorderMark(marks[changed][0].line_id, "TEA-1", 1)]
+    assert platform.mark_many(marks) == {}
+    assert list(sim.api_calls) == ["GET /orders", f"POST /orders/{changed}/notes", "POST /orders/batch"]
+    assert backorder_notes(sim, int(changed)) == ["Backordered: TEA-1 ×2", "Backordered: TEA-1 ×1"]
+    assert marks_of(sim, int(changed))[0]["quantity"] == 1
+    assert [marks_of(sim, int(order_id))[0]["quantity"] for order_id in ids] == [2, 1, 2]
+
+
+def test_marking_orders_the_listing_does_not_return_refuses_only_those(
+        sim: WooCommerceSimulator, platform: WooCommercePlatform) -> None:
+    marks = tea_orders(sim, 2)
+    gone = "999999"  # deleted from the store since it was captured
+    marks[gone] = [BackorderMark("1", "TEA-1", 1)]
+    refused = platform.mark_many(marks)
+    assert set(refused) == {gone} and isinstance(refused[gone], PlatformNotFound)
+    assert all(marks_of(sim, int(order_id)) for order_id in marks if order_id != gone)
+
+
+def test_a_refused_item_of_the_meta_batch_is_that_orders_error(sim: WooCommerceSimulator,
+                                                               client: WooCommerceClient) -> None:
+    order = sim.create_order(STORE, [{"sku": "TEA-1", "quantity": 3}], deliver_webhook=False)
+    answer = client.post("orders/batch", {"update": [
+        {"id": order["id"], "meta_data": [{"key": "_x", "value": "1"}]}, {"id": 999999, "meta_data": []}]})
+    assert answer["update"][0]["id"] == order["id"] and "error" not in answer["update"][0]
+    assert answer["update"][1] == {"id": 999999, "error": {
+        "code": "woocommerce_rest_shop_order_invalid_id", "message": "Invalid ID.", "data": {"status": 400}}}
+    assert isinstance(batch_item_error("999999", answer["update"][1]["error"]), PlatformNotFound)
+    assert isinstance(batch_item_error("5", {"code": "woocommerce_rest_cannot_edit", "message": "No.",
+                                              "data": {"status": 403}}), PlatformAuthError)
+    assert isinstance(batch_item_error("5", {"code": "db_error", "data": {"status": 500}}), PlatformUnavailable)
+    assert type(batch_item_error("5", "bad")) is PlatformRejected
+
+
+def test_a_note_failing_transiently_still_writes_the_meta_of_the_orders_noted_before_it(
+        sim: WooCommerceSimulator, platform: WooCommercePlatform) -> None:
+    marks = tea_orders(sim, 3)
+    first, second, third = marks
+    # every attempt at the second order's note fails before it is applied (more than the client retries)
+    sim.inject_applied_failures(3, f"POST /orders/{second}/notes", status=503, applied=False)
+    with pytest.raises(TransientError):  # the note's outcome is uncertain: not resent blindly
+        platform.mark_many(marks)
+    assert len(backorder_notes(sim, int(first))) == 1 and marks_of(sim, int(first))
+    assert backorder_notes(sim, int(second)) == [] and marks_of(sim, int(second)) == []
+    assert backorder_notes(sim, int(third)) == [] and marks_of(sim, int(third)) == []
+
+    assert platform.mark_many(marks) == {}  # the next run: the first order is not noted twice
+    assert [len(backorder_notes(sim, int(order_id))) for order_id in marks] == [1, 1, 1]
+    assert all(marks_of(sim, int(order_id)) for order_id in marks)
+
+
+def test_a_meta_batch_the_store_refuses_whole_is_written_order_by_order(
+        sim: WooCommerceSimulator, platform: WooCommercePlatform) -> None:
+    marks = tea_orders(sim, 2)
+    sim.inject_applied_failures(1, "POST /orders/batch", status=400, applied=False)
+    sim.api_calls.clear()
+    assert platform.mark_many(marks) == {}
+    assert [call for call in sim.api_calls if call.startswith("PUT")] == [f"PUT /orders/{o}" for o in marks]
+    assert [len(backorder_notes(sim, int(order_id))) for order_id in marks] == [1, 1]
+    assert all(marks_of(sim, int(order_id)) for order_id in marks)
+
+
+def test_orders_given_no_marks_are_unmarked(sim: WooCommerceSimulator, platform: WooCommercePlatform) -> None:
+    marks = tea_orders(sim, 2)
+    assert platform.mark_many(marks) == {}
+    cleared = next(iter(marks))
+    assert platform.mark_many({cleared: []}) == {}
+    assert marks_of(sim, int(cleared)) == [] and backorder_notes(sim, int(cleared), "No longer") == [
+        "No longer backordered"]
+
+
+def test_the_simulator_refuses_an_orders_batch_of_more_than_100_updates(client: WooCommerceClient) -> None:
+    with pytest.raises(PlatformRejected, match="413|more than 100"):
+        client.post("orders/batch", {"update": [{"id": n, "meta_data": []} for n in range(101)]})
+
+
+def test_listed_orders_are_trimmed_to_the_fields_asked_for(sim: WooCommerceSimulator,
+                                                           client: WooCommerceClient) -> None:
+    first, second, _ = tea_orders(sim, 3)
+    listed = client.get("orders", {"include": f"{first},{second}", "_fields": "id,meta_data"})
+    assert sorted(item["id"] for item in listed) == sorted([int(first), int(second)])
+    assert all(set(item) == {"id", "meta_data"} for item in listed)
+
+
+def test_an_order_id_that_is_not_a_woocommerce_id_is_refused_alone(sim: WooCommerceSimulator,
+                                                                  platform: WooCommercePlatform) -> None:
+    marks = tea_orders(sim, 2)
+    refused = platform.mark_many({**marks, "#1001": [BackorderMark("1", "TEA-1", 1)]})
+    assert set(refused) == {"#1001"} and isinstance(refused["#1001"], PlatformRejected)
+    assert all(marks_of(sim, int(order_id)) for order_id in marks)
