@@ -22,11 +22,11 @@ from typing import cast
 from connector.capture import promise
 from connector.capture.capture import (
     CaptureResult,
-    _after_flush,
-    _cancel_backorders,
-    _early_outcome,
-    _reevaluate,
-    _upsert,
+    after_flush,
+    cancel_backorders,
+    early_outcome,
+    reevaluate,
+    upsert,
 )
 from connector.capture.repository import CaptureRepository
 from connector.db.models import Order
@@ -71,25 +71,25 @@ def capture_orders(uow: UnitOfWork, platform: StorePlatform, shop_id: int,
             written: list[tuple[OrderSnapshot, Order, str]] = []
             for snapshot, gathered in zip(snapshots, stated, strict=True):
                 existing = current.get(snapshot.order_id)
-                early = _early_outcome(shop_id, snapshot, existing)
+                early = early_outcome(shop_id, snapshot, existing)
                 if early is not None:
                     results.append(early)
                     continue
-                order, outcome = _upsert(uow, shop_id, snapshot, existing, gathered, flush=False)
+                order, outcome = upsert(uow, shop_id, snapshot, existing, gathered, flush=False)
                 current[snapshot.order_id] = order
                 results.append(CaptureResult(snapshot.order_id, outcome))
                 written.append((snapshot, order, outcome))
             if written:
                 uow.orders.flush()
                 for snapshot, order, _ in written:
-                    _after_flush(uow, shop_id, snapshot, order)
+                    after_flush(uow, shop_id, snapshot, order)
                     if snapshot.discount_codes:  # a consolation code used: the KPIs count it (issue 15)
                         record_redemptions(uow, shop_id, order, snapshot.discount_codes)
                 orders = list({id(order): order for _, order, _ in written}.values())
-                changed = _reevaluate(uow, shop_id, keys, levels, None, in_hand=orders)
+                changed = reevaluate(uow, shop_id, keys, levels, None, in_hand=orders)
                 for order in orders:
                     if order.status == "cancelled":
-                        changed |= _cancel_backorders(order)
+                        changed |= cancel_backorders(order)
                 uow.commit()
                 for result in results:
                     result.changed_orders = changed if result.outcome not in ("stale", "unchanged") else set()

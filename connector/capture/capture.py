@@ -54,7 +54,7 @@ def capture_order(uow: UnitOfWork, platform: StorePlatform, shop_id: int, snapsh
     with uow.shop_lock(shop_id):
         with uow:
             existing = uow.orders.get(shop_id, snapshot.order_id)
-            early = _early_outcome(shop_id, snapshot, existing)
+            early = early_outcome(shop_id, snapshot, existing)
             if early is not None:
                 return early
             refs = {line.stock_key: StockRef(line.product_id, line.variant_id)
@@ -71,22 +71,22 @@ def capture_order(uow: UnitOfWork, platform: StorePlatform, shop_id: int, snapsh
             # still not: only capture stores orders, under this shop's lock (a racing INSERT from a process
             # without it fails on the unique key, and the event is retried)
             existing = uow.orders.get(shop_id, snapshot.order_id) if known else None
-            early = _early_outcome(shop_id, snapshot, existing)
+            early = early_outcome(shop_id, snapshot, existing)
             if early is not None:
                 return early
-            order, outcome = _upsert(uow, shop_id, snapshot, existing, stated)
+            order, outcome = upsert(uow, shop_id, snapshot, existing, stated)
             if snapshot.discount_codes:  # a consolation code used: the KPIs count it (issue 15)
                 record_redemptions(uow, shop_id, order, snapshot.discount_codes)
-            changed = _reevaluate(uow, shop_id, keys, levels, order)
+            changed = reevaluate(uow, shop_id, keys, levels, order)
             if order.status == "cancelled":
-                changed |= _cancel_backorders(order)
+                changed |= cancel_backorders(order)
             uow.commit()
     log.info("order captured", extra={"shop_id": shop_id, "order": snapshot.order_id, "outcome": outcome,
                                       "changed_orders": len(changed)})
     return CaptureResult(snapshot.order_id, outcome, changed)
 
 
-def _early_outcome(shop_id: int, snapshot: OrderSnapshot, existing: Order | None) -> CaptureResult | None:
+def early_outcome(shop_id: int, snapshot: OrderSnapshot, existing: Order | None) -> CaptureResult | None:
     if existing is None:
         return None
     if snapshot.updated_at < existing.platform_updated_at:
@@ -111,10 +111,10 @@ def _differs(snapshot: OrderSnapshot, existing: Order) -> bool:
     return stored != given
 
 
-def _upsert(uow: UnitOfWork, shop_id: int, snapshot: OrderSnapshot, order: Order | None,
+def upsert(uow: UnitOfWork, shop_id: int, snapshot: OrderSnapshot, order: Order | None,
             stated: promise.Gathered | None, *, flush: bool = True) -> tuple[Order, str]:
     """Write the snapshot onto the order (staged when new); ``flush=False`` leaves the flush and what
-    follows it (``_after_flush``) to the caller, so that a batch of orders is one flush (batch.py)."""
+    follows it (``after_flush``) to the caller, so that a batch of orders is one flush (batch.py)."""
     outcome = "updated"
     if order is None:
         # complete before it is flushed: one INSERT, and an empty collection that is never loaded
@@ -168,11 +168,11 @@ def _upsert(uow: UnitOfWork, shop_id: int, snapshot: OrderSnapshot, order: Order
     promise.record(uow, shop_id, order, stated)  # before the flush: a new order is one INSERT with its promise
     if flush:
         uow.orders.flush()
-        _after_flush(uow, shop_id, snapshot, order)
+        after_flush(uow, shop_id, snapshot, order)
     return order, outcome
 
 
-def _after_flush(uow: UnitOfWork, shop_id: int, snapshot: OrderSnapshot, order: Order) -> None:
+def after_flush(uow: UnitOfWork, shop_id: int, snapshot: OrderSnapshot, order: Order) -> None:
     """What shipped closes (part of) its backorder before re-evaluation reads the lines' claims."""
     shipped_at = {snap.line_id: snap.fulfilled_at for snap in snapshot.lines if snap.fulfilled_at is not None}
     close_shipped_lines(uow, shop_id, order, shipped_at, snapshot.updated_at)
@@ -227,7 +227,7 @@ def _open_lines(uow: UnitOfWork, shop_id: int, keys: list[str]) -> list[_OpenLin
     return [_OpenLine(*row) for row in uow.repo(CaptureRepository).open_line_columns(shop_id, keys)]
 
 
-def _reevaluate(uow: UnitOfWork, shop_id: int, keys: list[str], levels: dict[str, StockLevel],
+def reevaluate(uow: UnitOfWork, shop_id: int, keys: list[str], levels: dict[str, StockLevel],
                 order: Order | None, *, stock_event: bool = False, granted: list[int] | None = None,
                 in_hand: Sequence[Order] = ()) -> set[str]:
     """Recompute the backorders of every open line on these stock positions.
@@ -316,7 +316,7 @@ def _apply(uow: UnitOfWork, shop_id: int, line: OrderLine, quantity: int) -> boo
     return False
 
 
-def _cancel_backorders(order: Order) -> set[str]:
+def cancel_backorders(order: Order) -> set[str]:
     changed: set[str] = set()
     for line in order.lines:
         backorder = line.backorder

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from connector.capture.capture import _reevaluate
+from connector.capture.capture import reevaluate
 from connector.db.uow import UnitOfWork
 from connector.domain.model import StockRef
 from connector.domain.stock_events import StockChange
@@ -44,7 +44,7 @@ def positions_changed(uow: UnitOfWork, platform: StorePlatform, shop_id: int, ke
             return report
         levels = platform.stock_levels([StockRef(product, variant) for _, product, variant in refs])
         with uow:
-            report.changed_orders = _reevaluate(uow, shop_id, [key for key, _, _ in refs], levels, None,
+            report.changed_orders = reevaluate(uow, shop_id, [key for key, _, _ in refs], levels, None,
                                                 stock_event=True, granted=report.allocated)
             uow.commit()
     report.positions = len(refs)

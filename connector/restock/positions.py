@@ -1,6 +1,6 @@
 """One stock position's evaluation: did stock arrive, who gets it, and who stays short.
 
-Capture's re-evaluation (connector/capture/capture.py ``_reevaluate``) hands every position it reads
+Capture's re-evaluation (connector/capture/capture.py ``reevaluate``) hands every position it reads
 here, whether an order, an inventory webhook or the periodic stock read asked for it:
 
 - units in hand for the position's open lines = their claimed units minus the store's shortage; on
