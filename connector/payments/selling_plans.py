@@ -199,12 +199,12 @@ def sold_under_plan(uow: UnitOfWork, shop_id: int, selling_plan_ids: set[str]) -
 
 
 def shops_to_sync(uow: UnitOfWork) -> list[int]:
-    """Active Shopify shops whose route is selling_plan, or that still have a group to delete."""
+    """Active Shopify shops whose route is selling_plan, or that still have a group to delete (``_syncs``)."""
     with uow:
-        shops = [(s.id, s.platform) for s in uow.shops.list(active_only=True)]
+        shops = [(s.id, s.status, s.platform) for s in uow.shops.list(active_only=True)]
         with_group = uow.repo(PlanRepository).shops_with_group()
-    return [shop_id for shop_id, platform in shops if platform == "shopify" and (
-        shop_id in with_group or get_setting(uow, shop_id, "payments.route") == "selling_plan")]
+    return [shop_id for shop_id, status, platform in shops
+            if _syncs(uow, shop_id, status, platform, has_group=shop_id in with_group)]
 
 
 def shop_needs_sync(uow: UnitOfWork, shop_id: int) -> bool:
@@ -212,12 +212,20 @@ def shop_needs_sync(uow: UnitOfWork, shop_id: int) -> bool:
     its dates, so it must not read every shop's settings)."""
     with uow:
         shop = uow.shops.get(shop_id)
-        if shop is None or shop.status != "active" or shop.platform != "shopify":
+        if shop is None:
             return False
+        status, platform = shop.status, shop.platform
         group = uow.repo(PlanRepository).group(shop_id)
-        if group is not None and group.group_id is not None:
-            return True
-    return bool(get_setting(uow, shop_id, "payments.route") == "selling_plan")
+        has_group = group is not None and group.group_id is not None
+    return _syncs(uow, shop_id, status, platform, has_group=has_group)
+
+
+def _syncs(uow: UnitOfWork, shop_id: int, status: str, platform: str, *, has_group: bool) -> bool:
+    """The one rule of both: an active Shopify shop with a group in the store (turning the route off still
+    deletes it) or whose route is selling_plan (its setting read only when the rest does not decide)."""
+    if status != "active" or platform != "shopify":
+        return False
+    return has_group or get_setting(uow, shop_id, "payments.route") == "selling_plan"
 
 
 def order_sold_under_plan(uow: UnitOfWork, plans: SellingPlans, shop_id: int, order_id: str) -> dict[str, str]:
