@@ -264,14 +264,12 @@ def create_blueprint(sim: WooCommerceSimulator) -> Blueprint:
         if len(updates) > BATCH_LIMIT:
             raise SimError(413, "woocommerce_rest_request_entity_too_large",
                            f"Unable to accept more than {BATCH_LIMIT} items for this request.")
-        results: list[dict[str, Any]] = []
-        with store.lock:
-            for spec in updates:
-                results.append(_try(partial(_update_order, store, spec), spec.get("id")))
-        for result in results:
-            if "error" not in result:
-                sim.dispatcher.enqueue(store, "order.updated", result["id"])
-        return jsonify({"update": results})
+        with store.lock:  # answered from the orders as they are now, as the single PUT is
+            results = [_try(partial(_update_order, store, spec), spec.get("id")) for spec in updates]
+            for result in results:
+                if "error" not in result:
+                    sim.dispatcher.enqueue(store, "order.updated", result["id"])
+            return jsonify({"update": results})
 
     @api.route("/orders/<int:order_id>/notes", methods=["GET", "POST"])
     def notes(order_id: int) -> Response:
