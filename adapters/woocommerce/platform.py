@@ -163,13 +163,12 @@ class WooCommercePlatform:
         if not marks:
             self.unmark_backordered(order_id)
             return
-        desired = [{"line_id": m.line_id, "sku": m.sku, "quantity": m.quantity} for m in marks]
+        desired = _marks_value(marks)
         meta_id, current = self._current_marks(order_id)
         if current == desired:
             log.debug("woocommerce: order %s already marked", order_id, extra={"order_id": order_id})
             return
-        summary = ", ".join(f"{m.sku or 'line ' + m.line_id} ×{m.quantity}" for m in marks)
-        self._add_note(order_id, f"Backordered: {summary}")
+        self._add_note(order_id, _marks_note(marks))
         self._write_marks(order_id, meta_id, desired)
         log.info("woocommerce: marked order %s backordered", order_id,
                  extra={"order_id": order_id, "lines": len(marks)})
@@ -185,8 +184,7 @@ class WooCommercePlatform:
         orders already noted is still written before the failure is raised, so the next run finds them marked
         and does not note them twice."""
         refused: dict[str, Exception] = {}
-        wanted = {order_id: [{"line_id": m.line_id, "sku": m.sku, "quantity": m.quantity} for m in order_marks]
-                  for order_id, order_marks in marks.items() if order_marks}
+        wanted = {order_id: _marks_value(order_marks) for order_id, order_marks in marks.items() if order_marks}
         for order_id in [order_id for order_id, order_marks in marks.items() if not order_marks]:
             try:
                 self.unmark_backordered(order_id)
@@ -212,9 +210,8 @@ class WooCommercePlatform:
                     continue
                 if listed[order_id][1] == desired:
                     continue
-                summary = ", ".join(f"{m.sku or 'line ' + m.line_id} ×{m.quantity}" for m in marks[order_id])
                 try:
-                    self._add_note(order_id, f"Backordered: {summary}")
+                    self._add_note(order_id, _marks_note(marks[order_id]))
                 except PermanentError as exc:
                     refused[order_id] = exc
                     continue
@@ -276,6 +273,16 @@ class WooCommercePlatform:
 
     def _write_marks(self, order_id: str, meta_id: int | None, marks: list[dict[str, Any]]) -> None:
         self.client.put(f"orders/{_order_path_id(order_id)}", {"meta_data": [_marks_meta_item(meta_id, marks)]})
+
+
+def _marks_value(marks: Sequence[BackorderMark]) -> list[dict[str, Any]]:
+    """The lines as ``BACKORDER_META_KEY`` holds them."""
+    return [{"line_id": m.line_id, "sku": m.sku, "quantity": m.quantity} for m in marks]
+
+
+def _marks_note(marks: Sequence[BackorderMark]) -> str:
+    """The order note that comes with a new or changed mark."""
+    return "Backordered: " + ", ".join(f"{m.sku or 'line ' + m.line_id} ×{m.quantity}" for m in marks)
 
 
 def _marks_meta(order: Mapping[str, Any]) -> tuple[int | None, list[Any] | None]:

@@ -112,7 +112,7 @@ def _differs(snapshot: OrderSnapshot, existing: Order) -> bool:
 
 
 def upsert(uow: UnitOfWork, shop_id: int, snapshot: OrderSnapshot, order: Order | None,
-            stated: promise.Gathered | None, *, flush: bool = True) -> tuple[Order, str]:
+           stated: promise.Gathered | None, *, flush: bool = True) -> tuple[Order, str]:
     """Write the snapshot onto the order (staged when new); ``flush=False`` leaves the flush and what
     follows it (``after_flush``) to the caller, so that a batch of orders is one flush (batch.py)."""
     outcome = "updated"
@@ -228,8 +228,8 @@ def _open_lines(uow: UnitOfWork, shop_id: int, keys: list[str]) -> list[_OpenLin
 
 
 def reevaluate(uow: UnitOfWork, shop_id: int, keys: list[str], levels: dict[str, StockLevel],
-                order: Order | None, *, stock_event: bool = False, granted: list[int] | None = None,
-                in_hand: Sequence[Order] = ()) -> set[str]:
+               order: Order | None, *, stock_event: bool = False, granted: list[int] | None = None,
+               in_hand: Sequence[Order] = ()) -> set[str]:
     """Recompute the backorders of every open line on these stock positions.
 
     The shortage is computed on columns; only the lines whose backorder changes are written, as

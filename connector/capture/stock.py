@@ -45,7 +45,7 @@ def positions_changed(uow: UnitOfWork, platform: StorePlatform, shop_id: int, ke
         levels = platform.stock_levels([StockRef(product, variant) for _, product, variant in refs])
         with uow:
             report.changed_orders = reevaluate(uow, shop_id, [key for key, _, _ in refs], levels, None,
-                                                stock_event=True, granted=report.allocated)
+                                               stock_event=True, granted=report.allocated)
             uow.commit()
     report.positions = len(refs)
     if report.allocated:
