@@ -24,9 +24,12 @@ Polls 2 and 3 run for two shops:
     stores every SKU of the feed.
 
 Prints rows/s, wall time, peak memory of each phase and the ratio to the bare read of the same run,
-with the target (within 3x the bare read, under 200 MB peak): met or MISSED.
+with the target (within 3x the bare read, under 200 MB peak): met or MISSED. Every phase, the bare read
+too, runs ``--repeat`` times (default 3, interleaved, a fresh database each time) and the fastest run
+counts, as timeit's best of N does: a run is slowed by what else the machine does, never sped up; the
+times of every run are printed too, and the peak memory is the highest of them.
 
-    .venv/bin/python bench/feed_ingest.py [--rows 1000000] [--sold 10000] [--backend sqlite|postgresql]
+    .venv/bin/python bench/feed_ingest.py [--rows 1000000] [--sold 10000] [--backend sqlite|postgresql] [--repeat 3]
 
 This is a benchmark, not a test: it is not collected by pytest.
 """
@@ -164,6 +167,8 @@ def main() -> int:
     parser.add_argument("--sold", type=int, default=10_000,
                         help="SKUs in the shop's catalogue (0: only the empty store)")
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="runs of each phase (the bare read too; a fresh database each): the fastest counts")
     args = parser.parse_args()
     shops = [(f"sells {args.sold:,}", max(1, args.rows // args.sold))] if args.sold else []
     shops.append(("empty store", 0))
@@ -174,14 +179,20 @@ def main() -> int:
         generate(feed, args.rows)
         print(f"generated {args.rows:,} rows ({feed.stat().st_size / 1e6:.0f} MB) in "
               f"{time.perf_counter() - started:.1f}s")
-        bare = run(bare_read, str(feed))
-        for n, (shop, every) in enumerate(shops):
-            with database(args.backend, Path(tmp) / f"bench{n}.db") as database_url:
-                generate(feed, args.rows)
-                first = run(ingest, database_url, str(feed), True, every)
-                generate(feed, args.rows, changed_share=0.01)
-                results[shop] = {"first": first, "next": run(ingest, database_url, str(feed), False, every)}
-    print(f"\nbackend: {args.backend}; feed: {args.rows:,} rows")
+        runs: dict[str, list[dict[str, Any]]] = {"bare": []}
+        for attempt in range(args.repeat):  # the phases interleaved, so a slow spell of the machine hits all
+            runs["bare"].append(run(bare_read, str(feed)))
+            for n, (shop, every) in enumerate(shops):
+                with database(args.backend, Path(tmp) / f"bench{n}-{attempt}.db") as database_url:
+                    generate(feed, args.rows)
+                    runs.setdefault(f"{shop}/first", []).append(run(ingest, database_url, str(feed), True, every))
+                    generate(feed, args.rows, changed_share=0.01)
+                    runs.setdefault(f"{shop}/next", []).append(run(ingest, database_url, str(feed), False, every))
+        bare = fastest(runs["bare"])
+        for shop, _ in shops:
+            results[shop] = {"first": fastest(runs[f"{shop}/first"]), "next": fastest(runs[f"{shop}/next"])}
+    print(f"\nbackend: {args.backend}; feed: {args.rows:,} rows; each phase the fastest of {args.repeat} runs "
+          "(all runs: seconds below the table)")
     print(f"{'phase':<44}{'seconds':>9}{'rows/s':>12}{'peak MB':>9}{'x bare':>8}  notes")
     print(f"{'bare csv read':<44}{bare['seconds']:>9.2f}{bare['rows'] / bare['seconds']:>12,.0f}"
           f"{bare['peak_mb']:>9.0f}{1:>8.2f}")
@@ -198,8 +209,18 @@ def main() -> int:
             print(f"{label:<44}{phase['seconds']:>9.2f}{phase['rows'] / phase['seconds']:>12,.0f}"
                   f"{phase['peak_mb']:>9.0f}{ratio:>8.2f}  {note} (imports: {phase['import_mb']:.0f} MB); "
                   f"target <= {TARGET_RATIO:.0f}x bare and <= {TARGET_MB:.0f} MB: {'met' if met else 'MISSED'}")
+    for name, phase_runs in runs.items():
+        print(f"  {name}: " + ", ".join(f"{r['seconds']:.2f}" for r in phase_runs))
     print(json.dumps({"bare": bare, **results}))
     return 0 if ok else 1
+
+
+def fastest(phase_runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The fastest run of a phase (another process on the machine slows a run; nothing makes one
+    faster than the code allows), with the highest peak memory of them all."""
+    best = dict(min(phase_runs, key=lambda r: r["seconds"]))
+    best["peak_mb"] = max(r["peak_mb"] for r in phase_runs)
+    return best
 
 
 @contextmanager

@@ -15,11 +15,9 @@ backorders. The ranking keeps numbers; the reasons are rendered only when a ``Gr
 
 from __future__ import annotations
 
-import gc
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import chain
@@ -30,6 +28,7 @@ from connector.db.uow import UnitOfWork
 from connector.domain.allocation import Claim, Grant, allocate_units, priority_tag_of
 from connector.domain.clock import utcnow
 from connector.domain.model import BackorderStatus
+from connector.gc_pause import no_cycle_collection
 from connector.restock.models import SOURCES, Allocation, StockPosition
 from connector.restock.repository import RestockRepository
 from connector.restock.settings import AllocationPolicy, policy
@@ -127,24 +126,8 @@ def allocate_arrivals(uow: UnitOfWork, shop_id: int, arrivals: Iterable[Arrival]
     arrivals = list(arrivals)
     if not arrivals:
         return []
-    with _no_cycle_collection():
+    with no_cycle_collection():  # (a batch's tuples hold no cycles: connector/gc_pause.py)
         return _allocate_arrivals(uow, shop_id, arrivals, rules, waiting)
-
-
-@contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a batch is read, ranked and written (it was on,
-    it is on again after). A batch builds hundreds of thousands of small tuples and none of them form
-    cycles (reference counting frees them), yet each full collection walks every live object again:
-    a fifth of the CPU of a 100,000-backorder restock went there (bench/allocate.py)."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def _allocate_arrivals(uow: UnitOfWork, shop_id: int, arrivals: list[Arrival], rules: AllocationPolicy | None,

@@ -34,6 +34,7 @@ from connector.domain.clock import utcnow
 from connector.domain.errors import ConfigError, ConnectorError, InvalidPayload, SupplierFeedInvalid
 from connector.domain.host_key import HostKeyTrust
 from connector.domain.supply import SupplierRow, Validators
+from connector.gc_pause import no_cycle_collection
 from connector.ports import SupplierClient, SupplierClientFactory
 from connector.supply import host_keys as supplier_host_keys
 from connector.supply import poll_lease
@@ -435,14 +436,15 @@ def _ingest(uow: UnitOfWork, probe: _Probe, shop_id: int, supplier_id: int, snap
                              LineHashes(set(), order=array("q")) if background else probe.hashes, fresh=fresh)
         # written beside the reading; the scan keeps its own (empty) fingerprints
         writer: ChunkWriter | BackgroundWriter = BackgroundWriter(chunks) if background else chunks
-        if by_line:
-            scan = fetched.scan
-            total = _write(stock, writer, probe.lines, scan, progress)
-            total += scan.skipped if scan else 0
-            not_sold = scan.untracked if scan else 0
-        else:
-            total = _write(stock, writer, probe.lines, None, progress)
-            not_sold = probe.rows.skipped if probe.rows is not None else 0
+        with no_cycle_collection():  # the rows are tuples without cycles (connector/gc_pause.py)
+            if by_line:
+                scan = fetched.scan
+                total = _write(stock, writer, probe.lines, scan, progress)
+                total += scan.skipped if scan else 0
+                not_sold = scan.untracked if scan else 0
+            else:
+                total = _write(stock, writer, probe.lines, None, progress)
+                not_sold = probe.rows.skipped if probe.rows is not None else 0
         bad = fetched.bad
         seen = total + not_sold + bad.count
         read = total + bad.count  # the rows parsed or skipped as unchanged: what the bad share is of
@@ -494,7 +496,11 @@ def _sold_key(sold: Set[str] | None) -> str:
     unchanged feed line or API page: a changed key makes the next poll skip the conditional request)."""
     if sold is None:
         return "all"
-    return f"{len(sold)}:{sum(map(zlib.crc32, map(methodcaller('encode', 'utf-8', 'surrogatepass'), sold)))}"
+    try:  # the SKUs are the database's text: UTF-8 (str.encode takes no arguments: a third less time)
+        total = sum(map(zlib.crc32, map(str.encode, sold)))
+    except UnicodeEncodeError:  # a lone surrogate: the same sum, such SKUs encoded as they are
+        total = sum(map(zlib.crc32, map(methodcaller("encode", "utf-8", "surrogatepass"), sold)))
+    return f"{len(sold)}:{total}"
 
 
 class _SoldRows:

@@ -290,3 +290,25 @@ def test_the_sold_skus_are_read_whole_also_when_a_sku_holds_a_line_feed(env) -> 
             uow.commit()
         with uow:
             assert uow.repo(SupplyRepository).sold_skus(shop_id) == frozenset(skus) - {""}
+
+
+def test_a_poll_reads_and_writes_its_rows_with_the_cycle_collector_paused_and_restores_it(env, monkeypatch) -> None:
+    import gc
+
+    seen: list[bool] = []
+    write = suppliers._write
+
+    def watched(*args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(gc.isenabled())
+        return write(*args, **kwargs)
+
+    monkeypatch.setattr(suppliers, "_write", watched)
+    was = gc.isenabled()
+    gc.enable()
+    try:
+        poll(env, HEADER + "".join(f"S{n},{n},,\n" for n in range(10)))
+        assert seen == [False]
+        assert gc.isenabled()
+    finally:
+        if not was:
+            gc.disable()

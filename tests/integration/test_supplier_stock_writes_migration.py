@@ -1,8 +1,8 @@
 """Migration 0039 (stock rows without a key check per row) on SQLite and PostgreSQL: the supplier's
-foreign key goes and the rows stay; an insert of a row whose supplier is not there is still refused;
-deleting a supplier, its shop (the suppliers' cascade) or erasing the shop (privacy) still removes its
-stock rows; on PostgreSQL the SKU column compares in "C" and still joins other tables' SKUs; downgrade
-restores the key."""
+foreign key goes and the rows stay (0042 puts it back on SQLite, where a row trigger cost more); an
+insert of a row whose supplier is not there is still refused; deleting a supplier, its shop (the
+suppliers' cascade) or erasing the shop (privacy) still removes its stock rows; on PostgreSQL the SKU
+column compares in "C" and still joins other tables' SKUs; downgrade restores the key."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from connector.db.uow import UnitOfWork
 from connector.privacy.repository import PrivacyRepository
 
 MADE = datetime(2026, 12, 3, 10, tzinfo=UTC)
+TRIGGERS = {"tr_supplier_stock_supplier", "tr_suppliers_delete_stock"}
 
 
 def supplier_keys(engine) -> set[str]:  # type: ignore[no-untyped-def]
@@ -54,7 +55,7 @@ def test_0039_drops_the_supplier_key_and_triggers_keep_its_checks_and_cascade(da
             add_shop_and_suppliers(conn, 1, (1, 2))
             add_shop_and_suppliers(conn, 2, (3,))
             stock(conn, 1, 1, "A-1", "A-2")
-        upgrade(engine)
+        upgrade(engine, "0039")
         assert supplier_keys(engine) == set()
         with engine.begin() as conn:
             assert stored(conn) == [(1, "A-1"), (1, "A-2")]
@@ -75,9 +76,53 @@ def test_0039_drops_the_supplier_key_and_triggers_keep_its_checks_and_cascade(da
             assert stored(conn) == [(3, "C-1")]
         with pytest.raises(IntegrityError), engine.begin() as conn:
             stock(conn, 2, 99, "X-1")
-        upgrade(engine)
+        upgrade(engine, "0039")
         with engine.begin() as conn:
             assert stored(conn) == [(3, "C-1")]
+    finally:
+        engine.dispose()
+
+
+def test_0042_gives_sqlite_the_supplier_key_back_in_place_of_the_row_trigger(database_url):
+    """SQLite has no statement triggers: 0039's row trigger cost more than the key's own check, so 0042
+    puts the key back there (PostgreSQL keeps its statement trigger). The checks and cascades stay."""
+    engine = make_engine(database_url)
+    sqlite = engine.dialect.name == "sqlite"
+
+    def triggers() -> set[str]:
+        query = ("SELECT name FROM sqlite_master WHERE type = 'trigger'" if sqlite else
+                 "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+        with engine.connect() as conn:
+            return set(conn.execute(text(query)).scalars()) & TRIGGERS
+
+    try:
+        upgrade(engine, "0041")
+        with engine.begin() as conn:
+            add_shop_and_suppliers(conn, 1, (1, 2))
+            stock(conn, 1, 1, "A-1", "A-2")
+            stock(conn, 1, 2, "B-1")
+        upgrade(engine)
+        assert supplier_keys(engine) == ({"suppliers"} if sqlite else set())
+        assert "ix_supplier_stock_shop_sku" in {i["name"] for i in inspect(engine).get_indexes("supplier_stock")}
+        assert triggers() == (set() if sqlite else TRIGGERS)
+        with engine.begin() as conn:
+            assert stored(conn) == [(1, "A-1"), (1, "A-2"), (2, "B-1")]
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            stock(conn, 1, 99, "X-1")  # no such supplier
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            stock(conn, 1, 1, "A-1")  # the unique key came through the rebuild
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM suppliers WHERE id = 1"))
+            assert stored(conn) == [(2, "B-1")]
+            stock(conn, 1, 2, "B-2")
+        command.downgrade(alembic_config(engine), "0041")
+        assert supplier_keys(engine) == set()
+        assert triggers() == TRIGGERS
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            stock(conn, 1, 99, "X-1")
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM shops WHERE id = 1"))  # suppliers by their key, stock by the trigger
+            assert stored(conn) == []
     finally:
         engine.dispose()
 
