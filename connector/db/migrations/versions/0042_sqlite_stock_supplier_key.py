@@ -3,9 +3,9 @@
 Migration 0039 replaced ``fk_supplier_stock_supplier_id_suppliers`` by triggers on both databases. On
 PostgreSQL the trigger runs once per insert statement and stays. On SQLite there are no statement
 triggers: ``tr_supplier_stock_supplier`` ran a trigger program for every row, which costs more than the
-key's own check (measured, 100,000 rows of a first poll in 20 statements: 0.25-0.26 s with the trigger,
-0.20 s with the key, 0.18-0.19 s with neither). A first poll's rows are written by a thread of their own
-beside the reading (connector/supply/ingest.py), and that thread is the poll's longest path.
+key's own check (measured, 100,000 rows of a first poll in 20 statements: 0.25-0.29 s with the trigger,
+0.20 s with the key, 0.18-0.21 s with neither). A first poll's rows are written by a thread of their own
+beside the reading (connector/supply/ingest.py), and that thread was the poll's longer path.
 
 So on SQLite the key comes back (``ON DELETE CASCADE``, checked by ``PRAGMA foreign_keys=ON``, which
 every connection sets) and both triggers go: ``tr_supplier_stock_supplier`` (the key refuses a row of a
