@@ -154,8 +154,8 @@ class ChunkWriter:
         looked up by a dict inside map() (in C), not a Python call per row."""
         dates, known = list(map(_restock, rows)), self._db_dates
         for value in set(dates).difference(known):
-            known[value] = self.repo.db_value(value)
-        return map(known.__getitem__, dates)
+            self._db_date(value)
+        return map(known.get, dates)  # (None is not kept: get gives None for it)
 
     def _db_date(self, value: date | None) -> Any:
         if value is None:
