@@ -451,7 +451,8 @@ def _ingest(uow: UnitOfWork, probe: _Probe, shop_id: int, supplier_id: int, snap
             raise SupplierFeedInvalid(f"{bad.count} of {read} rows are bad, feed refused ({first})")
         status = "unchanged" if fetched.unchanged else "ok"
         new_validators, new_state = fetched.validators, getattr(fetched, "page_state", None)
-        pruned = repo.prune_unsold(shop_id, supplier_id, len(sold)) if sold is not None else 0
+        # a first load stored only SKUs the shop sells: nothing to prune (and no count of its rows to wait for)
+        pruned = repo.prune_unsold(shop_id, supplier_id, len(sold)) if sold is not None and not fresh else 0
         if pruned or not by_line:  # deleted rows' lines must be read again; an API's rows have no lines
             stock.forget_line_hashes(supplier_id)  # the next feed poll rebuilds them from the stored rows
         elif chunks.hashes_changed:

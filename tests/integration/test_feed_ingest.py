@@ -349,6 +349,28 @@ def test_the_sold_key_changes_with_what_the_shop_sells_and_with_nothing_else(env
     assert sold() == rows
 
 
+def test_a_first_load_of_a_known_catalogue_skips_the_prune_check_and_a_later_poll_makes_it(env, monkeypatch) -> None:
+    """A first load stores only SKUs the shop sells, so it has nothing to prune and does not count its rows
+    for it; every later poll checks (SupplyRepository.prune_unsold)."""
+    from connector.domain.clock import utcnow
+
+    uow, _, supplier_id, _ = env
+    with uow:
+        shop_id = uow.repo(SupplyRepository).supplier(supplier_id).shop_id
+        uow.session.add_all([StoreSku(shop_id=shop_id, sku=sku, product_id="p", variant_id=sku) for sku in "AB"])
+        uow.repo(SupplyRepository).record_catalogue_read(shop_id, 2, utcnow())
+        uow.commit()
+    checks: list[int] = []
+    prune = SupplyRepository.prune_unsold
+    monkeypatch.setattr(SupplyRepository, "prune_unsold",
+                        lambda self, shop, supplier, sold: checks.append(sold) or prune(self, shop, supplier, sold))
+    first = poll(env, HEADER + "A,1,,\nB,2,,\nC,3,,\n")
+    assert (first.rows_changed, first.rows_not_sold, checks) == (2, 1, [])
+    assert stock(env) == {"A": (1, None, None), "B": (2, None, None)}
+    assert poll(env, HEADER + "A,4,,\nB,2,,\nC,3,,\n").rows_changed == 1
+    assert checks == [2]
+
+
 def test_statistics_after_a_big_load_come_from_a_smaller_sample_and_leave_the_setting_as_it_was(env) -> None:
     """FeedRepository.refresh_statistics: PostgreSQL's ANALYZE of the stock rows samples STATISTICS_TARGET
     (a histogram of that many buckets for 5,000 distinct SKUs, not the default 100), and the session's own
