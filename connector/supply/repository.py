@@ -7,9 +7,11 @@ the catalogue; feed ingest's bulk reads and writes are FeedRepository's (feed_re
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import zlib
+from collections.abc import Iterable, Iterator, Mapping, Sequence, Set
+from dataclasses import dataclass
 from datetime import date, datetime
-from operator import itemgetter
+from operator import itemgetter, methodcaller
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Date, Integer, String, and_, bindparam, column, delete, func, select, table, update
@@ -29,6 +31,22 @@ from connector.supply.models import (
 
 PRUNE_SLACK = 1000
 """Stored rows beyond the catalogue's size before a poll deletes the rows of unsold SKUs."""
+
+
+@dataclass(frozen=True)
+class SoldSkus:
+    """What a shop sells as a supplier poll sees it: ``skus`` (None: the catalogue was never read) and
+    ``key``, which changes when they change (a SKU the shop starts selling may sit on an unchanged feed
+    line or API page: a changed key makes the next poll skip the conditional request). The key is the
+    count and an order-free sum of per-SKU hashes: on PostgreSQL the catalogue's is summed by the
+    database (``hashtext``, in the scan that reads the catalogue: 100,000 SKUs, 2-3 ms of the server's
+    time against 18-28 ms of CRC-32s in Python) and the open backorders' other SKUs are added in
+    Python; elsewhere every SKU's CRC-32 is summed in Python. A key that changes without the SKUs
+    changing (a backorder's SKU joining the catalogue, a PostgreSQL upgrade that changed ``hashtext``)
+    costs one unconditional read, nothing else."""
+
+    skus: frozenset[str] | None
+    key: str
 
 
 SKU_CHUNK = 900
@@ -123,26 +141,37 @@ class SupplyRepository(Repository):
     def sold_skus(self, shop_id: int) -> frozenset[str] | None:
         """The SKUs a supplier poll stores for this shop: the store's catalogue and the SKUs of open
         backorders (an empty set for a store that sells nothing). None until the catalogue has been read
-        (connector/supply/first_poll.py reads it before a shop's first poll). Read at the driver level:
-        a big catalogue's SKUs through the ORM cost more than the rest of a poll's set-up, and through
-        SQLAlchemy's result rows (Python calls per row) about half as much again as fetched whole; the
-        catalogue comes as one text the database joins (``_joined_skus``), rows only when that cannot serve."""
+        (connector/supply/first_poll.py reads it before a shop's first poll)."""
+        return self.sold(shop_id).skus
+
+    def sold(self, shop_id: int) -> SoldSkus:
+        """``sold_skus`` with its key (see SoldSkus). Read at the driver level: a big catalogue's SKUs
+        through the ORM cost more than the rest of a poll's set-up, and through SQLAlchemy's result rows
+        (Python calls per row) about half as much again as fetched whole; the catalogue comes as one text
+        the database joins (``_joined_skus``), rows only when that cannot serve."""
         m = "%s" if self._pg else "?"
         cursor = self.session.connection().connection.cursor()  # the driver's: every row in one fetchall
         try:
-            catalogue = _joined_skus(cursor, int(shop_id), self._pg)
-            if catalogue is None:
+            joined = _joined_skus(cursor, int(shop_id), self._pg)
+            if joined is None:
                 cursor.execute(f"SELECT sku FROM store_skus WHERE shop_id = {m}", (shop_id,))
-                catalogue = set(map(itemgetter(0), cursor.fetchall()))
+                catalogue, digest = frozenset(map(itemgetter(0), cursor.fetchall())), None
+            else:
+                catalogue, digest = joined
             if not catalogue and not self.catalogue_read(shop_id):
-                return None
+                return SoldSkus(None, "all")
             cursor.execute(f"SELECT sku FROM backorders WHERE shop_id = {m} AND status = 'open' AND sku IS NOT NULL",
                            (shop_id,))
-            catalogue.update(map(itemgetter(0), cursor.fetchall()))
+            extra = set(map(itemgetter(0), cursor.fetchall())).difference(catalogue)  # not in the catalogue
         finally:
             cursor.close()
-        catalogue.discard("")
-        return frozenset(catalogue)
+        extra.discard("")
+        sold = catalogue.union(extra) if extra else catalogue  # (a big catalogue is not copied for nothing)
+        if "" in sold:
+            sold = sold.difference(("",))
+        if digest is None:
+            return SoldSkus(sold, _crc_key(sold))
+        return SoldSkus(sold, f"db:{digest}:{_crc_key(extra)}")
 
     @property
     def _pg(self) -> bool:
@@ -318,14 +347,28 @@ class SupplyRepository(Repository):
         self.session.execute(update(Supplier).where(Supplier.id == supplier_id).values(poll_lease_until=None))
 
 
-def _joined_skus(cursor: Any, shop_id: int, pg: bool) -> set[str] | None:
+def _joined_skus(cursor: Any, shop_id: int, pg: bool) -> tuple[frozenset[str], str | None] | None:
     """A shop's catalogue SKUs as one text the database joins, split in C, instead of a row tuple and a
-    string made by the driver per SKU (100,000 SKUs: 0.033 s against 0.055 s, either database). None when a
-    SKU holds a line feed (the pieces do not add up; the caller then reads rows)."""
-    joined = "string_agg(sku, E'\\n')" if pg else "group_concat(sku, char(10))"
-    cursor.execute(f"SELECT count(*), {joined} FROM store_skus WHERE shop_id = {shop_id}")
-    count, text = cursor.fetchone()
+    string made by the driver per SKU (100,000 SKUs: 0.033 s against 0.055 s, either database), and on
+    PostgreSQL the catalogue's part of the poll's key, summed by the database in the same scan (see
+    SoldSkus). None when a SKU holds a line feed (the pieces do not add up; the caller then reads rows)."""
+    if pg:
+        cursor.execute("SELECT count(*), string_agg(sku, E'\\n'), sum(hashtext(sku)) FROM store_skus "
+                       f"WHERE shop_id = {shop_id}")
+        count, text, total = cursor.fetchone()
+    else:
+        cursor.execute(f"SELECT count(*), group_concat(sku, char(10)) FROM store_skus WHERE shop_id = {shop_id}")
+        (count, text), total = cursor.fetchone(), None
     skus = text.split("\n") if text else []
     if len(skus) != count:
         return None
-    return set(skus)
+    return frozenset(skus), (f"{count}:{total or 0}" if pg else None)
+
+
+def _crc_key(skus: Set[str]) -> str:
+    """How many SKUs, and the sum of their CRC-32s (the same whatever their order)."""
+    try:  # the SKUs are the database's text: UTF-8 (str.encode takes no arguments: a third less time)
+        total = sum(map(zlib.crc32, map(str.encode, skus)))
+    except UnicodeEncodeError:  # a lone surrogate: the same sum, such SKUs encoded as they are
+        total = sum(map(zlib.crc32, map(methodcaller("encode", "utf-8", "surrogatepass"), skus)))
+    return f"{len(skus)}:{total}"

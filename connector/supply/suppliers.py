@@ -20,12 +20,10 @@ import json
 import logging
 import sys
 import time
-import zlib
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Set
 from dataclasses import dataclass
 from datetime import datetime
-from operator import methodcaller
 from typing import Any
 
 from connector.crypto import CredentialBox
@@ -313,15 +311,15 @@ def _poll_state(uow: UnitOfWork, supplier_id: int) -> _PollState:
         supplier = repo.supplier(supplier_id)
         if supplier is None:
             raise InvalidPayload(f"no supplier with id {supplier_id}")
-        sold = repo.sold_skus(supplier.shop_id)
+        sold = repo.sold(supplier.shop_id)
         validators = Validators(supplier.etag, supplier.last_modified)
         page_state = json.loads(supplier.page_state) if supplier.page_state else {}
-        sold_key = _sold_key(sold)
+        sold_key = sold.key
         if page_state.get("sold") != sold_key:  # the shop sells other SKUs now: read everything once
             validators, page_state = Validators(None, None), {}
         return _PollState(supplier_id, supplier.shop_id, supplier.name, supplier.kind,
                           json.loads(supplier.settings or "{}"), supplier.secret, validators, page_state,
-                          HostKeyTrust(pinned=supplier_host_keys.stored_key(supplier)), sold, sold_key)
+                          HostKeyTrust(pinned=supplier_host_keys.stored_key(supplier)), sold.skus, sold_key)
 
 
 def _shop_of(uow: UnitOfWork, supplier_id: int) -> int:
@@ -453,7 +451,8 @@ def _ingest(uow: UnitOfWork, probe: _Probe, shop_id: int, supplier_id: int, snap
             raise SupplierFeedInvalid(f"{bad.count} of {read} rows are bad, feed refused ({first})")
         status = "unchanged" if fetched.unchanged else "ok"
         new_validators, new_state = fetched.validators, getattr(fetched, "page_state", None)
-        pruned = repo.prune_unsold(shop_id, supplier_id, len(sold)) if sold is not None else 0
+        # a first load stored only SKUs the shop sells: nothing to prune (and no count of its rows to wait for)
+        pruned = repo.prune_unsold(shop_id, supplier_id, len(sold)) if sold is not None and not fresh else 0
         if pruned or not by_line:  # deleted rows' lines must be read again; an API's rows have no lines
             stock.forget_line_hashes(supplier_id)  # the next feed poll rebuilds them from the stored rows
         elif chunks.hashes_changed:
@@ -489,18 +488,6 @@ def _ingest(uow: UnitOfWork, probe: _Probe, shop_id: int, supplier_id: int, snap
                                        "rows": seen, "changed": changed, "rows_not_sold": not_sold})
     return PollReport(supplier_id, shop_id, snapshot_id, status, seen, bad.count, changed, rows_not_sold=not_sold,
                       catalogue_read=sold is not None)
-
-
-def _sold_key(sold: Set[str] | None) -> str:
-    """What the shop sold when its supplier was last read (a SKU it starts selling may sit on an
-    unchanged feed line or API page: a changed key makes the next poll skip the conditional request)."""
-    if sold is None:
-        return "all"
-    try:  # the SKUs are the database's text: UTF-8 (str.encode takes no arguments: a third less time)
-        total = sum(map(zlib.crc32, map(str.encode, sold)))
-    except UnicodeEncodeError:  # a lone surrogate: the same sum, such SKUs encoded as they are
-        total = sum(map(zlib.crc32, map(methodcaller("encode", "utf-8", "surrogatepass"), sold)))
-    return f"{len(sold)}:{total}"
 
 
 class _SoldRows:

@@ -292,6 +292,111 @@ def test_the_sold_skus_are_read_whole_also_when_a_sku_holds_a_line_feed(env) -> 
             assert uow.repo(SupplyRepository).sold_skus(shop_id) == frozenset(skus) - {""}
 
 
+def test_the_sold_key_changes_with_what_the_shop_sells_and_with_nothing_else(env) -> None:
+    """The key a poll compares with its last (SoldSkus): the same however often and in whatever order the
+    SKUs are read (a catalogue update moves rows on PostgreSQL), another one when the catalogue or an open
+    backorder's SKU is added or taken away, back again when it is put back; PostgreSQL's catalogue part
+    is summed by the database, and a catalogue read as rows (a SKU with a line feed) gets a key too."""
+    from connector.domain.clock import utcnow
+
+    uow, _, supplier_id, _ = env
+    with uow:
+        shop_id = uow.repo(SupplyRepository).supplier(supplier_id).shop_id
+        uow.session.execute(StoreSku.__table__.insert(), [
+            {"shop_id": shop_id, "sku": sku, "product_id": f"p{n}", "variant_id": f"v{n}", "available": 0}
+            for n, sku in enumerate(["A-1", "B-2", "É-3"])])
+        uow.repo(SupplyRepository).record_catalogue_read(shop_id, 3, utcnow())
+        uow.commit()
+
+    def sold():
+        with uow:
+            return uow.repo(SupplyRepository).sold(shop_id)
+
+    def catalogue(statement) -> None:
+        with uow:
+            uow.session.execute(statement)
+            uow.commit()
+
+    first = sold()
+    assert first.skus == {"A-1", "B-2", "É-3"}
+    assert first.key.startswith("db:") == (uow.engine.dialect.name == "postgresql")
+    assert sold() == first
+    for available in (4, 5, 0):  # new row versions, read back in another order
+        catalogue(StoreSku.__table__.update().where(StoreSku.sku != "B-2").values(available=available))
+        assert sold() == first
+    catalogue(StoreSku.__table__.insert().values(shop_id=shop_id, sku="C-4", product_id="p9", variant_id="v9",
+                                                 available=0))
+    added = sold()
+    assert added.skus == {"A-1", "B-2", "É-3", "C-4"} and added.key != first.key
+    catalogue(StoreSku.__table__.delete().where(StoreSku.sku == "C-4"))
+    assert sold() == first
+    now = utcnow()
+    with uow:
+        order = Order(shop_id=shop_id, platform_order_id="1001", name="#1001", ordered_at=now, platform_updated_at=now)
+        line = OrderLine(shop_id=shop_id, order=order, platform_line_id="l1", sku="WAIT-1", quantity=1)
+        uow.session.add_all([order, line, Backorder(shop_id=shop_id, line=line, sku="WAIT-1", quantity_backordered=1)])
+        uow.commit()
+    waiting = sold()
+    assert waiting.skus == {"A-1", "B-2", "É-3", "WAIT-1"}
+    assert len({first.key, added.key, waiting.key}) == 3
+    with uow:
+        uow.session.execute(Backorder.__table__.update().values(status="cancelled"))
+        uow.commit()
+    assert sold() == first
+    catalogue(StoreSku.__table__.update().where(StoreSku.sku == "B-2").values(sku="B\n2"))  # read as rows
+    rows = sold()
+    assert rows.skus == {"A-1", "B\n2", "É-3"} and rows.key not in (first.key, added.key, waiting.key)
+    assert sold() == rows
+
+
+def test_a_first_load_of_a_known_catalogue_skips_the_prune_check_and_a_later_poll_makes_it(env, monkeypatch) -> None:
+    """A first load stores only SKUs the shop sells, so it has nothing to prune and does not count its rows
+    for it; every later poll checks (SupplyRepository.prune_unsold)."""
+    from connector.domain.clock import utcnow
+
+    uow, _, supplier_id, _ = env
+    with uow:
+        shop_id = uow.repo(SupplyRepository).supplier(supplier_id).shop_id
+        uow.session.add_all([StoreSku(shop_id=shop_id, sku=sku, product_id="p", variant_id=sku) for sku in "AB"])
+        uow.repo(SupplyRepository).record_catalogue_read(shop_id, 2, utcnow())
+        uow.commit()
+    checks: list[int] = []
+    prune = SupplyRepository.prune_unsold
+    monkeypatch.setattr(SupplyRepository, "prune_unsold",
+                        lambda self, shop, supplier, sold: checks.append(sold) or prune(self, shop, supplier, sold))
+    first = poll(env, HEADER + "A,1,,\nB,2,,\nC,3,,\n")
+    assert (first.rows_changed, first.rows_not_sold, checks) == (2, 1, [])
+    assert stock(env) == {"A": (1, None, None), "B": (2, None, None)}
+    assert poll(env, HEADER + "A,4,,\nB,2,,\nC,3,,\n").rows_changed == 1
+    assert checks == [2]
+
+
+def test_statistics_after_a_big_load_come_from_a_smaller_sample_and_leave_the_setting_as_it_was(env) -> None:
+    """FeedRepository.refresh_statistics: PostgreSQL's ANALYZE of the stock rows samples STATISTICS_TARGET
+    (a histogram of that many buckets for 5,000 distinct SKUs, not the default 100), and the session's own
+    setting is what it was afterwards."""
+    from connector.supply.feed_repository import FeedRepository
+
+    uow, _, supplier_id, _ = env
+    if uow.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's planner statistics (SQLite's planner is not given any)")
+    poll(env, HEADER + "".join(f"S-{n:05d},{n % 7},,{n % 30}\n" for n in range(5000)))
+    target = FeedRepository.STATISTICS_TARGET
+    assert target < 100
+    with uow:
+        connection = uow.session.connection()
+        connection.exec_driver_sql("SET LOCAL default_statistics_target = 77")
+        uow.repo(FeedRepository).refresh_statistics()
+        assert connection.exec_driver_sql("SHOW default_statistics_target").scalar() == "77"
+        bounds = connection.exec_driver_sql(
+            "SELECT array_length(histogram_bounds::text::text[], 1) FROM pg_stats "
+            "WHERE tablename = 'supplier_stock' AND attname = 'sku'").scalar()
+        uow.commit()
+    assert bounds == target + 1
+    with uow:
+        assert uow.session.connection().exec_driver_sql("SHOW default_statistics_target").scalar() == "100"
+
+
 def test_a_poll_reads_and_writes_its_rows_with_the_cycle_collector_paused_and_restores_it(env, monkeypatch) -> None:
     import gc
 
