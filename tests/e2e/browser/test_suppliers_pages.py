@@ -96,13 +96,14 @@ def test_a_supplier_is_added_tested_edited_and_polled_through_the_pages(page, li
 
     page.get_by_label("API key, token or password").fill("sim-token")  # never shown back: typed again
     page.get_by_role("button", name="Save", exact=True).click()
-    assert page.get_by_role("status").filter(has_text="Supplier saved.").is_visible()
+    # waits for it: the click returns once the next page has begun loading, maybe before its status is parsed
+    page.get_by_role("status").filter(has_text="Supplier saved.").wait_for()
     assert page.get_by_test_id("secret-state").inner_text() == "set"
 
     page.get_by_label("Quantity in stock column").fill("qty")
     page.get_by_label("Date formats").fill("%d/%m/%Y")
     page.get_by_role("button", name="Save", exact=True).click()
-    assert page.get_by_role("status").filter(has_text="Supplier saved.").is_visible()
+    page.get_by_role("status").filter(has_text="Supplier saved.").wait_for()
     assert page.get_by_label("Quantity in stock column").input_value() == "qty"
     assert page.get_by_label("Date formats").input_value() == "%d/%m/%Y"
     page.get_by_label("Quantity in stock column").fill("quantity")
