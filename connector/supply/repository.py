@@ -138,17 +138,14 @@ class SupplyRepository(Repository):
         else:
             row.read_at, row.skus = at, skus
 
-    def sold_skus(self, shop_id: int) -> frozenset[str] | None:
-        """The SKUs a supplier poll stores for this shop: the store's catalogue and the SKUs of open
-        backorders (an empty set for a store that sells nothing). None until the catalogue has been read
-        (connector/supply/first_poll.py reads it before a shop's first poll)."""
-        return self.sold(shop_id).skus
-
     def sold(self, shop_id: int) -> SoldSkus:
-        """``sold_skus`` with its key (see SoldSkus). Read at the driver level: a big catalogue's SKUs
-        through the ORM cost more than the rest of a poll's set-up, and through SQLAlchemy's result rows
-        (Python calls per row) about half as much again as fetched whole; the catalogue comes as one text
-        the database joins (``_joined_skus``), rows only when that cannot serve."""
+        """The SKUs a supplier poll stores for this shop, with their key (see SoldSkus): the store's
+        catalogue and the SKUs of open backorders (an empty set for a store that sells nothing); None until
+        the catalogue has been read (connector/supply/first_poll.py reads it before a shop's first poll).
+        Read at the driver level: a big catalogue's SKUs through the ORM cost more than the rest of a
+        poll's set-up, and through SQLAlchemy's result rows (Python calls per row) about half as much again
+        as fetched whole; the catalogue comes as one text the database joins (``_joined_skus``), rows only
+        when that cannot serve."""
         m = "%s" if self._pg else "?"
         cursor = self.session.connection().connection.cursor()  # the driver's: every row in one fetchall
         try:

@@ -289,7 +289,7 @@ def test_the_sold_skus_are_read_whole_also_when_a_sku_holds_a_line_feed(env) -> 
             uow.repo(SupplyRepository).record_catalogue_read(shop_id, len(skus), utcnow())
             uow.commit()
         with uow:
-            assert uow.repo(SupplyRepository).sold_skus(shop_id) == frozenset(skus) - {""}
+            assert uow.repo(SupplyRepository).sold(shop_id).skus == frozenset(skus) - {""}
 
 
 def test_the_sold_key_changes_with_what_the_shop_sells_and_with_nothing_else(env) -> None:
