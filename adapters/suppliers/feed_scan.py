@@ -12,7 +12,10 @@ SKU before that parse is stored. So, once a row has been yielded, skipped lines 
 ``hits`` (their fingerprints, in order; each yielded row carries ``len(hits)`` when it was read, so
 "after" is an index comparison: a dict of lines cost more than the rest of the scan) until the
 consumer calls ``applied()``; the consumer keeps a stored state whose line comes later. ``FLUSH``
-(None) is yielded when the list grows large.
+(None) is yielded when the list grows large. Storing a chunk changes ``known`` (a SKU's old line out, its
+new one in), so once the consumer has stored rows in the middle of a block, the block's lines still to come
+that were found are looked up again: a line that repeats the stored line of a SKU an earlier line has just
+changed is then read, not skipped.
 
 Lines without a quote character (nearly all feed lines) are split on the delimiter, which is what
 the csv module would do; a block of lines holding a quote or a bare carriage return goes through
@@ -33,7 +36,7 @@ import zlib
 from collections.abc import Callable, Generator, Iterable, Iterator, Set
 from datetime import date
 from decimal import Decimal
-from itertools import compress, repeat
+from itertools import compress, islice, repeat
 from operator import and_, itemgetter, lshift, methodcaller, not_, or_
 from typing import Any
 
@@ -81,6 +84,8 @@ class FeedScan:
         """Lines of SKUs the store does not sell (not parsed)."""
         self.hits: list[int] = []
         self._armed = False
+        self._stored = 0
+        """How many times the consumer called ``applied()``."""
         header_line = text.readline()
         if not header_line.strip():
             raise SupplierFeedInvalid("feed is empty (no header row)")
@@ -97,6 +102,7 @@ class FeedScan:
         """The consumer stored every row yielded so far."""
         self.hits.clear()
         self._armed = False
+        self._stored += 1
 
     def __iter__(self) -> Iterator[FeedLine | None]:
         line = 1  # the header
@@ -167,7 +173,10 @@ class FeedScan:
             row = parse(text.split(delimiter), line + (i if at is None else at[i]) + 1, fps[i], len(hits))
             if row is not None:
                 self._armed = True
+                stored = self._stored
                 yield row
+                if self._stored != stored and i + 1 < n:  # rows stored meanwhile: look the rest up again
+                    self.skipped += _look_up_again(found, i + 1, fps, self.known)
         if self._armed and done < n:
             hits.extend(compress(fps[done:], found[done:]))
         if len(hits) >= WINDOW_MAX:
@@ -286,6 +295,18 @@ def _may_need_strip(block: str) -> bool:
     """Whether a cell of the block may have something for ``str.strip`` to remove: a non-ASCII block
     always may (Unicode whitespace), an ASCII one only with one of ``_ASCII_SPACE`` in it."""
     return not block.isascii() or any(space in block for space in _ASCII_SPACE)
+
+
+def _look_up_again(found: list[bool], start: int, fps: list[int], known: Set[int]) -> int:
+    """The lines of ``found`` from ``start`` on that were found in ``known`` and are not in it now: marked
+    not found, in place; minus their count. Storing a chunk takes the SKUs' old fingerprints out of
+    ``known``: a later line of the block repeating the stored line of a SKU that an earlier line has just
+    changed is no longer the stored line. It is read (the later line wins) rather than skipped on a
+    lookup made before. Only lines found are looked at again (none in a first load)."""
+    gone = [at for at in compress(range(start, len(found)), islice(found, start, None)) if fps[at] not in known]
+    for at in gone:
+        found[at] = False
+    return -len(gone)
 
 
 def _blank_lines(block: str, lines: list[str]) -> int:

@@ -53,10 +53,10 @@ class FeedRepository(Repository):
     streamed into the open ``COPY``): nothing is read back, and the poll waits for the database's work on
     the last chunk after the reading (20,000 rows: 0.1-0.2 s on SQLite; on PostgreSQL the ``COPY``'s end
     waited 0.11-0.12 s with chunks of 20,000, 0.06 s with 5,000, a shop selling 100,000 of a 1,000,000-row
-    feed). Not smaller: a chunk is also how far apart the two lines of a SKU listed twice may be for the
-    first load to store only the later one, with no change row for the earlier (tests/integration/
-    test_first_load_history.py); chunks of 1,000 saved PostgreSQL a further 0.015-0.03 s of waiting and cost
-    that."""
+    feed). Chunks of 1,000 waited 0.015-0.03 s less on PostgreSQL on 2026-12-06; then they would have
+    changed the history of a SKU listed twice (its lines further apart than a chunk wrote a change row for the
+    earlier line), which no chunk size does now (tests/integration/test_sku_listed_twice.py), but the gain
+    was not measured again against this machine's noise, so the size stayed."""
 
     @property
     def chunk_rows(self) -> int:
@@ -280,6 +280,21 @@ class FeedRepository(Repository):
         else:
             self._sql(f"INSERT INTO supplier_changes ({columns}) VALUES ({int(shop_id)}, {int(supplier_id)}, "
                       f"{int(snapshot_id)}, ?, ?, ?, ?, ?, {self._literal(now)})", rows)
+
+    def revise_changes(self, supplier_id: int, snapshot_id: int, rows: Sequence[tuple[Any, ...]],
+                       undone: Sequence[str]) -> None:
+        """This poll's change rows of SKUs met again: (sku, quantity, restock_date) tuples get the later
+        values (their previous ones stay the values before the poll); ``undone`` SKUs are back where the
+        poll found them, so their change row goes."""
+        if not rows and not undone:
+            return
+        self.end_copy()
+        m, where = self._marker(), f"supplier_id = {int(supplier_id)} AND snapshot_id = {int(snapshot_id)}"
+        if rows:
+            self._sql(f"UPDATE supplier_changes SET quantity = {m}, restock_date = {m} WHERE {where} AND sku = {m}",
+                      [(quantity, restock, sku) for sku, quantity, restock in rows])
+        if undone:
+            self._sql(f"DELETE FROM supplier_changes WHERE {where} AND sku = {m}", [(sku,) for sku in undone])
 
     # -- feed line fingerprints ------------------------------------------------------------------
 

@@ -7,7 +7,9 @@ lines behind the stored stock; the feed adapter skips lines found there, and eac
 swaps a SKU's old fingerprint for its new one, so at the end it is what to keep for the next poll.
 A SKU listed twice: the later line wins, also when the later line is one the adapter skipped
 (``hits``: the fingerprints skipped since the last chunk was stored, in order; a row's ``position``
-is how many there were when it was read).
+is how many there were when it was read). Its two lines in different chunks make one change row, not
+one a line: the later chunk revises the row the earlier one wrote, or deletes it when the later line
+puts back what the poll found (``_logged``); a first load writes none (its rows are its history).
 
 A first load (``fresh``: the supplier had no stored rows when the poll began, as on its first poll)
 compares nothing with the database: a chunk's SKUs can only be stored already when this poll wrote
@@ -54,6 +56,11 @@ class ChunkWriter:
     written at ``now``: give the snapshot's start)."""
     _db_dates: dict[date | None, Any] = field(default_factory=dict)
     _written: set[str] = field(default_factory=set)
+    _logged: dict[str, tuple[Any, Any, Any] | None] = field(default_factory=dict)
+    """The SKUs this poll wrote a change row for (not a first load): the (quantity, restock date, lead time)
+    they had before the poll, None for a SKU new to the supplier. A SKU met again in a later chunk (listed
+    twice, further apart than a chunk) revises that row rather than writing a second one, so the history
+    holds what the poll changed, not the earlier line's values, whatever the chunk size."""
 
     def apply(self, chunk: list[Line], hits: Sequence[int] = ()) -> int:
         latest: dict[str, Line] = dict(zip(map(_first, chunk), chunk, strict=True))  # the later line wins
@@ -68,7 +75,10 @@ class ChunkWriter:
         updates: list[Line] = []
         rehash: list[tuple[int, int | None]] = []
         changes: list[Line] = []
+        revised: list[Line] = []
+        undone: list[str] = []
         terms: list[Line] = []
+        logged, fresh = self._logged, self.fresh
         known, db_date, hashes = self.hashes.known, self._db_date, self.hashes
         track = hashes.base > 0  # what changed against the stored base (a first load writes a new one)
         order = hashes.order.append if hashes.order is not None else None
@@ -77,6 +87,8 @@ class ChunkWriter:
             quantity, restock, lead, fp = row[QUANTITY], db_date(row[RESTOCK]), row[LEAD], row[FINGERPRINT]
             if before is None:
                 inserts.append((sku, quantity, restock, lead, fp))  # its change row: see insert_stock
+                if not fresh:
+                    logged[sku] = None
                 if fp is not None:
                     known.add(fp)
                     if track:
@@ -92,7 +104,15 @@ class ChunkWriter:
                         rehash.append((before[0], fp))
                 else:
                     updates.append((before[0], quantity, restock, lead, fp))
-                    changes.append((sku, quantity, restock, before[1], before[2]))
+                    if not fresh:  # (a first load's rows are its own: a later line's values are what it loaded)
+                        if sku not in logged:
+                            changes.append((sku, quantity, restock, before[1], before[2]))
+                            logged[sku] = before[1:4]
+                        elif logged[sku] == (quantity, restock, lead):  # back where the poll found it
+                            undone.append(sku)
+                            del logged[sku]
+                        else:
+                            revised.append((sku, quantity, restock))
                 if fp != old_fp:
                     if old_fp in known:
                         known.discard(old_fp)
@@ -112,10 +132,11 @@ class ChunkWriter:
         self.repo.update_stock(updates, self.now)
         self.repo.set_line_hashes(rehash)
         self.repo.insert_changes(self.shop_id, self.supplier_id, self.snapshot_id, changes, self.now)
+        self.repo.revise_changes(self.supplier_id, self.snapshot_id, revised, undone)
         if terms:  # drop-ship terms, when the feed maps them
             self.repo.apply_terms(self.supplier_id, (_row(t) for t in terms))
-        self.changed += len(inserts) + len(changes)
-        return len(inserts) + len(changes)
+        self.changed += len(inserts) + len(changes) - len(undone)
+        return len(inserts) + len(changes) - len(undone)
 
     def _insert_new(self, rows: Sequence[Line]) -> int:
         """A chunk of SKUs none of which is stored: what the loop in ``apply`` does for new rows, a

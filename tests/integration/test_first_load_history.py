@@ -6,10 +6,11 @@ SKUs no longer sold; and migration 0037 writes the first loads' rows back when i
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from alembic import command
 from sqlalchemy import delete, func, inspect, select
 
@@ -20,6 +21,7 @@ from connector.db.uow import UnitOfWork
 from connector.domain.model import Platform, ShopCredentials
 from connector.shops import add_shop
 from connector.supply import suppliers
+from connector.supply.feed_repository import FeedRepository
 from connector.supply.history import supplier_history
 from connector.supply.models import StoreSku, SupplierChange, SupplierSnapshot, SupplierStock
 from connector.supply.repository import SupplyRepository
@@ -88,8 +90,14 @@ def poll_both(uow: UnitOfWork, box: CredentialBox, sources: list[Path], ids: lis
         assert report.status == "ok", report.error
 
 
-def test_a_first_load_reads_as_the_same_history_as_per_sku_rows_through_changes_and_deletions(database_url,
-                                                                                             tmp_path) -> None:
+@pytest.mark.parametrize("chunk", [None, 100], ids=["chunks-as-set", "chunks-of-100"])
+def test_a_first_load_reads_as_the_same_history_as_per_sku_rows_through_changes_and_deletions(database_url, tmp_path,
+                                                                                             monkeypatch, chunk) -> None:
+    """Also with chunks far smaller than the feed (``chunk``): the SKU listed twice is then met again in a
+    later chunk, and the history is the same as when both lines fall in one."""
+    if chunk is not None:
+        monkeypatch.setattr(FeedRepository, "CHUNK_ROWS", {"postgresql": chunk, "sqlite": chunk})
+        monkeypatch.setattr(FeedRepository, "FIRST_LOAD_CHUNK_ROWS", chunk)
     engine = make_engine(database_url)
     upgrade(engine)
     uow, box = UnitOfWork(engine), CredentialBox(generate_key())
@@ -110,6 +118,7 @@ def test_a_first_load_reads_as_the_same_history_as_per_sku_rows_through_changes_
         assert loaded == {started}  # the rows of a first load carry its snapshot's start, the time its history reads
         first = timeline(uow, compact_shop, compact)
         assert len(first) == len(SKUS) and first == timeline(uow, rows_shop, rows)
+        assert [row[1:6] for row in first if row[1] == SKUS[3]] == [(SKUS[3], 77, date(2027, 5, 5), None, None)]
 
         poll_both(uow, box, sources, [compact, rows], 1)  # changes and new SKUs
         with uow:  # the shop stops selling most SKUs: the next poll deletes their rows (prune_unsold)
@@ -125,6 +134,8 @@ def test_a_first_load_reads_as_the_same_history_as_per_sku_rows_through_changes_
         ours, theirs = timeline(uow, compact_shop, compact), timeline(uow, rows_shop, rows)
         assert ours == theirs
         assert {poll for poll, *_ in ours} == {0, 1, 2} and len(ours) > len(SKUS) + 300
+        # the SKU listed twice went elsewhere and back within each later poll: no change of its own
+        assert [row[0] for row in ours if row[1] == SKUS[3]] == [0], [r for r in ours if r[1] == SKUS[3]]
         with uow:
             whole = [(c.sku, c.quantity, c.restock_date, c.previous_quantity, c.previous_restock_date)
                      for c in supplier_history(uow.session, compact) if c.sku != "OLD"]
