@@ -91,8 +91,8 @@ def poll_both(uow: UnitOfWork, box: CredentialBox, sources: list[Path], ids: lis
 
 
 @pytest.mark.parametrize("chunk", [None, 100], ids=["chunks-as-set", "chunks-of-100"])
-def test_a_first_load_reads_as_the_same_history_as_per_sku_rows_through_changes_and_deletions(database_url, tmp_path,
-                                                                                             monkeypatch, chunk) -> None:
+def test_a_first_load_reads_as_the_same_history_as_per_sku_rows_through_changes_and_deletions(
+        database_url, tmp_path, monkeypatch, chunk) -> None:
     """Also with chunks far smaller than the feed (``chunk``): the SKU listed twice is then met again in a
     later chunk, and the history is the same as when both lines fall in one."""
     if chunk is not None:
