@@ -176,7 +176,7 @@ class FeedScan:
                 stored = self._stored
                 yield row
                 if self._stored != stored and i + 1 < n:  # rows stored meanwhile: look the rest up again
-                    self.skipped += _look_up_again(found, i + 1, fps, self.known)
+                    self.skipped -= _look_up_again(found, i + 1, fps, self.known)
         if self._armed and done < n:
             hits.extend(compress(fps[done:], found[done:]))
         if len(hits) >= WINDOW_MAX:
@@ -299,14 +299,14 @@ def _may_need_strip(block: str) -> bool:
 
 def _look_up_again(found: list[bool], start: int, fps: list[int], known: Set[int]) -> int:
     """The lines of ``found`` from ``start`` on that were found in ``known`` and are not in it now: marked
-    not found, in place; minus their count. Storing a chunk takes the SKUs' old fingerprints out of
+    not found, in place; their count. Storing a chunk takes the SKUs' old fingerprints out of
     ``known``: a later line of the block repeating the stored line of a SKU that an earlier line has just
     changed is no longer the stored line. It is read (the later line wins) rather than skipped on a
     lookup made before. Only lines found are looked at again (none in a first load)."""
     gone = [at for at in compress(range(start, len(found)), islice(found, start, None)) if fps[at] not in known]
     for at in gone:
         found[at] = False
-    return -len(gone)
+    return len(gone)
 
 
 def _blank_lines(block: str, lines: list[str]) -> int:

@@ -135,8 +135,9 @@ class ChunkWriter:
         self.repo.revise_changes(self.supplier_id, self.snapshot_id, revised, undone)
         if terms:  # drop-ship terms, when the feed maps them
             self.repo.apply_terms(self.supplier_id, (_row(t) for t in terms))
-        self.changed += len(inserts) + len(changes) - len(undone)
-        return len(inserts) + len(changes) - len(undone)
+        count = len(inserts) + len(changes) - len(undone)
+        self.changed += count
+        return count
 
     def _insert_new(self, rows: Sequence[Line]) -> int:
         """A chunk of SKUs none of which is stored: what the loop in ``apply`` does for new rows, a

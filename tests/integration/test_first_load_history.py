@@ -135,7 +135,7 @@ def test_a_first_load_reads_as_the_same_history_as_per_sku_rows_through_changes_
         assert ours == theirs
         assert {poll for poll, *_ in ours} == {0, 1, 2} and len(ours) > len(SKUS) + 300
         # the SKU listed twice went elsewhere and back within each later poll: no change of its own
-        assert [row[0] for row in ours if row[1] == SKUS[3]] == [0], [r for r in ours if r[1] == SKUS[3]]
+        assert [row[0] for row in ours if row[1] == SKUS[3]] == [0]
         with uow:
             whole = [(c.sku, c.quantity, c.restock_date, c.previous_quantity, c.previous_restock_date)
                      for c in supplier_history(uow.session, compact) if c.sku != "OLD"]

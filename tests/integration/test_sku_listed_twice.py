@@ -29,6 +29,16 @@ MOVED = "".join(f"F-{n},{n + 100},,3\n" for n in range(7))
 STORED = "X,5,2027-01-10,3\n"
 
 
+def shop_and_supplier(uow: UnitOfWork, box: CredentialBox, domain: str, skus: list[str], source: Path) -> int:
+    """A shop selling ``skus`` with a feed supplier reading ``source``; the supplier's id."""
+    shop_id = add_shop(uow, box, Platform.SHOPIFY, domain, ShopCredentials(access_token="t")).id
+    with uow:
+        uow.session.add_all([StoreSku(shop_id=shop_id, sku=sku, product_id="p", variant_id="v") for sku in skus])
+        uow.commit()
+    settings = {"name": "acme", "kind": "feed", "settings": {"source": str(source)}}
+    return suppliers.add_supplier(uow, box, shop_id, settings, clients=supplier_client)
+
+
 @pytest.fixture
 def poll(database_url, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
     """Poll a feed text for a shop selling X, Y and the filler SKUs; X stored from a first poll of ``STORED``."""
@@ -37,15 +47,8 @@ def poll(database_url, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
     engine = make_engine(database_url)
     upgrade(engine)
     uow, box = UnitOfWork(engine), CredentialBox(generate_key())
-    shop_id = add_shop(uow, box, Platform.SHOPIFY, "twice.myshopify.com", ShopCredentials(access_token="t")).id
-    with uow:
-        uow.session.add_all([StoreSku(shop_id=shop_id, sku=sku, product_id="p", variant_id="v")
-                             for sku in ["X", "Y", *(f"F-{n}" for n in range(7))]])
-        uow.commit()
     source = Path(tmp_path) / "feed.csv"
-    supplier_id = suppliers.add_supplier(uow, box, shop_id, {"name": "acme", "kind": "feed",
-                                                             "settings": {"source": str(source)}},
-                                         clients=supplier_client)
+    supplier_id = shop_and_supplier(uow, box, "twice.myshopify.com", ["X", "Y", *(f"F-{n}" for n in range(7))], source)
 
     def run(text: str) -> tuple[int, dict[str, tuple[object, ...]], list[tuple[object, ...]]]:
         """(rows changed, stock by SKU, this poll's change rows of X and Y)."""
@@ -72,16 +75,9 @@ def test_a_first_load_keeps_the_later_line_and_writes_no_change_row(database_url
     upgrade(engine)
     uow, box = UnitOfWork(engine), CredentialBox(generate_key())
     try:
-        shop_id = add_shop(uow, box, Platform.SHOPIFY, "first.myshopify.com", ShopCredentials(access_token="t")).id
-        with uow:
-            uow.session.add_all([StoreSku(shop_id=shop_id, sku=sku, product_id="p", variant_id="v")
-                                 for sku in ["X", *(f"F-{n}" for n in range(7))]])
-            uow.commit()
         source = Path(tmp_path) / "feed.csv"
         source.write_text(HEADER + "X,1,2027-02-01,3\n" + FILLER + STORED)
-        supplier_id = suppliers.add_supplier(uow, box, shop_id, {"name": "acme", "kind": "feed",
-                                                                 "settings": {"source": str(source)}},
-                                             clients=supplier_client)
+        supplier_id = shop_and_supplier(uow, box, "first.myshopify.com", ["X", *(f"F-{n}" for n in range(7))], source)
         report = suppliers.poll_supplier(uow, box, supplier_id, clients=supplier_client)
         assert report.status == "ok" and report.rows_changed == 8  # X once, the 7 filler SKUs
         with uow:
