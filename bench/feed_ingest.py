@@ -88,6 +88,10 @@ def bare_read(path: str, out: Any) -> None:
 
 
 def ingest(database_url: str, feed: str, first: bool, sold_every: int, out: Any) -> None:
+    # a worker imports the feed client (and numpy beneath it) once, at its first feed poll: here before the
+    # clock starts, in the first poll's process and the next poll's alike (the first imported it while
+    # adding the supplier; a next poll's process imported it inside its timed poll, ~0.1 s since numpy)
+    import adapters.suppliers.feed  # noqa: F401
     from adapters import outbound
     from adapters.suppliers.factory import build_supplier_client
     from connector.crypto import CredentialBox, generate_key
