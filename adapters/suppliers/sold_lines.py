@@ -30,7 +30,9 @@ TRIM_MAX = 4
 """ASCII spaces trimmed a side in numpy; a cell with more goes to the exact check."""
 _SPACE = np.zeros(256, dtype=bool)
 _SPACE[list(b" \t\r\x0b\x0c\x1c\x1d\x1e\x1f")] = True  # what str.strip removes of ASCII (a line has no "\n")
-_WEIGHTS = np.random.default_rng(0x5EED).integers(1, 1 << 63, size=WIDTH_MAX, dtype=np.uint64) | np.uint64(1)
+_WEIGHTS = np.random.default_rng(0x5EED).integers(1, 1 << 63, size=WIDTH_MAX // 8, dtype=np.uint64) | np.uint64(1)
+_TAIL_MASKS = np.array([(1 << 8 * kept) - 1 for kept in range(9)], dtype=np.uint64)
+"""A word's first ``kept`` bytes (little-endian: its low ones)."""
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX = np.uint64(0xBF58476D1CE4E5B9)
 _SHIFT = np.uint64(29)
@@ -72,7 +74,7 @@ class SoldLines:
         if not self.tracked or not len(data):
             return [], [], blank
         first, end = self._cells(data, starts, ends)
-        passed = self._passed(data, first, end, ascii_block) & nonempty
+        passed = self._passed(encoded, data, first, end, ascii_block, may_need_strip) & nonempty
         picked = np.flatnonzero(passed)
         candidates = picked.tolist()
         if ascii_block:
@@ -100,11 +102,12 @@ class SoldLines:
         end = np.where(has_cell, np.minimum(padded[at + column], ends), starts)
         return first, end
 
-    def _passed(self, data: np.ndarray, first: np.ndarray, end: np.ndarray, ascii_block: bool) -> np.ndarray:
+    def _passed(self, encoded: bytes, data: np.ndarray, first: np.ndarray, end: np.ndarray, ascii_block: bool,
+                may_need_strip: bool) -> np.ndarray:
         """Whether each cell may be a sold SKU: its hash is in the bitmap, or numpy cannot tell."""
         last = len(data) - 1
         unsure = np.zeros(len(first), dtype=bool)
-        for side in (0, 1):  # trim ASCII spaces, up to TRIM_MAX a side
+        for side in (0, 1) if may_need_strip else ():  # trim ASCII spaces, up to TRIM_MAX a side
             for _ in range(TRIM_MAX + 1):
                 inside = first < end
                 edge = data[np.clip(first if side == 0 else end - 1, 0, last)]
@@ -123,7 +126,7 @@ class SoldLines:
         length = end - first
         unsure |= length > WIDTH_MAX
         bitmap = self._sold_bitmap()
-        return unsure | bitmap[_hashes(data, first, np.minimum(length, WIDTH_MAX)) >> _TOP]
+        return unsure | bitmap[_hashes(encoded, first, np.minimum(length, WIDTH_MAX)) >> _TOP]
 
     def _sold_bitmap(self) -> np.ndarray:
         if self._bitmap is None:
@@ -139,21 +142,23 @@ class SoldLines:
             length = ends - starts
             short = length <= WIDTH_MAX  # longer cells are always checked exactly
             bitmap = np.zeros(1 << BITMAP_BITS, dtype=bool)
-            bitmap[_hashes(data, starts[short], length[short]) >> _TOP] = True
+            bitmap[_hashes(encoded, starts[short], length[short]) >> _TOP] = True
             self._bitmap = bitmap
         return self._bitmap
 
 
-def _hashes(data: np.ndarray, first: np.ndarray, length: np.ndarray) -> np.ndarray:
-    """A 64-bit hash of each ``data[first:first + length]`` (length at most WIDTH_MAX), a byte column at a time."""
+def _hashes(encoded: bytes, first: np.ndarray, length: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each ``encoded[first:first + length]`` (length at most WIDTH_MAX), eight bytes at a time:
+    the bytes are read as little-endian words at any offset (a view with a stride of one byte), the bytes
+    past the cell's end masked off."""
     hashes = length.astype(np.uint64) * _GOLDEN
     if not len(first):
         return hashes
-    last = len(data) - 1
-    for k in range(int(length.max())):
-        byte = data[np.minimum(first + k, last)].astype(np.uint64)
-        byte[length <= k] = 0
-        hashes += byte * _WEIGHTS[k]  # (a cell's hash is the same whatever the longest cell beside it)
+    words = np.ndarray((len(encoded) + 1,), dtype="<u8", buffer=encoded + bytes(9), strides=(1,))
+    for k in range((int(length.max()) + 7) // 8):
+        word = words[np.minimum(first + 8 * k, len(encoded))]
+        word &= _TAIL_MASKS[np.clip(length - 8 * k, 0, 8)]
+        hashes += word * _WEIGHTS[k]  # (a cell's hash is the same whatever the longest cell beside it)
     hashes *= _MIX
     hashes ^= hashes >> _SHIFT
     return hashes
