@@ -14,7 +14,7 @@ Polls 2 and 3 run for two shops:
   - "sells N": the shop's catalogue holds every (rows / N)-th SKU of the feed (--sold, default
     10,000 of 1,000,000; issue 17 item 5 asks for --sold 100000): a distributor's feed lists its
     whole range, a store sells part of it. The poll stores only the sold SKUs; the other lines are
-    counted, not parsed (the SKU cell of each line is cut out in C, and only sold lines are
+    counted, not parsed (the sold lines of each block are picked in numpy, and only they are
     fingerprinted and looked up). The first poll is a first load: written beside the reading (SQLite:
     by a thread of its own; PostgreSQL: one COPY streamed from chunk to chunk), nothing compared with
     the database.
