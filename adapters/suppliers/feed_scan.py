@@ -141,11 +141,12 @@ class FeedScan:
     def _lines(self, block: str, line: int) -> Generator[FeedLine | None, None, int]:
         """Quote-free lines: split on the delimiter (what the csv module would return). SKU filter (numpy or
         map()), fingerprints and lookups run a block at a time in C, not a Python statement per line."""
-        after = line + block.count("\n") + (0 if block.endswith("\n") else 1)  # (no line after a last line end)
+        breaks = block.count("\n")
+        after = line + breaks + (0 if block.endswith("\n") else 1)  # (no line after a last line end)
         at: list[int] | None = None  # the block's line index of each line kept (None: all are)
         if self._sold is not None:  # the usual case: the sold lines picked in numpy (sold_lines.py)
             at, lines, blank = self._sold.pick(block, _may_need_strip(block))
-            self.untracked += block.count("\n") + 1 - len(at) - blank
+            self.untracked += breaks + 1 - len(at) - blank
             encoded = list(map(methodcaller("encode", "utf-8", "surrogatepass"), lines))
         elif self.tracked is not None:
             lines = block.split("\n")

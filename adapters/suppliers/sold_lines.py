@@ -61,11 +61,7 @@ class SoldLines:
         ascii_block = block.isascii()
         encoded = block.encode("ascii") if ascii_block else block.encode("utf-8", "surrogatepass")
         data = np.frombuffer(encoded, dtype=np.uint8)
-        ends = np.flatnonzero(data == 10)
-        starts = np.empty(len(ends) + 1, dtype=np.int64)
-        starts[0] = 0
-        starts[1:] = ends + 1
-        ends = np.append(ends, len(data))
+        starts, ends = _line_bounds(data)
         length = ends - starts
         nonempty = starts < len(data)
         blank = int(np.count_nonzero(length == 0))
@@ -133,18 +129,23 @@ class SoldLines:
             joined = "\n".join(self.tracked)
             if joined.count("\n") != len(self.tracked) - 1:  # (no feed line holds a line feed)
                 joined = "\n".join(sku for sku in self.tracked if "\n" not in sku)
-            encoded = (joined + "\n").encode("utf-8", "surrogatepass")
-            data = np.frombuffer(encoded, dtype=np.uint8)
-            ends = np.flatnonzero(data == 10)
-            starts = np.empty_like(ends)
-            starts[:1] = 0
-            starts[1:] = ends[:-1] + 1
+            encoded = joined.encode("utf-8", "surrogatepass")
+            starts, ends = _line_bounds(np.frombuffer(encoded, dtype=np.uint8))
             length = ends - starts
             short = length <= WIDTH_MAX  # longer cells are always checked exactly
             bitmap = np.zeros(1 << BITMAP_BITS, dtype=bool)
             bitmap[_hashes(encoded, starts[short], length[short]) >> _TOP] = True
             self._bitmap = bitmap
         return self._bitmap
+
+
+def _line_bounds(data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each of ``data.split(b"\\n")`` starts and ends (the line feeds themselves left out)."""
+    ends = np.flatnonzero(data == 10)
+    starts = np.empty(len(ends) + 1, dtype=np.int64)
+    starts[0] = 0
+    starts[1:] = ends + 1
+    return starts, np.append(ends, len(data))
 
 
 def _hashes(encoded: bytes, first: np.ndarray, length: np.ndarray) -> np.ndarray:
