@@ -85,8 +85,9 @@ def build(url: str, waiting: int, closed: int, skus: int, reorder_skus: int = 0,
     from connector.shops import add_shop
     from tests.support.merchant_backorders import seed_backorders
 
-    settings = Settings(database_url=url, secret_key=generate_key(), shopify_api_secret=SECRET, api_token="bench",
-                        worker_threads=0, log_level="WARNING", allow_private_targets=True, shopify_api_key=API_KEY)
+    settings = Settings(source="bench/app_pages.py", database_url=url, secret_key=generate_key(),
+                        shopify_api_secret=SECRET, api_token="bench", worker_threads=0, log_level="WARNING",
+                        allow_private_targets=True, shopify_api_key=API_KEY)
     container = bootstrap(settings, auto_upgrade=True)
     shop = add_shop(container.uow(), container.box, Platform.SHOPIFY, SHOP, ShopCredentials(access_token="t")).id
     other = add_shop(container.uow(), container.box, Platform.SHOPIFY, "bench-other.myshopify.com",

@@ -143,7 +143,8 @@ def _client(indexes: list[int], port: int, threads: int, results: Any) -> None:
 
     def run(mine: list[int]) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        lat, st = [], {}
+        lat: list[float] = []
+        st: dict[str, int] = {}
         for i in mine:
             body, headers = _PREPARED[i]
             started = time.perf_counter()
@@ -415,8 +416,8 @@ def main() -> int:  # noqa: C901 - one linear script
         sim_url = f"http://127.0.0.1:{sim_port}"
         redis_url = f"redis://127.0.0.1:{redis_port}/0"
 
-        settings = Settings(database_url=database_url, redis_url=redis_url, secret_key=generate_key(),
-                            shopify_api_secret=SECRET,
+        settings = Settings(source="bench/burst.py", database_url=database_url, redis_url=redis_url,
+                            secret_key=generate_key(), shopify_api_secret=SECRET,
                             api_token=secrets.token_urlsafe(16), log_level="WARNING",
                             allow_private_targets=True)  # development: the sandbox is on loopback
         engine = make_engine(database_url)
@@ -515,8 +516,8 @@ def main() -> int:  # noqa: C901 - one linear script
                 "SELECT s.domain, o.platform_order_id, count(b.id), coalesce(sum(b.quantity_backordered), 0) "
                 "FROM backorders b JOIN order_lines l ON l.id = b.order_line_id JOIN orders o ON o.id = l.order_id "
                 "JOIN shops s ON s.id = o.shop_id GROUP BY s.domain, o.platform_order_id")).all()
-            statuses = dict(c.execute(text("SELECT status, count(*) FROM webhook_events WHERE topic = 'orders/create' "
-                                           "GROUP BY status")).all())
+            statuses: dict[str, int] = dict(c.execute(text(
+                "SELECT status, count(*) FROM webhook_events WHERE topic = 'orders/create' GROUP BY status")).all())
             finish_events = c.execute(text("SELECT count(*) FROM webhook_events "
                                            "WHERE topic = 'bulk_operations/finish'")).scalar_one()
             tagged, untagged = c.execute(text(

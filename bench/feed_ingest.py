@@ -52,7 +52,7 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 TARGET_RATIO = 3.0
 TARGET_MB = 200.0
@@ -140,15 +140,18 @@ def sell(uow: Any, shop_id: int, feed: str, every: int) -> None:
     """The shop's catalogue mirror (as sync_catalog writes it): every ``every``-th SKU of the feed (0:
     none, an empty store), inserted a few thousand at a time (this process's peak memory is the poll's,
     not the set-up's), and the catalogue read recorded."""
+    from sqlalchemy import Table
+
     from connector.domain.clock import utcnow
     from connector.supply.models import StoreSku
     from connector.supply.repository import SupplyRepository
 
+    table = cast(Table, StoreSku.__table__)
     with open(feed, encoding="utf-8") as handle, uow:
         skus = (line.partition(",")[0] for n, line in enumerate(handle) if every and n and (n - 1) % every == 0)
         count = 0
         while batch := list(islice(skus, 5000)):
-            uow.session.execute(StoreSku.__table__.insert(), [
+            uow.session.execute(table.insert(), [
                 {"shop_id": shop_id, "sku": sku, "product_id": f"p-{sku}", "variant_id": f"v-{sku}", "available": 0}
                 for sku in batch])
             count += len(batch)

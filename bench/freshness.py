@@ -149,10 +149,12 @@ def main() -> int:
 
         def polled_at() -> dict[int, datetime | None]:
             with c.uow() as uow:
+                assert uow.session is not None
                 return {s.id: s.last_success_at for s in uow.session.query(Supplier).all()}
 
         def snapshot_count() -> int:
             with c.uow() as uow:
+                assert uow.session is not None
                 return uow.session.query(SupplierSnapshot).count()
 
         before, snapshots_before = polled_at(), snapshot_count()
@@ -179,6 +181,7 @@ def main() -> int:
             from connector.db.models_jobs import JobRun
 
             with c.uow() as uow:
+                assert uow.session is not None
                 runs = uow.session.query(JobRun).filter(JobRun.enqueued_at >= since).order_by(JobRun.id).all()
                 reads = [(run.started_at - since).total_seconds() for run in runs if run.started_at is not None
                          and run.job.rsplit(".", 1)[-1] in ("poll_supplier", "process_supplier_push")

@@ -72,6 +72,8 @@ def _insert(conn: Any, table: Any, rows: list[dict[str, Any]]) -> None:
 def seed(engine: Any, shop_id: int, *, closed: int, waiting: int, skus: int, now: datetime, first_id: int,
          rng: random.Random) -> None:
     """One order, line and backorder per backorder, plus what each KPI reads beside them."""
+    from sqlalchemy import insert
+
     from connector.db.models import Backorder, Order, OrderLine
     from connector.dropship.models import DropshipOrder
     from connector.notify.models import DiscountCode, Message
@@ -86,7 +88,7 @@ def seed(engine: Any, shop_id: int, *, closed: int, waiting: int, skus: int, now
     with engine.begin() as conn:
         supplier_ids = []
         for n in range(4):
-            supplier_ids.append(conn.execute(Supplier.__table__.insert().returning(Supplier.__table__.c.id),
+            supplier_ids.append(conn.execute(insert(Supplier).returning(Supplier.id),
                                              {"shop_id": shop_id, "name": f"Supplier {n + 1}", "kind": "api",
                                               "settings": "{}", "handling_days": 0, "transit_days": 0,
                                               "status": "active", "consecutive_failures": 0,
@@ -94,7 +96,7 @@ def seed(engine: Any, shop_id: int, *, closed: int, waiting: int, skus: int, now
         _insert(conn, SkuEta.__table__, [{"shop_id": shop_id, "sku": sku, "supplier_id": supplier_ids[i % 4],
                                           "source": "supplier_restock", "computed_at": now}
                                          for i, sku in enumerate(names)])
-        snapshot = conn.execute(SupplierSnapshot.__table__.insert().returning(SupplierSnapshot.__table__.c.id),
+        snapshot = conn.execute(insert(SupplierSnapshot).returning(SupplierSnapshot.id),
                                 {"shop_id": shop_id, "supplier_id": supplier_ids[0], "started_at": now,
                                  "status": "done", "rows_total": 0, "rows_bad": 0, "rows_changed": 0}).scalar_one()
         changes = []
@@ -178,9 +180,9 @@ def seed(engine: Any, shop_id: int, *, closed: int, waiting: int, skus: int, now
                             (Message.__table__, messages), (DiscountCode.__table__, codes)):
             _insert(conn, table, rows)
         if engine.dialect.name == "postgresql":
-            for table in ("orders", "order_lines", "backorders"):
-                conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                     f"(SELECT max(id) FROM {table}))")
+            for name in ("orders", "order_lines", "backorders"):
+                conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                                     f"(SELECT max(id) FROM {name}))")
             conn.exec_driver_sql("ANALYZE")
 
 

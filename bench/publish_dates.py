@@ -86,6 +86,7 @@ def run(skus: int, *, bulk: bool) -> Run:
             variants = list(sandbox.shopify.shop(domain).variants.values())[:skus]
             start = date(2026, 12, 1)
             with uow:
+                assert uow.session is not None
                 uow.session.execute(insert(StoreSku), [
                     {"shop_id": shop_id, "sku": v.sku, "product_id": str(v.product_id), "variant_id": str(v.id),
                      "available": 0, "backorders_allowed": False} for v in variants])

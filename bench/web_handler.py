@@ -134,8 +134,9 @@ def main() -> int:
         redis_url = f"redis://127.0.0.1:{redis_port}/0"
         wait_port(redis_port)
         client = redis.Redis.from_url(redis_url)
-        settings = Settings(database_url=database_url, redis_url=redis_url, secret_key=generate_key(),
-                            shopify_api_secret=SECRET, api_token="web-handler-token-0123", log_level="WARNING")
+        settings = Settings(source="bench/web_handler.py", database_url=database_url, redis_url=redis_url,
+                            secret_key=generate_key(), shopify_api_secret=SECRET,
+                            api_token="web-handler-token-0123", log_level="WARNING")
         engine = make_engine(database_url)
         upgrade(engine)
         engine.dispose()

@@ -54,7 +54,7 @@ def seed_backorders(engine: Engine, shop_id: int, *, waiting: int, closed: int =
         for name in SUPPLIER_NAMES:
             supplier_ids[name] = conn.execute(insert(Supplier).values(
                 shop_id=shop_id, name=name, kind="feed", settings="{}", handling_days=0, transit_days=0,
-                status="active", consecutive_failures=0, created_at=now)).inserted_primary_key[0]
+                status="active", consecutive_failures=0, created_at=now).returning(Supplier.id)).scalar_one()
         by_index = [supplier_ids[name] for name in SUPPLIER_NAMES]
         names = {value: key for key, value in supplier_ids.items()}
         stock, etas, listing, behind = [], [], {}, {}
