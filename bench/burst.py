@@ -16,7 +16,7 @@ the database: lost = orders answered 200 whose
 backorder is missing or short, or 200s without an event row; duplicated = orders with more
 backorder rows or units than ordered. Exit status 1 unless lost/duplicated is 0/0 and every
 webhook got a 200. ``--profile DIR`` writes py-spy stacks of every Python part (CPU; with
-``--profile-idle`` wall time).
+``--profile-idle`` wall time, with ``--profile-gil`` only samples holding the GIL).
 
     .venv/bin/python bench/burst.py [--requests 20000] [--shops 50] [--workers 4] [--web 2] [--worker-nice 19]
 
@@ -272,7 +272,7 @@ class Profiler:
     """py-spy on each Python part of the stack while it runs (``--profile DIR``): collapsed stacks,
     one file per part, for flame graphs or a quick sort by frame."""
 
-    def __init__(self, directory: Path, targets: dict[str, int], idle: bool) -> None:
+    def __init__(self, directory: Path, targets: dict[str, int], idle: bool, gil: bool = False) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         self.procs = []
         for name, pid in targets.items():
@@ -281,6 +281,7 @@ class Profiler:
                     "-o", str(directory / f"{name}.txt")]
             args += ["--subprocesses"] if name == "web" else []
             args += ["--idle"] if idle else []
+            args += ["--gil"] if gil else []  # only the thread holding the GIL: Python's own CPU, not its waits
             self.procs.append(subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
 
     def stop(self) -> None:
@@ -384,6 +385,9 @@ def main() -> int:  # noqa: C901 - one linear script
     parser.add_argument("--no-baseline", action="store_true", help="skip the bare endpoint (bench/bare_app.py)")
     parser.add_argument("--profile", type=Path, help="py-spy every Python part into this directory")
     parser.add_argument("--profile-idle", action="store_true", help="with --profile: wall time, not CPU")
+    parser.add_argument("--profile-gil", action="store_true",
+                        help="with --profile: only samples holding the GIL (py-spy's idle detection can count "
+                             "waits on the database or the store as CPU)")
     args = parser.parse_args()
 
     import psycopg
@@ -476,7 +480,7 @@ def main() -> int:  # noqa: C901 - one linear script
         if args.profile:
             targets = {"web": web.pids()[0], "simulator": processes[1].pid,
                        **{f"worker-{n}": w.pid for n, w in enumerate(workers)}}
-            profiler = Profiler(args.profile, targets, args.profile_idle)
+            profiler = Profiler(args.profile, targets, args.profile_idle, args.profile_gil)
 
         print(f"firing {args.requests} webhooks ({args.concurrency} in flight) ...", flush=True)
         cpu_start = usage.totals()
@@ -518,6 +522,9 @@ def main() -> int:  # noqa: C901 - one linear script
                 "JOIN shops s ON s.id = o.shop_id GROUP BY s.domain, o.platform_order_id")).all()
             statuses: dict[str, int] = dict(c.execute(text(
                 "SELECT status, count(*) FROM webhook_events WHERE topic = 'orders/create' GROUP BY status")).all())
+            rounds, biggest = c.execute(text(  # a round's done events share its processed_at (connector/events.py)
+                "SELECT count(*), coalesce(max(n), 0) FROM (SELECT count(*) AS n FROM webhook_events "
+                "WHERE topic = 'orders/create' AND status = 'done' GROUP BY shop_id, processed_at) r")).one()
             finish_events = c.execute(text("SELECT count(*) FROM webhook_events "
                                            "WHERE topic = 'bulk_operations/finish'")).scalar_one()
             tagged, untagged = c.execute(text(
@@ -551,6 +558,8 @@ def main() -> int:  # noqa: C901 - one linear script
               f"{per_order({k: cpu_end[k] - cpu_start.get(k, 0.0) for k in cpu_end}, processed)}")
         print(f"database: {sum(statuses.values())} events stored for {accepted} answered 200, "
               f"{stored_orders} of {len(orders)} orders captured, {sum(n for n, _ in actual.values())} backorders")
+        print(f"rounds: {args.requests} orders captured in {rounds} rounds of a shop's events "
+              f"({args.requests / max(rounds, 1):.1f} orders a round on average, {biggest} at most)")
         print(f"store tags: {tagged} backordered orders recorded as tagged, {untagged} not "
               f"({finish_events} bulk_operations/finish webhooks of the bulk taggings)")
         print(f"lost/duplicated: {lost}/{duplicated}")

@@ -271,11 +271,13 @@ def reevaluate(uow: UnitOfWork, shop_id: int, keys: list[str], levels: dict[str,
     others = sorted(set(targets) - {line.id for line in entities})
     if others:
         entities += uow.orders.lines(others)
+    flagged: dict[int, Order] = {}
     for entity in sorted(entities, key=lambda e: e.id):
         allocated = restock.grant(entity)
         if _apply(uow, shop_id, entity, targets[entity.id]) or allocated:
-            entity.order.needs_mark = True
+            flagged[id(entity.order)] = entity.order
             changed.add(entity.order.platform_order_id)
+    uow.repo(CaptureRepository).flag_for_marks(list(flagged.values()))
     if granted is not None:
         granted.extend(restock.granted_backorders)
     return changed

@@ -6,12 +6,16 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, inspect, select, update
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from connector.db.models import Backorder, Order, OrderLine, Shop
 from connector.db.repositories import Repository
 from connector.notify.models import NotifyState
+
+SET_CHUNK = 500
+"""Orders an UPDATE of ``set_order_columns`` names at most (SQLite's bound parameters are limited)."""
 
 
 class CaptureRepository(Repository):
@@ -91,12 +95,46 @@ class CaptureRepository(Repository):
             select(Order.platform_order_id, Order.name, Order.mark_line)
             .where(Order.shop_id == shop_id, Order.mark_operation == operation))]
 
+    def flag_for_marks(self, orders: Sequence[Order]) -> None:
+        """Set ``needs_mark`` on these orders (their store mark is due). Those already stored get it in
+        one UPDATE, their loaded state set to match without making them dirty: as entity changes a
+        burst's round wrote one UPDATE an order, and flushing them was a fifth of capturing it. Orders
+        not yet stored get it as an attribute (their INSERT carries it)."""
+        stored: list[Order] = []
+        for order in orders:
+            if order.needs_mark:
+                continue  # already due (or already set in this transaction)
+            if inspect(order).persistent:
+                stored.append(order)
+            else:
+                order.needs_mark = True
+        if not stored:
+            return
+        self.session.connection().execute(
+            update(Order).where(Order.id.in_(sorted(order.id for order in stored))).values(needs_mark=True))
+        for order in stored:
+            set_committed_value(order, "needs_mark", True)
+
     def set_order_columns(self, shop_id: int, rows: Sequence[tuple[str, dict[str, object]]]) -> None:
-        """Set columns of several orders of one shop (platform order id, values): one executemany per
-        set of column names, instead of one UPDATE an order."""
+        """Set columns of several orders of one shop (platform order id, values; an order listed twice takes
+        its last): orders given the same values share one UPDATE (a bulk write's read-back clears a whole
+        operation's orders at once), the rest one executemany per set of column names, instead of one UPDATE
+        an order."""
+        latest = dict(rows)
+        alike: dict[tuple[tuple[str, object], ...], list[str]] = {}
+        for order_id, values in latest.items():
+            alike.setdefault(tuple(sorted(values.items())), []).append(order_id)
         groups: dict[tuple[str, ...], list[dict[str, object]]] = {}
-        for order_id, values in rows:
-            groups.setdefault(tuple(sorted(values)), []).append({"_order_id": order_id, **{
+        for items, order_ids in alike.items():
+            values = dict(items)
+            if len(order_ids) > 1:
+                for start in range(0, len(order_ids), SET_CHUNK):
+                    self.session.connection().execute(
+                        update(Order).where(Order.shop_id == shop_id,
+                                            Order.platform_order_id.in_(order_ids[start:start + SET_CHUNK]))
+                        .values(values))
+                continue
+            groups.setdefault(tuple(sorted(values)), []).append({"_order_id": order_ids[0], **{
                 f"_{name}": value for name, value in values.items()}})
         for names, params in groups.items():
             statement = (update(Order)
