@@ -33,23 +33,49 @@ def init_sentry(settings: Any, *, component: str) -> bool:
     if not settings.sentry_dsn:
         return False
     import sentry_sdk
-    from sentry_sdk.integrations.logging import LoggingIntegration
     from sentry_sdk.integrations.rq import RqIntegration
 
     sentry_sdk.init(
         dsn=settings.sentry_dsn,
-        send_default_pii=False,
-        include_local_variables=False,
         before_send=scrub,  # type: ignore[arg-type]
         before_breadcrumb=_scrub_breadcrumb,  # type: ignore[arg-type]
-        integrations=[LoggingIntegration(level=logging.INFO, event_level=logging.ERROR)],
         traces_sample_rate=0.0,
         # job_scope reports every failed run itself, tagged; RQ's integration would report the last one again
         disabled_integrations=[RqIntegration()],
+        **_collection_options(),
     )
     sentry_sdk.set_tag("component", component)
     _enabled = True
     return True
+
+
+def _collection_options() -> dict[str, Any]:
+    """What the installed SDK collects by itself: no user data, cookies, query strings, request bodies or
+    local variables (``scrub`` still filters whatever arrives); log records of INFO and above as breadcrumbs
+    and of ERROR and above as events.
+
+    sentry-sdk 3 refuses ``send_default_pii`` and ``include_local_variables`` (late 2.x releases deprecate
+    them) and collects more by default: an SDK that takes ``data_collection`` gets each category off there.
+    3's logging integration means Sentry's structured logs (not sent here) by ``level``, where 2's meant
+    breadcrumbs; it takes ``breadcrumb_level`` for those."""
+    import inspect
+
+    from sentry_sdk.consts import ClientConstructor
+    from sentry_sdk.integrations.logging import LoggingIntegration
+
+    options: dict[str, Any]
+    if "data_collection" in inspect.signature(ClientConstructor.__init__).parameters:
+        options = {"data_collection": {
+            "user_info": False, "cookies": {"mode": "off"}, "url_query_params": {"mode": "off"},
+            "http_bodies": [], "graphql": {"document": False, "variables": False}, "database_query_data": False,
+            "queues": False, "stack_frame_variables": False,
+        }}
+    else:
+        options = {"send_default_pii": False, "include_local_variables": False}
+    levels: dict[str, Any] = {"level": logging.INFO, "event_level": logging.ERROR}
+    if "breadcrumb_level" in inspect.signature(LoggingIntegration.__init__).parameters:
+        levels = {"level": None, "event_level": logging.ERROR, "breadcrumb_level": logging.INFO}
+    return {**options, "integrations": [LoggingIntegration(**levels)]}
 
 
 @contextmanager

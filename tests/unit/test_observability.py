@@ -5,9 +5,12 @@ from __future__ import annotations
 import io
 import json
 import logging
+import warnings
+
+import sentry_sdk
 
 from connector.logs import configure
-from connector.observability import FILTERED, scrub
+from connector.observability import FILTERED, _collection_options, scrub
 
 
 def test_sentry_events_lose_tokens_secrets_hmac_headers_credentials_and_bodies():
@@ -30,6 +33,26 @@ def test_sentry_events_lose_tokens_secrets_hmac_headers_credentials_and_bodies()
         assert secret not in cleaned, secret
     assert "a.myshopify.com" in cleaned and '"shop_id": 7' in cleaned and '"order_id": "42"' in cleaned
     assert event["request"]["headers"]["X-Shopify-Hmac-Sha256"] == FILTERED
+
+
+def test_the_installed_sentry_sdk_takes_the_options_and_collects_no_user_data_bodies_or_locals():
+    """sentry-sdk 2 and 3 name these differently (3 refuses 2's ``send_default_pii``): whichever is installed
+    accepts what ``init_sentry`` passes, without a deprecation warning, and resolves it to nothing collected
+    about customers."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        client = sentry_sdk.Client(dsn="http://key@127.0.0.1:9/1", **_collection_options())
+    try:
+        options = client.options
+        collected = options.get("data_collection")
+        if collected is not None:  # late 2.x and 3.x
+            assert collected["user_info"] is False and collected["http_bodies"] == []
+            assert collected["cookies"]["mode"] == "off" and collected["url_query_params"]["mode"] == "off"
+            assert collected["stack_frame_variables"] is False and collected["queues"] is False
+        else:
+            assert options["send_default_pii"] is False and options["include_local_variables"] is False
+    finally:
+        client.close()
 
 
 def test_json_logs_are_one_object_per_line_with_the_extras():
