@@ -302,3 +302,27 @@ def test_a_line_is_named_as_shopify_names_it_the_product_and_its_variant_or_the_
 
     assert line_name(variant("black")) == "IPod Nano - 8gb - black"  # as in the real order payload
     assert line_name(variant("Default Title")) == "IPod Nano - 8gb"
+
+
+RUN_MUTATION = """
+mutation Run($mutation: String!, $path: String!) {
+  bulkOperationRunMutation(mutation: $mutation, stagedUploadPath: $path) {
+    bulkOperation { id }
+    userErrors { field message code }
+  }
+}
+"""
+
+
+@pytest.mark.parametrize(("inner", "code", "message"), [
+    ("mutation { tagsAdd(id: ", "INVALID_MUTATION", "Failed to parse the mutation - Syntax Error"),
+    ("mutation { nope(id: $id) { node { id } } }", "INVALID_MUTATION", "Invalid mutation: "),
+    ("mutation T($id: ID!, $tags: [String!]!) { tagsAdd(id: $id, tags: $tags) { node { id } } }",
+     "NO_SUCH_FILE", "The JSONL file could not be found."),
+], ids=["syntax", "invalid", "valid"])
+def test_a_bulk_mutation_is_refused_as_shopify_refuses_it_each_time_it_is_sent(sim, inner, code, message) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(2):  # the second time from the simulator's parsed-document cache: the same answer
+        body = post_graphql(sim[1].url, RUN_MUTATION, variables={"mutation": inner, "path": "tmp/none.jsonl"}).json()
+        answer = body["data"]["bulkOperationRunMutation"]
+        assert answer["bulkOperation"] is None
+        assert [(e["code"], e["message"][:len(message)]) for e in answer["userErrors"]] == [(code, message)]
