@@ -182,7 +182,9 @@ def test_a_round_the_stores_budget_cannot_cover_waits_off_the_worker_and_runs_on
     [job_id] = scheduled.get_job_ids()
     waits = scheduled.get_scheduled_time(job_id).timestamp() - time.time()
     points = 30 * PROMISE_POINTS + MARKS_BULK_POINTS  # 30 promises, their tags in one bulk mutation: 185 points
-    assert points / 100.0 - 1 < waits <= points / 100.0 + 1
+    # RQ keeps a scheduled time in whole seconds, truncated (ScheduledJobRegistry.schedule): up to a second
+    # earlier than asked, less the moments since it was scheduled
+    assert points / 100.0 - 1.5 < waits <= points / 100.0 + 1
     assert c.queue.holds(shop_key(shop))  # the shop's job still waits: webhooks queue no other
     _store(c, shop, 99)
     assert c.queue.queue.count == 0
