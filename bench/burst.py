@@ -522,9 +522,11 @@ def main() -> int:  # noqa: C901 - one linear script
                 "JOIN shops s ON s.id = o.shop_id GROUP BY s.domain, o.platform_order_id")).all()
             statuses: dict[str, int] = dict(c.execute(text(
                 "SELECT status, count(*) FROM webhook_events WHERE topic = 'orders/create' GROUP BY status")).all())
-            rounds, biggest = c.execute(text(  # a round's done events share its processed_at (connector/events.py)
-                "SELECT count(*), coalesce(max(n), 0) FROM (SELECT count(*) AS n FROM webhook_events "
-                "WHERE topic = 'orders/create' AND status = 'done' GROUP BY shop_id, processed_at) r")).one()
+            rounds, in_rounds, biggest = c.execute(text(  # a round's done events share its processed_at
+                "SELECT count(*), coalesce(sum(n), 0), coalesce(max(n), 0) FROM (SELECT count(*) AS n "
+                "FROM webhook_events WHERE topic = 'orders/create' AND status = 'done' "
+                "GROUP BY shop_id, processed_at) r")).one()
+            rounds, in_rounds, biggest = int(rounds), int(in_rounds), int(biggest)  # sum() is a NUMERIC
             finish_events = c.execute(text("SELECT count(*) FROM webhook_events "
                                            "WHERE topic = 'bulk_operations/finish'")).scalar_one()
             tagged, untagged = c.execute(text(
@@ -558,8 +560,8 @@ def main() -> int:  # noqa: C901 - one linear script
               f"{per_order({k: cpu_end[k] - cpu_start.get(k, 0.0) for k in cpu_end}, processed)}")
         print(f"database: {sum(statuses.values())} events stored for {accepted} answered 200, "
               f"{stored_orders} of {len(orders)} orders captured, {sum(n for n, _ in actual.values())} backorders")
-        print(f"rounds: {args.requests} orders captured in {rounds} rounds of a shop's events "
-              f"({args.requests / max(rounds, 1):.1f} orders a round on average, {biggest} at most)")
+        print(f"rounds: {in_rounds} orders captured in {rounds} rounds of a shop's events "
+              f"({in_rounds / max(rounds, 1):.1f} orders a round on average, {biggest} at most)")
         print(f"store tags: {tagged} backordered orders recorded as tagged, {untagged} not "
               f"({finish_events} bulk_operations/finish webhooks of the bulk taggings)")
         print(f"lost/duplicated: {lost}/{duplicated}")
