@@ -260,6 +260,15 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _sleeping(pid: int) -> bool:
+    """Whether the process's main thread waits (Linux state S), rather than running or waiting for the disk."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2:].split()[0] == "S"
+
+
 def server_cpu_seconds(pids: list[int]) -> float:
     """user+system CPU of the gunicorn master and its workers (Linux /proc; 0 elsewhere)."""
     total = 0.0
@@ -313,12 +322,39 @@ class Gunicorn:
                 conn.request("GET", "/healthz")
                 if conn.getresponse().status == 200:
                     conn.close()
+                    self.wait_booted(deadline)
                     return
                 conn.close()
             except OSError:
                 pass
             time.sleep(0.2)
         raise RuntimeError(f"gunicorn ({self.name}) not healthy after {timeout:.0f} s:\n{self.log_tail()}")
+
+    def wait_booted(self, deadline: float, quiet: float = 0.5) -> None:
+        """Wait until every worker process has loaded the app. gunicorn answers once its first worker has, and
+        connections opened before the others have all go to that one: the load clients keep theirs open for
+        the whole run, so a run would measure one process against a baseline served by all (the connector's
+        app takes seconds to load, the bare endpoint's a moment). A worker has loaded it when its CPU time has
+        not moved for ``quiet`` seconds and it sleeps (loading is CPU-bound; one waiting for connections spends
+        nothing; one loading but not given the CPU meanwhile is runnable, not asleep)."""
+        assert self.process is not None
+        seen: dict[int, tuple[float, float]] = {}  # pid: (CPU seconds, since when unchanged)
+        while time.monotonic() < deadline:
+            now = time.monotonic()
+            try:
+                workers = [int(c) for c in Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+                           .read_text().split()]
+            except OSError:
+                return  # no /proc (not Linux): nothing to tell the workers' state by
+            for pid in workers:
+                cpu = server_cpu_seconds([pid])
+                if pid not in seen or seen[pid][0] != cpu or not _sleeping(pid):
+                    seen[pid] = (cpu, now)
+            if len(workers) >= self.workers and all(now - seen[pid][1] >= quiet for pid in workers):
+                return
+            time.sleep(0.1)
+        raise RuntimeError(f"gunicorn ({self.name}): its {self.workers} workers not all booted in time:\n"
+                           f"{self.log_tail()}")
 
     def pids(self) -> list[int]:
         return [self.process.pid] if self.process else []
