@@ -17,6 +17,7 @@ from connector.restock.arrivals import units_arrived
 from connector.restock.batches import allocate_in_transactions
 from connector.restock.models import Allocation, StockArrival
 from tests.integration.test_allocation_writes import shop_with_backorders
+from tests.support.statements import Sent, sent_statements
 
 SKUS = 7
 
@@ -30,18 +31,9 @@ def states(uow: UnitOfWork) -> dict[str, list[tuple[int, str]]]:
     return found
 
 
-def waiting_reads(uow: UnitOfWork) -> list[int]:
-    """The threads that read waiting rows (appended to as statements run)."""
-    from sqlalchemy import event
-
-    readers: list[int] = []
-
-    def record(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
-        if "FROM backorders" in statement and "quantity_allocated < " in statement:
-            readers.append(threading.get_ident())
-
-    event.listen(uow.engine, "before_cursor_execute", record)
-    return readers
+def waiting_reads(seen: list[Sent]) -> list[int]:
+    """The threads that read waiting rows, a read each."""
+    return [sent.thread for sent in seen if "FROM backorders" in sent.sql and "quantity_allocated < " in sent.sql]
 
 
 def test_transactions_of_a_few_skus_allocate_first_come_first_served_as_one_transaction_does(database_url):
@@ -58,10 +50,10 @@ def test_transactions_of_a_few_skus_allocate_first_come_first_served_as_one_tran
 
 def test_on_postgresql_the_next_transactions_rows_are_read_on_another_thread(database_url):
     uow, shop_id = shop_with_backorders(database_url, SKUS, per_sku=2, quantity=1)
-    readers = waiting_reads(uow)
-    allocate_in_transactions(uow, shop_id, [Arrival(f"SKU-{n:03d}", 1, "purchase_order", f"po:{n}")
-                                            for n in range(SKUS)], per_transaction=3)
-    me = threading.get_ident()
+    with sent_statements(uow.engine) as seen:
+        allocate_in_transactions(uow, shop_id, [Arrival(f"SKU-{n:03d}", 1, "purchase_order", f"po:{n}")
+                                                for n in range(SKUS)], per_transaction=3)
+    readers, me = waiting_reads(seen), threading.get_ident()
     if database_url.startswith("postgresql"):
         assert len(readers) == 3 and readers.count(me) == 1  # 3 transactions: the first reads, 2 read ahead
     else:
@@ -71,11 +63,11 @@ def test_on_postgresql_the_next_transactions_rows_are_read_on_another_thread(dat
 
 def test_nothing_is_read_ahead_when_a_sku_comes_twice(database_url):
     uow, shop_id = shop_with_backorders(database_url, 3, per_sku=2, quantity=2)
-    readers = waiting_reads(uow)
     arrivals = [Arrival("SKU-000", 1, "purchase_order", "po:1"), Arrival("SKU-001", 1, "purchase_order", "po:2"),
                 Arrival("SKU-000", 2, "supplier_stock", "s:1"), Arrival("SKU-002", 4, "purchase_order", "po:3")]
-    reports = allocate_in_transactions(uow, shop_id, arrivals, per_transaction=2)
-    assert readers == [threading.get_ident()] * 2
+    with sent_statements(uow.engine) as seen:
+        reports = allocate_in_transactions(uow, shop_id, arrivals, per_transaction=2)
+    assert waiting_reads(seen) == [threading.get_ident()] * 2
     assert [r.units_allocated for r in reports] == [1, 1, 2, 4]
     assert states(uow) == {"SKU-000": [(2, "allocated"), (1, "open")], "SKU-001": [(1, "open"), (0, "open")],
                            "SKU-002": [(2, "allocated"), (2, "allocated")]}
@@ -137,10 +129,11 @@ def test_a_supplier_snapshot_of_many_skus_is_allocated_in_transactions_once_per_
     uow, shop_id = shop_with_backorders(database_url, SKUS, per_sku=2, quantity=1)
     use(build_registry())
     set_setting(uow, shop_id, "restock.ship_from_supplier_stock", True)
-    readers = waiting_reads(uow)
     quantities = {f"SKU-{n:03d}": 1 for n in range(SKUS)}
 
-    reports = supplier_stock_arrived(uow, shop_id, quantities, "supplier:1:snapshot:1")
+    with sent_statements(uow.engine) as seen:
+        reports = supplier_stock_arrived(uow, shop_id, quantities, "supplier:1:snapshot:1")
+    readers = waiting_reads(seen)
 
     assert [(r.reference, r.units_allocated) for r in reports] == [
         (f"supplier:1:snapshot:1:SKU-{n:03d}", 1) for n in range(SKUS)]

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from cryptography.fernet import Fernet
-from sqlalchemy import event, func, insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from connector.crypto import CredentialBox
@@ -23,6 +23,7 @@ from connector.restock.allocation import ARRIVALS_PER_WRITE, Arrival, allocate_a
 from connector.restock.models import Allocation, StockArrival
 from connector.restock.repository import RestockRepository
 from connector.shops import add_shop
+from tests.support.statements import sent_statements
 
 START = datetime(2026, 11, 1, tzinfo=UTC)
 
@@ -116,17 +117,11 @@ def test_on_sqlite_the_chunks_are_written_by_another_thread_while_the_caller_ran
         pytest.skip("PostgreSQL pipelines the writes on the server instead")
     skus = 2 * ARRIVALS_PER_WRITE
     uow, shop_id = shop_with_backorders(database_url, skus, per_sku=1, quantity=1)
-    writers: set[int] = set()
-
-    def record(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
-        if statement.startswith(("UPDATE backorders", "INSERT INTO allocations")):
-            writers.add(threading.get_ident())
-
-    event.listen(uow.engine, "before_cursor_execute", record)
-    with uow.shop_lock(shop_id), uow:
+    with sent_statements(uow.engine) as seen, uow.shop_lock(shop_id), uow:
         reports = allocate_arrivals(uow, shop_id, [Arrival(f"SKU-{n:03d}", 1, "purchase_order", f"po:{n}")
                                                    for n in range(skus)])
         uow.commit()
+    writers = {sent.thread for sent in seen if sent.sql.startswith(("UPDATE backorders", "INSERT INTO allocations"))}
     assert writers and threading.get_ident() not in writers
     assert sum(r.units_allocated for r in reports) == skus
     with uow:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from connector.capture.batch import capture_orders
 from connector.capture.repository import CaptureRepository
@@ -16,23 +16,18 @@ from connector.db.uow import UnitOfWork
 from connector.domain.clock import utcnow
 from tests.support.builders import OrderBuilder
 from tests.support.fakes import FakePlatform
+from tests.support.statements import Sent, sent_statements
 
 
 @pytest.fixture
 def statements(engine):  # type: ignore[no-untyped-def]
-    """Every statement the engine sends: (SQL, executemany, parameter sets)."""
-    seen: list[tuple[str, bool, int]] = []
-
-    def record(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
-        seen.append((statement, executemany, len(parameters) if executemany else 1))
-
-    event.listen(engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(engine, "before_cursor_execute", record)
+    """Every statement the engine sends."""
+    with sent_statements(engine) as seen:
+        yield seen
 
 
-def order_updates(seen: list[tuple[str, bool, int]]) -> list[tuple[str, bool, int]]:
-    return [entry for entry in seen if entry[0].lstrip().upper().startswith("UPDATE ORDERS")]
+def order_updates(seen: list[Sent]) -> list[Sent]:
+    return [entry for entry in seen if entry.sql.lstrip().upper().startswith("UPDATE ORDERS")]
 
 
 def columns(uow: UnitOfWork, shop_id: int, *names: str) -> dict[str, tuple[Any, ...]]:
@@ -50,8 +45,9 @@ def test_a_batch_of_backordered_orders_is_flagged_for_marks_in_one_update(uow, s
     results = capture_orders(uow, store, shop_id, snapshots)
 
     assert [r.outcome for r in results] == ["created"] * 12
-    flagging = [entry for entry in order_updates(statements) if "needs_mark" in entry[0]]
-    assert len(flagging) == 1 and flagging[0][1:] == (False, 1)  # one statement, not twelve rows
+    flagging = [entry for entry in order_updates(statements) if "needs_mark" in entry.sql]
+    # one statement, not twelve rows
+    assert len(flagging) == 1 and (flagging[0].executemany, flagging[0].rows) == (False, 1)
     assert columns(uow, shop_id, "needs_mark") == {str(n): (True,) for n in range(1, 13)}
 
 
@@ -69,7 +65,7 @@ def test_an_order_flagged_in_one_update_is_not_written_again_by_the_flush(uow, s
         assert all(order.needs_mark for order in loaded)  # the entities say what the rows say
         assert not uow.session.dirty  # so the commit's flush has nothing of theirs to write
         uow.commit()
-    assert [entry[1:] for entry in order_updates(statements)] == [(False, 1)]
+    assert [(entry.executemany, entry.rows) for entry in order_updates(statements)] == [(False, 1)]
     assert columns(uow, shop_id, "needs_mark") == {"1": (True,), "2": (True,)}
 
 
@@ -100,7 +96,7 @@ def test_orders_given_the_same_columns_share_one_update_and_the_rest_go_as_one_e
         ])
         uow.commit()
 
-    shapes = sorted(entry[1:] for entry in order_updates(statements))
+    shapes = sorted((entry.executemany, entry.rows) for entry in order_updates(statements))
     assert shapes == [(False, 1), (True, 3)]  # "1" and "2" together; "3", "4" and "5" a row each
     assert columns(uow, shop_id, "mark_operation", "mark_line") == {
         "1": (None, None), "2": (None, None), "3": ("gid://shopify/BulkOperation/2", 7),

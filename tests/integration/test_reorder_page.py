@@ -26,6 +26,7 @@ from connector.reorder.stored import recompute
 from connector.supply.models import StoreSku, Supplier, SupplierStock
 from jobs import reorder as reorder_jobs
 from tests.support.merchant import API_KEY, app_path, bearer, session_token
+from tests.support.statements import sent_statements
 from tests.support.webapp import SHOP, SHOPIFY_SECRET, WebApp, make_webapp
 
 
@@ -262,19 +263,9 @@ def test_the_merchant_may_run_the_read_from_the_jobs_page(web: WebApp) -> None:
 
 def statements_during(web: WebApp, action: Any) -> list[str]:
     """Every SQL statement the app's engine runs while ``action()`` runs."""
-    from sqlalchemy import event
-
-    seen: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        seen.append(statement)
-
-    event.listen(web.container.engine, "before_cursor_execute", record)
-    try:
+    with sent_statements(web.container.engine) as seen:
         action()
-    finally:
-        event.remove(web.container.engine, "before_cursor_execute", record)
-    return seen
+    return [sent.sql for sent in seen]
 
 
 def test_the_page_reads_the_stored_rows_and_never_computes_the_advice(web: WebApp) -> None:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from connector.db.job_runs import JobRun
 from connector.domain.errors import ConfigError
@@ -21,6 +21,7 @@ from jobs import supply
 from jobs.supplier_push import PROCESS_SUPPLIER_PUSH, process_supplier_push
 from sandbox.serve import serve_in_thread
 from sandbox.supplier_sim import SupplierSimulator
+from tests.support.statements import Sent, sent_statements
 from tests.support.webapp import make_webapp
 
 FAST = {"retry_base_delay": 0.01, "max_attempts": 2, "timeout_seconds": 2}
@@ -56,25 +57,9 @@ def add_api_supplier(web, sim, **settings: Any) -> int:
         "secret": {"token": "tok"}}, clients=c.supplier_client)
 
 
-class Writes:
-    """Every INSERT/UPDATE/DELETE and every statement naming a table, as the database got them."""
-
-    def __init__(self, engine) -> None:
-        self.engine, self.statements = engine, []
-
-    def _record(self, conn, cursor, statement, parameters, context, executemany) -> None:
-        self.statements.append(" ".join(statement.split()))
-
-    def __enter__(self) -> Writes:
-        event.listen(self.engine, "before_cursor_execute", self._record)
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        event.remove(self.engine, "before_cursor_execute", self._record)
-
-    @property
-    def writes(self) -> list[str]:
-        return [s for s in self.statements if s.split(" ")[0].upper() in ("INSERT", "UPDATE", "DELETE", "COPY")]
+def writes(seen: list[Sent]) -> list[str]:
+    """The INSERT, UPDATE, DELETE and COPY statements among those sent, each on one line."""
+    return [sent.flat for sent in seen if sent.flat.split(" ")[0].upper() in ("INSERT", "UPDATE", "DELETE", "COPY")]
 
 
 def count(web, model) -> int:
@@ -90,14 +75,15 @@ def test_an_unchanged_api_poll_costs_one_304_and_writes_only_the_supplier_row(we
     assert suppliers.poll_supplier(c.uow(), c.box, supplier_id, clients=c.supplier_client).status == "ok"
     snapshots = count(web, SupplierSnapshot)
     sim.requests.clear()
-    with Writes(c.engine) as seen:
+    with sent_statements(c.engine) as seen:
         report = suppliers.poll_supplier(c.uow(), c.box, supplier_id, clients=c.supplier_client)
     assert (report.status, report.snapshot_id, report.rows_total) == ("unchanged", None, 0)
     assert dict(sim.requests) == {"304": 1}
-    assert seen.writes and all(s.upper().startswith("UPDATE SUPPLIERS SET") for s in seen.writes), seen.writes
-    assert len(seen.writes) == 2  # the lease with last_polled_at, then its release with last_success_at
+    written = writes(seen)
+    assert written and all(s.upper().startswith("UPDATE SUPPLIERS SET") for s in written), written
+    assert len(written) == 2  # the lease with last_polled_at, then its release with last_success_at
     assert count(web, SupplierSnapshot) == snapshots
-    assert not [s for s in seen.statements if "supplier_stock" in s or "supplier_snapshots" in s]
+    assert not [s for s in seen if "supplier_stock" in s.sql or "supplier_snapshots" in s.sql]
 
 
 def test_an_unchanged_feed_is_not_opened_and_its_fingerprints_are_not_loaded(web, tmp_path) -> None:
@@ -107,10 +93,10 @@ def test_an_unchanged_feed_is_not_opened_and_its_fingerprints_are_not_loaded(web
     supplier_id = suppliers.add_supplier(c.uow(), c.box, web.shop_id, {
         "name": "f", "kind": "feed", "settings": {"source": str(feed)}}, clients=c.supplier_client)
     assert suppliers.poll_supplier(c.uow(), c.box, supplier_id, clients=c.supplier_client).rows_changed == 2
-    with Writes(c.engine) as seen:
+    with sent_statements(c.engine) as seen:
         assert suppliers.poll_supplier(c.uow(), c.box, supplier_id, clients=c.supplier_client).status == "unchanged"
-    assert not [s for s in seen.statements if "supplier_feed_state" in s or "supplier_stock" in s]
-    assert all(s.upper().startswith("UPDATE SUPPLIERS SET") for s in seen.writes)
+    assert not [s for s in seen if "supplier_feed_state" in s.sql or "supplier_stock" in s.sql]
+    assert all(s.upper().startswith("UPDATE SUPPLIERS SET") for s in writes(seen))
 
 
 def test_a_change_after_an_unchanged_poll_is_read_and_recorded_once(web, sim) -> None:

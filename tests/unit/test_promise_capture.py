@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from cryptography.fernet import Fernet
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from connector.capture.capture import capture_order
 from connector.crypto import CredentialBox
@@ -22,6 +22,7 @@ from connector.shop_settings import set_setting
 from connector.shops import add_shop
 from tests.support.builders import OrderBuilder
 from tests.support.fakes import FakePlatform
+from tests.support.statements import sent_statements
 
 
 class PromisingPlatform(FakePlatform):
@@ -87,16 +88,11 @@ def test_the_shops_time_zone_decides_the_day_of_a_stated_moment(uow, shop_id):
 
 
 def test_an_order_the_stock_covers_costs_no_settings_query_and_no_store_call(uow, shop_id):
-    statements: list[str] = []
-    listener = lambda conn, cursor, sql, *rest: statements.append(sql)  # noqa: E731
-    event.listen(uow.engine, "before_cursor_execute", listener)
-    try:
+    with sent_statements(uow.engine) as statements:
         store = PromisingPlatform({"V1": 5}, promise=datetime(2026, 12, 20, tzinfo=UTC))
         capture_order(uow, store, shop_id, OrderBuilder("1001").line("V1", 1).attribute("Delivery Date", "2026-12-10")
                       .build())
-    finally:
-        event.remove(uow.engine, "before_cursor_execute", listener)
-    assert not [sql for sql in statements if "shop_settings" in sql]
+    assert not [sent for sent in statements if "shop_settings" in sent.sql]
     assert [c for c in store.calls if c[0] == "delivery_promise"] == []
     assert stored(uow) == (None, None)
 
@@ -182,12 +178,7 @@ def test_bad_promise_settings_are_refused_by_name(uow, shop_id, key, value):
 
 
 def test_a_backordered_order_with_nothing_to_read_costs_no_settings_query(uow, shop_id):
-    statements: list[str] = []
-    listener = lambda conn, cursor, sql, *rest: statements.append(sql)  # noqa: E731
-    event.listen(uow.engine, "before_cursor_execute", listener)
-    try:
+    with sent_statements(uow.engine) as statements:
         capture_order(uow, FakePlatform({"V1": -1}), shop_id, OrderBuilder("1001").line("V1", 1).build())
-    finally:
-        event.remove(uow.engine, "before_cursor_execute", listener)
-    assert not [sql for sql in statements if "shop_settings" in sql]
+    assert not [sent for sent in statements if "shop_settings" in sent.sql]
     assert stored(uow) == (None, None)
