@@ -71,7 +71,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR))
 sys.path.insert(0, str(BENCH_DIR.parent))
 
-from webhook_ingest import Gunicorn, free_port, server_cpu_seconds  # noqa: E402
+from webhook_ingest import Gunicorn, free_port, proc_stat, server_cpu_seconds  # noqa: E402
 
 BIN = Path(sys.executable).parent
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -196,12 +196,8 @@ def fire(port: int, total: int, clients: int, threads: int) -> dict[str, Any]:
 
 def proc_cpu(pid: int) -> float:
     """user+system CPU seconds of one process (Linux /proc; 0 when it is gone)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        fields = stat[stat.rindex(")") + 2:].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError, IndexError):
-        return 0.0
+    found = proc_stat(pid)
+    return found[1] if found else 0.0
 
 
 class Usage(threading.Thread):

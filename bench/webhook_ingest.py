@@ -260,19 +260,19 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _sleeping(pid: int) -> bool:
-    """Whether the process's main thread waits (Linux state S), rather than running or waiting for the disk."""
+def proc_stat(pid: int) -> tuple[str, float] | None:
+    """A process's state letter (R, S, D, ...) and user+system CPU seconds (Linux /proc; None when it is gone)."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat[stat.rindex(")") + 2:].split()[0] == "S"
+        fields = stat[stat.rindex(")") + 2:].split()
+        return fields[0], (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def server_cpu_seconds(pids: list[int]) -> float:
     """user+system CPU of the gunicorn master and its workers (Linux /proc; 0 elsewhere)."""
     total = 0.0
-    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
     seen: set[int] = set()
     todo = list(pids)
     while todo:
@@ -280,13 +280,13 @@ def server_cpu_seconds(pids: list[int]) -> float:
         if pid in seen:
             continue
         seen.add(pid)
+        found = proc_stat(pid)
+        if found is None:
+            continue
+        total += found[1]
         try:
-            stat = Path(f"/proc/{pid}/stat").read_text()
-            fields = stat[stat.rindex(")") + 2:].split()
-            total += (int(fields[11]) + int(fields[12])) / tick
-            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-            todo.extend(int(c) for c in children)
-        except (OSError, ValueError, IndexError):
+            todo.extend(int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split())
+        except (OSError, ValueError):
             continue
     return total
 
@@ -347,8 +347,8 @@ class Gunicorn:
             except OSError:
                 return  # no /proc (not Linux): nothing to tell the workers' state by
             for pid in workers:
-                cpu = server_cpu_seconds([pid])
-                if pid not in seen or seen[pid][0] != cpu or not _sleeping(pid):
+                state, cpu = proc_stat(pid) or ("", -1.0)
+                if pid not in seen or seen[pid][0] != cpu or state != "S":
                     seen[pid] = (cpu, now)
             if len(workers) >= self.workers and all(now - seen[pid][1] >= quiet for pid in workers):
                 return

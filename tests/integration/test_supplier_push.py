@@ -59,7 +59,8 @@ def add_api_supplier(web, sim, **settings: Any) -> int:
 
 def writes(seen: list[Sent]) -> list[str]:
     """The INSERT, UPDATE, DELETE and COPY statements among those sent, each on one line."""
-    return [sent.flat for sent in seen if sent.flat.split(" ")[0].upper() in ("INSERT", "UPDATE", "DELETE", "COPY")]
+    flat = [sent.flat for sent in seen]
+    return [sql for sql in flat if sql.split(" ")[0].upper() in ("INSERT", "UPDATE", "DELETE", "COPY")]
 
 
 def count(web, model) -> int:
