@@ -341,10 +341,8 @@ class Gunicorn:
         seen: dict[int, tuple[float, float]] = {}  # pid: (CPU seconds, since when unchanged)
         while time.monotonic() < deadline:
             now = time.monotonic()
-            try:
-                workers = [int(c) for c in Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-                           .read_text().split()]
-            except OSError:
+            workers = self.worker_pids()
+            if workers is None:
                 return  # no /proc (not Linux): nothing to tell the workers' state by
             for pid in workers:
                 state, cpu = proc_stat(pid) or ("", -1.0)
@@ -358,6 +356,16 @@ class Gunicorn:
 
     def pids(self) -> list[int]:
         return [self.process.pid] if self.process else []
+
+    def worker_pids(self) -> list[int] | None:
+        """The master's worker processes (Linux /proc; None elsewhere or once stopped)."""
+        if self.process is None:
+            return None
+        try:
+            children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+            return [int(pid) for pid in children.read_text().split()]
+        except (OSError, ValueError):
+            return None
 
     def stop(self) -> None:
         process, self.process = self.process, None
