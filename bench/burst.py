@@ -27,7 +27,7 @@ the worker's CFS autogroup: a plain nice does nothing against processes of anoth
 the README's one-machine deployment (``honcho start -c worker=2``). "All processed" means every event
 finished and every order's tag in the store (no order flagged to mark or waiting on a bulk tagging). Latest
 full runs (2026-12-07, 2-core machine otherwise idle, two workers): 1,020-1,244 accepted/s beside a bare
-endpoint at 2,476-3,343/s (0.33-0.43: met in three runs of five), p99 28-40 ms, all processed 2.5-2.8x the
+endpoint at 2,476-3,408/s (0.33-0.43: met in three runs of seven), p99 28-40 ms, all processed 2.5-2.9x the
 accepting, 0/0; with four workers 896-1,021/s (0.30-0.32, MISSED in all four). The ratio follows the bare
 run's minute as much as the code, and the ratio and the 3x target bind each other (accepting faster leaves
 less time for the same processing). Every run and what got there: bench/README.md "Burst".
