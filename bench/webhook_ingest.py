@@ -270,6 +270,14 @@ def proc_stat(pid: int) -> tuple[str, float] | None:
         return None
 
 
+def children(pid: int) -> list[int] | None:
+    """A process's child processes (Linux /proc; None where it cannot be read: gone, or not Linux)."""
+    try:
+        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except (OSError, ValueError):
+        return None
+
+
 def server_cpu_seconds(pids: list[int]) -> float:
     """user+system CPU of the gunicorn master and its workers (Linux /proc; 0 elsewhere)."""
     total = 0.0
@@ -284,10 +292,7 @@ def server_cpu_seconds(pids: list[int]) -> float:
         if found is None:
             continue
         total += found[1]
-        try:
-            todo.extend(int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split())
-        except (OSError, ValueError):
-            continue
+        todo.extend(children(pid) or [])
     return total
 
 
@@ -359,13 +364,7 @@ class Gunicorn:
 
     def worker_pids(self) -> list[int] | None:
         """The master's worker processes (Linux /proc; None elsewhere or once stopped)."""
-        if self.process is None:
-            return None
-        try:
-            children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-            return [int(pid) for pid in children.read_text().split()]
-        except (OSError, ValueError):
-            return None
+        return children(self.process.pid) if self.process is not None else None
 
     def stop(self) -> None:
         process, self.process = self.process, None

@@ -150,16 +150,18 @@ def refresh_dates(uow: UnitOfWork, shop_id: int, *, today: date | None = None,
                 row.expected_date, row.source, row.supplier_id = eta.expected_date, eta.source.value, eta.supplier_id
                 row.page_date = page
                 row.computed_at = now
-        for backorder in repo.open_backorders(shop_id, None if only is None else skus):
-            if backorder.sku is None or backorder.sku not in computed:
+        moved: dict[date | None, list[int]] = {}  # the new expected date: the backorders that get it
+        first: dict[date, list[int]] = {}  # with set_promised, the first promised date: those without one
+        for backorder_id, sku, expected, promised in repo.open_backorder_dates(shop_id, None if only is None else skus):
+            if sku is None or sku not in computed:
                 continue
-            new = computed[backorder.sku]
-            if backorder.expected_date != new:
-                backorder.expected_date = new
-                backorder.dates_updated_at = now
-                report.backorders_changed.append(backorder.id)
-            if set_promised and backorder.promised_date is None and new is not None:
-                backorder.promised_date = new
+            new = computed[sku]
+            if expected != new:
+                moved.setdefault(new, []).append(backorder_id)
+                report.backorders_changed.append(backorder_id)
+            if set_promised and promised is None and new is not None:
+                first.setdefault(new, []).append(backorder_id)
+        repo.set_backorder_dates(moved, first, now)
         report.skus = len(skus)
         uow.commit()
     log.info("sku dates refreshed", extra={"shop_id": shop_id, "skus": report.skus, "whole_shop": only is None,

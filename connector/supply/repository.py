@@ -232,10 +232,30 @@ class SupplyRepository(Repository):
         return {row.sku: row for only in _sku_filters(SkuEta.sku, skus)
                 for row in self.session.scalars(select(SkuEta).where(SkuEta.shop_id == shop_id, *only))}
 
-    def open_backorders(self, shop_id: int, skus: Sequence[str] | None = None) -> Sequence[Backorder]:
-        return [row for only in _sku_filters(Backorder.sku, skus)
-                for row in self.session.scalars(select(Backorder).where(Backorder.shop_id == shop_id,
-                                                                        Backorder.status == "open", *only))]
+    def open_backorder_dates(self, shop_id: int, skus: Sequence[str] | None = None,
+                             ) -> list[tuple[int, str | None, date | None, date | None]]:
+        """``(id, sku, expected_date, promised_date)`` of the shop's open backorders (of these SKUs), as columns:
+        every refresh of a whole shop reads them all, and only the few whose date moved are written
+        (``set_backorder_dates``), so entities would cost far more than the work."""
+        return [(row[0], row[1], row[2], row[3]) for only in _sku_filters(Backorder.sku, skus)
+                for row in self.session.execute(
+                    select(Backorder.id, Backorder.sku, Backorder.expected_date, Backorder.promised_date)
+                    .where(Backorder.shop_id == shop_id, Backorder.status == "open", *only))]
+
+    def set_backorder_dates(self, expected: Mapping[date | None, Sequence[int]], promised: Mapping[date, Sequence[int]],
+                            now: datetime) -> None:
+        """Give backorders their new expected date (``expected``: the backorders of each date) and, to those without
+        one yet, their first promised date: one UPDATE a date (and SKU_CHUNK ids). Entities of these backorders
+        already loaded in the session are updated with them (the ORM's synchronisation of an UPDATE)."""
+        for day, ids in expected.items():
+            for start in range(0, len(ids), SKU_CHUNK):
+                self.session.execute(update(Backorder).where(Backorder.id.in_(list(ids[start:start + SKU_CHUNK])))
+                                     .values(expected_date=day, dates_updated_at=now))
+        for day, ids in promised.items():
+            for start in range(0, len(ids), SKU_CHUNK):
+                self.session.execute(update(Backorder).where(Backorder.id.in_(list(ids[start:start + SKU_CHUNK])),
+                                                             Backorder.promised_date.is_(None))
+                                     .values(promised_date=day))
 
     def changed_by(self, shop_id: int, snapshot_id: int, limit: int) -> list[str] | None:
         """The SKUs whose stock rows the supplier poll ``snapshot_id`` wrote (rows it inserted or changed

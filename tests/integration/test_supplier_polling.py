@@ -14,6 +14,7 @@ from connector.bootstrap import supplier_client
 from connector.capture.capture import capture_order
 from connector.crypto import CredentialBox, generate_key
 from connector.db.engine import make_engine, upgrade
+from connector.db.models import Backorder
 from connector.db.uow import UnitOfWork
 from connector.domain.errors import ConfigError, InvalidPayload
 from connector.domain.model import Platform, ShopCredentials
@@ -189,6 +190,11 @@ def test_a_supplier_spec_is_checked_before_it_is_stored(uow, box, shop_id) -> No
                                clients=supplier_client)
 
 
+def _open_backorder(uow: UnitOfWork) -> Backorder:
+    """The one open backorder (in an open unit of work)."""
+    return uow.session.scalars(select(Backorder).where(Backorder.status == "open")).one()
+
+
 def test_dates_follow_the_supplier_and_open_backorders_carry_them(uow, box, shop_id, sim) -> None:
     supplier_id = add_api_supplier(uow, box, shop_id, sim)
     suppliers.poll_supplier(uow, box, supplier_id, clients=supplier_client)
@@ -203,7 +209,7 @@ def test_dates_follow_the_supplier_and_open_backorders_carry_them(uow, box, shop
     assert sorted(report.changed_skus) == ["SKU-A", "SKU-B", "SKU-C", "SKU-D"]
     with uow:
         etas = {r.sku: (r.expected_date, r.source, r.page_date) for r in uow.session.scalars(select(SkuEta))}
-        backorder = uow.repo(SupplyRepository).open_backorders(shop_id)[0]
+        backorder = _open_backorder(uow)
         assert (backorder.expected_date, backorder.promised_date) == (date(2026, 12, 13), date(2026, 12, 13))
     assert etas == {"SKU-A": (date(2026, 12, 13), "supplier_restock", date(2026, 12, 13)),
                     "SKU-B": (date(2026, 11, 30), "supplier_stock", date(2026, 11, 30)),
@@ -215,7 +221,7 @@ def test_dates_follow_the_supplier_and_open_backorders_carry_them(uow, box, shop
     slipped = refresh_dates(uow, shop_id, today=FRIDAY, set_promised=True)
     assert slipped.changed_skus == ["SKU-A"] and len(slipped.backorders_changed) == 1
     with uow:
-        backorder = uow.repo(SupplyRepository).open_backorders(shop_id)[0]
+        backorder = _open_backorder(uow)
         assert (backorder.expected_date, backorder.promised_date) == (date(2026, 12, 23), date(2026, 12, 13))
 
 
@@ -228,5 +234,5 @@ def test_the_promised_date_is_left_to_the_notify_feature_unless_asked(uow, box, 
     capture_order(uow, FakePlatform({"A": -1}), shop_id, OrderBuilder("1").line("A", 1).build())
     refresh_dates(uow, shop_id, today=FRIDAY)
     with uow:
-        backorder = uow.repo(SupplyRepository).open_backorders(shop_id)[0]
+        backorder = _open_backorder(uow)
         assert (backorder.expected_date, backorder.promised_date) == (date(2026, 12, 13), None)
