@@ -26,14 +26,13 @@ from connector.db.models import Backorder
 from connector.db.uow import UnitOfWork
 from connector.domain import notify as rules
 from connector.domain.clock import utcnow
-from connector.domain.model import BackorderStatus
 from connector.domain.preferences import may_send
 from connector.notify import settings as notify_settings
 from connector.notify.links import LinkSigner
 from connector.notify.models import DelayDecision, Message, NotifyState
 from connector.notify.page_cancel import is_page_request
 from connector.notify.page_repository import CustomerPageRepository
-from connector.notify.repository import NotifyRepository
+from connector.notify.repository import NotifyRepository, OpenBackorderFacts
 from connector.ports import Mailer, OrderAdmin, SlackFactory
 
 log = logging.getLogger(__name__)
@@ -100,43 +99,63 @@ def evaluate_backorders(notifier: Notifier, shop_id: int) -> EvaluationReport:
 
 def _reserve_due(uow: UnitOfWork, shop_id: int, shop: notify_settings.ShopNotifySettings, today: date,
                  report: EvaluationReport) -> None:
+    """Decide for every open backorder of the shop and reserve what is due.
+
+    Every evaluation reads all of the shop's open backorders, and after a dates refresh most have nothing new:
+    their facts are read as columns (``NotifyRepository.open_backorder_facts``), and only those with something
+    due are loaded as entities, in one query, to act on. They are acted on in the same order as they were
+    decided (oldest first), and one that a consolation code reserved for an earlier backorder of its order
+    concerns is decided again with it, as deciding them one after the other would."""
     notes = uow.repo(NotifyRepository)
-    backorders = uow.backorders.list(shop_id, [BackorderStatus.OPEN.value])
-    ids = [b.id for b in backorders]
+    rows = notes.open_backorder_facts(shop_id)
+    ids = [row.backorder_id for row in rows]
     states = notes.states(shop_id, ids)
     decisions = notes.decisions(shop_id, ids)
     coded = notes.coded_orders(shop_id)
-    for backorder in backorders:
-        if any(d.outcome in IN_FLIGHT for d in decisions.get(backorder.id, [])):
+    decided: list[tuple[OpenBackorderFacts, NotifyState, list[rules.Decision]]] = []
+    for row in rows:
+        if any(d.outcome in IN_FLIGHT for d in decisions.get(row.backorder_id, [])):
             continue  # being cancelled through the store: nothing more to tell until that is settled
-        order = backorder.line.order
-        state = states.get(backorder.id)
+        state = states.get(row.backorder_id)
+        stated = row.line_promised_on or row.order_promised_on  # the line's own first
         if state is None:
             # The shipping promise: the delivery date stated at checkout when capture recorded one
             # (connector/capture/promise.py), else the order date plus shipping_promise_days.
-            stated = backorder.line.promised_on or order.promised_delivery_on  # the line's own first
-            state = NotifyState(shop_id=shop_id, backorder_id=backorder.id, checkout_stated=stated is not None,
-                                shipping_promise=rules.shipping_promise(order.ordered_at.date(), stated, shop.policy),
-                                initial_decided=False, last_told=backorder.promised_date)
+            state = NotifyState(shop_id=shop_id, backorder_id=row.backorder_id, checkout_stated=stated is not None,
+                                shipping_promise=rules.shipping_promise(row.ordered_at.date(), stated, shop.policy),
+                                initial_decided=False, last_told=row.promised)
             notes.add(state)
         elif not state.initial_decided:
-            _restate_promise(state, order.ordered_at.date(), backorder.line.promised_on or order.promised_delivery_on,
-                             shop.policy)
-        facts = rules.Facts(
-            ordered_on=order.ordered_at.date(), expected=backorder.expected_date,
-            promised=backorder.promised_date, shipping_promise=state.shipping_promise,
-            last_told=state.last_told, initial_decided=state.initial_decided,
-            delay_notices=tuple(rules.DelayNotice(d.notified_date, d.consent_required, d.deadline, d.answer,
-                                                  settled=d.outcome is not None)
-                                for d in decisions.get(backorder.id, []) if not is_page_request(d)),
-            has_consolation=order.id in coded)
-        for decision in rules.decide(facts, today, shop.policy):
+            _restate_promise(state, row.ordered_at.date(), stated, shop.policy)
+        due = rules.decide(_facts(row, state, decisions, coded), today, shop.policy)
+        if due:
+            decided.append((row, state, due))
+    if not decided:
+        return
+    backorders = uow.repo(NotifyRepository).backorders_with_orders([row.backorder_id for row, _, _ in decided])
+    had_code = set(coded)
+    for row, state, due in decided:
+        if row.order_id in coded and row.order_id not in had_code:  # a code reserved above, for this order
+            due = rules.decide(_facts(row, state, decisions, coded), today, shop.policy)
+        backorder = backorders[row.backorder_id]
+        for decision in due:
             _apply(uow, shop_id, shop, backorder, state, decisions.get(backorder.id, []), decision, today, report)
-            if decision.with_consolation and order.id not in coded:
+            if decision.with_consolation and row.order_id not in coded:
                 from connector.notify.consolation import reserve_code
 
                 reserve_code(uow, shop_id, backorder, shop)
-                coded.add(order.id)
+                coded.add(row.order_id)
+
+
+def _facts(row: OpenBackorderFacts, state: NotifyState, decisions: dict[int, list[DelayDecision]],
+           coded: set[int]) -> rules.Facts:
+    return rules.Facts(
+        ordered_on=row.ordered_at.date(), expected=row.expected, promised=row.promised,
+        shipping_promise=state.shipping_promise, last_told=state.last_told, initial_decided=state.initial_decided,
+        delay_notices=tuple(rules.DelayNotice(d.notified_date, d.consent_required, d.deadline, d.answer,
+                                              settled=d.outcome is not None)
+                            for d in decisions.get(row.backorder_id, []) if not is_page_request(d)),
+        has_consolation=row.order_id in coded)
 
 
 def _restate_promise(state: NotifyState, ordered_on: date, stated: date | None, policy: rules.Policy) -> None:

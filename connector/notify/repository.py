@@ -7,11 +7,12 @@ Reached with ``uow.repo(NotifyRepository)``; the services in connector/notify ne
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
-from typing import TypeVar
+from datetime import date, datetime
+from typing import NamedTuple, TypeVar
 
 from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import selectinload
 
 from connector.db.models import Backorder, Order, OrderLine
 from connector.db.repositories import Repository
@@ -31,6 +32,18 @@ SHIPS_BY_SOURCES = ("supplier_stock", "supplier_restock", "lead_time")
 """Date sources (connector/domain/eta.py EtaSource) that add the supplier's handling and transit days."""
 
 Row = TypeVar("Row", NotifyState, DelayDecision, DiscountCode, Message, PileupAlert, MessageTemplate)
+
+
+class OpenBackorderFacts(NamedTuple):
+    """What deciding about one open backorder reads of it, its line and its order (columns, not entities)."""
+
+    backorder_id: int
+    order_id: int
+    ordered_at: datetime
+    expected: date | None
+    promised: date | None
+    line_promised_on: date | None
+    order_promised_on: date | None
 
 
 class NotifyRepository(Repository):
@@ -63,6 +76,24 @@ class NotifyRepository(Repository):
         return {sku: day for sku, day in rows if day is not None}
 
     # notify state and delay decisions
+
+    def open_backorder_facts(self, shop_id: int) -> list[OpenBackorderFacts]:
+        """The shop's open backorders, oldest first, with what the rules decide on (one query of columns)."""
+        return [OpenBackorderFacts(*row) for row in self.session.execute(
+            select(Backorder.id, Order.id, Order.ordered_at, Backorder.expected_date, Backorder.promised_date,
+                   OrderLine.promised_on, Order.promised_delivery_on)
+            .join(OrderLine, OrderLine.id == Backorder.order_line_id).join(Order, Order.id == OrderLine.order_id)
+            .where(Backorder.shop_id == shop_id, Backorder.status == "open")
+            .order_by(Backorder.created_at, Backorder.id))]
+
+    def backorders_with_orders(self, backorder_ids: Sequence[int]) -> dict[int, Backorder]:
+        """These backorders as entities, each with its line and order loaded, by id."""
+        found: dict[int, Backorder] = {}
+        for start in range(0, len(backorder_ids), 900):
+            found.update((b.id, b) for b in self.session.scalars(
+                select(Backorder).where(Backorder.id.in_(list(backorder_ids[start:start + 900])))
+                .options(selectinload(Backorder.line).selectinload(OrderLine.order))))
+        return found
 
     def states(self, shop_id: int, backorder_ids: Sequence[int]) -> dict[int, NotifyState]:
         return {s.backorder_id: s for s in self.session.scalars(
