@@ -108,9 +108,8 @@ def _reserve_due(uow: UnitOfWork, shop_id: int, shop: notify_settings.ShopNotify
     concerns is decided again with it, as deciding them one after the other would."""
     notes = uow.repo(NotifyRepository)
     rows = notes.open_backorder_facts(shop_id)
-    ids = [row.backorder_id for row in rows]
-    states = notes.states(shop_id, ids)
-    decisions = notes.decisions(shop_id, ids)
+    states = notes.open_states(shop_id)
+    decisions = notes.open_decisions(shop_id)
     coded = notes.coded_orders(shop_id)
     decided: list[tuple[OpenBackorderFacts, NotifyState, list[rules.Decision]]] = []
     for row in rows:
@@ -132,7 +131,7 @@ def _reserve_due(uow: UnitOfWork, shop_id: int, shop: notify_settings.ShopNotify
             decided.append((row, state, due))
     if not decided:
         return
-    backorders = uow.repo(NotifyRepository).backorders_with_orders([row.backorder_id for row, _, _ in decided])
+    backorders = notes.backorders_with_orders([row.backorder_id for row, _, _ in decided])
     had_code = set(coded)
     for row, state, due in decided:
         if row.order_id in coded and row.order_id not in had_code:  # a code reserved above, for this order

@@ -31,6 +31,9 @@ from connector.supply.models import SkuEta, StoreSku, Supplier
 SHIPS_BY_SOURCES = ("supplier_stock", "supplier_restock", "lead_time")
 """Date sources (connector/domain/eta.py EtaSource) that add the supplier's handling and transit days."""
 
+ID_CHUNK = 900
+"""Ids a query's ``IN`` list at most (SQLite's bound parameters, and a statement of moderate size)."""
+
 Row = TypeVar("Row", NotifyState, DelayDecision, DiscountCode, Message, PileupAlert, MessageTemplate)
 
 
@@ -86,12 +89,28 @@ class NotifyRepository(Repository):
             .where(Backorder.shop_id == shop_id, Backorder.status == "open")
             .order_by(Backorder.created_at, Backorder.id))]
 
+    def open_states(self, shop_id: int) -> dict[int, NotifyState]:
+        """The notify state of each of the shop's open backorders, by backorder id (joined, not an ``IN`` list of
+        every open backorder: with thousands waiting that list costs more than the rows)."""
+        return {s.backorder_id: s for s in self.session.scalars(
+            select(NotifyState).join(Backorder, Backorder.id == NotifyState.backorder_id)
+            .where(NotifyState.shop_id == shop_id, Backorder.status == "open"))}
+
+    def open_decisions(self, shop_id: int) -> dict[int, list[DelayDecision]]:
+        """Each of the shop's open backorders' delay decisions, in sequence (joined, as ``open_states``)."""
+        found: dict[int, list[DelayDecision]] = {}
+        for d in self.session.scalars(select(DelayDecision).join(Backorder, Backorder.id == DelayDecision.backorder_id)
+                                      .where(DelayDecision.shop_id == shop_id, Backorder.status == "open")
+                                      .order_by(DelayDecision.sequence)):
+            found.setdefault(d.backorder_id, []).append(d)
+        return found
+
     def backorders_with_orders(self, backorder_ids: Sequence[int]) -> dict[int, Backorder]:
         """These backorders as entities, each with its line and order loaded, by id."""
         found: dict[int, Backorder] = {}
-        for start in range(0, len(backorder_ids), 900):
+        for start in range(0, len(backorder_ids), ID_CHUNK):
             found.update((b.id, b) for b in self.session.scalars(
-                select(Backorder).where(Backorder.id.in_(list(backorder_ids[start:start + 900])))
+                select(Backorder).where(Backorder.id.in_(list(backorder_ids[start:start + ID_CHUNK])))
                 .options(selectinload(Backorder.line).selectinload(OrderLine.order))))
         return found
 
