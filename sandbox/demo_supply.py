@@ -95,12 +95,10 @@ def _print_pages(stack: LocalStack, echo: Echo, render_table: Callable[..., str]
 
 
 def _print_backorders(stack: LocalStack, echo: Echo, render_table: Callable[..., str]) -> None:
-    from connector.supply.repository import SupplyRepository
-
     rows = []
     for info in stack.shops.values():
         with stack.container.uow() as uow:
-            for b in uow.repo(SupplyRepository).open_backorders(info.id):
+            for b in uow.backorders.list(info.id, ["open"]):
                 rows.append({"platform": info.platform, "sku": b.sku, "short": b.quantity_backordered,
                              "promised": b.promised_date or "-", "expected now": b.expected_date or "-"})
     echo("")
