@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, bindparam, delete, func, or_, select, update
 from sqlalchemy.engine import Engine
@@ -20,6 +20,17 @@ BATCH_ROWS = 1000
 """Rows per DELETE statement of ``delete_in_batches``."""
 MAX_BATCHES = 50
 """Statements per table per run of ``delete_in_batches``; a larger backlog is left to a follow-up run."""
+IN_CHUNK = 900
+"""Values an ``IN (...)`` list at most: SQLite allows 999 bound parameters a statement, and a statement of
+moderate size is cheap for the driver to build on PostgreSQL as well."""
+
+T = TypeVar("T")
+
+
+def in_chunks(values: Sequence[T], size: int = IN_CHUNK) -> Iterator[list[T]]:
+    """``values`` in lists of at most ``size``, in order: one ``IN (...)`` list each."""
+    for start in range(0, len(values), size):
+        yield list(values[start:start + size])
 
 
 class Repository:

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import selectinload
 
 from connector.db.models import Backorder, Order, OrderLine
-from connector.db.repositories import Repository
+from connector.db.repositories import Repository, in_chunks
 from connector.domain.clock import utcnow
 from connector.domain.errors import StorageUnavailable
 from connector.notify.models import (
@@ -30,9 +30,6 @@ from connector.supply.models import SkuEta, StoreSku, Supplier
 
 SHIPS_BY_SOURCES = ("supplier_stock", "supplier_restock", "lead_time")
 """Date sources (connector/domain/eta.py EtaSource) that add the supplier's handling and transit days."""
-
-ID_CHUNK = 900
-"""Ids a query's ``IN`` list at most (SQLite's bound parameters, and a statement of moderate size)."""
 
 Row = TypeVar("Row", NotifyState, DelayDecision, DiscountCode, Message, PileupAlert, MessageTemplate)
 
@@ -108,9 +105,9 @@ class NotifyRepository(Repository):
     def backorders_with_orders(self, backorder_ids: Sequence[int]) -> dict[int, Backorder]:
         """These backorders as entities, each with its line and order loaded, by id."""
         found: dict[int, Backorder] = {}
-        for start in range(0, len(backorder_ids), ID_CHUNK):
+        for chunk in in_chunks(backorder_ids):
             found.update((b.id, b) for b in self.session.scalars(
-                select(Backorder).where(Backorder.id.in_(list(backorder_ids[start:start + ID_CHUNK])))
+                select(Backorder).where(Backorder.id.in_(chunk))
                 .options(selectinload(Backorder.line).selectinload(OrderLine.order))))
         return found
 

@@ -17,7 +17,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Date, Integer, String, and_, bindparam, column, delete, func, select, table, update
 
 from connector.db.models import Backorder, Shop
-from connector.db.repositories import Repository
+from connector.db.repositories import IN_CHUNK, Repository, in_chunks
 from connector.supply import history
 from connector.supply.models import (
     CatalogRead,
@@ -49,7 +49,7 @@ class SoldSkus:
     key: str
 
 
-SKU_CHUNK = 900
+SKU_CHUNK = IN_CHUNK
 """SKUs per ``IN (...)`` list (SQLite allows 999 parameters per statement)."""
 
 _PO = table("purchase_orders", column("id", Integer), column("shop_id", Integer), column("supplier_id", Integer),
@@ -67,8 +67,8 @@ def _sku_filters(column: Any, skus: Sequence[str] | None) -> Iterator[tuple[Any,
     if skus is None:
         yield ()
         return
-    for start in range(0, len(skus), SKU_CHUNK):
-        yield (column.in_(list(skus[start:start + SKU_CHUNK])),)
+    for chunk in in_chunks(skus, SKU_CHUNK):
+        yield (column.in_(chunk),)
 
 
 class SupplyRepository(Repository):
@@ -237,7 +237,7 @@ class SupplyRepository(Repository):
         """``(id, sku, expected_date, promised_date)`` of the shop's open backorders (of these SKUs), as columns:
         every refresh of a whole shop reads them all, and only the few whose date moved are written
         (``set_backorder_dates``), so entities would cost far more than the work."""
-        return [(row[0], row[1], row[2], row[3]) for only in _sku_filters(Backorder.sku, skus)
+        return [row for only in _sku_filters(Backorder.sku, skus)
                 for row in self.session.execute(
                     select(Backorder.id, Backorder.sku, Backorder.expected_date, Backorder.promised_date)
                     .where(Backorder.shop_id == shop_id, Backorder.status == "open", *only))]
@@ -247,15 +247,12 @@ class SupplyRepository(Repository):
         """Give backorders their new expected date (``expected``: the backorders of each date) and, to those without
         one yet, their first promised date: one UPDATE a date (and SKU_CHUNK ids). Entities of these backorders
         already loaded in the session are updated with them (the ORM's synchronisation of an UPDATE)."""
-        for day, ids in expected.items():
-            for start in range(0, len(ids), SKU_CHUNK):
-                self.session.execute(update(Backorder).where(Backorder.id.in_(list(ids[start:start + SKU_CHUNK])))
-                                     .values(expected_date=day, dates_updated_at=now))
-        for day, ids in promised.items():
-            for start in range(0, len(ids), SKU_CHUNK):
-                self.session.execute(update(Backorder).where(Backorder.id.in_(list(ids[start:start + SKU_CHUNK])),
-                                                             Backorder.promised_date.is_(None))
-                                     .values(promised_date=day))
+        writes: list[tuple[Sequence[int], tuple[Any, ...], dict[str, Any]]]
+        writes = [(ids, (), {"expected_date": day, "dates_updated_at": now}) for day, ids in expected.items()]
+        writes += [(ids, (Backorder.promised_date.is_(None),), {"promised_date": day}) for day, ids in promised.items()]
+        for ids, only, values in writes:
+            for chunk in in_chunks(ids, SKU_CHUNK):
+                self.session.execute(update(Backorder).where(Backorder.id.in_(chunk), *only).values(**values))
 
     def changed_by(self, shop_id: int, snapshot_id: int, limit: int) -> list[str] | None:
         """The SKUs whose stock rows the supplier poll ``snapshot_id`` wrote (rows it inserted or changed
@@ -294,9 +291,8 @@ class SupplyRepository(Repository):
 
     def delete_store_skus(self, shop_id: int, skus: Sequence[str]) -> None:
         """Forget catalogue rows of SKUs the store no longer lists."""
-        for start in range(0, len(skus), SKU_CHUNK):
-            self.session.execute(delete(StoreSku).where(StoreSku.shop_id == shop_id,
-                                                        StoreSku.sku.in_(skus[start:start + SKU_CHUNK])))
+        for chunk in in_chunks(skus, SKU_CHUNK):
+            self.session.execute(delete(StoreSku).where(StoreSku.shop_id == shop_id, StoreSku.sku.in_(chunk)))
 
     def page_states(self, shop_id: int) -> Sequence[PageState]:
         """Per SKU in the catalogue with a date row: (sku, page date, published date, date source, product id,
