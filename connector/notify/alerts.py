@@ -20,12 +20,11 @@ from typing import TYPE_CHECKING, Any
 
 from connector.domain.clock import utcnow
 from connector.domain.errors import DeliveryError, DeliveryRejected, DeliveryUnavailable
-from connector.domain.model import BackorderStatus
 from connector.notify import email as notify_email
 from connector.notify import settings as notify_settings
 from connector.notify import templates as message_templates
 from connector.notify.models import PileupAlert
-from connector.notify.repository import NotifyRepository
+from connector.notify.repository import NotifyRepository, WaitingBackorder
 
 if TYPE_CHECKING:
     from connector.notify.evaluate import Notifier
@@ -99,31 +98,30 @@ class AlertReport:
 
 def piles(uow: Any, shop_id: int, today: date) -> list[SkuPile]:
     # waiting backorders pile up: units short, and units set aside from arriving stock but not yet shipped
-    backorders = uow.backorders.list(shop_id, [BackorderStatus.OPEN.value, BackorderStatus.ALLOCATED.value])
-    prices = uow.repo(NotifyRepository).store_prices(shop_id)
-    by_sku: dict[str, list[Any]] = defaultdict(list)
-    for backorder in backorders:
-        by_sku[backorder.sku or backorder.stock_key or "?"].append(backorder)
+    notes = uow.repo(NotifyRepository)
+    prices = notes.store_prices(shop_id)
+    by_sku: dict[str, list[WaitingBackorder]] = defaultdict(list)
+    for waiting in notes.waiting_backorders(shop_id):
+        by_sku[waiting.sku].append(waiting)
     return [_pile(sku, rows, prices.get(sku), today) for sku, rows in sorted(by_sku.items())]
 
 
-def _pile(sku: str, rows: list[Any], store_price: float | None, today: date) -> SkuPile:
+def _pile(sku: str, rows: list[WaitingBackorder], store_price: float | None, today: date) -> SkuPile:
     """Each waiting unit is valued at its order line's price in the order's currency, else at the store's
     price of the SKU (the store's prices are in the currency its orders are in)."""
     values: dict[str, Decimal] = defaultdict(Decimal)
     unpriced = 0
     for r in rows:
-        price = r.line.unit_price if r.line is not None and r.line.unit_price is not None else \
+        price = r.unit_price if r.unit_price is not None else \
             (Decimal(str(store_price)) if store_price is not None else None)
         if price is None:  # not valued at 0: the value says it does not know
-            unpriced += r.quantity_backordered
+            unpriced += r.quantity
             continue
-        currency = (r.line.order.currency or "") if r.line is not None and r.line.order is not None else ""
-        values[currency] += price * r.quantity_backordered
-    titled = [r.line.title for r in rows if r.line is not None and (r.line.title or "").strip()]
-    return SkuPile(sku, len(rows), sum(r.quantity_backordered for r in rows),
+        values[r.currency or ""] += price * r.quantity
+    titled = [r.title.strip() for r in rows if r.title and r.title.strip()]
+    return SkuPile(sku, len(rows), sum(r.quantity for r in rows),
                    max((today - r.created_at.date()).days for r in rows),
-                   round(float(sum(values.values(), Decimal(0))), 2), title=titled[-1].strip() if titled else "",
+                   round(float(sum(values.values(), Decimal(0))), 2), title=titled[-1] if titled else "",
                    values=tuple(sorted(((c, round(float(v), 2)) for c, v in values.items()), key=lambda cv: -cv[1])),
                    unpriced_units=unpriced)
 

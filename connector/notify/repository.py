@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from decimal import Decimal
 from typing import NamedTuple, TypeVar
 
 from sqlalchemy import case, func, or_, select, update
@@ -18,6 +19,7 @@ from connector.db.models import Backorder, Order, OrderLine
 from connector.db.repositories import Repository, in_chunks
 from connector.domain.clock import utcnow
 from connector.domain.errors import StorageUnavailable
+from connector.domain.model import BackorderStatus
 from connector.notify.models import (
     DelayDecision,
     DiscountCode,
@@ -46,6 +48,18 @@ class OpenBackorderFacts(NamedTuple):
     order_promised_on: date | None
 
 
+class WaitingBackorder(NamedTuple):
+    """What a pile-up reads of one waiting backorder, its line and its order (columns, not entities)."""
+
+    sku: str
+    """The backorder's SKU, else its stock key, else "?" (the pile it counts in)."""
+    quantity: int
+    created_at: datetime
+    unit_price: Decimal | None
+    title: str | None
+    currency: str | None
+
+
 class NotifyRepository(Repository):
 
     def add(self, row: Row) -> Row:
@@ -55,6 +69,19 @@ class NotifyRepository(Repository):
 
     def flush(self) -> None:
         self.session.flush()
+
+    def waiting_backorders(self, shop_id: int) -> list[WaitingBackorder]:
+        """The shop's waiting (open or allocated) backorders with their line's price and title and their order's
+        currency, oldest first, as columns: a pile-up check reads every one of them, a scheduled run a shop."""
+        waiting = (BackorderStatus.OPEN.value, BackorderStatus.ALLOCATED.value)
+        return [WaitingBackorder(sku or key or "?", quantity, created_at, price, title, currency)
+                for sku, key, quantity, created_at, price, title, currency in self.session.execute(
+                    select(Backorder.sku, Backorder.stock_key, Backorder.quantity_backordered, Backorder.created_at,
+                           OrderLine.unit_price, OrderLine.title, Order.currency)
+                    .outerjoin(OrderLine, OrderLine.id == Backorder.order_line_id)
+                    .outerjoin(Order, Order.id == OrderLine.order_id)
+                    .where(Backorder.shop_id == shop_id, Backorder.status.in_(waiting))
+                    .order_by(Backorder.created_at, Backorder.id))]
 
     def store_prices(self, shop_id: int) -> dict[str, float]:
         """The store's price of each SKU that has one (the value of a pile-up)."""
