@@ -494,6 +494,25 @@ def main() -> int:  # noqa: C901 - one linear script
         accepted = load["statuses"].get("200", 0)
         burst_s = load["end"] - load["start"]
 
+        lat = load["latencies"]
+        print(f"webhooks: {args.requests} for {args.shops} shops; answers {load['statuses']}")
+        baseline = f"; bare endpoint {bare_rps:.0f}/s, ratio {accepted / burst_s / bare_rps:.2f}" if bare_rps else ""
+        print(f"accepted/s: {accepted / burst_s:.0f}  (burst took {burst_s:.1f} s; web {args.web} x {web_class} "
+              f"x{threads} threads, RQ workers x{args.workers} at nice {worker_nice}{baseline})")
+        print(f"latency p50: {pct(lat, 50):.1f} ms  p99: {pct(lat, 99):.1f} ms")
+        cpu_burst["load clients"] = load["cpu"]
+        print(f"CPU during the burst ({burst_s:.1f} s; cores in brackets): {split(cpu_start, cpu_burst, burst_s)}")
+        if web_processes:  # how the load clients' keep-alive connections fell on the web processes
+            shares = ", ".join(f"{cpu:.1f} s ({cpu / burst_s:.2f})" for cpu in web_processes.values())
+            print(f"  web by process: {shares}")
+        if not args.workers:  # nothing processes the events: only the accepting is measured
+            usage.stopped.set()
+            if profiler is not None:
+                profiler.stop()
+            print("no RQ workers (--workers 0): the events stay unprocessed; processing, lost/duplicated and the "
+                  "targets are not measured")
+            return 0 if accepted == args.requests else 1
+
         from jobs.sweep import sweep
 
         next_sweep = time.monotonic() + 30
@@ -546,19 +565,8 @@ def main() -> int:  # noqa: C901 - one linear script
         lost += max(0, accepted - sum(statuses.values()))  # a 200 whose event row is missing
         duplicated = sum(1 for key, (n, units) in actual.items() if n > 1 or units > expected.get(key, 0))
 
-        lat = load["latencies"]
-        print(f"webhooks: {args.requests} for {args.shops} shops; answers {load['statuses']}")
-        baseline = f"; bare endpoint {bare_rps:.0f}/s, ratio {accepted / burst_s / bare_rps:.2f}" if bare_rps else ""
-        print(f"accepted/s: {accepted / burst_s:.0f}  (burst took {burst_s:.1f} s; web {args.web} x {web_class} "
-              f"x{threads} threads, RQ workers x{args.workers} at nice {worker_nice}{baseline})")
-        print(f"latency p50: {pct(lat, 50):.1f} ms  p99: {pct(lat, 99):.1f} ms")
         print(f"all processed after: {processed_s:.1f} s from the first webhook, {processed_s / burst_s:.1f}x the "
               f"time to accept them  (events: {statuses}; re-queued by the sweeper: {swept})")
-        cpu_burst["load clients"] = load["cpu"]
-        print(f"CPU during the burst ({burst_s:.1f} s; cores in brackets): {split(cpu_start, cpu_burst, burst_s)}")
-        if web_processes:  # how the load clients' keep-alive connections fell on the web processes
-            shares = ", ".join(f"{cpu:.1f} s ({cpu / burst_s:.2f})" for cpu in web_processes.values())
-            print(f"  web by process: {shares}")
         print(f"CPU burst to all processed ({processed_s:.1f} s): {split(cpu_start, cpu_end, processed_s)}")
         print(f"load average (1 min): {load_before:.1f} before the burst, {os.getloadavg()[0]:.1f} at the end, "
               f"on {os.cpu_count()} cores")
