@@ -32,7 +32,7 @@ from connector.notify.links import LinkSigner
 from connector.notify.models import DelayDecision, Message, NotifyState
 from connector.notify.page_cancel import is_page_request
 from connector.notify.page_repository import CustomerPageRepository
-from connector.notify.repository import NotifyRepository, OpenBackorderFacts
+from connector.notify.repository import NotifyRepository, OpenBackorderFacts, StateFacts
 from connector.ports import Mailer, OrderAdmin, SlackFactory
 
 log = logging.getLogger(__name__)
@@ -102,38 +102,57 @@ def _reserve_due(uow: UnitOfWork, shop_id: int, shop: notify_settings.ShopNotify
     """Decide for every open backorder of the shop and reserve what is due.
 
     Every evaluation reads all of the shop's open backorders, and after a dates refresh most have nothing new:
-    their facts are read as columns (``NotifyRepository.open_backorder_facts``), and only those with something
-    due are loaded as entities, in one query, to act on. They are acted on in the same order as they were
-    decided (oldest first), and one that a consolation code reserved for an earlier backorder of its order
-    concerns is decided again with it, as deciding them one after the other would."""
+    their facts and notify states are read as columns (``NotifyRepository.open_backorder_facts``, ``open_states``),
+    and only those with something due are loaded as entities, in one query, to act on; states are loaded only
+    where a decision acts or where the promise follows a corrected checkout date. They are acted on in the same
+    order as they were decided (oldest first), and one that a consolation code reserved for an earlier backorder
+    of its order concerns is decided again with it, as deciding them one after the other would."""
     notes = uow.repo(NotifyRepository)
     rows = notes.open_backorder_facts(shop_id)
-    states = notes.open_states(shop_id)
+    stored = notes.open_states(shop_id)
+    states: dict[int, NotifyState | StateFacts] = {}
     decisions = notes.open_decisions(shop_id)
     coded = notes.coded_orders(shop_id)
-    decided: list[tuple[OpenBackorderFacts, NotifyState, list[rules.Decision]]] = []
+    decided: list[tuple[OpenBackorderFacts, list[rules.Decision]]] = []
+    restated: dict[int, StateFacts] = {}  # stored states whose promise follows a corrected checkout date
     for row in rows:
         if any(d.outcome in IN_FLIGHT for d in decisions.get(row.backorder_id, [])):
             continue  # being cancelled through the store: nothing more to tell until that is settled
-        state = states.get(row.backorder_id)
+        known = stored.get(row.backorder_id)
         stated = row.line_promised_on or row.order_promised_on  # the line's own first
-        if state is None:
+        state: NotifyState | StateFacts
+        if known is None:
             # The shipping promise: the delivery date stated at checkout when capture recorded one
             # (connector/capture/promise.py), else the order date plus shipping_promise_days.
-            state = NotifyState(shop_id=shop_id, backorder_id=row.backorder_id, checkout_stated=stated is not None,
-                                shipping_promise=rules.shipping_promise(row.ordered_at.date(), stated, shop.policy),
-                                initial_decided=False, last_told=row.promised)
-            notes.add(state)
-        elif not state.initial_decided:
-            _restate_promise(state, row.ordered_at.date(), stated, shop.policy)
+            state = notes.add(NotifyState(
+                shop_id=shop_id, backorder_id=row.backorder_id, checkout_stated=stated is not None,
+                shipping_promise=rules.shipping_promise(row.ordered_at.date(), stated, shop.policy),
+                initial_decided=False, last_told=row.promised))
+        elif not known.initial_decided:
+            state = _restated_promise(known, row.ordered_at.date(), stated, shop.policy)
+            if state != known:
+                restated[row.backorder_id] = state
+        else:
+            state = known
+        states[row.backorder_id] = state
         due = rules.decide(_facts(row, state, decisions, coded), today, shop.policy)
         if due:
-            decided.append((row, state, due))
+            decided.append((row, due))
+    # Entities only for the states that change: those a decision acts on and those whose promise moved.
+    loaded = notes.states(shop_id, sorted({row.backorder_id for row, _ in decided
+                                            if not isinstance(states[row.backorder_id], NotifyState)} | set(restated)))
+    for backorder_id, entity in loaded.items():
+        if backorder_id in restated:
+            entity.shipping_promise = restated[backorder_id].shipping_promise
+            entity.checkout_stated = restated[backorder_id].checkout_stated
+        states[backorder_id] = entity
     if not decided:
         return
-    backorders = notes.backorders_with_orders([row.backorder_id for row, _, _ in decided])
+    backorders = notes.backorders_with_orders([row.backorder_id for row, _ in decided])
     had_code = set(coded)
-    for row, state, due in decided:
+    for row, due in decided:
+        state = states[row.backorder_id]
+        assert isinstance(state, NotifyState)
         if row.order_id in coded and row.order_id not in had_code:  # a code reserved above, for this order
             due = rules.decide(_facts(row, state, decisions, coded), today, shop.policy)
         backorder = backorders[row.backorder_id]
@@ -146,7 +165,7 @@ def _reserve_due(uow: UnitOfWork, shop_id: int, shop: notify_settings.ShopNotify
                 coded.add(row.order_id)
 
 
-def _facts(row: OpenBackorderFacts, state: NotifyState, decisions: dict[int, list[DelayDecision]],
+def _facts(row: OpenBackorderFacts, state: NotifyState | StateFacts, decisions: dict[int, list[DelayDecision]],
            coded: set[int]) -> rules.Facts:
     return rules.Facts(
         ordered_on=row.ordered_at.date(), expected=row.expected, promised=row.promised,
@@ -157,15 +176,15 @@ def _facts(row: OpenBackorderFacts, state: NotifyState, decisions: dict[int, lis
         has_consolation=row.order_id in coded)
 
 
-def _restate_promise(state: NotifyState, ordered_on: date, stated: date | None, policy: rules.Policy) -> None:
+def _restated_promise(state: StateFacts, ordered_on: date, stated: date | None, policy: rules.Policy) -> StateFacts:
     """Until the first decision about a backorder (notice sent or silence recorded) its promise
     follows the date stated at checkout: the store or the customer may still correct it. After that
     it is pinned; capture then leaves the order's stated date alone too. A settings change never
     moves a promise that was not stated."""
     if stated is None and not state.checkout_stated:
-        return
-    state.shipping_promise = rules.shipping_promise(ordered_on, stated, policy)
-    state.checkout_stated = stated is not None
+        return state
+    return state._replace(shipping_promise=rules.shipping_promise(ordered_on, stated, policy),
+                          checkout_stated=stated is not None)
 
 
 def _apply(uow: UnitOfWork, shop_id: int, shop: notify_settings.ShopNotifySettings, backorder: Backorder,

@@ -48,6 +48,15 @@ class OpenBackorderFacts(NamedTuple):
     order_promised_on: date | None
 
 
+class StateFacts(NamedTuple):
+    """What deciding reads of a backorder's notify state (columns; the entity is loaded to change it)."""
+
+    shipping_promise: date
+    checkout_stated: bool
+    initial_decided: bool
+    last_told: date | None
+
+
 class WaitingBackorder(NamedTuple):
     """What a pile-up reads of one waiting backorder, its line and its order (columns, not entities)."""
 
@@ -113,12 +122,16 @@ class NotifyRepository(Repository):
             .where(Backorder.shop_id == shop_id, Backorder.status == "open")
             .order_by(Backorder.created_at, Backorder.id))]
 
-    def open_states(self, shop_id: int) -> dict[int, NotifyState]:
-        """The notify state of each of the shop's open backorders, by backorder id (joined, not an ``IN`` list of
-        every open backorder: with thousands waiting that list costs more than the rows)."""
-        return {s.backorder_id: s for s in self.session.scalars(
-            select(NotifyState).join(Backorder, Backorder.id == NotifyState.backorder_id)
-            .where(NotifyState.shop_id == shop_id, Backorder.status == "open"))}
+    def open_states(self, shop_id: int) -> dict[int, StateFacts]:
+        """The notify state of each of the shop's open backorders, by backorder id, as columns (joined, not an
+        ``IN`` list of every open backorder: with thousands waiting that list costs more than the rows). An
+        evaluation reads them all and changes few: ``states`` loads those it changes."""
+        return {backorder_id: StateFacts(promise, stated, decided, told)
+                for backorder_id, promise, stated, decided, told in self.session.execute(
+                    select(NotifyState.backorder_id, NotifyState.shipping_promise, NotifyState.checkout_stated,
+                           NotifyState.initial_decided, NotifyState.last_told)
+                    .join(Backorder, Backorder.id == NotifyState.backorder_id)
+                    .where(NotifyState.shop_id == shop_id, Backorder.status == "open"))}
 
     def open_decisions(self, shop_id: int) -> dict[int, list[DelayDecision]]:
         """Each of the shop's open backorders' delay decisions, in sequence (joined, as ``open_states``)."""
@@ -139,8 +152,8 @@ class NotifyRepository(Repository):
         return found
 
     def states(self, shop_id: int, backorder_ids: Sequence[int]) -> dict[int, NotifyState]:
-        return {s.backorder_id: s for s in self.session.scalars(
-            select(NotifyState).where(NotifyState.shop_id == shop_id, NotifyState.backorder_id.in_(backorder_ids)))}
+        return {s.backorder_id: s for chunk in in_chunks(backorder_ids) for s in self.session.scalars(
+            select(NotifyState).where(NotifyState.shop_id == shop_id, NotifyState.backorder_id.in_(chunk)))}
 
     def state_of(self, backorder_id: int) -> NotifyState | None:
         return self.session.scalar(select(NotifyState).where(NotifyState.backorder_id == backorder_id))

@@ -1,5 +1,5 @@
-"""What an evaluation of a shop's open backorders reads: every backorder's facts as columns, entities only for
-those with something due (connector/notify/evaluate.py ``_reserve_due``)."""
+"""What an evaluation of a shop's open backorders reads: every backorder's facts and notify state as columns,
+entities only for those with something due (connector/notify/evaluate.py ``_reserve_due``)."""
 
 from __future__ import annotations
 
@@ -25,6 +25,19 @@ def loaded() -> Iterator[list[int]]:
     event.listen(Backorder, "load", on_load)
     yield ids
     event.remove(Backorder, "load", on_load)
+
+
+@pytest.fixture
+def loaded_states() -> Iterator[list[int]]:
+    """Backorder ids of the NotifyState entities loaded from the database while the test runs."""
+    ids: list[int] = []
+
+    def on_load(target: NotifyState, _context: object) -> None:
+        ids.append(target.backorder_id)
+
+    event.listen(NotifyState, "load", on_load)
+    yield ids
+    event.remove(NotifyState, "load", on_load)
 
 
 def test_an_evaluation_with_nothing_new_to_say_loads_no_backorder(h: Harness, sink, loaded: list[int]) -> None:
@@ -73,3 +86,21 @@ def test_two_lines_of_one_order_that_slip_together_get_one_code(h: Harness, sink
     h.evaluate()
     assert len(h.admin.discounts) == 1 and len(h.rows(DiscountCode)) == 1
     assert sorted(m.backorder_id for m in h.rows(Message, kind="apology")) == ids
+
+
+def test_states_are_loaded_only_where_a_decision_acts_or_the_promise_follows_a_corrected_date(
+        h: Harness, sink, loaded_states: list[int]) -> None:
+    quiet, slipping, undated = h.backorder(expected=days(20)), h.backorder(expected=days(10)), h.backorder(expected=None)
+    h.evaluate()
+    loaded_states.clear()
+    assert h.evaluate().reserved == {} and loaded_states == []
+    h.move(slipping, days(25))
+    with h.container.uow() as uow:  # the store corrects the date stated at checkout (capture records it)
+        order = uow.session.get(Backorder, undated).line.order
+        order.promised_delivery_on, order.promised_delivery_source = days(12), "note_attributes:Delivery Date"
+        uow.commit()
+    loaded_states.clear()
+    assert h.evaluate().reserved == {"apology": 1}
+    assert sorted(loaded_states) == sorted([slipping, undated]) and quiet not in loaded_states
+    [state] = h.rows(NotifyState, backorder_id=undated)
+    assert (state.checkout_stated, state.shipping_promise, state.initial_decided) == (True, days(12), False)
