@@ -14,30 +14,28 @@ from connector.notify.models import DiscountCode, Message, NotifyState
 from tests.support.notify_support import TODAY, Harness, days
 
 
+def _loads(entity: type[Backorder] | type[NotifyState], key: str) -> Iterator[list[int]]:
+    """``key`` of each ``entity`` loaded from the database until the generator resumes."""
+    ids: list[int] = []
+
+    def on_load(target: Backorder | NotifyState, _context: object) -> None:
+        ids.append(getattr(target, key))
+
+    event.listen(entity, "load", on_load)
+    yield ids
+    event.remove(entity, "load", on_load)
+
+
 @pytest.fixture
 def loaded() -> Iterator[list[int]]:
     """Ids of the Backorder entities loaded from the database while the test runs."""
-    ids: list[int] = []
-
-    def on_load(target: Backorder, _context: object) -> None:
-        ids.append(target.id)
-
-    event.listen(Backorder, "load", on_load)
-    yield ids
-    event.remove(Backorder, "load", on_load)
+    yield from _loads(Backorder, "id")
 
 
 @pytest.fixture
 def loaded_states() -> Iterator[list[int]]:
     """Backorder ids of the NotifyState entities loaded from the database while the test runs."""
-    ids: list[int] = []
-
-    def on_load(target: NotifyState, _context: object) -> None:
-        ids.append(target.backorder_id)
-
-    event.listen(NotifyState, "load", on_load)
-    yield ids
-    event.remove(NotifyState, "load", on_load)
+    yield from _loads(NotifyState, "backorder_id")
 
 
 def test_an_evaluation_with_nothing_new_to_say_loads_no_backorder(h: Harness, sink, loaded: list[int]) -> None:
@@ -90,7 +88,8 @@ def test_two_lines_of_one_order_that_slip_together_get_one_code(h: Harness, sink
 
 def test_states_are_loaded_only_where_a_decision_acts_or_the_promise_follows_a_corrected_date(
         h: Harness, sink, loaded_states: list[int]) -> None:
-    quiet, slipping, undated = h.backorder(expected=days(20)), h.backorder(expected=days(10)), h.backorder(expected=None)
+    quiet, slipping = h.backorder(expected=days(20)), h.backorder(expected=days(10))
+    undated = h.backorder(expected=None)
     h.evaluate()
     loaded_states.clear()
     assert h.evaluate().reserved == {} and loaded_states == []
