@@ -139,8 +139,8 @@ def _reserve_due(uow: UnitOfWork, shop_id: int, shop: notify_settings.ShopNotify
         if due:
             decided.append((row, due))
     # Entities only for the states that change: those a decision acts on and those whose promise moved.
-    loaded = notes.states(shop_id, sorted({row.backorder_id for row, _ in decided
-                                            if not isinstance(states[row.backorder_id], NotifyState)} | set(restated)))
+    loaded = notes.states(shop_id, sorted({row.backorder_id for row, _ in decided if row.backorder_id in stored}
+                                          | restated.keys()))
     for backorder_id, entity in loaded.items():
         if backorder_id in restated:
             entity.shipping_promise = restated[backorder_id].shipping_promise
