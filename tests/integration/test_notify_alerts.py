@@ -13,7 +13,7 @@ from connector.notify.alerts import check_pileups
 from connector.notify.models import PileupAlert
 from connector.supply.models import StoreSku
 from sandbox.serve import serve_in_thread
-from tests.support.notify_support import TODAY, Harness
+from tests.support.notify_support import TODAY, Harness, loads_recorded
 
 
 class SlackLike:
@@ -240,26 +240,14 @@ def test_an_age_alert_names_the_days_in_its_subject_and_figures(h, sink, slack):
 def test_a_check_reads_the_waiting_backorders_as_columns_and_loads_none(h, sink, slack):
     """Every scheduled check reads all of a shop's waiting backorders: as columns (one query), not as entities
     with their lines and orders. The figures are the same either way (the tests above)."""
-    from sqlalchemy import event
-
     from connector.db.models import Backorder, Order, OrderLine
 
     h.set("alerts.thresholds", {"count": 2})
     for quantity in (1, 4):
         _priced(h, h.backorder(expected=None, sku="TEA-OOLONG", quantity=quantity), currency="EUR",
                 unit_price="5.00", title="Oolong")
-    loaded: list[str] = []
-
-    def on_load(target: object, _context: object) -> None:
-        loaded.append(type(target).__name__)
-
-    for entity in (Backorder, OrderLine, Order):
-        event.listen(entity, "load", on_load)
-    try:
+    with loads_recorded(Backorder, OrderLine, Order, key=lambda target: type(target).__name__) as loaded:
         report = check(h)
-    finally:
-        for entity in (Backorder, OrderLine, Order):
-            event.remove(entity, "load", on_load)
     assert report.crossed == [("TEA-OOLONG", "count")] and loaded == []
     [mail] = sink.to("ops@tea.example")
     assert "Open backorders: 2 (5 units short)" in mail.part("plain") and "EUR 25.00" in mail.part("plain")

@@ -7,35 +7,24 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, time
 
 import pytest
-from sqlalchemy import event
 
 from connector.db.models import Backorder, Order, OrderLine
 from connector.notify.models import DiscountCode, Message, NotifyState
-from tests.support.notify_support import TODAY, Harness, days
-
-
-def _loads(entity: type[Backorder] | type[NotifyState], key: str) -> Iterator[list[int]]:
-    """``key`` of each ``entity`` loaded from the database until the generator resumes."""
-    ids: list[int] = []
-
-    def on_load(target: Backorder | NotifyState, _context: object) -> None:
-        ids.append(getattr(target, key))
-
-    event.listen(entity, "load", on_load)
-    yield ids
-    event.remove(entity, "load", on_load)
+from tests.support.notify_support import TODAY, Harness, days, loads_recorded
 
 
 @pytest.fixture
 def loaded() -> Iterator[list[int]]:
     """Ids of the Backorder entities loaded from the database while the test runs."""
-    yield from _loads(Backorder, "id")
+    with loads_recorded(Backorder, key=lambda b: b.id) as ids:
+        yield ids
 
 
 @pytest.fixture
 def loaded_states() -> Iterator[list[int]]:
     """Backorder ids of the NotifyState entities loaded from the database while the test runs."""
-    yield from _loads(NotifyState, "backorder_id")
+    with loads_recorded(NotifyState, key=lambda s: s.backorder_id) as ids:
+        yield ids
 
 
 def test_an_evaluation_with_nothing_new_to_say_loads_no_backorder(h: Harness, sink, loaded: list[int]) -> None:

@@ -3,9 +3,13 @@ a frozen 'today', and a recording store admin (the real adapters are tested agai
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+
+from sqlalchemy import event
 
 from adapters.notify.smtp import SmtpMailer
 from connector.bootstrap import Container, bootstrap
@@ -22,6 +26,23 @@ from connector.shops import add_shop
 from sandbox.smtp_sink import SmtpSink
 
 TODAY = date(2026, 12, 1)
+
+
+@contextmanager
+def loads_recorded(*entities: type, key: Callable[[Any], Any] = lambda target: target) -> Iterator[list[Any]]:
+    """``key`` of every instance of ``entities`` loaded from the database inside the block, in order."""
+    found: list[Any] = []
+
+    def on_load(target: Any, _context: object) -> None:
+        found.append(key(target))
+
+    for entity in entities:
+        event.listen(entity, "load", on_load)
+    try:
+        yield found
+    finally:
+        for entity in entities:
+            event.remove(entity, "load", on_load)
 
 
 def days(n: int) -> date:
