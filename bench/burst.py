@@ -25,12 +25,12 @@ processing runs, p99 < 100 ms, all processed within 3x the time to accept them, 
 The RQ workers run as the Procfile runs them (``connector worker --nice 19``, which on Linux also lowers
 the worker's CFS autogroup: a plain nice does nothing against processes of another session), two of them as
 the README's one-machine deployment (``honcho start -c worker=2``). "All processed" means every event
-finished and every order's tag in the store (no order flagged to mark or waiting on a bulk tagging). Latest
-full runs (2026-12-07, 2-core machine otherwise idle, two workers): 1,020-1,244 accepted/s beside a bare
-endpoint at 2,476-3,408/s (0.33-0.43: met in three runs of seven), p99 28-40 ms, all processed 2.5-2.9x the
-accepting, 0/0; with four workers 896-1,021/s (0.30-0.32, MISSED in all four). The ratio follows the bare
-run's minute as much as the code, and the ratio and the 3x target bind each other (accepting faster leaves
-less time for the same processing). Every run and what got there: bench/README.md "Burst".
+finished and every order's tag in the store (no order flagged to mark or waiting on a bulk tagging).
+On 2026-12-07 the unchanged code met the ratio in about half the full runs on a middle-speed machine of this
+kind and in few on fast ones (the bare endpoint's rate grows with the machine's speed more than the stack's),
+and p99, the 3x and 0/0 in every run. The ratio follows the bare run's minute as much as the code, and the
+ratio and the 3x target bind each other (accepting faster leaves less time for the same processing). Every
+run and what got there: bench/README.md "Burst".
 
 Processing cost (issue 17): CPU per processed order is printed for the RQ workers (target at most 8
 ms) and PostgreSQL (at most 5 ms) with met/MISSED beside the figures from before (32-38 ms and 8.7
