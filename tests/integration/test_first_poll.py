@@ -127,10 +127,15 @@ def test_a_store_read_empty_stores_nothing(env) -> None:
 
 def feed_lines(rows: int) -> list[str]:
     """Several chunks of SKUs, some listed twice (in the same chunk and chunks apart, the later line
-    different or the same), a bad line, dates and empty cells."""
+    different or the same), some in three chunks (the third line different, or back to the first's), a bad
+    line, dates and empty cells."""
     lines = [f"F-{n:06d},{n % 40 - 2},{'' if n % 3 else f'2027-01-{1 + n % 28:02d}'},{n % 30}" for n in range(rows)]
     lines += [f"F-{n:06d},{n % 40 + 5},2027-03-01,4" for n in range(0, rows, 997)]  # later and different
     lines += [lines[n] for n in range(5, rows, 1999)]  # later and the same
+    thrice = range(11, rows // 3, 97)  # SKUs of the first chunk listed again in the next chunk, then at the end
+    lines[rows // 2:rows // 2] = [f"F-{n:06d},{n % 40 + 7},2027-02-01,2" for n in thrice]  # the middle: different
+    lines += [f"F-{n:06d},{n % 40 + 9},2027-04-01,6" if k % 2 else lines[n]  # the third: different, or back
+              for k, n in enumerate(thrice)]
     lines.insert(rows // 2, "F-BAD,x,,1")
     lines.insert(7, "F-000007,99,,1")  # in the same chunk as its first line
     return lines
@@ -181,6 +186,9 @@ def test_a_first_load_stores_the_same_rows_history_and_fingerprints_as_the_gener
         assert first.rows_changed == len(ours["stock"])  # every sold SKU once, those listed twice too
         assert ours["changes"] == theirs["changes"]
         assert ours["hashes"] == theirs["hashes"] == {row[-1] for row in ours["stock"]}
+        last = {line.split(",")[0]: line.split(",") for line in lines}  # a SKU's last line is what is stored
+        assert {(sku, quantity, lead) for sku, quantity, _, lead, *_ in ours["stock"]} == {
+            (sku, int(last[sku][1]), int(last[sku][3])) for sku, *_ in ours["stock"]}
     finally:
         engine.dispose()
 
