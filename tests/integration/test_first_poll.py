@@ -132,7 +132,7 @@ def feed_lines(rows: int) -> list[str]:
     lines = [f"F-{n:06d},{n % 40 - 2},{'' if n % 3 else f'2027-01-{1 + n % 28:02d}'},{n % 30}" for n in range(rows)]
     lines += [f"F-{n:06d},{n % 40 + 5},2027-03-01,4" for n in range(0, rows, 997)]  # later and different
     lines += [lines[n] for n in range(5, rows, 1999)]  # later and the same
-    thrice = range(11, rows // 3, 97)  # SKUs of the first chunk listed again in the next chunk, then at the end
+    thrice = range(11, rows // 3, 97)  # SKUs of the first third, again in the middle and at the end: 3 chunks
     lines[rows // 2:rows // 2] = [f"F-{n:06d},{n % 40 + 7},2027-02-01,2" for n in thrice]  # the middle: different
     lines += [f"F-{n:06d},{n % 40 + 9},2027-04-01,6" if k % 2 else lines[n]  # the third: different, or back
               for k, n in enumerate(thrice)]
