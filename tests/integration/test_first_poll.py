@@ -186,7 +186,7 @@ def test_a_first_load_stores_the_same_rows_history_and_fingerprints_as_the_gener
         assert first.rows_changed == len(ours["stock"])  # every sold SKU once, those listed twice too
         assert ours["changes"] == theirs["changes"]
         assert ours["hashes"] == theirs["hashes"] == {row[-1] for row in ours["stock"]}
-        last = {line.split(",")[0]: line.split(",") for line in lines}  # a SKU's last line is what is stored
+        last = {cells[0]: cells for cells in (line.split(",") for line in lines)}  # a SKU's last line is stored
         assert {(sku, quantity, lead) for sku, quantity, _, lead, *_ in ours["stock"]} == {
             (sku, int(last[sku][1]), int(last[sku][3])) for sku, *_ in ours["stock"]}
     finally:
